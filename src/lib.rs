@@ -1,0 +1,8 @@
+//! tallyman: an EDI and file-feed batch translator.
+//!
+//! The library is layered: [`syntax`] turns bytes into segments, [`envelope`] checks the
+//! interchange, group and transaction-set envelopes, [`grammar`] validates transaction sets
+//! against declarative grammars, [`map`] turns valid documents into the canonical [`model`].
+//! The `tallyman` binary is a thin command line over these.
+
+pub mod syntax;

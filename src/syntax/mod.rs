@@ -1,0 +1,41 @@
+//! Syntax: bytes to segments, with no knowledge of what the segments mean.
+//!
+//! Phase: the first one. Tokenizers here work over borrowed bytes, find delimiters with
+//! `memchr`, and hand out segments that borrow from the input and carry their byte span and their
+//! index in the file. Nothing here touches the file system; callers feed bytes in.
+
+pub mod ebcdic;
+pub mod text;
+pub mod x12;
+
+use serde::Serialize;
+
+/// A half-open byte range `start..end` in the original input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// The UTF-8 byte order mark some Windows tools put before the first segment.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Whitespace that real files carry between segments: CR, LF, space, tab, and form feed.
+#[inline]
+pub fn is_inter_segment_space(b: u8) -> bool {
+    matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0x0C)
+}
