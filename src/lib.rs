@@ -6,3 +6,7 @@
 //! The `tallyman` binary is a thin command line over these.
 
 pub mod syntax;
+pub mod diag;
+pub mod envelope;
+pub mod grammar;
+pub mod model;

@@ -1,0 +1,409 @@
+//! Findings: what validation and mapping say about a document, with positions and codes.
+//!
+//! Every finding carries the byte offset, the segment index and tag, the element position, and the
+//! control numbers of its interchange, group and transaction set, so that an operator can find
+//! the spot in the file and the partner can find the document in their system. Its [`Code`] maps
+//! onto the codes of an X12 997 (AK3/AK4/AK5/AK9) or TA1, so acknowledgments are generated from
+//! findings, not from messages.
+//!
+//! ```
+//! use tallyman::diag::{Code, Finding};
+//! let f = Finding::error(Code::SegmentCountMismatch, "SE01 says 12 segments, the set has 11")
+//!     .at(240, 14, "SE");
+//! assert_eq!(f.to_string(), "240: segment 14 (SE): SE01 says 12 segments, the set has 11");
+//! ```
+
+use serde::Serialize;
+use std::fmt;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Rejects what the finding is about (in `strict` mode; `lenient` keeps grammar errors as
+    /// warnings).
+    Error,
+    /// Reported; the document goes on.
+    Warning,
+}
+
+/// The level a finding is about, which is also what it rejects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    File,
+    Interchange,
+    Group,
+    Transaction,
+    Segment,
+    Element,
+}
+
+/// What a finding says, as a code that maps onto X12 acknowledgment codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Code {
+    // File and interchange (TA1 I18 codes where one exists).
+    /// Bytes that cannot be read as segments.
+    Syntax,
+    /// An ISA field is malformed (length, characters, code).
+    InvalidInterchangeHeader,
+    /// IEA02 differs from ISA13 (TA1 001).
+    InterchangeControlMismatch,
+    /// IEA01 differs from the number of groups (TA1 021).
+    GroupCountMismatch,
+    /// The interchange has no IEA trailer (TA1 023).
+    InterchangeTrailerMissing,
+    /// An ISA13 repeats in the same file.
+    DuplicateInterchange,
+    /// A segment appears where only envelope segments may be.
+    SegmentOutsideEnvelope,
+
+    // Functional group (AK9/AK905).
+    /// GS01 is not the functional code of the set inside it, or is unknown (AK905 1).
+    GroupNotSupported,
+    /// GS08/ST03 names a version we have no grammar for (AK905 2).
+    VersionNotSupported,
+    /// The group has no GE trailer (AK905 3).
+    GroupTrailerMissing,
+    /// GE02 differs from GS06 (AK905 4).
+    GroupControlMismatch,
+    /// GE01 differs from the number of transaction sets (AK905 5).
+    TransactionCountMismatch,
+    /// GS06 is not a valid control number, or repeats in the interchange (AK905 6).
+    GroupControlInvalid,
+    /// A GS field is malformed.
+    InvalidGroupHeader,
+
+    // Transaction set (AK5/AK502).
+    /// A set we recognize but do not map (855, 860...) or do not know (AK502 1).
+    SetNotSupported,
+    /// The set has no SE trailer (AK502 2).
+    TransactionTrailerMissing,
+    /// SE02 differs from ST02 (AK502 3).
+    TransactionControlMismatch,
+    /// SE01 differs from the number of segments (AK502 4).
+    SegmentCountMismatch,
+    /// ST01 is missing or not a set id (AK502 6).
+    InvalidSetId,
+    /// ST02 is missing or malformed (AK502 7).
+    InvalidTransactionControl,
+    /// ST02 repeats in the group (AK502 23).
+    DuplicateTransactionControl,
+
+    // Segment (AK3/AK304).
+    /// The tag is not a segment of the dictionary (AK304 1).
+    UnrecognizedSegment,
+    /// A known segment where the structure does not allow it (AK304 2).
+    UnexpectedSegment,
+    /// A mandatory segment is missing (AK304 3).
+    MandatorySegmentMissing,
+    /// A loop repeats more often than allowed (AK304 4).
+    LoopOverMaximum,
+    /// A segment repeats more often than allowed (AK304 5).
+    SegmentOverMaximum,
+    /// The segment is not part of this transaction set (AK304 6).
+    SegmentNotInSet,
+    /// The segment is in the set but out of order (AK304 7).
+    SegmentOutOfSequence,
+
+    // Element (AK4/AK403).
+    /// A mandatory element is empty (AK403 1).
+    MandatoryElementMissing,
+    /// A syntax note requires this element (AK403 2).
+    ConditionalElementMissing,
+    /// More elements than the segment defines (AK403 3).
+    TooManyElements,
+    /// Shorter than the minimum length (AK403 4).
+    ElementTooShort,
+    /// Longer than the maximum length (AK403 5).
+    ElementTooLong,
+    /// Characters the element type does not allow (AK403 6).
+    InvalidCharacter,
+    /// Not one of the element's codes (AK403 7).
+    InvalidCode,
+    /// Not a real date (AK403 8).
+    InvalidDate,
+    /// Not a real time (AK403 9).
+    InvalidTime,
+    /// A syntax note forbids this element with another (AK403 10).
+    ExclusionViolated,
+    /// More repetitions than allowed (AK403 12).
+    TooManyRepetitions,
+    /// More components than the composite has (AK403 13).
+    TooManyComponents,
+
+    // Translation.
+    /// The grammar used is the nearest one to the version sent.
+    VersionFallback,
+    /// The document lacks something the canonical model needs (a number, a line...).
+    Mapping,
+}
+
+impl Code {
+    /// The level this code is about.
+    pub fn level(self) -> Level {
+        use Code::*;
+        match self {
+            Syntax => Level::File,
+            InvalidInterchangeHeader
+            | InterchangeControlMismatch
+            | GroupCountMismatch
+            | InterchangeTrailerMissing
+            | DuplicateInterchange
+            | SegmentOutsideEnvelope => Level::Interchange,
+            GroupNotSupported
+            | VersionNotSupported
+            | GroupTrailerMissing
+            | GroupControlMismatch
+            | TransactionCountMismatch
+            | GroupControlInvalid
+            | InvalidGroupHeader => Level::Group,
+            SetNotSupported
+            | TransactionTrailerMissing
+            | TransactionControlMismatch
+            | SegmentCountMismatch
+            | InvalidSetId
+            | InvalidTransactionControl
+            | DuplicateTransactionControl
+            | VersionFallback
+            | Mapping => Level::Transaction,
+            UnrecognizedSegment
+            | UnexpectedSegment
+            | MandatorySegmentMissing
+            | LoopOverMaximum
+            | SegmentOverMaximum
+            | SegmentNotInSet
+            | SegmentOutOfSequence => Level::Segment,
+            MandatoryElementMissing
+            | ConditionalElementMissing
+            | TooManyElements
+            | ElementTooShort
+            | ElementTooLong
+            | InvalidCharacter
+            | InvalidCode
+            | InvalidDate
+            | InvalidTime
+            | ExclusionViolated
+            | TooManyRepetitions
+            | TooManyComponents => Level::Element,
+        }
+    }
+
+    /// The X12 acknowledgment code: AK304 for segments, AK403 for elements, AK502 for
+    /// transaction sets, AK905 for groups, TA105 for interchanges; `None` when there is none.
+    pub fn x12_code(self) -> Option<&'static str> {
+        use Code::*;
+        Some(match self {
+            InterchangeControlMismatch => "001",
+            GroupCountMismatch => "021",
+            InterchangeTrailerMissing => "023",
+            InvalidInterchangeHeader => "024",
+            DuplicateInterchange => "025",
+            GroupNotSupported => "1",
+            VersionNotSupported => "2",
+            GroupTrailerMissing => "3",
+            GroupControlMismatch => "4",
+            TransactionCountMismatch => "5",
+            GroupControlInvalid => "6",
+            SetNotSupported => "1",
+            TransactionTrailerMissing => "2",
+            TransactionControlMismatch => "3",
+            SegmentCountMismatch => "4",
+            InvalidSetId => "6",
+            InvalidTransactionControl => "7",
+            DuplicateTransactionControl => "23",
+            UnrecognizedSegment => "1",
+            UnexpectedSegment => "2",
+            MandatorySegmentMissing => "3",
+            LoopOverMaximum => "4",
+            SegmentOverMaximum => "5",
+            SegmentNotInSet => "6",
+            SegmentOutOfSequence => "7",
+            MandatoryElementMissing => "1",
+            ConditionalElementMissing => "2",
+            TooManyElements => "3",
+            ElementTooShort => "4",
+            ElementTooLong => "5",
+            InvalidCharacter => "6",
+            InvalidCode => "7",
+            InvalidDate => "8",
+            InvalidTime => "9",
+            ExclusionViolated => "10",
+            TooManyRepetitions => "12",
+            TooManyComponents => "13",
+            Syntax | SegmentOutsideEnvelope | InvalidGroupHeader | VersionFallback | Mapping => {
+                return None;
+            }
+        })
+    }
+}
+
+/// Control numbers of the envelope a finding is in (ISA13, GS06, ST02).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Controls {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interchange: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transaction: Option<String>,
+}
+
+impl Controls {
+    pub fn is_empty(&self) -> bool {
+        self.interchange.is_none() && self.group.is_none() && self.transaction.is_none()
+    }
+}
+
+impl fmt::Display for Controls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let part = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+        write!(
+            f,
+            "[{}/{}/{}]",
+            part(&self.interchange),
+            part(&self.group),
+            part(&self.transaction)
+        )
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub code: Code,
+    /// Absolute byte offset in the file.
+    pub offset: usize,
+    /// 0-based index of the segment in the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment_index: Option<usize>,
+    /// 1-based position of the segment within its transaction set (the 997's AK302).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment_position: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
+    /// 1-based element position (`BEG03` is 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub element: Option<usize>,
+    /// 1-based component position inside a composite.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<usize>,
+    /// The loop the segment is in, when known (`PO1`, `N1`, `HL`...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loop_id: Option<String>,
+    #[serde(skip_serializing_if = "Controls::is_empty")]
+    pub controls: Controls,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
+        Finding {
+            severity,
+            code,
+            offset: 0,
+            segment_index: None,
+            segment_position: None,
+            segment: None,
+            element: None,
+            component: None,
+            loop_id: None,
+            controls: Controls::default(),
+            message: message.into(),
+        }
+    }
+
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Finding::new(Severity::Error, code, message)
+    }
+
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Finding::new(Severity::Warning, code, message)
+    }
+
+    /// Places the finding at a segment.
+    pub fn at(mut self, offset: usize, segment_index: usize, tag: impl Into<String>) -> Self {
+        self.offset = offset;
+        self.segment_index = Some(segment_index);
+        self.segment = Some(tag.into());
+        self
+    }
+
+    /// Places the finding at a byte offset only.
+    pub fn at_offset(mut self, offset: usize) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    pub fn element(mut self, position: usize) -> Self {
+        self.element = Some(position);
+        self
+    }
+
+    pub fn component(mut self, position: usize) -> Self {
+        self.component = Some(position);
+        self
+    }
+
+    pub fn with_controls(mut self, controls: &Controls) -> Self {
+        self.controls = controls.clone();
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Finding {
+    /// `OFFSET: segment N (TAG) [ISA13/GS06/ST02]: message` — the file name is put in front by
+    /// whoever knows it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.offset)?;
+        if let Some(i) = self.segment_index {
+            write!(f, ": segment {i}")?;
+            if let Some(tag) = &self.segment {
+                write!(f, " ({tag})")?;
+            }
+        }
+        if !self.controls.is_empty() {
+            write!(f, " {}", self.controls)?;
+        }
+        if self.severity == Severity::Warning {
+            write!(f, ": warning")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_with_controls_and_warning() {
+        let c = Controls {
+            interchange: Some("000000001".into()),
+            group: Some("1".into()),
+            transaction: Some("0001".into()),
+        };
+        let f = Finding::warning(Code::VersionFallback, "validated as 004010")
+            .at(120, 2, "ST")
+            .with_controls(&c);
+        assert_eq!(
+            f.to_string(),
+            "120: segment 2 (ST) [000000001/1/0001]: warning: validated as 004010"
+        );
+    }
+
+    #[test]
+    fn codes_map_to_997() {
+        assert_eq!(Code::SegmentCountMismatch.x12_code(), Some("4"));
+        assert_eq!(Code::InvalidCode.x12_code(), Some("7"));
+        assert_eq!(Code::InvalidCode.level(), Level::Element);
+        assert_eq!(Code::Mapping.x12_code(), None);
+    }
+}

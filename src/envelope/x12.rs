@@ -1,0 +1,1149 @@
+//! The X12 envelope pass: ISA/IEA, GS/GE, ST/SE.
+
+use crate::diag::{Code, Controls, Finding};
+use crate::syntax::text::{decode, decode_trimmed, for_message};
+use crate::syntax::x12::{Delimiters, Next, SegmentRef, SyntaxError, Tokenizer};
+use crate::syntax::{Span, ebcdic};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::{self, Read};
+
+/// The envelope map of one X12 file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EnvelopeMap {
+    pub interchanges: Vec<Interchange>,
+    /// Findings outside any interchange (unreadable bytes between interchanges).
+    pub findings: Vec<Finding>,
+    /// True when the file was EBCDIC (code page 037) and was transcoded.
+    pub ebcdic: bool,
+    /// Bytes read.
+    pub bytes: usize,
+}
+
+impl EnvelopeMap {
+    /// True when the transaction set and every envelope around it hold.
+    pub fn accepted(&self, i: usize, g: usize, t: usize) -> bool {
+        let ic = &self.interchanges[i];
+        let gr = &ic.groups[g];
+        !ic.rejected() && !gr.rejected() && !gr.transactions[t].rejected()
+    }
+
+    /// Every transaction set with its indexes, in file order.
+    pub fn transactions(&self) -> impl Iterator<Item = (usize, usize, usize, &Transaction)> {
+        self.interchanges.iter().enumerate().flat_map(|(i, ic)| {
+            ic.groups.iter().enumerate().flat_map(move |(g, gr)| {
+                gr.transactions
+                    .iter()
+                    .enumerate()
+                    .map(move |(t, tx)| (i, g, t, tx))
+            })
+        })
+    }
+
+    /// Every finding of the file, envelope levels first, in file order within each level.
+    pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().chain(self.interchanges.iter().flat_map(|ic| {
+            ic.findings.iter().chain(ic.groups.iter().flat_map(|g| {
+                g.findings
+                    .iter()
+                    .chain(g.transactions.iter().flat_map(|t| t.findings.iter()))
+            }))
+        }))
+    }
+}
+
+/// One ISA..IEA interchange.
+#[derive(Debug, Clone, Serialize)]
+pub struct Interchange {
+    pub span: Span,
+    pub isa_index: usize,
+    pub delimiters: Delimiters,
+    pub sender_qualifier: String,
+    pub sender_id: String,
+    pub receiver_qualifier: String,
+    pub receiver_id: String,
+    pub date: String,
+    pub time: String,
+    /// ISA12.
+    pub version: String,
+    /// ISA13.
+    pub control: String,
+    pub ack_requested: String,
+    /// ISA15: P production, T test, I information.
+    pub usage: String,
+    pub groups: Vec<Group>,
+    pub findings: Vec<Finding>,
+    /// Set when IEA was read.
+    #[serde(skip)]
+    closed: bool,
+}
+
+impl Interchange {
+    pub fn rejected(&self) -> bool {
+        self.findings.iter().any(Finding::is_error)
+    }
+
+    fn controls(&self) -> Controls {
+        Controls {
+            interchange: Some(self.control.clone()),
+            group: None,
+            transaction: None,
+        }
+    }
+}
+
+/// One GS..GE functional group.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub span: Span,
+    pub functional_id: String,
+    pub sender: String,
+    pub receiver: String,
+    pub date: String,
+    pub time: String,
+    /// GS06.
+    pub control: String,
+    pub agency: String,
+    /// GS08.
+    pub version: String,
+    pub transactions: Vec<Transaction>,
+    pub findings: Vec<Finding>,
+    #[serde(skip)]
+    closed: bool,
+}
+
+impl Group {
+    pub fn rejected(&self) -> bool {
+        self.findings.iter().any(Finding::is_error)
+    }
+}
+
+/// One ST..SE transaction set.
+#[derive(Debug, Clone, Serialize)]
+pub struct Transaction {
+    /// From the ST's first byte to the end of the SE (without its terminator).
+    pub span: Span,
+    /// Index of the ST segment in the file.
+    pub first_index: usize,
+    /// ST01.
+    pub set_id: String,
+    /// ST02.
+    pub control: String,
+    /// ST03 (005010 implementation convention), when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub implementation: Option<String>,
+    /// Segments counted from ST to SE inclusive.
+    pub segment_count: usize,
+    pub findings: Vec<Finding>,
+    #[serde(skip)]
+    closed: bool,
+}
+
+impl Transaction {
+    pub fn rejected(&self) -> bool {
+        self.findings.iter().any(Finding::is_error)
+    }
+}
+
+/// The functional identifier (GS01) each transaction set travels in.
+pub fn functional_group_of(set_id: &str) -> Option<&'static str> {
+    Some(match set_id {
+        "850" => "PO",
+        "856" => "SH",
+        "810" => "IN",
+        "997" => "FA",
+        "999" => "FA",
+        "855" => "PR",
+        "860" => "PC",
+        "865" => "CA",
+        "820" => "RA",
+        "846" => "IB",
+        "852" => "PD",
+        "832" => "SC",
+        "864" => "TX",
+        "875" => "OG",
+        "880" => "GP",
+        "940" => "OW",
+        "945" => "SW",
+        "943" => "AR",
+        "944" => "RE",
+        "210" => "IM",
+        "214" => "QM",
+        "204" => "SM",
+        "990" => "GF",
+        "824" => "AG",
+        "812" => "CD",
+        "753" => "GI",
+        "754" => "GI",
+        "270" => "HS",
+        "271" => "HB",
+        "837" => "HC",
+        "835" => "HP",
+        _ => return None,
+    })
+}
+
+/// Incremental envelope checker: feed it segments and syntax errors in file order.
+#[derive(Debug, Default)]
+pub struct Scanner {
+    map: EnvelopeMap,
+    /// ISA13 → byte offset of the first interchange that used it.
+    seen_interchanges: HashMap<String, usize>,
+    seen_groups: HashMap<String, usize>,
+    seen_transactions: HashMap<String, usize>,
+    /// Segment count of the open transaction set.
+    open_tx_count: usize,
+}
+
+impl Scanner {
+    pub fn new() -> Self {
+        Scanner::default()
+    }
+
+    fn open_interchange(&mut self) -> Option<&mut Interchange> {
+        self.map.interchanges.last_mut().filter(|i| !i.closed)
+    }
+
+    fn open_group(&mut self) -> Option<&mut Group> {
+        self.open_interchange()?
+            .groups
+            .last_mut()
+            .filter(|g| !g.closed)
+    }
+
+    fn open_tx(&mut self) -> Option<&mut Transaction> {
+        self.open_group()?
+            .transactions
+            .last_mut()
+            .filter(|t| !t.closed)
+    }
+
+    fn controls(&mut self) -> Controls {
+        let mut c = Controls::default();
+        if let Some(i) = self.open_interchange() {
+            c.interchange = Some(i.control.clone());
+            if let Some(g) = i.groups.last().filter(|g| !g.closed) {
+                c.group = Some(g.control.clone());
+                if let Some(t) = g.transactions.last().filter(|t| !t.closed) {
+                    c.transaction = Some(t.control.clone());
+                }
+            }
+        }
+        c
+    }
+
+    /// Takes one unreadable stretch of the file.
+    pub fn syntax_error(&mut self, e: &SyntaxError) {
+        let msg = format!(
+            "{} (bytes {}..{} skipped, up to the next ISA)",
+            e.kind, e.skipped.start, e.skipped.end
+        );
+        let controls = self.controls();
+        let f = Finding::error(Code::Syntax, msg)
+            .at_offset(e.offset)
+            .with_controls(&controls);
+        // An error inside an open interchange breaks it: its trailers will never come.
+        let at = e.offset;
+        let idx = e.segment_index;
+        if self.open_interchange().is_some() {
+            self.close_all(at, idx, "the rest of the interchange could not be read");
+            let ic = self.map.interchanges.last_mut().expect("just closed");
+            ic.findings.push(f);
+        } else {
+            self.map.findings.push(f);
+        }
+    }
+
+    /// Takes the next segment.
+    pub fn segment(&mut self, s: &SegmentRef<'_>) {
+        match s.tag() {
+            b"ISA" => self.isa(s),
+            b"GS" => self.gs(s),
+            b"ST" => self.st(s),
+            b"SE" => self.se(s),
+            b"GE" => self.ge(s),
+            b"IEA" => self.iea(s),
+            _ => self.body(s),
+        }
+    }
+
+    /// Ends the file: whatever is still open lacks its trailer.
+    pub fn finish(mut self, bytes: usize) -> EnvelopeMap {
+        self.close_all(bytes, usize::MAX, "the file ends");
+        self.map.bytes = bytes;
+        self.map
+    }
+
+    fn close_all(&mut self, offset: usize, index: usize, why: &str) {
+        let idx = (index != usize::MAX).then_some(index);
+        let controls = self.controls();
+        if let Some(t) = self.open_tx() {
+            let mut f = Finding::error(
+                Code::TransactionTrailerMissing,
+                format!(
+                    "transaction set {} {} has no SE trailer: {why}",
+                    t.set_id, t.control
+                ),
+            )
+            .at_offset(offset)
+            .with_controls(&controls);
+            f.segment_index = idx;
+            t.findings.push(f);
+            t.closed = true;
+        }
+        let controls = Controls {
+            transaction: None,
+            ..controls
+        };
+        if let Some(g) = self.open_group() {
+            let mut f = Finding::error(
+                Code::GroupTrailerMissing,
+                format!(
+                    "functional group {} {} has no GE trailer: {why}",
+                    g.functional_id, g.control
+                ),
+            )
+            .at_offset(offset)
+            .with_controls(&controls);
+            f.segment_index = idx;
+            g.findings.push(f);
+            g.closed = true;
+        }
+        let controls = Controls {
+            group: None,
+            ..controls
+        };
+        if let Some(ic) = self.open_interchange() {
+            let mut f = Finding::error(
+                Code::InterchangeTrailerMissing,
+                format!("interchange {} has no IEA trailer: {why}", ic.control),
+            )
+            .at_offset(offset)
+            .with_controls(&controls);
+            f.segment_index = idx;
+            ic.findings.push(f);
+            ic.closed = true;
+        }
+    }
+
+    fn isa(&mut self, s: &SegmentRef<'_>) {
+        if self.open_interchange().is_some() {
+            self.close_all(
+                s.span.start,
+                s.index,
+                "a new ISA starts before the IEA of this one",
+            );
+        }
+        let text = |n: usize| decode_trimmed(s.value(n));
+        let mut ic = Interchange {
+            span: Span::new(s.span.start, s.span.end),
+            isa_index: s.index,
+            delimiters: s.delimiters,
+            sender_qualifier: text(5),
+            sender_id: text(6),
+            receiver_qualifier: text(7),
+            receiver_id: text(8),
+            date: text(9),
+            time: text(10),
+            version: text(12),
+            control: text(13),
+            ack_requested: text(14),
+            usage: text(15),
+            groups: Vec::new(),
+            findings: Vec::new(),
+            closed: false,
+        };
+        let controls = ic.controls();
+        ic.findings = check_isa_fields(s, &controls);
+        if let Some(&first) = self.seen_interchanges.get(&ic.control) {
+            ic.findings.push(
+                Finding::warning(
+                    Code::DuplicateInterchange,
+                    format!(
+                        "interchange control number {} was already used by the interchange at byte {first} of this file",
+                        ic.control
+                    ),
+                )
+                .at(s.span.start, s.index, "ISA")
+                .element(13)
+                .with_controls(&controls),
+            );
+        } else {
+            self.seen_interchanges
+                .insert(ic.control.clone(), s.span.start);
+        }
+        self.seen_groups.clear();
+        self.map.interchanges.push(ic);
+    }
+
+    fn gs(&mut self, s: &SegmentRef<'_>) {
+        if self.open_interchange().is_none() {
+            return self.stray(s, "GS outside of an interchange (no ISA before it)");
+        }
+        if self.open_group().is_some() {
+            self.close_tx_and_group(s, "a new GS starts before the GE of this group");
+        }
+        let text = |n: usize| decode_trimmed(s.value(n));
+        let mut g = Group {
+            span: s.span,
+            functional_id: text(1),
+            sender: text(2),
+            receiver: text(3),
+            date: text(4),
+            time: text(5),
+            control: text(6),
+            agency: text(7),
+            version: text(8),
+            transactions: Vec::new(),
+            findings: Vec::new(),
+            closed: false,
+        };
+        let mut controls = self.controls();
+        controls.group = Some(g.control.clone());
+        g.findings = check_gs_fields(s, &controls);
+        if let Some(&first) = self.seen_groups.get(&g.control) {
+            g.findings.push(
+                Finding::warning(
+                    Code::GroupControlInvalid,
+                    format!(
+                        "group control number {} was already used by the group at byte {first} in this interchange",
+                        g.control
+                    ),
+                )
+                .at(s.span.start, s.index, "GS")
+                .element(6)
+                .with_controls(&controls),
+            );
+        } else {
+            self.seen_groups.insert(g.control.clone(), s.span.start);
+        }
+        self.seen_transactions.clear();
+        self.open_interchange()
+            .expect("checked above")
+            .groups
+            .push(g);
+    }
+
+    fn close_tx_and_group(&mut self, s: &SegmentRef<'_>, why: &str) {
+        let controls = self.controls();
+        if let Some(t) = self.open_tx() {
+            t.findings.push(
+                Finding::error(
+                    Code::TransactionTrailerMissing,
+                    format!(
+                        "transaction set {} {} has no SE trailer: {why}",
+                        t.set_id, t.control
+                    ),
+                )
+                .at(s.span.start, s.index, s.tag_str())
+                .with_controls(&controls),
+            );
+            t.closed = true;
+        }
+        let controls = Controls {
+            transaction: None,
+            ..controls
+        };
+        if let Some(g) = self.open_group() {
+            g.findings.push(
+                Finding::error(
+                    Code::GroupTrailerMissing,
+                    format!(
+                        "functional group {} {} has no GE trailer: {why}",
+                        g.functional_id, g.control
+                    ),
+                )
+                .at(s.span.start, s.index, s.tag_str())
+                .with_controls(&controls),
+            );
+            g.closed = true;
+        }
+    }
+
+    fn st(&mut self, s: &SegmentRef<'_>) {
+        if self.open_group().is_none() {
+            return self.stray(s, "ST outside of a functional group (no GS before it)");
+        }
+        let controls = self.controls();
+        if let Some(t) = self.open_tx() {
+            t.findings.push(
+                Finding::error(
+                    Code::TransactionTrailerMissing,
+                    format!(
+                        "transaction set {} {} has no SE trailer: a new ST starts at segment {}",
+                        t.set_id, t.control, s.index
+                    ),
+                )
+                .at(s.span.start, s.index, "ST")
+                .with_controls(&controls),
+            );
+            t.closed = true;
+        }
+        let set_id = decode_trimmed(s.value(1));
+        let control = decode_trimmed(s.value(2));
+        let implementation = s
+            .element(3)
+            .filter(|v| !v.is_empty())
+            .map(decode_trimmed);
+        let controls = Controls {
+            transaction: Some(control.clone()),
+            ..controls
+        };
+        let mut findings = Vec::new();
+        let at = |f: Finding, el: usize| {
+            f.at(s.span.start, s.index, "ST")
+                .element(el)
+                .with_controls(&controls)
+        };
+        if set_id.len() != 3 || !set_id.bytes().all(|b| b.is_ascii_digit()) {
+            findings.push(at(
+                Finding::error(
+                    Code::InvalidSetId,
+                    format!("ST01 '{set_id}' is not a transaction set identifier (three digits)"),
+                ),
+                1,
+            ));
+        }
+        if control.len() < 4 || control.len() > 9 {
+            findings.push(at(
+                Finding::error(
+                    Code::InvalidTransactionControl,
+                    format!("ST02 '{control}' must be 4 to 9 characters"),
+                ),
+                2,
+            ));
+        }
+        if let Some(&first) = self.seen_transactions.get(&control) {
+            findings.push(at(
+                Finding::error(
+                    Code::DuplicateTransactionControl,
+                    format!(
+                        "transaction set control number {control} was already used at byte {first} in this group"
+                    ),
+                ),
+                2,
+            ));
+        } else {
+            self.seen_transactions.insert(control.clone(), s.span.start);
+        }
+        let tx = Transaction {
+            span: s.span,
+            first_index: s.index,
+            set_id,
+            control,
+            implementation,
+            segment_count: 1,
+            findings,
+            closed: false,
+        };
+        self.open_tx_count = 1;
+        self.open_group().expect("checked above").transactions.push(tx);
+    }
+
+    fn body(&mut self, s: &SegmentRef<'_>) {
+        if self.open_tx().is_some() {
+            self.open_tx_count += 1;
+            return;
+        }
+        // TA1 acknowledgments and ISB/ISE service segments sit between ISA and GS.
+        let tag = s.tag();
+        if matches!(tag, b"TA1" | b"ISB" | b"ISE")
+            && self.open_interchange().is_some()
+            && self.open_group().is_none()
+        {
+            return;
+        }
+        self.stray(
+            s,
+            &format!(
+                "segment {} is outside of any transaction set (between envelope segments)",
+                s.tag_str()
+            ),
+        );
+    }
+
+    fn stray(&mut self, s: &SegmentRef<'_>, why: &str) {
+        let controls = self.controls();
+        let f = Finding::error(Code::SegmentOutsideEnvelope, why)
+            .at(s.span.start, s.index, s.tag_str())
+            .with_controls(&controls);
+        if let Some(g) = self.open_group() {
+            g.findings.push(f);
+        } else if let Some(ic) = self.open_interchange() {
+            ic.findings.push(f);
+        } else {
+            self.map.findings.push(f);
+        }
+    }
+
+    fn se(&mut self, s: &SegmentRef<'_>) {
+        let controls = self.controls();
+        let count = self.open_tx_count + 1;
+        let Some(t) = self.open_tx() else {
+            return self.stray(s, "SE without a matching ST");
+        };
+        t.segment_count = count;
+        t.span.end = s.span.end;
+        let at = |f: Finding, el: usize| {
+            f.at(s.span.start, s.index, "SE")
+                .element(el)
+                .with_controls(&controls)
+        };
+        let se01 = decode_trimmed(s.value(1));
+        let se02 = decode_trimmed(s.value(2));
+        match se01.parse::<usize>() {
+            Ok(n) if n == count => {}
+            Ok(n) => t.findings.push(at(
+                Finding::error(
+                    Code::SegmentCountMismatch,
+                    format!(
+                        "SE01 says {n} segments, but transaction set {} {} has {count} (ST to SE inclusive)",
+                        t.set_id, t.control
+                    ),
+                ),
+                1,
+            )),
+            Err(_) => t.findings.push(at(
+                Finding::error(
+                    Code::SegmentCountMismatch,
+                    format!("SE01 '{se01}' is not a segment count; the set has {count} segments"),
+                ),
+                1,
+            )),
+        }
+        if se02 != t.control {
+            t.findings.push(at(
+                Finding::error(
+                    Code::TransactionControlMismatch,
+                    format!(
+                        "SE02 '{se02}' does not match ST02 '{}' of the transaction set",
+                        t.control
+                    ),
+                ),
+                2,
+            ));
+        }
+        t.closed = true;
+    }
+
+    fn ge(&mut self, s: &SegmentRef<'_>) {
+        if self.open_group().is_none() {
+            return self.stray(s, "GE without a matching GS");
+        }
+        if self.open_tx().is_some() {
+            self.close_tx_only(s, "the group ends (GE) before it");
+        }
+        let controls = Controls {
+            transaction: None,
+            ..self.controls()
+        };
+        let g = self.open_group().expect("checked above");
+        g.span.end = s.span.end;
+        let at = |f: Finding, el: usize| {
+            f.at(s.span.start, s.index, "GE")
+                .element(el)
+                .with_controls(&controls)
+        };
+        let ge01 = decode_trimmed(s.value(1));
+        let ge02 = decode_trimmed(s.value(2));
+        let count = g.transactions.len();
+        if ge01.parse::<usize>().ok() != Some(count) {
+            g.findings.push(at(
+                Finding::error(
+                    Code::TransactionCountMismatch,
+                    format!(
+                        "GE01 says {ge01} transaction sets, but group {} has {count}",
+                        g.control
+                    ),
+                ),
+                1,
+            ));
+        }
+        if ge02 != g.control {
+            g.findings.push(at(
+                Finding::error(
+                    Code::GroupControlMismatch,
+                    format!("GE02 '{ge02}' does not match GS06 '{}'", g.control),
+                ),
+                2,
+            ));
+        }
+        g.closed = true;
+    }
+
+    fn close_tx_only(&mut self, s: &SegmentRef<'_>, why: &str) {
+        let controls = self.controls();
+        if let Some(t) = self.open_tx() {
+            t.findings.push(
+                Finding::error(
+                    Code::TransactionTrailerMissing,
+                    format!(
+                        "transaction set {} {} has no SE trailer: {why}",
+                        t.set_id, t.control
+                    ),
+                )
+                .at(s.span.start, s.index, s.tag_str())
+                .with_controls(&controls),
+            );
+            t.closed = true;
+        }
+    }
+
+    fn iea(&mut self, s: &SegmentRef<'_>) {
+        if self.open_interchange().is_none() {
+            return self.stray(s, "IEA without a matching ISA");
+        }
+        if self.open_group().is_some() {
+            self.close_tx_and_group(s, "the interchange ends (IEA) before it");
+        }
+        let controls = Controls {
+            interchange: self.open_interchange().map(|i| i.control.clone()),
+            ..Controls::default()
+        };
+        let ic = self.open_interchange().expect("checked above");
+        ic.span.end = s.span.end;
+        let at = |f: Finding, el: usize| {
+            f.at(s.span.start, s.index, "IEA")
+                .element(el)
+                .with_controls(&controls)
+        };
+        let iea01 = decode_trimmed(s.value(1));
+        let iea02 = decode_trimmed(s.value(2));
+        let count = ic.groups.len();
+        if iea01.parse::<usize>().ok() != Some(count) {
+            ic.findings.push(at(
+                Finding::error(
+                    Code::GroupCountMismatch,
+                    format!(
+                        "IEA01 says {iea01} functional groups, but interchange {} has {count}",
+                        ic.control
+                    ),
+                ),
+                1,
+            ));
+        }
+        if iea02 != ic.control {
+            ic.findings.push(at(
+                Finding::error(
+                    Code::InterchangeControlMismatch,
+                    format!("IEA02 '{iea02}' does not match ISA13 '{}'", ic.control),
+                ),
+                2,
+            ));
+        }
+        ic.closed = true;
+    }
+}
+
+/// (min, max) character lengths of ISA01..ISA16.
+const ISA_WIDTHS: [(usize, usize); 16] = [
+    (2, 2),
+    (10, 10),
+    (2, 2),
+    (10, 10),
+    (2, 2),
+    (15, 15),
+    (2, 2),
+    (15, 15),
+    (6, 6),
+    (4, 4),
+    (1, 1),
+    (5, 5),
+    (9, 9),
+    (1, 1),
+    (1, 1),
+    (1, 1),
+];
+
+fn check_isa_fields(s: &SegmentRef<'_>, controls: &Controls) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let at = |f: Finding, el: usize| {
+        f.at(s.element_offset(el), s.index, "ISA")
+            .element(el)
+            .with_controls(controls)
+    };
+    let count = s.element_count();
+    if count != 16 {
+        out.push(at(
+            Finding::error(
+                Code::InvalidInterchangeHeader,
+                format!("the ISA has {count} elements; it must have 16"),
+            ),
+            count.min(16),
+        ));
+    }
+    for (i, v) in s.elements().take(16).enumerate() {
+        let n = i + 1;
+        let chars = decode(v).chars().count();
+        let (min, max) = ISA_WIDTHS[i];
+        if chars > max {
+            out.push(at(
+                Finding::error(
+                    Code::InvalidInterchangeHeader,
+                    format!(
+                        "ISA{n:02} '{}' is {chars} characters; the field is {max} wide",
+                        for_message(v, 40)
+                    ),
+                ),
+                n,
+            ));
+        } else if chars < min && n != 11 && n != 16 {
+            out.push(at(
+                Finding::warning(
+                    Code::InvalidInterchangeHeader,
+                    format!(
+                        "ISA{n:02} is {chars} characters instead of {min}: the header is not padded to its fixed width"
+                    ),
+                ),
+                n,
+            ));
+        }
+    }
+    let digits = |v: &[u8]| !v.is_empty() && v.iter().all(u8::is_ascii_digit);
+    let isa09 = s.value(9);
+    if !(digits(isa09) && isa09.len() == 6 && valid_yymmdd(isa09)) {
+        out.push(at(
+            Finding::error(
+                Code::InvalidInterchangeHeader,
+                format!(
+                    "ISA09 '{}' is not a date (YYMMDD)",
+                    for_message(isa09, 12)
+                ),
+            ),
+            9,
+        ));
+    }
+    let isa10 = s.value(10);
+    if !(digits(isa10) && isa10.len() == 4 && valid_hhmm(isa10)) {
+        out.push(at(
+            Finding::error(
+                Code::InvalidInterchangeHeader,
+                format!("ISA10 '{}' is not a time (HHMM)", for_message(isa10, 12)),
+            ),
+            10,
+        ));
+    }
+    let isa13 = s.value(13);
+    if !digits(isa13) {
+        out.push(at(
+            Finding::error(
+                Code::InvalidInterchangeHeader,
+                format!(
+                    "ISA13 '{}' is not an interchange control number (9 digits)",
+                    for_message(isa13, 12)
+                ),
+            ),
+            13,
+        ));
+    }
+    if !matches!(s.value(14), b"0" | b"1") {
+        out.push(at(
+            Finding::warning(
+                Code::InvalidInterchangeHeader,
+                format!(
+                    "ISA14 '{}' should be 0 or 1 (acknowledgment requested)",
+                    for_message(s.value(14), 8)
+                ),
+            ),
+            14,
+        ));
+    }
+    if !matches!(s.value(15), b"P" | b"T" | b"I") {
+        out.push(at(
+            Finding::warning(
+                Code::InvalidInterchangeHeader,
+                format!(
+                    "ISA15 '{}' should be P (production), T (test) or I (information)",
+                    for_message(s.value(15), 8)
+                ),
+            ),
+            15,
+        ));
+    }
+    let isa12 = s.value(12);
+    if !digits(isa12) {
+        out.push(at(
+            Finding::warning(
+                Code::InvalidInterchangeHeader,
+                format!(
+                    "ISA12 '{}' is not an interchange version number",
+                    for_message(isa12, 12)
+                ),
+            ),
+            12,
+        ));
+    }
+    out
+}
+
+fn check_gs_fields(s: &SegmentRef<'_>, controls: &Controls) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let at = |f: Finding, el: usize| {
+        f.at(s.element_offset(el), s.index, "GS")
+            .element(el)
+            .with_controls(controls)
+    };
+    let gs04 = s.value(4);
+    let date_ok = gs04.iter().all(u8::is_ascii_digit)
+        && match gs04.len() {
+            8 => valid_ccyymmdd(gs04),
+            6 => valid_yymmdd(gs04),
+            _ => false,
+        };
+    if !date_ok {
+        out.push(at(
+            Finding::error(
+                Code::InvalidGroupHeader,
+                format!("GS04 '{}' is not a date (CCYYMMDD)", for_message(gs04, 16)),
+            ),
+            4,
+        ));
+    }
+    let gs05 = s.value(5);
+    if !(gs05.len() >= 4
+        && gs05.len() <= 8
+        && gs05.iter().all(u8::is_ascii_digit)
+        && valid_hhmm(&gs05[..4]))
+    {
+        out.push(at(
+            Finding::error(
+                Code::InvalidGroupHeader,
+                format!("GS05 '{}' is not a time (HHMM)", for_message(gs05, 16)),
+            ),
+            5,
+        ));
+    }
+    let gs06 = s.value(6);
+    if gs06.is_empty() || gs06.len() > 9 || !gs06.iter().all(u8::is_ascii_digit) {
+        out.push(at(
+            Finding::error(
+                Code::GroupControlInvalid,
+                format!(
+                    "GS06 '{}' is not a group control number (1 to 9 digits)",
+                    for_message(gs06, 16)
+                ),
+            ),
+            6,
+        ));
+    }
+    out
+}
+
+pub(crate) fn valid_ccyymmdd(v: &[u8]) -> bool {
+    let n = |r: std::ops::Range<usize>| -> u32 {
+        std::str::from_utf8(&v[r])
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    };
+    v.len() == 8 && v.iter().all(u8::is_ascii_digit) && real_date(n(0..4), n(4..6), n(6..8))
+}
+
+pub(crate) fn valid_yymmdd(v: &[u8]) -> bool {
+    let n = |r: std::ops::Range<usize>| -> u32 {
+        std::str::from_utf8(&v[r])
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    };
+    v.len() == 6 && v.iter().all(u8::is_ascii_digit) && real_date(2000 + n(0..2), n(2..4), n(4..6))
+}
+
+pub(crate) fn valid_hhmm(v: &[u8]) -> bool {
+    let n = |r: std::ops::Range<usize>| -> u32 {
+        std::str::from_utf8(&v[r])
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(99)
+    };
+    v.len() >= 4 && v[..4].iter().all(u8::is_ascii_digit) && n(0..2) < 24 && n(2..4) < 60
+}
+
+pub(crate) fn real_date(y: u32, m: u32, d: u32) -> bool {
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => return false,
+    };
+    d >= 1 && d <= days
+}
+
+/// Scans an input held whole.
+pub fn scan(input: &[u8]) -> EnvelopeMap {
+    if ebcdic::looks_like_ebcdic_isa(input) {
+        let mut owned = input.to_vec();
+        ebcdic::transcode_in_place(&mut owned);
+        let mut map = scan_ascii(&owned);
+        map.ebcdic = true;
+        return map;
+    }
+    scan_ascii(input)
+}
+
+fn scan_ascii(input: &[u8]) -> EnvelopeMap {
+    let mut sc = Scanner::new();
+    let mut tok = Tokenizer::new();
+    let mut pos = 0;
+    loop {
+        match tok.next(input, &mut pos, true) {
+            Next::Segment(s) => sc.segment(&s),
+            Next::Error(e) => sc.syntax_error(&e),
+            Next::End | Next::NeedMore => break,
+        }
+    }
+    sc.finish(input.len())
+}
+
+/// Scans a stream in chunks of `chunk` bytes: memory stays that of the largest segment plus
+/// one chunk, whatever the file's size.
+pub fn scan_reader<R: Read>(mut r: R, chunk: usize) -> io::Result<EnvelopeMap> {
+    let chunk = chunk.max(64);
+    let mut sc = Scanner::new();
+    let mut tok = Tokenizer::new();
+    let mut window: Vec<u8> = Vec::with_capacity(chunk);
+    let mut pos = 0;
+    let mut eof = false;
+    let mut total = 0usize;
+    let mut ebcdic_input: Option<bool> = None;
+    loop {
+        let step = tok.next(&window, &mut pos, eof);
+        match step {
+            Next::Segment(s) => sc.segment(&s),
+            Next::Error(e) => sc.syntax_error(&e),
+            Next::End => break,
+            Next::NeedMore => {
+                window.drain(..pos);
+                tok.consumed(pos);
+                pos = 0;
+                let old = window.len();
+                window.resize(old + chunk, 0);
+                let n = read_full(&mut r, &mut window[old..])?;
+                window.truncate(old + n);
+                if n == 0 {
+                    eof = true;
+                    continue;
+                }
+                total += n;
+                let is_ebcdic = *ebcdic_input.get_or_insert_with(|| {
+                    ebcdic::looks_like_ebcdic_isa(&window[..window.len().min(16)])
+                });
+                if is_ebcdic {
+                    ebcdic::transcode_in_place(&mut window[old..]);
+                }
+            }
+        }
+    }
+    let mut map = sc.finish(total);
+    map.ebcdic = ebcdic_input.unwrap_or(false);
+    Ok(map)
+}
+
+/// Reads until `buf` is full or the stream ends.
+pub(crate) fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISA: &str = "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*U*00401*000000001*0*P*>~";
+
+    fn doc(body: &str) -> String {
+        format!("{ISA}\n{body}")
+    }
+
+    fn messages(m: &EnvelopeMap) -> Vec<String> {
+        m.all_findings().map(|f| f.to_string()).collect()
+    }
+
+    #[test]
+    fn good_envelope() {
+        let f = doc(
+            "GS*PO*S*R*20240101*1200*7*X*004010~ST*850*0001~BEG*00*SA*1**20240101~SE*3*0001~GE*1*7~IEA*1*000000001~",
+        );
+        let m = scan(f.as_bytes());
+        assert!(messages(&m).is_empty(), "{:?}", messages(&m));
+        let tx = &m.interchanges[0].groups[0].transactions[0];
+        assert_eq!(tx.segment_count, 3);
+        assert_eq!(&f.as_bytes()[tx.span.start..tx.span.end], b"ST*850*0001~BEG*00*SA*1**20240101~SE*3*0001");
+        assert!(m.accepted(0, 0, 0));
+    }
+
+    #[test]
+    fn wrong_counts_reject_only_their_level() {
+        let f = doc(concat!(
+            "GS*PO*S*R*20240101*1200*7*X*004010~ST*850*0001~BEG*00*SA*1**20240101~SE*4*0001~",
+            "ST*850*0002~BEG*00*SA*2**20240101~SE*3*0002~GE*2*7~",
+            "GS*PO*S*R*20240101*1200*8*X*004010~ST*850*0003~SE*2*0003~GE*5*8~IEA*2*000000001~"
+        ));
+        let m = scan(f.as_bytes());
+        assert!(!m.accepted(0, 0, 0));
+        assert!(m.accepted(0, 0, 1));
+        assert!(!m.accepted(0, 1, 0));
+        let msgs = messages(&m);
+        assert!(msgs.iter().any(|s| s.contains("SE01 says 4 segments, but transaction set 850 0001 has 3")), "{msgs:?}");
+        assert!(msgs.iter().any(|s| s.contains("GE01 says 5 transaction sets, but group 8 has 1")), "{msgs:?}");
+    }
+
+    #[test]
+    fn missing_se_rejects_that_set_only() {
+        let f = doc(
+            "GS*PO*S*R*20240101*1200*7*X*004010~ST*850*0001~BEG*00*SA*1**20240101~ST*850*0002~BEG*00*SA*2**20240101~SE*3*0002~GE*2*7~IEA*1*000000001~",
+        );
+        let m = scan(f.as_bytes());
+        assert!(!m.accepted(0, 0, 0));
+        assert!(m.accepted(0, 0, 1));
+    }
+
+    #[test]
+    fn missing_iea_at_end() {
+        let f = doc("GS*PO*S*R*20240101*1200*7*X*004010~ST*850*0001~SE*2*0001~GE*1*7~");
+        let m = scan(f.as_bytes());
+        let msgs = messages(&m);
+        assert!(msgs.iter().any(|s| s.contains("interchange 000000001 has no IEA trailer: the file ends")), "{msgs:?}");
+        assert!(!m.accepted(0, 0, 0));
+    }
+
+    #[test]
+    fn duplicate_st_control() {
+        let f = doc(
+            "GS*PO*S*R*20240101*1200*7*X*004010~ST*850*0001~SE*2*0001~ST*850*0001~SE*2*0001~GE*2*7~IEA*1*000000001~",
+        );
+        let m = scan(f.as_bytes());
+        assert!(m.accepted(0, 0, 0));
+        assert!(!m.accepted(0, 0, 1));
+    }
+
+    #[test]
+    fn chunked_scan_matches_whole() {
+        let f = doc(
+            "GS*PO*S*R*20240101*1200*7*X*004010~ST*850*0001~BEG*00*SA*1**20240101~SE*3*0001~GE*1*7~IEA*1*000000001~xx",
+        );
+        let whole = serde_json::to_string(&scan(f.as_bytes())).unwrap();
+        for chunk in [64, 65, 100, 333] {
+            let m = scan_reader(f.as_bytes(), chunk).unwrap();
+            assert_eq!(serde_json::to_string(&m).unwrap(), whole);
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert!(valid_ccyymmdd(b"20240229"));
+        assert!(!valid_ccyymmdd(b"20230229"));
+        assert!(!valid_ccyymmdd(b"20231301"));
+        assert!(valid_hhmm(b"2359"));
+        assert!(!valid_hhmm(b"2460"));
+    }
+}

@@ -1,0 +1,634 @@
+//! Validating a transaction set against its grammar.
+//!
+//! The structure walk keeps a stack of frames (the root and every loop entered). For each segment
+//! it searches forward in the innermost frame, then in the enclosing ones; a match in an enclosing
+//! frame closes the loops above it. Mandatory entries jumped over or left unseen when a loop
+//! closes are reported where the walk noticed them. A segment that matches nothing is reported
+//! as unknown, not in this set, or out of sequence, and the walk goes on from where it was.
+
+use super::{ElementType, Grammar, Item, Node, Position, Rule, SegmentDef, Usage};
+use crate::diag::{Code, Controls, Finding, Level, Severity};
+use crate::envelope::x12::valid_hhmm;
+use crate::syntax::text::for_message;
+use crate::syntax::x12::SegmentRef;
+use std::collections::HashSet;
+
+/// What to do with compliance errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strictness {
+    /// Segment and element errors reject the document.
+    #[default]
+    Strict,
+    /// Segment and element errors are reported as warnings; envelope integrity (counts, control
+    /// numbers, trailers) still rejects.
+    Lenient,
+}
+
+impl Strictness {
+    /// Downgrades the findings this strictness tolerates.
+    pub fn apply(self, findings: &mut [Finding]) {
+        if self == Strictness::Lenient {
+            for f in findings {
+                let relaxable = matches!(f.code.level(), Level::Segment | Level::Element)
+                    || matches!(
+                        f.code,
+                        Code::GroupNotSupported | Code::InvalidInterchangeHeader | Code::InvalidGroupHeader
+                    );
+                if relaxable {
+                    f.severity = Severity::Warning;
+                }
+            }
+        }
+    }
+}
+
+/// Where a segment sits in the structure (for `inspect`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// Loop ids from the outermost to the innermost (empty at the top level).
+    pub loops: Vec<String>,
+    /// False when the segment did not fit the structure.
+    pub placed: bool,
+}
+
+/// The result of validating one transaction set.
+#[derive(Debug, Clone, Default)]
+pub struct Validation {
+    pub findings: Vec<Finding>,
+    /// One per segment when asked for.
+    pub placements: Vec<Placement>,
+}
+
+struct Frame<'g> {
+    nodes: &'g [Node],
+    loop_id: Option<&'g str>,
+    pos: Option<usize>,
+    counts: Vec<usize>,
+}
+
+impl<'g> Frame<'g> {
+    fn new(nodes: &'g [Node], loop_id: Option<&'g str>) -> Self {
+        Frame {
+            nodes,
+            loop_id,
+            pos: None,
+            counts: vec![0; nodes.len()],
+        }
+    }
+}
+
+struct Ctx<'a> {
+    controls: &'a Controls,
+    findings: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    fn push(&mut self, seg: &SegmentRef<'_>, position: usize, f: Finding) {
+        let mut f = f
+            .at(seg.span.start, seg.index, seg.tag_str())
+            .with_controls(self.controls);
+        f.segment_position = Some(position);
+        self.findings.push(f);
+    }
+}
+
+/// Validates the segments of one transaction set (ST..SE) against `g`.
+pub fn validate_x12(
+    g: &Grammar,
+    segments: &[SegmentRef<'_>],
+    controls: &Controls,
+    want_placements: bool,
+) -> Validation {
+    let mut ctx = Ctx {
+        controls,
+        findings: Vec::new(),
+    };
+    let mut placements = Vec::new();
+    let mut frames: Vec<Frame<'_>> = vec![Frame::new(&g.structure, None)];
+    let mut hl = HlCheck::default();
+
+    for (i, seg) in segments.iter().enumerate() {
+        let position = i + 1;
+        let tag = seg.tag();
+        let placed = place(g, &mut frames, tag, seg, position, &mut ctx);
+        if want_placements {
+            placements.push(Placement {
+                loops: frames
+                    .iter()
+                    .filter_map(|f| f.loop_id.map(str::to_string))
+                    .collect(),
+                placed,
+            });
+        }
+        let tag_s = std::str::from_utf8(tag).unwrap_or("");
+        if let Some(def) = g.dictionary.get(tag_s) {
+            check_elements(seg, def, position, &mut ctx);
+        }
+        if g.hierarchy.is_some() && tag == b"HL" {
+            hl.check(seg, position, g.hierarchy.as_deref().unwrap_or(&[]), &mut ctx);
+        }
+    }
+    if let Some(last) = segments.last() {
+        while frames.len() > 1 {
+            let f = frames.pop().expect("more than one");
+            missing_after(&f, last, segments.len(), &mut ctx, "the transaction set ends");
+        }
+        let root = frames.pop().expect("root");
+        missing_after(&root, last, segments.len(), &mut ctx, "the transaction set ends");
+    }
+    Validation {
+        findings: ctx.findings,
+        placements,
+    }
+}
+
+/// Finds where `tag` fits; reports what was skipped; returns false when it fits nowhere.
+fn place(
+    g: &Grammar,
+    frames: &mut Vec<Frame<'_>>,
+    tag: &[u8],
+    seg: &SegmentRef<'_>,
+    position: usize,
+    ctx: &mut Ctx<'_>,
+) -> bool {
+    let mut found = None;
+    for d in (0..frames.len()).rev() {
+        let f = &frames[d];
+        // In a loop, the first segment starts a new repetition of the loop: that is matched in
+        // the enclosing frame, never as a repeat inside the loop.
+        let from = match (f.pos, f.loop_id.is_some()) {
+            (Some(p), true) => p.max(1),
+            (None, true) => 1,
+            (Some(p), false) => p,
+            (None, false) => 0,
+        };
+        if let Some(j) = (from..f.nodes.len()).find(|&j| f.nodes[j].trigger().as_bytes() == tag) {
+            found = Some((d, j));
+            break;
+        }
+    }
+    let Some((d, j)) = found else {
+        let tag_s = String::from_utf8_lossy(tag).into_owned();
+        let f = unplaced_reason(g, frames, &tag_s);
+        ctx.push(seg, position, f);
+        return false;
+    };
+    while frames.len() > d + 1 {
+        let f = frames.pop().expect("deeper frame");
+        missing_after(&f, seg, position, ctx, "its loop ends here");
+    }
+    let f = frames.last_mut().expect("frame d");
+    let skip_from = match f.pos {
+        Some(p) if p == j => j,
+        Some(p) => p + 1,
+        None => 0,
+    };
+    for k in skip_from..j {
+        if f.nodes[k].usage() == Usage::Mandatory && f.counts[k] == 0 {
+            let what = describe(&f.nodes[k]);
+            ctx.push(
+                seg,
+                position,
+                Finding::error(
+                    Code::MandatorySegmentMissing,
+                    format!("mandatory {what} is missing before this {}", seg.tag_str()),
+                ),
+            );
+        }
+    }
+    f.counts[j] += 1;
+    f.pos = Some(j);
+    let count = f.counts[j];
+    match &f.nodes[j] {
+        Node::Segment { def, max, .. } => {
+            if count > *max {
+                ctx.push(
+                    seg,
+                    position,
+                    Finding::error(
+                        Code::SegmentOverMaximum,
+                        format!("{} occurs {count} times here; at most {max} allowed", def.tag),
+                    ),
+                );
+            }
+        }
+        Node::Loop { id, max, body, .. } => {
+            if count > *max {
+                ctx.push(
+                    seg,
+                    position,
+                    Finding::error(
+                        Code::LoopOverMaximum,
+                        format!("loop {id} occurs {count} times; at most {max} allowed"),
+                    ),
+                );
+            }
+            let mut child = Frame::new(body, Some(id));
+            child.pos = Some(0);
+            child.counts[0] = 1;
+            frames.push(child);
+        }
+    }
+    true
+}
+
+fn unplaced_reason(g: &Grammar, frames: &[Frame<'_>], tag: &str) -> Finding {
+    if g.tags_in_set.contains(tag) {
+        let where_ = match frames.last().and_then(|f| f.loop_id) {
+            Some(l) => format!("inside loop {l}"),
+            None => "at this point".to_string(),
+        };
+        Finding::error(
+            Code::SegmentOutOfSequence,
+            format!("{tag} is not allowed {where_}: it belongs elsewhere in this transaction set (out of sequence)"),
+        )
+    } else if g.dictionary.contains_key(tag) {
+        Finding::error(
+            Code::SegmentNotInSet,
+            format!("{tag} is not a segment of transaction set {}", g.id),
+        )
+    } else {
+        Finding::error(
+            Code::UnrecognizedSegment,
+            format!("'{tag}' is not a known segment"),
+        )
+    }
+}
+
+fn describe(n: &Node) -> String {
+    match n {
+        Node::Segment { def, .. } => format!("segment {} ({})", def.tag, def.name),
+        Node::Loop { id, .. } => format!("loop {id} (starting with {})", n.trigger()),
+    }
+}
+
+fn missing_after(f: &Frame<'_>, seg: &SegmentRef<'_>, position: usize, ctx: &mut Ctx<'_>, why: &str) {
+    let from = f.pos.map_or(0, |p| p + 1);
+    for k in from..f.nodes.len() {
+        if f.nodes[k].usage() == Usage::Mandatory && f.counts[k] == 0 {
+            let what = describe(&f.nodes[k]);
+            let inside = f.loop_id.map(|l| format!(" in loop {l}")).unwrap_or_default();
+            ctx.push(
+                seg,
+                position,
+                Finding::error(
+                    Code::MandatorySegmentMissing,
+                    format!("mandatory {what}{inside} is missing: {why}"),
+                ),
+            );
+        }
+    }
+}
+
+fn check_elements(seg: &SegmentRef<'_>, def: &SegmentDef, position: usize, ctx: &mut Ctx<'_>) {
+    let values: Vec<&[u8]> = seg.elements().collect();
+    let tag = &def.tag;
+    if values.len() > def.elements.len() && values[def.elements.len()..].iter().any(|v| !v.is_empty()) {
+        let n = def.elements.len() + 1;
+        ctx.push(
+            seg,
+            position,
+            Finding::error(
+                Code::TooManyElements,
+                format!("{tag} has {} elements; it defines {}", values.len(), def.elements.len()),
+            )
+            .element(n),
+        );
+    }
+    for (i, pos) in def.elements.iter().enumerate() {
+        let n = i + 1;
+        let v = values.get(i).copied().unwrap_or(b"");
+        if v.is_empty() {
+            if pos.usage == Usage::Mandatory {
+                ctx.push(
+                    seg,
+                    position,
+                    Finding::error(
+                        Code::MandatoryElementMissing,
+                        format!("{tag}{n:02} ({}) is mandatory but empty", pos.name),
+                    )
+                    .element(n),
+                );
+            }
+            continue;
+        }
+        let reps: Vec<&[u8]> = match seg.delimiters.repetition {
+            Some(_) if pos.repeat > 1 => seg.repetitions(v).collect(),
+            _ => vec![v],
+        };
+        if reps.len() > pos.repeat {
+            ctx.push(
+                seg,
+                position,
+                Finding::error(
+                    Code::TooManyRepetitions,
+                    format!("{tag}{n:02} repeats {} times; at most {} allowed", reps.len(), pos.repeat),
+                )
+                .element(n),
+            );
+        }
+        for rep in reps {
+            check_position(seg, tag, n, pos, rep, position, ctx);
+        }
+    }
+    for rule in &def.rules {
+        check_rule(seg, tag, rule, &values, position, ctx);
+    }
+}
+
+fn check_position(
+    seg: &SegmentRef<'_>,
+    tag: &str,
+    n: usize,
+    pos: &Position,
+    value: &[u8],
+    position: usize,
+    ctx: &mut Ctx<'_>,
+) {
+    match &pos.item {
+        Item::Simple(e) => {
+            let label = format!("{tag}{n:02}");
+            if let Some(f) = check_value(&label, &pos.name, e, value) {
+                ctx.push(seg, position, f.element(n));
+            }
+        }
+        Item::Composite { components, .. } => {
+            let parts: Vec<&[u8]> = seg.components(value).collect();
+            if parts.len() > components.len() && parts[components.len()..].iter().any(|p| !p.is_empty()) {
+                ctx.push(
+                    seg,
+                    position,
+                    Finding::error(
+                        Code::TooManyComponents,
+                        format!("{tag}{n:02} has {} components; the composite has {}", parts.len(), components.len()),
+                    )
+                    .element(n),
+                );
+            }
+            for (c, comp) in components.iter().enumerate() {
+                let cv = parts.get(c).copied().unwrap_or(b"");
+                let label = format!("{tag}{n:02}-{}", c + 1);
+                if cv.is_empty() {
+                    if comp.usage == Usage::Mandatory {
+                        ctx.push(
+                            seg,
+                            position,
+                            Finding::error(
+                                Code::MandatoryElementMissing,
+                                format!("{label} ({}) is mandatory but empty", comp.name),
+                            )
+                            .element(n)
+                            .component(c + 1),
+                        );
+                    }
+                    continue;
+                }
+                if let Item::Simple(e) = &comp.item
+                    && let Some(f) = check_value(&label, &comp.name, e, cv)
+                {
+                    ctx.push(seg, position, f.element(n).component(c + 1));
+                }
+            }
+        }
+    }
+}
+
+/// Checks one simple value against its definition.
+fn check_value(label: &str, name: &str, e: &super::ElementDef, v: &[u8]) -> Option<Finding> {
+    let shown = for_message(v, 40);
+    let numeric = matches!(e.kind, ElementType::R | ElementType::N) || e.kind.implied_decimals().is_some();
+    let len = if numeric {
+        v.iter().filter(|b| b.is_ascii_digit()).count()
+    } else {
+        crate::syntax::text::decode(v).chars().count()
+    };
+    match e.kind {
+        ElementType::N | ElementType::N0 | ElementType::N1 | ElementType::N2 | ElementType::N3
+        | ElementType::N4 | ElementType::N5 | ElementType::N6 | ElementType::N7 | ElementType::N8
+        | ElementType::N9 => {
+            let digits = v.strip_prefix(b"-").unwrap_or(v);
+            let ok = !digits.is_empty()
+                && (digits.iter().all(u8::is_ascii_digit)
+                    || (e.kind == ElementType::N && is_decimal(v)));
+            if !ok {
+                return Some(Finding::error(
+                    Code::InvalidCharacter,
+                    format!("{label} ({name}) '{shown}' is not a whole number (implied decimals, digits only)"),
+                ));
+            }
+        }
+        ElementType::R => {
+            if !is_decimal(v) {
+                return Some(Finding::error(
+                    Code::InvalidCharacter,
+                    format!("{label} ({name}) '{shown}' is not a decimal number"),
+                ));
+            }
+        }
+        ElementType::DT => {
+            let ok = v.iter().all(u8::is_ascii_digit)
+                && match v.len() {
+                    8 => crate::envelope::x12::valid_ccyymmdd(v),
+                    6 => crate::envelope::x12::valid_yymmdd(v),
+                    _ => false,
+                };
+            if !ok {
+                return Some(Finding::error(
+                    Code::InvalidDate,
+                    format!("{label} ({name}) '{shown}' is not a real date (CCYYMMDD)"),
+                ));
+            }
+        }
+        ElementType::TM => {
+            let ok = v.iter().all(u8::is_ascii_digit)
+                && matches!(v.len(), 4 | 6 | 7 | 8)
+                && valid_hhmm(v)
+                && (v.len() < 6 || (v[4] - b'0') * 10 + (v[5] - b'0') < 60);
+            if !ok {
+                return Some(Finding::error(
+                    Code::InvalidTime,
+                    format!("{label} ({name}) '{shown}' is not a real time (HHMM, HHMMSS)"),
+                ));
+            }
+        }
+        ElementType::ID => {
+            if let Some(codes) = &e.codes {
+                let s = crate::syntax::text::decode(v);
+                if !codes.iter().any(|c| c == s.as_ref()) {
+                    return Some(Finding::error(
+                        Code::InvalidCode,
+                        format!("{label} ({name}) '{shown}' is not one of its codes ({})", code_preview(codes)),
+                    ));
+                }
+            }
+        }
+        ElementType::AN | ElementType::A | ElementType::B => {}
+    }
+    if len > e.max {
+        return Some(Finding::error(
+            Code::ElementTooLong,
+            format!("{label} ({name}) '{shown}' is {len} characters; at most {} allowed", e.max),
+        ));
+    }
+    if len < e.min {
+        return Some(Finding::error(
+            Code::ElementTooShort,
+            format!("{label} ({name}) '{shown}' is {len} characters; at least {} required", e.min),
+        ));
+    }
+    None
+}
+
+fn code_preview(codes: &[String]) -> String {
+    if codes.len() <= 8 {
+        codes.join(", ")
+    } else {
+        format!("{}, ... {} codes", codes[..8].join(", "), codes.len())
+    }
+}
+
+/// `-12.50`, `.5`, `3`, `1.2E3`: an X12 `R` value.
+pub(crate) fn is_decimal(v: &[u8]) -> bool {
+    let v = v.strip_prefix(b"-").unwrap_or(v);
+    let (mant, exp) = match v.iter().position(|&b| b == b'E' || b == b'e') {
+        Some(p) => (&v[..p], Some(&v[p + 1..])),
+        None => (v, None),
+    };
+    let mut dots = 0;
+    let mut digits = 0;
+    for &b in mant {
+        match b {
+            b'.' => dots += 1,
+            b'0'..=b'9' => digits += 1,
+            _ => return false,
+        }
+    }
+    let exp_ok = match exp {
+        None => true,
+        Some(e) => {
+            let e = e.strip_prefix(b"-").or_else(|| e.strip_prefix(b"+")).unwrap_or(e);
+            !e.is_empty() && e.iter().all(u8::is_ascii_digit)
+        }
+    };
+    dots <= 1 && digits > 0 && exp_ok
+}
+
+fn check_rule(
+    seg: &SegmentRef<'_>,
+    tag: &str,
+    rule: &Rule,
+    values: &[&[u8]],
+    position: usize,
+    ctx: &mut Ctx<'_>,
+) {
+    let present = |p: usize| values.get(p - 1).is_some_and(|v| !v.is_empty());
+    let names = |ps: &[usize]| {
+        ps.iter()
+            .map(|p| format!("{tag}{p:02}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let ps = &rule.positions;
+    let n_present = ps.iter().filter(|&&p| present(p)).count();
+    let violation = match rule.kind {
+        b'P' if n_present > 0 && n_present < ps.len() => {
+            let missing: Vec<usize> = ps.iter().copied().filter(|&p| !present(p)).collect();
+            Some((
+                Code::ConditionalElementMissing,
+                missing[0],
+                format!("{} must all be present when any is (syntax note {}); {} missing", names(ps), rule.text, names(&missing)),
+            ))
+        }
+        b'R' if n_present == 0 => Some((
+            Code::ConditionalElementMissing,
+            ps[0],
+            format!("at least one of {} is required (syntax note {})", names(ps), rule.text),
+        )),
+        b'E' if n_present > 1 => Some((
+            Code::ExclusionViolated,
+            ps[1],
+            format!("only one of {} may be present (syntax note {})", names(ps), rule.text),
+        )),
+        b'C' if present(ps[0]) && !ps[1..].iter().all(|&p| present(p)) => {
+            let missing: Vec<usize> = ps[1..].iter().copied().filter(|&p| !present(p)).collect();
+            Some((
+                Code::ConditionalElementMissing,
+                missing[0],
+                format!("{} is present, so {} is required (syntax note {})", names(&ps[..1]), names(&missing), rule.text),
+            ))
+        }
+        b'L' if present(ps[0]) && !ps[1..].iter().any(|&p| present(p)) => Some((
+            Code::ConditionalElementMissing,
+            ps[1],
+            format!("{} is present, so at least one of {} is required (syntax note {})", names(&ps[..1]), names(&ps[1..]), rule.text),
+        )),
+        _ => None,
+    };
+    if let Some((code, el, msg)) = violation {
+        ctx.push(seg, position, Finding::error(code, msg).element(el));
+    }
+}
+
+/// The 856 hierarchy: HL01 ids unique, HL02 names an earlier HL, HL03 a known level.
+#[derive(Default)]
+struct HlCheck {
+    ids: HashSet<Vec<u8>>,
+}
+
+impl HlCheck {
+    fn check(&mut self, seg: &SegmentRef<'_>, position: usize, levels: &[String], ctx: &mut Ctx<'_>) {
+        let id = seg.value(1);
+        let parent = seg.value(2);
+        let level = seg.value(3);
+        if !id.is_empty() && !self.ids.insert(id.to_vec()) {
+            ctx.push(
+                seg,
+                position,
+                Finding::error(
+                    Code::InvalidCode,
+                    format!("HL01 '{}' repeats an earlier hierarchical id", for_message(id, 20)),
+                )
+                .element(1),
+            );
+        }
+        if !parent.is_empty() && !self.ids.contains(parent) {
+            ctx.push(
+                seg,
+                position,
+                Finding::error(
+                    Code::InvalidCode,
+                    format!("HL02 '{}' names no earlier HL01: the parent level must come first", for_message(parent, 20)),
+                )
+                .element(2),
+            );
+        }
+        let level_s = crate::syntax::text::decode(level);
+        if !level.is_empty() && !levels.is_empty() && !levels.iter().any(|l| l == level_s.as_ref()) {
+            ctx.push(
+                seg,
+                position,
+                Finding::error(
+                    Code::InvalidCode,
+                    format!("HL03 '{}' is not a hierarchical level of this set ({})", for_message(level, 8), levels.join(", ")),
+                )
+                .element(3),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals() {
+        for ok in [&b"1"[..], b"-1.5", b".5", b"10.", b"1.2E3", b"007"] {
+            assert!(is_decimal(ok), "{ok:?}");
+        }
+        for bad in [&b""[..], b"-", b"1.2.3", b"1O", b"$1.179", b"1,5"] {
+            assert!(!is_decimal(bad), "{bad:?}");
+        }
+    }
+}

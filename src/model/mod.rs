@@ -1,0 +1,19 @@
+//! The canonical model: the contract between every input format and every output.
+//!
+//! Phase: none of its own. An X12 850, an EDIFACT ORDERS and a Shopify CSV row group all become an
+//! [`Order`]; ship notices and invoices likewise. Money and quantities are [`Decimal`]s (never
+//! floats, serialized as strings so no JSON reader rounds them), dates are calendar dates. The
+//! only field that tells where a document came from is [`Source`].
+//!
+//! ```
+//! use tallyman::model::{Document, Purpose};
+//! let json = r#"{"type":"order","order_number":"PO1","purpose":"original","lines":[],
+//!   "source":{"standard":"x12","set":"850"}}"#;
+//! let doc: Document = serde_json::from_str(json).unwrap();
+//! assert_eq!(doc.number(), "PO1");
+//! # let _ = Purpose::Original;
+//! ```
+
+mod types;
+
+pub use types::*;
