@@ -91,6 +91,8 @@ pub enum Code {
     InvalidTransactionControl,
     /// ST02 repeats in the group (AK502 23).
     DuplicateTransactionControl,
+    /// The set is rejected because an envelope around it is (the envelope finding says why).
+    EnvelopeRejected,
 
     // Segment (AK3/AK304).
     /// The tag is not a segment of the dictionary (AK304 1).
@@ -167,6 +169,7 @@ impl Code {
             | InvalidSetId
             | InvalidTransactionControl
             | DuplicateTransactionControl
+            | EnvelopeRejected
             | VersionFallback
             | Mapping => Level::Transaction,
             UnrecognizedSegment
@@ -233,7 +236,8 @@ impl Code {
             ExclusionViolated => "10",
             TooManyRepetitions => "12",
             TooManyComponents => "13",
-            Syntax | SegmentOutsideEnvelope | InvalidGroupHeader | VersionFallback | Mapping => {
+            Syntax | SegmentOutsideEnvelope | InvalidGroupHeader | EnvelopeRejected | VersionFallback
+            | Mapping => {
                 return None;
             }
         })

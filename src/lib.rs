@@ -10,3 +10,6 @@ pub mod diag;
 pub mod envelope;
 pub mod grammar;
 pub mod model;
+pub mod map;
+pub mod cli;
+pub mod generate;

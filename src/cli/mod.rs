@@ -1,0 +1,120 @@
+//! The command line. One file per command; `anyhow` lives only here.
+//!
+//! Exit codes: 0 every document accepted; 1 some document rejected or not translated; 2 the
+//! command itself failed (bad arguments, unreadable file or grammar directory). Data goes to
+//! stdout, diagnostics to stderr; a closed stdout (`| head`) ends the command quietly.
+
+mod detect;
+mod inspect;
+mod translate;
+
+use clap::{Parser, Subcommand};
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub use detect::{Format, detect};
+
+#[derive(Debug, Parser)]
+#[command(name = "tallyman", version, about = "EDI and file-feed batch translator")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Translate files into canonical documents, one JSON object per line on stdout.
+    Translate(translate::Args),
+    /// Print a file's segment tree with loops, element names and findings.
+    Inspect(inspect::Args),
+}
+
+/// Options shared by commands that validate.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GrammarArgs {
+    /// A directory of grammar files laid over the built-in ones (same layout as grammars/).
+    #[arg(long, value_name = "DIR")]
+    pub grammars: Option<PathBuf>,
+    /// Accept documents with segment or element errors, reporting them as warnings
+    /// (envelope counts and control numbers still reject).
+    #[arg(long)]
+    pub lenient: bool,
+}
+
+impl GrammarArgs {
+    pub fn load(&self) -> anyhow::Result<crate::grammar::GrammarSet> {
+        use anyhow::Context;
+        match &self.grammars {
+            Some(dir) => crate::grammar::GrammarSet::with_overrides(dir)
+                .with_context(|| format!("loading grammars from {}", dir.display())),
+            None => crate::grammar::GrammarSet::builtin().context("loading built-in grammars"),
+        }
+    }
+
+    pub fn strictness(&self) -> crate::grammar::Strictness {
+        if self.lenient {
+            crate::grammar::Strictness::Lenient
+        } else {
+            crate::grammar::Strictness::Strict
+        }
+    }
+}
+
+
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything accepted.
+    Clean,
+    /// Something was rejected or not translated.
+    Rejections,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    let result = match &cli.command {
+        Command::Translate(a) => translate::run(a, &mut out, &mut err),
+        Command::Inspect(a) => inspect::run(a, &mut out, &mut err),
+    };
+    let flushed = out.flush();
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Rejections) => ExitCode::from(1),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(err, "tallyman: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+    .max_with(flushed)
+}
+
+trait MaxWith {
+    fn max_with(self, flushed: io::Result<()>) -> ExitCode;
+}
+
+impl MaxWith for ExitCode {
+    fn max_with(self, flushed: io::Result<()>) -> ExitCode {
+        match flushed {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                eprintln!("tallyman: error: writing output: {e}");
+                ExitCode::from(2)
+            }
+            _ => self,
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,128 @@
+//! Generated inputs for benchmarks and fuzz seeds: valid X12 850 interchanges of any size.
+//!
+//! The content varies from order to order (numbers, quantities, prices, item ids, party names),
+//! so nothing downstream can take shortcuts on repeated bytes; it is deterministic for a seed.
+//!
+//! ```
+//! let mut out = Vec::new();
+//! let stats = tallyman::generate::x12_850s(&mut out, 20_000, 7).unwrap();
+//! assert!(out.len() >= 20_000);
+//! assert!(stats.orders > 5);
+//! ```
+
+use std::io::{self, Write};
+
+/// What a generator wrote.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stats {
+    pub bytes: u64,
+    pub interchanges: u64,
+    pub orders: u64,
+    pub lines: u64,
+}
+
+/// A small deterministic PRNG (xorshift64*), so benchmarks need no extra crate.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const CITIES: [(&str, &str, &str); 6] = [
+    ("SPRINGFIELD", "IL", "62701"),
+    ("RIVERTON", "WY", "82501"),
+    ("FAIRVIEW", "TN", "37062"),
+    ("MADISON", "WI", "53703"),
+    ("GREENVILLE", "SC", "29601"),
+    ("CLINTON", "IA", "52732"),
+];
+
+/// GS1 check digit of the first `digits` of a number string.
+fn check_digit(body: &str) -> u32 {
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
+        .sum();
+    (10 - sum % 10) % 10
+}
+
+/// Writes X12 004010 850 interchanges (100 orders per interchange, 1 to 30 lines each) until at
+/// least `target` bytes are written.
+pub fn x12_850s<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<Stats> {
+    let mut rng = Rng(seed.max(1));
+    let mut st = Stats::default();
+    let mut buf = String::with_capacity(64 * 1024);
+    while st.bytes < target {
+        st.interchanges += 1;
+        let icn = st.interchanges % 1_000_000_000;
+        buf.clear();
+        buf.push_str(&format!(
+            "ISA*00*          *00*          *ZZ*BUYERCO        *ZZ*NORTHWIND      *240315*0930*U*00401*{icn:09}*0*P*>~\n"
+        ));
+        buf.push_str(&format!(
+            "GS*PO*BUYERCO*NORTHWIND*20240315*0930*{icn}*X*004010~\n"
+        ));
+        let per = 100;
+        for k in 0..per {
+            st.orders += 1;
+            let mut segs: Vec<String> = Vec::with_capacity(64);
+            let control = format!("{:04}", k + 1);
+            segs.push(format!("ST*850*{control}"));
+            segs.push(format!(
+                "BEG*00*SA*PO{:010}**202403{:02}",
+                st.orders,
+                1 + rng.below(28)
+            ));
+            segs.push("CUR*BY*USD".into());
+            segs.push(format!("REF*DP*{:03}", rng.below(999)));
+            segs.push("PER*BD*PAT BUYER*TE*5555550100".into());
+            segs.push("ITD*01*3*2**10**30".into());
+            segs.push(format!("DTM*002*202404{:02}", 1 + rng.below(28)));
+            let (city, state, zip) = CITIES[rng.below(CITIES.len() as u64) as usize];
+            segs.push(format!("N1*ST*STORE {}*92*{:05}", rng.below(9999), rng.below(99999)));
+            segs.push(format!("N3*{} MAIN STREET", 1 + rng.below(9000)));
+            segs.push(format!("N4*{city}*{state}*{zip}*US"));
+            segs.push("N1*BT*BUYERCO ACCOUNTS PAYABLE*92*0001".into());
+            let lines = 1 + rng.below(30);
+            let mut hash = 0u64;
+            for l in 1..=lines {
+                st.lines += 1;
+                let qty = 1 + rng.below(500);
+                hash += qty;
+                let cents = 100 + rng.below(99_900);
+                let upc_body = format!("0614141{:04}", rng.below(10_000));
+                let upc = format!("{upc_body}{}", check_digit(&upc_body));
+                segs.push(format!(
+                    "PO1*{l}*{qty}*EA*{}.{:02}**UP*{upc}*VN*NW-{:06}*BP*B{:07}",
+                    cents / 100,
+                    cents % 100,
+                    rng.below(1_000_000),
+                    rng.below(10_000_000)
+                ));
+                segs.push(format!("PID*F****WIDGET MODEL {} SIZE {}", rng.below(900), rng.below(20)));
+            }
+            segs.push(format!("CTT*{lines}*{hash}"));
+            let count = segs.len() + 1;
+            segs.push(format!("SE*{count}*{control}"));
+            for s in &segs {
+                buf.push_str(s);
+                buf.push_str("~\n");
+            }
+        }
+        buf.push_str(&format!("GE*{per}*{icn}~\nIEA*1*{icn:09}~\n"));
+        w.write_all(buf.as_bytes())?;
+        st.bytes += buf.len() as u64;
+    }
+    Ok(st)
+}

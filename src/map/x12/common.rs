@@ -1,0 +1,369 @@
+//! Pieces shared by the X12 mappings: values, parties, item ids, allowances.
+
+use crate::diag::{Code, Controls, Finding};
+use crate::grammar::{Grammar, Item};
+use crate::model::{
+    Address, AllowanceCharge, AllowanceOrCharge, Contact, DatedEvent, ItemIds, Party, PartyId,
+    Purpose, QualifiedId, Reference, Role, Tax, Terms,
+};
+use crate::syntax::text::decode;
+use crate::syntax::x12::SegmentRef;
+use jiff::civil::{Date, Time};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// Mapping context: where findings go and how implied decimals are read.
+pub struct Ctx<'a> {
+    pub grammar: &'a Grammar,
+    pub controls: &'a Controls,
+    pub findings: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    pub fn error(&mut self, seg: &SegmentRef<'_>, element: usize, msg: impl Into<String>) {
+        self.push(Finding::error(Code::Mapping, msg), seg, element);
+    }
+
+    pub fn warn(&mut self, seg: &SegmentRef<'_>, element: usize, msg: impl Into<String>) {
+        self.push(Finding::warning(Code::Mapping, msg), seg, element);
+    }
+
+    fn push(&mut self, f: Finding, seg: &SegmentRef<'_>, element: usize) {
+        let mut f = f
+            .at(seg.span.start, seg.index, seg.tag_str())
+            .with_controls(self.controls);
+        if element > 0 {
+            f = f.element(element);
+        }
+        self.findings.push(f);
+    }
+
+    /// Implied decimal places of `TAG nn` from the grammar (`N2` → 2), when it has some.
+    pub fn implied_decimals(&self, tag: &str, n: usize) -> Option<u32> {
+        let def = self.grammar.dictionary.get(tag)?;
+        match &def.elements.get(n - 1)?.item {
+            Item::Simple(e) => e.kind.implied_decimals(),
+            Item::Composite { .. } => None,
+        }
+    }
+
+    /// A money or quantity element: `R` as written, `Nn` with its implied decimals.
+    pub fn number(&mut self, seg: &SegmentRef<'_>, n: usize) -> Option<Decimal> {
+        let v = seg.value(n);
+        if v.is_empty() {
+            return None;
+        }
+        let tag = seg.tag_str().into_owned();
+        let parsed = match self.implied_decimals(&tag, n) {
+            Some(places) => implied(v, places),
+            None => decimal(v),
+        };
+        if parsed.is_none() {
+            self.warn(
+                seg,
+                n,
+                format!("{tag}{n:02} '{}' is not a number; left out", decode(v)),
+            );
+        }
+        parsed
+    }
+
+    /// A date element (CCYYMMDD or YYMMDD); an unreal date is reported and left out.
+    pub fn date(&mut self, seg: &SegmentRef<'_>, n: usize) -> Option<Date> {
+        let v = seg.value(n);
+        if v.is_empty() {
+            return None;
+        }
+        let d = date(v);
+        if d.is_none() {
+            let tag = seg.tag_str().into_owned();
+            self.warn(
+                seg,
+                n,
+                format!("{tag}{n:02} '{}' is not a real date; left out", decode(v)),
+            );
+        }
+        d
+    }
+}
+
+/// Trimmed text of element `n`, `None` when empty.
+pub fn text(seg: &SegmentRef<'_>, n: usize) -> Option<String> {
+    let t = decode(seg.value(n)).trim().to_string();
+    (!t.is_empty()).then_some(t)
+}
+
+/// A decimal as written (`-12.50`, `.5`, `1E3`).
+pub fn decimal(v: &[u8]) -> Option<Decimal> {
+    let s = std::str::from_utf8(v).ok()?.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if s.contains(['E', 'e']) {
+        return Decimal::from_scientific(s).ok();
+    }
+    Decimal::from_str(s).ok()
+}
+
+/// An `Nn` value: digits with `places` implied decimals (`TDS*107290` with N2 is 1072.90).
+pub fn implied(v: &[u8], places: u32) -> Option<Decimal> {
+    let s = std::str::from_utf8(v).ok()?.trim();
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, s),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        // Some senders put a decimal point in an Nn field; take it as written.
+        return decimal(v);
+    }
+    let n: i128 = digits.parse().ok()?;
+    let d = Decimal::try_from_i128_with_scale(if neg { -n } else { n }, places).ok()?;
+    Some(d)
+}
+
+/// CCYYMMDD, or YYMMDD with years 00-49 in this century.
+pub fn date(v: &[u8]) -> Option<Date> {
+    let s = std::str::from_utf8(v).ok()?;
+    if !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (y, rest) = match s.len() {
+        8 => (s[..4].parse::<i16>().ok()?, &s[4..]),
+        6 => {
+            let yy = s[..2].parse::<i16>().ok()?;
+            (if yy < 50 { 2000 + yy } else { 1900 + yy }, &s[2..])
+        }
+        _ => return None,
+    };
+    let m = rest[..2].parse::<i8>().ok()?;
+    let d = rest[2..4].parse::<i8>().ok()?;
+    Date::new(y, m, d).ok()
+}
+
+/// HHMM, HHMMSS or HHMMSSDD.
+pub fn time(v: &[u8]) -> Option<Time> {
+    let s = std::str::from_utf8(v).ok()?;
+    if s.len() < 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let h = s[..2].parse::<i8>().ok()?;
+    let m = s[2..4].parse::<i8>().ok()?;
+    let sec = if s.len() >= 6 {
+        s[4..6].parse::<i8>().ok()?
+    } else {
+        0
+    };
+    Time::new(h, m, sec, 0).ok()
+}
+
+pub fn purpose(code: &[u8]) -> Purpose {
+    match code {
+        b"00" | b"" => Purpose::Original,
+        b"01" => Purpose::Cancel,
+        b"04" => Purpose::Change,
+        b"05" => Purpose::Replace,
+        b"06" => Purpose::Confirmation,
+        b"07" => Purpose::Duplicate,
+        b"18" | b"T" => Purpose::Test,
+        _ => Purpose::Other,
+    }
+}
+
+/// N101 entity codes to roles.
+pub fn role(code: &str) -> Role {
+    match code {
+        "BY" | "BT2" | "OB" => Role::Buyer,
+        "SE" | "SU" | "VN" | "SF2" => Role::Seller,
+        "ST" | "DA" | "SN" => Role::ShipTo,
+        "BT" | "BS" | "PR" => Role::BillTo,
+        "SF" | "SH" | "WH" => Role::ShipFrom,
+        "RE" | "RI" | "PE" => Role::RemitTo,
+        _ => Role::Other,
+    }
+}
+
+/// Starts a party from an N1 segment.
+pub fn party_from_n1(seg: &SegmentRef<'_>) -> Party {
+    let role_code = text(seg, 1).unwrap_or_default();
+    let mut ids = Vec::new();
+    if let (Some(q), Some(id)) = (text(seg, 3), text(seg, 4)) {
+        ids.push(PartyId { qualifier: q, id });
+    }
+    Party {
+        role: role(&role_code),
+        role_code,
+        name: text(seg, 2),
+        ids,
+        address: Address::default(),
+        contacts: Vec::new(),
+    }
+}
+
+/// Adds N2/N3/N4/PER/REF details to the current party. Returns false for other tags.
+pub fn party_detail(p: &mut Party, seg: &SegmentRef<'_>) -> bool {
+    match seg.tag() {
+        b"N2" => {
+            let extra: Vec<String> = [1, 2].iter().filter_map(|&n| text(seg, n)).collect();
+            if !extra.is_empty() {
+                let joined = extra.join(" ");
+                p.name = Some(match p.name.take() {
+                    Some(n) => format!("{n} {joined}"),
+                    None => joined,
+                });
+            }
+        }
+        b"N3" => p.address.lines.extend([1, 2].iter().filter_map(|&n| text(seg, n))),
+        b"N4" => {
+            p.address.city = text(seg, 1);
+            p.address.region = text(seg, 2);
+            p.address.postal_code = text(seg, 3);
+            p.address.country = text(seg, 4);
+        }
+        b"PER" => p.contacts.push(contact(seg)),
+        _ => return false,
+    }
+    true
+}
+
+/// A PER contact: PER02 name, PER03/04, 05/06, 07/08 communication pairs.
+pub fn contact(seg: &SegmentRef<'_>) -> Contact {
+    let mut c = Contact {
+        name: text(seg, 2),
+        phone: None,
+        email: None,
+    };
+    for (q, v) in [(3, 4), (5, 6), (7, 8)] {
+        match (text(seg, q).as_deref(), text(seg, v)) {
+            (Some("TE"), Some(v)) if c.phone.is_none() => c.phone = Some(v),
+            (Some("EM"), Some(v)) if c.email.is_none() => c.email = Some(v),
+            _ => {}
+        }
+    }
+    c
+}
+
+/// Reads qualifier/id pairs starting at element `first` (PO106/PO107, IT106/IT107, LIN02/LIN03...).
+pub fn item_ids(seg: &SegmentRef<'_>, first: usize) -> ItemIds {
+    let mut ids = ItemIds::default();
+    let mut n = first;
+    while n < first + 24 {
+        let (Some(q), Some(v)) = (text(seg, n), text(seg, n + 1)) else {
+            if seg.element(n).is_none() {
+                break;
+            }
+            n += 2;
+            continue;
+        };
+        add_item_id(&mut ids, &q, v);
+        n += 2;
+    }
+    ids
+}
+
+/// Files one identifier under its kind (the first of each kind wins; the rest go to `other`).
+pub fn add_item_id(ids: &mut ItemIds, qualifier: &str, value: String) {
+    let slot = match qualifier {
+        "UP" | "UA" => &mut ids.upc,
+        "UK" | "EO" | "UD" | "UN" => &mut ids.gtin,
+        "EN" | "EA" => &mut ids.ean,
+        "IB" | "IS" => &mut ids.isbn,
+        "BP" | "IN" | "PI" => &mut ids.buyer_part,
+        "VP" | "VN" | "VA" | "VC" => &mut ids.vendor_part,
+        "SK" => &mut ids.sku,
+        _ => {
+            ids.other.push(QualifiedId {
+                qualifier: qualifier.to_string(),
+                value,
+            });
+            return;
+        }
+    };
+    if slot.is_none() {
+        *slot = Some(value);
+    } else {
+        ids.other.push(QualifiedId {
+            qualifier: qualifier.to_string(),
+            value,
+        });
+    }
+}
+
+/// SAC: SAC01 A/C, SAC02 code, SAC05 amount (implied decimals), SAC07 percent, SAC08 rate,
+/// SAC10 quantity, SAC15 description. `N` (no allowance or charge) gives `None`.
+pub fn allowance_charge(ctx: &mut Ctx<'_>, seg: &SegmentRef<'_>) -> Option<AllowanceCharge> {
+    let kind = match seg.value(1) {
+        b"A" => AllowanceOrCharge::Allowance,
+        b"C" => AllowanceOrCharge::Charge,
+        _ => return None,
+    };
+    Some(AllowanceCharge {
+        kind,
+        code: text(seg, 2),
+        amount: ctx.number(seg, 5),
+        percent: ctx.number(seg, 7),
+        rate: ctx.number(seg, 8),
+        quantity: ctx.number(seg, 10),
+        description: text(seg, 15),
+    })
+}
+
+/// TXI: TXI01 tax type, TXI02 amount, TXI03 percent.
+pub fn tax(ctx: &mut Ctx<'_>, seg: &SegmentRef<'_>) -> Tax {
+    Tax {
+        code: text(seg, 1).unwrap_or_default(),
+        amount: ctx.number(seg, 2),
+        percent: ctx.number(seg, 3),
+    }
+}
+
+/// REF: qualifier, value, description.
+pub fn reference(seg: &SegmentRef<'_>) -> Option<Reference> {
+    let qualifier = text(seg, 1)?;
+    let value = text(seg, 2).or_else(|| text(seg, 3))?;
+    Some(Reference {
+        qualifier,
+        value,
+        description: text(seg, 2).and(text(seg, 3)),
+    })
+}
+
+/// DTM: qualifier, date, time.
+pub fn dated(ctx: &mut Ctx<'_>, seg: &SegmentRef<'_>) -> Option<DatedEvent> {
+    let qualifier = text(seg, 1)?;
+    let date = ctx.date(seg, 2)?;
+    Some(DatedEvent {
+        qualifier,
+        date,
+        time: time(seg.value(3)),
+    })
+}
+
+/// ITD payment terms.
+pub fn terms(ctx: &mut Ctx<'_>, seg: &SegmentRef<'_>) -> Terms {
+    let days = |n: usize| text(seg, n).and_then(|v| v.parse::<u32>().ok());
+    Terms {
+        code: text(seg, 1),
+        discount_percent: ctx.number(seg, 3),
+        discount_days: days(5),
+        net_days: days(7),
+        description: text(seg, 12),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn implied_decimals_and_dates() {
+        assert_eq!(implied(b"107290", 2).unwrap().to_string(), "1072.90");
+        assert_eq!(implied(b"-500", 2).unwrap().to_string(), "-5.00");
+        assert_eq!(implied(b"12.5", 2).unwrap().to_string(), "12.5");
+        assert_eq!(decimal(b"0008").unwrap().to_string(), "8");
+        assert_eq!(decimal(b"1.2E2").unwrap().to_string(), "120");
+        assert_eq!(date(b"20240229").unwrap().to_string(), "2024-02-29");
+        assert_eq!(date(b"990101").unwrap().to_string(), "1999-01-01");
+        assert!(date(b"20230229").is_none());
+        assert_eq!(time(b"142428").unwrap().to_string(), "14:24:28");
+    }
+}

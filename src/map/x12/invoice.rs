@@ -1,0 +1,124 @@
+//! 810 invoice → [`Invoice`].
+
+use super::common::{
+    Ctx, allowance_charge, dated, item_ids, party_detail, party_from_n1, purpose, reference, tax,
+    terms, text,
+};
+use crate::model::{Invoice, InvoiceLine, Party, Purpose, Source, Totals};
+use crate::syntax::x12::SegmentRef;
+
+pub fn map(ctx: &mut Ctx<'_>, segs: &[SegmentRef<'_>], source: Source) -> Option<Invoice> {
+    let mut inv = Invoice {
+        invoice_number: String::new(),
+        invoice_date: None,
+        purpose: Purpose::Original,
+        invoice_type: None,
+        order_number: None,
+        order_date: None,
+        currency: None,
+        parties: Vec::new(),
+        references: Vec::new(),
+        dates: Vec::new(),
+        terms: None,
+        lines: Vec::new(),
+        allowances_charges: Vec::new(),
+        taxes: Vec::new(),
+        total_amount: None,
+        totals: Totals::default(),
+        notes: Vec::new(),
+        source,
+    };
+    let mut big: Option<&SegmentRef<'_>> = None;
+    let mut party: Option<Party> = None;
+    let mut in_line = false;
+
+    for seg in segs {
+        if let Some(p) = party.as_mut() {
+            if party_detail(p, seg) {
+                continue;
+            }
+            inv.parties.push(party.take().expect("checked"));
+        }
+        match seg.tag() {
+            b"BIG" => {
+                big = Some(seg);
+                inv.invoice_date = ctx.date(seg, 1);
+                inv.invoice_number = text(seg, 2).unwrap_or_default();
+                inv.order_date = ctx.date(seg, 3);
+                inv.order_number = text(seg, 4);
+                inv.invoice_type = text(seg, 7);
+                inv.purpose = purpose(seg.value(8));
+            }
+            b"NTE" => inv.notes.extend(text(seg, 2)),
+            b"CUR" => inv.currency = text(seg, 2),
+            b"REF" if !in_line => inv.references.extend(reference(seg)),
+            b"N1" if !in_line => party = Some(party_from_n1(seg)),
+            b"ITD" => inv.terms = Some(terms(ctx, seg)),
+            b"DTM" if !in_line => inv.dates.extend(dated(ctx, seg)),
+            b"IT1" => {
+                in_line = true;
+                let number = text(seg, 1).unwrap_or_else(|| (inv.lines.len() + 1).to_string());
+                let Some(quantity) = ctx.number(seg, 2) else {
+                    ctx.error(seg, 2, format!("IT102 (quantity invoiced) is missing on line {number}"));
+                    continue;
+                };
+                inv.lines.push(InvoiceLine {
+                    line_number: number,
+                    quantity,
+                    unit: text(seg, 3),
+                    unit_price: ctx.number(seg, 4),
+                    item_ids: item_ids(seg, 6),
+                    description: None,
+                    allowances_charges: Vec::new(),
+                    taxes: Vec::new(),
+                });
+            }
+            b"PID" if in_line => {
+                if let (Some(l), Some(d)) = (inv.lines.last_mut(), text(seg, 5)) {
+                    l.description = Some(match l.description.take() {
+                        Some(prev) => format!("{prev} {d}"),
+                        None => d,
+                    });
+                }
+            }
+            b"TDS" => {
+                in_line = false;
+                inv.total_amount = ctx.number(seg, 1);
+                inv.totals.amount = inv.total_amount;
+            }
+            b"TXI" => {
+                let t = tax(ctx, seg);
+                match inv.lines.last_mut() {
+                    Some(l) if in_line => l.taxes.push(t),
+                    _ => inv.taxes.push(t),
+                }
+            }
+            b"SAC" => {
+                if let Some(ac) = allowance_charge(ctx, seg) {
+                    match inv.lines.last_mut() {
+                        Some(l) if in_line => l.allowances_charges.push(ac),
+                        _ => inv.allowances_charges.push(ac),
+                    }
+                }
+            }
+            b"CTT" => {
+                in_line = false;
+                inv.totals.line_count = text(seg, 1).and_then(|v| v.parse().ok());
+                inv.totals.hash_total = ctx.number(seg, 2);
+            }
+            _ => {}
+        }
+    }
+    if let Some(p) = party.take() {
+        inv.parties.push(p);
+    }
+    let Some(big) = big else {
+        ctx.error(&segs[0], 0, "the invoice has no BIG segment, so it has no invoice number");
+        return None;
+    };
+    if inv.invoice_number.is_empty() {
+        ctx.error(big, 2, "BIG02 (invoice number) is empty: an invoice needs a number");
+        return None;
+    }
+    Some(inv)
+}

@@ -1,0 +1,366 @@
+//! X12 transaction sets → canonical documents.
+//!
+//! Phase: envelope map + transaction bytes → validated, mapped document. For each transaction set
+//! of the envelope map: the envelope verdict first (a broken envelope rejects what it encloses),
+//! then the grammar of its version (or the nearest one, with a warning), then the mapping of
+//! 850/856/810. Sets we recognize but do not map (855, 860, 997...) are envelope-checked and
+//! reported as not mapped, never dropped silently.
+
+mod common;
+mod invoice;
+mod order;
+mod ship_notice;
+
+use crate::diag::{Code, Controls, Finding};
+use crate::envelope::x12::{EnvelopeMap, Group, Interchange, Transaction, functional_group_of};
+use crate::grammar::{GrammarSet, Placement, Strictness, validate_x12};
+use crate::model::{Document, Identity, Source};
+use crate::syntax::x12::{Reader, SegmentRef};
+use serde::Serialize;
+
+/// How to translate.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub strictness: Strictness,
+    /// Recorded in each document's `source.file`.
+    pub file: String,
+    /// Recorded in each document's `source.channel`.
+    pub channel: Option<String>,
+}
+
+/// What became of one transaction set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Accepted,
+    Rejected,
+    /// Recognized and checked, but not a set tallyman translates.
+    NotMapped,
+}
+
+/// The result of one transaction set.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub status: Status,
+    pub set_id: String,
+    pub offset: usize,
+    pub controls: Controls,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<Document>,
+    /// Grammar and mapping findings (envelope findings stay in the envelope map).
+    pub findings: Vec<Finding>,
+    /// Why the envelope rejects this set, when it does (one sentence per envelope error).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub envelope_reasons: Vec<String>,
+}
+
+/// Human names of transaction sets, for messages.
+pub fn set_name(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "850" => "Purchase Order",
+        "856" => "Ship Notice/Manifest",
+        "810" => "Invoice",
+        "997" => "Functional Acknowledgment",
+        "999" => "Implementation Acknowledgment",
+        "855" => "Purchase Order Acknowledgment",
+        "860" => "Purchase Order Change Request",
+        "865" => "Purchase Order Change Acknowledgment",
+        "820" => "Payment Order/Remittance Advice",
+        "846" => "Inventory Inquiry/Advice",
+        "852" => "Product Activity Data",
+        "832" => "Price/Sales Catalog",
+        "864" => "Text Message",
+        "940" => "Warehouse Shipping Order",
+        "945" => "Warehouse Shipping Advice",
+        "210" => "Motor Carrier Freight Details and Invoice",
+        "214" => "Transportation Carrier Shipment Status",
+        "204" => "Motor Carrier Load Tender",
+        "270" => "Eligibility, Coverage or Benefit Inquiry",
+        "271" => "Eligibility, Coverage or Benefit Information",
+        "837" => "Health Care Claim",
+        "835" => "Health Care Claim Payment/Advice",
+        _ => return None,
+    })
+}
+
+fn controls(ic: &Interchange, g: &Group, t: &Transaction) -> Controls {
+    Controls {
+        interchange: Some(ic.control.clone()),
+        group: Some(g.control.clone()),
+        transaction: Some(t.control.clone()),
+    }
+}
+
+/// The version to validate against: GS08, else ST03, else ISA12; and a note when GS08 was not
+/// usable.
+pub fn version_of(ic: &Interchange, g: &Group, t: &Transaction) -> (String, Option<String>) {
+    let looks = |v: &str| v.len() >= 6 && v.as_bytes()[..6].iter().all(u8::is_ascii_digit);
+    if looks(&g.version) {
+        return (g.version.clone(), None);
+    }
+    if let Some(st03) = t.implementation.as_deref().filter(|v| looks(v)) {
+        return (
+            st03.to_string(),
+            Some(format!(
+                "GS08 '{}' is not a version; ST03 '{st03}' is used",
+                g.version
+            )),
+        );
+    }
+    let isa = format!("{}0", ic.version);
+    (
+        isa.clone(),
+        Some(format!(
+            "GS08 '{}' is not a version; ISA12 '{}' is used as {isa}",
+            g.version, ic.version
+        )),
+    )
+}
+
+/// Envelope errors that reject this transaction set (its own, its group's, its interchange's).
+fn envelope_errors(ic: &Interchange, g: &Group, t: &Transaction) -> Vec<String> {
+    let mut out = Vec::new();
+    for (what, list) in [
+        ("interchange", &ic.findings),
+        ("functional group", &g.findings),
+        ("transaction set", &t.findings),
+    ] {
+        for f in list.iter().filter(|f| f.is_error()) {
+            out.push(format!("its {what} is rejected: {}", f.message));
+        }
+    }
+    out
+}
+
+/// Translates one transaction set. `bytes` are the set's bytes (`input[t.span]`, transcoded
+/// when the file was EBCDIC).
+pub fn translate_transaction(
+    grammars: &GrammarSet,
+    map: &EnvelopeMap,
+    (i, g, t): (usize, usize, usize),
+    bytes: &[u8],
+    opts: &Options,
+) -> Outcome {
+    translate_inner(grammars, map, (i, g, t), bytes, opts, false).0
+}
+
+/// Translates one transaction set and also returns its segments' placements (for `inspect`).
+pub fn translate_with_placements<'b>(
+    grammars: &GrammarSet,
+    map: &EnvelopeMap,
+    idx: (usize, usize, usize),
+    bytes: &'b [u8],
+    opts: &Options,
+) -> (Outcome, Vec<SegmentRef<'b>>, Vec<Placement>) {
+    translate_inner(grammars, map, idx, bytes, opts, true)
+}
+
+fn translate_inner<'b>(
+    grammars: &GrammarSet,
+    map: &EnvelopeMap,
+    (i, g, t): (usize, usize, usize),
+    bytes: &'b [u8],
+    opts: &Options,
+    want_placements: bool,
+) -> (Outcome, Vec<SegmentRef<'b>>, Vec<Placement>) {
+    let ic = &map.interchanges[i];
+    let gr = &ic.groups[g];
+    let tx = &gr.transactions[t];
+    let ctl = controls(ic, gr, tx);
+    let mut outcome = Outcome {
+        status: Status::Rejected,
+        set_id: tx.set_id.clone(),
+        offset: tx.span.start,
+        controls: ctl.clone(),
+        document: None,
+        findings: Vec::new(),
+        envelope_reasons: Vec::new(),
+    };
+    let segments: Vec<SegmentRef<'b>> =
+        Reader::resume(bytes, ic.delimiters, tx.span.start, tx.first_index)
+            .filter_map(Result::ok)
+            .collect();
+    let envelope = envelope_errors(ic, gr, tx);
+    outcome.envelope_reasons = envelope.clone();
+    if !envelope.is_empty() && !want_placements {
+        return (outcome, segments, Vec::new());
+    }
+    let at_st = |f: Finding| {
+        let mut f = f
+            .at(tx.span.start, tx.first_index, "ST")
+            .with_controls(&ctl);
+        f.segment_position = Some(1);
+        f
+    };
+
+    let (version, version_note) = version_of(ic, gr, tx);
+    if let Some(note) = version_note {
+        outcome
+            .findings
+            .push(at_st(Finding::warning(Code::VersionFallback, note)));
+    }
+    let name = set_name(&tx.set_id);
+    let Some((grammar, fallback)) = grammars.x12(&version, &tx.set_id) else {
+        let msg = match (name, functional_group_of(&tx.set_id)) {
+            (Some(n), _) | (None, Some(n)) => format!(
+                "transaction set {} ({n}) is recognized and its envelope checked, but tallyman does not translate it",
+                tx.set_id
+            ),
+            _ => format!(
+                "transaction set {} is not one tallyman knows; its envelope was checked and it was not translated",
+                tx.set_id
+            ),
+        };
+        outcome
+            .findings
+            .push(at_st(Finding::warning(Code::SetNotSupported, msg)));
+        outcome.status = if envelope.is_empty() {
+            Status::NotMapped
+        } else {
+            Status::Rejected
+        };
+        return (outcome, segments, Vec::new());
+    };
+    if let Some(note) = fallback {
+        outcome
+            .findings
+            .push(at_st(Finding::warning(Code::VersionFallback, note)));
+    }
+    if let Some(fg) = grammar.functional_group.as_deref()
+        && fg != gr.functional_id
+    {
+        outcome.findings.push(
+            Finding::error(
+                Code::GroupNotSupported,
+                format!(
+                    "transaction set {} travels in a functional group GS01 '{}', but its functional code is '{fg}'",
+                    tx.set_id, gr.functional_id
+                ),
+            )
+            .at(gr.span.start, tx.first_index.saturating_sub(1), "GS")
+            .element(1)
+            .with_controls(&ctl),
+        );
+    }
+    let validation = validate_x12(&grammar, &segments, &ctl, want_placements);
+    outcome.findings.extend(validation.findings);
+    opts.strictness.apply(&mut outcome.findings);
+    if !envelope.is_empty() || outcome.findings.iter().any(Finding::is_error) {
+        outcome.status = Status::Rejected;
+        return (outcome, segments, validation.placements);
+    }
+
+    let source = Source {
+        file: opts.file.clone(),
+        offset: tx.span.start,
+        standard: "x12".into(),
+        version: version.clone(),
+        set: tx.set_id.clone(),
+        sender: Some(Identity {
+            qualifier: ic.sender_qualifier.clone(),
+            id: ic.sender_id.clone(),
+        }),
+        receiver: Some(Identity {
+            qualifier: ic.receiver_qualifier.clone(),
+            id: ic.receiver_id.clone(),
+        }),
+        interchange_control: Some(ic.control.clone()),
+        group_control: Some(gr.control.clone()),
+        transaction_control: Some(tx.control.clone()),
+        channel: opts.channel.clone(),
+        test: ic.usage == "T",
+    };
+    let mut ctx = common::Ctx {
+        grammar: &grammar,
+        controls: &ctl,
+        findings: Vec::new(),
+    };
+    let doc = match tx.set_id.as_str() {
+        "850" => order::map(&mut ctx, &segments, source).map(Document::Order),
+        "856" => ship_notice::map(&mut ctx, &segments, source).map(Document::ShipNotice),
+        "810" => invoice::map(&mut ctx, &segments, source).map(Document::Invoice),
+        other => {
+            let n = set_name(other).unwrap_or("");
+            ctx.findings.push(at_st(Finding::warning(
+                Code::SetNotSupported,
+                format!(
+                    "transaction set {other} ({n}) is valid, but tallyman does not translate it into the canonical model"
+                ),
+            )));
+            outcome.findings.extend(ctx.findings);
+            outcome.status = Status::NotMapped;
+            return (outcome, segments, validation.placements);
+        }
+    };
+    outcome.findings.extend(ctx.findings);
+    match doc {
+        Some(d) if !outcome.findings.iter().any(Finding::is_error) => {
+            outcome.status = Status::Accepted;
+            outcome.document = Some(d);
+        }
+        _ => outcome.status = Status::Rejected,
+    }
+    (outcome, segments, validation.placements)
+}
+
+/// Translates a whole X12 input held in memory, transaction set by transaction set.
+pub fn translate_all(
+    input: &[u8],
+    grammars: &GrammarSet,
+    opts: &Options,
+) -> (EnvelopeMap, Vec<Outcome>) {
+    let map = crate::envelope::x12::scan(input);
+    let transcoded;
+    let input = if map.ebcdic {
+        let mut owned = input.to_vec();
+        crate::syntax::ebcdic::transcode_in_place(&mut owned);
+        transcoded = owned;
+        &transcoded[..]
+    } else {
+        input
+    };
+    let outcomes = map
+        .transactions()
+        .map(|(i, g, t, tx)| {
+            translate_transaction(
+                grammars,
+                &map,
+                (i, g, t),
+                &input[tx.span.start..tx.span.end],
+                opts,
+            )
+        })
+        .collect();
+    (map, outcomes)
+}
+
+/// Translates an X12 stream: one envelope pass through a `chunk`-sized buffer, then each
+/// transaction set re-read by its span and handed to `sink` in file order. Memory stays that of
+/// the buffer and the largest transaction set.
+pub fn translate_reader<R, F>(
+    mut reader: R,
+    grammars: &GrammarSet,
+    opts: &Options,
+    chunk: usize,
+    mut sink: F,
+) -> std::io::Result<EnvelopeMap>
+where
+    R: std::io::Read + std::io::Seek,
+    F: FnMut(&EnvelopeMap, &Transaction, Outcome) -> std::io::Result<()>,
+{
+    use std::io::SeekFrom;
+    reader.seek(SeekFrom::Start(0))?;
+    let map = crate::envelope::x12::scan_reader(std::io::BufReader::new(&mut reader), chunk)?;
+    let mut buf = Vec::new();
+    for (i, g, t, tx) in map.transactions() {
+        buf.resize(tx.span.len(), 0);
+        reader.seek(SeekFrom::Start(tx.span.start as u64))?;
+        reader.read_exact(&mut buf)?;
+        if map.ebcdic {
+            crate::syntax::ebcdic::transcode_in_place(&mut buf);
+        }
+        let outcome = translate_transaction(grammars, &map, (i, g, t), &buf, opts);
+        sink(&map, tx, outcome)?;
+    }
+    Ok(map)
+}
