@@ -29,7 +29,10 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         writeln!(err, "{name}:0: not an X12 file: it does not start with an ISA interchange header")?;
         return Ok(Outcome::Rejections);
     }
-    let map = scan(&input);
+    let mut map = scan(&input);
+    if args.grammar.relax_envelope {
+        map.relax_integrity();
+    }
     if map.ebcdic {
         ebcdic::transcode_in_place(&mut input);
         writeln!(out, "(EBCDIC code page 037, shown transcoded)")?;
@@ -38,6 +41,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         strictness: args.grammar.strictness(),
         file: name.clone(),
         channel: None,
+        relax_envelope: args.grammar.relax_envelope,
     };
     // Envelope dictionary: the baseline grammar's segment definitions (ISA, GS...).
     let envelope_grammar = grammars.x12("004010", "850").map(|(g, _)| g);

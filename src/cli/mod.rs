@@ -40,6 +40,10 @@ pub struct GrammarArgs {
     /// (envelope counts and control numbers still reject).
     #[arg(long)]
     pub lenient: bool,
+    /// Accept SE/GE/IEA count and control-number mismatches, reporting them as warnings
+    /// (missing trailers, unreadable data and duplicate control numbers still reject).
+    #[arg(long)]
+    pub relax_envelope: bool,
 }
 
 impl GrammarArgs {

@@ -49,6 +49,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             strictness: args.grammar.strictness(),
             file: path.display().to_string(),
             channel: None,
+            relax_envelope: args.grammar.relax_envelope,
         };
         let tally = translate_file(path, &grammars, &opts, out, err)?;
         writeln!(

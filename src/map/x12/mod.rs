@@ -26,6 +26,9 @@ pub struct Options {
     pub file: String,
     /// Recorded in each document's `source.channel`.
     pub channel: Option<String>,
+    /// Accept count and control-number mismatches in envelopes (see
+    /// [`EnvelopeMap::relax_integrity`]).
+    pub relax_envelope: bool,
 }
 
 /// What became of one transaction set.
@@ -233,11 +236,11 @@ fn translate_inner<'b>(
             Finding::error(
                 Code::GroupNotSupported,
                 format!(
-                    "transaction set {} travels in a functional group GS01 '{}', but its functional code is '{fg}'",
+                    "transaction set {} belongs in a functional group with GS01 '{fg}', but its group's GS01 is '{}'",
                     tx.set_id, gr.functional_id
                 ),
             )
-            .at(gr.span.start, tx.first_index.saturating_sub(1), "GS")
+            .at(tx.span.start, tx.first_index, "ST")
             .element(1)
             .with_controls(&ctl),
         );
@@ -309,7 +312,10 @@ pub fn translate_all(
     grammars: &GrammarSet,
     opts: &Options,
 ) -> (EnvelopeMap, Vec<Outcome>) {
-    let map = crate::envelope::x12::scan(input);
+    let mut map = crate::envelope::x12::scan(input);
+    if opts.relax_envelope {
+        map.relax_integrity();
+    }
     let transcoded;
     let input = if map.ebcdic {
         let mut owned = input.to_vec();
@@ -350,7 +356,10 @@ where
 {
     use std::io::SeekFrom;
     reader.seek(SeekFrom::Start(0))?;
-    let map = crate::envelope::x12::scan_reader(std::io::BufReader::new(&mut reader), chunk)?;
+    let mut map = crate::envelope::x12::scan_reader(std::io::BufReader::new(&mut reader), chunk)?;
+    if opts.relax_envelope {
+        map.relax_integrity();
+    }
     let mut buf = Vec::new();
     for (i, g, t, tx) in map.transactions() {
         buf.resize(tx.span.len(), 0);

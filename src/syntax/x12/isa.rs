@@ -198,7 +198,10 @@ pub fn read_isa(buf: &[u8], start: usize, eof: bool) -> Result<Option<IsaHeader>
             offset: term_at,
         });
     }
-    let terminator = Terminator::new(term_bytes).expect("one to four bytes");
+    let after = buf.get(term_at + tlen).copied();
+    let terminator = Terminator::new(term_bytes)
+        .expect("one to four bytes")
+        .with_line_end(matches!(after, Some(b'\r' | b'\n')));
 
     if let Some((field, at)) = line_break_in
         && terminator.is_line_break()

@@ -35,6 +35,9 @@ use serde::Serialize;
 pub struct Terminator {
     bytes: [u8; 4],
     len: u8,
+    /// A space terminator that is always followed by a line break in this interchange: then a
+    /// space ends a segment only before a line break, and free text keeps its spaces.
+    line_ended: bool,
 }
 
 impl Terminator {
@@ -48,6 +51,7 @@ impl Terminator {
         Some(Terminator {
             bytes: b,
             len: bytes.len() as u8,
+            line_ended: false,
         })
     }
 
@@ -55,7 +59,18 @@ impl Terminator {
         Terminator {
             bytes: [b, 0, 0, 0],
             len: 1,
+            line_ended: false,
         }
+    }
+
+    /// Marks a space terminator as followed by line breaks (see the field's note).
+    pub fn with_line_end(mut self, line_ended: bool) -> Self {
+        self.line_ended = line_ended && self.as_bytes() == b" ";
+        self
+    }
+
+    pub fn is_line_ended(&self) -> bool {
+        self.line_ended
     }
 
     pub fn as_bytes(&self) -> &[u8] {

@@ -26,6 +26,8 @@ pub struct SyntaxError {
     pub skipped: Span,
     /// Index the next segment would have had.
     pub segment_index: usize,
+    /// True when no further interchange header was found: everything to the end was skipped.
+    pub to_end: bool,
 }
 
 /// The kinds of syntax error.
@@ -224,6 +226,16 @@ impl Tokenizer {
                             break (window.len(), window.len());
                         }
                         if &window[at..at + tb.len()] == tb {
+                            if tb == b" " {
+                                match space_ends_segment(window, at + 1, d, eof) {
+                                    None => return Next::NeedMore,
+                                    Some(false) => {
+                                        search = at + 1;
+                                        continue;
+                                    }
+                                    Some(true) => {}
+                                }
+                            }
                             break (at, at + tb.len());
                         }
                         search = at + 1;
@@ -336,6 +348,7 @@ impl Tokenizer {
             offset,
             skipped: Span::new(from, self.base + to),
             segment_index: self.next_index,
+            to_end: found.is_none(),
         })
     }
 }
@@ -371,6 +384,36 @@ impl Skipping {
             SkipReason::TrailingGarbage => SyntaxErrorKind::TrailingGarbage { found },
             SkipReason::Isa(e) => SyntaxErrorKind::Isa(e),
         }
+    }
+}
+
+/// With a space as segment terminator, free text full of spaces would split into false segments.
+/// A space ends a segment only when a line break, the end of input, or the next segment's tag
+/// (two or three letters or digits and the element separator) follows it. `None`: need more bytes.
+/// When the ISA's own terminator was followed by a line break, only a line break counts.
+fn space_ends_segment(window: &[u8], mut i: usize, d: Delimiters, eof: bool) -> Option<bool> {
+    while i < window.len() && matches!(window[i], b' ' | b'\t') {
+        i += 1;
+    }
+    if i >= window.len() {
+        return if eof { Some(true) } else { None };
+    }
+    if matches!(window[i], b'\r' | b'\n') {
+        return Some(true);
+    }
+    if d.terminator.is_line_ended() {
+        return Some(false);
+    }
+    let element = d.element;
+    let tag_len = window[i..]
+        .iter()
+        .take(4)
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    match window.get(i + tag_len) {
+        None if !eof => None,
+        Some(&b) => Some((2..=3).contains(&tag_len) && b == element),
+        None => Some(false),
     }
 }
 
@@ -492,6 +535,22 @@ mod tests {
         let segs: Vec<_> = Reader::new(f.as_bytes()).map(Result::unwrap).collect();
         assert!(segs[1].unterminated);
         assert_eq!(segs[1].data(), b"IEA*0*000000001");
+    }
+
+    #[test]
+    fn space_terminator_keeps_text_with_spaces() {
+        let isa = ISA.replace("*>", "*>");
+        let f = format!("{isa} N1*BY*SOLD TO Org Name*ZZ*0381 N2*Partner Name SE*3*1 IEA*1*000000001");
+        let segs: Vec<_> = Reader::new(f.as_bytes()).map(Result::unwrap).collect();
+        let data: Vec<&[u8]> = segs.iter().map(|s| s.data()).collect();
+        assert_eq!(data[1], b"N1*BY*SOLD TO Org Name*ZZ*0381");
+        assert_eq!(data[2], b"N2*Partner Name");
+        assert_eq!(data[3], b"SE*3*1");
+        assert_eq!(data[4], b"IEA*1*000000001");
+        // Line-ended: "John Doe*TE" is not a segment start.
+        let f = format!("{isa} \r\nPER*IC*John Doe*TE*1 \r\nSE*3*1 \r\n");
+        let segs: Vec<_> = Reader::new(f.as_bytes()).map(Result::unwrap).collect();
+        assert_eq!(segs[1].data(), b"PER*IC*John Doe*TE*1");
     }
 
     /// Feeding the tokenizer in windows of every size gives the same segments as reading whole.

@@ -1,0 +1,107 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use tallyman::diag::Finding;
+use tallyman::envelope::x12::EnvelopeMap;
+use tallyman::grammar::{GrammarSet, Strictness};
+use tallyman::map::x12::{Options, Outcome, Status, translate_all};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The public corpus beside the repository, when it is there.
+pub fn corpus() -> Option<PathBuf> {
+    let p = root().join("../shared/corpus");
+    p.is_dir().then_some(p)
+}
+
+/// Files of a folder with one of the extensions, sorted.
+pub fn files(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| {
+            p.extension()
+                .and_then(|x| x.to_str())
+                .is_some_and(|x| exts.contains(&x))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+pub fn grammars() -> &'static GrammarSet {
+    use std::sync::OnceLock;
+    static G: OnceLock<GrammarSet> = OnceLock::new();
+    G.get_or_init(|| GrammarSet::builtin().expect("built-in grammars"))
+}
+
+pub struct Translated {
+    pub map: EnvelopeMap,
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Translated {
+    pub fn accepted(&self) -> impl Iterator<Item = &Outcome> {
+        self.outcomes.iter().filter(|o| o.status == Status::Accepted)
+    }
+
+    /// Every finding (envelope, grammar, mapping), ordered by offset.
+    pub fn findings(&self) -> Vec<&Finding> {
+        let mut v: Vec<&Finding> = self
+            .map
+            .all_findings()
+            .chain(self.outcomes.iter().flat_map(|o| o.findings.iter()))
+            .collect();
+        v.sort_by_key(|f| f.offset);
+        v
+    }
+
+    pub fn errors(&self) -> Vec<&Finding> {
+        self.findings().into_iter().filter(|f| f.is_error()).collect()
+    }
+}
+
+pub fn translate(path: &Path, strictness: Strictness) -> Translated {
+    translate_with(path, strictness, false)
+}
+
+pub fn translate_with(path: &Path, strictness: Strictness, relax_envelope: bool) -> Translated {
+    let input = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let opts = Options {
+        strictness,
+        file: path.file_name().unwrap().to_string_lossy().into_owned(),
+        channel: None,
+        relax_envelope,
+    };
+    let (map, outcomes) = translate_all(&input, grammars(), &opts);
+    Translated { map, outcomes }
+}
+
+/// A readable report of a translation: documents as pretty JSON, then findings and statuses.
+pub fn report(t: &Translated) -> String {
+    let mut s = String::new();
+    for o in &t.outcomes {
+        s.push_str(&format!(
+            "== {} {} at byte {}: {:?}\n",
+            o.set_id,
+            o.controls.transaction.as_deref().unwrap_or("-"),
+            o.offset,
+            o.status
+        ));
+        for r in &o.envelope_reasons {
+            s.push_str(&format!("   envelope: {r}\n"));
+        }
+        if let Some(d) = &o.document {
+            s.push_str(&serde_json::to_string_pretty(d).unwrap());
+            s.push('\n');
+        }
+    }
+    s.push_str("== findings\n");
+    for f in t.findings() {
+        s.push_str(&format!("{f}\n"));
+    }
+    s
+}
