@@ -123,7 +123,10 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
                     Status::Accepted => "accepted".to_string(),
                     Status::NotMapped => "not translated".to_string(),
                     Status::Rejected if outcome.envelope_reasons.is_empty() => "rejected".to_string(),
-                    Status::Rejected => format!("rejected: {}", outcome.envelope_reasons.join("; ")),
+                    Status::Rejected => format!(
+                        "rejected: {}",
+                        outcome.envelope_reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                    ),
                 };
                 writeln!(out, "{:w$}=> {} {}: {verdict}", "", outcome.set_id, outcome.controls.transaction.as_deref().unwrap_or(""), w = depth * 2 + 8)?;
             }

@@ -124,7 +124,15 @@ pub fn translate_file(
         }
         let own_errors = outcome.findings.iter().any(Finding::is_error);
         findings.extend(outcome.findings.iter().cloned());
-        if outcome.status == Status::Rejected && !own_errors && !outcome.envelope_reasons.is_empty() {
+        // A set rejected because of its group or interchange: say so at the set, since the
+        // envelope finding itself sits at the GE or IEA.
+        let outer: Vec<String> = outcome
+            .envelope_reasons
+            .iter()
+            .filter(|r| r.level != crate::diag::Level::Transaction)
+            .map(ToString::to_string)
+            .collect();
+        if outcome.status == Status::Rejected && !own_errors && !outer.is_empty() {
             findings.push(
                 Finding::error(
                     Code::EnvelopeRejected,
@@ -132,7 +140,7 @@ pub fn translate_file(
                         "transaction set {} {} is rejected: {}",
                         tx.set_id,
                         tx.control,
-                        outcome.envelope_reasons.join("; ")
+                        outer.join("; ")
                     ),
                 )
                 .at(tx.span.start, tx.first_index, "ST")

@@ -52,9 +52,28 @@ pub struct Outcome {
     pub document: Option<Document>,
     /// Grammar and mapping findings (envelope findings stay in the envelope map).
     pub findings: Vec<Finding>,
-    /// Why the envelope rejects this set, when it does (one sentence per envelope error).
+    /// Why the envelope rejects this set, when it does (one per envelope error).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub envelope_reasons: Vec<String>,
+    pub envelope_reasons: Vec<EnvelopeReason>,
+}
+
+/// An envelope error that rejects a transaction set: its own (SE count...), its group's or its
+/// interchange's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvelopeReason {
+    pub level: crate::diag::Level,
+    pub message: String,
+}
+
+impl std::fmt::Display for EnvelopeReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::diag::Level;
+        match self.level {
+            Level::Interchange => write!(f, "its interchange is rejected: {}", self.message),
+            Level::Group => write!(f, "its functional group is rejected: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
 }
 
 /// Human names of transaction sets, for messages.
@@ -121,15 +140,19 @@ pub fn version_of(ic: &Interchange, g: &Group, t: &Transaction) -> (String, Opti
 }
 
 /// Envelope errors that reject this transaction set (its own, its group's, its interchange's).
-fn envelope_errors(ic: &Interchange, g: &Group, t: &Transaction) -> Vec<String> {
+fn envelope_errors(ic: &Interchange, g: &Group, t: &Transaction) -> Vec<EnvelopeReason> {
+    use crate::diag::Level;
     let mut out = Vec::new();
-    for (what, list) in [
-        ("interchange", &ic.findings),
-        ("functional group", &g.findings),
-        ("transaction set", &t.findings),
+    for (level, list) in [
+        (Level::Interchange, &ic.findings),
+        (Level::Group, &g.findings),
+        (Level::Transaction, &t.findings),
     ] {
         for f in list.iter().filter(|f| f.is_error()) {
-            out.push(format!("its {what} is rejected: {}", f.message));
+            out.push(EnvelopeReason {
+                level,
+                message: f.message.clone(),
+            });
         }
     }
     out
