@@ -388,11 +388,12 @@ impl Scanner {
 
     fn isa(&mut self, s: &SegmentRef<'_>) {
         if self.open_interchange().is_some() {
-            self.close_all(
-                s.span.start,
-                s.index,
-                "a new ISA starts before the IEA of this one",
+            let why = format!(
+                "a new interchange header ({}) starts at segment {} before the IEA of this one",
+                s.tag_str(),
+                s.index
             );
+            self.close_all(s.span.start, s.index, &why);
         }
         let text = |n: usize| decode_trimmed(s.value(n));
         let mut ic = Interchange {
@@ -623,6 +624,11 @@ impl Scanner {
             self.open_tx_count += 1;
             return;
         }
+        // A corrupt interchange header: sixteen elements like an ISA, under another tag. It
+        // starts an interchange of its own, which is rejected; the one before it ends there.
+        if s.element_count() == 16 && s.tag() != b"ISA" {
+            return self.corrupt_isa(s);
+        }
         // TA1 acknowledgments and ISB/ISE service segments sit between ISA and GS.
         let tag = s.tag();
         if matches!(tag, b"TA1" | b"ISB" | b"ISE")
@@ -637,6 +643,24 @@ impl Scanner {
                 "segment {} is outside of any transaction set (between envelope segments)",
                 s.tag_str()
             ),
+        );
+    }
+
+    fn corrupt_isa(&mut self, s: &SegmentRef<'_>) {
+        self.isa(s);
+        let ic = self.map.interchanges.last_mut().expect("isa() opened one");
+        let controls = ic.controls();
+        ic.findings.retain(|f| f.code != Code::InvalidInterchangeHeader);
+        ic.findings.push(
+            Finding::error(
+                Code::InvalidInterchangeHeader,
+                format!(
+                    "segment {} has the sixteen elements of an interchange header, but its tag is not ISA: the header is corrupt, so this interchange is rejected",
+                    s.tag_str()
+                ),
+            )
+            .at(s.span.start, s.index, s.tag_str())
+            .with_controls(&controls),
         );
     }
 
