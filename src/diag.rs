@@ -236,7 +236,11 @@ impl Code {
             ExclusionViolated => "10",
             TooManyRepetitions => "12",
             TooManyComponents => "13",
-            Syntax | SegmentOutsideEnvelope | InvalidGroupHeader | EnvelopeRejected | VersionFallback
+            Syntax
+            | SegmentOutsideEnvelope
+            | InvalidGroupHeader
+            | EnvelopeRejected
+            | VersionFallback
             | Mapping => {
                 return None;
             }

@@ -90,7 +90,11 @@ pub fn x12_850s<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<Stats>
             segs.push("ITD*01*3*2**10**30".into());
             segs.push(format!("DTM*002*202404{:02}", 1 + rng.below(28)));
             let (city, state, zip) = CITIES[rng.below(CITIES.len() as u64) as usize];
-            segs.push(format!("N1*ST*STORE {}*92*{:05}", rng.below(9999), rng.below(99999)));
+            segs.push(format!(
+                "N1*ST*STORE {}*92*{:05}",
+                rng.below(9999),
+                rng.below(99999)
+            ));
             segs.push(format!("N3*{} MAIN STREET", 1 + rng.below(9000)));
             segs.push(format!("N4*{city}*{state}*{zip}*US"));
             segs.push("N1*BT*BUYERCO ACCOUNTS PAYABLE*92*0001".into());
@@ -110,7 +114,11 @@ pub fn x12_850s<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<Stats>
                     rng.below(1_000_000),
                     rng.below(10_000_000)
                 ));
-                segs.push(format!("PID*F****WIDGET MODEL {} SIZE {}", rng.below(900), rng.below(20)));
+                segs.push(format!(
+                    "PID*F****WIDGET MODEL {} SIZE {}",
+                    rng.below(900),
+                    rng.below(20)
+                ));
             }
             segs.push(format!("CTT*{lines}*{hash}"));
             let count = segs.len() + 1;

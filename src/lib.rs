@@ -5,11 +5,11 @@
 //! against declarative grammars, [`map`] turns valid documents into the canonical [`model`].
 //! The `tallyman` binary is a thin command line over these.
 
-pub mod syntax;
+pub mod cli;
 pub mod diag;
 pub mod envelope;
-pub mod grammar;
-pub mod model;
-pub mod map;
-pub mod cli;
 pub mod generate;
+pub mod grammar;
+pub mod map;
+pub mod model;
+pub mod syntax;

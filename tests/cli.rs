@@ -27,22 +27,32 @@ fn translate_samples_prints_one_document_per_line() {
         "samples/x12/810-northwind.edi",
     ]);
     assert_eq!(code, 0, "{err}");
-    let docs: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let docs: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let kinds: Vec<&str> = docs.iter().map(|d| d["type"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["order", "ship_notice", "invoice"]);
     assert_eq!(docs[0]["order_number"], "4500012345");
     assert_eq!(docs[2]["order_number"], "4500012345");
     assert_eq!(docs[2]["total_amount"], "1072.90");
     assert_eq!(docs[0]["source"]["file"], "samples/x12/850-northwind.edi");
-    assert!(err.contains("samples/x12/850-northwind.edi: 1 translated, 0 rejected, 0 not translated"), "{err}");
+    assert!(
+        err.contains("samples/x12/850-northwind.edi: 1 translated, 0 rejected, 0 not translated"),
+        "{err}"
+    );
 }
 
 #[test]
 fn rejected_document_exits_1_with_a_positioned_finding() {
-    let (code, out, err) = tallyman(&["translate", "tests/fixtures/x12/invalid/se-count-wrong.edi"]);
+    let (code, out, err) =
+        tallyman(&["translate", "tests/fixtures/x12/invalid/se-count-wrong.edi"]);
     assert_eq!(code, 1);
     assert!(out.is_empty());
-    let line = err.lines().find(|l| l.contains("SE01 says")).expect("finding line");
+    let line = err
+        .lines()
+        .find(|l| l.contains("SE01 says"))
+        .expect("finding line");
     assert!(
         line.starts_with("tests/fixtures/x12/invalid/se-count-wrong.edi:518: segment 14 (SE) [000006201/6201/0001]: "),
         "{line}"
@@ -55,15 +65,25 @@ fn unmapped_set_exits_1_and_says_so() {
     assert_eq!(code, 1);
     assert!(out.is_empty());
     assert!(err.contains("855 (Purchase Order Acknowledgment)"), "{err}");
-    assert!(err.contains("0 translated, 0 rejected, 1 not translated"), "{err}");
+    assert!(
+        err.contains("0 translated, 0 rejected, 1 not translated"),
+        "{err}"
+    );
 }
 
 #[test]
 fn lenient_turns_element_errors_into_warnings() {
-    let (code, out, err) = tallyman(&["translate", "--lenient", "tests/fixtures/x12/invalid/bad-date.edi"]);
+    let (code, out, err) = tallyman(&[
+        "translate",
+        "--lenient",
+        "tests/fixtures/x12/invalid/bad-date.edi",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 1);
-    assert!(err.contains("warning: BEG05 (Date) '20230231' is not a real date"), "{err}");
+    assert!(
+        err.contains("warning: BEG05 (Date) '20230231' is not a real date"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -81,19 +101,37 @@ fn grammar_override_directory_narrows_a_set() {
     let dir = tempfile::tempdir().unwrap();
     let set = std::fs::read_to_string(root().join("grammars/x12/004010/850.toml")).unwrap();
     // A partner whose guide makes CUR mandatory.
-    let narrowed = set.replacen("segment = \"CUR\"\n", "segment = \"CUR\"\nusage = \"M\"\n", 1);
+    let narrowed = set.replacen(
+        "segment = \"CUR\"\n",
+        "segment = \"CUR\"\nusage = \"M\"\n",
+        1,
+    );
     assert_ne!(narrowed, set, "CUR entry found");
     std::fs::create_dir_all(dir.path().join("x12/004010")).unwrap();
     std::fs::write(dir.path().join("x12/004010/850.toml"), narrowed).unwrap();
     // bom.edi has no CUR: valid with the built-in grammar, rejected with the narrowed one.
     let fixture = "tests/fixtures/x12/valid/bom.edi";
-    assert!(!std::fs::read_to_string(root().join(fixture)).unwrap().contains("CUR*"));
+    assert!(
+        !std::fs::read_to_string(root().join(fixture))
+            .unwrap()
+            .contains("CUR*")
+    );
     let (code, _, err) = tallyman(&["translate", fixture]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = tallyman(&["translate", "--grammars", dir.path().to_str().unwrap(), fixture]);
+    let (code, _, err) = tallyman(&[
+        "translate",
+        "--grammars",
+        dir.path().to_str().unwrap(),
+        fixture,
+    ]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("mandatory segment CUR"), "{err}");
-    let (code, _, err) = tallyman(&["translate", "--grammars", "no/such/dir", "samples/x12/850-northwind.edi"]);
+    let (code, _, err) = tallyman(&[
+        "translate",
+        "--grammars",
+        "no/such/dir",
+        "samples/x12/850-northwind.edi",
+    ]);
     assert_eq!(code, 2, "{err}");
 }
 
@@ -101,9 +139,15 @@ fn grammar_override_directory_narrows_a_set() {
 fn inspect_shows_loops_names_and_findings() {
     let (code, out, err) = tallyman(&["inspect", "tests/fixtures/x12/invalid/bad-code.edi"]);
     assert_eq!(code, 1, "{err}");
-    assert!(out.contains("BEG  Beginning Segment for Purchase Order"), "{out}");
+    assert!(
+        out.contains("BEG  Beginning Segment for Purchase Order"),
+        "{out}"
+    );
     assert!(out.contains("[loop N1]"), "{out}");
-    assert!(out.contains("!! error: BEG01 (Transaction Set Purpose Code) '99' is not one of its codes"), "{out}");
+    assert!(
+        out.contains("!! error: BEG01 (Transaction Set Purpose Code) '99' is not one of its codes"),
+        "{out}"
+    );
     assert!(out.contains("=> 850 0001: rejected"), "{out}");
     let (code, out, _) = tallyman(&["inspect", "samples/x12/856-northwind.edi"]);
     assert_eq!(code, 0);

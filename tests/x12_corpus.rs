@@ -25,7 +25,10 @@ fn summary(d: &Document) -> String {
             o.order_date.map(|d| d.to_string()),
             o.purpose,
             o.lines.len(),
-            o.lines.iter().map(|l| l.quantity).sum::<rust_decimal::Decimal>(),
+            o.lines
+                .iter()
+                .map(|l| l.quantity)
+                .sum::<rust_decimal::Decimal>(),
             parties(&o.parties),
             o.totals
         ),
@@ -36,7 +39,10 @@ fn summary(d: &Document) -> String {
             s.order_refs,
             s.packages.len(),
             s.lines.len(),
-            s.lines.iter().map(|l| l.quantity).sum::<rust_decimal::Decimal>(),
+            s.lines
+                .iter()
+                .map(|l| l.quantity)
+                .sum::<rust_decimal::Decimal>(),
             parties(&s.parties),
             s.carrier.as_ref().and_then(|c| c.scac.clone())
         ),

@@ -16,7 +16,11 @@ fn valid_fixtures_translate() {
         let errors = t.errors();
         assert!(errors.is_empty(), "{name}: unexpected errors: {errors:#?}");
         for o in &t.outcomes {
-            let expected = if o.set_id == "855" { Status::NotMapped } else { Status::Accepted };
+            let expected = if o.set_id == "855" {
+                Status::NotMapped
+            } else {
+                Status::Accepted
+            };
             assert_eq!(o.status, expected, "{name}: {} {:?}", o.set_id, o.findings);
         }
         assert!(!t.outcomes.is_empty(), "{name}: no transaction sets");
@@ -31,7 +35,10 @@ fn samples_translate() {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let t = translate(&path, Strictness::Strict);
         assert!(t.errors().is_empty(), "{name}: {:#?}", t.errors());
-        assert!(t.outcomes.iter().all(|o| o.status == Status::Accepted), "{name}");
+        assert!(
+            t.outcomes.iter().all(|o| o.status == Status::Accepted),
+            "{name}"
+        );
         insta::assert_snapshot!(format!("sample__{name}"), report(&t));
     }
 }
@@ -65,7 +72,9 @@ fn invalid_fixtures_are_rejected_where_the_problem_is() {
         // Garbage between interchanges is a file-level error; it rejects no document.
         let file_level = t.map.findings.iter().any(|f| f.is_error());
         assert!(
-            t.outcomes.iter().any(|o| o.status == Status::Rejected) || t.outcomes.is_empty() || file_level,
+            t.outcomes.iter().any(|o| o.status == Status::Rejected)
+                || t.outcomes.is_empty()
+                || file_level,
             "{name}: nothing rejected"
         );
         insta::assert_snapshot!(
@@ -77,16 +86,45 @@ fn invalid_fixtures_are_rejected_where_the_problem_is() {
 
 #[test]
 fn missing_se_rejects_only_its_set() {
-    let t = translate(&root().join("tests/fixtures/x12/invalid/missing-se.edi"), Strictness::Strict);
-    let st: Vec<_> = t.outcomes.iter().map(|o| (o.controls.transaction.clone().unwrap(), o.status)).collect();
-    assert_eq!(st, [("0001".to_string(), Status::Rejected), ("0002".to_string(), Status::Accepted)]);
+    let t = translate(
+        &root().join("tests/fixtures/x12/invalid/missing-se.edi"),
+        Strictness::Strict,
+    );
+    let st: Vec<_> = t
+        .outcomes
+        .iter()
+        .map(|o| (o.controls.transaction.clone().unwrap(), o.status))
+        .collect();
+    assert_eq!(
+        st,
+        [
+            ("0001".to_string(), Status::Rejected),
+            ("0002".to_string(), Status::Accepted)
+        ]
+    );
 }
 
 #[test]
 fn lenient_accepts_element_errors_but_not_envelope_errors() {
-    let bad_code = translate(&root().join("tests/fixtures/x12/invalid/bad-code.edi"), Strictness::Lenient);
-    assert!(bad_code.outcomes.iter().all(|o| o.status == Status::Accepted));
-    assert!(bad_code.findings().iter().any(|f| f.message.contains("'99'")));
-    let se = translate(&root().join("tests/fixtures/x12/invalid/se-count-wrong.edi"), Strictness::Lenient);
+    let bad_code = translate(
+        &root().join("tests/fixtures/x12/invalid/bad-code.edi"),
+        Strictness::Lenient,
+    );
+    assert!(
+        bad_code
+            .outcomes
+            .iter()
+            .all(|o| o.status == Status::Accepted)
+    );
+    assert!(
+        bad_code
+            .findings()
+            .iter()
+            .any(|f| f.message.contains("'99'"))
+    );
+    let se = translate(
+        &root().join("tests/fixtures/x12/invalid/se-count-wrong.edi"),
+        Strictness::Lenient,
+    );
     assert!(se.outcomes.iter().all(|o| o.status == Status::Rejected));
 }

@@ -110,17 +110,28 @@ fn tokenize(path: &Path) -> Res<()> {
         std::hint::black_box(elements);
         best = best.min(t.elapsed().as_secs_f64());
     }
-    report("tokenize", input.len() as u64, best, &format!("{segments} segments (in memory, best of 3)"));
+    report(
+        "tokenize",
+        input.len() as u64,
+        best,
+        &format!("{segments} segments (in memory, best of 3)"),
+    );
     Ok(())
 }
 
 /// The envelope pass alone, streamed from the file.
 fn scan(path: &Path) -> Res<()> {
     let t = Instant::now();
-    let map = tallyman::envelope::x12::scan_reader(std::io::BufReader::new(File::open(path)?), 1 << 20)?;
+    let map =
+        tallyman::envelope::x12::scan_reader(std::io::BufReader::new(File::open(path)?), 1 << 20)?;
     let secs = t.elapsed().as_secs_f64();
     let sets = map.transactions().count();
-    report("scan", map.bytes as u64, secs, &format!("{sets} transaction sets (streamed)"));
+    report(
+        "scan",
+        map.bytes as u64,
+        secs,
+        &format!("{sets} transaction sets (streamed)"),
+    );
     Ok(())
 }
 

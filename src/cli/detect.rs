@@ -43,17 +43,3 @@ mod tests {
         assert_eq!(detect(&[0xC9, 0xE2, 0xC1, 0x5C]), Format::X12);
     }
 }
-
-/// Reads up to `buf.len()` bytes from the start of a file.
-pub fn read_head<R: std::io::Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
-}

@@ -26,7 +26,10 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
     let name = args.file.display().to_string();
     let mut input = std::fs::read(&args.file).with_context(|| format!("reading {name}"))?;
     if super::detect(&input[..input.len().min(512)]) != super::Format::X12 {
-        writeln!(err, "{name}:0: not an X12 file: it does not start with an ISA interchange header")?;
+        writeln!(
+            err,
+            "{name}:0: not an X12 file: it does not start with an ISA interchange header"
+        )?;
         return Ok(Outcome::Rejections);
     }
     let mut map = scan(&input);
@@ -54,7 +57,8 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         let (outcome, _, placements) =
             mapx12::translate_with_placements(&grammars, &map, (i, g, t), bytes, &opts);
         let grammar = {
-            let (v, _) = mapx12::version_of(&map.interchanges[i], &map.interchanges[i].groups[g], tx);
+            let (v, _) =
+                mapx12::version_of(&map.interchanges[i], &map.interchanges[i].groups[g], tx);
             grammars.x12(&v, &tx.set_id).map(|(g, _)| g)
         };
         clean &= outcome.status == Status::Accepted;
@@ -69,7 +73,11 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         let seg = match item {
             Ok(s) => s,
             Err(e) => {
-                writeln!(out, "!! {}: {} (bytes {}..{})", e.offset, e.kind, e.skipped.start, e.skipped.end)?;
+                writeln!(
+                    out,
+                    "!! {}: {} (bytes {}..{})",
+                    e.offset, e.kind, e.skipped.start, e.skipped.end
+                )?;
                 continue;
             }
         };
@@ -93,7 +101,11 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
                 (
                     grammar.clone(),
                     placements.get(pos).cloned(),
-                    outcome.findings.iter().filter(|f| f.segment_index == Some(seg.index)).collect::<Vec<_>>(),
+                    outcome
+                        .findings
+                        .iter()
+                        .filter(|f| f.segment_index == Some(seg.index))
+                        .collect::<Vec<_>>(),
                 )
             }
             None => (envelope_grammar.clone(), None, Vec::new()),
@@ -101,8 +113,16 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         let mut depth = depth_base + usize::from(tag != "ST" && tag != "SE" && in_set.is_some());
         if let Some(p) = &placement {
             depth += p.loops.len();
-            if p.loops.len() > prev_loops.len() || (p.loops.last() != prev_loops.last() && !p.loops.is_empty()) {
-                writeln!(out, "{:w$}[loop {}]", "", p.loops.last().expect("non-empty"), w = (depth - 1) * 2 + 8)?;
+            if p.loops.len() > prev_loops.len()
+                || (p.loops.last() != prev_loops.last() && !p.loops.is_empty())
+            {
+                writeln!(
+                    out,
+                    "{:w$}[loop {}]",
+                    "",
+                    p.loops.last().expect("non-empty"),
+                    w = (depth - 1) * 2 + 8
+                )?;
             }
             prev_loops = p.loops.clone();
         }
@@ -122,13 +142,27 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
                 let verdict = match outcome.status {
                     Status::Accepted => "accepted".to_string(),
                     Status::NotMapped => "not translated".to_string(),
-                    Status::Rejected if outcome.envelope_reasons.is_empty() => "rejected".to_string(),
+                    Status::Rejected if outcome.envelope_reasons.is_empty() => {
+                        "rejected".to_string()
+                    }
                     Status::Rejected => format!(
                         "rejected: {}",
-                        outcome.envelope_reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                        outcome
+                            .envelope_reasons
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; ")
                     ),
                 };
-                writeln!(out, "{:w$}=> {} {}: {verdict}", "", outcome.set_id, outcome.controls.transaction.as_deref().unwrap_or(""), w = depth * 2 + 8)?;
+                writeln!(
+                    out,
+                    "{:w$}=> {} {}: {verdict}",
+                    "",
+                    outcome.set_id,
+                    outcome.controls.transaction.as_deref().unwrap_or(""),
+                    w = depth * 2 + 8
+                )?;
             }
             current = None;
         }
@@ -136,14 +170,29 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
     for f in map.findings.iter() {
         writeln!(out, "!! {f}")?;
     }
-    Ok(if clean { Outcome::Clean } else { Outcome::Rejections })
+    Ok(if clean {
+        Outcome::Clean
+    } else {
+        Outcome::Rejections
+    })
 }
 
-fn write_segment(out: &mut dyn Write, seg: &SegmentRef<'_>, grammar: Option<&Grammar>, depth: usize) -> std::io::Result<()> {
+fn write_segment(
+    out: &mut dyn Write,
+    seg: &SegmentRef<'_>,
+    grammar: Option<&Grammar>,
+    depth: usize,
+) -> std::io::Result<()> {
     let tag = seg.tag_str();
     let def = grammar.and_then(|g| g.dictionary.get(tag.as_ref()));
     let name = def.map(|d| d.name.as_str()).unwrap_or("(unknown segment)");
-    writeln!(out, "{:>6}  {:w$}{tag:<4} {name}", seg.index, "", w = depth * 2)?;
+    writeln!(
+        out,
+        "{:>6}  {:w$}{tag:<4} {name}",
+        seg.index,
+        "",
+        w = depth * 2
+    )?;
     for (i, v) in seg.elements().enumerate() {
         if v.is_empty() {
             continue;

@@ -16,7 +16,11 @@ use std::process::ExitCode;
 pub use detect::{Format, detect};
 
 #[derive(Debug, Parser)]
-#[command(name = "tallyman", version, about = "EDI and file-feed batch translator")]
+#[command(
+    name = "tallyman",
+    version,
+    about = "EDI and file-feed batch translator"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -64,8 +68,6 @@ impl GrammarArgs {
         }
     }
 }
-
-
 
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

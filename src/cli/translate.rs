@@ -85,7 +85,8 @@ pub fn translate_file(
     let name = path.display().to_string();
     let mut file = File::open(path).with_context(|| format!("opening {name}"))?;
     let mut head = [0u8; 512];
-    let n = super::detect::read_head(&mut file, &mut head).with_context(|| format!("reading {name}"))?;
+    let n = crate::envelope::x12::read_full(&mut file, &mut head)
+        .with_context(|| format!("reading {name}"))?;
     let mut tally = Tally::default();
     match super::detect(&head[..n]) {
         super::Format::X12 => {}

@@ -73,13 +73,15 @@ impl EnvelopeMap {
 
     /// Every finding of the file, envelope levels first, in file order within each level.
     pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().chain(self.interchanges.iter().flat_map(|ic| {
-            ic.findings.iter().chain(ic.groups.iter().flat_map(|g| {
-                g.findings
-                    .iter()
-                    .chain(g.transactions.iter().flat_map(|t| t.findings.iter()))
+        self.findings
+            .iter()
+            .chain(self.interchanges.iter().flat_map(|ic| {
+                ic.findings.iter().chain(ic.groups.iter().flat_map(|g| {
+                    g.findings
+                        .iter()
+                        .chain(g.transactions.iter().flat_map(|t| t.findings.iter()))
+                }))
             }))
-        }))
     }
 }
 
@@ -560,10 +562,7 @@ impl Scanner {
         }
         let set_id = decode_trimmed(s.value(1));
         let control = decode_trimmed(s.value(2));
-        let implementation = s
-            .element(3)
-            .filter(|v| !v.is_empty())
-            .map(decode_trimmed);
+        let implementation = s.element(3).filter(|v| !v.is_empty()).map(decode_trimmed);
         let controls = Controls {
             transaction: Some(control.clone()),
             ..controls
@@ -616,7 +615,10 @@ impl Scanner {
             closed: false,
         };
         self.open_tx_count = 1;
-        self.open_group().expect("checked above").transactions.push(tx);
+        self.open_group()
+            .expect("checked above")
+            .transactions
+            .push(tx);
     }
 
     fn body(&mut self, s: &SegmentRef<'_>) {
@@ -650,7 +652,8 @@ impl Scanner {
         self.isa(s);
         let ic = self.map.interchanges.last_mut().expect("isa() opened one");
         let controls = ic.controls();
-        ic.findings.retain(|f| f.code != Code::InvalidInterchangeHeader);
+        ic.findings
+            .retain(|f| f.code != Code::InvalidInterchangeHeader);
         ic.findings.push(
             Finding::error(
                 Code::InvalidInterchangeHeader,
@@ -907,10 +910,7 @@ fn check_isa_fields(s: &SegmentRef<'_>, controls: &Controls) -> Vec<Finding> {
         out.push(at(
             Finding::error(
                 Code::InvalidInterchangeHeader,
-                format!(
-                    "ISA09 '{}' is not a date (YYMMDD)",
-                    for_message(isa09, 12)
-                ),
+                format!("ISA09 '{}' is not a date (YYMMDD)", for_message(isa09, 12)),
             ),
             9,
         ));
@@ -1179,7 +1179,10 @@ mod tests {
         assert!(messages(&m).is_empty(), "{:?}", messages(&m));
         let tx = &m.interchanges[0].groups[0].transactions[0];
         assert_eq!(tx.segment_count, 3);
-        assert_eq!(&f.as_bytes()[tx.span.start..tx.span.end], b"ST*850*0001~BEG*00*SA*1**20240101~SE*3*0001");
+        assert_eq!(
+            &f.as_bytes()[tx.span.start..tx.span.end],
+            b"ST*850*0001~BEG*00*SA*1**20240101~SE*3*0001"
+        );
         assert!(m.accepted(0, 0, 0));
     }
 
@@ -1195,8 +1198,16 @@ mod tests {
         assert!(m.accepted(0, 0, 1));
         assert!(!m.accepted(0, 1, 0));
         let msgs = messages(&m);
-        assert!(msgs.iter().any(|s| s.contains("SE01 says 4 segments, but transaction set 850 0001 has 3")), "{msgs:?}");
-        assert!(msgs.iter().any(|s| s.contains("GE01 says 5 transaction sets, but group 8 has 1")), "{msgs:?}");
+        assert!(
+            msgs.iter()
+                .any(|s| s.contains("SE01 says 4 segments, but transaction set 850 0001 has 3")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|s| s.contains("GE01 says 5 transaction sets, but group 8 has 1")),
+            "{msgs:?}"
+        );
     }
 
     #[test]
@@ -1214,7 +1225,11 @@ mod tests {
         let f = doc("GS*PO*S*R*20240101*1200*7*X*004010~ST*850*0001~SE*2*0001~GE*1*7~");
         let m = scan(f.as_bytes());
         let msgs = messages(&m);
-        assert!(msgs.iter().any(|s| s.contains("interchange 000000001 has no IEA trailer: the file ends")), "{msgs:?}");
+        assert!(
+            msgs.iter()
+                .any(|s| s.contains("interchange 000000001 has no IEA trailer: the file ends")),
+            "{msgs:?}"
+        );
         assert!(!m.accepted(0, 0, 0));
     }
 

@@ -215,7 +215,8 @@ impl GrammarSet {
                         dict.merge(parse_dictionary(path, text)?);
                     }
                 }
-                let compiled = Arc::new(compile_dictionary(&dict, &format!("{standard}/{version}"))?);
+                let compiled =
+                    Arc::new(compile_dictionary(&dict, &format!("{standard}/{version}"))?);
                 for (path, text) in vfiles {
                     if path.ends_with("/dictionary.toml") {
                         continue;
@@ -375,7 +376,10 @@ fn compile_position(
             })
         }
         (None, Some(cid)) => {
-            let c = d.composites.get(cid).ok_or_else(|| missing("composite", cid))?;
+            let c = d
+                .composites
+                .get(cid)
+                .ok_or_else(|| missing("composite", cid))?;
             let components = c
                 .elements
                 .iter()
@@ -389,13 +393,19 @@ fn compile_position(
         _ => {
             return Err(Error::Reference {
                 path: path.to_string(),
-                message: format!("{owner}: an element entry needs exactly one of 'id' or 'composite'"),
+                message: format!(
+                    "{owner}: an element entry needs exactly one of 'id' or 'composite'"
+                ),
             });
         }
     };
     let name = r.name.clone().unwrap_or_else(|| match &item {
         Item::Simple(e) => e.name.clone(),
-        Item::Composite { id, .. } => d.composites.get(id).map(|c| c.name.clone()).unwrap_or_default(),
+        Item::Composite { id, .. } => d
+            .composites
+            .get(id)
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
     });
     Ok(Position {
         usage: r.usage,

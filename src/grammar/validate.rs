@@ -33,7 +33,9 @@ impl Strictness {
                 let relaxable = matches!(f.code.level(), Level::Segment | Level::Element)
                     || matches!(
                         f.code,
-                        Code::GroupNotSupported | Code::InvalidInterchangeHeader | Code::InvalidGroupHeader
+                        Code::GroupNotSupported
+                            | Code::InvalidInterchangeHeader
+                            | Code::InvalidGroupHeader
                     );
                 if relaxable {
                     f.severity = Severity::Warning;
@@ -126,16 +128,33 @@ pub fn validate_x12(
             check_elements(seg, def, position, &mut ctx);
         }
         if g.hierarchy.is_some() && tag == b"HL" {
-            hl.check(seg, position, g.hierarchy.as_deref().unwrap_or(&[]), &mut ctx);
+            hl.check(
+                seg,
+                position,
+                g.hierarchy.as_deref().unwrap_or(&[]),
+                &mut ctx,
+            );
         }
     }
     if let Some(last) = segments.last() {
         while frames.len() > 1 {
             let f = frames.pop().expect("more than one");
-            missing_after(&f, last, segments.len(), &mut ctx, "the transaction set ends");
+            missing_after(
+                &f,
+                last,
+                segments.len(),
+                &mut ctx,
+                "the transaction set ends",
+            );
         }
         let root = frames.pop().expect("root");
-        missing_after(&root, last, segments.len(), &mut ctx, "the transaction set ends");
+        missing_after(
+            &root,
+            last,
+            segments.len(),
+            &mut ctx,
+            "the transaction set ends",
+        );
     }
     Validation {
         findings: ctx.findings,
@@ -208,7 +227,10 @@ fn place(
                     position,
                     Finding::error(
                         Code::SegmentOverMaximum,
-                        format!("{} occurs {count} times here; at most {max} allowed", def.tag),
+                        format!(
+                            "{} occurs {count} times here; at most {max} allowed",
+                            def.tag
+                        ),
                     ),
                 );
             }
@@ -241,7 +263,9 @@ fn unplaced_reason(g: &Grammar, frames: &[Frame<'_>], tag: &str) -> Finding {
         };
         Finding::error(
             Code::SegmentOutOfSequence,
-            format!("{tag} is not allowed {where_}: it belongs elsewhere in this transaction set (out of sequence)"),
+            format!(
+                "{tag} is not allowed {where_}: it belongs elsewhere in this transaction set (out of sequence)"
+            ),
         )
     } else if g.dictionary.contains_key(tag) {
         Finding::error(
@@ -263,12 +287,21 @@ fn describe(n: &Node) -> String {
     }
 }
 
-fn missing_after(f: &Frame<'_>, seg: &SegmentRef<'_>, position: usize, ctx: &mut Ctx<'_>, why: &str) {
+fn missing_after(
+    f: &Frame<'_>,
+    seg: &SegmentRef<'_>,
+    position: usize,
+    ctx: &mut Ctx<'_>,
+    why: &str,
+) {
     let from = f.pos.map_or(0, |p| p + 1);
     for k in from..f.nodes.len() {
         if f.nodes[k].usage() == Usage::Mandatory && f.counts[k] == 0 {
             let what = describe(&f.nodes[k]);
-            let inside = f.loop_id.map(|l| format!(" in loop {l}")).unwrap_or_default();
+            let inside = f
+                .loop_id
+                .map(|l| format!(" in loop {l}"))
+                .unwrap_or_default();
             ctx.push(
                 seg,
                 position,
@@ -284,14 +317,20 @@ fn missing_after(f: &Frame<'_>, seg: &SegmentRef<'_>, position: usize, ctx: &mut
 fn check_elements(seg: &SegmentRef<'_>, def: &SegmentDef, position: usize, ctx: &mut Ctx<'_>) {
     let values: Vec<&[u8]> = seg.elements().collect();
     let tag = &def.tag;
-    if values.len() > def.elements.len() && values[def.elements.len()..].iter().any(|v| !v.is_empty()) {
+    if values.len() > def.elements.len()
+        && values[def.elements.len()..].iter().any(|v| !v.is_empty())
+    {
         let n = def.elements.len() + 1;
         ctx.push(
             seg,
             position,
             Finding::error(
                 Code::TooManyElements,
-                format!("{tag} has {} elements; it defines {}", values.len(), def.elements.len()),
+                format!(
+                    "{tag} has {} elements; it defines {}",
+                    values.len(),
+                    def.elements.len()
+                ),
             )
             .element(n),
         );
@@ -323,7 +362,11 @@ fn check_elements(seg: &SegmentRef<'_>, def: &SegmentDef, position: usize, ctx: 
                 position,
                 Finding::error(
                     Code::TooManyRepetitions,
-                    format!("{tag}{n:02} repeats {} times; at most {} allowed", reps.len(), pos.repeat),
+                    format!(
+                        "{tag}{n:02} repeats {} times; at most {} allowed",
+                        reps.len(),
+                        pos.repeat
+                    ),
                 )
                 .element(n),
             );
@@ -348,27 +391,33 @@ fn check_position(
 ) {
     match &pos.item {
         Item::Simple(e) => {
-            let label = format!("{tag}{n:02}");
-            if let Some(f) = check_value(&label, &pos.name, e, value) {
+            if let Some(p) = check_value(e, value) {
+                let f = value_finding(&format!("{tag}{n:02}"), &pos.name, value, p);
                 ctx.push(seg, position, f.element(n));
             }
         }
         Item::Composite { components, .. } => {
             let parts: Vec<&[u8]> = seg.components(value).collect();
-            if parts.len() > components.len() && parts[components.len()..].iter().any(|p| !p.is_empty()) {
+            if parts.len() > components.len()
+                && parts[components.len()..].iter().any(|p| !p.is_empty())
+            {
                 ctx.push(
                     seg,
                     position,
                     Finding::error(
                         Code::TooManyComponents,
-                        format!("{tag}{n:02} has {} components; the composite has {}", parts.len(), components.len()),
+                        format!(
+                            "{tag}{n:02} has {} components; the composite has {}",
+                            parts.len(),
+                            components.len()
+                        ),
                     )
                     .element(n),
                 );
             }
             for (c, comp) in components.iter().enumerate() {
                 let cv = parts.get(c).copied().unwrap_or(b"");
-                let label = format!("{tag}{n:02}-{}", c + 1);
+                let label = || format!("{tag}{n:02}-{}", c + 1);
                 if cv.is_empty() {
                     if comp.usage == Usage::Mandatory {
                         ctx.push(
@@ -376,7 +425,7 @@ fn check_position(
                             position,
                             Finding::error(
                                 Code::MandatoryElementMissing,
-                                format!("{label} ({}) is mandatory but empty", comp.name),
+                                format!("{} ({}) is mandatory but empty", label(), comp.name),
                             )
                             .element(n)
                             .component(c + 1),
@@ -385,8 +434,9 @@ fn check_position(
                     continue;
                 }
                 if let Item::Simple(e) = &comp.item
-                    && let Some(f) = check_value(&label, &comp.name, e, cv)
+                    && let Some(p) = check_value(e, cv)
                 {
+                    let f = value_finding(&label(), &comp.name, cv, p);
                     ctx.push(seg, position, f.element(n).component(c + 1));
                 }
             }
@@ -394,36 +444,37 @@ fn check_position(
     }
 }
 
-/// Checks one simple value against its definition.
-fn check_value(label: &str, name: &str, e: &super::ElementDef, v: &[u8]) -> Option<Finding> {
-    let shown = for_message(v, 40);
-    let numeric = matches!(e.kind, ElementType::R | ElementType::N) || e.kind.implied_decimals().is_some();
-    let len = if numeric {
-        v.iter().filter(|b| b.is_ascii_digit()).count()
-    } else {
-        crate::syntax::text::decode(v).chars().count()
-    };
+/// Checks one simple value against its definition: the code and the end of the sentence
+/// ("is not a real date"), built only when something is wrong.
+fn check_value(e: &super::ElementDef, v: &[u8]) -> Option<(Code, String)> {
+    let numeric =
+        matches!(e.kind, ElementType::R | ElementType::N) || e.kind.implied_decimals().is_some();
     match e.kind {
-        ElementType::N | ElementType::N0 | ElementType::N1 | ElementType::N2 | ElementType::N3
-        | ElementType::N4 | ElementType::N5 | ElementType::N6 | ElementType::N7 | ElementType::N8
+        ElementType::N
+        | ElementType::N0
+        | ElementType::N1
+        | ElementType::N2
+        | ElementType::N3
+        | ElementType::N4
+        | ElementType::N5
+        | ElementType::N6
+        | ElementType::N7
+        | ElementType::N8
         | ElementType::N9 => {
             let digits = v.strip_prefix(b"-").unwrap_or(v);
             let ok = !digits.is_empty()
                 && (digits.iter().all(u8::is_ascii_digit)
                     || (e.kind == ElementType::N && is_decimal(v)));
             if !ok {
-                return Some(Finding::error(
+                return Some((
                     Code::InvalidCharacter,
-                    format!("{label} ({name}) '{shown}' is not a whole number (implied decimals, digits only)"),
+                    "is not a whole number (implied decimals, digits only)".into(),
                 ));
             }
         }
         ElementType::R => {
             if !is_decimal(v) {
-                return Some(Finding::error(
-                    Code::InvalidCharacter,
-                    format!("{label} ({name}) '{shown}' is not a decimal number"),
-                ));
+                return Some((Code::InvalidCharacter, "is not a decimal number".into()));
             }
         }
         ElementType::DT => {
@@ -434,10 +485,7 @@ fn check_value(label: &str, name: &str, e: &super::ElementDef, v: &[u8]) -> Opti
                     _ => false,
                 };
             if !ok {
-                return Some(Finding::error(
-                    Code::InvalidDate,
-                    format!("{label} ({name}) '{shown}' is not a real date (CCYYMMDD)"),
-                ));
+                return Some((Code::InvalidDate, "is not a real date (CCYYMMDD)".into()));
             }
         }
         ElementType::TM => {
@@ -446,9 +494,9 @@ fn check_value(label: &str, name: &str, e: &super::ElementDef, v: &[u8]) -> Opti
                 && valid_hhmm(v)
                 && (v.len() < 6 || (v[4] - b'0') * 10 + (v[5] - b'0') < 60);
             if !ok {
-                return Some(Finding::error(
+                return Some((
                     Code::InvalidTime,
-                    format!("{label} ({name}) '{shown}' is not a real time (HHMM, HHMMSS)"),
+                    "is not a real time (HHMM, HHMMSS)".into(),
                 ));
             }
         }
@@ -456,28 +504,43 @@ fn check_value(label: &str, name: &str, e: &super::ElementDef, v: &[u8]) -> Opti
             if let Some(codes) = &e.codes {
                 let s = crate::syntax::text::decode(v);
                 if !codes.iter().any(|c| c == s.as_ref()) {
-                    return Some(Finding::error(
+                    return Some((
                         Code::InvalidCode,
-                        format!("{label} ({name}) '{shown}' is not one of its codes ({})", code_preview(codes)),
+                        format!("is not one of its codes ({})", code_preview(codes)),
                     ));
                 }
             }
         }
         ElementType::AN | ElementType::A | ElementType::B => {}
     }
+    let len = if numeric {
+        v.iter().filter(|b| b.is_ascii_digit()).count()
+    } else if v.is_ascii() {
+        v.len()
+    } else {
+        crate::syntax::text::decode(v).chars().count()
+    };
     if len > e.max {
-        return Some(Finding::error(
+        return Some((
             Code::ElementTooLong,
-            format!("{label} ({name}) '{shown}' is {len} characters; at most {} allowed", e.max),
+            format!("is {len} characters; at most {} allowed", e.max),
         ));
     }
     if len < e.min {
-        return Some(Finding::error(
+        return Some((
             Code::ElementTooShort,
-            format!("{label} ({name}) '{shown}' is {len} characters; at least {} required", e.min),
+            format!("is {len} characters; at least {} required", e.min),
         ));
     }
     None
+}
+
+/// The finding for a value that failed [`check_value`].
+fn value_finding(label: &str, name: &str, v: &[u8], (code, tail): (Code, String)) -> Finding {
+    Finding::error(
+        code,
+        format!("{label} ({name}) '{}' {tail}", for_message(v, 40)),
+    )
 }
 
 fn code_preview(codes: &[String]) -> String {
@@ -507,7 +570,10 @@ pub(crate) fn is_decimal(v: &[u8]) -> bool {
     let exp_ok = match exp {
         None => true,
         Some(e) => {
-            let e = e.strip_prefix(b"-").or_else(|| e.strip_prefix(b"+")).unwrap_or(e);
+            let e = e
+                .strip_prefix(b"-")
+                .or_else(|| e.strip_prefix(b"+"))
+                .unwrap_or(e);
             !e.is_empty() && e.iter().all(u8::is_ascii_digit)
         }
     };
@@ -537,31 +603,54 @@ fn check_rule(
             Some((
                 Code::ConditionalElementMissing,
                 missing[0],
-                format!("{} must all be present when any is (syntax note {}); {} missing", names(ps), rule.text, names(&missing)),
+                format!(
+                    "{} must all be present when any is (syntax note {}); {} missing",
+                    names(ps),
+                    rule.text,
+                    names(&missing)
+                ),
             ))
         }
         b'R' if n_present == 0 => Some((
             Code::ConditionalElementMissing,
             ps[0],
-            format!("at least one of {} is required (syntax note {})", names(ps), rule.text),
+            format!(
+                "at least one of {} is required (syntax note {})",
+                names(ps),
+                rule.text
+            ),
         )),
         b'E' if n_present > 1 => Some((
             Code::ExclusionViolated,
             ps[1],
-            format!("only one of {} may be present (syntax note {})", names(ps), rule.text),
+            format!(
+                "only one of {} may be present (syntax note {})",
+                names(ps),
+                rule.text
+            ),
         )),
         b'C' if present(ps[0]) && !ps[1..].iter().all(|&p| present(p)) => {
             let missing: Vec<usize> = ps[1..].iter().copied().filter(|&p| !present(p)).collect();
             Some((
                 Code::ConditionalElementMissing,
                 missing[0],
-                format!("{} is present, so {} is required (syntax note {})", names(&ps[..1]), names(&missing), rule.text),
+                format!(
+                    "{} is present, so {} is required (syntax note {})",
+                    names(&ps[..1]),
+                    names(&missing),
+                    rule.text
+                ),
             ))
         }
         b'L' if present(ps[0]) && !ps[1..].iter().any(|&p| present(p)) => Some((
             Code::ConditionalElementMissing,
             ps[1],
-            format!("{} is present, so at least one of {} is required (syntax note {})", names(&ps[..1]), names(&ps[1..]), rule.text),
+            format!(
+                "{} is present, so at least one of {} is required (syntax note {})",
+                names(&ps[..1]),
+                names(&ps[1..]),
+                rule.text
+            ),
         )),
         _ => None,
     };
@@ -577,7 +666,13 @@ struct HlCheck {
 }
 
 impl HlCheck {
-    fn check(&mut self, seg: &SegmentRef<'_>, position: usize, levels: &[String], ctx: &mut Ctx<'_>) {
+    fn check(
+        &mut self,
+        seg: &SegmentRef<'_>,
+        position: usize,
+        levels: &[String],
+        ctx: &mut Ctx<'_>,
+    ) {
         let id = seg.value(1);
         let parent = seg.value(2);
         let level = seg.value(3);
@@ -587,7 +682,10 @@ impl HlCheck {
                 position,
                 Finding::error(
                     Code::InvalidCode,
-                    format!("HL01 '{}' repeats an earlier hierarchical id", for_message(id, 20)),
+                    format!(
+                        "HL01 '{}' repeats an earlier hierarchical id",
+                        for_message(id, 20)
+                    ),
                 )
                 .element(1),
             );
@@ -598,19 +696,27 @@ impl HlCheck {
                 position,
                 Finding::error(
                     Code::InvalidCode,
-                    format!("HL02 '{}' names no earlier HL01: the parent level must come first", for_message(parent, 20)),
+                    format!(
+                        "HL02 '{}' names no earlier HL01: the parent level must come first",
+                        for_message(parent, 20)
+                    ),
                 )
                 .element(2),
             );
         }
         let level_s = crate::syntax::text::decode(level);
-        if !level.is_empty() && !levels.is_empty() && !levels.iter().any(|l| l == level_s.as_ref()) {
+        if !level.is_empty() && !levels.is_empty() && !levels.iter().any(|l| l == level_s.as_ref())
+        {
             ctx.push(
                 seg,
                 position,
                 Finding::error(
                     Code::InvalidCode,
-                    format!("HL03 '{}' is not a hierarchical level of this set ({})", for_message(level, 8), levels.join(", ")),
+                    format!(
+                        "HL03 '{}' is not a hierarchical level of this set ({})",
+                        for_message(level, 8),
+                        levels.join(", ")
+                    ),
                 )
                 .element(3),
             );

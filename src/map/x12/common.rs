@@ -212,7 +212,10 @@ pub fn party_detail(p: &mut Party, seg: &SegmentRef<'_>) -> bool {
                 });
             }
         }
-        b"N3" => p.address.lines.extend([1, 2].iter().filter_map(|&n| text(seg, n))),
+        b"N3" => p
+            .address
+            .lines
+            .extend([1, 2].iter().filter_map(|&n| text(seg, n))),
         b"N4" => {
             p.address.city = text(seg, 1);
             p.address.region = text(seg, 2);

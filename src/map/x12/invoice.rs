@@ -59,7 +59,11 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[SegmentRef<'_>], source: Source) -> Option
                 in_line = true;
                 let number = text(seg, 1).unwrap_or_else(|| (inv.lines.len() + 1).to_string());
                 let Some(quantity) = ctx.number(seg, 2) else {
-                    ctx.error(seg, 2, format!("IT102 (quantity invoiced) is missing on line {number}"));
+                    ctx.error(
+                        seg,
+                        2,
+                        format!("IT102 (quantity invoiced) is missing on line {number}"),
+                    );
                     continue;
                 };
                 inv.lines.push(InvoiceLine {
@@ -113,11 +117,19 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[SegmentRef<'_>], source: Source) -> Option
         inv.parties.push(p);
     }
     let Some(big) = big else {
-        ctx.error(&segs[0], 0, "the invoice has no BIG segment, so it has no invoice number");
+        ctx.error(
+            &segs[0],
+            0,
+            "the invoice has no BIG segment, so it has no invoice number",
+        );
         return None;
     };
     if inv.invoice_number.is_empty() {
-        ctx.error(big, 2, "BIG02 (invoice number) is empty: an invoice needs a number");
+        ctx.error(
+            big,
+            2,
+            "BIG02 (invoice number) is empty: an invoice needs a number",
+        );
         return None;
     }
     Some(inv)

@@ -89,7 +89,11 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[SegmentRef<'_>], source: Source) -> Option
                 let quantity = match ctx.number(seg, 2) {
                     Some(q) => q,
                     None => {
-                        ctx.error(seg, 2, format!("PO102 (quantity ordered) is missing on line {number}"));
+                        ctx.error(
+                            seg,
+                            2,
+                            format!("PO102 (quantity ordered) is missing on line {number}"),
+                        );
                         continue;
                     }
                 };
@@ -130,11 +134,19 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[SegmentRef<'_>], source: Source) -> Option
     }
     let Some(beg) = beg else {
         let st = &segs[0];
-        ctx.error(st, 0, "the purchase order has no BEG segment, so it has no order number");
+        ctx.error(
+            st,
+            0,
+            "the purchase order has no BEG segment, so it has no order number",
+        );
         return None;
     };
     if order.order_number.is_empty() {
-        ctx.error(beg, 3, "BEG03 (purchase order number) is empty: an order needs a number");
+        ctx.error(
+            beg,
+            3,
+            "BEG03 (purchase order number) is empty: an order needs a number",
+        );
         return None;
     }
     Some(order)

@@ -137,7 +137,10 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[SegmentRef<'_>], source: Source) -> Option
             b"MAN" => {
                 let q = text(seg, 1).unwrap_or_default();
                 let v = text(seg, 2);
-                let pkg_idx = current.as_ref().and_then(|c| levels.get(c)).and_then(|l| l.package);
+                let pkg_idx = current
+                    .as_ref()
+                    .and_then(|c| levels.get(c))
+                    .and_then(|l| l.package);
                 let pkg_idx = match pkg_idx {
                     Some(i) => i,
                     None => {
@@ -163,13 +166,22 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[SegmentRef<'_>], source: Source) -> Option
                 let pkg = &mut sn.packages[pkg_idx];
                 match (q.as_str(), v) {
                     ("GM", Some(v)) if pkg.sscc.is_none() => pkg.sscc = Some(v),
-                    ("CP", Some(v)) if pkg.tracking_number.is_none() => pkg.tracking_number = Some(v),
-                    (_, Some(v)) => pkg.marks.push(QualifiedId { qualifier: q, value: v }),
+                    ("CP", Some(v)) if pkg.tracking_number.is_none() => {
+                        pkg.tracking_number = Some(v)
+                    }
+                    (_, Some(v)) => pkg.marks.push(QualifiedId {
+                        qualifier: q,
+                        value: v,
+                    }),
                     _ => {}
                 }
             }
             b"LIN" => {
-                let lv = current.as_ref().and_then(|c| levels.get(c)).cloned().unwrap_or_default();
+                let lv = current
+                    .as_ref()
+                    .and_then(|c| levels.get(c))
+                    .cloned()
+                    .unwrap_or_default();
                 let number = text(seg, 1).unwrap_or_else(|| (sn.lines.len() + 1).to_string());
                 sn.lines.push(ShipLine {
                     line_number: number,
@@ -187,19 +199,37 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[SegmentRef<'_>], source: Source) -> Option
                 }
             }
             b"SN1" => {
-                let Some(li) = current.as_ref().and_then(|c| levels.get(c)).and_then(|l| l.line) else {
-                    ctx.warn(seg, 0, "SN1 outside an item level (no LIN before it); ignored");
+                let Some(li) = current
+                    .as_ref()
+                    .and_then(|c| levels.get(c))
+                    .and_then(|l| l.line)
+                else {
+                    ctx.warn(
+                        seg,
+                        0,
+                        "SN1 outside an item level (no LIN before it); ignored",
+                    );
                     continue;
                 };
                 match ctx.number(seg, 2) {
                     Some(q) => sn.lines[li].quantity = q,
-                    None => ctx.error(seg, 2, format!("SN102 (units shipped) is missing for line {}", sn.lines[li].line_number)),
+                    None => ctx.error(
+                        seg,
+                        2,
+                        format!(
+                            "SN102 (units shipped) is missing for line {}",
+                            sn.lines[li].line_number
+                        ),
+                    ),
                 }
                 sn.lines[li].unit = text(seg, 3);
                 sn.lines[li].quantity_ordered = ctx.number(seg, 5);
             }
             b"PID" => {
-                if let Some(li) = current.as_ref().and_then(|c| levels.get(c)).and_then(|l| l.line)
+                if let Some(li) = current
+                    .as_ref()
+                    .and_then(|c| levels.get(c))
+                    .and_then(|l| l.line)
                     && let Some(d) = text(seg, 5)
                 {
                     let l = &mut sn.lines[li];
@@ -240,11 +270,19 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[SegmentRef<'_>], source: Source) -> Option
         sn.ship_date = bsn_date;
     }
     let Some(bsn) = bsn else {
-        ctx.error(&segs[0], 0, "the ship notice has no BSN segment, so it has no shipment id");
+        ctx.error(
+            &segs[0],
+            0,
+            "the ship notice has no BSN segment, so it has no shipment id",
+        );
         return None;
     };
     if sn.shipment_id.is_empty() {
-        ctx.error(bsn, 2, "BSN02 (shipment identification) is empty: a ship notice needs one");
+        ctx.error(
+            bsn,
+            2,
+            "BSN02 (shipment identification) is empty: a ship notice needs one",
+        );
         return None;
     }
     Some(sn)

@@ -234,7 +234,10 @@ pub fn read_isa(buf: &[u8], start: usize, eof: bool) -> Result<Option<IsaHeader>
 
 /// The single non-line-break byte of a field, if it has exactly one.
 fn trimmed_single(field: &[u8]) -> Option<u8> {
-    let mut it = field.iter().copied().filter(|b| !matches!(b, b'\r' | b'\n'));
+    let mut it = field
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b'\r' | b'\n'));
     let first = it.next()?;
     it.next().is_none().then_some(first)
 }
@@ -303,7 +306,10 @@ mod tests {
     fn line_break_inside_with_line_break_terminator() {
         let isa = b"ISA*00* *00* *ZZ*S *ZZ*R *060814*213\n5*U*00401*702351422*0*P*>\nGS*PR";
         let e = read_isa(isa, 0, true).unwrap_err();
-        assert!(matches!(e, IsaError::LineBreakInside { field: 10, .. }), "{e:?}");
+        assert!(
+            matches!(e, IsaError::LineBreakInside { field: 10, .. }),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -54,10 +54,7 @@ impl<'a> SegmentRef<'a> {
 
     /// The elements after the tag, in order (empty elements included).
     pub fn elements(&self) -> Elements<'_> {
-        let rest = match memchr::memchr(self.delimiters.element, &self.data) {
-            Some(i) => Some(&self.data[i + 1..]),
-            None => None,
-        };
+        let rest = memchr::memchr(self.delimiters.element, &self.data).map(|i| &self.data[i + 1..]);
         Elements {
             rest,
             sep: self.delimiters.element,

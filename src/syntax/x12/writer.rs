@@ -155,7 +155,10 @@ mod tests {
         let mut out = Vec::new();
         let seg = Segment::new("N1", vec![Element::simple("ST"), Element::simple("A*B")]);
         let e = write_segment(&mut out, &seg, &Delimiters::default()).unwrap_err();
-        assert_eq!(e.to_string(), "N102: value 'A*B' contains the delimiter '*'");
+        assert_eq!(
+            e.to_string(),
+            "N102: value 'A*B' contains the delimiter '*'"
+        );
         assert!(out.is_empty());
     }
 
