@@ -8,6 +8,8 @@
 pub mod cli;
 pub mod diag;
 pub mod envelope;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod generate;
 pub mod grammar;
 pub mod map;

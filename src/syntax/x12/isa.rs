@@ -73,6 +73,19 @@ pub enum IsaError {
 }
 
 impl IsaError {
+    /// The same error with its offset moved by `base` (from the buffer to the file).
+    pub fn shifted(mut self, base: usize) -> Self {
+        match &mut self {
+            IsaError::BadElementSeparator { offset, .. }
+            | IsaError::Incomplete { offset, .. }
+            | IsaError::MissingComponentSeparator { offset }
+            | IsaError::MissingTerminator { offset, .. }
+            | IsaError::AmbiguousDelimiters { offset, .. }
+            | IsaError::LineBreakInside { offset, .. } => *offset += base,
+        }
+        self
+    }
+
     /// Where the problem is, relative to the buffer given to [`read_isa`].
     pub fn offset(&self) -> usize {
         match self {

@@ -175,7 +175,8 @@ impl Tokenizer {
                 Next::Segment(seg)
             }
             Err(e) => {
-                let at = self.base + e.offset();
+                let e = e.shifted(self.base);
+                let at = e.offset();
                 let from = self.base + *pos;
                 let mut skip = Skipping {
                     reason: SkipReason::Isa(e),

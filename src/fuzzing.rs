@@ -1,0 +1,84 @@
+//! Invariant checks shared by the cargo-fuzz targets (`fuzz/`) and the regression tests
+//! (`tests/regressions.rs`), so a crash found by the fuzzer is replayed by `cargo test` with the
+//! very same assertions. Each function panics when an invariant does not hold.
+
+use crate::grammar::GrammarSet;
+use crate::map::x12::{Options, Status, translate_all};
+use crate::syntax::x12::{Next, Reader, Tokenizer};
+use std::sync::OnceLock;
+
+/// The X12 tokenizer: spans inside the input and in order, indexes consecutive, and a read in
+/// windows of `chunk` bytes equal to a read of the whole input.
+pub fn x12_reader(data: &[u8], chunk: usize) {
+    let whole: Vec<_> = Reader::new(data)
+        .map(|r| r.map(|s| s.into_owned()))
+        .collect();
+    let mut last_end = 0;
+    let mut next_index = 0;
+    for r in &whole {
+        match r {
+            Ok(s) => {
+                assert!(s.span.start <= s.span.end && s.span.end <= data.len());
+                assert!(s.span.start >= last_end, "spans overlap");
+                assert_eq!(s.index, next_index);
+                last_end = s.span.end;
+                next_index += 1;
+            }
+            Err(e) => {
+                assert!(e.skipped.start <= e.skipped.end && e.skipped.end <= data.len());
+                assert!(e.skipped.start >= last_end);
+                assert!(e.offset <= data.len());
+                last_end = e.skipped.end;
+            }
+        }
+    }
+    let mut tok = Tokenizer::new();
+    let mut window = Vec::new();
+    let (mut fed, mut pos) = (0, 0);
+    let mut chunked = Vec::new();
+    loop {
+        let eof = fed == data.len();
+        match tok.next(&window, &mut pos, eof) {
+            Next::Segment(s) => chunked.push(Ok(s.into_owned())),
+            Next::Error(e) => chunked.push(Err(e)),
+            Next::End => break,
+            Next::NeedMore => {
+                assert!(!eof, "NeedMore at the end of the input");
+                window.drain(..pos);
+                tok.consumed(pos);
+                pos = 0;
+                let n = chunk.max(1).min(data.len() - fed);
+                window.extend_from_slice(&data[fed..fed + n]);
+                fed += n;
+            }
+        }
+    }
+    assert_eq!(chunked, whole, "chunked read differs from whole read");
+}
+
+fn grammars() -> &'static GrammarSet {
+    static G: OnceLock<GrammarSet> = OnceLock::new();
+    G.get_or_init(|| GrammarSet::builtin().expect("built-in grammars"))
+}
+
+/// The whole translate path: findings inside the input, outcomes in file order and one per
+/// transaction set, accepted documents serializable.
+pub fn x12_translate(data: &[u8]) {
+    let (map, outcomes) = translate_all(data, grammars(), &Options::default());
+    for f in map.all_findings() {
+        assert!(f.offset <= data.len(), "finding past the input: {f}");
+    }
+    let mut last = 0;
+    for o in &outcomes {
+        assert!(o.offset >= last && o.offset <= data.len());
+        last = o.offset;
+        for f in &o.findings {
+            assert!(f.offset <= data.len(), "finding past the input: {f}");
+        }
+        if o.status == Status::Accepted {
+            let d = o.document.as_ref().expect("accepted has a document");
+            serde_json::to_string(d).expect("serializes");
+        }
+    }
+    assert_eq!(outcomes.len(), map.transactions().count());
+}
