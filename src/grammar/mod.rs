@@ -56,7 +56,28 @@ pub struct ElementDef {
     pub kind: ElementType,
     pub min: usize,
     pub max: usize,
-    pub codes: Option<Arc<[String]>>,
+    pub codes: Option<Arc<CodeList>>,
+}
+
+/// An element's allowed codes, in file order for messages and sorted for lookups (some lists
+/// hold over a thousand codes, and every ID element is checked).
+#[derive(Debug, Clone)]
+pub struct CodeList {
+    pub codes: Vec<String>,
+    sorted: Vec<Box<[u8]>>,
+}
+
+impl CodeList {
+    pub fn new(codes: Vec<String>) -> Self {
+        let mut sorted: Vec<Box<[u8]>> = codes.iter().map(|c| c.as_bytes().into()).collect();
+        sorted.sort();
+        sorted.dedup();
+        CodeList { codes, sorted }
+    }
+
+    pub fn contains(&self, value: &[u8]) -> bool {
+        self.sorted.binary_search_by(|c| c.as_ref().cmp(value)).is_ok()
+    }
 }
 
 /// An element in a segment or composite position.
@@ -372,7 +393,7 @@ fn compile_position(
                 kind: e.kind,
                 min: e.min,
                 max: e.max,
-                codes: codes.map(Arc::from),
+                codes: codes.map(|c| Arc::new(CodeList::new(c))),
             })
         }
         (None, Some(cid)) => {

@@ -502,11 +502,10 @@ fn check_value(e: &super::ElementDef, v: &[u8]) -> Option<(Code, String)> {
         }
         ElementType::ID => {
             if let Some(codes) = &e.codes {
-                let s = crate::syntax::text::decode(v);
-                if !codes.iter().any(|c| c == s.as_ref()) {
+                if !codes.contains(v) {
                     return Some((
                         Code::InvalidCode,
-                        format!("is not one of its codes ({})", code_preview(codes)),
+                        format!("is not one of its codes ({})", code_preview(&codes.codes)),
                     ));
                 }
             }

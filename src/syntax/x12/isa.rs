@@ -205,6 +205,11 @@ pub fn read_isa(buf: &[u8], start: usize, eof: bool) -> Result<Option<IsaHeader>
     }
     let term_bytes = &buf[term_at..term_at + tlen];
     if term_bytes[0].is_ascii_alphanumeric() {
+        // The message quotes what follows; wait for it so the error is the same however the
+        // input arrives.
+        if !eof && buf.len() < term_at + 8 {
+            return Ok(None);
+        }
         return Err(IsaError::MissingTerminator {
             component: for_message(&[component], 4),
             found: for_message(&buf[term_at..(term_at + 8).min(buf.len())], 8),
