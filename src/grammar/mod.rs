@@ -60,23 +60,45 @@ pub struct ElementDef {
 }
 
 /// An element's allowed codes, in file order for messages and sorted for lookups (some lists
-/// hold over a thousand codes, and every ID element is checked).
+/// hold over a thousand codes, and every ID element is checked). Codes of up to eight bytes
+/// are compared as integers.
 #[derive(Debug, Clone)]
 pub struct CodeList {
     pub codes: Vec<String>,
-    sorted: Vec<Box<[u8]>>,
+    short: Vec<u64>,
+    long: Vec<Box<[u8]>>,
+}
+
+fn code_key(v: &[u8]) -> Option<u64> {
+    // The length goes in the low byte so "01" and "1" differ.
+    (v.len() <= 7)
+        .then(|| v.iter().fold(0u64, |k, &b| (k << 8) | u64::from(b)) << 8 | v.len() as u64)
 }
 
 impl CodeList {
     pub fn new(codes: Vec<String>) -> Self {
-        let mut sorted: Vec<Box<[u8]>> = codes.iter().map(|c| c.as_bytes().into()).collect();
-        sorted.sort();
-        sorted.dedup();
-        CodeList { codes, sorted }
+        let mut short = Vec::new();
+        let mut long: Vec<Box<[u8]>> = Vec::new();
+        for c in &codes {
+            match code_key(c.as_bytes()) {
+                Some(k) => short.push(k),
+                None => long.push(c.as_bytes().into()),
+            }
+        }
+        short.sort_unstable();
+        short.dedup();
+        long.sort();
+        CodeList { codes, short, long }
     }
 
     pub fn contains(&self, value: &[u8]) -> bool {
-        self.sorted.binary_search_by(|c| c.as_ref().cmp(value)).is_ok()
+        match code_key(value) {
+            Some(k) => self.short.binary_search(&k).is_ok(),
+            None => self
+                .long
+                .binary_search_by(|c| c.as_ref().cmp(value))
+                .is_ok(),
+        }
     }
 }
 
@@ -126,6 +148,51 @@ pub struct SegmentDef {
     pub rules: Vec<Rule>,
 }
 
+/// A segment tag packed into an integer, so structure walks and dictionary lookups compare
+/// one word instead of strings. Tags longer than four bytes never match a dictionary entry.
+pub fn tag_key(tag: &[u8]) -> u32 {
+    if tag.len() > 4 {
+        return u32::MAX;
+    }
+    tag.iter().fold(0u32, |k, &b| (k << 8) | u32::from(b))
+}
+
+/// The segments of a version, by tag.
+#[derive(Debug, Default)]
+pub struct Dictionary {
+    by_tag: HashMap<String, Arc<SegmentDef>>,
+    /// Sorted by key, for lookups with the bytes of a segment.
+    by_key: Vec<(u32, Arc<SegmentDef>)>,
+}
+
+impl Dictionary {
+    fn new(by_tag: HashMap<String, Arc<SegmentDef>>) -> Self {
+        let mut by_key: Vec<(u32, Arc<SegmentDef>)> = by_tag
+            .iter()
+            .map(|(t, d)| (tag_key(t.as_bytes()), d.clone()))
+            .collect();
+        by_key.sort_by_key(|(k, _)| *k);
+        Dictionary { by_tag, by_key }
+    }
+
+    pub fn get(&self, tag: &str) -> Option<&Arc<SegmentDef>> {
+        self.by_tag.get(tag)
+    }
+
+    /// Looks a segment up by the bytes of its tag.
+    pub fn get_bytes(&self, tag: &[u8]) -> Option<&Arc<SegmentDef>> {
+        let key = tag_key(tag);
+        self.by_key
+            .binary_search_by_key(&key, |(k, _)| *k)
+            .ok()
+            .map(|i| &self.by_key[i].1)
+    }
+
+    pub fn contains_key(&self, tag: &str) -> bool {
+        self.by_tag.contains_key(tag)
+    }
+}
+
 /// A node of a transaction-set structure.
 #[derive(Debug, Clone)]
 pub enum Node {
@@ -133,6 +200,7 @@ pub enum Node {
         def: Arc<SegmentDef>,
         usage: Usage,
         max: usize,
+        key: u32,
     },
     Loop {
         id: String,
@@ -140,10 +208,18 @@ pub enum Node {
         usage: Usage,
         max: usize,
         body: Vec<Node>,
+        key: u32,
     },
 }
 
 impl Node {
+    /// [`tag_key`] of the tag that starts this node.
+    pub fn trigger_key(&self) -> u32 {
+        match self {
+            Node::Segment { key, .. } | Node::Loop { key, .. } => *key,
+        }
+    }
+
     /// The tag that starts this node (a loop starts with its first segment).
     pub fn trigger(&self) -> &str {
         match self {
@@ -176,7 +252,7 @@ pub struct Grammar {
     pub hierarchy: Option<Vec<String>>,
     pub structure: Vec<Node>,
     /// Every segment of the version's dictionary (for "not in this set" versus "unknown").
-    pub dictionary: Arc<HashMap<String, Arc<SegmentDef>>>,
+    pub dictionary: Arc<Dictionary>,
     /// Tags that occur anywhere in this set's structure.
     pub tags_in_set: std::collections::HashSet<String>,
 }
@@ -236,8 +312,10 @@ impl GrammarSet {
                         dict.merge(parse_dictionary(path, text)?);
                     }
                 }
-                let compiled =
-                    Arc::new(compile_dictionary(&dict, &format!("{standard}/{version}"))?);
+                let compiled = Arc::new(Dictionary::new(compile_dictionary(
+                    &dict,
+                    &format!("{standard}/{version}"),
+                )?));
                 for (path, text) in vfiles {
                     if path.ends_with("/dictionary.toml") {
                         continue;
@@ -462,7 +540,7 @@ fn compile_set(
     version: &str,
     path: &str,
     set: SetFile,
-    dict: &Arc<HashMap<String, Arc<SegmentDef>>>,
+    dict: &Arc<Dictionary>,
 ) -> Result<Grammar, Error> {
     let mut tags = std::collections::HashSet::new();
     let structure = compile_entries(&set.structure, path, dict, &mut tags)?;
@@ -488,7 +566,7 @@ fn compile_set(
 fn compile_entries(
     entries: &[Entry],
     path: &str,
-    dict: &HashMap<String, Arc<SegmentDef>>,
+    dict: &Dictionary,
     tags: &mut std::collections::HashSet<String>,
 ) -> Result<Vec<Node>, Error> {
     let mut out = Vec::with_capacity(entries.len());
@@ -504,6 +582,7 @@ fn compile_entries(
                     def: def.clone(),
                     usage: e.usage,
                     max: e.max,
+                    key: tag_key(tag.as_bytes()),
                 });
             }
             (None, Some(id)) => {
@@ -514,7 +593,9 @@ fn compile_entries(
                         message: format!("loop '{id}' must start with a segment"),
                     });
                 }
+                let key = body[0].trigger_key();
                 out.push(Node::Loop {
+                    key,
                     id: id.clone(),
                     name: e.name.clone().unwrap_or_else(|| id.clone()),
                     usage: e.usage,
@@ -536,6 +617,20 @@ fn compile_entries(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_lists() {
+        let c = CodeList::new(vec![
+            "00".into(),
+            "1".into(),
+            "ZZ".into(),
+            "LONGER CODE".into(),
+        ]);
+        assert!(c.contains(b"00") && c.contains(b"1") && c.contains(b"LONGER CODE"));
+        assert!(
+            !c.contains(b"01") && !c.contains(b"0") && !c.contains(b"") && !c.contains(b"LONGER")
+        );
+    }
 
     #[test]
     fn rules_parse() {

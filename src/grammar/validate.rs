@@ -110,6 +110,8 @@ pub fn validate_x12(
     let mut frames: Vec<Frame<'_>> = vec![Frame::new(&g.structure, None)];
     let mut hl = HlCheck::default();
 
+    // One buffer for every segment's element values.
+    let mut values: Vec<&[u8]> = Vec::new();
     for (i, seg) in segments.iter().enumerate() {
         let position = i + 1;
         let tag = seg.tag();
@@ -123,9 +125,10 @@ pub fn validate_x12(
                 placed,
             });
         }
-        let tag_s = std::str::from_utf8(tag).unwrap_or("");
-        if let Some(def) = g.dictionary.get(tag_s) {
-            check_elements(seg, def, position, &mut ctx);
+        if let Some(def) = g.dictionary.get_bytes(tag) {
+            values.clear();
+            values.extend(seg.elements());
+            check_elements(seg, def, &values, position, &mut ctx);
         }
         if g.hierarchy.is_some() && tag == b"HL" {
             hl.check(
@@ -172,6 +175,7 @@ fn place(
     ctx: &mut Ctx<'_>,
 ) -> bool {
     let mut found = None;
+    let key = crate::grammar::tag_key(tag);
     for d in (0..frames.len()).rev() {
         let f = &frames[d];
         // In a loop, the first segment starts a new repetition of the loop: that is matched in
@@ -182,7 +186,7 @@ fn place(
             (Some(p), false) => p,
             (None, false) => 0,
         };
-        if let Some(j) = (from..f.nodes.len()).find(|&j| f.nodes[j].trigger().as_bytes() == tag) {
+        if let Some(j) = (from..f.nodes.len()).find(|&j| f.nodes[j].trigger_key() == key) {
             found = Some((d, j));
             break;
         }
@@ -314,8 +318,13 @@ fn missing_after(
     }
 }
 
-fn check_elements(seg: &SegmentRef<'_>, def: &SegmentDef, position: usize, ctx: &mut Ctx<'_>) {
-    let values: Vec<&[u8]> = seg.elements().collect();
+fn check_elements(
+    seg: &SegmentRef<'_>,
+    def: &SegmentDef,
+    values: &[&[u8]],
+    position: usize,
+    ctx: &mut Ctx<'_>,
+) {
     let tag = &def.tag;
     if values.len() > def.elements.len()
         && values[def.elements.len()..].iter().any(|v| !v.is_empty())
@@ -352,10 +361,11 @@ fn check_elements(seg: &SegmentRef<'_>, def: &SegmentDef, position: usize, ctx: 
             }
             continue;
         }
-        let reps: Vec<&[u8]> = match seg.delimiters.repetition {
-            Some(_) if pos.repeat > 1 => seg.repetitions(v).collect(),
-            _ => vec![v],
-        };
+        if pos.repeat <= 1 || seg.delimiters.repetition.is_none() {
+            check_position(seg, tag, n, pos, v, position, ctx);
+            continue;
+        }
+        let reps: Vec<&[u8]> = seg.repetitions(v).collect();
         if reps.len() > pos.repeat {
             ctx.push(
                 seg,
@@ -376,7 +386,7 @@ fn check_elements(seg: &SegmentRef<'_>, def: &SegmentDef, position: usize, ctx: 
         }
     }
     for rule in &def.rules {
-        check_rule(seg, tag, rule, &values, position, ctx);
+        check_rule(seg, tag, rule, values, position, ctx);
     }
 }
 

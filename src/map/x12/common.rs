@@ -12,6 +12,60 @@ use jiff::civil::{Date, Time};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
+/// A segment with its element values split once: mapping reads elements by position many
+/// times, and re-scanning the segment for each would cost more than the rest of the mapping.
+pub struct Seg<'s, 'a> {
+    pub seg: &'s SegmentRef<'a>,
+    values: &'s [&'s [u8]],
+}
+
+impl<'a> std::ops::Deref for Seg<'_, 'a> {
+    type Target = SegmentRef<'a>;
+
+    fn deref(&self) -> &SegmentRef<'a> {
+        self.seg
+    }
+}
+
+impl Seg<'_, '_> {
+    /// Element `n` (1-based), `None` past the last.
+    pub fn element(&self, n: usize) -> Option<&[u8]> {
+        n.checked_sub(1).and_then(|i| self.values.get(i)).copied()
+    }
+
+    /// Element `n`, empty when absent.
+    pub fn value(&self, n: usize) -> &[u8] {
+        self.element(n).unwrap_or(b"")
+    }
+}
+
+/// Splits every segment of a transaction set once: `(flat values, per-segment ranges)`.
+pub fn split<'s>(segs: &'s [SegmentRef<'_>]) -> (Vec<&'s [u8]>, Vec<(usize, usize)>) {
+    let mut values = Vec::with_capacity(segs.len() * 8);
+    let mut ranges = Vec::with_capacity(segs.len());
+    for s in segs {
+        let start = values.len();
+        values.extend(s.elements());
+        ranges.push((start, values.len()));
+    }
+    (values, ranges)
+}
+
+/// Pairs each segment with its values.
+pub fn views<'s, 'a>(
+    segs: &'s [SegmentRef<'a>],
+    values: &'s [&'s [u8]],
+    ranges: &[(usize, usize)],
+) -> Vec<Seg<'s, 'a>> {
+    segs.iter()
+        .zip(ranges)
+        .map(|(seg, &(a, b))| Seg {
+            seg,
+            values: &values[a..b],
+        })
+        .collect()
+}
+
 /// Mapping context: where findings go and how implied decimals are read.
 pub struct Ctx<'a> {
     pub grammar: &'a Grammar,
@@ -20,15 +74,15 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    pub fn error(&mut self, seg: &SegmentRef<'_>, element: usize, msg: impl Into<String>) {
+    pub fn error(&mut self, seg: &Seg<'_, '_>, element: usize, msg: impl Into<String>) {
         self.push(Finding::error(Code::Mapping, msg), seg, element);
     }
 
-    pub fn warn(&mut self, seg: &SegmentRef<'_>, element: usize, msg: impl Into<String>) {
+    pub fn warn(&mut self, seg: &Seg<'_, '_>, element: usize, msg: impl Into<String>) {
         self.push(Finding::warning(Code::Mapping, msg), seg, element);
     }
 
-    fn push(&mut self, f: Finding, seg: &SegmentRef<'_>, element: usize) {
+    fn push(&mut self, f: Finding, seg: &Seg<'_, '_>, element: usize) {
         let mut f = f
             .at(seg.span.start, seg.index, seg.tag_str())
             .with_controls(self.controls);
@@ -39,8 +93,8 @@ impl Ctx<'_> {
     }
 
     /// Implied decimal places of `TAG nn` from the grammar (`N2` → 2), when it has some.
-    pub fn implied_decimals(&self, tag: &str, n: usize) -> Option<u32> {
-        let def = self.grammar.dictionary.get(tag)?;
+    pub fn implied_decimals(&self, tag: &[u8], n: usize) -> Option<u32> {
+        let def = self.grammar.dictionary.get_bytes(tag)?;
         match &def.elements.get(n - 1)?.item {
             Item::Simple(e) => e.kind.implied_decimals(),
             Item::Composite { .. } => None,
@@ -48,17 +102,17 @@ impl Ctx<'_> {
     }
 
     /// A money or quantity element: `R` as written, `Nn` with its implied decimals.
-    pub fn number(&mut self, seg: &SegmentRef<'_>, n: usize) -> Option<Decimal> {
+    pub fn number(&mut self, seg: &Seg<'_, '_>, n: usize) -> Option<Decimal> {
         let v = seg.value(n);
         if v.is_empty() {
             return None;
         }
-        let tag = seg.tag_str().into_owned();
-        let parsed = match self.implied_decimals(&tag, n) {
+        let parsed = match self.implied_decimals(seg.tag(), n) {
             Some(places) => implied(v, places),
             None => decimal(v),
         };
         if parsed.is_none() {
+            let tag = seg.tag_str().into_owned();
             self.warn(
                 seg,
                 n,
@@ -69,7 +123,7 @@ impl Ctx<'_> {
     }
 
     /// A date element (CCYYMMDD or YYMMDD); an unreal date is reported and left out.
-    pub fn date(&mut self, seg: &SegmentRef<'_>, n: usize) -> Option<Date> {
+    pub fn date(&mut self, seg: &Seg<'_, '_>, n: usize) -> Option<Date> {
         let v = seg.value(n);
         if v.is_empty() {
             return None;
@@ -88,7 +142,7 @@ impl Ctx<'_> {
 }
 
 /// Trimmed text of element `n`, `None` when empty.
-pub fn text(seg: &SegmentRef<'_>, n: usize) -> Option<String> {
+pub fn text(seg: &Seg<'_, '_>, n: usize) -> Option<String> {
     let t = decode(seg.value(n)).trim().to_string();
     (!t.is_empty()).then_some(t)
 }
@@ -183,7 +237,7 @@ pub fn role(code: &str) -> Role {
 }
 
 /// Starts a party from an N1 segment.
-pub fn party_from_n1(seg: &SegmentRef<'_>) -> Party {
+pub fn party_from_n1(seg: &Seg<'_, '_>) -> Party {
     let role_code = text(seg, 1).unwrap_or_default();
     let mut ids = Vec::new();
     if let (Some(q), Some(id)) = (text(seg, 3), text(seg, 4)) {
@@ -200,7 +254,7 @@ pub fn party_from_n1(seg: &SegmentRef<'_>) -> Party {
 }
 
 /// Adds N2/N3/N4/PER/REF details to the current party. Returns false for other tags.
-pub fn party_detail(p: &mut Party, seg: &SegmentRef<'_>) -> bool {
+pub fn party_detail(p: &mut Party, seg: &Seg<'_, '_>) -> bool {
     match seg.tag() {
         b"N2" => {
             let extra: Vec<String> = [1, 2].iter().filter_map(|&n| text(seg, n)).collect();
@@ -229,7 +283,7 @@ pub fn party_detail(p: &mut Party, seg: &SegmentRef<'_>) -> bool {
 }
 
 /// A PER contact: PER02 name, PER03/04, 05/06, 07/08 communication pairs.
-pub fn contact(seg: &SegmentRef<'_>) -> Contact {
+pub fn contact(seg: &Seg<'_, '_>) -> Contact {
     let mut c = Contact {
         name: text(seg, 2),
         phone: None,
@@ -246,7 +300,7 @@ pub fn contact(seg: &SegmentRef<'_>) -> Contact {
 }
 
 /// Reads qualifier/id pairs starting at element `first` (PO106/PO107, IT106/IT107, LIN02/LIN03...).
-pub fn item_ids(seg: &SegmentRef<'_>, first: usize) -> ItemIds {
+pub fn item_ids(seg: &Seg<'_, '_>, first: usize) -> ItemIds {
     let mut ids = ItemIds::default();
     let mut n = first;
     while n < first + 24 {
@@ -293,7 +347,7 @@ pub fn add_item_id(ids: &mut ItemIds, qualifier: &str, value: String) {
 
 /// SAC: SAC01 A/C, SAC02 code, SAC05 amount (implied decimals), SAC07 percent, SAC08 rate,
 /// SAC10 quantity, SAC15 description. `N` (no allowance or charge) gives `None`.
-pub fn allowance_charge(ctx: &mut Ctx<'_>, seg: &SegmentRef<'_>) -> Option<AllowanceCharge> {
+pub fn allowance_charge(ctx: &mut Ctx<'_>, seg: &Seg<'_, '_>) -> Option<AllowanceCharge> {
     let kind = match seg.value(1) {
         b"A" => AllowanceOrCharge::Allowance,
         b"C" => AllowanceOrCharge::Charge,
@@ -311,7 +365,7 @@ pub fn allowance_charge(ctx: &mut Ctx<'_>, seg: &SegmentRef<'_>) -> Option<Allow
 }
 
 /// TXI: TXI01 tax type, TXI02 amount, TXI03 percent.
-pub fn tax(ctx: &mut Ctx<'_>, seg: &SegmentRef<'_>) -> Tax {
+pub fn tax(ctx: &mut Ctx<'_>, seg: &Seg<'_, '_>) -> Tax {
     Tax {
         code: text(seg, 1).unwrap_or_default(),
         amount: ctx.number(seg, 2),
@@ -320,7 +374,7 @@ pub fn tax(ctx: &mut Ctx<'_>, seg: &SegmentRef<'_>) -> Tax {
 }
 
 /// REF: qualifier, value, description.
-pub fn reference(seg: &SegmentRef<'_>) -> Option<Reference> {
+pub fn reference(seg: &Seg<'_, '_>) -> Option<Reference> {
     let qualifier = text(seg, 1)?;
     let value = text(seg, 2).or_else(|| text(seg, 3))?;
     Some(Reference {
@@ -331,7 +385,7 @@ pub fn reference(seg: &SegmentRef<'_>) -> Option<Reference> {
 }
 
 /// DTM: qualifier, date, time.
-pub fn dated(ctx: &mut Ctx<'_>, seg: &SegmentRef<'_>) -> Option<DatedEvent> {
+pub fn dated(ctx: &mut Ctx<'_>, seg: &Seg<'_, '_>) -> Option<DatedEvent> {
     let qualifier = text(seg, 1)?;
     let date = ctx.date(seg, 2)?;
     Some(DatedEvent {
@@ -342,7 +396,7 @@ pub fn dated(ctx: &mut Ctx<'_>, seg: &SegmentRef<'_>) -> Option<DatedEvent> {
 }
 
 /// ITD payment terms.
-pub fn terms(ctx: &mut Ctx<'_>, seg: &SegmentRef<'_>) -> Terms {
+pub fn terms(ctx: &mut Ctx<'_>, seg: &Seg<'_, '_>) -> Terms {
     let days = |n: usize| text(seg, n).and_then(|v| v.parse::<u32>().ok());
     Terms {
         code: text(seg, 1),

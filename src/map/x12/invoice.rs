@@ -1,13 +1,12 @@
 //! 810 invoice → [`Invoice`].
 
 use super::common::{
-    Ctx, allowance_charge, dated, item_ids, party_detail, party_from_n1, purpose, reference, tax,
-    terms, text,
+    Ctx, Seg, allowance_charge, dated, item_ids, party_detail, party_from_n1, purpose, reference,
+    tax, terms, text,
 };
 use crate::model::{Invoice, InvoiceLine, Party, Purpose, Source, Totals};
-use crate::syntax::x12::SegmentRef;
 
-pub fn map(ctx: &mut Ctx<'_>, segs: &[SegmentRef<'_>], source: Source) -> Option<Invoice> {
+pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Invoice> {
     let mut inv = Invoice {
         invoice_number: String::new(),
         invoice_date: None,
@@ -28,7 +27,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[SegmentRef<'_>], source: Source) -> Option
         notes: Vec::new(),
         source,
     };
-    let mut big: Option<&SegmentRef<'_>> = None;
+    let mut big: Option<&Seg<'_, '_>> = None;
     let mut party: Option<Party> = None;
     let mut in_line = false;
 

@@ -301,10 +301,12 @@ fn translate_inner<'b>(
         controls: &ctl,
         findings: Vec::new(),
     };
+    let (values, ranges) = common::split(&segments);
+    let segs = common::views(&segments, &values, &ranges);
     let doc = match tx.set_id.as_str() {
-        "850" => order::map(&mut ctx, &segments, source).map(Document::Order),
-        "856" => ship_notice::map(&mut ctx, &segments, source).map(Document::ShipNotice),
-        "810" => invoice::map(&mut ctx, &segments, source).map(Document::Invoice),
+        "850" => order::map(&mut ctx, &segs, source).map(Document::Order),
+        "856" => ship_notice::map(&mut ctx, &segs, source).map(Document::ShipNotice),
+        "810" => invoice::map(&mut ctx, &segs, source).map(Document::Invoice),
         other => {
             let n = set_name(other).unwrap_or("");
             ctx.findings.push(at_st(Finding::warning(

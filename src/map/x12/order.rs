@@ -1,13 +1,12 @@
 //! 850 purchase order → [`Order`].
 
 use super::common::{
-    Ctx, allowance_charge, dated, item_ids, party_detail, party_from_n1, purpose, reference, tax,
-    terms, text,
+    Ctx, Seg, allowance_charge, dated, item_ids, party_detail, party_from_n1, purpose, reference,
+    tax, terms, text,
 };
 use crate::model::{Order, OrderLine, Party, Purpose, Source, Totals};
-use crate::syntax::x12::SegmentRef;
 
-pub fn map(ctx: &mut Ctx<'_>, segs: &[SegmentRef<'_>], source: Source) -> Option<Order> {
+pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Order> {
     let mut order = Order {
         order_number: String::new(),
         order_date: None,
@@ -25,7 +24,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[SegmentRef<'_>], source: Source) -> Option
         notes: Vec::new(),
         source,
     };
-    let mut beg: Option<&SegmentRef<'_>> = None;
+    let mut beg: Option<&Seg<'_, '_>> = None;
     // The N1 loop being read (header parties only; N1 inside a PO1 loop is line-level).
     let mut party: Option<Party> = None;
     let mut in_line = false;

@@ -5,12 +5,11 @@
 //! alike.
 
 use super::common::{
-    Ctx, dated, item_ids, party_detail, party_from_n1, purpose, reference, text, time,
+    Ctx, Seg, dated, item_ids, party_detail, party_from_n1, purpose, reference, text, time,
 };
 use crate::model::{
     Carrier, Package, Party, Purpose, QualifiedId, ShipLine, ShipNotice, Source, Totals,
 };
-use crate::syntax::x12::SegmentRef;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Default)]
@@ -21,7 +20,7 @@ struct Level {
     line: Option<usize>,
 }
 
-pub fn map(ctx: &mut Ctx<'_>, segs: &[SegmentRef<'_>], source: Source) -> Option<ShipNotice> {
+pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<ShipNotice> {
     let mut sn = ShipNotice {
         shipment_id: String::new(),
         ship_date: None,
@@ -39,7 +38,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[SegmentRef<'_>], source: Source) -> Option
         totals: Totals::default(),
         source,
     };
-    let mut bsn: Option<&SegmentRef<'_>> = None;
+    let mut bsn: Option<&Seg<'_, '_>> = None;
     let mut bsn_date = None;
     let mut levels: HashMap<String, Level> = HashMap::new();
     // HL ids in file order, so the result never depends on hash order.
