@@ -216,6 +216,11 @@ pub fn read_isa(buf: &[u8], start: usize, eof: bool) -> Result<Option<IsaHeader>
             offset: term_at,
         });
     }
+    // Whether a line break follows the terminator decides how a space terminator is read:
+    // wait for that byte so the answer does not depend on where the input was cut.
+    if !eof && buf.len() <= term_at + tlen {
+        return Ok(None);
+    }
     let after = buf.get(term_at + tlen).copied();
     let terminator = Terminator::new(term_bytes)
         .expect("one to four bytes")
