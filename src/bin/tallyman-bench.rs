@@ -169,7 +169,11 @@ fn translate(path: &Path, json_out: bool) -> Res<()> {
         secs,
         &format!(
             "{accepted} documents, {other} not accepted (streamed{})",
-            if json_out { ", JSON serialized" } else { ", to the canonical model" }
+            if json_out {
+                ", JSON serialized"
+            } else {
+                ", to the canonical model"
+            }
         ),
     );
     if other > 0 {

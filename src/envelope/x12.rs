@@ -1,6 +1,6 @@
 //! The X12 envelope pass: ISA/IEA, GS/GE, ST/SE.
 
-use crate::diag::{Code, Controls, Finding};
+use crate::diag::{Code, Controls, Finding, Level};
 use crate::syntax::text::{decode, decode_trimmed, for_message};
 use crate::syntax::x12::{Delimiters, Next, SegmentRef, SyntaxError, Tokenizer};
 use crate::syntax::{Span, ebcdic};
@@ -290,7 +290,13 @@ impl Scanner {
         let at = e.offset;
         let idx = e.segment_index;
         if self.open_interchange().is_some() {
-            self.close_all(at, idx, "the rest of the interchange could not be read");
+            self.close_open(
+                Level::Interchange,
+                at,
+                idx,
+                None,
+                "the rest of the interchange could not be read",
+            );
             let ic = self.map.interchanges.last_mut().expect("just closed");
             ic.findings.push(f);
         } else {
@@ -331,59 +337,70 @@ impl Scanner {
     /// Ends the file: whatever is still open lacks its trailer.
     pub fn finish(mut self, bytes: usize) -> EnvelopeMap {
         let next = self.next_index;
-        self.close_all(bytes, next, "the file ends");
+        self.close_open(Level::Interchange, bytes, next, None, "the file ends");
         self.map.bytes = bytes;
         self.map
     }
 
-    fn close_all(&mut self, offset: usize, index: usize, why: &str) {
-        let idx = Some(index);
+    /// Closes what is open, from the transaction set up to `upto`, each with a missing-trailer
+    /// error placed at `offset` / `index` (and `tag` when a segment is there).
+    fn close_open(
+        &mut self,
+        upto: Level,
+        offset: usize,
+        index: usize,
+        tag: Option<&str>,
+        why: &str,
+    ) {
+        let place = |f: Finding, controls: &Controls| {
+            let mut f = f.at_offset(offset).with_controls(controls);
+            f.segment_index = Some(index);
+            f.segment = tag.map(str::to_string);
+            f
+        };
         let controls = self.controls();
         if let Some(t) = self.open_tx() {
-            let mut f = Finding::error(
-                Code::TransactionTrailerMissing,
-                format!(
-                    "transaction set {} {} has no SE trailer: {why}",
-                    t.set_id, t.control
-                ),
-            )
-            .at_offset(offset)
-            .with_controls(&controls);
-            f.segment_index = idx;
-            t.findings.push(f);
+            let msg = format!(
+                "transaction set {} {} has no SE trailer: {why}",
+                t.set_id, t.control
+            );
+            t.findings.push(place(
+                Finding::error(Code::TransactionTrailerMissing, msg),
+                &controls,
+            ));
             t.closed = true;
+        }
+        if upto == Level::Transaction {
+            return;
         }
         let controls = Controls {
             transaction: None,
             ..controls
         };
         if let Some(g) = self.open_group() {
-            let mut f = Finding::error(
-                Code::GroupTrailerMissing,
-                format!(
-                    "functional group {} {} has no GE trailer: {why}",
-                    g.functional_id, g.control
-                ),
-            )
-            .at_offset(offset)
-            .with_controls(&controls);
-            f.segment_index = idx;
-            g.findings.push(f);
+            let msg = format!(
+                "functional group {} {} has no GE trailer: {why}",
+                g.functional_id, g.control
+            );
+            g.findings.push(place(
+                Finding::error(Code::GroupTrailerMissing, msg),
+                &controls,
+            ));
             g.closed = true;
+        }
+        if upto == Level::Group {
+            return;
         }
         let controls = Controls {
             group: None,
             ..controls
         };
         if let Some(ic) = self.open_interchange() {
-            let mut f = Finding::error(
-                Code::InterchangeTrailerMissing,
-                format!("interchange {} has no IEA trailer: {why}", ic.control),
-            )
-            .at_offset(offset)
-            .with_controls(&controls);
-            f.segment_index = idx;
-            ic.findings.push(f);
+            let msg = format!("interchange {} has no IEA trailer: {why}", ic.control);
+            ic.findings.push(place(
+                Finding::error(Code::InterchangeTrailerMissing, msg),
+                &controls,
+            ));
             ic.closed = true;
         }
     }
@@ -395,7 +412,7 @@ impl Scanner {
                 s.tag_str(),
                 s.index
             );
-            self.close_all(s.span.start, s.index, &why);
+            self.close_at(s, Level::Interchange, &why);
         }
         let text = |n: usize| decode_trimmed(s.value(n));
         let mut ic = Interchange {
@@ -444,7 +461,11 @@ impl Scanner {
             return self.stray(s, "GS outside of an interchange (no ISA before it)");
         }
         if self.open_group().is_some() {
-            self.close_tx_and_group(s, "a new GS starts before the GE of this group");
+            self.close_at(
+                s,
+                Level::Group,
+                "a new GS starts before the GE of this group",
+            );
         }
         let text = |n: usize| decode_trimmed(s.value(n));
         let mut g = Group {
@@ -505,61 +526,18 @@ impl Scanner {
         ic.groups.push(g);
     }
 
-    fn close_tx_and_group(&mut self, s: &SegmentRef<'_>, why: &str) {
-        let controls = self.controls();
-        if let Some(t) = self.open_tx() {
-            t.findings.push(
-                Finding::error(
-                    Code::TransactionTrailerMissing,
-                    format!(
-                        "transaction set {} {} has no SE trailer: {why}",
-                        t.set_id, t.control
-                    ),
-                )
-                .at(s.span.start, s.index, s.tag_str())
-                .with_controls(&controls),
-            );
-            t.closed = true;
-        }
-        let controls = Controls {
-            transaction: None,
-            ..controls
-        };
-        if let Some(g) = self.open_group() {
-            g.findings.push(
-                Finding::error(
-                    Code::GroupTrailerMissing,
-                    format!(
-                        "functional group {} {} has no GE trailer: {why}",
-                        g.functional_id, g.control
-                    ),
-                )
-                .at(s.span.start, s.index, s.tag_str())
-                .with_controls(&controls),
-            );
-            g.closed = true;
-        }
+    fn close_at(&mut self, s: &SegmentRef<'_>, upto: Level, why: &str) {
+        let tag = s.tag_str().into_owned();
+        self.close_open(upto, s.span.start, s.index, Some(&tag), why);
     }
 
     fn st(&mut self, s: &SegmentRef<'_>) {
         if self.open_group().is_none() {
             return self.stray(s, "ST outside of a functional group (no GS before it)");
         }
+        let why = format!("a new ST starts at segment {}", s.index);
+        self.close_at(s, Level::Transaction, &why);
         let controls = self.controls();
-        if let Some(t) = self.open_tx() {
-            t.findings.push(
-                Finding::error(
-                    Code::TransactionTrailerMissing,
-                    format!(
-                        "transaction set {} {} has no SE trailer: a new ST starts at segment {}",
-                        t.set_id, t.control, s.index
-                    ),
-                )
-                .at(s.span.start, s.index, "ST")
-                .with_controls(&controls),
-            );
-            t.closed = true;
-        }
         let set_id = decode_trimmed(s.value(1));
         let control = decode_trimmed(s.value(2));
         let implementation = s.element(3).filter(|v| !v.is_empty()).map(decode_trimmed);
@@ -689,45 +667,17 @@ impl Scanner {
         };
         t.segment_count = count;
         t.span.end = s.span.end;
-        let at = |f: Finding, el: usize| {
-            f.at(s.span.start, s.index, "SE")
-                .element(el)
-                .with_controls(&controls)
+        let what = format!("transaction set {} {}", t.set_id, t.control);
+        let trailer = Trailer {
+            counted: count,
+            noun: "segments (ST to SE inclusive)",
+            what: &what,
+            count_code: Code::SegmentCountMismatch,
+            control: &t.control,
+            header: "ST02",
+            control_code: Code::TransactionControlMismatch,
         };
-        let se01 = decode_trimmed(s.value(1));
-        let se02 = decode_trimmed(s.value(2));
-        match se01.parse::<usize>() {
-            Ok(n) if n == count => {}
-            Ok(n) => t.findings.push(at(
-                Finding::error(
-                    Code::SegmentCountMismatch,
-                    format!(
-                        "SE01 says {n} segments, but transaction set {} {} has {count} (ST to SE inclusive)",
-                        t.set_id, t.control
-                    ),
-                ),
-                1,
-            )),
-            Err(_) => t.findings.push(at(
-                Finding::error(
-                    Code::SegmentCountMismatch,
-                    format!("SE01 '{se01}' is not a segment count; the set has {count} segments"),
-                ),
-                1,
-            )),
-        }
-        if se02 != t.control {
-            t.findings.push(at(
-                Finding::error(
-                    Code::TransactionControlMismatch,
-                    format!(
-                        "SE02 '{se02}' does not match ST02 '{}' of the transaction set",
-                        t.control
-                    ),
-                ),
-                2,
-            ));
-        }
+        t.findings.extend(trailer.check(s, &controls));
         t.closed = true;
     }
 
@@ -736,7 +686,7 @@ impl Scanner {
             return self.stray(s, "GE without a matching GS");
         }
         if self.open_tx().is_some() {
-            self.close_tx_only(s, "the group ends (GE) before it");
+            self.close_at(s, Level::Transaction, "the group ends (GE) before it");
         }
         let controls = Controls {
             transaction: None,
@@ -744,54 +694,18 @@ impl Scanner {
         };
         let g = self.open_group().expect("checked above");
         g.span.end = s.span.end;
-        let at = |f: Finding, el: usize| {
-            f.at(s.span.start, s.index, "GE")
-                .element(el)
-                .with_controls(&controls)
+        let what = format!("group {}", g.control);
+        let trailer = Trailer {
+            counted: g.transactions.len(),
+            noun: "transaction sets",
+            what: &what,
+            count_code: Code::TransactionCountMismatch,
+            control: &g.control,
+            header: "GS06",
+            control_code: Code::GroupControlMismatch,
         };
-        let ge01 = decode_trimmed(s.value(1));
-        let ge02 = decode_trimmed(s.value(2));
-        let count = g.transactions.len();
-        if ge01.parse::<usize>().ok() != Some(count) {
-            g.findings.push(at(
-                Finding::error(
-                    Code::TransactionCountMismatch,
-                    format!(
-                        "GE01 says {ge01} transaction sets, but group {} has {count}",
-                        g.control
-                    ),
-                ),
-                1,
-            ));
-        }
-        if ge02 != g.control {
-            g.findings.push(at(
-                Finding::error(
-                    Code::GroupControlMismatch,
-                    format!("GE02 '{ge02}' does not match GS06 '{}'", g.control),
-                ),
-                2,
-            ));
-        }
+        g.findings.extend(trailer.check(s, &controls));
         g.closed = true;
-    }
-
-    fn close_tx_only(&mut self, s: &SegmentRef<'_>, why: &str) {
-        let controls = self.controls();
-        if let Some(t) = self.open_tx() {
-            t.findings.push(
-                Finding::error(
-                    Code::TransactionTrailerMissing,
-                    format!(
-                        "transaction set {} {} has no SE trailer: {why}",
-                        t.set_id, t.control
-                    ),
-                )
-                .at(s.span.start, s.index, s.tag_str())
-                .with_controls(&controls),
-            );
-            t.closed = true;
-        }
     }
 
     fn iea(&mut self, s: &SegmentRef<'_>) {
@@ -799,44 +713,86 @@ impl Scanner {
             return self.stray(s, "IEA without a matching ISA");
         }
         if self.open_group().is_some() {
-            self.close_tx_and_group(s, "the interchange ends (IEA) before it");
+            self.close_at(s, Level::Group, "the interchange ends (IEA) before it");
         }
-        let controls = Controls {
-            interchange: self.open_interchange().map(|i| i.control.clone()),
-            ..Controls::default()
-        };
         let ic = self.open_interchange().expect("checked above");
+        let controls = ic.controls();
         ic.span.end = s.span.end;
-        let at = |f: Finding, el: usize| {
-            f.at(s.span.start, s.index, "IEA")
-                .element(el)
-                .with_controls(&controls)
+        let what = format!("interchange {}", ic.control);
+        let trailer = Trailer {
+            counted: ic.groups.len(),
+            noun: "functional groups",
+            what: &what,
+            count_code: Code::GroupCountMismatch,
+            control: &ic.control,
+            header: "ISA13",
+            control_code: Code::InterchangeControlMismatch,
         };
-        let iea01 = decode_trimmed(s.value(1));
-        let iea02 = decode_trimmed(s.value(2));
-        let count = ic.groups.len();
-        if iea01.parse::<usize>().ok() != Some(count) {
-            ic.findings.push(at(
+        ic.findings.extend(trailer.check(s, &controls));
+        ic.closed = true;
+    }
+}
+
+/// What a trailer (SE, GE, IEA) must repeat: the count in its first element, the header's
+/// control number in its second.
+struct Trailer<'a> {
+    counted: usize,
+    noun: &'static str,
+    what: &'a str,
+    count_code: Code,
+    control: &'a str,
+    header: &'static str,
+    control_code: Code,
+}
+
+impl Trailer<'_> {
+    fn check(&self, s: &SegmentRef<'_>, controls: &Controls) -> Vec<Finding> {
+        let tag = s.tag_str();
+        let at = |f: Finding, el: usize| {
+            f.at(s.span.start, s.index, tag.as_ref())
+                .element(el)
+                .with_controls(controls)
+        };
+        let mut out = Vec::new();
+        let count = decode_trimmed(s.value(1));
+        let counted = self.counted;
+        match count.parse::<usize>() {
+            Ok(n) if n == counted => {}
+            Ok(n) => out.push(at(
                 Finding::error(
-                    Code::GroupCountMismatch,
+                    self.count_code,
                     format!(
-                        "IEA01 says {iea01} functional groups, but interchange {} has {count}",
-                        ic.control
+                        "{tag}01 says {n} {}, but {} has {counted}",
+                        self.noun, self.what
                     ),
                 ),
                 1,
-            ));
-        }
-        if iea02 != ic.control {
-            ic.findings.push(at(
+            )),
+            Err(_) => out.push(at(
                 Finding::error(
-                    Code::InterchangeControlMismatch,
-                    format!("IEA02 '{iea02}' does not match ISA13 '{}'", ic.control),
+                    self.count_code,
+                    format!(
+                        "{tag}01 '{count}' is not a count; {} has {counted} {}",
+                        self.what, self.noun
+                    ),
+                ),
+                1,
+            )),
+        }
+        let control = decode_trimmed(s.value(2));
+        if control != self.control {
+            out.push(at(
+                Finding::error(
+                    self.control_code,
+                    format!(
+                        "{tag}02 '{control}' does not match {} '{}'",
+                        self.header, self.control
+                    ),
                 ),
                 2,
             ));
         }
-        ic.closed = true;
+        out
     }
 }
 
@@ -1199,8 +1155,9 @@ mod tests {
         assert!(!m.accepted(0, 1, 0));
         let msgs = messages(&m);
         assert!(
-            msgs.iter()
-                .any(|s| s.contains("SE01 says 4 segments, but transaction set 850 0001 has 3")),
+            msgs.iter().any(|s| s.contains(
+                "SE01 says 4 segments (ST to SE inclusive), but transaction set 850 0001 has 3"
+            )),
             "{msgs:?}"
         );
         assert!(
