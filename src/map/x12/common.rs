@@ -237,7 +237,7 @@ pub fn role(code: &str) -> Role {
 }
 
 /// Starts a party from an N1 segment.
-pub fn party_from_n1(seg: &Seg<'_, '_>) -> Party {
+fn party_from_n1(seg: &Seg<'_, '_>) -> Party {
     let role_code = text(seg, 1).unwrap_or_default();
     let mut ids = Vec::new();
     if let (Some(q), Some(id)) = (text(seg, 3), text(seg, 4)) {
@@ -253,8 +253,49 @@ pub fn party_from_n1(seg: &Seg<'_, '_>) -> Party {
     }
 }
 
-/// Adds N2/N3/N4/PER/REF details to the current party. Returns false for other tags.
-pub fn party_detail(p: &mut Party, seg: &Seg<'_, '_>) -> bool {
+/// The N1 loop being read: N1 opens a party, N2/N3/N4/PER add to it, any other segment closes
+/// it into the document's parties.
+#[derive(Default)]
+pub struct PartyLoop {
+    open: Option<Party>,
+}
+
+impl PartyLoop {
+    /// Takes a party detail segment, returning true; any other segment closes the open party.
+    pub fn detail(&mut self, seg: &Seg<'_, '_>, parties: &mut Vec<Party>) -> bool {
+        if let Some(p) = self.open.as_mut() {
+            if party_detail(p, seg) {
+                return true;
+            }
+            parties.extend(self.open.take());
+        }
+        false
+    }
+
+    /// Opens a party at an N1.
+    pub fn open(&mut self, seg: &Seg<'_, '_>, parties: &mut Vec<Party>) {
+        parties.extend(self.open.take());
+        self.open = Some(party_from_n1(seg));
+    }
+
+    /// Closes the open party at the end of the document.
+    pub fn finish(&mut self, parties: &mut Vec<Party>) {
+        parties.extend(self.open.take());
+    }
+}
+
+/// Appends a PID free-form description (PID05) to a line's description.
+pub fn append_description(description: &mut Option<String>, seg: &Seg<'_, '_>) {
+    if let Some(d) = text(seg, 5) {
+        *description = Some(match description.take() {
+            Some(prev) => format!("{prev} {d}"),
+            None => d,
+        });
+    }
+}
+
+/// Adds N2/N3/N4/PER details to the current party. Returns false for other tags.
+fn party_detail(p: &mut Party, seg: &Seg<'_, '_>) -> bool {
     match seg.tag() {
         b"N2" => {
             let extra: Vec<String> = [1, 2].iter().filter_map(|&n| text(seg, n)).collect();

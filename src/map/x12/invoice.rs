@@ -1,10 +1,10 @@
 //! 810 invoice → [`Invoice`].
 
 use super::common::{
-    Ctx, Seg, allowance_charge, dated, item_ids, party_detail, party_from_n1, purpose, reference,
+    Ctx, PartyLoop, Seg, allowance_charge, append_description, dated, item_ids, purpose, reference,
     tax, terms, text,
 };
-use crate::model::{Invoice, InvoiceLine, Party, Purpose, Source, Totals};
+use crate::model::{Invoice, InvoiceLine, Purpose, Source, Totals};
 
 pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Invoice> {
     let mut inv = Invoice {
@@ -28,15 +28,12 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<In
         source,
     };
     let mut big: Option<&Seg<'_, '_>> = None;
-    let mut party: Option<Party> = None;
+    let mut parties = PartyLoop::default();
     let mut in_line = false;
 
     for seg in segs {
-        if let Some(p) = party.as_mut() {
-            if party_detail(p, seg) {
-                continue;
-            }
-            inv.parties.push(party.take().expect("checked"));
+        if parties.detail(seg, &mut inv.parties) {
+            continue;
         }
         match seg.tag() {
             b"BIG" => {
@@ -51,7 +48,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<In
             b"NTE" => inv.notes.extend(text(seg, 2)),
             b"CUR" => inv.currency = text(seg, 2),
             b"REF" if !in_line => inv.references.extend(reference(seg)),
-            b"N1" if !in_line => party = Some(party_from_n1(seg)),
+            b"N1" if !in_line => parties.open(seg, &mut inv.parties),
             b"ITD" => inv.terms = Some(terms(ctx, seg)),
             b"DTM" if !in_line => inv.dates.extend(dated(ctx, seg)),
             b"IT1" => {
@@ -77,11 +74,8 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<In
                 });
             }
             b"PID" if in_line => {
-                if let (Some(l), Some(d)) = (inv.lines.last_mut(), text(seg, 5)) {
-                    l.description = Some(match l.description.take() {
-                        Some(prev) => format!("{prev} {d}"),
-                        None => d,
-                    });
+                if let Some(l) = inv.lines.last_mut() {
+                    append_description(&mut l.description, seg);
                 }
             }
             b"TDS" => {
@@ -112,9 +106,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<In
             _ => {}
         }
     }
-    if let Some(p) = party.take() {
-        inv.parties.push(p);
-    }
+    parties.finish(&mut inv.parties);
     let Some(big) = big else {
         ctx.error(
             &segs[0],

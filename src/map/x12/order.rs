@@ -1,10 +1,10 @@
 //! 850 purchase order → [`Order`].
 
 use super::common::{
-    Ctx, Seg, allowance_charge, dated, item_ids, party_detail, party_from_n1, purpose, reference,
+    Ctx, PartyLoop, Seg, allowance_charge, append_description, dated, item_ids, purpose, reference,
     tax, terms, text,
 };
-use crate::model::{Order, OrderLine, Party, Purpose, Source, Totals};
+use crate::model::{Order, OrderLine, Purpose, Source, Totals};
 
 pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Order> {
     let mut order = Order {
@@ -25,17 +25,14 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Or
         source,
     };
     let mut beg: Option<&Seg<'_, '_>> = None;
-    // The N1 loop being read (header parties only; N1 inside a PO1 loop is line-level).
-    let mut party: Option<Party> = None;
+    // Header parties only: an N1 inside a PO1 loop is line-level.
+    let mut parties = PartyLoop::default();
     let mut in_line = false;
 
     for seg in segs {
         let tag = seg.tag();
-        if let Some(p) = party.as_mut() {
-            if party_detail(p, seg) {
-                continue;
-            }
-            order.parties.push(party.take().expect("checked"));
+        if parties.detail(seg, &mut order.parties) {
+            continue;
         }
         match tag {
             b"BEG" => {
@@ -66,7 +63,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Or
             b"MSG" => order.notes.extend(text(seg, 1)),
             b"NTE" => order.notes.extend(text(seg, 2)),
             b"N9" if !in_line => order.references.extend(reference(seg)),
-            b"N1" if !in_line => party = Some(party_from_n1(seg)),
+            b"N1" if !in_line => parties.open(seg, &mut order.parties),
             b"SAC" => {
                 if let Some(ac) = allowance_charge(ctx, seg) {
                     match order.lines.last_mut() {
@@ -110,11 +107,8 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Or
                 });
             }
             b"PID" if in_line => {
-                if let (Some(l), Some(d)) = (order.lines.last_mut(), text(seg, 5)) {
-                    l.description = Some(match l.description.take() {
-                        Some(prev) => format!("{prev} {d}"),
-                        None => d,
-                    });
+                if let Some(l) = order.lines.last_mut() {
+                    append_description(&mut l.description, seg);
                 }
             }
             b"CTT" => {
@@ -128,9 +122,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Or
             _ => {}
         }
     }
-    if let Some(p) = party.take() {
-        order.parties.push(p);
-    }
+    parties.finish(&mut order.parties);
     let Some(beg) = beg else {
         let st = &segs[0];
         ctx.error(

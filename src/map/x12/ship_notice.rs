@@ -5,11 +5,9 @@
 //! alike.
 
 use super::common::{
-    Ctx, Seg, dated, item_ids, party_detail, party_from_n1, purpose, reference, text, time,
+    Ctx, PartyLoop, Seg, append_description, dated, item_ids, purpose, reference, text, time,
 };
-use crate::model::{
-    Carrier, Package, Party, Purpose, QualifiedId, ShipLine, ShipNotice, Source, Totals,
-};
+use crate::model::{Carrier, Package, Purpose, QualifiedId, ShipLine, ShipNotice, Source, Totals};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Default)]
@@ -44,14 +42,11 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Sh
     // HL ids in file order, so the result never depends on hash order.
     let mut hl_order: Vec<String> = Vec::new();
     let mut current: Option<String> = None;
-    let mut party: Option<Party> = None;
+    let mut parties = PartyLoop::default();
 
     for seg in segs {
-        if let Some(p) = party.as_mut() {
-            if party_detail(p, seg) {
-                continue;
-            }
-            sn.parties.push(party.take().expect("checked"));
+        if parties.detail(seg, &mut sn.parties) {
+            continue;
         }
         let level_code = current
             .as_ref()
@@ -132,7 +127,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Sh
                     sn.dates.push(d);
                 }
             }
-            b"N1" => party = Some(party_from_n1(seg)),
+            b"N1" => parties.open(seg, &mut sn.parties),
             b"MAN" => {
                 let q = text(seg, 1).unwrap_or_default();
                 let v = text(seg, 2);
@@ -245,9 +240,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Sh
             _ => {}
         }
     }
-    if let Some(p) = party.take() {
-        sn.parties.push(p);
-    }
+    parties.finish(&mut sn.parties);
     // Items: their package is the nearest pack or tare above them (or below, for standard pack).
     for lv in hl_order.iter().filter_map(|id| levels.get(id)) {
         if let (Some(li), Some(pi)) = (lv.line, lv.package) {
