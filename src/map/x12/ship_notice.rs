@@ -224,13 +224,8 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Sh
                     .as_ref()
                     .and_then(|c| levels.get(c))
                     .and_then(|l| l.line)
-                    && let Some(d) = text(seg, 5)
                 {
-                    let l = &mut sn.lines[li];
-                    l.description = Some(match l.description.take() {
-                        Some(prev) => format!("{prev} {d}"),
-                        None => d,
-                    });
+                    append_description(&mut sn.lines[li].description, seg);
                 }
             }
             b"CTT" => {
