@@ -5,6 +5,7 @@
 //! index in the file. Nothing here touches the file system; callers feed bytes in.
 
 pub mod ebcdic;
+pub mod edifact;
 pub mod text;
 pub mod x12;
 

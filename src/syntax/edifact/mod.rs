@@ -1,0 +1,142 @@
+//! UN/EDIFACT syntax: service string advice, release character, segments with spans, writer.
+//!
+//! Phase: bytes → segments. Separators come from the UNA service string advice when one precedes
+//! the interchange, otherwise they are the defaults `:+.? '` (syntax version 4 adds `*` as the
+//! repetition separator). The release character (`?` by default) makes the next character
+//! literal: `??` is a question mark, `?'` an apostrophe inside a value. Segments borrow from the
+//! input with their escapes still in; a value is unescaped only when it is read, so values
+//! without a release character are never copied.
+//!
+//! ```
+//! use tallyman::syntax::edifact::Reader;
+//! let edi = b"UNA:+.? 'UNB+UNOC:3+SENDER+RECEIVER+240101:1200+1'UNH+1+ORDERS:D:96A:UN'\
+//! IMD+F++:::Nuts ?+ bolts'";
+//! let segs: Vec<_> = Reader::new(edi).collect::<Result<_, _>>().unwrap();
+//! assert_eq!(segs[1].tag(), b"UNB");
+//! let imd = &segs[3];
+//! let comps: Vec<_> = imd.components(imd.element(3).unwrap()).collect();
+//! assert_eq!(&*imd.unescape(comps[3]), b"Nuts + bolts");
+//! ```
+
+mod segment;
+mod tokenizer;
+mod writer;
+
+pub use segment::{SegmentRef, Split};
+pub use tokenizer::{Next, Reader, SyntaxError, SyntaxErrorKind, Tokenizer};
+pub use writer::{WriteError, write_segment, write_una};
+
+use serde::Serialize;
+use std::borrow::Cow;
+
+/// The separators of one interchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Delimiters {
+    pub component: u8,
+    pub element: u8,
+    pub decimal: u8,
+    /// `None` when the UNA declares a space (no release character).
+    pub release: Option<u8>,
+    /// Syntax version 4 repetition separator.
+    pub repetition: Option<u8>,
+    pub terminator: u8,
+}
+
+impl Default for Delimiters {
+    /// `:+.? '`: the defaults of ISO 9735 for UNOA/UNOB and the other syntax identifiers.
+    fn default() -> Self {
+        Delimiters {
+            component: b':',
+            element: b'+',
+            decimal: b'.',
+            release: Some(b'?'),
+            repetition: None,
+            terminator: b'\'',
+        }
+    }
+}
+
+impl Delimiters {
+    /// Reads a UNA service string advice: `UNA` and six characters.
+    pub fn from_una(una: &[u8]) -> Option<Self> {
+        if una.len() < 9 || &una[..3] != b"UNA" {
+            return None;
+        }
+        let c = &una[3..9];
+        let opt = |b: u8| (b != b' ').then_some(b);
+        let d = Delimiters {
+            component: c[0],
+            element: c[1],
+            decimal: c[2],
+            release: opt(c[3]),
+            repetition: opt(c[4]),
+            terminator: c[5],
+        };
+        // Separators must differ from one another; the decimal mark may only be '.' or ','.
+        let seps = [Some(d.component), Some(d.element), d.release, d.repetition, Some(d.terminator)];
+        for i in 0..seps.len() {
+            for j in i + 1..seps.len() {
+                if seps[i].is_some() && seps[i] == seps[j] {
+                    return None;
+                }
+            }
+        }
+        Some(d)
+    }
+
+    /// True when `b` separates something (it must be escaped inside a value).
+    pub fn is_special(&self, b: u8) -> bool {
+        b == self.component
+            || b == self.element
+            || b == self.terminator
+            || Some(b) == self.release
+            || Some(b) == self.repetition
+    }
+
+    /// Removes release characters from a value; borrows when there are none.
+    pub fn unescape<'v>(&self, v: &'v [u8]) -> Cow<'v, [u8]> {
+        let Some(rel) = self.release else {
+            return Cow::Borrowed(v);
+        };
+        if memchr::memchr(rel, v).is_none() {
+            return Cow::Borrowed(v);
+        }
+        let mut out = Vec::with_capacity(v.len());
+        let mut i = 0;
+        while i < v.len() {
+            if v[i] == rel && i + 1 < v.len() {
+                out.push(v[i + 1]);
+                i += 2;
+            } else {
+                out.push(v[i]);
+                i += 1;
+            }
+        }
+        Cow::Owned(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn una_variants() {
+        let d = Delimiters::from_una(b"UNA=*.? ~").unwrap();
+        assert_eq!((d.component, d.element, d.terminator), (b'=', b'*', b'~'));
+        assert_eq!(d.release, Some(b'?'));
+        assert_eq!(d.repetition, None);
+        let d = Delimiters::from_una(b"UNA:+.?*'").unwrap();
+        assert_eq!(d.repetition, Some(b'*'));
+        let d = Delimiters::from_una(b"UNA:+.\\ '").unwrap();
+        assert_eq!(d.release, Some(b'\\'));
+        assert!(Delimiters::from_una(b"UNA::.? '").is_none());
+    }
+
+    #[test]
+    fn unescape_release() {
+        let d = Delimiters::default();
+        assert_eq!(&*d.unescape(b"a??b?'c?+"), b"a?b'c+");
+        assert!(matches!(d.unescape(b"plain"), Cow::Borrowed(_)));
+    }
+}

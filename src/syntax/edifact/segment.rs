@@ -1,0 +1,219 @@
+//! One EDIFACT segment, borrowed from the input, with escape-aware splitting.
+
+use super::Delimiters;
+use crate::syntax::Span;
+use std::borrow::Cow;
+
+/// A segment as read; its data keeps the release characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentRef<'a> {
+    /// 0-based position of the segment in the file (a UNA counts as one).
+    pub index: usize,
+    /// Byte span in the file, without the terminator.
+    pub span: Span,
+    pub delimiters: Delimiters,
+    /// True when the input ended before the terminator.
+    pub unterminated: bool,
+    data: Cow<'a, [u8]>,
+}
+
+impl<'a> SegmentRef<'a> {
+    pub(crate) fn new(
+        index: usize,
+        span: Span,
+        delimiters: Delimiters,
+        data: Cow<'a, [u8]>,
+        unterminated: bool,
+    ) -> Self {
+        SegmentRef {
+            index,
+            span,
+            delimiters,
+            unterminated,
+            data,
+        }
+    }
+
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// The tag: the bytes before the first element separator (a UNA is `UNA`).
+    pub fn tag(&self) -> &[u8] {
+        if self.data.starts_with(b"UNA") {
+            return &self.data[..3];
+        }
+        let end = Split::new(&self.data, self.delimiters.element, self.delimiters.release)
+            .next()
+            .map_or(0, <[u8]>::len);
+        // A tag may carry components (`UNH` never does; some old messages use `TAG:1`).
+        let tag = &self.data[..end];
+        match memchr::memchr(self.delimiters.component, tag) {
+            Some(i) => &tag[..i],
+            None => tag,
+        }
+    }
+
+    pub fn tag_str(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(self.tag())
+    }
+
+    /// The elements after the tag, raw (escapes still in).
+    pub fn elements(&self) -> Split<'_> {
+        if self.data.starts_with(b"UNA") {
+            return Split::empty();
+        }
+        let mut s = Split::new(&self.data, self.delimiters.element, self.delimiters.release);
+        s.next();
+        s
+    }
+
+    /// Element `n` (1-based), raw.
+    pub fn element(&self, n: usize) -> Option<&[u8]> {
+        n.checked_sub(1).and_then(|i| self.elements().nth(i))
+    }
+
+    /// Element `n`, or empty when absent.
+    pub fn value(&self, n: usize) -> &[u8] {
+        self.element(n).unwrap_or(b"")
+    }
+
+    /// The components of a raw element value.
+    pub fn components<'v>(&self, value: &'v [u8]) -> Split<'v> {
+        Split::new(value, self.delimiters.component, self.delimiters.release)
+    }
+
+    /// The repetitions of a raw element value (syntax version 4).
+    pub fn repetitions<'v>(&self, value: &'v [u8]) -> Split<'v> {
+        match self.delimiters.repetition {
+            Some(r) => Split::new(value, r, self.delimiters.release),
+            None => Split::whole(value),
+        }
+    }
+
+    /// Removes release characters from a raw value.
+    pub fn unescape<'v>(&self, value: &'v [u8]) -> Cow<'v, [u8]> {
+        self.delimiters.unescape(value)
+    }
+
+    pub fn into_owned(self) -> SegmentRef<'static> {
+        SegmentRef {
+            index: self.index,
+            span: self.span,
+            delimiters: self.delimiters,
+            unterminated: self.unterminated,
+            data: Cow::Owned(self.data.into_owned()),
+        }
+    }
+}
+
+/// Splits raw bytes at a separator that is not preceded by the release character.
+#[derive(Debug, Clone)]
+pub struct Split<'a> {
+    rest: Option<&'a [u8]>,
+    /// `None`: the value is not split (no repetition separator in this interchange).
+    sep: Option<u8>,
+    /// The release character, only when the input holds one: otherwise plain `memchr`.
+    release: Option<u8>,
+}
+
+impl<'a> Split<'a> {
+    pub fn new(data: &'a [u8], sep: u8, release: Option<u8>) -> Self {
+        Split {
+            rest: Some(data),
+            sep: Some(sep),
+            release: release.filter(|&r| memchr::memchr(r, data).is_some()),
+        }
+    }
+
+    fn empty() -> Self {
+        Split {
+            rest: None,
+            sep: None,
+            release: None,
+        }
+    }
+
+    fn whole(data: &'a [u8]) -> Self {
+        Split {
+            rest: Some(data),
+            sep: None,
+            release: None,
+        }
+    }
+}
+
+impl<'a> Iterator for Split<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.rest?;
+        let at = match (self.sep, self.release) {
+            (None, _) => None,
+            (Some(sep), None) => memchr::memchr(sep, rest),
+            (Some(sep), Some(rel)) => {
+                let mut i = 0;
+                loop {
+                    match rest.get(i) {
+                        None => break None,
+                        Some(&b) if b == rel => i += 2,
+                        Some(&b) if b == sep => break Some(i),
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+        };
+        match at {
+            Some(i) => {
+                self.rest = Some(&rest[i + 1..]);
+                Some(&rest[..i])
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(data: &'static [u8]) -> SegmentRef<'static> {
+        SegmentRef::new(
+            0,
+            Span::new(0, data.len()),
+            Delimiters::default(),
+            Cow::Borrowed(data),
+            false,
+        )
+    }
+
+    #[test]
+    fn escaped_separators_stay_in_values() {
+        let s = seg(b"NAD+BY+5412345000013::9++Smith ?+ Sons:Dept?: A");
+        assert_eq!(s.tag(), b"NAD");
+        let els: Vec<&[u8]> = s.elements().collect();
+        assert_eq!(els.len(), 4);
+        let comps: Vec<&[u8]> = s.components(els[3]).collect();
+        assert_eq!(comps, [&b"Smith ?+ Sons"[..], &b"Dept?: A"[..]]);
+        assert_eq!(&*s.unescape(comps[1]), b"Dept: A");
+    }
+
+    #[test]
+    fn escaped_release_before_separator() {
+        let s = seg(b"FTX+AAI??+++x");
+        let els: Vec<&[u8]> = s.elements().collect();
+        assert_eq!(els[0], b"AAI??");
+        assert_eq!(&*s.unescape(els[0]), b"AAI?");
+        assert_eq!(els.len(), 4);
+    }
+
+    #[test]
+    fn repetitions_without_separator_are_whole() {
+        let s = seg(b"COM+1:2*3");
+        let v = s.element(1).unwrap();
+        assert_eq!(s.repetitions(v).collect::<Vec<_>>(), [&b"1:2*3"[..]]);
+    }
+}
