@@ -19,7 +19,7 @@ mod format;
 mod validate;
 
 pub use format::{ElementType, Usage};
-pub use validate::{Placement, Strictness, Validation, validate_x12};
+pub use validate::{Placement, Strictness, Validation, validate};
 
 use format::{DictionaryFile, Entry, RefDef, SetFile};
 use std::collections::{BTreeMap, HashMap};

@@ -9,8 +9,8 @@
 use super::{ElementType, Grammar, Item, Node, Position, Rule, SegmentDef, Usage};
 use crate::diag::{Code, Controls, Finding, Level, Severity};
 use crate::envelope::x12::valid_hhmm;
+use crate::syntax::Fields;
 use crate::syntax::text::for_message;
-use crate::syntax::x12::SegmentRef;
 use std::collections::HashSet;
 
 /// What to do with compliance errors.
@@ -86,7 +86,7 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn push(&mut self, seg: &SegmentRef<'_>, position: usize, f: Finding) {
+    fn push(&mut self, seg: &Fields<'_>, position: usize, f: Finding) {
         let mut f = f
             .at(seg.span.start, seg.index, seg.tag_str())
             .with_controls(self.controls);
@@ -95,10 +95,10 @@ impl Ctx<'_> {
     }
 }
 
-/// Validates the segments of one transaction set (ST..SE) against `g`.
-pub fn validate_x12(
+/// Validates the segments of one transaction set (ST..SE) or message (UNH..UNT) against `g`.
+pub fn validate(
     g: &Grammar,
-    segments: &[SegmentRef<'_>],
+    segments: &[Fields<'_>],
     controls: &Controls,
     want_placements: bool,
 ) -> Validation {
@@ -110,11 +110,9 @@ pub fn validate_x12(
     let mut frames: Vec<Frame<'_>> = vec![Frame::new(&g.structure, None)];
     let mut hl = HlCheck::default();
 
-    // One buffer for every segment's element values.
-    let mut values: Vec<&[u8]> = Vec::new();
     for (i, seg) in segments.iter().enumerate() {
         let position = i + 1;
-        let tag = seg.tag();
+        let tag = seg.tag;
         let placed = place(g, &mut frames, tag, seg, position, &mut ctx);
         if want_placements {
             placements.push(Placement {
@@ -126,9 +124,7 @@ pub fn validate_x12(
             });
         }
         if let Some(def) = g.dictionary.get_bytes(tag) {
-            values.clear();
-            values.extend(seg.elements());
-            check_elements(seg, def, &values, position, &mut ctx);
+            check_elements(seg, def, position, &mut ctx);
         }
         if g.hierarchy.is_some() && tag == b"HL" {
             hl.check(
@@ -170,7 +166,7 @@ fn place(
     g: &Grammar,
     frames: &mut Vec<Frame<'_>>,
     tag: &[u8],
-    seg: &SegmentRef<'_>,
+    seg: &Fields<'_>,
     position: usize,
     ctx: &mut Ctx<'_>,
 ) -> bool {
@@ -291,13 +287,7 @@ fn describe(n: &Node) -> String {
     }
 }
 
-fn missing_after(
-    f: &Frame<'_>,
-    seg: &SegmentRef<'_>,
-    position: usize,
-    ctx: &mut Ctx<'_>,
-    why: &str,
-) {
+fn missing_after(f: &Frame<'_>, seg: &Fields<'_>, position: usize, ctx: &mut Ctx<'_>, why: &str) {
     let from = f.pos.map_or(0, |p| p + 1);
     for k in from..f.nodes.len() {
         if f.nodes[k].usage() == Usage::Mandatory && f.counts[k] == 0 {
@@ -318,13 +308,8 @@ fn missing_after(
     }
 }
 
-fn check_elements(
-    seg: &SegmentRef<'_>,
-    def: &SegmentDef,
-    values: &[&[u8]],
-    position: usize,
-    ctx: &mut Ctx<'_>,
-) {
+fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut Ctx<'_>) {
+    let values = seg.values();
     let tag = &def.tag;
     if values.len() > def.elements.len()
         && values[def.elements.len()..].iter().any(|v| !v.is_empty())
@@ -361,11 +346,11 @@ fn check_elements(
             }
             continue;
         }
-        if pos.repeat <= 1 || seg.delimiters.repetition.is_none() {
+        if pos.repeat <= 1 || seg.separators.repetition.is_none() {
             check_position(seg, tag, n, pos, v, position, ctx);
             continue;
         }
-        let reps: Vec<&[u8]> = seg.repetitions(v).collect();
+        let reps: Vec<&[u8]> = seg.separators.repetitions(v).collect();
         if reps.len() > pos.repeat {
             ctx.push(
                 seg,
@@ -391,7 +376,7 @@ fn check_elements(
 }
 
 fn check_position(
-    seg: &SegmentRef<'_>,
+    seg: &Fields<'_>,
     tag: &str,
     n: usize,
     pos: &Position,
@@ -401,8 +386,9 @@ fn check_position(
 ) {
     match &pos.item {
         Item::Simple(e) => {
-            if let Some(p) = check_value(e, value) {
-                let f = value_finding(&format!("{tag}{n:02}"), &pos.name, value, p);
+            let value = seg.separators.unescape(value);
+            if let Some(p) = check_value(e, &value) {
+                let f = value_finding(&format!("{tag}{n:02}"), &pos.name, &value, p);
                 ctx.push(seg, position, f.element(n));
             }
         }
@@ -444,7 +430,7 @@ fn check_position(
                     continue;
                 }
                 if let Item::Simple(e) = &comp.item
-                    && let Some(p) = check_value(e, cv)
+                    && let Some(p) = check_value(e, &seg.separators.unescape(cv))
                 {
                     let f = value_finding(&label(), &comp.name, cv, p);
                     ctx.push(seg, position, f.element(n).component(c + 1));
@@ -590,7 +576,7 @@ pub(crate) fn is_decimal(v: &[u8]) -> bool {
 }
 
 fn check_rule(
-    seg: &SegmentRef<'_>,
+    seg: &Fields<'_>,
     tag: &str,
     rule: &Rule,
     values: &[&[u8]],
@@ -675,13 +661,7 @@ struct HlCheck {
 }
 
 impl HlCheck {
-    fn check(
-        &mut self,
-        seg: &SegmentRef<'_>,
-        position: usize,
-        levels: &[String],
-        ctx: &mut Ctx<'_>,
-    ) {
+    fn check(&mut self, seg: &Fields<'_>, position: usize, levels: &[String], ctx: &mut Ctx<'_>) {
         let id = seg.value(1);
         let parent = seg.value(2);
         let level = seg.value(3);

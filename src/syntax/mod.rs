@@ -6,8 +6,11 @@
 
 pub mod ebcdic;
 pub mod edifact;
+mod fields;
 pub mod text;
 pub mod x12;
+
+pub use fields::{FieldTable, Fields, Separators, Split};
 
 use serde::Serialize;
 

@@ -6,65 +6,11 @@ use crate::model::{
     Address, AllowanceCharge, AllowanceOrCharge, Contact, DatedEvent, ItemIds, Party, PartyId,
     Purpose, QualifiedId, Reference, Role, Tax, Terms,
 };
+use crate::syntax::Fields;
 use crate::syntax::text::decode;
-use crate::syntax::x12::SegmentRef;
 use jiff::civil::{Date, Time};
 use rust_decimal::Decimal;
 use std::str::FromStr;
-
-/// A segment with its element values split once: mapping reads elements by position many
-/// times, and re-scanning the segment for each would cost more than the rest of the mapping.
-pub struct Seg<'s, 'a> {
-    pub seg: &'s SegmentRef<'a>,
-    values: &'s [&'s [u8]],
-}
-
-impl<'a> std::ops::Deref for Seg<'_, 'a> {
-    type Target = SegmentRef<'a>;
-
-    fn deref(&self) -> &SegmentRef<'a> {
-        self.seg
-    }
-}
-
-impl Seg<'_, '_> {
-    /// Element `n` (1-based), `None` past the last.
-    pub fn element(&self, n: usize) -> Option<&[u8]> {
-        n.checked_sub(1).and_then(|i| self.values.get(i)).copied()
-    }
-
-    /// Element `n`, empty when absent.
-    pub fn value(&self, n: usize) -> &[u8] {
-        self.element(n).unwrap_or(b"")
-    }
-}
-
-/// Splits every segment of a transaction set once: `(flat values, per-segment ranges)`.
-pub fn split<'s>(segs: &'s [SegmentRef<'_>]) -> (Vec<&'s [u8]>, Vec<(usize, usize)>) {
-    let mut values = Vec::with_capacity(segs.len() * 8);
-    let mut ranges = Vec::with_capacity(segs.len());
-    for s in segs {
-        let start = values.len();
-        values.extend(s.elements());
-        ranges.push((start, values.len()));
-    }
-    (values, ranges)
-}
-
-/// Pairs each segment with its values.
-pub fn views<'s, 'a>(
-    segs: &'s [SegmentRef<'a>],
-    values: &'s [&'s [u8]],
-    ranges: &[(usize, usize)],
-) -> Vec<Seg<'s, 'a>> {
-    segs.iter()
-        .zip(ranges)
-        .map(|(seg, &(a, b))| Seg {
-            seg,
-            values: &values[a..b],
-        })
-        .collect()
-}
 
 /// Mapping context: where findings go and how implied decimals are read.
 pub struct Ctx<'a> {
@@ -74,15 +20,15 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    pub fn error(&mut self, seg: &Seg<'_, '_>, element: usize, msg: impl Into<String>) {
+    pub fn error(&mut self, seg: &Fields<'_>, element: usize, msg: impl Into<String>) {
         self.push(Finding::error(Code::Mapping, msg), seg, element);
     }
 
-    pub fn warn(&mut self, seg: &Seg<'_, '_>, element: usize, msg: impl Into<String>) {
+    pub fn warn(&mut self, seg: &Fields<'_>, element: usize, msg: impl Into<String>) {
         self.push(Finding::warning(Code::Mapping, msg), seg, element);
     }
 
-    fn push(&mut self, f: Finding, seg: &Seg<'_, '_>, element: usize) {
+    fn push(&mut self, f: Finding, seg: &Fields<'_>, element: usize) {
         let mut f = f
             .at(seg.span.start, seg.index, seg.tag_str())
             .with_controls(self.controls);
@@ -102,12 +48,12 @@ impl Ctx<'_> {
     }
 
     /// A money or quantity element: `R` as written, `Nn` with its implied decimals.
-    pub fn number(&mut self, seg: &Seg<'_, '_>, n: usize) -> Option<Decimal> {
+    pub fn number(&mut self, seg: &Fields<'_>, n: usize) -> Option<Decimal> {
         let v = seg.value(n);
         if v.is_empty() {
             return None;
         }
-        let parsed = match self.implied_decimals(seg.tag(), n) {
+        let parsed = match self.implied_decimals(seg.tag, n) {
             Some(places) => implied(v, places),
             None => decimal(v),
         };
@@ -123,7 +69,7 @@ impl Ctx<'_> {
     }
 
     /// A date element (CCYYMMDD or YYMMDD); an unreal date is reported and left out.
-    pub fn date(&mut self, seg: &Seg<'_, '_>, n: usize) -> Option<Date> {
+    pub fn date(&mut self, seg: &Fields<'_>, n: usize) -> Option<Date> {
         let v = seg.value(n);
         if v.is_empty() {
             return None;
@@ -142,7 +88,7 @@ impl Ctx<'_> {
 }
 
 /// Trimmed text of element `n`, `None` when empty.
-pub fn text(seg: &Seg<'_, '_>, n: usize) -> Option<String> {
+pub fn text(seg: &Fields<'_>, n: usize) -> Option<String> {
     let t = decode(seg.value(n)).trim().to_string();
     (!t.is_empty()).then_some(t)
 }
@@ -237,7 +183,7 @@ pub fn role(code: &str) -> Role {
 }
 
 /// Starts a party from an N1 segment.
-fn party_from_n1(seg: &Seg<'_, '_>) -> Party {
+fn party_from_n1(seg: &Fields<'_>) -> Party {
     let role_code = text(seg, 1).unwrap_or_default();
     let mut ids = Vec::new();
     if let (Some(q), Some(id)) = (text(seg, 3), text(seg, 4)) {
@@ -262,7 +208,7 @@ pub struct PartyLoop {
 
 impl PartyLoop {
     /// Takes a party detail segment, returning true; any other segment closes the open party.
-    pub fn detail(&mut self, seg: &Seg<'_, '_>, parties: &mut Vec<Party>) -> bool {
+    pub fn detail(&mut self, seg: &Fields<'_>, parties: &mut Vec<Party>) -> bool {
         if let Some(p) = self.open.as_mut() {
             if party_detail(p, seg) {
                 return true;
@@ -273,7 +219,7 @@ impl PartyLoop {
     }
 
     /// Opens a party at an N1.
-    pub fn open(&mut self, seg: &Seg<'_, '_>, parties: &mut Vec<Party>) {
+    pub fn open(&mut self, seg: &Fields<'_>, parties: &mut Vec<Party>) {
         parties.extend(self.open.take());
         self.open = Some(party_from_n1(seg));
     }
@@ -285,7 +231,7 @@ impl PartyLoop {
 }
 
 /// Appends a PID free-form description (PID05) to a line's description.
-pub fn append_description(description: &mut Option<String>, seg: &Seg<'_, '_>) {
+pub fn append_description(description: &mut Option<String>, seg: &Fields<'_>) {
     if let Some(d) = text(seg, 5) {
         *description = Some(match description.take() {
             Some(prev) => format!("{prev} {d}"),
@@ -295,8 +241,8 @@ pub fn append_description(description: &mut Option<String>, seg: &Seg<'_, '_>) {
 }
 
 /// Adds N2/N3/N4/PER details to the current party. Returns false for other tags.
-fn party_detail(p: &mut Party, seg: &Seg<'_, '_>) -> bool {
-    match seg.tag() {
+fn party_detail(p: &mut Party, seg: &Fields<'_>) -> bool {
+    match seg.tag {
         b"N2" => {
             let extra: Vec<String> = [1, 2].iter().filter_map(|&n| text(seg, n)).collect();
             if !extra.is_empty() {
@@ -324,7 +270,7 @@ fn party_detail(p: &mut Party, seg: &Seg<'_, '_>) -> bool {
 }
 
 /// A PER contact: PER02 name, PER03/04, 05/06, 07/08 communication pairs.
-pub fn contact(seg: &Seg<'_, '_>) -> Contact {
+pub fn contact(seg: &Fields<'_>) -> Contact {
     let mut c = Contact {
         name: text(seg, 2),
         phone: None,
@@ -341,7 +287,7 @@ pub fn contact(seg: &Seg<'_, '_>) -> Contact {
 }
 
 /// Reads qualifier/id pairs starting at element `first` (PO106/PO107, IT106/IT107, LIN02/LIN03...).
-pub fn item_ids(seg: &Seg<'_, '_>, first: usize) -> ItemIds {
+pub fn item_ids(seg: &Fields<'_>, first: usize) -> ItemIds {
     let mut ids = ItemIds::default();
     let mut n = first;
     while n < first + 24 {
@@ -388,7 +334,7 @@ pub fn add_item_id(ids: &mut ItemIds, qualifier: &str, value: String) {
 
 /// SAC: SAC01 A/C, SAC02 code, SAC05 amount (implied decimals), SAC07 percent, SAC08 rate,
 /// SAC10 quantity, SAC15 description. `N` (no allowance or charge) gives `None`.
-pub fn allowance_charge(ctx: &mut Ctx<'_>, seg: &Seg<'_, '_>) -> Option<AllowanceCharge> {
+pub fn allowance_charge(ctx: &mut Ctx<'_>, seg: &Fields<'_>) -> Option<AllowanceCharge> {
     let kind = match seg.value(1) {
         b"A" => AllowanceOrCharge::Allowance,
         b"C" => AllowanceOrCharge::Charge,
@@ -406,7 +352,7 @@ pub fn allowance_charge(ctx: &mut Ctx<'_>, seg: &Seg<'_, '_>) -> Option<Allowanc
 }
 
 /// TXI: TXI01 tax type, TXI02 amount, TXI03 percent.
-pub fn tax(ctx: &mut Ctx<'_>, seg: &Seg<'_, '_>) -> Tax {
+pub fn tax(ctx: &mut Ctx<'_>, seg: &Fields<'_>) -> Tax {
     Tax {
         code: text(seg, 1).unwrap_or_default(),
         amount: ctx.number(seg, 2),
@@ -415,7 +361,7 @@ pub fn tax(ctx: &mut Ctx<'_>, seg: &Seg<'_, '_>) -> Tax {
 }
 
 /// REF: qualifier, value, description.
-pub fn reference(seg: &Seg<'_, '_>) -> Option<Reference> {
+pub fn reference(seg: &Fields<'_>) -> Option<Reference> {
     let qualifier = text(seg, 1)?;
     let value = text(seg, 2).or_else(|| text(seg, 3))?;
     Some(Reference {
@@ -426,7 +372,7 @@ pub fn reference(seg: &Seg<'_, '_>) -> Option<Reference> {
 }
 
 /// DTM: qualifier, date, time.
-pub fn dated(ctx: &mut Ctx<'_>, seg: &Seg<'_, '_>) -> Option<DatedEvent> {
+pub fn dated(ctx: &mut Ctx<'_>, seg: &Fields<'_>) -> Option<DatedEvent> {
     let qualifier = text(seg, 1)?;
     let date = ctx.date(seg, 2)?;
     Some(DatedEvent {
@@ -437,7 +383,7 @@ pub fn dated(ctx: &mut Ctx<'_>, seg: &Seg<'_, '_>) -> Option<DatedEvent> {
 }
 
 /// ITD payment terms.
-pub fn terms(ctx: &mut Ctx<'_>, seg: &Seg<'_, '_>) -> Terms {
+pub fn terms(ctx: &mut Ctx<'_>, seg: &Fields<'_>) -> Terms {
     let days = |n: usize| text(seg, n).and_then(|v| v.parse::<u32>().ok());
     Terms {
         code: text(seg, 1),

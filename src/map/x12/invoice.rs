@@ -1,12 +1,13 @@
 //! 810 invoice → [`Invoice`].
 
 use super::common::{
-    Ctx, PartyLoop, Seg, allowance_charge, append_description, dated, item_ids, purpose, reference,
-    tax, terms, text,
+    Ctx, PartyLoop, allowance_charge, append_description, dated, item_ids, purpose, reference, tax,
+    terms, text,
 };
 use crate::model::{Invoice, InvoiceLine, Purpose, Source, Totals};
+use crate::syntax::Fields;
 
-pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Invoice> {
+pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Invoice> {
     let mut inv = Invoice {
         invoice_number: String::new(),
         invoice_date: None,
@@ -27,7 +28,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<In
         notes: Vec::new(),
         source,
     };
-    let mut big: Option<&Seg<'_, '_>> = None;
+    let mut big: Option<&Fields<'_>> = None;
     let mut parties = PartyLoop::default();
     let mut in_line = false;
 
@@ -35,7 +36,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<In
         if parties.detail(seg, &mut inv.parties) {
             continue;
         }
-        match seg.tag() {
+        match seg.tag {
             b"BIG" => {
                 big = Some(seg);
                 inv.invoice_date = ctx.date(seg, 1);

@@ -13,8 +13,9 @@ mod ship_notice;
 
 use crate::diag::{Code, Controls, Finding};
 use crate::envelope::x12::{EnvelopeMap, Group, Interchange, Transaction, functional_group_of};
-use crate::grammar::{GrammarSet, Placement, Strictness, validate_x12};
+use crate::grammar::{GrammarSet, Placement, Strictness, validate};
 use crate::model::{Document, Identity, Source};
+use crate::syntax::FieldTable;
 use crate::syntax::x12::{Reader, SegmentRef};
 use serde::Serialize;
 
@@ -268,7 +269,12 @@ fn translate_inner<'b>(
             .with_controls(&ctl),
         );
     }
-    let validation = validate_x12(&grammar, &segments, &ctl, want_placements);
+    let mut table = FieldTable::with_capacity(segments.len());
+    for s in &segments {
+        table.push(s.tag(), s.span, s.index, s.separators(), s.elements());
+    }
+    let fields = table.fields();
+    let validation = validate(&grammar, &fields, &ctl, want_placements);
     outcome.findings.extend(validation.findings);
     opts.strictness.apply(&mut outcome.findings);
     if !envelope.is_empty() || outcome.findings.iter().any(Finding::is_error) {
@@ -301,12 +307,10 @@ fn translate_inner<'b>(
         controls: &ctl,
         findings: Vec::new(),
     };
-    let (values, ranges) = common::split(&segments);
-    let segs = common::views(&segments, &values, &ranges);
     let doc = match tx.set_id.as_str() {
-        "850" => order::map(&mut ctx, &segs, source).map(Document::Order),
-        "856" => ship_notice::map(&mut ctx, &segs, source).map(Document::ShipNotice),
-        "810" => invoice::map(&mut ctx, &segs, source).map(Document::Invoice),
+        "850" => order::map(&mut ctx, &fields, source).map(Document::Order),
+        "856" => ship_notice::map(&mut ctx, &fields, source).map(Document::ShipNotice),
+        "810" => invoice::map(&mut ctx, &fields, source).map(Document::Invoice),
         other => {
             let n = set_name(other).unwrap_or("");
             ctx.findings.push(at_st(Finding::warning(

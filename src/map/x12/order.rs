@@ -1,12 +1,13 @@
 //! 850 purchase order → [`Order`].
 
 use super::common::{
-    Ctx, PartyLoop, Seg, allowance_charge, append_description, dated, item_ids, purpose, reference,
-    tax, terms, text,
+    Ctx, PartyLoop, allowance_charge, append_description, dated, item_ids, purpose, reference, tax,
+    terms, text,
 };
 use crate::model::{Order, OrderLine, Purpose, Source, Totals};
+use crate::syntax::Fields;
 
-pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Order> {
+pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Order> {
     let mut order = Order {
         order_number: String::new(),
         order_date: None,
@@ -24,13 +25,13 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Or
         notes: Vec::new(),
         source,
     };
-    let mut beg: Option<&Seg<'_, '_>> = None;
+    let mut beg: Option<&Fields<'_>> = None;
     // Header parties only: an N1 inside a PO1 loop is line-level.
     let mut parties = PartyLoop::default();
     let mut in_line = false;
 
     for seg in segs {
-        let tag = seg.tag();
+        let tag = seg.tag;
         if parties.detail(seg, &mut order.parties) {
             continue;
         }

@@ -5,9 +5,10 @@
 //! alike.
 
 use super::common::{
-    Ctx, PartyLoop, Seg, append_description, dated, item_ids, purpose, reference, text, time,
+    Ctx, PartyLoop, append_description, dated, item_ids, purpose, reference, text, time,
 };
 use crate::model::{Carrier, Package, Purpose, QualifiedId, ShipLine, ShipNotice, Source, Totals};
+use crate::syntax::Fields;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Default)]
@@ -18,7 +19,7 @@ struct Level {
     line: Option<usize>,
 }
 
-pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<ShipNotice> {
+pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<ShipNotice> {
     let mut sn = ShipNotice {
         shipment_id: String::new(),
         ship_date: None,
@@ -36,7 +37,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Sh
         totals: Totals::default(),
         source,
     };
-    let mut bsn: Option<&Seg<'_, '_>> = None;
+    let mut bsn: Option<&Fields<'_>> = None;
     let mut bsn_date = None;
     let mut levels: HashMap<String, Level> = HashMap::new();
     // HL ids in file order, so the result never depends on hash order.
@@ -53,7 +54,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Seg<'_, '_>], source: Source) -> Option<Sh
             .and_then(|c| levels.get(c))
             .map(|l| l.code.clone())
             .unwrap_or_default();
-        match seg.tag() {
+        match seg.tag {
             b"BSN" => {
                 bsn = Some(seg);
                 sn.purpose = purpose(seg.value(1));

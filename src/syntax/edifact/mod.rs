@@ -22,12 +22,11 @@ mod segment;
 mod tokenizer;
 mod writer;
 
-pub use segment::{SegmentRef, Split};
+pub use segment::SegmentRef;
 pub use tokenizer::{Next, Reader, SyntaxError, SyntaxErrorKind, Tokenizer};
 pub use writer::{WriteError, write_segment, write_una};
 
 use serde::Serialize;
-use std::borrow::Cow;
 
 /// The separators of one interchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -73,7 +72,13 @@ impl Delimiters {
             terminator: c[5],
         };
         // Separators must differ from one another; the decimal mark may only be '.' or ','.
-        let seps = [Some(d.component), Some(d.element), d.release, d.repetition, Some(d.terminator)];
+        let seps = [
+            Some(d.component),
+            Some(d.element),
+            d.release,
+            d.repetition,
+            Some(d.terminator),
+        ];
         for i in 0..seps.len() {
             for j in i + 1..seps.len() {
                 if seps[i].is_some() && seps[i] == seps[j] {
@@ -93,26 +98,13 @@ impl Delimiters {
             || Some(b) == self.repetition
     }
 
-    /// Removes release characters from a value; borrows when there are none.
-    pub fn unescape<'v>(&self, v: &'v [u8]) -> Cow<'v, [u8]> {
-        let Some(rel) = self.release else {
-            return Cow::Borrowed(v);
-        };
-        if memchr::memchr(rel, v).is_none() {
-            return Cow::Borrowed(v);
+    /// The separators that split values further.
+    pub fn separators(&self) -> crate::syntax::Separators {
+        crate::syntax::Separators {
+            component: self.component,
+            repetition: self.repetition,
+            release: self.release,
         }
-        let mut out = Vec::with_capacity(v.len());
-        let mut i = 0;
-        while i < v.len() {
-            if v[i] == rel && i + 1 < v.len() {
-                out.push(v[i + 1]);
-                i += 2;
-            } else {
-                out.push(v[i]);
-                i += 1;
-            }
-        }
-        Cow::Owned(out)
     }
 }
 
@@ -135,8 +127,11 @@ mod tests {
 
     #[test]
     fn unescape_release() {
-        let d = Delimiters::default();
+        let d = Delimiters::default().separators();
         assert_eq!(&*d.unescape(b"a??b?'c?+"), b"a?b'c+");
-        assert!(matches!(d.unescape(b"plain"), Cow::Borrowed(_)));
+        assert!(matches!(
+            d.unescape(b"plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

@@ -1,7 +1,7 @@
 //! One EDIFACT segment, borrowed from the input, with escape-aware splitting.
 
 use super::Delimiters;
-use crate::syntax::Span;
+use crate::syntax::{Separators, Span, Split};
 use std::borrow::Cow;
 
 /// A segment as read; its data keeps the release characters.
@@ -43,9 +43,13 @@ impl<'a> SegmentRef<'a> {
         if self.data.starts_with(b"UNA") {
             return &self.data[..3];
         }
-        let end = Split::new(&self.data, self.delimiters.element, self.delimiters.release)
-            .next()
-            .map_or(0, <[u8]>::len);
+        let end = Split::new(
+            &self.data,
+            Some(self.delimiters.element),
+            self.delimiters.release,
+        )
+        .next()
+        .map_or(0, <[u8]>::len);
         // A tag may carry components (`UNH` never does; some old messages use `TAG:1`).
         let tag = &self.data[..end];
         match memchr::memchr(self.delimiters.component, tag) {
@@ -63,7 +67,11 @@ impl<'a> SegmentRef<'a> {
         if self.data.starts_with(b"UNA") {
             return Split::empty();
         }
-        let mut s = Split::new(&self.data, self.delimiters.element, self.delimiters.release);
+        let mut s = Split::new(
+            &self.data,
+            Some(self.delimiters.element),
+            self.delimiters.release,
+        );
         s.next();
         s
     }
@@ -78,22 +86,24 @@ impl<'a> SegmentRef<'a> {
         self.element(n).unwrap_or(b"")
     }
 
+    /// How values of this segment split further and unescape.
+    pub fn separators(&self) -> Separators {
+        self.delimiters.separators()
+    }
+
     /// The components of a raw element value.
     pub fn components<'v>(&self, value: &'v [u8]) -> Split<'v> {
-        Split::new(value, self.delimiters.component, self.delimiters.release)
+        self.separators().components(value)
     }
 
     /// The repetitions of a raw element value (syntax version 4).
     pub fn repetitions<'v>(&self, value: &'v [u8]) -> Split<'v> {
-        match self.delimiters.repetition {
-            Some(r) => Split::new(value, r, self.delimiters.release),
-            None => Split::whole(value),
-        }
+        self.separators().repetitions(value)
     }
 
     /// Removes release characters from a raw value.
     pub fn unescape<'v>(&self, value: &'v [u8]) -> Cow<'v, [u8]> {
-        self.delimiters.unescape(value)
+        self.separators().unescape(value)
     }
 
     pub fn into_owned(self) -> SegmentRef<'static> {
@@ -103,75 +113,6 @@ impl<'a> SegmentRef<'a> {
             delimiters: self.delimiters,
             unterminated: self.unterminated,
             data: Cow::Owned(self.data.into_owned()),
-        }
-    }
-}
-
-/// Splits raw bytes at a separator that is not preceded by the release character.
-#[derive(Debug, Clone)]
-pub struct Split<'a> {
-    rest: Option<&'a [u8]>,
-    /// `None`: the value is not split (no repetition separator in this interchange).
-    sep: Option<u8>,
-    /// The release character, only when the input holds one: otherwise plain `memchr`.
-    release: Option<u8>,
-}
-
-impl<'a> Split<'a> {
-    pub fn new(data: &'a [u8], sep: u8, release: Option<u8>) -> Self {
-        Split {
-            rest: Some(data),
-            sep: Some(sep),
-            release: release.filter(|&r| memchr::memchr(r, data).is_some()),
-        }
-    }
-
-    fn empty() -> Self {
-        Split {
-            rest: None,
-            sep: None,
-            release: None,
-        }
-    }
-
-    fn whole(data: &'a [u8]) -> Self {
-        Split {
-            rest: Some(data),
-            sep: None,
-            release: None,
-        }
-    }
-}
-
-impl<'a> Iterator for Split<'a> {
-    type Item = &'a [u8];
-
-    fn next(&mut self) -> Option<&'a [u8]> {
-        let rest = self.rest?;
-        let at = match (self.sep, self.release) {
-            (None, _) => None,
-            (Some(sep), None) => memchr::memchr(sep, rest),
-            (Some(sep), Some(rel)) => {
-                let mut i = 0;
-                loop {
-                    match rest.get(i) {
-                        None => break None,
-                        Some(&b) if b == rel => i += 2,
-                        Some(&b) if b == sep => break Some(i),
-                        Some(_) => i += 1,
-                    }
-                }
-            }
-        };
-        match at {
-            Some(i) => {
-                self.rest = Some(&rest[i + 1..]);
-                Some(&rest[..i])
-            }
-            None => {
-                self.rest = None;
-                Some(rest)
-            }
         }
     }
 }

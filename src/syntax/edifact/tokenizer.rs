@@ -194,7 +194,12 @@ impl Tokenizer {
 
 /// Finds the end of the segment starting at `start`: `(body end, next position, wrapped)`, or
 /// `None` when the window ends first and more input may come.
-fn find_end(window: &[u8], start: usize, d: &Delimiters, eof: bool) -> Option<(usize, usize, bool)> {
+fn find_end(
+    window: &[u8],
+    start: usize,
+    d: &Delimiters,
+    eof: bool,
+) -> Option<(usize, usize, bool)> {
     let term = d.terminator;
     let line_term = matches!(term, b'\r' | b'\n');
     let mut i = start;
@@ -324,7 +329,9 @@ mod tests {
     #[test]
     fn chunked_equals_whole() {
         let f: &[u8] = b"\xEF\xBB\xBFUNA:+.? 'UNB+UNOC:3+S+R+1+1'\r\nIMD+F++:::A ?' B?? C'\r\nUN\nZ+0+1'UNB+UNOC:4+S+R+1+2'COM+1*2'";
-        let whole: Vec<_> = Reader::new(f).map(|r| r.map(SegmentRef::into_owned)).collect();
+        let whole: Vec<_> = Reader::new(f)
+            .map(|r| r.map(SegmentRef::into_owned))
+            .collect();
         for chunk in 1..30 {
             let mut tok = Tokenizer::new();
             let mut window = Vec::new();

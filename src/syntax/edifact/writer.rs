@@ -113,7 +113,10 @@ mod tests {
     #[test]
     fn escapes_separators() {
         let mut out = Vec::new();
-        let seg = Segment::new("FTX", vec![Element::simple("AAI"), Element::simple("a+b:c'd?e")]);
+        let seg = Segment::new(
+            "FTX",
+            vec![Element::simple("AAI"), Element::simple("a+b:c'd?e")],
+        );
         write_segment(&mut out, &seg, &Delimiters::default()).unwrap();
         assert_eq!(out, b"FTX+AAI+a?+b?:c?'d??e'");
     }
@@ -152,7 +155,11 @@ mod tests {
             }
         }
         let empty = |e: &Element| e.0.iter().all(|r| r.iter().all(String::is_empty));
-        let keep = s.elements.iter().rposition(|e| !empty(e)).map_or(0, |p| p + 1);
+        let keep = s
+            .elements
+            .iter()
+            .rposition(|e| !empty(e))
+            .map_or(0, |p| p + 1);
         s.elements.truncate(keep);
         s
     }

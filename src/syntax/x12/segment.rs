@@ -82,6 +82,15 @@ impl<'a> SegmentRef<'a> {
         }
     }
 
+    /// How values of this segment split further (X12 has no release character).
+    pub fn separators(&self) -> crate::syntax::Separators {
+        crate::syntax::Separators {
+            component: self.delimiters.component,
+            repetition: self.delimiters.repetition,
+            release: None,
+        }
+    }
+
     /// Splits an element value into its components.
     pub fn components<'v>(&self, value: &'v [u8]) -> Components<'v> {
         Components {
