@@ -1,5 +1,6 @@
 //! The X12 envelope pass: ISA/IEA, GS/GE, ST/SE.
 
+use super::{Feed, Step, Trailer, TrailerFields, pump, relax_findings as relax};
 use crate::diag::{Code, Controls, Finding, Level};
 use crate::syntax::text::{decode, decode_trimmed, for_message};
 use crate::syntax::x12::{Delimiters, Next, SegmentRef, SyntaxError, Tokenizer};
@@ -44,22 +45,6 @@ impl EnvelopeMap {
     /// warnings: the explicit `--relax-envelope` choice for partners whose envelopes are known to
     /// be sloppy. Missing trailers, unreadable bytes and duplicate control numbers still reject.
     pub fn relax_integrity(&mut self) {
-        let relax = |fs: &mut Vec<Finding>| {
-            for f in fs.iter_mut().filter(|f| f.is_error()) {
-                if matches!(
-                    f.code,
-                    Code::SegmentCountMismatch
-                        | Code::TransactionControlMismatch
-                        | Code::TransactionCountMismatch
-                        | Code::GroupControlMismatch
-                        | Code::GroupCountMismatch
-                        | Code::InterchangeControlMismatch
-                ) {
-                    f.severity = crate::diag::Severity::Warning;
-                    f.message.push_str(" (accepted: envelope checks relaxed)");
-                }
-            }
-        };
         for ic in &mut self.interchanges {
             relax(&mut ic.findings);
             for g in &mut ic.groups {
@@ -677,7 +662,7 @@ impl Scanner {
             header: "ST02",
             control_code: Code::TransactionControlMismatch,
         };
-        t.findings.extend(trailer.check(s, &controls));
+        t.findings.extend(check_trailer(&trailer, s, &controls));
         t.closed = true;
     }
 
@@ -704,7 +689,7 @@ impl Scanner {
             header: "GS06",
             control_code: Code::GroupControlMismatch,
         };
-        g.findings.extend(trailer.check(s, &controls));
+        g.findings.extend(check_trailer(&trailer, s, &controls));
         g.closed = true;
     }
 
@@ -728,72 +713,25 @@ impl Scanner {
             header: "ISA13",
             control_code: Code::InterchangeControlMismatch,
         };
-        ic.findings.extend(trailer.check(s, &controls));
+        ic.findings.extend(check_trailer(&trailer, s, &controls));
         ic.closed = true;
     }
 }
 
-/// What a trailer (SE, GE, IEA) must repeat: the count in its first element, the header's
-/// control number in its second.
-struct Trailer<'a> {
-    counted: usize,
-    noun: &'static str,
-    what: &'a str,
-    count_code: Code,
-    control: &'a str,
-    header: &'static str,
-    control_code: Code,
-}
-
-impl Trailer<'_> {
-    fn check(&self, s: &SegmentRef<'_>, controls: &Controls) -> Vec<Finding> {
-        let tag = s.tag_str();
-        let at = |f: Finding, el: usize| {
-            f.at(s.span.start, s.index, tag.as_ref())
-                .element(el)
-                .with_controls(controls)
-        };
-        let mut out = Vec::new();
-        let count = decode_trimmed(s.value(1));
-        let counted = self.counted;
-        match count.parse::<usize>() {
-            Ok(n) if n == counted => {}
-            Ok(n) => out.push(at(
-                Finding::error(
-                    self.count_code,
-                    format!(
-                        "{tag}01 says {n} {}, but {} has {counted}",
-                        self.noun, self.what
-                    ),
-                ),
-                1,
-            )),
-            Err(_) => out.push(at(
-                Finding::error(
-                    self.count_code,
-                    format!(
-                        "{tag}01 '{count}' is not a count; {} has {counted} {}",
-                        self.what, self.noun
-                    ),
-                ),
-                1,
-            )),
-        }
-        let control = decode_trimmed(s.value(2));
-        if control != self.control {
-            out.push(at(
-                Finding::error(
-                    self.control_code,
-                    format!(
-                        "{tag}02 '{control}' does not match {} '{}'",
-                        self.header, self.control
-                    ),
-                ),
-                2,
-            ));
-        }
-        out
-    }
+/// Checks an X12 trailer's first two elements.
+fn check_trailer(t: &Trailer<'_>, s: &SegmentRef<'_>, controls: &Controls) -> Vec<Finding> {
+    let tag = s.tag_str();
+    let read = TrailerFields {
+        count_label: &format!("{tag}01"),
+        count: &decode_trimmed(s.value(1)),
+        control_label: &format!("{tag}02"),
+        control: &decode_trimmed(s.value(2)),
+    };
+    t.check(&read, |f, el| {
+        f.at(s.span.start, s.index, tag.as_ref())
+            .element(el)
+            .with_controls(controls)
+    })
 }
 
 /// (min, max) character lengths of ISA01..ISA16.
@@ -1056,45 +994,42 @@ fn scan_ascii(input: &[u8]) -> EnvelopeMap {
 
 /// Scans a stream in chunks of `chunk` bytes: memory stays that of the largest segment plus
 /// one chunk, whatever the file's size.
-pub fn scan_reader<R: Read>(mut r: R, chunk: usize) -> io::Result<EnvelopeMap> {
-    let chunk = chunk.max(64);
-    let mut sc = Scanner::new();
-    let mut tok = Tokenizer::new();
-    let mut window: Vec<u8> = Vec::with_capacity(chunk);
-    let mut pos = 0;
-    let mut eof = false;
-    let mut total = 0usize;
-    let mut ebcdic_input: Option<bool> = None;
-    loop {
-        let step = tok.next(&window, &mut pos, eof);
-        match step {
-            Next::Segment(s) => sc.segment(&s),
-            Next::Error(e) => sc.syntax_error(&e),
-            Next::End => break,
-            Next::NeedMore => {
-                window.drain(..pos);
-                tok.consumed(pos);
-                pos = 0;
-                let old = window.len();
-                window.resize(old + chunk, 0);
-                let n = read_full(&mut r, &mut window[old..])?;
-                window.truncate(old + n);
-                if n == 0 {
-                    eof = true;
-                    continue;
-                }
-                total += n;
-                let is_ebcdic = *ebcdic_input.get_or_insert_with(|| {
-                    ebcdic::looks_like_ebcdic_isa(&window[..window.len().min(16)])
-                });
-                if is_ebcdic {
-                    ebcdic::transcode_in_place(&mut window[old..]);
-                }
+pub fn scan_reader<R: Read>(r: R, chunk: usize) -> io::Result<EnvelopeMap> {
+    struct X12Feed {
+        sc: Scanner,
+        tok: Tokenizer,
+        ebcdic: Option<bool>,
+    }
+    impl Feed for X12Feed {
+        fn step(&mut self, window: &[u8], pos: &mut usize, eof: bool) -> Step {
+            match self.tok.next(window, pos, eof) {
+                Next::Segment(s) => self.sc.segment(&s),
+                Next::Error(e) => self.sc.syntax_error(&e),
+                Next::End => return Step::End,
+                Next::NeedMore => return Step::NeedMore,
+            }
+            Step::Go
+        }
+        fn consumed(&mut self, n: usize) {
+            self.tok.consumed(n);
+        }
+        fn arrived(&mut self, window: &mut [u8], new_from: usize) {
+            let is_ebcdic = *self.ebcdic.get_or_insert_with(|| {
+                ebcdic::looks_like_ebcdic_isa(&window[..window.len().min(16)])
+            });
+            if is_ebcdic {
+                ebcdic::transcode_in_place(&mut window[new_from..]);
             }
         }
     }
-    let mut map = sc.finish(total);
-    map.ebcdic = ebcdic_input.unwrap_or(false);
+    let mut feed = X12Feed {
+        sc: Scanner::new(),
+        tok: Tokenizer::new(),
+        ebcdic: None,
+    };
+    let total = pump(r, chunk, &mut feed)?;
+    let mut map = feed.sc.finish(total);
+    map.ebcdic = feed.ebcdic.unwrap_or(false);
     Ok(map)
 }
 

@@ -1,0 +1,820 @@
+//! The EDIFACT envelope pass: UNB/UNZ, UNG/UNE, UNH/UNT.
+//!
+//! Messages without a UNB are allowed (some partners send bare UNH..UNT); they are kept in an
+//! implicit interchange. A UNZ that closes such an implicit interchange means its UNB was lost
+//! or corrupt, and everything in it is rejected. Messages outside a UNG group sit in an implicit
+//! group, so the map has the same three levels as X12's.
+
+use super::{Feed, Step, Trailer, TrailerFields, pump, relax_findings as relax};
+use crate::diag::{Code, Controls, Finding, Level};
+use crate::syntax::Span;
+use crate::syntax::edifact::{Delimiters, Next, SegmentRef, SyntaxError, Tokenizer};
+use crate::syntax::text::{decode, for_message};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::{self, Read};
+
+/// The envelope map of one EDIFACT file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EnvelopeMap {
+    pub interchanges: Vec<Interchange>,
+    pub findings: Vec<Finding>,
+    pub bytes: usize,
+}
+
+impl EnvelopeMap {
+    /// True when the message and every envelope around it hold.
+    pub fn accepted(&self, i: usize, g: usize, m: usize) -> bool {
+        let ic = &self.interchanges[i];
+        let gr = &ic.groups[g];
+        !ic.rejected() && !gr.rejected() && !gr.messages[m].rejected()
+    }
+
+    /// Every message with its indexes, in file order.
+    pub fn messages(&self) -> impl Iterator<Item = (usize, usize, usize, &Message)> {
+        self.interchanges.iter().enumerate().flat_map(|(i, ic)| {
+            ic.groups.iter().enumerate().flat_map(move |(g, gr)| {
+                gr.messages
+                    .iter()
+                    .enumerate()
+                    .map(move |(m, msg)| (i, g, m, msg))
+            })
+        })
+    }
+
+    /// Every envelope finding of the file.
+    pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .chain(self.interchanges.iter().flat_map(|ic| {
+                ic.findings.iter().chain(ic.groups.iter().flat_map(|g| {
+                    g.findings
+                        .iter()
+                        .chain(g.messages.iter().flat_map(|m| m.findings.iter()))
+                }))
+            }))
+    }
+
+    /// Count and reference mismatches become warnings (see the X12 map's `relax_integrity`).
+    pub fn relax_integrity(&mut self) {
+        for ic in &mut self.interchanges {
+            relax(&mut ic.findings);
+            for g in &mut ic.groups {
+                relax(&mut g.findings);
+                for m in &mut g.messages {
+                    relax(&mut m.findings);
+                }
+            }
+        }
+    }
+}
+
+/// One UNB..UNZ interchange (or the implicit one around messages sent without UNB).
+#[derive(Debug, Clone, Serialize)]
+pub struct Interchange {
+    pub span: Span,
+    pub delimiters: Delimiters,
+    /// False for messages sent without a UNB.
+    pub explicit: bool,
+    /// UNB S001 0001 (UNOA, UNOC, UNOW...).
+    pub syntax_id: String,
+    /// UNB S001 0002.
+    pub syntax_version: String,
+    pub sender_id: String,
+    pub sender_qualifier: String,
+    pub recipient_id: String,
+    pub recipient_qualifier: String,
+    pub date: String,
+    pub time: String,
+    /// UNB 0020.
+    pub control: String,
+    /// UNB 0035 = 1.
+    pub test: bool,
+    pub groups: Vec<Group>,
+    pub findings: Vec<Finding>,
+    #[serde(skip)]
+    closed: bool,
+    #[serde(skip)]
+    references: HashMap<String, usize>,
+}
+
+impl Interchange {
+    pub fn rejected(&self) -> bool {
+        self.findings.iter().any(Finding::is_error)
+    }
+
+    fn controls(&self) -> Controls {
+        Controls {
+            interchange: self.explicit.then(|| self.control.clone()),
+            group: None,
+            transaction: None,
+        }
+    }
+}
+
+/// One UNG..UNE group (or the implicit one around ungrouped messages).
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub span: Span,
+    pub explicit: bool,
+    /// UNG 0038.
+    pub id: String,
+    /// UNG 0048.
+    pub control: String,
+    pub messages: Vec<Message>,
+    pub findings: Vec<Finding>,
+    #[serde(skip)]
+    closed: bool,
+}
+
+impl Group {
+    pub fn rejected(&self) -> bool {
+        self.findings.iter().any(Finding::is_error)
+    }
+}
+
+/// One UNH..UNT message.
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    /// From the UNH's first byte to the end of the UNT (without its terminator).
+    pub span: Span,
+    pub first_index: usize,
+    /// UNH 0062.
+    pub reference: String,
+    /// S009 0065 (ORDERS, DESADV...).
+    pub message_type: String,
+    /// S009 0052 (D).
+    pub version: String,
+    /// S009 0054 (96A).
+    pub release: String,
+    /// S009 0051 (UN).
+    pub agency: String,
+    /// S009 0057 (EAN008...).
+    pub association: String,
+    pub segment_count: usize,
+    pub findings: Vec<Finding>,
+    #[serde(skip)]
+    closed: bool,
+}
+
+impl Message {
+    pub fn rejected(&self) -> bool {
+        self.findings.iter().any(Finding::is_error)
+    }
+
+    /// The directory, `D96A` from `D` and `96A`.
+    pub fn directory(&self) -> String {
+        format!("{}{}", self.version, self.release)
+    }
+}
+
+/// Component `c` (1-based) of element `n`, unescaped and trimmed.
+fn comp(s: &SegmentRef<'_>, n: usize, c: usize) -> String {
+    s.element(n)
+        .and_then(|v| s.components(v).nth(c - 1))
+        .map(|v| decode(&s.unescape(v)).trim().to_string())
+        .unwrap_or_default()
+}
+
+/// Incremental envelope checker.
+#[derive(Debug, Default)]
+pub struct Scanner {
+    map: EnvelopeMap,
+    open_count: usize,
+    next_index: usize,
+}
+
+impl Scanner {
+    pub fn new() -> Self {
+        Scanner::default()
+    }
+
+    fn open_interchange(&mut self) -> Option<&mut Interchange> {
+        self.map.interchanges.last_mut().filter(|i| !i.closed)
+    }
+
+    fn open_group(&mut self) -> Option<&mut Group> {
+        self.open_interchange()?
+            .groups
+            .last_mut()
+            .filter(|g| !g.closed)
+    }
+
+    fn open_message(&mut self) -> Option<&mut Message> {
+        self.open_group()?.messages.last_mut().filter(|m| !m.closed)
+    }
+
+    fn controls(&mut self) -> Controls {
+        let mut c = Controls::default();
+        if let Some(i) = self.open_interchange() {
+            c = i.controls();
+            if let Some(g) = i.groups.last().filter(|g| !g.closed) {
+                c.group = g.explicit.then(|| g.control.clone());
+                if let Some(m) = g.messages.last().filter(|m| !m.closed) {
+                    c.transaction = Some(m.reference.clone());
+                }
+            }
+        }
+        c
+    }
+
+    pub fn syntax_error(&mut self, e: &SyntaxError) {
+        let controls = self.controls();
+        let mut f = Finding::error(Code::Syntax, e.kind.to_string())
+            .at_offset(e.offset)
+            .with_controls(&controls);
+        f.segment_index = Some(e.segment_index);
+        self.next_index = e.segment_index + 1;
+        match self.open_interchange() {
+            Some(ic) => ic.findings.push(f),
+            None => self.map.findings.push(f),
+        }
+    }
+
+    pub fn segment(&mut self, s: &SegmentRef<'_>) {
+        self.next_index = s.index + 1;
+        if s.unterminated {
+            let controls = self.controls();
+            let f = Finding::error(
+                Code::Syntax,
+                format!(
+                    "the file ends inside segment {}: it has no segment terminator (the file looks truncated)",
+                    s.tag_str()
+                ),
+            )
+            .at(s.span.start, s.index, s.tag_str())
+            .with_controls(&controls);
+            match self.open_interchange() {
+                Some(ic) => ic.findings.push(f),
+                None => self.map.findings.push(f),
+            }
+        }
+        match s.tag() {
+            b"UNA" => {}
+            b"UNB" => self.unb(s),
+            b"UNG" => self.ung(s),
+            b"UNH" => self.unh(s),
+            b"UNT" => self.unt(s),
+            b"UNE" => self.une(s),
+            b"UNZ" => self.unz(s),
+            _ => self.body(s),
+        }
+    }
+
+    pub fn finish(mut self, bytes: usize) -> EnvelopeMap {
+        let next = self.next_index;
+        // Bare messages need no UNZ; a real interchange does.
+        let explicit = self.open_interchange().is_some_and(|i| i.explicit);
+        let upto = if explicit {
+            Level::Interchange
+        } else {
+            Level::Group
+        };
+        self.close_open(upto, bytes, next, None, "the file ends");
+        if let Some(ic) = self.open_interchange() {
+            ic.closed = true;
+        }
+        self.map.bytes = bytes;
+        self.map
+    }
+
+    fn close_open(
+        &mut self,
+        upto: Level,
+        offset: usize,
+        index: usize,
+        tag: Option<&str>,
+        why: &str,
+    ) {
+        let place = |f: Finding, controls: &Controls| {
+            let mut f = f.at_offset(offset).with_controls(controls);
+            f.segment_index = Some(index);
+            f.segment = tag.map(str::to_string);
+            f
+        };
+        let controls = self.controls();
+        if let Some(m) = self.open_message() {
+            let msg = format!(
+                "message {} {} has no UNT trailer: {why}",
+                m.message_type, m.reference
+            );
+            m.findings.push(place(
+                Finding::error(Code::TransactionTrailerMissing, msg),
+                &controls,
+            ));
+            m.closed = true;
+        }
+        if upto == Level::Transaction {
+            return;
+        }
+        let controls = Controls {
+            transaction: None,
+            ..controls
+        };
+        if let Some(g) = self.open_group() {
+            if g.explicit {
+                let msg = format!("group {} {} has no UNE trailer: {why}", g.id, g.control);
+                g.findings.push(place(
+                    Finding::error(Code::GroupTrailerMissing, msg),
+                    &controls,
+                ));
+            }
+            g.closed = true;
+        }
+        if upto == Level::Group {
+            return;
+        }
+        let controls = Controls {
+            group: None,
+            ..controls
+        };
+        if let Some(ic) = self.open_interchange() {
+            if ic.explicit {
+                let msg = format!("interchange {} has no UNZ trailer: {why}", ic.control);
+                ic.findings.push(place(
+                    Finding::error(Code::InterchangeTrailerMissing, msg),
+                    &controls,
+                ));
+            }
+            ic.closed = true;
+        }
+    }
+
+    fn close_at(&mut self, s: &SegmentRef<'_>, upto: Level, why: &str) {
+        let tag = s.tag_str().into_owned();
+        self.close_open(upto, s.span.start, s.index, Some(&tag), why);
+    }
+
+    fn new_interchange(&self, s: &SegmentRef<'_>, explicit: bool) -> Interchange {
+        Interchange {
+            span: s.span,
+            delimiters: s.delimiters,
+            explicit,
+            syntax_id: String::new(),
+            syntax_version: String::new(),
+            sender_id: String::new(),
+            sender_qualifier: String::new(),
+            recipient_id: String::new(),
+            recipient_qualifier: String::new(),
+            date: String::new(),
+            time: String::new(),
+            control: String::new(),
+            test: false,
+            groups: Vec::new(),
+            findings: Vec::new(),
+            closed: false,
+            references: HashMap::new(),
+        }
+    }
+
+    fn unb(&mut self, s: &SegmentRef<'_>) {
+        if self.open_interchange().is_some() {
+            let why = format!("a new UNB starts at segment {}", s.index);
+            self.close_at(s, Level::Interchange, &why);
+        }
+        let mut ic = self.new_interchange(s, true);
+        ic.syntax_id = comp(s, 1, 1);
+        ic.syntax_version = comp(s, 1, 2);
+        ic.sender_id = comp(s, 2, 1);
+        ic.sender_qualifier = comp(s, 2, 2);
+        ic.recipient_id = comp(s, 3, 1);
+        ic.recipient_qualifier = comp(s, 3, 2);
+        ic.date = comp(s, 4, 1);
+        ic.time = comp(s, 4, 2);
+        ic.control = comp(s, 5, 1);
+        ic.test = comp(s, 11, 1) == "1";
+        let controls = ic.controls();
+        let at = |f: Finding, el: usize| {
+            f.at(s.span.start, s.index, "UNB")
+                .element(el)
+                .with_controls(&controls)
+        };
+        if ic.control.is_empty() || ic.control.len() > 14 {
+            ic.findings.push(at(
+                Finding::error(
+                    Code::InvalidInterchangeHeader,
+                    format!(
+                        "UNB 0020 (interchange control reference) '{}' must be 1 to 14 characters",
+                        ic.control
+                    ),
+                ),
+                5,
+            ));
+        }
+        if ic.sender_id.is_empty() || ic.recipient_id.is_empty() {
+            ic.findings.push(at(
+                Finding::error(
+                    Code::InvalidInterchangeHeader,
+                    "UNB needs a sender (S002 0004) and a recipient (S003 0010)",
+                ),
+                if ic.sender_id.is_empty() { 2 } else { 3 },
+            ));
+        }
+        if !ic.syntax_id.starts_with("UNO") {
+            ic.findings.push(at(
+                Finding::warning(
+                    Code::InvalidInterchangeHeader,
+                    format!(
+                        "UNB syntax identifier '{}' is not a UN/EDIFACT character set (UNOA..UNOY); text is read as UTF-8 or ISO 8859-1",
+                        ic.syntax_id
+                    ),
+                ),
+                1,
+            ));
+        }
+        self.map.interchanges.push(ic);
+    }
+
+    fn ensure_interchange(&mut self, s: &SegmentRef<'_>) {
+        if self.open_interchange().is_none() {
+            let ic = self.new_interchange(s, false);
+            self.map.interchanges.push(ic);
+        }
+    }
+
+    fn ung(&mut self, s: &SegmentRef<'_>) {
+        self.ensure_interchange(s);
+        if self.open_group().is_some() {
+            let why = format!("a new UNG starts at segment {}", s.index);
+            self.close_at(s, Level::Group, &why);
+        }
+        let g = Group {
+            span: s.span,
+            explicit: true,
+            id: comp(s, 1, 1),
+            control: comp(s, 5, 1),
+            messages: Vec::new(),
+            findings: Vec::new(),
+            closed: false,
+        };
+        self.open_interchange().expect("ensured").groups.push(g);
+    }
+
+    fn unh(&mut self, s: &SegmentRef<'_>) {
+        self.ensure_interchange(s);
+        if self.open_message().is_some() {
+            let why = format!("a new UNH starts at segment {}", s.index);
+            self.close_at(s, Level::Transaction, &why);
+        }
+        if self.open_group().is_none() {
+            let g = Group {
+                span: s.span,
+                explicit: false,
+                id: String::new(),
+                control: String::new(),
+                messages: Vec::new(),
+                findings: Vec::new(),
+                closed: false,
+            };
+            self.open_interchange().expect("ensured").groups.push(g);
+        }
+        let reference = comp(s, 1, 1);
+        let mut m = Message {
+            span: s.span,
+            first_index: s.index,
+            reference: reference.clone(),
+            message_type: comp(s, 2, 1),
+            version: comp(s, 2, 2),
+            release: comp(s, 2, 3),
+            agency: comp(s, 2, 4),
+            association: comp(s, 2, 5),
+            segment_count: 1,
+            findings: Vec::new(),
+            closed: false,
+        };
+        let mut controls = self.controls();
+        controls.transaction = Some(reference.clone());
+        let at = |f: Finding, el: usize| {
+            f.at(s.span.start, s.index, "UNH")
+                .element(el)
+                .with_controls(&controls)
+        };
+        if reference.is_empty() || reference.len() > 14 {
+            m.findings.push(at(
+                Finding::error(
+                    Code::InvalidTransactionControl,
+                    format!(
+                        "UNH 0062 (message reference) '{reference}' must be 1 to 14 characters"
+                    ),
+                ),
+                1,
+            ));
+        }
+        if m.message_type.is_empty() {
+            m.findings.push(at(
+                Finding::error(Code::InvalidSetId, "UNH S009 0065 (message type) is empty"),
+                2,
+            ));
+        }
+        let ic = self.open_interchange().expect("ensured");
+        if let Some(&first) = ic.references.get(&reference) {
+            m.findings.push(at(
+                Finding::error(
+                    Code::DuplicateTransactionControl,
+                    format!("message reference {reference} was already used at byte {first} in this interchange"),
+                ),
+                1,
+            ));
+        } else {
+            ic.references.insert(reference, s.span.start);
+        }
+        self.open_count = 1;
+        self.open_group().expect("ensured").messages.push(m);
+    }
+
+    fn body(&mut self, s: &SegmentRef<'_>) {
+        if self.open_message().is_some() {
+            self.open_count += 1;
+            return;
+        }
+        let controls = self.controls();
+        let what = if self.open_interchange().is_some() {
+            "is outside of any message (between envelope segments)"
+        } else {
+            "is outside of any interchange: expected UNA, UNB or UNH"
+        };
+        let f = Finding::error(
+            Code::SegmentOutsideEnvelope,
+            format!("segment '{}' {what}", for_message(s.tag(), 12)),
+        )
+        .at(s.span.start, s.index, s.tag_str())
+        .with_controls(&controls);
+        if let Some(g) = self.open_group() {
+            g.findings.push(f);
+        } else if let Some(ic) = self.open_interchange() {
+            ic.findings.push(f);
+        } else {
+            self.map.findings.push(f);
+        }
+    }
+
+    fn unt(&mut self, s: &SegmentRef<'_>) {
+        let controls = self.controls();
+        let count = self.open_count + 1;
+        let Some(m) = self.open_message() else {
+            return self.body(s);
+        };
+        m.segment_count = count;
+        m.span.end = s.span.end;
+        let what = format!("message {} {}", m.message_type, m.reference);
+        let trailer = Trailer {
+            counted: count,
+            noun: "segments (UNH to UNT inclusive)",
+            what: &what,
+            count_code: Code::SegmentCountMismatch,
+            control: &m.reference,
+            header: "UNH 0062",
+            control_code: Code::TransactionControlMismatch,
+        };
+        m.findings
+            .extend(check_trailer(&trailer, s, ["0074", "0062"], &controls));
+        m.closed = true;
+    }
+
+    fn une(&mut self, s: &SegmentRef<'_>) {
+        if !self.open_group().is_some_and(|g| g.explicit) {
+            return self.body(s);
+        }
+        if self.open_message().is_some() {
+            self.close_at(s, Level::Transaction, "the group ends (UNE) before it");
+        }
+        let controls = Controls {
+            transaction: None,
+            ..self.controls()
+        };
+        let g = self.open_group().expect("checked");
+        g.span.end = s.span.end;
+        let what = format!("group {}", g.control);
+        let trailer = Trailer {
+            counted: g.messages.len(),
+            noun: "messages",
+            what: &what,
+            count_code: Code::TransactionCountMismatch,
+            control: &g.control,
+            header: "UNG 0048",
+            control_code: Code::GroupControlMismatch,
+        };
+        g.findings
+            .extend(check_trailer(&trailer, s, ["0060", "0048"], &controls));
+        g.closed = true;
+    }
+
+    fn unz(&mut self, s: &SegmentRef<'_>) {
+        if self.open_interchange().is_none_or(|ic| !ic.explicit) {
+            // Messages before this UNZ had no (readable) UNB: they cannot be trusted.
+            self.ensure_interchange(s);
+            let controls = self.controls();
+            let ic = self.open_interchange().expect("ensured");
+            ic.findings.push(
+                Finding::error(
+                    Code::InvalidInterchangeHeader,
+                    "UNZ without a UNB: the interchange header is missing or corrupt, so the interchange is rejected",
+                )
+                .at(s.span.start, s.index, "UNZ")
+                .with_controls(&controls),
+            );
+            self.close_at(s, Level::Group, "the interchange ends (UNZ)");
+            if let Some(ic) = self.open_interchange() {
+                ic.closed = true;
+            }
+            return;
+        }
+        if self.open_group().is_some() {
+            let explicit = self.open_group().is_some_and(|g| g.explicit);
+            let upto = if explicit {
+                Level::Group
+            } else {
+                Level::Transaction
+            };
+            self.close_at(s, upto, "the interchange ends (UNZ) before it");
+            if let Some(g) = self.open_group() {
+                g.closed = true;
+            }
+        }
+        let ic = self.open_interchange().expect("checked");
+        let controls = ic.controls();
+        ic.span.end = s.span.end;
+        // UNZ counts groups when there are any, messages otherwise.
+        let grouped = ic.groups.iter().any(|g| g.explicit);
+        let counted = if grouped {
+            ic.groups.iter().filter(|g| g.explicit).count()
+        } else {
+            ic.groups.iter().map(|g| g.messages.len()).sum()
+        };
+        let what = format!("interchange {}", ic.control);
+        let trailer = Trailer {
+            counted,
+            noun: if grouped { "groups" } else { "messages" },
+            what: &what,
+            count_code: Code::GroupCountMismatch,
+            control: &ic.control,
+            header: "UNB 0020",
+            control_code: Code::InterchangeControlMismatch,
+        };
+        ic.findings
+            .extend(check_trailer(&trailer, s, ["0036", "0020"], &controls));
+        ic.closed = true;
+    }
+}
+
+fn check_trailer(
+    t: &Trailer<'_>,
+    s: &SegmentRef<'_>,
+    ids: [&str; 2],
+    controls: &Controls,
+) -> Vec<Finding> {
+    let tag = s.tag_str();
+    let read = TrailerFields {
+        count_label: &format!("{tag} {}", ids[0]),
+        count: &comp(s, 1, 1),
+        control_label: &format!("{tag} {}", ids[1]),
+        control: &comp(s, 2, 1),
+    };
+    t.check(&read, |f, el| {
+        f.at(s.span.start, s.index, tag.as_ref())
+            .element(el)
+            .with_controls(controls)
+    })
+}
+
+/// Scans an input held whole.
+pub fn scan(input: &[u8]) -> EnvelopeMap {
+    let mut sc = Scanner::new();
+    let mut tok = Tokenizer::new();
+    let mut pos = 0;
+    loop {
+        match tok.next(input, &mut pos, true) {
+            Next::Segment(s) => sc.segment(&s),
+            Next::Error(e) => sc.syntax_error(&e),
+            Next::End | Next::NeedMore => break,
+        }
+    }
+    sc.finish(input.len())
+}
+
+/// Scans a stream through a window of about `chunk` bytes.
+pub fn scan_reader<R: Read>(r: R, chunk: usize) -> io::Result<EnvelopeMap> {
+    struct EdifactFeed {
+        sc: Scanner,
+        tok: Tokenizer,
+    }
+    impl Feed for EdifactFeed {
+        fn step(&mut self, window: &[u8], pos: &mut usize, eof: bool) -> Step {
+            match self.tok.next(window, pos, eof) {
+                Next::Segment(s) => self.sc.segment(&s),
+                Next::Error(e) => self.sc.syntax_error(&e),
+                Next::End => return Step::End,
+                Next::NeedMore => return Step::NeedMore,
+            }
+            Step::Go
+        }
+        fn consumed(&mut self, n: usize) {
+            self.tok.consumed(n);
+        }
+    }
+    let mut feed = EdifactFeed {
+        sc: Scanner::new(),
+        tok: Tokenizer::new(),
+    };
+    let total = pump(r, chunk, &mut feed)?;
+    Ok(feed.sc.finish(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(m: &EnvelopeMap) -> Vec<String> {
+        m.all_findings().map(|f| f.to_string()).collect()
+    }
+
+    #[test]
+    fn good_interchange() {
+        let f = b"UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+240101:1200+77'UNH+1+ORDERS:D:96A:UN:EAN008'BGM+220+PO1+9'UNT+3+1'UNZ+1+77'";
+        let m = scan(f);
+        assert!(messages(&m).is_empty(), "{:?}", messages(&m));
+        let msg = &m.interchanges[0].groups[0].messages[0];
+        assert_eq!(
+            (
+                msg.message_type.as_str(),
+                msg.directory().as_str(),
+                msg.association.as_str()
+            ),
+            ("ORDERS", "D96A", "EAN008")
+        );
+        assert!(m.accepted(0, 0, 0));
+        assert_eq!(m.interchanges[0].syntax_id, "UNOC");
+    }
+
+    #[test]
+    fn counts_and_references() {
+        let f =
+            b"UNB+UNOC:3+S+R+240101:1200+77'UNH+1+ORDERS:D:96A:UN'BGM+220+PO1+9'UNT+4+2'UNZ+2+78'";
+        let m = scan(f);
+        let msgs = messages(&m);
+        assert!(
+            msgs.iter().any(|s| s.contains(
+                "UNT 0074 says 4 segments (UNH to UNT inclusive), but message ORDERS 1 has 3"
+            )),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|s| s.contains("UNT 0062 '2' does not match UNH 0062 '1'")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|s| s.contains("UNZ 0036 says 2 messages, but interchange 77 has 1")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|s| s.contains("UNZ 0020 '78' does not match UNB 0020 '77'")),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn bare_messages_and_lost_unb() {
+        let bare = scan(b"UNA:+.? 'UNH+1+ORDERS:D:11A:UN'BGM+220+PO-1+9'UNT+3+1'");
+        assert!(bare.accepted(0, 0, 0), "{:?}", messages(&bare));
+        let lost = scan(b"FNB+UNOB:1+S+R+1+1'UNH+1+INVOIC:D:00A:UN'BGM+380+1'UNT+3+1'UNZ+1+1'");
+        assert!(!lost.accepted(0, 0, 0));
+        let msgs = messages(&lost);
+        assert!(
+            msgs.iter()
+                .any(|s| s.contains("segment 'FNB' is outside of any interchange")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter().any(|s| s.contains("UNZ without a UNB")),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn groups() {
+        let f = b"UNB+UNOC:3+S+R+1+1'UNG+INVOIC+S+R+1+9+UN+D:96A'UNH+1+INVOIC:D:96A:UN'UNT+2+1'UNE+1+5'UNZ+1+1'";
+        let m = scan(f);
+        let msgs = messages(&m);
+        assert!(
+            msgs.iter()
+                .any(|s| s.contains("UNE 0048 '5' does not match UNG 0048 '9'")),
+            "{msgs:?}"
+        );
+        assert!(!m.accepted(0, 0, 0));
+    }
+
+    #[test]
+    fn chunked_matches_whole() {
+        let f: &[u8] = b"UNA:+.? 'UNB+UNOC:3+S+R+1+1'UNH+1+ORDERS:D:96A:UN'IMD+F++:::a?'b'UNT+3+1'UNZ+1+1'junk";
+        let whole = serde_json::to_string(&scan(f)).unwrap();
+        for chunk in [64, 70, 100] {
+            assert_eq!(
+                serde_json::to_string(&scan_reader(f, chunk).unwrap()).unwrap(),
+                whole
+            );
+        }
+    }
+}
