@@ -15,3 +15,4 @@ pub mod grammar;
 pub mod map;
 pub mod model;
 pub mod syntax;
+pub mod translate;

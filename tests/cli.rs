@@ -90,7 +90,10 @@ fn lenient_turns_element_errors_into_warnings() {
 fn not_x12_and_missing_file() {
     let (code, _, err) = tallyman(&["translate", "README.md"]);
     assert_eq!(code, 1);
-    assert!(err.contains("README.md:0: not an X12 file"), "{err}");
+    assert!(
+        err.contains("README.md:0: not an X12 or EDIFACT file"),
+        "{err}"
+    );
     let (code, _, err) = tallyman(&["translate", "no/such/file.edi"]);
     assert_eq!(code, 2);
     assert!(err.contains("opening no/such/file.edi"), "{err}");

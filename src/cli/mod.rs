@@ -4,7 +4,6 @@
 //! command itself failed (bad arguments, unreadable file or grammar directory). Data goes to
 //! stdout, diagnostics to stderr; a closed stdout (`| head`) ends the command quietly.
 
-mod detect;
 mod inspect;
 mod translate;
 
@@ -13,7 +12,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub use detect::{Format, detect};
+pub use crate::translate::{Format, detect};
 
 #[derive(Debug, Parser)]
 #[command(

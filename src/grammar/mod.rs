@@ -379,10 +379,56 @@ impl GrammarSet {
         Some((g, Some(note)))
     }
 
+    /// The EDIFACT grammar for a directory (`D96A`) and message type. Other directories fall
+    /// back to the nearest earlier one that has the message (or the earliest later one), and
+    /// the second value says so.
+    pub fn edifact(
+        &self,
+        directory: &str,
+        message: &str,
+    ) -> Option<(Arc<Grammar>, Option<String>)> {
+        if let Some(g) = self
+            .sets
+            .get(&("edifact".to_string(), directory.to_string()))
+            .and_then(|m| m.get(message))
+        {
+            return Some((g.clone(), None));
+        }
+        let wanted = directory_key(directory).unwrap_or((0, 0));
+        let mut candidates: Vec<((u32, u8), &Arc<Grammar>)> = self
+            .sets
+            .iter()
+            .filter(|((s, _), _)| s == "edifact")
+            .filter_map(|((_, dir), m)| Some((directory_key(dir)?, m.get(message)?)))
+            .collect();
+        candidates.sort_by_key(|(k, _)| *k);
+        let chosen = candidates
+            .iter()
+            .rev()
+            .find(|(k, _)| *k <= wanted)
+            .or_else(|| candidates.first())?;
+        let g = chosen.1.clone();
+        let note = format!(
+            "directory '{directory}' has no grammar of its own; {message} is validated against {}",
+            g.version
+        );
+        Some((g, Some(note)))
+    }
+
     /// Every grammar, for listing.
     pub fn all(&self) -> impl Iterator<Item = &Arc<Grammar>> {
         self.sets.values().flat_map(|m| m.values())
     }
+}
+
+/// Orders EDIFACT directories: `D96A` is (1996, A), `D01B` is (2001, B).
+fn directory_key(d: &str) -> Option<(u32, u8)> {
+    let b = d.as_bytes();
+    if b.len() != 4 || !b[1].is_ascii_digit() || !b[2].is_ascii_digit() {
+        return None;
+    }
+    let yy = u32::from(b[1] - b'0') * 10 + u32::from(b[2] - b'0');
+    Some((if yy >= 90 { 1900 + yy } else { 2000 + yy }, b[3]))
 }
 
 fn read_dir_into(

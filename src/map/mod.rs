@@ -1,3 +1,91 @@
 //! Mapping: validated syntax → canonical model (and, later, model → outbound EDI).
+//!
+//! Both standards produce the same [`Outcome`] per transaction set or message, so whoever
+//! translates files cannot tell an 850 from an ORDERS except by `source`.
 
+mod common;
+pub mod edifact;
 pub mod x12;
+
+use crate::diag::{Controls, Finding};
+use crate::grammar::Strictness;
+use crate::model::Document;
+use serde::Serialize;
+
+/// How to translate.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub strictness: Strictness,
+    /// Recorded in each document's `source.file`.
+    pub file: String,
+    /// Recorded in each document's `source.channel`.
+    pub channel: Option<String>,
+    /// Accept count and control-number mismatches in envelopes (see
+    /// `EnvelopeMap::relax_integrity`).
+    pub relax_envelope: bool,
+}
+
+/// What became of one transaction set or message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Accepted,
+    Rejected,
+    /// Recognized and checked, but not a set tallyman translates.
+    NotMapped,
+}
+
+/// The result of one transaction set or message.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub status: Status,
+    /// Transaction set id or message type (`850`, `ORDERS`).
+    pub set_id: String,
+    pub offset: usize,
+    pub controls: Controls,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<Document>,
+    /// Grammar and mapping findings (envelope findings stay in the envelope map).
+    pub findings: Vec<Finding>,
+    /// Why the envelope rejects this set, when it does (one per envelope error).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub envelope_reasons: Vec<EnvelopeReason>,
+}
+
+/// An envelope error that rejects a transaction set: its own (SE count...), its group's or its
+/// interchange's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvelopeReason {
+    pub level: crate::diag::Level,
+    pub message: String,
+}
+
+impl std::fmt::Display for EnvelopeReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::diag::Level;
+        match self.level {
+            Level::Interchange => write!(f, "its interchange is rejected: {}", self.message),
+            Level::Group => write!(f, "its functional group is rejected: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+/// The envelope errors that reject a transaction set or message: its interchange's, its
+/// group's and its own findings, in that order.
+pub(crate) fn envelope_reasons(levels: [&[Finding]; 3]) -> Vec<EnvelopeReason> {
+    use crate::diag::Level;
+    let mut out = Vec::new();
+    for (level, list) in [Level::Interchange, Level::Group, Level::Transaction]
+        .into_iter()
+        .zip(levels)
+    {
+        for f in list.iter().filter(|f| f.is_error()) {
+            out.push(EnvelopeReason {
+                level,
+                message: f.message.clone(),
+            });
+        }
+    }
+    out
+}

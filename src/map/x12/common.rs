@@ -2,9 +2,10 @@
 
 use crate::diag::{Code, Controls, Finding};
 use crate::grammar::{Grammar, Item};
+use crate::map::common::add_item_id;
 use crate::model::{
     Address, AllowanceCharge, AllowanceOrCharge, Contact, DatedEvent, ItemIds, Party, PartyId,
-    Purpose, QualifiedId, Reference, Role, Tax, Terms,
+    Purpose, Reference, Role, Tax, Terms,
 };
 use crate::syntax::Fields;
 use crate::syntax::text::decode;
@@ -302,34 +303,6 @@ pub fn item_ids(seg: &Fields<'_>, first: usize) -> ItemIds {
         n += 2;
     }
     ids
-}
-
-/// Files one identifier under its kind (the first of each kind wins; the rest go to `other`).
-pub fn add_item_id(ids: &mut ItemIds, qualifier: &str, value: String) {
-    let slot = match qualifier {
-        "UP" | "UA" => &mut ids.upc,
-        "UK" | "EO" | "UD" | "UN" => &mut ids.gtin,
-        "EN" | "EA" => &mut ids.ean,
-        "IB" | "IS" => &mut ids.isbn,
-        "BP" | "IN" | "PI" => &mut ids.buyer_part,
-        "VP" | "VN" | "VA" | "VC" => &mut ids.vendor_part,
-        "SK" => &mut ids.sku,
-        _ => {
-            ids.other.push(QualifiedId {
-                qualifier: qualifier.to_string(),
-                value,
-            });
-            return;
-        }
-    };
-    if slot.is_none() {
-        *slot = Some(value);
-    } else {
-        ids.other.push(QualifiedId {
-            qualifier: qualifier.to_string(),
-            value,
-        });
-    }
 }
 
 /// SAC: SAC01 A/C, SAC02 code, SAC05 amount (implied decimals), SAC07 percent, SAC08 rate,

@@ -13,69 +13,12 @@ mod ship_notice;
 
 use crate::diag::{Code, Controls, Finding};
 use crate::envelope::x12::{EnvelopeMap, Group, Interchange, Transaction, functional_group_of};
-use crate::grammar::{GrammarSet, Placement, Strictness, validate};
+use crate::grammar::{GrammarSet, Placement, validate};
 use crate::model::{Document, Identity, Source};
 use crate::syntax::FieldTable;
 use crate::syntax::x12::{Reader, SegmentRef};
-use serde::Serialize;
 
-/// How to translate.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    pub strictness: Strictness,
-    /// Recorded in each document's `source.file`.
-    pub file: String,
-    /// Recorded in each document's `source.channel`.
-    pub channel: Option<String>,
-    /// Accept count and control-number mismatches in envelopes (see
-    /// [`EnvelopeMap::relax_integrity`]).
-    pub relax_envelope: bool,
-}
-
-/// What became of one transaction set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Accepted,
-    Rejected,
-    /// Recognized and checked, but not a set tallyman translates.
-    NotMapped,
-}
-
-/// The result of one transaction set.
-#[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
-    pub status: Status,
-    pub set_id: String,
-    pub offset: usize,
-    pub controls: Controls,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub document: Option<Document>,
-    /// Grammar and mapping findings (envelope findings stay in the envelope map).
-    pub findings: Vec<Finding>,
-    /// Why the envelope rejects this set, when it does (one per envelope error).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub envelope_reasons: Vec<EnvelopeReason>,
-}
-
-/// An envelope error that rejects a transaction set: its own (SE count...), its group's or its
-/// interchange's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EnvelopeReason {
-    pub level: crate::diag::Level,
-    pub message: String,
-}
-
-impl std::fmt::Display for EnvelopeReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::diag::Level;
-        match self.level {
-            Level::Interchange => write!(f, "its interchange is rejected: {}", self.message),
-            Level::Group => write!(f, "its functional group is rejected: {}", self.message),
-            _ => f.write_str(&self.message),
-        }
-    }
-}
+pub use super::{EnvelopeReason, Options, Outcome, Status};
 
 /// Human names of transaction sets, for messages.
 pub fn set_name(id: &str) -> Option<&'static str> {
@@ -142,21 +85,7 @@ pub fn version_of(ic: &Interchange, g: &Group, t: &Transaction) -> (String, Opti
 
 /// Envelope errors that reject this transaction set (its own, its group's, its interchange's).
 fn envelope_errors(ic: &Interchange, g: &Group, t: &Transaction) -> Vec<EnvelopeReason> {
-    use crate::diag::Level;
-    let mut out = Vec::new();
-    for (level, list) in [
-        (Level::Interchange, &ic.findings),
-        (Level::Group, &g.findings),
-        (Level::Transaction, &t.findings),
-    ] {
-        for f in list.iter().filter(|f| f.is_error()) {
-            out.push(EnvelopeReason {
-                level,
-                message: f.message.clone(),
-            });
-        }
-    }
-    out
+    super::envelope_reasons([&ic.findings, &g.findings, &t.findings])
 }
 
 /// Translates one transaction set. `bytes` are the set's bytes (`input[t.span]`, transcoded

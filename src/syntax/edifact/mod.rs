@@ -18,6 +18,7 @@
 //! assert_eq!(&*imd.unescape(comps[3]), b"Nuts + bolts");
 //! ```
 
+pub mod charset;
 mod segment;
 mod tokenizer;
 mod writer;

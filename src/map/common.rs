@@ -1,0 +1,31 @@
+//! Mapping pieces both standards share.
+
+use crate::model::{ItemIds, QualifiedId};
+
+/// Files one identifier under its kind (the first of each kind wins; the rest go to `other`).
+pub fn add_item_id(ids: &mut ItemIds, qualifier: &str, value: String) {
+    let slot = match qualifier {
+        "UP" | "UA" => &mut ids.upc,
+        "UK" | "EO" | "UD" | "UN" => &mut ids.gtin,
+        "EN" | "EA" => &mut ids.ean,
+        "IB" | "IS" => &mut ids.isbn,
+        "BP" | "IN" | "PI" => &mut ids.buyer_part,
+        "VP" | "VN" | "VA" | "VC" => &mut ids.vendor_part,
+        "SK" => &mut ids.sku,
+        _ => {
+            ids.other.push(QualifiedId {
+                qualifier: qualifier.to_string(),
+                value,
+            });
+            return;
+        }
+    };
+    if slot.is_none() {
+        *slot = Some(value);
+    } else {
+        ids.other.push(QualifiedId {
+            qualifier: qualifier.to_string(),
+            value,
+        });
+    }
+}

@@ -1,0 +1,332 @@
+//! EDIFACT messages → canonical documents.
+//!
+//! Phase: envelope map + message bytes → validated, mapped document, exactly as for X12: the
+//! envelope verdict first, then the grammar of the message's directory (or the nearest one, with
+//! a warning), the character set the UNB declares (checked against the bytes), then the mapping
+//! of ORDERS, DESADV and INVOIC into the same `Order`, `ShipNotice` and `Invoice` an 850, 856 or
+//! 810 becomes. CONTRL, APERAK and other messages are envelope-checked and reported as not
+//! translated.
+
+mod common;
+mod documents;
+mod parties;
+mod walk;
+
+use super::{Options, Outcome, Status};
+use crate::diag::{Code, Controls, Finding};
+use crate::envelope::edifact::{EnvelopeMap, Interchange, Message, scan, scan_reader};
+use crate::grammar::{GrammarSet, Placement, validate};
+use crate::model::{Document, Identity, Source};
+use crate::syntax::FieldTable;
+use crate::syntax::edifact::charset::{Charset, Mismatch};
+use crate::syntax::edifact::{Reader, SegmentRef};
+use crate::syntax::text::for_message;
+
+/// Human names of message types, for messages.
+pub fn message_name(t: &str) -> Option<&'static str> {
+    Some(match t {
+        "ORDERS" => "Purchase order",
+        "DESADV" => "Despatch advice",
+        "INVOIC" => "Invoice",
+        "CONTRL" => "Syntax and service report",
+        "APERAK" => "Application error and acknowledgement",
+        "ORDRSP" => "Purchase order response",
+        "ORDCHG" => "Purchase order change request",
+        "RECADV" => "Receiving advice",
+        "PRICAT" => "Price/sales catalogue",
+        "INVRPT" => "Inventory report",
+        "SLSRPT" => "Sales data report",
+        "REMADV" => "Remittance advice",
+        "IFTMIN" => "Instruction message",
+        "PAORES" => "Passenger availability response",
+        "PNRGOV" => "Passenger name record",
+        _ => return None,
+    })
+}
+
+fn controls(ic: &Interchange, g: &crate::envelope::edifact::Group, m: &Message) -> Controls {
+    Controls {
+        interchange: ic.explicit.then(|| ic.control.clone()),
+        group: g.explicit.then(|| g.control.clone()),
+        transaction: Some(m.reference.clone()),
+    }
+}
+
+/// The directory to validate against (`D96A`) and a note when UNH did not say it plainly.
+fn directory_of(m: &Message) -> (String, Option<String>) {
+    let release = m.release.to_ascii_uppercase();
+    let looks = release.len() == 3 && release.as_bytes()[..2].iter().all(u8::is_ascii_digit);
+    if m.version == "D" && looks {
+        return (format!("D{release}"), None);
+    }
+    let dir = if looks {
+        format!("D{release}")
+    } else {
+        "D96A".to_string()
+    };
+    (
+        dir.clone(),
+        Some(format!(
+            "UNH gives version '{}' release '{}', not a UN directory such as D:96A; validated as {dir}",
+            m.version, m.release
+        )),
+    )
+}
+
+/// Translates one message. `bytes` are the message's bytes (`input[m.span]`).
+pub fn translate_message(
+    grammars: &GrammarSet,
+    map: &EnvelopeMap,
+    idx: (usize, usize, usize),
+    bytes: &[u8],
+    opts: &Options,
+) -> Outcome {
+    translate_inner(grammars, map, idx, bytes, opts, false).0
+}
+
+/// Translates one message and also returns its segments' placements (for `inspect`).
+pub fn translate_with_placements<'b>(
+    grammars: &GrammarSet,
+    map: &EnvelopeMap,
+    idx: (usize, usize, usize),
+    bytes: &'b [u8],
+    opts: &Options,
+) -> (Outcome, Vec<SegmentRef<'b>>, Vec<Placement>) {
+    translate_inner(grammars, map, idx, bytes, opts, true)
+}
+
+fn translate_inner<'b>(
+    grammars: &GrammarSet,
+    map: &EnvelopeMap,
+    (i, g, m): (usize, usize, usize),
+    bytes: &'b [u8],
+    opts: &Options,
+    want_placements: bool,
+) -> (Outcome, Vec<SegmentRef<'b>>, Vec<Placement>) {
+    let ic = &map.interchanges[i];
+    let gr = &ic.groups[g];
+    let msg = &gr.messages[m];
+    let ctl = controls(ic, gr, msg);
+    let mut outcome = Outcome {
+        status: Status::Rejected,
+        set_id: msg.message_type.clone(),
+        offset: msg.span.start,
+        controls: ctl.clone(),
+        document: None,
+        findings: Vec::new(),
+        envelope_reasons: super::envelope_reasons([&ic.findings, &gr.findings, &msg.findings]),
+    };
+    let segments: Vec<SegmentRef<'b>> =
+        Reader::resume(bytes, ic.delimiters, msg.span.start, msg.first_index)
+            .filter_map(Result::ok)
+            .collect();
+    let rejected_by_envelope = !outcome.envelope_reasons.is_empty();
+    if rejected_by_envelope && !want_placements {
+        return (outcome, segments, Vec::new());
+    }
+    let at_unh = |f: Finding| {
+        let mut f = f
+            .at(msg.span.start, msg.first_index, "UNH")
+            .with_controls(&ctl);
+        f.segment_position = Some(1);
+        f
+    };
+    let (directory, note) = directory_of(msg);
+    if let Some(note) = note {
+        outcome
+            .findings
+            .push(at_unh(Finding::warning(Code::VersionFallback, note)));
+    }
+    let Some((grammar, fallback)) = grammars.edifact(&directory, &msg.message_type) else {
+        let what = match message_name(&msg.message_type) {
+            Some(n) => format!(
+                "{} ({n}) is recognized and its envelope checked, but tallyman does not translate it",
+                msg.message_type
+            ),
+            None => format!(
+                "'{}' is not a message type tallyman knows; its envelope was checked and it was not translated",
+                msg.message_type
+            ),
+        };
+        outcome.findings.push(at_unh(Finding::warning(
+            Code::SetNotSupported,
+            format!("message {what}"),
+        )));
+        outcome.status = if rejected_by_envelope {
+            Status::Rejected
+        } else {
+            Status::NotMapped
+        };
+        return (outcome, segments, Vec::new());
+    };
+    if let Some(note) = fallback {
+        outcome
+            .findings
+            .push(at_unh(Finding::warning(Code::VersionFallback, note)));
+    }
+
+    // The declared character set against the bytes actually sent.
+    let declared = Charset::from_syntax_id(&ic.syntax_id);
+    let mut charset = declared;
+    if let Some(mm) = declared.inspect(bytes) {
+        let offset = msg.span.start + mm.offset();
+        let seg = segments
+            .iter()
+            .rev()
+            .find(|s| s.span.start <= offset)
+            .unwrap_or(&segments[0]);
+        let message = match &mm {
+            Mismatch::Utf8 { sample, .. } => {
+                charset = Charset::Utf8("UTF-8");
+                format!(
+                    "UNB declares {}, but the message carries UTF-8 ('{sample}' at byte {offset}); its text is read as UTF-8",
+                    declared.describe()
+                )
+            }
+            Mismatch::OutsideSet { byte, .. } => format!(
+                "UNB declares {}, but byte 0x{byte:02X} at {offset} is not in that set; it is read as ISO 8859-1",
+                declared.describe()
+            ),
+            Mismatch::InvalidUtf8 { .. } => format!(
+                "UNB declares {}, but the bytes at {offset} are not valid UTF-8 ('{}')",
+                declared.describe(),
+                for_message(&bytes[mm.offset()..(mm.offset() + 4).min(bytes.len())], 8)
+            ),
+        };
+        let mut f = Finding::error(Code::InvalidCharacter, message)
+            .at(seg.span.start, seg.index, seg.tag_str())
+            .with_controls(&ctl);
+        f.segment_position = Some(seg.index - msg.first_index + 1);
+        outcome.findings.push(f);
+    }
+
+    let mut table = FieldTable::with_capacity(segments.len());
+    for s in &segments {
+        table.push(s.tag(), s.span, s.index, s.separators(), s.elements());
+    }
+    let fields = table.fields();
+    let validation = validate(&grammar, &fields, &ctl, want_placements);
+    outcome.findings.extend(validation.findings);
+    opts.strictness.apply(&mut outcome.findings);
+    if rejected_by_envelope || outcome.findings.iter().any(Finding::is_error) {
+        outcome.status = Status::Rejected;
+        return (outcome, segments, validation.placements);
+    }
+
+    let source = Source {
+        file: opts.file.clone(),
+        offset: msg.span.start,
+        standard: "edifact".into(),
+        version: [&msg.version, &msg.release, &msg.agency, &msg.association]
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(":")
+            .trim_end_matches(':')
+            .to_string(),
+        set: msg.message_type.clone(),
+        sender: ic.explicit.then(|| Identity {
+            qualifier: ic.sender_qualifier.clone(),
+            id: ic.sender_id.clone(),
+        }),
+        receiver: ic.explicit.then(|| Identity {
+            qualifier: ic.recipient_qualifier.clone(),
+            id: ic.recipient_id.clone(),
+        }),
+        interchange_control: ctl.interchange.clone(),
+        group_control: ctl.group.clone(),
+        transaction_control: ctl.transaction.clone(),
+        channel: opts.channel.clone(),
+        test: ic.test,
+    };
+    let mut ctx = common::Ctx {
+        controls: &ctl,
+        charset,
+        findings: Vec::new(),
+    };
+    let doc = match msg.message_type.as_str() {
+        "ORDERS" | "DESADV" | "INVOIC" => {
+            let w = walk::walk(&mut ctx, &fields);
+            match msg.message_type.as_str() {
+                "ORDERS" => documents::order(&mut ctx, &fields, w, source).map(Document::Order),
+                "DESADV" => {
+                    documents::ship_notice(&mut ctx, &fields, w, source).map(Document::ShipNotice)
+                }
+                _ => documents::invoice(&mut ctx, &fields, w, source).map(Document::Invoice),
+            }
+        }
+        other => {
+            let name = message_name(other).unwrap_or("");
+            outcome.findings.push(at_unh(Finding::warning(
+                Code::SetNotSupported,
+                format!("message {other} ({name}) is valid, but tallyman does not translate it into the canonical model"),
+            )));
+            outcome.status = Status::NotMapped;
+            return (outcome, segments, validation.placements);
+        }
+    };
+    outcome.findings.extend(ctx.findings);
+    match doc {
+        Some(d) if !outcome.findings.iter().any(Finding::is_error) => {
+            outcome.status = Status::Accepted;
+            outcome.document = Some(d);
+        }
+        _ => outcome.status = Status::Rejected,
+    }
+    (outcome, segments, validation.placements)
+}
+
+/// Translates a whole EDIFACT input held in memory.
+pub fn translate_all(
+    input: &[u8],
+    grammars: &GrammarSet,
+    opts: &Options,
+) -> (EnvelopeMap, Vec<Outcome>) {
+    let mut map = scan(input);
+    if opts.relax_envelope {
+        map.relax_integrity();
+    }
+    let outcomes = map
+        .messages()
+        .map(|(i, g, m, msg)| {
+            translate_message(
+                grammars,
+                &map,
+                (i, g, m),
+                &input[msg.span.start..msg.span.end],
+                opts,
+            )
+        })
+        .collect();
+    (map, outcomes)
+}
+
+/// Translates an EDIFACT stream: one envelope pass through a `chunk`-sized buffer, then each
+/// message re-read by its span and handed to `sink` in file order.
+pub fn translate_reader<R, F>(
+    mut reader: R,
+    grammars: &GrammarSet,
+    opts: &Options,
+    chunk: usize,
+    mut sink: F,
+) -> std::io::Result<EnvelopeMap>
+where
+    R: std::io::Read + std::io::Seek,
+    F: FnMut(&EnvelopeMap, &Message, Outcome) -> std::io::Result<()>,
+{
+    use std::io::SeekFrom;
+    reader.seek(SeekFrom::Start(0))?;
+    let mut map = scan_reader(std::io::BufReader::new(&mut reader), chunk)?;
+    if opts.relax_envelope {
+        map.relax_integrity();
+    }
+    let mut buf = Vec::new();
+    for (i, g, m, msg) in map.messages() {
+        buf.resize(msg.span.len(), 0);
+        reader.seek(SeekFrom::Start(msg.span.start as u64))?;
+        reader.read_exact(&mut buf)?;
+        let outcome = translate_message(grammars, &map, (i, g, m), &buf, opts);
+        sink(&map, msg, outcome)?;
+    }
+    Ok(map)
+}

@@ -1,0 +1,291 @@
+//! One pass over an EDIFACT message into a neutral form that ORDERS, DESADV and INVOIC share.
+//!
+//! The three messages use the same segments for the same things (BGM, DTM, RFF, NAD groups, CUX,
+//! LIN/PIA/IMD/QTY/PRI items, ALC/TAX with their MOA and PCD, UNS, CNT); only which qualifier
+//! means what differs. So the walk keeps every qualifier, and each message's mapping picks.
+
+use super::common::Ctx;
+use super::parties::NadGroup;
+use crate::model::{AllowanceCharge, DatedEvent, ItemIds, Party, Reference, Tax};
+use crate::syntax::Fields;
+use rust_decimal::Decimal;
+
+/// A qualified number (QTY 6063/6060/6411, PRI 5125/5118, MOA 5025/5004).
+#[derive(Debug, Clone)]
+pub struct Amount {
+    pub qualifier: String,
+    pub value: Decimal,
+    pub unit: Option<String>,
+}
+
+/// First value with one of the qualifiers, in the order given.
+pub fn pick<'a>(amounts: &'a [Amount], qualifiers: &[&str]) -> Option<&'a Amount> {
+    qualifiers
+        .iter()
+        .find_map(|q| amounts.iter().find(|a| a.qualifier == *q))
+}
+
+/// One LIN group.
+#[derive(Debug, Clone, Default)]
+pub struct Item {
+    pub line_number: String,
+    pub item_ids: ItemIds,
+    pub description: Option<String>,
+    pub quantities: Vec<Amount>,
+    pub prices: Vec<Amount>,
+    pub amounts: Vec<Amount>,
+    pub taxes: Vec<Tax>,
+    pub allowances_charges: Vec<AllowanceCharge>,
+    pub dates: Vec<DatedEvent>,
+    pub references: Vec<Reference>,
+    /// The CPS (DESADV packing level) the item was listed under.
+    pub cps: Option<String>,
+}
+
+/// One CPS packing level (DESADV) with its SSCC.
+#[derive(Debug, Clone, Default)]
+pub struct Cps {
+    pub id: String,
+    pub parent: Option<String>,
+    pub sscc: Option<String>,
+}
+
+/// A transport stage (TDT).
+#[derive(Debug, Clone, Default)]
+pub struct Transport {
+    pub mode: Option<String>,
+    pub carrier_id: Option<String>,
+    pub carrier_name: Option<String>,
+}
+
+/// The message, as read.
+#[derive(Debug, Default)]
+pub struct Walked {
+    pub document_code: Option<String>,
+    pub number: String,
+    pub function: Option<String>,
+    pub has_bgm: bool,
+    pub dates: Vec<DatedEvent>,
+    pub references: Vec<Reference>,
+    /// Dates that follow a header RFF (RFF+ON then DTM+171: the order's date).
+    pub reference_dates: Vec<(String, DatedEvent)>,
+    pub parties: Vec<Party>,
+    pub currency: Option<String>,
+    pub notes: Vec<String>,
+    pub allowances_charges: Vec<AllowanceCharge>,
+    pub taxes: Vec<Tax>,
+    pub amounts: Vec<Amount>,
+    pub summary_amounts: Vec<Amount>,
+    pub counts: Vec<Amount>,
+    pub items: Vec<Item>,
+    pub packages: Vec<Cps>,
+    pub transport: Option<Transport>,
+}
+
+/// What the next MOA, PCD or DTM belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    None,
+    Alc,
+    Tax,
+    Rff,
+}
+
+pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
+    let mut w = Walked::default();
+    let mut nad = NadGroup::default();
+    let mut summary = false;
+    let mut cps: Option<String> = None;
+    let mut context = Context::None;
+    for seg in segs {
+        if w.items.is_empty() && !summary && nad.take(ctx, seg, &mut w.parties) {
+            continue;
+        }
+        let follows = std::mem::replace(&mut context, Context::None);
+        let item = if summary { None } else { w.items.last_mut() };
+        match seg.tag {
+            b"BGM" => {
+                w.has_bgm = true;
+                w.document_code = ctx.text(seg, 1, 1);
+                w.number = ctx.text(seg, 2, 1).unwrap_or_default();
+                w.function = ctx.text(seg, 3, 1);
+            }
+            b"DTM" => {
+                if let Some(d) = ctx.dated(seg) {
+                    match (item, follows) {
+                        (Some(i), _) => i.dates.push(d),
+                        (None, Context::Rff) => {
+                            let q = w
+                                .references
+                                .last()
+                                .map(|r| r.qualifier.clone())
+                                .unwrap_or_default();
+                            w.reference_dates.push((q, d));
+                            context = Context::Rff;
+                        }
+                        (None, _) => w.dates.push(d),
+                    }
+                }
+            }
+            b"FTX" => w.notes.extend(ctx.joined(seg, 4)),
+            b"RFF" => {
+                if let Some(r) = ctx.reference(seg) {
+                    match item {
+                        Some(i) => i.references.push(r),
+                        None => {
+                            w.references.push(r);
+                            context = Context::Rff;
+                        }
+                    }
+                }
+            }
+            b"CUX" => w.currency = w.currency.take().or(ctx.text(seg, 1, 2)),
+            b"TDT" if w.transport.is_none() => {
+                w.transport = Some(Transport {
+                    mode: ctx.text(seg, 3, 1),
+                    carrier_id: ctx.text(seg, 5, 1),
+                    carrier_name: ctx.text(seg, 5, 4),
+                });
+            }
+            b"ALC" => {
+                if let Some(ac) = ctx.allowance_charge(seg) {
+                    match item {
+                        Some(i) => i.allowances_charges.push(ac),
+                        None => w.allowances_charges.push(ac),
+                    }
+                    context = Context::Alc;
+                }
+            }
+            b"TAX" => {
+                let t = ctx.tax(seg);
+                match item {
+                    Some(i) => i.taxes.push(t),
+                    None => w.taxes.push(t),
+                }
+                context = Context::Tax;
+            }
+            b"PCD" if follows == Context::Alc => {
+                let pct = ctx.number(seg, 1, 2);
+                let ac = match item {
+                    Some(i) => i.allowances_charges.last_mut(),
+                    None => w.allowances_charges.last_mut(),
+                };
+                if let Some(ac) = ac {
+                    ac.percent = pct;
+                }
+                context = Context::Alc;
+            }
+            b"MOA" => {
+                let Some(a) = amount(ctx, seg) else { continue };
+                match follows {
+                    Context::Alc => {
+                        let ac = match item {
+                            Some(i) => i.allowances_charges.last_mut(),
+                            None => w.allowances_charges.last_mut(),
+                        };
+                        if let Some(ac) = ac
+                            && ac.amount.is_none()
+                        {
+                            ac.amount = Some(a.value);
+                        }
+                        context = Context::Alc;
+                    }
+                    Context::Tax => {
+                        let t = match item {
+                            Some(i) => i.taxes.last_mut(),
+                            None => w.taxes.last_mut(),
+                        };
+                        if let Some(t) = t
+                            && t.amount.is_none()
+                        {
+                            t.amount = Some(a.value);
+                        }
+                        context = Context::Tax;
+                    }
+                    _ => match item {
+                        Some(i) => i.amounts.push(a),
+                        None if summary => w.summary_amounts.push(a),
+                        None => w.amounts.push(a),
+                    },
+                }
+            }
+            b"CPS" => {
+                let id = ctx
+                    .text(seg, 1, 1)
+                    .unwrap_or_else(|| format!("#{}", seg.index));
+                w.packages.push(Cps {
+                    id: id.clone(),
+                    parent: ctx.text(seg, 2, 1),
+                    sscc: None,
+                });
+                cps = Some(id);
+            }
+            b"GIN" => {
+                // GIN+BJ: SSCC of the package the current CPS (or item) describes.
+                if ctx.text(seg, 1, 1).as_deref() == Some("BJ")
+                    && let Some(p) = w.packages.last_mut()
+                    && p.sscc.is_none()
+                {
+                    p.sscc = ctx.text(seg, 2, 1);
+                }
+            }
+            b"LIN" => {
+                let mut item_ids = ItemIds::default();
+                ctx.item_ids_into(&mut item_ids, seg, 3..=3);
+                w.items.push(Item {
+                    line_number: ctx
+                        .text(seg, 1, 1)
+                        .unwrap_or_else(|| (w.items.len() + 1).to_string()),
+                    item_ids,
+                    cps: cps.clone(),
+                    ..Item::default()
+                });
+            }
+            b"PIA" => {
+                if let Some(i) = item {
+                    ctx.item_ids_into(&mut i.item_ids, seg, 2..=6);
+                }
+            }
+            b"IMD" => {
+                let d: Vec<String> = ctx
+                    .text(seg, 3, 4)
+                    .into_iter()
+                    .chain(ctx.text(seg, 3, 5))
+                    .collect();
+                if let Some(i) = item
+                    && !d.is_empty()
+                {
+                    let d = d.join(" ");
+                    i.description = Some(match i.description.take() {
+                        Some(prev) => format!("{prev} {d}"),
+                        None => d,
+                    });
+                }
+            }
+            b"QTY" => {
+                if let (Some(i), Some(a)) = (item, amount(ctx, seg)) {
+                    i.quantities.push(a);
+                }
+            }
+            b"PRI" => {
+                if let (Some(i), Some(a)) = (item, amount(ctx, seg)) {
+                    i.prices.push(a);
+                }
+            }
+            b"UNS" => summary = true,
+            b"CNT" => w.counts.extend(amount(ctx, seg)),
+            _ => {}
+        }
+    }
+    nad.finish(&mut w.parties);
+    w
+}
+
+/// The first composite's qualifier, value and (QTY) unit.
+fn amount(ctx: &mut Ctx<'_>, seg: &Fields<'_>) -> Option<Amount> {
+    Some(Amount {
+        qualifier: ctx.text(seg, 1, 1)?,
+        value: ctx.number(seg, 1, 2)?,
+        unit: ctx.text(seg, 1, 3),
+    })
+}

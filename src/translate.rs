@@ -1,0 +1,211 @@
+//! Translating one file of any supported format, streamed.
+//!
+//! Phase: the whole inbound path for one file: detect the format from its first bytes, run the
+//! envelope pass through a small buffer, then validate and map each transaction set or message
+//! re-read by its span, handing outcomes to the caller in file order. The `translate` command
+//! and (later) the batch pipeline are built on this.
+//!
+//! ```no_run
+//! use tallyman::grammar::GrammarSet;
+//! use tallyman::map::Options;
+//! let grammars = GrammarSet::builtin().unwrap();
+//! let file = std::fs::File::open("samples/x12/850-northwind.edi").unwrap();
+//! let report = tallyman::translate::translate(file, &grammars, &Options::default(), |o| {
+//!     println!("{:?}", o.status);
+//!     Ok(())
+//! })
+//! .unwrap();
+//! assert!(report.tally.clean());
+//! ```
+
+use crate::diag::{Code, Finding, Level};
+use crate::grammar::GrammarSet;
+use crate::map::{Options, Outcome, Status, edifact as mapedifact, x12 as mapx12};
+use crate::syntax::{UTF8_BOM, ebcdic, is_inter_segment_space};
+use std::io::{self, Read, Seek, SeekFrom};
+
+/// Read buffer of the envelope pass.
+pub const CHUNK: usize = 1 << 20;
+
+/// Formats tallyman can tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    X12,
+    Edifact,
+    Unknown,
+}
+
+/// Detects the format from the start of a file (a few hundred bytes are enough).
+pub fn detect(head: &[u8]) -> Format {
+    if ebcdic::looks_like_ebcdic_isa(head) {
+        return Format::X12;
+    }
+    let mut s = head.strip_prefix(UTF8_BOM).unwrap_or(head);
+    while let Some((&b, rest)) = s.split_first() {
+        if !is_inter_segment_space(b) {
+            break;
+        }
+        s = rest;
+    }
+    if s.starts_with(b"ISA") && s.get(3).is_some_and(|b| !b.is_ascii_alphanumeric()) {
+        return Format::X12;
+    }
+    if s.starts_with(b"UNA") || s.starts_with(b"UNB") || s.starts_with(b"UNH") {
+        return Format::Edifact;
+    }
+    Format::Unknown
+}
+
+/// Counts for one file.
+#[derive(Debug, Default, Clone, Copy, serde::Serialize)]
+pub struct Tally {
+    pub accepted: usize,
+    pub rejected: usize,
+    pub not_mapped: usize,
+    /// Errors that enclose no document (unreadable bytes, broken envelopes around nothing, a
+    /// file of no known format).
+    pub envelope_errors: usize,
+}
+
+impl Tally {
+    /// True when every document was translated and nothing else went wrong.
+    pub fn clean(&self) -> bool {
+        self.rejected == 0 && self.not_mapped == 0 && self.envelope_errors == 0
+    }
+}
+
+/// What one file gave.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileReport {
+    pub format: Format,
+    pub tally: Tally,
+    /// Every finding (envelope, grammar, mapping), ordered by byte offset.
+    pub findings: Vec<Finding>,
+}
+
+/// Translates one file; `on_outcome` gets each transaction set or message in file order.
+pub fn translate<R: Read + Seek>(
+    mut reader: R,
+    grammars: &GrammarSet,
+    opts: &Options,
+    mut on_outcome: impl FnMut(&Outcome) -> io::Result<()>,
+) -> io::Result<FileReport> {
+    let mut head = [0u8; 512];
+    let n = crate::envelope::x12::read_full(&mut reader, &mut head)?;
+    reader.seek(SeekFrom::Start(0))?;
+    let format = detect(&head[..n]);
+    let mut tally = Tally::default();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut take = |o: Outcome, findings: &mut Vec<Finding>| -> io::Result<()> {
+        match o.status {
+            Status::Accepted => tally.accepted += 1,
+            Status::Rejected => tally.rejected += 1,
+            Status::NotMapped => tally.not_mapped += 1,
+        }
+        findings.extend(o.findings.iter().cloned());
+        findings.extend(rejection_note(&o));
+        on_outcome(&o)
+    };
+    let envelope: Vec<(Level, Vec<Finding>, bool)> = match format {
+        Format::X12 => {
+            let map = mapx12::translate_reader(&mut reader, grammars, opts, CHUNK, |_, _, o| {
+                take(o, &mut findings)
+            })?;
+            let mut levels = vec![(Level::File, map.findings.clone(), false)];
+            for ic in &map.interchanges {
+                let has = ic.groups.iter().any(|g| !g.transactions.is_empty());
+                levels.push((Level::Interchange, ic.findings.clone(), has));
+                for g in &ic.groups {
+                    levels.push((Level::Group, g.findings.clone(), !g.transactions.is_empty()));
+                    for t in &g.transactions {
+                        levels.push((Level::Transaction, t.findings.clone(), true));
+                    }
+                }
+            }
+            levels
+        }
+        Format::Edifact => {
+            let map =
+                mapedifact::translate_reader(&mut reader, grammars, opts, CHUNK, |_, _, o| {
+                    take(o, &mut findings)
+                })?;
+            let mut levels = vec![(Level::File, map.findings.clone(), false)];
+            for ic in &map.interchanges {
+                let has = ic.groups.iter().any(|g| !g.messages.is_empty());
+                levels.push((Level::Interchange, ic.findings.clone(), has));
+                for g in &ic.groups {
+                    levels.push((Level::Group, g.findings.clone(), !g.messages.is_empty()));
+                    for m in &g.messages {
+                        levels.push((Level::Transaction, m.findings.clone(), true));
+                    }
+                }
+            }
+            levels
+        }
+        Format::Unknown => {
+            let shown = crate::syntax::text::for_message(&head[..n.min(24)], 24);
+            let f = Finding::error(
+                Code::Syntax,
+                format!(
+                    "not an X12 or EDIFACT file: it starts with neither an ISA nor a UNA, UNB or UNH segment (found '{shown}')"
+                ),
+            );
+            vec![(Level::File, vec![f], false)]
+        }
+    };
+    // Envelope errors around documents were counted through those documents.
+    for (_, list, encloses_documents) in &envelope {
+        if !encloses_documents {
+            tally.envelope_errors += list.iter().filter(|f| f.is_error()).count();
+        }
+    }
+    findings.extend(envelope.into_iter().flat_map(|(_, list, _)| list));
+    findings.sort_by_key(|f| f.offset);
+    Ok(FileReport {
+        format,
+        tally,
+        findings,
+    })
+}
+
+/// A document rejected because of its group or interchange: say so at the document, since the
+/// envelope finding itself sits at the trailer.
+fn rejection_note(o: &Outcome) -> Option<Finding> {
+    let outer: Vec<String> = o
+        .envelope_reasons
+        .iter()
+        .filter(|r| r.level != Level::Transaction)
+        .map(ToString::to_string)
+        .collect();
+    let own_errors = o.findings.iter().any(Finding::is_error);
+    if o.status != Status::Rejected || own_errors || outer.is_empty() {
+        return None;
+    }
+    let mut f = Finding::error(
+        Code::EnvelopeRejected,
+        format!(
+            "{} {} is rejected: {}",
+            o.set_id,
+            o.controls.transaction.as_deref().unwrap_or(""),
+            outer.join("; ")
+        ),
+    )
+    .at_offset(o.offset)
+    .with_controls(&o.controls);
+    f.segment_position = Some(1);
+    Some(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(detect(b"\xEF\xBB\xBF  ISA*00*"), Format::X12);
+        assert_eq!(detect(b"UNA:+.? 'UNB+UNOC:3"), Format::Edifact);
+        assert_eq!(detect(b"Name,Email\n"), Format::Unknown);
+        assert_eq!(detect(&[0xC9, 0xE2, 0xC1, 0x5C]), Format::X12);
+    }
+}
