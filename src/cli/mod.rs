@@ -43,8 +43,9 @@ pub struct GrammarArgs {
     /// (envelope counts and control numbers still reject).
     #[arg(long)]
     pub lenient: bool,
-    /// Accept SE/GE/IEA count and control-number mismatches, reporting them as warnings
-    /// (missing trailers, unreadable data and duplicate control numbers still reject).
+    /// Accept envelope count and control-number mismatches, duplicate control numbers and
+    /// missing GE/IEA/UNE/UNZ trailers, reporting them as warnings (a transaction set or message
+    /// without its SE/UNT, and unreadable data, still reject).
     #[arg(long)]
     pub relax_envelope: bool,
 }

@@ -25,8 +25,10 @@ pub mod x12;
 
 use crate::diag::{Code, Finding};
 
-/// Turns count and control-reference mismatches into warnings (the explicit choice to relax
-/// envelope checks for a partner whose envelopes are known to be sloppy).
+/// Turns count and control-reference mismatches, duplicate references and missing group or
+/// interchange trailers into warnings: the explicit choice to relax envelope checks for a
+/// partner whose envelopes are known to be sloppy. A transaction set or message without its own
+/// trailer (SE, UNT) and unreadable data still reject: what they enclose may be incomplete.
 pub(crate) fn relax_findings(findings: &mut [Finding]) {
     for f in findings.iter_mut().filter(|f| f.is_error()) {
         if matches!(
@@ -37,6 +39,9 @@ pub(crate) fn relax_findings(findings: &mut [Finding]) {
                 | Code::GroupControlMismatch
                 | Code::GroupCountMismatch
                 | Code::InterchangeControlMismatch
+                | Code::DuplicateTransactionControl
+                | Code::GroupTrailerMissing
+                | Code::InterchangeTrailerMissing
         ) {
             f.severity = crate::diag::Severity::Warning;
             f.message.push_str(" (accepted: envelope checks relaxed)");

@@ -346,24 +346,30 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
             }
             continue;
         }
-        if pos.repeat <= 1 || seg.separators.repetition.is_none() {
+        if seg.separators.repetition.is_none() {
             check_position(seg, tag, n, pos, v, position, ctx);
             continue;
         }
         let reps: Vec<&[u8]> = seg.separators.repetitions(v).collect();
         if reps.len() > pos.repeat {
+            let msg = if pos.repeat <= 1 {
+                format!(
+                    "{tag}{n:02} ({}) repeats {} times, but it is not a repeating element",
+                    pos.name,
+                    reps.len()
+                )
+            } else {
+                format!(
+                    "{tag}{n:02} ({}) repeats {} times; at most {} allowed",
+                    pos.name,
+                    reps.len(),
+                    pos.repeat
+                )
+            };
             ctx.push(
                 seg,
                 position,
-                Finding::error(
-                    Code::TooManyRepetitions,
-                    format!(
-                        "{tag}{n:02} repeats {} times; at most {} allowed",
-                        reps.len(),
-                        pos.repeat
-                    ),
-                )
-                .element(n),
+                Finding::error(Code::TooManyRepetitions, msg).element(n),
             );
         }
         for rep in reps {
@@ -460,12 +466,14 @@ fn check_value(e: &super::ElementDef, v: &[u8]) -> Option<(Code, String)> {
             let digits = v.strip_prefix(b"-").unwrap_or(v);
             let ok = !digits.is_empty()
                 && (digits.iter().all(u8::is_ascii_digit)
-                    || (e.kind == ElementType::N && is_decimal(v)));
+                    || (e.kind == ElementType::N && edifact_decimal(v)));
             if !ok {
-                return Some((
-                    Code::InvalidCharacter,
-                    "is not a whole number (implied decimals, digits only)".into(),
-                ));
+                let what = if e.kind == ElementType::N {
+                    "is not a number"
+                } else {
+                    "is not a whole number (implied decimals, digits only)"
+                };
+                return Some((Code::InvalidCharacter, what.into()));
             }
         }
         ElementType::R => {
@@ -544,6 +552,15 @@ fn code_preview(codes: &[String]) -> String {
     } else {
         format!("{}, ... {} codes", codes[..8].join(", "), codes.len())
     }
+}
+
+/// An EDIFACT numeric value: the decimal mark may be a point or a comma (ISO 9735).
+fn edifact_decimal(v: &[u8]) -> bool {
+    if memchr::memchr(b',', v).is_none() {
+        return is_decimal(v);
+    }
+    let swapped: Vec<u8> = v.iter().map(|&b| if b == b',' { b'.' } else { b }).collect();
+    !v.contains(&b'.') && is_decimal(&swapped)
 }
 
 /// `-12.50`, `.5`, `3`, `1.2E3`: an X12 `R` value.

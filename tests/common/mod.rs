@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 use tallyman::diag::Finding;
-use tallyman::envelope::x12::EnvelopeMap;
 use tallyman::grammar::{GrammarSet, Strictness};
-use tallyman::map::x12::{Options, Outcome, Status, translate_all};
+use tallyman::map::{Options, Outcome, Status};
+use tallyman::translate::FileReport;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -39,33 +39,27 @@ pub fn grammars() -> &'static GrammarSet {
 }
 
 pub struct Translated {
-    pub map: EnvelopeMap,
+    pub report: FileReport,
     pub outcomes: Vec<Outcome>,
 }
 
 impl Translated {
     pub fn accepted(&self) -> impl Iterator<Item = &Outcome> {
-        self.outcomes
-            .iter()
-            .filter(|o| o.status == Status::Accepted)
+        self.outcomes.iter().filter(|o| o.status == Status::Accepted)
     }
 
     /// Every finding (envelope, grammar, mapping), ordered by offset.
     pub fn findings(&self) -> Vec<&Finding> {
-        let mut v: Vec<&Finding> = self
-            .map
-            .all_findings()
-            .chain(self.outcomes.iter().flat_map(|o| o.findings.iter()))
-            .collect();
-        v.sort_by_key(|f| f.offset);
-        v
+        self.report.findings.iter().collect()
     }
 
     pub fn errors(&self) -> Vec<&Finding> {
-        self.findings()
-            .into_iter()
-            .filter(|f| f.is_error())
-            .collect()
+        self.findings().into_iter().filter(|f| f.is_error()).collect()
+    }
+
+    /// Errors that enclose no document (garbage between interchanges, a broken empty envelope).
+    pub fn envelope_errors(&self) -> usize {
+        self.report.tally.envelope_errors
     }
 }
 
@@ -73,16 +67,22 @@ pub fn translate(path: &Path, strictness: Strictness) -> Translated {
     translate_with(path, strictness, false)
 }
 
+/// Translates a file of any format the way `tallyman translate` does.
 pub fn translate_with(path: &Path, strictness: Strictness, relax_envelope: bool) -> Translated {
-    let input = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let opts = Options {
         strictness,
         file: path.file_name().unwrap().to_string_lossy().into_owned(),
         channel: None,
         relax_envelope,
     };
-    let (map, outcomes) = translate_all(&input, grammars(), &opts);
-    Translated { map, outcomes }
+    let mut outcomes = Vec::new();
+    let report = tallyman::translate::translate(file, grammars(), &opts, |o| {
+        outcomes.push(o.clone());
+        Ok(())
+    })
+    .expect("reading a local file");
+    Translated { report, outcomes }
 }
 
 /// A readable report of a translation: documents as pretty JSON, then findings and statuses.
