@@ -156,3 +156,25 @@ fn inspect_shows_loops_names_and_findings() {
     assert_eq!(code, 0);
     assert!(out.contains("[loop HL]"), "{out}");
 }
+
+#[test]
+fn edifact_translates_and_inspects() {
+    let (code, out, err) = tallyman(&[
+        "translate",
+        "samples/edifact/orders-d96a.edi",
+        "samples/edifact/desadv-d96a.edi",
+        "samples/edifact/invoic-d96a.edi",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let docs: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let kinds: Vec<&str> = docs.iter().map(|d| d["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["order", "ship_notice", "invoice"]);
+    assert_eq!(docs[0]["order_number"], "4500012345");
+    assert_eq!(docs[0]["source"]["standard"], "edifact");
+    assert_eq!(docs[2]["total_amount"], "1275.68");
+    let (code, out, _) = tallyman(&["inspect", "samples/edifact/desadv-d96a.edi"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("[loop SG10]"), "{out}");
+    assert!(out.contains("CPS  Consignment packing sequence"), "{out}");
+    assert!(out.contains("=> DESADV 1: accepted"), "{out}");
+}

@@ -1,174 +1,81 @@
 //! `tallyman inspect FILE`: the segment tree with loops, element names and findings.
+//!
+//! The file is read whole (it is for people looking at one file); each transaction set or
+//! message is validated with placements, and every segment is printed under its loop with the
+//! grammar's element names, followed by the findings at that segment and, after each trailer,
+//! the verdict.
 
 use super::{GrammarArgs, Outcome};
 use crate::diag::Finding;
-use crate::envelope::x12::scan;
-use crate::grammar::{Grammar, Item};
-use crate::map::x12 as mapx12;
-use crate::map::{Options, Status};
-use crate::syntax::ebcdic;
+use crate::grammar::{Grammar, GrammarSet, Item, Placement};
+use crate::map::{Options, Status, edifact as mapedifact, x12 as mapx12};
 use crate::syntax::text::for_message;
-use crate::syntax::x12::{Reader, SegmentRef};
+use crate::syntax::{Span, ebcdic};
+use crate::translate::{Format, detect};
 use anyhow::Context;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The file to show.
+    /// The file to show (X12 or EDIFACT).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     #[command(flatten)]
     pub grammar: GrammarArgs,
 }
 
+/// One segment to print.
+struct Row {
+    index: usize,
+    tag: String,
+    /// Elements: raw value and the component separator to show it with.
+    values: Vec<String>,
+    /// Envelope segments sit at fixed depths; set segments below their set.
+    depth: usize,
+    grammar: Option<Arc<Grammar>>,
+    placement: Option<Placement>,
+    findings: Vec<Finding>,
+    verdict: Option<String>,
+}
+
+/// A validated transaction set or message, keyed by its first segment's index.
+struct SetView {
+    span: Span,
+    outcome: crate::map::Outcome,
+    placements: Vec<Placement>,
+    grammar: Option<Arc<Grammar>>,
+    first: usize,
+}
+
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
     let grammars = args.grammar.load()?;
     let name = args.file.display().to_string();
     let mut input = std::fs::read(&args.file).with_context(|| format!("reading {name}"))?;
-    if super::detect(&input[..input.len().min(512)]) != super::Format::X12 {
-        writeln!(
-            err,
-            "{name}:0: not an X12 file: it does not start with an ISA interchange header"
-        )?;
-        return Ok(Outcome::Rejections);
-    }
-    let mut map = scan(&input);
-    if args.grammar.relax_envelope {
-        map.relax_integrity();
-    }
-    if map.ebcdic {
-        ebcdic::transcode_in_place(&mut input);
-        writeln!(out, "(EBCDIC code page 037, shown transcoded)")?;
-    }
     let opts = Options {
         strictness: args.grammar.strictness(),
         file: name.clone(),
         channel: None,
         relax_envelope: args.grammar.relax_envelope,
     };
-    // Envelope dictionary: the baseline grammar's segment definitions (ISA, GS...).
-    let envelope_grammar = grammars.x12("004010", "850").map(|(g, _)| g);
-    let mut clean = map.all_findings().all(|f| !f.is_error());
-
-    // Transaction sets, by the index of their ST, with their placements and findings.
-    let mut sets = std::collections::HashMap::new();
-    for (i, g, t, tx) in map.transactions() {
-        let bytes = &input[tx.span.start..tx.span.end];
-        let (outcome, _, placements) =
-            mapx12::translate_with_placements(&grammars, &map, (i, g, t), bytes, &opts);
-        let grammar = {
-            let (v, _) =
-                mapx12::version_of(&map.interchanges[i], &map.interchanges[i].groups[g], tx);
-            grammars.x12(&v, &tx.set_id).map(|(g, _)| g)
-        };
-        clean &= outcome.status == Status::Accepted;
-        sets.insert(tx.first_index, (tx.span.end, outcome, placements, grammar));
-    }
-    let envelope_findings: Vec<&Finding> = map.all_findings().collect();
-
-    let mut depth_base = 0usize;
-    let mut current: Option<(usize, usize)> = None; // (ST index, span end)
-    let mut prev_loops: Vec<String> = Vec::new();
-    for item in Reader::new(&input) {
-        let seg = match item {
-            Ok(s) => s,
-            Err(e) => {
-                writeln!(
-                    out,
-                    "!! {}: {} (bytes {}..{})",
-                    e.offset, e.kind, e.skipped.start, e.skipped.end
-                )?;
-                continue;
+    let (rows, envelope, clean) = match detect(&input[..input.len().min(512)]) {
+        Format::X12 => {
+            if ebcdic::looks_like_ebcdic_isa(&input) {
+                ebcdic::transcode_in_place(&mut input);
+                writeln!(out, "(EBCDIC code page 037, shown transcoded)")?;
             }
-        };
-        let tag = seg.tag_str().into_owned();
-        match tag.as_str() {
-            "ISA" => depth_base = 0,
-            "GS" => depth_base = 1,
-            "ST" => {
-                depth_base = 2;
-                current = sets.get(&seg.index).map(|(end, ..)| (seg.index, *end));
-                prev_loops.clear();
-            }
-            "GE" => depth_base = 1,
-            "IEA" => depth_base = 0,
-            _ => {}
+            x12_rows(&input, &grammars, &opts)
         }
-        let in_set = current.filter(|(_, end)| seg.span.start < *end || seg.tag() == b"SE");
-        let (grammar, placement, tx_findings) = match in_set.and_then(|(st, _)| sets.get(&st)) {
-            Some((_, outcome, placements, grammar)) => {
-                let pos = seg.index - in_set.expect("matched").0;
-                (
-                    grammar.clone(),
-                    placements.get(pos).cloned(),
-                    outcome
-                        .findings
-                        .iter()
-                        .filter(|f| f.segment_index == Some(seg.index))
-                        .collect::<Vec<_>>(),
-                )
-            }
-            None => (envelope_grammar.clone(), None, Vec::new()),
-        };
-        let mut depth = depth_base + usize::from(tag != "ST" && tag != "SE" && in_set.is_some());
-        if let Some(p) = &placement {
-            depth += p.loops.len();
-            if p.loops.len() > prev_loops.len()
-                || (p.loops.last() != prev_loops.last() && !p.loops.is_empty())
-            {
-                writeln!(
-                    out,
-                    "{:w$}[loop {}]",
-                    "",
-                    p.loops.last().expect("non-empty"),
-                    w = (depth - 1) * 2 + 8
-                )?;
-            }
-            prev_loops = p.loops.clone();
+        Format::Edifact => edifact_rows(&input, &grammars, &opts),
+        Format::Unknown => {
+            writeln!(err, "{name}:0: not an X12 or EDIFACT file")?;
+            return Ok(Outcome::Rejections);
         }
-        write_segment(out, &seg, grammar.as_deref(), depth)?;
-        let mut here: Vec<&Finding> = envelope_findings
-            .iter()
-            .copied()
-            .filter(|f| f.segment_index == Some(seg.index))
-            .collect();
-        here.extend(tx_findings);
-        for f in here {
-            let sev = if f.is_error() { "error" } else { "warning" };
-            writeln!(out, "{:w$}!! {sev}: {}", "", f.message, w = depth * 2 + 8)?;
-        }
-        if tag == "SE" {
-            if let Some((_, outcome, ..)) = in_set.and_then(|(st, _)| sets.get(&st)) {
-                let verdict = match outcome.status {
-                    Status::Accepted => "accepted".to_string(),
-                    Status::NotMapped => "not translated".to_string(),
-                    Status::Rejected if outcome.envelope_reasons.is_empty() => {
-                        "rejected".to_string()
-                    }
-                    Status::Rejected => format!(
-                        "rejected: {}",
-                        outcome
-                            .envelope_reasons
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ),
-                };
-                writeln!(
-                    out,
-                    "{:w$}=> {} {}: {verdict}",
-                    "",
-                    outcome.set_id,
-                    outcome.controls.transaction.as_deref().unwrap_or(""),
-                    w = depth * 2 + 8
-                )?;
-            }
-            current = None;
-        }
-    }
-    for f in map.findings.iter() {
+    };
+    print(out, &rows)?;
+    for f in envelope {
         writeln!(out, "!! {f}")?;
     }
     Ok(if clean {
@@ -178,42 +85,243 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
     })
 }
 
-fn write_segment(
-    out: &mut dyn Write,
-    seg: &SegmentRef<'_>,
-    grammar: Option<&Grammar>,
-    depth: usize,
-) -> std::io::Result<()> {
-    let tag = seg.tag_str();
-    let def = grammar.and_then(|g| g.dictionary.get(tag.as_ref()));
-    let name = def.map(|d| d.name.as_str()).unwrap_or("(unknown segment)");
-    writeln!(
-        out,
-        "{:>6}  {:w$}{tag:<4} {name}",
-        seg.index,
-        "",
-        w = depth * 2
-    )?;
-    for (i, v) in seg.elements().enumerate() {
-        if v.is_empty() {
-            continue;
+fn verdict(o: &crate::map::Outcome) -> String {
+    let v = match o.status {
+        Status::Accepted => "accepted".to_string(),
+        Status::NotMapped => "not translated".to_string(),
+        Status::Rejected if o.envelope_reasons.is_empty() => "rejected".to_string(),
+        Status::Rejected => format!(
+            "rejected: {}",
+            o.envelope_reasons
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    };
+    format!(
+        "{} {}: {v}",
+        o.set_id,
+        o.controls.transaction.as_deref().unwrap_or("")
+    )
+}
+
+/// Builds rows from segments given as (index, span, tag, elements), the sets, and the
+/// envelope findings by segment index.
+fn rows_from(
+    segments: Vec<(usize, Span, String, Vec<String>)>,
+    sets: &[SetView],
+    envelope: &[Finding],
+    envelope_grammar: Option<Arc<Grammar>>,
+    depth_of: impl Fn(&str) -> Option<usize>,
+) -> Vec<Row> {
+    let by_first: HashMap<usize, &SetView> = sets.iter().map(|s| (s.first, s)).collect();
+    let mut rows = Vec::with_capacity(segments.len());
+    let mut current: Option<&SetView> = None;
+    let mut base = 0;
+    for (index, span, tag, values) in segments {
+        if let Some(s) = by_first.get(&index) {
+            current = Some(s);
         }
-        let n = i + 1;
-        let ename = def
-            .and_then(|d| d.elements.get(i))
-            .map(|p| match &p.item {
-                Item::Simple(_) => p.name.clone(),
-                Item::Composite { id, .. } => format!("{} ({id})", p.name),
-            })
-            .unwrap_or_default();
+        let inside = current.filter(|s| span.start >= s.span.start && span.end <= s.span.end);
+        if let Some(d) = depth_of(&tag) {
+            base = d;
+        }
+        let (grammar, placement, mut findings, depth) = match inside {
+            Some(s) => {
+                let p = s.placements.get(index - s.first).cloned();
+                let extra = p.as_ref().map_or(0, |p| p.loops.len()) + usize::from(index != s.first);
+                let f: Vec<Finding> = s
+                    .outcome
+                    .findings
+                    .iter()
+                    .filter(|f| f.segment_index == Some(index))
+                    .cloned()
+                    .collect();
+                (s.grammar.clone(), p, f, base + extra)
+            }
+            None => (envelope_grammar.clone(), None, Vec::new(), base),
+        };
+        findings.extend(
+            envelope
+                .iter()
+                .filter(|f| f.segment_index == Some(index))
+                .cloned(),
+        );
+        let verdict = inside
+            .filter(|s| span.end == s.span.end)
+            .map(|s| verdict(&s.outcome));
+        rows.push(Row {
+            index,
+            tag,
+            values,
+            depth: if inside.is_some_and(|s| span.end == s.span.end) {
+                base
+            } else {
+                depth
+            },
+            grammar,
+            placement,
+            findings,
+            verdict,
+        });
+    }
+    rows
+}
+
+fn x12_rows(input: &[u8], grammars: &GrammarSet, opts: &Options) -> (Vec<Row>, Vec<Finding>, bool) {
+    use crate::syntax::x12::Reader;
+    let mut map = crate::envelope::x12::scan(input);
+    if opts.relax_envelope {
+        map.relax_integrity();
+    }
+    let mut sets = Vec::new();
+    for (i, g, t, tx) in map.transactions() {
+        let bytes = &input[tx.span.start..tx.span.end];
+        let (outcome, _, placements) =
+            mapx12::translate_with_placements(grammars, &map, (i, g, t), bytes, opts);
+        let ic = &map.interchanges[i];
+        let (v, _) = mapx12::version_of(ic, &ic.groups[g], tx);
+        sets.push(SetView {
+            span: tx.span,
+            grammar: grammars.x12(&v, &tx.set_id).map(|(g, _)| g),
+            outcome,
+            placements,
+            first: tx.first_index,
+        });
+    }
+    let segments = Reader::new(input)
+        .filter_map(Result::ok)
+        .map(|s| {
+            let values = s.elements().map(|v| for_message(v, 80)).collect();
+            (s.index, s.span, s.tag_str().into_owned(), values)
+        })
+        .collect();
+    let envelope: Vec<Finding> = map.all_findings().cloned().collect();
+    let clean = envelope.iter().all(|f| !f.is_error())
+        && sets.iter().all(|s| s.outcome.status == Status::Accepted);
+    let depth = |tag: &str| match tag {
+        "ISA" | "IEA" => Some(0),
+        "GS" | "GE" => Some(1),
+        "ST" => Some(2),
+        _ => None,
+    };
+    let envelope_grammar = grammars.x12("004010", "850").map(|(g, _)| g);
+    let rows = rows_from(segments, &sets, &envelope, envelope_grammar, depth);
+    let unplaced: Vec<Finding> = map.findings.clone();
+    (rows, unplaced, clean)
+}
+
+fn edifact_rows(
+    input: &[u8],
+    grammars: &GrammarSet,
+    opts: &Options,
+) -> (Vec<Row>, Vec<Finding>, bool) {
+    use crate::syntax::edifact::Reader;
+    let mut map = crate::envelope::edifact::scan(input);
+    if opts.relax_envelope {
+        map.relax_integrity();
+    }
+    let mut sets = Vec::new();
+    for (i, g, m, msg) in map.messages() {
+        let bytes = &input[msg.span.start..msg.span.end];
+        let (outcome, _, placements) =
+            mapedifact::translate_with_placements(grammars, &map, (i, g, m), bytes, opts);
+        sets.push(SetView {
+            span: msg.span,
+            grammar: grammars
+                .edifact(&format!("D{}", msg.release), &msg.message_type)
+                .map(|(g, _)| g),
+            outcome,
+            placements,
+            first: msg.first_index,
+        });
+    }
+    let segments = Reader::new(input)
+        .filter_map(Result::ok)
+        .map(|s| {
+            let values = s
+                .elements()
+                .map(|v| for_message(&s.unescape(v), 80))
+                .collect();
+            (s.index, s.span, s.tag_str().into_owned(), values)
+        })
+        .collect();
+    let envelope: Vec<Finding> = map.all_findings().cloned().collect();
+    let clean = envelope.iter().all(|f| !f.is_error())
+        && sets.iter().all(|s| s.outcome.status == Status::Accepted);
+    let depth = |tag: &str| match tag {
+        "UNA" | "UNB" | "UNZ" => Some(0),
+        "UNG" | "UNE" => Some(1),
+        "UNH" => Some(1),
+        _ => None,
+    };
+    let envelope_grammar = grammars.edifact("D96A", "ORDERS").map(|(g, _)| g);
+    let rows = rows_from(segments, &sets, &envelope, envelope_grammar, depth);
+    (rows, map.findings.clone(), clean)
+}
+
+fn print(out: &mut dyn Write, rows: &[Row]) -> std::io::Result<()> {
+    let mut prev_loops: Vec<String> = Vec::new();
+    for r in rows {
+        let def = r.grammar.as_ref().and_then(|g| g.dictionary.get(&r.tag));
+        if let Some(p) = &r.placement {
+            let entered = p.loops.len() > prev_loops.len()
+                || (!p.loops.is_empty() && p.loops.last() != prev_loops.last());
+            if entered {
+                writeln!(
+                    out,
+                    "{:w$}[loop {}]",
+                    "",
+                    p.loops.last().expect("non-empty"),
+                    w = r.depth.saturating_sub(1) * 2 + 8
+                )?;
+            }
+            prev_loops = p.loops.clone();
+        } else {
+            prev_loops.clear();
+        }
+        let name = match (def, r.tag.as_str()) {
+            (Some(d), _) => d.name.as_str(),
+            (None, "UNA") => "Service string advice",
+            (None, _) => "(unknown segment)",
+        };
         writeln!(
             out,
-            "{:>6}  {:w$}  {tag}{n:02} {ename:<34} {}",
+            "{:>6}  {:w$}{:<4} {name}",
+            r.index,
             "",
-            "",
-            for_message(v, 80),
-            w = depth * 2
+            r.tag,
+            w = r.depth * 2
         )?;
+        for (i, v) in r.values.iter().enumerate() {
+            if v.is_empty() {
+                continue;
+            }
+            let ename = def
+                .and_then(|d| d.elements.get(i))
+                .map(|p| match &p.item {
+                    Item::Simple(_) => p.name.clone(),
+                    Item::Composite { id, .. } => format!("{} ({id})", p.name),
+                })
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "{:>6}  {:w$}  {}{:02} {ename:<34} {v}",
+                "",
+                "",
+                r.tag,
+                i + 1,
+                w = r.depth * 2
+            )?;
+        }
+        for f in &r.findings {
+            let sev = if f.is_error() { "error" } else { "warning" };
+            writeln!(out, "{:w$}!! {sev}: {}", "", f.message, w = r.depth * 2 + 8)?;
+        }
+        if let Some(v) = &r.verdict {
+            writeln!(out, "{:w$}=> {v}", "", w = r.depth * 2 + 8)?;
+        }
     }
     Ok(())
 }

@@ -559,7 +559,10 @@ fn edifact_decimal(v: &[u8]) -> bool {
     if memchr::memchr(b',', v).is_none() {
         return is_decimal(v);
     }
-    let swapped: Vec<u8> = v.iter().map(|&b| if b == b',' { b'.' } else { b }).collect();
+    let swapped: Vec<u8> = v
+        .iter()
+        .map(|&b| if b == b',' { b'.' } else { b })
+        .collect();
     !v.contains(&b'.') && is_decimal(&swapped)
 }
 
