@@ -173,7 +173,8 @@ def check(path):
         if d["rep"] and tag != "ISA":
             for n, e in enumerate(els[1:], 1):
                 if d["rep"] in e:
-                    f.notes.append("repeat %s%02d=%s" % (tag, n, e.split(d["rep"])))
+                    # No element of the 850/856/810 grammars repeats: any repetition is a fault.
+                    P(i, "repeat %s%02d=%s" % (tag, n, e.split(d["rep"])))
         if tag == "ISA":
             if isa:
                 P(i, "ISA inside interchange")

@@ -460,7 +460,7 @@ def valid():
     syn = Syn(comp="^", elem="|", dec=".", rel="\\", rep=" ", term="~")
     ftx = ["FTX", "DEL", "", "", ("QUESTIONS? CALL 555-0142: ASK FOR DANA",)]
     segs = small_ic("7102", "4500012702", ftx=ftx, lines=[(SKILLET, 6), (TOWEL, 20)],
-                    descs={1: "CHEF'S SKILLET 10 IN + LID", 2: "LINEN DISH TOWEL RED|WHITE PACK OF 6"})
+                    descs={1: "CHEF'S SKILLET 10 IN + LID", 2: "DISH TOWEL RED|WHITE PACK OF 6"})
     put("custom-separators.edi", render(segs, syn),
         "`UNA^|.\\ ~`: component `^`, element `|`, release `\\`, terminator `~` (LF after each). "
         "`'`, `+`, `:` and `?` are ordinary characters here and appear unescaped in the FTX and IMD texts; "
@@ -468,7 +468,7 @@ def valid():
     i = [k for k, s in enumerate(segs) if s[0] == "IMD"]
     j = [k for k, s in enumerate(segs) if s[0] == "FTX"][0]
     DECODE_EXPECT["custom-separators.edi"] = [
-        (i[0], 3, 3, "CHEF'S SKILLET 10 IN + LID"), (i[1], 3, 3, "LINEN DISH TOWEL RED|WHITE PACK OF 6"),
+        (i[0], 3, 3, "CHEF'S SKILLET 10 IN + LID"), (i[1], 3, 3, "DISH TOWEL RED|WHITE PACK OF 6"),
         (j, 4, 0, "QUESTIONS? CALL 555-0142: ASK FOR DANA")]
 
     ftx = ["FTX", "DEL", "", "", ("NORTHWIND'S DOCK 12+13", "CALL 555:0142 FIRST", "ASK FOR 'DANA'",
@@ -491,13 +491,17 @@ def valid():
         "`UNA:+,? '`: decimal comma; PRI `AAA:1,25` and `AAA:12,50`, summary `MOA+79:200,00` "
         "(40 x 1,25 + 12 x 12,50)")
 
-    ref_rep = ["RFF", Rep([("CT", "NW-2024-ACME-01"), ("CT", "NW-2024-ACME-02")])]
-    segs = small_ic("7105", "4500012705", syntax=("UNOC", "4"), s009=ORDERS_01B, extra=[ref_rep])
+    # the repetition separator is declared but never used as one (C506 does not repeat; the repeated form
+    # is invalid/repetition-not-allowed.edi); a literal * in the contract number must be released
+    segs = small_ic("7105", "4500012705", syntax=("UNOC", "4"), s009=ORDERS_01B,
+                    extra=[["RFF", ("CT", "NW*2024-ACME-01")]])
     put("syntax4-repetition.edi", render(segs, Syn(rep="*")),
-        "syntax version 4 (`UNOC:4`, UNB date CCYYMMDD) with `UNA:+.?*'`: repetition separator `*` used "
-        "once, `RFF+CT:NW-2024-ACME-01*CT:NW-2024-ACME-02` (two contracts). Note: the repeat is a fixture "
-        "choice to exercise the separator; the ORDERS D01B RFF does not declare C506 repeatable, so the "
-        "grammar/validator must allow it (or treat repeats leniently) for this file to pass")
+        "syntax version 4 (`UNOC:4`, UNB date CCYYMMDD) with `UNA:+.?*'`: the repetition separator `*` is "
+        "declared but never used as a separator (no element repeats); the contract number in "
+        "`RFF+CT:NW?*2024-ACME-01` holds a literal asterisk escaped with the release character (decodes to "
+        "`NW*2024-ACME-01`), so in syntax 4 `*` is a service character that must be escaped in data. The "
+        "repeated form is `invalid/repetition-not-allowed.edi`")
+    DECODE_EXPECT["syntax4-repetition.edi"] = [(find(segs, "RFF"), 1, 1, "NW*2024-ACME-01")]
 
     inv1 = small_invoic("INV-240409-01", "4500012706", [(MUG, 12)])
     inv2 = small_invoic("INV-240409-02", "4500012707", [(KETTLE, 5)])
@@ -656,10 +660,10 @@ def invalid():
     emit("missing-bgm.edi", s, "ORDERS without its mandatory BGM: UNH is followed directly by DTM", i, "DTM")
 
     s = base("8211", "4500012811")
-    i = find(s, "NAD")
-    s[i][1] = "ZZZ"
-    emit("bad-qualifier.edi", s, "NAD party function code qualifier (3035) 'ZZZ' is not a valid party code for "
-         "this ORDERS (BY, SU, DP, IV...)", i, "NAD")
+    i = find(s, "BGM")
+    s[i][3] = "99"
+    emit("bad-function-code.edi", s, "BGM message function code (1225) '99' is not a message function code",
+         i, "BGM")
 
     s = base("8212", "4500012812")
     i = find(s, "QTY")
@@ -682,6 +686,13 @@ def invalid():
     s.insert(i, ["XYZ", "1"])
     fix_unt(s)
     emit("unknown-segment.edi", s, "unknown segment XYZ inside the ORDERS (UNT counts it)", i, "XYZ")
+
+    # valid/syntax4-repetition.edi as it was: C506 repeated with the syntax 4 repetition separator
+    ref_rep = ["RFF", Rep([("CT", "NW-2024-ACME-01"), ("CT", "NW-2024-ACME-02")])]
+    s = small_ic("7105", "4500012705", syntax=("UNOC", "4"), s009=ORDERS_01B, extra=[ref_rep])
+    i = find(s, "RFF")
+    emit("repetition-not-allowed.edi", s, "RFF C506 repeats with the repetition separator '*', but C506 is not "
+         "a repeating element", i, "RFF", data=render(s, Syn(rep="*")).encode())
 
     s = base("8216", "4500012816")
     emit("garbage-after-unz.edi", s, "junk bytes 'xx1r' after the UNZ interchange trailer", len(s), "xx1r",
@@ -709,6 +720,8 @@ KNOWN = {
     "CONTRL": set("UCI UCM UCF UCS UCD".split()),
 }
 BGM_CODE = {"ORDERS": "220", "DESADV": "351", "INVOIC": "380", "APERAK": "12E"}
+MESSAGE_FUNCTION = {str(n) for n in range(1, 56)}   # UN/EDIFACT 1225 message function codes 1 to 55
+REPEATING = set()   # (tag, element position) declared repeatable; none of the segments used here has one
 NAD_CODES = {"BY", "SU", "DP", "IV", "MS", "MR", "SE", "ST", "UC", "CA", "PE", "II"}
 # (tag, element position) -> max components of that composite
 MAX_COMPS = {("IMD", 3): 6, ("QTY", 1): 3, ("PRI", 1): 6, ("MOA", 1): 5, ("DTM", 1): 3, ("NAD", 2): 3,
@@ -857,6 +870,11 @@ def check_charset(seg, charset, probs):
 
 def check_segment(seg, probs):
     dec = seg.syn.dec
+    for e, reps in enumerate(seg.elems[1:], 1):
+        if len(reps) > 1 and (seg.tag, e) not in REPEATING:
+            probs.append((seg.idx, seg.tag, "element %d repeats %d times, not a repeating element" % (e, len(reps))))
+    if seg.tag == "BGM" and seg.get(3) and seg.get(3) not in MESSAGE_FUNCTION:
+        probs.append((seg.idx, seg.tag, "message function code (1225) %r" % seg.get(3)))
     for (tag, e), mx in MAX_COMPS.items():
         if seg.tag == tag and len(seg.elems) > e:
             for rep in seg.elems[e]:
@@ -1111,6 +1129,19 @@ def verify():
         if len(probs) != 1 or probs[0][:2] != expected or why.count("\n") != 1:
             failures.append((name, "expected exactly %s, got %s" % (expected, probs)))
 
+    # IMD C273 item description (7008, components 3 and 4) is an..35, counted after release characters are
+    # removed and in characters of the declared character set; every written file
+    for d in (SAMPLES, VALID, INVALID):
+        for name in sorted(n for n in os.listdir(d) if n.endswith(".edi")):
+            segs, _ = check(read(os.path.join(d, name)))
+            for s in segs:
+                if s.tag == "IMD" and s.complete:
+                    for r in range(len(s.elems[3]) if len(s.elems) > 3 else 0):
+                        for c in (3, 4):
+                            if len(s.text(3, c, r)) > 35:
+                                failures.append((name, "IMD 7008 %r is over 35 characters (segment %d)"
+                                                 % (s.text(3, c, r), s.idx)))
+
     # cross-document story: DESADV and INVOIC quantities equal the ORDERS; CONTRL answers the ORDERS interchange
     def lines(path, qty_q):
         segs, _ = check(read(path))
@@ -1141,7 +1172,11 @@ def verify():
     except UnicodeDecodeError:
         pass
     assert b"\xc3\xbc" in read(os.path.join(INVALID, "utf8-in-unoa.edi"))
-    assert raw("syntax4-repetition.edi").count(b"*") == 2  # UNA position 4 + one use
+    s4 = raw("syntax4-repetition.edi")  # UNA position 4 + one released literal, no use as a separator
+    assert s4.startswith(b"UNA:+.?*'") and s4.count(b"*") == 2 and s4[9:].count(b"?*") == 1
+    assert b"RFF+CT:NW?*2024-ACME-01'" in s4
+    s4 = read(os.path.join(INVALID, "repetition-not-allowed.edi"))
+    assert s4.count(b"*") == 2 and b"RFF+CT:NW-2024-ACME-01*CT:NW-2024-ACME-02'" in s4
     assert b"\r\n" in raw("crlf-indented.edi") and b"\n" not in raw("crlf-indented.edi").replace(b"\r\n", b"")
     assert all(len(line) <= 70 for line in raw("wrapped.edi").split(b"\n"))
     assert not raw("no-una.edi").startswith(b"UNA") and not raw("no-unb.edi").count(b"UNB")

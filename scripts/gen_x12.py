@@ -5,7 +5,8 @@ All companies, addresses, people, item numbers, SCACs and GTINs are invented.
 GTINs/SSCCs use the GS1 documentation example company prefix 0614141 so they can
 never collide with a real product; check digits are computed (GS1 mod 10).
 
-Kept outside the repository on purpose (see brief). Usage: python3 gen_x12.py /work/main
+Usage: python3 scripts/gen_x12.py .   (writes samples/x12 and tests/fixtures/x12, then re-reads
+and checks them; scripts/check_x12.py checks files independently)
 """
 import os
 import sys
@@ -456,9 +457,9 @@ def valid():
                     pre_group=[["TA1", "000000318", "240318", "1432", "A", "000"]])
     write(v("ta1-and-isa-short.edi"), render(segs, STD))
 
-    # 005010 with repetition separator ^ used in REF02 (two departments)
-    segs = small_ic(5111, "4500012511", version="00501", gver="005010", rep="^",
-                    extra_ref=["REF", "DP", ["042", "044"]])
+    # 005010 declaring the repetition separator ^ in ISA11 without using it (the 850 has no repeating
+    # element; the same interchange with a repeat is invalid/repetition-not-allowed.edi)
+    segs = small_ic(5111, "4500012511", version="00501", gver="005010", rep="^")
     check_isa_len(segs, STD)
     write(v("repetition.edi"), render(segs, STD))
 
@@ -563,7 +564,7 @@ VALID_DESC = {
     "multi-interchange.edi": "three interchanges in one file from three buyers: `*`/`>`/`~`; then `|`/`:`/`!` (004010); then `*`/`:`/`~` with ISA11 `^` and ISA12 00501 (005010). Delimiters must be re-detected at every ISA; segment indices continue across interchanges",
     "multi-group.edi": "one ISA with a GS*PO holding two 850s (ST02 0001, 0002) and a GS*IN holding one 810 (ST02 0001 again: ST02 need only be unique within its group); IEA01 = 2",
     "ta1-and-isa-short.edi": "ISA06/ISA08 not padded to 15 characters (ISA is shorter than 106 bytes, delimiters must be found by counting separators, not by fixed offsets), and a TA1 interchange acknowledgment between ISA and GS (not counted by IEA01)",
-    "repetition.edi": "005010 850 with ISA11 repetition separator `^` and one repeated element: `REF*DP*042^044` (two departments). Note: the repeat in REF02 is a fixture choice to exercise the separator; the published 850 does not declare REF02 repeatable, so the grammar/validator must allow it (or treat repeats leniently) for this file to pass",
+    "repetition.edi": "005010 850 (ISA12 00501, GS08 005010) whose ISA11 declares the repetition separator `^` but never uses it: no element repeats (the 850 declares no repeating element), `REF*DP*042` carries a single value. The same interchange with `REF*DP*042^044` is `invalid/repetition-not-allowed.edi`",
     "ebcdic-037.edi": "a small 850 encoded in EBCDIC code page 037 (`ISA` = C9 E2 C1, `~` = A1, LF between segments = 25)",
     "multibyte-terminator.edi": "segment terminator is the multi-byte UTF-8 character U+2026 `\u2026` (E2 80 A6) followed by CR LF; the ISA is 106 characters but 108 bytes",
     "indented.edi": "segments indented by loop depth (spaces for envelope and header, tabs for N3/N4/PID loop children), CR LF line ends; leading whitespace before a segment tag must be ignored",
@@ -699,7 +700,81 @@ def invalid():
     i = find(s, "BEG")
     s[i][1] = "99"
     emit("bad-code.edi", s, "BEG01 transaction set purpose code '99' is not a valid code", i, "BEG")
+
+    # valid/repetition.edi as it was before REF02 lost its repeat: ISA11 ^ used in an element that
+    # does not repeat
+    s = small_ic(5111, "4500012511", version="00501", gver="005010", rep="^",
+                 extra_ref=["REF", "DP", ["042", "044"]])
+    check_isa_len(s, STD)
+    i = find(s, "REF")
+    emit("repetition-not-allowed.edi", s, "REF02 repeats with the repetition separator '^', but REF02 is not "
+         "a repeating element", i, "REF")
     return out
+
+
+# --------------------------------------------------------------------------- re-reading checker
+def read_x12(data):
+    """Splits a written file into (interchange delimiters, segment elements) per segment, ISA = 0 counting
+    on across interchanges. Finds the delimiters at every ISA by counting element separators (ISA06/08 may
+    be short, line breaks may fall inside the ISA), ignores CR/LF inside segments unless the terminator is
+    one, and leading whitespace before a tag."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    text = data.decode("cp037") if data.startswith("ISA".encode("cp037")) else data.decode("utf-8")
+    segs, pos, n, d = [], 0, len(text), None
+    while True:
+        while pos < n and text[pos] in " \t\r\n":
+            pos += 1
+        if pos >= n:
+            return segs
+        if d is None and not text.startswith("ISA", pos):
+            return segs + [(None, [text[pos:pos + 3]])]  # not X12: nothing to split by
+        if text.startswith("ISA", pos):
+            elem, k, seps = text[pos + 3], pos + 3, 0
+            while seps < 16:
+                seps += text[k] == elem
+                k += 1
+            comp, term = text[k], text[k + 1]
+            isa = "".join(ch for ch in text[pos:k + 1] if ch not in "\r\n").split(elem)
+            d = Delims(elem, comp, isa[11] if isa[11] != "U" else None, term)
+        end = text.find(d.term, pos)
+        raw = text[pos:] if end < 0 else text[pos:end]
+        if d.term not in "\r\n":
+            raw = raw.replace("\r", "").replace("\n", "")
+        segs.append((d, raw.split(d.elem)))
+        if end < 0:
+            return segs
+        pos = end + len(d.term)
+
+
+def repeats(segs):
+    """[(index, tag, element position)] of every element that uses the declared repetition separator."""
+    return [(i, e[0], k) for i, (d, e) in enumerate(segs) if d and d.rep and e[0] != "ISA"
+            for k, v in enumerate(e[1:], 1) if d.rep in v]
+
+
+def verify():
+    for d in (SAMPLES, VALID):
+        for name in sorted(os.listdir(d)):
+            with open(os.path.join(d, name), "rb") as f:
+                segs = read_x12(f.read())
+            assert segs and segs[0][1][0] == "ISA", name
+            assert not repeats(segs), (name, "repetition separator used", repeats(segs))
+    with open(os.path.join(VALID, "repetition.edi"), "rb") as f:
+        segs = read_x12(f.read())
+    assert segs[0][1][11:13] == ["^", "00501"] and "^" not in "".join(e for _, el in segs[1:] for e in el)
+    for name in sorted(n for n in os.listdir(INVALID) if n.endswith(".edi")):
+        with open(os.path.join(INVALID, name), "rb") as f:
+            segs = read_x12(f.read())
+        with open(os.path.join(INVALID, name + ".why"), encoding="utf-8") as f:
+            why = f.read()
+        assert why.count("\n") == 1 and why.endswith(")\n"), name
+        if name == "repetition-not-allowed.edi":
+            idx, tag = why.rsplit("(segment ", 1)[1].rstrip(")\n").split(", ")
+            assert repeats(segs) == [(int(idx), tag, 2)], (name, repeats(segs), why)
+            assert segs[0][1][11:13] == ["^", "00501"] and segs[int(idx)][1] == ["REF", "DP", "042^044"]
+        else:
+            assert not repeats(segs), (name, repeats(segs))
 
 
 if __name__ == "__main__":
@@ -717,3 +792,6 @@ if __name__ == "__main__":
           README.replace("{valid_rows}", vrows).replace("{invalid_rows}", irows))
     for k, v in sorted(res.items()):
         print(k, v[0], v[1])
+    verify()
+    print("ok: %d samples, %d valid, %d invalid fixtures re-read" % (len(os.listdir(SAMPLES)), len(VALID_DESC),
+                                                                      len(res)))

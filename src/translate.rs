@@ -145,12 +145,13 @@ pub fn translate<R: Read + Seek>(
         }
         Format::Unknown => {
             let shown = crate::syntax::text::for_message(&head[..n.min(24)], 24);
-            let f = Finding::error(
+            let mut f = Finding::error(
                 Code::Syntax,
                 format!(
                     "not an X12 or EDIFACT file: it starts with neither an ISA nor a UNA, UNB or UNH segment (found '{shown}')"
                 ),
             );
+            f.segment_index = Some(0);
             vec![(Level::File, vec![f], false)]
         }
     };
@@ -178,7 +179,11 @@ fn rejection_note(o: &Outcome) -> Option<Finding> {
         .filter(|r| r.level != Level::Transaction)
         .map(ToString::to_string)
         .collect();
-    let own_errors = o.findings.iter().any(Finding::is_error);
+    // The set's own envelope or grammar errors already explain it.
+    let own_errors = o.findings.iter().any(Finding::is_error)
+        || o.envelope_reasons
+            .iter()
+            .any(|r| r.level == Level::Transaction);
     if o.status != Status::Rejected || own_errors || outer.is_empty() {
         return None;
     }

@@ -166,7 +166,10 @@ fn edifact_translates_and_inspects() {
         "samples/edifact/invoic-d96a.edi",
     ]);
     assert_eq!(code, 0, "{err}");
-    let docs: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let docs: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let kinds: Vec<&str> = docs.iter().map(|d| d["type"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["order", "ship_notice", "invoice"]);
     assert_eq!(docs[0]["order_number"], "4500012345");

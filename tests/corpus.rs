@@ -120,8 +120,8 @@ fn corpus_negative_is_rejected() {
         let t = translate(&path, Strictness::Strict);
         let errors = t.errors();
         assert!(!errors.is_empty(), "{name}: no error reported");
-        let rejected_something = t.outcomes.iter().any(|o| o.status != Status::Accepted)
-            || t.envelope_errors() > 0;
+        let rejected_something =
+            t.outcomes.iter().any(|o| o.status != Status::Accepted) || t.envelope_errors() > 0;
         assert!(rejected_something, "{name}: nothing rejected");
         let mut out = String::new();
         for o in &t.outcomes {

@@ -233,7 +233,9 @@ impl Scanner {
 
     pub fn segment(&mut self, s: &SegmentRef<'_>) {
         self.next_index = s.index + 1;
-        if s.unterminated {
+        // A cut segment inside a message or interchange means a truncated file; outside of
+        // both it is stray data, reported as such below.
+        if s.unterminated && self.open_interchange().is_some() {
             let controls = self.controls();
             let f = Finding::error(
                 Code::Syntax,
@@ -244,9 +246,10 @@ impl Scanner {
             )
             .at(s.span.start, s.index, s.tag_str())
             .with_controls(&controls);
-            match self.open_interchange() {
-                Some(ic) => ic.findings.push(f),
-                None => self.map.findings.push(f),
+            if let Some(m) = self.open_message() {
+                m.findings.push(f);
+            } else if let Some(ic) = self.open_interchange() {
+                ic.findings.push(f);
             }
         }
         match s.tag() {
@@ -530,6 +533,8 @@ impl Scanner {
         let controls = self.controls();
         let what = if self.open_interchange().is_some() {
             "is outside of any message (between envelope segments)"
+        } else if self.map.interchanges.last().is_some_and(|ic| ic.explicit) {
+            "is unexpected data after the UNZ interchange trailer"
         } else {
             "is outside of any interchange: expected UNA, UNB or UNH"
         };

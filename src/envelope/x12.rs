@@ -303,9 +303,13 @@ impl Scanner {
             )
             .at(s.span.start, s.index, s.tag_str())
             .with_controls(&controls);
-            match self.open_interchange() {
-                Some(ic) => ic.findings.push(f),
-                None => self.map.findings.push(f),
+            // The cut is the enclosing transaction set's problem when there is one.
+            if let Some(t) = self.open_tx() {
+                t.findings.push(f);
+            } else if let Some(ic) = self.open_interchange() {
+                ic.findings.push(f);
+            } else {
+                self.map.findings.push(f);
             }
         }
         match s.tag() {

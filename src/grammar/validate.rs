@@ -504,17 +504,16 @@ fn check_value(e: &super::ElementDef, v: &[u8]) -> Option<(Code, String)> {
                 ));
             }
         }
-        ElementType::ID => {
-            if let Some(codes) = &e.codes {
-                if !codes.contains(v) {
-                    return Some((
-                        Code::InvalidCode,
-                        format!("is not one of its codes ({})", code_preview(&codes.codes)),
-                    ));
-                }
-            }
-        }
-        ElementType::AN | ElementType::A | ElementType::B => {}
+        ElementType::ID | ElementType::AN | ElementType::A | ElementType::B => {}
+    }
+    // A code list applies whatever the type (EDIFACT codes are `an` elements).
+    if let Some(codes) = &e.codes
+        && !codes.contains(v)
+    {
+        return Some((
+            Code::InvalidCode,
+            format!("is not one of its codes ({})", code_preview(&codes.codes)),
+        ));
     }
     let len = if numeric {
         v.iter().filter(|b| b.is_ascii_digit()).count()

@@ -45,7 +45,9 @@ pub struct Translated {
 
 impl Translated {
     pub fn accepted(&self) -> impl Iterator<Item = &Outcome> {
-        self.outcomes.iter().filter(|o| o.status == Status::Accepted)
+        self.outcomes
+            .iter()
+            .filter(|o| o.status == Status::Accepted)
     }
 
     /// Every finding (envelope, grammar, mapping), ordered by offset.
@@ -54,7 +56,10 @@ impl Translated {
     }
 
     pub fn errors(&self) -> Vec<&Finding> {
-        self.findings().into_iter().filter(|f| f.is_error()).collect()
+        self.findings()
+            .into_iter()
+            .filter(|f| f.is_error())
+            .collect()
     }
 
     /// Errors that enclose no document (garbage between interchanges, a broken empty envelope).
