@@ -3,7 +3,9 @@
 //! very same assertions. Each function panics when an invariant does not hold.
 
 use crate::grammar::GrammarSet;
-use crate::map::x12::{Options, Status, translate_all};
+use crate::map::x12::translate_all;
+use crate::map::{Options, Status};
+use crate::syntax::edifact;
 use crate::syntax::x12::{Next, Reader, Tokenizer};
 use std::sync::OnceLock;
 
@@ -81,4 +83,84 @@ pub fn x12_translate(data: &[u8]) {
         }
     }
     assert_eq!(outcomes.len(), map.transactions().count());
+}
+
+/// The EDIFACT tokenizer: the same invariants as [`x12_reader`].
+pub fn edifact_reader(data: &[u8], chunk: usize) {
+    let whole: Vec<_> = edifact::Reader::new(data)
+        .map(|r| r.map(|s| s.into_owned()))
+        .collect();
+    let mut last_end = 0;
+    let mut next_index = 0;
+    for r in &whole {
+        match r {
+            Ok(s) => {
+                assert!(s.span.start <= s.span.end && s.span.end <= data.len());
+                assert!(s.span.start >= last_end, "spans overlap");
+                assert_eq!(s.index, next_index);
+                // Splitting never loses bytes: the parts and separators add up.
+                let parts: usize =
+                    s.elements().map(<[u8]>::len).sum::<usize>() + s.elements().count();
+                assert!(parts <= s.data().len() + 1);
+                last_end = s.span.end;
+                next_index += 1;
+            }
+            Err(e) => {
+                assert!(e.skipped.end <= data.len());
+                next_index = e.segment_index + 1;
+                last_end = e.skipped.end;
+            }
+        }
+    }
+    let mut tok = edifact::Tokenizer::new();
+    let mut window = Vec::new();
+    let (mut fed, mut pos) = (0, 0);
+    let mut chunked = Vec::new();
+    loop {
+        let eof = fed == data.len();
+        match tok.next(&window, &mut pos, eof) {
+            edifact::Next::Segment(s) => chunked.push(Ok(s.into_owned())),
+            edifact::Next::Error(e) => chunked.push(Err(e)),
+            edifact::Next::End => break,
+            edifact::Next::NeedMore => {
+                assert!(!eof, "NeedMore at the end of the input");
+                window.drain(..pos);
+                tok.consumed(pos);
+                pos = 0;
+                let n = chunk.max(1).min(data.len() - fed);
+                window.extend_from_slice(&data[fed..fed + n]);
+                fed += n;
+            }
+        }
+    }
+    assert_eq!(chunked, whole, "chunked read differs from whole read");
+}
+
+/// The whole path for any format, streamed as `tallyman translate` runs it: findings inside
+/// the input, outcomes in file order, accepted documents serializable, counts consistent.
+pub fn translate_any(data: &[u8]) {
+    let mut outcomes = Vec::new();
+    let report = crate::translate::translate(
+        std::io::Cursor::new(data),
+        grammars(),
+        &Options::default(),
+        |o| {
+            outcomes.push(o.clone());
+            Ok(())
+        },
+    )
+    .expect("in-memory input");
+    for f in &report.findings {
+        assert!(f.offset <= data.len(), "finding past the input: {f}");
+    }
+    let mut last = 0;
+    for o in &outcomes {
+        assert!(o.offset >= last && o.offset <= data.len());
+        last = o.offset;
+        if o.status == Status::Accepted {
+            serde_json::to_string(o.document.as_ref().expect("accepted")).expect("serializes");
+        }
+    }
+    let t = report.tally;
+    assert_eq!(t.accepted + t.rejected + t.not_mapped, outcomes.len());
 }

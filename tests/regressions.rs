@@ -11,8 +11,10 @@ fn regression_inputs_hold_every_invariant() {
         let data = std::fs::read(&path).unwrap();
         for chunk in [1, 3, 7, 64, 4096] {
             tallyman::fuzzing::x12_reader(&data, chunk);
+            tallyman::fuzzing::edifact_reader(&data, chunk);
         }
         tallyman::fuzzing::x12_translate(&data);
+        tallyman::fuzzing::translate_any(&data);
     }
 }
 

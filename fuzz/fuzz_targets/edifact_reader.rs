@@ -1,0 +1,9 @@
+//! The EDIFACT tokenizer on arbitrary bytes (invariants in `tallyman::fuzzing::edifact_reader`).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let chunk = data.first().map_or(7, |&b| usize::from(b % 64) + 1);
+    tallyman::fuzzing::edifact_reader(data, chunk);
+});
