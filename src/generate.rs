@@ -1,4 +1,5 @@
-//! Generated inputs for benchmarks and fuzz seeds: valid X12 850 interchanges of any size.
+//! Generated inputs for benchmarks: valid X12 850 interchanges and EDIFACT ORDERS interchanges
+//! of any size.
 //!
 //! The content varies from order to order (numbers, quantities, prices, item ids, party names),
 //! so nothing downstream can take shortcuts on repeated bytes; it is deterministic for a seed.
@@ -132,5 +133,77 @@ pub fn x12_850s<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<Stats>
         w.write_all(buf.as_bytes())?;
         st.bytes += buf.len() as u64;
     }
+    Ok(st)
+}
+
+/// Writes one EDIFACT D96A ORDERS interchange holding orders of 1 to 30 lines, until at least
+/// `target` bytes are written. Item descriptions carry release characters (`?+`, `?'`, `?:`),
+/// so the tokenizer's escape path is measured too.
+pub fn edifact_orders<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<Stats> {
+    let mut rng = Rng(seed.max(1));
+    let mut st = Stats {
+        interchanges: 1,
+        ..Stats::default()
+    };
+    let head = "UNA:+.? 'UNB+UNOC:3+0614141100422:14+0614141200016:14+240315:0930+1'\n";
+    w.write_all(head.as_bytes())?;
+    st.bytes += head.len() as u64;
+    let mut buf = String::with_capacity(64 * 1024);
+    while st.bytes < target {
+        buf.clear();
+        for _ in 0..100 {
+            st.orders += 1;
+            let mut segs: Vec<String> = Vec::with_capacity(64);
+            let reference = st.orders;
+            segs.push(format!("UNH+{reference}+ORDERS:D:96A:UN:EAN008"));
+            segs.push(format!("BGM+220+PO{:010}+9", st.orders));
+            segs.push(format!("DTM+137:202403{:02}:102", 1 + rng.below(28)));
+            segs.push(format!("DTM+2:202404{:02}:102", 1 + rng.below(28)));
+            segs.push(format!("RFF+CT:NW-{:06}", rng.below(1_000_000)));
+            segs.push("NAD+BY+0614141100422::9".into());
+            let (city, _, zip) = CITIES[rng.below(CITIES.len() as u64) as usize];
+            segs.push(format!(
+                "NAD+DP+0614141{:05}::9++STORE {}+{} MAIN STREET+{city}++{zip}+US",
+                rng.below(99_999),
+                rng.below(9999),
+                1 + rng.below(9000)
+            ));
+            segs.push("NAD+SU+0614141200016::9".into());
+            segs.push("CUX+2:USD:9".into());
+            let lines = 1 + rng.below(30);
+            let mut qty_total = 0;
+            for l in 1..=lines {
+                st.lines += 1;
+                let qty = 1 + rng.below(500);
+                qty_total += qty;
+                let body = format!("061414{:06}", rng.below(1_000_000));
+                let gtin = format!("{body}{}", check_digit(&body));
+                let cents = 100 + rng.below(99_900);
+                segs.push(format!("LIN+{l}++{gtin}:SRV"));
+                segs.push(format!("PIA+1+NW-{:06}:SA", rng.below(1_000_000)));
+                segs.push(format!(
+                    "IMD+F++:::WIDGET ?+ BOLT {}?: SIZE {} ?'STD?'",
+                    rng.below(900),
+                    rng.below(20)
+                ));
+                segs.push(format!("QTY+21:{qty}:PCE"));
+                segs.push(format!("PRI+AAA:{}.{:02}", cents / 100, cents % 100));
+            }
+            segs.push("UNS+S".into());
+            segs.push(format!("CNT+2:{lines}"));
+            segs.push(format!("CNT+1:{qty_total}"));
+            let count = segs.len() + 1;
+            segs.push(format!("UNT+{count}+{reference}"));
+            for s in &segs {
+                buf.push_str(s);
+                buf.push_str("'\n");
+            }
+        }
+        w.write_all(buf.as_bytes())?;
+        st.bytes += buf.len() as u64;
+    }
+    let tail = format!("UNZ+{}+1'\n", st.orders);
+    w.write_all(tail.as_bytes())?;
+    st.bytes += tail.len() as u64;
     Ok(st)
 }

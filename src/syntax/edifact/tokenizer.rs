@@ -139,8 +139,12 @@ impl Tokenizer {
         );
         self.next_index += 1;
         *pos = next;
-        match seg.tag() {
-            b"UNB" if !self.una => {
+        // Service segments are recognized by their first bytes; the full tag is not needed.
+        let head = &seg.data()[..seg.data().len().min(4)];
+        let service =
+            |tag: &[u8]| head.starts_with(tag) && head.get(3).is_none_or(|&b| b == d.element);
+        match () {
+            _ if service(b"UNB") && !self.una => {
                 // Syntax version 4 without UNA: the repetition separator defaults to '*'.
                 let version = seg
                     .element(1)
@@ -150,7 +154,7 @@ impl Tokenizer {
                     self.delimiters.repetition = Some(b'*');
                 }
             }
-            b"UNZ" => self.after_unz = true,
+            _ if service(b"UNZ") => self.after_unz = true,
             _ => {}
         }
         Next::Segment(seg)
