@@ -114,10 +114,10 @@ pub fn translate<R: Read + Seek>(
             })?;
             let mut levels = vec![(Level::File, map.findings.clone(), false)];
             for ic in &map.interchanges {
-                let has = ic.groups.iter().any(|g| !g.transactions.is_empty());
+                let has = ic.groups.iter().any(|g| g.transaction_count > 0);
                 levels.push((Level::Interchange, ic.findings.clone(), has));
                 for g in &ic.groups {
-                    levels.push((Level::Group, g.findings.clone(), !g.transactions.is_empty()));
+                    levels.push((Level::Group, g.findings.clone(), g.transaction_count > 0));
                     for t in &g.transactions {
                         levels.push((Level::Transaction, t.findings.clone(), true));
                     }

@@ -147,13 +147,27 @@ pub(crate) fn pump<R: std::io::Read>(
     chunk: usize,
     feed: &mut impl Feed,
 ) -> std::io::Result<usize> {
+    pump_with(&mut r, chunk, feed, |_, _| Ok(()))
+}
+
+/// [`pump`], calling `after` once after every step with the feed and the reader. `after` may
+/// use the reader (to re-read a transaction set by its span) as long as it leaves the read
+/// position where it found it.
+pub(crate) fn pump_with<R: std::io::Read, F: Feed>(
+    r: &mut R,
+    chunk: usize,
+    feed: &mut F,
+    mut after: impl FnMut(&mut F, &mut R) -> std::io::Result<()>,
+) -> std::io::Result<usize> {
     let chunk = chunk.max(64);
     let mut window: Vec<u8> = Vec::with_capacity(chunk);
     let mut pos = 0;
     let mut eof = false;
     let mut total = 0usize;
     loop {
-        match feed.step(&window, &mut pos, eof) {
+        let step = feed.step(&window, &mut pos, eof);
+        after(feed, r)?;
+        match step {
             Step::Go => {}
             Step::End => return Ok(total),
             Step::NeedMore => {
@@ -162,7 +176,7 @@ pub(crate) fn pump<R: std::io::Read>(
                 pos = 0;
                 let old = window.len();
                 window.resize(old + chunk, 0);
-                let n = x12::read_full(&mut r, &mut window[old..])?;
+                let n = x12::read_full(r, &mut window[old..])?;
                 window.truncate(old + n);
                 if n == 0 {
                     eof = true;

@@ -124,6 +124,9 @@ pub struct Group {
     pub agency: String,
     /// GS08.
     pub version: String,
+    /// Transaction sets read in the group (in streaming mode, `transactions` keeps only those
+    /// with findings).
+    pub transaction_count: usize,
     pub transactions: Vec<Transaction>,
     pub findings: Vec<Finding>,
     #[serde(skip)]
@@ -208,16 +211,73 @@ pub struct Scanner {
     /// ISA13 → byte offset of the first interchange that used it.
     seen_interchanges: HashMap<String, usize>,
     seen_groups: HashMap<String, usize>,
-    seen_transactions: HashMap<String, usize>,
+    /// ST02 hashes of the open group: a huge group costs 16 bytes a set, not its strings.
+    seen_transactions: HashMap<u64, usize>,
     /// Segment count of the open transaction set.
     open_tx_count: usize,
     /// Index the next segment will have (for findings about what is missing at the end).
     next_index: usize,
+    /// Compact mode: only transaction sets with findings stay in the map, so memory does not
+    /// grow with the file.
+    compact: bool,
+    /// Streaming mode (compact too): closed transaction sets are handed out by
+    /// [`Scanner::take_closed`].
+    emit: bool,
+    closed: std::collections::VecDeque<(usize, usize, Transaction)>,
 }
 
 impl Scanner {
     pub fn new() -> Self {
         Scanner::default()
+    }
+
+    /// A scanner whose map keeps interchanges, groups and only the transaction sets with
+    /// findings.
+    pub fn compact() -> Self {
+        Scanner {
+            compact: true,
+            ..Scanner::default()
+        }
+    }
+
+    /// A compact scanner that also hands out every closed set by [`Scanner::take_closed`].
+    pub fn streaming() -> Self {
+        Scanner {
+            compact: true,
+            emit: true,
+            ..Scanner::default()
+        }
+    }
+
+    /// The next transaction set closed since the last call, with its interchange and group
+    /// indexes (streaming mode only).
+    pub fn take_closed(&mut self) -> Option<(usize, usize, Transaction)> {
+        self.closed.pop_front()
+    }
+
+    /// Called whenever the open transaction set was just closed.
+    fn closed_tx(&mut self) {
+        if !self.compact {
+            return;
+        }
+        let i = self.map.interchanges.len() - 1;
+        let ic = &mut self.map.interchanges[i];
+        let g = ic.groups.len() - 1;
+        let group = &mut ic.groups[g];
+        let tx = if group
+            .transactions
+            .last()
+            .is_some_and(|t| t.findings.is_empty())
+        {
+            group.transactions.pop().expect("checked")
+        } else if self.emit {
+            group.transactions.last().expect("just closed").clone()
+        } else {
+            return;
+        };
+        if self.emit {
+            self.closed.push_back((i, g, tx));
+        }
     }
 
     fn open_interchange(&mut self) -> Option<&mut Interchange> {
@@ -323,11 +383,17 @@ impl Scanner {
         }
     }
 
-    /// Ends the file: whatever is still open lacks its trailer.
-    pub fn finish(mut self, bytes: usize) -> EnvelopeMap {
+    /// Ends the file: whatever is still open lacks its trailer (sets closed here are handed
+    /// out by [`Scanner::take_closed`] in streaming mode).
+    pub fn end(&mut self, bytes: usize) {
         let next = self.next_index;
         self.close_open(Level::Interchange, bytes, next, None, "the file ends");
         self.map.bytes = bytes;
+    }
+
+    /// Ends the file and returns the map.
+    pub fn finish(mut self, bytes: usize) -> EnvelopeMap {
+        self.end(bytes);
         self.map
     }
 
@@ -358,6 +424,7 @@ impl Scanner {
                 &controls,
             ));
             t.closed = true;
+            self.closed_tx();
         }
         if upto == Level::Transaction {
             return;
@@ -467,6 +534,7 @@ impl Scanner {
             control: text(6),
             agency: text(7),
             version: text(8),
+            transaction_count: 0,
             transactions: Vec::new(),
             findings: Vec::new(),
             closed: false,
@@ -558,7 +626,8 @@ impl Scanner {
                 2,
             ));
         }
-        if let Some(&first) = self.seen_transactions.get(&control) {
+        let key = hash_str(&control);
+        if let Some(&first) = self.seen_transactions.get(&key) {
             findings.push(at(
                 Finding::error(
                     Code::DuplicateTransactionControl,
@@ -569,7 +638,7 @@ impl Scanner {
                 2,
             ));
         } else {
-            self.seen_transactions.insert(control.clone(), s.span.start);
+            self.seen_transactions.insert(key, s.span.start);
         }
         let tx = Transaction {
             span: s.span,
@@ -582,10 +651,9 @@ impl Scanner {
             closed: false,
         };
         self.open_tx_count = 1;
-        self.open_group()
-            .expect("checked above")
-            .transactions
-            .push(tx);
+        let g = self.open_group().expect("checked above");
+        g.transaction_count += 1;
+        g.transactions.push(tx);
     }
 
     fn body(&mut self, s: &SegmentRef<'_>) {
@@ -668,6 +736,7 @@ impl Scanner {
         };
         t.findings.extend(check_trailer(&trailer, s, &controls));
         t.closed = true;
+        self.closed_tx();
     }
 
     fn ge(&mut self, s: &SegmentRef<'_>) {
@@ -685,7 +754,7 @@ impl Scanner {
         g.span.end = s.span.end;
         let what = format!("group {}", g.control);
         let trailer = Trailer {
-            counted: g.transactions.len(),
+            counted: g.transaction_count,
             noun: "transaction sets",
             what: &what,
             count_code: Code::TransactionCountMismatch,
@@ -720,6 +789,14 @@ impl Scanner {
         ic.findings.extend(check_trailer(&trailer, s, &controls));
         ic.closed = true;
     }
+}
+
+/// A 64-bit hash of a control number (for duplicate checks that must not keep every string).
+pub(crate) fn hash_str(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
 }
 
 /// Checks an X12 trailer's first two elements.
@@ -996,45 +1073,83 @@ fn scan_ascii(input: &[u8]) -> EnvelopeMap {
     sc.finish(input.len())
 }
 
-/// Scans a stream in chunks of `chunk` bytes: memory stays that of the largest segment plus
-/// one chunk, whatever the file's size.
+/// A tokenizer and its scanner, fed through the stream pump.
+pub struct StreamFeed {
+    pub scanner: Scanner,
+    tok: Tokenizer,
+    ebcdic: Option<bool>,
+}
+
+impl StreamFeed {
+    /// A feed whose scanner keeps every transaction set.
+    pub fn full() -> Self {
+        StreamFeed {
+            scanner: Scanner::new(),
+            tok: Tokenizer::new(),
+            ebcdic: None,
+        }
+    }
+
+    /// A feed whose scanner keeps only the sets with findings (see [`Scanner::compact`]).
+    pub fn compact() -> Self {
+        StreamFeed {
+            scanner: Scanner::compact(),
+            ..StreamFeed::full()
+        }
+    }
+
+    /// A feed whose scanner streams closed transaction sets out (see [`Scanner::streaming`]).
+    pub fn new() -> Self {
+        StreamFeed {
+            scanner: Scanner::streaming(),
+            ..StreamFeed::full()
+        }
+    }
+
+    pub fn finish(self, total: usize) -> EnvelopeMap {
+        let ebcdic = self.ebcdic.unwrap_or(false);
+        let mut map = self.scanner.finish(total);
+        map.ebcdic = ebcdic;
+        map
+    }
+}
+
+impl Default for StreamFeed {
+    fn default() -> Self {
+        StreamFeed::new()
+    }
+}
+
+impl Feed for StreamFeed {
+    fn step(&mut self, window: &[u8], pos: &mut usize, eof: bool) -> Step {
+        match self.tok.next(window, pos, eof) {
+            Next::Segment(s) => self.scanner.segment(&s),
+            Next::Error(e) => self.scanner.syntax_error(&e),
+            Next::End => return Step::End,
+            Next::NeedMore => return Step::NeedMore,
+        }
+        Step::Go
+    }
+
+    fn consumed(&mut self, n: usize) {
+        self.tok.consumed(n);
+    }
+
+    fn arrived(&mut self, window: &mut [u8], new_from: usize) {
+        let is_ebcdic = *self
+            .ebcdic
+            .get_or_insert_with(|| ebcdic::looks_like_ebcdic_isa(&window[..window.len().min(16)]));
+        if is_ebcdic {
+            ebcdic::transcode_in_place(&mut window[new_from..]);
+        }
+    }
+}
+
+/// Scans a stream in chunks of `chunk` bytes, keeping every transaction set in the map.
 pub fn scan_reader<R: Read>(r: R, chunk: usize) -> io::Result<EnvelopeMap> {
-    struct X12Feed {
-        sc: Scanner,
-        tok: Tokenizer,
-        ebcdic: Option<bool>,
-    }
-    impl Feed for X12Feed {
-        fn step(&mut self, window: &[u8], pos: &mut usize, eof: bool) -> Step {
-            match self.tok.next(window, pos, eof) {
-                Next::Segment(s) => self.sc.segment(&s),
-                Next::Error(e) => self.sc.syntax_error(&e),
-                Next::End => return Step::End,
-                Next::NeedMore => return Step::NeedMore,
-            }
-            Step::Go
-        }
-        fn consumed(&mut self, n: usize) {
-            self.tok.consumed(n);
-        }
-        fn arrived(&mut self, window: &mut [u8], new_from: usize) {
-            let is_ebcdic = *self.ebcdic.get_or_insert_with(|| {
-                ebcdic::looks_like_ebcdic_isa(&window[..window.len().min(16)])
-            });
-            if is_ebcdic {
-                ebcdic::transcode_in_place(&mut window[new_from..]);
-            }
-        }
-    }
-    let mut feed = X12Feed {
-        sc: Scanner::new(),
-        tok: Tokenizer::new(),
-        ebcdic: None,
-    };
+    let mut feed = StreamFeed::full();
     let total = pump(r, chunk, &mut feed)?;
-    let mut map = feed.sc.finish(total);
-    map.ebcdic = feed.ebcdic.unwrap_or(false);
-    Ok(map)
+    Ok(feed.finish(total))
 }
 
 /// Reads until `buf` is full or the stream ends.

@@ -97,31 +97,31 @@ pub fn translate_transaction(
     bytes: &[u8],
     opts: &Options,
 ) -> Outcome {
-    translate_inner(grammars, map, (i, g, t), bytes, opts, false).0
+    let ic = &map.interchanges[i];
+    let gr = &ic.groups[g];
+    translate_inner(grammars, (ic, gr, &gr.transactions[t]), bytes, opts, false).0
 }
 
 /// Translates one transaction set and also returns its segments' placements (for `inspect`).
 pub fn translate_with_placements<'b>(
     grammars: &GrammarSet,
     map: &EnvelopeMap,
-    idx: (usize, usize, usize),
+    (i, g, t): (usize, usize, usize),
     bytes: &'b [u8],
     opts: &Options,
 ) -> (Outcome, Vec<SegmentRef<'b>>, Vec<Placement>) {
-    translate_inner(grammars, map, idx, bytes, opts, true)
+    let ic = &map.interchanges[i];
+    let gr = &ic.groups[g];
+    translate_inner(grammars, (ic, gr, &gr.transactions[t]), bytes, opts, true)
 }
 
 fn translate_inner<'b>(
     grammars: &GrammarSet,
-    map: &EnvelopeMap,
-    (i, g, t): (usize, usize, usize),
+    (ic, gr, tx): (&Interchange, &Group, &Transaction),
     bytes: &'b [u8],
     opts: &Options,
     want_placements: bool,
 ) -> (Outcome, Vec<SegmentRef<'b>>, Vec<Placement>) {
-    let ic = &map.interchanges[i];
-    let gr = &ic.groups[g];
-    let tx = &gr.transactions[t];
     let ctl = controls(ic, gr, tx);
     let mut outcome = Outcome {
         status: Status::Rejected,
@@ -298,9 +298,11 @@ pub fn translate_all(
     (map, outcomes)
 }
 
-/// Translates an X12 stream: one envelope pass through a `chunk`-sized buffer, then each
-/// transaction set re-read by its span and handed to `sink` in file order. Memory stays that of
-/// the buffer and the largest transaction set.
+/// Translates an X12 stream with memory flat in the file size: an envelope pass through a
+/// `chunk`-sized buffer keeps only interchanges, groups and the transaction sets with findings;
+/// a second pass hands out each transaction set as it closes, re-read by its span and judged
+/// with its group's and interchange's verdicts from the first pass. Returns the first pass's
+/// map.
 pub fn translate_reader<R, F>(
     mut reader: R,
     grammars: &GrammarSet,
@@ -312,22 +314,45 @@ where
     R: std::io::Read + std::io::Seek,
     F: FnMut(&EnvelopeMap, &Transaction, Outcome) -> std::io::Result<()>,
 {
+    use crate::envelope::x12::StreamFeed;
+    use crate::envelope::{pump, pump_with};
     use std::io::SeekFrom;
     reader.seek(SeekFrom::Start(0))?;
-    let mut map = crate::envelope::x12::scan_reader(std::io::BufReader::new(&mut reader), chunk)?;
+    let mut first = StreamFeed::compact();
+    let total = pump(std::io::BufReader::new(&mut reader), chunk, &mut first)?;
+    let mut map = first.finish(total);
     if opts.relax_envelope {
         map.relax_integrity();
     }
+    reader.seek(SeekFrom::Start(0))?;
+    let mut second = StreamFeed::new();
     let mut buf = Vec::new();
-    for (i, g, t, tx) in map.transactions() {
-        buf.resize(tx.span.len(), 0);
-        reader.seek(SeekFrom::Start(tx.span.start as u64))?;
-        reader.read_exact(&mut buf)?;
-        if map.ebcdic {
-            crate::syntax::ebcdic::transcode_in_place(&mut buf);
+    // Translates every transaction set the second pass has closed so far.
+    let mut drain = |scanner: &mut crate::envelope::x12::Scanner,
+                     r: &mut R|
+     -> std::io::Result<()> {
+        while let Some((i, g, mut tx)) = scanner.take_closed() {
+            if opts.relax_envelope {
+                crate::envelope::relax_findings(&mut tx.findings);
+            }
+            let here = r.stream_position()?;
+            buf.resize(tx.span.len(), 0);
+            r.seek(SeekFrom::Start(tx.span.start as u64))?;
+            r.read_exact(&mut buf)?;
+            r.seek(SeekFrom::Start(here))?;
+            if map.ebcdic {
+                crate::syntax::ebcdic::transcode_in_place(&mut buf);
+            }
+            let ic = &map.interchanges[i];
+            let outcome = translate_inner(grammars, (ic, &ic.groups[g], &tx), &buf, opts, false).0;
+            sink(&map, &tx, outcome)?;
         }
-        let outcome = translate_transaction(grammars, &map, (i, g, t), &buf, opts);
-        sink(&map, tx, outcome)?;
-    }
+        Ok(())
+    };
+    let total = pump_with(&mut reader, chunk, &mut second, |feed, r| {
+        drain(&mut feed.scanner, r)
+    })?;
+    second.scanner.end(total);
+    drain(&mut second.scanner, &mut reader)?;
     Ok(map)
 }
