@@ -185,4 +185,11 @@ pub fn translate_any(data: &[u8]) {
     }
     let t = report.tally;
     assert_eq!(t.accepted + t.rejected + t.not_mapped, outcomes.len());
+    // EDIFACT: the streamed outcomes equal the in-memory ones.
+    if report.format == crate::translate::Format::Edifact {
+        let (_, whole) = crate::map::edifact::translate_all(data, grammars(), &Options::default());
+        let a = serde_json::to_string(&whole).expect("serializes");
+        let b = serde_json::to_string(&outcomes).expect("serializes");
+        assert_eq!(a, b, "streamed outcomes differ from in-memory ones");
+    }
 }

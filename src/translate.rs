@@ -132,10 +132,10 @@ pub fn translate<R: Read + Seek>(
                 })?;
             let mut levels = vec![(Level::File, map.findings.clone(), false)];
             for ic in &map.interchanges {
-                let has = ic.groups.iter().any(|g| !g.messages.is_empty());
+                let has = ic.groups.iter().any(|g| g.message_count > 0);
                 levels.push((Level::Interchange, ic.findings.clone(), has));
                 for g in &ic.groups {
-                    levels.push((Level::Group, g.findings.clone(), !g.messages.is_empty()));
+                    levels.push((Level::Group, g.findings.clone(), g.message_count > 0));
                     for m in &g.messages {
                         levels.push((Level::Transaction, m.findings.clone(), true));
                     }

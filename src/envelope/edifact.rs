@@ -94,8 +94,9 @@ pub struct Interchange {
     pub findings: Vec<Finding>,
     #[serde(skip)]
     closed: bool,
+    /// Hashes of the message references seen (emptied when the interchange closes).
     #[serde(skip)]
-    references: HashMap<String, usize>,
+    references: HashMap<u64, usize>,
 }
 
 impl Interchange {
@@ -121,6 +122,8 @@ pub struct Group {
     pub id: String,
     /// UNG 0048.
     pub control: String,
+    /// Messages read in the group (in compact mode, `messages` keeps only those with findings).
+    pub message_count: usize,
     pub messages: Vec<Message>,
     pub findings: Vec<Finding>,
     #[serde(skip)]
@@ -182,11 +185,58 @@ pub struct Scanner {
     map: EnvelopeMap,
     open_count: usize,
     next_index: usize,
+    /// Compact mode: only messages with findings stay in the map.
+    compact: bool,
+    /// Streaming mode (compact too): closed messages are handed out by [`Scanner::take_closed`].
+    emit: bool,
+    closed: std::collections::VecDeque<(usize, usize, Message)>,
 }
 
 impl Scanner {
     pub fn new() -> Self {
         Scanner::default()
+    }
+
+    /// A scanner whose map keeps interchanges, groups and only the messages with findings.
+    pub fn compact() -> Self {
+        Scanner {
+            compact: true,
+            ..Scanner::default()
+        }
+    }
+
+    /// A compact scanner that also hands out every closed message.
+    pub fn streaming() -> Self {
+        Scanner {
+            compact: true,
+            emit: true,
+            ..Scanner::default()
+        }
+    }
+
+    /// The next message closed since the last call, with its interchange and group indexes.
+    pub fn take_closed(&mut self) -> Option<(usize, usize, Message)> {
+        self.closed.pop_front()
+    }
+
+    fn closed_message(&mut self) {
+        if !self.compact {
+            return;
+        }
+        let i = self.map.interchanges.len() - 1;
+        let ic = &mut self.map.interchanges[i];
+        let g = ic.groups.len() - 1;
+        let group = &mut ic.groups[g];
+        let m = if group.messages.last().is_some_and(|m| m.findings.is_empty()) {
+            group.messages.pop().expect("checked")
+        } else if self.emit {
+            group.messages.last().expect("just closed").clone()
+        } else {
+            return;
+        };
+        if self.emit {
+            self.closed.push_back((i, g, m));
+        }
     }
 
     fn open_interchange(&mut self) -> Option<&mut Interchange> {
@@ -264,7 +314,14 @@ impl Scanner {
         }
     }
 
+    /// Ends the file and returns the map.
     pub fn finish(mut self, bytes: usize) -> EnvelopeMap {
+        self.end(bytes);
+        self.map
+    }
+
+    /// Ends the file: whatever is still open lacks its trailer.
+    pub fn end(&mut self, bytes: usize) {
         let next = self.next_index;
         // Bare messages need no UNZ; a real interchange does.
         let explicit = self.open_interchange().is_some_and(|i| i.explicit);
@@ -278,7 +335,6 @@ impl Scanner {
             ic.closed = true;
         }
         self.map.bytes = bytes;
-        self.map
     }
 
     fn close_open(
@@ -306,6 +362,7 @@ impl Scanner {
                 &controls,
             ));
             m.closed = true;
+            self.closed_message();
         }
         if upto == Level::Transaction {
             return;
@@ -425,13 +482,21 @@ impl Scanner {
                 1,
             ));
         }
+        self.push_interchange(ic);
+    }
+
+    /// Starts an interchange; the previous one's reference hashes are no longer needed.
+    fn push_interchange(&mut self, ic: Interchange) {
+        if let Some(last) = self.map.interchanges.last_mut() {
+            last.references = HashMap::new();
+        }
         self.map.interchanges.push(ic);
     }
 
     fn ensure_interchange(&mut self, s: &SegmentRef<'_>) {
         if self.open_interchange().is_none() {
             let ic = self.new_interchange(s, false);
-            self.map.interchanges.push(ic);
+            self.push_interchange(ic);
         }
     }
 
@@ -446,6 +511,7 @@ impl Scanner {
             explicit: true,
             id: comp(s, 1, 1),
             control: comp(s, 5, 1),
+            message_count: 0,
             messages: Vec::new(),
             findings: Vec::new(),
             closed: false,
@@ -465,6 +531,7 @@ impl Scanner {
                 explicit: false,
                 id: String::new(),
                 control: String::new(),
+                message_count: 0,
                 messages: Vec::new(),
                 findings: Vec::new(),
                 closed: false,
@@ -510,7 +577,8 @@ impl Scanner {
             ));
         }
         let ic = self.open_interchange().expect("ensured");
-        if let Some(&first) = ic.references.get(&reference) {
+        let key = crate::envelope::x12::hash_str(&reference);
+        if let Some(&first) = ic.references.get(&key) {
             m.findings.push(at(
                 Finding::error(
                     Code::DuplicateTransactionControl,
@@ -519,10 +587,12 @@ impl Scanner {
                 1,
             ));
         } else {
-            ic.references.insert(reference, s.span.start);
+            ic.references.insert(key, s.span.start);
         }
         self.open_count = 1;
-        self.open_group().expect("ensured").messages.push(m);
+        let g = self.open_group().expect("ensured");
+        g.message_count += 1;
+        g.messages.push(m);
     }
 
     fn body(&mut self, s: &SegmentRef<'_>) {
@@ -574,6 +644,7 @@ impl Scanner {
         m.findings
             .extend(check_trailer(&trailer, s, ["0074", "0062"], &controls));
         m.closed = true;
+        self.closed_message();
     }
 
     fn une(&mut self, s: &SegmentRef<'_>) {
@@ -591,7 +662,7 @@ impl Scanner {
         g.span.end = s.span.end;
         let what = format!("group {}", g.control);
         let trailer = Trailer {
-            counted: g.messages.len(),
+            counted: g.message_count,
             noun: "messages",
             what: &what,
             count_code: Code::TransactionCountMismatch,
@@ -644,7 +715,7 @@ impl Scanner {
         let counted = if grouped {
             ic.groups.iter().filter(|g| g.explicit).count()
         } else {
-            ic.groups.iter().map(|g| g.messages.len()).sum()
+            ic.groups.iter().map(|g| g.message_count).sum()
         };
         let what = format!("interchange {}", ic.control);
         let trailer = Trailer {
@@ -697,32 +768,42 @@ pub fn scan(input: &[u8]) -> EnvelopeMap {
     sc.finish(input.len())
 }
 
-/// Scans a stream through a window of about `chunk` bytes.
+/// A tokenizer and its scanner, fed through the stream pump.
+pub struct StreamFeed {
+    pub scanner: Scanner,
+    tok: Tokenizer,
+}
+
+impl StreamFeed {
+    pub fn with(scanner: Scanner) -> Self {
+        StreamFeed {
+            scanner,
+            tok: Tokenizer::new(),
+        }
+    }
+}
+
+impl Feed for StreamFeed {
+    fn step(&mut self, window: &[u8], pos: &mut usize, eof: bool) -> Step {
+        match self.tok.next(window, pos, eof) {
+            Next::Segment(s) => self.scanner.segment(&s),
+            Next::Error(e) => self.scanner.syntax_error(&e),
+            Next::End => return Step::End,
+            Next::NeedMore => return Step::NeedMore,
+        }
+        Step::Go
+    }
+
+    fn consumed(&mut self, n: usize) {
+        self.tok.consumed(n);
+    }
+}
+
+/// Scans a stream through a window of about `chunk` bytes, keeping every message in the map.
 pub fn scan_reader<R: Read>(r: R, chunk: usize) -> io::Result<EnvelopeMap> {
-    struct EdifactFeed {
-        sc: Scanner,
-        tok: Tokenizer,
-    }
-    impl Feed for EdifactFeed {
-        fn step(&mut self, window: &[u8], pos: &mut usize, eof: bool) -> Step {
-            match self.tok.next(window, pos, eof) {
-                Next::Segment(s) => self.sc.segment(&s),
-                Next::Error(e) => self.sc.syntax_error(&e),
-                Next::End => return Step::End,
-                Next::NeedMore => return Step::NeedMore,
-            }
-            Step::Go
-        }
-        fn consumed(&mut self, n: usize) {
-            self.tok.consumed(n);
-        }
-    }
-    let mut feed = EdifactFeed {
-        sc: Scanner::new(),
-        tok: Tokenizer::new(),
-    };
+    let mut feed = StreamFeed::with(Scanner::new());
     let total = pump(r, chunk, &mut feed)?;
-    Ok(feed.sc.finish(total))
+    Ok(feed.scanner.finish(total))
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@ mod walk;
 
 use super::{Options, Outcome, Status};
 use crate::diag::{Code, Controls, Finding};
-use crate::envelope::edifact::{EnvelopeMap, Interchange, Message, scan, scan_reader};
+use crate::envelope::edifact::{
+    EnvelopeMap, Group, Interchange, Message, Scanner, StreamFeed, scan,
+};
 use crate::grammar::{GrammarSet, Placement, validate};
 use crate::model::{Document, Identity, Source};
 use crate::syntax::FieldTable;
@@ -44,7 +46,7 @@ pub fn message_name(t: &str) -> Option<&'static str> {
     })
 }
 
-fn controls(ic: &Interchange, g: &crate::envelope::edifact::Group, m: &Message) -> Controls {
+fn controls(ic: &Interchange, g: &Group, m: &Message) -> Controls {
     Controls {
         interchange: ic.explicit.then(|| ic.control.clone()),
         group: g.explicit.then(|| g.control.clone()),
@@ -77,35 +79,35 @@ fn directory_of(m: &Message) -> (String, Option<String>) {
 pub fn translate_message(
     grammars: &GrammarSet,
     map: &EnvelopeMap,
-    idx: (usize, usize, usize),
+    (i, g, m): (usize, usize, usize),
     bytes: &[u8],
     opts: &Options,
 ) -> Outcome {
-    translate_inner(grammars, map, idx, bytes, opts, false).0
+    let ic = &map.interchanges[i];
+    let gr = &ic.groups[g];
+    translate_inner(grammars, (ic, gr, &gr.messages[m]), bytes, opts, false).0
 }
 
 /// Translates one message and also returns its segments' placements (for `inspect`).
 pub fn translate_with_placements<'b>(
     grammars: &GrammarSet,
     map: &EnvelopeMap,
-    idx: (usize, usize, usize),
+    (i, g, m): (usize, usize, usize),
     bytes: &'b [u8],
     opts: &Options,
 ) -> (Outcome, Vec<SegmentRef<'b>>, Vec<Placement>) {
-    translate_inner(grammars, map, idx, bytes, opts, true)
+    let ic = &map.interchanges[i];
+    let gr = &ic.groups[g];
+    translate_inner(grammars, (ic, gr, &gr.messages[m]), bytes, opts, true)
 }
 
 fn translate_inner<'b>(
     grammars: &GrammarSet,
-    map: &EnvelopeMap,
-    (i, g, m): (usize, usize, usize),
+    (ic, gr, msg): (&Interchange, &Group, &Message),
     bytes: &'b [u8],
     opts: &Options,
     want_placements: bool,
 ) -> (Outcome, Vec<SegmentRef<'b>>, Vec<Placement>) {
-    let ic = &map.interchanges[i];
-    let gr = &ic.groups[g];
-    let msg = &gr.messages[m];
     let ctl = controls(ic, gr, msg);
     let mut outcome = Outcome {
         status: Status::Rejected,
@@ -301,8 +303,9 @@ pub fn translate_all(
     (map, outcomes)
 }
 
-/// Translates an EDIFACT stream: one envelope pass through a `chunk`-sized buffer, then each
-/// message re-read by its span and handed to `sink` in file order.
+/// Translates an EDIFACT stream with memory flat in the file size, as the X12 one does: a
+/// compact envelope pass for the group and interchange verdicts, then a second pass that hands
+/// out each message as it closes, re-read by its span.
 pub fn translate_reader<R, F>(
     mut reader: R,
     grammars: &GrammarSet,
@@ -314,19 +317,38 @@ where
     R: std::io::Read + std::io::Seek,
     F: FnMut(&EnvelopeMap, &Message, Outcome) -> std::io::Result<()>,
 {
+    use crate::envelope::{pump, pump_with};
     use std::io::SeekFrom;
     reader.seek(SeekFrom::Start(0))?;
-    let mut map = scan_reader(std::io::BufReader::new(&mut reader), chunk)?;
+    let mut first = StreamFeed::with(Scanner::compact());
+    let total = pump(std::io::BufReader::new(&mut reader), chunk, &mut first)?;
+    let mut map = first.scanner.finish(total);
     if opts.relax_envelope {
         map.relax_integrity();
     }
+    reader.seek(SeekFrom::Start(0))?;
+    let mut second = StreamFeed::with(Scanner::streaming());
     let mut buf = Vec::new();
-    for (i, g, m, msg) in map.messages() {
-        buf.resize(msg.span.len(), 0);
-        reader.seek(SeekFrom::Start(msg.span.start as u64))?;
-        reader.read_exact(&mut buf)?;
-        let outcome = translate_message(grammars, &map, (i, g, m), &buf, opts);
-        sink(&map, msg, outcome)?;
-    }
+    let mut drain = |scanner: &mut Scanner, r: &mut R| -> std::io::Result<()> {
+        while let Some((i, g, mut msg)) = scanner.take_closed() {
+            if opts.relax_envelope {
+                crate::envelope::relax_findings(&mut msg.findings);
+            }
+            let here = r.stream_position()?;
+            buf.resize(msg.span.len(), 0);
+            r.seek(SeekFrom::Start(msg.span.start as u64))?;
+            r.read_exact(&mut buf)?;
+            r.seek(SeekFrom::Start(here))?;
+            let ic = &map.interchanges[i];
+            let outcome = translate_inner(grammars, (ic, &ic.groups[g], &msg), &buf, opts, false).0;
+            sink(&map, &msg, outcome)?;
+        }
+        Ok(())
+    };
+    let total = pump_with(&mut reader, chunk, &mut second, |feed, r| {
+        drain(&mut feed.scanner, r)
+    })?;
+    second.scanner.end(total);
+    drain(&mut second.scanner, &mut reader)?;
     Ok(map)
 }
