@@ -25,7 +25,7 @@ mod writer;
 
 pub use segment::SegmentRef;
 pub use tokenizer::{Next, Reader, SyntaxError, SyntaxErrorKind, Tokenizer};
-pub use writer::{WriteError, write_segment, write_una};
+pub use writer::{WriteError, write_segment, write_una, write_una_if_needed};
 
 use serde::Serialize;
 

@@ -8,6 +8,20 @@
 use super::Delimiters;
 use crate::syntax::x12::Segment;
 
+/// Writes the service string advice an interchange needs: `UNA` and the six service characters
+/// when the separators are not the defaults `:+.? '`, nothing otherwise. Returns whether it
+/// wrote one.
+pub fn write_una_if_needed(out: &mut Vec<u8>, d: &Delimiters) -> bool {
+    let mut defaults = Delimiters::default();
+    // Syntax version 4's `*` repetition separator is a default too.
+    defaults.repetition = d.repetition.filter(|&r| r == b'*');
+    if *d == defaults {
+        return false;
+    }
+    write_una(out, d);
+    true
+}
+
 /// Writes `UNA` and the six service characters.
 pub fn write_una(out: &mut Vec<u8>, d: &Delimiters) {
     out.extend_from_slice(b"UNA");
@@ -108,6 +122,19 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn una_only_when_needed() {
+        let mut out = Vec::new();
+        assert!(!write_una_if_needed(&mut out, &Delimiters::default()));
+        assert!(out.is_empty());
+        let d = Delimiters {
+            element: b'|',
+            ..Delimiters::default()
+        };
+        assert!(write_una_if_needed(&mut out, &d));
+        assert_eq!(out, b"UNA:|.? '");
     }
 
     #[test]
