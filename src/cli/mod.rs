@@ -89,7 +89,12 @@ pub fn main() -> ExitCode {
         Command::Translate(a) => translate::run(a, &mut out, &mut err),
         Command::Inspect(a) => inspect::run(a, &mut out, &mut err),
     };
-    let flushed = out.flush();
+    if let Err(e) = out.flush()
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        let _ = writeln!(err, "tallyman: error: writing output: {e}");
+        return ExitCode::from(2);
+    }
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Rejections) => ExitCode::from(1),
@@ -97,23 +102,6 @@ pub fn main() -> ExitCode {
         Err(e) => {
             let _ = writeln!(err, "tallyman: error: {e:#}");
             ExitCode::from(2)
-        }
-    }
-    .max_with(flushed)
-}
-
-trait MaxWith {
-    fn max_with(self, flushed: io::Result<()>) -> ExitCode;
-}
-
-impl MaxWith for ExitCode {
-    fn max_with(self, flushed: io::Result<()>) -> ExitCode {
-        match flushed {
-            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                eprintln!("tallyman: error: writing output: {e}");
-                ExitCode::from(2)
-            }
-            _ => self,
         }
     }
 }
