@@ -12,9 +12,11 @@ use crate::syntax::x12::Segment;
 /// when the separators are not the defaults `:+.? '`, nothing otherwise. Returns whether it
 /// wrote one.
 pub fn write_una_if_needed(out: &mut Vec<u8>, d: &Delimiters) -> bool {
-    let mut defaults = Delimiters::default();
     // Syntax version 4's `*` repetition separator is a default too.
-    defaults.repetition = d.repetition.filter(|&r| r == b'*');
+    let defaults = Delimiters {
+        repetition: d.repetition.filter(|&r| r == b'*'),
+        ..Delimiters::default()
+    };
     if *d == defaults {
         return false;
     }
