@@ -38,19 +38,14 @@ impl<'a> SegmentRef<'a> {
         &self.data
     }
 
-    /// The tag: the bytes before the first element separator (a UNA is `UNA`).
+    /// The tag: the bytes before the first element separator (a UNA is `UNA`). Tags are
+    /// letters and digits, so no release character can precede that separator.
     pub fn tag(&self) -> &[u8] {
         if self.data.starts_with(b"UNA") {
             return &self.data[..3];
         }
-        let end = Split::new(
-            &self.data,
-            Some(self.delimiters.element),
-            self.delimiters.release,
-        )
-        .next()
-        .map_or(0, <[u8]>::len);
-        // A tag may carry components (`UNH` never does; some old messages use `TAG:1`).
+        let end = memchr::memchr(self.delimiters.element, &self.data).unwrap_or(self.data.len());
+        // A tag may carry components (some old messages use `TAG:1`).
         let tag = &self.data[..end];
         match memchr::memchr(self.delimiters.component, tag) {
             Some(i) => &tag[..i],
