@@ -141,6 +141,8 @@ pub enum Code {
     VersionFallback,
     /// The document lacks something the canonical model needs (a number, a line...).
     Mapping,
+    /// A feed row or field cannot be read (bad number, date, quoting, field count).
+    InvalidRow,
 }
 
 impl Code {
@@ -171,7 +173,8 @@ impl Code {
             | DuplicateTransactionControl
             | EnvelopeRejected
             | VersionFallback
-            | Mapping => Level::Transaction,
+            | Mapping
+            | InvalidRow => Level::Transaction,
             UnrecognizedSegment
             | UnexpectedSegment
             | MandatorySegmentMissing
@@ -241,7 +244,8 @@ impl Code {
             | InvalidGroupHeader
             | EnvelopeRejected
             | VersionFallback
-            | Mapping => {
+            | Mapping
+            | InvalidRow => {
                 return None;
             }
         })
@@ -302,6 +306,12 @@ pub struct Finding {
     /// The loop the segment is in, when known (`PO1`, `N1`, `HL`...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub loop_id: Option<String>,
+    /// 1-based line of a feed row (the header is row 1), for CSV and TSV feeds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+    /// The feed column (header name) or XML element path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
     #[serde(skip_serializing_if = "Controls::is_empty")]
     pub controls: Controls,
     pub message: String,
@@ -319,9 +329,19 @@ impl Finding {
             element: None,
             component: None,
             loop_id: None,
+            row: None,
+            column: None,
             controls: Controls::default(),
             message: message.into(),
         }
+    }
+
+    /// Places the finding at a feed row (and column) starting at byte `offset`.
+    pub fn at_row(mut self, offset: usize, row: u64, column: Option<&str>) -> Self {
+        self.offset = offset;
+        self.row = Some(row);
+        self.column = column.map(str::to_string);
+        self
     }
 
     pub fn error(code: Code, message: impl Into<String>) -> Self {
@@ -371,6 +391,12 @@ impl fmt::Display for Finding {
     /// whoever knows it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.offset)?;
+        if let Some(r) = self.row {
+            write!(f, ": row {r}")?;
+            if let Some(c) = &self.column {
+                write!(f, " ({c})")?;
+            }
+        }
         if let Some(i) = self.segment_index {
             write!(f, ": segment {i}")?;
             if let Some(tag) = &self.segment {

@@ -162,9 +162,13 @@ pub fn edifact_reader(data: &[u8], chunk: usize) {
 /// the input, outcomes in file order, accepted documents serializable, counts consistent.
 pub fn translate_any(data: &[u8]) {
     let mut outcomes = Vec::new();
+    static PROFILES: OnceLock<crate::feeds::Profiles> = OnceLock::new();
+    let profiles =
+        PROFILES.get_or_init(|| crate::feeds::Profiles::builtin().expect("built-in profiles"));
     let report = crate::translate::translate(
         std::io::Cursor::new(data),
         grammars(),
+        profiles,
         &Options::default(),
         |o| {
             outcomes.push(o.clone());

@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod diag;
 pub mod envelope;
+pub mod feeds;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod generate;

@@ -9,8 +9,9 @@
 //! use tallyman::grammar::GrammarSet;
 //! use tallyman::map::Options;
 //! let grammars = GrammarSet::builtin().unwrap();
+//! let profiles = tallyman::feeds::Profiles::builtin().unwrap();
 //! let file = std::fs::File::open("samples/x12/850-northwind.edi").unwrap();
-//! let report = tallyman::translate::translate(file, &grammars, &Options::default(), |o| {
+//! let report = tallyman::translate::translate(file, &grammars, &profiles, &Options::default(), |o| {
 //!     println!("{:?}", o.status);
 //!     Ok(())
 //! })
@@ -19,6 +20,7 @@
 //! ```
 
 use crate::diag::{Code, Finding, Level};
+use crate::feeds::Profiles;
 use crate::grammar::GrammarSet;
 use crate::map::{Options, Outcome, Status, edifact as mapedifact, x12 as mapx12};
 use crate::syntax::{UTF8_BOM, ebcdic, is_inter_segment_space};
@@ -33,6 +35,8 @@ pub const CHUNK: usize = 1 << 20;
 pub enum Format {
     X12,
     Edifact,
+    /// A CSV or TSV marketplace feed matched by a profile.
+    Feed,
     Unknown,
 }
 
@@ -79,6 +83,9 @@ impl Tally {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FileReport {
     pub format: Format,
+    /// The feed profile used, for feeds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     pub tally: Tally,
     /// Every finding (envelope, grammar, mapping), ordered by byte offset.
     pub findings: Vec<Finding>,
@@ -88,13 +95,15 @@ pub struct FileReport {
 pub fn translate<R: Read + Seek>(
     mut reader: R,
     grammars: &GrammarSet,
+    profiles: &Profiles,
     opts: &Options,
     mut on_outcome: impl FnMut(&Outcome) -> io::Result<()>,
 ) -> io::Result<FileReport> {
     let mut head = [0u8; 512];
     let n = crate::envelope::x12::read_full(&mut reader, &mut head)?;
     reader.seek(SeekFrom::Start(0))?;
-    let format = detect(&head[..n]);
+    let mut format = detect(&head[..n]);
+    let mut profile = None;
     let mut tally = Tally::default();
     let mut findings: Vec<Finding> = Vec::new();
     let mut take = |o: Outcome, findings: &mut Vec<Finding>| -> io::Result<()> {
@@ -143,16 +152,25 @@ pub fn translate<R: Read + Seek>(
             }
             levels
         }
-        Format::Unknown => {
-            let shown = crate::syntax::text::for_message(&head[..n.min(24)], 24);
-            let mut f = Finding::error(
-                Code::Syntax,
-                format!(
-                    "not an X12 or EDIFACT file: it starts with neither an ISA nor a UNA, UNB or UNH segment (found '{shown}')"
-                ),
-            );
-            f.segment_index = Some(0);
-            vec![(Level::File, vec![f], false)]
+        Format::Unknown | Format::Feed => {
+            let feed = crate::feeds::translate_feed(&mut reader, profiles, None, opts, |o| {
+                take(o, &mut findings)
+            })?;
+            if feed.profile.is_some() {
+                format = Format::Feed;
+                profile = feed.profile;
+                vec![(Level::File, feed.findings, false)]
+            } else {
+                let shown = crate::syntax::text::for_message(&head[..n.min(24)], 24);
+                let mut f = Finding::error(
+                    Code::Syntax,
+                    format!(
+                        "not an X12, EDIFACT or known feed file: it starts with neither an ISA nor a UNA, UNB or UNH segment, and no feed profile matches its first line (found '{shown}')"
+                    ),
+                );
+                f.segment_index = Some(0);
+                vec![(Level::File, vec![f], false)]
+            }
         }
     };
     // Envelope errors around documents were counted through those documents.
@@ -165,6 +183,7 @@ pub fn translate<R: Read + Seek>(
     findings.sort_by_key(|f| f.offset);
     Ok(FileReport {
         format,
+        profile,
         tally,
         findings,
     })

@@ -124,7 +124,7 @@ fn tokenize(path: &Path) -> Res<()> {
             Format::Edifact => tallyman::syntax::edifact::Reader::new(&input)
                 .filter(Result::is_ok)
                 .count(),
-            Format::Unknown => return Err("not X12 or EDIFACT".into()),
+            Format::Feed | Format::Unknown => return Err("not X12 or EDIFACT".into()),
         };
         best = best.min(t.elapsed().as_secs_f64());
     }
@@ -150,7 +150,7 @@ fn scan(path: &Path) -> Res<()> {
             let map = tallyman::envelope::edifact::scan_reader(reader, 1 << 20)?;
             (map.bytes, map.messages().count())
         }
-        Format::Unknown => return Err("not X12 or EDIFACT".into()),
+        Format::Feed | Format::Unknown => return Err("not X12 or EDIFACT".into()),
     };
     let secs = t.elapsed().as_secs_f64();
     report(
@@ -173,14 +173,16 @@ fn translate(path: &Path, json_out: bool) -> Res<()> {
     let bytes = std::fs::metadata(path)?.len();
     let t = Instant::now();
     let mut json = Vec::new();
-    let report_ = tallyman::translate::translate(File::open(path)?, &grammars, &opts, |o| {
-        if json_out && o.status == Status::Accepted {
-            json.clear();
-            serde_json::to_writer(&mut json, o.document.as_ref().expect("accepted"))
-                .map_err(std::io::Error::other)?;
-        }
-        Ok(())
-    })?;
+    let profiles = tallyman::feeds::Profiles::builtin()?;
+    let report_ =
+        tallyman::translate::translate(File::open(path)?, &grammars, &profiles, &opts, |o| {
+            if json_out && o.status == Status::Accepted {
+                json.clear();
+                serde_json::to_writer(&mut json, o.document.as_ref().expect("accepted"))
+                    .map_err(std::io::Error::other)?;
+            }
+            Ok(())
+        })?;
     let secs = t.elapsed().as_secs_f64();
     let tally = report_.tally;
     report(

@@ -69,8 +69,11 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             x12_rows(&input, &grammars, &opts)
         }
         Format::Edifact => edifact_rows(&input, &grammars, &opts),
-        Format::Unknown => {
-            writeln!(err, "{name}:0: not an X12 or EDIFACT file")?;
+        Format::Feed | Format::Unknown => {
+            writeln!(
+                err,
+                "{name}:0: inspect shows X12 and EDIFACT files; use translate for CSV/TSV feeds"
+            )?;
             return Ok(Outcome::Rejections);
         }
     };

@@ -43,6 +43,9 @@ pub struct GrammarArgs {
     /// (envelope counts and control numbers still reject).
     #[arg(long)]
     pub lenient: bool,
+    /// A directory of feed profiles (TOML) laid over the built-in ones (same id replaces).
+    #[arg(long, value_name = "DIR")]
+    pub feeds: Option<PathBuf>,
     /// Accept envelope count and control-number mismatches, duplicate control numbers and
     /// missing GE/IEA/UNE/UNZ trailers, reporting them as warnings (a transaction set or message
     /// without its SE/UNT, and unreadable data, still reject).
@@ -57,6 +60,15 @@ impl GrammarArgs {
             Some(dir) => crate::grammar::GrammarSet::with_overrides(dir)
                 .with_context(|| format!("loading grammars from {}", dir.display())),
             None => crate::grammar::GrammarSet::builtin().context("loading built-in grammars"),
+        }
+    }
+
+    pub fn profiles(&self) -> anyhow::Result<crate::feeds::Profiles> {
+        use anyhow::Context;
+        match &self.feeds {
+            Some(dir) => crate::feeds::Profiles::with_dir(dir)
+                .with_context(|| format!("loading feed profiles from {}", dir.display())),
+            None => crate::feeds::Profiles::builtin().context("loading built-in feed profiles"),
         }
     }
 

@@ -13,8 +13,9 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Files to translate: X12 850/856/810 and EDIFACT ORDERS/DESADV/INVOIC (other sets and
-    /// messages are checked and reported as not translated).
+    /// Files to translate: X12 850/856/810, EDIFACT ORDERS/DESADV/INVOIC (other sets and
+    /// messages are checked and reported as not translated), and CSV/TSV marketplace feeds
+    /// (Shopify, Amazon, or a profile from --feeds).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
@@ -23,6 +24,7 @@ pub struct Args {
 
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
     let grammars = args.grammar.load()?;
+    let profiles = args.grammar.profiles()?;
     let mut all_clean = true;
     let mut line = Vec::new();
     for path in &args.files {
@@ -34,7 +36,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             relax_envelope: args.grammar.relax_envelope,
         };
         let file = File::open(path).with_context(|| format!("opening {name}"))?;
-        let report = crate::translate::translate(file, &grammars, &opts, |o| {
+        let report = crate::translate::translate(file, &grammars, &profiles, &opts, |o| {
             if o.status == Status::Accepted {
                 let doc = o.document.as_ref().expect("accepted has a document");
                 line.clear();

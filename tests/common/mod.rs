@@ -82,7 +82,8 @@ pub fn translate_with(path: &Path, strictness: Strictness, relax_envelope: bool)
         relax_envelope,
     };
     let mut outcomes = Vec::new();
-    let report = tallyman::translate::translate(file, grammars(), &opts, |o| {
+    let profiles = tallyman::feeds::Profiles::builtin().expect("built-in profiles");
+    let report = tallyman::translate::translate(file, grammars(), &profiles, &opts, |o| {
         outcomes.push(o.clone());
         Ok(())
     })

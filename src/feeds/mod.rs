@@ -1,0 +1,110 @@
+//! Marketplace feeds: Shopify, Amazon and user-defined CSV/TSV order exports into the
+//! canonical model.
+//!
+//! Phase: bytes → decoded text → rows → orders. The encoding comes from the byte order mark or,
+//! without one, from whether the start of the file is valid UTF-8 (else Windows-1252); the
+//! profile comes from the header row (or is named). Orders come out as the same [`crate::model::Order`]
+//! an 850 or an ORDERS becomes, told apart only by `source` (`standard: "csv"`, `set`: the
+//! profile id, `transaction_control`: the order key).
+//!
+//! ```
+//! use tallyman::feeds::{Profiles, translate_feed};
+//! use tallyman::map::Options;
+//! let csv = "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\tcurrency\titem-price\n\
+//! 111-1\tA1\t2024-03-11T14:02:11+00:00\tSKU-1\t2\tUSD\t10.00\n";
+//! let profiles = Profiles::builtin().unwrap();
+//! let mut orders = Vec::new();
+//! translate_feed(std::io::Cursor::new(csv), &profiles, None, &Options::default(), |o| {
+//!     orders.push(o);
+//!     Ok(())
+//! })
+//! .unwrap();
+//! let order = orders[0].document.as_ref().unwrap();
+//! assert_eq!(order.number(), "111-1");
+//! ```
+
+mod csv_feed;
+pub mod encoding;
+pub mod profile;
+
+pub use csv_feed::{amount, timestamp_date};
+pub use profile::{Profile, Profiles};
+
+use crate::diag::{Code, Finding};
+use crate::map::{Options, Outcome};
+use std::io::{self, BufRead, BufReader, Read};
+
+/// What a feed file gave, besides its orders.
+#[derive(Debug, Clone)]
+pub struct FeedReport {
+    /// The profile used, when one matched.
+    pub profile: Option<String>,
+    /// The encoding the text was decoded from.
+    pub encoding: &'static str,
+    /// Findings about the file as a whole (no profile, unreadable header, undecodable bytes).
+    pub findings: Vec<Finding>,
+}
+
+/// Translates a CSV/TSV feed: picks the encoding and (unless `profile` names one) the profile
+/// from the header row, then hands each order's outcome to `sink`.
+pub fn translate_feed<R: Read>(
+    reader: R,
+    profiles: &Profiles,
+    profile: Option<&str>,
+    opts: &Options,
+    sink: impl FnMut(Outcome) -> io::Result<()>,
+) -> io::Result<FeedReport> {
+    let mut buffered = BufReader::with_capacity(encoding::SNIFF, reader);
+    let head = buffered.fill_buf()?.to_vec();
+    let enc = encoding::sniff(&head);
+    let mut text = BufReader::new(encoding::Decode::new(buffered, enc));
+    // The header line, decoded, picks the profile.
+    let header_text = String::from_utf8_lossy(text.fill_buf()?).into_owned();
+    let first_line = header_text.lines().next().unwrap_or("");
+    let chosen = match profile {
+        Some(id) => profiles.get(id),
+        None => {
+            let by_tab: Vec<&str> = first_line.split('\t').collect();
+            let by_comma: Vec<&str> = first_line.split(',').map(|h| h.trim_matches('"')).collect();
+            profiles
+                .detect(&by_tab)
+                .or_else(|| profiles.detect(&by_comma))
+        }
+    };
+    let mut report = FeedReport {
+        profile: chosen.map(|p| p.id.clone()),
+        encoding: enc.name(),
+        findings: Vec::new(),
+    };
+    let Some(p) = chosen else {
+        let known: Vec<&str> = profiles.all().map(|p| p.id.as_str()).collect();
+        let why = match profile {
+            Some(id) => format!(
+                "there is no feed profile '{id}' (known: {})",
+                known.join(", ")
+            ),
+            None => format!(
+                "no feed profile matches this header row (known profiles: {})",
+                known.join(", ")
+            ),
+        };
+        report
+            .findings
+            .push(Finding::error(Code::InvalidRow, why).at_row(0, 1, None));
+        return Ok(report);
+    };
+    report.findings = csv_feed::translate(&mut text, p, opts, sink)?;
+    if text.get_ref().replaced {
+        report.findings.push(
+            Finding::warning(
+                Code::InvalidRow,
+                format!(
+                    "some bytes are not valid {}; they were replaced with U+FFFD",
+                    enc.name()
+                ),
+            )
+            .at_row(0, 1, None),
+        );
+    }
+    Ok(report)
+}

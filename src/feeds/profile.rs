@@ -1,0 +1,290 @@
+//! Feed profiles: which columns of a marketplace export hold which canonical fields.
+//!
+//! A profile is a TOML file (the built-in ones are in `feeds/`, and a directory given with
+//! `--feeds` adds more or replaces them by id). It names the columns that identify the export,
+//! the column that keys rows into orders, and column names for order, party, line and charge
+//! fields. See `feeds/README.md` for the format.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Profiles compiled into the binary.
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "feeds/shopify-orders.toml",
+        include_str!("../../feeds/shopify-orders.toml"),
+    ),
+    (
+        "feeds/amazon-order-report.toml",
+        include_str!("../../feeds/amazon-order-report.toml"),
+    ),
+];
+
+/// A profile file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// How order-level columns are filled on an order's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderFields {
+    /// Only on the first row (Shopify): later rows leave them empty.
+    #[default]
+    FirstRow,
+    /// Repeated on every row (Amazon): they must agree.
+    EveryRow,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderColumns {
+    pub order_number: String,
+    #[serde(default)]
+    pub order_date: Option<String>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub total: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineColumns {
+    pub quantity: String,
+    #[serde(default)]
+    pub unit_price: Option<String>,
+    /// The price column holds the amount for the whole quantity (Amazon), not for one unit.
+    #[serde(default)]
+    pub price_is_total: bool,
+    #[serde(default)]
+    pub sku: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// A marketplace line id, kept as the line number when present.
+    #[serde(default)]
+    pub line_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartyColumns {
+    /// `buyer`, `ship_to`, `bill_to`...
+    pub role: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub company: Option<String>,
+    #[serde(default)]
+    pub address: Vec<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub postal_code: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// Where an amount goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AmountKind {
+    Charge,
+    Allowance,
+    Tax,
+}
+
+/// Whether an amount is the order's (first row), each line's, or one per row wherever it is
+/// filled (Shopify shipping-line rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    #[default]
+    Order,
+    Line,
+    Row,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmountColumn {
+    pub kind: AmountKind,
+    /// A fixed code (`shipping`, `discount`, `tax`) ...
+    #[serde(default)]
+    pub code: Option<String>,
+    /// ... or a column holding it (`Tax 1 Name`).
+    #[serde(default)]
+    pub code_column: Option<String>,
+    pub amount: String,
+    #[serde(default)]
+    pub scope: Scope,
+}
+
+/// A feed profile.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub id: String,
+    pub name: String,
+    /// Field delimiter: `","` or `"\t"`.
+    #[serde(default = "comma")]
+    pub delimiter: String,
+    /// Header names that must all be present for the profile to be picked automatically.
+    pub detect: Vec<String>,
+    /// The column whose value groups rows into orders.
+    pub order_key: String,
+    #[serde(default)]
+    pub order_fields: OrderFields,
+    /// Rows where this column is empty carry no line item (Shopify refund and shipping rows).
+    #[serde(default)]
+    pub line_required: Option<String>,
+    pub order: OrderColumns,
+    pub line: LineColumns,
+    #[serde(default, rename = "party")]
+    pub parties: Vec<PartyColumns>,
+    #[serde(default, rename = "amount")]
+    pub amounts: Vec<AmountColumn>,
+    /// Other names the same columns go by in other versions of the export
+    /// (`"Processed At" = "Created at"`): used when the profile's own name is absent.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+}
+
+fn comma() -> String {
+    ",".into()
+}
+
+impl Profile {
+    /// The delimiter byte.
+    pub fn delimiter_byte(&self) -> u8 {
+        match self.delimiter.as_str() {
+            "\\t" | "\t" | "tab" => b'\t',
+            d => d.as_bytes().first().copied().unwrap_or(b','),
+        }
+    }
+
+    /// True when every detection header is in `headers`.
+    pub fn matches(&self, headers: &[&str]) -> bool {
+        self.detect
+            .iter()
+            .all(|d| headers.iter().any(|h| h.trim() == d))
+    }
+}
+
+/// All known profiles, by id.
+#[derive(Debug, Clone, Default)]
+pub struct Profiles {
+    by_id: BTreeMap<String, Profile>,
+}
+
+impl Profiles {
+    pub fn builtin() -> Result<Self, Error> {
+        let mut p = Profiles::default();
+        for (path, text) in BUILTIN {
+            p.add(path, text)?;
+        }
+        Ok(p)
+    }
+
+    /// The built-in profiles and the `*.toml` files of `dir` (same id replaces).
+    pub fn with_dir(dir: &Path) -> Result<Self, Error> {
+        let mut p = Profiles::builtin()?;
+        let io = |e: std::io::Error| Error::Io {
+            path: dir.display().to_string(),
+            source: e,
+        };
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(|e| Error::Io {
+                path: f.display().to_string(),
+                source: e,
+            })?;
+            p.add(&f.display().to_string(), &text)?;
+        }
+        Ok(p)
+    }
+
+    fn add(&mut self, path: &str, text: &str) -> Result<(), Error> {
+        let profile: Profile = toml::from_str(text).map_err(|e| Error::Parse {
+            path: path.to_string(),
+            message: e.to_string(),
+        })?;
+        self.by_id.insert(profile.id.clone(), profile);
+        Ok(())
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Profile> {
+        self.by_id.get(id)
+    }
+
+    /// The profile whose detection headers a header row has (the most specific one wins).
+    pub fn detect(&self, headers: &[&str]) -> Option<&Profile> {
+        self.by_id
+            .values()
+            .filter(|p| p.matches(headers))
+            .max_by_key(|p| p.detect.len())
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Profile> {
+        self.by_id.values()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_profiles_load_and_detect() {
+        let p = Profiles::builtin().unwrap();
+        let shopify = [
+            "Name",
+            "Email",
+            "Lineitem quantity",
+            "Lineitem price",
+            "Lineitem sku",
+            "Created at",
+        ];
+        assert_eq!(p.detect(&shopify).unwrap().id, "shopify-orders");
+        let amazon = [
+            "order-id",
+            "order-item-id",
+            "purchase-date",
+            "sku",
+            "quantity-purchased",
+            "item-price",
+        ];
+        assert_eq!(p.detect(&amazon).unwrap().id, "amazon-order-report");
+        assert_eq!(
+            p.get("amazon-order-report").unwrap().delimiter_byte(),
+            b'\t'
+        );
+        assert!(p.detect(&["a", "b"]).is_none());
+    }
+}
