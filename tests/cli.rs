@@ -91,7 +91,7 @@ fn not_x12_and_missing_file() {
     let (code, _, err) = tallyman(&["translate", "README.md"]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("README.md:0: segment 0: not an X12 or EDIFACT file"),
+        err.contains("README.md:0: segment 0: not an X12, EDIFACT or known feed file"),
         "{err}"
     );
     let (code, _, err) = tallyman(&["translate", "no/such/file.edi"]);
