@@ -342,7 +342,9 @@ impl Reader<'_> {
                         .collect(),
                     city: get(&pc.city),
                     region: get(&pc.region),
-                    postal_code: get(&pc.postal_code),
+                    // Spreadsheet exports guard leading zeros with an apostrophe ('05998).
+                    postal_code: get(&pc.postal_code)
+                        .map(|z| z.trim_start_matches('\'').to_string()),
                     country: get(&pc.country),
                 };
                 let contact =
@@ -518,7 +520,13 @@ impl Reader<'_> {
         if let Some(v) = self.value(rec, &p.line.unit_price) {
             match amount(v) {
                 Ok(x) if p.line.price_is_total && !quantity.is_zero() => {
-                    unit_price = Some((x / quantity).normalize());
+                    // The column holds the amount for the whole quantity: the unit price keeps
+                    // the amount's scale (44.00 for 2 is 22.00), six places when inexact.
+                    let mut u = (x / quantity).round_dp(6).normalize();
+                    if u.scale() < x.scale() {
+                        u.rescale(x.scale());
+                    }
+                    unit_price = Some(u);
                 }
                 Ok(x) => unit_price = Some(x),
                 Err(m) => bad(p.line.unit_price.as_deref().unwrap_or(""), m),
