@@ -156,7 +156,7 @@ pub fn translate<R: Read + Seek>(
             let feed = crate::feeds::translate_feed(&mut reader, profiles, None, opts, |o| {
                 take(o, &mut findings)
             })?;
-            if feed.profile.is_some() {
+            if feed.profile.is_some() || feed.xml {
                 format = Format::Feed;
                 profile = feed.profile;
                 vec![(Level::File, feed.findings, false)]

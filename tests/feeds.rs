@@ -120,3 +120,118 @@ fn corpus_shopify_export() {
     );
     insta::assert_snapshot!("feed_corpus__shopify_template", report(&t));
 }
+
+#[test]
+fn corpus_xml_feeds() {
+    let Some(root) = corpus() else {
+        eprintln!("../shared/corpus is absent: skipped");
+        return;
+    };
+    let cases: [(&str, &str, usize); 5] = [
+        (
+            "walmartpartnerapi__us_test_get_all_orders_body.xml",
+            "walmart-orders-v3",
+            10,
+        ),
+        (
+            "walmartpartnerapi__ca_test_get_all_orders_body.xml",
+            "walmart-orders-v3",
+            2,
+        ),
+        ("phpamazonmws__fetchOrder.xml", "amazon-mws-orders", 1),
+        ("phpamazonmws__fetchOrderList.xml", "amazon-mws-orders", 3),
+        (
+            "phpamazonmws__fetchOrderItems.xml",
+            "amazon-mws-order-items",
+            1,
+        ),
+    ];
+    for (file, profile, count) in cases {
+        let t = translate(&root.join("xml-feeds").join(file), Strictness::Strict);
+        assert_eq!(t.report.profile.as_deref(), Some(profile), "{file}");
+        assert!(t.errors().is_empty(), "{file}: {:#?}", t.errors());
+        assert_eq!(orders(&t).len(), count, "{file}");
+        insta::assert_snapshot!(format!("feed_corpus__{file}"), report(&t));
+    }
+    let t = translate(
+        &root.join("xml-feeds/walmartpartnerapi__us_test_get_all_orders_body.xml"),
+        Strictness::Strict,
+    );
+    let first = orders(&t)[0];
+    assert_eq!(first.order_number, "1796277083022");
+    assert_eq!(first.lines[0].item_ids.sku.as_deref(), Some("test1"));
+    assert_eq!(first.lines[0].unit_price.unwrap().to_string(), "10.00");
+    let t = translate(
+        &root.join("xml-feeds/phpamazonmws__fetchOrderItems.xml"),
+        Strictness::Strict,
+    );
+    let items = orders(&t)[0];
+    assert_eq!(items.order_number, "058-1233752-8214740");
+    let skus: Vec<_> = items
+        .lines
+        .iter()
+        .map(|l| l.item_ids.sku.clone().unwrap())
+        .collect();
+    assert_eq!(skus, ["CBA_OTF_1", "CBA_OTF_5"]);
+}
+
+fn temp_file(name: &str, content: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn xml_with_a_dtd_is_refused() {
+    let (_d, path) = temp_file(
+        "orders.xml",
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE list [<!ENTITY lol \"lol\">]>\n<list><elements><order><purchaseOrderId>1</purchaseOrderId><orderLines><orderLine><orderLineQuantity><amount>&lol;</amount></orderLineQuantity></orderLine></orderLines></order></elements></list>",
+    );
+    let t = translate(&path, Strictness::Strict);
+    assert!(t.outcomes.is_empty());
+    assert!(
+        t.errors().iter().any(|f| f.message.contains("DTD")),
+        "{:#?}",
+        t.errors()
+    );
+}
+
+#[test]
+fn xml_order_with_a_bad_quantity_is_rejected_alone() {
+    let order = |id: &str, qty: &str| {
+        format!(
+            "<order><purchaseOrderId>{id}</purchaseOrderId><orderDate>2024-03-11T10:00:00.000Z</orderDate><orderLines><orderLine><lineNumber>1</lineNumber><item><sku>S-1</sku></item><orderLineQuantity><amount>{qty}</amount></orderLineQuantity></orderLine></orderLines></order>"
+        )
+    };
+    let doc = format!(
+        "<?xml version=\"1.0\"?><ns3:list xmlns:ns3=\"http://walmart.com/mp/v3/orders\"><ns3:elements>{}{}</ns3:elements></ns3:list>",
+        order("1001", "x")
+            .replace('<', "<ns3:")
+            .replace("<ns3:/", "</ns3:"),
+        order("1002", "2")
+            .replace('<', "<ns3:")
+            .replace("<ns3:/", "</ns3:"),
+    );
+    let (_d, path) = temp_file("orders.xml", &doc);
+    let t = translate(&path, Strictness::Strict);
+    assert_eq!(t.report.profile.as_deref(), Some("walmart-orders-v3"));
+    let status: Vec<_> = t
+        .outcomes
+        .iter()
+        .map(|o| (o.controls.transaction.clone().unwrap(), o.status))
+        .collect();
+    assert_eq!(
+        status,
+        [
+            ("1001".to_string(), Status::Rejected),
+            ("1002".to_string(), Status::Accepted)
+        ]
+    );
+    let f = &t.errors()[0];
+    assert_eq!(
+        f.column.as_deref(),
+        Some("order/orderLines/orderLine/orderLineQuantity/amount")
+    );
+    assert!(f.message.contains("'x' is not a quantity"), "{f}");
+}

@@ -70,7 +70,14 @@ pub fn amount(s: &str) -> Result<Decimal, String> {
 /// The calendar date of a timestamp as the feed wrote it, offset included:
 /// `2024-03-11 09:15:42 -0500`, `2024-03-11T14:02:11+00:00`, `2024-03-11T14:02:11Z`, or a date.
 pub fn timestamp_date(s: &str) -> Result<Date, String> {
-    let t = s.trim();
+    // Some APIs hand out timestamps still URL-encoded (`2010-10-05T00%3A06%3A07Z`).
+    let decoded;
+    let t = if s.contains('%') {
+        decoded = percent_decode(s.trim());
+        decoded.as_str()
+    } else {
+        s.trim()
+    };
     let bad = || format!("'{t}' is not a date or timestamp");
     let date: Date = t.get(..10).ok_or_else(bad)?.parse().map_err(|_| bad())?;
     let rest = &t[10..];
@@ -82,6 +89,27 @@ pub fn timestamp_date(s: &str) -> Result<Date, String> {
             .is_ok_and(|p| p.to_timestamp().is_ok())
         || t.parse::<jiff::civil::DateTime>().is_ok();
     if ok { Ok(date) } else { Err(bad()) }
+}
+
+/// Decodes `%XX` escapes; anything that is not one is kept as it is.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Translates a decoded CSV/TSV feed; `sink` gets one outcome per order (and per unreadable row
@@ -661,6 +689,12 @@ mod tests {
             "2024-03-11"
         );
         assert!(timestamp_date("2024-02-30T10:00:00+00:00").is_err());
+        assert_eq!(
+            timestamp_date("2010-10-05T00%3A06%3A07.000Z")
+                .unwrap()
+                .to_string(),
+            "2010-10-05"
+        );
         assert!(timestamp_date("2024-03-11 25:00:00 -0500").is_err());
         assert_eq!(amount("24.00").unwrap().to_string(), "24.00");
         assert!(amount("12,99").unwrap_err().contains("decimal mark"));

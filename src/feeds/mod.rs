@@ -26,9 +26,10 @@
 mod csv_feed;
 pub mod encoding;
 pub mod profile;
+mod xml_feed;
 
 pub use csv_feed::{amount, timestamp_date};
-pub use profile::{Profile, Profiles};
+pub use profile::{Profile, Profiles, XmlProfile};
 
 use crate::diag::{Code, Finding};
 use crate::map::{Options, Outcome};
@@ -41,6 +42,8 @@ pub struct FeedReport {
     pub profile: Option<String>,
     /// The encoding the text was decoded from.
     pub encoding: &'static str,
+    /// True for an XML document (a feed even when no profile matched or it was refused).
+    pub xml: bool,
     /// Findings about the file as a whole (no profile, unreadable header, undecodable bytes).
     pub findings: Vec<Finding>,
 }
@@ -58,8 +61,11 @@ pub fn translate_feed<R: Read>(
     let head = buffered.fill_buf()?.to_vec();
     let enc = encoding::sniff(&head);
     let mut text = BufReader::new(encoding::Decode::new(buffered, enc));
-    // The header line, decoded, picks the profile.
+    // The start of the text, decoded, picks the profile.
     let header_text = String::from_utf8_lossy(text.fill_buf()?).into_owned();
+    if header_text.trim_start().starts_with('<') {
+        return translate_xml(text, &header_text, enc, profiles, profile, opts, sink);
+    }
     let first_line = header_text.lines().next().unwrap_or("");
     let chosen = match profile {
         Some(id) => profiles.get(id),
@@ -74,10 +80,11 @@ pub fn translate_feed<R: Read>(
     let mut report = FeedReport {
         profile: chosen.map(|p| p.id.clone()),
         encoding: enc.name(),
+        xml: false,
         findings: Vec::new(),
     };
     let Some(p) = chosen else {
-        let known: Vec<&str> = profiles.all().map(|p| p.id.as_str()).collect();
+        let known = profiles.ids();
         let why = match profile {
             Some(id) => format!(
                 "there is no feed profile '{id}' (known: {})",
@@ -106,5 +113,69 @@ pub fn translate_feed<R: Read>(
             .at_row(0, 1, None),
         );
     }
+    Ok(report)
+}
+
+/// The root element's local name, skipping the declaration, comments and processing
+/// instructions; `Err` when the document has a DTD.
+fn xml_root(head: &str) -> Result<Option<String>, ()> {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(head);
+    loop {
+        match r.read_event() {
+            Ok(Event::DocType(_)) => return Err(()),
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => {
+                let name = e.name();
+                let n: &str = name.as_ref();
+                return Ok(Some(n.rsplit_once(':').map_or(n, |(_, l)| l).to_string()));
+            }
+            Ok(Event::Eof) | Err(_) => return Ok(None),
+            Ok(_) => {}
+        }
+    }
+}
+
+fn translate_xml<R: BufRead>(
+    text: R,
+    head: &str,
+    enc: &'static encoding_rs::Encoding,
+    profiles: &Profiles,
+    profile: Option<&str>,
+    opts: &Options,
+    sink: impl FnMut(Outcome) -> io::Result<()>,
+) -> io::Result<FeedReport> {
+    let mut report = FeedReport {
+        profile: None,
+        encoding: enc.name(),
+        xml: true,
+        findings: Vec::new(),
+    };
+    let root = match xml_root(head) {
+        Ok(r) => r,
+        Err(()) => {
+            report.findings.push(Finding::error(
+                Code::InvalidRow,
+                "the document has a DTD: XML with DTDs or entity declarations is refused (nothing in it is expanded)",
+            ));
+            return Ok(report);
+        }
+    };
+    let chosen = match profile {
+        Some(id) => profiles.xml(id),
+        None => root.as_deref().and_then(|r| profiles.detect_xml(r, head)),
+    };
+    let Some(p) = chosen else {
+        report.findings.push(Finding::error(
+            Code::InvalidRow,
+            format!(
+                "no XML feed profile matches this document (root element '{}'; known profiles: {})",
+                root.unwrap_or_default(),
+                profiles.ids().join(", ")
+            ),
+        ));
+        return Ok(report);
+    };
+    report.profile = Some(p.id.clone());
+    report.findings = xml_feed::translate(text, p, opts, sink)?;
     Ok(report)
 }

@@ -19,6 +19,18 @@ const BUILTIN: &[(&str, &str)] = &[
         "feeds/amazon-order-report.toml",
         include_str!("../../feeds/amazon-order-report.toml"),
     ),
+    (
+        "feeds/walmart-orders-v3.toml",
+        include_str!("../../feeds/walmart-orders-v3.toml"),
+    ),
+    (
+        "feeds/amazon-mws-orders.toml",
+        include_str!("../../feeds/amazon-mws-orders.toml"),
+    ),
+    (
+        "feeds/amazon-mws-order-items.toml",
+        include_str!("../../feeds/amazon-mws-order-items.toml"),
+    ),
 ];
 
 /// A profile file that cannot be used.
@@ -191,10 +203,90 @@ impl Profile {
     }
 }
 
+/// Order-level fields of an XML profile, as element paths under the order element.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct XmlOrderFields {
+    pub order_number: String,
+    #[serde(default)]
+    pub order_date: Option<String>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub total: Option<String>,
+    #[serde(default)]
+    pub order_type: Option<String>,
+}
+
+/// Line fields of an XML profile: `element` is the path of each line under the order, the
+/// others paths under the line.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct XmlLineFields {
+    pub element: String,
+    pub quantity: String,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub unit_price: Option<String>,
+    #[serde(default)]
+    pub price_is_total: bool,
+    #[serde(default)]
+    pub sku: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub line_id: Option<String>,
+    /// Other item ids by qualifier (`ASIN = "ASIN"`).
+    #[serde(default)]
+    pub other_ids: BTreeMap<String, String>,
+}
+
+/// An amount of each line (every element the path reaches counts).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct XmlAmount {
+    pub kind: AmountKind,
+    #[serde(default)]
+    pub code: Option<String>,
+    pub amount: String,
+}
+
+/// An XML feed profile: element paths instead of columns.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct XmlProfile {
+    pub id: String,
+    pub name: String,
+    /// Always `"xml"`.
+    pub format: String,
+    /// Local names the root element may have.
+    pub roots: Vec<String>,
+    /// Element names that must occur near the start of the document.
+    #[serde(default)]
+    pub contains: Vec<String>,
+    /// Local name of the element each order is.
+    pub order: String,
+    /// Whether an order without lines is an error (false for order lists that carry no items).
+    #[serde(default = "yes")]
+    pub lines_required: bool,
+    pub order_fields: XmlOrderFields,
+    pub line: XmlLineFields,
+    #[serde(default, rename = "party")]
+    pub parties: Vec<PartyColumns>,
+    #[serde(default, rename = "line_amount")]
+    pub line_amounts: Vec<XmlAmount>,
+}
+
+fn yes() -> bool {
+    true
+}
+
 /// All known profiles, by id.
 #[derive(Debug, Clone, Default)]
 pub struct Profiles {
     by_id: BTreeMap<String, Profile>,
+    xml: BTreeMap<String, XmlProfile>,
 }
 
 impl Profiles {
@@ -231,12 +323,42 @@ impl Profiles {
     }
 
     fn add(&mut self, path: &str, text: &str) -> Result<(), Error> {
-        let profile: Profile = toml::from_str(text).map_err(|e| Error::Parse {
+        let parse_err = |e: toml::de::Error| Error::Parse {
             path: path.to_string(),
             message: e.to_string(),
-        })?;
-        self.by_id.insert(profile.id.clone(), profile);
+        };
+        let value: toml::Table = toml::from_str(text).map_err(parse_err)?;
+        if value.get("format").and_then(|f| f.as_str()) == Some("xml") {
+            let profile: XmlProfile = toml::from_str(text).map_err(parse_err)?;
+            self.xml.insert(profile.id.clone(), profile);
+        } else {
+            let profile: Profile = toml::from_str(text).map_err(parse_err)?;
+            self.by_id.insert(profile.id.clone(), profile);
+        }
         Ok(())
+    }
+
+    /// The XML profile with this id.
+    pub fn xml(&self, id: &str) -> Option<&XmlProfile> {
+        self.xml.get(id)
+    }
+
+    /// The XML profile for a document whose root element is `root` and whose start is `head`.
+    pub fn detect_xml(&self, root: &str, head: &str) -> Option<&XmlProfile> {
+        self.xml
+            .values()
+            .filter(|p| p.roots.iter().any(|r| r == root))
+            .filter(|p| p.contains.iter().all(|c| head.contains(c.as_str())))
+            .max_by_key(|p| p.contains.len())
+    }
+
+    /// Ids of every profile, CSV and XML.
+    pub fn ids(&self) -> Vec<&str> {
+        self.by_id
+            .keys()
+            .chain(self.xml.keys())
+            .map(String::as_str)
+            .collect()
     }
 
     pub fn get(&self, id: &str) -> Option<&Profile> {
