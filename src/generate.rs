@@ -207,3 +207,69 @@ pub fn edifact_orders<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<
     st.bytes += tail.len() as u64;
     Ok(st)
 }
+
+/// The Shopify "Export orders" header used by [`shopify_csv`].
+const SHOPIFY_HEADER: &str = "Name,Email,Financial Status,Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Billing Name,Billing Address1,Billing City,Billing Zip,Billing Province,Billing Country,Shipping Name,Shipping Address1,Shipping City,Shipping Zip,Shipping Province,Shipping Country,Notes,Tax 1 Name,Tax 1 Value";
+
+/// Writes a Shopify-style orders export (one row per line item, order fields on the first row
+/// only, quoted notes with commas) until at least `target` bytes are written.
+pub fn shopify_csv<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<Stats> {
+    let mut rng = Rng(seed.max(1));
+    let mut st = Stats {
+        interchanges: 1,
+        ..Stats::default()
+    };
+    let head = format!("{SHOPIFY_HEADER}\n");
+    w.write_all(head.as_bytes())?;
+    st.bytes += head.len() as u64;
+    let mut buf = String::with_capacity(64 * 1024);
+    while st.bytes < target {
+        buf.clear();
+        for _ in 0..200 {
+            st.orders += 1;
+            let lines = 1 + rng.below(5);
+            let (city, state, zip) = CITIES[rng.below(CITIES.len() as u64) as usize];
+            let items: Vec<(u64, u64)> = (0..lines)
+                .map(|_| (1 + rng.below(4), 100 + rng.below(9_900)))
+                .collect();
+            let subtotal: u64 = items.iter().map(|(q, p)| q * p).sum();
+            let shipping = 500 + rng.below(1000);
+            let tax = subtotal * 6 / 100;
+            let total = subtotal + shipping + tax;
+            let money = |c: u64| format!("{}.{:02}", c / 100, c % 100);
+            for (k, (q, p)) in items.iter().enumerate() {
+                st.lines += 1;
+                let name = format!("#{}", 1000 + st.orders);
+                let sku = format!("SKU-{:06}", rng.below(1_000_000));
+                if k == 0 {
+                    buf.push_str(&format!(
+                        "{name},buyer{}@example.com,paid,USD,{},{},{},{},,0.00,2024-03-{:02} 09:15:42 -0500,{q},Widget {},{},{sku},Pat Buyer {},{} Main St,{city},{zip},{state},US,Pat Buyer {},{} Main St,{city},{zip},{state},US,\"Leave at door, ring twice\",State Tax 6%,{}\n",
+                        st.orders,
+                        money(subtotal),
+                        money(shipping),
+                        money(tax),
+                        money(total),
+                        1 + rng.below(28),
+                        rng.below(900),
+                        money(*p),
+                        st.orders % 997,
+                        1 + rng.below(9000),
+                        st.orders % 997,
+                        1 + rng.below(9000),
+                        money(tax),
+                    ));
+                } else {
+                    buf.push_str(&format!(
+                        "{name},buyer{}@example.com,,,,,,,,,,{q},Widget {},{},{sku},,,,,,,,,,,,,,,\n",
+                        st.orders,
+                        rng.below(900),
+                        money(*p),
+                    ));
+                }
+            }
+        }
+        w.write_all(buf.as_bytes())?;
+        st.bytes += buf.len() as u64;
+    }
+    Ok(st)
+}

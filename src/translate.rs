@@ -153,7 +153,8 @@ pub fn translate<R: Read + Seek>(
             levels
         }
         Format::Unknown | Format::Feed => {
-            let feed = crate::feeds::translate_feed(&mut reader, profiles, None, opts, |o| {
+            let named = opts.feed_profile.as_deref();
+            let feed = crate::feeds::translate_feed(&mut reader, profiles, named, opts, |o| {
                 take(o, &mut findings)
             })?;
             if feed.profile.is_some() || feed.xml {

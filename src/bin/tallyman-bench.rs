@@ -21,17 +21,21 @@ use tallyman::grammar::GrammarSet;
 use tallyman::map::{Options, Status};
 use tallyman::translate::{Format, detect};
 
-const USAGE: &str = "usage: tallyman-bench all [--mib N] [--format x12|edifact] [--dir DIR]
-       tallyman-bench generate FILE [--mib N] [--format x12|edifact]
+const USAGE: &str = "usage: tallyman-bench all [--mib N] [--format x12|edifact|shopify] [--dir DIR]
+       tallyman-bench generate FILE [--mib N] [--format x12|edifact|shopify]
        tallyman-bench tokenize|scan|translate|translate-json FILE";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mib = flag(&args, "--mib").map_or(100, |v| v.parse().expect("--mib takes a number"));
-    let edifact = flag(&args, "--format") == Some("edifact");
+    let kind = match flag(&args, "--format") {
+        Some("edifact") => Kind::Edifact,
+        Some("shopify") => Kind::Shopify,
+        _ => Kind::X12,
+    };
     let result = match args.first().map(String::as_str) {
-        Some("all") => all(mib, edifact, flag(&args, "--dir").map(PathBuf::from)),
-        Some("generate") => generate(Path::new(arg(&args, 1)), mib, edifact).map(|_| ()),
+        Some("all") => all(mib, kind, flag(&args, "--dir").map(PathBuf::from)),
+        Some("generate") => generate(Path::new(arg(&args, 1)), mib, kind).map(|_| ()),
         Some("tokenize") => tokenize(Path::new(arg(&args, 1))),
         Some("scan") => scan(Path::new(arg(&args, 1))),
         Some("translate") => translate(Path::new(arg(&args, 1)), false),
@@ -63,12 +67,19 @@ fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
-fn generate(path: &Path, mib: u64, edifact: bool) -> Res<u64> {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    X12,
+    Edifact,
+    Shopify,
+}
+
+fn generate(path: &Path, mib: u64, kind: Kind) -> Res<u64> {
     let w = BufWriter::with_capacity(1 << 20, File::create(path)?);
-    let st = if edifact {
-        tallyman::generate::edifact_orders(w, mib << 20, 42)?
-    } else {
-        tallyman::generate::x12_850s(w, mib << 20, 42)?
+    let st = match kind {
+        Kind::Edifact => tallyman::generate::edifact_orders(w, mib << 20, 42)?,
+        Kind::Shopify => tallyman::generate::shopify_csv(w, mib << 20, 42)?,
+        Kind::X12 => tallyman::generate::x12_850s(w, mib << 20, 42)?,
     };
     eprintln!(
         "generated {}: {:.1} MiB, {} interchanges, {} orders, {} lines",
@@ -211,7 +222,7 @@ fn translate(path: &Path, json_out: bool) -> Res<()> {
     Ok(())
 }
 
-fn all(mib: u64, edifact: bool, dir: Option<PathBuf>) -> Res<()> {
+fn all(mib: u64, kind: Kind, dir: Option<PathBuf>) -> Res<()> {
     let dir = match dir {
         Some(d) => d,
         None => {
@@ -220,19 +231,25 @@ fn all(mib: u64, edifact: bool, dir: Option<PathBuf>) -> Res<()> {
             d
         }
     };
-    let what = if edifact { "EDIFACT ORDERS" } else { "X12 850" };
-    let file = dir.join(format!(
-        "{}-{mib}mib.edi",
-        if edifact { "orders" } else { "850" }
-    ));
-    generate(&file, mib, edifact)?;
+    let (what, name) = match kind {
+        Kind::Edifact => ("EDIFACT ORDERS", "orders.edi"),
+        Kind::Shopify => ("Shopify CSV export", "shopify.csv"),
+        Kind::X12 => ("X12 850", "850.edi"),
+    };
+    let file = dir.join(format!("{mib}mib-{name}"));
+    generate(&file, mib, kind)?;
     let me = std::env::current_exe()?;
     println!(
         "tallyman-bench on {} ({mib} MiB of {what}), one thread",
         file.display()
     );
     std::io::stdout().flush()?;
-    for phase in ["tokenize", "scan", "translate", "translate-json"] {
+    let phases: &[&str] = if kind == Kind::Shopify {
+        &["translate", "translate-json"]
+    } else {
+        &["tokenize", "scan", "translate", "translate-json"]
+    };
+    for phase in phases {
         let status = Command::new(&me).arg(phase).arg(&file).status()?;
         if !status.success() {
             return Err(format!("{phase} failed").into());

@@ -59,6 +59,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         file: name.clone(),
         channel: None,
         relax_envelope: args.grammar.relax_envelope,
+        feed_profile: args.grammar.profile.clone(),
     };
     let (rows, envelope, clean) = match detect(&input[..input.len().min(512)]) {
         Format::X12 => {

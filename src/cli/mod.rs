@@ -46,6 +46,9 @@ pub struct GrammarArgs {
     /// A directory of feed profiles (TOML) laid over the built-in ones (same id replaces).
     #[arg(long, value_name = "DIR")]
     pub feeds: Option<PathBuf>,
+    /// Read feeds with this profile instead of picking one from the header row or root element.
+    #[arg(long, value_name = "ID")]
+    pub profile: Option<String>,
     /// Accept envelope count and control-number mismatches, duplicate control numbers and
     /// missing GE/IEA/UNE/UNZ trailers, reporting them as warnings (a transaction set or message
     /// without its SE/UNT, and unreadable data, still reject).

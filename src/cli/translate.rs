@@ -34,6 +34,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             file: name.clone(),
             channel: None,
             relax_envelope: args.grammar.relax_envelope,
+            feed_profile: args.grammar.profile.clone(),
         };
         let file = File::open(path).with_context(|| format!("opening {name}"))?;
         let report = crate::translate::translate(file, &grammars, &profiles, &opts, |o| {

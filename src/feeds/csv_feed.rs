@@ -19,9 +19,26 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, Read};
 use std::str::FromStr;
 
+/// A small, fast hash for the short column names looked up on every row (SipHash's strength
+/// against hostile keys buys nothing here: the keys are the profile's own names).
+#[derive(Default)]
+struct Fx(u64);
+
+impl std::hash::Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// A column index by header name.
 struct Columns {
-    index: HashMap<String, usize>,
+    index: HashMap<String, usize, std::hash::BuildHasherDefault<Fx>>,
     names: Vec<String>,
 }
 
@@ -36,8 +53,8 @@ struct Group {
     key: String,
     offset: usize,
     first_row: u64,
-    /// Order-level values of the first row, by column.
-    first: HashMap<usize, String>,
+    /// Order-level values of the first row, in the order of the reader's `order_cols`.
+    first: Vec<String>,
     order: Order,
     findings: Vec<Finding>,
 }
@@ -138,7 +155,7 @@ pub fn translate<R: Read>(
         }
     };
     let names: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
-    let mut index: HashMap<String, usize> = names
+    let mut index: HashMap<String, usize, std::hash::BuildHasherDefault<Fx>> = names
         .iter()
         .enumerate()
         .map(|(i, n)| (n.clone(), i))
@@ -161,7 +178,7 @@ pub fn translate<R: Read>(
         &profile.order.order_number,
         &profile.line.quantity,
     ] {
-        if cols.get(c).is_none() {
+        if cols.get(c).is_none() && !missing.contains(c) {
             missing.push(c.clone());
         }
     }
@@ -329,8 +346,8 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn value<'r>(&self, rec: &'r csv::StringRecord, column: &Option<String>) -> Option<&'r str> {
-        let c = self.cols.get(column.as_deref()?)?;
+    fn value<'r>(&self, rec: &'r csv::StringRecord, column: Option<&str>) -> Option<&'r str> {
+        let c = self.cols.get(column?)?;
         rec.get(c).map(str::trim).filter(|v| !v.is_empty())
     }
 
@@ -340,24 +357,24 @@ impl Reader<'_> {
         let col_finding = |findings: &mut Vec<Finding>, col: &str, msg: String| {
             findings.push(Finding::error(Code::InvalidRow, msg).at_row(offset, row, Some(col)));
         };
-        let order_date =
-            self.value(rec, &p.order.order_date)
-                .and_then(|v| match timestamp_date(v) {
-                    Ok(d) => Some(d),
-                    Err(m) => {
-                        col_finding(
-                            &mut findings,
-                            p.order.order_date.as_deref().unwrap_or(""),
-                            m,
-                        );
-                        None
-                    }
-                });
+        let order_date = self
+            .value(rec, p.order.order_date.as_deref())
+            .and_then(|v| match timestamp_date(v) {
+                Ok(d) => Some(d),
+                Err(m) => {
+                    col_finding(
+                        &mut findings,
+                        p.order.order_date.as_deref().unwrap_or(""),
+                        m,
+                    );
+                    None
+                }
+            });
         let parties = p
             .parties
             .iter()
             .filter_map(|pc| {
-                let get = |c: &Option<String>| self.value(rec, c).map(str::to_string);
+                let get = |c: &Option<String>| self.value(rec, c.as_deref()).map(str::to_string);
                 let name = match (get(&pc.name), get(&pc.company)) {
                     (Some(n), Some(c)) => Some(format!("{n}, {c}")),
                     (n, c) => n.or(c),
@@ -366,7 +383,7 @@ impl Reader<'_> {
                     lines: pc
                         .address
                         .iter()
-                        .filter_map(|c| self.value(rec, &Some(c.clone())).map(str::to_string))
+                        .filter_map(|c| self.value(rec, Some(c)).map(str::to_string))
                         .collect(),
                     city: get(&pc.city),
                     region: get(&pc.region),
@@ -398,7 +415,9 @@ impl Reader<'_> {
             order_date,
             purpose: Purpose::Original,
             order_type: None,
-            currency: self.value(rec, &p.order.currency).map(str::to_string),
+            currency: self
+                .value(rec, p.order.currency.as_deref())
+                .map(str::to_string),
             parties,
             lines: Vec::new(),
             references: Vec::new(),
@@ -408,7 +427,7 @@ impl Reader<'_> {
             taxes: Vec::new(),
             totals: Totals::default(),
             notes: self
-                .value(rec, &p.order.note)
+                .value(rec, p.order.note.as_deref())
                 .map(str::to_string)
                 .into_iter()
                 .collect(),
@@ -430,20 +449,20 @@ impl Reader<'_> {
                 test: false,
             },
         };
-        if let Some(total) = self.value(rec, &p.order.total) {
+        if let Some(total) = self.value(rec, p.order.total.as_deref()) {
             match amount(total) {
                 Ok(t) => order.totals.amount = Some(t),
                 Err(m) => col_finding(&mut findings, p.order.total.as_deref().unwrap_or(""), m),
             }
         }
         for a in p.amounts.iter().filter(|a| a.scope == Scope::Order) {
-            let Some(v) = self.value(rec, &Some(a.amount.clone())) else {
+            let Some(v) = self.value(rec, Some(&a.amount)) else {
                 continue;
             };
-            let code = a
-                .code
-                .clone()
-                .or_else(|| self.value(rec, &a.code_column).map(str::to_string));
+            let code = a.code.clone().or_else(|| {
+                self.value(rec, a.code_column.as_deref())
+                    .map(str::to_string)
+            });
             match amount(v) {
                 Ok(x) if x.is_zero() => {}
                 Ok(x) => add_amount(
@@ -459,7 +478,7 @@ impl Reader<'_> {
         let first = self
             .order_cols
             .iter()
-            .map(|&c| (c, rec.get(c).unwrap_or("").trim().to_string()))
+            .map(|&c| rec.get(c).unwrap_or("").trim().to_string())
             .collect();
         Group {
             key,
@@ -473,9 +492,9 @@ impl Reader<'_> {
 
     /// Later rows of an order must not contradict its first row.
     fn check_order_fields(&self, g: &mut Group, rec: &csv::StringRecord, offset: usize, row: u64) {
-        for &c in self.order_cols {
+        for (k, &c) in self.order_cols.iter().enumerate() {
             let v = rec.get(c).unwrap_or("").trim();
-            let first = g.first.get(&c).map_or("", String::as_str);
+            let first = g.first[k].as_str();
             let contradicts = match self.profile.order_fields {
                 OrderFields::FirstRow => !v.is_empty() && v != first,
                 OrderFields::EveryRow => v != first,
@@ -500,13 +519,13 @@ impl Reader<'_> {
         let p = self.profile;
         // Amounts that stand on rows of their own (shipping lines) belong to the order.
         for a in p.amounts.iter().filter(|a| a.scope == Scope::Row) {
-            let Some(v) = self.value(rec, &Some(a.amount.clone())) else {
+            let Some(v) = self.value(rec, Some(&a.amount)) else {
                 continue;
             };
-            let code = a
-                .code
-                .clone()
-                .or_else(|| self.value(rec, &a.code_column).map(str::to_string));
+            let code = a.code.clone().or_else(|| {
+                self.value(rec, a.code_column.as_deref())
+                    .map(str::to_string)
+            });
             match amount(v) {
                 Ok(x) if x.is_zero() => {}
                 Ok(x) => add_amount(
@@ -524,7 +543,7 @@ impl Reader<'_> {
             }
         }
         if let Some(req) = &p.line_required
-            && self.value(rec, &Some(req.clone())).is_none()
+            && self.value(rec, Some(req.as_str())).is_none()
         {
             return;
         }
@@ -533,7 +552,7 @@ impl Reader<'_> {
                 .push(Finding::error(Code::InvalidRow, msg).at_row(offset, row, Some(col)));
         };
         let qty_col = &p.line.quantity;
-        let quantity = match self.value(rec, &Some(qty_col.clone())).map(amount) {
+        let quantity = match self.value(rec, Some(qty_col.as_str())).map(amount) {
             Some(Ok(q)) => q,
             Some(Err(m)) => {
                 bad(qty_col, m.replace("an amount", "a quantity"));
@@ -545,7 +564,7 @@ impl Reader<'_> {
             }
         };
         let mut unit_price = None;
-        if let Some(v) = self.value(rec, &p.line.unit_price) {
+        if let Some(v) = self.value(rec, p.line.unit_price.as_deref()) {
             match amount(v) {
                 Ok(x) if p.line.price_is_total && !quantity.is_zero() => {
                     // The column holds the amount for the whole quantity: the unit price keeps
@@ -562,29 +581,31 @@ impl Reader<'_> {
         }
         let mut line = OrderLine {
             line_number: self
-                .value(rec, &p.line.line_id)
+                .value(rec, p.line.line_id.as_deref())
                 .map_or_else(|| (g.order.lines.len() + 1).to_string(), str::to_string),
             quantity,
             unit: None,
             unit_price,
             price_basis: None,
             item_ids: ItemIds {
-                sku: self.value(rec, &p.line.sku).map(str::to_string),
+                sku: self.value(rec, p.line.sku.as_deref()).map(str::to_string),
                 ..ItemIds::default()
             },
-            description: self.value(rec, &p.line.description).map(str::to_string),
+            description: self
+                .value(rec, p.line.description.as_deref())
+                .map(str::to_string),
             dates: Vec::new(),
             allowances_charges: Vec::new(),
             taxes: Vec::new(),
         };
         for a in p.amounts.iter().filter(|a| a.scope == Scope::Line) {
-            let Some(v) = self.value(rec, &Some(a.amount.clone())) else {
+            let Some(v) = self.value(rec, Some(&a.amount)) else {
                 continue;
             };
-            let code = a
-                .code
-                .clone()
-                .or_else(|| self.value(rec, &a.code_column).map(str::to_string));
+            let code = a.code.clone().or_else(|| {
+                self.value(rec, a.code_column.as_deref())
+                    .map(str::to_string)
+            });
             match amount(v) {
                 Ok(x) if x.is_zero() => {}
                 Ok(x) => add_amount(

@@ -40,6 +40,10 @@ pub struct Decode<R> {
     eof: bool,
     /// The decoder saw the last input and emptied itself: it must not be called again.
     finished: bool,
+    /// UTF-8 input is passed through as it is (after its BOM): the CSV reader checks each
+    /// record's UTF-8 and reports a bad row as that row.
+    passthrough: bool,
+    bom_skipped: bool,
     /// Set when bytes that are not valid in the encoding were replaced by U+FFFD.
     pub replaced: bool,
 }
@@ -57,6 +61,8 @@ impl<R: Read> Decode<R> {
             out_end: 0,
             eof: false,
             finished: false,
+            passthrough: encoding == UTF_8,
+            bom_skipped: false,
             replaced: false,
         }
     }
@@ -93,6 +99,32 @@ impl<R: Read> Decode<R> {
 
 impl<R: Read> Read for Decode<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.passthrough {
+            if !self.bom_skipped {
+                self.bom_skipped = true;
+                let mut bom = [0u8; 3];
+                let n = crate::envelope::x12::read_full(&mut self.inner, &mut bom)?;
+                if bom[..n] != *b"\xEF\xBB\xBF" {
+                    // Not a BOM: those bytes are text; hand them out with what follows.
+                    self.output[..n].copy_from_slice(&bom[..n]);
+                    self.out_start = 0;
+                    self.out_end = n;
+                    if out.len() > n {
+                        out[..n].copy_from_slice(&bom[..n]);
+                        self.out_end = 0;
+                        let m = self.inner.read(&mut out[n..])?;
+                        return Ok(n + m);
+                    }
+                }
+            }
+            if self.out_start < self.out_end {
+                let k = out.len().min(self.out_end - self.out_start);
+                out[..k].copy_from_slice(&self.output[self.out_start..self.out_start + k]);
+                self.out_start += k;
+                return Ok(k);
+            }
+            return self.inner.read(out);
+        }
         if self.out_start == self.out_end && !self.fill()? {
             return Ok(0);
         }

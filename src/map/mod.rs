@@ -23,6 +23,9 @@ pub struct Options {
     /// Accept count and control-number mismatches in envelopes (see
     /// `EnvelopeMap::relax_integrity`).
     pub relax_envelope: bool,
+    /// The feed profile to read CSV/TSV/XML feeds with, instead of picking one from the header
+    /// row or root element.
+    pub feed_profile: Option<String>,
 }
 
 /// What became of one transaction set or message.

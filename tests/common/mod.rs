@@ -80,6 +80,7 @@ pub fn translate_with(path: &Path, strictness: Strictness, relax_envelope: bool)
         file: path.file_name().unwrap().to_string_lossy().into_owned(),
         channel: None,
         relax_envelope,
+        feed_profile: None,
     };
     let mut outcomes = Vec::new();
     let profiles = tallyman::feeds::Profiles::builtin().expect("built-in profiles");
