@@ -11,4 +11,5 @@ mkdir -p "corpus/$target"
 cargo fuzz run -s none "$target" "corpus/$target" \
   ../samples/x12 ../tests/fixtures/x12/valid ../tests/fixtures/x12/invalid \
   ../samples/edifact ../tests/fixtures/edifact/valid ../tests/fixtures/edifact/invalid \
+  ../samples/feeds ../tests/fixtures/feeds/valid ../tests/fixtures/feeds/invalid \
   -- -max_total_time="$secs" -max_len=65536 -timeout=10
