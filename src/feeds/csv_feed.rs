@@ -351,6 +351,39 @@ impl Reader<'_> {
         rec.get(c).map(str::trim).filter(|v| !v.is_empty())
     }
 
+    /// The profile's amounts of one scope on a row, added to `acs` and `taxes`; unreadable ones
+    /// become findings at their column.
+    #[allow(clippy::too_many_arguments)]
+    fn amounts(
+        &self,
+        rec: &csv::StringRecord,
+        scope: Scope,
+        acs: &mut Vec<AllowanceCharge>,
+        taxes: &mut Vec<Tax>,
+        findings: &mut Vec<Finding>,
+        offset: usize,
+        row: u64,
+    ) {
+        for a in self.profile.amounts.iter().filter(|a| a.scope == scope) {
+            let Some(v) = self.value(rec, Some(&a.amount)) else {
+                continue;
+            };
+            let code = a.code.clone().or_else(|| {
+                self.value(rec, a.code_column.as_deref())
+                    .map(str::to_string)
+            });
+            match amount(v) {
+                Ok(x) if x.is_zero() => {}
+                Ok(x) => add_amount(acs, taxes, a.kind, code, x),
+                Err(m) => findings.push(Finding::error(Code::InvalidRow, m).at_row(
+                    offset,
+                    row,
+                    Some(&a.amount),
+                )),
+            }
+        }
+    }
+
     fn start(&self, rec: &csv::StringRecord, key: String, offset: usize, row: u64) -> Group {
         let p = self.profile;
         let mut findings = Vec::new();
@@ -455,26 +488,15 @@ impl Reader<'_> {
                 Err(m) => col_finding(&mut findings, p.order.total.as_deref().unwrap_or(""), m),
             }
         }
-        for a in p.amounts.iter().filter(|a| a.scope == Scope::Order) {
-            let Some(v) = self.value(rec, Some(&a.amount)) else {
-                continue;
-            };
-            let code = a.code.clone().or_else(|| {
-                self.value(rec, a.code_column.as_deref())
-                    .map(str::to_string)
-            });
-            match amount(v) {
-                Ok(x) if x.is_zero() => {}
-                Ok(x) => add_amount(
-                    &mut order.allowances_charges,
-                    &mut order.taxes,
-                    a.kind,
-                    code,
-                    x,
-                ),
-                Err(m) => col_finding(&mut findings, &a.amount, m),
-            }
-        }
+        self.amounts(
+            rec,
+            Scope::Order,
+            &mut order.allowances_charges,
+            &mut order.taxes,
+            &mut findings,
+            offset,
+            row,
+        );
         let first = self
             .order_cols
             .iter()
@@ -518,30 +540,15 @@ impl Reader<'_> {
     fn add_line(&self, g: &mut Group, rec: &csv::StringRecord, offset: usize, row: u64) {
         let p = self.profile;
         // Amounts that stand on rows of their own (shipping lines) belong to the order.
-        for a in p.amounts.iter().filter(|a| a.scope == Scope::Row) {
-            let Some(v) = self.value(rec, Some(&a.amount)) else {
-                continue;
-            };
-            let code = a.code.clone().or_else(|| {
-                self.value(rec, a.code_column.as_deref())
-                    .map(str::to_string)
-            });
-            match amount(v) {
-                Ok(x) if x.is_zero() => {}
-                Ok(x) => add_amount(
-                    &mut g.order.allowances_charges,
-                    &mut g.order.taxes,
-                    a.kind,
-                    code,
-                    x,
-                ),
-                Err(m) => g.findings.push(Finding::error(Code::InvalidRow, m).at_row(
-                    offset,
-                    row,
-                    Some(&a.amount),
-                )),
-            }
-        }
+        self.amounts(
+            rec,
+            Scope::Row,
+            &mut g.order.allowances_charges,
+            &mut g.order.taxes,
+            &mut g.findings,
+            offset,
+            row,
+        );
         if let Some(req) = &p.line_required
             && self.value(rec, Some(req.as_str())).is_none()
         {
@@ -567,13 +574,7 @@ impl Reader<'_> {
         if let Some(v) = self.value(rec, p.line.unit_price.as_deref()) {
             match amount(v) {
                 Ok(x) if p.line.price_is_total && !quantity.is_zero() => {
-                    // The column holds the amount for the whole quantity: the unit price keeps
-                    // the amount's scale (44.00 for 2 is 22.00), six places when inexact.
-                    let mut u = (x / quantity).round_dp(6).normalize();
-                    if u.scale() < x.scale() {
-                        u.rescale(x.scale());
-                    }
-                    unit_price = Some(u);
+                    unit_price = Some(unit_price_of(x, quantity));
                 }
                 Ok(x) => unit_price = Some(x),
                 Err(m) => bad(p.line.unit_price.as_deref().unwrap_or(""), m),
@@ -598,26 +599,15 @@ impl Reader<'_> {
             allowances_charges: Vec::new(),
             taxes: Vec::new(),
         };
-        for a in p.amounts.iter().filter(|a| a.scope == Scope::Line) {
-            let Some(v) = self.value(rec, Some(&a.amount)) else {
-                continue;
-            };
-            let code = a.code.clone().or_else(|| {
-                self.value(rec, a.code_column.as_deref())
-                    .map(str::to_string)
-            });
-            match amount(v) {
-                Ok(x) if x.is_zero() => {}
-                Ok(x) => add_amount(
-                    &mut line.allowances_charges,
-                    &mut line.taxes,
-                    a.kind,
-                    code,
-                    x,
-                ),
-                Err(m) => bad(&a.amount, m),
-            }
-        }
+        self.amounts(
+            rec,
+            Scope::Line,
+            &mut line.allowances_charges,
+            &mut line.taxes,
+            &mut g.findings,
+            offset,
+            row,
+        );
         g.order.lines.push(line);
     }
 
@@ -658,7 +648,17 @@ impl Reader<'_> {
     }
 }
 
-fn add_amount(
+/// The unit price when a feed gives the amount for the whole quantity: it keeps the amount's
+/// scale (44.00 for 2 is 22.00), six places when the division is not exact.
+pub(super) fn unit_price_of(total: Decimal, quantity: Decimal) -> Decimal {
+    let mut u = (total / quantity).round_dp(6).normalize();
+    if u.scale() < total.scale() {
+        u.rescale(total.scale());
+    }
+    u
+}
+
+pub(super) fn add_amount(
     acs: &mut Vec<AllowanceCharge>,
     taxes: &mut Vec<Tax>,
     kind: AmountKind,

@@ -10,12 +10,12 @@
 //! `charges/charge[chargeType=PRODUCT]/chargeAmount/amount`.
 
 use super::csv_feed::{amount, timestamp_date};
-use super::profile::{AmountKind, XmlProfile};
+use super::profile::XmlProfile;
 use crate::diag::{Code, Controls, Finding};
 use crate::map::{Options, Outcome, Status};
 use crate::model::{
-    Address, AllowanceCharge, AllowanceOrCharge, Contact, Document, Identity, ItemIds, Order,
-    OrderLine, Party, Purpose, Role, Source, Tax, Totals,
+    Address, Contact, Document, Identity, ItemIds, Order, OrderLine, Party, Purpose, Role, Source,
+    Totals,
 };
 use quick_xml::events::Event;
 use std::io::{self, BufRead};
@@ -288,11 +288,7 @@ fn order_from(p: &XmlProfile, node: &Node, offset: usize, index: usize, opts: &O
             let v = ln.text(f)?;
             match amount(&v) {
                 Ok(x) if p.line.price_is_total && !quantity.is_zero() => {
-                    let mut u = (x / quantity).round_dp(6).normalize();
-                    if u.scale() < x.scale() {
-                        u.rescale(x.scale());
-                    }
-                    Some(u)
+                    Some(super::csv_feed::unit_price_of(x, quantity))
                 }
                 Ok(x) => Some(x),
                 Err(m) => {
@@ -342,26 +338,13 @@ fn order_from(p: &XmlProfile, node: &Node, offset: usize, index: usize, opts: &O
                     Ok(x) if x.is_zero() => {}
                     Ok(x) => {
                         let code = a.code.clone().unwrap_or_else(|| a.amount.clone());
-                        match a.kind {
-                            AmountKind::Tax => line.taxes.push(Tax {
-                                code,
-                                amount: Some(x),
-                                percent: None,
-                            }),
-                            kind => line.allowances_charges.push(AllowanceCharge {
-                                kind: if kind == AmountKind::Charge {
-                                    AllowanceOrCharge::Charge
-                                } else {
-                                    AllowanceOrCharge::Allowance
-                                },
-                                code: Some(code),
-                                amount: Some(x),
-                                percent: None,
-                                rate: None,
-                                quantity: None,
-                                description: None,
-                            }),
-                        }
+                        super::csv_feed::add_amount(
+                            &mut line.allowances_charges,
+                            &mut line.taxes,
+                            a.kind,
+                            Some(code),
+                            x,
+                        );
                     }
                     Err(m) => findings.push(at(&path(&a.amount), m)),
                 }
