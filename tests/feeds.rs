@@ -235,3 +235,18 @@ fn xml_order_with_a_bad_quantity_is_rejected_alone() {
     );
     assert!(f.message.contains("'x' is not a quantity"), "{f}");
 }
+
+/// Regression (found by fuzzing): a row without an order key, read while an order was still
+/// open, came out before that order.
+#[test]
+fn outcomes_stay_in_file_order_when_a_row_has_no_order() {
+    let t = translate(
+        &root().join("tests/fixtures/feeds/invalid/shopify-missing-name.csv"),
+        Strictness::Strict,
+    );
+    let offsets: Vec<usize> = t.outcomes.iter().map(|o| o.offset).collect();
+    let mut sorted = offsets.clone();
+    sorted.sort_unstable();
+    assert_eq!(offsets, sorted);
+    assert_eq!(t.outcomes.len(), 3);
+}

@@ -5,7 +5,10 @@ mod common;
 
 #[test]
 fn regression_inputs_hold_every_invariant() {
-    let files = common::files(&common::root().join("tests/regressions"), &["bin", "edi"]);
+    let files = common::files(
+        &common::root().join("tests/regressions"),
+        &["bin", "edi", "csv"],
+    );
     assert!(!files.is_empty());
     for path in files {
         let data = std::fs::read(&path).unwrap();
@@ -27,7 +30,7 @@ fn fixtures_hold_every_invariant() {
         "tests/fixtures/x12/valid",
         "tests/fixtures/x12/invalid",
     ] {
-        for path in common::files(&root.join(dir), &["edi"]) {
+        for path in common::files(&root.join(dir), &["edi", "csv", "txt"]) {
             let data = std::fs::read(&path).unwrap();
             for chunk in [1, 5, 13, 100] {
                 tallyman::fuzzing::x12_reader(&data, chunk);

@@ -204,6 +204,8 @@ pub fn translate<R: Read>(
     };
     let mut seen: HashSet<u64> = HashSet::new();
     let mut current: Option<Group> = None;
+    // Outcomes of unreadable rows, held until the open order is out.
+    let mut deferred: Vec<Outcome> = Vec::new();
     let mut rec = csv::StringRecord::new();
     loop {
         let pos = rdr.position().clone();
@@ -215,7 +217,7 @@ pub fn translate<R: Read>(
                     .at_row(pos.byte() as usize, pos.line(), None);
                 match current.as_mut() {
                     Some(g) => g.findings.push(f),
-                    None => sink(lone_row(profile, f))?,
+                    None => deferred.push(lone_row(profile, f)),
                 }
                 continue;
             }
@@ -239,7 +241,7 @@ pub fn translate<R: Read>(
             .at_row(offset, row, None);
             match current.as_mut() {
                 Some(g) if g.key == key || key.is_empty() => g.findings.push(f),
-                _ => sink(lone_row(profile, f))?,
+                _ => deferred.push(lone_row(profile, f)),
             }
             continue;
         }
@@ -252,12 +254,17 @@ pub fn translate<R: Read>(
                 ),
             )
             .at_row(offset, row, Some(&profile.order_key));
-            sink(lone_row(profile, f))?;
+            deferred.push(lone_row(profile, f));
             continue;
         }
         if current.as_ref().is_none_or(|g| g.key != key) {
             if let Some(g) = current.take() {
                 sink(reader.finish(g))?;
+                // Rows that belong to no order, read while this order was open, come after it:
+                // outcomes stay in file order.
+                for o in deferred.drain(..) {
+                    sink(o)?;
+                }
             }
             let mut g = reader.start(&rec, key.clone(), offset, row);
             if !seen.insert(crate::envelope::x12::hash_str(&key)) {
@@ -280,6 +287,9 @@ pub fn translate<R: Read>(
     }
     if let Some(g) = current.take() {
         sink(reader.finish(g))?;
+    }
+    for o in deferred {
+        sink(o)?;
     }
     Ok(Vec::new())
 }
