@@ -217,7 +217,7 @@ pub fn translate<R: Read>(
                     .at_row(pos.byte() as usize, pos.line(), None);
                 match current.as_mut() {
                     Some(g) => g.findings.push(f),
-                    None => deferred.push(lone_row(profile, f)),
+                    None => sink(lone_row(profile, f))?,
                 }
                 continue;
             }
@@ -241,7 +241,8 @@ pub fn translate<R: Read>(
             .at_row(offset, row, None);
             match current.as_mut() {
                 Some(g) if g.key == key || key.is_empty() => g.findings.push(f),
-                _ => deferred.push(lone_row(profile, f)),
+                Some(_) => deferred.push(lone_row(profile, f)),
+                None => sink(lone_row(profile, f))?,
             }
             continue;
         }
@@ -254,13 +255,17 @@ pub fn translate<R: Read>(
                 ),
             )
             .at_row(offset, row, Some(&profile.order_key));
-            deferred.push(lone_row(profile, f));
+            if current.is_some() {
+                deferred.push(lone_row(profile, f));
+            } else {
+                sink(lone_row(profile, f))?;
+            }
             continue;
         }
         if current.as_ref().is_none_or(|g| g.key != key) {
             if let Some(g) = current.take() {
                 sink(reader.finish(g))?;
-                // Rows that belong to no order, read while this order was open, come after it:
+                // Rows that belong to no order, read while an order was open, come after it:
                 // outcomes stay in file order.
                 for o in deferred.drain(..) {
                     sink(o)?;
