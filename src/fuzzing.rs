@@ -34,27 +34,7 @@ pub fn x12_reader(data: &[u8], chunk: usize) {
             }
         }
     }
-    let mut tok = Tokenizer::new();
-    let mut window = Vec::new();
-    let (mut fed, mut pos) = (0, 0);
-    let mut chunked = Vec::new();
-    loop {
-        let eof = fed == data.len();
-        match tok.next(&window, &mut pos, eof) {
-            Next::Segment(s) => chunked.push(Ok(s.into_owned())),
-            Next::Error(e) => chunked.push(Err(e)),
-            Next::End => break,
-            Next::NeedMore => {
-                assert!(!eof, "NeedMore at the end of the input");
-                window.drain(..pos);
-                tok.consumed(pos);
-                pos = 0;
-                let n = chunk.max(1).min(data.len() - fed);
-                window.extend_from_slice(&data[fed..fed + n]);
-                fed += n;
-            }
-        }
-    }
+    let chunked = x12_tokens(data, chunk, Tokenizer::new);
     assert_eq!(chunked, whole, "chunked read differs from whole read");
 }
 
@@ -134,27 +114,7 @@ pub fn edifact_reader(data: &[u8], chunk: usize) {
             }
         }
     }
-    let mut tok = edifact::Tokenizer::new();
-    let mut window = Vec::new();
-    let (mut fed, mut pos) = (0, 0);
-    let mut chunked = Vec::new();
-    loop {
-        let eof = fed == data.len();
-        match tok.next(&window, &mut pos, eof) {
-            edifact::Next::Segment(s) => chunked.push(Ok(s.into_owned())),
-            edifact::Next::Error(e) => chunked.push(Err(e)),
-            edifact::Next::End => break,
-            edifact::Next::NeedMore => {
-                assert!(!eof, "NeedMore at the end of the input");
-                window.drain(..pos);
-                tok.consumed(pos);
-                pos = 0;
-                let n = chunk.max(1).min(data.len() - fed);
-                window.extend_from_slice(&data[fed..fed + n]);
-                fed += n;
-            }
-        }
-    }
+    let chunked = edifact_tokens(data, chunk, edifact::Tokenizer::new);
     assert_eq!(chunked, whole, "chunked read differs from whole read");
 }
 
@@ -203,4 +163,90 @@ pub fn translate_any(data: &[u8]) {
         let b = serde_json::to_string(&outcomes).expect("serializes");
         assert_eq!(a, b, "streamed outcomes differ from in-memory ones");
     }
+}
+
+/// Reads `data` with an X12 tokenizer made by `make`, whole (`chunk` 0) or in windows.
+fn x12_tokens(
+    data: &[u8],
+    chunk: usize,
+    make: impl Fn() -> Tokenizer,
+) -> Vec<Result<crate::syntax::x12::SegmentRef<'static>, crate::syntax::x12::SyntaxError>> {
+    let mut tok = make();
+    let mut out = Vec::new();
+    let mut window = Vec::new();
+    let (mut fed, mut pos) = (0, 0);
+    if chunk == 0 {
+        window.extend_from_slice(data);
+        fed = data.len();
+    }
+    loop {
+        let eof = fed == data.len();
+        match tok.next(&window, &mut pos, eof) {
+            Next::Segment(s) => out.push(Ok(s.into_owned())),
+            Next::Error(e) => out.push(Err(e)),
+            Next::End => break,
+            Next::NeedMore => {
+                assert!(!eof, "NeedMore at the end of the input");
+                window.drain(..pos);
+                tok.consumed(pos);
+                pos = 0;
+                let n = chunk.max(1).min(data.len() - fed);
+                window.extend_from_slice(&data[fed..fed + n]);
+                fed += n;
+            }
+        }
+    }
+    out
+}
+
+/// Reads `data` with an EDIFACT tokenizer made by `make`, whole (`chunk` 0) or in windows.
+fn edifact_tokens(
+    data: &[u8],
+    chunk: usize,
+    make: impl Fn() -> edifact::Tokenizer,
+) -> Vec<Result<edifact::SegmentRef<'static>, edifact::SyntaxError>> {
+    let mut tok = make();
+    let mut out = Vec::new();
+    let mut window = Vec::new();
+    let (mut fed, mut pos) = (0, 0);
+    if chunk == 0 {
+        window.extend_from_slice(data);
+        fed = data.len();
+    }
+    loop {
+        let eof = fed == data.len();
+        match tok.next(&window, &mut pos, eof) {
+            edifact::Next::Segment(s) => out.push(Ok(s.into_owned())),
+            edifact::Next::Error(e) => out.push(Err(e)),
+            edifact::Next::End => break,
+            edifact::Next::NeedMore => {
+                assert!(!eof, "NeedMore at the end of the input");
+                window.drain(..pos);
+                tok.consumed(pos);
+                pos = 0;
+                let n = chunk.max(1).min(data.len() - fed);
+                window.extend_from_slice(&data[fed..fed + n]);
+                fed += n;
+            }
+        }
+    }
+    out
+}
+
+/// With a small segment length limit, over-long segments are cut the same way whether the
+/// input is read whole or through windows.
+pub fn segment_limits(data: &[u8], chunk: usize) {
+    let limit = 48;
+    let x12 = || Tokenizer::new().with_max_segment(limit);
+    assert_eq!(
+        x12_tokens(data, 0, x12),
+        x12_tokens(data, chunk, x12),
+        "X12 with a limit"
+    );
+    let edi = || edifact::Tokenizer::new().with_max_segment(limit);
+    assert_eq!(
+        edifact_tokens(data, 0, edi),
+        edifact_tokens(data, chunk, edi),
+        "EDIFACT with a limit"
+    );
 }

@@ -15,6 +15,7 @@ fn regression_inputs_hold_every_invariant() {
         for chunk in [1, 3, 7, 64, 4096] {
             tallyman::fuzzing::x12_reader(&data, chunk);
             tallyman::fuzzing::edifact_reader(&data, chunk);
+            tallyman::fuzzing::segment_limits(&data, chunk);
         }
         tallyman::fuzzing::x12_translate(&data);
         tallyman::fuzzing::translate_any(&data);

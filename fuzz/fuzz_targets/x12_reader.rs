@@ -6,4 +6,5 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let chunk = data.first().map_or(7, |&b| usize::from(b % 64) + 1);
     tallyman::fuzzing::x12_reader(data, chunk);
+    tallyman::fuzzing::segment_limits(data, chunk);
 });

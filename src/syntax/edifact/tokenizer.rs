@@ -26,6 +26,9 @@ pub enum SyntaxErrorKind {
     /// `UNA` followed by six characters that are not a valid set of separators.
     #[error("the UNA service string advice '{found}' does not declare six distinct separators")]
     BadUna { found: String },
+    /// A segment longer than the limit: hostile or corrupt input (a missing terminator).
+    #[error("a segment runs past {limit} bytes before its terminator")]
+    SegmentTooLong { limit: usize },
 }
 
 /// The outcome of one [`Tokenizer::next`] call.
@@ -47,6 +50,10 @@ pub struct Tokenizer {
     next_index: usize,
     base: usize,
     started: bool,
+    /// Longest segment accepted; 0 means [`crate::syntax::x12::MAX_SEGMENT`].
+    max_segment: usize,
+    /// Start (absolute) of an over-long segment being skipped up to its terminator.
+    skipping_from: Option<usize>,
 }
 
 impl Tokenizer {
@@ -63,6 +70,48 @@ impl Tokenizer {
             next_index,
             base,
             started: true,
+            max_segment: 0,
+            skipping_from: None,
+        }
+    }
+
+    /// The same tokenizer with another segment length limit.
+    pub fn with_max_segment(mut self, limit: usize) -> Self {
+        self.max_segment = limit;
+        self
+    }
+
+    fn limit(&self) -> usize {
+        if self.max_segment == 0 {
+            crate::syntax::x12::MAX_SEGMENT
+        } else {
+            self.max_segment
+        }
+    }
+
+    /// Skips an over-long segment up to its terminator, then reports it once.
+    fn skip_long<'a>(&mut self, window: &'a [u8], pos: &mut usize, eof: bool) -> Next<'a> {
+        let d = self.delimiters;
+        match find_end(window, *pos, &d, eof) {
+            Some((_, next, _)) => {
+                let from = self.skipping_from.take().expect("skipping");
+                *pos = next;
+                let e = SyntaxError {
+                    kind: SyntaxErrorKind::SegmentTooLong {
+                        limit: self.limit(),
+                    },
+                    offset: from,
+                    skipped: Span::new(from, self.base + next),
+                    segment_index: self.next_index,
+                };
+                self.next_index += 1;
+                Next::Error(e)
+            }
+            None => {
+                // Keep the last byte: it may be a release character escaping what comes next.
+                *pos = window.len().saturating_sub(1).max(*pos);
+                Next::NeedMore
+            }
         }
     }
 
@@ -87,6 +136,9 @@ impl Tokenizer {
         while *pos < window.len() && is_inter_segment_space(window[*pos]) {
             *pos += 1;
         }
+        if self.skipping_from.is_some() {
+            return self.skip_long(window, pos, eof);
+        }
         if *pos >= window.len() {
             return if eof { Next::End } else { Next::NeedMore };
         }
@@ -105,8 +157,16 @@ impl Tokenizer {
         let d = self.delimiters;
         let start = *pos;
         let Some((end, next, wrapped)) = find_end(window, start, &d, eof) else {
+            if window.len() - start > self.limit() {
+                self.skipping_from = Some(self.base + start);
+                return self.skip_long(window, pos, eof);
+            }
             return Next::NeedMore;
         };
+        if end - start > self.limit() {
+            self.skipping_from = Some(self.base + start);
+            return self.skip_long(window, pos, eof);
+        }
         let unterminated = end == next;
         let body = &window[start..end];
         let data = if wrapped {
@@ -328,6 +388,30 @@ mod tests {
     fn defaults_return_after_unz() {
         let f = b"UNA:|.? 'UNB|UNOC:3|S|R|1|1'UNZ|0|1'UNB+UNOC:3+S+R+1+2'UNZ+0+2'";
         assert_eq!(tags(f), ["UNA", "UNB", "UNZ", "UNB", "UNZ"]);
+    }
+
+    #[test]
+    fn an_over_long_segment_is_skipped_to_its_terminator() {
+        let long = "X".repeat(300);
+        let f = format!("UNB+UNOC:3+S+R+1+1'FTX+AAI+++{long}'UNZ+0+1'");
+        let mut tok = Tokenizer::new().with_max_segment(100);
+        let mut pos = 0;
+        let mut out = Vec::new();
+        loop {
+            match tok.next(f.as_bytes(), &mut pos, true) {
+                Next::Segment(s) => out.push(s.tag_str().into_owned()),
+                Next::Error(e) => out.push(format!("ERR {}", e.kind)),
+                Next::End | Next::NeedMore => break,
+            }
+        }
+        assert_eq!(
+            out,
+            [
+                "UNB",
+                "ERR a segment runs past 100 bytes before its terminator",
+                "UNZ"
+            ]
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ mod writer;
 
 pub use isa::{IsaError, IsaHeader, read_isa};
 pub use segment::{Components, Elements, SegmentRef};
-pub use tokenizer::{Next, Reader, SyntaxError, SyntaxErrorKind, Tokenizer};
+pub use tokenizer::{MAX_SEGMENT, Next, Reader, SyntaxError, SyntaxErrorKind, Tokenizer};
 pub use writer::{Element, Segment, WriteError, write_segment};
 
 use serde::Serialize;

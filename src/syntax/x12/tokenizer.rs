@@ -43,7 +43,14 @@ pub enum SyntaxErrorKind {
     /// Bytes after an interchange's IEA that are not another interchange.
     #[error("unexpected data after the IEA interchange trailer: '{found}'")]
     TrailingGarbage { found: String },
+    /// A segment longer than the limit: hostile or corrupt input (a missing terminator).
+    #[error("a segment runs past {limit} bytes without a terminator")]
+    SegmentTooLong { limit: usize },
 }
+
+/// The longest segment read before the input is taken as corrupt (real segments are at most a
+/// few kilobytes; without a limit a file with no terminators would be held whole).
+pub const MAX_SEGMENT: usize = 1 << 20;
 
 /// The outcome of one [`Tokenizer::next`] call.
 #[derive(Debug)]
@@ -70,6 +77,8 @@ pub struct Tokenizer {
     started: bool,
     /// A syntax error is being recovered from: bytes are skipped up to the next `ISA`.
     skipping: Option<Skipping>,
+    /// Longest segment accepted; 0 means [`MAX_SEGMENT`].
+    max_segment: usize,
 }
 
 impl Tokenizer {
@@ -87,7 +96,37 @@ impl Tokenizer {
             between_interchanges: false,
             started: true,
             skipping: None,
+            max_segment: 0,
         }
+    }
+
+    /// The same tokenizer with another segment length limit.
+    pub fn with_max_segment(mut self, limit: usize) -> Self {
+        self.max_segment = limit;
+        self
+    }
+
+    fn limit(&self) -> usize {
+        if self.max_segment == 0 {
+            MAX_SEGMENT
+        } else {
+            self.max_segment
+        }
+    }
+
+    /// More input is needed for the segment at `start`, unless it is already too long.
+    fn need_more<'a>(
+        &mut self,
+        window: &'a [u8],
+        pos: &mut usize,
+        eof: bool,
+        start: usize,
+    ) -> Next<'a> {
+        if window.len() - start > self.limit() {
+            let limit = self.limit();
+            return self.skip_to_next_isa(window, pos, eof, SkipReason::TooLong(limit));
+        }
+        Next::NeedMore
     }
 
     /// The delimiters of the current interchange, once its ISA was read.
@@ -222,14 +261,14 @@ impl Tokenizer {
                         let tb = term.as_bytes();
                         if window.len() < at + tb.len() {
                             if !eof {
-                                return Next::NeedMore;
+                                return self.need_more(window, pos, eof, start);
                             }
                             break (window.len(), window.len());
                         }
                         if &window[at..at + tb.len()] == tb {
                             if tb == b" " {
                                 match space_ends_segment(window, at + 1, d, eof) {
-                                    None => return Next::NeedMore,
+                                    None => return self.need_more(window, pos, eof, start),
                                     Some(false) => {
                                         search = at + 1;
                                         continue;
@@ -247,12 +286,16 @@ impl Tokenizer {
                 }
                 None => {
                     if !eof {
-                        return Next::NeedMore;
+                        return self.need_more(window, pos, eof, start);
                     }
                     break (window.len(), window.len());
                 }
             }
         };
+        if end - start > self.limit() {
+            let limit = self.limit();
+            return self.skip_to_next_isa(window, pos, eof, SkipReason::TooLong(limit));
+        }
         let unterminated = next == end;
         let body = &window[start..end];
         let (data, body_end) = if wrapped {
@@ -371,6 +414,7 @@ enum SkipReason {
     NotIsa,
     TrailingGarbage,
     Isa(IsaError),
+    TooLong(usize),
 }
 
 const PREVIEW: usize = 24;
@@ -388,6 +432,7 @@ impl Skipping {
             SkipReason::NotIsa => SyntaxErrorKind::NotIsa { found },
             SkipReason::TrailingGarbage => SyntaxErrorKind::TrailingGarbage { found },
             SkipReason::Isa(e) => SyntaxErrorKind::Isa(e),
+            SkipReason::TooLong(limit) => SyntaxErrorKind::SegmentTooLong { limit },
         }
     }
 }
@@ -560,6 +605,28 @@ mod tests {
         let f = format!("{isa} \r\nPER*IC*John Doe*TE*1 \r\nSE*3*1 \r\n");
         let segs: Vec<_> = Reader::new(f.as_bytes()).map(Result::unwrap).collect();
         assert_eq!(segs[1].data(), b"PER*IC*John Doe*TE*1");
+    }
+
+    #[test]
+    fn a_segment_without_terminator_is_cut_at_the_limit() {
+        let long = "N".repeat(300);
+        let f = format!("{ISA}~GS*PO*A*B~MSG*{long}~IEA*0*000000001~{ISA}~IEA*0*000000001~");
+        let mut tok = Tokenizer::new().with_max_segment(100);
+        let mut pos = 0;
+        let mut out = Vec::new();
+        loop {
+            match tok.next(f.as_bytes(), &mut pos, true) {
+                Next::Segment(s) => out.push(s.tag_str().into_owned()),
+                Next::Error(e) => out.push(format!("ERR {}", e.kind)),
+                Next::End | Next::NeedMore => break,
+            }
+        }
+        assert_eq!(out[..2], ["ISA", "GS"]);
+        assert_eq!(
+            out[2],
+            "ERR a segment runs past 100 bytes without a terminator"
+        );
+        assert_eq!(out[3..], ["ISA", "IEA"]);
     }
 
     /// Feeding the tokenizer in windows of every size gives the same segments as reading whole.
