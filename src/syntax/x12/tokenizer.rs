@@ -121,8 +121,11 @@ impl Tokenizer {
         pos: &mut usize,
         eof: bool,
         start: usize,
+        min_end: usize,
     ) -> Next<'a> {
-        if window.len() - start > self.limit() {
+        // The segment ends at `min_end` at the earliest (a candidate terminator may still be
+        // undecided after it).
+        if min_end - start > self.limit() {
             let limit = self.limit();
             return self.skip_to_next_isa(window, pos, eof, SkipReason::TooLong(limit));
         }
@@ -261,14 +264,14 @@ impl Tokenizer {
                         let tb = term.as_bytes();
                         if window.len() < at + tb.len() {
                             if !eof {
-                                return self.need_more(window, pos, eof, start);
+                                return self.need_more(window, pos, eof, start, at);
                             }
                             break (window.len(), window.len());
                         }
                         if &window[at..at + tb.len()] == tb {
                             if tb == b" " {
                                 match space_ends_segment(window, at + 1, d, eof) {
-                                    None => return self.need_more(window, pos, eof, start),
+                                    None => return self.need_more(window, pos, eof, start, at),
                                     Some(false) => {
                                         search = at + 1;
                                         continue;
@@ -286,7 +289,7 @@ impl Tokenizer {
                 }
                 None => {
                     if !eof {
-                        return self.need_more(window, pos, eof, start);
+                        return self.need_more(window, pos, eof, start, window.len());
                     }
                     break (window.len(), window.len());
                 }
