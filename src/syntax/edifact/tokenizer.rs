@@ -133,11 +133,12 @@ impl Tokenizer {
             }
             self.started = true;
         }
-        while *pos < window.len() && is_inter_segment_space(window[*pos]) {
-            *pos += 1;
-        }
+        // Skipping an over-long segment comes first: its terminator may be a space.
         if self.skipping_from.is_some() {
             return self.skip_long(window, pos, eof);
+        }
+        while *pos < window.len() && is_inter_segment_space(window[*pos]) {
+            *pos += 1;
         }
         if *pos >= window.len() {
             return if eof { Next::End } else { Next::NeedMore };
