@@ -93,7 +93,7 @@ impl Tokenizer {
     fn skip_long<'a>(&mut self, window: &'a [u8], pos: &mut usize, eof: bool) -> Next<'a> {
         let d = self.delimiters;
         match find_end(window, *pos, &d, eof) {
-            Some((_, next, _)) => {
+            Ok((_, next, _)) => {
                 let from = self.skipping_from.take().expect("skipping");
                 *pos = next;
                 let e = SyntaxError {
@@ -107,9 +107,8 @@ impl Tokenizer {
                 self.next_index += 1;
                 Next::Error(e)
             }
-            None => {
-                // Keep the last byte: it may be a release character escaping what comes next.
-                *pos = window.len().saturating_sub(1).max(*pos);
+            Err(resume) => {
+                *pos = resume.max(*pos);
                 Next::NeedMore
             }
         }
@@ -157,7 +156,7 @@ impl Tokenizer {
         }
         let d = self.delimiters;
         let start = *pos;
-        let Some((end, next, wrapped)) = find_end(window, start, &d, eof) else {
+        let Ok((end, next, wrapped)) = find_end(window, start, &d, eof) else {
             if window.len() - start > self.limit() {
                 self.skipping_from = Some(self.base + start);
                 return self.skip_long(window, pos, eof);
@@ -257,14 +256,15 @@ impl Tokenizer {
     }
 }
 
-/// Finds the end of the segment starting at `start`: `(body end, next position, wrapped)`, or
-/// `None` when the window ends first and more input may come.
+/// Finds the end of the segment starting at `start`: `(body end, next position, wrapped)`, or,
+/// when the window ends first and more input may come, where a later scan can safely resume
+/// (never between a release character and the character it escapes).
 fn find_end(
     window: &[u8],
     start: usize,
     d: &Delimiters,
     eof: bool,
-) -> Option<(usize, usize, bool)> {
+) -> Result<(usize, usize, bool), usize> {
     let term = d.terminator;
     let line_term = matches!(term, b'\r' | b'\n');
     let mut i = start;
@@ -277,16 +277,25 @@ fn find_end(
             (None, true) => memchr::memchr(term, &window[i..]),
         };
         let Some(k) = hit else {
-            return eof.then_some((window.len(), window.len(), wrapped));
+            return if eof {
+                Ok((window.len(), window.len(), wrapped))
+            } else {
+                Err(window.len())
+            };
         };
         let at = i + k;
         let b = window[at];
         if b == term {
-            return Some((at, at + 1, wrapped));
+            return Ok((at, at + 1, wrapped));
         }
         if Some(b) == d.release {
             if at + 1 >= window.len() {
-                return eof.then_some((window.len(), window.len(), wrapped));
+                // The release character's partner is not here yet: resume at the release.
+                return if eof {
+                    Ok((window.len(), window.len(), wrapped))
+                } else {
+                    Err(at)
+                };
             }
             i = at + 2;
         } else {
