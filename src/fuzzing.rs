@@ -165,12 +165,57 @@ pub fn translate_any(data: &[u8]) {
     }
 }
 
-/// Reads `data` with an X12 tokenizer made by `make`, whole (`chunk` 0) or in windows.
-fn x12_tokens(
-    data: &[u8],
-    chunk: usize,
-    make: impl Fn() -> Tokenizer,
-) -> Vec<Result<crate::syntax::x12::SegmentRef<'static>, crate::syntax::x12::SyntaxError>> {
+/// What the windowed reader below needs from either tokenizer: one step, mapped onto a
+/// common shape, and the notice that bytes were dropped from the front of the window.
+trait Stepper {
+    type Item;
+    fn step(&mut self, window: &[u8], pos: &mut usize, eof: bool) -> Step<Self::Item>;
+    fn consumed(&mut self, n: usize);
+}
+
+/// One step of either tokenizer: a segment or syntax error, a request for more bytes, or the end.
+enum Step<T> {
+    Item(T),
+    NeedMore,
+    End,
+}
+
+type X12Item = Result<crate::syntax::x12::SegmentRef<'static>, crate::syntax::x12::SyntaxError>;
+type EdifactItem = Result<edifact::SegmentRef<'static>, edifact::SyntaxError>;
+
+impl Stepper for Tokenizer {
+    type Item = X12Item;
+    fn step(&mut self, window: &[u8], pos: &mut usize, eof: bool) -> Step<X12Item> {
+        match self.next(window, pos, eof) {
+            Next::Segment(s) => Step::Item(Ok(s.into_owned())),
+            Next::Error(e) => Step::Item(Err(e)),
+            Next::NeedMore => Step::NeedMore,
+            Next::End => Step::End,
+        }
+    }
+    fn consumed(&mut self, n: usize) {
+        Tokenizer::consumed(self, n)
+    }
+}
+
+impl Stepper for edifact::Tokenizer {
+    type Item = EdifactItem;
+    fn step(&mut self, window: &[u8], pos: &mut usize, eof: bool) -> Step<EdifactItem> {
+        match self.next(window, pos, eof) {
+            edifact::Next::Segment(s) => Step::Item(Ok(s.into_owned())),
+            edifact::Next::Error(e) => Step::Item(Err(e)),
+            edifact::Next::NeedMore => Step::NeedMore,
+            edifact::Next::End => Step::End,
+        }
+    }
+    fn consumed(&mut self, n: usize) {
+        edifact::Tokenizer::consumed(self, n)
+    }
+}
+
+/// Reads `data` with a tokenizer made by `make`, whole (`chunk` 0) or in windows of `chunk`
+/// bytes, dropping consumed bytes from the window the way the streaming reader does.
+fn windowed_tokens<T: Stepper>(data: &[u8], chunk: usize, make: impl Fn() -> T) -> Vec<T::Item> {
     let mut tok = make();
     let mut out = Vec::new();
     let mut window = Vec::new();
@@ -181,11 +226,10 @@ fn x12_tokens(
     }
     loop {
         let eof = fed == data.len();
-        match tok.next(&window, &mut pos, eof) {
-            Next::Segment(s) => out.push(Ok(s.into_owned())),
-            Next::Error(e) => out.push(Err(e)),
-            Next::End => break,
-            Next::NeedMore => {
+        match tok.step(&window, &mut pos, eof) {
+            Step::Item(item) => out.push(item),
+            Step::End => break,
+            Step::NeedMore => {
                 assert!(!eof, "NeedMore at the end of the input");
                 window.drain(..pos);
                 tok.consumed(pos);
@@ -199,38 +243,18 @@ fn x12_tokens(
     out
 }
 
+/// Reads `data` with an X12 tokenizer made by `make`, whole (`chunk` 0) or in windows.
+fn x12_tokens(data: &[u8], chunk: usize, make: impl Fn() -> Tokenizer) -> Vec<X12Item> {
+    windowed_tokens(data, chunk, make)
+}
+
 /// Reads `data` with an EDIFACT tokenizer made by `make`, whole (`chunk` 0) or in windows.
 fn edifact_tokens(
     data: &[u8],
     chunk: usize,
     make: impl Fn() -> edifact::Tokenizer,
-) -> Vec<Result<edifact::SegmentRef<'static>, edifact::SyntaxError>> {
-    let mut tok = make();
-    let mut out = Vec::new();
-    let mut window = Vec::new();
-    let (mut fed, mut pos) = (0, 0);
-    if chunk == 0 {
-        window.extend_from_slice(data);
-        fed = data.len();
-    }
-    loop {
-        let eof = fed == data.len();
-        match tok.next(&window, &mut pos, eof) {
-            edifact::Next::Segment(s) => out.push(Ok(s.into_owned())),
-            edifact::Next::Error(e) => out.push(Err(e)),
-            edifact::Next::End => break,
-            edifact::Next::NeedMore => {
-                assert!(!eof, "NeedMore at the end of the input");
-                window.drain(..pos);
-                tok.consumed(pos);
-                pos = 0;
-                let n = chunk.max(1).min(data.len() - fed);
-                window.extend_from_slice(&data[fed..fed + n]);
-                fed += n;
-            }
-        }
-    }
-    out
+) -> Vec<EdifactItem> {
+    windowed_tokens(data, chunk, make)
 }
 
 /// With a small segment length limit, over-long segments are cut the same way whether the
