@@ -18,6 +18,14 @@ fn tallyman(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// The JSON documents `translate` printed, one per line.
+fn documents(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
 #[test]
 fn translate_samples_prints_one_document_per_line() {
     let (code, out, err) = tallyman(&[
@@ -27,10 +35,7 @@ fn translate_samples_prints_one_document_per_line() {
         "samples/x12/810-northwind.edi",
     ]);
     assert_eq!(code, 0, "{err}");
-    let docs: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let docs = documents(&out);
     let kinds: Vec<&str> = docs.iter().map(|d| d["type"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["order", "ship_notice", "invoice"]);
     assert_eq!(docs[0]["order_number"], "4500012345");
@@ -166,10 +171,7 @@ fn edifact_translates_and_inspects() {
         "samples/edifact/invoic-d96a.edi",
     ]);
     assert_eq!(code, 0, "{err}");
-    let docs: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let docs = documents(&out);
     let kinds: Vec<&str> = docs.iter().map(|d| d["type"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["order", "ship_notice", "invoice"]);
     assert_eq!(docs[0]["order_number"], "4500012345");

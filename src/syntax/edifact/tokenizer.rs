@@ -27,7 +27,9 @@ pub enum SyntaxErrorKind {
     #[error("the UNA service string advice '{found}' does not declare six distinct separators")]
     BadUna { found: String },
     /// A segment longer than the limit: hostile or corrupt input (a missing terminator).
-    #[error("a segment runs past {limit} bytes before its terminator")]
+    #[error(
+        "a segment runs past {limit} bytes without a terminator (is the segment terminator missing or wrong?); it was skipped up to the next terminator"
+    )]
     SegmentTooLong { limit: usize },
 }
 
@@ -418,7 +420,7 @@ mod tests {
             out,
             [
                 "UNB",
-                "ERR a segment runs past 100 bytes before its terminator",
+                "ERR a segment runs past 100 bytes without a terminator (is the segment terminator missing or wrong?); it was skipped up to the next terminator",
                 "UNZ"
             ]
         );

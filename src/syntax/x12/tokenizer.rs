@@ -44,7 +44,9 @@ pub enum SyntaxErrorKind {
     #[error("unexpected data after the IEA interchange trailer: '{found}'")]
     TrailingGarbage { found: String },
     /// A segment longer than the limit: hostile or corrupt input (a missing terminator).
-    #[error("a segment runs past {limit} bytes without a terminator")]
+    #[error(
+        "a segment runs past {limit} bytes without a terminator (is the segment terminator missing or wrong?); reading resumes at the next ISA"
+    )]
     SegmentTooLong { limit: usize },
 }
 
@@ -627,7 +629,7 @@ mod tests {
         assert_eq!(out[..2], ["ISA", "GS"]);
         assert_eq!(
             out[2],
-            "ERR a segment runs past 100 bytes without a terminator"
+            "ERR a segment runs past 100 bytes without a terminator (is the segment terminator missing or wrong?); reading resumes at the next ISA"
         );
         assert_eq!(out[3..], ["ISA", "IEA"]);
     }
