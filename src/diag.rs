@@ -143,6 +143,19 @@ pub enum Code {
     Mapping,
     /// A feed row or field cannot be read (bad number, date, quoting, field count).
     InvalidRow,
+
+    // Batch run.
+    /// A business rule after grammar validation fails (quantity, totals, check digit...).
+    BusinessRule,
+    /// Same identity as a document accepted earlier, different content: never applied.
+    ConflictingDocument,
+    /// Same identity and content as a document accepted earlier: skipped.
+    DuplicateDocument,
+    /// The document does not come from the channel's partner, or not to us, or not in the
+    /// channel's version: the file was dropped in the wrong place.
+    WrongChannel,
+    /// The file could not be read or holds nothing tallyman can translate.
+    UnreadableFile,
 }
 
 impl Code {
@@ -174,7 +187,12 @@ impl Code {
             | EnvelopeRejected
             | VersionFallback
             | Mapping
-            | InvalidRow => Level::Transaction,
+            | InvalidRow
+            | BusinessRule
+            | ConflictingDocument
+            | DuplicateDocument
+            | WrongChannel => Level::Transaction,
+            UnreadableFile => Level::File,
             UnrecognizedSegment
             | UnexpectedSegment
             | MandatorySegmentMissing
@@ -245,7 +263,12 @@ impl Code {
             | EnvelopeRejected
             | VersionFallback
             | Mapping
-            | InvalidRow => {
+            | InvalidRow
+            | BusinessRule
+            | ConflictingDocument
+            | DuplicateDocument
+            | WrongChannel
+            | UnreadableFile => {
                 return None;
             }
         })

@@ -6,6 +6,7 @@
 //! The `tallyman` binary is a thin command line over these.
 
 pub mod cli;
+pub mod config;
 pub mod diag;
 pub mod envelope;
 pub mod feeds;
@@ -13,7 +14,11 @@ pub mod feeds;
 pub mod fuzzing;
 pub mod generate;
 pub mod grammar;
+pub mod ledger;
 pub mod map;
 pub mod model;
+pub mod pipeline;
+pub mod rules;
 pub mod syntax;
 pub mod translate;
+pub mod transport;

@@ -5,6 +5,8 @@
 //! stdout, diagnostics to stderr; a closed stdout (`| head`) ends the command quietly.
 
 mod inspect;
+mod ledger;
+mod run;
 mod translate;
 
 use clap::{Parser, Subcommand};
@@ -27,6 +29,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// One batch run: read every channel's drop folder, write ERP import files, archive and
+    /// quarantine inputs, record everything in the ledger.
+    Run(run::Args),
+    /// Look into the ledger (runs, quarantine) and replay quarantined files.
+    Ledger(ledger::Args),
     /// Translate files into canonical documents, one JSON object per line on stdout.
     Translate(translate::Args),
     /// Print a file's segment tree with loops, element names and findings.
@@ -101,6 +108,8 @@ pub fn main() -> ExitCode {
     let stderr = io::stderr();
     let mut err = stderr.lock();
     let result = match &cli.command {
+        Command::Run(a) => run::run(a, &mut out, &mut err),
+        Command::Ledger(a) => ledger::run(a, &mut out, &mut err),
         Command::Translate(a) => translate::run(a, &mut out, &mut err),
         Command::Inspect(a) => inspect::run(a, &mut out, &mut err),
     };

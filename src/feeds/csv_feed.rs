@@ -350,6 +350,7 @@ fn lone_row(profile: &Profile, f: Finding) -> Outcome {
         document: None,
         findings: vec![f],
         envelope_reasons: Vec::new(),
+        context: None,
     }
 }
 
@@ -659,6 +660,7 @@ impl Reader<'_> {
             document: (!rejected).then_some(Document::Order(order)),
             findings,
             envelope_reasons: Vec::new(),
+            context: None,
         }
     }
 }

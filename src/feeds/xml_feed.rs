@@ -205,6 +205,7 @@ fn rejected(profile: &XmlProfile, offset: usize, f: Finding) -> Outcome {
         document: None,
         findings: vec![f],
         envelope_reasons: Vec::new(),
+        context: None,
     }
 }
 
@@ -420,6 +421,7 @@ fn order_from(p: &XmlProfile, node: &Node, offset: usize, index: usize, opts: &O
         document: (!rejected).then_some(Document::Order(order)),
         findings,
         envelope_reasons: Vec::new(),
+        context: None,
     }
 }
 

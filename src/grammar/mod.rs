@@ -567,7 +567,10 @@ fn parse_rule(text: &str) -> Option<Rule> {
         return None;
     }
     let digits = &t[1..];
-    if digits.len() < 4 || digits.len() % 2 != 0 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.len() < 4
+        || !digits.len().is_multiple_of(2)
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let positions = (0..digits.len())

@@ -53,6 +53,48 @@ pub struct Outcome {
     /// Why the envelope rejects this set, when it does (one per envelope error).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub envelope_reasons: Vec<EnvelopeReason>,
+    /// For a document rejected by its grammar: what it is about, read as well as its errors
+    /// allow, so that reports can name the PO number and SKUs. Never applied to anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<DocContext>,
+}
+
+/// The business context of a document: kind, number, purpose and item ids of its lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocContext {
+    pub kind: &'static str,
+    pub number: String,
+    pub purpose: crate::model::Purpose,
+    /// Per line, the first of SKU, vendor part, buyer part, GTIN, UPC.
+    pub items: Vec<String>,
+}
+
+impl DocContext {
+    pub fn of(doc: &Document) -> Self {
+        use crate::model::ItemIds;
+        let (purpose, ids): (_, Vec<&ItemIds>) = match doc {
+            Document::Order(o) => (o.purpose, o.lines.iter().map(|l| &l.item_ids).collect()),
+            Document::ShipNotice(s) => (s.purpose, s.lines.iter().map(|l| &l.item_ids).collect()),
+            Document::Invoice(i) => (i.purpose, i.lines.iter().map(|l| &l.item_ids).collect()),
+        };
+        DocContext {
+            kind: doc.kind(),
+            number: doc.number().to_owned(),
+            purpose,
+            items: ids
+                .into_iter()
+                .filter_map(|i| {
+                    i.sku
+                        .as_ref()
+                        .or(i.vendor_part.as_ref())
+                        .or(i.buyer_part.as_ref())
+                        .or(i.gtin.as_ref())
+                        .or(i.upc.as_ref())
+                        .cloned()
+                })
+                .collect(),
+        }
+    }
 }
 
 /// An envelope error that rejects a transaction set: its own (SE count...), its group's or its

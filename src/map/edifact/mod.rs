@@ -117,6 +117,7 @@ fn translate_inner<'b>(
         document: None,
         findings: Vec::new(),
         envelope_reasons: super::envelope_reasons([&ic.findings, &gr.findings, &msg.findings]),
+        context: None,
     };
     let segments: Vec<SegmentRef<'b>> =
         Reader::resume(bytes, ic.delimiters, msg.span.start, msg.first_index)
@@ -210,10 +211,12 @@ fn translate_inner<'b>(
     let validation = validate(&grammar, &fields, &ctl, want_placements);
     outcome.findings.extend(validation.findings);
     opts.strictness.apply(&mut outcome.findings);
-    if rejected_by_envelope || outcome.findings.iter().any(Finding::is_error) {
+    if rejected_by_envelope {
         outcome.status = Status::Rejected;
         return (outcome, segments, validation.placements);
     }
+    // A document with grammar errors is still read, for the business context of its report.
+    let grammar_rejected = outcome.findings.iter().any(Finding::is_error);
 
     let source = Source {
         file: opts.file.clone(),
@@ -259,14 +262,23 @@ fn translate_inner<'b>(
         }
         other => {
             let name = message_name(other).unwrap_or("");
-            outcome.findings.push(at_unh(Finding::warning(
+            outcome.findings.extend((!grammar_rejected).then(|| at_unh(Finding::warning(
                 Code::SetNotSupported,
                 format!("message {other} ({name}) is valid, but tallyman does not translate it into the canonical model"),
-            )));
-            outcome.status = Status::NotMapped;
+            ))));
+            outcome.status = if grammar_rejected {
+                Status::Rejected
+            } else {
+                Status::NotMapped
+            };
             return (outcome, segments, validation.placements);
         }
     };
+    if grammar_rejected {
+        outcome.context = doc.as_ref().map(super::DocContext::of);
+        outcome.status = Status::Rejected;
+        return (outcome, segments, validation.placements);
+    }
     outcome.findings.extend(ctx.findings);
     match doc {
         Some(d) if !outcome.findings.iter().any(Finding::is_error) => {

@@ -131,6 +131,7 @@ fn translate_inner<'b>(
         document: None,
         findings: Vec::new(),
         envelope_reasons: Vec::new(),
+        context: None,
     };
     let segments: Vec<SegmentRef<'b>> =
         Reader::resume(bytes, ic.delimiters, tx.span.start, tx.first_index)
@@ -206,10 +207,12 @@ fn translate_inner<'b>(
     let validation = validate(&grammar, &fields, &ctl, want_placements);
     outcome.findings.extend(validation.findings);
     opts.strictness.apply(&mut outcome.findings);
-    if !envelope.is_empty() || outcome.findings.iter().any(Finding::is_error) {
+    if !envelope.is_empty() {
         outcome.status = Status::Rejected;
         return (outcome, segments, validation.placements);
     }
+    // A document with grammar errors is still read, for the business context of its report.
+    let grammar_rejected = outcome.findings.iter().any(Finding::is_error);
 
     let source = Source {
         file: opts.file.clone(),
@@ -242,17 +245,26 @@ fn translate_inner<'b>(
         "810" => invoice::map(&mut ctx, &fields, source).map(Document::Invoice),
         other => {
             let n = set_name(other).unwrap_or("");
-            ctx.findings.push(at_st(Finding::warning(
+            ctx.findings.extend((!grammar_rejected).then(|| at_st(Finding::warning(
                 Code::SetNotSupported,
                 format!(
                     "transaction set {other} ({n}) is valid, but tallyman does not translate it into the canonical model"
                 ),
-            )));
+            ))));
             outcome.findings.extend(ctx.findings);
-            outcome.status = Status::NotMapped;
+            outcome.status = if grammar_rejected {
+                Status::Rejected
+            } else {
+                Status::NotMapped
+            };
             return (outcome, segments, validation.placements);
         }
     };
+    if grammar_rejected {
+        outcome.context = doc.as_ref().map(super::DocContext::of);
+        outcome.status = Status::Rejected;
+        return (outcome, segments, validation.placements);
+    }
     outcome.findings.extend(ctx.findings);
     match doc {
         Some(d) if !outcome.findings.iter().any(Finding::is_error) => {

@@ -1,0 +1,158 @@
+//! `tallyman ledger`: look into the ledger and replay quarantined files.
+
+use super::Outcome;
+use crate::config::Config;
+use crate::ledger::{Ledger, sqlite::SqliteLedger};
+use crate::pipeline::{Replay, RunOptions};
+use anyhow::{Context, bail};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The configuration file.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "tallyman.toml",
+        global = true
+    )]
+    pub config: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// The last runs with their counts, and the files waiting in quarantine.
+    List {
+        /// How many runs.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// One run: its files and documents (JSON).
+    Show {
+        /// The run id.
+        run: i64,
+    },
+    /// Run quarantined files again after they were fixed in the quarantine folder.
+    Replay {
+        /// Quarantined file ids (see `ledger list`); all of them with --all.
+        ids: Vec<i64>,
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
+        /// Print the run report (JSON) on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let cfg = Config::load(&args.config)?;
+    match &args.command {
+        Command::Replay { ids, all, json } => {
+            if ids.is_empty() && !all {
+                bail!(
+                    "name the quarantined file ids to replay, or give --all (see `tallyman ledger list`)"
+                );
+            }
+            let opts = RunOptions {
+                replay: Some(if *all {
+                    Replay::All
+                } else {
+                    Replay::Files(ids.clone())
+                }),
+                progress: true,
+                ..RunOptions::default()
+            };
+            super::run::finish(&cfg, &opts, *json, out, err)
+        }
+        Command::List { limit } => {
+            let ledger = open(&cfg)?;
+            writeln!(
+                out,
+                "{:>6}  {:24}  {:9}  {:>5}  {:>8}  {:>9}  {:>8}  {:>8}",
+                "run",
+                "started",
+                "status",
+                "files",
+                "accepted",
+                "duplicate",
+                "conflict",
+                "rejected"
+            )?;
+            for r in ledger.runs(*limit)? {
+                writeln!(
+                    out,
+                    "{:>6}  {:24}  {:9}  {:>5}  {:>8}  {:>9}  {:>8}  {:>8}",
+                    r.id,
+                    r.started,
+                    r.status,
+                    r.files,
+                    r.accepted,
+                    r.duplicate,
+                    r.conflict,
+                    r.rejected
+                )?;
+            }
+            let q = ledger.quarantined_files()?;
+            if !q.is_empty() {
+                writeln!(
+                    out,
+                    "\nin quarantine (replay with `tallyman ledger replay ID...`):"
+                )?;
+                for f in q {
+                    writeln!(
+                        out,
+                        "{:>6}  run {:<5} {}/{}  {}",
+                        f.id, f.run, f.channel, f.name, f.stored
+                    )?;
+                }
+            }
+            Ok(Outcome::Clean)
+        }
+        Command::Show { run } => {
+            let ledger = open(&cfg)?;
+            let Some((summary, files, docs)) = ledger.run_detail(*run)? else {
+                bail!("no run {run} in {}", cfg.ledger.display());
+            };
+            let files: Vec<_> = files
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "channel": f.channel, "name": f.name, "sha256": f.sha256, "bytes": f.size,
+                        "disposition": f.disposition, "stored": f.stored, "replay_of": f.replay_of,
+                    })
+                })
+                .collect();
+            let docs: Vec<_> = docs
+                .iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "file": files.get(d.file).map(|f| f["name"].clone()),
+                        "channel": d.key.channel, "kind": d.key.kind, "number": d.key.number,
+                        "purpose": d.key.purpose, "route": d.route, "offset": d.offset,
+                        "controls": d.controls, "reason": d.reason,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &serde_json::json!({ "run": summary, "files": files, "documents": docs }),
+            )?;
+            writeln!(out)?;
+            let _ = err;
+            Ok(Outcome::Clean)
+        }
+    }
+}
+
+fn open(cfg: &Config) -> anyhow::Result<SqliteLedger> {
+    if !cfg.ledger.exists() {
+        bail!(
+            "no ledger at {} yet: nothing has run with this configuration",
+            cfg.ledger.display()
+        );
+    }
+    SqliteLedger::open(&cfg.ledger).with_context(|| format!("opening {}", cfg.ledger.display()))
+}

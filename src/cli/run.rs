@@ -1,0 +1,71 @@
+//! `tallyman run`: one batch run over every channel's drop folder.
+
+use super::Outcome;
+use crate::config::Config;
+use crate::pipeline::{self, RunOptions, RunOutcome};
+use anyhow::Context;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The configuration file.
+    #[arg(long, value_name = "FILE", default_value = "tallyman.toml")]
+    pub config: PathBuf,
+    /// Translate, route and report, but write, move and record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Only this channel.
+    #[arg(long, value_name = "ID")]
+    pub partner: Option<String>,
+    /// Worker threads (default: the configuration's, or one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print the run report (JSON) on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let cfg = Config::load(&args.config)?;
+    let opts = RunOptions {
+        dry_run: args.dry_run,
+        partner: args.partner.clone(),
+        threads: args.threads,
+        replay: None,
+        progress: true,
+    };
+    finish(&cfg, &opts, args.json, out, err)
+}
+
+/// Runs and reports; shared with `tallyman ledger replay`.
+pub fn finish(
+    cfg: &Config,
+    opts: &RunOptions,
+    json: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    let outcome = pipeline::run(cfg, opts).with_context(|| format!("run with {}", cfg.file))?;
+    if let Some(n) = pipeline::work::crash_points_passed() {
+        writeln!(err, "crash points passed: {n}")?;
+    }
+    match outcome {
+        RunOutcome::Locked(why) => {
+            writeln!(err, "tallyman: {why}")?;
+            Ok(Outcome::Clean)
+        }
+        RunOutcome::Done(report) => {
+            if json {
+                serde_json::to_writer_pretty(&mut *out, &report)?;
+                writeln!(out)?;
+            }
+            write!(err, "{}", report.summary())?;
+            Ok(if report.clean() {
+                Outcome::Clean
+            } else {
+                Outcome::Rejections
+            })
+        }
+    }
+}

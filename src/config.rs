@@ -1,0 +1,564 @@
+//! The run configuration: one TOML file describing the work directory, the ERP inbox and one
+//! table per channel (an X12 or EDIFACT trading partner, or a marketplace feed).
+//!
+//! Phase: read once at the start of `tallyman run` and `tallyman ledger`. Every problem is
+//! refused before anything is touched, naming the line and the key at fault. Relative paths are
+//! taken from the directory that holds the configuration file, so a configuration can be moved
+//! together with its folders.
+//!
+//! ```
+//! let text = r#"
+//! [paths]
+//! work = "work"
+//! erp_inbox = "erp"
+//!
+//! [channel.acme]
+//! format = "x12"
+//! inbound = "drop/acme"
+//! partner_id = "ACME"
+//! "#;
+//! let cfg = tallyman::config::Config::parse(text, std::path::Path::new("/srv/tallyman")).unwrap();
+//! assert_eq!(cfg.channels[0].id, "acme");
+//! assert_eq!(cfg.work, std::path::Path::new("/srv/tallyman/work"));
+//! ```
+
+use crate::grammar::Strictness;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has a wrong key or value; `line` is 1-based.
+    #[error("{file}:{line}: {key}{message}")]
+    Invalid {
+        file: String,
+        line: usize,
+        /// The dotted key at fault, followed by ": " (empty when the fault is not in a key).
+        key: String,
+        message: String,
+    },
+}
+
+/// Input formats a channel can deliver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelFormat {
+    X12,
+    Edifact,
+    /// A marketplace CSV, TSV or XML feed read with a feed profile.
+    Feed,
+}
+
+impl fmt::Display for ChannelFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ChannelFormat::X12 => "x12",
+            ChannelFormat::Edifact => "edifact",
+            ChannelFormat::Feed => "feed",
+        })
+    }
+}
+
+/// ERP import file flavours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// Canonical JSON Lines, one document per line.
+    Jsonl,
+    /// Flat CSV, one row per document line, columns from `[output.csv]`.
+    Csv,
+}
+
+impl OutputFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Jsonl => "jsonl",
+            OutputFormat::Csv => "csv",
+        }
+    }
+}
+
+/// One trading partner or marketplace.
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub id: String,
+    pub format: ChannelFormat,
+    /// Expected version (`004010`, `D96A`); documents in another version are rejected when
+    /// strict and warned about when lenient.
+    pub version: Option<String>,
+    /// The partner's interchange sender id (ISA06 / UNB 0004), trimmed; documents from another
+    /// sender are refused as misrouted.
+    pub partner_id: Option<String>,
+    /// Our own id as the partner addresses us (ISA08 / UNB 0010), trimmed.
+    pub our_id: Option<String>,
+    /// Where the partner's files arrive: a local folder.
+    pub inbound: PathBuf,
+    pub strictness: Strictness,
+    pub relax_envelope: bool,
+    /// Feed profile id, for feeds (otherwise picked from the header row or root element).
+    pub profile: Option<String>,
+    /// Leave files in the drop folder after they are processed (for drops we may only read);
+    /// a file already received is then recognized by its checksum.
+    pub keep_inputs: bool,
+    pub output: Vec<OutputFormat>,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from (for messages).
+    pub file: String,
+    /// Staging, archive, quarantine, reports, the ledger and the lock live here.
+    pub work: PathBuf,
+    /// Where ERP import files are written.
+    pub erp_inbox: PathBuf,
+    /// Where ERP exports for outbound documents are read from (outbound is not built yet).
+    pub erp_outbox: Option<PathBuf>,
+    /// The ledger database.
+    pub ledger: PathBuf,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// A file modified within this many seconds is watched that long and left for the next run
+    /// if its size or modification time changes.
+    pub settle_seconds: f64,
+    /// Directory of grammar files laid over the built-in ones.
+    pub grammars: Option<PathBuf>,
+    /// Directory of feed profiles laid over the built-in ones.
+    pub feeds: Option<PathBuf>,
+    /// CSV columns per document kind (`order`, `ship_notice`, `invoice`).
+    pub csv_columns: BTreeMap<String, Vec<String>>,
+    /// Channels in the order the file lists them (which is the order they are processed in).
+    pub channels: Vec<Channel>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    paths: RawPaths,
+    #[serde(default)]
+    ledger: Option<RawLedger>,
+    #[serde(default)]
+    run: Option<RawRun>,
+    #[serde(default)]
+    output: Option<RawOutput>,
+    #[serde(default)]
+    channel: indexmap_free::OrderedTables,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPaths {
+    work: PathBuf,
+    erp_inbox: PathBuf,
+    #[serde(default)]
+    erp_outbox: Option<PathBuf>,
+    #[serde(default)]
+    grammars: Option<PathBuf>,
+    #[serde(default)]
+    feeds: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLedger {
+    /// `sqlite:PATH`.
+    url: toml::Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRun {
+    #[serde(default)]
+    threads: usize,
+    #[serde(default)]
+    settle_seconds: Option<toml::Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    #[serde(default)]
+    formats: Option<Vec<OutputFormat>>,
+    #[serde(default)]
+    csv: BTreeMap<String, toml::Spanned<Vec<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChannel {
+    format: ChannelFormat,
+    inbound: PathBuf,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    partner_id: Option<String>,
+    #[serde(default)]
+    our_id: Option<String>,
+    #[serde(default)]
+    strictness: Strictness,
+    #[serde(default)]
+    relax_envelope: bool,
+    #[serde(default)]
+    profile: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    keep_inputs: bool,
+    #[serde(default)]
+    output: Option<Vec<OutputFormat>>,
+}
+
+/// Channel tables in file order (a plain map would sort them).
+mod indexmap_free {
+    use super::RawChannel;
+    use serde::de::{Deserializer, MapAccess, Visitor};
+    use std::fmt;
+
+    #[derive(Default)]
+    pub(super) struct OrderedTables(pub Vec<(toml::Spanned<String>, toml::Spanned<RawChannel>)>);
+
+    impl<'de> serde::Deserialize<'de> for OrderedTables {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = OrderedTables;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("one table per channel, [channel.ID]")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<OrderedTables, A::Error> {
+                    let mut out = Vec::new();
+                    while let Some((k, v)) = m.next_entry()? {
+                        out.push((k, v));
+                    }
+                    Ok(OrderedTables(out))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+}
+
+impl Config {
+    /// Reads and checks a configuration file.
+    pub fn load(path: &Path) -> Result<Config, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let base = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut cfg = Self::parse_named(&text, base, &path.display().to_string())?;
+        cfg.file = path.display().to_string();
+        Ok(cfg)
+    }
+
+    /// Parses configuration text; relative paths are resolved against `base`.
+    pub fn parse(text: &str, base: &Path) -> Result<Config, Error> {
+        Self::parse_named(text, base, "config")
+    }
+
+    fn parse_named(text: &str, base: &Path, file: &str) -> Result<Config, Error> {
+        let invalid =
+            |span: Option<std::ops::Range<usize>>, key: &str, message: String| Error::Invalid {
+                file: file.to_owned(),
+                line: span.map_or(1, |s| line_of(text, s.start)),
+                key: if key.is_empty() {
+                    String::new()
+                } else {
+                    format!("{key}: ")
+                },
+                message,
+            };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            // The toml message repeats the source with a caret; keep its first sentence.
+            let message = e.message().trim().to_owned();
+            invalid(e.span(), "", message)
+        })?;
+        let abs = |p: &Path| {
+            if p.is_absolute() {
+                p.to_owned()
+            } else {
+                base.join(p)
+            }
+        };
+        let work = abs(&raw.paths.work);
+        let ledger = match &raw.ledger {
+            None => work.join("ledger.sqlite"),
+            Some(l) => match l.url.get_ref().strip_prefix("sqlite:") {
+                Some(p) if !p.is_empty() => abs(Path::new(p)),
+                _ => {
+                    return Err(invalid(
+                        Some(l.url.span()),
+                        "ledger.url",
+                        format!(
+                            "'{}' is not a ledger this build can open; use sqlite:PATH (PostgreSQL is not built yet)",
+                            l.url.get_ref()
+                        ),
+                    ));
+                }
+            },
+        };
+        let (threads, settle_seconds) = match &raw.run {
+            None => (0, 2.0),
+            Some(r) => {
+                let settle = match &r.settle_seconds {
+                    None => 2.0,
+                    Some(s) if s.get_ref().is_finite() && *s.get_ref() >= 0.0 => *s.get_ref(),
+                    Some(s) => {
+                        return Err(invalid(
+                            Some(s.span()),
+                            "run.settle_seconds",
+                            "must be a number of seconds, 0 or more".into(),
+                        ));
+                    }
+                };
+                (r.threads, settle)
+            }
+        };
+        let default_output = raw
+            .output
+            .as_ref()
+            .and_then(|o| o.formats.clone())
+            .unwrap_or_else(|| vec![OutputFormat::Jsonl, OutputFormat::Csv]);
+        let mut csv_columns = BTreeMap::new();
+        for kind in ["order", "ship_notice", "invoice"] {
+            let cols = crate::pipeline::erp_csv::default_columns(kind);
+            csv_columns.insert(
+                kind.to_owned(),
+                cols.iter().map(|c| c.to_string()).collect(),
+            );
+        }
+        if let Some(o) = &raw.output {
+            for (kind, cols) in &o.csv {
+                let key = format!("output.csv.{kind}");
+                if !matches!(kind.as_str(), "order" | "ship_notice" | "invoice") {
+                    return Err(invalid(
+                        Some(cols.span()),
+                        &key,
+                        format!(
+                            "'{kind}' is not a document kind; use order, ship_notice or invoice"
+                        ),
+                    ));
+                }
+                crate::pipeline::erp_csv::check_columns(kind, cols.get_ref())
+                    .map_err(|m| invalid(Some(cols.span()), &key, m))?;
+                csv_columns.insert(kind.clone(), cols.get_ref().clone());
+            }
+        }
+        let profiles = match &raw.paths.feeds {
+            Some(dir) => crate::feeds::Profiles::with_dir(&abs(dir)).map_err(|e| {
+                invalid(
+                    None,
+                    "paths.feeds",
+                    format!("cannot load feed profiles: {e}"),
+                )
+            })?,
+            None => crate::feeds::Profiles::builtin()
+                .map_err(|e| invalid(None, "", format!("built-in feed profiles: {e}")))?,
+        };
+        let mut channels: Vec<Channel> = Vec::new();
+        for (id, table) in raw.channel.0 {
+            let key = format!("channel.{}", id.get_ref());
+            if id.get_ref().is_empty()
+                || !id
+                    .get_ref()
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(invalid(
+                    Some(id.span()),
+                    &key,
+                    "a channel id may hold only letters, digits, '-' and '_' (it names folders and files)".into(),
+                ));
+            }
+            if channels.iter().any(|c| c.id == *id.get_ref()) {
+                return Err(invalid(
+                    Some(id.span()),
+                    &key,
+                    "this channel is defined twice".into(),
+                ));
+            }
+            let span = table.span();
+            let c = table.into_inner();
+            if let Some(p) = &c.profile {
+                if c.format != ChannelFormat::Feed {
+                    return Err(invalid(
+                        Some(p.span()),
+                        &format!("{key}.profile"),
+                        format!(
+                            "a feed profile only applies to format = \"feed\", not {}",
+                            c.format
+                        ),
+                    ));
+                }
+                if profiles.get(p.get_ref()).is_none()
+                    && !profiles.ids().contains(&p.get_ref().as_str())
+                {
+                    return Err(invalid(
+                        Some(p.span()),
+                        &format!("{key}.profile"),
+                        format!(
+                            "no feed profile '{}'; known: {}",
+                            p.get_ref(),
+                            profiles.ids().join(", ")
+                        ),
+                    ));
+                }
+            }
+            if c.inbound.as_os_str().is_empty() {
+                return Err(invalid(
+                    Some(span),
+                    &format!("{key}.inbound"),
+                    "is empty".into(),
+                ));
+            }
+            let trimmed =
+                |s: Option<String>| s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+            channels.push(Channel {
+                id: id.into_inner(),
+                format: c.format,
+                version: trimmed(c.version),
+                partner_id: trimmed(c.partner_id),
+                our_id: trimmed(c.our_id),
+                inbound: abs(&c.inbound),
+                strictness: c.strictness,
+                relax_envelope: c.relax_envelope,
+                profile: c.profile.map(toml::Spanned::into_inner),
+                keep_inputs: c.keep_inputs,
+                output: c.output.unwrap_or_else(|| default_output.clone()),
+            });
+        }
+        if channels.is_empty() {
+            return Err(invalid(
+                None,
+                "channel",
+                "no channel is configured; add at least one [channel.ID] table".into(),
+            ));
+        }
+        Ok(Config {
+            file: file.to_owned(),
+            work,
+            erp_inbox: abs(&raw.paths.erp_inbox),
+            erp_outbox: raw.paths.erp_outbox.as_deref().map(abs),
+            ledger,
+            threads,
+            settle_seconds,
+            grammars: raw.paths.grammars.as_deref().map(abs),
+            feeds: raw.paths.feeds.as_deref().map(abs),
+            csv_columns,
+            channels,
+        })
+    }
+
+    pub fn channel(&self, id: &str) -> Option<&Channel> {
+        self.channels.iter().find(|c| c.id == id)
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[paths]
+work = "work"
+erp_inbox = "erp"
+
+[run]
+threads = 2
+settle_seconds = 0
+
+[output]
+formats = ["jsonl"]
+csv.order = ["order_number", "sku", "quantity"]
+
+[channel.zeta]
+format = "x12"
+inbound = "drop/zeta"
+partner_id = " ZETA  "
+version = "004010"
+
+[channel.alpha]
+format = "feed"
+inbound = "/abs/shop"
+profile = "shopify-orders"
+keep_inputs = true
+output = ["csv", "jsonl"]
+"#;
+
+    fn err(text: &str) -> String {
+        Config::parse(text, Path::new("/b"))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn reads_a_full_configuration() {
+        let c = Config::parse(GOOD, Path::new("/base")).unwrap();
+        assert_eq!(c.work, Path::new("/base/work"));
+        assert_eq!(c.ledger, Path::new("/base/work/ledger.sqlite"));
+        assert_eq!(c.threads, 2);
+        assert_eq!(c.settle_seconds, 0.0);
+        // File order, not sorted.
+        assert_eq!(c.channels[0].id, "zeta");
+        assert_eq!(c.channels[0].partner_id.as_deref(), Some("ZETA"));
+        assert_eq!(c.channels[0].output, vec![OutputFormat::Jsonl]);
+        assert_eq!(c.channels[1].inbound, Path::new("/abs/shop"));
+        assert!(c.channels[1].keep_inputs);
+        assert_eq!(c.csv_columns["order"], ["order_number", "sku", "quantity"]);
+        assert!(!c.csv_columns["invoice"].is_empty());
+    }
+
+    #[test]
+    fn names_line_and_key_of_a_bad_value() {
+        let bad = GOOD.replace("format = \"x12\"", "format = \"x13\"");
+        let e = err(&bad);
+        assert!(e.starts_with("config:15: "), "{e}");
+        assert!(e.contains("x13"), "{e}");
+
+        let bad = GOOD.replace("profile = \"shopify-orders\"", "profile = \"shopfy\"");
+        let e = err(&bad);
+        assert!(
+            e.starts_with("config:23: channel.alpha.profile: no feed profile 'shopfy'"),
+            "{e}"
+        );
+
+        let bad = GOOD.replace("\"sku\"", "\"skew\"");
+        let e = err(&bad);
+        assert!(e.starts_with("config:12: output.csv.order: "), "{e}");
+        assert!(e.contains("skew"), "{e}");
+    }
+
+    #[test]
+    fn refuses_unknown_keys_and_missing_sections() {
+        let e = err(&GOOD.replace("keep_inputs", "keep_input"));
+        assert!(e.contains("keep_input"), "{e}");
+        assert!(e.starts_with("config:24:"), "{e}");
+        let e = err("[paths]\nwork = \"w\"\n");
+        assert!(e.contains("erp_inbox"), "{e}");
+        let e = err("[paths]\nwork = \"w\"\nerp_inbox = \"e\"\n");
+        assert!(e.contains("no channel"), "{e}");
+        let e = err(&GOOD.replace("[channel.alpha]", "[channel.\"al pha\"]"));
+        assert!(e.contains("channel.al pha: a channel id"), "{e}");
+        let e = err(&format!("{GOOD}\n[ledger]\nurl = \"postgres://x\"\n"));
+        assert!(e.contains("ledger.url"), "{e}");
+    }
+}

@@ -1,0 +1,258 @@
+//! The ledger: what tallyman has seen and done, kept across runs.
+//!
+//! Phase: consulted while a batch is routed (has this file, interchange or document been seen?)
+//! and written once per run, in one transaction, when the run commits. That commit is the point
+//! after which a run's outputs exist: ERP files are renamed into the inbox and inputs leave their
+//! drop folders only afterwards, and a run that dies before it is rolled back by the next one
+//! (see `pipeline::recover`).
+//!
+//! [`Ledger`] is the interface the pipeline uses; [`sqlite::SqliteLedger`] is the embedded
+//! implementation (WAL mode, versioned migrations). Everything crosses the interface as plain
+//! values so that a PostgreSQL implementation can share dedupe state between workers.
+//!
+//! ```
+//! use tallyman::ledger::{Ledger, sqlite::SqliteLedger};
+//! let mut l = SqliteLedger::open_in_memory().unwrap();
+//! let run = l.begin_run("2026-11-26T10:00:00Z").unwrap();
+//! assert!(l.unfinished_runs().unwrap().iter().any(|r| r.id == run));
+//! ```
+
+pub mod sqlite;
+
+use serde::Serialize;
+
+/// A ledger operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The database refused an operation.
+    #[error("ledger {what}: {source}")]
+    Db {
+        what: &'static str,
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer tallyman.
+    #[error(
+        "the ledger has schema version {found}; this tallyman knows up to {known}: upgrade tallyman"
+    )]
+    TooNew { found: i64, known: i64 },
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Where an input file ended up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Every document in it was accepted or was a duplicate.
+    Archived,
+    /// Something in it was rejected or conflicted; a report sits beside it.
+    Quarantined,
+    /// Byte for byte a file received before; nothing in it was translated again.
+    DuplicateFile,
+}
+
+impl Disposition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Archived => "archived",
+            Disposition::Quarantined => "quarantined",
+            Disposition::DuplicateFile => "duplicate_file",
+        }
+    }
+
+    fn parse(s: &str) -> Disposition {
+        match s {
+            "quarantined" => Disposition::Quarantined,
+            "duplicate_file" => Disposition::DuplicateFile,
+            _ => Disposition::Archived,
+        }
+    }
+}
+
+/// What became of one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    Accepted,
+    /// Same identity and content as a document already accepted: skipped.
+    Duplicate,
+    /// Same identity as an accepted document, different content: never applied.
+    Conflict,
+    Rejected,
+}
+
+impl Route {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::Accepted => "accepted",
+            Route::Duplicate => "duplicate",
+            Route::Conflict => "conflict",
+            Route::Rejected => "rejected",
+        }
+    }
+}
+
+/// A document's identity for dedupe: channel + document type + number + purpose.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct DocKey {
+    pub channel: String,
+    pub kind: String,
+    pub number: String,
+    pub purpose: String,
+}
+
+impl std::fmt::Display for DocKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = self.kind.replace('_', " ");
+        write!(
+            f,
+            "{} {} ({}, {})",
+            kind, self.number, self.purpose, self.channel
+        )
+    }
+}
+
+/// An input file as the run commits it.
+#[derive(Debug, Clone)]
+pub struct FileRow {
+    pub channel: String,
+    /// Name relative to the channel's drop folder.
+    pub name: String,
+    pub sha256: String,
+    pub size: u64,
+    pub disposition: Disposition,
+    /// Where the run staged it (moved to `stored` after the commit).
+    pub staged: String,
+    /// Archive or quarantine path; empty for a kept duplicate that is not stored again.
+    pub stored: String,
+    /// Where it came from.
+    pub origin: String,
+    /// Remove `origin` after the commit (false for kept drops).
+    pub remove_origin: bool,
+    /// The quarantined file this one replays.
+    pub replay_of: Option<i64>,
+}
+
+/// A document as the run commits it.
+#[derive(Debug, Clone)]
+pub struct DocRow {
+    /// Index into the commit's `files`.
+    pub file: usize,
+    pub key: DocKey,
+    pub content_hash: String,
+    pub route: Route,
+    pub offset: u64,
+    pub controls: String,
+    pub reason: Option<String>,
+}
+
+/// An interchange as the run commits it.
+#[derive(Debug, Clone)]
+pub struct InterchangeRow {
+    pub file: usize,
+    pub sender: String,
+    pub receiver: String,
+    pub control: String,
+}
+
+/// An ERP import file: written under `temp` before the commit, renamed to `path` after.
+#[derive(Debug, Clone)]
+pub struct OutputRow {
+    pub temp: String,
+    pub path: String,
+    pub documents: u64,
+}
+
+/// Everything a run records, in one transaction.
+#[derive(Debug, Default, Clone)]
+pub struct Commit {
+    pub files: Vec<FileRow>,
+    pub documents: Vec<DocRow>,
+    pub interchanges: Vec<InterchangeRow>,
+    pub outputs: Vec<OutputRow>,
+}
+
+/// A run that did not finish.
+#[derive(Debug, Clone)]
+pub struct PendingRun {
+    pub id: i64,
+    /// True when the run committed: its outputs and moves must be completed. False: it must be
+    /// rolled back (nothing of it counts).
+    pub committed: bool,
+    pub files: Vec<FileRow>,
+    pub outputs: Vec<OutputRow>,
+}
+
+/// A document accepted earlier.
+#[derive(Debug, Clone)]
+pub struct SeenDocument {
+    pub run: i64,
+    pub file: String,
+    pub offset: u64,
+    pub content_hash: String,
+}
+
+/// A file or interchange received earlier.
+#[derive(Debug, Clone)]
+pub struct SeenFile {
+    pub id: i64,
+    pub run: i64,
+    pub channel: String,
+    pub name: String,
+    pub disposition: Disposition,
+}
+
+/// A quarantined file that has not been replayed.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarantinedFile {
+    pub id: i64,
+    pub run: i64,
+    pub channel: String,
+    pub name: String,
+    pub stored: String,
+    pub sha256: String,
+}
+
+/// One run, for listings.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub id: i64,
+    pub started: String,
+    pub finished: Option<String>,
+    pub status: String,
+    pub files: u64,
+    pub accepted: u64,
+    pub duplicate: u64,
+    pub conflict: u64,
+    pub rejected: u64,
+}
+
+/// One run with its files and documents (`DocRow::file` indexes `files`).
+pub type RunDetail = (RunSummary, Vec<FileRow>, Vec<DocRow>);
+
+/// The ledger interface.
+pub trait Ledger {
+    /// Records a new run and returns its id (never reused).
+    fn begin_run(&mut self, started: &str) -> Result<i64>;
+    /// Runs that started but did not finish, oldest first.
+    fn unfinished_runs(&self) -> Result<Vec<PendingRun>>;
+    /// Marks a run that never committed as aborted.
+    fn abort_run(&mut self, run: i64) -> Result<()>;
+    /// Records everything a run decided, atomically; after this the run counts.
+    fn commit_run(&mut self, run: i64, commit: &Commit) -> Result<()>;
+    /// Marks a committed run whose outputs and moves are complete.
+    fn finish_run(&mut self, run: i64, finished: &str) -> Result<()>;
+    /// A file with this checksum received on the channel before (not a duplicate itself).
+    fn file_by_sha(&self, channel: &str, sha256: &str) -> Result<Option<SeenFile>>;
+    /// The accepted document with this identity.
+    fn accepted_document(&self, key: &DocKey) -> Result<Option<SeenDocument>>;
+    /// Where this interchange was first received.
+    fn interchange(&self, sender: &str, receiver: &str, control: &str) -> Result<Option<SeenFile>>;
+    /// Quarantined files not replayed yet, oldest first.
+    fn quarantined_files(&self) -> Result<Vec<QuarantinedFile>>;
+    /// The last `limit` runs, newest first.
+    fn runs(&self, limit: usize) -> Result<Vec<RunSummary>>;
+    /// Files and documents of one run.
+    fn run_detail(&self, run: i64) -> Result<Option<RunDetail>>;
+}

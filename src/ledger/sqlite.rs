@@ -1,0 +1,654 @@
+//! The embedded ledger: SQLite in the work directory, WAL mode, `synchronous = FULL` so that a
+//! committed run survives a power cut, not only a killed process.
+//!
+//! Migrations are numbered SQL scripts applied in order inside one transaction each; the
+//! database's `user_version` says how many ran. A ledger written by a newer tallyman is refused
+//! rather than guessed at.
+
+use super::{
+    Commit, Disposition, DocKey, DocRow, Error, FileRow, Ledger, OutputRow, PendingRun,
+    QuarantinedFile, Result, Route, RunSummary, SeenDocument, SeenFile,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::time::Duration;
+
+/// Schema migrations; entry `i` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started TEXT NOT NULL,
+    finished TEXT,
+    -- started | committed | finished | aborted
+    status TEXT NOT NULL
+);
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run INTEGER NOT NULL REFERENCES runs(id),
+    channel TEXT NOT NULL,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    disposition TEXT NOT NULL,
+    staged TEXT NOT NULL,
+    stored TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    remove_origin INTEGER NOT NULL,
+    replay_of INTEGER REFERENCES files(id),
+    replayed_by INTEGER REFERENCES files(id)
+);
+CREATE INDEX files_sha ON files(channel, sha256);
+CREATE INDEX files_run ON files(run);
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run INTEGER NOT NULL REFERENCES runs(id),
+    file INTEGER NOT NULL REFERENCES files(id),
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    number TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    route TEXT NOT NULL,
+    offset INTEGER NOT NULL,
+    controls TEXT NOT NULL,
+    reason TEXT
+);
+-- An identity is accepted once, ever.
+CREATE UNIQUE INDEX documents_accepted ON documents(channel, kind, number, purpose)
+    WHERE route = 'accepted';
+CREATE INDEX documents_run ON documents(run);
+CREATE TABLE interchanges (
+    sender TEXT NOT NULL,
+    receiver TEXT NOT NULL,
+    control TEXT NOT NULL,
+    run INTEGER NOT NULL REFERENCES runs(id),
+    file INTEGER NOT NULL REFERENCES files(id),
+    PRIMARY KEY (sender, receiver, control)
+);
+CREATE TABLE outputs (
+    run INTEGER NOT NULL REFERENCES runs(id),
+    temp TEXT NOT NULL,
+    path TEXT NOT NULL,
+    documents INTEGER NOT NULL
+);
+"#];
+
+/// The SQLite ledger.
+pub struct SqliteLedger {
+    db: Connection,
+}
+
+impl SqliteLedger {
+    /// Opens (creating if needed) the ledger at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        let db = Connection::open(path).map_err(db_err("open"))?;
+        Self::setup(db, true)
+    }
+
+    /// A throwaway ledger, for tests and dry runs.
+    pub fn open_in_memory() -> Result<Self> {
+        Self::setup(Connection::open_in_memory().map_err(db_err("open"))?, false)
+    }
+
+    fn setup(db: Connection, wal: bool) -> Result<Self> {
+        db.busy_timeout(Duration::from_secs(30))
+            .map_err(db_err("busy timeout"))?;
+        if wal {
+            db.pragma_update(None, "journal_mode", "WAL")
+                .map_err(db_err("journal mode"))?;
+        }
+        db.pragma_update(None, "synchronous", "FULL")
+            .map_err(db_err("synchronous"))?;
+        db.pragma_update(None, "foreign_keys", true)
+            .map_err(db_err("foreign keys"))?;
+        let mut l = SqliteLedger { db };
+        l.migrate()?;
+        Ok(l)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self
+            .db
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(db_err("schema version"))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(Error::TooNew {
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.db.transaction().map_err(db_err("migration"))?;
+            tx.execute_batch(sql).map_err(db_err("migration"))?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)
+                .map_err(db_err("migration"))?;
+            tx.commit().map_err(db_err("migration"))?;
+        }
+        Ok(())
+    }
+
+    fn files_of(&self, run: i64) -> Result<Vec<FileRow>> {
+        let mut st = self
+            .db
+            .prepare_cached(
+                "SELECT channel, name, sha256, size, disposition, staged, stored, origin,
+                        remove_origin, replay_of FROM files WHERE run = ?1 ORDER BY id",
+            )
+            .map_err(db_err("files of run"))?;
+        let rows = st
+            .query_map([run], |r| {
+                Ok(FileRow {
+                    channel: r.get(0)?,
+                    name: r.get(1)?,
+                    sha256: r.get(2)?,
+                    size: r.get::<_, i64>(3)? as u64,
+                    disposition: Disposition::parse(&r.get::<_, String>(4)?),
+                    staged: r.get(5)?,
+                    stored: r.get(6)?,
+                    origin: r.get(7)?,
+                    remove_origin: r.get(8)?,
+                    replay_of: r.get(9)?,
+                })
+            })
+            .map_err(db_err("files of run"))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(db_err("files of run"))
+    }
+
+    fn summary(&self, id: i64) -> Result<Option<RunSummary>> {
+        self.db
+            .query_row(
+                "SELECT r.id, r.started, r.finished, r.status,
+                    (SELECT count(*) FROM files f WHERE f.run = r.id),
+                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'accepted'),
+                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'duplicate'),
+                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'conflict'),
+                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'rejected')
+                 FROM runs r WHERE r.id = ?1",
+                [id],
+                |r| {
+                    Ok(RunSummary {
+                        id: r.get(0)?,
+                        started: r.get(1)?,
+                        finished: r.get(2)?,
+                        status: r.get(3)?,
+                        files: r.get::<_, i64>(4)? as u64,
+                        accepted: r.get::<_, i64>(5)? as u64,
+                        duplicate: r.get::<_, i64>(6)? as u64,
+                        conflict: r.get::<_, i64>(7)? as u64,
+                        rejected: r.get::<_, i64>(8)? as u64,
+                    })
+                },
+            )
+            .optional()
+            .map_err(db_err("run summary"))
+    }
+}
+
+fn db_err(what: &'static str) -> impl Fn(rusqlite::Error) -> Error {
+    move |source| Error::Db { what, source }
+}
+
+fn seen_file(r: &rusqlite::Row<'_>) -> rusqlite::Result<SeenFile> {
+    Ok(SeenFile {
+        id: r.get(0)?,
+        run: r.get(1)?,
+        channel: r.get(2)?,
+        name: r.get(3)?,
+        disposition: Disposition::parse(&r.get::<_, String>(4)?),
+    })
+}
+
+impl Ledger for SqliteLedger {
+    fn begin_run(&mut self, started: &str) -> Result<i64> {
+        self.db
+            .execute(
+                "INSERT INTO runs (started, status) VALUES (?1, 'started')",
+                [started],
+            )
+            .map_err(db_err("begin run"))?;
+        Ok(self.db.last_insert_rowid())
+    }
+
+    fn unfinished_runs(&self) -> Result<Vec<PendingRun>> {
+        let mut st = self
+            .db
+            .prepare(
+                "SELECT id, status FROM runs WHERE status IN ('started', 'committed') ORDER BY id",
+            )
+            .map_err(db_err("unfinished runs"))?;
+        let ids: Vec<(i64, String)> = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db_err("unfinished runs"))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(db_err("unfinished runs"))?;
+        let mut out = Vec::new();
+        for (id, status) in ids {
+            let mut st = self
+                .db
+                .prepare("SELECT temp, path, documents FROM outputs WHERE run = ?1 ORDER BY rowid")
+                .map_err(db_err("outputs of run"))?;
+            let outputs = st
+                .query_map([id], |r| {
+                    Ok(OutputRow {
+                        temp: r.get(0)?,
+                        path: r.get(1)?,
+                        documents: r.get::<_, i64>(2)? as u64,
+                    })
+                })
+                .map_err(db_err("outputs of run"))?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(db_err("outputs of run"))?;
+            out.push(PendingRun {
+                id,
+                committed: status == "committed",
+                files: self.files_of(id)?,
+                outputs,
+            });
+        }
+        Ok(out)
+    }
+
+    fn abort_run(&mut self, run: i64) -> Result<()> {
+        self.db
+            .execute(
+                "UPDATE runs SET status = 'aborted' WHERE id = ?1 AND status = 'started'",
+                [run],
+            )
+            .map_err(db_err("abort run"))?;
+        Ok(())
+    }
+
+    fn commit_run(&mut self, run: i64, c: &Commit) -> Result<()> {
+        let tx = self.db.transaction().map_err(db_err("commit run"))?;
+        let mut file_ids = Vec::with_capacity(c.files.len());
+        {
+            let mut ins = tx
+                .prepare_cached(
+                    "INSERT INTO files (run, channel, name, sha256, size, disposition, staged,
+                        stored, origin, remove_origin, replay_of)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .map_err(db_err("record files"))?;
+            let mut replayed = tx
+                .prepare_cached("UPDATE files SET replayed_by = ?1 WHERE id = ?2")
+                .map_err(db_err("record files"))?;
+            for f in &c.files {
+                ins.execute(params![
+                    run,
+                    f.channel,
+                    f.name,
+                    f.sha256,
+                    f.size as i64,
+                    f.disposition.as_str(),
+                    f.staged,
+                    f.stored,
+                    f.origin,
+                    f.remove_origin,
+                    f.replay_of,
+                ])
+                .map_err(db_err("record files"))?;
+                let id = tx.last_insert_rowid();
+                if let Some(old) = f.replay_of {
+                    replayed
+                        .execute([id, old])
+                        .map_err(db_err("record files"))?;
+                }
+                file_ids.push(id);
+            }
+            let mut ins = tx
+                .prepare_cached(
+                    "INSERT INTO documents (run, file, channel, kind, number, purpose,
+                        content_hash, route, offset, controls, reason)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .map_err(db_err("record documents"))?;
+            for d in &c.documents {
+                ins.execute(params![
+                    run,
+                    file_ids[d.file],
+                    d.key.channel,
+                    d.key.kind,
+                    d.key.number,
+                    d.key.purpose,
+                    d.content_hash,
+                    d.route.as_str(),
+                    d.offset as i64,
+                    d.controls,
+                    d.reason,
+                ])
+                .map_err(db_err("record documents"))?;
+            }
+            let mut ins = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO interchanges (sender, receiver, control, run, file)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(db_err("record interchanges"))?;
+            for i in &c.interchanges {
+                ins.execute(params![
+                    i.sender,
+                    i.receiver,
+                    i.control,
+                    run,
+                    file_ids[i.file]
+                ])
+                .map_err(db_err("record interchanges"))?;
+            }
+            let mut ins = tx
+                .prepare_cached(
+                    "INSERT INTO outputs (run, temp, path, documents) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(db_err("record outputs"))?;
+            for o in &c.outputs {
+                ins.execute(params![run, o.temp, o.path, o.documents as i64])
+                    .map_err(db_err("record outputs"))?;
+            }
+        }
+        let n = tx
+            .execute(
+                "UPDATE runs SET status = 'committed' WHERE id = ?1 AND status = 'started'",
+                [run],
+            )
+            .map_err(db_err("commit run"))?;
+        if n != 1 {
+            // Another process aborted this run under us; committing now would double count.
+            return Err(Error::Db {
+                what: "commit run",
+                source: rusqlite::Error::QueryReturnedNoRows,
+            });
+        }
+        tx.commit().map_err(db_err("commit run"))
+    }
+
+    fn finish_run(&mut self, run: i64, finished: &str) -> Result<()> {
+        self.db
+            .execute(
+                "UPDATE runs SET status = 'finished', finished = ?2 WHERE id = ?1",
+                params![run, finished],
+            )
+            .map_err(db_err("finish run"))?;
+        Ok(())
+    }
+
+    fn file_by_sha(&self, channel: &str, sha256: &str) -> Result<Option<SeenFile>> {
+        self.db
+            .query_row(
+                "SELECT id, run, channel, name, disposition FROM files
+                 WHERE channel = ?1 AND sha256 = ?2 AND disposition != 'duplicate_file'
+                 ORDER BY id LIMIT 1",
+                [channel, sha256],
+                seen_file,
+            )
+            .optional()
+            .map_err(db_err("file by checksum"))
+    }
+
+    fn accepted_document(&self, key: &DocKey) -> Result<Option<SeenDocument>> {
+        self.db
+            .prepare_cached(
+                "SELECT d.run, f.name, d.offset, d.content_hash FROM documents d
+                 JOIN files f ON f.id = d.file
+                 WHERE d.channel = ?1 AND d.kind = ?2 AND d.number = ?3 AND d.purpose = ?4
+                   AND d.route = 'accepted'",
+            )
+            .map_err(db_err("document lookup"))?
+            .query_row([&key.channel, &key.kind, &key.number, &key.purpose], |r| {
+                Ok(SeenDocument {
+                    run: r.get(0)?,
+                    file: r.get(1)?,
+                    offset: r.get::<_, i64>(2)? as u64,
+                    content_hash: r.get(3)?,
+                })
+            })
+            .optional()
+            .map_err(db_err("document lookup"))
+    }
+
+    fn interchange(&self, sender: &str, receiver: &str, control: &str) -> Result<Option<SeenFile>> {
+        self.db
+            .prepare_cached(
+                "SELECT f.id, f.run, f.channel, f.name, f.disposition FROM interchanges i
+                 JOIN files f ON f.id = i.file
+                 WHERE i.sender = ?1 AND i.receiver = ?2 AND i.control = ?3",
+            )
+            .map_err(db_err("interchange lookup"))?
+            .query_row([sender, receiver, control], seen_file)
+            .optional()
+            .map_err(db_err("interchange lookup"))
+    }
+
+    fn quarantined_files(&self) -> Result<Vec<QuarantinedFile>> {
+        let mut st = self
+            .db
+            .prepare(
+                "SELECT f.id, f.run, f.channel, f.name, f.stored, f.sha256 FROM files f
+                 JOIN runs r ON r.id = f.run
+                 WHERE f.disposition = 'quarantined' AND f.replayed_by IS NULL
+                   AND r.status IN ('committed', 'finished')
+                 ORDER BY f.id",
+            )
+            .map_err(db_err("quarantined files"))?;
+        st.query_map([], |r| {
+            Ok(QuarantinedFile {
+                id: r.get(0)?,
+                run: r.get(1)?,
+                channel: r.get(2)?,
+                name: r.get(3)?,
+                stored: r.get(4)?,
+                sha256: r.get(5)?,
+            })
+        })
+        .map_err(db_err("quarantined files"))?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(db_err("quarantined files"))
+    }
+
+    fn runs(&self, limit: usize) -> Result<Vec<RunSummary>> {
+        let mut st = self
+            .db
+            .prepare("SELECT id FROM runs ORDER BY id DESC LIMIT ?1")
+            .map_err(db_err("runs"))?;
+        let ids: Vec<i64> = st
+            .query_map([limit as i64], |r| r.get(0))
+            .map_err(db_err("runs"))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(db_err("runs"))?;
+        let mut out = Vec::new();
+        for id in ids {
+            out.extend(self.summary(id)?);
+        }
+        Ok(out)
+    }
+
+    fn run_detail(&self, run: i64) -> Result<Option<super::RunDetail>> {
+        let Some(summary) = self.summary(run)? else {
+            return Ok(None);
+        };
+        let files = self.files_of(run)?;
+        let mut st = self
+            .db
+            .prepare(
+                "SELECT (SELECT count(*) FROM files g WHERE g.run = d.run AND g.id < d.file),
+                        channel, kind, number, purpose, content_hash, route, offset, controls, reason
+                 FROM documents d WHERE run = ?1 ORDER BY id",
+            )
+            .map_err(db_err("documents of run"))?;
+        let docs = st
+            .query_map([run], |r| {
+                let route: String = r.get(6)?;
+                Ok(DocRow {
+                    file: r.get::<_, i64>(0)? as usize,
+                    key: DocKey {
+                        channel: r.get(1)?,
+                        kind: r.get(2)?,
+                        number: r.get(3)?,
+                        purpose: r.get(4)?,
+                    },
+                    content_hash: r.get(5)?,
+                    route: match route.as_str() {
+                        "accepted" => Route::Accepted,
+                        "duplicate" => Route::Duplicate,
+                        "conflict" => Route::Conflict,
+                        _ => Route::Rejected,
+                    },
+                    offset: r.get::<_, i64>(7)? as u64,
+                    controls: r.get(8)?,
+                    reason: r.get(9)?,
+                })
+            })
+            .map_err(db_err("documents of run"))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(db_err("documents of run"))?;
+        Ok(Some((summary, files, docs)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, sha: &str, d: Disposition) -> FileRow {
+        FileRow {
+            channel: "acme".into(),
+            name: name.into(),
+            sha256: sha.into(),
+            size: 10,
+            disposition: d,
+            staged: format!("/w/staging/{name}"),
+            stored: format!("/w/archive/{name}"),
+            origin: format!("/drop/{name}"),
+            remove_origin: true,
+            replay_of: None,
+        }
+    }
+
+    fn key(n: &str) -> DocKey {
+        DocKey {
+            channel: "acme".into(),
+            kind: "order".into(),
+            number: n.into(),
+            purpose: "original".into(),
+        }
+    }
+
+    #[test]
+    fn a_committed_run_is_found_by_file_document_and_interchange() {
+        let mut l = SqliteLedger::open_in_memory().unwrap();
+        let run = l.begin_run("t0").unwrap();
+        let commit = Commit {
+            files: vec![
+                file("a.edi", "aa", Disposition::Archived),
+                file("b.edi", "bb", Disposition::Quarantined),
+            ],
+            documents: vec![DocRow {
+                file: 0,
+                key: key("PO1"),
+                content_hash: "h1".into(),
+                route: Route::Accepted,
+                offset: 106,
+                controls: "1/1/0001".into(),
+                reason: None,
+            }],
+            interchanges: vec![super::super::InterchangeRow {
+                file: 0,
+                sender: "S".into(),
+                receiver: "R".into(),
+                control: "000000001".into(),
+            }],
+            outputs: vec![OutputRow {
+                temp: "/i/.t".into(),
+                path: "/i/t".into(),
+                documents: 1,
+            }],
+        };
+        // Before the commit nothing counts.
+        assert!(l.accepted_document(&key("PO1")).unwrap().is_none());
+        l.commit_run(run, &commit).unwrap();
+        let pending = l.unfinished_runs().unwrap();
+        assert_eq!(pending.len(), 1);
+        assert!(pending[0].committed);
+        assert_eq!(pending[0].outputs[0].path, "/i/t");
+        assert_eq!(pending[0].files.len(), 2);
+        l.finish_run(run, "t1").unwrap();
+        assert!(l.unfinished_runs().unwrap().is_empty());
+
+        let d = l.accepted_document(&key("PO1")).unwrap().unwrap();
+        assert_eq!((d.run, d.file.as_str(), d.offset), (run, "a.edi", 106));
+        assert_eq!(l.file_by_sha("acme", "aa").unwrap().unwrap().name, "a.edi");
+        assert!(l.file_by_sha("other", "aa").unwrap().is_none());
+        assert_eq!(
+            l.interchange("S", "R", "000000001").unwrap().unwrap().name,
+            "a.edi"
+        );
+        let q = l.quarantined_files().unwrap();
+        assert_eq!(q.len(), 1);
+        assert_eq!(q[0].name, "b.edi");
+        let runs = l.runs(10).unwrap();
+        assert_eq!((runs[0].files, runs[0].accepted), (2, 1));
+        let (_, files, docs) = l.run_detail(run).unwrap().unwrap();
+        assert_eq!(files.len(), 2);
+        assert_eq!(docs[0].file, 0);
+
+        // A replay marks the quarantined file as replayed.
+        let run2 = l.begin_run("t2").unwrap();
+        let mut f = file("b.edi", "cc", Disposition::Archived);
+        f.replay_of = Some(q[0].id);
+        l.commit_run(
+            run2,
+            &Commit {
+                files: vec![f],
+                ..Commit::default()
+            },
+        )
+        .unwrap();
+        assert!(l.quarantined_files().unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_identity_is_accepted_only_once() {
+        let mut l = SqliteLedger::open_in_memory().unwrap();
+        let doc = DocRow {
+            file: 0,
+            key: key("PO1"),
+            content_hash: "h".into(),
+            route: Route::Accepted,
+            offset: 0,
+            controls: String::new(),
+            reason: None,
+        };
+        let c = Commit {
+            files: vec![file("a", "a", Disposition::Archived)],
+            documents: vec![doc.clone()],
+            ..Commit::default()
+        };
+        let r1 = l.begin_run("t").unwrap();
+        l.commit_run(r1, &c).unwrap();
+        let r2 = l.begin_run("t").unwrap();
+        assert!(l.commit_run(r2, &c).is_err());
+        // The failed commit left nothing behind and the run can still be aborted.
+        assert_eq!(l.runs(10).unwrap()[0].files, 0);
+        l.abort_run(r2).unwrap();
+        assert!(l.unfinished_runs().unwrap().iter().all(|r| r.id != r2));
+    }
+
+    #[test]
+    fn migrations_run_once_and_a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("l.sqlite");
+        drop(SqliteLedger::open(&p).unwrap());
+        drop(SqliteLedger::open(&p).unwrap());
+        let c = Connection::open(&p).unwrap();
+        let mode: String = c
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        c.pragma_update(None, "user_version", 99).unwrap();
+        drop(c);
+        assert!(matches!(
+            SqliteLedger::open(&p),
+            Err(Error::TooNew { found: 99, .. })
+        ));
+    }
+}

@@ -1,0 +1,627 @@
+//! Flat-CSV ERP import files: one row per document line.
+//!
+//! Phase: output. After translation (and business rules) the pipeline writes each accepted
+//! document into the ERP import file of its kind. This module writes the flat flavour: one row per
+//! line, the document's header fields repeated on every row, columns chosen in the configuration
+//! from [`known_columns`]. A document without lines still gets one row, its line columns empty, so
+//! no document silently disappears from the import.
+//!
+//! ```
+//! use tallyman::model::Document;
+//! use tallyman::pipeline::erp_csv;
+//! let json = r#"{"type":"order","order_number":"PO1","order_date":"2024-03-11",
+//!   "purpose":"original","source":{"standard":"x12","set":"850"},
+//!   "lines":[{"line_number":"1","quantity":"2","unit_price":"-12.50","description":"=1+1"}]}"#;
+//! let doc: Document = serde_json::from_str(json)?;
+//! let columns = ["order_number", "order_date", "quantity", "unit_price", "description"];
+//! let columns: Vec<String> = columns.map(String::from).to_vec();
+//! erp_csv::check_columns(doc.kind(), &columns).map_err(std::io::Error::other)?;
+//! let mut w = csv::Writer::from_writer(Vec::new());
+//! erp_csv::write_header(&mut w, &columns)?;
+//! erp_csv::write_document(&mut w, &doc, &columns)?;
+//! let out = String::from_utf8(w.into_inner()?)?;
+//! assert_eq!(out.lines().next(), Some("order_number,order_date,quantity,unit_price,description"));
+//! assert_eq!(out.lines().nth(1), Some("PO1,2024-03-11,2,-12.50,'=1+1"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Values: decimals by `rust_decimal`'s own `to_string` (never through a float, scale kept),
+//! dates `YYYY-MM-DD` and times `HH:MM:SS` (jiff's ISO 8601 display), booleans `true`/`false`,
+//! missing values empty. Lists are joined: address lines with `", "`, order references and tracking
+//! numbers with a space. Party columns (`<role>_name`, `_id`, `_address`, `_city`, `_region`,
+//! `_postal_code`, `_country` for buyer, seller, ship_to, bill_to, ship_from, remit_to) take the
+//! first party of that role and, for `_id`, its first identifier; the qualifier is left out
+//! because ERP imports key on the bare number. `line_amount` is quantity × unit price, empty
+//! when there is no price. `line_count` counts the lines of the document (what the rows add up
+//! to), not the count the sender stated.
+//!
+//! Formula injection (OWASP "CSV injection"): every data cell starting with `=`, `+`, `-`, `@`, a
+//! tab or a carriage return gets a leading `'`, so a spreadsheet opening the file shows text
+//! instead of running a formula. A cell that is entirely a plain decimal number (`-12.50`, `+3`)
+//! is left alone, so credit amounts stay numbers in the ERP. The header row is not neutralised:
+//! it holds only our own column names, checked by [`check_columns`].
+//!
+//! Output is deterministic: rows in line order, cells from the document alone, no clock or map
+//! iteration order involved.
+
+use crate::model::{Document, InvoiceLine, OrderLine, Package, Party, Role, ShipLine, ShipNotice};
+use std::borrow::Cow;
+use std::io::Write;
+use std::sync::LazyLock;
+
+// Column tables as whitespace-separated text: they read as lists and stay compact; they are split
+// once into the static slices the API hands out.
+const COMMON: &str = "channel source_file source_offset standard version set sender_qualifier
+    sender_id receiver_qualifier receiver_id interchange_control group_control transaction_control
+    test purpose";
+const PARTIES: &str = "
+    buyer_name buyer_id buyer_address buyer_city buyer_region buyer_postal_code buyer_country
+    seller_name seller_id seller_address seller_city seller_region seller_postal_code seller_country
+    ship_to_name ship_to_id ship_to_address ship_to_city ship_to_region ship_to_postal_code
+    ship_to_country bill_to_name bill_to_id bill_to_address bill_to_city bill_to_region
+    bill_to_postal_code bill_to_country ship_from_name ship_from_id ship_from_address
+    ship_from_city ship_from_region ship_from_postal_code ship_from_country remit_to_name
+    remit_to_id remit_to_address remit_to_city remit_to_region remit_to_postal_code
+    remit_to_country";
+const TERMS: &str = "terms_code terms_net_days terms_discount_percent terms_discount_days
+    terms_description";
+const ITEM: &str = "sku gtin upc ean isbn buyer_part vendor_part description";
+
+const ORDER_HEADER: &str = "order_number order_date order_type currency total_amount line_count";
+const ORDER_LINE: &str = "line_number quantity unit unit_price price_basis line_amount";
+const SHIP_HEADER: &str = "shipment_id ship_date ship_time order_refs carrier_scac carrier_name
+    carrier_mode carrier_service_level tracking_numbers bill_of_lading package_count line_count";
+const SHIP_LINE: &str = "line_number line_order_number quantity unit quantity_ordered package sscc
+    package_level package_tracking_number pallet_sscc";
+const INVOICE_HEADER: &str = "invoice_number invoice_date invoice_type order_number order_date
+    currency total_amount line_count";
+const INVOICE_LINE: &str = "line_number quantity unit unit_price line_amount";
+
+const ORDER_DEFAULT: &str = "channel source_file order_number order_date purpose currency
+    buyer_name ship_to_name ship_to_address ship_to_city ship_to_region ship_to_postal_code
+    ship_to_country total_amount line_number sku gtin buyer_part vendor_part description quantity
+    unit unit_price line_amount";
+const SHIP_DEFAULT: &str = "channel source_file shipment_id ship_date purpose order_refs
+    carrier_scac tracking_numbers bill_of_lading ship_to_name line_number line_order_number sku
+    gtin buyer_part vendor_part description quantity unit quantity_ordered sscc";
+const INVOICE_DEFAULT: &str = "channel source_file invoice_number invoice_date invoice_type
+    purpose order_number currency bill_to_name remit_to_name total_amount line_number sku gtin
+    buyer_part vendor_part description quantity unit unit_price line_amount";
+
+fn split(parts: &[&'static str]) -> Vec<&'static str> {
+    parts.iter().flat_map(|p| p.split_whitespace()).collect()
+}
+
+// Per kind: every known column, then the default selection.
+type Tables = LazyLock<[Vec<&'static str>; 2]>;
+static ORDER: Tables = LazyLock::new(|| {
+    let known = split(&[COMMON, ORDER_HEADER, TERMS, PARTIES, ORDER_LINE, ITEM]);
+    [known, split(&[ORDER_DEFAULT])]
+});
+static SHIP: Tables = LazyLock::new(|| {
+    let known = split(&[COMMON, SHIP_HEADER, PARTIES, SHIP_LINE, ITEM]);
+    [known, split(&[SHIP_DEFAULT])]
+});
+static INVOICE: Tables = LazyLock::new(|| {
+    let known = split(&[COMMON, INVOICE_HEADER, TERMS, PARTIES, INVOICE_LINE, ITEM]);
+    [known, split(&[INVOICE_DEFAULT])]
+});
+
+fn tables(kind: &str) -> Option<&'static [Vec<&'static str>; 2]> {
+    match kind {
+        "order" => Some(&ORDER),
+        "ship_notice" => Some(&SHIP),
+        "invoice" => Some(&INVOICE),
+        _ => None,
+    }
+}
+
+/// Every column name available for a document kind (`order`, `ship_notice`, `invoice`, as
+/// [`Document::kind`] names them); empty for an unknown kind.
+pub fn known_columns(kind: &str) -> &'static [&'static str] {
+    tables(kind).map_or(&[], |t| &t[0])
+}
+
+/// A sensible default selection for a document kind; empty for an unknown kind.
+pub fn default_columns(kind: &str) -> &'static [&'static str] {
+    tables(kind).map_or(&[], |t| &t[1])
+}
+
+/// Checks a configured column list; Err names the first unknown column and lists the known ones.
+///
+/// An empty list and a column listed twice are refused too: both are configuration mistakes that
+/// would give an ERP a file it cannot map.
+pub fn check_columns(kind: &str, columns: &[String]) -> Result<(), String> {
+    let known = known_columns(kind);
+    if known.is_empty() {
+        return Err(format!(
+            "unknown document kind `{kind}` (order, ship_notice, invoice)"
+        ));
+    }
+    if columns.is_empty() {
+        return Err(format!("no columns configured for {kind}"));
+    }
+    for (i, c) in columns.iter().enumerate() {
+        if !known.contains(&c.as_str()) {
+            return Err(format!(
+                "unknown {kind} column `{c}`; known columns: {}",
+                known.join(", ")
+            ));
+        }
+        if columns[..i].contains(c) {
+            return Err(format!("{kind} column `{c}` is listed twice"));
+        }
+    }
+    Ok(())
+}
+
+/// Writes the header row (the column names as configured).
+pub fn write_header<W: Write>(w: &mut csv::Writer<W>, columns: &[String]) -> csv::Result<()> {
+    w.write_record(columns)
+}
+
+/// Writes one row per line of `doc` (one row if it has no lines).
+///
+/// Columns are checked against the document's kind first, so an unchecked configuration fails
+/// with the [`check_columns`] message (as an `InvalidInput` I/O error) instead of writing blanks.
+pub fn write_document<W: Write>(
+    w: &mut csv::Writer<W>,
+    doc: &Document,
+    columns: &[String],
+) -> csv::Result<()> {
+    check_columns(doc.kind(), columns)
+        .map_err(|m| std::io::Error::new(std::io::ErrorKind::InvalidInput, m))?;
+    let mut lines: Vec<Option<Line>> = match doc {
+        Document::Order(o) => o.lines.iter().map(|l| Some(Line::Order(l))).collect(),
+        Document::ShipNotice(s) => (s.lines.iter())
+            .map(|l| Some(Line::Ship(l, package_of(s, l))))
+            .collect(),
+        Document::Invoice(i) => i.lines.iter().map(|l| Some(Line::Invoice(l))).collect(),
+    };
+    if lines.is_empty() {
+        lines.push(None);
+    }
+    let parties = match doc {
+        Document::Order(o) => &o.parties,
+        Document::ShipNotice(s) => &s.parties,
+        Document::Invoice(i) => &i.parties,
+    };
+    // Header and party cells are the same on every row: worked out (and neutralised) once;
+    // `None` marks a line column.
+    let fixed: Vec<Option<Cow<str>>> = (columns.iter())
+        .map(|c| header_cell(doc, c).or_else(|| party_cell(parties, c)))
+        .map(|v| v.map(|v| safe(v.unwrap_or_default())))
+        .collect();
+    let mut record: Vec<Cow<str>> = Vec::with_capacity(columns.len());
+    for line in lines {
+        record.clear();
+        for (c, f) in columns.iter().zip(&fixed) {
+            record.push(match f {
+                Some(v) => v.clone(),
+                // A line-less document's single row leaves its line columns empty.
+                None => safe(line.and_then(|l| line_cell(l, c)).unwrap_or_default()),
+            });
+        }
+        w.write_record(record.iter().map(|c| c.as_bytes()))?;
+    }
+    Ok(())
+}
+
+/// Neutralises a cell against spreadsheet formula injection: a leading `'` when it starts with
+/// `=`, `+`, `-`, `@`, tab or carriage return, unless the whole cell is a plain decimal number.
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    safe(Cow::Borrowed(cell))
+}
+
+/// [`neutralise`] for a cell already owned or borrowed from the document: copies only risky ones.
+fn safe(cell: Cow<'_, str>) -> Cow<'_, str> {
+    if is_risky(&cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        cell
+    }
+}
+
+fn is_risky(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(cell)
+}
+
+/// `[+-]?digits(.digits)?`: what a spreadsheet reads as a number and nothing else.
+fn is_plain_number(s: &str) -> bool {
+    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (int, frac) = s.split_once('.').unwrap_or((s, "0"));
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    digits(int) && digits(frac)
+}
+
+/// One line of a document; ship lines carry their package, resolved once per row.
+#[derive(Clone, Copy)]
+enum Line<'a> {
+    Order(&'a OrderLine),
+    Ship(&'a ShipLine, Option<&'a Package>),
+    Invoice(&'a InvoiceLine),
+}
+
+type Cell<'a> = Option<Cow<'a, str>>;
+
+fn text(s: &str) -> Cell<'_> {
+    (!s.is_empty()).then_some(Cow::Borrowed(s))
+}
+
+fn opt(s: &Option<String>) -> Cell<'_> {
+    s.as_deref().and_then(text)
+}
+
+fn shown<'a>(v: Option<impl ToString>) -> Cell<'a> {
+    v.map(|v| Cow::Owned(v.to_string()))
+}
+
+fn joined<'a>(items: &[String], sep: &str) -> Cell<'a> {
+    (!items.is_empty()).then(|| Cow::Owned(items.join(sep)))
+}
+
+/// Document-level columns; outer `None` when `col` is a party or line column. Names shared by
+/// several kinds match any kind: columns were checked against the document's kind already.
+fn header_cell<'a>(doc: &'a Document, col: &str) -> Option<Cell<'a>> {
+    use Document::{Invoice as I, Order as O, ShipNotice as S};
+    let src = doc.source();
+    let (purpose, terms) = match doc {
+        O(o) => (o.purpose, o.terms.as_ref()),
+        S(s) => (s.purpose, None),
+        I(i) => (i.purpose, i.terms.as_ref()),
+    };
+    Some(match (doc, col) {
+        (_, "channel") => opt(&src.channel),
+        (_, "source_file") => text(&src.file),
+        (_, "source_offset") => shown(Some(src.offset)),
+        (_, "standard") => text(&src.standard),
+        (_, "version") => text(&src.version),
+        (_, "set") => text(&src.set),
+        (_, "sender_qualifier") => src.sender.as_ref().and_then(|i| text(&i.qualifier)),
+        (_, "sender_id") => src.sender.as_ref().and_then(|i| text(&i.id)),
+        (_, "receiver_qualifier") => src.receiver.as_ref().and_then(|i| text(&i.qualifier)),
+        (_, "receiver_id") => src.receiver.as_ref().and_then(|i| text(&i.id)),
+        (_, "interchange_control") => opt(&src.interchange_control),
+        (_, "group_control") => opt(&src.group_control),
+        (_, "transaction_control") => opt(&src.transaction_control),
+        (_, "test") => shown(Some(src.test)),
+        // The serde name, so the CSV says what the JSON output says.
+        (_, "purpose") => match serde_json::to_value(purpose) {
+            Ok(serde_json::Value::String(name)) => Some(Cow::Owned(name)),
+            _ => None,
+        },
+        (_, "line_count") => shown(Some(doc.line_count())),
+        (_, "terms_code") => terms.and_then(|t| opt(&t.code)),
+        (_, "terms_net_days") => shown(terms.and_then(|t| t.net_days)),
+        (_, "terms_discount_percent") => shown(terms.and_then(|t| t.discount_percent)),
+        (_, "terms_discount_days") => shown(terms.and_then(|t| t.discount_days)),
+        (_, "terms_description") => terms.and_then(|t| opt(&t.description)),
+        (O(o), "order_number") => text(&o.order_number),
+        (O(o), "order_date") => shown(o.order_date),
+        (O(o), "order_type") => opt(&o.order_type),
+        (O(o), "currency") => opt(&o.currency),
+        (O(o), "total_amount") => shown(o.totals.amount),
+        (S(s), "shipment_id") => text(&s.shipment_id),
+        (S(s), "ship_date") => shown(s.ship_date),
+        (S(s), "ship_time") => shown(s.ship_time),
+        (S(s), "order_refs") => joined(&s.order_refs, " "),
+        (S(s), "carrier_scac") => s.carrier.as_ref().and_then(|c| opt(&c.scac)),
+        (S(s), "carrier_name") => s.carrier.as_ref().and_then(|c| opt(&c.name)),
+        (S(s), "carrier_mode") => s.carrier.as_ref().and_then(|c| opt(&c.mode)),
+        (S(s), "carrier_service_level") => s.carrier.as_ref().and_then(|c| opt(&c.service_level)),
+        (S(s), "tracking_numbers") => joined(&s.tracking_numbers, " "),
+        (S(s), "bill_of_lading") => opt(&s.bill_of_lading),
+        (S(s), "package_count") => shown(Some(s.packages.len())),
+        (I(i), "invoice_number") => text(&i.invoice_number),
+        (I(i), "invoice_date") => shown(i.invoice_date),
+        (I(i), "invoice_type") => opt(&i.invoice_type),
+        (I(i), "order_number") => opt(&i.order_number),
+        (I(i), "order_date") => shown(i.order_date),
+        (I(i), "currency") => opt(&i.currency),
+        // `total_amount` is the total as sent; EDIFACT mappers may only fill the totals block.
+        (I(i), "total_amount") => shown(i.total_amount.or(i.totals.amount)),
+        _ => return None,
+    })
+}
+
+const ROLES: [(&str, Role); 6] = [
+    ("buyer_", Role::Buyer),
+    ("seller_", Role::Seller),
+    ("ship_to_", Role::ShipTo),
+    ("bill_to_", Role::BillTo),
+    ("ship_from_", Role::ShipFrom),
+    ("remit_to_", Role::RemitTo),
+];
+
+/// `<role>_<field>` columns; outer `None` when `col` is not one.
+fn party_cell<'a>(parties: &'a [Party], col: &str) -> Option<Cell<'a>> {
+    let (role, field) = ROLES
+        .iter()
+        .find_map(|(prefix, role)| col.strip_prefix(prefix).map(|f| (*role, f)))?;
+    let p = parties.iter().find(|p| p.role == role);
+    let a = p.map(|p| &p.address);
+    Some(match field {
+        "name" => p.and_then(|p| opt(&p.name)),
+        "id" => p.and_then(|p| p.ids.first()).and_then(|i| text(&i.id)),
+        "address" => a.and_then(|a| joined(&a.lines, ", ")),
+        "city" => a.and_then(|a| opt(&a.city)),
+        "region" => a.and_then(|a| opt(&a.region)),
+        "postal_code" => a.and_then(|a| opt(&a.postal_code)),
+        "country" => a.and_then(|a| opt(&a.country)),
+        _ => return None,
+    })
+}
+
+fn line_cell<'a>(line: Line<'a>, col: &str) -> Cell<'a> {
+    use Line::{Invoice as I, Order as O, Ship as S};
+    // The fields every line kind has, under the same names.
+    let (number, quantity, unit) = match line {
+        O(l) => (&l.line_number, l.quantity, &l.unit),
+        S(l, _) => (&l.line_number, l.quantity, &l.unit),
+        I(l) => (&l.line_number, l.quantity, &l.unit),
+    };
+    let (ids, description, price) = match line {
+        O(l) => (&l.item_ids, &l.description, l.unit_price),
+        S(l, _) => (&l.item_ids, &l.description, None),
+        I(l) => (&l.item_ids, &l.description, l.unit_price),
+    };
+    match (line, col) {
+        (_, "line_number") => text(number),
+        (_, "quantity") => shown(Some(quantity)),
+        (_, "unit") => opt(unit),
+        (_, "description") => opt(description),
+        (_, "sku") => opt(&ids.sku),
+        (_, "gtin") => opt(&ids.gtin),
+        (_, "upc") => opt(&ids.upc),
+        (_, "ean") => opt(&ids.ean),
+        (_, "isbn") => opt(&ids.isbn),
+        (_, "buyer_part") => opt(&ids.buyer_part),
+        (_, "vendor_part") => opt(&ids.vendor_part),
+        (_, "unit_price") => shown(price),
+        // Checked: an absurd quantity × price leaves the cell empty instead of panicking.
+        (_, "line_amount") => shown(price.and_then(|p| quantity.checked_mul(p))),
+        (O(l), "price_basis") => opt(&l.price_basis),
+        (S(l, _), "line_order_number") => opt(&l.order_number),
+        (S(l, _), "quantity_ordered") => shown(l.quantity_ordered),
+        (S(l, _), "package") => opt(&l.package),
+        (S(_, p), "sscc") => p.and_then(|p| opt(&p.sscc)),
+        (S(_, p), "package_level") => p.and_then(|p| text(&p.level)),
+        (S(_, p), "package_tracking_number") => p.and_then(|p| opt(&p.tracking_number)),
+        (S(_, p), "pallet_sscc") => p.and_then(|p| opt(&p.parent)),
+        _ => None,
+    }
+}
+
+/// The package holding a ship line: the one whose SSCC the line names, else (a pack sent with
+/// marks but no SSCC) the first package listing the line's number, packs before tares.
+fn package_of<'a>(s: &'a ShipNotice, l: &ShipLine) -> Option<&'a Package> {
+    let by_sscc = l
+        .package
+        .as_ref()
+        .and_then(|id| s.packages.iter().find(|p| p.sscc.as_ref() == Some(id)));
+    by_sscc.or_else(|| {
+        s.packages
+            .iter()
+            .filter(|p| p.lines.contains(&l.line_number))
+            .min_by_key(|p| p.level != "pack")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::map::Status;
+
+    fn owned(cols: &[&str]) -> Vec<String> {
+        cols.iter().map(|c| c.to_string()).collect()
+    }
+
+    fn doc(json: &str) -> Document {
+        serde_json::from_str(json).expect("test document is valid JSON")
+    }
+
+    /// The data rows `doc` writes under `cols` (whitespace-separated), as raw CSV text.
+    fn rows(doc: &Document, cols: &str) -> Vec<String> {
+        let cols: Vec<String> = cols.split_whitespace().map(String::from).collect();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        write_header(&mut w, &cols).expect("header");
+        write_document(&mut w, doc, &cols).expect("rows");
+        let out = String::from_utf8(w.into_inner().expect("flush")).expect("utf-8");
+        out.lines().skip(1).map(String::from).collect()
+    }
+
+    const SRC: &str = r#""source":{"standard":"x12","set":"850","channel":"acme","file":"in.edi"}"#;
+
+    fn two_line_order() -> Document {
+        doc(&format!(
+            r#"{{"type":"order","order_number":"PO7","order_date":"2024-03-11","purpose":"original",
+            "parties":[{{"role":"ship_to","role_code":"ST","name":"DC 7",
+              "address":{{"lines":["88 Logistics Pkwy","Dock 12"],"city":"Grover"}}}}],
+            "lines":[{{"line_number":"1","quantity":"10","unit_price":"1.25",
+                       "item_ids":{{"sku":"A-1"}},"description":"Widget, \"large\""}},
+                     {{"line_number":"2","quantity":"3","description":"@evil"}}],
+            {SRC}}}"#
+        ))
+    }
+
+    #[test]
+    fn defaults_are_known_and_unique() {
+        for kind in ["order", "ship_notice", "invoice"] {
+            assert!(!default_columns(kind).is_empty(), "{kind}");
+            assert_eq!(check_columns(kind, &owned(default_columns(kind))), Ok(()));
+            assert_eq!(check_columns(kind, &owned(known_columns(kind))), Ok(()));
+        }
+        assert!(known_columns("catalog").is_empty());
+    }
+
+    #[test]
+    fn check_columns_names_the_unknown_column() {
+        let cols = owned(&["order_number", "shipment_id", "bogus"]);
+        let err = check_columns("order", &cols).expect_err("shipment_id is not an order column");
+        assert!(err.contains("`shipment_id`"), "{err}");
+        assert!(err.contains("order_number, order_date"), "{err}");
+        assert!(check_columns("order", &owned(&["sku", "sku"])).is_err());
+        assert!(check_columns("order", &[]).is_err());
+        assert!(check_columns("catalog", &owned(&["sku"])).is_err());
+        // write_document refuses rather than writing blanks.
+        let mut w = csv::Writer::from_writer(Vec::new());
+        assert!(write_document(&mut w, &two_line_order(), &owned(&["bogus"])).is_err());
+    }
+
+    /// Header fields repeat on each line's row; commas and quotes are quoted by csv.
+    #[test]
+    fn order_lines_repeat_the_header_fields() {
+        let cols = "channel order_number order_date ship_to_address line_number line_amount sku
+            description";
+        let head = r#"acme,PO7,2024-03-11,"88 Logistics Pkwy, Dock 12""#;
+        let expected = [
+            format!(r#"{head},1,12.50,A-1,"Widget, ""large""""#),
+            format!("{head},2,,,'@evil"),
+        ];
+        assert_eq!(rows(&two_line_order(), cols), expected);
+    }
+
+    #[test]
+    fn a_document_without_lines_gives_one_row() {
+        let d = doc(&format!(
+            r#"{{"type":"invoice","invoice_number":"INV9","purpose":"original","lines":[],{SRC}}}"#
+        ));
+        let cols = "invoice_number line_count line_number quantity test";
+        assert_eq!(rows(&d, cols), ["INV9,0,,,false"]);
+    }
+
+    #[test]
+    fn neutralise_cases() {
+        for risky in [
+            "=SUM(A1)", "+1a", "-2+3", "@x", "\tx", "\rx", "-", "-12.", "--1",
+        ] {
+            assert_eq!(neutralise(risky), format!("'{risky}"));
+        }
+        for safe in ["+1", "-12.50", "12", "0.5", "a = b", "a-b", ""] {
+            assert!(
+                matches!(neutralise(safe), Cow::Borrowed(c) if c == safe),
+                "{safe:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn ship_rows_carry_their_package_sscc() {
+        // Line 1 names its pack's SSCC; line 2 sits in a pack sent with no SSCC, found by number.
+        let d = doc(
+            r#"{"type":"ship_notice","shipment_id":"SHP1","purpose":"original",
+            "packages":[{"sscc":"00006141410000044719","level":"tare"},
+              {"sscc":"00106141410000044716","level":"pack","parent":"00006141410000044719",
+               "lines":["1"]},
+              {"level":"pack","tracking_number":"1Z999","lines":["2"]}],
+            "lines":[{"line_number":"1","quantity":"4","package":"00106141410000044716"},
+                     {"line_number":"2","quantity":"1"}],
+            "source":{"standard":"x12","set":"856"}}"#,
+        );
+        let cols = "line_number sscc pallet_sscc package_tracking_number";
+        let expected = ["1,00106141410000044716,00006141410000044719,", "2,,,1Z999"];
+        assert_eq!(rows(&d, cols), expected);
+    }
+
+    /// Every known column is really filled from the model: a fully populated document of each kind
+    /// leaves no cell empty (no value below holds a comma, so `,,` means an empty cell).
+    #[test]
+    fn every_known_column_is_filled() {
+        let party = |role: &str| {
+            format!(
+                r#"{{"role":"{role}","role_code":"X","name":"N",
+                "ids":[{{"qualifier":"92","id":"1"}}],"address":{{"lines":["a"],"city":"c",
+                "region":"r","postal_code":"p","country":"US"}}}}"#
+            )
+        };
+        let roles = "buyer seller ship_to bill_to ship_from remit_to".split_whitespace();
+        let parties = roles.map(party).collect::<Vec<_>>().join(",");
+        let source = r#""source":{"file":"f","offset":7,"standard":"x12","version":"004010",
+            "set":"850","sender":{"qualifier":"ZZ","id":"S"},"receiver":{"qualifier":"ZZ","id":"R"},
+            "interchange_control":"1","group_control":"2","transaction_control":"3",
+            "channel":"c","test":true}"#;
+        let ids = r#""item_ids":{"gtin":"1","upc":"2","ean":"3","isbn":"4","buyer_part":"5",
+            "vendor_part":"6","sku":"7"},"description":"d","unit":"EA""#;
+        let terms = r#""terms":{"code":"01","discount_percent":"2","discount_days":10,
+            "net_days":30,"description":"2% 10 net 30"}"#;
+        let docs = [
+            format!(
+                r#"{{"type":"order","order_number":"PO","order_date":"2024-01-02",
+                "purpose":"change","order_type":"SA","currency":"USD",
+                "totals":{{"amount":"9.99"}},{terms},"parties":[{parties}],{source},
+                "lines":[{{"line_number":"1","quantity":"1","unit_price":"9.99",
+                  "price_basis":"PE",{ids}}}]}}"#
+            ),
+            format!(
+                r#"{{"type":"ship_notice","shipment_id":"S","ship_date":"2024-01-02",
+                "ship_time":"14:30:00","purpose":"original","order_refs":["PO"],
+                "carrier":{{"scac":"TLYF","name":"T","mode":"M","service_level":"ND"}},
+                "tracking_numbers":["1Z"],"bill_of_lading":"BOL","parties":[{parties}],{source},
+                "packages":[{{"sscc":"P1","level":"pack","parent":"T1","tracking_number":"1Z1"}}],
+                "lines":[{{"line_number":"1","order_number":"PO","quantity":"1",
+                  "quantity_ordered":"2","package":"P1",{ids}}}]}}"#
+            ),
+            format!(
+                r#"{{"type":"invoice","invoice_number":"I","invoice_date":"2024-01-02",
+                "purpose":"original","invoice_type":"DI","order_number":"PO",
+                "order_date":"2024-01-01","currency":"USD","total_amount":"9.99",{terms},
+                "parties":[{parties}],{source},
+                "lines":[{{"line_number":"1","quantity":"1","unit_price":"9.99",{ids}}}]}}"#
+            ),
+        ];
+        for json in docs {
+            let d = doc(&json);
+            let known = known_columns(d.kind());
+            let row = &rows(&d, &known.join(" "))[0];
+            assert_eq!(row.split(',').count(), known.len(), "{row}");
+            assert!(!row.contains(",,") && !row.ends_with(','), "{row}");
+        }
+    }
+
+    /// Every sample translates, and each accepted document writes one row per line (one when it
+    /// has none), the same bytes every time.
+    #[test]
+    fn samples_write_one_row_per_line() {
+        let grammars = crate::grammar::GrammarSet::builtin().expect("builtin grammars");
+        let profiles = crate::feeds::Profiles::builtin().expect("builtin profiles");
+        let opts = crate::map::Options::default();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let mut files: Vec<_> = ["x12", "edifact", "feeds"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(root.join(d)).expect("samples directory"))
+            .map(|e| e.expect("directory entry").path())
+            .collect();
+        files.sort();
+        let mut kinds = std::collections::BTreeSet::new();
+        for path in files {
+            let file = std::fs::File::open(&path).expect("sample opens");
+            let mut docs = Vec::new();
+            crate::translate::translate(file, &grammars, &profiles, &opts, |o| {
+                if o.status == Status::Accepted {
+                    docs.extend(o.document.clone());
+                }
+                Ok(())
+            })
+            .expect("sample translates");
+            assert!(!docs.is_empty(), "{} gave no document", path.display());
+            for d in &docs {
+                kinds.insert(d.kind());
+                let cols = owned(default_columns(d.kind()));
+                let write = || {
+                    let mut w = csv::Writer::from_writer(Vec::new());
+                    write_document(&mut w, d, &cols).expect("rows");
+                    w.into_inner().expect("flush")
+                };
+                let bytes = write();
+                assert_eq!(bytes, write(), "{} not deterministic", path.display());
+                let mut r = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .from_reader(&bytes[..]);
+                let n = r.records().collect::<Result<Vec<_>, _>>().expect("records");
+                let at = format!("{} {}", path.display(), d.number());
+                assert_eq!(n.len(), d.line_count().max(1), "{at}");
+            }
+        }
+        assert_eq!(kinds.len(), 3, "samples cover every kind: {kinds:?}");
+    }
+}

@@ -1,0 +1,768 @@
+//! The batch run: discover, stage, translate, route, write, commit, then archive.
+//!
+//! Phase: the whole of `tallyman run`. The order of its steps is what makes its promise hold
+//! (every order exactly once in the ERP files, no input lost, even under `kill -9`):
+//!
+//! 1. take the work directory's lock; finish or roll back any run that was interrupted;
+//! 2. list each channel's drop folder, leave files that are still changing for the next run,
+//!    copy the rest into staging (hashing them), and recognize files received before;
+//! 3. translate the files in parallel (rayon), spooling accepted documents to disk;
+//! 4. route every document in input order: accepted, duplicate, conflict or rejected;
+//! 5. write the ERP files under temporary names and the quarantine and run reports, durably;
+//! 6. commit everything to the ledger in one transaction: from here on the run counts;
+//! 7. rename the ERP files into place, move inputs to the archive or quarantine, remove them
+//!    from the drop folders, and mark the run finished.
+//!
+//! A run killed before step 6 leaves nothing that counts: the next run deletes its temporary
+//! files and staging and reads the same inputs again. A run killed after step 6 is completed by
+//! the next run from what the ledger recorded ([`recover`]).
+//!
+//! ```no_run
+//! let cfg = tallyman::config::Config::load(std::path::Path::new("samples/demo/tallyman.toml")).unwrap();
+//! match tallyman::pipeline::run(&cfg, &tallyman::pipeline::RunOptions::default()).unwrap() {
+//!     tallyman::pipeline::RunOutcome::Done(report) => eprint!("{}", report.summary()),
+//!     tallyman::pipeline::RunOutcome::Locked(why) => eprintln!("{why}"),
+//! }
+//! ```
+
+pub mod erp_csv;
+mod file;
+mod output;
+pub mod report;
+mod route;
+pub mod work;
+
+use crate::config::{Channel, Config};
+use crate::ledger::{
+    self, Commit, Disposition, DocRow, FileRow, InterchangeRow, Ledger, Route, sqlite::SqliteLedger,
+};
+use crate::transport::{Fetched, Inbound, local::LocalFolder};
+use file::FileResult;
+use rayon::prelude::*;
+use report::{Counts, DocEntry, FileEntry, RunReport};
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+use work::{Layout, crash_point};
+
+/// A run failed as a whole (as opposed to a file or document failing, which is reported).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file-system operation in the work directory or ERP inbox failed.
+    #[error("{what}: {source}")]
+    Io { what: String, source: io::Error },
+    /// The ledger failed.
+    #[error(transparent)]
+    Ledger(#[from] ledger::Error),
+    /// Grammars or feed profiles could not be loaded, or an option names nothing.
+    #[error("{0}")]
+    Setup(String),
+}
+
+fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> Error {
+    let what = what.into();
+    move |source| Error::Io { what, source }
+}
+
+/// Which quarantined files `tallyman ledger replay` runs again.
+#[derive(Debug, Clone)]
+pub enum Replay {
+    All,
+    Files(Vec<i64>),
+}
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Translate and report, but write, move and record nothing.
+    pub dry_run: bool,
+    /// Only this channel.
+    pub partner: Option<String>,
+    /// Worker threads, overriding the configuration (0 = one per core).
+    pub threads: Option<usize>,
+    /// Re-run quarantined files instead of reading the drop folders.
+    pub replay: Option<Replay>,
+    /// Draw a progress bar (only when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub enum RunOutcome {
+    Done(Box<RunReport>),
+    /// Another run holds the work directory; nothing was done.
+    Locked(String),
+}
+
+/// One file of the batch.
+struct Input<'c> {
+    channel: &'c Channel,
+    /// Relative to the channel's drop folder: what reports and documents call it.
+    name: String,
+    /// Where it is read from and removed from afterwards.
+    source: Box<dyn Inbound>,
+    fetch_name: String,
+    remove_origin: bool,
+    replay_of: Option<i64>,
+    staged: PathBuf,
+    fetched: Result<Fetched, String>,
+    /// An earlier file with the same content.
+    duplicate_of: Option<String>,
+}
+
+/// Runs one batch.
+pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
+    let clock = Instant::now();
+    let started = now();
+    let layout = Layout::new(&cfg.work, &cfg.erp_inbox);
+    layout.create().map_err(io_err(format!(
+        "creating folders in {}",
+        cfg.work.display()
+    )))?;
+    let _lock = match work::lock(&cfg.work).map_err(io_err("taking the run lock"))? {
+        Ok(l) => l,
+        Err(holder) => return Ok(RunOutcome::Locked(holder)),
+    };
+    if let Some(p) = &opts.partner
+        && cfg.channel(p).is_none()
+    {
+        return Err(Error::Setup(format!(
+            "no channel '{p}' in {}; channels: {}",
+            cfg.file,
+            cfg.channels
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let grammars = match &cfg.grammars {
+        Some(d) => crate::grammar::GrammarSet::with_overrides(d),
+        None => crate::grammar::GrammarSet::builtin(),
+    }
+    .map_err(|e| Error::Setup(format!("loading grammars: {e}")))?;
+    let profiles = match &cfg.feeds {
+        Some(d) => crate::feeds::Profiles::with_dir(d),
+        None => crate::feeds::Profiles::builtin(),
+    }
+    .map_err(|e| Error::Setup(format!("loading feed profiles: {e}")))?;
+    let mut ledger = SqliteLedger::open(&cfg.ledger)?;
+    let threads = match opts.threads.unwrap_or(cfg.threads) {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    };
+    let mut report = RunReport {
+        run: None,
+        dry_run: opts.dry_run,
+        started,
+        finished: String::new(),
+        duration_ms: 0,
+        threads,
+        bytes: 0,
+        totals: Counts::default(),
+        channels: Default::default(),
+        outputs: Vec::new(),
+        still_arriving: Vec::new(),
+        recovered: Vec::new(),
+        channel_errors: Vec::new(),
+        files: Vec::new(),
+    };
+    if !opts.dry_run {
+        report.recovered = recover(&layout, &mut ledger)?;
+    }
+    let run = if opts.dry_run {
+        None
+    } else {
+        Some(ledger.begin_run(&report.started)?)
+    };
+    report.run = run;
+    let staging = match run {
+        Some(r) => layout.staging(r),
+        None => layout
+            .work
+            .join("staging")
+            .join(format!("dry-run-{}", std::process::id())),
+    };
+
+    let mut inputs = discover(cfg, opts, &ledger, &staging, &mut report)?;
+    stage(&mut inputs, &ledger, opts.replay.is_some())?;
+
+    // Translate in parallel; results come back in input order.
+    let spools = staging.join("spool");
+    std::fs::create_dir_all(&spools).map_err(io_err("creating the spool folder"))?;
+    let bar = progress_bar(opts.progress, inputs.len());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Setup(format!("starting {threads} worker threads: {e}")))?;
+    let results: Vec<Option<FileResult>> = pool.install(|| {
+        inputs
+            .par_iter()
+            .enumerate()
+            .map(|(i, inp)| {
+                let r = translate_one(
+                    inp,
+                    &spools.join(format!("{i:06}.jsonl")),
+                    &grammars,
+                    &profiles,
+                );
+                bar.inc(1);
+                crash_point("translated");
+                r
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+
+    let routed: Vec<route::Routed<'_>> = inputs
+        .iter()
+        .zip(&results)
+        .filter_map(|(inp, r)| {
+            r.as_ref().map(|result| route::Routed {
+                channel: &inp.channel.id,
+                name: &inp.name,
+                relax_envelope: inp.channel.relax_envelope,
+                result,
+            })
+        })
+        .collect();
+    let decisions = route::route(&routed, &ledger)?;
+    drop(routed);
+    crash_point("routed");
+
+    // Build the report, the commit and the quarantine reports.
+    let mut commit = Commit::default();
+    let mut decisions = decisions.into_iter();
+    let mut stored_names = HashSet::new();
+    let mut accepted_lines: Vec<Vec<Option<&'static str>>> = Vec::with_capacity(inputs.len());
+    for (inp, result) in inputs.iter().zip(&results) {
+        let ch = report.channels.entry(inp.channel.id.clone()).or_default();
+        let (size, sha) = match &inp.fetched {
+            Ok(f) => (f.size, f.sha256.clone()),
+            Err(e) => {
+                // Unreadable where it lies: it stays there for the next run, and says why.
+                report
+                    .channel_errors
+                    .push(format!("channel {}: {e}", inp.channel.id));
+                accepted_lines.push(Vec::new());
+                continue;
+            }
+        };
+        ch.files += 1;
+        ch.bytes += size;
+        report.bytes += size;
+        let mut entry = FileEntry {
+            channel: inp.channel.id.clone(),
+            name: inp.name.clone(),
+            format: String::new(),
+            profile: None,
+            bytes: size,
+            sha256: sha.clone(),
+            disposition: Disposition::Archived,
+            stored: None,
+            duplicate_of: inp.duplicate_of.clone(),
+            replay_of: inp.replay_of,
+            documents: Counts::default(),
+            file_problems: Vec::new(),
+            documents_not_accepted: Vec::new(),
+        };
+        let mut lines = Vec::new();
+        let Some(result) = result else {
+            // A file received before: nothing translated, nothing applied.
+            entry.disposition = Disposition::DuplicateFile;
+            entry.format = "duplicate".into();
+            ch.duplicate_files += 1;
+            accepted_lines.push(lines);
+            if !inp.channel.keep_inputs {
+                let stored = stored_path(&layout, run, inp, false, &mut stored_names);
+                entry.stored = Some(stored.display().to_string());
+                commit.files.push(file_row(inp, &entry, &sha, size));
+            }
+            report.files.push(entry);
+            continue;
+        };
+        let file_index = commit.files.len();
+        entry.format = serde_json::to_value(result.format)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        entry.profile = result.profile.clone();
+        let doc_decisions = decisions
+            .next()
+            .expect("one decision list per translated file");
+        let mut problems_at_documents = HashSet::new();
+        for (d, dec) in result.docs.iter().zip(&doc_decisions) {
+            let kind = d.kind.unwrap_or("unknown");
+            entry.documents.add(dec.route, d.not_mapped);
+            ch.documents
+                .entry(kind.to_owned())
+                .or_default()
+                .add(dec.route, d.not_mapped);
+            report.totals.add(dec.route, d.not_mapped);
+            if let Some(i) = d.spool_line {
+                if lines.len() <= i {
+                    lines.resize(i + 1, None);
+                }
+                if dec.route == Route::Accepted {
+                    lines[i] = Some(kind);
+                }
+            }
+            if let Some(key_kind) = d
+                .kind
+                .filter(|_| dec.route != Route::Rejected || d.number.is_some())
+            {
+                commit.documents.push(DocRow {
+                    file: file_index,
+                    key: ledger::DocKey {
+                        channel: inp.channel.id.clone(),
+                        kind: key_kind.to_owned(),
+                        number: d.number.clone().unwrap_or_default(),
+                        purpose: file::purpose_name(d.purpose.unwrap_or_default()),
+                    },
+                    content_hash: d.content_hash.as_ref().map(route::hex).unwrap_or_default(),
+                    route: dec.route,
+                    offset: d.offset,
+                    controls: d.controls.to_string(),
+                    reason: dec.reason.as_ref().map(|f| f.message.clone()).or_else(|| {
+                        d.problems
+                            .iter()
+                            .find(|p| p.is_error())
+                            .map(|p| p.message.clone())
+                    }),
+                });
+            }
+            if let Some(ic) = &d.interchange
+                && dec.route != Route::Rejected
+            {
+                commit.interchanges.push(InterchangeRow {
+                    file: file_index,
+                    sender: ic.0.clone(),
+                    receiver: ic.1.clone(),
+                    control: ic.2.clone(),
+                });
+            }
+            if dec.route != Route::Accepted {
+                let mut problems = d.problems.clone();
+                problems.extend(dec.reason.clone());
+                problems_at_documents
+                    .extend(problems.iter().map(|p| (p.offset, p.message.clone())));
+                entry.documents_not_accepted.push(DocEntry {
+                    offset: d.offset,
+                    set: d.set_id.clone(),
+                    controls: if d.controls.is_empty() {
+                        String::new()
+                    } else {
+                        d.controls.to_string()
+                    },
+                    kind: d.kind,
+                    number: d.number.clone(),
+                    purpose: d.purpose.map(file::purpose_name),
+                    route: if d.not_mapped {
+                        "not_translated"
+                    } else {
+                        dec.route.as_str()
+                    },
+                    items: d.items.clone(),
+                    problems,
+                });
+            }
+        }
+        // Findings not already told at a document: envelope errors around nothing, unreadable
+        // bytes, warnings.
+        entry.file_problems = result
+            .findings
+            .iter()
+            .filter(|f| !problems_at_documents.contains(&(f.offset, f.message.clone())))
+            .cloned()
+            .collect();
+        let quarantined =
+            result.file_errors > 0 || entry.documents.rejected > 0 || entry.documents.conflict > 0;
+        if quarantined {
+            entry.disposition = Disposition::Quarantined;
+            ch.quarantined_files += 1;
+        } else {
+            // An archived file's report keeps only what is worth reading: warnings and
+            // duplicates, not the accepted documents.
+            entry
+                .documents_not_accepted
+                .retain(|d| d.route != "accepted");
+        }
+        let stored = stored_path(&layout, run, inp, quarantined, &mut stored_names);
+        entry.stored = Some(stored.display().to_string());
+        if quarantined && run.is_some() {
+            let json =
+                serde_json::to_vec_pretty(&entry).map_err(|e| Error::Setup(e.to_string()))?;
+            work::write_atomic(&with_suffix(&inp.staged, ".report.json"), &json)
+                .map_err(io_err("writing a quarantine report"))?;
+            work::write_atomic(
+                &with_suffix(&inp.staged, ".report.txt"),
+                report::quarantine_text(&entry, run).as_bytes(),
+            )
+            .map_err(io_err("writing a quarantine report"))?;
+        }
+        commit.files.push(file_row(inp, &entry, &sha, size));
+        accepted_lines.push(lines);
+        report.files.push(entry);
+    }
+
+    let Some(run) = run else {
+        // A dry run stops here: nothing written, moved or recorded.
+        work::remove_tree(&staging).map_err(io_err("removing the dry run's staging"))?;
+        return Ok(RunOutcome::Done(Box::new(finish_report(report, clock))));
+    };
+    let outputs = output::write(&layout, run, cfg, &inputs, &results, &accepted_lines)
+        .map_err(io_err("writing ERP import files"))?;
+    report.outputs = outputs
+        .iter()
+        .map(|o| report::OutputEntry {
+            path: o.path.clone(),
+            documents: o.documents,
+        })
+        .collect();
+    commit.outputs = outputs;
+    let report = finish_report(report, clock);
+    let json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Setup(e.to_string()))?;
+    work::write_atomic(&layout.report(run), &json).map_err(io_err("writing the run report"))?;
+    crash_point("before commit");
+    ledger.commit_run(run, &commit)?;
+    crash_point("committed");
+    complete(run, &commit.files, &commit.outputs, &mut ledger)?;
+    work::remove_tree(&staging).map_err(io_err("removing staging"))?;
+    crash_point("finished");
+    Ok(RunOutcome::Done(Box::new(report)))
+}
+
+fn finish_report(mut report: RunReport, clock: Instant) -> RunReport {
+    report.finished = now();
+    report.duration_ms = clock.elapsed().as_millis() as u64;
+    report
+}
+
+fn file_row(inp: &Input<'_>, entry: &FileEntry, sha: &str, size: u64) -> FileRow {
+    FileRow {
+        channel: inp.channel.id.clone(),
+        name: inp.name.clone(),
+        sha256: sha.to_owned(),
+        size,
+        disposition: entry.disposition,
+        staged: inp.staged.display().to_string(),
+        stored: entry.stored.clone().unwrap_or_default(),
+        origin: inp.source.origin(&inp.fetch_name),
+        remove_origin: inp.remove_origin,
+        replay_of: inp.replay_of,
+    }
+}
+
+fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Where an input goes after the commit: `archive|quarantine/run-N/CHANNEL/NAME`, with `~2`...
+/// added when the same name comes twice in one run (a replay and a new delivery).
+fn stored_path(
+    layout: &Layout,
+    run: Option<i64>,
+    inp: &Input<'_>,
+    quarantined: bool,
+    taken: &mut HashSet<PathBuf>,
+) -> PathBuf {
+    let run = run.unwrap_or(0);
+    let base = if quarantined {
+        layout.quarantine(run)
+    } else {
+        layout.archive(run)
+    }
+    .join(&inp.channel.id);
+    let first = crate::transport::join_name(&base, &inp.name);
+    let mut p = first.clone();
+    let mut n = 2;
+    while !taken.insert(p.clone()) {
+        p = with_suffix(&first, &format!("~{n}"));
+        n += 1;
+    }
+    p
+}
+
+/// Lists the drop folders (or the quarantined files to replay) and decides what this run reads.
+fn discover<'c>(
+    cfg: &'c Config,
+    opts: &RunOptions,
+    ledger: &dyn Ledger,
+    staging: &Path,
+    report: &mut RunReport,
+) -> Result<Vec<Input<'c>>, Error> {
+    let mut inputs = Vec::new();
+    let staged_name = |channel: &str, name: &str, n: usize| {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        staging
+            .join("files")
+            .join(channel)
+            .join(format!("{n:06}-{base}"))
+    };
+    if let Some(replay) = &opts.replay {
+        for q in ledger.quarantined_files()? {
+            if let Replay::Files(ids) = replay
+                && !ids.contains(&q.id)
+            {
+                continue;
+            }
+            let Some(channel) = cfg.channel(&q.channel) else {
+                report.channel_errors.push(format!(
+                    "quarantined file {} (id {}) belongs to channel {}, which is no longer configured",
+                    q.name, q.id, q.channel
+                ));
+                continue;
+            };
+            if opts.partner.as_ref().is_some_and(|p| *p != channel.id) {
+                continue;
+            }
+            let stored = PathBuf::from(&q.stored);
+            let dir = stored.parent().unwrap_or(Path::new("/")).to_owned();
+            let fetch_name = stored
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            inputs.push(Input {
+                channel,
+                staged: staged_name(&channel.id, &q.name, inputs.len()),
+                name: q.name,
+                source: Box::new(LocalFolder::new(dir)),
+                fetch_name,
+                remove_origin: true,
+                replay_of: Some(q.id),
+                fetched: Err(String::new()),
+                duplicate_of: None,
+            });
+        }
+        return Ok(inputs);
+    }
+    for channel in &cfg.channels {
+        if opts.partner.as_ref().is_some_and(|p| *p != channel.id) {
+            continue;
+        }
+        let source = LocalFolder::new(&channel.inbound);
+        let entries = match source.list() {
+            Ok(e) => e,
+            Err(e) => {
+                report.channel_errors.push(format!(
+                    "channel {}: cannot list {}: {e}",
+                    channel.id,
+                    source.describe()
+                ));
+                continue;
+            }
+        };
+        for name in settled(
+            &source,
+            entries,
+            cfg.settle_seconds,
+            &mut report.still_arriving,
+            &channel.id,
+        ) {
+            inputs.push(Input {
+                channel,
+                staged: staged_name(&channel.id, &name, inputs.len()),
+                fetch_name: name.clone(),
+                name,
+                source: Box::new(source.clone()),
+                remove_origin: !channel.keep_inputs,
+                replay_of: None,
+                fetched: Err(String::new()),
+                duplicate_of: None,
+            });
+        }
+    }
+    Ok(inputs)
+}
+
+/// Drops files modified within the settle window whose size or time changes while we watch.
+fn settled(
+    source: &dyn Inbound,
+    entries: Vec<crate::transport::Entry>,
+    settle_seconds: f64,
+    still_arriving: &mut Vec<String>,
+    channel: &str,
+) -> Vec<String> {
+    let window = Duration::from_secs_f64(settle_seconds);
+    let now = SystemTime::now();
+    let young = |e: &crate::transport::Entry| {
+        now.duration_since(e.modified)
+            .map_or(true, |age| age < window)
+    };
+    let wait = entries
+        .iter()
+        .filter(|e| young(e))
+        .map(|e| window.saturating_sub(now.duration_since(e.modified).unwrap_or_default()))
+        .max();
+    if let Some(wait) = wait {
+        std::thread::sleep(wait);
+    }
+    let mut out = Vec::new();
+    for e in entries {
+        if young(&e) {
+            match source.stat(&e.name) {
+                Ok(Some((size, modified))) if size == e.size && modified == e.modified => {}
+                _ => {
+                    still_arriving.push(format!("{channel}/{}", e.name));
+                    continue;
+                }
+            }
+        }
+        out.push(e.name);
+    }
+    out
+}
+
+/// Copies every input into staging and recognizes files received before.
+fn stage(inputs: &mut [Input<'_>], ledger: &dyn Ledger, replay: bool) -> Result<(), Error> {
+    let mut seen: HashMap<(String, String), String> = HashMap::new();
+    for inp in inputs.iter_mut() {
+        inp.fetched = inp
+            .source
+            .fetch(&inp.fetch_name, &inp.staged)
+            .map_err(|e| format!("cannot read {}: {e}", inp.source.origin(&inp.fetch_name)));
+        crash_point("staged");
+        let Ok(f) = &inp.fetched else { continue };
+        if replay {
+            continue;
+        }
+        let key = (inp.channel.id.clone(), f.sha256.clone());
+        if let Some(first) = seen.get(&key) {
+            inp.duplicate_of = Some(format!("{first} earlier in this run"));
+        } else if let Some(prev) = ledger.file_by_sha(&inp.channel.id, &f.sha256)? {
+            inp.duplicate_of = Some(format!(
+                "{} received in run {} ({})",
+                prev.name,
+                prev.run,
+                prev.disposition.as_str()
+            ));
+        } else {
+            seen.insert(key, inp.name.clone());
+        }
+    }
+    Ok(())
+}
+
+fn translate_one(
+    inp: &Input<'_>,
+    spool: &Path,
+    grammars: &crate::grammar::GrammarSet,
+    profiles: &crate::feeds::Profiles,
+) -> Option<FileResult> {
+    if inp.duplicate_of.is_some() {
+        return None;
+    }
+    inp.fetched.as_ref().ok()?;
+    Some(
+        file::process(
+            &inp.staged,
+            &inp.name,
+            spool,
+            inp.channel,
+            grammars,
+            profiles,
+        )
+        .unwrap_or_else(|e| file::unreadable(format!("reading the staged copy failed: {e}"))),
+    )
+}
+
+/// After the commit: rename ERP files into place, move inputs to the archive or quarantine,
+/// remove them from their drop folders, and mark the run finished. Every step can be done
+/// again, so a run interrupted anywhere in here is completed by the next one.
+fn complete(
+    run: i64,
+    files: &[FileRow],
+    outputs: &[ledger::OutputRow],
+    ledger: &mut dyn Ledger,
+) -> Result<(), Error> {
+    for o in outputs {
+        let (temp, path) = (Path::new(&o.temp), Path::new(&o.path));
+        if temp.exists() {
+            std::fs::rename(temp, path).map_err(io_err(format!("renaming {}", o.temp)))?;
+            work::sync_dir(path.parent().unwrap_or(Path::new(".")))
+                .map_err(io_err("syncing the ERP inbox"))?;
+        }
+        crash_point("output renamed");
+    }
+    for f in files {
+        let staged = Path::new(&f.staged);
+        if f.stored.is_empty() {
+            // A kept duplicate is not stored again.
+            let _ = std::fs::remove_file(staged);
+        } else {
+            let stored = Path::new(&f.stored);
+            work::move_file(staged, stored).map_err(io_err(format!("storing {}", f.stored)))?;
+            for suffix in [".report.json", ".report.txt"] {
+                let from = with_suffix(staged, suffix);
+                if from.exists() {
+                    work::move_file(&from, &with_suffix(stored, suffix))
+                        .map_err(io_err("storing a quarantine report"))?;
+                }
+            }
+        }
+        crash_point("input stored");
+        if f.remove_origin {
+            crate::transport::remove_at(&f.origin, &f.sha256)
+                .map_err(io_err(format!("removing {}", f.origin)))?;
+            crash_point("input removed");
+        }
+    }
+    ledger.finish_run(run, &now())?;
+    Ok(())
+}
+
+/// Finishes runs that committed and rolls back runs that did not, before a new run starts.
+pub fn recover(layout: &Layout, ledger: &mut dyn Ledger) -> Result<Vec<String>, Error> {
+    let mut notes = Vec::new();
+    for p in ledger.unfinished_runs()? {
+        if p.committed {
+            complete(p.id, &p.files, &p.outputs, ledger)?;
+            notes.push(format!(
+                "run {} was interrupted after its commit; its {} ERP file(s) and {} input(s) were put in place",
+                p.id,
+                p.outputs.len(),
+                p.files.len()
+            ));
+        } else {
+            for t in layout
+                .temp_outputs(p.id)
+                .map_err(io_err("listing the ERP inbox"))?
+            {
+                std::fs::remove_file(&t).map_err(io_err(format!("removing {}", t.display())))?;
+            }
+            let _ = std::fs::remove_file(layout.report(p.id));
+            ledger.abort_run(p.id)?;
+            notes.push(format!(
+                "run {} was interrupted before its commit; it was rolled back and its inputs are read again",
+                p.id
+            ));
+        }
+        work::remove_tree(&layout.staging(p.id)).map_err(io_err("removing old staging"))?;
+        crash_point("recovered");
+    }
+    Ok(notes)
+}
+
+fn progress_bar(wanted: bool, len: usize) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !wanted || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} translating {pos}/{len} files {wide_bar} {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn now() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Millisecond)
+        .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string())
+}

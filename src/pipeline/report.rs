@@ -1,0 +1,314 @@
+//! Run reports and quarantine reports.
+//!
+//! Phase: the end of a run. Each run writes `WORK/reports/run-N.json` and prints a short
+//! summary on stderr; each quarantined file gets `NAME.report.json` and `NAME.report.txt`
+//! beside it, naming the file, every problem with its byte offset, segment and control
+//! numbers, and the business context (channel, document number, SKUs).
+
+use crate::diag::Finding;
+use crate::ledger::{Disposition, Route};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Documents per route.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub accepted: u64,
+    pub duplicate: u64,
+    pub conflict: u64,
+    pub rejected: u64,
+    /// Recognized, checked and reported, but not a kind tallyman translates (997, 855...).
+    pub not_translated: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, route: Route, not_mapped: bool) {
+        match route {
+            Route::Accepted => self.accepted += 1,
+            Route::Duplicate => self.duplicate += 1,
+            Route::Conflict => self.conflict += 1,
+            Route::Rejected if not_mapped => self.not_translated += 1,
+            Route::Rejected => self.rejected += 1,
+        }
+    }
+
+    pub fn merge(&mut self, o: &Counts) {
+        self.accepted += o.accepted;
+        self.duplicate += o.duplicate;
+        self.conflict += o.conflict;
+        self.rejected += o.rejected;
+        self.not_translated += o.not_translated;
+    }
+}
+
+/// One document in a quarantine report.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocEntry {
+    pub offset: u64,
+    pub set: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub controls: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    pub route: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Finding>,
+}
+
+/// One input file of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileEntry {
+    pub channel: String,
+    pub name: String,
+    pub format: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    pub bytes: u64,
+    pub sha256: String,
+    pub disposition: Disposition,
+    /// Where it is now (archive or quarantine), when it was stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stored: Option<String>,
+    /// The earlier file with the same content, for a duplicate file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+    /// The quarantined file this run replayed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay_of: Option<i64>,
+    pub documents: Counts,
+    /// Errors outside any document (unreadable bytes, broken envelopes, wrong channel).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub file_problems: Vec<Finding>,
+    /// Documents that were not accepted (all documents in a quarantine report).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub documents_not_accepted: Vec<DocEntry>,
+}
+
+/// Per channel.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChannelEntry {
+    pub files: u64,
+    pub bytes: u64,
+    pub duplicate_files: u64,
+    pub quarantined_files: u64,
+    /// Counts per document kind.
+    pub documents: BTreeMap<String, Counts>,
+}
+
+/// An ERP import file of the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputEntry {
+    pub path: String,
+    pub documents: u64,
+}
+
+/// The run report.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// The run id; none for a dry run.
+    pub run: Option<i64>,
+    pub dry_run: bool,
+    pub started: String,
+    pub finished: String,
+    pub duration_ms: u64,
+    pub threads: usize,
+    pub bytes: u64,
+    pub totals: Counts,
+    pub channels: BTreeMap<String, ChannelEntry>,
+    pub outputs: Vec<OutputEntry>,
+    /// Files left in their drop folder because they were still changing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub still_arriving: Vec<String>,
+    /// What was done to finish or roll back runs that were interrupted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recovered: Vec<String>,
+    /// Channels whose drop folder could not be read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub channel_errors: Vec<String>,
+    pub files: Vec<FileEntry>,
+}
+
+impl RunReport {
+    /// True when nothing was rejected, conflicted or quarantined and every channel was read.
+    pub fn clean(&self) -> bool {
+        self.totals.rejected == 0
+            && self.totals.conflict == 0
+            && self.channel_errors.is_empty()
+            && self
+                .files
+                .iter()
+                .all(|f| f.disposition != Disposition::Quarantined)
+    }
+
+    /// The short human summary for stderr.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        let what = match self.run {
+            Some(r) => format!("run {r}"),
+            None => "dry run".to_owned(),
+        };
+        let files: u64 = self.channels.values().map(|c| c.files).sum();
+        let _ = writeln!(
+            s,
+            "tallyman {what}: {files} file{} ({}) in {:.2} s with {} thread{}",
+            plural(files),
+            human_bytes(self.bytes),
+            self.duration_ms as f64 / 1000.0,
+            self.threads,
+            plural(self.threads as u64)
+        );
+        for r in &self.recovered {
+            let _ = writeln!(s, "  recovered: {r}");
+        }
+        for e in &self.channel_errors {
+            let _ = writeln!(s, "  error: {e}");
+        }
+        let rows: Vec<(String, String, &Counts)> = self
+            .channels
+            .iter()
+            .flat_map(|(c, e)| {
+                e.documents
+                    .iter()
+                    .map(move |(k, n)| (c.clone(), k.clone(), n))
+            })
+            .collect();
+        if !rows.is_empty() {
+            let cw = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(7);
+            let kw = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).max(8);
+            let _ = writeln!(
+                s,
+                "  {:cw$}  {:kw$}  {:>8} {:>9} {:>8} {:>8}",
+                "channel", "document", "accepted", "duplicate", "conflict", "rejected"
+            );
+            for (c, k, n) in rows {
+                let _ = write!(
+                    s,
+                    "  {c:cw$}  {k:kw$}  {:>8} {:>9} {:>8} {:>8}",
+                    n.accepted, n.duplicate, n.conflict, n.rejected
+                );
+                if n.not_translated > 0 {
+                    let _ = write!(s, "  ({} not translated)", n.not_translated);
+                }
+                s.push('\n');
+            }
+        }
+        for (c, e) in &self.channels {
+            if e.duplicate_files > 0 {
+                let _ = writeln!(
+                    s,
+                    "  {c}: {} file{} already received before (same checksum), not translated again",
+                    e.duplicate_files,
+                    plural(e.duplicate_files)
+                );
+            }
+        }
+        for f in self
+            .files
+            .iter()
+            .filter(|f| f.disposition == Disposition::Quarantined)
+        {
+            let first = f
+                .file_problems
+                .iter()
+                .chain(
+                    f.documents_not_accepted
+                        .iter()
+                        .flat_map(|d| d.problems.iter()),
+                )
+                .find(|p| p.is_error())
+                .map(|p| p.message.clone())
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  quarantined {}/{}: {first}{}",
+                f.channel,
+                f.name,
+                f.stored
+                    .as_ref()
+                    .map(|p| format!(" (report: {p}.report.txt)"))
+                    .unwrap_or_default()
+            );
+        }
+        for o in &self.outputs {
+            let _ = writeln!(s, "  wrote {} ({} documents)", o.path, o.documents);
+        }
+        for f in &self.still_arriving {
+            let _ = writeln!(s, "  left for the next run (still being written): {f}");
+        }
+        s
+    }
+}
+
+/// The text flavour of a quarantine report.
+pub fn quarantine_text(f: &FileEntry, run: Option<i64>) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "tallyman quarantine report");
+    let _ = writeln!(s, "file:     {}", f.name);
+    let _ = writeln!(s, "channel:  {}", f.channel);
+    if let Some(r) = run {
+        let _ = writeln!(s, "run:      {r}");
+    }
+    let _ = writeln!(
+        s,
+        "format:   {}{}",
+        f.format,
+        f.profile
+            .as_ref()
+            .map(|p| format!(" (profile {p})"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(s, "sha256:   {}", f.sha256);
+    let c = &f.documents;
+    let _ = writeln!(
+        s,
+        "documents: {} accepted, {} duplicate, {} conflict, {} rejected, {} not translated",
+        c.accepted, c.duplicate, c.conflict, c.rejected, c.not_translated
+    );
+    if !f.file_problems.is_empty() {
+        let _ = writeln!(s, "\nproblems outside any document:");
+        for p in &f.file_problems {
+            let _ = writeln!(s, "  {}:{p}", f.name);
+        }
+    }
+    for d in &f.documents_not_accepted {
+        let _ = write!(s, "\n{} {}", d.route, d.set);
+        if let (Some(k), Some(n)) = (d.kind, &d.number) {
+            let _ = write!(s, " = {} {n}", k.replace('_', " "));
+            if let Some(p) = &d.purpose {
+                let _ = write!(s, " ({p})");
+            }
+        }
+        let _ = write!(s, " at byte {}", d.offset);
+        if !d.controls.is_empty() {
+            let _ = write!(s, " {}", d.controls);
+        }
+        s.push('\n');
+        if !d.items.is_empty() {
+            let _ = writeln!(s, "  items: {}", d.items.join(", "));
+        }
+        for p in &d.problems {
+            let _ = writeln!(s, "  {}:{p}", f.name);
+        }
+    }
+    s
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+pub fn human_bytes(b: u64) -> String {
+    match b {
+        b if b >= 1 << 30 => format!("{:.2} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{b} B"),
+    }
+}

@@ -1,0 +1,173 @@
+//! Routing: accept, duplicate, conflict or reject each document, in input order.
+//!
+//! Phase: after every file of the batch is translated, one thread walks them in the order they
+//! were discovered (channel order of the configuration, then file name), so that which of two
+//! equal documents is "the first" never depends on thread timing. A document's identity is
+//! channel + kind + number + purpose; the first accepted one wins, an identical later one is a
+//! duplicate (skipped, counted), a different later one a conflict (quarantined, never applied).
+//! The same holds against everything the ledger accepted in earlier runs.
+//!
+//! A repeated interchange (same sender, receiver and control number as one received before in
+//! another file) is a partner error: its documents that are not plain duplicates are rejected,
+//! since a corrected document must come with a new control number. `relax_envelope` turns that
+//! into a warning.
+
+use super::file::{FileResult, purpose_name};
+use crate::diag::{Code, Finding};
+use crate::ledger::{self, DocKey, Ledger, Route};
+use std::collections::HashMap;
+
+/// One input of the batch as routing sees it.
+pub struct Routed<'a> {
+    pub channel: &'a str,
+    pub name: &'a str,
+    pub relax_envelope: bool,
+    pub result: &'a FileResult,
+}
+
+/// The route of one document and, when it is not accepted, why.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub route: Route,
+    pub reason: Option<Finding>,
+}
+
+/// Where an identity was first accepted.
+struct First {
+    hash: [u8; 32],
+    place: String,
+}
+
+/// Routes every document of every file. Returns, per file, one decision per document.
+pub fn route(files: &[Routed<'_>], ledger: &dyn Ledger) -> ledger::Result<Vec<Vec<Decision>>> {
+    let mut seen: HashMap<DocKey, First> = HashMap::new();
+    let mut interchanges: HashMap<(String, String, String), String> = HashMap::new();
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        // Interchanges first: a repeated one taints its documents.
+        let mut repeated: HashMap<&(String, String, String), String> = HashMap::new();
+        for d in &f.result.docs {
+            let Some(ic) = &d.interchange else { continue };
+            if repeated.contains_key(ic) {
+                continue;
+            }
+            if let Some(place) = interchanges.get(ic) {
+                if place != f.name {
+                    repeated.insert(ic, format!("{place} earlier in this run"));
+                }
+            } else if let Some(prev) = ledger.interchange(&ic.0, &ic.1, &ic.2)? {
+                repeated.insert(
+                    ic,
+                    format!("{} (channel {}, run {})", prev.name, prev.channel, prev.run),
+                );
+            }
+        }
+        for d in &f.result.docs {
+            if let Some(ic) = &d.interchange {
+                interchanges
+                    .entry(ic.clone())
+                    .or_insert_with(|| f.name.to_owned());
+            }
+        }
+        let mut decisions = Vec::with_capacity(f.result.docs.len());
+        for d in &f.result.docs {
+            if !d.candidate {
+                decisions.push(Decision {
+                    route: Route::Rejected,
+                    reason: None,
+                });
+                continue;
+            }
+            let hash = d.content_hash.expect("a candidate has a hash");
+            let key = DocKey {
+                channel: f.channel.to_owned(),
+                kind: d.kind.expect("a candidate has a kind").to_owned(),
+                number: d.number.clone().unwrap_or_default(),
+                purpose: purpose_name(d.purpose.unwrap_or_default()),
+            };
+            let here = format!("{} at byte {}", f.name, d.offset);
+            let first = match seen.get(&key) {
+                Some(first) => Some((first.hash, first.place.clone())),
+                None => ledger.accepted_document(&key)?.map(|s| {
+                    let mut h = [0u8; 32];
+                    decode_hex(&s.content_hash, &mut h);
+                    (
+                        h,
+                        format!("{} at byte {} in run {}", s.file, s.offset, s.run),
+                    )
+                }),
+            };
+            let at = |code, message: String| {
+                let mut f = Finding::error(code, message)
+                    .at_offset(d.offset as usize)
+                    .with_controls(&d.controls);
+                f.segment_position = Some(1);
+                f
+            };
+            let decision = match first {
+                Some((h, place)) if h == hash => Decision {
+                    route: Route::Duplicate,
+                    reason: Some(Finding {
+                        severity: crate::diag::Severity::Warning,
+                        ..at(
+                            Code::DuplicateDocument,
+                            format!(
+                                "{key} is a duplicate of the one accepted from {place}; skipped"
+                            ),
+                        )
+                    }),
+                },
+                Some((_, place)) => Decision {
+                    route: Route::Conflict,
+                    reason: Some(at(
+                        Code::ConflictingDocument,
+                        format!(
+                            "{key} conflicts with the one accepted from {place}: same number and purpose, different content; this version ({here}) is not applied"
+                        ),
+                    )),
+                },
+                None => match d.interchange.as_ref().and_then(|ic| repeated.get(ic)) {
+                    Some(place) if !f.relax_envelope => {
+                        let (s, r, c) = d.interchange.as_ref().expect("checked above");
+                        Decision {
+                            route: Route::Rejected,
+                            reason: Some(at(
+                                Code::DuplicateInterchange,
+                                format!(
+                                    "interchange {c} from '{s}' to '{r}' was already received in {place}; a new or corrected document needs a new interchange control number"
+                                ),
+                            )),
+                        }
+                    }
+                    _ => {
+                        seen.insert(key, First { hash, place: here });
+                        Decision {
+                            route: Route::Accepted,
+                            reason: None,
+                        }
+                    }
+                },
+            };
+            decisions.push(decision);
+        }
+        out.push(decisions);
+    }
+    Ok(out)
+}
+
+pub fn hex(h: &[u8; 32]) -> String {
+    use std::fmt::Write as _;
+    h.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn decode_hex(s: &str, out: &mut [u8; 32]) {
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = s
+            .get(2 * i..2 * i + 2)
+            .and_then(|p| u8::from_str_radix(p, 16).ok())
+            .unwrap_or(0);
+    }
+}

@@ -1,0 +1,200 @@
+//! Helpers for the batch-run tests: a work directory with a configuration, drop folders, our
+//! own X12 purchase orders, and the real `tallyman` binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// An X12 004010 850 from ACME to TALLYCO: `lines` are (quantity, SKU).
+pub fn po(control: u32, number: &str, lines: &[(&str, &str)]) -> String {
+    let mut body = vec![
+        "ST*850*0001".to_owned(),
+        format!("BEG*00*SA*{number}**20240311"),
+        "N1*ST*ACME DC 7*92*0007".to_owned(),
+        "N3*88 LOGISTICS PKWY".to_owned(),
+        "N4*GROVER HEIGHTS*IN*46299*US".to_owned(),
+    ];
+    let mut hash = rust_decimal::Decimal::ZERO;
+    for (i, (qty, sku)) in lines.iter().enumerate() {
+        body.push(format!("PO1*{}*{qty}*EA*12.50**VN*{sku}", i + 1));
+        hash += qty.parse::<rust_decimal::Decimal>().unwrap_or_default();
+    }
+    body.push(format!("CTT*{}*{hash}", lines.len()));
+    body.push(format!("SE*{}*0001", body.len() + 1));
+    let mut s = format!(
+        "ISA*00*          *00*          *ZZ*ACME           *ZZ*TALLYCO        *240311*0915*U*00401*{control:09}*0*P*>~\nGS*PO*ACME*TALLYCO*20240311*0915*{control}*X*004010~\n"
+    );
+    for seg in body {
+        s.push_str(&seg);
+        s.push_str("~\n");
+    }
+    s.push_str(&format!("GE*1*{control}~\nIEA*1*{control:09}~\n"));
+    s
+}
+
+/// A small Shopify export: one order per (name, SKU, quantity).
+pub fn shopify(orders: &[(&str, &str, u32)]) -> String {
+    let mut s = String::from(
+        "Name,Email,Financial Status,Currency,Subtotal,Shipping,Taxes,Total,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Shipping Name,Shipping Street,Shipping City,Shipping Zip,Shipping Province,Shipping Country\n",
+    );
+    for (name, sku, qty) in orders {
+        s.push_str(&format!(
+            "{name},a@example.com,paid,USD,{t}.00,0.00,0.00,{t}.00,2024-03-11 09:15:42 -0500,{qty},Mug,10.00,{sku},Pat Doe,1 Main St,Springfield,12345,IL,US\n",
+            t = qty * 10
+        ));
+    }
+    s
+}
+
+pub const CHANNELS: &str = r#"
+[channel.acme]
+format = "x12"
+inbound = "drop/acme"
+partner_id = "ACME"
+our_id = "TALLYCO"
+version = "004010"
+
+[channel.shop]
+format = "feed"
+inbound = "drop/shop"
+profile = "shopify-orders"
+"#;
+
+impl Env {
+    pub fn new(channels: &str) -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let env = Env { dir };
+        env.write_config(channels);
+        env
+    }
+
+    pub fn write_config(&self, channels: &str) {
+        let text = format!(
+            "[paths]\nwork = \"work\"\nerp_inbox = \"inbox\"\n\n[run]\nsettle_seconds = 0\n{channels}"
+        );
+        std::fs::write(self.config(), text).expect("config");
+        for line in channels.lines() {
+            if let Some(p) = line.strip_prefix("inbound = \"") {
+                std::fs::create_dir_all(self.path(p.trim_end_matches('"'))).expect("drop dir");
+            }
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.path("tallyman.toml")
+    }
+
+    pub fn drop_file(&self, channel: &str, name: &str, content: &str) {
+        let p = self.path(&format!("drop/{channel}/{name}"));
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("dir");
+        std::fs::write(p, content).expect("drop");
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tallyman"));
+        c.args(args).current_dir(self.dir.path());
+        c.env_remove("TALLYMAN_CRASH_AFTER");
+        c
+    }
+
+    pub fn tallyman(&self, args: &[&str]) -> Ran {
+        let out = self.command(args).output().expect("run tallyman");
+        Ran {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn run(&self, extra: &[&str]) -> Ran {
+        let mut args = vec!["run", "--config", "tallyman.toml"];
+        args.extend_from_slice(extra);
+        self.tallyman(&args)
+    }
+
+    /// Every file under `rel`, relative to it, sorted.
+    pub fn files(&self, rel: &str) -> Vec<String> {
+        let root = self.path(rel);
+        let mut out: Vec<String> = walk(&root)
+            .into_iter()
+            .map(|p| {
+                p.strip_prefix(&root)
+                    .expect("under root")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Every document in the final ERP JSON Lines files, in file-name order.
+    pub fn erp_documents(&self) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        for f in self.files("inbox") {
+            if f.ends_with(".jsonl") && !f.starts_with('.') {
+                let text = std::fs::read_to_string(self.path("inbox").join(&f)).expect("read");
+                out.extend(
+                    text.lines()
+                        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json")),
+                );
+            }
+        }
+        out
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+}
+
+pub fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(root) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// `(channel, kind, number)` of each document.
+pub fn identities(docs: &[serde_json::Value]) -> Vec<(String, String, String)> {
+    docs.iter()
+        .map(|d| {
+            let number = d["order_number"]
+                .as_str()
+                .or(d["invoice_number"].as_str())
+                .or(d["shipment_id"].as_str())
+                .unwrap_or_default();
+            (
+                d["source"]["channel"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                d["type"].as_str().unwrap_or_default().to_owned(),
+                number.to_owned(),
+            )
+        })
+        .collect()
+}

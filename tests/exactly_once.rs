@@ -1,0 +1,234 @@
+//! Exactly once under crashes: runs are stopped at many points (by the binary's own crash
+//! points, which abort like `kill -9`, and by real SIGKILLs at random moments), then run again;
+//! afterwards every order must be in the ERP files exactly once and every input archived or
+//! quarantined, never lost.
+
+mod batch;
+
+use batch::{CHANNELS, Env, po, shopify, walk};
+use std::collections::BTreeMap;
+use std::process::Stdio;
+use std::time::Duration;
+
+/// The batch every trial starts from: orders, a duplicate, a conflict, a broken file, two feeds.
+fn populate(env: &Env) {
+    for i in 0..10u32 {
+        let qty = (i + 1).to_string();
+        env.drop_file(
+            "acme",
+            &format!("po-{i:02}.edi"),
+            &po(
+                700 + i,
+                &format!("PO-{i}"),
+                &[(&qty, "SKU-1"), ("2", "SKU-2")],
+            ),
+        );
+    }
+    env.drop_file(
+        "acme",
+        "po-03-again.edi",
+        &po(710, "PO-3", &[("4", "SKU-1"), ("2", "SKU-2")]),
+    );
+    env.drop_file(
+        "acme",
+        "po-04-changed.edi",
+        &po(711, "PO-4", &[("9", "SKU-1")]),
+    );
+    env.drop_file("acme", "po-broken.edi", &po(712, "PO-X", &[("x", "SKU-1")]));
+    env.drop_file(
+        "shop",
+        "day1.csv",
+        &shopify(&[("#1", "A", 1), ("#2", "B", 2), ("#3", "C", 3)]),
+    );
+    env.drop_file(
+        "shop",
+        "day2.csv",
+        &shopify(&[("#3", "C", 3), ("#4", "D", 1)]),
+    );
+}
+
+struct State {
+    /// Each accepted document (as JSON text) with how often it is in the ERP files.
+    documents: BTreeMap<String, usize>,
+    /// CSV data rows with their counts.
+    csv_rows: BTreeMap<String, usize>,
+    /// Checksums of stored inputs (archive and quarantine, reports excluded), sorted.
+    stored: Vec<String>,
+    left_in_drop: Vec<String>,
+    temp_files: Vec<String>,
+}
+
+fn state(env: &Env) -> State {
+    let mut documents = BTreeMap::new();
+    let mut csv_rows = BTreeMap::new();
+    let mut temp_files = Vec::new();
+    for f in env.files("inbox") {
+        if f.starts_with('.') {
+            temp_files.push(f);
+            continue;
+        }
+        let text = env.read(&format!("inbox/{f}"));
+        if f.ends_with(".jsonl") {
+            for l in text.lines() {
+                *documents.entry(l.to_owned()).or_insert(0) += 1;
+            }
+        } else {
+            for l in text.lines().skip(1) {
+                *csv_rows.entry(l.to_owned()).or_insert(0) += 1;
+            }
+        }
+    }
+    let mut stored: Vec<String> = ["work/archive", "work/quarantine"]
+        .iter()
+        .flat_map(|d| walk(&env.path(d)))
+        .filter(|p| !p.to_string_lossy().contains(".report."))
+        .map(|p| tallyman::transport::sha256_file(&p).unwrap())
+        .collect();
+    stored.sort();
+    State {
+        documents,
+        csv_rows,
+        stored,
+        left_in_drop: env.files("drop"),
+        temp_files,
+    }
+}
+
+fn input_checksums(env: &Env) -> Vec<String> {
+    let mut v: Vec<String> = walk(&env.path("drop"))
+        .iter()
+        .map(|p| tallyman::transport::sha256_file(p).unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+fn run_crashing_at(env: &Env, k: usize) -> bool {
+    let out = env
+        .command(&["run", "--config", "tallyman.toml"])
+        .env("TALLYMAN_CRASH_AFTER", k.to_string())
+        .output()
+        .unwrap();
+    // Whether it died (true) or got to the end before its k-th crash point.
+    out.status.code().is_none()
+}
+
+fn check(env: &Env, reference: &State, inputs: &[String], what: &str) {
+    let r = env.run(&[]);
+    assert!(
+        r.code == 0 || r.code == 1,
+        "{what}: final run failed: {}",
+        r.stderr
+    );
+    let s = state(env);
+    assert!(
+        s.temp_files.is_empty(),
+        "{what}: temporary files left: {:?}",
+        s.temp_files
+    );
+    assert!(
+        s.left_in_drop.is_empty(),
+        "{what}: inputs left: {:?}",
+        s.left_in_drop
+    );
+    assert_eq!(
+        s.stored, inputs,
+        "{what}: stored inputs differ from the inputs"
+    );
+    for (doc, n) in &s.documents {
+        assert_eq!(*n, 1, "{what}: document in the ERP files {n} times: {doc}");
+    }
+    assert_eq!(
+        s.documents, reference.documents,
+        "{what}: ERP documents differ from a clean run"
+    );
+    assert_eq!(
+        s.csv_rows, reference.csv_rows,
+        "{what}: ERP CSV rows differ from a clean run"
+    );
+}
+
+/// A small deterministic generator so a failing trial can be reproduced.
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
+#[test]
+fn every_order_exactly_once_after_kills_at_any_point() {
+    // A clean run gives the reference, and counts the crash points a run passes.
+    let clean = Env::new(CHANNELS);
+    populate(&clean);
+    let inputs = input_checksums(&clean);
+    let out = clean
+        .command(&["run", "--config", "tallyman.toml"])
+        .env("TALLYMAN_CRASH_AFTER", "0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let points: usize = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("crash points passed: "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no crash point count: {stderr}"));
+    assert!(points > 30, "only {points} crash points");
+    let reference = state(&clean);
+    assert_eq!(reference.stored, inputs);
+    assert!(
+        reference.documents.len() >= 12,
+        "{:?}",
+        reference.documents.keys()
+    );
+
+    let mut rng = Rng(0x5eed_7a11_u64);
+    let trials = 54;
+    let mut kills = 0;
+    for t in 0..trials {
+        let env = Env::new(CHANNELS);
+        populate(&env);
+        // Spread the points over the whole run: stratified, with a random point in each stratum.
+        let k = 1 + (t * points / trials + rng.below(points / trials)) % points;
+        let died = run_crashing_at(&env, k);
+        assert!(
+            died,
+            "trial {t}: the run did not stop at crash point {k} of {points}"
+        );
+        kills += 1;
+        // Every third trial also kills the run that recovers from the first kill.
+        if t % 3 == 0 {
+            let k2 = 1 + rng.below(12);
+            if run_crashing_at(&env, k2) {
+                kills += 1;
+            }
+        }
+        check(
+            &env,
+            &reference,
+            &inputs,
+            &format!("trial {t} (crash point {k} of {points})"),
+        );
+    }
+
+    // Real SIGKILLs at random moments, with a batch large enough to be caught mid-way.
+    for t in 0..8 {
+        let env = Env::new(CHANNELS);
+        populate(&env);
+        let mut child = env
+            .command(&["run", "--config", "tallyman.toml"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.below(250) as u64));
+        let _ = child.kill();
+        let _ = child.wait();
+        kills += 1;
+        check(&env, &reference, &inputs, &format!("SIGKILL trial {t}"));
+    }
+    assert!(kills >= 50, "{kills} kills");
+}

@@ -1,0 +1,328 @@
+//! `tallyman run` end to end: real binary, real SQLite ledger, real folders.
+
+mod batch;
+
+use batch::{CHANNELS, Env, identities, po, shopify};
+
+#[test]
+fn a_run_accepts_dedupes_conflicts_rejects_and_a_second_run_counts_repeats() {
+    let env = Env::new(CHANNELS);
+    let p1 = po(101, "PO-1", &[("24", "SKU-1"), ("10", "SKU-2")]);
+    env.drop_file("acme", "a-po1.edi", &p1);
+    env.drop_file("acme", "b-po2.edi", &po(102, "PO-2", &[("5", "SKU-3")]));
+    // The same order again under a new interchange: a duplicate.
+    env.drop_file(
+        "acme",
+        "c-po1-again.edi",
+        &po(103, "PO-1", &[("24", "SKU-1"), ("10", "SKU-2")]),
+    );
+    // The same order number with another quantity: a conflict.
+    env.drop_file(
+        "acme",
+        "d-po2-changed.edi",
+        &po(104, "PO-2", &[("6", "SKU-3")]),
+    );
+    // A grammar error.
+    env.drop_file("acme", "e-broken.edi", &po(105, "PO-3", &[("1O", "SKU-4")]));
+    // A business rule: a quantity of zero.
+    env.drop_file("acme", "f-zero.edi", &po(107, "PO-4", &[("0", "SKU-7")]));
+    env.drop_file(
+        "shop",
+        "orders.csv",
+        &shopify(&[("#1001", "MUG", 2), ("#1002", "CUP", 1)]),
+    );
+
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("tallyman run 1: 7 files"), "{}", r.stderr);
+    let docs = env.erp_documents();
+    assert_eq!(
+        identities(&docs),
+        [
+            ("acme".into(), "order".into(), "PO-1".into()),
+            ("acme".into(), "order".into(), "PO-2".into()),
+            ("shop".into(), "order".into(), "#1001".into()),
+            ("shop".into(), "order".into(), "#1002".into()),
+        ]
+    );
+    assert_eq!(
+        env.files("inbox"),
+        ["run-000001-order.csv", "run-000001-order.jsonl"]
+    );
+    let csv = env.read("inbox/run-000001-order.csv");
+    // Two PO lines, one line for PO-2, one per Shopify order, plus the header.
+    assert_eq!(csv.lines().count(), 1 + 2 + 1 + 2, "{csv}");
+
+    // Inputs left the drop folders only into the archive or quarantine.
+    assert!(env.files("drop").is_empty(), "{:?}", env.files("drop"));
+    assert_eq!(
+        env.files("work/archive"),
+        [
+            "run-000001/acme/a-po1.edi",
+            "run-000001/acme/b-po2.edi",
+            "run-000001/acme/c-po1-again.edi",
+            "run-000001/shop/orders.csv",
+        ]
+    );
+    assert_eq!(
+        env.files("work/quarantine"),
+        [
+            "run-000001/acme/d-po2-changed.edi",
+            "run-000001/acme/d-po2-changed.edi.report.json",
+            "run-000001/acme/d-po2-changed.edi.report.txt",
+            "run-000001/acme/e-broken.edi",
+            "run-000001/acme/e-broken.edi.report.json",
+            "run-000001/acme/e-broken.edi.report.txt",
+            "run-000001/acme/f-zero.edi",
+            "run-000001/acme/f-zero.edi.report.json",
+            "run-000001/acme/f-zero.edi.report.txt",
+        ]
+    );
+    let conflict = env.read("work/quarantine/run-000001/acme/d-po2-changed.edi.report.txt");
+    assert!(
+        conflict.contains(
+            "order PO-2 (original, acme) conflicts with the one accepted from b-po2.edi at byte 154"
+        ),
+        "{conflict}"
+    );
+    assert!(
+        conflict.contains("this version (d-po2-changed.edi at byte 154) is not applied"),
+        "{conflict}"
+    );
+    let broken = env.read("work/quarantine/run-000001/acme/e-broken.edi.report.txt");
+    assert!(
+        broken.contains("rejected 850 = order PO-3 (original)"),
+        "{broken}"
+    );
+    assert!(broken.contains("PO102"), "{broken}");
+    assert!(broken.contains("[000000105/105/0001]"), "{broken}");
+    let zero = env.read("work/quarantine/run-000001/acme/f-zero.edi.report.txt");
+    assert!(
+        zero.contains("rejected 850 = order PO-4 (original)"),
+        "{zero}"
+    );
+    assert!(zero.contains("items: SKU-7"), "{zero}");
+    assert!(zero.contains("quantity_not_positive: line 1"), "{zero}");
+    let json: serde_json::Value =
+        serde_json::from_str(&env.read("work/quarantine/run-000001/acme/e-broken.edi.report.json"))
+            .unwrap();
+    assert_eq!(json["documents"]["rejected"], 1);
+    assert_eq!(
+        json["documents_not_accepted"][0]["problems"][0]["code"],
+        "invalid_character"
+    );
+
+    let report: serde_json::Value =
+        serde_json::from_str(&env.read("work/reports/run-000001.json")).unwrap();
+    assert_eq!(report["totals"]["accepted"], 4);
+    assert_eq!(report["totals"]["duplicate"], 1);
+    assert_eq!(report["totals"]["conflict"], 1);
+    assert_eq!(report["totals"]["rejected"], 2);
+    assert_eq!(
+        report["channels"]["acme"]["documents"]["order"]["accepted"],
+        2
+    );
+
+    // Second run: the same file delivered again, and the same order in a new interchange.
+    env.drop_file("acme", "a-po1.edi", &p1);
+    env.drop_file(
+        "acme",
+        "f-po1-third.edi",
+        &po(106, "PO-1", &[("24", "SKU-1"), ("10", "SKU-2")]),
+    );
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("1 file already received before"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(env.erp_documents().len(), 4, "nothing new accepted");
+    assert!(env.files("drop").is_empty());
+    let report: serde_json::Value =
+        serde_json::from_str(&env.read("work/reports/run-000002.json")).unwrap();
+    assert_eq!(report["totals"]["duplicate"], 1);
+    assert_eq!(report["files"][0]["disposition"], "duplicate_file");
+    assert!(
+        report["files"][0]["duplicate_of"]
+            .as_str()
+            .unwrap()
+            .contains("a-po1.edi received in run 1"),
+        "{report}"
+    );
+
+    // A reused interchange control number with new content is refused.
+    env.drop_file("acme", "g-reused.edi", &po(101, "PO-9", &[("1", "SKU-9")]));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let text = env.read("work/quarantine/run-000003/acme/g-reused.edi.report.txt");
+    assert!(
+        text.contains(
+            "interchange 000000101 from 'ACME' to 'TALLYCO' was already received in a-po1.edi"
+        ),
+        "{text}"
+    );
+
+    let list = env.tallyman(&["ledger", "list", "--config", "tallyman.toml"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(list.stdout.contains("finished"), "{}", list.stdout);
+    assert!(list.stdout.contains("acme/e-broken.edi"), "{}", list.stdout);
+}
+
+#[test]
+fn outputs_are_identical_whatever_the_thread_count() {
+    let make = || {
+        let env = Env::new(CHANNELS);
+        for i in 0..24u32 {
+            let qty = (i % 7 + 1).to_string();
+            // Every fourth file repeats an earlier order number with other content.
+            let number = if i % 4 == 3 {
+                format!("PO-{}", i - 2)
+            } else {
+                format!("PO-{i}")
+            };
+            env.drop_file(
+                "acme",
+                &format!("f{i:02}.edi"),
+                &po(200 + i, &number, &[(&qty, "SKU-1"), ("2", "SKU-2")]),
+            );
+        }
+        let orders: Vec<(String, String, u32)> = (0..50)
+            .map(|i| (format!("#{}", 5000 + i), format!("S{i}"), i % 3 + 1))
+            .collect();
+        let refs: Vec<(&str, &str, u32)> = orders
+            .iter()
+            .map(|(a, b, c)| (a.as_str(), b.as_str(), *c))
+            .collect();
+        env.drop_file("shop", "export.csv", &shopify(&refs));
+        env
+    };
+    let one = make();
+    let two = make();
+    let r1 = one.run(&["--threads", "1"]);
+    let r2 = two.run(&["--threads", "2"]);
+    assert_eq!(r1.code, r2.code, "{}\n{}", r1.stderr, r2.stderr);
+    assert!(r2.stderr.contains("with 2 threads"), "{}", r2.stderr);
+    let files = one.files("inbox");
+    assert_eq!(files, two.files("inbox"));
+    assert!(!files.is_empty());
+    for f in files {
+        assert_eq!(
+            one.read(&format!("inbox/{f}")),
+            two.read(&format!("inbox/{f}")),
+            "{f} differs between 1 and 2 threads"
+        );
+    }
+    assert_eq!(one.files("work/quarantine"), two.files("work/quarantine"));
+}
+
+#[test]
+fn a_quarantined_file_fixed_in_place_is_replayed() {
+    let env = Env::new(CHANNELS);
+    env.drop_file("acme", "a.edi", &po(301, "PO-A", &[("3", "SKU-1")]));
+    env.drop_file("acme", "b.edi", &po(302, "PO-B", &[("1O", "SKU-2")]));
+    assert_eq!(env.run(&[]).code, 1);
+    let q = "work/quarantine/run-000001/acme/b.edi";
+    std::fs::write(env.path(q), po(302, "PO-B", &[("10", "SKU-2")])).unwrap();
+
+    let r = env.tallyman(&["ledger", "replay", "--all", "--config", "tallyman.toml"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!env.path(q).exists());
+    assert!(env.path("work/archive/run-000002/acme/b.edi").exists());
+    let ids = identities(&env.erp_documents());
+    assert_eq!(ids.iter().filter(|i| i.2 == "PO-B").count(), 1, "{ids:?}");
+    // Nothing is left to replay.
+    let list = env.tallyman(&["ledger", "list", "--config", "tallyman.toml"]);
+    assert!(!list.stdout.contains("in quarantine"), "{}", list.stdout);
+}
+
+#[test]
+fn a_dry_run_changes_nothing() {
+    let env = Env::new(CHANNELS);
+    env.drop_file("acme", "a.edi", &po(401, "PO-A", &[("3", "SKU-1")]));
+    let r = env.run(&["--dry-run", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("tallyman dry run"), "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report["totals"]["accepted"], 1);
+    assert_eq!(env.files("drop"), ["acme/a.edi"]);
+    assert!(env.files("inbox").is_empty());
+    assert!(env.files("work/archive").is_empty());
+    // The real run afterwards accepts it.
+    assert_eq!(env.run(&[]).code, 0);
+    assert_eq!(env.erp_documents().len(), 1);
+}
+
+#[test]
+fn a_second_run_on_the_same_work_directory_leaves_cleanly() {
+    let env = Env::new(CHANNELS);
+    std::fs::create_dir_all(env.path("work")).unwrap();
+    let held = tallyman::pipeline::work::lock(&env.path("work"))
+        .unwrap()
+        .unwrap();
+    env.drop_file("acme", "a.edi", &po(501, "PO-A", &[("3", "SKU-1")]));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("another tallyman run"), "{}", r.stderr);
+    assert_eq!(env.files("drop"), ["acme/a.edi"]);
+    drop(held);
+    assert_eq!(env.run(&[]).code, 0);
+    assert!(env.files("drop").is_empty());
+}
+
+#[test]
+fn a_bad_configuration_is_refused_with_line_and_key() {
+    let env = Env::new(&CHANNELS.replace("profile = \"shopify-orders\"", "profile = \"shopfiy\""));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("tallyman.toml:18: channel.shop.profile: no feed profile 'shopfiy'"),
+        "{}",
+        r.stderr
+    );
+    let r = env.run(&["--partner", "nobody"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn a_file_still_being_written_is_left_for_the_next_run() {
+    let env = Env::new(CHANNELS);
+    std::fs::write(
+        env.config(),
+        env.read("tallyman.toml")
+            .replace("settle_seconds = 0", "settle_seconds = 1.5"),
+    )
+    .unwrap();
+    let path = env.path("drop/acme/slow.edi");
+    std::fs::write(&path, po(601, "PO-S", &[("3", "SKU-1")])).unwrap();
+    // The partner's upload goes on (trailing line ends) for longer than the run watches.
+    let writer = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            for _ in 0..40 {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                let mut f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .unwrap();
+                f.write_all(b"\n").unwrap();
+            }
+        })
+    };
+    let r = env.run(&[]);
+    writer.join().unwrap();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("left for the next run (still being written): acme/slow.edi"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(env.files("drop"), ["acme/slow.edi"]);
+    std::thread::sleep(std::time::Duration::from_millis(1600));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(env.erp_documents().len(), 1);
+}
