@@ -183,8 +183,10 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
                             Some(i) => i.allowances_charges.last_mut(),
                             None => w.allowances_charges.last_mut(),
                         };
+                        // MOA 25 is the basis the allowance is computed on, not its amount.
                         if let Some(ac) = ac
                             && ac.amount.is_none()
+                            && a.qualifier != "25"
                         {
                             ac.amount = Some(a.value);
                         }
@@ -195,8 +197,11 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
                             Some(i) => i.taxes.last_mut(),
                             None => w.taxes.last_mut(),
                         };
+                        // Only a tax amount (124, 150 VAT, 176 total duty/tax); MOA 125 after
+                        // a TAX is the taxable amount it was computed on.
                         if let Some(t) = t
                             && t.amount.is_none()
+                            && matches!(a.qualifier.as_str(), "124" | "150" | "176")
                         {
                             t.amount = Some(a.value);
                         }
