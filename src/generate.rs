@@ -10,6 +10,23 @@
 //! assert!(out.len() >= 20_000);
 //! assert!(stats.orders > 5);
 //! ```
+//!
+//! Files generated separately and processed in one `tallyman run` must not share interchange
+//! control numbers or document numbers (the run would take them for repeated interchanges,
+//! duplicates and conflicts): give each its own [`Numbering`].
+//!
+//! ```
+//! use tallyman::generate::{Numbering, x12_850s_numbered};
+//! let (mut a, mut b) = (Vec::new(), Vec::new());
+//! let first = Numbering { batch: 5, ..Numbering::default() };
+//! let sa = x12_850s_numbered(&mut a, 20_000, 7, first).unwrap();
+//! let sb = x12_850s_numbered(&mut b, 20_000, 8, first.after(&sa)).unwrap();
+//! let text = String::from_utf8(b).unwrap();
+//! // The second file goes on where the first stopped.
+//! let icn = format!("*{:09}*0*P*", sa.interchanges + 1);
+//! assert!(text.starts_with("ISA*") && text.contains(&icn));
+//! assert!(text.contains(&format!("BEG*00*SA*PO{:010}*", sa.orders + 1)));
+//! ```
 
 use std::io::{self, Write};
 
@@ -20,6 +37,48 @@ pub struct Stats {
     pub interchanges: u64,
     pub orders: u64,
     pub lines: u64,
+}
+
+/// Where a generator starts numbering interchanges and orders, and how many orders it writes
+/// between two looks at the target size. [`Numbering::default`] is what the plain generators
+/// ([`x12_850s`], [`edifact_orders`], [`shopify_csv`]) use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Numbering {
+    /// The first interchange control number: X12 ISA13 and GS06 (ISA13 is taken modulo
+    /// 10^9, it has 9 digits), EDIFACT UNB 0020 (up to 14 digits). Shopify exports have none.
+    pub first_interchange: u64,
+    /// The first order number: X12 BEG03 and EDIFACT BGM 1004 `PO` + 10 digits (more when it
+    /// grows past them), EDIFACT UNH 0062, Shopify `Name` `#` + (1000 + number).
+    pub first_order: u64,
+    /// Orders written between two looks at the target size, and orders per X12 interchange:
+    /// the smaller, the closer a file ends to its target. 0 means the generator's own (100
+    /// for X12 and EDIFACT, 200 for Shopify).
+    pub batch: u64,
+}
+
+impl Default for Numbering {
+    fn default() -> Self {
+        Numbering {
+            first_interchange: 1,
+            first_order: 1,
+            batch: 0,
+        }
+    }
+}
+
+impl Numbering {
+    /// The numbering of a file that follows one generated with `self` and wrote `st`.
+    pub fn after(self, st: &Stats) -> Numbering {
+        Numbering {
+            first_interchange: self.first_interchange + st.interchanges,
+            first_order: self.first_order + st.orders,
+            batch: self.batch,
+        }
+    }
+
+    fn batch_or(self, default: u64) -> u64 {
+        if self.batch == 0 { default } else { self.batch }
+    }
 }
 
 /// A small deterministic PRNG (xorshift64*), so benchmarks need no extra crate.
@@ -60,13 +119,24 @@ fn check_digit(body: &str) -> u32 {
 
 /// Writes X12 004010 850 interchanges (100 orders per interchange, 1 to 30 lines each) until at
 /// least `target` bytes are written.
-pub fn x12_850s<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<Stats> {
+pub fn x12_850s<W: Write>(w: W, target: u64, seed: u64) -> io::Result<Stats> {
+    x12_850s_numbered(w, target, seed, Numbering::default())
+}
+
+/// [`x12_850s`] numbered from `num`, with `num.batch` orders per interchange.
+pub fn x12_850s_numbered<W: Write>(
+    mut w: W,
+    target: u64,
+    seed: u64,
+    num: Numbering,
+) -> io::Result<Stats> {
     let mut rng = Rng(seed.max(1));
     let mut st = Stats::default();
     let mut buf = String::with_capacity(64 * 1024);
+    let per = num.batch_or(100);
     while st.bytes < target {
+        let icn = (num.first_interchange + st.interchanges) % 1_000_000_000;
         st.interchanges += 1;
-        let icn = st.interchanges % 1_000_000_000;
         buf.clear();
         buf.push_str(&format!(
             "ISA*00*          *00*          *ZZ*BUYERCO        *ZZ*NORTHWIND      *240315*0930*U*00401*{icn:09}*0*P*>~\n"
@@ -74,15 +144,14 @@ pub fn x12_850s<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<Stats>
         buf.push_str(&format!(
             "GS*PO*BUYERCO*NORTHWIND*20240315*0930*{icn}*X*004010~\n"
         ));
-        let per = 100;
         for k in 0..per {
+            let number = num.first_order + st.orders;
             st.orders += 1;
             let mut segs: Vec<String> = Vec::with_capacity(64);
             let control = format!("{:04}", k + 1);
             segs.push(format!("ST*850*{control}"));
             segs.push(format!(
-                "BEG*00*SA*PO{:010}**202403{:02}",
-                st.orders,
+                "BEG*00*SA*PO{number:010}**202403{:02}",
                 1 + rng.below(28)
             ));
             segs.push("CUR*BY*USD".into());
@@ -139,24 +208,38 @@ pub fn x12_850s<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<Stats>
 /// Writes one EDIFACT D96A ORDERS interchange holding orders of 1 to 30 lines, until at least
 /// `target` bytes are written. Item descriptions carry release characters (`?+`, `?'`, `?:`),
 /// so the tokenizer's escape path is measured too.
-pub fn edifact_orders<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<Stats> {
+pub fn edifact_orders<W: Write>(w: W, target: u64, seed: u64) -> io::Result<Stats> {
+    edifact_orders_numbered(w, target, seed, Numbering::default())
+}
+
+/// [`edifact_orders`] numbered from `num` (one interchange, control number
+/// `num.first_interchange`).
+pub fn edifact_orders_numbered<W: Write>(
+    mut w: W,
+    target: u64,
+    seed: u64,
+    num: Numbering,
+) -> io::Result<Stats> {
     let mut rng = Rng(seed.max(1));
     let mut st = Stats {
         interchanges: 1,
         ..Stats::default()
     };
-    let head = "UNA:+.? 'UNB+UNOC:3+0614141100422:14+0614141200016:14+240315:0930+1'\n";
+    let icn = num.first_interchange;
+    let head =
+        format!("UNA:+.? 'UNB+UNOC:3+0614141100422:14+0614141200016:14+240315:0930+{icn}'\n");
     w.write_all(head.as_bytes())?;
     st.bytes += head.len() as u64;
     let mut buf = String::with_capacity(64 * 1024);
+    let per = num.batch_or(100);
     while st.bytes < target {
         buf.clear();
-        for _ in 0..100 {
+        for _ in 0..per {
+            let reference = num.first_order + st.orders;
             st.orders += 1;
             let mut segs: Vec<String> = Vec::with_capacity(64);
-            let reference = st.orders;
             segs.push(format!("UNH+{reference}+ORDERS:D:96A:UN:EAN008"));
-            segs.push(format!("BGM+220+PO{:010}+9", st.orders));
+            segs.push(format!("BGM+220+PO{reference:010}+9"));
             segs.push(format!("DTM+137:202403{:02}:102", 1 + rng.below(28)));
             segs.push(format!("DTM+2:202404{:02}:102", 1 + rng.below(28)));
             segs.push(format!("RFF+CT:NW-{:06}", rng.below(1_000_000)));
@@ -202,7 +285,7 @@ pub fn edifact_orders<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<
         w.write_all(buf.as_bytes())?;
         st.bytes += buf.len() as u64;
     }
-    let tail = format!("UNZ+{}+1'\n", st.orders);
+    let tail = format!("UNZ+{}+{icn}'\n", st.orders);
     w.write_all(tail.as_bytes())?;
     st.bytes += tail.len() as u64;
     Ok(st)
@@ -213,7 +296,17 @@ const SHOPIFY_HEADER: &str = "Name,Email,Financial Status,Currency,Subtotal,Ship
 
 /// Writes a Shopify-style orders export (one row per line item, order fields on the first row
 /// only, quoted notes with commas) until at least `target` bytes are written.
-pub fn shopify_csv<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<Stats> {
+pub fn shopify_csv<W: Write>(w: W, target: u64, seed: u64) -> io::Result<Stats> {
+    shopify_csv_numbered(w, target, seed, Numbering::default())
+}
+
+/// [`shopify_csv`] numbered from `num.first_order` (`num.first_interchange` is not used).
+pub fn shopify_csv_numbered<W: Write>(
+    mut w: W,
+    target: u64,
+    seed: u64,
+    num: Numbering,
+) -> io::Result<Stats> {
     let mut rng = Rng(seed.max(1));
     let mut st = Stats {
         interchanges: 1,
@@ -223,9 +316,11 @@ pub fn shopify_csv<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<Sta
     w.write_all(head.as_bytes())?;
     st.bytes += head.len() as u64;
     let mut buf = String::with_capacity(64 * 1024);
+    let per = num.batch_or(200);
     while st.bytes < target {
         buf.clear();
-        for _ in 0..200 {
+        for _ in 0..per {
+            let number = num.first_order + st.orders;
             st.orders += 1;
             let lines = 1 + rng.below(5);
             let (city, state, zip) = CITIES[rng.below(CITIES.len() as u64) as usize];
@@ -239,12 +334,12 @@ pub fn shopify_csv<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<Sta
             let money = |c: u64| format!("{}.{:02}", c / 100, c % 100);
             for (k, (q, p)) in items.iter().enumerate() {
                 st.lines += 1;
-                let name = format!("#{}", 1000 + st.orders);
+                let name = format!("#{}", 1000 + number);
                 let sku = format!("SKU-{:06}", rng.below(1_000_000));
                 if k == 0 {
                     buf.push_str(&format!(
                         "{name},buyer{}@example.com,paid,USD,{},{},{},{},,0.00,2024-03-{:02} 09:15:42 -0500,{q},Widget {},{},{sku},Pat Buyer {},{} Main St,{city},{zip},{state},US,Pat Buyer {},{} Main St,{city},{zip},{state},US,\"Leave at door, ring twice\",State Tax 6%,{}\n",
-                        st.orders,
+                        number,
                         money(subtotal),
                         money(shipping),
                         money(tax),
@@ -252,16 +347,16 @@ pub fn shopify_csv<W: Write>(mut w: W, target: u64, seed: u64) -> io::Result<Sta
                         1 + rng.below(28),
                         rng.below(900),
                         money(*p),
-                        st.orders % 997,
+                        number % 997,
                         1 + rng.below(9000),
-                        st.orders % 997,
+                        number % 997,
                         1 + rng.below(9000),
                         money(tax),
                     ));
                 } else {
                     buf.push_str(&format!(
                         "{name},buyer{}@example.com,,,,,,,,,,{q},Widget {},{},{sku},,,,,,,,,,,,,,,\n",
-                        st.orders,
+                        number,
                         rng.below(900),
                         money(*p),
                     ));

@@ -326,3 +326,50 @@ fn a_file_still_being_written_is_left_for_the_next_run() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(env.erp_documents().len(), 1);
 }
+
+#[test]
+fn the_demo_runs_and_a_second_run_accepts_nothing_new() {
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/demo");
+    let env = Env::new("");
+    for src in batch::walk(&demo.join("drop")) {
+        let rel = src.strip_prefix(&demo).unwrap();
+        let dest = env.path(&rel.to_string_lossy());
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&src, dest).unwrap();
+    }
+    std::fs::copy(demo.join("tallyman.toml"), env.config()).unwrap();
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let acme = r
+        .stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("acme "))
+        .unwrap();
+    assert_eq!(
+        acme.split_whitespace().collect::<Vec<_>>(),
+        ["acme", "order", "2", "1", "1", "1"]
+    );
+    for ch in [
+        "acme-eu  order            2",
+        "shopify  order            4",
+        "amazon   order            3",
+    ] {
+        assert!(r.stderr.contains(ch), "{ch}: {}", r.stderr);
+    }
+    assert_eq!(
+        env.files("work/quarantine").len(),
+        6,
+        "two files with two reports each"
+    );
+    let accepted = env.files("work/erp-inbox");
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("acme: 5 files already received before"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(env.files("work/erp-inbox"), accepted, "nothing new");
+    // The drop folders are kept.
+    assert_eq!(env.files("drop").len(), 9);
+}

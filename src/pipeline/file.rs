@@ -282,11 +282,13 @@ fn channel_mismatch(channel: &Channel, doc: &Document) -> Vec<String> {
             channel.id
         ));
     }
+    // `004010` against GS08 `004010` or `004010VICS`; `D96A` against UNH `D:96A:UN:EAN008`.
+    let plain = |v: &str| v.replace(':', "").to_ascii_uppercase();
     if let Some(want) = &channel.version
         && !lenient
         && !s.version.is_empty()
-        && !s.version.starts_with(want.as_str())
-        && !want.starts_with(s.version.as_str())
+        && !plain(&s.version).starts_with(&plain(want))
+        && !plain(want).starts_with(&plain(&s.version))
     {
         out.push(format!(
             "version {} is not channel {}'s version {want}",

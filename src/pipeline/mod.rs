@@ -117,13 +117,21 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     let clock = Instant::now();
     let started = now();
     let layout = Layout::new(&cfg.work, &cfg.erp_inbox);
-    layout.create().map_err(io_err(format!(
-        "creating folders in {}",
-        cfg.work.display()
-    )))?;
-    let _lock = match work::lock(&cfg.work).map_err(io_err("taking the run lock"))? {
-        Ok(l) => l,
-        Err(holder) => return Ok(RunOutcome::Locked(holder)),
+    // A dry run writes nothing: no folders, no ledger; it only waits for a real run's lock
+    // when there is a work directory to lock.
+    if !opts.dry_run {
+        layout.create().map_err(io_err(format!(
+            "creating folders in {}",
+            cfg.work.display()
+        )))?;
+    }
+    let _lock = if opts.dry_run && !cfg.work.is_dir() {
+        None
+    } else {
+        match work::lock(&cfg.work).map_err(io_err("taking the run lock"))? {
+            Ok(l) => Some(l),
+            Err(holder) => return Ok(RunOutcome::Locked(holder)),
+        }
     };
     if let Some(p) = &opts.partner
         && cfg.channel(p).is_none()
@@ -148,7 +156,11 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         None => crate::feeds::Profiles::builtin(),
     }
     .map_err(|e| Error::Setup(format!("loading feed profiles: {e}")))?;
-    let mut ledger = SqliteLedger::open(&cfg.ledger)?;
+    let mut ledger = if opts.dry_run && !cfg.ledger.exists() {
+        SqliteLedger::open_in_memory()?
+    } else {
+        SqliteLedger::open(&cfg.ledger)?
+    };
     let threads = match opts.threads.unwrap_or(cfg.threads) {
         0 => std::thread::available_parallelism().map_or(1, usize::from),
         n => n,
@@ -168,6 +180,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         recovered: Vec::new(),
         channel_errors: Vec::new(),
         files: Vec::new(),
+        channel_order: Vec::new(),
     };
     if !opts.dry_run {
         report.recovered = recover(&layout, &mut ledger)?;
@@ -178,12 +191,10 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         Some(ledger.begin_run(&report.started)?)
     };
     report.run = run;
+    report.channel_order = cfg.channels.iter().map(|c| c.id.clone()).collect();
     let staging = match run {
         Some(r) => layout.staging(r),
-        None => layout
-            .work
-            .join("staging")
-            .join(format!("dry-run-{}", std::process::id())),
+        None => std::env::temp_dir().join(format!("tallyman-dry-run-{}", std::process::id())),
     };
 
     let mut inputs = discover(cfg, opts, &ledger, &staging, &mut report)?;
@@ -389,8 +400,10 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
                 .documents_not_accepted
                 .retain(|d| d.route != "accepted");
         }
-        let stored = stored_path(&layout, run, inp, quarantined, &mut stored_names);
-        entry.stored = Some(stored.display().to_string());
+        if run.is_some() {
+            let stored = stored_path(&layout, run, inp, quarantined, &mut stored_names);
+            entry.stored = Some(stored.display().to_string());
+        }
         if quarantined && run.is_some() {
             let json =
                 serde_json::to_vec_pretty(&entry).map_err(|e| Error::Setup(e.to_string()))?;

@@ -133,9 +133,25 @@ pub struct RunReport {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub channel_errors: Vec<String>,
     pub files: Vec<FileEntry>,
+    /// Channels in configuration order, for the summary.
+    #[serde(skip)]
+    pub channel_order: Vec<String>,
 }
 
 impl RunReport {
+    /// Channels in configuration order (then any others).
+    fn channels_in_order(&self) -> Vec<(&String, &ChannelEntry)> {
+        let rank = |c: &String| {
+            self.channel_order
+                .iter()
+                .position(|o| o == c)
+                .unwrap_or(usize::MAX)
+        };
+        let mut v: Vec<_> = self.channels.iter().collect();
+        v.sort_by_key(|(c, _)| rank(c));
+        v
+    }
+
     /// True when nothing was rejected, conflicted or quarantined and every channel was read.
     pub fn clean(&self) -> bool {
         self.totals.rejected == 0
@@ -171,8 +187,8 @@ impl RunReport {
             let _ = writeln!(s, "  error: {e}");
         }
         let rows: Vec<(String, String, &Counts)> = self
-            .channels
-            .iter()
+            .channels_in_order()
+            .into_iter()
             .flat_map(|(c, e)| {
                 e.documents
                     .iter()
@@ -199,7 +215,7 @@ impl RunReport {
                 s.push('\n');
             }
         }
-        for (c, e) in &self.channels {
+        for (c, e) in self.channels_in_order() {
             if e.duplicate_files > 0 {
                 let _ = writeln!(
                     s,
