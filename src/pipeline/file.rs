@@ -16,6 +16,9 @@ use crate::translate::Format;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+/// Sender, receiver and control number of an interchange.
+pub type InterchangeKey = std::sync::Arc<(String, String, String)>;
+
 /// What one document came to before routing.
 #[derive(Debug, Clone)]
 pub struct DocResult {
@@ -34,8 +37,9 @@ pub struct DocResult {
     pub content_hash: Option<[u8; 32]>,
     /// Line index in the file's spool, for candidates.
     pub spool_line: Option<usize>,
-    /// Interchange sender, receiver and control number, when there is an interchange.
-    pub interchange: Option<(String, String, String)>,
+    /// Interchange sender, receiver and control number, when there is an interchange (shared
+    /// by the documents of one interchange).
+    pub interchange: Option<InterchangeKey>,
     /// Why it is rejected (empty for candidates).
     pub problems: Vec<Finding>,
     /// Item ids of the document's lines (SKU or other), for business context in reports.
@@ -76,6 +80,7 @@ pub fn process(
     let mut docs = Vec::new();
     let mut spooled = 0usize;
     let mut line = Vec::new();
+    let mut last_interchange: Option<InterchangeKey> = None;
     let report = crate::translate::translate(file, grammars, profiles, &opts, |o| {
         let mut d = DocResult {
             offset: o.offset as u64,
@@ -108,7 +113,19 @@ pub fn process(
             if let (Some(ic), Some(snd), Some(rcv)) =
                 (&s.interchange_control, &s.sender, &s.receiver)
             {
-                d.interchange = Some((snd.id.trim().into(), rcv.id.trim().into(), ic.clone()));
+                let key = (
+                    snd.id.trim().to_owned(),
+                    rcv.id.trim().to_owned(),
+                    ic.clone(),
+                );
+                d.interchange = match &last_interchange {
+                    Some(k) if **k == key => Some(k.clone()),
+                    _ => {
+                        let k = InterchangeKey::new(key);
+                        last_interchange = Some(k.clone());
+                        Some(k)
+                    }
+                };
             }
         }
         if o.status != Status::Accepted {
@@ -155,6 +172,9 @@ pub fn process(
             d.content_hash = Some(content_hash(doc)?);
             d.spool_line = Some(spooled);
             d.candidate = true;
+            // Item ids are context for reports on documents that fail; an accepted document's
+            // are in the spool, and keeping them here would cost memory per line of the batch.
+            d.items = Vec::new();
             spooled += 1;
         }
         docs.push(d);

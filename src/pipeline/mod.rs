@@ -304,6 +304,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
             .next()
             .expect("one decision list per translated file");
         let mut problems_at_documents = HashSet::new();
+        let mut recorded_interchanges = HashSet::new();
         for (d, dec) in result.docs.iter().zip(&doc_decisions) {
             let kind = d.kind.unwrap_or("unknown");
             entry.documents.add(dec.route, d.not_mapped);
@@ -346,6 +347,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
             }
             if let Some(ic) = &d.interchange
                 && dec.route != Route::Rejected
+                && recorded_interchanges.insert(ic.clone())
             {
                 commit.interchanges.push(InterchangeRow {
                     file: file_index,
@@ -441,7 +443,9 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     crash_point("before commit");
     ledger.commit_run(run, &commit)?;
     crash_point("committed");
-    complete(run, &commit.files, &commit.outputs, &mut ledger)?;
+    let missing = complete(run, &commit.files, &commit.outputs, &mut ledger)?;
+    let mut report = report;
+    report.recovered.extend(missing);
     work::remove_tree(&staging).map_err(io_err("removing staging"))?;
     crash_point("finished");
     Ok(RunOutcome::Done(Box::new(report)))
@@ -686,14 +690,24 @@ fn translate_one(
 /// After the commit: rename ERP files into place, move inputs to the archive or quarantine,
 /// remove them from their drop folders, and mark the run finished. Every step can be done
 /// again, so a run interrupted anywhere in here is completed by the next one.
+///
+/// Something that should be there and is not (someone cleaned staging by hand) does not stop
+/// the run: it is returned as a note, since stopping would block every later run.
 fn complete(
     run: i64,
     files: &[FileRow],
     outputs: &[ledger::OutputRow],
     ledger: &mut dyn Ledger,
-) -> Result<(), Error> {
+) -> Result<Vec<String>, Error> {
+    let mut notes = Vec::new();
     for o in outputs {
         let (temp, path) = (Path::new(&o.temp), Path::new(&o.path));
+        if !temp.exists() && !path.exists() {
+            notes.push(format!(
+                "run {run}'s ERP file {} is missing (neither it nor {} exists); its {} documents are in the ledger as accepted",
+                o.path, o.temp, o.documents
+            ));
+        }
         if temp.exists() {
             std::fs::rename(temp, path).map_err(io_err(format!("renaming {}", o.temp)))?;
             work::sync_dir(path.parent().unwrap_or(Path::new(".")))
@@ -708,6 +722,13 @@ fn complete(
             let _ = std::fs::remove_file(staged);
         } else {
             let stored = Path::new(&f.stored);
+            if !staged.exists() && !stored.exists() {
+                notes.push(format!(
+                    "run {run}'s staged copy of {}/{} is missing; the original is left where it was",
+                    f.channel, f.name
+                ));
+                continue;
+            }
             work::move_file(staged, stored).map_err(io_err(format!("storing {}", f.stored)))?;
             for suffix in [".report.json", ".report.txt"] {
                 let from = with_suffix(staged, suffix);
@@ -725,7 +746,7 @@ fn complete(
         }
     }
     ledger.finish_run(run, &now())?;
-    Ok(())
+    Ok(notes)
 }
 
 /// Finishes runs that committed and rolls back runs that did not, before a new run starts.
@@ -733,7 +754,8 @@ pub fn recover(layout: &Layout, ledger: &mut dyn Ledger) -> Result<Vec<String>, 
     let mut notes = Vec::new();
     for p in ledger.unfinished_runs()? {
         if p.committed {
-            complete(p.id, &p.files, &p.outputs, ledger)?;
+            let missing = complete(p.id, &p.files, &p.outputs, ledger)?;
+            notes.extend(missing);
             notes.push(format!(
                 "run {} was interrupted after its commit; its {} ERP file(s) and {} input(s) were put in place",
                 p.id,

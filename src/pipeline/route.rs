@@ -12,7 +12,7 @@
 //! since a corrected document must come with a new control number. `relax_envelope` turns that
 //! into a warning.
 
-use super::file::{FileResult, purpose_name};
+use super::file::{FileResult, InterchangeKey, purpose_name};
 use crate::diag::{Code, Finding};
 use crate::ledger::{self, DocKey, Ledger, Route};
 use std::collections::HashMap;
@@ -41,11 +41,11 @@ struct First {
 /// Routes every document of every file. Returns, per file, one decision per document.
 pub fn route(files: &[Routed<'_>], ledger: &dyn Ledger) -> ledger::Result<Vec<Vec<Decision>>> {
     let mut seen: HashMap<DocKey, First> = HashMap::new();
-    let mut interchanges: HashMap<(String, String, String), String> = HashMap::new();
+    let mut interchanges: HashMap<InterchangeKey, String> = HashMap::new();
     let mut out = Vec::with_capacity(files.len());
     for f in files {
         // Interchanges first: a repeated one taints its documents.
-        let mut repeated: HashMap<&(String, String, String), String> = HashMap::new();
+        let mut repeated: HashMap<&InterchangeKey, String> = HashMap::new();
         for d in &f.result.docs {
             let Some(ic) = &d.interchange else { continue };
             if repeated.contains_key(ic) {
@@ -128,7 +128,7 @@ pub fn route(files: &[Routed<'_>], ledger: &dyn Ledger) -> ledger::Result<Vec<Ve
                 },
                 None => match d.interchange.as_ref().and_then(|ic| repeated.get(ic)) {
                     Some(place) if !f.relax_envelope => {
-                        let (s, r, c) = d.interchange.as_ref().expect("checked above");
+                        let (s, r, c) = &**d.interchange.as_ref().expect("checked above");
                         Decision {
                             route: Route::Rejected,
                             reason: Some(at(
