@@ -134,3 +134,54 @@ pub(crate) fn envelope_reasons(levels: [&[Finding]; 3]) -> Vec<EnvelopeReason> {
     }
     out
 }
+
+/// Transaction sets (or messages) waiting to be translated together.
+///
+/// Closed sets are collected until about [`Batch::BYTES`] of them are waiting, then translated
+/// in parallel (rayon, in whatever pool the caller runs in) and handed on in file order, so a
+/// single large interchange uses every core while memory stays bounded by the batch.
+pub(crate) struct Batch<T> {
+    items: Vec<(T, Vec<u8>)>,
+    bytes: usize,
+}
+
+impl<T: Send + Sync> Batch<T> {
+    const BYTES: usize = 4 << 20;
+    const SETS: usize = 2048;
+
+    pub(crate) fn new() -> Self {
+        Batch {
+            items: Vec::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Adds a set with its bytes; true when the batch should be flushed.
+    pub(crate) fn push(&mut self, item: T, bytes: Vec<u8>) -> bool {
+        self.bytes += bytes.len();
+        self.items.push((item, bytes));
+        self.bytes >= Self::BYTES || self.items.len() >= Self::SETS
+    }
+
+    /// Translates every waiting set and hands the outcomes to `sink` in the order they came.
+    pub(crate) fn flush(
+        &mut self,
+        translate: impl Fn(&T, &[u8]) -> Outcome + Sync,
+        mut sink: impl FnMut(T, Outcome) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        use rayon::prelude::*;
+        let outcomes: Vec<Outcome> = if self.items.len() == 1 {
+            self.items.iter().map(|(t, b)| translate(t, b)).collect()
+        } else {
+            self.items
+                .par_iter()
+                .map(|(t, b)| translate(t, b))
+                .collect()
+        };
+        self.bytes = 0;
+        for ((t, _), o) in self.items.drain(..).zip(outcomes) {
+            sink(t, o)?;
+        }
+        Ok(())
+    }
+}

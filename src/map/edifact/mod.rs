@@ -340,27 +340,36 @@ where
     }
     reader.seek(SeekFrom::Start(0))?;
     let mut second = StreamFeed::with(Scanner::streaming());
-    let mut buf = Vec::new();
-    let mut drain = |scanner: &mut Scanner, r: &mut R| -> std::io::Result<()> {
+    let mut batch = super::Batch::new();
+    let map = map;
+    let translate = |(i, g, msg): &(usize, usize, _), bytes: &[u8]| {
+        let ic = &map.interchanges[*i];
+        translate_inner(grammars, (ic, &ic.groups[*g], msg), bytes, opts, false).0
+    };
+    // Collects every set the second pass has closed so far; translates them when enough wait.
+    let mut drain = |scanner: &mut Scanner, r: &mut R, last: bool| -> std::io::Result<()> {
         while let Some((i, g, mut msg)) = scanner.take_closed() {
             if opts.relax_envelope {
                 crate::envelope::relax_findings(&mut msg.findings);
             }
             let here = r.stream_position()?;
-            buf.resize(msg.span.len(), 0);
+            let mut buf = vec![0; msg.span.len()];
             r.seek(SeekFrom::Start(msg.span.start as u64))?;
             r.read_exact(&mut buf)?;
             r.seek(SeekFrom::Start(here))?;
-            let ic = &map.interchanges[i];
-            let outcome = translate_inner(grammars, (ic, &ic.groups[g], &msg), &buf, opts, false).0;
-            sink(&map, &msg, outcome)?;
+            if batch.push((i, g, msg), buf) {
+                batch.flush(translate, |(_, _, msg), o| sink(&map, &msg, o))?;
+            }
+        }
+        if last {
+            batch.flush(translate, |(_, _, msg), o| sink(&map, &msg, o))?;
         }
         Ok(())
     };
     let total = pump_with(&mut reader, chunk, &mut second, |feed, r| {
-        drain(&mut feed.scanner, r)
+        drain(&mut feed.scanner, r, false)
     })?;
     second.scanner.end(total);
-    drain(&mut second.scanner, &mut reader)?;
+    drain(&mut second.scanner, &mut reader, true)?;
     Ok(map)
 }

@@ -338,33 +338,42 @@ where
     }
     reader.seek(SeekFrom::Start(0))?;
     let mut second = StreamFeed::new();
-    let mut buf = Vec::new();
-    // Translates every transaction set the second pass has closed so far.
+    let mut batch = super::Batch::new();
+    let map = map;
+    let translate = |(i, g, tx): &(usize, usize, _), bytes: &[u8]| {
+        let ic = &map.interchanges[*i];
+        translate_inner(grammars, (ic, &ic.groups[*g], tx), bytes, opts, false).0
+    };
+    // Collects every set the second pass has closed so far; translates them when enough wait.
     let mut drain = |scanner: &mut crate::envelope::x12::Scanner,
-                     r: &mut R|
+                     r: &mut R,
+                     last: bool|
      -> std::io::Result<()> {
         while let Some((i, g, mut tx)) = scanner.take_closed() {
             if opts.relax_envelope {
                 crate::envelope::relax_findings(&mut tx.findings);
             }
             let here = r.stream_position()?;
-            buf.resize(tx.span.len(), 0);
+            let mut buf = vec![0; tx.span.len()];
             r.seek(SeekFrom::Start(tx.span.start as u64))?;
             r.read_exact(&mut buf)?;
             r.seek(SeekFrom::Start(here))?;
             if map.ebcdic {
                 crate::syntax::ebcdic::transcode_in_place(&mut buf);
             }
-            let ic = &map.interchanges[i];
-            let outcome = translate_inner(grammars, (ic, &ic.groups[g], &tx), &buf, opts, false).0;
-            sink(&map, &tx, outcome)?;
+            if batch.push((i, g, tx), buf) {
+                batch.flush(translate, |(_, _, tx), o| sink(&map, &tx, o))?;
+            }
+        }
+        if last {
+            batch.flush(translate, |(_, _, tx), o| sink(&map, &tx, o))?;
         }
         Ok(())
     };
     let total = pump_with(&mut reader, chunk, &mut second, |feed, r| {
-        drain(&mut feed.scanner, r)
+        drain(&mut feed.scanner, r, false)
     })?;
     second.scanner.end(total);
-    drain(&mut second.scanner, &mut reader)?;
+    drain(&mut second.scanner, &mut reader, true)?;
     Ok(map)
 }
