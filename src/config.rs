@@ -137,6 +137,8 @@ pub struct Config {
     pub feeds: Option<PathBuf>,
     /// CSV columns per document kind (`order`, `ship_notice`, `invoice`).
     pub csv_columns: BTreeMap<String, Vec<String>>,
+    /// Resource limits for hostile input (`[limits]`).
+    pub limits: crate::limits::Limits,
     /// Channels in the order the file lists them (which is the order they are processed in).
     pub channels: Vec<Channel>,
 }
@@ -151,6 +153,8 @@ struct RawConfig {
     run: Option<RawRun>,
     #[serde(default)]
     output: Option<RawOutput>,
+    #[serde(default)]
+    limits: crate::limits::Limits,
     #[serde(default)]
     channel: indexmap_free::OrderedTables,
 }
@@ -456,6 +460,7 @@ impl Config {
             grammars: raw.paths.grammars.as_deref().map(abs),
             feeds: raw.paths.feeds.as_deref().map(abs),
             csv_columns,
+            limits: raw.limits,
             channels,
         })
     }

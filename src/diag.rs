@@ -156,6 +156,8 @@ pub enum Code {
     WrongChannel,
     /// The file could not be read or holds nothing tallyman can translate.
     UnreadableFile,
+    /// A unit of input is larger than a resource limit allows (see `limits`).
+    LimitExceeded,
 }
 
 impl Code {
@@ -191,7 +193,8 @@ impl Code {
             | BusinessRule
             | ConflictingDocument
             | DuplicateDocument
-            | WrongChannel => Level::Transaction,
+            | WrongChannel
+            | LimitExceeded => Level::Transaction,
             UnreadableFile => Level::File,
             UnrecognizedSegment
             | UnexpectedSegment
@@ -268,7 +271,8 @@ impl Code {
             | ConflictingDocument
             | DuplicateDocument
             | WrongChannel
-            | UnreadableFile => {
+            | UnreadableFile
+            | LimitExceeded => {
                 return None;
             }
         })

@@ -15,6 +15,7 @@ pub mod fuzzing;
 pub mod generate;
 pub mod grammar;
 pub mod ledger;
+pub mod limits;
 pub mod map;
 pub mod model;
 pub mod pipeline;

@@ -373,3 +373,18 @@ fn the_demo_runs_and_a_second_run_accepts_nothing_new() {
     // The drop folders are kept.
     assert_eq!(env.files("drop").len(), 9);
 }
+
+#[test]
+fn a_file_over_the_size_limit_is_quarantined_unread() {
+    let env = Env::new(&format!("\n[limits]\nmax_file_bytes = 200\n{CHANNELS}"));
+    env.drop_file("acme", "big.edi", &po(801, "PO-B", &[("3", "SKU-1")]));
+    env.drop_file("shop", "small.csv", "Name\n");
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let text = env.read("work/quarantine/run-000001/acme/big.edi.report.txt");
+    assert!(
+        text.contains("more than the limit of 200 (limits.max_file_bytes); it is not read"),
+        "{text}"
+    );
+    assert!(env.erp_documents().is_empty());
+}

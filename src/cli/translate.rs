@@ -35,6 +35,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             channel: None,
             relax_envelope: args.grammar.relax_envelope,
             feed_profile: args.grammar.profile.clone(),
+            limits: Default::default(),
         };
         let file = File::open(path).with_context(|| format!("opening {name}"))?;
         let report = crate::translate::translate(file, &grammars, &profiles, &opts, |o| {

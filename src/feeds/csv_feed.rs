@@ -129,6 +129,14 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The limit breach behind a csv error, when that is what stopped the reading.
+fn too_long(e: &csv::Error) -> Option<String> {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => crate::limits::Exceeded::find(io).map(ToString::to_string),
+        _ => None,
+    }
+}
+
 /// Translates a decoded CSV/TSV feed; `sink` gets one outcome per order (and per unreadable row
 /// that belongs to no order). Returns findings about the file as a whole.
 pub fn translate<R: Read>(
@@ -137,6 +145,14 @@ pub fn translate<R: Read>(
     opts: &Options,
     mut sink: impl FnMut(Outcome) -> io::Result<()>,
 ) -> io::Result<Vec<Finding>> {
+    // The csv crate holds a whole record in memory; a quote left open makes the rest of the
+    // file one record, so the reader is guarded (with slack for csv's own read-ahead).
+    let (reader, row_start) = crate::limits::Guarded::new(
+        reader,
+        opts.limits.max_record_bytes as u64 + (64 << 10),
+        "a row",
+        "max_record_bytes",
+    );
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(profile.delimiter_byte())
         .flexible(true)
@@ -211,7 +227,20 @@ pub fn translate<R: Read>(
         let pos = rdr.position().clone();
         match rdr.read_record(&mut rec) {
             Ok(false) => break,
-            Ok(true) => {}
+            Ok(true) => row_start.reset(),
+            Err(e) if too_long(&e).is_some() => {
+                let why = too_long(&e).expect("checked");
+                let f = Finding::error(
+                    Code::LimitExceeded,
+                    format!("{why}: a quote left open? The rest of the file is not read"),
+                )
+                .at_row(pos.byte() as usize, pos.line(), None);
+                match current.as_mut() {
+                    Some(g) => g.findings.push(f),
+                    None => sink(lone_row(profile, f))?,
+                }
+                break;
+            }
             Err(e) => {
                 let f = Finding::error(Code::InvalidRow, format!("the row cannot be read: {e}"))
                     .at_row(pos.byte() as usize, pos.line(), None);

@@ -87,7 +87,16 @@ pub fn translate<R: BufRead>(
     opts: &Options,
     mut sink: impl FnMut(Outcome) -> io::Result<()>,
 ) -> io::Result<Vec<Finding>> {
-    let mut xml = quick_xml::Reader::from_reader(reader);
+    // quick-xml holds one event (a text, a tag) whole, and we hold one order element whole:
+    // both are bounded by limits, checked as the events come.
+    let limits = opts.limits;
+    let (reader, event_start) = crate::limits::Guarded::new(
+        reader,
+        limits.max_xml_order_bytes as u64 + (64 << 10),
+        "an XML text or tag",
+        "max_xml_order_bytes",
+    );
+    let mut xml = quick_xml::Reader::from_reader(io::BufReader::new(reader));
     xml.config_mut().trim_text(true);
     let mut buf = Vec::new();
     // Open elements of the order being built (the first is the order itself).
@@ -100,9 +109,22 @@ pub fn translate<R: BufRead>(
         let event = match xml.read_event_into(&mut buf) {
             Ok(e) => e,
             Err(e) => {
+                let over = match &e {
+                    quick_xml::Error::Io(io) => crate::limits::Exceeded::find(io),
+                    _ => None,
+                };
                 findings.push(
-                    Finding::error(Code::InvalidRow, format!("the XML is not well-formed: {e}"))
-                        .at_offset(at),
+                    match over {
+                        Some(x) => Finding::error(
+                            Code::LimitExceeded,
+                            format!("{x}; the rest of the file is not read"),
+                        ),
+                        None => Finding::error(
+                            Code::InvalidRow,
+                            format!("the XML is not well-formed: {e}"),
+                        ),
+                    }
+                    .at_offset(at),
                 );
                 if let Some(order) = stack.first() {
                     let mut f = Finding::error(
@@ -116,6 +138,31 @@ pub fn translate<R: BufRead>(
                 return Ok(findings);
             }
         };
+        event_start.reset();
+        let breach = if stack.len() > limits.max_xml_depth {
+            Some(format!(
+                "the {} element nests deeper than {} levels (limits.max_xml_depth)",
+                profile.order, limits.max_xml_depth
+            ))
+        } else if !stack.is_empty() && at.saturating_sub(order_offset) > limits.max_xml_order_bytes
+        {
+            Some(format!(
+                "the {} element is longer than {} bytes (limits.max_xml_order_bytes)",
+                profile.order, limits.max_xml_order_bytes
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = breach {
+            let mut f = Finding::error(
+                Code::LimitExceeded,
+                format!("{why}; it is rejected and the rest of the file is not read"),
+            )
+            .at_offset(order_offset);
+            f.column = Some(profile.order.clone());
+            sink(rejected(profile, order_offset, f))?;
+            return Ok(findings);
+        }
         match event {
             Event::DocType(_) => {
                 findings.push(
@@ -188,7 +235,22 @@ pub fn translate<R: BufRead>(
                     }
                 }
             }
-            Event::Eof => break,
+            Event::Eof => {
+                // A file that ends inside an order loses nothing silently.
+                if let Some(order) = stack.first() {
+                    let mut f = Finding::error(
+                        Code::InvalidRow,
+                        format!(
+                            "the document ends inside this {} element: it is cut short",
+                            order.name
+                        ),
+                    )
+                    .at_offset(order_offset);
+                    f.column = Some(order.name.clone());
+                    sink(rejected(profile, order_offset, f))?;
+                }
+                break;
+            }
             _ => {}
         }
         buf.clear();

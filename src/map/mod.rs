@@ -26,6 +26,30 @@ pub struct Options {
     /// The feed profile to read CSV/TSV/XML feeds with, instead of picking one from the header
     /// row or root element.
     pub feed_profile: Option<String>,
+    /// Resource limits for hostile input.
+    pub limits: crate::limits::Limits,
+}
+
+/// Why a transaction set or message is too large to read, if it is.
+pub(crate) fn over_limits(
+    limits: &crate::limits::Limits,
+    what: &str,
+    segments: usize,
+    bytes: usize,
+) -> Option<String> {
+    if segments > limits.max_segments_per_transaction {
+        Some(format!(
+            "{what} has {segments} segments, more than the limit of {} (limits.max_segments_per_transaction); it is not read",
+            limits.max_segments_per_transaction
+        ))
+    } else if bytes > limits.max_transaction_bytes {
+        Some(format!(
+            "{what} is {bytes} bytes long, more than the limit of {} (limits.max_transaction_bytes); it is not read",
+            limits.max_transaction_bytes
+        ))
+    } else {
+        None
+    }
 }
 
 /// What became of one transaction set or message.

@@ -67,6 +67,7 @@ pub fn process(
     channel: &Channel,
     grammars: &GrammarSet,
     profiles: &Profiles,
+    limits: &crate::limits::Limits,
 ) -> io::Result<FileResult> {
     let opts = Options {
         strictness: channel.strictness,
@@ -74,6 +75,7 @@ pub fn process(
         channel: Some(channel.id.clone()),
         relax_envelope: channel.relax_envelope,
         feed_profile: channel.profile.clone(),
+        limits: *limits,
     };
     let file = std::fs::File::open(staged)?;
     let mut out = BufWriter::new(std::fs::File::create(spool)?);

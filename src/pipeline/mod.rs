@@ -218,6 +218,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
                     &spools.join(format!("{i:06}.jsonl")),
                     &grammars,
                     &profiles,
+                    &cfg.limits,
                 );
                 bar.inc(1);
                 crash_point("translated");
@@ -669,11 +670,18 @@ fn translate_one(
     spool: &Path,
     grammars: &crate::grammar::GrammarSet,
     profiles: &crate::feeds::Profiles,
+    limits: &crate::limits::Limits,
 ) -> Option<FileResult> {
     if inp.duplicate_of.is_some() {
         return None;
     }
-    inp.fetched.as_ref().ok()?;
+    let fetched = inp.fetched.as_ref().ok()?;
+    if fetched.size > limits.max_file_bytes {
+        return Some(file::unreadable(format!(
+            "the file is {} bytes, more than the limit of {} (limits.max_file_bytes); it is not read",
+            fetched.size, limits.max_file_bytes
+        )));
+    }
     Some(
         file::process(
             &inp.staged,
@@ -682,6 +690,7 @@ fn translate_one(
             inp.channel,
             grammars,
             profiles,
+            limits,
         )
         .unwrap_or_else(|e| file::unreadable(format!("reading the staged copy failed: {e}"))),
     )

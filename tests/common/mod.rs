@@ -81,6 +81,7 @@ pub fn translate_with(path: &Path, strictness: Strictness, relax_envelope: bool)
         channel: None,
         relax_envelope,
         feed_profile: None,
+        limits: Default::default(),
     };
     let mut outcomes = Vec::new();
     let profiles = tallyman::feeds::Profiles::builtin().expect("built-in profiles");

@@ -119,6 +119,15 @@ fn translate_inner<'b>(
         envelope_reasons: super::envelope_reasons([&ic.findings, &gr.findings, &msg.findings]),
         context: None,
     };
+    let what = format!("message {} {}", msg.message_type, msg.reference);
+    if let Some(m) = super::over_limits(&opts.limits, &what, msg.segment_count, msg.span.len()) {
+        let mut f = Finding::error(Code::LimitExceeded, m)
+            .at(msg.span.start, msg.first_index, "UNH")
+            .with_controls(&ctl);
+        f.segment_position = Some(1);
+        outcome.findings.push(f);
+        return (outcome, Vec::new(), Vec::new());
+    }
     let segments: Vec<SegmentRef<'b>> =
         Reader::resume(bytes, ic.delimiters, msg.span.start, msg.first_index)
             .filter_map(Result::ok)
@@ -351,6 +360,15 @@ where
         while let Some((i, g, mut msg)) = scanner.take_closed() {
             if opts.relax_envelope {
                 crate::envelope::relax_findings(&mut msg.findings);
+            }
+            let what = format!("message {}", msg.message_type);
+            if super::over_limits(&opts.limits, &what, msg.segment_count, msg.span.len()).is_some()
+            {
+                // Rejected unread: translate_inner says why.
+                if batch.push((i, g, msg), Vec::new()) {
+                    batch.flush(translate, |(_, _, msg), o| sink(&map, &msg, o))?;
+                }
+                continue;
             }
             let here = r.stream_position()?;
             let mut buf = vec![0; msg.span.len()];

@@ -133,6 +133,15 @@ fn translate_inner<'b>(
         envelope_reasons: Vec::new(),
         context: None,
     };
+    let what = format!("transaction set {} {}", tx.set_id, tx.control);
+    if let Some(m) = super::over_limits(&opts.limits, &what, tx.segment_count, tx.span.len()) {
+        let mut f = Finding::error(Code::LimitExceeded, m)
+            .at(tx.span.start, tx.first_index, "ST")
+            .with_controls(&ctl);
+        f.segment_position = Some(1);
+        outcome.findings.push(f);
+        return (outcome, Vec::new(), Vec::new());
+    }
     let segments: Vec<SegmentRef<'b>> =
         Reader::resume(bytes, ic.delimiters, tx.span.start, tx.first_index)
             .filter_map(Result::ok)
@@ -352,6 +361,14 @@ where
         while let Some((i, g, mut tx)) = scanner.take_closed() {
             if opts.relax_envelope {
                 crate::envelope::relax_findings(&mut tx.findings);
+            }
+            let what = format!("transaction set {}", tx.set_id);
+            if super::over_limits(&opts.limits, &what, tx.segment_count, tx.span.len()).is_some() {
+                // Rejected unread: translate_inner says why.
+                if batch.push((i, g, tx), Vec::new()) {
+                    batch.flush(translate, |(_, _, tx), o| sink(&map, &tx, o))?;
+                }
+                continue;
             }
             let here = r.stream_position()?;
             let mut buf = vec![0; tx.span.len()];

@@ -1,0 +1,271 @@
+//! Resource limits for hostile input.
+//!
+//! Memory stays bounded whatever a file holds: the readers stream, and the few places that must
+//! hold a unit of input whole (a transaction set or message while it is validated, a CSV row,
+//! an XML order element, one segment) refuse units over these limits with a finding that names
+//! the limit, instead of growing until the process dies. Every limit can be set in the run
+//! configuration's `[limits]` table.
+//!
+//! Element length needs no limit of its own: every element of a grammar has a maximum length
+//! (a longer one is an `ElementTooLong` finding) and an element cannot outgrow its segment.
+//!
+//! ```
+//! let l = tallyman::limits::Limits::default();
+//! assert!(l.max_transaction_bytes >= 1 << 20);
+//! ```
+
+use serde::Deserialize;
+use std::cell::Cell;
+use std::io::{self, Read};
+use std::rc::Rc;
+
+/// The limits, with defaults far above any real document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// A larger input file is not read at all.
+    pub max_file_bytes: u64,
+    /// A transaction set or message with more segments is rejected unread.
+    pub max_segments_per_transaction: usize,
+    /// A transaction set or message larger than this (ST to SE, UNH to UNT) is rejected unread.
+    pub max_transaction_bytes: usize,
+    /// A CSV/TSV feed row longer than this stops the reading of its file (typically a quote
+    /// left open, which makes the rest of the file one field).
+    pub max_record_bytes: usize,
+    /// An XML order element nested deeper than this is rejected.
+    pub max_xml_depth: usize,
+    /// An XML order element (with everything inside it) larger than this is rejected, and so
+    /// is a single text or tag larger than this.
+    pub max_xml_order_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 8 << 30,
+            max_segments_per_transaction: 500_000,
+            max_transaction_bytes: 64 << 20,
+            max_record_bytes: 1 << 20,
+            max_xml_depth: 64,
+            max_xml_order_bytes: 16 << 20,
+        }
+    }
+}
+
+/// The error a [`Guarded`] reader returns when a unit outgrows its limit.
+#[derive(Debug, thiserror::Error)]
+#[error("{what} is longer than {limit} bytes (limits.{key})")]
+pub struct Exceeded {
+    pub what: &'static str,
+    pub key: &'static str,
+    pub limit: u64,
+}
+
+impl Exceeded {
+    /// The limit breach inside an I/O error, if that is what it is.
+    pub fn find(e: &io::Error) -> Option<&Exceeded> {
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<Exceeded>())
+    }
+}
+
+/// Marks the start of the next unit for a [`Guarded`] reader.
+#[derive(Debug, Clone)]
+pub struct Mark(Rc<Cell<u64>>);
+
+impl Mark {
+    /// The unit before ended: count from zero again.
+    pub fn reset(&self) {
+        self.0.set(0);
+    }
+}
+
+/// A reader that fails once more than `limit` bytes were read since the last [`Mark::reset`].
+///
+/// Parsers that buffer a whole unit (the csv crate a record, quick-xml an event) cannot be told
+/// to stop; reading through this makes them stop. The count includes what the parser's own
+/// buffer reads ahead, so give `limit` that much slack.
+pub struct Guarded<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+    limit: u64,
+    what: &'static str,
+    key: &'static str,
+}
+
+impl<R: Read> Guarded<R> {
+    pub fn new(inner: R, limit: u64, what: &'static str, key: &'static str) -> (Self, Mark) {
+        let count = Rc::new(Cell::new(0));
+        (
+            Guarded {
+                inner,
+                count: count.clone(),
+                limit,
+                what,
+                key,
+            },
+            Mark(count),
+        )
+    }
+}
+
+impl<R: Read> Read for Guarded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.count.get() > self.limit {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                Exceeded {
+                    what: self.what,
+                    key: self.key,
+                    limit: self.limit,
+                },
+            ));
+        }
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guarded_reader_stops_a_unit_over_its_limit() {
+        let data = [b'x'; 100];
+        let (mut r, mark) = Guarded::new(&data[..], 10, "a row", "max_record_bytes");
+        let mut buf = [0u8; 8];
+        assert_eq!(r.read(&mut buf).unwrap(), 8);
+        mark.reset();
+        assert_eq!(r.read(&mut buf).unwrap(), 8);
+        assert_eq!(r.read(&mut buf).unwrap(), 8);
+        let e = r.read(&mut buf).unwrap_err();
+        let ex = Exceeded::find(&e).unwrap();
+        assert_eq!(
+            ex.to_string(),
+            "a row is longer than 10 bytes (limits.max_record_bytes)"
+        );
+        mark.reset();
+        assert_eq!(r.read(&mut buf).unwrap(), 8);
+    }
+
+    fn translate(bytes: &[u8], limits: Limits) -> (crate::translate::FileReport, Vec<String>) {
+        let grammars = crate::grammar::GrammarSet::builtin().expect("grammars");
+        let profiles = crate::feeds::Profiles::builtin().expect("profiles");
+        let opts = crate::map::Options {
+            limits,
+            ..Default::default()
+        };
+        let mut statuses = Vec::new();
+        let report = crate::translate::translate(
+            std::io::Cursor::new(bytes),
+            &grammars,
+            &profiles,
+            &opts,
+            |o| {
+                statuses.push(format!("{:?}", o.status));
+                Ok(())
+            },
+        )
+        .expect("translates");
+        (report, statuses)
+    }
+
+    fn sample(name: &str) -> Vec<u8> {
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).expect("sample")
+    }
+
+    fn limit_messages(r: &crate::translate::FileReport) -> Vec<String> {
+        r.findings
+            .iter()
+            .filter(|f| f.code == crate::diag::Code::LimitExceeded)
+            .map(|f| f.message.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_transaction_over_the_limits_is_rejected_unread() {
+        let bytes = sample("samples/x12/850-northwind.edi");
+        let (r, st) = translate(&bytes, Limits::default());
+        assert_eq!(st, ["Accepted"]);
+        assert!(limit_messages(&r).is_empty());
+        let small = Limits {
+            max_segments_per_transaction: 10,
+            ..Limits::default()
+        };
+        let (r, st) = translate(&bytes, small);
+        assert_eq!(st, ["Rejected"]);
+        assert_eq!(
+            limit_messages(&r),
+            [
+                "transaction set 850 0001 has 28 segments, more than the limit of 10 (limits.max_segments_per_transaction); it is not read"
+            ]
+        );
+        let small = Limits {
+            max_transaction_bytes: 100,
+            ..Limits::default()
+        };
+        let (r, st) = translate(&sample("samples/edifact/orders-d96a.edi"), small);
+        assert_eq!(st, ["Rejected"]);
+        assert!(
+            limit_messages(&r)[0].contains("(limits.max_transaction_bytes)"),
+            "{:?}",
+            r.findings
+        );
+    }
+
+    #[test]
+    fn a_csv_row_over_the_limit_stops_the_file_with_a_finding() {
+        let mut csv = sample("samples/feeds/shopify-orders.csv");
+        // A quote left open: the rest of any file would be one field.
+        csv.extend_from_slice(b"#9999,\"x@example.com,paid\n");
+        csv.extend(std::iter::repeat_n(b'y', 300 << 10));
+        let small = Limits {
+            max_record_bytes: 64 << 10,
+            ..Limits::default()
+        };
+        let (r, st) = translate(&csv, small);
+        // The order open when the runaway row began may have lost a line: it is rejected too.
+        assert_eq!(st, ["Accepted", "Accepted", "Accepted", "Rejected"]);
+        let m = limit_messages(&r);
+        assert_eq!(m.len(), 1, "{:?}", r.findings);
+        assert!(m[0].starts_with("a row is longer than"), "{m:?}");
+        assert!(m[0].contains("a quote left open?"), "{m:?}");
+    }
+
+    #[test]
+    fn deep_or_huge_xml_orders_are_rejected() {
+        let mut xml = String::from(
+            "<?xml version=\"1.0\"?><list xmlns=\"http://walmart.com/mp/v3/orders\"><elements><order><purchaseOrderId>1</purchaseOrderId><orderLines><orderLine>",
+        );
+        for _ in 0..100 {
+            xml.push_str("<a>");
+        }
+        let (r, st) = translate(xml.as_bytes(), Limits::default());
+        assert_eq!(st, ["Rejected"], "{:?}", r.findings);
+        assert_eq!(
+            limit_messages(&r),
+            [
+                "the order element nests deeper than 64 levels (limits.max_xml_depth); it is rejected and the rest of the file is not read"
+            ]
+        );
+        // Cut short inside an order (no limit involved): the order is rejected, not dropped.
+        let cut = &xml[..xml.find("<a>").expect("nesting")];
+        let (r, st) = translate(cut.as_bytes(), Limits::default());
+        assert_eq!(st, ["Rejected"], "{:?}", r.findings);
+        let mut xml = String::from(
+            "<?xml version=\"1.0\"?><list xmlns=\"http://walmart.com/mp/v3/orders\"><elements><order><orderLines><orderLine/></orderLines><purchaseOrderId>",
+        );
+        xml.push_str(&"9".repeat(200 << 10));
+        let small = Limits {
+            max_xml_order_bytes: 32 << 10,
+            ..Limits::default()
+        };
+        let (r, st) = translate(xml.as_bytes(), small);
+        assert!(st.is_empty() || st == ["Rejected"], "{st:?}");
+        let m = limit_messages(&r);
+        assert_eq!(m.len(), 1, "{:?}", r.findings);
+        assert!(m[0].contains("limits.max_xml_order_bytes"), "{m:?}");
+    }
+}
