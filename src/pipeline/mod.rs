@@ -208,7 +208,9 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Setup(format!("starting {threads} worker threads: {e}")))?;
-    let results: Vec<Option<FileResult>> = pool.install(|| {
+    // An I/O error here is our own disk's (staging, spools), never the input's fault: it stops
+    // the run rather than quarantining a good file.
+    let results: io::Result<Vec<Option<FileResult>>> = pool.install(|| {
         inputs
             .par_iter()
             .enumerate()
@@ -227,6 +229,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
             .collect()
     });
     bar.finish_and_clear();
+    let results = results.map_err(io_err("translating staged files"))?;
 
     let routed: Vec<route::Routed<'_>> = inputs
         .iter()
@@ -671,29 +674,29 @@ fn translate_one(
     grammars: &crate::grammar::GrammarSet,
     profiles: &crate::feeds::Profiles,
     limits: &crate::limits::Limits,
-) -> Option<FileResult> {
+) -> io::Result<Option<FileResult>> {
     if inp.duplicate_of.is_some() {
-        return None;
+        return Ok(None);
     }
-    let fetched = inp.fetched.as_ref().ok()?;
+    let Ok(fetched) = inp.fetched.as_ref() else {
+        return Ok(None);
+    };
     if fetched.size > limits.max_file_bytes {
-        return Some(file::unreadable(format!(
+        return Ok(Some(file::unreadable(format!(
             "the file is {} bytes, more than the limit of {} (limits.max_file_bytes); it is not read",
             fetched.size, limits.max_file_bytes
-        )));
+        ))));
     }
-    Some(
-        file::process(
-            &inp.staged,
-            &inp.name,
-            spool,
-            inp.channel,
-            grammars,
-            profiles,
-            limits,
-        )
-        .unwrap_or_else(|e| file::unreadable(format!("reading the staged copy failed: {e}"))),
+    file::process(
+        &inp.staged,
+        &inp.name,
+        spool,
+        inp.channel,
+        grammars,
+        profiles,
+        limits,
     )
+    .map(Some)
 }
 
 /// After the commit: rename ERP files into place, move inputs to the archive or quarantine,
