@@ -239,8 +239,47 @@ pub trait Ledger {
     fn unfinished_runs(&self) -> Result<Vec<PendingRun>>;
     /// Marks a run that never committed as aborted.
     fn abort_run(&mut self, run: i64) -> Result<()>;
-    /// Records everything a run decided, atomically; after this the run counts.
-    fn commit_run(&mut self, run: i64, commit: &Commit) -> Result<()>;
+    /// Opens the run's transaction: what is added until [`Ledger::commit`] is seen by this
+    /// ledger's own lookups (so later files of the batch dedupe against earlier ones) and by
+    /// no one else, and vanishes if the process dies first.
+    fn begin(&mut self, run: i64) -> Result<()>;
+    /// Adds an input file; returns its id for the documents and interchanges in it.
+    fn add_file(&mut self, run: i64, file: &FileRow) -> Result<i64>;
+    /// Adds a document of a file added before (`DocRow::file` is ignored).
+    fn add_document(&mut self, run: i64, file: i64, doc: &DocRow) -> Result<()>;
+    /// Adds an interchange first received in a file added before (a repeat is ignored).
+    fn add_interchange(&mut self, run: i64, file: i64, ic: &InterchangeRow) -> Result<()>;
+    /// Adds an ERP file written under its temporary name.
+    fn add_output(&mut self, run: i64, output: &OutputRow) -> Result<()>;
+    /// Commits the run's transaction: after this the run counts.
+    fn commit(&mut self, run: i64) -> Result<()>;
+    /// Drops the run's transaction, if one is open.
+    fn rollback(&mut self) -> Result<()>;
+
+    /// Records everything a run decided in one transaction (begin, add everything, commit).
+    fn commit_run(&mut self, run: i64, c: &Commit) -> Result<()> {
+        self.begin(run)?;
+        let result = (|| {
+            let mut ids = Vec::with_capacity(c.files.len());
+            for f in &c.files {
+                ids.push(self.add_file(run, f)?);
+            }
+            for d in &c.documents {
+                self.add_document(run, ids[d.file], d)?;
+            }
+            for i in &c.interchanges {
+                self.add_interchange(run, ids[i.file], i)?;
+            }
+            for o in &c.outputs {
+                self.add_output(run, o)?;
+            }
+            self.commit(run)
+        })();
+        if result.is_err() {
+            let _ = self.rollback();
+        }
+        result
+    }
     /// Marks a committed run whose outputs and moves are complete.
     fn finish_run(&mut self, run: i64, finished: &str) -> Result<()>;
     /// A file with this checksum received on the channel before (not a duplicate itself).

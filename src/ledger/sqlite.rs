@@ -6,8 +6,8 @@
 //! rather than guessed at.
 
 use super::{
-    Commit, Disposition, DocKey, DocRow, Error, FileRow, Ledger, OutputRow, PendingRun,
-    QuarantinedFile, Result, Route, RunSummary, SeenDocument, SeenFile,
+    Disposition, DocKey, DocRow, Error, FileRow, Ledger, OutputRow, PendingRun, QuarantinedFile,
+    Result, Route, RunSummary, SeenDocument, SeenFile,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -260,22 +260,23 @@ impl Ledger for SqliteLedger {
         Ok(())
     }
 
-    fn commit_run(&mut self, run: i64, c: &Commit) -> Result<()> {
-        let tx = self.db.transaction().map_err(db_err("commit run"))?;
-        let mut file_ids = Vec::with_capacity(c.files.len());
-        {
-            let mut ins = tx
-                .prepare_cached(
-                    "INSERT INTO files (run, channel, name, sha256, size, disposition, staged,
-                        stored, origin, remove_origin, replay_of)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                )
-                .map_err(db_err("record files"))?;
-            let mut replayed = tx
-                .prepare_cached("UPDATE files SET replayed_by = ?1 WHERE id = ?2")
-                .map_err(db_err("record files"))?;
-            for f in &c.files {
-                ins.execute(params![
+    fn begin(&mut self, _run: i64) -> Result<()> {
+        // IMMEDIATE: take the write lock now, not at the first insert, so that another process
+        // sharing the ledger cannot slip a conflicting write in between.
+        self.db
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(db_err("begin run transaction"))
+    }
+
+    fn add_file(&mut self, run: i64, f: &FileRow) -> Result<i64> {
+        self.db
+            .prepare_cached(
+                "INSERT INTO files (run, channel, name, sha256, size, disposition, staged,
+                    stored, origin, remove_origin, replay_of)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
                     run,
                     f.channel,
                     f.name,
@@ -288,26 +289,29 @@ impl Ledger for SqliteLedger {
                     f.remove_origin,
                     f.replay_of,
                 ])
-                .map_err(db_err("record files"))?;
-                let id = tx.last_insert_rowid();
-                if let Some(old) = f.replay_of {
-                    replayed
-                        .execute([id, old])
-                        .map_err(db_err("record files"))?;
-                }
-                file_ids.push(id);
-            }
-            let mut ins = tx
-                .prepare_cached(
-                    "INSERT INTO documents (run, file, channel, kind, number, purpose,
-                        content_hash, route, offset, controls, reason)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                )
-                .map_err(db_err("record documents"))?;
-            for d in &c.documents {
-                ins.execute(params![
+            })
+            .map_err(db_err("record file"))?;
+        let id = self.db.last_insert_rowid();
+        if let Some(old) = f.replay_of {
+            self.db
+                .prepare_cached("UPDATE files SET replayed_by = ?1 WHERE id = ?2")
+                .and_then(|mut st| st.execute([id, old]))
+                .map_err(db_err("record file"))?;
+        }
+        Ok(id)
+    }
+
+    fn add_document(&mut self, run: i64, file: i64, d: &DocRow) -> Result<()> {
+        self.db
+            .prepare_cached(
+                "INSERT INTO documents (run, file, channel, kind, number, purpose,
+                    content_hash, route, offset, controls, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
                     run,
-                    file_ids[d.file],
+                    file,
                     d.key.channel,
                     d.key.kind,
                     d.key.number,
@@ -318,35 +322,35 @@ impl Ledger for SqliteLedger {
                     d.controls,
                     d.reason,
                 ])
-                .map_err(db_err("record documents"))?;
-            }
-            let mut ins = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO interchanges (sender, receiver, control, run, file)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(db_err("record interchanges"))?;
-            for i in &c.interchanges {
-                ins.execute(params![
-                    i.sender,
-                    i.receiver,
-                    i.control,
-                    run,
-                    file_ids[i.file]
-                ])
-                .map_err(db_err("record interchanges"))?;
-            }
-            let mut ins = tx
-                .prepare_cached(
-                    "INSERT INTO outputs (run, temp, path, documents) VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(db_err("record outputs"))?;
-            for o in &c.outputs {
-                ins.execute(params![run, o.temp, o.path, o.documents as i64])
-                    .map_err(db_err("record outputs"))?;
-            }
-        }
-        let n = tx
+            })
+            .map_err(db_err("record document"))?;
+        Ok(())
+    }
+
+    fn add_interchange(&mut self, run: i64, file: i64, i: &super::InterchangeRow) -> Result<()> {
+        self.db
+            .prepare_cached(
+                "INSERT OR IGNORE INTO interchanges (sender, receiver, control, run, file)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut st| st.execute(params![i.sender, i.receiver, i.control, run, file]))
+            .map_err(db_err("record interchange"))?;
+        Ok(())
+    }
+
+    fn add_output(&mut self, run: i64, o: &OutputRow) -> Result<()> {
+        self.db
+            .prepare_cached(
+                "INSERT INTO outputs (run, temp, path, documents) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut st| st.execute(params![run, o.temp, o.path, o.documents as i64]))
+            .map_err(db_err("record output"))?;
+        Ok(())
+    }
+
+    fn commit(&mut self, run: i64) -> Result<()> {
+        let n = self
+            .db
             .execute(
                 "UPDATE runs SET status = 'committed' WHERE id = ?1 AND status = 'started'",
                 [run],
@@ -354,12 +358,24 @@ impl Ledger for SqliteLedger {
             .map_err(db_err("commit run"))?;
         if n != 1 {
             // Another process aborted this run under us; committing now would double count.
+            let _ = self.rollback();
             return Err(Error::Db {
                 what: "commit run",
                 source: rusqlite::Error::QueryReturnedNoRows,
             });
         }
-        tx.commit().map_err(db_err("commit run"))
+        self.db
+            .execute_batch("COMMIT")
+            .map_err(db_err("commit run"))
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        if !self.db.is_autocommit() {
+            self.db
+                .execute_batch("ROLLBACK")
+                .map_err(db_err("roll back run"))?;
+        }
+        Ok(())
     }
 
     fn finish_run(&mut self, run: i64, finished: &str) -> Result<()> {
@@ -508,6 +524,7 @@ impl Ledger for SqliteLedger {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::Commit;
 
     fn file(name: &str, sha: &str, d: Disposition) -> FileRow {
         FileRow {

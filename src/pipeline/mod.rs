@@ -34,7 +34,7 @@ pub mod work;
 
 use crate::config::{Channel, Config};
 use crate::ledger::{
-    self, Commit, Disposition, DocRow, FileRow, InterchangeRow, Ledger, Route, sqlite::SqliteLedger,
+    self, Disposition, DocRow, FileRow, InterchangeRow, Ledger, Route, sqlite::SqliteLedger,
 };
 use crate::transport::{Fetched, Inbound, local::LocalFolder};
 use file::FileResult;
@@ -200,7 +200,9 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     let mut inputs = discover(cfg, opts, &ledger, &staging, &mut report)?;
     stage(&mut inputs, &ledger, opts.replay.is_some())?;
 
-    // Translate in parallel; results come back in input order.
+    // Translate a chunk of files in parallel, then route and record them in input order (the
+    // ledger's open transaction sees what earlier chunks accepted), so that memory holds one
+    // chunk's document summaries, not the batch's.
     let spools = staging.join("spool");
     std::fs::create_dir_all(&spools).map_err(io_err("creating the spool folder"))?;
     let bar = progress_bar(opts.progress, inputs.len());
@@ -208,51 +210,117 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Setup(format!("starting {threads} worker threads: {e}")))?;
-    // An I/O error here is our own disk's (staging, spools), never the input's fault: it stops
-    // the run rather than quarantining a good file.
-    let results: io::Result<Vec<Option<FileResult>>> = pool.install(|| {
-        inputs
-            .par_iter()
-            .enumerate()
-            .map(|(i, inp)| {
-                let r = translate_one(
-                    inp,
-                    &spools.join(format!("{i:06}.jsonl")),
-                    &grammars,
-                    &profiles,
-                    &cfg.limits,
-                );
-                bar.inc(1);
-                crash_point("translated");
-                r
-            })
-            .collect()
-    });
+    ledger.begin(run.unwrap_or(0))?;
+    // A dry run records into a run of its own inside the transaction, rolled back at the end.
+    let ledger_run = match run {
+        Some(r) => r,
+        None => ledger.begin_run(&report.started)?,
+    };
+    let mut rec = Recorder {
+        layout: &layout,
+        run,
+        ledger_run,
+        ledger: &mut ledger,
+        report: &mut report,
+        files: Vec::new(),
+        stored_names: HashSet::new(),
+        accepted_lines: Vec::with_capacity(inputs.len()),
+        spools: Vec::with_capacity(inputs.len()),
+    };
+    let chunk = (threads * 64).max(64);
+    for (c, part) in inputs.chunks(chunk).enumerate() {
+        // An I/O error here is our own disk's (staging, spools), never the input's fault: it
+        // stops the run rather than quarantining a good file.
+        let results: io::Result<Vec<Option<FileResult>>> = pool.install(|| {
+            part.par_iter()
+                .enumerate()
+                .map(|(i, inp)| {
+                    let n = c * chunk + i;
+                    let r = translate_one(
+                        inp,
+                        &spools.join(format!("{n:06}.jsonl")),
+                        &grammars,
+                        &profiles,
+                        &cfg.limits,
+                    );
+                    bar.inc(1);
+                    crash_point("translated");
+                    r
+                })
+                .collect()
+        });
+        let results = results.map_err(io_err("translating staged files"))?;
+        for (inp, result) in part.iter().zip(results) {
+            rec.file(inp, result)?;
+        }
+        crash_point("routed");
+    }
     bar.finish_and_clear();
-    let results = results.map_err(io_err("translating staged files"))?;
+    let Recorder {
+        files,
+        accepted_lines,
+        spools: spool_paths,
+        ..
+    } = rec;
 
-    let routed: Vec<route::Routed<'_>> = inputs
+    let Some(run) = run else {
+        // A dry run stops here: nothing written, moved or recorded.
+        ledger.rollback()?;
+        work::remove_tree(&staging).map_err(io_err("removing the dry run's staging"))?;
+        return Ok(RunOutcome::Done(Box::new(finish_report(report, clock))));
+    };
+    let outputs = output::write(&layout, run, cfg, &inputs, &spool_paths, &accepted_lines)
+        .map_err(io_err("writing ERP import files"))?;
+    for o in &outputs {
+        ledger.add_output(run, o)?;
+    }
+    report.outputs = outputs
         .iter()
-        .zip(&results)
-        .filter_map(|(inp, r)| {
-            r.as_ref().map(|result| route::Routed {
-                channel: &inp.channel.id,
-                name: &inp.name,
-                relax_envelope: inp.channel.relax_envelope,
-                result,
-            })
+        .map(|o| report::OutputEntry {
+            path: o.path.clone(),
+            documents: o.documents,
         })
         .collect();
-    let decisions = route::route(&routed, &ledger)?;
-    drop(routed);
-    crash_point("routed");
+    let report = finish_report(report, clock);
+    let json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Setup(e.to_string()))?;
+    work::write_atomic(&layout.report(run), &json).map_err(io_err("writing the run report"))?;
+    crash_point("before commit");
+    ledger.commit(run)?;
+    crash_point("committed");
+    let missing = complete(run, &files, &outputs, &mut ledger)?;
+    let mut report = report;
+    report.recovered.extend(missing);
+    work::remove_tree(&staging).map_err(io_err("removing staging"))?;
+    crash_point("finished");
+    Ok(RunOutcome::Done(Box::new(report)))
+}
 
-    // Build the report, the commit and the quarantine reports.
-    let mut commit = Commit::default();
-    let mut decisions = decisions.into_iter();
-    let mut stored_names = HashSet::new();
-    let mut accepted_lines: Vec<Vec<Option<&'static str>>> = Vec::with_capacity(inputs.len());
-    for (inp, result) in inputs.iter().zip(&results) {
+/// Routes and records the files of a run one by one, in input order.
+struct Recorder<'a> {
+    layout: &'a Layout,
+    run: Option<i64>,
+    /// The run the ledger records under (a throwaway one for a dry run).
+    ledger_run: i64,
+    ledger: &'a mut SqliteLedger,
+    report: &'a mut RunReport,
+    /// What the run recorded of each stored input, for completing the run.
+    files: Vec<FileRow>,
+    stored_names: HashSet<PathBuf>,
+    /// Per input: for each spool line, the document kind when that document was accepted.
+    accepted_lines: Vec<Vec<Option<&'static str>>>,
+    /// Per input: its spool, when it was translated.
+    spools: Vec<Option<PathBuf>>,
+}
+
+impl Recorder<'_> {
+    fn file(&mut self, inp: &Input<'_>, result: Option<FileResult>) -> Result<(), Error> {
+        let (layout, run) = (self.layout, self.run);
+        let report = &mut *self.report;
+        let ledger = &mut *self.ledger;
+        let stored_names = &mut self.stored_names;
+        self.spools
+            .push(result.as_ref().and_then(|r| r.spool.clone()));
+        let ledger_run = self.ledger_run;
         let ch = report.channels.entry(inp.channel.id.clone()).or_default();
         let (size, sha) = match &inp.fetched {
             Ok(f) => (f.size, f.sha256.clone()),
@@ -261,8 +329,8 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
                 report
                     .channel_errors
                     .push(format!("channel {}: {e}", inp.channel.id));
-                accepted_lines.push(Vec::new());
-                continue;
+                self.accepted_lines.push(Vec::new());
+                return Ok(());
             }
         };
         ch.files += 1;
@@ -289,24 +357,33 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
             entry.disposition = Disposition::DuplicateFile;
             entry.format = "duplicate".into();
             ch.duplicate_files += 1;
-            accepted_lines.push(lines);
+            self.accepted_lines.push(lines);
             if !inp.channel.keep_inputs {
-                let stored = stored_path(&layout, run, inp, false, &mut stored_names);
+                let stored = stored_path(layout, run, inp, false, stored_names);
                 entry.stored = Some(stored.display().to_string());
-                commit.files.push(file_row(inp, &entry, &sha, size));
+                let row = file_row(inp, &entry, &sha, size);
+                ledger.add_file(ledger_run, &row)?;
+                self.files.push(row);
             }
             report.files.push(entry);
-            continue;
+            return Ok(());
         };
-        let file_index = commit.files.len();
         entry.format = serde_json::to_value(result.format)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
         entry.profile = result.profile.clone();
-        let doc_decisions = decisions
-            .next()
-            .expect("one decision list per translated file");
+        let doc_decisions = route::route_file(
+            &route::Routed {
+                channel: &inp.channel.id,
+                name: &inp.name,
+                relax_envelope: inp.channel.relax_envelope,
+                result: &result,
+            },
+            &*ledger,
+        )?;
+        let mut doc_rows = Vec::new();
+        let mut ic_rows = Vec::new();
         let mut problems_at_documents = HashSet::new();
         let mut recorded_interchanges = HashSet::new();
         for (d, dec) in result.docs.iter().zip(&doc_decisions) {
@@ -329,8 +406,8 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
                 .kind
                 .filter(|_| dec.route != Route::Rejected || d.number.is_some())
             {
-                commit.documents.push(DocRow {
-                    file: file_index,
+                doc_rows.push(DocRow {
+                    file: 0,
                     key: ledger::DocKey {
                         channel: inp.channel.id.clone(),
                         kind: key_kind.to_owned(),
@@ -353,8 +430,8 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
                 && dec.route != Route::Rejected
                 && recorded_interchanges.insert(ic.clone())
             {
-                commit.interchanges.push(InterchangeRow {
-                    file: file_index,
+                ic_rows.push(InterchangeRow {
+                    file: 0,
                     sender: ic.0.clone(),
                     receiver: ic.1.clone(),
                     control: ic.2.clone(),
@@ -407,7 +484,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
                 .retain(|d| d.route != "accepted");
         }
         if run.is_some() {
-            let stored = stored_path(&layout, run, inp, quarantined, &mut stored_names);
+            let stored = stored_path(layout, run, inp, quarantined, stored_names);
             entry.stored = Some(stored.display().to_string());
         }
         if quarantined && run.is_some() {
@@ -421,38 +498,19 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
             )
             .map_err(io_err("writing a quarantine report"))?;
         }
-        commit.files.push(file_row(inp, &entry, &sha, size));
-        accepted_lines.push(lines);
+        let row = file_row(inp, &entry, &sha, size);
+        let id = ledger.add_file(ledger_run, &row)?;
+        for d in &doc_rows {
+            ledger.add_document(ledger_run, id, d)?;
+        }
+        for i in &ic_rows {
+            ledger.add_interchange(ledger_run, id, i)?;
+        }
+        self.files.push(row);
+        self.accepted_lines.push(lines);
         report.files.push(entry);
+        Ok(())
     }
-
-    let Some(run) = run else {
-        // A dry run stops here: nothing written, moved or recorded.
-        work::remove_tree(&staging).map_err(io_err("removing the dry run's staging"))?;
-        return Ok(RunOutcome::Done(Box::new(finish_report(report, clock))));
-    };
-    let outputs = output::write(&layout, run, cfg, &inputs, &results, &accepted_lines)
-        .map_err(io_err("writing ERP import files"))?;
-    report.outputs = outputs
-        .iter()
-        .map(|o| report::OutputEntry {
-            path: o.path.clone(),
-            documents: o.documents,
-        })
-        .collect();
-    commit.outputs = outputs;
-    let report = finish_report(report, clock);
-    let json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Setup(e.to_string()))?;
-    work::write_atomic(&layout.report(run), &json).map_err(io_err("writing the run report"))?;
-    crash_point("before commit");
-    ledger.commit_run(run, &commit)?;
-    crash_point("committed");
-    let missing = complete(run, &commit.files, &commit.outputs, &mut ledger)?;
-    let mut report = report;
-    report.recovered.extend(missing);
-    work::remove_tree(&staging).map_err(io_err("removing staging"))?;
-    crash_point("finished");
-    Ok(RunOutcome::Done(Box::new(report)))
 }
 
 fn finish_report(mut report: RunReport, clock: Instant) -> RunReport {

@@ -5,7 +5,6 @@
 //! whatever the number of threads.
 
 use super::Input;
-use super::file::FileResult;
 use super::work::{Layout, crash_point, sync_dir};
 use crate::config::{Config, OutputFormat};
 use crate::ledger::OutputRow;
@@ -31,16 +30,16 @@ pub(super) fn write(
     run: i64,
     cfg: &Config,
     inputs: &[Input<'_>],
-    results: &[Option<FileResult>],
+    spools: &[Option<std::path::PathBuf>],
     accepted: &[Vec<Option<&'static str>>],
 ) -> io::Result<Vec<OutputRow>> {
     let mut open: BTreeMap<(&'static str, OutputFormat), Open> = BTreeMap::new();
     let mut line = String::new();
-    for ((inp, result), lines) in inputs.iter().zip(results).zip(accepted) {
+    for ((inp, spool), lines) in inputs.iter().zip(spools).zip(accepted) {
         if lines.iter().all(Option::is_none) {
             continue;
         }
-        let Some(spool) = result.as_ref().and_then(|r| r.spool.as_ref()) else {
+        let Some(spool) = spool else {
             continue;
         };
         let mut reader = BufReader::new(File::open(spool)?);

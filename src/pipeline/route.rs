@@ -1,6 +1,6 @@
 //! Routing: accept, duplicate, conflict or reject each document, in input order.
 //!
-//! Phase: after every file of the batch is translated, one thread walks them in the order they
+//! Phase: after the files of the batch are translated, one thread walks them in the order they
 //! were discovered (channel order of the configuration, then file name), so that which of two
 //! equal documents is "the first" never depends on thread timing. A document's identity is
 //! channel + kind + number + purpose; the first accepted one wins, an identical later one is a
@@ -32,127 +32,107 @@ pub struct Decision {
     pub reason: Option<Finding>,
 }
 
-/// Where an identity was first accepted.
-struct First {
-    hash: [u8; 32],
-    place: String,
-}
-
-/// Routes every document of every file. Returns, per file, one decision per document.
-pub fn route(files: &[Routed<'_>], ledger: &dyn Ledger) -> ledger::Result<Vec<Vec<Decision>>> {
-    let mut seen: HashMap<DocKey, First> = HashMap::new();
-    let mut interchanges: HashMap<InterchangeKey, String> = HashMap::new();
-    let mut out = Vec::with_capacity(files.len());
-    for f in files {
-        // Interchanges first: a repeated one taints its documents.
-        let mut repeated: HashMap<&InterchangeKey, String> = HashMap::new();
-        for d in &f.result.docs {
-            let Some(ic) = &d.interchange else { continue };
-            if repeated.contains_key(ic) {
-                continue;
-            }
-            if let Some(place) = interchanges.get(ic) {
-                if place != f.name {
-                    repeated.insert(ic, format!("{place} earlier in this run"));
-                }
-            } else if let Some(prev) = ledger.interchange(&ic.0, &ic.1, &ic.2)? {
-                repeated.insert(
-                    ic,
-                    format!("{} (channel {}, run {})", prev.name, prev.channel, prev.run),
-                );
-            }
+/// Routes the documents of one file, in file order. Earlier files of the batch are in the ledger
+/// already (inside the run's open transaction), so the same lookups serve the batch and earlier
+/// runs; only the file's own earlier documents are kept here.
+pub fn route_file(f: &Routed<'_>, ledger: &dyn Ledger) -> ledger::Result<Vec<Decision>> {
+    // Interchanges first: a repeated one taints its documents.
+    let mut repeated: HashMap<&InterchangeKey, String> = HashMap::new();
+    let mut looked_up: HashMap<&InterchangeKey, ()> = HashMap::new();
+    for d in &f.result.docs {
+        let Some(ic) = &d.interchange else { continue };
+        if looked_up.insert(ic, ()).is_some() {
+            continue;
         }
-        for d in &f.result.docs {
-            if let Some(ic) = &d.interchange {
-                interchanges
-                    .entry(ic.clone())
-                    .or_insert_with(|| f.name.to_owned());
-            }
+        if let Some(prev) = ledger.interchange(&ic.0, &ic.1, &ic.2)? {
+            repeated.insert(
+                ic,
+                format!("{} (channel {}, run {})", prev.name, prev.channel, prev.run),
+            );
         }
-        let mut decisions = Vec::with_capacity(f.result.docs.len());
-        for d in &f.result.docs {
-            if !d.candidate {
-                decisions.push(Decision {
-                    route: Route::Rejected,
-                    reason: None,
-                });
-                continue;
-            }
-            let hash = d.content_hash.expect("a candidate has a hash");
-            let key = DocKey {
-                channel: f.channel.to_owned(),
-                kind: d.kind.expect("a candidate has a kind").to_owned(),
-                number: d.number.clone().unwrap_or_default(),
-                purpose: purpose_name(d.purpose.unwrap_or_default()),
-            };
-            let here = format!("{} at byte {}", f.name, d.offset);
-            let first = match seen.get(&key) {
-                Some(first) => Some((first.hash, first.place.clone())),
-                None => ledger.accepted_document(&key)?.map(|s| {
-                    let mut h = [0u8; 32];
-                    decode_hex(&s.content_hash, &mut h);
-                    (
-                        h,
-                        format!("{} at byte {} in run {}", s.file, s.offset, s.run),
+    }
+    // Identities accepted earlier in this file: hash and where.
+    let mut here_first: HashMap<DocKey, ([u8; 32], String)> = HashMap::new();
+    let mut decisions = Vec::with_capacity(f.result.docs.len());
+    for d in &f.result.docs {
+        if !d.candidate {
+            decisions.push(Decision {
+                route: Route::Rejected,
+                reason: None,
+            });
+            continue;
+        }
+        let hash = d.content_hash.expect("a candidate has a hash");
+        let key = DocKey {
+            channel: f.channel.to_owned(),
+            kind: d.kind.expect("a candidate has a kind").to_owned(),
+            number: d.number.clone().unwrap_or_default(),
+            purpose: purpose_name(d.purpose.unwrap_or_default()),
+        };
+        let here = format!("{} at byte {}", f.name, d.offset);
+        let first = match here_first.get(&key) {
+            Some((h, place)) => Some((*h, place.clone())),
+            None => ledger.accepted_document(&key)?.map(|s| {
+                let mut h = [0u8; 32];
+                decode_hex(&s.content_hash, &mut h);
+                (
+                    h,
+                    format!("{} at byte {} in run {}", s.file, s.offset, s.run),
+                )
+            }),
+        };
+        let at = |code, message: String| {
+            let mut f = Finding::error(code, message)
+                .at_offset(d.offset as usize)
+                .with_controls(&d.controls);
+            f.segment_position = Some(1);
+            f
+        };
+        let decision = match first {
+            Some((h, place)) if h == hash => Decision {
+                route: Route::Duplicate,
+                reason: Some(Finding {
+                    severity: crate::diag::Severity::Warning,
+                    ..at(
+                        Code::DuplicateDocument,
+                        format!("{key} is a duplicate of the one accepted from {place}; skipped"),
                     )
                 }),
-            };
-            let at = |code, message: String| {
-                let mut f = Finding::error(code, message)
-                    .at_offset(d.offset as usize)
-                    .with_controls(&d.controls);
-                f.segment_position = Some(1);
-                f
-            };
-            let decision = match first {
-                Some((h, place)) if h == hash => Decision {
-                    route: Route::Duplicate,
-                    reason: Some(Finding {
-                        severity: crate::diag::Severity::Warning,
-                        ..at(
-                            Code::DuplicateDocument,
+            },
+            Some((_, place)) => Decision {
+                route: Route::Conflict,
+                reason: Some(at(
+                    Code::ConflictingDocument,
+                    format!(
+                        "{key} conflicts with the one accepted from {place}: same number and purpose, different content; this version ({here}) is not applied"
+                    ),
+                )),
+            },
+            None => match d.interchange.as_ref().and_then(|ic| repeated.get(ic)) {
+                Some(place) if !f.relax_envelope => {
+                    let (s, r, c) = &**d.interchange.as_ref().expect("checked above");
+                    Decision {
+                        route: Route::Rejected,
+                        reason: Some(at(
+                            Code::DuplicateInterchange,
                             format!(
-                                "{key} is a duplicate of the one accepted from {place}; skipped"
+                                "interchange {c} from '{s}' to '{r}' was already received in {place}; a new or corrected document needs a new interchange control number"
                             ),
-                        )
-                    }),
-                },
-                Some((_, place)) => Decision {
-                    route: Route::Conflict,
-                    reason: Some(at(
-                        Code::ConflictingDocument,
-                        format!(
-                            "{key} conflicts with the one accepted from {place}: same number and purpose, different content; this version ({here}) is not applied"
-                        ),
-                    )),
-                },
-                None => match d.interchange.as_ref().and_then(|ic| repeated.get(ic)) {
-                    Some(place) if !f.relax_envelope => {
-                        let (s, r, c) = &**d.interchange.as_ref().expect("checked above");
-                        Decision {
-                            route: Route::Rejected,
-                            reason: Some(at(
-                                Code::DuplicateInterchange,
-                                format!(
-                                    "interchange {c} from '{s}' to '{r}' was already received in {place}; a new or corrected document needs a new interchange control number"
-                                ),
-                            )),
-                        }
+                        )),
                     }
-                    _ => {
-                        seen.insert(key, First { hash, place: here });
-                        Decision {
-                            route: Route::Accepted,
-                            reason: None,
-                        }
+                }
+                _ => {
+                    here_first.insert(key, (hash, here));
+                    Decision {
+                        route: Route::Accepted,
+                        reason: None,
                     }
-                },
-            };
-            decisions.push(decision);
-        }
-        out.push(decisions);
+                }
+            },
+        };
+        decisions.push(decision);
     }
-    Ok(out)
+    Ok(decisions)
 }
 
 pub fn hex(h: &[u8; 32]) -> String {
