@@ -29,7 +29,7 @@ run_one() {
   case "$t" in config) cp ../samples/demo/tallyman.toml "$corpus/" ;; esac
   local rc=0
   # shellcheck disable=SC2086 # one seed folder per line
-  "$bin_dir/$t" "$corpus" $seeds -max_total_time="$secs" -max_len=65536 -timeout=10 \
+  "$bin_dir/$t" "$corpus" $seeds -max_total_time="$secs" -max_len=65536 -timeout=10 -seed="${FUZZ_SEED:-1}" \
     -rss_limit_mb=2048 -artifact_prefix="artifacts/$t/" -print_final_stats=1 \
     >"$tmp/$t.log" 2>&1 || rc=$?
   echo "$rc" >"$tmp/$t.rc"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command (README "Quick start"): formatting, lints, and the whole test suite.
+# The project's test command (README "Quick start"): formatting, lints, the whole test suite and
+# a fuzz smoke run.
 # Tests that read the public corpus look for ../shared/corpus and skip themselves when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,3 +8,5 @@ cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --all-targets --locked
 cargo test --doc --locked
+# Every fuzz target for 20 s from its seeds (fixed libFuzzer seed, FUZZ_SEED=N to vary it).
+scripts/fuzz_smoke.sh 20
