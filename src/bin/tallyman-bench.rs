@@ -4,6 +4,8 @@
 //! cargo run --release --bin tallyman-bench -- all --mib 100                  # X12 850s
 //! cargo run --release --bin tallyman-bench -- all --mib 100 --format edifact # ORDERS
 //! cargo run --release --bin tallyman-bench -- translate FILE
+//! cargo run --release --bin tallyman-bench -- run --files 10000 --mib 1024 --threads 1,2
+//! scripts/bench.sh                 # all of the above in one table (BENCH_QUICK=1, BENCH_BIG=1)
 //! ```
 //!
 //! `all` generates the input, then runs each phase in a child process so that every phase's
@@ -11,23 +13,61 @@
 //! `tokenize` (every segment of the file held in memory, best of three), `scan` (the envelope
 //! pass streamed through a 1 MiB buffer), `translate` (envelope, grammar validation and mapping
 //! to the canonical model, streamed) and `translate-json` (the same plus JSON serialization).
+//!
+//! `run` measures a whole `tallyman run`, end to end. It generates a drop folder of `--files`
+//! files (default 10,000) totalling about `--mib` MiB (default 1024): 40% of the bytes X12 850
+//! files, 30% EDIFACT ORDERS, 30% Shopify CSV exports, file sizes spread evenly from a quarter
+//! to 1.75 times the mean, every interchange control number and order number unique across
+//! the whole folder (so that every document is accepted). It writes one configuration per
+//! thread count (`settle_seconds = 0`, `keep_inputs = true`, ERP files in JSON Lines and CSV)
+//! with a fresh work directory each, then runs the real `tallyman` binary (next to this one)
+//! as a child process, `tallyman run --config CFG --threads N`, once per `--threads` entry
+//! (default `1,2`). For each it prints wall time, MiB/s, the child's peak RSS (`VmHWM` polled
+//! every 20 ms), the load average before and after, the run report's document counts (it fails
+//! unless every generated document was accepted), and where the time went: the phases of the
+//! run as seen from outside (the work directory's folders and files appearing, and the CPU
+//! time of the main thread and of the worker threads from `/proc`; the samples are kept in
+//! `DIR/tN/samples.tsv` with `--keep`), then the 2-vs-1 scaling. It also prints how long the
+//! run's threads waited for a CPU (scheduler run delay, `/proc/PID/task/*/schedstat`) and warns
+//! when that exceeds 3% of the wall time: such a measurement is disturbed by other processes
+//! and should be repeated (on a shared machine, `nice -n -10` helps).
+//!
+//! ```text
+//! tallyman-bench run [--files N] [--mib N] [--threads 1,2] [--dir DIR] [--keep] [--move-inputs]
+//! ```
+//!
+//! `--dir DIR` keeps the generated drop folder in `DIR/drop` and reuses it on the next call with
+//! the same `--files` and `--mib` (without it, everything goes in a temporary folder that is
+//! removed at the end). `--keep` leaves every measurement's folder `DIR/tN` (configuration,
+//! work directory, ERP files, `stderr.txt`); to profile one run again:
+//! `rm -rf DIR/t2/work DIR/t2/erp; perf record -g tallyman run --config DIR/t2/tallyman.toml
+//! --threads 2`. `--move-inputs` measures the default `keep_inputs = false` instead: each
+//! measurement gets a hard-linked copy of the drop folder, which the run empties.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Instant;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 use tallyman::grammar::GrammarSet;
 use tallyman::map::{Options, Status};
 use tallyman::translate::{Format, detect};
 
 const USAGE: &str = "usage: tallyman-bench all [--mib N] [--format x12|edifact|shopify] [--dir DIR]
        tallyman-bench generate FILE [--mib N] [--format x12|edifact|shopify]
-       tallyman-bench tokenize|scan|translate|translate-json FILE";
+       tallyman-bench tokenize|scan|translate|translate-json FILE
+       tallyman-bench run [--files 10000] [--mib 1024] [--threads 1,2] [--dir DIR] [--keep]
+                          [--move-inputs]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mib = flag(&args, "--mib").map_or(100, |v| v.parse().expect("--mib takes a number"));
+    let default_mib = if args.first().map(String::as_str) == Some("run") {
+        1024
+    } else {
+        100
+    };
+    let mib =
+        flag(&args, "--mib").map_or(default_mib, |v| v.parse().expect("--mib takes a number"));
     let kind = match flag(&args, "--format") {
         Some("edifact") => Kind::Edifact,
         Some("shopify") => Kind::Shopify,
@@ -40,6 +80,7 @@ fn main() {
         Some("scan") => scan(Path::new(arg(&args, 1))),
         Some("translate") => translate(Path::new(arg(&args, 1)), false),
         Some("translate-json") => translate(Path::new(arg(&args, 1)), true),
+        Some("run") => run_bench(&args, mib),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -256,5 +297,718 @@ fn all(mib: u64, kind: Kind, dir: Option<PathBuf>) -> Res<()> {
         }
     }
     std::fs::remove_file(&file)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// `run`: a whole `tallyman run` over a generated drop folder.
+
+/// One channel of the generated drop folder.
+struct Part {
+    kind: Kind,
+    channel: &'static str,
+    /// Share of the bytes (and of the files).
+    share: f64,
+    prefix: &'static str,
+    ext: &'static str,
+    /// Orders between two looks at the target size (and per X12 interchange).
+    batch: u64,
+    /// The channel's table in the configuration, after `inbound`.
+    table: &'static str,
+}
+
+const PARTS: [Part; 3] = [
+    Part {
+        kind: Kind::X12,
+        channel: "x12",
+        share: 0.4,
+        prefix: "850-",
+        ext: "edi",
+        batch: 10,
+        table: "format = \"x12\"\nversion = \"004010\"\npartner_id = \"BUYERCO\"\nour_id = \"NORTHWIND\"\n",
+    },
+    Part {
+        kind: Kind::Edifact,
+        channel: "edifact",
+        share: 0.3,
+        prefix: "orders-",
+        ext: "edi",
+        batch: 10,
+        table: "format = \"edifact\"\nversion = \"D96A\"\npartner_id = \"0614141100422\"\nour_id = \"0614141200016\"\n",
+    },
+    Part {
+        kind: Kind::Shopify,
+        channel: "shopify",
+        share: 0.3,
+        prefix: "orders_export_",
+        ext: "csv",
+        batch: 25,
+        table: "format = \"feed\"\nprofile = \"shopify-orders\"\n",
+    },
+];
+
+/// What was generated, kept in `DIR/drop.json` to reuse the drop folder.
+#[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug, Clone, Default)]
+struct Manifest {
+    version: u32,
+    files: u64,
+    mib: u64,
+    bytes: u64,
+    orders: u64,
+    lines: u64,
+    interchanges: u64,
+    /// Per channel: files, bytes, orders.
+    channels: Vec<(String, u64, u64, u64)>,
+}
+
+const MANIFEST_VERSION: u32 = 1;
+
+/// splitmix64: file sizes and seeds.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Generates the drop folder `dir/drop/CHANNEL/`, or reuses the one there when it was made
+/// with the same parameters.
+fn generate_drop(dir: &Path, files: u64, mib: u64) -> Res<Manifest> {
+    let drop = dir.join("drop");
+    let manifest_path = dir.join("drop.json");
+    if let Ok(text) = std::fs::read_to_string(&manifest_path)
+        && let Ok(m) = serde_json::from_str::<Manifest>(&text)
+        && m.version == MANIFEST_VERSION
+        && m.files == files
+        && m.mib == mib
+        && drop.is_dir()
+    {
+        eprintln!(
+            "reusing the drop folder {} ({})",
+            drop.display(),
+            manifest_path.display()
+        );
+        return Ok(m);
+    }
+    let _ = std::fs::remove_file(&manifest_path);
+    remove_dir(&drop)?;
+    let t = Instant::now();
+    let total = mib << 20;
+    let mut m = Manifest {
+        version: MANIFEST_VERSION,
+        files,
+        mib,
+        ..Manifest::default()
+    };
+    let mut num = tallyman::generate::Numbering::default();
+    let mut assigned = 0u64;
+    let mut file_index = 0u64;
+    for (pi, part) in PARTS.iter().enumerate() {
+        let n = if pi + 1 == PARTS.len() {
+            files - assigned
+        } else {
+            (files as f64 * part.share).round() as u64
+        };
+        assigned += n;
+        let folder = drop.join(part.channel);
+        std::fs::create_dir_all(&folder)?;
+        let budget = (total as f64 * part.share) as u64;
+        let mean = budget as f64 / n.max(1) as f64;
+        let (mut wanted, mut written, mut orders) = (0f64, 0u64, 0u64);
+        for i in 0..n {
+            file_index += 1;
+            let r = mix(file_index ^ 0x7a11_7a11);
+            // A quarter to 1.75 times the mean; what a file overshoots, the next one gives back.
+            wanted += mean * (0.25 + 1.5 * (r >> 11) as f64 / (1u64 << 53) as f64);
+            let target = (wanted as u64).saturating_sub(written).max(1);
+            let path = folder.join(format!("{}{:06}.{}", part.prefix, i + 1, part.ext));
+            let mut w = BufWriter::with_capacity(1 << 16, File::create(&path)?);
+            num.batch = part.batch;
+            let seed = mix(file_index);
+            let st = match part.kind {
+                Kind::X12 => tallyman::generate::x12_850s_numbered(&mut w, target, seed, num)?,
+                Kind::Edifact => {
+                    tallyman::generate::edifact_orders_numbered(&mut w, target, seed, num)?
+                }
+                Kind::Shopify => {
+                    tallyman::generate::shopify_csv_numbered(&mut w, target, seed, num)?
+                }
+            };
+            w.flush()?;
+            num = num.after(&st);
+            written += st.bytes;
+            orders += st.orders;
+            m.lines += st.lines;
+            if part.kind != Kind::Shopify {
+                m.interchanges += st.interchanges;
+            }
+        }
+        m.bytes += written;
+        m.orders += orders;
+        m.channels
+            .push((part.channel.to_owned(), n, written, orders));
+    }
+    if num.first_interchange > 1_000_000_000 {
+        return Err("too many interchanges for 9-digit X12 control numbers".into());
+    }
+    std::fs::write(&manifest_path, serde_json::to_vec_pretty(&m)?)?;
+    eprintln!(
+        "generated {} files, {:.1} MiB, {} orders, {} lines, {} interchanges in {:.1} s into {}",
+        files,
+        m.bytes as f64 / 1048576.0,
+        m.orders,
+        m.lines,
+        m.interchanges,
+        t.elapsed().as_secs_f64(),
+        drop.display()
+    );
+    Ok(m)
+}
+
+fn remove_dir(p: &Path) -> std::io::Result<()> {
+    match std::fs::remove_dir_all(p) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// A TOML basic string.
+fn toml_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn config_text(drop: &Path, keep_inputs: bool) -> String {
+    let mut t = String::from(
+        "# written by tallyman-bench run\n[paths]\nwork = \"work\"\nerp_inbox = \"erp\"\n\n[run]\nthreads = 0\nsettle_seconds = 0\n",
+    );
+    for part in &PARTS {
+        t.push_str(&format!(
+            "\n[channel.{}]\ninbound = {}\n{}keep_inputs = {keep_inputs}\n",
+            part.channel,
+            toml_str(&drop.join(part.channel).display().to_string()),
+            part.table
+        ));
+    }
+    t
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// CPU ticks the whole machine spent in user space and in the kernel (not idle or waiting for
+/// I/O), from `/proc/stat`.
+fn machine_ticks() -> (u64, u64) {
+    std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|s| {
+            let f: Vec<u64> = s
+                .lines()
+                .next()?
+                .split_whitespace()
+                .skip(1)
+                .filter_map(|v| v.parse().ok())
+                .collect();
+            // user nice system idle iowait irq softirq steal
+            let user = f.first()? + f.get(1)?;
+            Some((
+                user,
+                f.iter().take(8).sum::<u64>() - user - f.get(3)? - f.get(4)?,
+            ))
+        })
+        .unwrap_or((0, 0))
+}
+
+/// One look at the child.
+#[derive(Clone, Copy, Default, Debug)]
+struct Sample {
+    t: f64,
+    /// CPU clock ticks of the whole process and of its main thread.
+    total: u64,
+    main: u64,
+    /// Bytes passed to write() so far.
+    wchar: u64,
+    /// Resident set size, KiB.
+    rss_kib: u64,
+}
+
+/// utime and stime of a `/proc/.../stat` file, in clock ticks.
+fn user_sys(path: &str) -> Option<(u64, u64)> {
+    let s = std::fs::read_to_string(path).ok()?;
+    let rest = &s[s.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some((f.get(11)?.parse().ok()?, f.get(12)?.parse().ok()?))
+}
+
+/// utime + stime of a `/proc/.../stat` file, in clock ticks.
+fn ticks(path: &str) -> Option<u64> {
+    user_sys(path).map(|(u, s)| u + s)
+}
+
+fn proc_field(path: &str, key: &str) -> Option<u64> {
+    std::fs::read_to_string(path).ok().and_then(|s| {
+        s.lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l[key.len()..].split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+    })
+}
+
+/// The phases of a run, each ending when the next one's marker is first seen. Translating
+/// and routing alternate (a chunk of files is translated by the worker threads while the main
+/// thread waits, then routed and recorded by the main thread while the workers wait), so they
+/// are one phase, split afterwards by the main thread's CPU time.
+const PHASES: [&str; 6] = [
+    "start, list drops",
+    "stage (copy+sha256)",
+    "translate + route",
+    "write ERP files",
+    "ledger commit",
+    "store inputs, finish",
+];
+
+/// What one measurement saw.
+struct Watched {
+    secs: f64,
+    status: std::process::ExitStatus,
+    peak_rss_kib: u64,
+    samples: Vec<Sample>,
+    /// CPU seconds that other processes (not the run, not this watcher) used meanwhile in
+    /// user space, and that the kernel used besides the run's system calls (writeback of the
+    /// run's files included).
+    others_user: f64,
+    others_kernel: f64,
+    /// Seconds the run's threads were ready to run but waited for a CPU (the sum over its
+    /// threads of `run_delay` in `/proc/PID/task/TID/schedstat`): what other processes cost it.
+    cpu_wait: f64,
+    /// Times at which phases 1.. began (seconds from the start), when seen.
+    marks: [Option<f64>; PHASES.len() - 1],
+}
+
+fn has_entry(dir: &Path, pred: impl Fn(&str) -> bool) -> bool {
+    std::fs::read_dir(dir)
+        .is_ok_and(|rd| rd.flatten().any(|e| pred(&e.file_name().to_string_lossy())))
+}
+
+/// Runs `tallyman run` and watches it every 20 ms until it exits.
+fn watch(tallyman: &Path, cfg: &Path, threads: usize, run_dir: &Path) -> Res<Watched> {
+    let work = run_dir.join("work");
+    let erp = run_dir.join("erp");
+    let staging = work.join("staging").join("run-000001");
+    let report = work.join("reports").join("run-000001.json");
+    let stderr = File::create(run_dir.join("stderr.txt"))?;
+    let machine0 = machine_ticks();
+    let own0 = user_sys("/proc/self/stat").unwrap_or_default();
+    let t0 = Instant::now();
+    let mut child = Command::new(tallyman)
+        .arg("run")
+        .arg("--config")
+        .arg(cfg)
+        .arg("--threads")
+        .arg(threads.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()?;
+    let pid = child.id();
+    let (stat, main_stat, status_path, io) = (
+        format!("/proc/{pid}/stat"),
+        format!("/proc/{pid}/task/{pid}/stat"),
+        format!("/proc/{pid}/status"),
+        format!("/proc/{pid}/io"),
+    );
+    let mut w = Watched {
+        secs: 0.0,
+        status: std::process::ExitStatus::default(),
+        peak_rss_kib: 0,
+        samples: Vec::with_capacity(4096),
+        others_user: 0.0,
+        others_kernel: 0.0,
+        cpu_wait: 0.0,
+        marks: [None; PHASES.len() - 1],
+    };
+    let mut last_user_sys = None;
+    let mut run_delay = std::collections::HashMap::new();
+    loop {
+        let t = t0.elapsed().as_secs_f64();
+        if let Some(hwm) = proc_field(&status_path, "VmHWM:") {
+            w.peak_rss_kib = w.peak_rss_kib.max(hwm);
+        }
+        if let Some(us) = user_sys(&stat) {
+            last_user_sys = Some(us);
+        }
+        if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+            for t in tasks.flatten() {
+                let delay = std::fs::read_to_string(t.path().join("schedstat"))
+                    .ok()
+                    .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok());
+                if let Some(d) = delay {
+                    run_delay.insert(t.file_name(), d);
+                }
+            }
+        }
+        if let (Some(total), Some(main)) = (ticks(&stat), ticks(&main_stat)) {
+            w.samples.push(Sample {
+                t,
+                total,
+                main,
+                wchar: proc_field(&io, "wchar:").unwrap_or(0),
+                rss_kib: proc_field(&status_path, "VmRSS:").unwrap_or(0),
+            });
+        }
+        // Markers: which of them is seen first tells where the run is.
+        let seen = [
+            // 1: staging begun (the first input is being copied).
+            staging.join("files").is_dir(),
+            // 2: staging done, the spool folder for translation is made.
+            staging.join("spool").is_dir(),
+            // 3: every file translated and routed, the first ERP temporary file is open.
+            has_entry(&erp, |n| n.starts_with(".run-000001-")),
+            // 4: ERP files and the run report written, the ledger commit begins.
+            report.is_file(),
+            // 5: committed: ERP files are renamed into place.
+            has_entry(&erp, |n| n.starts_with("run-000001-")),
+        ];
+        for (m, s) in w.marks.iter_mut().zip(seen) {
+            if s && m.is_none() {
+                *m = Some(t);
+            }
+        }
+        if let Some(status) = child.try_wait()? {
+            w.secs = t0.elapsed().as_secs_f64();
+            w.status = status;
+            // The child's own times, as last seen (it is reaped now).
+            let (cu, cs) = user_sys(&format!("/proc/{pid}/stat"))
+                .or(last_user_sys)
+                .unwrap_or_default();
+            let machine = machine_ticks();
+            let own = user_sys("/proc/self/stat").unwrap_or_default();
+            let (mu, ms) = (machine.0 - machine0.0, machine.1 - machine0.1);
+            let (ou, os) = (own.0 - own0.0, own.1 - own0.1);
+            w.others_user = mu.saturating_sub(cu + ou) as f64 / 100.0;
+            w.others_kernel = ms.saturating_sub(cs + os) as f64 / 100.0;
+            w.cpu_wait = run_delay.values().sum::<u64>() as f64 / 1e9;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut tsv = String::from("t\tcpu_total\tcpu_main\twchar\trss_kib\n");
+    for s in &w.samples {
+        tsv.push_str(&format!(
+            "{:.3}\t{}\t{}\t{}\t{}\n",
+            s.t, s.total, s.main, s.wchar, s.rss_kib
+        ));
+    }
+    std::fs::write(run_dir.join("samples.tsv"), tsv)?;
+    // A marker not seen (its phase took no time between two looks) is the next one's time.
+    let mut next = w.secs;
+    for m in w.marks.iter_mut().rev() {
+        let v = m.unwrap_or(next).min(next);
+        *m = Some(v);
+        next = v;
+    }
+    Ok(w)
+}
+
+/// The sample at or just after `t`.
+fn sample_at(samples: &[Sample], t: f64) -> Sample {
+    samples
+        .iter()
+        .find(|s| s.t >= t)
+        .or(samples.last())
+        .copied()
+        .unwrap_or_default()
+}
+
+/// The last sample before `t` (the state at the end of a phase).
+fn sample_before(samples: &[Sample], t: f64) -> Sample {
+    samples
+        .iter()
+        .rev()
+        .find(|s| s.t < t)
+        .or(samples.first())
+        .copied()
+        .unwrap_or_default()
+}
+
+fn print_phases(w: &Watched) {
+    let mut bounds = vec![0.0];
+    bounds.extend(w.marks.iter().map(|m| m.unwrap_or(w.secs)));
+    bounds.push(w.secs);
+    println!(
+        "    {:<24} {:>8} {:>6} {:>9} {:>12} {:>10} {:>12}",
+        "phase", "seconds", "share", "CPU main", "CPU workers", "written", "RSS at end"
+    );
+    let hz = 100.0; // USER_HZ
+    let row = |name: &str, secs: f64, main: f64, workers: f64, written: Option<f64>, rss| {
+        let dt = secs.max(1e-9);
+        println!(
+            "    {name:<24} {secs:>8.3} {:>5.1}% {:>8.0}% {:>11.0}% {:>10} {:>12}",
+            100.0 * secs / w.secs,
+            100.0 * main / dt,
+            100.0 * workers.max(0.0) / dt,
+            written.map_or(String::new(), |m| format!("{m:.0} MiB")),
+            rss
+        );
+    };
+    for (i, name) in PHASES.iter().enumerate() {
+        let (a, b) = (bounds[i], bounds[i + 1]);
+        let (sa, sb) = (sample_at(&w.samples, a), sample_at(&w.samples, b));
+        let main = sb.main.saturating_sub(sa.main) as f64 / hz;
+        let workers = sb.total.saturating_sub(sb.main) as f64 / hz
+            - sa.total.saturating_sub(sa.main) as f64 / hz;
+        row(
+            name,
+            b - a,
+            main,
+            workers,
+            Some(sb.wchar.saturating_sub(sa.wchar) as f64 / 1048576.0),
+            format!(
+                "{:.0} MiB",
+                sample_before(&w.samples, b).rss_kib as f64 / 1024.0
+            ),
+        );
+        if i == 2 {
+            // The main thread works only while the workers wait: its CPU time is the routing.
+            let route = main.min(b - a);
+            row(
+                "  translate (workers)",
+                b - a - route,
+                0.0,
+                workers,
+                None,
+                String::new(),
+            );
+            row(
+                "  route, record (main)",
+                route,
+                main,
+                0.0,
+                None,
+                String::new(),
+            );
+        }
+    }
+    let last = w.samples.last().copied().unwrap_or_default();
+    println!(
+        "    CPU seen: {:.2} s main thread, {:.2} s worker threads, in {:.2} s wall (CPU% is of one core)",
+        last.main as f64 / hz,
+        last.total.saturating_sub(last.main) as f64 / hz,
+        w.secs,
+    );
+    println!(
+        "    meanwhile: other processes {:.2} CPU s in user space; kernel threads and other processes' system time (writeback of the run's files included) {:.2} CPU s",
+        w.others_user, w.others_kernel
+    );
+}
+
+/// One measurement's result.
+struct Measured {
+    threads: usize,
+    files: u64,
+    bytes: u64,
+    secs: f64,
+    report_ms: u64,
+    peak_rss_mib: f64,
+    counts: serde_json::Value,
+    load: (String, String),
+}
+
+fn run_bench(args: &[String], mib: u64) -> Res<()> {
+    let files: u64 = flag(args, "--files").map_or(Ok(10_000), str::parse)?;
+    let threads: Vec<usize> = flag(args, "--threads")
+        .unwrap_or("1,2")
+        .split(',')
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    let keep = args.iter().any(|a| a == "--keep");
+    let move_inputs = args.iter().any(|a| a == "--move-inputs");
+    if files == 0 || mib == 0 || threads.is_empty() {
+        return Err("--files, --mib and --threads must not be 0 or empty".into());
+    }
+    let (dir, temporary) = match flag(args, "--dir") {
+        Some(d) => (PathBuf::from(d), false),
+        None => (
+            std::env::temp_dir().join(format!("tallyman-bench-run-{}", std::process::id())),
+            true,
+        ),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let dir = dir.canonicalize()?;
+    let tallyman = std::env::current_exe()?.with_file_name("tallyman");
+    if !tallyman.is_file() {
+        return Err(format!(
+            "{} not found: build it first (cargo build --release)",
+            tallyman.display()
+        )
+        .into());
+    }
+    let manifest = generate_drop(&dir, files, mib)?;
+    let drop = dir.join("drop");
+    println!(
+        "tallyman-bench run: {} files, {:.1} MiB, {} orders ({} lines) in {}",
+        manifest.files,
+        manifest.bytes as f64 / 1048576.0,
+        manifest.orders,
+        manifest.lines,
+        drop.display()
+    );
+    for (c, n, b, o) in &manifest.channels {
+        println!(
+            "  {c:<8} {n:>6} files {:>8.1} MiB {o:>8} orders (mean {:.0} KiB)",
+            *b as f64 / 1048576.0,
+            *b as f64 / 1024.0 / (*n).max(1) as f64
+        );
+    }
+    println!(
+        "  tallyman: {}; keep_inputs = {}; {} cores; loadavg {}",
+        tallyman.display(),
+        !move_inputs,
+        std::thread::available_parallelism().map_or(0, usize::from),
+        loadavg()
+    );
+    let mut results = Vec::new();
+    for &t in &threads {
+        let run_dir = dir.join(format!("t{t}"));
+        remove_dir(&run_dir)?;
+        std::fs::create_dir_all(&run_dir)?;
+        let inbound = if move_inputs {
+            let copy = run_dir.join("drop");
+            for part in &PARTS {
+                let to = copy.join(part.channel);
+                std::fs::create_dir_all(&to)?;
+                for e in std::fs::read_dir(drop.join(part.channel))? {
+                    let e = e?;
+                    std::fs::hard_link(e.path(), to.join(e.file_name()))?;
+                }
+            }
+            copy
+        } else {
+            drop.clone()
+        };
+        let cfg = run_dir.join("tallyman.toml");
+        std::fs::write(&cfg, config_text(&inbound, !move_inputs))?;
+        // Nothing of the generation or of the last measurement is left to write back meanwhile.
+        let _ = Command::new("sync").status();
+        let before = loadavg();
+        let w = watch(&tallyman, &cfg, t, &run_dir)?;
+        let after = loadavg();
+        let report_path = run_dir.join("work/reports/run-000001.json");
+        let report: serde_json::Value = match std::fs::read(&report_path) {
+            Ok(b) => serde_json::from_slice(&b)?,
+            Err(e) => {
+                let err = std::fs::read_to_string(run_dir.join("stderr.txt")).unwrap_or_default();
+                return Err(format!(
+                    "tallyman run ({}) wrote no report {}: {e}\n{err}",
+                    w.status,
+                    report_path.display()
+                )
+                .into());
+            }
+        };
+        let m = Measured {
+            threads: t,
+            files: report["channels"]
+                .as_object()
+                .map_or(0, |c| c.values().filter_map(|v| v["files"].as_u64()).sum()),
+            bytes: report["bytes"].as_u64().unwrap_or(0),
+            secs: w.secs,
+            report_ms: report["duration_ms"].as_u64().unwrap_or(0),
+            peak_rss_mib: w.peak_rss_kib as f64 / 1024.0,
+            counts: report["totals"].clone(),
+            load: (before, after),
+        };
+        let mibs = m.bytes as f64 / 1048576.0;
+        println!(
+            "threads {t}: {} files, {mibs:.1} MiB in {:.2} s = {:.1} MiB/s, peak RSS {:.1} MiB (report's duration_ms {}; loadavg {} -> {})",
+            m.files,
+            m.secs,
+            mibs / m.secs,
+            m.peak_rss_mib,
+            m.report_ms,
+            m.load.0,
+            m.load.1
+        );
+        let n = |k: &str| m.counts[k].as_u64().unwrap_or(0);
+        println!(
+            "    documents: {} accepted of {} generated, {} duplicate, {} conflict, {} rejected, {} not translated",
+            n("accepted"),
+            manifest.orders,
+            n("duplicate"),
+            n("conflict"),
+            n("rejected"),
+            n("not_translated")
+        );
+        print_phases(&w);
+        let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+        println!(
+            "    the run's threads waited {:.2} s in all for a CPU ({:.1}% of the wall time); other processes used {:.0}% of the machine",
+            w.cpu_wait,
+            100.0 * w.cpu_wait / w.secs,
+            100.0 * w.others_user / (cores * w.secs)
+        );
+        if w.cpu_wait > 0.03 * w.secs {
+            println!(
+                "    WARNING: other processes took CPU time the run wanted: this measurement is disturbed, repeat it"
+            );
+        }
+        std::io::stdout().flush()?;
+        let clean = w.status.success()
+            && n("accepted") == manifest.orders
+            && n("duplicate") + n("conflict") + n("rejected") + n("not_translated") == 0
+            && m.files == manifest.files;
+        if !clean {
+            let err = std::fs::read_to_string(run_dir.join("stderr.txt")).unwrap_or_default();
+            return Err(format!(
+                "the run did not accept every generated document ({}); see {} and {}\n{err}",
+                w.status,
+                report_path.display(),
+                run_dir.join("stderr.txt").display()
+            )
+            .into());
+        }
+        if !keep {
+            remove_dir(&run_dir)?;
+        }
+        results.push(m);
+    }
+    println!(
+        "\n{:>7} {:>6} {:>8} {:>8} {:>8} {:>9} {:>9}  loadavg before -> after",
+        "threads", "files", "MiB", "seconds", "MiB/s", "peak RSS", "accepted"
+    );
+    for m in &results {
+        let mibs = m.bytes as f64 / 1048576.0;
+        println!(
+            "{:>7} {:>6} {:>8.1} {:>8.2} {:>8.1} {:>5.0} MiB {:>9}  {} -> {}",
+            m.threads,
+            m.files,
+            mibs,
+            m.secs,
+            mibs / m.secs,
+            m.peak_rss_mib,
+            m.counts["accepted"].as_u64().unwrap_or(0),
+            m.load.0,
+            m.load.1
+        );
+    }
+    let rate = |t: usize| {
+        results
+            .iter()
+            .find(|m| m.threads == t)
+            .map(|m| m.bytes as f64 / m.secs)
+    };
+    if let (Some(one), Some(two)) = (rate(1), rate(2)) {
+        println!("scaling 2 vs 1 thread: {:.2}x", two / one);
+    }
+    if temporary && !keep {
+        remove_dir(&dir)?;
+    } else if !keep {
+        eprintln!(
+            "the drop folder stays in {} for the next run",
+            drop.display()
+        );
+    }
     Ok(())
 }

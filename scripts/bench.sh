@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# tallyman's throughput numbers in one command: builds release, runs the per-format phases of
+# `tallyman-bench all` (tokenize, scan, translate, translate+json for X12 850 and EDIFACT ORDERS;
+# translate and translate+json for the Shopify CSV export) at 1 MiB and 100 MiB, then the
+# whole-run benchmark `tallyman-bench run` (a drop folder of mixed X12, EDIFACT and CSV files
+# through `tallyman run`, end to end) with 1 and 2 threads, and prints a compact table at the end.
+#
+#   scripts/bench.sh                  # phases at 1 and 100 MiB; run: 10,000 files, 1 GiB
+#   BENCH_QUICK=1 scripts/bench.sh    # run: 1,000 files, 100 MiB
+#   BENCH_BIG=1 scripts/bench.sh      # phases at 1 GiB too
+#   BENCH_DIR=/srv/scratch scripts/bench.sh   # where generated data goes (default: a new
+#                                     # folder under /tmp, removed at the end; it needs about
+#                                     # twice the run's size free)
+#   BENCH_THREADS=1,2,4 scripts/bench.sh      # thread counts of the run (default 1,2)
+#
+# Numbers are only worth comparing on an otherwise idle machine: the run benchmark prints the
+# load average before and after each measurement and the CPU time other processes used while
+# it ran. Details of every measurement (phases of the run, CPU per phase) are in the full log,
+# whose path is printed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+files=10000
+mib=1024
+if [[ "${BENCH_QUICK:-}" == 1 ]]; then
+    files=1000
+    mib=100
+fi
+sizes=(1 100)
+if [[ "${BENCH_BIG:-}" == 1 ]]; then
+    sizes+=(1024)
+fi
+threads=${BENCH_THREADS:-1,2}
+
+cargo build --release --bins
+
+if [[ -n "${BENCH_DIR:-}" ]]; then
+    dir=$BENCH_DIR
+    mkdir -p "$dir"
+    own_dir=0
+else
+    dir=$(mktemp -d /tmp/tallyman-bench.XXXXXX)
+    own_dir=1
+fi
+log=$(mktemp /tmp/tallyman-bench-log.XXXXXX)
+table=$(mktemp /tmp/tallyman-bench-table.XXXXXX)
+cleanup() {
+    rm -f "$table"
+    if [[ $own_dir == 1 ]]; then
+        rm -rf "$dir"
+    else
+        rm -rf "$dir/run"
+    fi
+}
+trap cleanup EXIT
+
+bench=target/release/tallyman-bench
+echo "tallyman bench: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'), $(nproc) cores, loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$log"
+
+for format in x12 edifact shopify; do
+    for size in "${sizes[@]}"; do
+        echo "== $format, $size MiB" | tee -a "$log"
+        "$bench" all --mib "$size" --format "$format" --dir "$dir" | tee -a "$log" |
+            awk -v f="$format" -v m="$size" '$3 == "MiB" && $7 == "MiB/s" {
+                printf "%-8s %-15s %6s MiB %10.1f MiB/s  peak RSS %7.1f MiB\n", f, $1, m, $6, $10
+            }' >>"$table"
+    done
+done
+
+echo "== run: $files files, $mib MiB, threads $threads" | tee -a "$log"
+"$bench" run --files "$files" --mib "$mib" --threads "$threads" --dir "$dir/run" | tee -a "$log" |
+    awk '/^threads  *files/ { t = 1; next }
+         t && $1 ~ /^[0-9]+$/ {
+             printf "%-24s %6.0f MiB %10.1f MiB/s  peak RSS %7.0f MiB  %s files, %s s, %s accepted\n", "run, " $1 " thread" ($1 == 1 ? "" : "s"), $3, $5, $6, $2, $4, $8
+         }
+         /^scaling/ { print }' >>"$table"
+
+echo
+echo "summary (full log: $log)"
+cat "$table"
