@@ -822,6 +822,11 @@ fn x12_roundtrip_values(data: &[u8], line_breaks: bool) {
                             && value.bytes().any(|b| d.is_delimiter(b)),
                         "{e}: no such value with a delimiter"
                     ),
+                    WriteError::LineBreakInValue { value, .. } => assert!(
+                        values.iter().any(|(v, _)| v == value)
+                            && value.bytes().any(|b| b == b'\r' || b == b'\n'),
+                        "{e}: no such value with a line break"
+                    ),
                     WriteError::NoRepetitionSeparator { .. } => assert!(
                         d.repetition.is_none() && values.iter().any(|&(_, reps)| reps > 1),
                         "{e}: nothing repeats or there is a separator"

@@ -76,6 +76,16 @@ pub enum WriteError {
         value: String,
         delimiter: String,
     },
+    /// X12 readers take a line break inside a segment for line wrapping and drop it, so a value
+    /// holding CR or LF cannot be written faithfully.
+    #[error(
+        "{tag}{position:02}: value '{value}' contains a line break, which readers drop as line wrapping"
+    )]
+    LineBreakInValue {
+        tag: String,
+        position: usize,
+        value: String,
+    },
     /// A repeated element needs a repetition separator, and this interchange has none.
     #[error("{tag}{position:02} repeats, but the interchange has no repetition separator")]
     NoRepetitionSeparator { tag: String, position: usize },
@@ -116,6 +126,14 @@ pub fn write_segment(out: &mut Vec<u8>, seg: &Segment, d: &Delimiters) -> Result
                         position: i + 1,
                         value: comp.clone(),
                         delimiter: for_message(&[bad], 4),
+                    });
+                }
+                if comp.bytes().any(|b| b == b'\r' || b == b'\n') {
+                    out.truncate(start);
+                    return Err(WriteError::LineBreakInValue {
+                        tag: seg.tag.clone(),
+                        position: i + 1,
+                        value: comp.clone(),
                     });
                 }
                 out.extend_from_slice(comp.as_bytes());
