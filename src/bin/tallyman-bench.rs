@@ -30,7 +30,7 @@
 //! `DIR/tN/samples.tsv` with `--keep`), then the 2-vs-1 scaling. It also prints how long the
 //! run's threads waited for a CPU (scheduler run delay, `/proc/PID/task/*/schedstat`) and warns
 //! when that exceeds 3% of the wall time: such a measurement is disturbed by other processes
-//! and should be repeated (on a shared machine, `nice -n -10` helps).
+//! and should be repeated when the machine is idle.
 //!
 //! ```text
 //! tallyman-bench run [--files N] [--mib N] [--threads 1,2] [--dir DIR] [--keep] [--move-inputs]
