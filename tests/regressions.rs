@@ -1,5 +1,9 @@
 //! Inputs that once broke an invariant (found by the fuzzer, named after the bug), replayed
 //! with the fuzz targets' own checks, in windows of several sizes.
+//!
+//! An input that still breaks an invariant (a bug not fixed yet) is kept as an `#[ignore]` test
+//! that replays it, naming the bug; once fixed, the file moves into its target's folder. The
+//! writers' line-break refusals (`x12_roundtrip/`, `edifact_roundtrip/`) started that way.
 
 mod common;
 
@@ -129,31 +133,4 @@ fn structured_targets_hold_on_pseudo_random_input() {
         tallyman::fuzzing::x12_structured(&data);
         tallyman::fuzzing::edifact_structured(&data);
     }
-}
-
-/// Open bugs: inputs that break an invariant today, kept in `tests/regressions/open/`. When one
-/// is fixed, drop its `#[ignore]` (and the exclusion its target makes), and move the file into
-/// its target's folder.
-fn open_bug(name: &str, check: Check) {
-    let path = common::root().join("tests/regressions/open").join(name);
-    check(&std::fs::read(path).unwrap());
-}
-
-/// Was a bug: the X12 writer wrote a value holding CR or LF, and the reader dropped those bytes
-/// as line wrapping; the writer now refuses such a value.
-#[test]
-fn x12_writer_refuses_a_line_break_in_a_value() {
-    open_bug(
-        "x12_writer_line_break_in_value.bin",
-        tallyman::fuzzing::x12_roundtrip_with_line_breaks,
-    );
-}
-
-#[test]
-#[ignore = "bug: edifact::write_segment writes a value holding LF unescaped, and the reader drops it as line wrapping"]
-fn open_edifact_writer_line_feed_in_value() {
-    open_bug(
-        "edifact_writer_line_feed_in_value.bin",
-        tallyman::fuzzing::edifact_roundtrip_with_line_feeds,
-    );
 }

@@ -44,13 +44,19 @@ pub enum WriteError {
     /// A value holds a separator and the interchange has no release character to escape it.
     #[error("{tag}: value '{value}' holds a separator and there is no release character")]
     CannotEscape { tag: String, value: String },
+    /// A value holds a carriage return or line feed. Readers (ours among them) take line breaks
+    /// inside a segment for line wrapping and drop them, and releasing them is not defined by
+    /// ISO 9735, so such a value cannot be sent faithfully.
+    #[error("{tag}: value '{value}' contains a line break, which readers drop as line wrapping")]
+    LineBreakInValue { tag: String, value: String },
     /// A repeated element needs a repetition separator (syntax version 4).
     #[error("{tag}: a repeated element needs a repetition separator")]
     NoRepetitionSeparator { tag: String },
 }
 
 /// Appends one segment and its terminator, escaping separators inside values; trailing empty
-/// elements and components are left out.
+/// elements and components are left out. A value holding a line break is refused
+/// ([`WriteError::LineBreakInValue`]) and nothing is appended.
 pub fn write_segment(out: &mut Vec<u8>, seg: &Segment, d: &Delimiters) -> Result<(), WriteError> {
     let start = out.len();
     out.extend_from_slice(seg.tag.as_bytes());
@@ -76,6 +82,13 @@ pub fn write_segment(out: &mut Vec<u8>, seg: &Segment, d: &Delimiters) -> Result
             for (c, comp) in rep[..last_comp].iter().enumerate() {
                 if c > 0 {
                     out.push(d.component);
+                }
+                if comp.bytes().any(|b| b == b'\r' || b == b'\n') {
+                    out.truncate(start);
+                    return Err(WriteError::LineBreakInValue {
+                        tag: seg.tag.clone(),
+                        value: comp.clone(),
+                    });
                 }
                 for &b in comp.as_bytes() {
                     if d.is_special(b) {
@@ -191,6 +204,18 @@ mod tests {
             .map_or(0, |p| p + 1);
         s.elements.truncate(keep);
         s
+    }
+
+    #[test]
+    fn a_line_break_in_a_value_is_refused() {
+        for value in ["A\nB", "A\rB", "AB\r\n"] {
+            let seg = Segment::new("FTX", vec![Element::simple("AAI"), Element::simple(value)]);
+            let mut out = b"UNH+1'".to_vec();
+            let e = write_segment(&mut out, &seg, &Delimiters::default()).unwrap_err();
+            assert!(matches!(e, WriteError::LineBreakInValue { .. }), "{e}");
+            assert!(e.to_string().contains("line break"), "{e}");
+            assert_eq!(out, b"UNH+1'", "nothing appended");
+        }
     }
 
     proptest! {
