@@ -91,13 +91,14 @@ pub struct FileReport {
     pub findings: Vec<Finding>,
 }
 
-/// Translates one file; `on_outcome` gets each transaction set or message in file order.
+/// Translates one file; `on_outcome` gets each transaction set or message in file order (it may
+/// take what it needs out of the outcome; nothing reads it afterwards).
 pub fn translate<R: Read + Seek>(
     mut reader: R,
     grammars: &GrammarSet,
     profiles: &Profiles,
     opts: &Options,
-    mut on_outcome: impl FnMut(&Outcome) -> io::Result<()>,
+    mut on_outcome: impl FnMut(&mut Outcome) -> io::Result<()>,
 ) -> io::Result<FileReport> {
     let mut head = [0u8; 512];
     let n = crate::envelope::x12::read_full(&mut reader, &mut head)?;
@@ -106,7 +107,7 @@ pub fn translate<R: Read + Seek>(
     let mut profile = None;
     let mut tally = Tally::default();
     let mut findings: Vec<Finding> = Vec::new();
-    let mut take = |o: Outcome, findings: &mut Vec<Finding>| -> io::Result<()> {
+    let mut take = |mut o: Outcome, findings: &mut Vec<Finding>| -> io::Result<()> {
         match o.status {
             Status::Accepted => tally.accepted += 1,
             Status::Rejected => tally.rejected += 1,
@@ -114,7 +115,7 @@ pub fn translate<R: Read + Seek>(
         }
         findings.extend(o.findings.iter().cloned());
         findings.extend(rejection_note(&o));
-        on_outcome(&o)
+        on_outcome(&mut o)
     };
     let envelope: Vec<(Level, Vec<Finding>, bool)> = match format {
         Format::X12 => {

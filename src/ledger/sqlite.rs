@@ -9,6 +9,7 @@ use super::{
     Disposition, DocKey, DocRow, Error, FileRow, Ledger, OutputRow, PendingRun, QuarantinedFile,
     Result, Route, RunSummary, SeenDocument, SeenFile,
 };
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::time::Duration;
@@ -101,6 +102,11 @@ impl SqliteLedger {
             .map_err(db_err("synchronous"))?;
         db.pragma_update(None, "foreign_keys", true)
             .map_err(db_err("foreign keys"))?;
+        // The query planner stability guarantee: without it, the bundled SQLite (built with
+        // STAT4) re-compiles a cached statement whose plan might depend on the values bound, and
+        // the per-document lookups spent 20-30 µs each doing that instead of 2-4 µs.
+        db.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+            .map_err(db_err("query planner stability"))?;
         let mut l = SqliteLedger { db };
         l.migrate()?;
         Ok(l)

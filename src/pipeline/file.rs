@@ -5,14 +5,20 @@
 //! business rules, hashed for dedupe, and written to a spool file so that memory holds only a
 //! small summary per document. Nothing here looks at the ledger or at other files: routing
 //! (duplicates, conflicts) happens afterwards, in input order.
+//!
+//! When the channel's output includes CSV, each spooled document's CSV rows are written here
+//! too, to a second spool beside the first ([`csv_spool`]), so that writing the ERP files after
+//! routing only copies bytes. A record there is the rows' length (4 bytes, little-endian) and
+//! the rows, one record per spool line.
 
 use crate::config::{Channel, ChannelFormat};
 use crate::diag::{Code, Controls, Finding};
 use crate::feeds::Profiles;
 use crate::grammar::{GrammarSet, Strictness};
 use crate::map::{Options, Status};
-use crate::model::{Document, Purpose, Source};
+use crate::model::{Document, Purpose};
 use crate::translate::Format;
+use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -59,7 +65,44 @@ pub struct FileResult {
     pub spool: Option<PathBuf>,
 }
 
-/// Translates a staged file. `name` is what findings and documents call it.
+/// Where the CSV rows of the documents in `spool` go, when the channel writes CSV.
+pub fn csv_spool(spool: &Path) -> PathBuf {
+    spool.with_extension("csv")
+}
+
+/// The CSV rows of the spooled documents (see the module documentation).
+struct CsvSpool<'a> {
+    out: BufWriter<std::fs::File>,
+    rows: Vec<u8>,
+    columns: &'a BTreeMap<String, Vec<String>>,
+}
+
+impl CsvSpool<'_> {
+    fn add(&mut self, doc: &Document) -> io::Result<()> {
+        let columns = self.columns.get(doc.kind()).ok_or_else(|| {
+            io::Error::other(format!("no CSV columns for {} documents", doc.kind()))
+        })?;
+        self.rows.clear();
+        // The settings of the ERP file's header (`output.rs`); flexible, since one file may
+        // hold several document kinds, each with its own columns.
+        let mut w = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(&mut self.rows);
+        super::erp_csv::write_document(&mut w, doc, columns).map_err(io::Error::other)?;
+        w.flush()?;
+        drop(w);
+        let bytes = &self.rows;
+        let len = u32::try_from(bytes.len())
+            .map_err(|_| io::Error::other("a document's CSV rows are over 4 GiB"))?;
+        self.out.write_all(&len.to_le_bytes())?;
+        self.out.write_all(bytes)?;
+        Ok(())
+    }
+}
+
+/// Translates a staged file. `name` is what findings and documents call it. `csv_columns`, the
+/// columns per document kind, is given when the channel's ERP output includes CSV.
+#[allow(clippy::too_many_arguments)]
 pub fn process(
     staged: &Path,
     name: &str,
@@ -68,6 +111,7 @@ pub fn process(
     grammars: &GrammarSet,
     profiles: &Profiles,
     limits: &crate::limits::Limits,
+    csv_columns: Option<&BTreeMap<String, Vec<String>>>,
 ) -> io::Result<FileResult> {
     let opts = Options {
         strictness: channel.strictness,
@@ -79,6 +123,14 @@ pub fn process(
     };
     let file = std::fs::File::open(staged)?;
     let mut out = BufWriter::new(std::fs::File::create(spool)?);
+    let mut csv_out = match csv_columns {
+        Some(columns) => Some(CsvSpool {
+            out: BufWriter::new(std::fs::File::create(csv_spool(spool))?),
+            rows: Vec::new(),
+            columns,
+        }),
+        None => None,
+    };
     let mut docs = Vec::new();
     let mut spooled = 0usize;
     let mut line = Vec::new();
@@ -149,7 +201,7 @@ pub fn process(
         }
         let doc = o
             .document
-            .as_ref()
+            .as_mut()
             .expect("an accepted outcome has a document");
         let at = |code, message: String| {
             let mut f = Finding::error(code, message)
@@ -171,6 +223,9 @@ pub fn process(
             serde_json::to_writer(&mut line, doc).map_err(io::Error::other)?;
             line.push(b'\n');
             out.write_all(&line)?;
+            if let Some(c) = &mut csv_out {
+                c.add(doc)?;
+            }
             d.content_hash = Some(content_hash(doc)?);
             d.spool_line = Some(spooled);
             d.candidate = true;
@@ -182,7 +237,12 @@ pub fn process(
         docs.push(d);
         Ok(())
     })?;
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    // Not fsynced: spools are read before the commit, and a run that stops before its commit
+    // is rolled back and translated again.
+    out.flush()?;
+    if let Some(mut c) = csv_out {
+        c.out.flush()?;
+    }
     let mut findings = report.findings;
     // Channel and rule problems are findings of this file too.
     for d in &docs {
@@ -271,14 +331,18 @@ pub fn purpose_name(p: Purpose) -> String {
         .unwrap_or_else(|| format!("{p:?}").to_lowercase())
 }
 
-/// The dedupe hash: the canonical document without `source`, which differs between two
-/// deliveries of the same document (file name, offset, control numbers).
-pub fn content_hash(doc: &Document) -> io::Result<[u8; 32]> {
+/// The dedupe hash: SHA-256 of the canonical JSON of the document with a default `source`,
+/// which differs between two deliveries of the same document (file name, offset, control
+/// numbers). The ledger keeps these hashes across runs, so the bytes hashed must not change.
+/// The source is set aside while hashing (and put back), so the document is not copied.
+pub fn content_hash(doc: &mut Document) -> io::Result<[u8; 32]> {
     use sha2::{Digest, Sha256};
-    let mut d = doc.clone();
-    *d.source_mut() = Source::default();
-    let bytes = serde_json::to_vec(&d).map_err(io::Error::other)?;
-    Ok(Sha256::digest(&bytes).into())
+    let source = std::mem::take(doc.source_mut());
+    let mut hasher = Sha256::new();
+    let hashed = serde_json::to_writer(&mut hasher, &*doc);
+    *doc.source_mut() = source;
+    hashed.map_err(io::Error::other)?;
+    Ok(hasher.finalize().into())
 }
 
 /// Checks a translated document against its channel's identifiers and version.
@@ -318,4 +382,49 @@ fn channel_mismatch(channel: &Channel, doc: &Document) -> Vec<String> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{feeds::Profiles, grammar::GrammarSet};
+    use sha2::{Digest, Sha256};
+
+    /// The ledger keeps content hashes across runs: the hash must stay SHA-256 of the JSON of
+    /// the document with a default source, and hashing must leave the document as it was.
+    #[test]
+    fn content_hash_is_the_json_without_source() {
+        let grammars = GrammarSet::builtin().expect("built-in grammars load");
+        let profiles = Profiles::builtin().expect("built-in feed profiles load");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let mut seen = 0;
+        for sample in [
+            "x12/850-northwind.edi",
+            "x12/810-northwind.edi",
+            "x12/856-northwind.edi",
+        ] {
+            let file = std::fs::File::open(root.join(sample)).expect("sample opens");
+            let opts = Options {
+                file: sample.to_owned(),
+                ..Options::default()
+            };
+            crate::translate::translate(file, &grammars, &profiles, &opts, |o| {
+                let Some(doc) = o.document.as_mut() else {
+                    return Ok(());
+                };
+                let before = serde_json::to_vec(&*doc).expect("serializes");
+                let mut bare = doc.clone();
+                *bare.source_mut() = crate::model::Source::default();
+                let want: [u8; 32] =
+                    Sha256::digest(serde_json::to_vec(&bare).expect("serializes")).into();
+                assert_eq!(content_hash(doc).expect("hashes"), want);
+                assert_eq!(serde_json::to_vec(&*doc).expect("serializes"), before);
+                assert_ne!(doc.source().file, "");
+                seen += 1;
+                Ok(())
+            })
+            .expect("sample translates");
+        }
+        assert!(seen >= 3, "{seen}");
+    }
 }

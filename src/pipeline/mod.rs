@@ -32,7 +32,7 @@ pub mod report;
 mod route;
 pub mod work;
 
-use crate::config::{Channel, Config};
+use crate::config::{Channel, Config, OutputFormat};
 use crate::ledger::{
     self, Disposition, DocRow, FileRow, InterchangeRow, Ledger, Route, sqlite::SqliteLedger,
 };
@@ -241,7 +241,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
                         &spools.join(format!("{n:06}.jsonl")),
                         &grammars,
                         &profiles,
-                        &cfg.limits,
+                        cfg,
                     );
                     bar.inc(1);
                     crash_point("translated");
@@ -731,8 +731,9 @@ fn translate_one(
     spool: &Path,
     grammars: &crate::grammar::GrammarSet,
     profiles: &crate::feeds::Profiles,
-    limits: &crate::limits::Limits,
+    cfg: &Config,
 ) -> io::Result<Option<FileResult>> {
+    let limits = &cfg.limits;
     if inp.duplicate_of.is_some() {
         return Ok(None);
     }
@@ -753,6 +754,7 @@ fn translate_one(
         grammars,
         profiles,
         limits,
+        (inp.channel.output.contains(&OutputFormat::Csv)).then_some(&cfg.csv_columns),
     )
     .map(Some)
 }

@@ -2,24 +2,19 @@
 //! run commits.
 //!
 //! Documents come from the spools in input order, so the files are byte for byte the same
-//! whatever the number of threads.
+//! whatever the number of threads. The workers wrote each document's JSON line and (when its
+//! channel writes CSV) its CSV rows already (`file.rs`); this only copies the accepted ones.
 
 use super::Input;
 use super::work::{Layout, crash_point, sync_dir};
 use crate::config::{Config, OutputFormat};
 use crate::ledger::OutputRow;
-use crate::model::Document;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
-
-enum Sink {
-    Jsonl(BufWriter<File>),
-    Csv(Box<csv::Writer<BufWriter<File>>>),
-}
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 
 struct Open {
-    sink: Sink,
+    sink: BufWriter<File>,
     row: OutputRow,
 }
 
@@ -35,6 +30,7 @@ pub(super) fn write(
 ) -> io::Result<Vec<OutputRow>> {
     let mut open: BTreeMap<(&'static str, OutputFormat), Open> = BTreeMap::new();
     let mut line = String::new();
+    let mut rows = Vec::new();
     for ((inp, spool), lines) in inputs.iter().zip(spools).zip(accepted) {
         if lines.iter().all(Option::is_none) {
             continue;
@@ -43,16 +39,26 @@ pub(super) fn write(
             continue;
         };
         let mut reader = BufReader::new(File::open(spool)?);
+        let csv_path = super::file::csv_spool(spool);
+        let mut csv_reader = if inp.channel.output.contains(&OutputFormat::Csv) {
+            Some(BufReader::new(File::open(&csv_path)?))
+        } else {
+            None
+        };
         for kind in lines {
             line.clear();
             if reader.read_line(&mut line)? == 0 {
-                return Err(io::Error::other(format!(
-                    "spool {} ended early",
-                    spool.display()
-                )));
+                return Err(ended_early(spool));
+            }
+            if let Some(r) = &mut csv_reader {
+                let mut len = [0u8; 4];
+                r.read_exact(&mut len).map_err(|_| ended_early(&csv_path))?;
+                rows.clear();
+                rows.resize(u32::from_le_bytes(len) as usize, 0);
+                r.read_exact(&mut rows)
+                    .map_err(|_| ended_early(&csv_path))?;
             }
             let Some(kind) = kind else { continue };
-            let mut doc: Option<Document> = None;
             for &format in &inp.channel.output {
                 let o = match open.entry((kind, format)) {
                     std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
@@ -60,41 +66,29 @@ pub(super) fn write(
                         v.insert(create(layout, run, cfg, kind, format)?)
                     }
                 };
-                match &mut o.sink {
-                    Sink::Jsonl(w) => w.write_all(line.as_bytes())?,
-                    Sink::Csv(w) => {
-                        if doc.is_none() {
-                            doc = Some(serde_json::from_str(&line).map_err(io::Error::other)?);
-                        }
-                        let columns = &cfg.csv_columns[*kind];
-                        super::erp_csv::write_document(
-                            w,
-                            doc.as_ref().expect("parsed above"),
-                            columns,
-                        )
-                        .map_err(io::Error::other)?;
-                    }
+                match format {
+                    OutputFormat::Jsonl => o.sink.write_all(line.as_bytes())?,
+                    OutputFormat::Csv => o.sink.write_all(&rows)?,
                 }
                 o.row.documents += 1;
             }
         }
     }
-    let mut rows = Vec::new();
+    let mut written = Vec::new();
     for (_, o) in open {
-        let file = match o.sink {
-            Sink::Jsonl(w) => w.into_inner().map_err(|e| e.into_error())?,
-            Sink::Csv(w) => (*w)
-                .into_inner()
-                .map_err(|e| io::Error::other(e.to_string()))?
-                .into_inner()
-                .map_err(|e| e.into_error())?,
-        };
-        file.sync_all()?;
+        o.sink
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()?;
         crash_point("output written");
-        rows.push(o.row);
+        written.push(o.row);
     }
     sync_dir(&layout.inbox)?;
-    Ok(rows)
+    Ok(written)
+}
+
+fn ended_early(spool: &std::path::Path) -> io::Error {
+    io::Error::other(format!("spool {} ended early", spool.display()))
 }
 
 fn create(
@@ -105,16 +99,16 @@ fn create(
     format: OutputFormat,
 ) -> io::Result<Open> {
     let (path, temp) = layout.output(run, kind, format.extension());
-    let file = BufWriter::new(File::create(&temp)?);
-    let sink = match format {
-        OutputFormat::Jsonl => Sink::Jsonl(file),
-        OutputFormat::Csv => {
-            let mut w = csv::WriterBuilder::new().flexible(false).from_writer(file);
-            super::erp_csv::write_header(&mut w, &cfg.csv_columns[kind])
-                .map_err(io::Error::other)?;
-            Sink::Csv(Box::new(w))
-        }
-    };
+    let mut sink = BufWriter::new(File::create(&temp)?);
+    if format == OutputFormat::Csv {
+        // The header, written as the workers wrote the rows (same csv writer settings).
+        let mut w = csv::Writer::from_writer(Vec::new());
+        super::erp_csv::write_header(&mut w, &cfg.csv_columns[kind]).map_err(io::Error::other)?;
+        sink.write_all(
+            &w.into_inner()
+                .map_err(|e| io::Error::other(e.to_string()))?,
+        )?;
+    }
     Ok(Open {
         sink,
         row: OutputRow {
