@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tallyman's throughput numbers in one command: builds release, runs the per-format phases of
 # `tallyman-bench all` (tokenize, scan, translate, translate+json for X12 850 and EDIFACT ORDERS;
-# translate and translate+json for the Shopify CSV export) at 1 MiB and 100 MiB, then the
+# translate and translate+json for the Shopify CSV export; the translate phases with each
+# thread count) at 1 MiB and 100 MiB, then the
 # whole-run benchmark `tallyman-bench run` (a drop folder of mixed X12, EDIFACT and CSV files
 # through `tallyman run`, end to end) with 1 and 2 threads, and prints a compact table at the end.
 #
@@ -11,7 +12,7 @@
 #   BENCH_DIR=/srv/scratch scripts/bench.sh   # where generated data goes (default: a new
 #                                     # folder under /tmp, removed at the end; it needs about
 #                                     # twice the run's size free)
-#   BENCH_THREADS=1,2,4 scripts/bench.sh      # thread counts of the run (default 1,2)
+#   BENCH_THREADS=1,2,4 scripts/bench.sh      # thread counts (default 1,2)
 #
 # Numbers are only worth comparing on an otherwise idle machine: the run benchmark prints the
 # load average before and after each measurement and the CPU time other processes used while
@@ -60,9 +61,9 @@ echo "tallyman bench: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git
 for format in x12 edifact shopify; do
     for size in "${sizes[@]}"; do
         echo "== $format, $size MiB" | tee -a "$log"
-        "$bench" all --mib "$size" --format "$format" --dir "$dir" | tee -a "$log" |
-            awk -v f="$format" -v m="$size" '$3 == "MiB" && $7 == "MiB/s" {
-                printf "%-8s %-15s %6s MiB %10.1f MiB/s  peak RSS %7.1f MiB\n", f, $1, m, $6, $10
+        "$bench" all --mib "$size" --format "$format" --dir "$dir" --threads "$threads" | tee -a "$log" |
+            awk -v f="$format" -v m="$size" '$3 == "thr" && $5 == "MiB" && $9 == "MiB/s" {
+                printf "%-8s %-15s %2s thr %6s MiB %10.1f MiB/s  peak RSS %7.1f MiB\n", f, $1, $2, m, $8, $12
             }' >>"$table"
     done
 done
@@ -71,7 +72,7 @@ echo "== run: $files files, $mib MiB, threads $threads" | tee -a "$log"
 "$bench" run --files "$files" --mib "$mib" --threads "$threads" --dir "$dir/run" | tee -a "$log" |
     awk '/^threads  *files/ { t = 1; next }
          t && $1 ~ /^[0-9]+$/ {
-             printf "%-24s %6.0f MiB %10.1f MiB/s  peak RSS %7.0f MiB  %s files, %s s, %s accepted\n", "run, " $1 " thread" ($1 == 1 ? "" : "s"), $3, $5, $6, $2, $4, $8
+             printf "%-8s %-15s %2s thr %6.0f MiB %10.1f MiB/s  peak RSS %7.0f MiB  %s files, %s s, %s accepted\n", "mixed", "whole run", $1, $3, $5, $6, $2, $4, $8
          }
          /^scaling/ { print }' >>"$table"
 

@@ -9,10 +9,13 @@
 //! ```
 //!
 //! `all` generates the input, then runs each phase in a child process so that every phase's
-//! peak RSS is its own, and prints one line per phase: MiB/s and peak RSS. Phases:
+//! peak RSS is its own, and prints one line per phase: threads, MiB/s and peak RSS. Phases:
 //! `tokenize` (every segment of the file held in memory, best of three), `scan` (the envelope
 //! pass streamed through a 1 MiB buffer), `translate` (envelope, grammar validation and mapping
 //! to the canonical model, streamed) and `translate-json` (the same plus JSON serialization).
+//! Tokenizing and scanning are sequential by nature and run on one thread; the translate phases
+//! run once per `--threads` entry (default `1,2`; the child gets `RAYON_NUM_THREADS`), since
+//! the transaction sets of a large interchange are translated in parallel.
 //!
 //! `run` measures a whole `tallyman run`, end to end. It generates a drop folder of `--files`
 //! files (default 10,000) totalling about `--mib` MiB (default 1024): 40% of the bytes X12 850
@@ -53,7 +56,8 @@ use tallyman::grammar::GrammarSet;
 use tallyman::map::{Options, Status};
 use tallyman::translate::{Format, detect};
 
-const USAGE: &str = "usage: tallyman-bench all [--mib N] [--format x12|edifact|shopify] [--dir DIR]
+const USAGE: &str =
+    "usage: tallyman-bench all [--mib N] [--format x12|edifact|shopify] [--dir DIR] [--threads 1,2]
        tallyman-bench generate FILE [--mib N] [--format x12|edifact|shopify]
        tallyman-bench tokenize|scan|translate|translate-json FILE
        tallyman-bench run [--files 10000] [--mib 1024] [--threads 1,2] [--dir DIR] [--keep]
@@ -74,7 +78,8 @@ fn main() {
         _ => Kind::X12,
     };
     let result = match args.first().map(String::as_str) {
-        Some("all") => all(mib, kind, flag(&args, "--dir").map(PathBuf::from)),
+        Some("all") => thread_counts(&args)
+            .and_then(|threads| all(mib, kind, flag(&args, "--dir").map(PathBuf::from), &threads)),
         Some("generate") => generate(Path::new(arg(&args, 1)), mib, kind).map(|_| ()),
         Some("tokenize") => tokenize(Path::new(arg(&args, 1))),
         Some("scan") => scan(Path::new(arg(&args, 1))),
@@ -146,10 +151,25 @@ fn peak_rss_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-fn report(phase: &str, bytes: u64, secs: f64, detail: &str) {
+/// `--threads 1,2`: the thread counts to measure (default 1 and 2), none 0.
+fn thread_counts(args: &[String]) -> Res<Vec<usize>> {
+    let threads: Vec<usize> = flag(args, "--threads")
+        .unwrap_or("1,2")
+        .split(',')
+        .map(|t| t.trim().parse())
+        .collect::<Result<_, _>>()
+        .map_err(|_| "--threads takes numbers separated by commas, like 1,2")?;
+    if threads.is_empty() || threads.contains(&0) {
+        return Err("--threads must not be 0 or empty".into());
+    }
+    Ok(threads)
+}
+
+/// One line per phase; `threads` is how many threads the phase may use.
+fn report(phase: &str, threads: usize, bytes: u64, secs: f64, detail: &str) {
     let mib = bytes as f64 / 1048576.0;
     println!(
-        "{phase:<15} {mib:>8.1} MiB  {secs:>7.3} s  {:>8.1} MiB/s  peak RSS {:>7.1} MiB  {detail}",
+        "{phase:<15} {threads:>2} thr {mib:>8.1} MiB  {secs:>7.3} s  {:>8.1} MiB/s  peak RSS {:>7.1} MiB  {detail}",
         mib / secs,
         peak_rss_mib()
     );
@@ -182,6 +202,7 @@ fn tokenize(path: &Path) -> Res<()> {
     }
     report(
         "tokenize",
+        1,
         input.len() as u64,
         best,
         &format!("{segments} segments (in memory, best of 3)"),
@@ -207,6 +228,7 @@ fn scan(path: &Path) -> Res<()> {
     let secs = t.elapsed().as_secs_f64();
     report(
         "scan",
+        1,
         bytes as u64,
         secs,
         &format!("{docs} documents (streamed)"),
@@ -243,6 +265,7 @@ fn translate(path: &Path, json_out: bool) -> Res<()> {
         } else {
             "translate"
         },
+        rayon::current_num_threads(),
         bytes,
         secs,
         &format!(
@@ -263,7 +286,7 @@ fn translate(path: &Path, json_out: bool) -> Res<()> {
     Ok(())
 }
 
-fn all(mib: u64, kind: Kind, dir: Option<PathBuf>) -> Res<()> {
+fn all(mib: u64, kind: Kind, dir: Option<PathBuf>, threads: &[usize]) -> Res<()> {
     let dir = match dir {
         Some(d) => d,
         None => {
@@ -280,18 +303,21 @@ fn all(mib: u64, kind: Kind, dir: Option<PathBuf>) -> Res<()> {
     let file = dir.join(format!("{mib}mib-{name}"));
     generate(&file, mib, kind)?;
     let me = std::env::current_exe()?;
-    println!(
-        "tallyman-bench on {} ({mib} MiB of {what}), one thread",
-        file.display()
-    );
+    println!("tallyman-bench on {} ({mib} MiB of {what})", file.display());
     std::io::stdout().flush()?;
-    let phases: &[&str] = if kind == Kind::Shopify {
-        &["translate", "translate-json"]
-    } else {
-        &["tokenize", "scan", "translate", "translate-json"]
-    };
-    for phase in phases {
-        let status = Command::new(&me).arg(phase).arg(&file).status()?;
+    let mut phases: Vec<(&str, usize)> = Vec::new();
+    if kind != Kind::Shopify {
+        phases.extend([("tokenize", 1), ("scan", 1)]);
+    }
+    for &t in threads {
+        phases.extend([("translate", t), ("translate-json", t)]);
+    }
+    for (phase, t) in phases {
+        let status = Command::new(&me)
+            .arg(phase)
+            .arg(&file)
+            .env("RAYON_NUM_THREADS", t.to_string())
+            .status()?;
         if !status.success() {
             return Err(format!("{phase} failed").into());
         }
@@ -818,15 +844,11 @@ struct Measured {
 
 fn run_bench(args: &[String], mib: u64) -> Res<()> {
     let files: u64 = flag(args, "--files").map_or(Ok(10_000), str::parse)?;
-    let threads: Vec<usize> = flag(args, "--threads")
-        .unwrap_or("1,2")
-        .split(',')
-        .map(str::parse)
-        .collect::<Result<_, _>>()?;
+    let threads = thread_counts(args)?;
     let keep = args.iter().any(|a| a == "--keep");
     let move_inputs = args.iter().any(|a| a == "--move-inputs");
-    if files == 0 || mib == 0 || threads.is_empty() {
-        return Err("--files, --mib and --threads must not be 0 or empty".into());
+    if files == 0 || mib == 0 {
+        return Err("--files and --mib must not be 0".into());
     }
     let (dir, temporary) = match flag(args, "--dir") {
         Some(d) => (PathBuf::from(d), false),
