@@ -582,10 +582,10 @@ fn proc_field(path: &str, key: &str) -> Option<u64> {
     })
 }
 
-/// The phases of a run, each ending when the next one's marker is first seen. Translating
-/// and routing alternate (a chunk of files is translated by the worker threads while the main
-/// thread waits, then routed and recorded by the main thread while the workers wait), so they
-/// are one phase, split afterwards by the main thread's CPU time.
+/// The phases of a run, each ending when the next one's marker is first seen. Translating and
+/// routing overlap (the worker threads translate a chunk of files while the main thread routes
+/// and records the one before), so they are one phase: its "CPU main" is the routing, its "CPU
+/// workers" the translation.
 const PHASES: [&str; 6] = [
     "start, list drops",
     "stage (copy+sha256)",
@@ -796,26 +796,6 @@ fn print_phases(w: &Watched) {
                 sample_before(&w.samples, b).rss_kib as f64 / 1024.0
             ),
         );
-        if i == 2 {
-            // The main thread works only while the workers wait: its CPU time is the routing.
-            let route = main.min(b - a);
-            row(
-                "  translate (workers)",
-                b - a - route,
-                0.0,
-                workers,
-                None,
-                String::new(),
-            );
-            row(
-                "  route, record (main)",
-                route,
-                main,
-                0.0,
-                None,
-                String::new(),
-            );
-        }
     }
     let last = w.samples.last().copied().unwrap_or_default();
     println!(

@@ -7,7 +7,8 @@
 //! 2. list each channel's drop folder, leave files that are still changing for the next run,
 //!    copy the rest into staging (hashing them), and recognize files received before;
 //! 3. translate the files in parallel (rayon), spooling accepted documents to disk;
-//! 4. route every document in input order: accepted, duplicate, conflict or rejected;
+//! 4. route every document in input order: accepted, duplicate, conflict or rejected (files
+//!    are translated in chunks, and one chunk is routed while the next is translated);
 //! 5. write the ERP files under temporary names and the quarantine and run reports, durably;
 //! 6. commit everything to the ledger in one transaction: from here on the run counts;
 //! 7. rename the ERP files into place, move inputs to the archive or quarantine, remove them
@@ -201,8 +202,8 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     stage(&mut inputs, &ledger, opts.replay.is_some())?;
 
     // Translate a chunk of files in parallel, then route and record them in input order (the
-    // ledger's open transaction sees what earlier chunks accepted), so that memory holds one
-    // chunk's document summaries, not the batch's.
+    // ledger's open transaction sees what earlier chunks accepted), so that memory holds a few
+    // chunks' document summaries, not the batch's.
     let spools = staging.join("spool");
     std::fs::create_dir_all(&spools).map_err(io_err("creating the spool folder"))?;
     let bar = progress_bar(opts.progress, inputs.len());
@@ -227,11 +228,11 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         accepted_lines: Vec::with_capacity(inputs.len()),
         spools: Vec::with_capacity(inputs.len()),
     };
+    // Chunk c + 1 is translated while the main thread routes chunk c: a producer thread hands
+    // chunks through a one-slot channel, so at most three chunks' summaries are in memory.
     let chunk = (threads * 64).max(64);
-    for (c, part) in inputs.chunks(chunk).enumerate() {
-        // An I/O error here is our own disk's (staging, spools), never the input's fault: it
-        // stops the run rather than quarantining a good file.
-        let results: io::Result<Vec<Option<FileResult>>> = pool.install(|| {
+    let translate_chunk = |c: usize, part: &[Input<'_>]| -> io::Result<Vec<Option<FileResult>>> {
+        pool.install(|| {
             part.par_iter()
                 .enumerate()
                 .map(|(i, inp)| {
@@ -248,13 +249,32 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
                     r
                 })
                 .collect()
+        })
+    };
+    std::thread::scope(|scope| -> Result<(), Error> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let inputs = &inputs;
+        scope.spawn(move || {
+            for (c, part) in inputs.chunks(chunk).enumerate() {
+                let results = translate_chunk(c, part);
+                let failed = results.is_err();
+                // The receiver is gone when routing failed: stop translating.
+                if tx.send((part, results)).is_err() || failed {
+                    break;
+                }
+            }
         });
-        let results = results.map_err(io_err("translating staged files"))?;
-        for (inp, result) in part.iter().zip(results) {
-            rec.file(inp, result)?;
+        for (part, results) in rx {
+            // An I/O error here is our own disk's (staging, spools), never the input's fault:
+            // it stops the run rather than quarantining a good file.
+            let results = results.map_err(io_err("translating staged files"))?;
+            for (inp, result) in part.iter().zip(results) {
+                rec.file(inp, result)?;
+            }
+            crash_point("routed");
         }
-        crash_point("routed");
-    }
+        Ok(())
+    })?;
     bar.finish_and_clear();
     let Recorder {
         files,
