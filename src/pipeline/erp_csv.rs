@@ -192,17 +192,23 @@ pub fn write_document<W: Write>(
         .map(|c| header_cell(doc, c).or_else(|| party_cell(parties, c)))
         .map(|v| v.map(|v| safe(v.unwrap_or_default())))
         .collect();
-    let mut record: Vec<Cow<str>> = Vec::with_capacity(columns.len());
+    // The line cells of one row (`None` where the column is fixed), reused row after row.
+    let mut cells: Vec<Cell> = Vec::with_capacity(columns.len());
     for line in lines {
-        record.clear();
+        cells.clear();
         for (c, f) in columns.iter().zip(&fixed) {
-            record.push(match f {
-                Some(v) => v.clone(),
+            cells.push(match f {
+                Some(_) => None,
                 // A line-less document's single row leaves its line columns empty.
-                None => safe(line.and_then(|l| line_cell(l, c)).unwrap_or_default()),
+                None => Some(safe(line.and_then(|l| line_cell(l, c)).unwrap_or_default())),
             });
         }
-        w.write_record(record.iter().map(|c| c.as_bytes()))?;
+        w.write_record(
+            fixed
+                .iter()
+                .zip(&cells)
+                .map(|(f, l)| f.as_ref().or(l.as_ref()).map_or(&b""[..], |v| v.as_bytes())),
+        )?;
     }
     Ok(())
 }
