@@ -199,7 +199,11 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     };
 
     let mut inputs = discover(cfg, opts, &ledger, &staging, &mut report)?;
-    stage(&mut inputs, &ledger, opts.replay.is_some())?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Setup(format!("starting {threads} worker threads: {e}")))?;
+    stage(&mut inputs, &ledger, opts.replay.is_some(), &pool)?;
 
     // Translate a chunk of files in parallel, then route and record them in input order (the
     // ledger's open transaction sees what earlier chunks accepted), so that memory holds a few
@@ -207,10 +211,6 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     let spools = staging.join("spool");
     std::fs::create_dir_all(&spools).map_err(io_err("creating the spool folder"))?;
     let bar = progress_bar(opts.progress, inputs.len());
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Setup(format!("starting {threads} worker threads: {e}")))?;
     ledger.begin(run.unwrap_or(0))?;
     // A dry run records into a run of its own inside the transaction, rolled back at the end.
     let ledger_run = match run {
@@ -717,14 +717,25 @@ fn settled(
 }
 
 /// Copies every input into staging and recognizes files received before.
-fn stage(inputs: &mut [Input<'_>], ledger: &dyn Ledger, replay: bool) -> Result<(), Error> {
+/// Copies the inputs into staging, hashing them (in parallel), then, in input order, marks the
+/// files received before (same channel and checksum, in this run or an earlier one).
+fn stage(
+    inputs: &mut [Input<'_>],
+    ledger: &dyn Ledger,
+    replay: bool,
+    pool: &rayon::ThreadPool,
+) -> Result<(), Error> {
+    pool.install(|| {
+        inputs.par_iter_mut().for_each(|inp| {
+            inp.fetched = inp
+                .source
+                .fetch(&inp.fetch_name, &inp.staged)
+                .map_err(|e| format!("cannot read {}: {e}", inp.source.origin(&inp.fetch_name)));
+            crash_point("staged");
+        })
+    });
     let mut seen: HashMap<(String, String), String> = HashMap::new();
     for inp in inputs.iter_mut() {
-        inp.fetched = inp
-            .source
-            .fetch(&inp.fetch_name, &inp.staged)
-            .map_err(|e| format!("cannot read {}: {e}", inp.source.origin(&inp.fetch_name)));
-        crash_point("staged");
         let Ok(f) = &inp.fetched else { continue };
         if replay {
             continue;
