@@ -566,4 +566,24 @@ output = ["csv", "jsonl"]
         let e = err(&format!("{GOOD}\n[ledger]\nurl = \"postgres://x\"\n"));
         assert!(e.contains("ledger.url"), "{e}");
     }
+
+    #[test]
+    fn reads_limits_and_refuses_a_zero_limit() {
+        let c = Config::parse(
+            &format!("{GOOD}\n[limits]\nmax_segment_bytes = 4096\n"),
+            Path::new("/b"),
+        )
+        .unwrap();
+        assert_eq!(c.limits.max_segment_bytes, 4096);
+        assert_eq!(
+            c.limits.max_file_bytes,
+            crate::limits::Limits::default().max_file_bytes
+        );
+        let lines = GOOD.lines().count();
+        let e = err(&format!("{GOOD}\n[limits]\nmax_xml_depth = 0\n"));
+        assert!(e.starts_with(&format!("config:{}: ", lines + 3)), "{e}");
+        assert!(e.contains("at least 1"), "{e}");
+        let e = err(&format!("{GOOD}\n[limits]\nmax_segment_byte = 10\n"));
+        assert!(e.contains("max_segment_byte"), "{e}");
+    }
 }

@@ -7,7 +7,8 @@
 //! configuration's `[limits]` table.
 //!
 //! Element length needs no limit of its own: every element of a grammar has a maximum length
-//! (a longer one is an `ElementTooLong` finding) and an element cannot outgrow its segment.
+//! (a longer one is an `ElementTooLong` finding) and an element cannot outgrow its segment,
+//! whose length is limited by `max_segment_bytes`.
 //!
 //! ```
 //! let l = tallyman::limits::Limits::default();
@@ -24,18 +25,28 @@ use std::rc::Rc;
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// A larger input file is not read at all.
+    #[serde(deserialize_with = "at_least_one")]
     pub max_file_bytes: u64,
+    /// A longer X12 or EDIFACT segment is taken for a missing or wrong terminator: the reader
+    /// reports it and skips it (X12: to the next ISA; EDIFACT: to the next terminator).
+    #[serde(deserialize_with = "at_least_one")]
+    pub max_segment_bytes: usize,
     /// A transaction set or message with more segments is rejected unread.
+    #[serde(deserialize_with = "at_least_one")]
     pub max_segments_per_transaction: usize,
     /// A transaction set or message larger than this (ST to SE, UNH to UNT) is rejected unread.
+    #[serde(deserialize_with = "at_least_one")]
     pub max_transaction_bytes: usize,
     /// A CSV/TSV feed row longer than this stops the reading of its file (typically a quote
     /// left open, which makes the rest of the file one field).
+    #[serde(deserialize_with = "at_least_one")]
     pub max_record_bytes: usize,
     /// An XML order element nested deeper than this is rejected.
+    #[serde(deserialize_with = "at_least_one")]
     pub max_xml_depth: usize,
     /// An XML order element (with everything inside it) larger than this is rejected, and so
     /// is a single text or tag larger than this.
+    #[serde(deserialize_with = "at_least_one")]
     pub max_xml_order_bytes: usize,
 }
 
@@ -43,6 +54,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_file_bytes: 8 << 30,
+            max_segment_bytes: crate::syntax::x12::MAX_SEGMENT,
             max_segments_per_transaction: 500_000,
             max_transaction_bytes: 64 << 20,
             max_record_bytes: 1 << 20,
@@ -50,6 +62,19 @@ impl Default for Limits {
             max_xml_order_bytes: 16 << 20,
         }
     }
+}
+
+/// A limit of 0 would refuse everything (or, for segments, mean the default): refused.
+fn at_least_one<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default + PartialEq,
+{
+    let v = T::deserialize(d)?;
+    if v == T::default() {
+        return Err(serde::de::Error::custom("a limit must be at least 1"));
+    }
+    Ok(v)
 }
 
 /// The error a [`Guarded`] reader returns when a unit outgrows its limit.
@@ -213,6 +238,38 @@ mod tests {
             "{:?}",
             r.findings
         );
+    }
+
+    #[test]
+    fn a_segment_over_the_limit_is_reported_and_skipped() {
+        let msg = |r: &crate::translate::FileReport| {
+            r.findings
+                .iter()
+                .filter(|f| f.message.contains("limits.max_segment_bytes"))
+                .count()
+        };
+        // X12: the longest segment after the ISA is 68 bytes; reading resumes at the next ISA.
+        let bytes = sample("samples/x12/850-northwind.edi");
+        let (r, st) = translate(&bytes, Limits::default());
+        assert_eq!((st.as_slice(), msg(&r)), (&["Accepted".to_owned()][..], 0));
+        let small = Limits {
+            max_segment_bytes: 60,
+            ..Limits::default()
+        };
+        let (r, st) = translate(&bytes, small);
+        assert_ne!(st, ["Accepted"], "{:?}", r.findings);
+        assert_eq!(msg(&r), 1, "{:?}", r.findings);
+        // EDIFACT: the longest is 82 bytes; the reader skips it and goes on.
+        let bytes = sample("samples/edifact/orders-d96a.edi");
+        let (r, st) = translate(&bytes, Limits::default());
+        assert_eq!((st.as_slice(), msg(&r)), (&["Accepted".to_owned()][..], 0));
+        let small = Limits {
+            max_segment_bytes: 80,
+            ..Limits::default()
+        };
+        let (r, st) = translate(&bytes, small);
+        assert_eq!(st, ["Rejected"], "{:?}", r.findings);
+        assert_eq!(msg(&r), 1, "{:?}", r.findings);
     }
 
     #[test]

@@ -781,6 +781,12 @@ impl StreamFeed {
             tok: Tokenizer::new(),
         }
     }
+
+    /// The same feed with another segment length limit (0: the tokenizer's default).
+    pub fn with_max_segment(mut self, limit: usize) -> Self {
+        self.tok = self.tok.with_max_segment(limit);
+        self
+    }
 }
 
 impl Feed for StreamFeed {

@@ -1106,6 +1106,12 @@ impl StreamFeed {
         }
     }
 
+    /// The same feed with another segment length limit (0: the tokenizer's default).
+    pub fn with_max_segment(mut self, limit: usize) -> Self {
+        self.tok = self.tok.with_max_segment(limit);
+        self
+    }
+
     pub fn finish(self, total: usize) -> EnvelopeMap {
         let ebcdic = self.ebcdic.unwrap_or(false);
         let mut map = self.scanner.finish(total);

@@ -130,6 +130,7 @@ fn translate_inner<'b>(
     }
     let segments: Vec<SegmentRef<'b>> =
         Reader::resume(bytes, ic.delimiters, msg.span.start, msg.first_index)
+            .with_max_segment(opts.limits.max_segment_bytes)
             .filter_map(Result::ok)
             .collect();
     let rejected_by_envelope = !outcome.envelope_reasons.is_empty();
@@ -341,14 +342,15 @@ where
     use crate::envelope::{pump, pump_with};
     use std::io::SeekFrom;
     reader.seek(SeekFrom::Start(0))?;
-    let mut first = StreamFeed::with(Scanner::compact());
+    let max_segment = opts.limits.max_segment_bytes;
+    let mut first = StreamFeed::with(Scanner::compact()).with_max_segment(max_segment);
     let total = pump(std::io::BufReader::new(&mut reader), chunk, &mut first)?;
     let mut map = first.scanner.finish(total);
     if opts.relax_envelope {
         map.relax_integrity();
     }
     reader.seek(SeekFrom::Start(0))?;
-    let mut second = StreamFeed::with(Scanner::streaming());
+    let mut second = StreamFeed::with(Scanner::streaming()).with_max_segment(max_segment);
     let mut batch = super::Batch::new();
     let map = map;
     let translate = |(i, g, msg): &(usize, usize, _), bytes: &[u8]| {

@@ -144,6 +144,7 @@ fn translate_inner<'b>(
     }
     let segments: Vec<SegmentRef<'b>> =
         Reader::resume(bytes, ic.delimiters, tx.span.start, tx.first_index)
+            .with_max_segment(opts.limits.max_segment_bytes)
             .filter_map(Result::ok)
             .collect();
     let envelope = envelope_errors(ic, gr, tx);
@@ -339,14 +340,15 @@ where
     use crate::envelope::{pump, pump_with};
     use std::io::SeekFrom;
     reader.seek(SeekFrom::Start(0))?;
-    let mut first = StreamFeed::compact();
+    let max_segment = opts.limits.max_segment_bytes;
+    let mut first = StreamFeed::compact().with_max_segment(max_segment);
     let total = pump(std::io::BufReader::new(&mut reader), chunk, &mut first)?;
     let mut map = first.finish(total);
     if opts.relax_envelope {
         map.relax_integrity();
     }
     reader.seek(SeekFrom::Start(0))?;
-    let mut second = StreamFeed::new();
+    let mut second = StreamFeed::new().with_max_segment(max_segment);
     let mut batch = super::Batch::new();
     let map = map;
     let translate = |(i, g, tx): &(usize, usize, _), bytes: &[u8]| {

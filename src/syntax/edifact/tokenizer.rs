@@ -28,7 +28,7 @@ pub enum SyntaxErrorKind {
     BadUna { found: String },
     /// A segment longer than the limit: hostile or corrupt input (a missing terminator).
     #[error(
-        "a segment runs past {limit} bytes without a terminator (is the segment terminator missing or wrong?); it was skipped up to the next terminator"
+        "a segment runs past {limit} bytes (limits.max_segment_bytes) without a terminator (is the segment terminator missing or wrong?); it was skipped up to the next terminator"
     )]
     SegmentTooLong { limit: usize },
 }
@@ -335,6 +335,12 @@ impl<'a> Reader<'a> {
             done: false,
         }
     }
+
+    /// The same reader with another segment length limit (0: the default).
+    pub fn with_max_segment(mut self, limit: usize) -> Self {
+        self.tok = self.tok.with_max_segment(limit);
+        self
+    }
 }
 
 impl<'a> Iterator for Reader<'a> {
@@ -420,7 +426,7 @@ mod tests {
             out,
             [
                 "UNB",
-                "ERR a segment runs past 100 bytes without a terminator (is the segment terminator missing or wrong?); it was skipped up to the next terminator",
+                "ERR a segment runs past 100 bytes (limits.max_segment_bytes) without a terminator (is the segment terminator missing or wrong?); it was skipped up to the next terminator",
                 "UNZ"
             ]
         );

@@ -45,7 +45,7 @@ pub enum SyntaxErrorKind {
     TrailingGarbage { found: String },
     /// A segment longer than the limit: hostile or corrupt input (a missing terminator).
     #[error(
-        "a segment runs past {limit} bytes without a terminator (is the segment terminator missing or wrong?); reading resumes at the next ISA"
+        "a segment runs past {limit} bytes (limits.max_segment_bytes) without a terminator (is the segment terminator missing or wrong?); reading resumes at the next ISA"
     )]
     SegmentTooLong { limit: usize },
 }
@@ -509,6 +509,12 @@ impl<'a> Reader<'a> {
             done: false,
         }
     }
+
+    /// The same reader with another segment length limit (0: [`MAX_SEGMENT`]).
+    pub fn with_max_segment(mut self, limit: usize) -> Self {
+        self.tok = self.tok.with_max_segment(limit);
+        self
+    }
 }
 
 impl<'a> Iterator for Reader<'a> {
@@ -629,7 +635,7 @@ mod tests {
         assert_eq!(out[..2], ["ISA", "GS"]);
         assert_eq!(
             out[2],
-            "ERR a segment runs past 100 bytes without a terminator (is the segment terminator missing or wrong?); reading resumes at the next ISA"
+            "ERR a segment runs past 100 bytes (limits.max_segment_bytes) without a terminator (is the segment terminator missing or wrong?); reading resumes at the next ISA"
         );
         assert_eq!(out[3..], ["ISA", "IEA"]);
     }
