@@ -171,6 +171,16 @@ pub fn write_document<W: Write>(
 ) -> csv::Result<()> {
     check_columns(doc.kind(), columns)
         .map_err(|m| std::io::Error::new(std::io::ErrorKind::InvalidInput, m))?;
+    write_rows(w, doc, columns)
+}
+
+/// [`write_document`] for columns checked already (the run's configuration checks them when it
+/// loads): a column that does not exist would be left blank.
+pub(crate) fn write_rows<W: Write>(
+    w: &mut csv::Writer<W>,
+    doc: &Document,
+    columns: &[String],
+) -> csv::Result<()> {
     let mut lines: Vec<Option<Line>> = match doc {
         Document::Order(o) => o.lines.iter().map(|l| Some(Line::Order(l))).collect(),
         Document::ShipNotice(s) => (s.lines.iter())

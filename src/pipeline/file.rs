@@ -88,7 +88,8 @@ impl CsvSpool<'_> {
         let mut w = csv::WriterBuilder::new()
             .flexible(true)
             .from_writer(&mut self.rows);
-        super::erp_csv::write_document(&mut w, doc, columns).map_err(io::Error::other)?;
+        // The configuration checked the columns when it loaded.
+        super::erp_csv::write_rows(&mut w, doc, columns).map_err(io::Error::other)?;
         w.flush()?;
         drop(w);
         let bytes = &self.rows;
@@ -219,14 +220,12 @@ pub fn process(
                 .push(at(Code::BusinessRule, format!("{}: {}", v.rule, v.message)));
         }
         if d.problems.is_empty() {
-            line.clear();
-            serde_json::to_writer(&mut line, doc).map_err(io::Error::other)?;
+            d.content_hash = Some(spool_line_and_hash(doc, &mut line)?);
             line.push(b'\n');
             out.write_all(&line)?;
             if let Some(c) = &mut csv_out {
                 c.add(doc)?;
             }
-            d.content_hash = Some(content_hash(doc)?);
             d.spool_line = Some(spooled);
             d.candidate = true;
             // Item ids are context for reports on documents that fail; an accepted document's
@@ -331,18 +330,36 @@ pub fn purpose_name(p: Purpose) -> String {
         .unwrap_or_else(|| format!("{p:?}").to_lowercase())
 }
 
-/// The dedupe hash: SHA-256 of the canonical JSON of the document with a default `source`,
-/// which differs between two deliveries of the same document (file name, offset, control
-/// numbers). The ledger keeps these hashes across runs, so the bytes hashed must not change.
-/// The source is set aside while hashing (and put back), so the document is not copied.
-pub fn content_hash(doc: &mut Document) -> io::Result<[u8; 32]> {
+/// The spool line of a document (its JSON, in `line`) and its dedupe hash, serializing it once.
+///
+/// The hash is SHA-256 of the document's JSON with a default `source`, since the source differs
+/// between two deliveries of the same document (file name, offset, control numbers). The ledger
+/// keeps these hashes across runs, so the bytes hashed must never change. `source` is the last
+/// field of every document kind, so the JSON hashed and the JSON spooled differ only in their
+/// tails.
+fn spool_line_and_hash(doc: &mut Document, line: &mut Vec<u8>) -> io::Result<[u8; 32]> {
     use sha2::{Digest, Sha256};
+    static DEFAULT_TAIL: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+        let source = serde_json::to_string(&crate::model::Source::default())
+            .expect("a default source serializes");
+        format!("\"source\":{source}}}").into_bytes()
+    });
     let source = std::mem::take(doc.source_mut());
-    let mut hasher = Sha256::new();
-    let hashed = serde_json::to_writer(&mut hasher, &*doc);
+    line.clear();
+    let written = serde_json::to_writer(&mut *line, &*doc);
     *doc.source_mut() = source;
-    hashed.map_err(io::Error::other)?;
-    Ok(hasher.finalize().into())
+    written.map_err(io::Error::other)?;
+    let hash = Sha256::digest(&line[..]).into();
+    if line.ends_with(&DEFAULT_TAIL) {
+        line.truncate(line.len() - DEFAULT_TAIL.len() + b"\"source\":".len());
+        serde_json::to_writer(&mut *line, doc.source()).map_err(io::Error::other)?;
+        line.push(b'}');
+    } else {
+        // Not the expected layout (a model change): serialize again, whole.
+        line.clear();
+        serde_json::to_writer(&mut *line, &*doc).map_err(io::Error::other)?;
+    }
+    Ok(hash)
 }
 
 /// Checks a translated document against its channel's identifiers and version.
@@ -391,9 +408,10 @@ mod tests {
     use sha2::{Digest, Sha256};
 
     /// The ledger keeps content hashes across runs: the hash must stay SHA-256 of the JSON of
-    /// the document with a default source, and hashing must leave the document as it was.
+    /// the document with a default source; the spool line is the document's JSON, and making
+    /// both leaves the document as it was.
     #[test]
-    fn content_hash_is_the_json_without_source() {
+    fn spool_line_and_content_hash() {
         let grammars = GrammarSet::builtin().expect("built-in grammars load");
         let profiles = Profiles::builtin().expect("built-in feed profiles load");
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
@@ -417,7 +435,9 @@ mod tests {
                 *bare.source_mut() = crate::model::Source::default();
                 let want: [u8; 32] =
                     Sha256::digest(serde_json::to_vec(&bare).expect("serializes")).into();
-                assert_eq!(content_hash(doc).expect("hashes"), want);
+                let mut line = b"left over".to_vec();
+                assert_eq!(spool_line_and_hash(doc, &mut line).expect("spools"), want);
+                assert_eq!(line, before, "the spool line is the document's JSON");
                 assert_eq!(serde_json::to_vec(&*doc).expect("serializes"), before);
                 assert_ne!(doc.source().file, "");
                 seen += 1;
