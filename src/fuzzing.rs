@@ -1350,12 +1350,12 @@ fn edifact_owned_all(data: &[u8]) -> (edifact::Delimiters, bool, Vec<Segment>) {
 }
 
 /// [`x12_structured`] for EDIFACT: values are escaped by the writer, so a mutation may put any
-/// character in them.
+/// character in them but a line break (which the writer refuses: readers drop it as wrapping).
 pub fn edifact_structured(data: &[u8]) {
     let mut c = Choices(data);
     let base = EDIFACT_BASES[c.below(EDIFACT_BASES.len())];
     let (d, una, mut segs) = edifact_owned_all(base);
-    let applied = mutate(&mut c, &mut segs, &|_| false);
+    let applied = mutate(&mut c, &mut segs, &|b| matches!(b, b'\r' | b'\n'));
     let mut bytes = Vec::new();
     if una {
         edifact::write_una(&mut bytes, &d);
