@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# tallyman's throughput numbers in one command: builds release, runs the per-format phases of
-# `tallyman-bench all` (tokenize, scan, translate, translate+json for X12 850 and EDIFACT ORDERS;
-# translate and translate+json for the Shopify CSV export; the translate phases with each
-# thread count) at 1 MiB and 100 MiB, then the
-# whole-run benchmark `tallyman-bench run` (a drop folder of mixed X12, EDIFACT and CSV files
-# through `tallyman run`, end to end) with 1 and 2 threads, and prints a compact table at the end.
+# tallyman's throughput numbers in one command: builds release, then for X12 850, EDIFACT ORDERS
+# and the Shopify CSV export, at 1 MiB and 100 MiB (and 1 GiB with BENCH_BIG=1), runs the phases
+# of `tallyman-bench all` (tokenize and scan for X12 and EDIFACT, one thread; translate and
+# translate+json with each thread count) and a whole `tallyman run` over a drop folder of that
+# format alone (`tallyman-bench run --format`, 10 files per MiB); then the whole run over the
+# mixed drop folder (X12, EDIFACT and CSV files) with 1 and 2 threads, and prints a compact
+# table at the end.
 #
-#   scripts/bench.sh                  # phases at 1 and 100 MiB; run: 10,000 files, 1 GiB
-#   BENCH_QUICK=1 scripts/bench.sh    # run: 1,000 files, 100 MiB
-#   BENCH_BIG=1 scripts/bench.sh      # phases at 1 GiB too
+#   scripts/bench.sh                  # per format at 1 and 100 MiB; mixed run: 10,000 files, 1 GiB
+#   BENCH_QUICK=1 scripts/bench.sh    # mixed run: 1,000 files, 100 MiB
+#   BENCH_BIG=1 scripts/bench.sh      # per format at 1 GiB too
 #   BENCH_DIR=/srv/scratch scripts/bench.sh   # where generated data goes (default: a new
 #                                     # folder under /tmp, removed at the end; it needs about
 #                                     # twice the run's size free)
@@ -58,6 +59,15 @@ trap cleanup EXIT
 bench=target/release/tallyman-bench
 echo "tallyman bench: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'), $(nproc) cores, loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$log"
 
+# The table lines of a `tallyman-bench run` (its summary at the end), labelled with $1.
+run_rows() {
+    awk -v f="$1" '/^threads  *files/ { t = 1; next }
+         t && $1 ~ /^[0-9]+$/ {
+             printf "%-8s %-15s %2s thr %6.0f MiB %10.1f MiB/s  peak RSS %7.0f MiB  %s files, %s s, %s accepted\n", f, "whole run", $1, $3, $5, $6, $2, $4, $8
+         }
+         /^scaling/ { printf "%-8s %s\n", f, $0 }'
+}
+
 for format in x12 edifact shopify; do
     for size in "${sizes[@]}"; do
         echo "== $format, $size MiB" | tee -a "$log"
@@ -65,16 +75,16 @@ for format in x12 edifact shopify; do
             awk -v f="$format" -v m="$size" '$3 == "thr" && $5 == "MiB" && $9 == "MiB/s" {
                 printf "%-8s %-15s %2s thr %6s MiB %10.1f MiB/s  peak RSS %7.1f MiB\n", f, $1, $2, m, $8, $12
             }' >>"$table"
+        echo "== run: $format alone, $((size * 10)) files, $size MiB, threads $threads" | tee -a "$log"
+        "$bench" run --format "$format" --files $((size * 10)) --mib "$size" --threads "$threads" \
+            --dir "$dir/run-$format" | tee -a "$log" | run_rows "$format" >>"$table"
     done
+    rm -rf "$dir/run-$format"
 done
 
-echo "== run: $files files, $mib MiB, threads $threads" | tee -a "$log"
+echo "== run: mixed, $files files, $mib MiB, threads $threads" | tee -a "$log"
 "$bench" run --files "$files" --mib "$mib" --threads "$threads" --dir "$dir/run" | tee -a "$log" |
-    awk '/^threads  *files/ { t = 1; next }
-         t && $1 ~ /^[0-9]+$/ {
-             printf "%-8s %-15s %2s thr %6.0f MiB %10.1f MiB/s  peak RSS %7.0f MiB  %s files, %s s, %s accepted\n", "mixed", "whole run", $1, $3, $5, $6, $2, $4, $8
-         }
-         /^scaling/ { print }' >>"$table"
+    run_rows mixed >>"$table"
 
 echo
 echo "summary (full log: $log)"

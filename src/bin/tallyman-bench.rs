@@ -36,12 +36,14 @@
 //! and should be repeated when the machine is idle.
 //!
 //! ```text
-//! tallyman-bench run [--files N] [--mib N] [--threads 1,2] [--dir DIR] [--keep] [--move-inputs]
+//! tallyman-bench run [--files N] [--mib N] [--threads 1,2] [--format x12|edifact|shopify]
+//!                    [--dir DIR] [--keep] [--move-inputs]
 //! ```
 //!
-//! `--dir DIR` keeps the generated drop folder in `DIR/drop` and reuses it on the next call with
-//! the same `--files` and `--mib` (without it, everything goes in a temporary folder that is
-//! removed at the end). `--keep` leaves every measurement's folder `DIR/tN` (configuration,
+//! `--format x12|edifact|shopify` makes the drop folder of that format alone (one channel, all
+//! the files and bytes) instead of the mix. `--dir DIR` keeps the generated drop folder in
+//! `DIR/drop` and reuses it on the next call with the same `--files`, `--mib` and `--format`
+//! (without it, everything goes in a temporary folder that is removed at the end). `--keep` leaves every measurement's folder `DIR/tN` (configuration,
 //! work directory, ERP files, `stderr.txt`); to profile one run again:
 //! `rm -rf DIR/t2/work DIR/t2/erp; perf record -g tallyman run --config DIR/t2/tallyman.toml
 //! --threads 2`. `--move-inputs` measures the default `keep_inputs = false` instead: each
@@ -60,7 +62,7 @@ const USAGE: &str =
     "usage: tallyman-bench all [--mib N] [--format x12|edifact|shopify] [--dir DIR] [--threads 1,2]
        tallyman-bench generate FILE [--mib N] [--format x12|edifact|shopify]
        tallyman-bench tokenize|scan|translate|translate-json FILE
-       tallyman-bench run [--files 10000] [--mib 1024] [--threads 1,2] [--dir DIR] [--keep]
+       tallyman-bench run [--files 10000] [--mib 1024] [--threads 1,2] [--format F] [--dir DIR] [--keep]
                           [--move-inputs]";
 
 fn main() {
@@ -330,6 +332,7 @@ fn all(mib: u64, kind: Kind, dir: Option<PathBuf>, threads: &[usize]) -> Res<()>
 // `run`: a whole `tallyman run` over a generated drop folder.
 
 /// One channel of the generated drop folder.
+#[derive(Clone, Copy)]
 struct Part {
     kind: Kind,
     channel: &'static str,
@@ -373,12 +376,27 @@ const PARTS: [Part; 3] = [
     },
 ];
 
+/// The channels of the drop folder: the mix of [`PARTS`], or one format alone (all the bytes).
+fn parts(only: Option<Kind>) -> Vec<Part> {
+    match only {
+        None => PARTS.to_vec(),
+        Some(k) => PARTS
+            .iter()
+            .filter(|p| p.kind == k)
+            .map(|p| Part { share: 1.0, ..*p })
+            .collect(),
+    }
+}
+
 /// What was generated, kept in `DIR/drop.json` to reuse the drop folder.
 #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug, Clone, Default)]
 struct Manifest {
     version: u32,
     files: u64,
     mib: u64,
+    /// The channels generated (`x12,edifact,shopify` for the mix).
+    #[serde(default)]
+    parts: String,
     bytes: u64,
     orders: u64,
     lines: u64,
@@ -387,7 +405,7 @@ struct Manifest {
     channels: Vec<(String, u64, u64, u64)>,
 }
 
-const MANIFEST_VERSION: u32 = 1;
+const MANIFEST_VERSION: u32 = 2;
 
 /// splitmix64: file sizes and seeds.
 fn mix(mut z: u64) -> u64 {
@@ -399,7 +417,12 @@ fn mix(mut z: u64) -> u64 {
 
 /// Generates the drop folder `dir/drop/CHANNEL/`, or reuses the one there when it was made
 /// with the same parameters.
-fn generate_drop(dir: &Path, files: u64, mib: u64) -> Res<Manifest> {
+fn generate_drop(dir: &Path, files: u64, mib: u64, parts: &[Part]) -> Res<Manifest> {
+    let names = parts
+        .iter()
+        .map(|p| p.channel)
+        .collect::<Vec<_>>()
+        .join(",");
     let drop = dir.join("drop");
     let manifest_path = dir.join("drop.json");
     if let Ok(text) = std::fs::read_to_string(&manifest_path)
@@ -407,6 +430,7 @@ fn generate_drop(dir: &Path, files: u64, mib: u64) -> Res<Manifest> {
         && m.version == MANIFEST_VERSION
         && m.files == files
         && m.mib == mib
+        && m.parts == names
         && drop.is_dir()
     {
         eprintln!(
@@ -424,13 +448,14 @@ fn generate_drop(dir: &Path, files: u64, mib: u64) -> Res<Manifest> {
         version: MANIFEST_VERSION,
         files,
         mib,
+        parts: names,
         ..Manifest::default()
     };
     let mut num = tallyman::generate::Numbering::default();
     let mut assigned = 0u64;
     let mut file_index = 0u64;
-    for (pi, part) in PARTS.iter().enumerate() {
-        let n = if pi + 1 == PARTS.len() {
+    for (pi, part) in parts.iter().enumerate() {
+        let n = if pi + 1 == parts.len() {
             files - assigned
         } else {
             (files as f64 * part.share).round() as u64
@@ -503,11 +528,11 @@ fn toml_str(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-fn config_text(drop: &Path, keep_inputs: bool) -> String {
+fn config_text(drop: &Path, keep_inputs: bool, parts: &[Part]) -> String {
     let mut t = String::from(
         "# written by tallyman-bench run\n[paths]\nwork = \"work\"\nerp_inbox = \"erp\"\n\n[run]\nthreads = 0\nsettle_seconds = 0\n",
     );
-    for part in &PARTS {
+    for part in parts {
         t.push_str(&format!(
             "\n[channel.{}]\ninbound = {}\n{}keep_inputs = {keep_inputs}\n",
             part.channel,
@@ -847,7 +872,14 @@ fn run_bench(args: &[String], mib: u64) -> Res<()> {
         )
         .into());
     }
-    let manifest = generate_drop(&dir, files, mib)?;
+    let parts = parts(match flag(args, "--format") {
+        None => None,
+        Some("x12") => Some(Kind::X12),
+        Some("edifact") => Some(Kind::Edifact),
+        Some("shopify") => Some(Kind::Shopify),
+        Some(f) => return Err(format!("--format {f}: x12, edifact or shopify").into()),
+    });
+    let manifest = generate_drop(&dir, files, mib, &parts)?;
     let drop = dir.join("drop");
     println!(
         "tallyman-bench run: {} files, {:.1} MiB, {} orders ({} lines) in {}",
@@ -878,7 +910,7 @@ fn run_bench(args: &[String], mib: u64) -> Res<()> {
         std::fs::create_dir_all(&run_dir)?;
         let inbound = if move_inputs {
             let copy = run_dir.join("drop");
-            for part in &PARTS {
+            for part in &parts {
                 let to = copy.join(part.channel);
                 std::fs::create_dir_all(&to)?;
                 for e in std::fs::read_dir(drop.join(part.channel))? {
@@ -891,7 +923,7 @@ fn run_bench(args: &[String], mib: u64) -> Res<()> {
             drop.clone()
         };
         let cfg = run_dir.join("tallyman.toml");
-        std::fs::write(&cfg, config_text(&inbound, !move_inputs))?;
+        std::fs::write(&cfg, config_text(&inbound, !move_inputs, &parts))?;
         // Nothing of the generation or of the last measurement is left to write back meanwhile.
         let _ = Command::new("sync").status();
         let before = loadavg();
