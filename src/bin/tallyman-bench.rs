@@ -607,15 +607,15 @@ fn proc_field(path: &str, key: &str) -> Option<u64> {
     })
 }
 
-/// The phases of a run, each ending when the next one's marker is first seen. Translating and
-/// routing overlap (the worker threads translate a chunk of files while the main thread routes
-/// and records the one before), so they are one phase: its "CPU main" is the routing, its "CPU
-/// workers" the translation.
-const PHASES: [&str; 6] = [
+/// The phases of a run, each ending when the next one's marker is first seen. Translating,
+/// routing and writing the ERP files overlap (the worker threads translate a chunk of files
+/// while the main thread routes and records the one before and copies its accepted documents
+/// into the ERP files), so they are one phase: its "CPU main" is the routing and writing, its
+/// "CPU workers" the translation.
+const PHASES: [&str; 5] = [
     "start, list drops",
     "stage (copy+sha256)",
-    "translate + route",
-    "write ERP files",
+    "translate, route, write",
     "ledger commit",
     "store inputs, finish",
 ];
@@ -715,11 +715,10 @@ fn watch(tallyman: &Path, cfg: &Path, threads: usize, run_dir: &Path) -> Res<Wat
             staging.join("files").is_dir(),
             // 2: staging done, the spool folder for translation is made.
             staging.join("spool").is_dir(),
-            // 3: every file translated and routed, the first ERP temporary file is open.
-            has_entry(&erp, |n| n.starts_with(".run-000001-")),
-            // 4: ERP files and the run report written, the ledger commit begins.
+            // 3: every file translated and routed, the ERP files and the run report written: the
+            // ledger commit begins.
             report.is_file(),
-            // 5: committed: ERP files are renamed into place.
+            // 4: committed: ERP files are renamed into place.
             has_entry(&erp, |n| n.starts_with("run-000001-")),
         ];
         for (m, s) in w.marks.iter_mut().zip(seen) {

@@ -9,7 +9,8 @@
 //! 3. translate the files in parallel (rayon), spooling accepted documents to disk;
 //! 4. route every document in input order: accepted, duplicate, conflict or rejected (files
 //!    are translated in chunks, and one chunk is routed while the next is translated);
-//! 5. write the ERP files under temporary names and the quarantine and run reports, durably;
+//! 5. write the ERP files under temporary names (each input's accepted documents right after it
+//!    is routed) and the quarantine and run reports, durably;
 //! 6. commit everything to the ledger in one transaction: from here on the run counts;
 //! 7. rename the ERP files into place, move inputs to the archive or quarantine, remove them
 //!    from the drop folders, and mark the run finished.
@@ -225,8 +226,8 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         report: &mut report,
         files: Vec::new(),
         stored_names: HashSet::new(),
-        accepted_lines: Vec::with_capacity(inputs.len()),
-        spools: Vec::with_capacity(inputs.len()),
+        // A dry run writes no ERP files.
+        outputs: run.map(|r| output::Writer::new(&layout, r, cfg)),
     };
     // Chunk c + 1 is translated while the main thread routes chunk c: a producer thread hands
     // chunks through a one-slot channel, so at most three chunks' summaries are in memory.
@@ -276,12 +277,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         Ok(())
     })?;
     bar.finish_and_clear();
-    let Recorder {
-        files,
-        accepted_lines,
-        spools: spool_paths,
-        ..
-    } = rec;
+    let Recorder { files, outputs, .. } = rec;
 
     let Some(run) = run else {
         // A dry run stops here: nothing written, moved or recorded.
@@ -289,7 +285,9 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         work::remove_tree(&staging).map_err(io_err("removing the dry run's staging"))?;
         return Ok(RunOutcome::Done(Box::new(finish_report(report, clock))));
     };
-    let outputs = output::write(&layout, run, cfg, &inputs, &spool_paths, &accepted_lines)
+    let outputs = outputs
+        .expect("a run that is not dry has its ERP files")
+        .finish()
         .map_err(io_err("writing ERP import files"))?;
     for o in &outputs {
         ledger.add_output(run, o)?;
@@ -326,10 +324,8 @@ struct Recorder<'a> {
     /// What the run recorded of each stored input, for completing the run.
     files: Vec<FileRow>,
     stored_names: HashSet<PathBuf>,
-    /// Per input: for each spool line, the document kind when that document was accepted.
-    accepted_lines: Vec<Vec<Option<&'static str>>>,
-    /// Per input: its spool, when it was translated.
-    spools: Vec<Option<PathBuf>>,
+    /// The ERP files, to which each input's accepted documents are added once it is routed.
+    outputs: Option<output::Writer<'a>>,
 }
 
 impl Recorder<'_> {
@@ -338,8 +334,6 @@ impl Recorder<'_> {
         let report = &mut *self.report;
         let ledger = &mut *self.ledger;
         let stored_names = &mut self.stored_names;
-        self.spools
-            .push(result.as_ref().and_then(|r| r.spool.clone()));
         let ledger_run = self.ledger_run;
         let ch = report.channels.entry(inp.channel.id.clone()).or_default();
         let (size, sha) = match &inp.fetched {
@@ -349,7 +343,6 @@ impl Recorder<'_> {
                 report
                     .channel_errors
                     .push(format!("channel {}: {e}", inp.channel.id));
-                self.accepted_lines.push(Vec::new());
                 return Ok(());
             }
         };
@@ -377,7 +370,6 @@ impl Recorder<'_> {
             entry.disposition = Disposition::DuplicateFile;
             entry.format = "duplicate".into();
             ch.duplicate_files += 1;
-            self.accepted_lines.push(lines);
             if !inp.channel.keep_inputs {
                 let stored = stored_path(layout, run, inp, false, stored_names);
                 entry.stored = Some(stored.display().to_string());
@@ -527,7 +519,10 @@ impl Recorder<'_> {
             ledger.add_interchange(ledger_run, id, i)?;
         }
         self.files.push(row);
-        self.accepted_lines.push(lines);
+        if let Some(o) = &mut self.outputs {
+            o.add(inp, result.spool.as_deref(), &lines)
+                .map_err(io_err("writing ERP import files"))?;
+        }
         report.files.push(entry);
         Ok(())
     }

@@ -1,7 +1,8 @@
 //! ERP import files: one per run, document kind and format, under temporary names until the
 //! run commits.
 //!
-//! Documents come from the spools in input order, so the files are byte for byte the same
+//! The main thread adds each input's accepted documents right after routing it, in input order
+//! (while the workers translate the next chunk), so the files are byte for byte the same
 //! whatever the number of threads. The workers wrote each document's JSON line and (when its
 //! channel writes CSV) its CSV rows already (`file.rs`); this only copies the accepted ones.
 
@@ -12,31 +13,48 @@ use crate::ledger::OutputRow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::Path;
 
 struct Open {
     sink: BufWriter<File>,
     row: OutputRow,
 }
 
-/// Writes the accepted documents: `accepted[i][line]` is the kind of spool line `line` of input
-/// `i` when that document was accepted.
-pub(super) fn write(
-    layout: &Layout,
+/// The run's ERP files being written.
+pub(super) struct Writer<'a> {
+    layout: &'a Layout,
     run: i64,
-    cfg: &Config,
-    inputs: &[Input<'_>],
-    spools: &[Option<std::path::PathBuf>],
-    accepted: &[Vec<Option<&'static str>>],
-) -> io::Result<Vec<OutputRow>> {
-    let mut open: BTreeMap<(&'static str, OutputFormat), Open> = BTreeMap::new();
-    let mut line = String::new();
-    let mut rows = Vec::new();
-    for ((inp, spool), lines) in inputs.iter().zip(spools).zip(accepted) {
-        if lines.iter().all(Option::is_none) {
-            continue;
+    cfg: &'a Config,
+    open: BTreeMap<(&'static str, OutputFormat), Open>,
+    line: String,
+    rows: Vec<u8>,
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(layout: &'a Layout, run: i64, cfg: &'a Config) -> Self {
+        Writer {
+            layout,
+            run,
+            cfg,
+            open: BTreeMap::new(),
+            line: String::new(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds the accepted documents of one input: `accepted[line]` is the kind of spool line
+    /// `line` when that document was accepted.
+    pub fn add(
+        &mut self,
+        inp: &Input<'_>,
+        spool: Option<&Path>,
+        accepted: &[Option<&'static str>],
+    ) -> io::Result<()> {
+        if accepted.iter().all(Option::is_none) {
+            return Ok(());
         }
         let Some(spool) = spool else {
-            continue;
+            return Ok(());
         };
         let mut reader = BufReader::new(File::open(spool)?);
         let csv_path = super::file::csv_spool(spool);
@@ -45,49 +63,54 @@ pub(super) fn write(
         } else {
             None
         };
-        for kind in lines {
-            line.clear();
-            if reader.read_line(&mut line)? == 0 {
+        for kind in accepted {
+            self.line.clear();
+            if reader.read_line(&mut self.line)? == 0 {
                 return Err(ended_early(spool));
             }
             if let Some(r) = &mut csv_reader {
                 let mut len = [0u8; 4];
                 r.read_exact(&mut len).map_err(|_| ended_early(&csv_path))?;
-                rows.clear();
-                rows.resize(u32::from_le_bytes(len) as usize, 0);
-                r.read_exact(&mut rows)
+                self.rows.clear();
+                self.rows.resize(u32::from_le_bytes(len) as usize, 0);
+                r.read_exact(&mut self.rows)
                     .map_err(|_| ended_early(&csv_path))?;
             }
             let Some(kind) = kind else { continue };
             for &format in &inp.channel.output {
-                let o = match open.entry((kind, format)) {
+                let o = match self.open.entry((kind, format)) {
                     std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
                     std::collections::btree_map::Entry::Vacant(v) => {
-                        v.insert(create(layout, run, cfg, kind, format)?)
+                        v.insert(create(self.layout, self.run, self.cfg, kind, format)?)
                     }
                 };
                 match format {
-                    OutputFormat::Jsonl => o.sink.write_all(line.as_bytes())?,
-                    OutputFormat::Csv => o.sink.write_all(&rows)?,
+                    OutputFormat::Jsonl => o.sink.write_all(self.line.as_bytes())?,
+                    OutputFormat::Csv => o.sink.write_all(&self.rows)?,
                 }
                 o.row.documents += 1;
             }
         }
+        Ok(())
     }
-    let mut written = Vec::new();
-    for (_, o) in open {
-        o.sink
-            .into_inner()
-            .map_err(|e| e.into_error())?
-            .sync_all()?;
-        crash_point("output written");
-        written.push(o.row);
+
+    /// Flushes and fsyncs every file (still under its temporary name).
+    pub fn finish(self) -> io::Result<Vec<OutputRow>> {
+        let mut written = Vec::new();
+        for (_, o) in self.open {
+            o.sink
+                .into_inner()
+                .map_err(|e| e.into_error())?
+                .sync_all()?;
+            crash_point("output written");
+            written.push(o.row);
+        }
+        sync_dir(&self.layout.inbox)?;
+        Ok(written)
     }
-    sync_dir(&layout.inbox)?;
-    Ok(written)
 }
 
-fn ended_early(spool: &std::path::Path) -> io::Error {
+fn ended_early(spool: &Path) -> io::Error {
     io::Error::other(format!("spool {} ended early", spool.display()))
 }
 
