@@ -523,6 +523,12 @@ impl Recorder<'_> {
             o.add(inp, result.spool.as_deref(), &lines)
                 .map_err(io_err("writing ERP import files"))?;
         }
+        // Its documents are in the ERP files now: the spools' disk space is given back early
+        // (staging goes at the end of the run anyway, so a failure here changes nothing).
+        if let Some(spool) = &result.spool {
+            let _ = std::fs::remove_file(spool);
+            let _ = std::fs::remove_file(file::csv_spool(spool));
+        }
         report.files.push(entry);
         Ok(())
     }
