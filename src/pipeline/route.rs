@@ -136,11 +136,13 @@ pub fn route_file(f: &Routed<'_>, ledger: &dyn Ledger) -> ledger::Result<Vec<Dec
 }
 
 pub fn hex(h: &[u8; 32]) -> String {
-    use std::fmt::Write as _;
-    h.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(64);
+    for &b in h {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
 }
 
 fn decode_hex(s: &str, out: &mut [u8; 32]) {
@@ -149,5 +151,22 @@ fn decode_hex(s: &str, out: &mut [u8; 32]) {
             .get(2 * i..2 * i + 2)
             .and_then(|p| u8::from_str_radix(p, 16).ok())
             .unwrap_or(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ledger stores content hashes as this text: it must stay lower-case hex, and read back.
+    #[test]
+    fn hex_round_trips() {
+        let h: [u8; 32] = std::array::from_fn(|i| (i * 37 + 5) as u8);
+        let s = hex(&h);
+        let want: String = h.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(s, want);
+        let mut back = [0u8; 32];
+        decode_hex(&s, &mut back);
+        assert_eq!(back, h);
     }
 }
