@@ -706,6 +706,22 @@ fn normalized(mut s: Segment) -> Segment {
 
 /// Every value written for a segment (the components before the trailing empty ones of the
 /// elements before the trailing empty ones), with its element's repetition count.
+/// Both writers refuse a value holding a line break: the value must be one they were given.
+fn line_break_refused(e: &dyn std::fmt::Display, value: &str, values: &[(&str, usize)]) {
+    assert!(
+        values.iter().any(|(v, _)| *v == value) && value.bytes().any(|b| b == b'\r' || b == b'\n'),
+        "{e}: no such value with a line break"
+    );
+}
+
+/// Both writers refuse a repeated element without a repetition separator: something repeats.
+fn repetition_refused(e: &dyn std::fmt::Display, has_separator: bool, values: &[(&str, usize)]) {
+    assert!(
+        !has_separator && values.iter().any(|&(_, reps)| reps > 1),
+        "{e}: nothing repeats or there is a separator"
+    );
+}
+
 fn written_values(s: &Segment) -> Vec<(&str, usize)> {
     let n = normalized(s.clone());
     let mut out = Vec::new();
@@ -799,15 +815,12 @@ pub fn x12_roundtrip(data: &[u8]) {
                             && value.bytes().any(|b| d.is_delimiter(b)),
                         "{e}: no such value with a delimiter"
                     ),
-                    WriteError::LineBreakInValue { value, .. } => assert!(
-                        values.iter().any(|(v, _)| v == value)
-                            && value.bytes().any(|b| b == b'\r' || b == b'\n'),
-                        "{e}: no such value with a line break"
-                    ),
-                    WriteError::NoRepetitionSeparator { .. } => assert!(
-                        d.repetition.is_none() && values.iter().any(|&(_, reps)| reps > 1),
-                        "{e}: nothing repeats or there is a separator"
-                    ),
+                    WriteError::LineBreakInValue { value, .. } => {
+                        line_break_refused(&e, value, &values)
+                    }
+                    WriteError::NoRepetitionSeparator { .. } => {
+                        repetition_refused(&e, d.repetition.is_some(), &values)
+                    }
                 }
             }
         }
@@ -932,15 +945,12 @@ pub fn edifact_roundtrip(data: &[u8]) {
                             && value.bytes().any(|b| d.is_special(b)),
                         "{e}: nothing to escape or a release character to do it"
                     ),
-                    WriteError::LineBreakInValue { value, .. } => assert!(
-                        values.iter().any(|(v, _)| v == value)
-                            && value.bytes().any(|b| b == b'\r' || b == b'\n'),
-                        "{e}: no such value with a line break"
-                    ),
-                    WriteError::NoRepetitionSeparator { .. } => assert!(
-                        d.repetition.is_none() && values.iter().any(|&(_, reps)| reps > 1),
-                        "{e}: nothing repeats or there is a separator"
-                    ),
+                    WriteError::LineBreakInValue { value, .. } => {
+                        line_break_refused(&e, value, &values)
+                    }
+                    WriteError::NoRepetitionSeparator { .. } => {
+                        repetition_refused(&e, d.repetition.is_some(), &values)
+                    }
                 }
             }
         }
@@ -966,7 +976,7 @@ pub fn edifact_roundtrip(data: &[u8]) {
                 (d.component, d.element, d.release),
                 "separators changed"
             );
-            edifact_owned(&s)
+            s.to_segment()
         })
         .collect();
     assert_eq!(back, expected, "read back differs from what was written");
@@ -975,28 +985,6 @@ pub fn edifact_roundtrip(data: &[u8]) {
     // One input in four also drives the generator (its output depends on a few bytes only).
     if data.len().is_multiple_of(4) {
         generated(data, true);
-    }
-}
-
-/// An EDIFACT segment in the owned form, every component unescaped.
-fn edifact_owned(s: &edifact::SegmentRef<'_>) -> Segment {
-    use crate::syntax::text::decode;
-    Segment {
-        tag: s.tag_str().into_owned(),
-        elements: s
-            .elements()
-            .map(|v| {
-                Element(
-                    s.repetitions(v)
-                        .map(|r| {
-                            s.components(r)
-                                .map(|c| decode(&s.unescape(c)).into_owned())
-                                .collect()
-                        })
-                        .collect(),
-                )
-            })
-            .collect(),
     }
 }
 
@@ -1343,7 +1331,7 @@ fn edifact_owned_all(data: &[u8]) -> (edifact::Delimiters, bool, Vec<Segment>) {
         if s.tag() == b"UNA" {
             una = true;
         } else {
-            segs.push(edifact_owned(&s));
+            segs.push(s.to_segment());
         }
     }
     (d, una, segs)

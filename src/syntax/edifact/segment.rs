@@ -101,6 +101,30 @@ impl<'a> SegmentRef<'a> {
         self.separators().unescape(value)
     }
 
+    /// The segment in the owned form the writers take ([`crate::syntax::x12::Segment`]), every
+    /// component unescaped and decoded: what [`super::write_segment`] writes back.
+    pub fn to_segment(&self) -> crate::syntax::x12::Segment {
+        use crate::syntax::text::decode;
+        use crate::syntax::x12::{Element, Segment};
+        Segment {
+            tag: self.tag_str().into_owned(),
+            elements: self
+                .elements()
+                .map(|v| {
+                    Element(
+                        self.repetitions(v)
+                            .map(|r| {
+                                self.components(r)
+                                    .map(|c| decode(&self.unescape(c)).into_owned())
+                                    .collect()
+                            })
+                            .collect(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
     pub fn into_owned(self) -> SegmentRef<'static> {
         SegmentRef {
             index: self.index,

@@ -114,30 +114,8 @@ pub fn write_segment(out: &mut Vec<u8>, seg: &Segment, d: &Delimiters) -> Result
 mod tests {
     use super::*;
     use crate::syntax::edifact::Reader;
-    use crate::syntax::text::decode;
     use crate::syntax::x12::Element;
     use proptest::prelude::*;
-
-    /// Reads a segment back into the owned form, unescaping every component.
-    fn owned(s: &crate::syntax::edifact::SegmentRef<'_>) -> Segment {
-        Segment {
-            tag: s.tag_str().into_owned(),
-            elements: s
-                .elements()
-                .map(|v| {
-                    Element(
-                        s.repetitions(v)
-                            .map(|r| {
-                                s.components(r)
-                                    .map(|c| decode(&s.unescape(c)).into_owned())
-                                    .collect()
-                            })
-                            .collect(),
-                    )
-                })
-                .collect(),
-        }
-    }
 
     #[test]
     fn una_only_when_needed() {
@@ -229,7 +207,7 @@ mod tests {
             }
             let back: Vec<Segment> = Reader::new(&out)
                 .skip(1)
-                .map(|r| owned(&r.unwrap()))
+                .map(|r| r.unwrap().to_segment())
                 .collect();
             prop_assert_eq!(back, segs);
         }
