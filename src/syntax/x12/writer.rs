@@ -41,6 +41,24 @@ impl Segment {
         }
     }
 
+    /// The form a reader gives back: trailing empty components dropped (one kept per
+    /// repetition), then trailing empty elements; the writers leave both out.
+    pub fn trimmed(mut self) -> Self {
+        for el in &mut self.elements {
+            for rep in &mut el.0 {
+                let keep = rep.iter().rposition(|c| !c.is_empty()).map_or(1, |p| p + 1);
+                rep.truncate(keep);
+            }
+        }
+        let keep = self
+            .elements
+            .iter()
+            .rposition(|e| !e.is_empty())
+            .map_or(0, |p| p + 1);
+        self.elements.truncate(keep);
+        self
+    }
+
     /// Reads a segment back into the owned form (repetitions split only when the interchange
     /// has a repetition separator).
     pub fn from_ref(s: &SegmentRef<'_>) -> Self {
@@ -199,28 +217,10 @@ mod tests {
         let seg = ("[A-Z][A-Z0-9]{1,2}", prop::collection::vec(element, 0..6));
         prop::collection::vec(seg, 1..8).prop_map(|v| {
             v.into_iter()
-                .map(|(tag, els)| normalize(Segment::new(tag, els)))
+                .map(|(tag, els)| Segment::new(tag, els).trimmed())
                 .filter(|s| s.tag != "ISA" && s.tag != "IEA")
                 .collect()
         })
-    }
-
-    /// The form the reader gives back: no trailing empty elements, components or repetitions
-    /// beyond what the writer leaves.
-    fn normalize(mut s: Segment) -> Segment {
-        for el in &mut s.elements {
-            for rep in &mut el.0 {
-                let keep = rep.iter().rposition(|c| !c.is_empty()).map_or(1, |p| p + 1);
-                rep.truncate(keep);
-            }
-        }
-        let keep = s
-            .elements
-            .iter()
-            .rposition(|e| !e.is_empty())
-            .map_or(0, |p| p + 1);
-        s.elements.truncate(keep);
-        s
     }
 
     proptest! {
