@@ -155,6 +155,13 @@ pub fn check_columns(kind: &str, columns: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The CSV writer of the ERP files: the header and every document's rows go through writers
+/// made here, so their quoting and line ends agree. Flexible, because the rows of one input
+/// may mix document kinds with different columns (each kind has its own ERP file).
+pub fn writer<W: Write>(w: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new().flexible(true).from_writer(w)
+}
+
 /// Writes the header row (the column names as configured).
 pub fn write_header<W: Write>(w: &mut csv::Writer<W>, columns: &[String]) -> csv::Result<()> {
     w.write_record(columns)

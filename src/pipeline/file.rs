@@ -83,11 +83,7 @@ impl CsvSpool<'_> {
             io::Error::other(format!("no CSV columns for {} documents", doc.kind()))
         })?;
         self.rows.clear();
-        // The settings of the ERP file's header (`output.rs`); flexible, since one file may
-        // hold several document kinds, each with its own columns.
-        let mut w = csv::WriterBuilder::new()
-            .flexible(true)
-            .from_writer(&mut self.rows);
+        let mut w = super::erp_csv::writer(&mut self.rows);
         // The configuration checked the columns when it loaded.
         super::erp_csv::write_rows(&mut w, doc, columns).map_err(io::Error::other)?;
         w.flush()?;

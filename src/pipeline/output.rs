@@ -124,8 +124,7 @@ fn create(
     let (path, temp) = layout.output(run, kind, format.extension());
     let mut sink = BufWriter::new(File::create(&temp)?);
     if format == OutputFormat::Csv {
-        // The header, written as the workers wrote the rows (same csv writer settings).
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut w = super::erp_csv::writer(Vec::new());
         super::erp_csv::write_header(&mut w, &cfg.csv_columns[kind]).map_err(io::Error::other)?;
         sink.write_all(
             &w.into_inner()
