@@ -105,8 +105,10 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let stderr = io::stderr();
-    let mut err = stderr.lock();
+    // Stderr is locked per write, never for the whole command: the progress bar draws from
+    // worker threads through the same stderr, and a lock held here would make it wait forever
+    // (the run hung on a terminal, where the bar is drawn).
+    let mut err = io::stderr();
     let result = match &cli.command {
         Command::Run(a) => run::run(a, &mut out, &mut err),
         Command::Ledger(a) => ledger::run(a, &mut out, &mut err),
