@@ -141,6 +141,15 @@ pub struct Config {
     pub limits: crate::limits::Limits,
     /// Channels in the order the file lists them (which is the order they are processed in).
     pub channels: Vec<Channel>,
+    /// Permissions of what a run writes in the work directory: staged, archived and
+    /// quarantined copies of inputs (never wider than the input's own), reports and the
+    /// ledger (`[paths] file_mode`, default 0600).
+    pub file_mode: u32,
+    /// Permissions of the ERP import files (`[output] file_mode`, default 0640).
+    pub erp_file_mode: u32,
+    /// Put before every ERP import file name (`[output] name_prefix`), so that several
+    /// configurations can share one ERP inbox.
+    pub erp_prefix: String,
 }
 
 #[derive(Deserialize)]
@@ -170,6 +179,8 @@ struct RawPaths {
     grammars: Option<PathBuf>,
     #[serde(default)]
     feeds: Option<PathBuf>,
+    #[serde(default)]
+    file_mode: Option<toml::Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -195,6 +206,10 @@ struct RawOutput {
     formats: Option<Vec<OutputFormat>>,
     #[serde(default)]
     csv: BTreeMap<String, toml::Spanned<Vec<String>>>,
+    #[serde(default)]
+    name_prefix: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    file_mode: Option<toml::Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -359,6 +374,50 @@ impl Config {
                 csv_columns.insert(kind.clone(), cols.get_ref().clone());
             }
         }
+        let mode = |v: Option<&toml::Spanned<String>>, key: &str, default: u32| {
+            match v {
+            None => Ok(default),
+            Some(m) => u32::from_str_radix(m.get_ref().trim_start_matches("0o"), 8)
+                .ok()
+                .filter(|&n| n <= 0o777 && n & 0o600 == 0o600)
+                .ok_or_else(|| {
+                    invalid(
+                        Some(m.span()),
+                        key,
+                        format!(
+                            "'{}' is not a file mode: write it in octal, as \"0600\" or \"0640\" (owner read and write at least)",
+                            m.get_ref()
+                        ),
+                    )
+                }),
+        }
+        };
+        let file_mode = mode(raw.paths.file_mode.as_ref(), "paths.file_mode", 0o600)?;
+        let erp_file_mode = mode(
+            raw.output.as_ref().and_then(|o| o.file_mode.as_ref()),
+            "output.file_mode",
+            0o640,
+        )?;
+        let erp_prefix = match raw.output.as_ref().and_then(|o| o.name_prefix.as_ref()) {
+            None => String::new(),
+            Some(p) => {
+                let v = p.get_ref();
+                if v.len() > 64
+                    || !v
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                    || v.starts_with('.')
+                {
+                    return Err(invalid(
+                        Some(p.span()),
+                        "output.name_prefix",
+                        "may hold only letters, digits, '-', '_' and '.' (not first), at most 64"
+                            .into(),
+                    ));
+                }
+                v.clone()
+            }
+        };
         let profiles = match &raw.paths.feeds {
             Some(dir) => crate::feeds::Profiles::with_dir(&abs(dir)).map_err(|e| {
                 invalid(
@@ -462,6 +521,9 @@ impl Config {
             csv_columns,
             limits: raw.limits,
             channels,
+            file_mode,
+            erp_file_mode,
+            erp_prefix,
         })
     }
 
@@ -565,6 +627,45 @@ output = ["csv", "jsonl"]
         assert!(e.contains("channel.al pha: a channel id"), "{e}");
         let e = err(&format!("{GOOD}\n[ledger]\nurl = \"postgres://x\"\n"));
         assert!(e.contains("ledger.url"), "{e}");
+    }
+
+    #[test]
+    fn reads_file_modes_and_the_name_prefix() {
+        let c = Config::parse(GOOD, Path::new("/b")).unwrap();
+        assert_eq!((c.file_mode, c.erp_file_mode), (0o600, 0o640));
+        assert_eq!(c.erp_prefix, "");
+        let text = GOOD
+            .replace(
+                "erp_inbox = \"erp\"",
+                "erp_inbox = \"erp\"\nfile_mode = \"0640\"",
+            )
+            .replace(
+                "formats = [\"jsonl\"]",
+                "formats = [\"jsonl\"]\nname_prefix = \"east-\"\nfile_mode = \"0600\"",
+            );
+        let c = Config::parse(&text, Path::new("/b")).unwrap();
+        assert_eq!((c.file_mode, c.erp_file_mode), (0o640, 0o600));
+        assert_eq!(c.erp_prefix, "east-");
+        let e = err(&GOOD.replace(
+            "erp_inbox = \"erp\"",
+            "erp_inbox = \"erp\"\nfile_mode = \"644\"x",
+        ));
+        assert!(e.contains("config:"), "{e}");
+        let e = err(&GOOD.replace(
+            "erp_inbox = \"erp\"",
+            "erp_inbox = \"erp\"\nfile_mode = \"0999\"",
+        ));
+        assert!(
+            e.starts_with("config:5: paths.file_mode: '0999' is not a file mode"),
+            "{e}"
+        );
+        let e = err(&GOOD.replace(
+            "erp_inbox = \"erp\"",
+            "erp_inbox = \"erp\"\nfile_mode = \"0400\"",
+        ));
+        assert!(e.contains("owner read and write"), "{e}");
+        let e = err(&GOOD.replace("formats = [\"jsonl\"]", "name_prefix = \"../x\""));
+        assert!(e.contains("output.name_prefix"), "{e}");
     }
 
     #[test]

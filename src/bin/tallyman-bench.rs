@@ -649,7 +649,7 @@ fn watch(tallyman: &Path, cfg: &Path, threads: usize, run_dir: &Path) -> Res<Wat
     let work = run_dir.join("work");
     let erp = run_dir.join("erp");
     let staging = work.join("staging").join("run-000001");
-    let report = work.join("reports").join("run-000001.json");
+    let reports = work.join("reports");
     let stderr = File::create(run_dir.join("stderr.txt"))?;
     let machine0 = machine_ticks();
     let own0 = user_sys("/proc/self/stat").unwrap_or_default();
@@ -718,7 +718,9 @@ fn watch(tallyman: &Path, cfg: &Path, threads: usize, run_dir: &Path) -> Res<Wat
             staging.join("spool").is_dir(),
             // 3: every file translated and routed, the ERP files and the run report written: the
             // ledger commit begins.
-            report.is_file(),
+            has_entry(&reports, |n| {
+                n.starts_with("run-000001-") && n.ends_with(".json")
+            }),
             // 4: committed: ERP files are renamed into place.
             has_entry(&erp, |n| n.starts_with("run-000001-")),
         ];
@@ -929,7 +931,17 @@ fn run_bench(args: &[String], mib: u64) -> Res<()> {
         let before = loadavg();
         let w = watch(&tallyman, &cfg, t, &run_dir)?;
         let after = loadavg();
-        let report_path = run_dir.join("work/reports/run-000001.json");
+        // Run reports are named after the run and the time it started.
+        let report_path = std::fs::read_dir(run_dir.join("work/reports"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("run-000001-"))
+            })
+            .unwrap_or_else(|| run_dir.join("work/reports/run-000001-*.json"));
         let report: serde_json::Value = match std::fs::read(&report_path) {
             Ok(b) => serde_json::from_slice(&b)?,
             Err(e) => {

@@ -63,6 +63,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
                     Replay::Files(ids.clone())
                 }),
                 progress: true,
+                new_ledger: false,
                 ..RunOptions::default()
             };
             super::run::finish(&cfg, &opts, *json, out, err)

@@ -24,6 +24,10 @@ pub struct Args {
     /// Print the run report (JSON) on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Start a new ledger although the work directory or ERP inbox holds files of earlier runs
+    /// (the ledger was lost): documents received before will not be recognized.
+    #[arg(long)]
+    pub new_ledger: bool,
 }
 
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
@@ -34,6 +38,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         threads: args.threads,
         replay: None,
         progress: true,
+        new_ledger: args.new_ledger,
     };
     finish(&cfg, &opts, args.json, out, err)
 }

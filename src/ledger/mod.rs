@@ -177,6 +177,8 @@ pub struct Commit {
 #[derive(Debug, Clone)]
 pub struct PendingRun {
     pub id: i64,
+    /// When it started (what its files and folders are named after).
+    pub started: String,
     /// True when the run committed: its outputs and moves must be completed. False: it must be
     /// rolled back (nothing of it counts).
     pub committed: bool,

@@ -221,16 +221,16 @@ impl Ledger for SqliteLedger {
         let mut st = self
             .db
             .prepare(
-                "SELECT id, status FROM runs WHERE status IN ('started', 'committed') ORDER BY id",
+                "SELECT id, status, started FROM runs WHERE status IN ('started', 'committed') ORDER BY id",
             )
             .map_err(db_err("unfinished runs"))?;
-        let ids: Vec<(i64, String)> = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        let ids: Vec<(i64, String, String)> = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .map_err(db_err("unfinished runs"))?
             .collect::<rusqlite::Result<_>>()
             .map_err(db_err("unfinished runs"))?;
         let mut out = Vec::new();
-        for (id, status) in ids {
+        for (id, status, started) in ids {
             let mut st = self
                 .db
                 .prepare("SELECT temp, path, documents FROM outputs WHERE run = ?1 ORDER BY rowid")
@@ -248,6 +248,7 @@ impl Ledger for SqliteLedger {
                 .map_err(db_err("outputs of run"))?;
             out.push(PendingRun {
                 id,
+                started,
                 committed: status == "committed",
                 files: self.files_of(id)?,
                 outputs,

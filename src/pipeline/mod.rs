@@ -88,6 +88,8 @@ pub struct RunOptions {
     pub replay: Option<Replay>,
     /// Draw a progress bar (only when stderr is a terminal).
     pub progress: bool,
+    /// Start a new ledger although the work directory or ERP inbox holds earlier runs' files.
+    pub new_ledger: bool,
 }
 
 /// How a run ended.
@@ -106,6 +108,8 @@ struct Input<'c> {
     /// Where it is read from and removed from afterwards.
     source: Box<dyn Inbound>,
     fetch_name: String,
+    /// What the listing saw (device, inode, size): the file copied must be that one.
+    listed: Option<crate::transport::Entry>,
     remove_origin: bool,
     replay_of: Option<i64>,
     staged: PathBuf,
@@ -118,7 +122,7 @@ struct Input<'c> {
 pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     let clock = Instant::now();
     let started = now();
-    let layout = Layout::new(&cfg.work, &cfg.erp_inbox);
+    let mut layout = Layout::for_config(cfg);
     // A dry run writes nothing: no folders, no ledger; it only waits for a real run's lock
     // when there is a work directory to lock.
     if !opts.dry_run {
@@ -161,8 +165,24 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     let mut ledger = if opts.dry_run && !cfg.ledger.exists() {
         SqliteLedger::open_in_memory()?
     } else {
-        SqliteLedger::open(&cfg.ledger)?
+        let l = SqliteLedger::open(&cfg.ledger)?;
+        restrict_ledger(&cfg.ledger, cfg.file_mode)
+            .map_err(io_err(format!("restricting {}", cfg.ledger.display())))?;
+        l
     };
+    // A lost ledger beside the files of earlier runs: running on would accept every order
+    // again and number runs from 1. Only the operator may decide to start a new one.
+    if !opts.new_ledger && ledger.runs(1)?.is_empty() {
+        let history = layout
+            .history()
+            .map_err(io_err("looking for earlier runs' files"))?;
+        if let Some(history) = history {
+            return Err(Error::Setup(format!(
+                "the ledger {} holds no run, but earlier runs left files ({history}): the ledger was deleted, truncated or replaced, and without it every order would be counted again. Restore it from a backup; or, to start a new ledger knowingly (documents received before will not be recognized), run again with --new-ledger; or point [paths] work and erp_inbox at empty folders",
+                cfg.ledger.display()
+            )));
+        }
+    }
     let threads = match opts.threads.unwrap_or(cfg.threads) {
         0 => std::thread::available_parallelism().map_or(1, usize::from),
         n => n,
@@ -192,6 +212,10 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     } else {
         Some(ledger.begin_run(&report.started)?)
     };
+    if let Some(r) = run {
+        layout.set_run(r, &report.started);
+    }
+    let layout = layout;
     report.run = run;
     report.channel_order = cfg.channels.iter().map(|c| c.id.clone()).collect();
     let staging = match run {
@@ -204,7 +228,13 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Setup(format!("starting {threads} worker threads: {e}")))?;
-    stage(&mut inputs, &ledger, opts.replay.is_some(), &pool)?;
+    stage(
+        &mut inputs,
+        &ledger,
+        opts.replay.is_some(),
+        cfg.file_mode,
+        &pool,
+    )?;
 
     // Translate a chunk of files in parallel, then route and record them in input order (the
     // ledger's open transaction sees what earlier chunks accepted), so that memory holds a few
@@ -301,7 +331,8 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         .collect();
     let report = finish_report(report, clock);
     let json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Setup(e.to_string()))?;
-    work::write_atomic(&layout.report(run), &json).map_err(io_err("writing the run report"))?;
+    work::write_atomic(&layout.report(layout.tag()), &json, cfg.file_mode)
+        .map_err(io_err("writing the run report"))?;
     crash_point("before commit");
     ledger.commit(run)?;
     crash_point("committed");
@@ -502,11 +533,13 @@ impl Recorder<'_> {
         if quarantined && run.is_some() {
             let json =
                 serde_json::to_vec_pretty(&entry).map_err(|e| Error::Setup(e.to_string()))?;
-            work::write_atomic(&with_suffix(&inp.staged, ".report.json"), &json)
+            let mode = layout.file_mode;
+            work::write_atomic(&with_suffix(&inp.staged, ".report.json"), &json, mode)
                 .map_err(io_err("writing a quarantine report"))?;
             work::write_atomic(
                 &with_suffix(&inp.staged, ".report.txt"),
                 report::quarantine_text(&entry, run).as_bytes(),
+                mode,
             )
             .map_err(io_err("writing a quarantine report"))?;
         }
@@ -561,6 +594,32 @@ fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// What is added to a stored or staged input's name: `~N` for a second file of the same name,
+/// the quarantine reports' suffix, and the dot and suffix of a temporary copy.
+const RESERVED: usize = "~99.report.json".len() + ".copy.tmp".len();
+
+/// The name with its last component shortened, when needed, so that `reserve` more bytes still
+/// fit in a file name (255 bytes): cut at a character boundary, with a hash of the whole name
+/// so that two long names stay apart.
+fn fit_name(name: &str, reserve: usize) -> String {
+    const MAX: usize = 255;
+    let (dir, last) = name.rsplit_once('/').map_or(("", name), |(d, l)| (d, l));
+    if last.len() + reserve <= MAX {
+        return name.to_owned();
+    }
+    let hash = &crate::transport::sha256_bytes(name.as_bytes())[..12];
+    let mut cut = MAX - reserve - hash.len() - 1;
+    while !last.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let short = format!("{}~{hash}", &last[..cut]);
+    if dir.is_empty() {
+        short
+    } else {
+        format!("{dir}/{short}")
+    }
+}
+
 /// Where an input goes after the commit: `archive|quarantine/run-N/CHANNEL/NAME`, with `~2`...
 /// added when the same name comes twice in one run (a replay and a new delivery).
 fn stored_path(
@@ -570,14 +629,19 @@ fn stored_path(
     quarantined: bool,
     taken: &mut HashSet<PathBuf>,
 ) -> PathBuf {
-    let run = run.unwrap_or(0);
-    let base = if quarantined {
-        layout.quarantine(run)
+    let tag = if run.is_some() {
+        layout.tag()
     } else {
-        layout.archive(run)
+        "dry-run"
+    };
+    let base = if quarantined {
+        layout.quarantine(tag)
+    } else {
+        layout.archive(tag)
     }
     .join(&inp.channel.id);
-    let first = crate::transport::join_name(&base, &inp.name);
+    // The reports beside a quarantined file and a `~N` must still fit in a file name.
+    let first = crate::transport::join_name(&base, &fit_name(&inp.name, RESERVED));
     let mut p = first.clone();
     let mut n = 2;
     while !taken.insert(p.clone()) {
@@ -598,6 +662,8 @@ fn discover<'c>(
     let mut inputs = Vec::new();
     let staged_name = |channel: &str, name: &str, n: usize| {
         let base = name.rsplit('/').next().unwrap_or(name);
+        // `NNNNNN-` before, the quarantine reports' suffixes after: all within 255 bytes.
+        let base = fit_name(base, "000000-".len() + RESERVED);
         staging
             .join("files")
             .join(channel)
@@ -634,6 +700,7 @@ fn discover<'c>(
                 fetch_name,
                 remove_origin: true,
                 replay_of: Some(q.id),
+                listed: None,
                 fetched: Err(String::new()),
                 duplicate_of: None,
             });
@@ -645,8 +712,8 @@ fn discover<'c>(
             continue;
         }
         let source = LocalFolder::new(&channel.inbound);
-        let entries = match source.list() {
-            Ok(e) => e,
+        let listing = match source.list() {
+            Ok(l) => l,
             Err(e) => {
                 report.channel_errors.push(format!(
                     "channel {}: cannot list {}: {e}",
@@ -656,21 +723,27 @@ fn discover<'c>(
                 continue;
             }
         };
-        for name in settled(
+        for p in listing.problems {
+            report
+                .channel_errors
+                .push(format!("channel {}: {p}", channel.id));
+        }
+        for entry in settled(
             &source,
-            entries,
+            listing.entries,
             cfg.settle_seconds,
             &mut report.still_arriving,
             &channel.id,
         ) {
             inputs.push(Input {
                 channel,
-                staged: staged_name(&channel.id, &name, inputs.len()),
-                fetch_name: name.clone(),
-                name,
+                staged: staged_name(&channel.id, &entry.name, inputs.len()),
+                fetch_name: entry.name.clone(),
+                name: entry.name.clone(),
                 source: Box::new(source.clone()),
                 remove_origin: !channel.keep_inputs,
                 replay_of: None,
+                listed: Some(entry),
                 fetched: Err(String::new()),
                 duplicate_of: None,
             });
@@ -686,7 +759,7 @@ fn settled(
     settle_seconds: f64,
     still_arriving: &mut Vec<String>,
     channel: &str,
-) -> Vec<String> {
+) -> Vec<crate::transport::Entry> {
     let window = Duration::from_secs_f64(settle_seconds);
     let now = SystemTime::now();
     let young = |e: &crate::transport::Entry| {
@@ -712,7 +785,7 @@ fn settled(
                 }
             }
         }
-        out.push(e.name);
+        out.push(e);
     }
     out
 }
@@ -724,14 +797,20 @@ fn stage(
     inputs: &mut [Input<'_>],
     ledger: &dyn Ledger,
     replay: bool,
+    mode: u32,
     pool: &rayon::ThreadPool,
 ) -> Result<(), Error> {
     pool.install(|| {
         inputs.par_iter_mut().for_each(|inp| {
             inp.fetched = inp
                 .source
-                .fetch(&inp.fetch_name, &inp.staged)
-                .map_err(|e| format!("cannot read {}: {e}", inp.source.origin(&inp.fetch_name)));
+                .fetch(&inp.fetch_name, inp.listed.as_ref(), &inp.staged, mode)
+                .map_err(|e| {
+                    format!(
+                        "{} is not read: {e}; it is left where it is",
+                        inp.source.origin(&inp.fetch_name)
+                    )
+                });
             crash_point("staged");
         })
     });
@@ -813,9 +892,8 @@ fn complete(
             ));
         }
         if temp.exists() {
-            std::fs::rename(temp, path).map_err(io_err(format!("renaming {}", o.temp)))?;
-            work::sync_dir(path.parent().unwrap_or(Path::new(".")))
-                .map_err(io_err("syncing the ERP inbox"))?;
+            // Never over an existing file: an ERP file of another ledger's run stays.
+            work::move_file(temp, path).map_err(io_err(format!("renaming {}", o.temp)))?;
         }
         crash_point("output renamed");
     }
@@ -867,13 +945,14 @@ pub fn recover(layout: &Layout, ledger: &mut dyn Ledger) -> Result<Vec<String>, 
                 p.files.len()
             ));
         } else {
+            let tag = work::run_tag(p.id, &p.started);
             for t in layout
-                .temp_outputs(p.id)
+                .temp_outputs(&tag)
                 .map_err(io_err("listing the ERP inbox"))?
             {
                 std::fs::remove_file(&t).map_err(io_err(format!("removing {}", t.display())))?;
             }
-            let _ = std::fs::remove_file(layout.report(p.id));
+            let _ = std::fs::remove_file(layout.report(&tag));
             ledger.abort_run(p.id)?;
             notes.push(format!(
                 "run {} was interrupted before its commit; it was rolled back and its inputs are read again",
@@ -884,6 +963,17 @@ pub fn recover(layout: &Layout, ledger: &mut dyn Ledger) -> Result<Vec<String>, 
         crash_point("recovered");
     }
     Ok(notes)
+}
+
+/// The ledger holds every partner's documents: owner-only, like the rest of the work directory
+/// (SQLite gives its -wal and -shm files the database file's permissions).
+fn restrict_ledger(path: &Path, mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let current = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if current & !mode != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(current & mode))?;
+    }
+    Ok(())
 }
 
 fn progress_bar(wanted: bool, len: usize) -> indicatif::ProgressBar {

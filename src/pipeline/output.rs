@@ -13,6 +13,7 @@ use crate::ledger::OutputRow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 struct Open {
@@ -122,7 +123,20 @@ fn create(
     format: OutputFormat,
 ) -> io::Result<Open> {
     let (path, temp) = layout.output(run, kind, format.extension());
-    let mut sink = BufWriter::new(File::create(&temp)?);
+    // Nothing is ever replaced: not an ERP file of an earlier ledger's run, not another
+    // configuration's (the final name is checked again, without a race, when it is linked).
+    if path.exists() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} exists already and is never replaced", path.display()),
+        ));
+    }
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(layout.erp_file_mode)
+        .open(&temp)?;
+    let mut sink = BufWriter::new(file);
     if format == OutputFormat::Csv {
         let mut w = super::erp_csv::writer(Vec::new());
         super::erp_csv::write_header(&mut w, &cfg.csv_columns[kind]).map_err(io::Error::other)?;

@@ -7,6 +7,7 @@
 
 use crate::diag::Finding;
 use crate::ledger::{Disposition, Route};
+use crate::transport::printable;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -180,11 +181,12 @@ impl RunReport {
             self.threads,
             plural(self.threads as u64)
         );
+        // Names and messages come from partners: each is printed on its one line, escaped.
         for r in &self.recovered {
-            let _ = writeln!(s, "  recovered: {r}");
+            let _ = writeln!(s, "  recovered: {}", printable(r));
         }
         for e in &self.channel_errors {
-            let _ = writeln!(s, "  error: {e}");
+            let _ = writeln!(s, "  error: {}", printable(e));
         }
         let rows: Vec<(String, String, &Counts)> = self
             .channels_in_order()
@@ -243,12 +245,13 @@ impl RunReport {
                 .unwrap_or_default();
             let _ = writeln!(
                 s,
-                "  quarantined {}/{}: {first}{}",
+                "  quarantined {}/{}: {}{}",
                 f.channel,
-                f.name,
+                printable(&f.name),
+                printable(&first),
                 f.stored
                     .as_ref()
-                    .map(|p| format!(" (report: {p}.report.txt)"))
+                    .map(|p| format!(" (report: {}.report.txt)", printable(p)))
                     .unwrap_or_default()
             );
         }
@@ -256,7 +259,11 @@ impl RunReport {
             let _ = writeln!(s, "  wrote {} ({} documents)", o.path, o.documents);
         }
         for f in &self.still_arriving {
-            let _ = writeln!(s, "  left for the next run (still being written): {f}");
+            let _ = writeln!(
+                s,
+                "  left for the next run (still being written): {}",
+                printable(f)
+            );
         }
         s
     }
@@ -266,7 +273,7 @@ impl RunReport {
 pub fn quarantine_text(f: &FileEntry, run: Option<i64>) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "tallyman quarantine report");
-    let _ = writeln!(s, "file:     {}", f.name);
+    let _ = writeln!(s, "file:     {}", printable(&f.name));
     let _ = writeln!(s, "channel:  {}", f.channel);
     if let Some(r) = run {
         let _ = writeln!(s, "run:      {r}");
@@ -290,7 +297,7 @@ pub fn quarantine_text(f: &FileEntry, run: Option<i64>) -> String {
     if !f.file_problems.is_empty() {
         let _ = writeln!(s, "\nproblems outside any document:");
         for p in &f.file_problems {
-            let _ = writeln!(s, "  {}:{p}", f.name);
+            let _ = writeln!(s, "  {}:{}", printable(&f.name), printable(&p.to_string()));
         }
     }
     for d in &f.documents_not_accepted {
@@ -310,7 +317,7 @@ pub fn quarantine_text(f: &FileEntry, run: Option<i64>) -> String {
             let _ = writeln!(s, "  items: {}", d.items.join(", "));
         }
         for p in &d.problems {
-            let _ = writeln!(s, "  {}:{p}", f.name);
+            let _ = writeln!(s, "  {}:{}", printable(&f.name), printable(&p.to_string()));
         }
     }
     s

@@ -18,15 +18,24 @@
 
 use std::fs::{self, File};
 use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The folders of one work directory.
+/// The folders of one work directory, and the names and permissions of what a run writes.
 #[derive(Debug, Clone)]
 pub struct Layout {
     pub work: PathBuf,
     pub inbox: PathBuf,
+    /// Put before ERP import file names (`[output] name_prefix`).
+    pub prefix: String,
+    /// Permissions of staged, archived and quarantined copies and of reports.
+    pub file_mode: u32,
+    /// Permissions of ERP import files.
+    pub erp_file_mode: u32,
+    /// The run being written and its tag ([`run_tag`]).
+    current: Option<(i64, String)>,
 }
 
 impl Layout {
@@ -34,12 +43,40 @@ impl Layout {
         Layout {
             work: work.to_owned(),
             inbox: inbox.to_owned(),
+            prefix: String::new(),
+            file_mode: 0o600,
+            erp_file_mode: 0o640,
+            current: None,
         }
     }
 
+    pub fn for_config(cfg: &crate::config::Config) -> Self {
+        Layout {
+            prefix: cfg.erp_prefix.clone(),
+            file_mode: cfg.file_mode,
+            erp_file_mode: cfg.erp_file_mode,
+            ..Layout::new(&cfg.work, &cfg.erp_inbox)
+        }
+    }
+
+    /// The run whose files are written from now on, and when it started.
+    pub fn set_run(&mut self, run: i64, started: &str) {
+        self.current = Some((run, run_tag(run, started)));
+    }
+
+    /// The tag of the current run.
+    pub fn tag(&self) -> &str {
+        &self
+            .current
+            .as_ref()
+            .expect("a run is set before its files are named")
+            .1
+    }
+
+    /// Creates the folders, owner-only (the work directory holds partners' data).
     pub fn create(&self) -> io::Result<()> {
         for d in ["staging", "archive", "quarantine", "reports"] {
-            fs::create_dir_all(self.work.join(d))?;
+            crate::transport::create_private_dirs(&self.work.join(d))?;
         }
         fs::create_dir_all(&self.inbox)
     }
@@ -48,33 +85,36 @@ impl Layout {
         self.work.join("staging").join(run_dir(run))
     }
 
-    pub fn archive(&self, run: i64) -> PathBuf {
-        self.work.join("archive").join(run_dir(run))
+    pub fn archive(&self, tag: &str) -> PathBuf {
+        self.work.join("archive").join(tag)
     }
 
-    pub fn quarantine(&self, run: i64) -> PathBuf {
-        self.work.join("quarantine").join(run_dir(run))
+    pub fn quarantine(&self, tag: &str) -> PathBuf {
+        self.work.join("quarantine").join(tag)
     }
 
-    pub fn report(&self, run: i64) -> PathBuf {
-        self.work
-            .join("reports")
-            .join(format!("{}.json", run_dir(run)))
+    pub fn report(&self, tag: &str) -> PathBuf {
+        self.work.join("reports").join(format!("{tag}.json"))
     }
 
-    /// Final and temporary name of an ERP import file. The temporary name starts with a dot
-    /// so that an ERP polling the inbox for `run-*` files does not pick it up half written.
+    /// Final and temporary name of an ERP import file of the current run. The temporary name
+    /// starts with a dot so that an ERP polling the inbox for `run-*` files does not pick it up
+    /// half written.
     pub fn output(&self, run: i64, kind: &str, ext: &str) -> (PathBuf, PathBuf) {
-        let name = format!("{}-{kind}.{ext}", run_dir(run));
+        let tag = match &self.current {
+            Some((r, tag)) if *r == run => tag,
+            _ => panic!("ERP files are named for the current run, not run {run}"),
+        };
+        let name = format!("{}{tag}-{kind}.{ext}", self.prefix);
         (
             self.inbox.join(&name),
             self.inbox.join(format!(".{name}.tmp")),
         )
     }
 
-    /// Temporary ERP files a run left behind.
-    pub fn temp_outputs(&self, run: i64) -> io::Result<Vec<PathBuf>> {
-        let prefix = format!(".{}-", run_dir(run));
+    /// Temporary ERP files a run (by its tag) left behind.
+    pub fn temp_outputs(&self, tag: &str) -> io::Result<Vec<PathBuf>> {
+        let prefix = format!(".{}{tag}-", self.prefix);
         let mut out = Vec::new();
         for e in fs::read_dir(&self.inbox)? {
             let e = e?;
@@ -85,10 +125,70 @@ impl Layout {
         }
         Ok(out)
     }
+
+    /// What this work directory and ERP inbox hold of earlier runs, said in a few words, or
+    /// `None` when they hold nothing. A ledger that is missing or empty beside such history
+    /// was lost: running on would count every order again.
+    pub fn history(&self) -> io::Result<Option<String>> {
+        let mut found = Vec::new();
+        for d in ["archive", "quarantine", "reports", "staging"] {
+            let n = count_entries(&self.work.join(d), |_| true)?;
+            if n > 0 {
+                found.push(format!("{n} in {}", self.work.join(d).display()));
+            }
+        }
+        let ours = format!("{}run-", self.prefix);
+        let n = count_entries(&self.inbox, |name| {
+            name.trim_start_matches('.').starts_with(&ours)
+        })?;
+        if n > 0 {
+            found.push(format!(
+                "{n} ERP file{} named {ours}* in {}",
+                if n == 1 { "" } else { "s" },
+                self.inbox.display()
+            ));
+        }
+        Ok((!found.is_empty()).then(|| found.join(", ")))
+    }
+}
+
+fn count_entries(dir: &Path, wanted: impl Fn(&str) -> bool) -> io::Result<usize> {
+    match fs::read_dir(dir) {
+        Ok(rd) => {
+            let mut n = 0;
+            for e in rd {
+                if wanted(&e?.file_name().to_string_lossy()) {
+                    n += 1;
+                }
+            }
+            Ok(n)
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
+        Err(e) => Err(e),
+    }
 }
 
 fn run_dir(run: i64) -> String {
     format!("run-{run:06}")
+}
+
+/// How a run is named in file and folder names: its number and the time it started
+/// (`run-000001-20261202T183512.345Z`). Run numbers come from the ledger and start again at 1 with
+/// a new ledger; the time keeps the names of two ledgers' runs apart, and every name is
+/// created new, so that nothing of an earlier run is ever replaced.
+pub fn run_tag(run: i64, started: &str) -> String {
+    // Milliseconds too: a ledger lost and replaced within a second still names its runs apart.
+    let mut digits: String = started
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(17)
+        .collect();
+    while digits.len() < 17 {
+        digits.push('0');
+    }
+    let (date, rest) = digits.split_at(8);
+    let (time, millis) = rest.split_at(6);
+    format!("{}-{date}T{time}.{millis}Z", run_dir(run))
 }
 
 /// The run lock: held for as long as this value lives.
@@ -124,21 +224,26 @@ pub fn lock(work: &Path) -> io::Result<Result<Lock, String>> {
     }
 }
 
-/// Writes a file durably under its final name: temp file, fsync, rename, fsync the folder.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Writes a new file durably under its final name: temp file with `mode`, fsync, then linked
+/// to the final name, which must not exist (nothing is ever replaced), fsync the folder.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
+    crate::transport::create_private_dirs(dir)?;
     let tmp = dir.join(format!(
         ".{}.tmp",
         path.file_name()
             .map_or("out".into(), |n| n.to_string_lossy())
     ));
-    let mut f = File::create(&tmp)?;
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;
     drop(f);
-    fs::rename(&tmp, path)?;
-    sync_dir(dir)
+    move_file(&tmp, path)
 }
 
 /// Makes a rename or a new file in `dir` durable.
@@ -146,25 +251,71 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// Moves a file, creating the destination's folder; a no-op when the source is gone and the
-/// destination exists (an earlier attempt got that far).
+/// Moves a file to a name that must not exist yet, creating the destination's folder
+/// (owner-only); a no-op when the source is gone and the destination exists (an earlier attempt
+/// got that far). A destination that exists as another file is an error: nothing is replaced.
 pub fn move_file(from: &Path, to: &Path) -> io::Result<()> {
     if !from.exists() && to.exists() {
         return Ok(());
     }
     let dir = to.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    match fs::rename(from, to) {
+    crate::transport::create_private_dirs(dir)?;
+    // A hard link is a rename that cannot replace: it fails when the name exists.
+    match fs::hard_link(from, to) {
         Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            if !same_file(from, to)? {
+                return Err(exists(to));
+            }
+            // An earlier attempt linked and stopped before removing the source.
+        }
         // Staging and archive may sit on different file systems.
         Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {
-            fs::copy(from, to)?;
-            File::open(to)?.sync_all()?;
-            fs::remove_file(from)?;
+            let tmp = dir.join(format!(
+                ".{}.copy",
+                to.file_name()
+                    .map_or("file".into(), |n| n.to_string_lossy())
+            ));
+            fs::copy(from, &tmp)?;
+            File::open(&tmp)?.sync_all()?;
+            fs::hard_link(&tmp, to).map_err(|e| {
+                if e.kind() == io::ErrorKind::AlreadyExists {
+                    exists(to)
+                } else {
+                    e
+                }
+            })?;
+            fs::remove_file(&tmp)?;
+        }
+        // A file system without hard links: check, then rename (the run lock keeps other
+        // tallyman runs out of this directory meanwhile).
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM) | Some(libc::EOPNOTSUPP)) => {
+            if to.exists() {
+                return Err(exists(to));
+            }
+            fs::rename(from, to)?;
+            return sync_dir(dir);
         }
         Err(e) => return Err(e),
     }
+    fs::remove_file(from)?;
     sync_dir(dir)
+}
+
+fn same_file(a: &Path, b: &Path) -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let (a, b) = (fs::symlink_metadata(a)?, fs::symlink_metadata(b)?);
+    Ok(a.dev() == b.dev() && a.ino() == b.ino())
+}
+
+fn exists(to: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!(
+            "{} exists already and is never replaced; move it away if it is not this run's",
+            to.display()
+        ),
+    )
 }
 
 /// Removes a folder tree, ignoring that it is already gone.
@@ -219,18 +370,65 @@ mod tests {
     fn atomic_write_and_idempotent_move() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("a/b.txt");
-        write_atomic(&p, b"x").unwrap();
+        write_atomic(&p, b"x", 0o600).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"x");
+        // Never replaced.
+        assert!(write_atomic(&p, b"y", 0o600).is_err());
         assert_eq!(fs::read(&p).unwrap(), b"x");
         let to = d.path().join("c/d.txt");
         move_file(&p, &to).unwrap();
         move_file(&p, &to).unwrap();
         assert!(!p.exists() && to.exists());
-        let l = Layout::new(d.path(), &d.path().join("inbox"));
+        // A move onto another file refuses and leaves both.
+        fs::write(&p, "other").unwrap();
+        let e = move_file(&p, &to).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&to).unwrap(), b"x");
+        // Interrupted between link and unlink: finished, not refused.
+        let (a, b) = (d.path().join("e"), d.path().join("f/e"));
+        fs::write(&a, "e").unwrap();
+        fs::create_dir_all(b.parent().unwrap()).unwrap();
+        fs::hard_link(&a, &b).unwrap();
+        move_file(&a, &b).unwrap();
+        assert!(!a.exists() && b.exists());
+
+        let mut l = Layout::new(d.path(), &d.path().join("inbox"));
         l.create().unwrap();
+        l.set_run(7, "2026-12-02T18:35:12.345Z");
+        assert_eq!(l.tag(), "run-000007-20261202T183512.345Z");
+        assert_eq!(
+            run_tag(7, "2026-12-02T18:35:12Z"),
+            "run-000007-20261202T183512.000Z"
+        );
         let (fin, tmp) = l.output(7, "order", "csv");
-        assert!(fin.ends_with("run-000007-order.csv"));
+        assert!(fin.ends_with("run-000007-20261202T183512.345Z-order.csv"));
         fs::write(&tmp, "").unwrap();
-        assert_eq!(l.temp_outputs(7).unwrap(), vec![tmp]);
-        assert!(l.temp_outputs(8).unwrap().is_empty());
+        assert_eq!(l.temp_outputs(l.tag()).unwrap(), vec![tmp]);
+        assert!(
+            l.temp_outputs(&run_tag(7, "2026-12-02T18:35:13Z"))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn history_is_what_earlier_runs_left() {
+        let d = tempfile::tempdir().unwrap();
+        let mut l = Layout::new(d.path(), &d.path().join("inbox"));
+        assert_eq!(l.history().unwrap(), None);
+        l.create().unwrap();
+        assert_eq!(l.history().unwrap(), None);
+        fs::write(d.path().join("inbox/run-000001-x-order.jsonl"), "").unwrap();
+        assert!(
+            l.history()
+                .unwrap()
+                .unwrap()
+                .contains("1 ERP file named run-*")
+        );
+        // Another configuration's files (another prefix) are not this one's history.
+        l.prefix = "east-".into();
+        assert_eq!(l.history().unwrap(), None);
+        fs::create_dir_all(d.path().join("archive/run-000001-x")).unwrap();
+        assert!(l.history().unwrap().unwrap().contains("archive"));
     }
 }

@@ -1,7 +1,10 @@
 //! A drop folder on this machine.
 
-use super::{Entry, Fetched, Inbound, copy_hashed, join_name, safe_name};
+use super::{
+    Entry, Fetched, Inbound, Listing, fetch_file, join_name, kind_of, printable_bytes, safe_name,
+};
 use std::io;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -36,14 +39,19 @@ impl Inbound for LocalFolder {
         self.root.display().to_string()
     }
 
-    fn list(&self) -> io::Result<Vec<Entry>> {
+    fn list(&self) -> io::Result<Listing> {
         if !self.root.is_dir() {
             return Err(io::Error::new(
                 io::ErrorKind::NotFound,
                 format!("drop folder {} does not exist", self.root.display()),
             ));
         }
-        let mut out = Vec::new();
+        let mut out = Listing::default();
+        let shown = |p: &Path| {
+            use std::os::unix::ffi::OsStrExt;
+            let rel = p.strip_prefix(&self.root).unwrap_or(p);
+            printable_bytes(rel.as_os_str().as_bytes())
+        };
         let walk = walkdir::WalkDir::new(&self.root)
             .follow_links(false)
             .sort_by_file_name()
@@ -51,8 +59,36 @@ impl Inbound for LocalFolder {
             // Hidden directories are someone else's business (and ours: `.tallyman`).
             .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
         for e in walk {
-            let e = e.map_err(io::Error::other)?;
-            if !e.file_type().is_file() || in_progress(&e.file_name().to_string_lossy()) {
+            let e = match e {
+                Ok(e) => e,
+                Err(err) => {
+                    // One folder we may not read skips that folder, not the channel.
+                    let Some(p) = err.path() else {
+                        return Err(io::Error::other(err));
+                    };
+                    if p == self.root {
+                        return Err(io::Error::other(err));
+                    }
+                    let why = err
+                        .io_error()
+                        .map_or_else(|| err.to_string(), |io| io.to_string());
+                    out.problems.push(format!(
+                        "{} cannot be read ({why}); it is skipped, the rest of the folder is read",
+                        shown(p)
+                    ));
+                    continue;
+                }
+            };
+            let t = e.file_type();
+            if t.is_dir() || in_progress(&e.file_name().to_string_lossy()) {
+                continue;
+            }
+            if !t.is_file() {
+                out.problems.push(format!(
+                    "{} is {}, not a regular file; it is left where it is",
+                    shown(e.path()),
+                    kind_of(&t)
+                ));
                 continue;
             }
             let rel = e
@@ -63,32 +99,46 @@ impl Inbound for LocalFolder {
                 .to_str()
                 .map(|s| s.replace(std::path::MAIN_SEPARATOR, "/"))
             else {
-                // A name that is not UTF-8 cannot be recorded faithfully; it is reported by
-                // the caller through the listing of what it could not read.
+                // Names are recorded in the ledger, reports and ERP files as text.
+                out.problems.push(format!(
+                    "{} has a name that is not UTF-8; it is left where it is: rename it to be read",
+                    shown(e.path())
+                ));
                 continue;
             };
-            let meta = e.metadata().map_err(io::Error::other)?;
-            out.push(Entry {
+            let meta = match e.metadata() {
+                Ok(m) => m,
+                // Gone between the listing and the look: the next run lists again.
+                Err(_) => continue,
+            };
+            out.entries.push(Entry {
                 name,
                 size: meta.len(),
                 modified: meta.modified()?,
+                dev: meta.dev(),
+                ino: meta.ino(),
             });
         }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out.entries.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
 
     fn stat(&self, name: &str) -> io::Result<Option<(u64, SystemTime)>> {
-        match std::fs::metadata(self.path(name)?) {
+        match std::fs::symlink_metadata(self.path(name)?) {
             Ok(m) => Ok(Some((m.len(), m.modified()?))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    fn fetch(&self, name: &str, dest: &Path) -> io::Result<Fetched> {
-        let mut f = std::fs::File::open(self.path(name)?)?;
-        copy_hashed(&mut f, dest)
+    fn fetch(
+        &self,
+        name: &str,
+        listed: Option<&Entry>,
+        dest: &Path,
+        mode: u32,
+    ) -> io::Result<Fetched> {
+        fetch_file(&self.path(name)?, listed, dest, mode)
     }
 
     fn origin(&self, name: &str) -> String {
@@ -117,10 +167,14 @@ mod tests {
             std::fs::write(p, n).unwrap();
         }
         let l = LocalFolder::new(d.path());
-        let names: Vec<_> = l.list().unwrap().into_iter().map(|e| e.name).collect();
+        let listing = l.list().unwrap();
+        assert!(listing.problems.is_empty(), "{:?}", listing.problems);
+        let names: Vec<_> = listing.entries.iter().map(|e| e.name.clone()).collect();
         assert_eq!(names, ["a.edi", "b.edi", "sub/c.csv"]);
         let dest = d.path().join("staged");
-        let f = l.fetch("sub/c.csv", &dest).unwrap();
+        let f = l
+            .fetch("sub/c.csv", Some(&listing.entries[2]), &dest, 0o600)
+            .unwrap();
         assert_eq!(std::fs::read(&dest).unwrap(), b"sub/c.csv");
         // Changed content under the same name is not removed.
         std::fs::write(d.path().join("sub/c.csv"), "new").unwrap();
@@ -128,6 +182,6 @@ mod tests {
         assert!(!super::super::remove_at(&origin, &f.sha256).unwrap());
         assert!(super::super::remove_at(&origin, &super::super::sha256_bytes(b"new")).unwrap());
         assert!(l.stat("sub/c.csv").unwrap().is_none());
-        assert!(l.fetch("../etc", &dest).is_err());
+        assert!(l.fetch("../etc", None, &d.path().join("x"), 0o600).is_err());
     }
 }

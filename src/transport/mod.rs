@@ -5,13 +5,21 @@
 //! [`local::LocalFolder`] is a folder on this machine; an SFTP transport implements the same
 //! trait.
 //!
-//! Names are always relative, `/`-separated and checked by [`safe_name`], so that nothing a
-//! partner names can escape the staging directory.
+//! Partners are treated as hostile, and so is the file system they write to. Names are always
+//! relative, `/`-separated and checked by [`safe_name`], so that nothing a partner names can
+//! escape the staging directory. A file is opened without following a link and without
+//! blocking ([`open_regular`]), and the opened handle must be the regular file that was listed
+//! (device, inode, size): a file swapped for a link, a FIFO or a device between the listing and
+//! the copy is reported and left alone, never followed. Copies are created new, with the
+//! permissions the caller asks for (never wider than the source's), and a file that grows or
+//! changes while it is copied is refused.
 
 pub mod local;
 
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::io::{self, Read, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -22,6 +30,17 @@ pub struct Entry {
     pub name: String,
     pub size: u64,
     pub modified: SystemTime,
+    /// Device and inode seen when listing: the file copied must be this one.
+    pub dev: u64,
+    pub ino: u64,
+}
+
+/// What a listing found: the files to read, and what it saw but will not read, each said in a
+/// sentence (a link, a FIFO, a folder it cannot open, a name that is not UTF-8).
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub entries: Vec<Entry>,
+    pub problems: Vec<String>,
 }
 
 /// A file copied into staging.
@@ -37,14 +56,117 @@ pub trait Inbound: Send + Sync {
     /// For messages: the folder or URL.
     fn describe(&self) -> String;
     /// Files waiting, sorted by name. Hidden files and names ending in `.tmp`, `.part` or
-    /// `.filepart` (uploads in progress by convention) are not listed.
-    fn list(&self) -> io::Result<Vec<Entry>>;
-    /// Size and modification time of one file now, or `None` when it is gone.
+    /// `.filepart` (uploads in progress by convention) are not listed. Anything that is not a
+    /// regular file, and folders that cannot be read, are reported in [`Listing::problems`];
+    /// the rest of the folder is still listed.
+    fn list(&self) -> io::Result<Listing>;
+    /// Size and modification time of one file now (the file itself, not what a link points
+    /// to), or `None` when it is gone.
     fn stat(&self, name: &str) -> io::Result<Option<(u64, SystemTime)>>;
-    /// Copies a file to `dest` (created, fsynced) and hashes it.
-    fn fetch(&self, name: &str, dest: &Path) -> io::Result<Fetched>;
+    /// Copies a file to `dest` (created new with `mode`, narrowed to the source's own
+    /// permissions; fsynced) and hashes it. With `listed`, the file opened must be that entry
+    /// (same device, inode and size), else nothing is copied.
+    fn fetch(
+        &self,
+        name: &str,
+        listed: Option<&Entry>,
+        dest: &Path,
+        mode: u32,
+    ) -> io::Result<Fetched>;
     /// Where a file is, as recorded in the ledger and understood by [`remove_at`].
     fn origin(&self, name: &str) -> String;
+}
+
+/// Opens a file for reading without following a final symbolic link and without blocking
+/// (a FIFO with no writer would block `open` forever), and checks that what was opened is a
+/// regular file. A link, FIFO, socket, device or folder is refused with an error that says
+/// what it is.
+pub fn open_regular(path: &Path) -> io::Result<(std::fs::File, std::fs::Metadata)> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "it is a symbolic link, not a regular file; links are never followed",
+                )
+            } else {
+                e
+            }
+        })?;
+    let meta = file.metadata()?;
+    if !meta.file_type().is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("it is {}, not a regular file", kind_of(&meta.file_type())),
+        ));
+    }
+    Ok((file, meta))
+}
+
+/// What a non-regular file is, in words.
+pub fn kind_of(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_dir() {
+        "a folder"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else if t.is_file() {
+        "a regular file"
+    } else {
+        "not a file"
+    }
+}
+
+/// Copies the regular file at `path` into `dest`, checking that it is still the file that was
+/// listed and that it does not change while it is read.
+pub fn fetch_file(
+    path: &Path,
+    listed: Option<&Entry>,
+    dest: &Path,
+    mode: u32,
+) -> io::Result<Fetched> {
+    let (mut file, meta) = open_regular(path)?;
+    if let Some(l) = listed
+        && (meta.dev() != l.dev || meta.ino() != l.ino)
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "it was replaced by another file after it was listed; it is read on the next run",
+        ));
+    }
+    let size = meta.len();
+    if let Some(l) = listed
+        && size != l.size
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "its size changed from {} to {size} bytes after it was listed; it is read on the next run",
+                l.size
+            ),
+        ));
+    }
+    // Never wider than the source: a partner's 0600 file is not made readable by others.
+    let mode = mode & meta.mode() & 0o777;
+    let fetched = copy_hashed(&mut (&mut file).take(size + 1), dest, mode)?;
+    let after = file.metadata()?;
+    if fetched.size != size || after.len() != size || after.modified()? != meta.modified()? {
+        let _ = std::fs::remove_file(dest);
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "it changed while it was being read; it is read on the next run",
+        ));
+    }
+    Ok(fetched)
 }
 
 /// Removes an input after its run committed, but only if it still has the content that was
@@ -53,7 +175,13 @@ pub trait Inbound: Send + Sync {
 /// transports add their scheme here, so that recovery can finish a run from the ledger alone.
 pub fn remove_at(origin: &str, sha256: &str) -> io::Result<bool> {
     let p = Path::new(origin);
-    match sha256_file(p) {
+    // Not followed, not blocked on: a link or FIFO put in the file's place is left alone.
+    let hashed = open_regular(p).and_then(|(mut f, _)| {
+        let mut hasher = Sha256::new();
+        io::copy(&mut f, &mut hasher)?;
+        Ok(hex(&hasher.finalize()))
+    });
+    match hashed {
         Ok(h) if h == sha256 => {
             std::fs::remove_file(p)?;
             if let Some(dir) = p.parent() {
@@ -62,7 +190,14 @@ pub fn remove_at(origin: &str, sha256: &str) -> io::Result<bool> {
             Ok(true)
         }
         Ok(_) => Ok(false),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::InvalidInput
+            ) =>
+        {
+            Ok(false)
+        }
         Err(e) => Err(e),
     }
 }
@@ -78,12 +213,17 @@ pub fn safe_name(name: &str) -> Option<&str> {
         .then_some(name)
 }
 
-/// Copies `src` to a new file at `dest`, fsyncs it and returns its size and SHA-256.
-pub fn copy_hashed(src: &mut dyn Read, dest: &Path) -> io::Result<Fetched> {
+/// Copies `src` to a new file at `dest` (which must not exist) with permissions `mode`,
+/// fsyncs it and returns its size and SHA-256.
+pub fn copy_hashed(src: &mut dyn Read, dest: &Path, mode: u32) -> io::Result<Fetched> {
     if let Some(dir) = dest.parent() {
-        std::fs::create_dir_all(dir)?;
+        create_private_dirs(dir)?;
     }
-    let mut out = std::fs::File::create(dest)?;
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(dest)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut size = 0u64;
@@ -127,6 +267,54 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Creates a folder and its parents with owner-only permissions (existing ones are left as
+/// they are).
+pub fn create_private_dirs(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// A name or message from outside (a partner's file name, a value) as it may be printed on one
+/// line: control characters, DEL and the Unicode controls that reorder or hide text (bidi
+/// overrides and isolates, zero-width marks) are shown escaped, so a name cannot forge a line
+/// of output, move the cursor or read backwards.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    fn hostile(c: char) -> bool {
+        c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}')
+    }
+    if !s.chars().any(hostile) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if hostile(c) => out.push_str(&format!("\\u{{{:04X}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Bytes from outside (a file name that is not UTF-8) as they may be printed: valid text as
+/// [`printable`] shows it, every other byte as `\xNN`.
+pub fn printable_bytes(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&printable(chunk.valid()));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Joins a safe relative name onto a directory.
 pub fn join_name(dir: &Path, name: &str) -> PathBuf {
     name.split('/').fold(dir.to_path_buf(), |p, c| p.join(c))
@@ -159,7 +347,7 @@ mod tests {
     fn hashes_while_copying() {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("x/y.edi");
-        let f = copy_hashed(&mut &b"abc"[..], &dest).unwrap();
+        let f = copy_hashed(&mut &b"abc"[..], &dest, 0o600).unwrap();
         assert_eq!(f.size, 3);
         assert_eq!(
             f.sha256,
@@ -167,5 +355,22 @@ mod tests {
         );
         assert_eq!(sha256_file(&dest).unwrap(), f.sha256);
         assert_eq!(sha256_bytes(b"abc"), f.sha256);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&dest).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // Created new: an existing file is never replaced.
+        assert!(copy_hashed(&mut &b"xyz"[..], &dest, 0o600).is_err());
+        assert_eq!(std::fs::read(&dest).unwrap(), b"abc");
+    }
+
+    #[test]
+    fn names_with_control_characters_print_escaped() {
+        assert_eq!(printable("a.edi"), "a.edi");
+        assert_eq!(printable("x\nwrote ERP file y"), "x\\nwrote ERP file y");
+        assert_eq!(printable("\u{1b}[2Jx"), "\\u{001B}[2Jx");
+        assert_eq!(
+            printable("invoice\u{202E}fdp.exe"),
+            "invoice\\u{202E}fdp.exe"
+        );
     }
 }

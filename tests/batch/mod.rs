@@ -90,8 +90,25 @@ impl Env {
         }
     }
 
+    /// A path in the test's folder. Run folders and ERP files carry the time their run
+    /// started (`run-000001-20261202T183512.345Z`); a component written without it
+    /// (`run-000001`) names the one that exists with it.
     pub fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
+        let mut p = self.dir.path().to_path_buf();
+        for c in rel.split('/') {
+            let direct = p.join(c);
+            if direct.exists() {
+                p = direct;
+                continue;
+            }
+            let tagged = std::fs::read_dir(&p).ok().and_then(|rd| {
+                rd.flatten()
+                    .find(|e| untag(&e.file_name().to_string_lossy()) == c)
+                    .map(|e| e.path())
+            });
+            p = tagged.unwrap_or(direct);
+        }
+        p
     }
 
     pub fn config(&self) -> PathBuf {
@@ -137,6 +154,7 @@ impl Env {
                     .to_string_lossy()
                     .into_owned()
             })
+            .map(|n| untag(&n))
             .collect();
         out.sort();
         out
@@ -147,7 +165,7 @@ impl Env {
         let mut out = Vec::new();
         for f in self.files("inbox") {
             if f.ends_with(".jsonl") && !f.starts_with('.') {
-                let text = std::fs::read_to_string(self.path("inbox").join(&f)).expect("read");
+                let text = std::fs::read_to_string(self.path(&format!("inbox/{f}"))).expect("read");
                 out.extend(
                     text.lines()
                         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json")),
@@ -160,6 +178,37 @@ impl Env {
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
+}
+
+/// A name with its run's start time taken out: `run-000001-20261202T183512.345Z-order.csv` is
+/// `run-000001-order.csv`.
+pub fn untag(name: &str) -> String {
+    let mut out = String::new();
+    let mut rest = name;
+    while let Some(i) = rest.find("run-") {
+        let (before, after) = rest.split_at(i + 4);
+        out.push_str(before);
+        let b = after.as_bytes();
+        // `-20261202T183512.345Z`
+        let stamp = |s: &[u8]| {
+            s.len() >= 21
+                && s[0] == b'-'
+                && s[1..9].iter().all(u8::is_ascii_digit)
+                && s[9] == b'T'
+                && s[10..16].iter().all(u8::is_ascii_digit)
+                && s[16] == b'.'
+                && s[17..20].iter().all(u8::is_ascii_digit)
+                && s[20] == b'Z'
+        };
+        if b.len() >= 6 && b[..6].iter().all(u8::is_ascii_digit) && stamp(&b[6..]) {
+            out.push_str(&after[..6]);
+            rest = &after[27..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 pub fn walk(root: &Path) -> Vec<PathBuf> {
