@@ -232,3 +232,91 @@ fn every_order_exactly_once_after_kills_at_any_point() {
     }
     assert!(kills >= 50, "{kills} kills");
 }
+
+/// A drop file swapped for a link, a FIFO or a folder while the run waits to see whether it is
+/// still being written: the swapped name is left alone (never followed, never blocked on),
+/// every other order is in the ERP files exactly once, every other input stored once, also
+/// when the run is killed right after the swap and recovered.
+#[test]
+fn every_order_exactly_once_when_a_drop_file_is_swapped_mid_run() {
+    let reference_env = Env::new(CHANNELS);
+    populate(&reference_env);
+    std::fs::remove_file(reference_env.path("drop/acme/po-05.edi")).unwrap();
+    let inputs = input_checksums(&reference_env);
+    assert!(reference_env.run(&[]).code <= 1);
+    let reference = state(&reference_env);
+
+    for (kind, kill) in [
+        ("link", false),
+        ("fifo", false),
+        ("folder", false),
+        ("link", true),
+        ("fifo", true),
+    ] {
+        let env = Env::new(CHANNELS);
+        populate(&env);
+        let secret = env.path("secret.txt");
+        std::fs::write(&secret, "not for partners\n").unwrap();
+        let text = std::fs::read_to_string(env.config()).unwrap();
+        std::fs::write(
+            env.config(),
+            text.replace("settle_seconds = 0", "settle_seconds = 1"),
+        )
+        .unwrap();
+        let mut child = env
+            .command(&["run", "--config", "tallyman.toml"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let victim = env.path("drop/acme/po-05.edi");
+        std::fs::remove_file(&victim).unwrap();
+        match kind {
+            "link" => std::os::unix::fs::symlink(&secret, &victim).unwrap(),
+            "fifo" => assert!(
+                std::process::Command::new("mkfifo")
+                    .arg(&victim)
+                    .status()
+                    .unwrap()
+                    .success()
+            ),
+            _ => std::fs::create_dir(&victim).unwrap(),
+        }
+        if kill {
+            std::thread::sleep(Duration::from_millis(900));
+            let _ = child.kill();
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while child.try_wait().unwrap().is_none() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{kind}: the run blocked"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // The swapped name is left in the drop folder; hide it from the final comparison.
+        let r = env.run(&[]);
+        assert!(r.code <= 1, "{kind}: {}", r.stderr);
+        let parked = env.path("po-05.parked");
+        std::fs::rename(&victim, &parked).unwrap();
+        check(
+            &env,
+            &reference,
+            &inputs,
+            &format!("{kind} swap, kill {kill}"),
+        );
+        assert!(
+            std::fs::symlink_metadata(&parked).is_ok(),
+            "{kind}: the swapped name was not left alone"
+        );
+        for p in walk(&env.path("work")) {
+            let bytes = std::fs::read(&p).unwrap_or_default();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains("not for partners"),
+                "{kind}: {} holds the link's target",
+                p.display()
+            );
+        }
+    }
+}
