@@ -94,8 +94,9 @@ pub struct RunOptions {
 #[derive(Debug)]
 pub enum RunOutcome {
     Done(Box<RunReport>),
-    /// Another run holds the work directory; nothing was done.
-    Locked(String),
+    /// Another run holds the work directory; nothing was done. When the holder has held it
+    /// too long or is gone ([`work::Held::needs_attention`]) the run failed at its job.
+    Locked(work::Held),
 }
 
 /// One file of the batch.
@@ -127,12 +128,12 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
             cfg.work.display()
         )))?;
     }
-    let _lock = if opts.dry_run && !cfg.work.is_dir() {
+    let lock = if opts.dry_run && !cfg.work.is_dir() {
         None
     } else {
-        match work::lock(&cfg.work).map_err(io_err("taking the run lock"))? {
+        match work::lock(&cfg.work, cfg.stuck_after).map_err(io_err("taking the run lock"))? {
             Ok(l) => Some(l),
-            Err(holder) => return Ok(RunOutcome::Locked(holder)),
+            Err(held) => return Ok(RunOutcome::Locked(held)),
         }
     };
     if let Some(p) = &opts.partner
@@ -184,8 +185,11 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         files: Vec::new(),
         channel_order: Vec::new(),
     };
+    report
+        .recovered
+        .extend(lock.as_ref().and_then(work::Lock::taken_over));
     if !opts.dry_run {
-        report.recovered = recover(&layout, &mut ledger)?;
+        report.recovered.extend(recover(&layout, &mut ledger)?);
     }
     let run = if opts.dry_run {
         None
