@@ -4,6 +4,7 @@
 mod batch;
 
 use batch::{CHANNELS, Env, po};
+use std::path::Path;
 use std::process::Stdio;
 use tallyman::ledger::Ledger;
 
@@ -37,6 +38,14 @@ fn run_statuses(env: &Env) -> Vec<(i64, String)> {
         .collect();
     runs.reverse();
     runs
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for p in batch::walk(from) {
+        let dest = to.join(p.strip_prefix(from).expect("under from"));
+        std::fs::create_dir_all(dest.parent().expect("parent")).expect("dir");
+        std::fs::copy(&p, dest).expect("copy");
+    }
 }
 
 /// A work directory whose run 1 died right after its commit (the first crash point at which the
@@ -231,4 +240,154 @@ fn a_run_killed_after_taking_the_lock_is_taken_over_and_recovered() {
     );
     assert_eq!(env.erp_documents().len(), 1);
     assert!(env.files("drop").is_empty());
+}
+
+#[test]
+fn a_killed_recovery_leaves_no_staging_behind() {
+    let env = Env::new(CHANNELS);
+    env.drop_file("acme", "a.edi", &po(505, "PO-A", &[("3", "SKU-1")]));
+    // Run 1 dies before its commit, with its inputs staged.
+    assert!(env.run_crashing_at(4));
+    assert!(!env.files("work/staging/run-000001").is_empty());
+    // What a recovery killed after rolling run 1 back in the ledger, but before removing its
+    // staging, used to leave: run 1 aborted, its staging still there.
+    let saved = env.path("saved-staging");
+    copy_tree(&env.path("work/staging/run-000001"), &saved);
+    assert_eq!(env.run(&[]).code, 0);
+    copy_tree(&saved, &env.path("work/staging/run-000001"));
+    assert_eq!(run_statuses(&env)[0], (1, "aborted".to_owned()));
+
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        env.files("work/staging").is_empty(),
+        "{:?}",
+        env.files("work/staging")
+    );
+
+    // And a recovery killed at any of its own crash points leaves nothing behind either.
+    for k in 1..=3 {
+        let env = Env::new(CHANNELS);
+        env.drop_file("acme", "a.edi", &po(505, "PO-A", &[("3", "SKU-1")]));
+        assert!(env.run_crashing_at(4));
+        env.run_crashing_at(k);
+        let r = env.run(&[]);
+        assert_eq!(r.code, 0, "k={k}: {}", r.stderr);
+        assert!(env.files("work/staging").is_empty(), "k={k}");
+        assert_eq!(env.erp_documents().len(), 1, "k={k}");
+        assert!(env.files("inbox").iter().all(|f| !f.starts_with('.')));
+    }
+}
+
+#[test]
+fn recovery_frees_disk_before_writing_the_ledger() {
+    // Run 1 dies before its commit with its staging, temporary ERP files and report written.
+    let env = Env::new(CHANNELS);
+    env.drop_file("acme", "a.edi", &po(508, "PO-A", &[("3", "SKU-1")]));
+    assert!(env.run_crashing_at(4));
+    assert!(env.files("inbox").iter().any(|f| f.starts_with('.')));
+    assert!(!env.files("work/staging").is_empty());
+    // The recovering run dies at its first crash point: by then it has given back the disk
+    // space of run 1 and has not yet written to the ledger (which needs space).
+    assert!(env.run_crashing_at(1));
+    assert!(
+        env.files("inbox").is_empty(),
+        "temporary ERP files: {:?}",
+        env.files("inbox")
+    );
+    assert!(
+        env.files("work/staging").is_empty(),
+        "{:?}",
+        env.files("work/staging")
+    );
+    assert_eq!(run_statuses(&env), [(1, "started".to_owned())]);
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(env.erp_documents().len(), 1);
+}
+
+/// A small file system of its own (tmpfs) under `dir`, unmounted on drop. Needs root.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(dir: &Path, size: &str) -> Result<SmallDisk, String> {
+        let uid = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default();
+        if uid != "0" {
+            return Err(format!("not root (uid {uid}): cannot mount a small tmpfs"));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output()
+            .map_err(|e| format!("mount: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "mount -t tmpfs failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(SmallDisk(dir.to_owned()))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_does_not_fail_every_later_run() {
+    let env = Env::new(CHANNELS);
+    let disk = match SmallDisk::mount(&env.path("disk"), "1m") {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    std::fs::write(
+        env.config(),
+        env.read("tallyman.toml")
+            .replace("work = \"work\"", "work = \"disk/work\"")
+            .replace("erp_inbox = \"inbox\"", "erp_inbox = \"disk/inbox\""),
+    )
+    .unwrap();
+    // About 700 KiB of orders: their staged copies, spools and ERP files do not fit in 1 MiB.
+    let lines: Vec<(String, String)> = (0..60)
+        .map(|i| (format!("{}", i + 1), format!("SKU-{i:04}")))
+        .collect();
+    let lines: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|(q, s)| (q.as_str(), s.as_str()))
+        .collect();
+    for i in 0..300u32 {
+        env.drop_file(
+            "acme",
+            &format!("po-{i:03}.edi"),
+            &po(1000 + i, &format!("PO-{i}"), &lines),
+        );
+    }
+    let r = env.run(&[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("No space left on device"), "{}", r.stderr);
+    eprintln!("first run: {}", r.stderr);
+    // The operator takes the batch away; the next runs must work again.
+    std::fs::rename(env.path("drop/acme"), env.path("batch")).unwrap();
+    std::fs::create_dir_all(env.path("drop/acme")).unwrap();
+    for _ in 0..2 {
+        let r = env.run(&[]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        eprintln!("later run: {}", r.stderr);
+    }
+    assert!(env.files("disk/work/staging").is_empty());
+    drop(disk);
 }
