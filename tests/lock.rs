@@ -391,3 +391,37 @@ fn a_full_disk_does_not_fail_every_later_run() {
     assert!(env.files("disk/work/staging").is_empty());
     drop(disk);
 }
+
+#[test]
+fn completing_a_run_that_quarantined_exits_1() {
+    let env = died_after_commit(|env| {
+        env.drop_file("acme", "a-good.edi", &po(506, "PO-A", &[("3", "SKU-1")]));
+        env.drop_file("acme", "b-broken.edi", &po(507, "PO-B", &[("1O", "SKU-2")]));
+    });
+    let r = env.run(&["--json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("recovered: run 1 was interrupted after its commit"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("quarantined by run 1: acme/b-broken.edi (report: "),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("a-good.edi"), "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        report["recovered_quarantined"][0]["name"], "b-broken.edi",
+        "{report}"
+    );
+    assert!(
+        env.path("work/quarantine/run-000001/acme/b-broken.edi.report.txt")
+            .exists()
+    );
+    // The next run has nothing of its own to say.
+    assert_eq!(env.run(&[]).code, 0);
+}

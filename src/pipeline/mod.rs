@@ -181,6 +181,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         outputs: Vec::new(),
         still_arriving: Vec::new(),
         recovered: Vec::new(),
+        recovered_quarantined: Vec::new(),
         channel_errors: Vec::new(),
         files: Vec::new(),
         channel_order: Vec::new(),
@@ -191,6 +192,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     if !opts.dry_run {
         let recovered = recover(&layout, &mut ledger)?;
         report.recovered.extend(recovered.notes);
+        report.recovered_quarantined = recovered.quarantined;
     }
     let run = if opts.dry_run {
         None
@@ -863,6 +865,9 @@ fn complete(
 pub struct Recovered {
     /// One sentence per run finished or rolled back, for the run report.
     pub notes: Vec<String>,
+    /// Files that the runs it finished had quarantined: news for whoever reads this run's
+    /// report and exit code, since no one read the interrupted run's.
+    pub quarantined: Vec<report::RecoveredFile>,
 }
 
 /// Finishes runs that committed and rolls back runs that did not, before a new run starts.
@@ -891,6 +896,17 @@ pub fn recover(layout: &Layout, ledger: &mut dyn Ledger) -> Result<Recovered, Er
                 p.outputs.len(),
                 p.files.len()
             ));
+            done.quarantined.extend(
+                p.files
+                    .iter()
+                    .filter(|f| f.disposition == Disposition::Quarantined)
+                    .map(|f| report::RecoveredFile {
+                        run: p.id,
+                        channel: f.channel.clone(),
+                        name: f.name.clone(),
+                        stored: f.stored.clone(),
+                    }),
+            );
             work::remove_tree(&staging).map_err(io_err("removing old staging"))?;
         } else {
             for t in layout
