@@ -378,15 +378,17 @@ fn a_full_disk_does_not_fail_every_later_run() {
     }
     let r = env.run(&[]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("No space left on device"), "{}", r.stderr);
-    eprintln!("first run: {}", r.stderr);
+    assert!(
+        r.stderr.contains("No space left on device") || r.stderr.contains("disk is full"),
+        "{}",
+        r.stderr
+    );
     // The operator takes the batch away; the next runs must work again.
     std::fs::rename(env.path("drop/acme"), env.path("batch")).unwrap();
     std::fs::create_dir_all(env.path("drop/acme")).unwrap();
     for _ in 0..2 {
         let r = env.run(&[]);
         assert_eq!(r.code, 0, "{}", r.stderr);
-        eprintln!("later run: {}", r.stderr);
     }
     assert!(env.files("disk/work/staging").is_empty());
     drop(disk);
