@@ -131,6 +131,9 @@ pub struct Config {
     /// A file modified within this many seconds is watched that long and left for the next run
     /// if its size or modification time changes.
     pub settle_seconds: f64,
+    /// A run lock held longer than this makes the next run fail naming the holder
+    /// (`[run] stuck_after`, default 2 hours).
+    pub stuck_after: std::time::Duration,
     /// Directory of grammar files laid over the built-in ones.
     pub grammars: Option<PathBuf>,
     /// Directory of feed profiles laid over the built-in ones.
@@ -197,6 +200,8 @@ struct RawRun {
     threads: usize,
     #[serde(default)]
     settle_seconds: Option<toml::Spanned<f64>>,
+    #[serde(default)]
+    stuck_after: Option<toml::Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -343,6 +348,25 @@ impl Config {
                 };
                 (r.threads, settle)
             }
+        };
+        let stuck_after = match raw.run.as_ref().and_then(|r| r.stuck_after.as_ref()) {
+            None => std::time::Duration::from_secs(2 * 3600),
+            Some(s) => s
+                .get_ref()
+                .parse::<jiff::SignedDuration>()
+                .ok()
+                .and_then(|d| std::time::Duration::try_from(d).ok())
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    invalid(
+                        Some(s.span()),
+                        "run.stuck_after",
+                        format!(
+                            "'{}' is not a duration; write one such as \"2h\", \"90m\" or \"1h 30m\"",
+                            s.get_ref()
+                        ),
+                    )
+                })?,
         };
         let default_output = raw
             .output
@@ -516,6 +540,7 @@ impl Config {
             ledger,
             threads,
             settle_seconds,
+            stuck_after,
             grammars: raw.paths.grammars.as_deref().map(abs),
             feeds: raw.paths.feeds.as_deref().map(abs),
             csv_columns,

@@ -257,9 +257,10 @@ fn a_dry_run_changes_nothing() {
 fn a_second_run_on_the_same_work_directory_leaves_cleanly() {
     let env = Env::new(CHANNELS);
     std::fs::create_dir_all(env.path("work")).unwrap();
-    let held = tallyman::pipeline::work::lock(&env.path("work"))
-        .unwrap()
-        .unwrap();
+    let held =
+        tallyman::pipeline::work::lock(&env.path("work"), std::time::Duration::from_secs(3600))
+            .unwrap()
+            .unwrap();
     env.drop_file("acme", "a.edi", &po(501, "PO-A", &[("3", "SKU-1")]));
     let r = env.run(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);

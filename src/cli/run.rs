@@ -56,8 +56,12 @@ pub fn finish(
         writeln!(err, "crash points passed: {n}")?;
     }
     match outcome {
-        RunOutcome::Locked(why) => {
-            writeln!(err, "tallyman: {why}")?;
+        // Held too long, or by a process that is gone: the run could not do its job and
+        // someone must look, so it fails like any other failure of the run itself (exit 2);
+        // within the limit another run is simply at work, which is normal (exit 0).
+        RunOutcome::Locked(held) if held.needs_attention() => Err(anyhow::anyhow!("{held}")),
+        RunOutcome::Locked(held) => {
+            writeln!(err, "tallyman: {held}")?;
             Ok(Outcome::Clean)
         }
         RunOutcome::Done(report) => {

@@ -96,8 +96,9 @@ pub struct RunOptions {
 #[derive(Debug)]
 pub enum RunOutcome {
     Done(Box<RunReport>),
-    /// Another run holds the work directory; nothing was done.
-    Locked(String),
+    /// Another run holds the work directory; nothing was done. When the holder has held it
+    /// too long or is gone ([`work::Held::needs_attention`]) the run failed at its job.
+    Locked(work::Held),
 }
 
 /// One file of the batch.
@@ -131,12 +132,12 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
             cfg.work.display()
         )))?;
     }
-    let _lock = if opts.dry_run && !cfg.work.is_dir() {
+    let lock = if opts.dry_run && !cfg.work.is_dir() {
         None
     } else {
-        match work::lock(&cfg.work).map_err(io_err("taking the run lock"))? {
+        match work::lock(&cfg.work, cfg.stuck_after).map_err(io_err("taking the run lock"))? {
             Ok(l) => Some(l),
-            Err(holder) => return Ok(RunOutcome::Locked(holder)),
+            Err(held) => return Ok(RunOutcome::Locked(held)),
         }
     };
     if let Some(p) = &opts.partner
@@ -200,12 +201,18 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         outputs: Vec::new(),
         still_arriving: Vec::new(),
         recovered: Vec::new(),
+        recovered_quarantined: Vec::new(),
         channel_errors: Vec::new(),
         files: Vec::new(),
         channel_order: Vec::new(),
     };
+    report
+        .recovered
+        .extend(lock.as_ref().and_then(work::Lock::taken_over));
     if !opts.dry_run {
-        report.recovered = recover(&layout, &mut ledger)?;
+        let recovered = recover(&layout, &mut ledger)?;
+        report.recovered.extend(recovered.notes);
+        report.recovered_quarantined = recovered.quarantined;
     }
     let run = if opts.dry_run {
         None
@@ -931,19 +938,54 @@ fn complete(
     Ok(notes)
 }
 
+/// What [`recover`] did.
+#[derive(Debug, Default)]
+pub struct Recovered {
+    /// One sentence per run finished or rolled back, for the run report.
+    pub notes: Vec<String>,
+    /// Files that the runs it finished had quarantined: news for whoever reads this run's
+    /// report and exit code, since no one read the interrupted run's.
+    pub quarantined: Vec<report::RecoveredFile>,
+}
+
 /// Finishes runs that committed and rolls back runs that did not, before a new run starts.
-pub fn recover(layout: &Layout, ledger: &mut dyn Ledger) -> Result<Vec<String>, Error> {
-    let mut notes = Vec::new();
-    for p in ledger.unfinished_runs()? {
+///
+/// Disk space comes back before the ledger is written: a run that died of a full disk left its
+/// staging and temporary ERP files behind, and the ledger needs space to record anything, so
+/// the other order would fail every later run the same way. Each step can be done again, and
+/// staging folders of runs that are no longer unfinished (left by a recovery killed after its
+/// ledger write) are swept first.
+pub fn recover(layout: &Layout, ledger: &mut dyn Ledger) -> Result<Recovered, Error> {
+    let mut done = Recovered::default();
+    let pending = ledger.unfinished_runs()?;
+    sweep_staging(layout, &pending).map_err(io_err("removing old staging"))?;
+    for p in pending {
+        let staging = layout.staging(p.id);
         if p.committed {
+            // Its accepted documents are in its ERP files already; its staged inputs are not
+            // yet in the archive or quarantine, so they stay until `complete` has moved them.
+            work::remove_tree(&staging.join("spool")).map_err(io_err("removing old spools"))?;
+            crash_point("recovery freed disk");
             let missing = complete(p.id, &p.files, &p.outputs, ledger)?;
-            notes.extend(missing);
-            notes.push(format!(
+            done.notes.extend(missing);
+            done.notes.push(format!(
                 "run {} was interrupted after its commit; its {} ERP file(s) and {} input(s) were put in place",
                 p.id,
                 p.outputs.len(),
                 p.files.len()
             ));
+            done.quarantined.extend(
+                p.files
+                    .iter()
+                    .filter(|f| f.disposition == Disposition::Quarantined)
+                    .map(|f| report::RecoveredFile {
+                        run: p.id,
+                        channel: f.channel.clone(),
+                        name: f.name.clone(),
+                        stored: f.stored.clone(),
+                    }),
+            );
+            work::remove_tree(&staging).map_err(io_err("removing old staging"))?;
         } else {
             let tag = work::run_tag(p.id, &p.started);
             for t in layout
@@ -953,16 +995,44 @@ pub fn recover(layout: &Layout, ledger: &mut dyn Ledger) -> Result<Vec<String>, 
                 std::fs::remove_file(&t).map_err(io_err(format!("removing {}", t.display())))?;
             }
             let _ = std::fs::remove_file(layout.report(&tag));
+            work::remove_tree(&staging).map_err(io_err("removing old staging"))?;
+            crash_point("recovery freed disk");
             ledger.abort_run(p.id)?;
-            notes.push(format!(
+            done.notes.push(format!(
                 "run {} was interrupted before its commit; it was rolled back and its inputs are read again",
                 p.id
             ));
         }
-        work::remove_tree(&layout.staging(p.id)).map_err(io_err("removing old staging"))?;
         crash_point("recovered");
     }
-    Ok(notes)
+    Ok(done)
+}
+
+/// Removes everything in the staging folder but the staging of the runs still to be recovered:
+/// no other run is at work (this one holds the lock, and has not staged anything yet).
+fn sweep_staging(layout: &Layout, pending: &[ledger::PendingRun]) -> io::Result<()> {
+    let keep: HashSet<PathBuf> = pending.iter().map(|p| layout.staging(p.id)).collect();
+    let root = layout.staging(0);
+    let Some(root) = root.parent() else {
+        return Ok(());
+    };
+    let entries = match std::fs::read_dir(root) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for e in entries {
+        let path = e?.path();
+        if keep.contains(&path) {
+            continue;
+        }
+        if path.is_dir() {
+            work::remove_tree(&path)?;
+        } else {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
 }
 
 /// The ledger holds every partner's documents: owner-only, like the rest of the work directory

@@ -110,6 +110,16 @@ pub struct OutputEntry {
     pub documents: u64,
 }
 
+/// A file quarantined by an interrupted run that this run completed.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecoveredFile {
+    pub run: i64,
+    pub channel: String,
+    pub name: String,
+    /// Where it is, with its `.report.txt` and `.report.json` beside it.
+    pub stored: String,
+}
+
 /// The run report.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
@@ -130,6 +140,9 @@ pub struct RunReport {
     /// What was done to finish or roll back runs that were interrupted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub recovered: Vec<String>,
+    /// Files quarantined by the interrupted runs it completed (their exit code was never seen).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recovered_quarantined: Vec<RecoveredFile>,
     /// Channels whose drop folder could not be read.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub channel_errors: Vec<String>,
@@ -158,6 +171,7 @@ impl RunReport {
         self.totals.rejected == 0
             && self.totals.conflict == 0
             && self.channel_errors.is_empty()
+            && self.recovered_quarantined.is_empty()
             && self
                 .files
                 .iter()
@@ -184,6 +198,13 @@ impl RunReport {
         // Names and messages come from partners: each is printed on its one line, escaped.
         for r in &self.recovered {
             let _ = writeln!(s, "  recovered: {}", printable(r));
+        }
+        for f in &self.recovered_quarantined {
+            let _ = writeln!(
+                s,
+                "  quarantined by run {}: {}/{} (report: {}.report.txt)",
+                f.run, f.channel, f.name, f.stored
+            );
         }
         for e in &self.channel_errors {
             let _ = writeln!(s, "  error: {}", printable(e));

@@ -192,13 +192,239 @@ pub fn run_tag(run: i64, started: &str) -> String {
 }
 
 /// The run lock: held for as long as this value lives.
+///
+/// The lock itself is an advisory `flock` on `WORK/lock`, which the kernel lets go when the
+/// holder dies however it dies. The file's contents say who holds it, one `key: value` a line
+/// (`pid`, `host`, `started` in RFC 3339, `command`), so that a run that finds the lock taken
+/// can name the holder and tell a run at work from one that is stuck. A run that ends empties
+/// the file before letting go; a taken-over lock file that still names a holder therefore means
+/// that holder was killed.
 #[derive(Debug)]
 pub struct Lock {
-    _file: File,
+    file: File,
+    /// The holder the lock file still named when this run took the lock: a run that ended
+    /// without releasing it (killed, or the machine went down).
+    pub left_by: Option<Holder>,
 }
 
-/// Takes the work directory's lock, or says who holds it.
-pub fn lock(work: &Path) -> io::Result<Result<Lock, String>> {
+impl Lock {
+    /// A sentence for the run report when this run took over the lock of a run that died.
+    pub fn taken_over(&self) -> Option<String> {
+        let h = self.left_by.as_ref()?;
+        Some(format!(
+            "the run lock was left by {}, which ended without releasing it (killed?); this run took it over",
+            h.describe()
+        ))
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Emptied while still held, so that whoever takes it next sees a clean hand-over.
+        let _ = self.file.set_len(0);
+    }
+}
+
+/// Who holds, or held, the run lock, as the lock file says; a field it did not say is `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holder {
+    pub pid: Option<u32>,
+    pub host: Option<String>,
+    pub started: Option<jiff::Timestamp>,
+    pub command: Option<String>,
+}
+
+impl Holder {
+    /// This process, now.
+    fn this_process() -> Holder {
+        let args: Vec<String> = std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        Holder {
+            pid: Some(std::process::id()),
+            host: Some(this_host()),
+            started: jiff::Timestamp::now().round(jiff::Unit::Second).ok(),
+            command: Some(args.join(" ")),
+        }
+    }
+
+    /// Reads a lock file's contents; a bare number (the format before the other keys) is a pid.
+    fn parse(text: &str) -> Option<Holder> {
+        let mut h = Holder::default();
+        for line in text.lines() {
+            let line = line.trim();
+            if let Ok(pid) = line.parse() {
+                h.pid = Some(pid);
+                continue;
+            }
+            let Some((key, value)) = line.split_once(':') else {
+                continue;
+            };
+            let value = value.trim();
+            match key.trim() {
+                "pid" => h.pid = value.parse().ok(),
+                "host" => h.host = Some(value.to_owned()),
+                "started" => h.started = value.parse().ok(),
+                "command" => h.command = Some(value.to_owned()),
+                _ => {}
+            }
+        }
+        (h != Holder::default()).then_some(h)
+    }
+
+    fn to_text(&self) -> String {
+        let mut s = String::new();
+        if let Some(p) = self.pid {
+            s += &format!("pid: {p}\n");
+        }
+        if let Some(h) = &self.host {
+            s += &format!("host: {h}\n");
+        }
+        if let Some(t) = &self.started {
+            s += &format!("started: {t}\n");
+        }
+        if let Some(c) = &self.command {
+            s += &format!("command: {c}\n");
+        }
+        s
+    }
+
+    /// `pid 123 on HOST`, as far as known.
+    fn describe(&self) -> String {
+        let mut s = match self.pid {
+            Some(p) => format!("pid {p}"),
+            None => "a process".to_owned(),
+        };
+        if let Some(h) = &self.host {
+            s += &format!(" on {h}");
+        }
+        s
+    }
+
+    /// True when the holder was a process of this host and that process is gone. Only Linux's
+    /// /proc can tell; elsewhere (or for another host) a holder is taken to be alive, and only
+    /// the time limit applies.
+    fn is_gone(&self) -> bool {
+        let (Some(pid), Some(host)) = (self.pid, &self.host) else {
+            return false;
+        };
+        *host == this_host()
+            && Path::new("/proc/self").exists()
+            && !Path::new("/proc").join(pid.to_string()).exists()
+    }
+}
+
+/// The run lock is taken: by whom, since when, and what that means for this run.
+#[derive(Debug)]
+pub struct Held {
+    pub holder: Option<Holder>,
+    pub lock_file: PathBuf,
+    /// When it was taken: the holder's start time, or else the lock file's modification time.
+    pub since: Option<jiff::Timestamp>,
+    pub verdict: Verdict,
+}
+
+/// What a run that finds the lock taken makes of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Verdict {
+    /// Another run is at work (overlapping scheduled runs are normal): this one leaves.
+    Working,
+    /// Held for longer than the limit (`[run] stuck_after`): someone must look.
+    Stuck {
+        held_for: std::time::Duration,
+        limit: std::time::Duration,
+    },
+    /// The holder was a process of this host that no longer exists, yet the lock is held: a
+    /// process that inherited its open lock file holds it, and waiting will not help.
+    Orphaned,
+}
+
+impl Held {
+    /// True when this run could not do its job and someone must act (exit code 2).
+    pub fn needs_attention(&self) -> bool {
+        self.verdict != Verdict::Working
+    }
+}
+
+impl std::fmt::Display for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let work = self.lock_file.parent().unwrap_or(Path::new(".")).display();
+        let lock_file = self.lock_file.display();
+        let Some(h) = &self.holder else {
+            return match self.verdict {
+                Verdict::Stuck { held_for, limit } => write!(
+                    f,
+                    "the run lock {lock_file} has been held for {} (more than run.stuck_after = {}) by a process that did not say who it is; this run did nothing: find it with `fuser -v {lock_file}`, stop it if it is stuck; the next run takes over the lock and recovers",
+                    friendly(held_for),
+                    friendly(limit)
+                ),
+                _ => write!(
+                    f,
+                    "another tallyman run is starting or finishing in {work}; this one does nothing"
+                ),
+            };
+        };
+        let who = h.describe();
+        let since = self
+            .since
+            .map(|t| format!(", since {t}"))
+            .unwrap_or_default();
+        let command = h
+            .command
+            .as_ref()
+            .map(|c| format!(", `{c}`"))
+            .unwrap_or_default();
+        match self.verdict {
+            Verdict::Working => write!(
+                f,
+                "another tallyman run ({who}{since}{command}) is working in {work}; this one does nothing"
+            ),
+            Verdict::Stuck { held_for, limit } => {
+                let pid = h.pid.map_or("PID".to_owned(), |p| p.to_string());
+                let on_host = h
+                    .host
+                    .as_ref()
+                    .filter(|host| **host != this_host())
+                    .map(|host| format!(" on {host}"))
+                    .unwrap_or_default();
+                write!(
+                    f,
+                    "the run lock of {work} has been held for {} (more than run.stuck_after = {}) by {who}{since}{command}; this run did nothing. What to do: check process {pid}{on_host} (`ps -o pid,etime,stat,wchan,args -p {pid}`); if it is stuck, kill it (kill {pid}, then kill -9 {pid} if it stays): the next run takes over its lock and recovers its work. If it is only slow, raise run.stuck_after",
+                    friendly(held_for),
+                    friendly(limit),
+                )
+            }
+            Verdict::Orphaned => write!(
+                f,
+                "the run lock {lock_file} is held, but the run that took it ({who}{since}{command}) no longer exists: a process that inherited its open lock file holds the lock. Find it with `fuser -v {lock_file}` (or `lsof {lock_file}`) and stop it; the next run takes over the lock and recovers the dead run's work"
+            ),
+        }
+    }
+}
+
+/// A duration in words (`2h 5m 3s`), to the second.
+fn friendly(d: std::time::Duration) -> String {
+    let secs = jiff::SignedDuration::from_secs(i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    format!("{secs:#}")
+}
+
+/// This machine's name, to tell our own processes from another host's (on a shared work
+/// directory). Read from /proc rather than through a crate: it is all we need, and where /proc
+/// is missing the liveness check it serves cannot be done anyway.
+fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "unknown-host".to_owned())
+}
+
+/// Takes the work directory's lock, or says who holds it and whether that holder has held it
+/// for longer than `stuck_after` (or is gone while the lock is still held).
+pub fn lock(work: &Path, stuck_after: std::time::Duration) -> io::Result<Result<Lock, Held>> {
+    use std::io::{Read, Seek};
     let path = work.join("lock");
     let mut file = fs::OpenOptions::new()
         .create(true)
@@ -208,17 +434,44 @@ pub fn lock(work: &Path) -> io::Result<Result<Lock, String>> {
         .open(&path)?;
     match file.try_lock() {
         Ok(()) => {
+            let mut before = String::new();
+            // An unreadable leftover (not UTF-8) names no one; it is overwritten all the same.
+            let _ = file.read_to_string(&mut before);
             file.set_len(0)?;
-            writeln!(file, "{}", std::process::id())?;
-            Ok(Ok(Lock { _file: file }))
+            file.rewind()?;
+            file.write_all(Holder::this_process().to_text().as_bytes())?;
+            Ok(Ok(Lock {
+                file,
+                left_by: Holder::parse(&before),
+            }))
         }
         Err(fs::TryLockError::WouldBlock) => {
-            let holder = fs::read_to_string(&path).unwrap_or_default();
-            Ok(Err(format!(
-                "another tallyman run (pid {}) is working in {}; this one does nothing",
-                holder.trim(),
-                work.display()
-            )))
+            let holder = Holder::parse(&fs::read_to_string(&path).unwrap_or_default());
+            let since = holder.as_ref().and_then(|h| h.started).or_else(|| {
+                let modified = file.metadata().and_then(|m| m.modified()).ok()?;
+                jiff::Timestamp::try_from(modified)
+                    .ok()?
+                    .round(jiff::Unit::Second)
+                    .ok()
+            });
+            let held_for = since.map(|t| {
+                let d = jiff::Timestamp::now().duration_since(t);
+                std::time::Duration::try_from(d).unwrap_or_default()
+            });
+            let verdict = match (&holder, held_for) {
+                (Some(h), _) if h.is_gone() => Verdict::Orphaned,
+                (_, Some(held_for)) if held_for > stuck_after => Verdict::Stuck {
+                    held_for,
+                    limit: stuck_after,
+                },
+                _ => Verdict::Working,
+            };
+            Ok(Err(Held {
+                holder,
+                lock_file: path,
+                since,
+                verdict,
+            }))
         }
         Err(fs::TryLockError::Error(e)) => Err(e),
     }
@@ -359,11 +612,44 @@ mod tests {
     #[test]
     fn the_lock_is_exclusive() {
         let d = tempfile::tempdir().unwrap();
-        let first = lock(d.path()).unwrap().unwrap();
-        let second = lock(d.path()).unwrap();
-        assert!(second.unwrap_err().contains("another tallyman run"));
+        let hour = std::time::Duration::from_secs(3600);
+        let first = lock(d.path(), hour).unwrap().unwrap();
+        assert_eq!(first.left_by, None);
+        let second = lock(d.path(), hour).unwrap().unwrap_err();
+        assert_eq!(second.verdict, Verdict::Working);
+        assert_eq!(
+            second.holder.as_ref().unwrap().pid,
+            Some(std::process::id())
+        );
+        assert!(second.to_string().contains("another tallyman run (pid"));
         drop(first);
-        assert!(lock(d.path()).unwrap().is_ok());
+        // Released cleanly: nothing to take over.
+        let third = lock(d.path(), hour).unwrap().unwrap();
+        assert_eq!(third.left_by, None);
+    }
+
+    #[test]
+    fn a_lock_file_that_still_names_a_holder_is_taken_over_and_named() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("lock"), "pid: 4242\nhost: elsewhere\n").unwrap();
+        let l = lock(d.path(), std::time::Duration::from_secs(60))
+            .unwrap()
+            .unwrap();
+        assert_eq!(l.left_by.as_ref().unwrap().pid, Some(4242));
+        assert!(l.taken_over().unwrap().contains("pid 4242 on elsewhere"));
+        let text = fs::read_to_string(d.path().join("lock")).unwrap();
+        assert!(text.starts_with(&format!("pid: {}\n", std::process::id())));
+        assert_eq!(Holder::parse(&text).unwrap().host, Some(this_host()));
+    }
+
+    #[test]
+    fn lock_files_of_the_old_format_and_garbage_are_read() {
+        assert_eq!(Holder::parse("123\n").unwrap().pid, Some(123));
+        assert_eq!(Holder::parse(""), None);
+        assert_eq!(Holder::parse("\u{0}zz"), None);
+        let h = Holder::parse("started: 2026-12-02T18:40:40Z\ncommand: a: b\n").unwrap();
+        assert_eq!(h.command.as_deref(), Some("a: b"));
+        assert!(h.started.is_some() && h.pid.is_none());
     }
 
     #[test]

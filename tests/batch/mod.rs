@@ -175,6 +175,34 @@ impl Env {
         out
     }
 
+    /// Runs with `TALLYMAN_CRASH_AFTER=k`; true when the run died at its k-th crash point.
+    pub fn run_crashing_at(&self, k: usize) -> bool {
+        let out = self
+            .command(&["run", "--config", "tallyman.toml"])
+            .env("TALLYMAN_CRASH_AFTER", k.to_string())
+            .output()
+            .expect("run tallyman");
+        out.status.code().is_none()
+    }
+
+    /// Takes the work directory's run lock from this (test) process, as another run would,
+    /// with `contents` in the lock file; the lock is held until the file is dropped.
+    pub fn hold_lock(&self, contents: &str) -> std::fs::File {
+        use std::io::Write;
+        let work = self.path("work");
+        std::fs::create_dir_all(&work).expect("work dir");
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .read(true)
+            .write(true)
+            .open(work.join("lock"))
+            .expect("lock file");
+        f.try_lock().expect("the lock is free");
+        f.write_all(contents.as_bytes()).expect("lock contents");
+        f
+    }
+
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
