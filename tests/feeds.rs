@@ -250,3 +250,257 @@ fn outcomes_stay_in_file_order_when_a_row_has_no_order() {
     assert_eq!(offsets, sorted);
     assert_eq!(t.outcomes.len(), 3);
 }
+
+/// A small Shopify export: the columns the profile detects and reads, one order per row.
+const SHOPIFY_HEAD: &str = "Name,Created at,Currency,Lineitem quantity,Lineitem price,Lineitem sku,Notes,Shipping Name,Total\n";
+
+/// One Shopify row with the given cells in the order of [`SHOPIFY_HEAD`].
+fn shop_row(cells: [&str; 9]) -> String {
+    format!("{}\n", cells.join(","))
+}
+
+/// A sound Shopify order row: order `n`, one item at 10.00.
+fn sound_row(n: &str) -> String {
+    shop_row([
+        n,
+        "2024-03-11",
+        "USD",
+        "1",
+        "10.00",
+        "S-1",
+        "x",
+        "Ann",
+        "10.00",
+    ])
+}
+
+fn run_text(name: &str, text: &str) -> common::Translated {
+    let (_d, path) = temp_file(name, text);
+    translate(&path, Strictness::Strict)
+}
+
+fn statuses(t: &common::Translated) -> Vec<(String, Status)> {
+    t.outcomes
+        .iter()
+        .map(|o| (o.controls.transaction.clone().unwrap_or_default(), o.status))
+        .collect()
+}
+
+fn error_lines(t: &common::Translated) -> String {
+    t.errors().iter().map(|f| format!("{f}\n")).collect()
+}
+
+#[test]
+fn price_with_exponent_rejects_the_order() {
+    let text = [
+        SHOPIFY_HEAD.to_string(),
+        shop_row([
+            "#1",
+            "2024-03-11",
+            "USD",
+            "1",
+            "1e2",
+            "S-1",
+            "x",
+            "Ann",
+            "100.00",
+        ]),
+        shop_row([
+            "#2",
+            "2024-03-11",
+            "USD",
+            "1E2",
+            "10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#3",
+            "2024-03-11",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "1e28",
+        ]),
+        shop_row([
+            "#4",
+            "2024-03-11",
+            "USD",
+            "1",
+            "1_000.00",
+            "S-1",
+            "x",
+            "Ann",
+            "1000.00",
+        ]),
+        shop_row([
+            "#5",
+            "2024-03-11",
+            "USD",
+            "+2",
+            "-10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "-20.00",
+        ]),
+    ]
+    .concat();
+    let t = run_text("exp.csv", &text);
+    assert_eq!(
+        statuses(&t),
+        [
+            ("#1".to_string(), Status::Rejected),
+            ("#2".to_string(), Status::Rejected),
+            ("#3".to_string(), Status::Rejected),
+            ("#4".to_string(), Status::Rejected),
+            ("#5".to_string(), Status::Accepted)
+        ]
+    );
+    insta::assert_snapshot!(error_lines(&t));
+}
+
+#[test]
+fn amount_with_more_digits_than_a_decimal_holds_rejects_the_order() {
+    let text = [
+        SHOPIFY_HEAD.to_string(),
+        shop_row([
+            "#1",
+            "2024-03-11",
+            "USD",
+            "1",
+            "1234567890123456789012345678901234567890",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#2",
+            "2024-03-11",
+            "USD",
+            "1",
+            "0.12345678901234567890123456789012",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#3",
+            "2024-03-11",
+            "USD",
+            "1.00000000000000000000000000001",
+            "10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+        sound_row("#4"),
+    ]
+    .concat();
+    let t = run_text("digits.csv", &text);
+    assert_eq!(
+        statuses(&t),
+        [
+            ("#1".to_string(), Status::Rejected),
+            ("#2".to_string(), Status::Rejected),
+            ("#3".to_string(), Status::Rejected),
+            ("#4".to_string(), Status::Accepted)
+        ]
+    );
+    insta::assert_snapshot!(error_lines(&t));
+}
+
+#[test]
+fn dates_that_do_not_exist_reject_the_order() {
+    let text = [
+        SHOPIFY_HEAD.to_string(),
+        shop_row([
+            "#1",
+            "2024-13-45",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#2",
+            "2024-02-30 10:00:00 -0500",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#3",
+            "0000-00-00",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#4",
+            "2024-02-29 10:00:00 -0500",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+    ]
+    .concat();
+    let t = run_text("dates.csv", &text);
+    assert_eq!(
+        statuses(&t),
+        [
+            ("#1".to_string(), Status::Rejected),
+            ("#2".to_string(), Status::Rejected),
+            ("#3".to_string(), Status::Rejected),
+            ("#4".to_string(), Status::Accepted)
+        ]
+    );
+    assert!(
+        t.errors()
+            .iter()
+            .all(|f| f.column.as_deref() == Some("Created at"))
+    );
+}
+
+#[test]
+fn line_total_over_a_tiny_quantity_rejects_the_order_without_a_panic() {
+    // Amazon's item-price is the amount for the whole quantity: the unit price is a division
+    // that can overflow what a decimal holds.
+    let head =
+        "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\tcurrency\titem-price\n";
+    let text = format!(
+        "{head}111-1\tA1\t2024-03-11T14:02:11+00:00\tSKU-1\t0.0000000000000000000001\tUSD\t79228162514264337593543950335\n111-2\tA1\t2024-03-11T14:02:11+00:00\tSKU-1\t2\tUSD\t10.00\n"
+    );
+    let t = run_text("amazon.txt", &text);
+    assert_eq!(
+        statuses(&t),
+        [
+            ("111-1".to_string(), Status::Rejected),
+            ("111-2".to_string(), Status::Accepted)
+        ]
+    );
+    insta::assert_snapshot!(error_lines(&t));
+}

@@ -17,7 +17,6 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Read};
-use std::str::FromStr;
 
 /// A small, fast hash for the short column names looked up on every row (SipHash's strength
 /// against hostile keys buys nothing here: the keys are the profile's own names).
@@ -71,16 +70,33 @@ fn role(r: &str) -> Role {
     }
 }
 
-/// A decimal amount; a comma as decimal mark or a currency sign is refused (feeds state amounts
-/// with a point).
+/// A decimal amount as marketplace exports write it: an optional sign, digits, and a point with
+/// more digits (`12.99`, `-3.00`, `+2`). Shopify, Amazon and Walmart never write an exponent,
+/// digit separators, a currency sign or a decimal comma, so each of those is refused rather than
+/// read (rust_decimal would take `1e2` and `1_000`); so is a value with more digits than a
+/// decimal holds exactly (28 or 29), which would otherwise be rounded without a word.
 pub fn amount(s: &str) -> Result<Decimal, String> {
     let t = s.trim();
-    Decimal::from_str(t).map_err(|_| {
-        if t.contains(',') {
+    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let (int, frac) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(int) && frac.is_none_or(digits)) {
+        return Err(if t.contains(',') {
             format!("'{t}' is not an amount: the decimal mark must be '.'")
+        } else if t.contains(['e', 'E'])
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+        {
+            format!("'{t}' is not an amount: feeds write plain decimals, never an exponent")
         } else {
             format!("'{t}' is not an amount")
-        }
+        });
+    }
+    Decimal::from_str_exact(t).map_err(|_| {
+        format!("'{t}' is not an amount: it has more digits than a decimal holds exactly (28)")
     })
 }
 
@@ -619,7 +635,10 @@ impl Reader<'_> {
         if let Some(v) = self.value(rec, p.line.unit_price.as_deref()) {
             match amount(v) {
                 Ok(x) if p.line.price_is_total && !quantity.is_zero() => {
-                    unit_price = Some(unit_price_of(x, quantity));
+                    match unit_price_of(x, quantity) {
+                        Ok(u) => unit_price = Some(u),
+                        Err(m) => bad(p.line.unit_price.as_deref().unwrap_or(""), m),
+                    }
                 }
                 Ok(x) => unit_price = Some(x),
                 Err(m) => bad(p.line.unit_price.as_deref().unwrap_or(""), m),
@@ -695,13 +714,22 @@ impl Reader<'_> {
 }
 
 /// The unit price when a feed gives the amount for the whole quantity: it keeps the amount's
-/// scale (44.00 for 2 is 22.00), six places when the division is not exact.
-pub(super) fn unit_price_of(total: Decimal, quantity: Decimal) -> Decimal {
-    let mut u = (total / quantity).round_dp(6).normalize();
+/// scale (44.00 for 2 is 22.00), six places when the division is not exact. A quotient too
+/// large for a decimal (a huge amount over a tiny quantity) is an error, not a panic.
+pub(super) fn unit_price_of(total: Decimal, quantity: Decimal) -> Result<Decimal, String> {
+    let mut u = total
+        .checked_div(quantity)
+        .ok_or_else(|| {
+            format!(
+                "{total} for a quantity of {quantity} gives a unit price too large for an amount"
+            )
+        })?
+        .round_dp(6)
+        .normalize();
     if u.scale() < total.scale() {
         u.rescale(total.scale());
     }
-    u
+    Ok(u)
 }
 
 pub(super) fn add_amount(
@@ -765,5 +793,26 @@ mod tests {
         assert!(timestamp_date("2024-03-11 25:00:00 -0500").is_err());
         assert_eq!(amount("24.00").unwrap().to_string(), "24.00");
         assert!(amount("12,99").unwrap_err().contains("decimal mark"));
+        assert_eq!(amount(" +2 ").unwrap().to_string(), "2");
+        assert_eq!(amount("-0.50").unwrap().to_string(), "-0.50");
+        assert!(amount("1e2").unwrap_err().contains("exponent"));
+        assert!(amount("1E40").unwrap_err().contains("exponent"));
+        for bad in ["1_000", ".5", "5.", "$5", "", "-", "1.2.3", "NaN", "inf"] {
+            assert!(amount(bad).is_err(), "{bad}");
+        }
+        assert!(
+            amount("79228162514264337593543950336")
+                .unwrap_err()
+                .contains("digits")
+        );
+        assert!(
+            amount("0.12345678901234567890123456789012")
+                .unwrap_err()
+                .contains("digits")
+        );
+        assert_eq!(
+            amount("79228162514264337593543950335").unwrap().to_string(),
+            "79228162514264337593543950335"
+        );
     }
 }

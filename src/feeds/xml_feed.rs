@@ -351,7 +351,9 @@ fn order_from(p: &XmlProfile, node: &Node, offset: usize, index: usize, opts: &O
             let v = ln.text(f)?;
             match amount(&v) {
                 Ok(x) if p.line.price_is_total && !quantity.is_zero() => {
-                    Some(super::csv_feed::unit_price_of(x, quantity))
+                    super::csv_feed::unit_price_of(x, quantity)
+                        .map_err(|m| findings.push(at(&path(f), m)))
+                        .ok()
                 }
                 Ok(x) => Some(x),
                 Err(m) => {
