@@ -291,6 +291,109 @@ fn error_lines(t: &common::Translated) -> String {
 }
 
 #[test]
+fn undefined_xml_entity_rejects_the_order() {
+    let order = |id: &str, name: &str| {
+        format!(
+            "<order><purchaseOrderId>{id}</purchaseOrderId><orderDate>2024-03-11T10:00:00.000Z</orderDate><shippingInfo><postalAddress><name>{name}</name></postalAddress></shippingInfo><orderLines><orderLine><lineNumber>1</lineNumber><item><sku>S-1</sku></item><orderLineQuantity><amount>1</amount></orderLineQuantity></orderLine></orderLines></order>"
+        )
+    };
+    let doc = format!(
+        "<?xml version=\"1.0\"?>\n<list><elements>{}{}{}</elements></list>",
+        order("1", "Ann &foo; Smith"),
+        order("2", "Bob &amp; Sons &lt;&#65;&#x42;&gt; &quot;&apos;"),
+        order("3", "Cy &#0; Smith"),
+    );
+    let t = run_text("orders.xml", &doc);
+    assert_eq!(
+        statuses(&t),
+        [
+            ("1".to_string(), Status::Rejected),
+            ("2".to_string(), Status::Accepted),
+            ("3".to_string(), Status::Rejected)
+        ]
+    );
+    let errors = t.errors();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert_eq!(
+        errors[0].column.as_deref(),
+        Some("order/shippingInfo/postalAddress/name")
+    );
+    assert_eq!(errors[0].offset, doc.find("&foo;").unwrap());
+    // Predefined entities and character references are text, spaces around them kept.
+    let name = orders(&t)[0].parties[0].name.clone().unwrap();
+    assert_eq!(name, "Bob & Sons <AB> \"'");
+    insta::assert_snapshot!(error_lines(&t));
+}
+
+#[test]
+fn control_character_in_xml_value_rejects_the_order() {
+    let order = |id: &str, sku: &str| {
+        format!(
+            "<order><purchaseOrderId>{id}</purchaseOrderId><orderDate>2024-03-11T10:00:00.000Z</orderDate><orderLines><orderLine><lineNumber>1</lineNumber><item><sku>{sku}</sku></item><orderLineQuantity><amount>1</amount></orderLineQuantity></orderLine></orderLines></order>"
+        )
+    };
+    let doc = format!(
+        "<list><elements>{}{}{}{}</elements></list>",
+        order("1", "S\u{0}1"),
+        order("2", "S-2"),
+        order("3", "S&#x1;3"),
+        order("4", "<![CDATA[S\u{7}4]]>"),
+    );
+    let t = run_text("orders.xml", &doc);
+    assert_eq!(
+        statuses(&t),
+        [
+            ("1".to_string(), Status::Rejected),
+            ("2".to_string(), Status::Accepted),
+            ("3".to_string(), Status::Rejected),
+            ("4".to_string(), Status::Rejected)
+        ]
+    );
+    for f in t.errors() {
+        assert_eq!(
+            f.column.as_deref(),
+            Some("order/orderLines/orderLine/item/sku"),
+            "{f}"
+        );
+    }
+    insta::assert_snapshot!(error_lines(&t));
+}
+
+#[test]
+fn xml_price_with_exponent_or_too_many_digits_rejects_the_order() {
+    let order = |id: &str, date: &str, qty: &str, price: &str| {
+        format!(
+            "<order><purchaseOrderId>{id}</purchaseOrderId><orderDate>{date}</orderDate><orderLines><orderLine><lineNumber>1</lineNumber><item><sku>S-1</sku></item><charges><charge><chargeType>PRODUCT</chargeType><chargeAmount><currency>USD</currency><amount>{price}</amount></chargeAmount></charge></charges><orderLineQuantity><amount>{qty}</amount></orderLineQuantity></orderLine></orderLines></order>"
+        )
+    };
+    let doc = format!(
+        "<list><elements>{}{}{}{}{}</elements></list>",
+        order("1", "2024-03-11T10:00:00.000Z", "1", "1E40"),
+        order("2", "2024-03-11T10:00:00.000Z", "1e0", "10.00"),
+        order(
+            "3",
+            "2024-03-11T10:00:00.000Z",
+            "1",
+            "0.12345678901234567890123456789012"
+        ),
+        order("4", "2024-02-30T10:00:00.000Z", "1", "10.00"),
+        order("5", "2024-03-11T10:00:00.000Z", "1", "10.00"),
+    );
+    let t = run_text("orders.xml", &doc);
+    assert_eq!(
+        statuses(&t),
+        [
+            ("1".to_string(), Status::Rejected),
+            ("2".to_string(), Status::Rejected),
+            ("3".to_string(), Status::Rejected),
+            ("4".to_string(), Status::Rejected),
+            ("5".to_string(), Status::Accepted)
+        ]
+    );
+    insta::assert_snapshot!(error_lines(&t));
+}
+
+#[test]
 fn price_with_exponent_rejects_the_order() {
     let text = [
         SHOPIFY_HEAD.to_string(),

@@ -116,6 +116,24 @@ pub fn translate_feed<R: Read>(
     Ok(report)
 }
 
+/// The first C0 control character other than TAB, CR and LF in `text`, with its byte index.
+/// In a value it would reach the ERP files as it is (a NUL ends a C string); XML 1.0 allows
+/// none of them, not even as a character reference.
+fn control_char(text: &str) -> Option<(usize, char)> {
+    text.char_indices()
+        .find(|&(_, c)| c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// How a control character is named in a finding.
+fn control_name(c: char) -> String {
+    let code = u32::from(c);
+    if code == 0 {
+        "a NUL character (U+0000)".to_string()
+    } else {
+        format!("a control character (U+{code:04X})")
+    }
+}
+
 /// The root element's local name, skipping the declaration, comments and processing
 /// instructions; `Err` when the document has a DTD.
 fn xml_root(head: &str) -> Result<Option<String>, ()> {
