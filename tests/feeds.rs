@@ -360,6 +360,45 @@ fn control_character_in_xml_value_rejects_the_order() {
 }
 
 #[test]
+fn empty_xml_order_element_is_rejected_not_skipped() {
+    let t = run_text(
+        "orders.xml",
+        "<list><elements><order/><order><purchaseOrderId>2</purchaseOrderId><orderLines><orderLine><item><sku>S-1</sku></item><orderLineQuantity><amount>1</amount></orderLineQuantity></orderLine></orderLines></order></elements></list>",
+    );
+    assert_eq!(
+        statuses(&t),
+        [
+            ("#1".to_string(), Status::Rejected),
+            ("2".to_string(), Status::Accepted)
+        ]
+    );
+    assert_eq!(t.outcomes[0].offset, "<list><elements>".len());
+}
+
+#[test]
+fn xml_bytes_replaced_in_decoding_are_reported() {
+    // UTF-16LE with a lone surrogate in a name: decoded as U+FFFD, never without a word.
+    let doc = "<list><elements><order><purchaseOrderId>1</purchaseOrderId><shippingInfo><postalAddress><name>A?n</name></postalAddress></shippingInfo><orderLines><orderLine><item><sku>S-1</sku></item><orderLineQuantity><amount>1</amount></orderLineQuantity></orderLine></orderLines></order></elements></list>";
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in doc.encode_utf16() {
+        let u = if u == u16::from(b'?') { 0xD800 } else { u };
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orders.xml");
+    std::fs::write(&path, bytes).unwrap();
+    let t = translate(&path, Strictness::Strict);
+    assert_eq!(t.report.profile.as_deref(), Some("walmart-orders-v3"));
+    assert!(
+        t.findings()
+            .iter()
+            .any(|f| f.message.contains("replaced with U+FFFD")),
+        "{:#?}",
+        t.findings()
+    );
+}
+
+#[test]
 fn xml_price_with_exponent_or_too_many_digits_rejects_the_order() {
     let order = |id: &str, date: &str, qty: &str, price: &str| {
         format!(

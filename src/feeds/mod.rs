@@ -102,18 +102,20 @@ pub fn translate_feed<R: Read>(
     };
     report.findings = csv_feed::translate(&mut text, p, opts, sink)?;
     if text.get_ref().replaced {
-        report.findings.push(
-            Finding::warning(
-                Code::InvalidRow,
-                format!(
-                    "some bytes are not valid {}; they were replaced with U+FFFD",
-                    enc.name()
-                ),
-            )
-            .at_row(0, 1, None),
-        );
+        report.findings.push(replaced(enc).at_row(0, 1, None));
     }
     Ok(report)
+}
+
+/// Said of a file some of whose bytes were not valid in its encoding.
+fn replaced(enc: &'static encoding_rs::Encoding) -> Finding {
+    Finding::warning(
+        Code::InvalidRow,
+        format!(
+            "some bytes are not valid {}; they were replaced with U+FFFD",
+            enc.name()
+        ),
+    )
 }
 
 /// The first C0 control character other than TAB, CR and LF in `text`, with its byte index.
@@ -153,8 +155,8 @@ fn xml_root(head: &str) -> Result<Option<String>, ()> {
     }
 }
 
-fn translate_xml<R: BufRead>(
-    text: R,
+fn translate_xml<R: Read>(
+    mut text: BufReader<encoding::Decode<R>>,
     head: &str,
     enc: &'static encoding_rs::Encoding,
     profiles: &Profiles,
@@ -194,6 +196,10 @@ fn translate_xml<R: BufRead>(
         return Ok(report);
     };
     report.profile = Some(p.id.clone());
-    report.findings = xml_feed::translate(text, p, opts, sink)?;
+    report.findings = xml_feed::translate(&mut text, p, opts, sink)?;
+    // As for CSV: text the decoder had to replace is not passed on without a word.
+    if text.get_ref().replaced {
+        report.findings.push(replaced(enc));
+    }
     Ok(report)
 }

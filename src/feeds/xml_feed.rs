@@ -218,12 +218,27 @@ pub fn translate<R: BufRead>(
                 });
             }
             Event::Empty(e) => {
-                if let Some(top) = stack.last_mut() {
-                    top.children.push(Node {
-                        name: local(e.name().as_ref()),
-                        offset: at,
-                        ..Node::default()
-                    });
+                let node = Node {
+                    name: local(e.name().as_ref()),
+                    offset: at,
+                    ..Node::default()
+                };
+                match stack.last_mut() {
+                    Some(top) => top.children.push(node),
+                    // An empty order element (`<order/>`) is an order without a number or
+                    // lines: rejected as one, not passed over.
+                    None if node.name == profile.order => {
+                        order_index += 1;
+                        sink(order_from(
+                            profile,
+                            &node,
+                            at,
+                            order_index,
+                            Vec::new(),
+                            opts,
+                        ))?;
+                    }
+                    None => {}
                 }
             }
             Event::Text(t) if !stack.is_empty() => {
