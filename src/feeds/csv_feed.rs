@@ -2,9 +2,9 @@
 //!
 //! Rows are grouped into orders by the profile's key column; an order ends when the key
 //! changes, so only one order is held at a time. A row that cannot be read (a bad number or
-//! date, a field count that does not match the header, an empty key, order fields that
-//! contradict the order's first row) rejects its order with the row and column named; the other
-//! orders go on.
+//! date, a control character in a value, a field count that does not match the header, an
+//! empty key, order fields that contradict the order's first row) rejects its order with the
+//! row and column named; the other orders go on.
 
 use super::profile::{AmountKind, OrderFields, Profile, Scope};
 use crate::diag::{Code, Controls, Finding};
@@ -228,10 +228,12 @@ pub fn translate<R: Read>(
         ]);
     }
     let order_cols = order_columns(profile, &cols);
+    let mapped = mapped_columns(profile, &cols, &order_cols);
     let reader = Reader {
         profile,
         cols: &cols,
         order_cols: &order_cols,
+        mapped: &mapped,
         opts,
     };
     let mut seen: HashSet<u64> = HashSet::new();
@@ -333,6 +335,7 @@ pub fn translate<R: Read>(
             reader.check_order_fields(g, &rec, offset, row);
         }
         let g = current.as_mut().expect("set above");
+        reader.check_controls(g, &rec, offset, row);
         reader.add_line(g, &rec, offset, row);
     }
     if let Some(g) = current.take() {
@@ -385,6 +388,32 @@ fn order_columns(p: &Profile, cols: &Columns) -> Vec<usize> {
     out
 }
 
+/// Every column the profile reads into an order: the cells whose text can reach the ERP files.
+fn mapped_columns(p: &Profile, cols: &Columns, order_cols: &[usize]) -> Vec<usize> {
+    let l = &p.line;
+    let mut names: Vec<&String> = vec![&p.order_key, &l.quantity];
+    names.extend(
+        [
+            &l.unit_price,
+            &l.sku,
+            &l.description,
+            &l.line_id,
+            &p.line_required,
+        ]
+        .into_iter()
+        .flatten(),
+    );
+    for a in &p.amounts {
+        names.push(&a.amount);
+        names.extend(a.code_column.iter());
+    }
+    let mut out: Vec<usize> = names.into_iter().filter_map(|n| cols.get(n)).collect();
+    out.extend_from_slice(order_cols);
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// An outcome for a row that belongs to no readable order.
 fn lone_row(profile: &Profile, f: Finding) -> Outcome {
     Outcome {
@@ -403,6 +432,8 @@ struct Reader<'a> {
     profile: &'a Profile,
     cols: &'a Columns,
     order_cols: &'a [usize],
+    /// Columns read into the order (see [`mapped_columns`]).
+    mapped: &'a [usize],
     opts: &'a Options,
 }
 
@@ -570,6 +601,29 @@ impl Reader<'_> {
             first,
             order,
             findings,
+        }
+    }
+
+    /// A C0 control character other than TAB, CR and LF in a cell the profile reads (a NUL is
+    /// the usual one: UTF-16 read as bytes, or a damaged file) would reach the ERP files as it
+    /// is, so it rejects the order with its row and column.
+    fn check_controls(&self, g: &mut Group, rec: &csv::StringRecord, offset: usize, row: u64) {
+        for &c in self.mapped {
+            let Some((i, ch)) = rec.get(c).and_then(super::control_char) else {
+                continue;
+            };
+            let name = &self.cols.names[c];
+            let at = rec.get(c).map_or(0, |v| v[..i].chars().count() + 1);
+            g.findings.push(
+                Finding::error(
+                    Code::InvalidRow,
+                    format!(
+                        "{name} holds {} at character {at}: control characters are not allowed in a value",
+                        super::control_name(ch)
+                    ),
+                )
+                .at_row(offset, row, Some(name)),
+            );
         }
     }
 
