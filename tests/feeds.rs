@@ -298,6 +298,115 @@ fn error_lines(t: &common::Translated) -> String {
 }
 
 #[test]
+fn bare_cr_in_quoted_cell_stays_in_the_cell() {
+    // CR, LF and CRLF inside quotes are text of the cell (RFC 4180); outside quotes each ends
+    // a row, a bare CR included (old Mac exports).
+    let body = [
+        shop_row([
+            "#1",
+            "2024-03-11",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "\"a\rb\"",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#2",
+            "2024-03-11",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "\"c\r\nd\"",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#3",
+            "2024-03-11",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "\"e\nf\"",
+            "Ann",
+            "10.00",
+        ]),
+    ]
+    .concat();
+    for (end, text) in [
+        ("LF", format!("{SHOPIFY_HEAD}{body}")),
+        (
+            "CR",
+            format!("{SHOPIFY_HEAD}{body}")
+                .replace(",10.00\n", ",10.00\r")
+                .replace("Total\n", "Total\r"),
+        ),
+        (
+            "CRLF",
+            format!("{SHOPIFY_HEAD}{body}")
+                .replace(",10.00\n", ",10.00\r\n")
+                .replace("Total\n", "Total\r\n"),
+        ),
+    ] {
+        let t = run_text("cr.csv", &text);
+        assert!(t.errors().is_empty(), "{end}: {:#?}", t.errors());
+        let notes: Vec<_> = orders(&t).iter().map(|o| o.notes.join("|")).collect();
+        assert_eq!(notes, ["a\rb", "c\r\nd", "e\nf"], "row ends {end}");
+    }
+}
+
+#[test]
+fn bare_cr_row_ends_number_rows_by_line() {
+    // csv counts lines by LF only: in a file whose rows end with a bare CR every row was row 1.
+    for end in ["\r", "\n", "\r\n"] {
+        let text = [
+            SHOPIFY_HEAD.to_string(),
+            sound_row("#1"),
+            shop_row([
+                "#2",
+                "2024-03-11",
+                "USD",
+                "1",
+                "10.00",
+                "S-1",
+                "\"two\rlines\"",
+                "Ann",
+                "10.00",
+            ]),
+            shop_row([
+                "#3",
+                "2024-03-11",
+                "USD",
+                "1",
+                "1x",
+                "S-1",
+                "x",
+                "Ann",
+                "10.00",
+            ]),
+        ]
+        .concat()
+        .replace('\n', end);
+        let t = run_text("cr.csv", &text);
+        let rows: Vec<_> = t
+            .errors()
+            .iter()
+            .map(|f| (f.row, f.column.clone()))
+            .collect();
+        // The record of #2 spans lines 3 and 4 (its cell holds a line break), so #3 is on line 5.
+        assert_eq!(
+            rows,
+            [(Some(5), Some("Lineitem price".to_string()))],
+            "row ends {end:?}"
+        );
+    }
+}
+
+#[test]
 fn undefined_xml_entity_rejects_the_order() {
     let order = |id: &str, name: &str| {
         format!(
@@ -717,4 +826,40 @@ fn line_total_over_a_tiny_quantity_rejects_the_order_without_a_panic() {
         ]
     );
     insta::assert_snapshot!(error_lines(&t));
+}
+#[test]
+fn probe2() {
+    for end in ["\r", "\n", "\r\n"] {
+        let text = [
+            SHOPIFY_HEAD.to_string(),
+            sound_row("#1"),
+            sound_row("#2"),
+            shop_row([
+                "#3",
+                "2024-03-11",
+                "USD",
+                "1",
+                "1x",
+                "S-1",
+                "x",
+                "Ann",
+                "10.00",
+            ]),
+            shop_row([
+                "#4",
+                "2024-03-11",
+                "USD",
+                "1",
+                "1x",
+                "S-1",
+                "x",
+                "Ann",
+                "10.00",
+            ]),
+        ]
+        .concat()
+        .replace('\n', end);
+        let t = run_text("cr.csv", &text);
+        eprintln!("{end:?} {}", error_lines(&t));
+    }
 }
