@@ -537,6 +537,16 @@ fn control_character_in_xml_value_rejects_the_order() {
             "{f}"
         );
     }
+    // Each at the character itself (or the reference standing for it).
+    let at: Vec<_> = t.errors().iter().map(|f| f.offset).collect();
+    assert_eq!(
+        at,
+        [
+            doc.find('\u{0}').unwrap(),
+            doc.find("&#x1;").unwrap(),
+            doc.find('\u{7}').unwrap()
+        ]
+    );
     insta::assert_snapshot!(error_lines(&t));
 }
 
