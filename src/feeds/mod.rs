@@ -25,6 +25,7 @@
 
 mod csv_feed;
 pub mod encoding;
+mod lines;
 pub mod profile;
 mod xml_feed;
 
