@@ -250,3 +250,626 @@ fn outcomes_stay_in_file_order_when_a_row_has_no_order() {
     assert_eq!(offsets, sorted);
     assert_eq!(t.outcomes.len(), 3);
 }
+
+/// A small Shopify export: the columns the profile detects and reads, one order per row.
+const SHOPIFY_HEAD: &str = "Name,Created at,Currency,Lineitem quantity,Lineitem price,Lineitem sku,Notes,Shipping Name,Total\n";
+
+/// One Shopify row with the given cells in the order of [`SHOPIFY_HEAD`].
+fn shop_row(cells: [&str; 9]) -> String {
+    format!("{}\n", cells.join(","))
+}
+
+/// A sound Shopify order row: order `n`, one item at 10.00.
+fn sound_row(n: &str) -> String {
+    shop_row([
+        n,
+        "2024-03-11",
+        "USD",
+        "1",
+        "10.00",
+        "S-1",
+        "x",
+        "Ann",
+        "10.00",
+    ])
+}
+
+/// Translates `text` as a file named `name`, after the fuzz target's invariants hold on it
+/// (a second read in small pieces gives the same, offsets in order, rejections with a reason).
+fn run_text(name: &str, text: &str) -> common::Translated {
+    if name.ends_with(".xml") {
+        tallyman::fuzzing::xml_feed(text.as_bytes());
+    } else {
+        tallyman::fuzzing::csv_feed(text.as_bytes());
+    }
+    let (_d, path) = temp_file(name, text);
+    translate(&path, Strictness::Strict)
+}
+
+fn statuses(t: &common::Translated) -> Vec<(String, Status)> {
+    t.outcomes
+        .iter()
+        .map(|o| (o.controls.transaction.clone().unwrap_or_default(), o.status))
+        .collect()
+}
+
+fn error_lines(t: &common::Translated) -> String {
+    t.errors().iter().map(|f| format!("{f}\n")).collect()
+}
+
+#[test]
+fn bare_cr_in_quoted_cell_stays_in_the_cell() {
+    // CR, LF and CRLF inside quotes are text of the cell (RFC 4180); outside quotes each ends
+    // a row, a bare CR included (old Mac exports).
+    let body = [
+        shop_row([
+            "#1",
+            "2024-03-11",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "\"a\rb\"",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#2",
+            "2024-03-11",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "\"c\r\nd\"",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#3",
+            "2024-03-11",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "\"e\nf\"",
+            "Ann",
+            "10.00",
+        ]),
+    ]
+    .concat();
+    for (end, text) in [
+        ("LF", format!("{SHOPIFY_HEAD}{body}")),
+        (
+            "CR",
+            format!("{SHOPIFY_HEAD}{body}")
+                .replace(",10.00\n", ",10.00\r")
+                .replace("Total\n", "Total\r"),
+        ),
+        (
+            "CRLF",
+            format!("{SHOPIFY_HEAD}{body}")
+                .replace(",10.00\n", ",10.00\r\n")
+                .replace("Total\n", "Total\r\n"),
+        ),
+    ] {
+        let t = run_text("cr.csv", &text);
+        assert!(t.errors().is_empty(), "{end}: {:#?}", t.errors());
+        let notes: Vec<_> = orders(&t).iter().map(|o| o.notes.join("|")).collect();
+        assert_eq!(notes, ["a\rb", "c\r\nd", "e\nf"], "row ends {end}");
+    }
+}
+
+#[test]
+fn bare_cr_row_ends_number_rows_by_line() {
+    // csv counts lines by LF only: in a file whose rows end with a bare CR every row was row 1.
+    for end in ["\r", "\n", "\r\n"] {
+        let text = [
+            SHOPIFY_HEAD.to_string(),
+            sound_row("#1"),
+            shop_row([
+                "#2",
+                "2024-03-11",
+                "USD",
+                "1",
+                "10.00",
+                "S-1",
+                "\"two\rlines\"",
+                "Ann",
+                "10.00",
+            ]),
+            shop_row([
+                "#3",
+                "2024-03-11",
+                "USD",
+                "1",
+                "1x",
+                "S-1",
+                "x",
+                "Ann",
+                "10.00",
+            ]),
+        ]
+        .concat()
+        .replace('\n', end);
+        let t = run_text("cr.csv", &text);
+        let rows: Vec<_> = t
+            .errors()
+            .iter()
+            .map(|f| (f.row, f.column.clone()))
+            .collect();
+        // The record of #2 spans lines 3 and 4 (its cell holds a line break), so #3 is on line 5.
+        assert_eq!(
+            rows,
+            [(Some(5), Some("Lineitem price".to_string()))],
+            "row ends {end:?}"
+        );
+    }
+}
+
+#[test]
+fn undefined_xml_entity_rejects_the_order() {
+    let order = |id: &str, name: &str| {
+        format!(
+            "<order><purchaseOrderId>{id}</purchaseOrderId><orderDate>2024-03-11T10:00:00.000Z</orderDate><shippingInfo><postalAddress><name>{name}</name></postalAddress></shippingInfo><orderLines><orderLine><lineNumber>1</lineNumber><item><sku>S-1</sku></item><orderLineQuantity><amount>1</amount></orderLineQuantity></orderLine></orderLines></order>"
+        )
+    };
+    let doc = format!(
+        "<?xml version=\"1.0\"?>\n<list><elements>{}{}{}</elements></list>",
+        order("1", "Ann &foo; Smith"),
+        order("2", "Bob &amp; Sons &lt;&#65;&#x42;&gt; &quot;&apos;"),
+        order("3", "Cy &#0; Smith"),
+    );
+    let t = run_text("orders.xml", &doc);
+    assert_eq!(
+        statuses(&t),
+        [
+            ("1".to_string(), Status::Rejected),
+            ("2".to_string(), Status::Accepted),
+            ("3".to_string(), Status::Rejected)
+        ]
+    );
+    let errors = t.errors();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert_eq!(
+        errors[0].column.as_deref(),
+        Some("order/shippingInfo/postalAddress/name")
+    );
+    assert_eq!(errors[0].offset, doc.find("&foo;").unwrap());
+    // Predefined entities and character references are text, spaces around them kept.
+    let name = orders(&t)[0].parties[0].name.clone().unwrap();
+    assert_eq!(name, "Bob & Sons <AB> \"'");
+    insta::assert_snapshot!(error_lines(&t));
+}
+
+#[test]
+fn nul_in_csv_cell_rejects_the_order() {
+    let text = [
+        SHOPIFY_HEAD.to_string(),
+        sound_row("#1"),
+        shop_row([
+            "#2",
+            "2024-03-11",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "x",
+            "A\0nn",
+            "10.00",
+        ]),
+        shop_row([
+            "#3",
+            "2024-03-11",
+            "USD",
+            "1",
+            "10.00",
+            "S-\u{1b}1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#4",
+            "2024-03-11",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "\"tab\tand\r\nbreaks\"",
+            "Ann",
+            "10.00",
+        ]),
+    ]
+    .concat();
+    let t = run_text("nul.csv", &text);
+    assert_eq!(
+        statuses(&t),
+        [
+            ("#1".to_string(), Status::Accepted),
+            ("#2".to_string(), Status::Rejected),
+            ("#3".to_string(), Status::Rejected),
+            ("#4".to_string(), Status::Accepted)
+        ]
+    );
+    let at: Vec<_> = t
+        .errors()
+        .iter()
+        .map(|f| (f.row, f.column.clone()))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            (Some(3), Some("Shipping Name".to_string())),
+            (Some(4), Some("Lineitem sku".to_string()))
+        ]
+    );
+    insta::assert_snapshot!(error_lines(&t));
+}
+
+#[test]
+fn control_character_in_xml_value_rejects_the_order() {
+    let order = |id: &str, sku: &str| {
+        format!(
+            "<order><purchaseOrderId>{id}</purchaseOrderId><orderDate>2024-03-11T10:00:00.000Z</orderDate><orderLines><orderLine><lineNumber>1</lineNumber><item><sku>{sku}</sku></item><orderLineQuantity><amount>1</amount></orderLineQuantity></orderLine></orderLines></order>"
+        )
+    };
+    let doc = format!(
+        "<list><elements>{}{}{}{}</elements></list>",
+        order("1", "S\u{0}1"),
+        order("2", "S-2"),
+        order("3", "S&#x1;3"),
+        order("4", "<![CDATA[S\u{7}4]]>"),
+    );
+    let t = run_text("orders.xml", &doc);
+    assert_eq!(
+        statuses(&t),
+        [
+            ("1".to_string(), Status::Rejected),
+            ("2".to_string(), Status::Accepted),
+            ("3".to_string(), Status::Rejected),
+            ("4".to_string(), Status::Rejected)
+        ]
+    );
+    for f in t.errors() {
+        assert_eq!(
+            f.column.as_deref(),
+            Some("order/orderLines/orderLine/item/sku"),
+            "{f}"
+        );
+    }
+    // Each at the character itself (or the reference standing for it).
+    let at: Vec<_> = t.errors().iter().map(|f| f.offset).collect();
+    assert_eq!(
+        at,
+        [
+            doc.find('\u{0}').unwrap(),
+            doc.find("&#x1;").unwrap(),
+            doc.find('\u{7}').unwrap()
+        ]
+    );
+    insta::assert_snapshot!(error_lines(&t));
+}
+
+#[test]
+fn empty_xml_order_element_is_rejected_not_skipped() {
+    let t = run_text(
+        "orders.xml",
+        "<list><elements><order/><order><purchaseOrderId>2</purchaseOrderId><orderLines><orderLine><item><sku>S-1</sku></item><orderLineQuantity><amount>1</amount></orderLineQuantity></orderLine></orderLines></order></elements></list>",
+    );
+    assert_eq!(
+        statuses(&t),
+        [
+            ("#1".to_string(), Status::Rejected),
+            ("2".to_string(), Status::Accepted)
+        ]
+    );
+    assert_eq!(t.outcomes[0].offset, "<list><elements>".len());
+}
+
+#[test]
+fn xml_bytes_replaced_in_decoding_are_reported() {
+    // UTF-16LE with a lone surrogate in a name: decoded as U+FFFD, never without a word.
+    let doc = "<list><elements><order><purchaseOrderId>1</purchaseOrderId><shippingInfo><postalAddress><name>A?n</name></postalAddress></shippingInfo><orderLines><orderLine><item><sku>S-1</sku></item><orderLineQuantity><amount>1</amount></orderLineQuantity></orderLine></orderLines></order></elements></list>";
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in doc.encode_utf16() {
+        let u = if u == u16::from(b'?') { 0xD800 } else { u };
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orders.xml");
+    std::fs::write(&path, bytes).unwrap();
+    let t = translate(&path, Strictness::Strict);
+    assert_eq!(t.report.profile.as_deref(), Some("walmart-orders-v3"));
+    assert!(
+        t.findings()
+            .iter()
+            .any(|f| f.message.contains("replaced with U+FFFD")),
+        "{:#?}",
+        t.findings()
+    );
+}
+
+#[test]
+fn xml_price_with_exponent_or_too_many_digits_rejects_the_order() {
+    let order = |id: &str, date: &str, qty: &str, price: &str| {
+        format!(
+            "<order><purchaseOrderId>{id}</purchaseOrderId><orderDate>{date}</orderDate><orderLines><orderLine><lineNumber>1</lineNumber><item><sku>S-1</sku></item><charges><charge><chargeType>PRODUCT</chargeType><chargeAmount><currency>USD</currency><amount>{price}</amount></chargeAmount></charge></charges><orderLineQuantity><amount>{qty}</amount></orderLineQuantity></orderLine></orderLines></order>"
+        )
+    };
+    let doc = format!(
+        "<list><elements>{}{}{}{}{}</elements></list>",
+        order("1", "2024-03-11T10:00:00.000Z", "1", "1E40"),
+        order("2", "2024-03-11T10:00:00.000Z", "1e0", "10.00"),
+        order(
+            "3",
+            "2024-03-11T10:00:00.000Z",
+            "1",
+            "0.12345678901234567890123456789012"
+        ),
+        order("4", "2024-02-30T10:00:00.000Z", "1", "10.00"),
+        order("5", "2024-03-11T10:00:00.000Z", "1", "10.00"),
+    );
+    let t = run_text("orders.xml", &doc);
+    assert_eq!(
+        statuses(&t),
+        [
+            ("1".to_string(), Status::Rejected),
+            ("2".to_string(), Status::Rejected),
+            ("3".to_string(), Status::Rejected),
+            ("4".to_string(), Status::Rejected),
+            ("5".to_string(), Status::Accepted)
+        ]
+    );
+    insta::assert_snapshot!(error_lines(&t));
+}
+
+#[test]
+fn price_with_exponent_rejects_the_order() {
+    let text = [
+        SHOPIFY_HEAD.to_string(),
+        shop_row([
+            "#1",
+            "2024-03-11",
+            "USD",
+            "1",
+            "1e2",
+            "S-1",
+            "x",
+            "Ann",
+            "100.00",
+        ]),
+        shop_row([
+            "#2",
+            "2024-03-11",
+            "USD",
+            "1E2",
+            "10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#3",
+            "2024-03-11",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "1e28",
+        ]),
+        shop_row([
+            "#4",
+            "2024-03-11",
+            "USD",
+            "1",
+            "1_000.00",
+            "S-1",
+            "x",
+            "Ann",
+            "1000.00",
+        ]),
+        shop_row([
+            "#5",
+            "2024-03-11",
+            "USD",
+            "+2",
+            "-10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "-20.00",
+        ]),
+    ]
+    .concat();
+    let t = run_text("exp.csv", &text);
+    assert_eq!(
+        statuses(&t),
+        [
+            ("#1".to_string(), Status::Rejected),
+            ("#2".to_string(), Status::Rejected),
+            ("#3".to_string(), Status::Rejected),
+            ("#4".to_string(), Status::Rejected),
+            ("#5".to_string(), Status::Accepted)
+        ]
+    );
+    insta::assert_snapshot!(error_lines(&t));
+}
+
+#[test]
+fn amount_with_more_digits_than_a_decimal_holds_rejects_the_order() {
+    let text = [
+        SHOPIFY_HEAD.to_string(),
+        shop_row([
+            "#1",
+            "2024-03-11",
+            "USD",
+            "1",
+            "1234567890123456789012345678901234567890",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#2",
+            "2024-03-11",
+            "USD",
+            "1",
+            "0.12345678901234567890123456789012",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#3",
+            "2024-03-11",
+            "USD",
+            "1.00000000000000000000000000001",
+            "10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+        sound_row("#4"),
+    ]
+    .concat();
+    let t = run_text("digits.csv", &text);
+    assert_eq!(
+        statuses(&t),
+        [
+            ("#1".to_string(), Status::Rejected),
+            ("#2".to_string(), Status::Rejected),
+            ("#3".to_string(), Status::Rejected),
+            ("#4".to_string(), Status::Accepted)
+        ]
+    );
+    insta::assert_snapshot!(error_lines(&t));
+}
+
+#[test]
+fn dates_that_do_not_exist_reject_the_order() {
+    let text = [
+        SHOPIFY_HEAD.to_string(),
+        shop_row([
+            "#1",
+            "2024-13-45",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#2",
+            "2024-02-30 10:00:00 -0500",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#3",
+            "0000-00-00",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+        shop_row([
+            "#4",
+            "2024-02-29 10:00:00 -0500",
+            "USD",
+            "1",
+            "10.00",
+            "S-1",
+            "x",
+            "Ann",
+            "10.00",
+        ]),
+    ]
+    .concat();
+    let t = run_text("dates.csv", &text);
+    assert_eq!(
+        statuses(&t),
+        [
+            ("#1".to_string(), Status::Rejected),
+            ("#2".to_string(), Status::Rejected),
+            ("#3".to_string(), Status::Rejected),
+            ("#4".to_string(), Status::Accepted)
+        ]
+    );
+    assert!(
+        t.errors()
+            .iter()
+            .all(|f| f.column.as_deref() == Some("Created at"))
+    );
+}
+
+#[test]
+fn line_total_over_a_tiny_quantity_rejects_the_order_without_a_panic() {
+    // Amazon's item-price is the amount for the whole quantity: the unit price is a division
+    // that can overflow what a decimal holds.
+    let head =
+        "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\tcurrency\titem-price\n";
+    let text = format!(
+        "{head}111-1\tA1\t2024-03-11T14:02:11+00:00\tSKU-1\t0.0000000000000000000001\tUSD\t79228162514264337593543950335\n111-2\tA1\t2024-03-11T14:02:11+00:00\tSKU-1\t2\tUSD\t10.00\n"
+    );
+    let t = run_text("amazon.txt", &text);
+    assert_eq!(
+        statuses(&t),
+        [
+            ("111-1".to_string(), Status::Rejected),
+            ("111-2".to_string(), Status::Accepted)
+        ]
+    );
+    insta::assert_snapshot!(error_lines(&t));
+}
+#[test]
+fn probe2() {
+    for end in ["\r", "\n", "\r\n"] {
+        let text = [
+            SHOPIFY_HEAD.to_string(),
+            sound_row("#1"),
+            sound_row("#2"),
+            shop_row([
+                "#3",
+                "2024-03-11",
+                "USD",
+                "1",
+                "1x",
+                "S-1",
+                "x",
+                "Ann",
+                "10.00",
+            ]),
+            shop_row([
+                "#4",
+                "2024-03-11",
+                "USD",
+                "1",
+                "1x",
+                "S-1",
+                "x",
+                "Ann",
+                "10.00",
+            ]),
+        ]
+        .concat()
+        .replace('\n', end);
+        let t = run_text("cr.csv", &text);
+        eprintln!("{end:?} {}", error_lines(&t));
+    }
+}

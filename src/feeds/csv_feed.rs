@@ -2,9 +2,9 @@
 //!
 //! Rows are grouped into orders by the profile's key column; an order ends when the key
 //! changes, so only one order is held at a time. A row that cannot be read (a bad number or
-//! date, a field count that does not match the header, an empty key, order fields that
-//! contradict the order's first row) rejects its order with the row and column named; the other
-//! orders go on.
+//! date, a control character in a value, a field count that does not match the header, an
+//! empty key, order fields that contradict the order's first row) rejects its order with the
+//! row and column named; the other orders go on.
 
 use super::profile::{AmountKind, OrderFields, Profile, Scope};
 use crate::diag::{Code, Controls, Finding};
@@ -17,7 +17,6 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Read};
-use std::str::FromStr;
 
 /// A small, fast hash for the short column names looked up on every row (SipHash's strength
 /// against hostile keys buys nothing here: the keys are the profile's own names).
@@ -71,16 +70,33 @@ fn role(r: &str) -> Role {
     }
 }
 
-/// A decimal amount; a comma as decimal mark or a currency sign is refused (feeds state amounts
-/// with a point).
+/// A decimal amount as marketplace exports write it: an optional sign, digits, and a point with
+/// more digits (`12.99`, `-3.00`, `+2`). Shopify, Amazon and Walmart never write an exponent,
+/// digit separators, a currency sign or a decimal comma, so each of those is refused rather than
+/// read (rust_decimal would take `1e2` and `1_000`); so is a value with more digits than a
+/// decimal holds exactly (28 or 29), which would otherwise be rounded without a word.
 pub fn amount(s: &str) -> Result<Decimal, String> {
     let t = s.trim();
-    Decimal::from_str(t).map_err(|_| {
-        if t.contains(',') {
+    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let (int, frac) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(int) && frac.is_none_or(digits)) {
+        return Err(if t.contains(',') {
             format!("'{t}' is not an amount: the decimal mark must be '.'")
+        } else if t.contains(['e', 'E'])
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+        {
+            format!("'{t}' is not an amount: feeds write plain decimals, never an exponent")
         } else {
             format!("'{t}' is not an amount")
-        }
+        });
+    }
+    Decimal::from_str_exact(t).map_err(|_| {
+        format!("'{t}' is not an amount: it has more digits than a decimal holds exactly (28)")
     })
 }
 
@@ -153,6 +169,7 @@ pub fn translate<R: Read>(
         "a row",
         "max_record_bytes",
     );
+    let (reader, lines) = super::lines::NoteLines::new(reader);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(profile.delimiter_byte())
         .flexible(true)
@@ -212,10 +229,12 @@ pub fn translate<R: Read>(
         ]);
     }
     let order_cols = order_columns(profile, &cols);
+    let mapped = mapped_columns(profile, &cols, &order_cols);
     let reader = Reader {
         profile,
         cols: &cols,
         order_cols: &order_cols,
+        mapped: &mapped,
         opts,
     };
     let mut seen: HashSet<u64> = HashSet::new();
@@ -230,11 +249,12 @@ pub fn translate<R: Read>(
             Ok(true) => row_start.reset(),
             Err(e) if too_long(&e).is_some() => {
                 let why = too_long(&e).expect("checked");
+                let (o, r) = lines.at(&pos);
                 let f = Finding::error(
                     Code::LimitExceeded,
                     format!("{why}: a quote left open? The rest of the file is not read"),
                 )
-                .at_row(pos.byte() as usize, pos.line(), None);
+                .at_row(o, r, None);
                 match current.as_mut() {
                     Some(g) => g.findings.push(f),
                     None => sink(lone_row(profile, f))?,
@@ -242,8 +262,9 @@ pub fn translate<R: Read>(
                 break;
             }
             Err(e) => {
+                let (o, r) = lines.at(&pos);
                 let f = Finding::error(Code::InvalidRow, format!("the row cannot be read: {e}"))
-                    .at_row(pos.byte() as usize, pos.line(), None);
+                    .at_row(o, r, None);
                 match current.as_mut() {
                     Some(g) => g.findings.push(f),
                     None => sink(lone_row(profile, f))?,
@@ -251,8 +272,7 @@ pub fn translate<R: Read>(
                 continue;
             }
         }
-        let row = rec.position().map_or(pos.line(), |p| p.line());
-        let offset = rec.position().map_or(pos.byte(), |p| p.byte()) as usize;
+        let (offset, row) = lines.at(rec.position().unwrap_or(&pos));
         let key = rec
             .get(cols.get(&profile.order_key).expect("checked"))
             .unwrap_or("")
@@ -317,6 +337,7 @@ pub fn translate<R: Read>(
             reader.check_order_fields(g, &rec, offset, row);
         }
         let g = current.as_mut().expect("set above");
+        reader.check_controls(g, &rec, offset, row);
         reader.add_line(g, &rec, offset, row);
     }
     if let Some(g) = current.take() {
@@ -369,6 +390,32 @@ fn order_columns(p: &Profile, cols: &Columns) -> Vec<usize> {
     out
 }
 
+/// Every column the profile reads into an order: the cells whose text can reach the ERP files.
+fn mapped_columns(p: &Profile, cols: &Columns, order_cols: &[usize]) -> Vec<usize> {
+    let l = &p.line;
+    let mut names: Vec<&String> = vec![&p.order_key, &l.quantity];
+    names.extend(
+        [
+            &l.unit_price,
+            &l.sku,
+            &l.description,
+            &l.line_id,
+            &p.line_required,
+        ]
+        .into_iter()
+        .flatten(),
+    );
+    for a in &p.amounts {
+        names.push(&a.amount);
+        names.extend(a.code_column.iter());
+    }
+    let mut out: Vec<usize> = names.into_iter().filter_map(|n| cols.get(n)).collect();
+    out.extend_from_slice(order_cols);
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// An outcome for a row that belongs to no readable order.
 fn lone_row(profile: &Profile, f: Finding) -> Outcome {
     Outcome {
@@ -387,6 +434,8 @@ struct Reader<'a> {
     profile: &'a Profile,
     cols: &'a Columns,
     order_cols: &'a [usize],
+    /// Columns read into the order (see [`mapped_columns`]).
+    mapped: &'a [usize],
     opts: &'a Options,
 }
 
@@ -557,6 +606,29 @@ impl Reader<'_> {
         }
     }
 
+    /// A C0 control character other than TAB, CR and LF in a cell the profile reads (a NUL is
+    /// the usual one: UTF-16 read as bytes, or a damaged file) would reach the ERP files as it
+    /// is, so it rejects the order with its row and column.
+    fn check_controls(&self, g: &mut Group, rec: &csv::StringRecord, offset: usize, row: u64) {
+        for &c in self.mapped {
+            let Some((i, ch)) = rec.get(c).and_then(super::control_char) else {
+                continue;
+            };
+            let name = &self.cols.names[c];
+            let at = rec.get(c).map_or(0, |v| v[..i].chars().count() + 1);
+            g.findings.push(
+                Finding::error(
+                    Code::InvalidRow,
+                    format!(
+                        "{name} holds {} at character {at}: control characters are not allowed in a value",
+                        super::control_name(ch)
+                    ),
+                )
+                .at_row(offset, row, Some(name)),
+            );
+        }
+    }
+
     /// Later rows of an order must not contradict its first row.
     fn check_order_fields(&self, g: &mut Group, rec: &csv::StringRecord, offset: usize, row: u64) {
         for (k, &c) in self.order_cols.iter().enumerate() {
@@ -619,7 +691,10 @@ impl Reader<'_> {
         if let Some(v) = self.value(rec, p.line.unit_price.as_deref()) {
             match amount(v) {
                 Ok(x) if p.line.price_is_total && !quantity.is_zero() => {
-                    unit_price = Some(unit_price_of(x, quantity));
+                    match unit_price_of(x, quantity) {
+                        Ok(u) => unit_price = Some(u),
+                        Err(m) => bad(p.line.unit_price.as_deref().unwrap_or(""), m),
+                    }
                 }
                 Ok(x) => unit_price = Some(x),
                 Err(m) => bad(p.line.unit_price.as_deref().unwrap_or(""), m),
@@ -695,13 +770,22 @@ impl Reader<'_> {
 }
 
 /// The unit price when a feed gives the amount for the whole quantity: it keeps the amount's
-/// scale (44.00 for 2 is 22.00), six places when the division is not exact.
-pub(super) fn unit_price_of(total: Decimal, quantity: Decimal) -> Decimal {
-    let mut u = (total / quantity).round_dp(6).normalize();
+/// scale (44.00 for 2 is 22.00), six places when the division is not exact. A quotient too
+/// large for a decimal (a huge amount over a tiny quantity) is an error, not a panic.
+pub(super) fn unit_price_of(total: Decimal, quantity: Decimal) -> Result<Decimal, String> {
+    let mut u = total
+        .checked_div(quantity)
+        .ok_or_else(|| {
+            format!(
+                "{total} for a quantity of {quantity} gives a unit price too large for an amount"
+            )
+        })?
+        .round_dp(6)
+        .normalize();
     if u.scale() < total.scale() {
         u.rescale(total.scale());
     }
-    u
+    Ok(u)
 }
 
 pub(super) fn add_amount(
@@ -765,5 +849,26 @@ mod tests {
         assert!(timestamp_date("2024-03-11 25:00:00 -0500").is_err());
         assert_eq!(amount("24.00").unwrap().to_string(), "24.00");
         assert!(amount("12,99").unwrap_err().contains("decimal mark"));
+        assert_eq!(amount(" +2 ").unwrap().to_string(), "2");
+        assert_eq!(amount("-0.50").unwrap().to_string(), "-0.50");
+        assert!(amount("1e2").unwrap_err().contains("exponent"));
+        assert!(amount("1E40").unwrap_err().contains("exponent"));
+        for bad in ["1_000", ".5", "5.", "$5", "", "-", "1.2.3", "NaN", "inf"] {
+            assert!(amount(bad).is_err(), "{bad}");
+        }
+        assert!(
+            amount("79228162514264337593543950336")
+                .unwrap_err()
+                .contains("digits")
+        );
+        assert!(
+            amount("0.12345678901234567890123456789012")
+                .unwrap_err()
+                .contains("digits")
+        );
+        assert_eq!(
+            amount("79228162514264337593543950335").unwrap().to_string(),
+            "79228162514264337593543950335"
+        );
     }
 }

@@ -25,6 +25,7 @@
 
 mod csv_feed;
 pub mod encoding;
+mod lines;
 pub mod profile;
 mod xml_feed;
 
@@ -102,18 +103,38 @@ pub fn translate_feed<R: Read>(
     };
     report.findings = csv_feed::translate(&mut text, p, opts, sink)?;
     if text.get_ref().replaced {
-        report.findings.push(
-            Finding::warning(
-                Code::InvalidRow,
-                format!(
-                    "some bytes are not valid {}; they were replaced with U+FFFD",
-                    enc.name()
-                ),
-            )
-            .at_row(0, 1, None),
-        );
+        report.findings.push(replaced(enc).at_row(0, 1, None));
     }
     Ok(report)
+}
+
+/// Said of a file some of whose bytes were not valid in its encoding.
+fn replaced(enc: &'static encoding_rs::Encoding) -> Finding {
+    Finding::warning(
+        Code::InvalidRow,
+        format!(
+            "some bytes are not valid {}; they were replaced with U+FFFD",
+            enc.name()
+        ),
+    )
+}
+
+/// The first C0 control character other than TAB, CR and LF in `text`, with its byte index.
+/// In a value it would reach the ERP files as it is (a NUL ends a C string); XML 1.0 allows
+/// none of them, not even as a character reference.
+fn control_char(text: &str) -> Option<(usize, char)> {
+    text.char_indices()
+        .find(|&(_, c)| c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// How a control character is named in a finding.
+fn control_name(c: char) -> String {
+    let code = u32::from(c);
+    if code == 0 {
+        "a NUL character (U+0000)".to_string()
+    } else {
+        format!("a control character (U+{code:04X})")
+    }
 }
 
 /// The root element's local name, skipping the declaration, comments and processing
@@ -135,8 +156,8 @@ fn xml_root(head: &str) -> Result<Option<String>, ()> {
     }
 }
 
-fn translate_xml<R: BufRead>(
-    text: R,
+fn translate_xml<R: Read>(
+    mut text: BufReader<encoding::Decode<R>>,
     head: &str,
     enc: &'static encoding_rs::Encoding,
     profiles: &Profiles,
@@ -176,6 +197,10 @@ fn translate_xml<R: BufRead>(
         return Ok(report);
     };
     report.profile = Some(p.id.clone());
-    report.findings = xml_feed::translate(text, p, opts, sink)?;
+    report.findings = xml_feed::translate(&mut text, p, opts, sink)?;
+    // As for CSV: text the decoder had to replace is not passed on without a word.
+    if text.get_ref().replaced {
+        report.findings.push(replaced(enc));
+    }
     Ok(report)
 }

@@ -4,7 +4,10 @@
 //! The reader streams with quick-xml; when it meets an order element (by local name, so
 //! namespaced and unprefixed documents read alike) it builds a small tree of that element only,
 //! evaluates the profile's paths on it, and drops it. A document with a DTD is refused before
-//! anything is read from it: no entity is ever expanded.
+//! anything is read from it: no entity is ever expanded. The five predefined entities and
+//! character references are text; any other reference, a control character (XML 1.0 allows
+//! none but TAB, CR and LF) or a value that does not read as its type rejects the order that
+//! holds it, with the element's path and byte offset, and the other orders go on.
 //!
 //! Paths are local element names joined by `/`; a step may filter on a child's text:
 //! `charges/charge[chargeType=PRODUCT]/chargeAmount/amount`.
@@ -24,6 +27,8 @@ use std::io::{self, BufRead};
 #[derive(Debug, Default)]
 struct Node {
     name: String,
+    /// Byte offset of the start tag in the decoded text: where a finding about its value points.
+    offset: usize,
     text: String,
     children: Vec<Node>,
 }
@@ -55,11 +60,30 @@ impl Node {
 
     /// The trimmed text of the first node a path reaches, when not empty.
     fn text(&self, path: &str) -> Option<String> {
+        self.value(path).map(|(t, _)| t.to_string())
+    }
+
+    /// As [`Node::text`], borrowed, with the byte offset of the element that holds it.
+    fn value(&self, path: &str) -> Option<(&str, usize)> {
         self.find(path)
             .first()
-            .map(|n| n.text.trim().to_string())
-            .filter(|t| !t.is_empty())
+            .map(|n| (n.text.trim(), n.offset))
+            .filter(|(t, _)| !t.is_empty())
     }
+}
+
+/// The path of the element being read, from the order element down (`order/shipTo/name`).
+fn path_of(stack: &[Node]) -> String {
+    let names: Vec<&str> = stack.iter().map(|n| n.name.as_str()).collect();
+    names.join("/")
+}
+
+/// A finding about the text of the element being read, at `offset`; it rejects the order.
+fn text_finding(stack: &[Node], offset: usize, message: String) -> Finding {
+    let path = path_of(stack);
+    let mut f = Finding::error(Code::InvalidRow, format!("{path}: {message}")).at_offset(offset);
+    f.column = Some(path);
+    f
 }
 
 fn local(name: &str) -> String {
@@ -96,14 +120,17 @@ pub fn translate<R: BufRead>(
         "an XML text or tag",
         "max_xml_order_bytes",
     );
+    // Text is not trimmed by the reader: it would trim each piece between two references
+    // (`Bob &amp; Sons` would become `Bob&Sons`); values are trimmed whole when read.
     let mut xml = quick_xml::Reader::from_reader(io::BufReader::new(reader));
-    xml.config_mut().trim_text(true);
     let mut buf = Vec::new();
     // Open elements of the order being built (the first is the order itself).
     let mut stack: Vec<Node> = Vec::new();
     let mut order_offset = 0usize;
     let mut order_index = 0usize;
     let mut findings = Vec::new();
+    // Findings about the text of the order being read (references, control characters).
+    let mut order_findings: Vec<Finding> = Vec::new();
     loop {
         let at = xml.buffer_position() as usize;
         let event = match xml.read_event_into(&mut buf) {
@@ -182,45 +209,89 @@ pub fn translate<R: BufRead>(
                 }
                 if stack.is_empty() {
                     order_offset = at;
+                    order_findings.clear();
                 }
                 stack.push(Node {
                     name,
+                    offset: at,
                     ..Node::default()
                 });
             }
             Event::Empty(e) => {
-                if let Some(top) = stack.last_mut() {
-                    top.children.push(Node {
-                        name: local(e.name().as_ref()),
-                        ..Node::default()
-                    });
+                let node = Node {
+                    name: local(e.name().as_ref()),
+                    offset: at,
+                    ..Node::default()
+                };
+                match stack.last_mut() {
+                    Some(top) => top.children.push(node),
+                    // An empty order element (`<order/>`) is an order without a number or
+                    // lines: rejected as one, not passed over.
+                    None if node.name == profile.order => {
+                        order_index += 1;
+                        sink(order_from(
+                            profile,
+                            &node,
+                            at,
+                            order_index,
+                            Vec::new(),
+                            opts,
+                        ))?;
+                    }
+                    None => {}
                 }
             }
-            Event::Text(t) => {
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&t.xml10_content());
+            Event::Text(t) if !stack.is_empty() => {
+                if let Some((i, c)) = super::control_char(&t) {
+                    order_findings.push(text_finding(
+                        &stack,
+                        at + i,
+                        format!("{} in the text is not allowed", super::control_name(c)),
+                    ));
                 }
+                let top = stack.last_mut().expect("not empty");
+                top.text.push_str(&t.xml10_content());
             }
-            Event::CData(t) => {
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&t.xml10_content());
+            Event::CData(t) if !stack.is_empty() => {
+                if let Some((i, c)) = super::control_char(&t) {
+                    order_findings.push(text_finding(
+                        &stack,
+                        at + "<![CDATA[".len() + i,
+                        format!("{} in the text is not allowed", super::control_name(c)),
+                    ));
                 }
+                let top = stack.last_mut().expect("not empty");
+                top.text.push_str(&t.xml10_content());
             }
             Event::GeneralRef(r) => {
-                if let Some(top) = stack.last_mut() {
-                    let name = r.xml10_content().into_owned();
-                    match quick_xml::escape::resolve_predefined_entity(&name) {
-                        Some(s) => top.text.push_str(s),
-                        None => match r.resolve_char_ref() {
-                            Ok(Some(c)) => top.text.push(c),
-                            _ => findings.push(
-                                Finding::error(
-                                    Code::InvalidRow,
-                                    format!("unknown entity '&{name};': entities are not expanded"),
-                                )
-                                .at_offset(at),
-                            ),
-                        },
+                let name = r.xml10_content().into_owned();
+                // Only the five predefined entities and character references are text: an
+                // undefined entity (or a reference to a character XML does not allow) cannot
+                // be read, so the order that holds it is rejected rather than read without it.
+                let resolved = match quick_xml::escape::resolve_predefined_entity(&name) {
+                    Some(s) => Ok(s.to_string()),
+                    None => match r.resolve_char_ref() {
+                        Ok(Some(c))
+                            if super::control_char(c.encode_utf8(&mut [0; 4])).is_some() =>
+                        {
+                            Err(format!(
+                                "'&{name};' stands for {}, which XML does not allow",
+                                super::control_name(c)
+                            ))
+                        }
+                        Ok(Some(c)) => Ok(c.to_string()),
+                        Ok(None) => Err(format!(
+                            "'&{name};' is not a defined entity (only &amp; &lt; &gt; &quot; &apos; and character references are read; no entity is expanded)"
+                        )),
+                        Err(_) => Err(format!("'&{name};' is not a valid character reference")),
+                    },
+                };
+                match (resolved, stack.last_mut()) {
+                    (Ok(s), Some(top)) => top.text.push_str(&s),
+                    (Ok(_), None) => {}
+                    (Err(m), Some(_)) => order_findings.push(text_finding(&stack, at, m)),
+                    (Err(m), None) => {
+                        findings.push(Finding::error(Code::InvalidRow, m).at_offset(at))
                     }
                 }
             }
@@ -230,7 +301,15 @@ pub fn translate<R: BufRead>(
                         Some(parent) => parent.children.push(node),
                         None => {
                             order_index += 1;
-                            sink(order_from(profile, &node, order_offset, order_index, opts))?;
+                            let found = std::mem::take(&mut order_findings);
+                            sink(order_from(
+                                profile,
+                                &node,
+                                order_offset,
+                                order_index,
+                                found,
+                                opts,
+                            ))?;
                         }
                     }
                 }
@@ -272,13 +351,25 @@ fn rejected(profile: &XmlProfile, offset: usize, f: Finding) -> Outcome {
 }
 
 /// Maps one order element.
-fn order_from(p: &XmlProfile, node: &Node, offset: usize, index: usize, opts: &Options) -> Outcome {
-    let mut findings = Vec::new();
-    let at = |path: &str, msg: String| {
-        let mut f = Finding::error(Code::InvalidRow, msg).at_offset(offset);
-        f.column = Some(format!("{}/{path}", p.order));
+///
+/// `findings` are those about the order's text, found while it was read.
+fn order_from(
+    p: &XmlProfile,
+    node: &Node,
+    offset: usize,
+    index: usize,
+    mut findings: Vec<Finding>,
+    opts: &Options,
+) -> Outcome {
+    // A finding about a field names its element path and points at the element itself.
+    let at_node = |path: &str, node_offset: usize, msg: String| {
+        let path = format!("{}/{path}", p.order);
+        let mut f =
+            Finding::error(Code::InvalidRow, format!("{path}: {msg}")).at_offset(node_offset);
+        f.column = Some(path);
         f
     };
+    let at = |path: &str, msg: String| at_node(path, offset, msg);
     let number = node.text(&p.order_fields.order_number);
     let key = number.clone().unwrap_or_else(|| format!("#{index}"));
     if number.is_none() {
@@ -288,14 +379,16 @@ fn order_from(p: &XmlProfile, node: &Node, offset: usize, index: usize, opts: &O
         ));
     }
     let order_date = p.order_fields.order_date.as_deref().and_then(|path| {
-        let v = node.text(path)?;
-        timestamp_date(&v)
-            .map_err(|m| findings.push(at(path, m)))
+        let (v, o) = node.value(path)?;
+        timestamp_date(v)
+            .map_err(|m| findings.push(at_node(path, o, m)))
             .ok()
     });
     let total = p.order_fields.total.as_deref().and_then(|path| {
-        let v = node.text(path)?;
-        amount(&v).map_err(|m| findings.push(at(path, m))).ok()
+        let (v, o) = node.value(path)?;
+        amount(v)
+            .map_err(|m| findings.push(at_node(path, o, m)))
+            .ok()
     });
     let parties = p
         .parties
@@ -330,32 +423,36 @@ fn order_from(p: &XmlProfile, node: &Node, offset: usize, index: usize, opts: &O
     let mut lines = Vec::new();
     for (i, ln) in node.find(&p.line.element).into_iter().enumerate() {
         let path = |f: &str| format!("{}/{f}", p.line.element);
-        let quantity = match ln.text(&p.line.quantity).map(|v| amount(&v)) {
-            Some(Ok(q)) => q,
-            Some(Err(m)) => {
-                findings.push(at(
+        let quantity = match ln.value(&p.line.quantity).map(|(v, o)| (amount(v), o)) {
+            Some((Ok(q), _)) => q,
+            Some((Err(m), o)) => {
+                findings.push(at_node(
                     &path(&p.line.quantity),
+                    o,
                     m.replace("an amount", "a quantity"),
                 ));
                 continue;
             }
             None => {
-                findings.push(at(
+                findings.push(at_node(
                     &path(&p.line.quantity),
+                    ln.offset,
                     format!("line {} has no quantity", i + 1),
                 ));
                 continue;
             }
         };
         let unit_price = p.line.unit_price.as_deref().and_then(|f| {
-            let v = ln.text(f)?;
-            match amount(&v) {
+            let (v, o) = ln.value(f)?;
+            match amount(v) {
                 Ok(x) if p.line.price_is_total && !quantity.is_zero() => {
-                    Some(super::csv_feed::unit_price_of(x, quantity))
+                    super::csv_feed::unit_price_of(x, quantity)
+                        .map_err(|m| findings.push(at_node(&path(f), o, m)))
+                        .ok()
                 }
                 Ok(x) => Some(x),
                 Err(m) => {
-                    findings.push(at(&path(f), m));
+                    findings.push(at_node(&path(f), o, m));
                     None
                 }
             }
@@ -409,7 +506,7 @@ fn order_from(p: &XmlProfile, node: &Node, offset: usize, index: usize, opts: &O
                             x,
                         );
                     }
-                    Err(m) => findings.push(at(&path(&a.amount), m)),
+                    Err(m) => findings.push(at_node(&path(&a.amount), n.offset, m)),
                 }
             }
         }
@@ -496,21 +593,21 @@ mod tests {
         let leaf = |n: &str, t: &str| Node {
             name: n.into(),
             text: t.into(),
-            children: vec![],
+            ..Node::default()
         };
         let charge = |kind: &str, amt: &str| Node {
             name: "charge".into(),
-            text: String::new(),
             children: vec![leaf("chargeType", kind), leaf("amount", amt)],
+            ..Node::default()
         };
         let root = Node {
             name: "order".into(),
-            text: String::new(),
             children: vec![Node {
                 name: "charges".into(),
-                text: String::new(),
                 children: vec![charge("SHIPPING", "5.00"), charge("PRODUCT", "10.00")],
+                ..Node::default()
             }],
+            ..Node::default()
         };
         assert_eq!(
             root.text("charges/charge[chargeType=PRODUCT]/amount")
