@@ -714,6 +714,90 @@ mod tests {
     use crate::{feeds::Profiles, grammar::GrammarSet};
     use sha2::{Digest, Sha256};
 
+    fn doc(offset: u64) -> DocResult {
+        DocResult {
+            offset,
+            set_id: "850".into(),
+            controls: Controls::default(),
+            candidate: false,
+            not_mapped: false,
+            kind: None,
+            number: None,
+            purpose: None,
+            content_hash: None,
+            spool_line: None,
+            interchange: None,
+            problems: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
+    /// What routing reads back of a file's documents is what translation wrote, field for
+    /// field, in order; the documents of one interchange share its key again.
+    #[test]
+    fn document_summaries_read_back_as_written() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("1.docs");
+        let ic = InterchangeKey::new(("S".into(), "R".into(), "000000001".into()));
+        let mut a = doc(0);
+        a.controls = Controls {
+            interchange: Some("000000001".into()),
+            group: None,
+            transaction: Some("0001".into()),
+        };
+        a.candidate = true;
+        a.kind = Some("order");
+        a.number = Some("PO-1".into());
+        a.purpose = Some("original".into());
+        a.content_hash = Some([7; 32]);
+        a.spool_line = Some(0);
+        a.interchange = Some(ic.clone());
+        let mut b = doc(106);
+        b.kind = Some("invoice");
+        b.number = Some(String::new());
+        b.interchange = Some(ic);
+        b.problems = vec![Finding::error(Code::BusinessRule, "a quantity of 0")];
+        b.items = vec!["SKU-1".into(), "SKU-2".into()];
+        let mut c = doc(999);
+        c.not_mapped = true;
+        c.set_id = "997 ü".into();
+        let docs = [a, b, c];
+        let mut w = DocWriter {
+            out: BufWriter::new(std::fs::File::create(&path).expect("spool")),
+            spool: DocSpool {
+                path: Some(path),
+                ..DocSpool::default()
+            },
+            last_interchange: None,
+        };
+        for d in &docs {
+            w.add(d.clone()).expect("written");
+        }
+        w.out.flush().expect("flushed");
+        let mut result = unreadable(String::new());
+        result.docs = w.spool;
+        let back: Vec<DocResult> = result
+            .documents()
+            .expect("opens")
+            .collect::<io::Result<_>>()
+            .expect("reads back");
+        assert_eq!(format!("{back:?}"), format!("{docs:?}"));
+        assert!(std::sync::Arc::ptr_eq(
+            back[0].interchange.as_ref().expect("a"),
+            back[1].interchange.as_ref().expect("b")
+        ));
+        // A file in the wrong format: its candidates are read back as rejected, saying why.
+        result.docs.wrong_format = true;
+        let back: Vec<DocResult> = result
+            .documents()
+            .expect("opens")
+            .collect::<io::Result<_>>()
+            .expect("reads back");
+        assert!(!back[0].candidate);
+        assert_eq!(back[0].problems[0].code, Code::WrongChannel);
+        assert_eq!(back[1].problems.len(), 1);
+    }
+
     /// The ledger keeps content hashes across runs: the hash must stay SHA-256 of the JSON of
     /// the document with a default source; the spool line is the document's JSON, and making
     /// both leaves the document as it was.

@@ -208,7 +208,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
 
     // Translate a chunk of files in parallel, then route and record them in input order (the
     // ledger's open transaction sees what earlier chunks accepted), so that memory holds a few
-    // chunks' document summaries, not the batch's.
+    // chunks' file results, not the batch's (their documents wait on disk: `file.rs`).
     let spools = staging.join("spool");
     std::fs::create_dir_all(&spools).map_err(io_err("creating the spool folder"))?;
     let bar = progress_bar(opts.progress, inputs.len());
@@ -230,7 +230,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         outputs: run.map(|r| output::Writer::new(&layout, r, cfg)),
     };
     // Chunk c + 1 is translated while the main thread routes chunk c: a producer thread hands
-    // chunks through a one-slot channel, so at most three chunks' summaries are in memory.
+    // chunks through a one-slot channel, so at most three chunks' results are in memory.
     let chunk = (threads * 64).max(64);
     let translate_chunk = |c: usize, part: &[Input<'_>]| -> io::Result<Vec<Option<FileResult>>> {
         pool.install(|| {
