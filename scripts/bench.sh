@@ -10,10 +10,14 @@
 #   scripts/bench.sh                  # per format at 1 and 100 MiB; mixed run: 10,000 files, 1 GiB
 #   BENCH_QUICK=1 scripts/bench.sh    # mixed run: 1,000 files, 100 MiB
 #   BENCH_BIG=1 scripts/bench.sh      # per format at 1 GiB too
+#   BENCH_ONE_FILE=1 scripts/bench.sh # and per format, one file of the mixed run's size (1 GiB)
 #   BENCH_DIR=/srv/scratch scripts/bench.sh   # where generated data goes (default: a new
 #                                     # folder under /tmp, removed at the end; it needs about
 #                                     # twice the run's size free)
 #   BENCH_THREADS=1,2,4 scripts/bench.sh      # thread counts (default 1,2)
+#
+# The mixed run and the one-file runs fail (after their table) when a run's peak RSS exceeds the
+# design's bound of 100 MiB (`tallyman-bench run --max-rss 100`); the script goes on, then exits 1.
 #
 # Numbers are only worth comparing on an otherwise idle machine: the run benchmark prints the
 # load average before and after each measurement and the CPU time other processes used while
@@ -82,10 +86,26 @@ for format in x12 edifact shopify; do
     rm -rf "$dir/run-$format"
 done
 
+status=0
 echo "== run: mixed, $files files, $mib MiB, threads $threads" | tee -a "$log"
-"$bench" run --files "$files" --mib "$mib" --threads "$threads" --dir "$dir/run" | tee -a "$log" |
-    run_rows mixed >>"$table"
+"$bench" run --files "$files" --mib "$mib" --threads "$threads" --dir "$dir/run" --max-rss 100 |
+    tee -a "$log" | run_rows mixed >>"$table" || status=1
+rm -rf "$dir/run"
+
+if [[ "${BENCH_ONE_FILE:-}" == 1 ]]; then
+    for format in x12 edifact shopify; do
+        echo "== run: one $format file, $mib MiB, threads $threads" | tee -a "$log"
+        "$bench" run --format "$format" --files 1 --mib "$mib" --threads "$threads" \
+            --dir "$dir/one-$format" --max-rss 100 | tee -a "$log" |
+            run_rows "1-$format" >>"$table" || status=1
+        rm -rf "$dir/one-$format"
+    done
+fi
 
 echo
 echo "summary (full log: $log)"
 cat "$table"
+if [[ $status != 0 ]]; then
+    echo "a run's peak RSS was over 100 MiB (or it failed): see $log" >&2
+fi
+exit $status

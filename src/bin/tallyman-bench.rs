@@ -38,8 +38,13 @@
 //!
 //! ```text
 //! tallyman-bench run [--files N] [--mib N] [--threads 1,2] [--format x12|edifact|shopify]
-//!                    [--dir DIR] [--keep] [--move-inputs]
+//!                    [--dir DIR] [--keep] [--move-inputs] [--max-rss MIB]
 //! ```
+//!
+//! `--files 1` makes one file of all the bytes (`--files 1 --mib 1024 --format x12`: one 1 GiB
+//! X12 file), the case where what a run holds per document shows most. `--max-rss MIB` fails the
+//! benchmark (exit status 2, after the table) when a run's peak RSS exceeds that bound: the
+//! design's memory target is `--max-rss 100`, whatever the size of the files or their number.
 //!
 //! `--format x12|edifact|shopify` makes the drop folder of that format alone (one channel, all
 //! the files and bytes) instead of the mix. `--dir DIR` keeps the generated drop folder in
@@ -64,7 +69,7 @@ const USAGE: &str =
        tallyman-bench generate FILE [--mib N] [--format x12|edifact|shopify]
        tallyman-bench tokenize|scan|translate|translate-json FILE
        tallyman-bench run [--files 10000] [--mib 1024] [--threads 1,2] [--format F] [--dir DIR] [--keep]
-                          [--move-inputs]";
+                          [--move-inputs] [--max-rss MIB]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -406,7 +411,7 @@ struct Manifest {
     channels: Vec<(String, u64, u64, u64)>,
 }
 
-const MANIFEST_VERSION: u32 = 2;
+const MANIFEST_VERSION: u32 = 3;
 
 /// splitmix64: file sizes and seeds.
 fn mix(mut z: u64) -> u64 {
@@ -471,7 +476,12 @@ fn generate_drop(dir: &Path, files: u64, mib: u64, parts: &[Part]) -> Res<Manife
             file_index += 1;
             let r = mix(file_index ^ 0x7a11_7a11);
             // A quarter to 1.75 times the mean; what a file overshoots, the next one gives back.
-            wanted += mean * (0.25 + 1.5 * (r >> 11) as f64 / (1u64 << 53) as f64);
+            // A single file gets the whole budget.
+            wanted += if n == 1 {
+                mean
+            } else {
+                mean * (0.25 + 1.5 * (r >> 11) as f64 / (1u64 << 53) as f64)
+            };
             let target = (wanted as u64).saturating_sub(written).max(1);
             let path = folder.join(format!("{}{:06}.{}", part.prefix, i + 1, part.ext));
             let mut w = BufWriter::with_capacity(1 << 16, File::create(&path)?);
@@ -853,6 +863,7 @@ fn run_bench(args: &[String], mib: u64) -> Res<()> {
     let files: u64 = flag(args, "--files").map_or(Ok(10_000), str::parse)?;
     let threads = thread_counts(args)?;
     let keep = args.iter().any(|a| a == "--keep");
+    let max_rss: Option<f64> = flag(args, "--max-rss").map(str::parse).transpose()?;
     let move_inputs = args.iter().any(|a| a == "--move-inputs");
     if files == 0 || mib == 0 {
         return Err("--files and --mib must not be 0".into());
@@ -1051,6 +1062,11 @@ fn run_bench(args: &[String], mib: u64) -> Res<()> {
     if let (Some(one), Some(two)) = (rate(1), rate(2)) {
         println!("scaling 2 vs 1 thread: {:.2}x", two / one);
     }
+    let over: Vec<String> = results
+        .iter()
+        .filter(|m| max_rss.is_some_and(|max| m.peak_rss_mib > max))
+        .map(|m| format!("{:.0} MiB with {} threads", m.peak_rss_mib, m.threads))
+        .collect();
     if temporary && !keep {
         remove_dir(&dir)?;
     } else if !keep {
@@ -1058,6 +1074,16 @@ fn run_bench(args: &[String], mib: u64) -> Res<()> {
             "the drop folder stays in {} for the next run",
             drop.display()
         );
+    }
+    if let Some(max) = max_rss {
+        if !over.is_empty() {
+            return Err(format!(
+                "peak RSS over the bound of {max:.0} MiB (--max-rss): {}",
+                over.join(", ")
+            )
+            .into());
+        }
+        println!("peak RSS within the bound of {max:.0} MiB (--max-rss)");
     }
     Ok(())
 }

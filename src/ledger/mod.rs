@@ -190,6 +190,8 @@ pub struct PendingRun {
 #[derive(Debug, Clone)]
 pub struct SeenDocument {
     pub run: i64,
+    /// The file's id and name.
+    pub file_id: i64,
     pub file: String,
     pub offset: u64,
     pub content_hash: String,
@@ -247,6 +249,10 @@ pub trait Ledger {
     fn begin(&mut self, run: i64) -> Result<()>;
     /// Adds an input file; returns its id for the documents and interchanges in it.
     fn add_file(&mut self, run: i64, file: &FileRow) -> Result<i64>;
+    /// Records where a file added in the open transaction went, once its documents are routed
+    /// (a run adds a file before its documents, so that routing sees them).
+    fn set_file_outcome(&mut self, file: i64, disposition: Disposition, stored: &str)
+    -> Result<()>;
     /// Adds a document of a file added before (`DocRow::file` is ignored).
     fn add_document(&mut self, run: i64, file: i64, doc: &DocRow) -> Result<()>;
     /// Adds an interchange first received in a file added before (a repeat is ignored).

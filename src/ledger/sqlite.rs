@@ -308,6 +308,19 @@ impl Ledger for SqliteLedger {
         Ok(id)
     }
 
+    fn set_file_outcome(
+        &mut self,
+        file: i64,
+        disposition: Disposition,
+        stored: &str,
+    ) -> Result<()> {
+        self.db
+            .prepare_cached("UPDATE files SET disposition = ?2, stored = ?3 WHERE id = ?1")
+            .and_then(|mut st| st.execute(params![file, disposition.as_str(), stored]))
+            .map_err(db_err("record file"))?;
+        Ok(())
+    }
+
     fn add_document(&mut self, run: i64, file: i64, d: &DocRow) -> Result<()> {
         self.db
             .prepare_cached(
@@ -411,7 +424,7 @@ impl Ledger for SqliteLedger {
     fn accepted_document(&self, key: &DocKey) -> Result<Option<SeenDocument>> {
         self.db
             .prepare_cached(
-                "SELECT d.run, f.name, d.offset, d.content_hash FROM documents d
+                "SELECT d.run, f.name, d.offset, d.content_hash, d.file FROM documents d
                  JOIN files f ON f.id = d.file
                  WHERE d.channel = ?1 AND d.kind = ?2 AND d.number = ?3 AND d.purpose = ?4
                    AND d.route = 'accepted'",
@@ -423,6 +436,7 @@ impl Ledger for SqliteLedger {
                     file: r.get(1)?,
                     offset: r.get::<_, i64>(2)? as u64,
                     content_hash: r.get(3)?,
+                    file_id: r.get(4)?,
                 })
             })
             .optional()

@@ -10,6 +10,12 @@
 //! too, to a second spool beside the first ([`csv_spool`]), so that writing the ERP files after
 //! routing only copies bytes. A record there is the rows' length (4 bytes, little-endian) and
 //! the rows, one record per spool line.
+//!
+//! The summaries of a file's documents (what routing and the reports need of each) go to disk
+//! as well, to a third spool ([`docs_spool`]), and are read back one by one in file order
+//! ([`FileResult::documents`]): a file of two million orders costs no more memory than a file
+//! of one. Only what explains a document that failed (its problems and item ids) stays in
+//! memory, since the file's report will show it.
 
 use crate::config::{Channel, ChannelFormat};
 use crate::diag::{Code, Controls, Finding};
@@ -19,7 +25,7 @@ use crate::map::{Options, Status};
 use crate::model::{Document, Purpose};
 use crate::translate::Format;
 use std::collections::BTreeMap;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Sender, receiver and control number of an interchange.
@@ -38,7 +44,8 @@ pub struct DocResult {
     /// `order`, `ship_notice`, `invoice`, when the document was mapped.
     pub kind: Option<&'static str>,
     pub number: Option<String>,
-    pub purpose: Option<Purpose>,
+    /// The purpose's name (`original`, `replace`...).
+    pub purpose: Option<String>,
     /// SHA-256 of the canonical document without its `source`.
     pub content_hash: Option<[u8; 32]>,
     /// Line index in the file's spool, for candidates.
@@ -57,7 +64,8 @@ pub struct DocResult {
 pub struct FileResult {
     pub format: Format,
     pub profile: Option<String>,
-    pub docs: Vec<DocResult>,
+    /// The documents, on disk ([`FileResult::documents`] reads them back).
+    docs: DocSpool,
     /// Every finding the translation made, in file order (warnings included).
     pub findings: Vec<Finding>,
     /// Errors that enclose no document, or a file that could not be read at all.
@@ -65,9 +73,300 @@ pub struct FileResult {
     pub spool: Option<PathBuf>,
 }
 
+impl FileResult {
+    /// The file's documents, in file order, read back from their spool.
+    pub fn documents(&self) -> io::Result<Documents<'_>> {
+        let reader = match (&self.docs.path, self.docs.count) {
+            (Some(p), n) if n > 0 => Some(BufReader::new(std::fs::File::open(p)?)),
+            _ => None,
+        };
+        Ok(Documents {
+            spool: &self.docs,
+            reader,
+            index: 0,
+            explained: 0,
+            last_interchange: None,
+            buf: Vec::new(),
+        })
+    }
+}
+
 /// Where the CSV rows of the documents in `spool` go, when the channel writes CSV.
 pub fn csv_spool(spool: &Path) -> PathBuf {
     spool.with_extension("csv")
+}
+
+/// Where the summaries of the documents in `spool` go (see the module documentation).
+pub fn docs_spool(spool: &Path) -> PathBuf {
+    spool.with_extension("docs")
+}
+
+/// A file's document summaries on disk, and what of them stays in memory.
+///
+/// The record format is ours alone (written and read back within one run, by one binary), so a
+/// few length-prefixed fields are all it takes; a serialization crate would add a dependency
+/// and, for `Finding` (which has no `Deserialize`), still not cover the problems.
+#[derive(Debug, Default)]
+struct DocSpool {
+    path: Option<PathBuf>,
+    count: usize,
+    /// The document kinds seen, which a record names by index.
+    kinds: Vec<&'static str>,
+    /// Problems and item ids of the documents that have any (those that failed), by index.
+    explained: Vec<(usize, Vec<Finding>, Vec<String>)>,
+    /// The file is not in its channel's format: no candidate stays one.
+    wrong_format: bool,
+}
+
+/// Writes document summaries (see [`DocSpool`]).
+struct DocWriter {
+    out: BufWriter<std::fs::File>,
+    spool: DocSpool,
+    last_interchange: Option<InterchangeKey>,
+}
+
+impl DocWriter {
+    fn add(&mut self, mut d: DocResult) -> io::Result<()> {
+        let w = &mut self.out;
+        w.write_all(&d.offset.to_le_bytes())?;
+        put_str(w, &d.set_id)?;
+        for c in [
+            &d.controls.interchange,
+            &d.controls.group,
+            &d.controls.transaction,
+        ] {
+            put_opt(w, c.as_deref())?;
+        }
+        w.write_all(&[u8::from(d.candidate) | u8::from(d.not_mapped) << 1])?;
+        let kind = match d.kind {
+            None => u8::MAX,
+            Some(k) => match self.spool.kinds.iter().position(|&x| x == k) {
+                Some(i) => i as u8,
+                None => {
+                    self.spool.kinds.push(k);
+                    u8::try_from(self.spool.kinds.len() - 1)
+                        .ok()
+                        .filter(|&i| i < u8::MAX)
+                        .ok_or_else(|| io::Error::other("too many document kinds"))?
+                }
+            },
+        };
+        w.write_all(&[kind])?;
+        put_opt(w, d.number.as_deref())?;
+        put_opt(w, d.purpose.as_deref())?;
+        match &d.content_hash {
+            Some(h) => {
+                w.write_all(&[1])?;
+                w.write_all(h)?;
+            }
+            None => w.write_all(&[0])?,
+        }
+        match d.spool_line {
+            Some(l) => {
+                w.write_all(&[1])?;
+                w.write_all(&(l as u64).to_le_bytes())?;
+            }
+            None => w.write_all(&[0])?,
+        }
+        match &d.interchange {
+            None => w.write_all(&[0])?,
+            Some(k) if self.last_interchange.as_ref() == Some(k) => w.write_all(&[1])?,
+            Some(k) => {
+                w.write_all(&[2])?;
+                put_str(w, &k.0)?;
+                put_str(w, &k.1)?;
+                put_str(w, &k.2)?;
+                self.last_interchange = Some(k.clone());
+            }
+        }
+        if !d.problems.is_empty() || !d.items.is_empty() {
+            self.spool.explained.push((
+                self.spool.count,
+                std::mem::take(&mut d.problems),
+                std::mem::take(&mut d.items),
+            ));
+        }
+        self.spool.count += 1;
+        Ok(())
+    }
+}
+
+fn put_str(w: &mut impl Write, s: &str) -> io::Result<()> {
+    let len =
+        u32::try_from(s.len()).map_err(|_| io::Error::other("a document field is over 4 GiB"))?;
+    w.write_all(&len.to_le_bytes())?;
+    w.write_all(s.as_bytes())
+}
+
+fn put_opt(w: &mut impl Write, s: Option<&str>) -> io::Result<()> {
+    match s {
+        // A length no string of ours has marks the absent one.
+        None => w.write_all(&u32::MAX.to_le_bytes()),
+        Some(s) => put_str(w, s),
+    }
+}
+
+/// A file's documents, read back in file order (see [`FileResult::documents`]).
+pub struct Documents<'a> {
+    spool: &'a DocSpool,
+    reader: Option<BufReader<std::fs::File>>,
+    index: usize,
+    explained: usize,
+    last_interchange: Option<InterchangeKey>,
+    buf: Vec<u8>,
+}
+
+impl Documents<'_> {
+    fn u8(&mut self) -> io::Result<u8> {
+        let mut b = [0u8; 1];
+        self.read().read_exact(&mut b)?;
+        Ok(b[0])
+    }
+
+    fn u32(&mut self) -> io::Result<u32> {
+        let mut b = [0u8; 4];
+        self.read().read_exact(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn u64(&mut self) -> io::Result<u64> {
+        let mut b = [0u8; 8];
+        self.read().read_exact(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn read(&mut self) -> &mut BufReader<std::fs::File> {
+        self.reader
+            .as_mut()
+            .expect("a document is read only while the spool has some")
+    }
+
+    fn string_of(&mut self, len: u32) -> io::Result<String> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        buf.resize(len as usize, 0);
+        self.read().read_exact(&mut buf)?;
+        let s = String::from_utf8(buf.clone()).map_err(io::Error::other);
+        self.buf = buf;
+        s
+    }
+
+    fn string(&mut self) -> io::Result<String> {
+        let len = self.u32()?;
+        self.string_of(len)
+    }
+
+    fn opt(&mut self) -> io::Result<Option<String>> {
+        match self.u32()? {
+            u32::MAX => Ok(None),
+            len => self.string_of(len).map(Some),
+        }
+    }
+
+    fn next_doc(&mut self) -> io::Result<DocResult> {
+        let offset = self.u64()?;
+        let set_id = self.string()?;
+        let controls = Controls {
+            interchange: self.opt()?,
+            group: self.opt()?,
+            transaction: self.opt()?,
+        };
+        let flags = self.u8()?;
+        let kind = match self.u8()? {
+            u8::MAX => None,
+            i => Some(
+                *self
+                    .spool
+                    .kinds
+                    .get(usize::from(i))
+                    .ok_or_else(|| io::Error::other("document spool: unknown kind"))?,
+            ),
+        };
+        let number = self.opt()?;
+        let purpose = self.opt()?;
+        let content_hash = match self.u8()? {
+            0 => None,
+            _ => {
+                let mut h = [0u8; 32];
+                self.read().read_exact(&mut h)?;
+                Some(h)
+            }
+        };
+        let spool_line = match self.u8()? {
+            0 => None,
+            _ => Some(self.u64()? as usize),
+        };
+        let interchange = match self.u8()? {
+            0 => None,
+            1 => self.last_interchange.clone(),
+            _ => {
+                let k = InterchangeKey::new((self.string()?, self.string()?, self.string()?));
+                self.last_interchange = Some(k.clone());
+                Some(k)
+            }
+        };
+        let (mut problems, items) = match self.spool.explained.get(self.explained) {
+            Some((i, p, it)) if *i == self.index => {
+                self.explained += 1;
+                (p.clone(), it.clone())
+            }
+            _ => (Vec::new(), Vec::new()),
+        };
+        let mut candidate = flags & 1 != 0;
+        if candidate && self.spool.wrong_format {
+            candidate = false;
+            problems.push(
+                Finding::error(
+                    Code::WrongChannel,
+                    "the file is not in the channel's format",
+                )
+                .at_offset(offset as usize)
+                .with_controls(&controls),
+            );
+        }
+        Ok(DocResult {
+            offset,
+            set_id,
+            controls,
+            candidate,
+            not_mapped: flags & 2 != 0,
+            kind,
+            number,
+            purpose,
+            content_hash,
+            spool_line,
+            interchange,
+            problems,
+            items,
+        })
+    }
+}
+
+impl Iterator for Documents<'_> {
+    type Item = io::Result<DocResult>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.index >= self.spool.count {
+            return None;
+        }
+        let d = self.next_doc().map_err(|e| {
+            io::Error::other(format!(
+                "reading document {} back from {}: {e}",
+                self.index + 1,
+                self.spool
+                    .path
+                    .as_deref()
+                    .unwrap_or(Path::new("?"))
+                    .display()
+            ))
+        });
+        self.index += 1;
+        if d.is_err() {
+            // One error, then the end: the rest of the spool cannot be trusted.
+            self.index = self.spool.count;
+        }
+        Some(d)
+    }
 }
 
 /// The CSV rows of the spooled documents (see the module documentation).
@@ -128,7 +427,17 @@ pub fn process(
         }),
         None => None,
     };
-    let mut docs = Vec::new();
+    let docs_path = docs_spool(spool);
+    let mut docs = DocWriter {
+        out: BufWriter::new(std::fs::File::create(&docs_path)?),
+        spool: DocSpool {
+            path: Some(docs_path),
+            ..DocSpool::default()
+        },
+        last_interchange: None,
+    };
+    // Channel and rule problems are findings of this file too (kept here in document order).
+    let mut rule_findings = Vec::new();
     let mut spooled = 0usize;
     let mut line = Vec::new();
     let mut last_interchange: Option<InterchangeKey> = None;
@@ -156,7 +465,7 @@ pub fn process(
         if let Some(c) = context {
             d.kind = Some(c.kind);
             d.number = Some(c.number);
-            d.purpose = Some(c.purpose);
+            d.purpose = Some(purpose_name(c.purpose));
             d.items = c.items;
         }
         if let Some(doc) = &o.document {
@@ -193,7 +502,13 @@ pub fn process(
                         .with_controls(&o.controls),
                 );
             }
-            docs.push(d);
+            rule_findings.extend(
+                d.problems
+                    .iter()
+                    .filter(|f| matches!(f.code, Code::WrongChannel | Code::BusinessRule))
+                    .cloned(),
+            );
+            docs.add(d)?;
             return Ok(());
         }
         let doc = o
@@ -229,7 +544,13 @@ pub fn process(
             d.items = Vec::new();
             spooled += 1;
         }
-        docs.push(d);
+        rule_findings.extend(
+            d.problems
+                .iter()
+                .filter(|f| matches!(f.code, Code::WrongChannel | Code::BusinessRule))
+                .cloned(),
+        );
+        docs.add(d)?;
         Ok(())
     })?;
     // Not fsynced: spools are read before the commit, and a run that stops before its commit
@@ -238,16 +559,10 @@ pub fn process(
     if let Some(mut c) = csv_out {
         c.out.flush()?;
     }
+    docs.out.flush()?;
+    let mut docs = docs.spool;
     let mut findings = report.findings;
-    // Channel and rule problems are findings of this file too.
-    for d in &docs {
-        findings.extend(
-            d.problems
-                .iter()
-                .filter(|f| matches!(f.code, Code::WrongChannel | Code::BusinessRule))
-                .cloned(),
-        );
-    }
+    findings.extend(rule_findings);
     findings.sort_by_key(|f| f.offset);
     let mut file_errors = report.tally.envelope_errors;
     let expected = match channel.format {
@@ -269,19 +584,10 @@ pub fn process(
                 ),
             ),
         );
-        for d in docs.iter_mut().filter(|d| d.candidate) {
-            d.candidate = false;
-            d.problems.push(
-                Finding::error(
-                    Code::WrongChannel,
-                    "the file is not in the channel's format",
-                )
-                .at_offset(d.offset as usize)
-                .with_controls(&d.controls),
-            );
-        }
+        // Applied as the documents are read back ([`Documents`]).
+        docs.wrong_format = true;
     }
-    if docs.is_empty() && file_errors == 0 {
+    if docs.count == 0 && file_errors == 0 {
         file_errors += 1;
         findings.push(Finding::error(
             Code::UnreadableFile,
@@ -312,11 +618,16 @@ pub fn unreadable(message: String) -> FileResult {
     FileResult {
         format: Format::Unknown,
         profile: None,
-        docs: Vec::new(),
+        docs: DocSpool::default(),
         findings: vec![Finding::error(Code::UnreadableFile, message)],
         file_errors: 1,
         spool: None,
     }
+}
+
+/// The purpose of a document that names none.
+pub fn default_purpose() -> String {
+    purpose_name(Purpose::default())
 }
 
 pub fn purpose_name(p: Purpose) -> String {
@@ -402,6 +713,90 @@ mod tests {
     use super::*;
     use crate::{feeds::Profiles, grammar::GrammarSet};
     use sha2::{Digest, Sha256};
+
+    fn doc(offset: u64) -> DocResult {
+        DocResult {
+            offset,
+            set_id: "850".into(),
+            controls: Controls::default(),
+            candidate: false,
+            not_mapped: false,
+            kind: None,
+            number: None,
+            purpose: None,
+            content_hash: None,
+            spool_line: None,
+            interchange: None,
+            problems: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
+    /// What routing reads back of a file's documents is what translation wrote, field for
+    /// field, in order; the documents of one interchange share its key again.
+    #[test]
+    fn document_summaries_read_back_as_written() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("1.docs");
+        let ic = InterchangeKey::new(("S".into(), "R".into(), "000000001".into()));
+        let mut a = doc(0);
+        a.controls = Controls {
+            interchange: Some("000000001".into()),
+            group: None,
+            transaction: Some("0001".into()),
+        };
+        a.candidate = true;
+        a.kind = Some("order");
+        a.number = Some("PO-1".into());
+        a.purpose = Some("original".into());
+        a.content_hash = Some([7; 32]);
+        a.spool_line = Some(0);
+        a.interchange = Some(ic.clone());
+        let mut b = doc(106);
+        b.kind = Some("invoice");
+        b.number = Some(String::new());
+        b.interchange = Some(ic);
+        b.problems = vec![Finding::error(Code::BusinessRule, "a quantity of 0")];
+        b.items = vec!["SKU-1".into(), "SKU-2".into()];
+        let mut c = doc(999);
+        c.not_mapped = true;
+        c.set_id = "997 ü".into();
+        let docs = [a, b, c];
+        let mut w = DocWriter {
+            out: BufWriter::new(std::fs::File::create(&path).expect("spool")),
+            spool: DocSpool {
+                path: Some(path),
+                ..DocSpool::default()
+            },
+            last_interchange: None,
+        };
+        for d in &docs {
+            w.add(d.clone()).expect("written");
+        }
+        w.out.flush().expect("flushed");
+        let mut result = unreadable(String::new());
+        result.docs = w.spool;
+        let back: Vec<DocResult> = result
+            .documents()
+            .expect("opens")
+            .collect::<io::Result<_>>()
+            .expect("reads back");
+        assert_eq!(format!("{back:?}"), format!("{docs:?}"));
+        assert!(std::sync::Arc::ptr_eq(
+            back[0].interchange.as_ref().expect("a"),
+            back[1].interchange.as_ref().expect("b")
+        ));
+        // A file in the wrong format: its candidates are read back as rejected, saying why.
+        result.docs.wrong_format = true;
+        let back: Vec<DocResult> = result
+            .documents()
+            .expect("opens")
+            .collect::<io::Result<_>>()
+            .expect("reads back");
+        assert!(!back[0].candidate);
+        assert_eq!(back[0].problems[0].code, Code::WrongChannel);
+        assert_eq!(back[1].problems.len(), 1);
+    }
 
     /// The ledger keeps content hashes across runs: the hash must stay SHA-256 of the JSON of
     /// the document with a default source; the spool line is the document's JSON, and making

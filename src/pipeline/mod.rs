@@ -245,7 +245,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
 
     // Translate a chunk of files in parallel, then route and record them in input order (the
     // ledger's open transaction sees what earlier chunks accepted), so that memory holds a few
-    // chunks' document summaries, not the batch's.
+    // chunks' file results, not the batch's (their documents wait on disk: `file.rs`).
     let spools = staging.join("spool");
     std::fs::create_dir_all(&spools).map_err(io_err("creating the spool folder"))?;
     let bar = progress_bar(opts.progress, inputs.len());
@@ -267,7 +267,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         outputs: run.map(|r| output::Writer::new(&layout, r, cfg)),
     };
     // Chunk c + 1 is translated while the main thread routes chunk c: a producer thread hands
-    // chunks through a one-slot channel, so at most three chunks' summaries are in memory.
+    // chunks through a one-slot channel, so at most three chunks' results are in memory.
     let chunk = (threads * 64).max(64);
     let translate_chunk = |c: usize, part: &[Input<'_>]| -> io::Result<Vec<Option<FileResult>>> {
         pool.install(|| {
@@ -402,7 +402,6 @@ impl Recorder<'_> {
             file_problems: Vec::new(),
             documents_not_accepted: Vec::new(),
         };
-        let mut lines = Vec::new();
         let Some(result) = result else {
             // A file received before: nothing translated, nothing applied.
             entry.disposition = Disposition::DuplicateFile;
@@ -423,20 +422,21 @@ impl Recorder<'_> {
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
         entry.profile = result.profile.clone();
-        let doc_decisions = route::route_file(
-            &route::Routed {
-                channel: &inp.channel.id,
-                name: &inp.name,
-                relax_envelope: inp.channel.relax_envelope,
-                result: &result,
-            },
-            &*ledger,
-        )?;
-        let mut doc_rows = Vec::new();
-        let mut ic_rows = Vec::new();
+        // The file is recorded first (where it goes is set once its documents are routed), and
+        // each document right after it is routed, so that routing the next one sees it: nothing
+        // per document is held here but the documents that need explaining.
+        let id = ledger.add_file(ledger_run, &file_row(inp, &entry, &sha, size))?;
+        let mut router =
+            route::Router::new(&inp.channel.id, &inp.name, inp.channel.relax_envelope, id);
+        let mut spool = output::SpoolCursor::new(result.spool.as_deref());
         let mut problems_at_documents = HashSet::new();
-        let mut recorded_interchanges = HashSet::new();
-        for (d, dec) in result.docs.iter().zip(&doc_decisions) {
+        let mut last_interchange = None;
+        let docs = result
+            .documents()
+            .map_err(io_err("reading translated documents back"))?;
+        for d in docs {
+            let d = d.map_err(io_err("reading translated documents back"))?;
+            let dec = router.route(&d, &*ledger)?;
             let kind = d.kind.unwrap_or("unknown");
             entry.documents.add(dec.route, d.not_mapped);
             ch.documents
@@ -444,25 +444,23 @@ impl Recorder<'_> {
                 .or_default()
                 .add(dec.route, d.not_mapped);
             report.totals.add(dec.route, d.not_mapped);
-            if let Some(i) = d.spool_line {
-                if lines.len() <= i {
-                    lines.resize(i + 1, None);
-                }
-                if dec.route == Route::Accepted {
-                    lines[i] = Some(kind);
-                }
+            if let (Some(i), Route::Accepted, Some(o)) =
+                (d.spool_line, dec.route, &mut self.outputs)
+            {
+                o.copy(inp, &mut spool, i, kind)
+                    .map_err(io_err("writing ERP import files"))?;
             }
             if let Some(key_kind) = d
                 .kind
                 .filter(|_| dec.route != Route::Rejected || d.number.is_some())
             {
-                doc_rows.push(DocRow {
+                let row = DocRow {
                     file: 0,
                     key: ledger::DocKey {
                         channel: inp.channel.id.clone(),
                         kind: key_kind.to_owned(),
                         number: d.number.clone().unwrap_or_default(),
-                        purpose: file::purpose_name(d.purpose.unwrap_or_default()),
+                        purpose: d.purpose.clone().unwrap_or_else(file::default_purpose),
                     },
                     content_hash: d.content_hash.as_ref().map(route::hex).unwrap_or_default(),
                     route: dec.route,
@@ -474,41 +472,48 @@ impl Recorder<'_> {
                             .find(|p| p.is_error())
                             .map(|p| p.message.clone())
                     }),
-                });
+                };
+                ledger.add_document(ledger_run, id, &row)?;
             }
+            // A repeat is ignored by the ledger; the documents of one interchange come together.
             if let Some(ic) = &d.interchange
                 && dec.route != Route::Rejected
-                && recorded_interchanges.insert(ic.clone())
+                && last_interchange.as_ref() != Some(ic)
             {
-                ic_rows.push(InterchangeRow {
-                    file: 0,
-                    sender: ic.0.clone(),
-                    receiver: ic.1.clone(),
-                    control: ic.2.clone(),
-                });
+                ledger.add_interchange(
+                    ledger_run,
+                    id,
+                    &InterchangeRow {
+                        file: 0,
+                        sender: ic.0.clone(),
+                        receiver: ic.1.clone(),
+                        control: ic.2.clone(),
+                    },
+                )?;
+                last_interchange = Some(ic.clone());
             }
             if dec.route != Route::Accepted {
-                let mut problems = d.problems.clone();
-                problems.extend(dec.reason.clone());
+                let mut problems = d.problems;
+                problems.extend(dec.reason);
                 problems_at_documents
                     .extend(problems.iter().map(|p| (p.offset, p.message.clone())));
                 entry.documents_not_accepted.push(DocEntry {
                     offset: d.offset,
-                    set: d.set_id.clone(),
+                    set: d.set_id,
                     controls: if d.controls.is_empty() {
                         String::new()
                     } else {
                         d.controls.to_string()
                     },
                     kind: d.kind,
-                    number: d.number.clone(),
-                    purpose: d.purpose.map(file::purpose_name),
+                    number: d.number,
+                    purpose: d.purpose,
                     route: if d.not_mapped {
                         "not_translated"
                     } else {
                         dec.route.as_str()
                     },
-                    items: d.items.clone(),
+                    items: d.items,
                     problems,
                 });
             }
@@ -551,23 +556,15 @@ impl Recorder<'_> {
             .map_err(io_err("writing a quarantine report"))?;
         }
         let row = file_row(inp, &entry, &sha, size);
-        let id = ledger.add_file(ledger_run, &row)?;
-        for d in &doc_rows {
-            ledger.add_document(ledger_run, id, d)?;
-        }
-        for i in &ic_rows {
-            ledger.add_interchange(ledger_run, id, i)?;
-        }
+        ledger.set_file_outcome(id, row.disposition, &row.stored)?;
         self.files.push(row);
-        if let Some(o) = &mut self.outputs {
-            o.add(inp, result.spool.as_deref(), &lines)
-                .map_err(io_err("writing ERP import files"))?;
-        }
         // Its documents are in the ERP files now: the spools' disk space is given back early
         // (staging goes at the end of the run anyway, so a failure here changes nothing).
+        drop(spool);
         if let Some(spool) = &result.spool {
             let _ = std::fs::remove_file(spool);
             let _ = std::fs::remove_file(file::csv_spool(spool));
+            let _ = std::fs::remove_file(file::docs_spool(spool));
         }
         report.files.push(entry);
         Ok(())

@@ -1,7 +1,7 @@
 //! ERP import files: one per run, document kind and format, under temporary names until the
 //! run commits.
 //!
-//! The main thread adds each input's accepted documents right after routing it, in input order
+//! The main thread adds each input's accepted documents as it routes them, in input order
 //! (while the workers translate the next chunk), so the files are byte for byte the same
 //! whatever the number of threads. The workers wrote each document's JSON line and (when its
 //! channel writes CSV) its CSV rows already (`file.rs`); this only copies the accepted ones.
@@ -19,6 +19,25 @@ use std::path::Path;
 struct Open {
     sink: BufWriter<File>,
     row: OutputRow,
+}
+
+/// Where the copying of one input's accepted documents stands in its spools (opened at the
+/// first accepted document).
+pub(super) struct SpoolCursor<'p> {
+    spool: Option<&'p Path>,
+    readers: Option<(BufReader<File>, Option<BufReader<File>>)>,
+    /// The next spool line to read.
+    next: usize,
+}
+
+impl<'p> SpoolCursor<'p> {
+    pub fn new(spool: Option<&'p Path>) -> Self {
+        SpoolCursor {
+            spool,
+            readers: None,
+            next: 0,
+        }
+    }
 }
 
 /// The run's ERP files being written.
@@ -43,54 +62,57 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// Adds the accepted documents of one input: `accepted[line]` is the kind of spool line
-    /// `line` when that document was accepted.
-    pub fn add(
+    /// Copies an accepted document of `inp` into the ERP files: the one on line `line` of its
+    /// spool. Documents come in file order (lines only ever increase for one cursor).
+    pub fn copy(
         &mut self,
         inp: &Input<'_>,
-        spool: Option<&Path>,
-        accepted: &[Option<&'static str>],
+        cursor: &mut SpoolCursor<'_>,
+        line: usize,
+        kind: &'static str,
     ) -> io::Result<()> {
-        if accepted.iter().all(Option::is_none) {
+        let Some(spool) = cursor.spool else {
             return Ok(());
+        };
+        if cursor.readers.is_none() {
+            let csv = if inp.channel.output.contains(&OutputFormat::Csv) {
+                Some(BufReader::new(File::open(super::file::csv_spool(spool))?))
+            } else {
+                None
+            };
+            cursor.readers = Some((BufReader::new(File::open(spool)?), csv));
         }
-        let Some(spool) = spool else {
-            return Ok(());
-        };
-        let mut reader = BufReader::new(File::open(spool)?);
-        let csv_path = super::file::csv_spool(spool);
-        let mut csv_reader = if inp.channel.output.contains(&OutputFormat::Csv) {
-            Some(BufReader::new(File::open(&csv_path)?))
-        } else {
-            None
-        };
-        for kind in accepted {
+        let (reader, csv_reader) = cursor.readers.as_mut().expect("opened above");
+        let csv_path = || super::file::csv_spool(spool);
+        // Documents not accepted are read past.
+        while cursor.next <= line {
             self.line.clear();
             if reader.read_line(&mut self.line)? == 0 {
                 return Err(ended_early(spool));
             }
-            if let Some(r) = &mut csv_reader {
+            if let Some(r) = csv_reader {
                 let mut len = [0u8; 4];
-                r.read_exact(&mut len).map_err(|_| ended_early(&csv_path))?;
+                r.read_exact(&mut len)
+                    .map_err(|_| ended_early(&csv_path()))?;
                 self.rows.clear();
                 self.rows.resize(u32::from_le_bytes(len) as usize, 0);
                 r.read_exact(&mut self.rows)
-                    .map_err(|_| ended_early(&csv_path))?;
+                    .map_err(|_| ended_early(&csv_path()))?;
             }
-            let Some(kind) = kind else { continue };
-            for &format in &inp.channel.output {
-                let o = match self.open.entry((kind, format)) {
-                    std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
-                    std::collections::btree_map::Entry::Vacant(v) => {
-                        v.insert(create(self.layout, self.run, self.cfg, kind, format)?)
-                    }
-                };
-                match format {
-                    OutputFormat::Jsonl => o.sink.write_all(self.line.as_bytes())?,
-                    OutputFormat::Csv => o.sink.write_all(&self.rows)?,
+            cursor.next += 1;
+        }
+        for &format in &inp.channel.output {
+            let o = match self.open.entry((kind, format)) {
+                std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(create(self.layout, self.run, self.cfg, kind, format)?)
                 }
-                o.row.documents += 1;
+            };
+            match format {
+                OutputFormat::Jsonl => o.sink.write_all(self.line.as_bytes())?,
+                OutputFormat::Csv => o.sink.write_all(&self.rows)?,
             }
+            o.row.documents += 1;
         }
         Ok(())
     }

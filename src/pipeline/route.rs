@@ -12,17 +12,28 @@
 //! since a corrected document must come with a new control number. `relax_envelope` turns that
 //! into a warning.
 
-use super::file::{FileResult, InterchangeKey, purpose_name};
+use super::file::{DocResult, InterchangeKey};
 use crate::diag::{Code, Finding};
 use crate::ledger::{self, DocKey, Ledger, Route};
-use std::collections::HashMap;
 
-/// One input of the batch as routing sees it.
-pub struct Routed<'a> {
+/// Routes the documents of one input, one at a time in file order.
+///
+/// Earlier files of the batch are in the ledger already (inside the run's open transaction), and
+/// so are this file's earlier documents and interchanges: the caller records each document
+/// ([`Ledger::add_document`], [`Ledger::add_interchange`]) before routing the next, under the
+/// file's id (`file`), so the same lookups serve the file, the batch and earlier runs and
+/// nothing per document is kept here. What the ledger holds of this file is told apart by that
+/// id: an interchange first seen in this file is not a repeat, and a document accepted earlier
+/// in this file is named by its place in it.
+pub struct Router<'a> {
     pub channel: &'a str,
     pub name: &'a str,
     pub relax_envelope: bool,
-    pub result: &'a FileResult,
+    /// The file's id in the ledger.
+    pub file: i64,
+    /// The last interchange looked up and where it was received before (documents of one
+    /// interchange come together).
+    last: Option<(InterchangeKey, Option<String>)>,
 }
 
 /// The route of one document and, when it is not accepted, why.
@@ -32,55 +43,65 @@ pub struct Decision {
     pub reason: Option<Finding>,
 }
 
-/// Routes the documents of one file, in file order. Earlier files of the batch are in the ledger
-/// already (inside the run's open transaction), so the same lookups serve the batch and earlier
-/// runs; only the file's own earlier documents are kept here.
-pub fn route_file(f: &Routed<'_>, ledger: &dyn Ledger) -> ledger::Result<Vec<Decision>> {
-    // Interchanges first: a repeated one taints its documents.
-    let mut repeated: HashMap<&InterchangeKey, String> = HashMap::new();
-    let mut looked_up: HashMap<&InterchangeKey, ()> = HashMap::new();
-    for d in &f.result.docs {
-        let Some(ic) = &d.interchange else { continue };
-        if looked_up.insert(ic, ()).is_some() {
-            continue;
-        }
-        if let Some(prev) = ledger.interchange(&ic.0, &ic.1, &ic.2)? {
-            repeated.insert(
-                ic,
-                format!("{} (channel {}, run {})", prev.name, prev.channel, prev.run),
-            );
+impl<'a> Router<'a> {
+    pub fn new(channel: &'a str, name: &'a str, relax_envelope: bool, file: i64) -> Self {
+        Router {
+            channel,
+            name,
+            relax_envelope,
+            file,
+            last: None,
         }
     }
-    // Identities accepted earlier in this file: hash and where.
-    let mut here_first: HashMap<DocKey, ([u8; 32], String)> = HashMap::new();
-    let mut decisions = Vec::with_capacity(f.result.docs.len());
-    for d in &f.result.docs {
+
+    /// Where an interchange was received before, in another file.
+    fn repeated(
+        &mut self,
+        ic: &InterchangeKey,
+        ledger: &dyn Ledger,
+    ) -> ledger::Result<Option<String>> {
+        if let Some((k, place)) = &self.last
+            && k == ic
+        {
+            return Ok(place.clone());
+        }
+        let place = ledger
+            .interchange(&ic.0, &ic.1, &ic.2)?
+            .filter(|prev| prev.id != self.file)
+            .map(|prev| format!("{} (channel {}, run {})", prev.name, prev.channel, prev.run));
+        self.last = Some((ic.clone(), place.clone()));
+        Ok(place)
+    }
+
+    /// Routes the next document of the file.
+    pub fn route(&mut self, d: &DocResult, ledger: &dyn Ledger) -> ledger::Result<Decision> {
         if !d.candidate {
-            decisions.push(Decision {
+            return Ok(Decision {
                 route: Route::Rejected,
                 reason: None,
             });
-            continue;
         }
         let hash = d.content_hash.expect("a candidate has a hash");
         let key = DocKey {
-            channel: f.channel.to_owned(),
+            channel: self.channel.to_owned(),
             kind: d.kind.expect("a candidate has a kind").to_owned(),
             number: d.number.clone().unwrap_or_default(),
-            purpose: purpose_name(d.purpose.unwrap_or_default()),
+            purpose: d
+                .purpose
+                .clone()
+                .unwrap_or_else(super::file::default_purpose),
         };
-        let here = format!("{} at byte {}", f.name, d.offset);
-        let first = match here_first.get(&key) {
-            Some((h, place)) => Some((*h, place.clone())),
-            None => ledger.accepted_document(&key)?.map(|s| {
-                let mut h = [0u8; 32];
-                decode_hex(&s.content_hash, &mut h);
-                (
-                    h,
-                    format!("{} at byte {} in run {}", s.file, s.offset, s.run),
-                )
-            }),
-        };
+        let here = format!("{} at byte {}", self.name, d.offset);
+        let first = ledger.accepted_document(&key)?.map(|s| {
+            let mut h = [0u8; 32];
+            decode_hex(&s.content_hash, &mut h);
+            let place = if s.file_id == self.file {
+                format!("{} at byte {}", self.name, s.offset)
+            } else {
+                format!("{} at byte {} in run {}", s.file, s.offset, s.run)
+            };
+            (h, place)
+        });
         let at = |code, message: String| {
             let mut f = Finding::error(code, message)
                 .at_offset(d.offset as usize)
@@ -108,31 +129,33 @@ pub fn route_file(f: &Routed<'_>, ledger: &dyn Ledger) -> ledger::Result<Vec<Dec
                     ),
                 )),
             },
-            None => match d.interchange.as_ref().and_then(|ic| repeated.get(ic)) {
-                Some(place) if !f.relax_envelope => {
-                    let (s, r, c) = &**d.interchange.as_ref().expect("checked above");
-                    Decision {
-                        route: Route::Rejected,
-                        reason: Some(at(
-                            Code::DuplicateInterchange,
-                            format!(
-                                "interchange {c} from '{s}' to '{r}' was already received in {place}; a new or corrected document needs a new interchange control number"
-                            ),
-                        )),
+            None => {
+                let repeated = match &d.interchange {
+                    Some(ic) if !self.relax_envelope => self.repeated(ic, ledger)?,
+                    _ => None,
+                };
+                match repeated {
+                    Some(place) => {
+                        let (s, r, c) = &**d.interchange.as_ref().expect("checked above");
+                        Decision {
+                            route: Route::Rejected,
+                            reason: Some(at(
+                                Code::DuplicateInterchange,
+                                format!(
+                                    "interchange {c} from '{s}' to '{r}' was already received in {place}; a new or corrected document needs a new interchange control number"
+                                ),
+                            )),
+                        }
                     }
-                }
-                _ => {
-                    here_first.insert(key, (hash, here));
-                    Decision {
+                    None => Decision {
                         route: Route::Accepted,
                         reason: None,
-                    }
+                    },
                 }
-            },
+            }
         };
-        decisions.push(decision);
+        Ok(decision)
     }
-    Ok(decisions)
 }
 
 pub fn hex(h: &[u8; 32]) -> String {
