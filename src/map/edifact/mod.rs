@@ -289,6 +289,8 @@ fn translate_inner<'b>(
         outcome.status = Status::Rejected;
         return (outcome, segments, validation.placements);
     }
+    // Values the mapping could not use are element findings: strict rejects, lenient warns.
+    opts.strictness.apply(&mut ctx.findings);
     outcome.findings.extend(ctx.findings);
     match doc {
         Some(d) if !outcome.findings.iter().any(Finding::is_error) => {

@@ -40,6 +40,9 @@ pub struct Item {
     pub references: Vec<Reference>,
     /// The CPS (DESADV packing level) the item was listed under.
     pub cps: Option<String>,
+    /// The QTY (its place in the message) whose quantity could not be used: a line must not
+    /// fall back to quantity 0 in silence.
+    pub unusable_quantity: Option<usize>,
 }
 
 /// One CPS packing level (DESADV) with its SSCC.
@@ -97,7 +100,7 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
     let mut summary = false;
     let mut cps: Option<String> = None;
     let mut context = Context::None;
-    for seg in segs {
+    for (at, seg) in segs.iter().enumerate() {
         if w.items.is_empty() && !summary && nad.take(ctx, seg, &mut w.parties) {
             continue;
         }
@@ -268,8 +271,14 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
                 }
             }
             b"QTY" => {
-                if let (Some(i), Some(a)) = (item, amount(ctx, seg)) {
-                    i.quantities.push(a);
+                let before = ctx.findings.len();
+                let a = amount(ctx, seg);
+                match (item, a) {
+                    (Some(i), Some(a)) => i.quantities.push(a),
+                    (Some(i), None) if ctx.findings.len() > before => {
+                        i.unusable_quantity = Some(at);
+                    }
+                    _ => {}
                 }
             }
             b"PRI" => {
