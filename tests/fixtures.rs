@@ -319,3 +319,57 @@ fn nul_in_edifact_value_never_reaches_the_model() {
     let f = f.expect("an error at the IMD");
     assert_eq!((f.element, f.component), (Some(3), Some(4)));
 }
+
+/// Translates bytes held in memory, as `tallyman translate` would a file.
+fn translate_bytes(
+    data: Vec<u8>,
+    strictness: Strictness,
+) -> (Vec<tallyman::map::Outcome>, Vec<tallyman::diag::Finding>) {
+    let opts = tallyman::map::Options {
+        strictness,
+        file: "memory.edi".into(),
+        ..Default::default()
+    };
+    let profiles = tallyman::feeds::Profiles::builtin().expect("built-in profiles");
+    let mut outcomes = Vec::new();
+    let report = tallyman::translate::translate(
+        std::io::Cursor::new(data),
+        common::grammars(),
+        &profiles,
+        &opts,
+        |o| {
+            outcomes.push(o.clone());
+            Ok(())
+        },
+    )
+    .expect("in memory");
+    (outcomes, report.findings)
+}
+
+/// CNT 2 / CTT01 were read with `.ok()`: a negative or fractional line count vanished.
+#[test]
+fn line_count_that_is_no_count_is_a_finding() {
+    let edifact =
+        std::fs::read(root().join("tests/fixtures/edifact/invalid/bad-number.edi")).unwrap();
+    let edifact = String::from_utf8(edifact)
+        .unwrap()
+        .replace("QTY+21:1O'", "QTY+21:12'")
+        .replace("CNT+2:2'", "CNT+2:1.5'");
+    let x12 = std::fs::read(root().join("tests/fixtures/x12/invalid/bad-date.edi")).unwrap();
+    let x12 = String::from_utf8(x12)
+        .unwrap()
+        .replace("**20230231~", "**20230228~")
+        .replace("CTT*2*16~", "CTT*-2*16~");
+    for (what, data, tag) in [("edifact", edifact, "CNT"), ("x12", x12, "CTT")] {
+        let (strict, findings) = translate_bytes(data.clone().into_bytes(), Strictness::Strict);
+        assert_eq!(strict[0].status, Status::Rejected, "{what}: {findings:#?}");
+        let (lenient, findings) = translate_bytes(data.into_bytes(), Strictness::Lenient);
+        assert_eq!(lenient[0].status, Status::Accepted, "{what}: {findings:#?}");
+        assert!(
+            findings.iter().any(|f| f.segment.as_deref() == Some(tag)
+                && f.message.contains("is not a count")
+                && f.message.contains("not used")),
+            "{what}: {findings:#?}"
+        );
+    }
+}

@@ -31,6 +31,9 @@ pub enum Error {
     /// most 28 after the point) hold exactly; it would be rounded or overflow.
     #[error("cannot be held exactly as a decimal of at most 28 significant digits")]
     OutOfRange,
+    /// A count (of lines, of days) that is negative or has a fraction.
+    #[error("is not a count (a whole number, not negative)")]
+    NotACount,
     /// Not a date of the calendar (month 13, day 00, 30 February), or not in its format.
     #[error("is not a real date ({0})")]
     NotADate(&'static str),

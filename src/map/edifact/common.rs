@@ -67,7 +67,7 @@ impl Ctx<'_> {
 
     /// A value the mapping cannot use: an element-level finding (so `lenient` makes it a
     /// warning and `strict` rejects), saying that the field is left empty.
-    fn refuse(&mut self, seg: &Fields<'_>, n: usize, c: usize, v: &str, e: values::Error) {
+    pub fn refuse(&mut self, seg: &Fields<'_>, n: usize, c: usize, v: &str, e: values::Error) {
         let tag = seg.tag_str().into_owned();
         let f = Finding::error(
             value_code(e),

@@ -8,6 +8,7 @@ use super::common::Ctx;
 use super::parties::NadGroup;
 use crate::model::{AllowanceCharge, DatedEvent, ItemIds, Party, Reference, Tax};
 use crate::syntax::Fields;
+use crate::syntax::values;
 use rust_decimal::Decimal;
 
 /// A qualified number (QTY 6063/6060/6411, PRI 5125/5118, MOA 5025/5004).
@@ -287,7 +288,18 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
                 }
             }
             b"UNS" => summary = true,
-            b"CNT" => w.counts.extend(amount(ctx, seg)),
+            b"CNT" => {
+                let Some(a) = amount(ctx, seg) else { continue };
+                // CNT 2 is the number of lines: a fraction or a negative number is no count.
+                if a.qualifier == "2"
+                    && (a.value.fract() != Decimal::ZERO || a.value.is_sign_negative())
+                {
+                    let v = a.value.to_string();
+                    ctx.refuse(seg, 1, 2, &v, values::Error::NotACount);
+                    continue;
+                }
+                w.counts.push(a);
+            }
             _ => {}
         }
     }

@@ -95,9 +95,10 @@ impl Ctx<'_> {
             return None;
         }
         let e = match values::implied(v, 0) {
+            Ok(d) if d.is_sign_negative() && !d.is_zero() => values::Error::NotACount,
             Ok(d) => match d.to_u64().and_then(|d| T::try_from(d).ok()) {
-                Some(t) if d.is_sign_positive() || d.is_zero() => return Some(t),
-                _ => values::Error::OutOfRange,
+                Some(t) => return Some(t),
+                None => values::Error::OutOfRange,
             },
             Err(e) => e,
         };
