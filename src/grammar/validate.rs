@@ -574,12 +574,10 @@ fn check_value(e: &super::ElementDef, v: &[u8]) -> Option<(Code, String)> {
             Ok(_) => {}
         },
         ElementType::DT => {
-            let ok = v.iter().all(u8::is_ascii_digit)
-                && match v.len() {
-                    8 => crate::envelope::x12::valid_ccyymmdd(v),
-                    6 => crate::envelope::x12::valid_yymmdd(v),
-                    _ => false,
-                };
+            let ok = match v.len() {
+                6 => values::yymmdd(v).is_ok(),
+                _ => values::ccyymmdd(v).is_ok(),
+            };
             if !ok {
                 return Some((Code::InvalidDate, "is not a real date (CCYYMMDD)".into()));
             }

@@ -54,6 +54,8 @@ pub enum Notation {
 }
 
 /// Reads a decimal number exactly as the standard writes it, or says why it cannot be.
+///
+/// The grammar validator calls this for every numeric value, so it allocates nothing.
 pub fn decimal(v: &[u8], notation: Notation) -> Result<Decimal, Error> {
     let (neg, body) = match v.strip_prefix(b"-") {
         Some(rest) => (true, rest),
@@ -63,12 +65,12 @@ pub fn decimal(v: &[u8], notation: Notation) -> Result<Decimal, Error> {
         Some(p) => (&body[..p], Some(&body[p + 1..])),
         None => (body, None),
     };
-    let mut digits = Vec::with_capacity(mantissa.len());
-    let mut fraction = None;
+    let mut digits = Digits::default();
+    let mut fraction: Option<i64> = None;
     for &b in mantissa {
         match b {
             b'0'..=b'9' => {
-                digits.push(b);
+                digits.push(b - b'0')?;
                 if let Some(f) = fraction.as_mut() {
                     *f += 1;
                 }
@@ -78,7 +80,7 @@ pub fn decimal(v: &[u8], notation: Notation) -> Result<Decimal, Error> {
             _ => return Err(Error::NotANumber),
         }
     }
-    if digits.is_empty() {
+    if !digits.any {
         return Err(Error::NotANumber);
     }
     let exp: i64 = match exponent {
@@ -98,56 +100,96 @@ pub fn decimal(v: &[u8], notation: Notation) -> Result<Decimal, Error> {
                 .ok_or(Error::OutOfRange)?
         }
     };
-    exact(neg, &digits, fraction.unwrap_or(0), exp)
+    let scale = fraction
+        .unwrap_or(0)
+        .checked_sub(exp)
+        .ok_or(Error::OutOfRange)?;
+    digits.finish(neg, scale)
 }
 
 /// Reads an X12 `Nn` value: digits with an optional leading minus and `places` implied
 /// decimals (`107290` with N2 is 1072.90).
 pub fn implied(v: &[u8], places: u32) -> Result<Decimal, Error> {
-    let (neg, digits) = match v.strip_prefix(b"-") {
+    let (neg, body) = match v.strip_prefix(b"-") {
         Some(rest) => (true, rest),
         None => (false, v),
     };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+    if body.is_empty() || !body.iter().all(u8::is_ascii_digit) {
         return Err(Error::NotANumber);
     }
-    exact(neg, digits, i64::from(places), 0)
+    let mut digits = Digits::default();
+    for &b in body {
+        digits.push(b - b'0')?;
+    }
+    digits.finish(neg, i64::from(places))
 }
 
-/// `digits` × 10^(exp − fraction), if a `Decimal` holds it without rounding.
-fn exact(neg: bool, digits: &[u8], fraction: i64, exp: i64) -> Result<Decimal, Error> {
-    let first = digits.iter().position(|&b| b != b'0');
-    let Some(first) = first else {
-        // Zero whatever the exponent; keep the scale written (`0.00`) where the model can.
-        let scale = (fraction - exp).clamp(0, 28) as u32;
-        return Ok(Decimal::new(0, scale));
-    };
-    let mut significant = &digits[first..];
-    let mut scale = fraction.checked_sub(exp).ok_or(Error::OutOfRange)?;
-    // Trailing zeros past what the model can place after the point change nothing in value.
-    while scale > 28 && significant.last() == Some(&b'0') {
-        significant = &significant[..significant.len() - 1];
-        scale -= 1;
+/// Digits read one by one without allocating: the value so far is `n` × 10^`zeros`, trailing
+/// zeros kept apart so that a long run of them (`1.000…0`) neither overflows nor is lost.
+#[derive(Default)]
+struct Digits {
+    n: i128,
+    zeros: i64,
+    any: bool,
+}
+
+/// The largest mantissa a `Decimal` holds, plus one.
+const LIMIT: i128 = 1 << 96;
+
+fn times_ten(n: i128, k: i64) -> Result<i128, Error> {
+    let mut n = n;
+    for _ in 0..k {
+        // Past 2^96 after at most 29 steps for any n ≥ 1: the loop ends early.
+        n = n
+            .checked_mul(10)
+            .filter(|n| *n < LIMIT)
+            .ok_or(Error::OutOfRange)?;
     }
-    if scale > 28 || significant.len() > 29 {
-        return Err(Error::OutOfRange);
-    }
-    let mut n: i128 = 0;
-    for &b in significant {
-        n = n * 10 + i128::from(b - b'0');
-    }
-    if scale < 0 {
-        // A positive exponent: whole zeros appended; 29 digits is already past 2^96.
-        for _ in 0..(-scale) {
-            n = n
-                .checked_mul(10)
-                .filter(|n| *n < 1 << 96)
-                .ok_or(Error::OutOfRange)?;
+    Ok(n)
+}
+
+impl Digits {
+    fn push(&mut self, d: u8) -> Result<(), Error> {
+        self.any = true;
+        if d == 0 {
+            if self.n != 0 {
+                self.zeros += 1;
+            }
+            return Ok(());
         }
-        scale = 0;
+        self.n = times_ten(self.n, self.zeros + 1)? + i128::from(d);
+        self.zeros = 0;
+        if self.n >= LIMIT {
+            return Err(Error::OutOfRange);
+        }
+        Ok(())
     }
-    let n = if neg { -n } else { n };
-    Decimal::try_from_i128_with_scale(n, scale as u32).map_err(|_| Error::OutOfRange)
+
+    /// The value with `scale` digits after the point as written (negative: whole zeros to
+    /// append), if a `Decimal` holds it without rounding.
+    fn finish(self, neg: bool, scale: i64) -> Result<Decimal, Error> {
+        if self.n == 0 {
+            // Zero whatever the exponent; keep the scale written (`0.00`) where the model can.
+            return Ok(Decimal::new(0, scale.clamp(0, 28) as u32));
+        }
+        let (mut zeros, mut scale) = (self.zeros, scale);
+        if scale > 28 {
+            // Trailing zeros past what the model can place after the point change nothing.
+            let drop = zeros.min(scale - 28);
+            zeros -= drop;
+            scale -= drop;
+            if scale > 28 {
+                return Err(Error::OutOfRange);
+            }
+        }
+        if scale < 0 {
+            zeros = zeros.saturating_sub(scale);
+            scale = 0;
+        }
+        let n = times_ten(self.n, zeros)?;
+        let n = if neg { -n } else { n };
+        Decimal::try_from_i128_with_scale(n, scale as u32).map_err(|_| Error::OutOfRange)
+    }
 }
 
 fn two(v: &[u8]) -> i8 {
@@ -335,6 +377,34 @@ mod tests {
         );
         assert_eq!(implied(b"107290", 2).unwrap().to_string(), "1072.90");
         assert_eq!(implied(b"-500", 2).unwrap().to_string(), "-5.00");
+    }
+
+    #[test]
+    fn huge_exponents_never_panic() {
+        for v in [
+            "1E9223372036854775807",
+            "1E-9223372036854775808",
+            "0E-9223372036854775808",
+            "0.5E-9223372036854775807",
+            "1E-28",
+            "1E-29",
+        ] {
+            let _ = x12(v);
+        }
+        assert_eq!(x12("1E-28").unwrap(), "0.0000000000000000000000000001");
+        assert_eq!(x12("1E-29"), Err(Error::OutOfRange));
+    }
+
+    proptest::proptest! {
+        /// Whatever `Decimal` parses exactly, we read the same, scale and all.
+        #[test]
+        fn plain_decimals_read_as_rust_decimal_does(n in proptest::num::i64::ANY, scale in 0u32..=18) {
+            let d = Decimal::new(n, scale);
+            let s = d.to_string();
+            let read = |v: &str, notation| decimal(v.as_bytes(), notation).map(|d| d.to_string());
+            proptest::prop_assert_eq!(read(&s, Notation::X12), Ok(s.clone()));
+            proptest::prop_assert_eq!(read(&s.replace('.', ","), Notation::Edifact), Ok(s.clone()));
+        }
     }
 
     #[test]
