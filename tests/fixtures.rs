@@ -373,3 +373,37 @@ fn line_count_that_is_no_count_is_a_finding() {
         );
     }
 }
+
+/// ISA06 / UNB sender ids are read by the envelope scanner, not the grammar: a NUL there went
+/// into `source.sender` even in strict mode.
+#[test]
+fn nul_in_envelope_sender_never_reaches_the_model() {
+    for (standard, index) in [("x12", 0), ("edifact", 2)] {
+        let strict = impossible(standard, "nul-in-sender-id", Strictness::Strict);
+        assert!(
+            strict.outcomes.iter().all(|o| o.status == Status::Rejected),
+            "{standard}"
+        );
+        assert!(
+            strict
+                .errors()
+                .iter()
+                .any(|f| f.segment_index == Some(index) && f.message.contains("sender id")),
+            "{standard}: {:#?}",
+            strict.errors()
+        );
+        let lenient = impossible(standard, "nul-in-sender-id", Strictness::Lenient);
+        let json = documents_json(&lenient);
+        assert!(
+            !json.is_empty() && !json.contains("\\u0000"),
+            "{standard}: {json}"
+        );
+        assert!(
+            lenient
+                .findings()
+                .iter()
+                .any(|f| !f.is_error() && f.message.contains("read without it")),
+            "{standard}"
+        );
+    }
+}

@@ -254,6 +254,10 @@ fn translate_inner<'b>(
         channel: opts.channel.clone(),
         test: ic.test,
     };
+    let mut source = source;
+    let mut envelope_values = super::clean_source(&mut source, "UNB/UNG/UNH", at_unh);
+    opts.strictness.apply(&mut envelope_values);
+    outcome.findings.extend(envelope_values);
     let mut ctx = common::Ctx {
         controls: &ctl,
         charset,
