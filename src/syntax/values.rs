@@ -57,6 +57,9 @@ pub enum Notation {
 ///
 /// The grammar validator calls this for every numeric value, so it allocates nothing.
 pub fn decimal(v: &[u8], notation: Notation) -> Result<Decimal, Error> {
+    if let Some(d) = short(v, notation) {
+        return Ok(d);
+    }
     let (neg, body) = match v.strip_prefix(b"-") {
         Some(rest) => (true, rest),
         None => (false, v),
@@ -105,6 +108,43 @@ pub fn decimal(v: &[u8], notation: Notation) -> Result<Decimal, Error> {
         .checked_sub(exp)
         .ok_or(Error::OutOfRange)?;
     digits.finish(neg, scale)
+}
+
+/// The common case in a few instructions a byte: at most 18 digits, at most one decimal mark,
+/// no exponent, which an `i64` always holds. Anything else goes the general way.
+fn short(v: &[u8], notation: Notation) -> Option<Decimal> {
+    let (neg, body) = match v.strip_prefix(b"-") {
+        Some(rest) => (true, rest),
+        None => (false, v),
+    };
+    // 18 bytes hold at most 18 digits, which an i64 never overflows on.
+    if body.is_empty() || body.len() > 18 {
+        return None;
+    }
+    let mut n: i64 = 0;
+    let mut digits = 0;
+    let mut fraction: Option<u32> = None;
+    for &b in body {
+        match b {
+            b'0'..=b'9' => {
+                n = n * 10 + i64::from(b - b'0');
+                digits += 1;
+                if let Some(f) = fraction.as_mut() {
+                    *f += 1;
+                }
+            }
+            b'.' if fraction.is_none() => fraction = Some(0),
+            b',' if notation == Notation::Edifact && fraction.is_none() => fraction = Some(0),
+            _ => return None,
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    Some(Decimal::new(
+        if neg { -n } else { n },
+        fraction.unwrap_or(0),
+    ))
 }
 
 /// Reads an X12 `Nn` value: digits with an optional leading minus and `places` implied
@@ -404,6 +444,19 @@ mod tests {
             let read = |v: &str, notation| decimal(v.as_bytes(), notation).map(|d| d.to_string());
             proptest::prop_assert_eq!(read(&s, Notation::X12), Ok(s.clone()));
             proptest::prop_assert_eq!(read(&s.replace('.', ","), Notation::Edifact), Ok(s.clone()));
+        }
+
+        /// The same for 28-digit mantissas, which only the general path reads.
+        #[test]
+        fn long_decimals_read_as_rust_decimal_does(
+            n in -9_999_999_999_999_999_999_999_999_999i128..=9_999_999_999_999_999_999_999_999_999i128,
+            scale in 0u32..=28,
+        ) {
+            let s = Decimal::from_i128_with_scale(n, scale).to_string();
+            proptest::prop_assert_eq!(
+                decimal(s.as_bytes(), Notation::X12).map(|d| d.to_string()),
+                Ok(s.clone())
+            );
         }
     }
 
