@@ -158,3 +158,252 @@ fn lenient_accepts_element_errors_but_not_envelope_errors() {
     );
     assert!(se.outcomes.iter().all(|o| o.status == Status::Rejected));
 }
+
+// Issue 11: impossible values (dates that do not exist, numbers the standard or the model does
+// not allow, control characters) must never reach the ERP as a silent null or raw byte.
+
+/// The invalid fixtures that hold one impossible value, and the segment it is in.
+const IMPOSSIBLE_VALUES: &[(&str, &str, usize)] = &[
+    ("edifact", "dtm-month-13", 4),
+    ("edifact", "dtm-zero-date", 4),
+    ("edifact", "qty-exponent", 11),
+    ("edifact", "qty-exponent-d01b", 14),
+    ("edifact", "pri-exponent", 12),
+    ("edifact", "moa-exponent", 13),
+    ("edifact", "nul-in-value", 10),
+    ("x12", "dtm-month-13", 5),
+    ("x12", "dtm-zero-date", 5),
+    ("x12", "price-out-of-range", 9),
+    ("x12", "quantity-too-precise", 11),
+    ("x12", "nul-in-value", 6),
+];
+
+fn impossible(standard: &str, name: &str, strictness: Strictness) -> common::Translated {
+    translate(
+        &root().join(format!("tests/fixtures/{standard}/invalid/{name}.edi")),
+        strictness,
+    )
+}
+
+/// Strict: each is an error at its segment, and the document is rejected. Every fixture is
+/// tried before the test fails, so the failure lists all that slip through.
+#[test]
+fn impossible_values_reject_in_strict_mode() {
+    let mut slipped = Vec::new();
+    for &(standard, name, index) in IMPOSSIBLE_VALUES {
+        let t = impossible(standard, name, Strictness::Strict);
+        let at = t
+            .errors()
+            .iter()
+            .any(|f| f.segment_index == Some(index) && f.element.is_some());
+        let rejected = t.outcomes.iter().all(|o| o.status == Status::Rejected);
+        if !(at && rejected) {
+            slipped.push(format!("{standard}/{name}"));
+        }
+    }
+    assert!(
+        slipped.is_empty(),
+        "accepted or not reported where the value is: {slipped:?}"
+    );
+}
+
+/// Fixtures whose impossible value is a line quantity: without it the line cannot go to the
+/// ERP (never as quantity 0), so even lenient rejects the document.
+const REQUIRED: &[&str] = &[
+    "x12/quantity-too-precise",
+    "edifact/qty-exponent",
+    "edifact/qty-exponent-d01b",
+];
+
+/// Lenient: a warning at the value's segment that says the value was not used (or was read
+/// without its control character); the field is never silently empty. The document is
+/// accepted, unless the value was a line's quantity.
+#[test]
+fn impossible_values_in_lenient_mode_are_warnings_that_say_what_was_done() {
+    let mut silent = Vec::new();
+    for &(standard, name, index) in IMPOSSIBLE_VALUES {
+        let t = impossible(standard, name, Strictness::Lenient);
+        let said = t.findings().iter().any(|f| {
+            f.segment_index == Some(index)
+                && !f.is_error()
+                && (f.message.contains("is not used") || f.message.contains("read without it"))
+        });
+        let key = format!("{standard}/{name}");
+        let accepted = if REQUIRED.contains(&key.as_str()) {
+            t.outcomes.iter().all(|o| o.status == Status::Rejected)
+                && t.errors()
+                    .iter()
+                    .any(|f| f.message.contains("could not be used"))
+        } else {
+            t.outcomes.iter().all(|o| o.status == Status::Accepted)
+        };
+        if !(said && accepted) {
+            silent.push(format!("{standard}/{name}"));
+        }
+    }
+    assert!(
+        silent.is_empty(),
+        "no warning saying what was done: {silent:?}"
+    );
+}
+
+#[test]
+fn edifact_dtm_month_13_rejects_in_strict_mode() {
+    let t = impossible("edifact", "dtm-month-13", Strictness::Strict);
+    assert!(t.outcomes.iter().all(|o| o.status == Status::Rejected));
+    let f = t.errors().into_iter().find(|f| f.segment_index == Some(4));
+    let f = f.expect("an error at the DTM");
+    assert_eq!((f.element, f.component), (Some(1), Some(2)));
+    assert!(f.message.contains("20241345"), "{}", f.message);
+}
+
+#[test]
+fn edifact_dtm_month_13_in_lenient_mode_says_the_order_date_is_not_used() {
+    let t = impossible("edifact", "dtm-month-13", Strictness::Lenient);
+    let doc = t.outcomes[0].document.as_ref().expect("accepted");
+    let json = serde_json::to_value(doc).unwrap();
+    assert!(json["order_date"].is_null());
+    assert!(t.findings().iter().any(|f| f.segment_index == Some(4)
+        && f.message.contains("20241345")
+        && f.message.contains("not used")));
+}
+
+#[test]
+fn qty_with_exponent_is_a_finding() {
+    for name in ["qty-exponent", "qty-exponent-d01b"] {
+        let t = impossible("edifact", name, Strictness::Strict);
+        assert!(
+            t.errors()
+                .iter()
+                .any(|f| f.segment.as_deref() == Some("QTY") && f.message.contains("exponent")),
+            "{name}: {:#?}",
+            t.errors()
+        );
+    }
+}
+
+/// The canonical JSON of every document of a translation.
+fn documents_json(t: &common::Translated) -> String {
+    t.outcomes
+        .iter()
+        .filter_map(|o| o.document.as_ref())
+        .map(|d| serde_json::to_string(d).unwrap())
+        .collect()
+}
+
+#[test]
+fn nul_in_x12_value_never_reaches_the_model() {
+    let t = impossible("x12", "nul-in-value", Strictness::Lenient);
+    let json = documents_json(&t);
+    assert!(json.contains("ACME RETAILDC 7"), "{json}");
+    assert!(!json.contains("\\u0000"), "{json}");
+    let strict = impossible("x12", "nul-in-value", Strictness::Strict);
+    let f = strict
+        .errors()
+        .into_iter()
+        .find(|f| f.segment_index == Some(6));
+    assert_eq!(f.expect("an error at the N1").element, Some(2));
+}
+
+#[test]
+fn nul_in_edifact_value_never_reaches_the_model() {
+    let t = impossible("edifact", "nul-in-value", Strictness::Lenient);
+    let json = documents_json(&t);
+    assert!(json.contains("STAINLESSTRAVEL MUG"), "{json}");
+    assert!(!json.contains("\\u0000"), "{json}");
+    let strict = impossible("edifact", "nul-in-value", Strictness::Strict);
+    let f = strict
+        .errors()
+        .into_iter()
+        .find(|f| f.segment_index == Some(10));
+    let f = f.expect("an error at the IMD");
+    assert_eq!((f.element, f.component), (Some(3), Some(4)));
+}
+
+/// Translates bytes held in memory, as `tallyman translate` would a file.
+fn translate_bytes(
+    data: Vec<u8>,
+    strictness: Strictness,
+) -> (Vec<tallyman::map::Outcome>, Vec<tallyman::diag::Finding>) {
+    let opts = tallyman::map::Options {
+        strictness,
+        file: "memory.edi".into(),
+        ..Default::default()
+    };
+    let profiles = tallyman::feeds::Profiles::builtin().expect("built-in profiles");
+    let mut outcomes = Vec::new();
+    let report = tallyman::translate::translate(
+        std::io::Cursor::new(data),
+        common::grammars(),
+        &profiles,
+        &opts,
+        |o| {
+            outcomes.push(o.clone());
+            Ok(())
+        },
+    )
+    .expect("in memory");
+    (outcomes, report.findings)
+}
+
+/// CNT 2 / CTT01 were read with `.ok()`: a negative or fractional line count vanished.
+#[test]
+fn line_count_that_is_no_count_is_a_finding() {
+    let edifact =
+        std::fs::read(root().join("tests/fixtures/edifact/invalid/bad-number.edi")).unwrap();
+    let edifact = String::from_utf8(edifact)
+        .unwrap()
+        .replace("QTY+21:1O'", "QTY+21:12'")
+        .replace("CNT+2:2'", "CNT+2:1.5'");
+    let x12 = std::fs::read(root().join("tests/fixtures/x12/invalid/bad-date.edi")).unwrap();
+    let x12 = String::from_utf8(x12)
+        .unwrap()
+        .replace("**20230231~", "**20230228~")
+        .replace("CTT*2*16~", "CTT*-2*16~");
+    for (what, data, tag) in [("edifact", edifact, "CNT"), ("x12", x12, "CTT")] {
+        let (strict, findings) = translate_bytes(data.clone().into_bytes(), Strictness::Strict);
+        assert_eq!(strict[0].status, Status::Rejected, "{what}: {findings:#?}");
+        let (lenient, findings) = translate_bytes(data.into_bytes(), Strictness::Lenient);
+        assert_eq!(lenient[0].status, Status::Accepted, "{what}: {findings:#?}");
+        assert!(
+            findings.iter().any(|f| f.segment.as_deref() == Some(tag)
+                && f.message.contains("is not a count")
+                && f.message.contains("not used")),
+            "{what}: {findings:#?}"
+        );
+    }
+}
+
+/// ISA06 / UNB sender ids are read by the envelope scanner, not the grammar: a NUL there went
+/// into `source.sender` even in strict mode.
+#[test]
+fn nul_in_envelope_sender_never_reaches_the_model() {
+    for (standard, index) in [("x12", 0), ("edifact", 2)] {
+        let strict = impossible(standard, "nul-in-sender-id", Strictness::Strict);
+        assert!(
+            strict.outcomes.iter().all(|o| o.status == Status::Rejected),
+            "{standard}"
+        );
+        assert!(
+            strict
+                .errors()
+                .iter()
+                .any(|f| f.segment_index == Some(index) && f.message.contains("sender id")),
+            "{standard}: {:#?}",
+            strict.errors()
+        );
+        let lenient = impossible(standard, "nul-in-sender-id", Strictness::Lenient);
+        let json = documents_json(&lenient);
+        assert!(
+            !json.is_empty() && !json.contains("\\u0000"),
+            "{standard}: {json}"
+        );
+        assert!(
+            lenient
+                .findings()
+                .iter()
+                .any(|f| !f.is_error() && f.message.contains("read without it")),
+            "{standard}"
+        );
+    }
+}

@@ -11,6 +11,7 @@ use crate::diag::{Code, Controls, Finding, Level, Severity};
 use crate::envelope::x12::valid_hhmm;
 use crate::syntax::Fields;
 use crate::syntax::text::for_message;
+use crate::syntax::values::{self, Notation};
 use std::collections::HashSet;
 
 /// What to do with compliance errors.
@@ -123,6 +124,7 @@ pub fn validate(
                 placed,
             });
         }
+        check_controls(seg, position, &mut ctx);
         if let Some(def) = g.dictionary.get_bytes(tag) {
             check_elements(seg, def, position, &mut ctx);
         }
@@ -398,7 +400,7 @@ fn check_position(
                 ctx.push(seg, position, f.element(n));
             }
         }
-        Item::Composite { components, .. } => {
+        Item::Composite { id, components } => {
             let parts: Vec<&[u8]> = seg.components(value).collect();
             if parts.len() > components.len()
                 && parts[components.len()..].iter().any(|p| !p.is_empty())
@@ -442,7 +444,93 @@ fn check_position(
                     ctx.push(seg, position, f.element(n).component(c + 1));
                 }
             }
+            if id == "C507" {
+                check_dtm(seg, tag, n, &parts, position, ctx);
+            }
         }
+    }
+}
+
+/// EDIFACT DTM C507: the date (2380) must exist in the calendar as its format (2379) reads
+/// it. The dictionary can only say `an..35`; the format is in the next component.
+fn check_dtm(
+    seg: &Fields<'_>,
+    tag: &str,
+    n: usize,
+    parts: &[&[u8]],
+    position: usize,
+    ctx: &mut Ctx<'_>,
+) {
+    let part = |i: usize| {
+        seg.separators
+            .unescape(parts.get(i).copied().unwrap_or(b""))
+    };
+    let (value, format) = (part(1), part(2));
+    if value.is_empty() {
+        return;
+    }
+    if let Err(e) = values::edifact_date_time(&value, &format) {
+        let format = if format.is_empty() {
+            "no format given".to_string()
+        } else {
+            format!("format {}", for_message(&format, 3))
+        };
+        let f = Finding::error(
+            Code::InvalidDate,
+            format!(
+                "{tag}{n:02}-2 (Date/time/period) '{}' {e} in {format}",
+                for_message(&value, 35)
+            ),
+        );
+        ctx.push(seg, position, f.element(n).component(2));
+    }
+}
+
+/// Control characters in any value of any segment, known to the grammar or not: neither X12's
+/// character sets nor EDIFACT's repertoires have them, and they must not reach an ERP file.
+/// The mapping reads such a value without them (`values::without_controls`).
+fn check_controls(seg: &Fields<'_>, position: usize, ctx: &mut Ctx<'_>) {
+    let s = &seg.separators;
+    // An array, not a Vec: this runs for every segment.
+    let allowed = [
+        s.component,
+        s.repetition.unwrap_or(s.component),
+        s.release.unwrap_or(s.component),
+    ];
+    for (i, v) in seg.values().iter().enumerate() {
+        let Some((at, byte)) = values::control_character(v, &allowed) else {
+            continue;
+        };
+        // The component holding it, when the element has several (escapes skipped).
+        let mut component = None;
+        if memchr::memchr(s.component, v).is_some() {
+            let (mut c, mut k) = (1, 0);
+            while k < at {
+                if Some(v[k]) == s.release {
+                    k += 1;
+                } else if v[k] == s.component {
+                    c += 1;
+                }
+                k += 1;
+            }
+            component = Some(c);
+        }
+        let label = match component {
+            Some(c) => format!("{}{:02}-{c}", seg.tag_str(), i + 1),
+            None => format!("{}{:02}", seg.tag_str(), i + 1),
+        };
+        let mut f = Finding::error(
+            Code::InvalidCharacter,
+            format!(
+                "{label} holds the control character 0x{byte:02X} ('{}'): X12 and EDIFACT data may not carry control characters; the value is read without it",
+                for_message(v, 40)
+            ),
+        )
+        .element(i + 1);
+        if let Some(c) = component {
+            f = f.component(c);
+        }
+        ctx.push(seg, position, f);
     }
 }
 
@@ -452,8 +540,14 @@ fn check_value(e: &super::ElementDef, v: &[u8]) -> Option<(Code, String)> {
     let numeric =
         matches!(e.kind, ElementType::R | ElementType::N) || e.kind.implied_decimals().is_some();
     match e.kind {
-        ElementType::N
-        | ElementType::N0
+        ElementType::N => {
+            // EDIFACT `n`: a decimal mark `.` or `,` (ISO 9735 clause 10), no exponent, and
+            // a value the model's decimals hold exactly.
+            if let Err(e) = values::decimal(v, Notation::Edifact) {
+                return Some((Code::InvalidCharacter, e.to_string()));
+            }
+        }
+        ElementType::N0
         | ElementType::N1
         | ElementType::N2
         | ElementType::N3
@@ -462,32 +556,28 @@ fn check_value(e: &super::ElementDef, v: &[u8]) -> Option<(Code, String)> {
         | ElementType::N6
         | ElementType::N7
         | ElementType::N8
-        | ElementType::N9 => {
-            let digits = v.strip_prefix(b"-").unwrap_or(v);
-            let ok = !digits.is_empty()
-                && (digits.iter().all(u8::is_ascii_digit)
-                    || (e.kind == ElementType::N && edifact_decimal(v)));
-            if !ok {
-                let what = if e.kind == ElementType::N {
-                    "is not a number"
-                } else {
-                    "is not a whole number (implied decimals, digits only)"
-                };
-                return Some((Code::InvalidCharacter, what.into()));
+        | ElementType::N9 => match values::implied(v, e.kind.implied_decimals().unwrap_or(0)) {
+            Err(values::Error::NotANumber) => {
+                return Some((
+                    Code::InvalidCharacter,
+                    "is not a whole number (implied decimals, digits only)".into(),
+                ));
             }
-        }
-        ElementType::R => {
-            if !is_decimal(v) {
+            Err(e) => return Some((Code::InvalidCharacter, e.to_string())),
+            Ok(_) => {}
+        },
+        ElementType::R => match values::decimal(v, Notation::X12) {
+            Err(values::Error::NotANumber) => {
                 return Some((Code::InvalidCharacter, "is not a decimal number".into()));
             }
-        }
+            Err(e) => return Some((Code::InvalidCharacter, e.to_string())),
+            Ok(_) => {}
+        },
         ElementType::DT => {
-            let ok = v.iter().all(u8::is_ascii_digit)
-                && match v.len() {
-                    8 => crate::envelope::x12::valid_ccyymmdd(v),
-                    6 => crate::envelope::x12::valid_yymmdd(v),
-                    _ => false,
-                };
+            let ok = match v.len() {
+                6 => values::yymmdd(v).is_ok(),
+                _ => values::ccyymmdd(v).is_ok(),
+            };
             if !ok {
                 return Some((Code::InvalidDate, "is not a real date (CCYYMMDD)".into()));
             }
@@ -551,47 +641,6 @@ fn code_preview(codes: &[String]) -> String {
     } else {
         format!("{}, ... {} codes", codes[..8].join(", "), codes.len())
     }
-}
-
-/// An EDIFACT numeric value: the decimal mark may be a point or a comma (ISO 9735).
-fn edifact_decimal(v: &[u8]) -> bool {
-    if memchr::memchr(b',', v).is_none() {
-        return is_decimal(v);
-    }
-    let swapped: Vec<u8> = v
-        .iter()
-        .map(|&b| if b == b',' { b'.' } else { b })
-        .collect();
-    !v.contains(&b'.') && is_decimal(&swapped)
-}
-
-/// `-12.50`, `.5`, `3`, `1.2E3`: an X12 `R` value.
-pub(crate) fn is_decimal(v: &[u8]) -> bool {
-    let v = v.strip_prefix(b"-").unwrap_or(v);
-    let (mant, exp) = match v.iter().position(|&b| b == b'E' || b == b'e') {
-        Some(p) => (&v[..p], Some(&v[p + 1..])),
-        None => (v, None),
-    };
-    let mut dots = 0;
-    let mut digits = 0;
-    for &b in mant {
-        match b {
-            b'.' => dots += 1,
-            b'0'..=b'9' => digits += 1,
-            _ => return false,
-        }
-    }
-    let exp_ok = match exp {
-        None => true,
-        Some(e) => {
-            let e = e
-                .strip_prefix(b"-")
-                .or_else(|| e.strip_prefix(b"+"))
-                .unwrap_or(e);
-            !e.is_empty() && e.iter().all(u8::is_ascii_digit)
-        }
-    };
-    dots <= 1 && digits > 0 && exp_ok
 }
 
 fn check_rule(
@@ -738,11 +787,27 @@ mod tests {
 
     #[test]
     fn decimals() {
-        for ok in [&b"1"[..], b"-1.5", b".5", b"10.", b"1.2E3", b"007"] {
-            assert!(is_decimal(ok), "{ok:?}");
+        let r = |v: &[u8]| {
+            let e = super::super::ElementDef {
+                id: "60".into(),
+                name: "Price".into(),
+                kind: ElementType::R,
+                min: 1,
+                max: 15,
+                codes: None,
+            };
+            check_value(&e, v).map(|(_, m)| m)
+        };
+        for ok in [&b"1"[..], b"-1.5", b".5", b"10.", b"1.2E3", b"007", b"1E28"] {
+            assert_eq!(r(ok), None, "{ok:?}");
         }
-        for bad in [&b""[..], b"-", b"1.2.3", b"1O", b"$1.179", b"1,5"] {
-            assert!(!is_decimal(bad), "{bad:?}");
+        for bad in [&b"-"[..], b"1.2.3", b"1O", b"$1.179", b"1,5", b"1E+3"] {
+            assert_eq!(
+                r(bad).as_deref(),
+                Some("is not a decimal number"),
+                "{bad:?}"
+            );
         }
+        assert!(r(b"1E40").unwrap().contains("28 significant digits"));
     }
 }

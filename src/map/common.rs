@@ -29,3 +29,14 @@ pub fn add_item_id(ids: &mut ItemIds, qualifier: &str, value: String) {
         });
     }
 }
+
+/// The finding code of a value the mapping cannot use, as the grammar validator would give it.
+pub fn value_code(e: crate::syntax::values::Error) -> crate::diag::Code {
+    use crate::diag::Code;
+    use crate::syntax::values::Error;
+    match e {
+        Error::NotADate(_) => Code::InvalidDate,
+        Error::NotATime(_) => Code::InvalidTime,
+        _ => Code::InvalidCharacter,
+    }
+}

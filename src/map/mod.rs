@@ -209,3 +209,55 @@ impl<T: Send + Sync> Batch<T> {
         Ok(())
     }
 }
+
+/// Envelope values copied into `source` (identities, control numbers, version) are read by the
+/// envelope scanner, not the grammar validator, so their control characters are caught here,
+/// once for both standards: each is reported (`place` gives the finding its position and
+/// controls) and `source` keeps the value without them, as mapped text does.
+pub(crate) fn clean_source(
+    source: &mut crate::model::Source,
+    header: &str,
+    place: impl Fn(Finding) -> Finding,
+) -> Vec<Finding> {
+    use crate::diag::Code;
+    use crate::syntax::values::{control_character, without_controls};
+    let mut findings = Vec::new();
+    let mut check = |what: &str, value: &mut String| {
+        if let Some((_, byte)) = control_character(value.as_bytes(), &[]) {
+            findings.push(place(Finding::error(
+                Code::InvalidInterchangeHeader,
+                format!(
+                    "{header}: the {what} '{}' holds the control character 0x{byte:02X}, which X12 and EDIFACT data may not carry; it is read without it",
+                    crate::syntax::text::for_message(value.as_bytes(), 40)
+                ),
+            )));
+            *value = without_controls(value).into_owned();
+        }
+    };
+    for (what, identity) in [
+        ("sender", source.sender.as_mut()),
+        ("receiver", source.receiver.as_mut()),
+    ] {
+        if let Some(i) = identity {
+            check(&format!("{what} id"), &mut i.id);
+            check(&format!("{what} id qualifier"), &mut i.qualifier);
+        }
+    }
+    for (what, value) in [
+        (
+            "interchange control number",
+            source.interchange_control.as_mut(),
+        ),
+        ("group control number", source.group_control.as_mut()),
+        (
+            "transaction control number",
+            source.transaction_control.as_mut(),
+        ),
+        ("version", Some(&mut source.version)),
+    ] {
+        if let Some(v) = value {
+            check(what, v);
+        }
+    }
+    findings
+}

@@ -8,6 +8,7 @@ pub mod ebcdic;
 pub mod edifact;
 mod fields;
 pub mod text;
+pub mod values;
 pub mod x12;
 
 pub use fields::{FieldTable, Fields, Separators, Split};

@@ -3,15 +3,16 @@
 
 use crate::diag::{Code, Controls, Finding};
 use crate::map::common::add_item_id;
+use crate::map::common::value_code;
 use crate::model::{
     Address, AllowanceCharge, AllowanceOrCharge, Contact, DatedEvent, ItemIds, Party, PartyId,
     Purpose, Reference, Role, Tax,
 };
 use crate::syntax::Fields;
 use crate::syntax::edifact::charset::Charset;
-use jiff::civil::{Date, Time};
+use crate::syntax::text::for_message;
+use crate::syntax::values::{self, Notation, without_controls};
 use rust_decimal::Decimal;
-use std::str::FromStr;
 
 /// Mapping context: where findings go and how text is decoded.
 pub struct Ctx<'a> {
@@ -39,15 +40,17 @@ impl Ctx<'_> {
         self.findings.push(f);
     }
 
+    /// An unescaped value as model text: decoded, trimmed, and without control characters
+    /// (the grammar validator reports them).
+    fn decoded(&self, v: &[u8]) -> String {
+        without_controls(&self.charset.decode(v)).trim().to_string()
+    }
+
     /// Component `c` (1-based) of element `n`, unescaped, decoded and trimmed; `None` if empty.
     pub fn text(&self, seg: &Fields<'_>, n: usize, c: usize) -> Option<String> {
         let raw = seg.element(n)?;
         let comp = seg.components(raw).nth(c - 1)?;
-        let t = self
-            .charset
-            .decode(&seg.separators.unescape(comp))
-            .trim()
-            .to_string();
+        let t = self.decoded(&seg.separators.unescape(comp));
         (!t.is_empty()).then_some(t)
     }
 
@@ -56,30 +59,33 @@ impl Ctx<'_> {
         let raw = seg.element(n)?;
         let parts: Vec<String> = seg
             .components(raw)
-            .map(|c| {
-                self.charset
-                    .decode(&seg.separators.unescape(c))
-                    .trim()
-                    .to_string()
-            })
+            .map(|c| self.decoded(&seg.separators.unescape(c)))
             .filter(|s| !s.is_empty())
             .collect();
         (!parts.is_empty()).then(|| parts.join(" "))
     }
 
+    /// A value the mapping cannot use: an element-level finding (so `lenient` makes it a
+    /// warning and `strict` rejects), saying that the field is left empty.
+    pub fn refuse(&mut self, seg: &Fields<'_>, n: usize, c: usize, v: &str, e: values::Error) {
+        let tag = seg.tag_str().into_owned();
+        let f = Finding::error(
+            value_code(e),
+            format!(
+                "{tag}{n:02}-{c} '{}' {e}; the value is not used (its field is left empty)",
+                for_message(v.as_bytes(), 40)
+            ),
+        )
+        .component(c);
+        self.push(f, seg, n);
+    }
+
     /// A number in component `c` of element `n`; the decimal mark may be `.` or `,`.
     pub fn number(&mut self, seg: &Fields<'_>, n: usize, c: usize) -> Option<Decimal> {
         let t = self.text(seg, n, c)?;
-        let d = Decimal::from_str(&t.replace(',', ".")).ok();
-        if d.is_none() {
-            let tag = seg.tag_str().into_owned();
-            self.warn(
-                seg,
-                n,
-                format!("{tag} element {n} component {c} '{t}' is not a number; left out"),
-            );
-        }
-        d
+        values::decimal(t.as_bytes(), Notation::Edifact)
+            .map_err(|e| self.refuse(seg, n, c, &t, e))
+            .ok()
     }
 
     /// DTM C507: qualifier, value, format (102 CCYYMMDD, 203 CCYYMMDDHHMM, 101 YYMMDD...).
@@ -87,18 +93,22 @@ impl Ctx<'_> {
         let qualifier = self.text(seg, 1, 1)?;
         let value = self.text(seg, 1, 2)?;
         let format = self.text(seg, 1, 3).unwrap_or_default();
-        match date_time(&value, &format) {
-            Some((date, time)) => Some(DatedEvent {
+        match values::edifact_date_time(value.as_bytes(), format.as_bytes()) {
+            Ok(Some((date, time))) => Some(DatedEvent {
                 qualifier,
                 date,
                 time,
             }),
-            None => {
+            Ok(None) => {
                 self.warn(
                     seg,
                     1,
                     format!("DTM {qualifier} '{value}' is not a date in format {format}; left out"),
                 );
+                None
+            }
+            Err(e) => {
+                self.refuse(seg, 1, 2, &value, e);
                 None
             }
         }
@@ -120,12 +130,7 @@ impl Ctx<'_> {
         if let Some(street) = seg.element(5) {
             lines.extend(
                 seg.components(street)
-                    .map(|c| {
-                        self.charset
-                            .decode(&seg.separators.unescape(c))
-                            .trim()
-                            .to_string()
-                    })
+                    .map(|c| self.decoded(&seg.separators.unescape(c)))
                     .filter(|s| !s.is_empty()),
             );
         }
@@ -265,63 +270,17 @@ fn edifact_item_qualifier(kind: &str) -> &str {
     }
 }
 
-/// A DTM value in its format: 102 CCYYMMDD, 203 CCYYMMDDHHMM, 204 with seconds, 101 YYMMDD,
-/// 718 a range (its start); without a format, by length.
-pub fn date_time(value: &str, format: &str) -> Option<(Date, Option<Time>)> {
-    let v = value.trim();
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let ymd = |s: &str| -> Option<Date> {
-        Date::new(
-            s[..4].parse().ok()?,
-            s[4..6].parse().ok()?,
-            s[6..8].parse().ok()?,
-        )
-        .ok()
-    };
-    let hm = |s: &str| -> Option<Time> {
-        let sec = if s.len() >= 6 {
-            s[4..6].parse().ok()?
-        } else {
-            0
-        };
-        Time::new(s[..2].parse().ok()?, s[2..4].parse().ok()?, sec, 0).ok()
-    };
-    match (format, v.len()) {
-        ("718", _) => date_time(v.get(..8)?, "102"),
-        ("101", 6) | ("", 6) if digits(v) => {
-            let yy: i16 = v[..2].parse().ok()?;
-            let full = format!("{}{}", if yy < 50 { 2000 + yy } else { 1900 + yy }, &v[2..]);
-            Some((ymd(&full)?, None))
-        }
-        (_, 8) if digits(v) => Some((ymd(v)?, None)),
-        (_, 12) | (_, 14) if digits(v) => Some((ymd(&v[..8])?, Some(hm(&v[8..])?))),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn dtm_formats() {
-        assert_eq!(
-            date_time("20240229", "102").unwrap().0.to_string(),
-            "2024-02-29"
-        );
-        let (d, t) = date_time("201508030000", "203").unwrap();
-        assert_eq!(
-            (d.to_string(), t.unwrap().to_string()),
-            ("2015-08-03".into(), "00:00:00".into())
-        );
-        assert_eq!(
-            date_time("990101", "101").unwrap().0.to_string(),
-            "1999-01-01"
-        );
-        assert_eq!(
-            date_time("20240101-20240131", "718").unwrap().0.to_string(),
-            "2024-01-01"
-        );
-        assert!(date_time("20240230", "102").is_none());
+    fn decoded_text_has_no_control_characters() {
+        let ctx = Ctx {
+            controls: &Controls::default(),
+            charset: Charset::Latin1,
+            findings: Vec::new(),
+        };
+        assert_eq!(ctx.decoded(b" ACME\x00 RETAIL\x1F "), "ACME RETAIL");
     }
 }

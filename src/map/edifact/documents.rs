@@ -9,6 +9,26 @@ use crate::syntax::Fields;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+/// A line whose wanted quantity is absent because its QTY could not be used: an error, so the
+/// line never reaches the ERP with quantity 0 instead (the QTY's own finding says why).
+fn quantity_refused(
+    ctx: &mut Ctx<'_>,
+    segs: &[Fields<'_>],
+    i: &super::walk::Item,
+    q: Option<&super::walk::Amount>,
+) {
+    if let (None, Some(at)) = (q, i.unusable_quantity) {
+        ctx.error(
+            &segs[at],
+            1,
+            format!(
+                "line {}: its quantity could not be used, so the line has none",
+                i.line_number
+            ),
+        );
+    }
+}
+
 fn totals(w: &Walked, amount: &[&str]) -> Totals {
     Totals {
         line_count: pick(&w.counts, &["2"]).and_then(|c| c.value.to_u64()),
@@ -53,6 +73,7 @@ pub fn order(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], w: Walked, source: Source) 
         .iter()
         .map(|i| {
             let q = pick(&i.quantities, &["21", "1"]);
+            quantity_refused(ctx, segs, i, q);
             let price = pick(&i.prices, &["AAA", "AAB", "INV", "CAL"]);
             OrderLine {
                 line_number: i.line_number.clone(),
@@ -173,6 +194,7 @@ pub fn ship_notice(
             add_ref(o);
         }
         let shipped = pick(&i.quantities, &["12", "1"]);
+        quantity_refused(ctx, segs, i, shipped);
         let package = nearest_sscc(i.cps.clone());
         if let Some(p) = packages
             .iter_mut()
@@ -258,6 +280,7 @@ pub fn invoice(
         .iter()
         .map(|i| {
             let q = pick(&i.quantities, &["47", "46", "12", "1"]);
+            quantity_refused(ctx, segs, i, q);
             InvoiceLine {
                 line_number: i.line_number.clone(),
                 quantity: q.map_or(Decimal::ZERO, |q| q.value),

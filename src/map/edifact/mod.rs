@@ -254,6 +254,10 @@ fn translate_inner<'b>(
         channel: opts.channel.clone(),
         test: ic.test,
     };
+    let mut source = source;
+    let mut envelope_values = super::clean_source(&mut source, "UNB/UNG/UNH", at_unh);
+    opts.strictness.apply(&mut envelope_values);
+    outcome.findings.extend(envelope_values);
     let mut ctx = common::Ctx {
         controls: &ctl,
         charset,
@@ -289,6 +293,8 @@ fn translate_inner<'b>(
         outcome.status = Status::Rejected;
         return (outcome, segments, validation.placements);
     }
+    // Values the mapping could not use are element findings: strict rejects, lenient warns.
+    opts.strictness.apply(&mut ctx.findings);
     outcome.findings.extend(ctx.findings);
     match doc {
         Some(d) if !outcome.findings.iter().any(Finding::is_error) => {

@@ -8,6 +8,7 @@ use super::common::Ctx;
 use super::parties::NadGroup;
 use crate::model::{AllowanceCharge, DatedEvent, ItemIds, Party, Reference, Tax};
 use crate::syntax::Fields;
+use crate::syntax::values;
 use rust_decimal::Decimal;
 
 /// A qualified number (QTY 6063/6060/6411, PRI 5125/5118, MOA 5025/5004).
@@ -40,6 +41,9 @@ pub struct Item {
     pub references: Vec<Reference>,
     /// The CPS (DESADV packing level) the item was listed under.
     pub cps: Option<String>,
+    /// The QTY (its place in the message) whose quantity could not be used: a line must not
+    /// fall back to quantity 0 in silence.
+    pub unusable_quantity: Option<usize>,
 }
 
 /// One CPS packing level (DESADV) with its SSCC.
@@ -97,7 +101,7 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
     let mut summary = false;
     let mut cps: Option<String> = None;
     let mut context = Context::None;
-    for seg in segs {
+    for (at, seg) in segs.iter().enumerate() {
         if w.items.is_empty() && !summary && nad.take(ctx, seg, &mut w.parties) {
             continue;
         }
@@ -268,8 +272,14 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
                 }
             }
             b"QTY" => {
-                if let (Some(i), Some(a)) = (item, amount(ctx, seg)) {
-                    i.quantities.push(a);
+                let before = ctx.findings.len();
+                let a = amount(ctx, seg);
+                match (item, a) {
+                    (Some(i), Some(a)) => i.quantities.push(a),
+                    (Some(i), None) if ctx.findings.len() > before => {
+                        i.unusable_quantity = Some(at);
+                    }
+                    _ => {}
                 }
             }
             b"PRI" => {
@@ -278,7 +288,18 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
                 }
             }
             b"UNS" => summary = true,
-            b"CNT" => w.counts.extend(amount(ctx, seg)),
+            b"CNT" => {
+                let Some(a) = amount(ctx, seg) else { continue };
+                // CNT 2 is the number of lines: a fraction or a negative number is no count.
+                if a.qualifier == "2"
+                    && (a.value.fract() != Decimal::ZERO || a.value.is_sign_negative())
+                {
+                    let v = a.value.to_string();
+                    ctx.refuse(seg, 1, 2, &v, values::Error::NotACount);
+                    continue;
+                }
+                w.counts.push(a);
+            }
             _ => {}
         }
     }

@@ -3,15 +3,17 @@
 use crate::diag::{Code, Controls, Finding};
 use crate::grammar::{Grammar, Item};
 use crate::map::common::add_item_id;
+use crate::map::common::value_code;
 use crate::model::{
     Address, AllowanceCharge, AllowanceOrCharge, Contact, DatedEvent, ItemIds, Party, PartyId,
     Purpose, Reference, Role, Tax, Terms,
 };
 use crate::syntax::Fields;
-use crate::syntax::text::decode;
+use crate::syntax::text::{decode, for_message};
+use crate::syntax::values::{self, Notation, without_controls};
 use jiff::civil::{Date, Time};
 use rust_decimal::Decimal;
-use std::str::FromStr;
+use rust_decimal::prelude::ToPrimitive;
 
 /// Mapping context: where findings go and how implied decimals are read.
 pub struct Ctx<'a> {
@@ -48,25 +50,33 @@ impl Ctx<'_> {
         }
     }
 
+    /// A value the mapping cannot use: an element-level finding (so `lenient` makes it a
+    /// warning and `strict` rejects), saying that the field is left empty.
+    fn refuse(&mut self, seg: &Fields<'_>, n: usize, v: &[u8], e: values::Error) {
+        let tag = seg.tag_str().into_owned();
+        let f = Finding::error(
+            value_code(e),
+            format!(
+                "{tag}{n:02} '{}' {e}; the value is not used (its field is left empty)",
+                for_message(v, 40)
+            ),
+        );
+        self.push(f, seg, n);
+    }
+
     /// A money or quantity element: `R` as written, `Nn` with its implied decimals.
     pub fn number(&mut self, seg: &Fields<'_>, n: usize) -> Option<Decimal> {
-        let v = seg.value(n);
+        let v = trim(seg.value(n));
         if v.is_empty() {
             return None;
         }
         let parsed = match self.implied_decimals(seg.tag, n) {
-            Some(places) => implied(v, places),
-            None => decimal(v),
+            // Some senders put a decimal point in an Nn field; the grammar reports it, and a
+            // lenient partner's value is taken as written.
+            Some(places) if !v.contains(&b'.') => values::implied(v, places),
+            _ => values::decimal(v, Notation::X12),
         };
-        if parsed.is_none() {
-            let tag = seg.tag_str().into_owned();
-            self.warn(
-                seg,
-                n,
-                format!("{tag}{n:02} '{}' is not a number; left out", decode(v)),
-            );
-        }
-        parsed
+        parsed.map_err(|e| self.refuse(seg, n, v, e)).ok()
     }
 
     /// A date element (CCYYMMDD or YYMMDD); an unreal date is reported and left out.
@@ -75,70 +85,68 @@ impl Ctx<'_> {
         if v.is_empty() {
             return None;
         }
-        let d = date(v);
-        if d.is_none() {
-            let tag = seg.tag_str().into_owned();
-            self.warn(
-                seg,
-                n,
-                format!("{tag}{n:02} '{}' is not a real date; left out", decode(v)),
-            );
+        date(v).map_err(|e| self.refuse(seg, n, v, e)).ok()
+    }
+
+    /// A count (CTT01, ITD days): a whole number that is not negative.
+    pub fn whole<T: TryFrom<u64>>(&mut self, seg: &Fields<'_>, n: usize) -> Option<T> {
+        let v = trim(seg.value(n));
+        if v.is_empty() {
+            return None;
         }
-        d
+        let e = match values::implied(v, 0) {
+            Ok(d) if d.is_sign_negative() && !d.is_zero() => values::Error::NotACount,
+            Ok(d) => match d.to_u64().and_then(|d| T::try_from(d).ok()) {
+                Some(t) => return Some(t),
+                None => values::Error::OutOfRange,
+            },
+            Err(e) => e,
+        };
+        self.refuse(seg, n, v, e);
+        None
+    }
+
+    /// A time element (HHMM, HHMMSS, HHMMSSD, HHMMSSDD); an unreal time is reported and left
+    /// out.
+    pub fn time(&mut self, seg: &Fields<'_>, n: usize) -> Option<Time> {
+        let v = seg.value(n);
+        if v.is_empty() {
+            return None;
+        }
+        let t = time(v);
+        if t.is_none() {
+            self.refuse(seg, n, v, values::Error::NotATime("HHMM, HHMMSS"));
+        }
+        t
     }
 }
 
-/// Trimmed text of element `n`, `None` when empty.
+/// Why a required element has no value: not sent, or sent but refused (with its own finding).
+pub fn absent(seg: &Fields<'_>, n: usize) -> &'static str {
+    if seg.value(n).is_empty() {
+        "is missing"
+    } else {
+        "could not be used"
+    }
+}
+
+fn trim(v: &[u8]) -> &[u8] {
+    v.trim_ascii()
+}
+
+/// Trimmed text of element `n`, `None` when empty. Control characters are left out (the
+/// grammar validator reports them).
 pub fn text(seg: &Fields<'_>, n: usize) -> Option<String> {
-    let t = decode(seg.value(n)).trim().to_string();
+    let t = without_controls(&decode(seg.value(n))).trim().to_string();
     (!t.is_empty()).then_some(t)
 }
 
-/// A decimal as written (`-12.50`, `.5`, `1E3`).
-pub fn decimal(v: &[u8]) -> Option<Decimal> {
-    let s = std::str::from_utf8(v).ok()?.trim();
-    if s.is_empty() {
-        return None;
-    }
-    if s.contains(['E', 'e']) {
-        return Decimal::from_scientific(s).ok();
-    }
-    Decimal::from_str(s).ok()
-}
-
-/// An `Nn` value: digits with `places` implied decimals (`TDS*107290` with N2 is 1072.90).
-pub fn implied(v: &[u8], places: u32) -> Option<Decimal> {
-    let s = std::str::from_utf8(v).ok()?.trim();
-    let (neg, digits) = match s.strip_prefix('-') {
-        Some(d) => (true, d),
-        None => (false, s),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        // Some senders put a decimal point in an Nn field; take it as written.
-        return decimal(v);
-    }
-    let n: i128 = digits.parse().ok()?;
-    let d = Decimal::try_from_i128_with_scale(if neg { -n } else { n }, places).ok()?;
-    Some(d)
-}
-
 /// CCYYMMDD, or YYMMDD with years 00-49 in this century.
-pub fn date(v: &[u8]) -> Option<Date> {
-    let s = std::str::from_utf8(v).ok()?;
-    if !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+pub fn date(v: &[u8]) -> Result<Date, values::Error> {
+    match v.len() {
+        6 => values::yymmdd(v),
+        _ => values::ccyymmdd(v),
     }
-    let (y, rest) = match s.len() {
-        8 => (s[..4].parse::<i16>().ok()?, &s[4..]),
-        6 => {
-            let yy = s[..2].parse::<i16>().ok()?;
-            (if yy < 50 { 2000 + yy } else { 1900 + yy }, &s[2..])
-        }
-        _ => return None,
-    };
-    let m = rest[..2].parse::<i8>().ok()?;
-    let d = rest[2..4].parse::<i8>().ok()?;
-    Date::new(y, m, d).ok()
 }
 
 /// HHMM, HHMMSS or HHMMSSDD.
@@ -351,18 +359,17 @@ pub fn dated(ctx: &mut Ctx<'_>, seg: &Fields<'_>) -> Option<DatedEvent> {
     Some(DatedEvent {
         qualifier,
         date,
-        time: time(seg.value(3)),
+        time: ctx.time(seg, 3),
     })
 }
 
 /// ITD payment terms.
 pub fn terms(ctx: &mut Ctx<'_>, seg: &Fields<'_>) -> Terms {
-    let days = |n: usize| text(seg, n).and_then(|v| v.parse::<u32>().ok());
     Terms {
         code: text(seg, 1),
         discount_percent: ctx.number(seg, 3),
-        discount_days: days(5),
-        net_days: days(7),
+        discount_days: ctx.whole(seg, 5),
+        net_days: ctx.whole(seg, 7),
         description: text(seg, 12),
     }
 }
@@ -373,14 +380,10 @@ mod tests {
 
     #[test]
     fn implied_decimals_and_dates() {
-        assert_eq!(implied(b"107290", 2).unwrap().to_string(), "1072.90");
-        assert_eq!(implied(b"-500", 2).unwrap().to_string(), "-5.00");
-        assert_eq!(implied(b"12.5", 2).unwrap().to_string(), "12.5");
-        assert_eq!(decimal(b"0008").unwrap().to_string(), "8");
-        assert_eq!(decimal(b"1.2E2").unwrap().to_string(), "120");
         assert_eq!(date(b"20240229").unwrap().to_string(), "2024-02-29");
         assert_eq!(date(b"990101").unwrap().to_string(), "1999-01-01");
-        assert!(date(b"20230229").is_none());
+        assert!(date(b"20230229").is_err());
+        assert!(date(b"00000000").is_err());
         assert_eq!(time(b"142428").unwrap().to_string(), "14:24:28");
     }
 }

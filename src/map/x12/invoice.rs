@@ -1,8 +1,8 @@
 //! 810 invoice → [`Invoice`].
 
 use super::common::{
-    Ctx, PartyLoop, allowance_charge, append_description, dated, item_ids, purpose, reference, tax,
-    terms, text,
+    Ctx, PartyLoop, absent, allowance_charge, append_description, dated, item_ids, purpose,
+    reference, tax, terms, text,
 };
 use crate::model::{Invoice, InvoiceLine, Purpose, Source, Totals};
 use crate::syntax::Fields;
@@ -59,7 +59,10 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Inv
                     ctx.error(
                         seg,
                         2,
-                        format!("IT102 (quantity invoiced) is missing on line {number}"),
+                        format!(
+                            "IT102 (quantity invoiced) {} on line {number}",
+                            absent(seg, 2)
+                        ),
                     );
                     continue;
                 };
@@ -101,7 +104,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Inv
             }
             b"CTT" => {
                 in_line = false;
-                inv.totals.line_count = text(seg, 1).and_then(|v| v.parse().ok());
+                inv.totals.line_count = ctx.whole(seg, 1);
                 inv.totals.hash_total = ctx.number(seg, 2);
             }
             _ => {}

@@ -244,6 +244,12 @@ fn translate_inner<'b>(
         channel: opts.channel.clone(),
         test: ic.usage == "T",
     };
+    let mut source = source;
+    let mut envelope_values = super::clean_source(&mut source, "ISA/GS", |f| {
+        f.at(ic.span.start, ic.isa_index, "ISA").with_controls(&ctl)
+    });
+    opts.strictness.apply(&mut envelope_values);
+    outcome.findings.extend(envelope_values);
     let mut ctx = common::Ctx {
         grammar: &grammar,
         controls: &ctl,
@@ -275,6 +281,8 @@ fn translate_inner<'b>(
         outcome.status = Status::Rejected;
         return (outcome, segments, validation.placements);
     }
+    // Values the mapping could not use are element findings: strict rejects, lenient warns.
+    opts.strictness.apply(&mut ctx.findings);
     outcome.findings.extend(ctx.findings);
     match doc {
         Some(d) if !outcome.findings.iter().any(Finding::is_error) => {

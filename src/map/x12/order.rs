@@ -1,8 +1,8 @@
 //! 850 purchase order → [`Order`].
 
 use super::common::{
-    Ctx, PartyLoop, allowance_charge, append_description, dated, item_ids, purpose, reference, tax,
-    terms, text,
+    Ctx, PartyLoop, absent, allowance_charge, append_description, dated, item_ids, purpose,
+    reference, tax, terms, text,
 };
 use crate::model::{Order, OrderLine, Purpose, Source, Totals};
 use crate::syntax::Fields;
@@ -86,10 +86,11 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Ord
                 let quantity = match ctx.number(seg, 2) {
                     Some(q) => q,
                     None => {
+                        let what = absent(seg, 2);
                         ctx.error(
                             seg,
                             2,
-                            format!("PO102 (quantity ordered) is missing on line {number}"),
+                            format!("PO102 (quantity ordered) {what} on line {number}"),
                         );
                         continue;
                     }
@@ -114,7 +115,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Ord
             }
             b"CTT" => {
                 in_line = false;
-                order.totals.line_count = text(seg, 1).and_then(|v| v.parse().ok());
+                order.totals.line_count = ctx.whole(seg, 1);
                 order.totals.hash_total = ctx.number(seg, 2);
             }
             b"AMT" if text(seg, 1).as_deref() == Some("TT") => {

@@ -5,7 +5,7 @@
 //! alike.
 
 use super::common::{
-    Ctx, PartyLoop, append_description, dated, item_ids, purpose, reference, text, time,
+    Ctx, PartyLoop, absent, append_description, dated, item_ids, purpose, reference, text,
 };
 use crate::model::{Carrier, Package, Purpose, QualifiedId, ShipLine, ShipNotice, Source, Totals};
 use crate::syntax::Fields;
@@ -60,7 +60,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Shi
                 sn.purpose = purpose(seg.value(1));
                 sn.shipment_id = text(seg, 2).unwrap_or_default();
                 bsn_date = ctx.date(seg, 3);
-                sn.ship_time = time(seg.value(4));
+                sn.ship_time = ctx.time(seg, 4);
             }
             b"HL" => {
                 let id = text(seg, 1).unwrap_or_else(|| format!("#{}", seg.index));
@@ -212,7 +212,8 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Shi
                         seg,
                         2,
                         format!(
-                            "SN102 (units shipped) is missing for line {}",
+                            "SN102 (units shipped) {} for line {}",
+                            absent(seg, 2),
                             sn.lines[li].line_number
                         ),
                     ),
@@ -230,7 +231,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Shi
                 }
             }
             b"CTT" => {
-                sn.totals.line_count = text(seg, 1).and_then(|v| v.parse().ok());
+                sn.totals.line_count = ctx.whole(seg, 1);
                 sn.totals.hash_total = ctx.number(seg, 2);
             }
             _ => {}
