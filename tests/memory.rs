@@ -58,10 +58,19 @@ fn peak_of_run(dir: &Path, bytes: u64) -> (u64, u64) {
         let _ = std::io::Read::read_to_string(&mut e, &mut err);
     }
     assert!(status.success(), "tallyman run failed ({status}):\n{err}");
-    let report: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(dir.join("work/reports/run-000001.json")).expect("run report"),
-    )
-    .expect("run report parses");
+    // Reports are named after the run and its start time: run-000001-<time>.json.
+    let report = std::fs::read_dir(dir.join("work/reports"))
+        .expect("reports folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("run-000001") && n.ends_with(".json"))
+        })
+        .expect("run report");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(report).expect("run report"))
+            .expect("run report parses");
     assert_eq!(
         report["totals"]["accepted"].as_u64(),
         Some(stats.orders),
