@@ -123,8 +123,9 @@ pub fn translate<R: Read + Seek>(
                 take(o, &mut findings)
             })?;
             let mut levels = vec![(Level::File, map.findings.clone(), false)];
+            // Only interchanges, groups and sets with findings are in the map.
             for ic in &map.interchanges {
-                let has = ic.groups.iter().any(|g| g.transaction_count > 0);
+                let has = ic.transaction_count > 0;
                 levels.push((Level::Interchange, ic.findings.clone(), has));
                 for g in &ic.groups {
                     levels.push((Level::Group, g.findings.clone(), g.transaction_count > 0));
@@ -141,8 +142,9 @@ pub fn translate<R: Read + Seek>(
                     take(o, &mut findings)
                 })?;
             let mut levels = vec![(Level::File, map.findings.clone(), false)];
+            // Only interchanges, groups and messages with findings are in the map.
             for ic in &map.interchanges {
-                let has = ic.groups.iter().any(|g| g.message_count > 0);
+                let has = ic.message_count > 0;
                 levels.push((Level::Interchange, ic.findings.clone(), has));
                 for g in &ic.groups {
                     levels.push((Level::Group, g.findings.clone(), g.message_count > 0));

@@ -45,6 +45,36 @@ fn fixtures_hold_every_invariant() {
     }
 }
 
+/// The real X12 and EDIFACT files of the shared corpus (when it is beside the repository): the
+/// streaming translation, which keeps only envelopes with findings, gives what the in-memory one
+/// does.
+#[test]
+fn corpus_holds_every_invariant() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let mut seen = 0;
+    let x12 = ["x12-850", "x12-856", "x12-810", "x12-other"];
+    let edifact = [
+        "edifact-orders",
+        "edifact-desadv",
+        "edifact-invoic",
+        "edifact-other",
+    ];
+    for dir in x12.iter().chain(&edifact).chain(&["negative"]) {
+        for path in common::files(&corpus.join(dir), &["edi", "x12", "txt", "dat", "edifact"]) {
+            let data = std::fs::read(&path).unwrap();
+            if !edifact.contains(dir) {
+                tallyman::fuzzing::x12_translate(&data);
+            }
+            // Any format; for EDIFACT, streamed and in-memory outcomes are compared.
+            tallyman::fuzzing::translate_any(&data);
+            seen += 1;
+        }
+    }
+    assert!(seen > 10, "only {seen} corpus files");
+}
+
 /// A target's checks, given the fuzzer's bytes.
 type Check = fn(&[u8]);
 

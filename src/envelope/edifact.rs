@@ -13,6 +13,7 @@ use crate::syntax::text::{decode, for_message};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{self, Read};
+use std::sync::Arc;
 
 /// The envelope map of one EDIFACT file.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -23,6 +24,15 @@ pub struct EnvelopeMap {
 }
 
 impl EnvelopeMap {
+    /// The interchange with this [`Interchange::number`], when the map kept it.
+    pub fn interchange(&self, number: usize) -> Option<&Interchange> {
+        let at = self
+            .interchanges
+            .binary_search_by_key(&number, |ic| ic.number)
+            .ok()?;
+        Some(&self.interchanges[at])
+    }
+
     /// True when the message and every envelope around it hold.
     pub fn accepted(&self, i: usize, g: usize, m: usize) -> bool {
         let ic = &self.interchanges[i];
@@ -90,18 +100,63 @@ pub struct Interchange {
     pub control: String,
     /// UNB 0035 = 1.
     pub test: bool,
+    /// The groups (in compact mode, only those with findings or with messages that have
+    /// findings, and the last one).
     pub groups: Vec<Group>,
     pub findings: Vec<Finding>,
+    /// Position among the file's interchanges (0 for the first), implicit ones included. In
+    /// compact mode the map keeps only interchanges with findings, so this is not always the
+    /// index in the map.
+    #[serde(skip)]
+    pub number: usize,
+    /// Groups started in the interchange, implicit ones included.
+    #[serde(skip)]
+    pub group_count: usize,
+    /// UNG segments read in the interchange.
+    #[serde(skip)]
+    pub explicit_groups: usize,
+    /// UNH segments read in the interchange.
+    #[serde(skip)]
+    pub message_count: usize,
     #[serde(skip)]
     closed: bool,
-    /// Hashes of the message references seen (emptied when the interchange closes).
-    #[serde(skip)]
-    references: HashMap<u64, usize>,
 }
 
 impl Interchange {
     pub fn rejected(&self) -> bool {
         self.findings.iter().any(Finding::is_error)
+    }
+
+    /// The group with this [`Group::number`], when the map kept it.
+    pub fn group(&self, number: usize) -> Option<&Group> {
+        let at = self
+            .groups
+            .binary_search_by_key(&number, |g| g.number)
+            .ok()?;
+        Some(&self.groups[at])
+    }
+
+    /// The interchange's header fields alone (no groups, no findings).
+    fn header(&self) -> Interchange {
+        Interchange {
+            groups: Vec::new(),
+            findings: Vec::new(),
+            syntax_id: self.syntax_id.clone(),
+            syntax_version: self.syntax_version.clone(),
+            sender_id: self.sender_id.clone(),
+            sender_qualifier: self.sender_qualifier.clone(),
+            recipient_id: self.recipient_id.clone(),
+            recipient_qualifier: self.recipient_qualifier.clone(),
+            date: self.date.clone(),
+            time: self.time.clone(),
+            control: self.control.clone(),
+            ..*self
+        }
+    }
+
+    /// Nothing in it needs to be kept: no findings at any level.
+    fn clean(&self) -> bool {
+        self.findings.is_empty() && self.groups.iter().all(Group::clean)
     }
 
     fn controls(&self) -> Controls {
@@ -126,6 +181,9 @@ pub struct Group {
     pub message_count: usize,
     pub messages: Vec<Message>,
     pub findings: Vec<Finding>,
+    /// Position among the interchange's groups (0 for the first; see [`Interchange::number`]).
+    #[serde(skip)]
+    pub number: usize,
     #[serde(skip)]
     closed: bool,
 }
@@ -133,6 +191,22 @@ pub struct Group {
 impl Group {
     pub fn rejected(&self) -> bool {
         self.findings.iter().any(Finding::is_error)
+    }
+
+    /// The group's header fields alone (no messages, no findings).
+    fn header(&self) -> Group {
+        Group {
+            messages: Vec::new(),
+            findings: Vec::new(),
+            id: self.id.clone(),
+            control: self.control.clone(),
+            ..*self
+        }
+    }
+
+    /// Closed, with no findings and no message with findings.
+    fn clean(&self) -> bool {
+        self.closed && self.findings.is_empty() && self.messages.is_empty()
     }
 }
 
@@ -179,17 +253,43 @@ fn comp(s: &SegmentRef<'_>, n: usize, c: usize) -> String {
         .unwrap_or_default()
 }
 
+/// A message closed by a streaming scanner, with the headers of its group and interchange
+/// (shared by the messages of one group; they carry no findings: the compact pass before the
+/// streaming one judges the envelopes).
+#[derive(Debug, Clone)]
+pub struct Closed {
+    pub interchange: Arc<Interchange>,
+    pub group: Arc<Group>,
+    pub message: Message,
+}
+
 /// Incremental envelope checker.
+///
+/// A compact scanner keeps only what has findings, so its memory does not grow with the number
+/// of envelopes: a closed group with nothing to report is dropped when the next one starts, a
+/// closed interchange with nothing to report when the next one starts or the file ends. The
+/// kept ones carry their [`Interchange::number`] and [`Group::number`]; what is not in the map
+/// was clean. Within one interchange the duplicate check keeps 16 bytes per message reference.
 #[derive(Debug, Default)]
 pub struct Scanner {
     map: EnvelopeMap,
     open_count: usize,
     next_index: usize,
+    /// Interchanges started so far, implicit ones included.
+    interchange_count: usize,
+    /// Whether the last interchange started had a UNB (it may no longer be in the map).
+    last_explicit: bool,
+    /// Hash of UNH 0062 → byte offset of the first message of the open interchange that used
+    /// it: a huge interchange costs 16 bytes a message, not its strings, and only while the
+    /// scanner reads it (the map never holds them).
+    references: HashMap<u64, usize>,
     /// Compact mode: only messages with findings stay in the map.
     compact: bool,
     /// Streaming mode (compact too): closed messages are handed out by [`Scanner::take_closed`].
     emit: bool,
-    closed: std::collections::VecDeque<(usize, usize, Message)>,
+    /// Header copies of the open interchange and group, shared by the messages handed out.
+    headers: Option<(Arc<Interchange>, Arc<Group>)>,
+    closed: std::collections::VecDeque<Closed>,
 }
 
 impl Scanner {
@@ -214,8 +314,9 @@ impl Scanner {
         }
     }
 
-    /// The next message closed since the last call, with its interchange and group indexes.
-    pub fn take_closed(&mut self) -> Option<(usize, usize, Message)> {
+    /// The next message closed since the last call, with its group and interchange (streaming
+    /// mode only).
+    pub fn take_closed(&mut self) -> Option<Closed> {
         self.closed.pop_front()
     }
 
@@ -223,19 +324,60 @@ impl Scanner {
         if !self.compact {
             return;
         }
-        let i = self.map.interchanges.len() - 1;
-        let ic = &mut self.map.interchanges[i];
-        let g = ic.groups.len() - 1;
-        let group = &mut ic.groups[g];
-        let m = if group.messages.last().is_some_and(|m| m.findings.is_empty()) {
-            group.messages.pop().expect("checked")
-        } else if self.emit {
-            group.messages.last().expect("just closed").clone()
+        let ic = self
+            .map
+            .interchanges
+            .last_mut()
+            .expect("a message is in one");
+        let group = ic.groups.last_mut().expect("a message is in one");
+        let m = if self.emit || group.messages.last().is_some_and(|m| m.findings.is_empty()) {
+            group.messages.pop().expect("just closed")
         } else {
             return;
         };
-        if self.emit {
-            self.closed.push_back((i, g, m));
+        if !self.emit {
+            return;
+        }
+        let ic = self.map.interchanges.last().expect("a message is in one");
+        let group = ic.groups.last().expect("a message is in one");
+        let fresh = |(i, g): &(Arc<Interchange>, Arc<Group>)| {
+            i.number == ic.number && g.number == group.number
+        };
+        let (interchange, group) = match &self.headers {
+            Some(h) if fresh(h) => h.clone(),
+            _ => {
+                let h = (Arc::new(ic.header()), Arc::new(group.header()));
+                self.headers = Some(h.clone());
+                h
+            }
+        };
+        self.closed.push_back(Closed {
+            interchange,
+            group,
+            message: m,
+        });
+    }
+
+    /// Drops, in compact mode, the closed groups of the open interchange and the closed
+    /// interchanges that have nothing to report (a streaming scanner drops every closed one:
+    /// its messages carry their headers).
+    fn retire(&mut self) {
+        if !self.compact {
+            return;
+        }
+        let emit = self.emit;
+        if let Some(ic) = self.map.interchanges.last_mut() {
+            if ic.closed {
+                if emit || ic.clean() {
+                    self.map.interchanges.pop();
+                }
+            } else if ic
+                .groups
+                .last()
+                .is_some_and(|g| g.closed && (emit || g.clean()))
+            {
+                ic.groups.pop();
+            }
         }
     }
 
@@ -334,6 +476,7 @@ impl Scanner {
         if let Some(ic) = self.open_interchange() {
             ic.closed = true;
         }
+        self.retire();
         self.map.bytes = bytes;
     }
 
@@ -422,8 +565,11 @@ impl Scanner {
             test: false,
             groups: Vec::new(),
             findings: Vec::new(),
+            number: self.interchange_count,
+            group_count: 0,
+            explicit_groups: 0,
+            message_count: 0,
             closed: false,
-            references: HashMap::new(),
         }
     }
 
@@ -487,10 +633,21 @@ impl Scanner {
 
     /// Starts an interchange; the previous one's reference hashes are no longer needed.
     fn push_interchange(&mut self, ic: Interchange) {
-        if let Some(last) = self.map.interchanges.last_mut() {
-            last.references = HashMap::new();
-        }
+        self.references = HashMap::new();
+        self.retire();
+        self.interchange_count += 1;
+        self.last_explicit = ic.explicit;
         self.map.interchanges.push(ic);
+    }
+
+    /// Starts a group in the open interchange.
+    fn push_group(&mut self, mut g: Group) {
+        self.retire();
+        let ic = self.open_interchange().expect("a group is in one");
+        g.number = ic.group_count;
+        ic.group_count += 1;
+        ic.explicit_groups += usize::from(g.explicit);
+        ic.groups.push(g);
     }
 
     fn ensure_interchange(&mut self, s: &SegmentRef<'_>) {
@@ -514,9 +671,10 @@ impl Scanner {
             message_count: 0,
             messages: Vec::new(),
             findings: Vec::new(),
+            number: 0,
             closed: false,
         };
-        self.open_interchange().expect("ensured").groups.push(g);
+        self.push_group(g);
     }
 
     fn unh(&mut self, s: &SegmentRef<'_>) {
@@ -534,9 +692,10 @@ impl Scanner {
                 message_count: 0,
                 messages: Vec::new(),
                 findings: Vec::new(),
+                number: 0,
                 closed: false,
             };
-            self.open_interchange().expect("ensured").groups.push(g);
+            self.push_group(g);
         }
         let reference = comp(s, 1, 1);
         let mut m = Message {
@@ -576,9 +735,8 @@ impl Scanner {
                 2,
             ));
         }
-        let ic = self.open_interchange().expect("ensured");
         let key = crate::envelope::x12::hash_str(&reference);
-        if let Some(&first) = ic.references.get(&key) {
+        if let Some(&first) = self.references.get(&key) {
             m.findings.push(at(
                 Finding::error(
                     Code::DuplicateTransactionControl,
@@ -587,8 +745,9 @@ impl Scanner {
                 1,
             ));
         } else {
-            ic.references.insert(key, s.span.start);
+            self.references.insert(key, s.span.start);
         }
+        self.open_interchange().expect("ensured").message_count += 1;
         self.open_count = 1;
         let g = self.open_group().expect("ensured");
         g.message_count += 1;
@@ -603,7 +762,7 @@ impl Scanner {
         let controls = self.controls();
         let what = if self.open_interchange().is_some() {
             "is outside of any message (between envelope segments)"
-        } else if self.map.interchanges.last().is_some_and(|ic| ic.explicit) {
+        } else if self.last_explicit {
             "is unexpected data after the UNZ interchange trailer"
         } else {
             "is outside of any interchange: expected UNA, UNB or UNH"
@@ -711,11 +870,11 @@ impl Scanner {
         let controls = ic.controls();
         ic.span.end = s.span.end;
         // UNZ counts groups when there are any, messages otherwise.
-        let grouped = ic.groups.iter().any(|g| g.explicit);
+        let grouped = ic.explicit_groups > 0;
         let counted = if grouped {
-            ic.groups.iter().filter(|g| g.explicit).count()
+            ic.explicit_groups
         } else {
-            ic.groups.iter().map(|g| g.message_count).sum()
+            ic.message_count
         };
         let what = format!("interchange {}", ic.control);
         let trailer = Trailer {
@@ -818,6 +977,66 @@ mod tests {
 
     fn messages(m: &EnvelopeMap) -> Vec<String> {
         m.all_findings().map(|f| f.to_string()).collect()
+    }
+
+    #[test]
+    fn compact_scan_keeps_only_what_has_findings() {
+        // 2,000 interchanges of two groups of one message each; interchange 1500 has a wrong
+        // UNE count in its second group, the second message of 1700 repeats the first one's
+        // reference, and a stray segment follows the last UNZ.
+        let mut f = String::new();
+        for n in 0..2000u32 {
+            f.push_str(&format!("UNB+UNOC:3+S+R+240101:1200+{n}'"));
+            for g in 1..=2u32 {
+                let count = if n == 1500 && g == 2 { 9 } else { 1 };
+                let reference = if n == 1700 { 1 } else { g };
+                f.push_str(&format!(
+                    "UNG+ORDERS+S+R+240101:1200+{g}+UN+D:96A'UNH+{reference}+ORDERS:D:96A:UN'BGM+220+PO1+9'UNT+3+{reference}'UNE+{count}+{g}'"
+                ));
+            }
+            f.push_str(&format!("UNZ+2+{n}'"));
+        }
+        f.push_str("FTX+AAI'");
+        let mut scanner = Scanner::compact();
+        let mut pos = 0;
+        let mut tok = Tokenizer::new();
+        loop {
+            match tok.next(f.as_bytes(), &mut pos, true) {
+                Next::Segment(s) => scanner.segment(&s),
+                Next::Error(e) => scanner.syntax_error(&e),
+                Next::End | Next::NeedMore => break,
+            }
+            // What the scanner holds stays small however many interchanges went by.
+            let held: usize = scanner
+                .map
+                .interchanges
+                .iter()
+                .map(|i| i.groups.len())
+                .sum();
+            assert!(scanner.map.interchanges.len() <= 3 && held <= 4, "{held}");
+        }
+        let m = scanner.finish(f.len());
+        let kept: Vec<(usize, Vec<usize>)> = m
+            .interchanges
+            .iter()
+            .map(|i| (i.number, i.groups.iter().map(|g| g.number).collect()))
+            .collect();
+        assert_eq!(kept, vec![(1500, vec![1]), (1700, vec![1])]);
+        assert!(m.interchange(1500).unwrap().group(1).unwrap().rejected());
+        assert!(m.interchange(1500).unwrap().group(0).is_none());
+        assert!(m.interchange(3).is_none());
+        assert_eq!(m.interchange(1700).unwrap().message_count, 2);
+        // The full scan finds the same, the stray segment after the last UNZ included.
+        let full = scan(f.as_bytes());
+        assert_eq!(full.interchanges.len(), 2000);
+        let all = |m: &EnvelopeMap| {
+            m.all_findings()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(all(&full), all(&m));
+        assert_eq!(all(&m).len(), 3, "{:?}", all(&m));
+        assert!(all(&m)[0].contains("after the UNZ"), "{:?}", all(&m));
     }
 
     #[test]

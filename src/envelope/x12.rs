@@ -8,6 +8,7 @@ use crate::syntax::{Span, ebcdic};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{self, Read};
+use std::sync::Arc;
 
 /// The envelope map of one X12 file.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -22,6 +23,15 @@ pub struct EnvelopeMap {
 }
 
 impl EnvelopeMap {
+    /// The interchange with this [`Interchange::number`], when the map kept it.
+    pub fn interchange(&self, number: usize) -> Option<&Interchange> {
+        let at = self
+            .interchanges
+            .binary_search_by_key(&number, |ic| ic.number)
+            .ok()?;
+        Some(&self.interchanges[at])
+    }
+
     /// True when the transaction set and every envelope around it hold.
     pub fn accepted(&self, i: usize, g: usize, t: usize) -> bool {
         let ic = &self.interchanges[i];
@@ -89,8 +99,20 @@ pub struct Interchange {
     pub ack_requested: String,
     /// ISA15: P production, T test, I information.
     pub usage: String,
+    /// The groups (in compact mode, only those with findings or with sets that have findings,
+    /// and the last one).
     pub groups: Vec<Group>,
     pub findings: Vec<Finding>,
+    /// Position among the file's interchanges (0 for the first). In compact mode the map keeps
+    /// only interchanges with findings, so this is not always the index in the map.
+    #[serde(skip)]
+    pub number: usize,
+    /// GS segments read in the interchange.
+    #[serde(skip)]
+    pub group_count: usize,
+    /// ST segments read in the interchange.
+    #[serde(skip)]
+    pub transaction_count: usize,
     /// Set when IEA was read.
     #[serde(skip)]
     closed: bool,
@@ -99,6 +121,39 @@ pub struct Interchange {
 impl Interchange {
     pub fn rejected(&self) -> bool {
         self.findings.iter().any(Finding::is_error)
+    }
+
+    /// The group with this [`Group::number`], when the map kept it.
+    pub fn group(&self, number: usize) -> Option<&Group> {
+        let at = self
+            .groups
+            .binary_search_by_key(&number, |g| g.number)
+            .ok()?;
+        Some(&self.groups[at])
+    }
+
+    /// The interchange's header fields alone (no groups, no findings).
+    fn header(&self) -> Interchange {
+        Interchange {
+            groups: Vec::new(),
+            findings: Vec::new(),
+            sender_qualifier: self.sender_qualifier.clone(),
+            sender_id: self.sender_id.clone(),
+            receiver_qualifier: self.receiver_qualifier.clone(),
+            receiver_id: self.receiver_id.clone(),
+            date: self.date.clone(),
+            time: self.time.clone(),
+            version: self.version.clone(),
+            control: self.control.clone(),
+            ack_requested: self.ack_requested.clone(),
+            usage: self.usage.clone(),
+            ..*self
+        }
+    }
+
+    /// Nothing in it needs to be kept: no findings at any level.
+    fn clean(&self) -> bool {
+        self.findings.is_empty() && self.groups.iter().all(Group::clean)
     }
 
     fn controls(&self) -> Controls {
@@ -129,6 +184,9 @@ pub struct Group {
     pub transaction_count: usize,
     pub transactions: Vec<Transaction>,
     pub findings: Vec<Finding>,
+    /// Position among the interchange's groups (0 for the first; see [`Interchange::number`]).
+    #[serde(skip)]
+    pub number: usize,
     #[serde(skip)]
     closed: bool,
 }
@@ -136,6 +194,28 @@ pub struct Group {
 impl Group {
     pub fn rejected(&self) -> bool {
         self.findings.iter().any(Finding::is_error)
+    }
+
+    /// The group's header fields alone (no sets, no findings).
+    fn header(&self) -> Group {
+        Group {
+            transactions: Vec::new(),
+            findings: Vec::new(),
+            functional_id: self.functional_id.clone(),
+            sender: self.sender.clone(),
+            receiver: self.receiver.clone(),
+            date: self.date.clone(),
+            time: self.time.clone(),
+            control: self.control.clone(),
+            agency: self.agency.clone(),
+            version: self.version.clone(),
+            ..*self
+        }
+    }
+
+    /// Closed, with no findings and no set with findings.
+    fn clean(&self) -> bool {
+        self.closed && self.findings.is_empty() && self.transactions.is_empty()
     }
 }
 
@@ -204,13 +284,34 @@ pub fn functional_group_of(set_id: &str) -> Option<&'static str> {
     })
 }
 
+/// A transaction set closed by a streaming scanner, with the headers of its group and
+/// interchange (shared by the sets of one group; they carry no findings: a streaming scan
+/// judges nothing, the compact pass before it does).
+#[derive(Debug, Clone)]
+pub struct Closed {
+    pub interchange: Arc<Interchange>,
+    pub group: Arc<Group>,
+    pub transaction: Transaction,
+}
+
 /// Incremental envelope checker: feed it segments and syntax errors in file order.
+///
+/// A compact scanner keeps only what has findings, so its memory does not grow with the file:
+/// a closed group with nothing to report is dropped when the next one starts, a closed
+/// interchange with nothing to report when the next one starts or the file ends. The kept ones
+/// carry their [`Interchange::number`] and [`Group::number`]; what is not in the map was clean.
+/// The duplicate checks keep a 16-byte hash per control number, not the strings.
 #[derive(Debug, Default)]
 pub struct Scanner {
     map: EnvelopeMap,
-    /// ISA13 → byte offset of the first interchange that used it.
-    seen_interchanges: HashMap<String, usize>,
-    seen_groups: HashMap<String, usize>,
+    /// Hash of ISA13 → byte offset of the first interchange that used it.
+    seen_interchanges: HashMap<u64, usize>,
+    /// Hash of GS06 → byte offset of the first group of the open interchange that used it.
+    seen_groups: HashMap<u64, usize>,
+    /// Interchanges started so far.
+    interchange_count: usize,
+    /// Header copies of the open interchange and group, shared by the sets handed out.
+    headers: Option<(Arc<Interchange>, Arc<Group>)>,
     /// ST02 hashes of the open group: a huge group costs 16 bytes a set, not its strings.
     seen_transactions: HashMap<u64, usize>,
     /// Segment count of the open transaction set.
@@ -223,7 +324,7 @@ pub struct Scanner {
     /// Streaming mode (compact too): closed transaction sets are handed out by
     /// [`Scanner::take_closed`].
     emit: bool,
-    closed: std::collections::VecDeque<(usize, usize, Transaction)>,
+    closed: std::collections::VecDeque<Closed>,
 }
 
 impl Scanner {
@@ -249,9 +350,9 @@ impl Scanner {
         }
     }
 
-    /// The next transaction set closed since the last call, with its interchange and group
-    /// indexes (streaming mode only).
-    pub fn take_closed(&mut self) -> Option<(usize, usize, Transaction)> {
+    /// The next transaction set closed since the last call, with its group and interchange
+    /// (streaming mode only).
+    pub fn take_closed(&mut self) -> Option<Closed> {
         self.closed.pop_front()
     }
 
@@ -260,23 +361,61 @@ impl Scanner {
         if !self.compact {
             return;
         }
-        let i = self.map.interchanges.len() - 1;
-        let ic = &mut self.map.interchanges[i];
-        let g = ic.groups.len() - 1;
-        let group = &mut ic.groups[g];
-        let tx = if group
-            .transactions
-            .last()
-            .is_some_and(|t| t.findings.is_empty())
+        let ic = self.map.interchanges.last_mut().expect("a set is in one");
+        let group = ic.groups.last_mut().expect("a set is in one");
+        let tx = if self.emit
+            || group
+                .transactions
+                .last()
+                .is_some_and(|t| t.findings.is_empty())
         {
-            group.transactions.pop().expect("checked")
-        } else if self.emit {
-            group.transactions.last().expect("just closed").clone()
+            group.transactions.pop().expect("just closed")
         } else {
             return;
         };
-        if self.emit {
-            self.closed.push_back((i, g, tx));
+        if !self.emit {
+            return;
+        }
+        let ic = self.map.interchanges.last().expect("a set is in one");
+        let group = ic.groups.last().expect("a set is in one");
+        let fresh = |(i, g): &(Arc<Interchange>, Arc<Group>)| {
+            i.number == ic.number && g.number == group.number
+        };
+        let (interchange, group) = match &self.headers {
+            Some(h) if fresh(h) => h.clone(),
+            _ => {
+                let h = (Arc::new(ic.header()), Arc::new(group.header()));
+                self.headers = Some(h.clone());
+                h
+            }
+        };
+        self.closed.push_back(Closed {
+            interchange,
+            group,
+            transaction: tx,
+        });
+    }
+
+    /// Drops, in compact mode, the closed groups of the open interchange and the closed
+    /// interchanges that have nothing to report (a streaming scanner drops every closed one:
+    /// its sets carry their headers).
+    fn retire(&mut self) {
+        if !self.compact {
+            return;
+        }
+        let emit = self.emit;
+        if let Some(ic) = self.map.interchanges.last_mut() {
+            if ic.closed {
+                if emit || ic.clean() {
+                    self.map.interchanges.pop();
+                }
+            } else if ic
+                .groups
+                .last()
+                .is_some_and(|g| g.closed && (emit || g.clean()))
+            {
+                ic.groups.pop();
+            }
         }
     }
 
@@ -388,6 +527,7 @@ impl Scanner {
     pub fn end(&mut self, bytes: usize) {
         let next = self.next_index;
         self.close_open(Level::Interchange, bytes, next, None, "the file ends");
+        self.retire();
         self.map.bytes = bytes;
     }
 
@@ -470,6 +610,7 @@ impl Scanner {
             );
             self.close_at(s, Level::Interchange, &why);
         }
+        self.retire();
         let text = |n: usize| decode_trimmed(s.value(n));
         let mut ic = Interchange {
             span: Span::new(s.span.start, s.span.end),
@@ -487,11 +628,16 @@ impl Scanner {
             usage: text(15),
             groups: Vec::new(),
             findings: Vec::new(),
+            number: self.interchange_count,
+            group_count: 0,
+            transaction_count: 0,
             closed: false,
         };
+        self.interchange_count += 1;
         let controls = ic.controls();
         ic.findings = check_isa_fields(s, &controls);
-        if let Some(&first) = self.seen_interchanges.get(&ic.control) {
+        let key = hash_str(&ic.control);
+        if let Some(&first) = self.seen_interchanges.get(&key) {
             ic.findings.push(
                 Finding::warning(
                     Code::DuplicateInterchange,
@@ -505,8 +651,7 @@ impl Scanner {
                 .with_controls(&controls),
             );
         } else {
-            self.seen_interchanges
-                .insert(ic.control.clone(), s.span.start);
+            self.seen_interchanges.insert(key, s.span.start);
         }
         self.seen_groups.clear();
         self.map.interchanges.push(ic);
@@ -523,6 +668,7 @@ impl Scanner {
                 "a new GS starts before the GE of this group",
             );
         }
+        self.retire();
         let text = |n: usize| decode_trimmed(s.value(n));
         let mut g = Group {
             span: s.span,
@@ -537,12 +683,14 @@ impl Scanner {
             transaction_count: 0,
             transactions: Vec::new(),
             findings: Vec::new(),
+            number: 0,
             closed: false,
         };
         let mut controls = self.controls();
         controls.group = Some(g.control.clone());
         g.findings = check_gs_fields(s, &controls);
-        if let Some(&first) = self.seen_groups.get(&g.control) {
+        let key = hash_str(&g.control);
+        if let Some(&first) = self.seen_groups.get(&key) {
             g.findings.push(
                 Finding::warning(
                     Code::GroupControlInvalid,
@@ -556,14 +704,14 @@ impl Scanner {
                 .with_controls(&controls),
             );
         } else {
-            self.seen_groups.insert(g.control.clone(), s.span.start);
+            self.seen_groups.insert(key, s.span.start);
         }
         self.seen_transactions.clear();
         let ic = self.open_interchange().expect("checked above");
         // A file that ends every segment with '~' + newline but has no ISA16 reads as component
         // separator '~' and terminator newline; its GS then ends with the "component separator".
         let d = ic.delimiters;
-        if ic.groups.is_empty()
+        if ic.group_count == 0
             && d.terminator.is_line_break()
             && s.data().last() == Some(&d.component)
         {
@@ -580,6 +728,8 @@ impl Scanner {
                 .with_controls(&controls),
             );
         }
+        g.number = ic.group_count;
+        ic.group_count += 1;
         ic.groups.push(g);
     }
 
@@ -651,6 +801,9 @@ impl Scanner {
             closed: false,
         };
         self.open_tx_count = 1;
+        self.open_interchange()
+            .expect("checked above")
+            .transaction_count += 1;
         let g = self.open_group().expect("checked above");
         g.transaction_count += 1;
         g.transactions.push(tx);
@@ -778,7 +931,7 @@ impl Scanner {
         ic.span.end = s.span.end;
         let what = format!("interchange {}", ic.control);
         let trailer = Trailer {
-            counted: ic.groups.len(),
+            counted: ic.group_count,
             noun: "functional groups",
             what: &what,
             count_code: Code::GroupCountMismatch,
@@ -1258,6 +1411,66 @@ mod tests {
         let m = scan(f.as_bytes());
         assert!(m.accepted(0, 0, 0));
         assert!(!m.accepted(0, 0, 1));
+    }
+
+    #[test]
+    fn compact_scan_keeps_only_what_has_findings() {
+        // 2,000 interchanges of two groups each; interchange 1500 has a wrong GE01 in its
+        // second group, and 1700 reuses an earlier ISA13.
+        let mut f = String::new();
+        for n in 0..2000u32 {
+            let control = if n == 1700 { 5 } else { n };
+            f.push_str(&ISA.replace("000000001", &format!("{control:09}")));
+            for g in 1..=2u32 {
+                let count = if n == 1500 && g == 2 { 9 } else { 1 };
+                f.push_str(&format!(
+                    "GS*PO*S*R*20240101*1200*{g}*X*004010~ST*850*0001~BEG*00*SA*1**20240101~SE*3*0001~GE*{count}*{g}~"
+                ));
+            }
+            f.push_str(&format!("IEA*2*{control:09}~"));
+        }
+        let mut scanner = Scanner::compact();
+        let mut pos = 0;
+        let mut tok = Tokenizer::new();
+        loop {
+            match tok.next(f.as_bytes(), &mut pos, true) {
+                Next::Segment(s) => scanner.segment(&s),
+                Next::Error(e) => scanner.syntax_error(&e),
+                Next::End | Next::NeedMore => break,
+            }
+            // What the scanner holds stays small however many interchanges went by.
+            let held: usize = scanner
+                .map
+                .interchanges
+                .iter()
+                .map(|i| i.groups.len())
+                .sum();
+            assert!(scanner.map.interchanges.len() <= 3 && held <= 4, "{held}");
+        }
+        let m = scanner.finish(f.len());
+        let kept: Vec<(usize, Vec<usize>)> = m
+            .interchanges
+            .iter()
+            .map(|i| (i.number, i.groups.iter().map(|g| g.number).collect()))
+            .collect();
+        // 1500 keeps its second group only (its first was clean); 1700 keeps its last group
+        // (an interchange with findings keeps the group open when it closed).
+        assert_eq!(kept, vec![(1500, vec![1]), (1700, vec![1])]);
+        assert!(m.interchange(1500).unwrap().group(1).unwrap().rejected());
+        assert!(m.interchange(1500).unwrap().group(0).is_none());
+        assert!(m.interchange(3).is_none());
+        assert_eq!(m.interchange(1700).unwrap().transaction_count, 2);
+        // The full scan finds the same.
+        let full = scan(f.as_bytes());
+        assert_eq!(full.interchanges.len(), 2000);
+        assert_eq!(
+            full.all_findings()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            m.all_findings()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -359,13 +359,19 @@ where
     let mut second = StreamFeed::with(Scanner::streaming()).with_max_segment(max_segment);
     let mut batch = super::Batch::new();
     let map = map;
-    let translate = |(i, g, msg): &(usize, usize, _), bytes: &[u8]| {
-        let ic = &map.interchanges[*i];
-        translate_inner(grammars, (ic, &ic.groups[*g], msg), bytes, opts, false).0
+    let translate = |c: &crate::envelope::edifact::Closed, bytes: &[u8]| {
+        // The first pass's copy holds the findings; one it did not keep had none.
+        let judged = map.interchange(c.interchange.number);
+        let ic = judged.unwrap_or(&c.interchange);
+        let gr = judged
+            .and_then(|ic| ic.group(c.group.number))
+            .unwrap_or(&c.group);
+        translate_inner(grammars, (ic, gr, &c.message), bytes, opts, false).0
     };
     // Collects every set the second pass has closed so far; translates them when enough wait.
     let mut drain = |scanner: &mut Scanner, r: &mut R, last: bool| -> std::io::Result<()> {
-        while let Some((i, g, mut msg)) = scanner.take_closed() {
+        while let Some(mut closed) = scanner.take_closed() {
+            let msg = &mut closed.message;
             if opts.relax_envelope {
                 crate::envelope::relax_findings(&mut msg.findings);
             }
@@ -373,8 +379,8 @@ where
             if super::over_limits(&opts.limits, &what, msg.segment_count, msg.span.len()).is_some()
             {
                 // Rejected unread: translate_inner says why.
-                if batch.push((i, g, msg), Vec::new()) {
-                    batch.flush(translate, |(_, _, msg), o| sink(&map, &msg, o))?;
+                if batch.push(closed, Vec::new()) {
+                    batch.flush(translate, |c, o| sink(&map, &c.message, o))?;
                 }
                 continue;
             }
@@ -383,12 +389,12 @@ where
             r.seek(SeekFrom::Start(msg.span.start as u64))?;
             r.read_exact(&mut buf)?;
             r.seek(SeekFrom::Start(here))?;
-            if batch.push((i, g, msg), buf) {
-                batch.flush(translate, |(_, _, msg), o| sink(&map, &msg, o))?;
+            if batch.push(closed, buf) {
+                batch.flush(translate, |c, o| sink(&map, &c.message, o))?;
             }
         }
         if last {
-            batch.flush(translate, |(_, _, msg), o| sink(&map, &msg, o))?;
+            batch.flush(translate, |c, o| sink(&map, &c.message, o))?;
         }
         Ok(())
     };

@@ -329,9 +329,10 @@ pub fn translate_all(
 }
 
 /// Translates an X12 stream with memory flat in the file size: an envelope pass through a
-/// `chunk`-sized buffer keeps only interchanges, groups and the transaction sets with findings;
-/// a second pass hands out each transaction set as it closes, re-read by its span and judged
-/// with its group's and interchange's verdicts from the first pass. Returns the first pass's
+/// `chunk`-sized buffer keeps only the interchanges, groups and transaction sets with findings;
+/// a second pass hands out each transaction set as it closes (with its group's and
+/// interchange's headers), re-read by its span and judged with its group's and interchange's
+/// verdicts from the first pass (not in the first pass's map: clean). Returns the first pass's
 /// map.
 pub fn translate_reader<R, F>(
     mut reader: R,
@@ -359,24 +360,30 @@ where
     let mut second = StreamFeed::new().with_max_segment(max_segment);
     let mut batch = super::Batch::new();
     let map = map;
-    let translate = |(i, g, tx): &(usize, usize, _), bytes: &[u8]| {
-        let ic = &map.interchanges[*i];
-        translate_inner(grammars, (ic, &ic.groups[*g], tx), bytes, opts, false).0
+    let translate = |c: &crate::envelope::x12::Closed, bytes: &[u8]| {
+        // The first pass's copy holds the findings; one it did not keep had none.
+        let judged = map.interchange(c.interchange.number);
+        let ic = judged.unwrap_or(&c.interchange);
+        let gr = judged
+            .and_then(|ic| ic.group(c.group.number))
+            .unwrap_or(&c.group);
+        translate_inner(grammars, (ic, gr, &c.transaction), bytes, opts, false).0
     };
     // Collects every set the second pass has closed so far; translates them when enough wait.
     let mut drain = |scanner: &mut crate::envelope::x12::Scanner,
                      r: &mut R,
                      last: bool|
      -> std::io::Result<()> {
-        while let Some((i, g, mut tx)) = scanner.take_closed() {
+        while let Some(mut closed) = scanner.take_closed() {
+            let tx = &mut closed.transaction;
             if opts.relax_envelope {
                 crate::envelope::relax_findings(&mut tx.findings);
             }
             let what = format!("transaction set {}", tx.set_id);
             if super::over_limits(&opts.limits, &what, tx.segment_count, tx.span.len()).is_some() {
                 // Rejected unread: translate_inner says why.
-                if batch.push((i, g, tx), Vec::new()) {
-                    batch.flush(translate, |(_, _, tx), o| sink(&map, &tx, o))?;
+                if batch.push(closed, Vec::new()) {
+                    batch.flush(translate, |c, o| sink(&map, &c.transaction, o))?;
                 }
                 continue;
             }
@@ -388,12 +395,12 @@ where
             if map.ebcdic {
                 crate::syntax::ebcdic::transcode_in_place(&mut buf);
             }
-            if batch.push((i, g, tx), buf) {
-                batch.flush(translate, |(_, _, tx), o| sink(&map, &tx, o))?;
+            if batch.push(closed, buf) {
+                batch.flush(translate, |c, o| sink(&map, &c.transaction, o))?;
             }
         }
         if last {
-            batch.flush(translate, |(_, _, tx), o| sink(&map, &tx, o))?;
+            batch.flush(translate, |c, o| sink(&map, &c.transaction, o))?;
         }
         Ok(())
     };
