@@ -837,39 +837,3 @@ fn line_total_over_a_tiny_quantity_rejects_the_order_without_a_panic() {
     );
     insta::assert_snapshot!(error_lines(&t));
 }
-#[test]
-fn probe2() {
-    for end in ["\r", "\n", "\r\n"] {
-        let text = [
-            SHOPIFY_HEAD.to_string(),
-            sound_row("#1"),
-            sound_row("#2"),
-            shop_row([
-                "#3",
-                "2024-03-11",
-                "USD",
-                "1",
-                "1x",
-                "S-1",
-                "x",
-                "Ann",
-                "10.00",
-            ]),
-            shop_row([
-                "#4",
-                "2024-03-11",
-                "USD",
-                "1",
-                "1x",
-                "S-1",
-                "x",
-                "Ann",
-                "10.00",
-            ]),
-        ]
-        .concat()
-        .replace('\n', end);
-        let t = run_text("cr.csv", &text);
-        eprintln!("{end:?} {}", error_lines(&t));
-    }
-}
