@@ -18,7 +18,7 @@
 
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -301,16 +301,22 @@ impl Holder {
         s
     }
 
-    /// True when the holder was a process of this host and that process is gone. Only Linux's
-    /// /proc can tell; elsewhere (or for another host) a holder is taken to be alive, and only
-    /// the time limit applies.
+    /// True when the holder was a process of this host and that process is gone: `kill(pid,
+    /// 0)` says there is no such process (a process of another user answers "not permitted",
+    /// and counts as alive; `/proc` is not asked, since `hidepid` hides other users' processes
+    /// there). For another host a holder is taken to be alive, and only the time limit applies.
     fn is_gone(&self) -> bool {
         let (Some(pid), Some(host)) = (self.pid, &self.host) else {
             return false;
         };
+        let Some(pid) = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        else {
+            return false;
+        };
         *host == this_host()
-            && Path::new("/proc/self").exists()
-            && !Path::new("/proc").join(pid.to_string()).exists()
+            && rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH)
     }
 }
 
@@ -477,9 +483,19 @@ pub fn lock(work: &Path, stuck_after: std::time::Duration) -> io::Result<Result<
     }
 }
 
-/// Writes a new file durably under its final name: temp file with `mode`, fsync, then linked
-/// to the final name, which must not exist (nothing is ever replaced), fsync the folder.
+/// Writes a new file durably under its final name: temp file with `mode`, fsync, then moved
+/// to the final name, which must not exist (nothing is ever replaced), fsync the folder. On
+/// failure the temp file is removed.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    write_atomic_with(path, mode, |w| w.write_all(bytes))
+}
+
+/// [`write_atomic`] for content written piece by piece by `write`.
+pub fn write_atomic_with(
+    path: &Path,
+    mode: u32,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     crate::transport::create_private_dirs(dir)?;
     let tmp = dir.join(format!(
@@ -487,16 +503,48 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
         path.file_name()
             .map_or("out".into(), |n| n.to_string_lossy())
     ));
-    let mut f = fs::OpenOptions::new()
+    // A stale one is an earlier attempt's, never a file to write through.
+    let _ = fs::remove_file(&tmp);
+    let written = fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(mode)
-        .open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    move_file(&tmp, path)
+        .open(&tmp)
+        .and_then(|f| {
+            let mut w = io::BufWriter::new(f);
+            write(&mut w)?;
+            w.into_inner()
+                .map_err(io::IntoInnerError::into_error)?
+                .sync_all()
+        })
+        .and_then(|()| move_file(&tmp, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// A new folder under the system's temporary folder that only this process uses: created
+/// owner-only under a name that did not exist (a name planted in a shared /tmp, a link or a
+/// folder, is skipped, never written through).
+pub fn private_temp_dir(prefix: &str) -> io::Result<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let base = std::env::temp_dir();
+    for n in 0..100 {
+        let dir = base.join(format!("{prefix}-{}-{nanos}-{n}", std::process::id()));
+        match fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!("no free name for a temporary folder in {}", base.display()),
+    ))
 }
 
 /// Makes a rename or a new file in `dir` durable.
@@ -507,52 +555,121 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 /// Moves a file to a name that must not exist yet, creating the destination's folder
 /// (owner-only); a no-op when the source is gone and the destination exists (an earlier attempt
 /// got that far). A destination that exists as another file is an error: nothing is replaced.
+///
+/// On Linux the move is one `renameat2(RENAME_NOREPLACE)`: the file appears under its new name
+/// and leaves its old one at the same instant, so a kill can never leave both names (an ERP
+/// that imports and deletes a published file would otherwise import it again when recovery
+/// published the temporary name a second time). Where the file system refuses that flag, a
+/// hard link then an unlink (the window between them is what a retry completes); where it has
+/// no hard links either, a check then a plain rename (the run lock keeps other tallyman runs
+/// out meanwhile). Across file systems (staging and archive on different mounts): a copy under
+/// a temporary name beside the destination, moved into place, then the source removed.
 pub fn move_file(from: &Path, to: &Path) -> io::Result<()> {
     if !from.exists() && to.exists() {
         return Ok(());
     }
     let dir = to.parent().unwrap_or(Path::new("."));
     crate::transport::create_private_dirs(dir)?;
-    // A hard link is a rename that cannot replace: it fails when the name exists.
-    match fs::hard_link(from, to) {
-        Ok(()) => {}
+    match rename_noreplace(from, to) {
+        Ok(()) => return sync_dir(dir),
+        Err(e) if e.kind() == io::ErrorKind::CrossesDevices => return copy_across(from, to, dir),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            // An earlier attempt by hard link stopped before removing the source.
             if !same_file(from, to)? {
                 return Err(exists(to));
             }
-            // An earlier attempt linked and stopped before removing the source.
         }
-        // Staging and archive may sit on different file systems.
-        Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {
-            let tmp = dir.join(format!(
-                ".{}.copy",
-                to.file_name()
-                    .map_or("file".into(), |n| n.to_string_lossy())
-            ));
-            fs::copy(from, &tmp)?;
-            File::open(&tmp)?.sync_all()?;
-            fs::hard_link(&tmp, to).map_err(|e| {
-                if e.kind() == io::ErrorKind::AlreadyExists {
-                    exists(to)
-                } else {
-                    e
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)) => {
+            match fs::hard_link(from, to) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    if !same_file(from, to)? {
+                        return Err(exists(to));
+                    }
                 }
-            })?;
-            fs::remove_file(&tmp)?;
-        }
-        // A file system without hard links: check, then rename (the run lock keeps other
-        // tallyman runs out of this directory meanwhile).
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM) | Some(libc::EOPNOTSUPP)) => {
-            if to.exists() {
-                return Err(exists(to));
+                Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {
+                    return copy_across(from, to, dir);
+                }
+                Err(e)
+                    if matches!(
+                        e.raw_os_error(),
+                        Some(libc::EPERM | libc::EOPNOTSUPP | libc::ENOSYS)
+                    ) =>
+                {
+                    if to.exists() {
+                        return Err(exists(to));
+                    }
+                    fs::rename(from, to)?;
+                    return sync_dir(dir);
+                }
+                Err(e) => return Err(e),
             }
-            fs::rename(from, to)?;
-            return sync_dir(dir);
         }
         Err(e) => return Err(e),
     }
     fs::remove_file(from)?;
     sync_dir(dir)
+}
+
+/// Renames, failing with `AlreadyExists` when `to` exists, atomically.
+#[cfg(target_os = "linux")]
+fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE).map_err(io::Error::from)
+}
+
+/// Elsewhere: "not supported", so that [`move_file`] links then unlinks.
+#[cfg(not(target_os = "linux"))]
+fn rename_noreplace(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::from_raw_os_error(libc::ENOSYS))
+}
+
+/// [`move_file`] across file systems: a copy, durable under a temporary name, moved into
+/// place, then the source removed. A destination with the source's very bytes is an earlier
+/// attempt's copy.
+fn copy_across(from: &Path, to: &Path, dir: &Path) -> io::Result<()> {
+    if to.exists() {
+        if !same_content(from, to)? {
+            return Err(exists(to));
+        }
+    } else {
+        let name = to
+            .file_name()
+            .map_or("file".into(), |n| n.to_string_lossy());
+        let tmp = dir.join(format!(".{name}.copy"));
+        let _ = fs::remove_file(&tmp);
+        let mut src = File::open(from)?;
+        let mut dst = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(fs::metadata(from)?.permissions().mode() & 0o777)
+            .open(&tmp)?;
+        io::copy(&mut src, &mut dst)?;
+        dst.sync_all()?;
+        drop(dst);
+        move_file(&tmp, to)?;
+    }
+    fs::remove_file(from)?;
+    sync_dir(dir)
+}
+
+/// The two files hold the same bytes.
+fn same_content(a: &Path, b: &Path) -> io::Result<bool> {
+    let (mut a, mut b) = (File::open(a)?, File::open(b)?);
+    if a.metadata()?.len() != b.metadata()?.len() {
+        return Ok(false);
+    }
+    let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let n = crate::envelope::x12::read_full(&mut a, &mut x)?;
+        let m = crate::envelope::x12::read_full(&mut b, &mut y)?;
+        if n != m || x[..n] != y[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
 }
 
 fn same_file(a: &Path, b: &Path) -> io::Result<bool> {
@@ -695,6 +812,58 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_move_across_file_systems_copies_and_finishes_an_interrupted_copy() {
+        let d = tempfile::tempdir().unwrap();
+        let (from, to) = (d.path().join("a"), d.path().join("x/a"));
+        fs::write(&from, "abc").unwrap();
+        copy_across(&from, &to, &d.path().join("x")).unwrap_err(); // its folder is made by move_file
+        fs::create_dir_all(d.path().join("x")).unwrap();
+        copy_across(&from, &to, &d.path().join("x")).unwrap();
+        assert!(!from.exists());
+        assert_eq!(fs::read(&to).unwrap(), b"abc");
+        // Killed after the copy was in place, before the source was removed: finished.
+        fs::write(&from, "abc").unwrap();
+        copy_across(&from, &to, &d.path().join("x")).unwrap();
+        assert!(!from.exists());
+        // Another file under the name: refused, both left.
+        fs::write(&from, "abd").unwrap();
+        let e = copy_across(&from, &to, &d.path().join("x")).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        assert!(from.exists());
+        assert_eq!(fs::read(&to).unwrap(), b"abc");
+        // For real, where /dev/shm is another file system than the temporary folder.
+        let shm = Path::new("/dev/shm");
+        if let Ok(other) = tempfile::tempdir_in(shm) {
+            let to = other.path().join("y/b");
+            fs::write(&from, "over").unwrap();
+            fs::remove_file(d.path().join("x/a")).unwrap();
+            move_file(&from, &to).unwrap();
+            assert!(!from.exists());
+            assert_eq!(fs::read(&to).unwrap(), b"over");
+            let left: Vec<_> = fs::read_dir(other.path().join("y")).unwrap().collect();
+            assert_eq!(left.len(), 1, "no temporary copy left behind");
+        }
+    }
+
+    #[test]
+    fn a_move_never_leaves_the_file_under_both_names() {
+        // Linux: one renameat2(RENAME_NOREPLACE); the old name is gone the moment the new one
+        // exists (no link+unlink window a kill could stop in).
+        let d = tempfile::tempdir().unwrap();
+        let (from, to) = (d.path().join("t.tmp"), d.path().join("t.csv"));
+        fs::write(&from, "1").unwrap();
+        let ino = |p: &Path| std::os::unix::fs::MetadataExt::ino(&fs::metadata(p).unwrap());
+        let before = ino(&from);
+        rename_noreplace(&from, &to).unwrap();
+        assert!(!from.exists());
+        assert_eq!(ino(&to), before);
+        fs::write(&from, "2").unwrap();
+        let e = rename_noreplace(&from, &to).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&to).unwrap(), b"1");
     }
 
     #[test]
