@@ -155,8 +155,10 @@ pub fn fetch_file(
             ),
         ));
     }
-    // Never wider than the source: a partner's 0600 file is not made readable by others.
-    let mode = mode & meta.mode() & 0o777;
+    // Never wider than the source: a partner's 0600 file is not made readable by others. The
+    // copy's owner is this run, which must read it whatever the source's owner bits say (a
+    // file readable only through its group would otherwise become a copy nobody may read).
+    let mode = mode & (meta.mode() | 0o400) & 0o777;
     let fetched = copy_hashed(&mut (&mut file).take(size + 1), dest, mode)?;
     let after = file.metadata()?;
     if fetched.size != size || after.len() != size || after.modified()? != meta.modified()? {
@@ -176,13 +178,14 @@ pub fn fetch_file(
 pub fn remove_at(origin: &str, sha256: &str) -> io::Result<bool> {
     let p = Path::new(origin);
     // Not followed, not blocked on: a link or FIFO put in the file's place is left alone.
-    let hashed = open_regular(p).and_then(|(mut f, _)| {
+    let hashed = open_regular(p).and_then(|(mut f, meta)| {
         let mut hasher = Sha256::new();
         io::copy(&mut f, &mut hasher)?;
-        Ok(hex(&hasher.finalize()))
+        Ok((hex(&hasher.finalize()), meta.dev(), meta.ino()))
     });
     match hashed {
-        Ok(h) if h == sha256 => {
+        // Still the file that was hashed (not renamed over meanwhile): removed.
+        Ok((h, dev, ino)) if h == sha256 && still_at(p, dev, ino)? => {
             std::fs::remove_file(p)?;
             if let Some(dir) = p.parent() {
                 std::fs::File::open(dir)?.sync_all()?;
@@ -198,6 +201,15 @@ pub fn remove_at(origin: &str, sha256: &str) -> io::Result<bool> {
         {
             Ok(false)
         }
+        Err(e) => Err(e),
+    }
+}
+
+/// The name still leads to the file (device, inode) that was read through a handle.
+fn still_at(p: &Path, dev: u64, ino: u64) -> io::Result<bool> {
+    match std::fs::symlink_metadata(p) {
+        Ok(m) => Ok(m.dev() == dev && m.ino() == ino),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(e),
     }
 }
@@ -341,6 +353,50 @@ mod tests {
         for good in ["a.edi", "sub/a.edi", "..a", "a..b/c"] {
             assert_eq!(safe_name(good), Some(good));
         }
+    }
+
+    #[test]
+    fn a_copy_is_never_wider_than_its_source_and_always_readable_by_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("in.edi");
+        for (source, wanted, got) in [
+            (0o644, 0o600, 0o600),
+            (0o600, 0o640, 0o600),
+            (0o640, 0o640, 0o640),
+            (0o400, 0o600, 0o400),
+            // Readable through its group only: the copy is still this run's to read.
+            (0o040, 0o640, 0o440),
+            (0o000, 0o600, 0o400),
+        ] {
+            std::fs::write(&src, "x").unwrap();
+            std::fs::set_permissions(&src, std::fs::Permissions::from_mode(source)).unwrap();
+            let dest = dir.path().join(format!("out-{source:o}-{wanted:o}"));
+            if fetch_file(&src, None, &dest, wanted).is_err() {
+                continue; // not root: a source this user may not read
+            }
+            let mode = std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, got, "source {source:o}, wanted {wanted:o}");
+        }
+    }
+
+    #[test]
+    fn an_input_renamed_over_after_it_was_read_is_not_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("po.edi");
+        std::fs::write(&p, "old").unwrap();
+        let sha = copy_hashed(&mut &b"old"[..], &dir.path().join("copy"), 0o600)
+            .unwrap()
+            .sha256;
+        let (_, meta) = open_regular(&p).unwrap();
+        // A new upload with the same bytes renamed onto the name: another inode.
+        std::fs::write(dir.path().join("new"), "old").unwrap();
+        std::fs::rename(dir.path().join("new"), &p).unwrap();
+        assert!(!still_at(&p, meta.dev(), meta.ino()).unwrap());
+        let (_, now) = open_regular(&p).unwrap();
+        assert!(still_at(&p, now.dev(), now.ino()).unwrap());
+        assert!(remove_at(p.to_str().unwrap(), &sha).unwrap());
+        assert!(!p.exists());
     }
 
     #[test]
