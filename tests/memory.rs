@@ -12,15 +12,34 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+/// Writes one Shopify export of about `bytes` bytes (the same orders for the same size) into
+/// `dir/drop/name`, with `tail` after it; returns the orders written.
+fn export(dir: &Path, name: &str, bytes: u64, tail: &str) -> u64 {
+    let inbound = dir.join("drop");
+    std::fs::create_dir_all(&inbound).expect("drop folder");
+    let mut w = BufWriter::new(std::fs::File::create(inbound.join(name)).expect("export"));
+    let stats = tallyman::generate::shopify_csv(&mut w, bytes, 7).expect("generates");
+    w.write_all(tail.as_bytes()).expect("written");
+    w.flush().expect("written");
+    stats.orders
+}
+
 /// Runs `tallyman run` over one Shopify export of about `bytes` bytes in a fresh folder, and
 /// returns its peak RSS in KiB and the orders generated.
 fn peak_of_run(dir: &Path, bytes: u64) -> (u64, u64) {
-    let inbound = dir.join("drop");
-    std::fs::create_dir_all(&inbound).expect("drop folder");
-    let mut w = BufWriter::new(std::fs::File::create(inbound.join("orders.csv")).expect("export"));
-    let stats = tallyman::generate::shopify_csv(&mut w, bytes, 7).expect("generates");
-    w.flush().expect("written");
-    drop(w);
+    let orders = export(dir, "orders.csv", bytes, "");
+    let (peak, report) = measured_run(dir, 1);
+    assert_eq!(
+        report["totals"]["accepted"].as_u64(),
+        Some(orders),
+        "not every order was accepted"
+    );
+    (peak, orders)
+}
+
+/// Runs `tallyman run` in `dir` (a configuration is written there the first time) and returns
+/// its peak RSS in KiB and its run report.
+fn measured_run(dir: &Path, run: u32) -> (u64, serde_json::Value) {
     let cfg = dir.join("tallyman.toml");
     std::fs::write(
         &cfg,
@@ -59,24 +78,60 @@ fn peak_of_run(dir: &Path, bytes: u64) -> (u64, u64) {
     }
     assert!(status.success(), "tallyman run failed ({status}):\n{err}");
     // Reports are named after the run and its start time: run-000001-<time>.json.
+    let prefix = format!("run-{run:06}");
     let report = std::fs::read_dir(dir.join("work/reports"))
         .expect("reports folder")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("run-000001") && n.ends_with(".json"))
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".json"))
         })
         .expect("run report");
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(report).expect("run report"))
-            .expect("run report parses");
-    assert_eq!(
-        report["totals"]["accepted"].as_u64(),
-        Some(stats.orders),
-        "not every order was accepted:\n{err}"
+    let report = serde_json::from_slice(&std::fs::read(report).expect("run report"))
+        .expect("run report parses");
+    (peak, report)
+}
+
+/// The peak RSS of a run over a re-sent export (one more byte, so not the same file: every
+/// order in it a duplicate), and the orders.
+fn peak_of_a_resend(dir: &Path, bytes: u64) -> (u64, u64, serde_json::Value) {
+    let orders = export(dir, "orders.csv", bytes, "");
+    measured_run(dir, 1);
+    export(dir, "orders-again.csv", bytes, "\n");
+    let (peak, report) = measured_run(dir, 2);
+    assert_eq!(report["totals"]["duplicate"].as_u64(), Some(orders));
+    (peak, orders, report)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn peak_memory_of_a_run_does_not_grow_with_the_duplicates_of_a_resent_file() {
+    // Before: every document not accepted was kept for the reports, about 2.5 KiB each (a
+    // re-sent export of 238,400 orders peaked at 594 MiB and wrote a 165 MiB run report).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (small, small_orders, _) = peak_of_a_resend(&dir.path().join("small"), 200 << 10);
+    let (large, large_orders, report) = peak_of_a_resend(&dir.path().join("large"), 4 << 20);
+    eprintln!(
+        "re-sent: peak RSS {small} KiB for {small_orders} duplicates, {large} KiB for {large_orders}"
     );
-    (peak, stats.orders)
+    let grown_kib = large.saturating_sub(small);
+    assert!(
+        grown_kib < 6 << 10,
+        "peak RSS grew by {grown_kib} KiB for {} more duplicates: something is held per document",
+        large_orders - small_orders
+    );
+    // The run report lists the first documents and counts the rest.
+    let file = &report["files"][0];
+    let listed = file["documents_not_accepted"]
+        .as_array()
+        .expect("listed")
+        .len() as u64;
+    assert_eq!(listed, 100);
+    assert_eq!(
+        file["documents_not_listed"].as_u64(),
+        Some(large_orders - 100)
+    );
 }
 
 #[cfg(target_os = "linux")]

@@ -389,3 +389,48 @@ fn a_file_over_the_size_limit_is_quarantined_unread() {
     );
     assert!(env.erp_documents().is_empty());
 }
+
+#[test]
+fn a_quarantine_report_lists_every_rejected_document_and_the_run_report_the_first_100() {
+    let env = Env::new(CHANNELS);
+    let names: Vec<String> = (1..=150).map(|n| format!("#{n}")).collect();
+    let orders: Vec<(&str, &str, u32)> = names.iter().map(|n| (n.as_str(), "SKU-1", 1)).collect();
+    let export = batch::shopify(&orders).replace(",Mug,10.00,", ",Mug,1x,");
+    env.drop_file("shop", "bad.csv", &export);
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    // The summary names the first problem.
+    assert!(
+        r.stderr.contains("quarantined shop/bad.csv: ") && r.stderr.contains("'1x'"),
+        "{}",
+        r.stderr
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&env.read("work/quarantine/run-000001/shop/bad.csv.report.json"))
+            .expect("quarantine report parses");
+    let listed = json["documents_not_accepted"]
+        .as_array()
+        .expect("documents");
+    assert_eq!(listed.len(), 150);
+    assert_eq!(listed[149]["problems"][0]["row"], 151);
+    assert_eq!(json["documents"]["rejected"], 150);
+    assert!(json.get("documents_not_listed").is_none());
+    let text = env.read("work/quarantine/run-000001/shop/bad.csv.report.txt");
+    assert_eq!(text.matches("\nrejected ").count(), 150, "{text}");
+    assert!(text.contains("#150"), "{text}");
+    // The run report lists the first 100 and counts the rest.
+    let run: serde_json::Value =
+        serde_json::from_str(&env.read("work/reports/run-000001.json")).expect("run report");
+    let file = &run["files"][0];
+    assert_eq!(
+        file["documents_not_accepted"].as_array().unwrap().len(),
+        100
+    );
+    assert_eq!(file["documents_not_listed"], 50);
+    // Nothing of the spools is left.
+    let left: Vec<_> = batch::walk(&env.path("work"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("not-accepted"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -166,10 +166,9 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     let mut ledger = if opts.dry_run && !cfg.ledger.exists() {
         SqliteLedger::open_in_memory()?
     } else {
-        let l = SqliteLedger::open(&cfg.ledger)?;
         restrict_ledger(&cfg.ledger, cfg.file_mode)
             .map_err(io_err(format!("restricting {}", cfg.ledger.display())))?;
-        l
+        SqliteLedger::open(&cfg.ledger)?
     };
     // A lost ledger beside the files of earlier runs: running on would accept every order
     // again and number runs from 1. Only the operator may decide to start a new one.
@@ -227,7 +226,8 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     report.channel_order = cfg.channels.iter().map(|c| c.id.clone()).collect();
     let staging = match run {
         Some(r) => layout.staging(r),
-        None => std::env::temp_dir().join(format!("tallyman-dry-run-{}", std::process::id())),
+        None => work::private_temp_dir("tallyman-dry-run")
+            .map_err(io_err("creating the dry run's staging"))?,
     };
 
     let mut inputs = discover(cfg, opts, &ledger, &staging, &mut report)?;
@@ -401,6 +401,8 @@ impl Recorder<'_> {
             documents: Counts::default(),
             file_problems: Vec::new(),
             documents_not_accepted: Vec::new(),
+            documents_not_listed: 0,
+            first_document_error: None,
         };
         let Some(result) = result else {
             // A file received before: nothing translated, nothing applied.
@@ -429,7 +431,9 @@ impl Recorder<'_> {
         let mut router =
             route::Router::new(&inp.channel.id, &inp.name, inp.channel.relax_envelope, id);
         let mut spool = output::SpoolCursor::new(result.spool.as_deref());
+        // (offset, hash of the message) of every problem told at a document.
         let mut problems_at_documents = HashSet::new();
+        let mut not_accepted = report::DocumentSpool::new(&inp.staged);
         let mut last_interchange = None;
         let docs = result
             .documents()
@@ -495,9 +499,18 @@ impl Recorder<'_> {
             if dec.route != Route::Accepted {
                 let mut problems = d.problems;
                 problems.extend(dec.reason);
-                problems_at_documents
-                    .extend(problems.iter().map(|p| (p.offset, p.message.clone())));
-                entry.documents_not_accepted.push(DocEntry {
+                problems_at_documents.extend(
+                    problems
+                        .iter()
+                        .map(|p| (p.offset, crate::envelope::x12::hash_str(&p.message))),
+                );
+                if entry.first_document_error.is_none() {
+                    entry.first_document_error = problems
+                        .iter()
+                        .find(|p| p.is_error())
+                        .map(|p| p.message.clone());
+                }
+                let doc = DocEntry {
                     offset: d.offset,
                     set: d.set_id,
                     controls: if d.controls.is_empty() {
@@ -515,7 +528,15 @@ impl Recorder<'_> {
                     },
                     items: d.items,
                     problems,
-                });
+                };
+                not_accepted
+                    .push(&inp.name, &doc)
+                    .map_err(io_err("spooling the documents not accepted"))?;
+                if entry.documents_not_accepted.len() < report::LISTED_DOCUMENTS {
+                    entry.documents_not_accepted.push(doc);
+                } else {
+                    entry.documents_not_listed += 1;
+                }
             }
         }
         // Findings not already told at a document: envelope errors around nothing, unreadable
@@ -523,7 +544,10 @@ impl Recorder<'_> {
         entry.file_problems = result
             .findings
             .iter()
-            .filter(|f| !problems_at_documents.contains(&(f.offset, f.message.clone())))
+            .filter(|f| {
+                let told = (f.offset, crate::envelope::x12::hash_str(&f.message));
+                !problems_at_documents.contains(&told)
+            })
             .cloned()
             .collect();
         let quarantined =
@@ -543,18 +567,17 @@ impl Recorder<'_> {
             entry.stored = Some(stored.display().to_string());
         }
         if quarantined && run.is_some() {
-            let json =
-                serde_json::to_vec_pretty(&entry).map_err(|e| Error::Setup(e.to_string()))?;
             let mode = layout.file_mode;
-            work::write_atomic(&with_suffix(&inp.staged, ".report.json"), &json, mode)
-                .map_err(io_err("writing a quarantine report"))?;
-            work::write_atomic(
-                &with_suffix(&inp.staged, ".report.txt"),
-                report::quarantine_text(&entry, run).as_bytes(),
-                mode,
-            )
+            work::write_atomic_with(&with_suffix(&inp.staged, ".report.json"), mode, |w| {
+                not_accepted.write_json(&entry, w)
+            })
+            .map_err(io_err("writing a quarantine report"))?;
+            work::write_atomic_with(&with_suffix(&inp.staged, ".report.txt"), mode, |w| {
+                not_accepted.write_text(&entry, run, w)
+            })
             .map_err(io_err("writing a quarantine report"))?;
         }
+        not_accepted.remove();
         let row = file_row(inp, &entry, &sha, size);
         ledger.set_file_outcome(id, row.disposition, &row.stored)?;
         self.files.push(row);
@@ -1032,13 +1055,38 @@ fn sweep_staging(layout: &Layout, pending: &[ledger::PendingRun]) -> io::Result<
     Ok(())
 }
 
-/// The ledger holds every partner's documents: owner-only, like the rest of the work directory
-/// (SQLite gives its -wal and -shm files the database file's permissions).
+/// The ledger holds every partner's documents: owner-only, like the rest of the work directory.
+/// Called before SQLite opens it: a new ledger is created here, empty, with `mode` (SQLite
+/// gives the -wal and -shm files it creates the database file's permissions, so they are born
+/// owner-only too); an existing one, and -wal or -shm files an earlier version left wider, are
+/// narrowed.
 fn restrict_ledger(path: &Path, mode: u32) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let current = std::fs::metadata(path)?.permissions().mode() & 0o777;
-    if current & !mode != 0 {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(current & mode))?;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    for p in [
+        path.to_path_buf(),
+        with_suffix(path, "-wal"),
+        with_suffix(path, "-shm"),
+    ] {
+        let meta = match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.is_file() => m,
+            Ok(_) => continue,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        let current = meta.permissions().mode() & 0o777;
+        if current & !mode != 0 {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(current & mode))?;
+        }
     }
     Ok(())
 }
@@ -1061,4 +1109,38 @@ fn now() -> String {
     jiff::Timestamp::now()
         .round(jiff::Unit::Millisecond)
         .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_ledger_and_its_wal_and_shm_files_are_owner_only_while_open() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("ledger.sqlite");
+        restrict_ledger(&path, 0o600).unwrap();
+        let mut l = SqliteLedger::open(&path).unwrap();
+        l.begin_run("2026-12-03T08:00:00Z").unwrap();
+        for f in ["ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"] {
+            assert_eq!(mode(&d.path().join(f)), 0o600, "{f}");
+        }
+        drop(l);
+        // Left wider by an earlier version: narrowed, never widened.
+        std::fs::write(d.path().join("ledger.sqlite-wal"), "").unwrap();
+        std::fs::set_permissions(
+            d.path().join("ledger.sqlite-wal"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        restrict_ledger(&path, 0o600).unwrap();
+        assert_eq!(mode(&d.path().join("ledger.sqlite-wal")), 0o600);
+        assert_eq!(mode(&path), 0o400);
+    }
 }

@@ -87,9 +87,26 @@ pub struct FileEntry {
     /// Errors outside any document (unreadable bytes, broken envelopes, wrong channel).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub file_problems: Vec<Finding>,
-    /// Documents that were not accepted (all documents in a quarantine report).
+    /// Documents that were not accepted: all of them in a quarantine report, the first
+    /// [`LISTED_DOCUMENTS`] in the run report.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub documents_not_accepted: Vec<DocEntry>,
+    /// Documents not accepted that the run report does not list (the file's quarantine
+    /// report lists them, and the ledger records every document).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub documents_not_listed: u64,
+    /// The first error of a document, listed or not, for the summary.
+    #[serde(skip)]
+    pub first_document_error: Option<String>,
+}
+
+/// How many documents not accepted the run report lists per file: a re-sent file of two
+/// million orders is two million duplicates, and neither the run's memory nor its report
+/// grows with them.
+pub const LISTED_DOCUMENTS: usize = 100;
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Per channel.
@@ -203,7 +220,10 @@ impl RunReport {
             let _ = writeln!(
                 s,
                 "  quarantined by run {}: {}/{} (report: {}.report.txt)",
-                f.run, f.channel, f.name, f.stored
+                f.run,
+                printable(&f.channel),
+                printable(&f.name),
+                printable(&f.stored)
             );
         }
         for e in &self.channel_errors {
@@ -256,13 +276,9 @@ impl RunReport {
             let first = f
                 .file_problems
                 .iter()
-                .chain(
-                    f.documents_not_accepted
-                        .iter()
-                        .flat_map(|d| d.problems.iter()),
-                )
                 .find(|p| p.is_error())
                 .map(|p| p.message.clone())
+                .or_else(|| f.first_document_error.clone())
                 .unwrap_or_default();
             let _ = writeln!(
                 s,
@@ -290,8 +306,18 @@ impl RunReport {
     }
 }
 
-/// The text flavour of a quarantine report.
+/// The text flavour of a quarantine report, with the documents `f` lists.
 pub fn quarantine_text(f: &FileEntry, run: Option<i64>) -> String {
+    let mut s = quarantine_head(f, run);
+    for d in &f.documents_not_accepted {
+        s += &document_text(&f.name, d);
+    }
+    s
+}
+
+/// A quarantine report's text up to its documents: the file, its counts, and the problems
+/// outside any document.
+pub fn quarantine_head(f: &FileEntry, run: Option<i64>) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "tallyman quarantine report");
     let _ = writeln!(s, "file:     {}", printable(&f.name));
@@ -321,27 +347,133 @@ pub fn quarantine_text(f: &FileEntry, run: Option<i64>) -> String {
             let _ = writeln!(s, "  {}:{}", printable(&f.name), printable(&p.to_string()));
         }
     }
-    for d in &f.documents_not_accepted {
-        let _ = write!(s, "\n{} {}", d.route, d.set);
-        if let (Some(k), Some(n)) = (d.kind, &d.number) {
-            let _ = write!(s, " = {} {n}", k.replace('_', " "));
-            if let Some(p) = &d.purpose {
-                let _ = write!(s, " ({p})");
-            }
-        }
-        let _ = write!(s, " at byte {}", d.offset);
-        if !d.controls.is_empty() {
-            let _ = write!(s, " {}", d.controls);
-        }
-        s.push('\n');
-        if !d.items.is_empty() {
-            let _ = writeln!(s, "  items: {}", d.items.join(", "));
-        }
-        for p in &d.problems {
-            let _ = writeln!(s, "  {}:{}", printable(&f.name), printable(&p.to_string()));
+    s
+}
+
+/// One document of a quarantine report's text. Numbers, control numbers and items are the
+/// partner's text: escaped like the names.
+pub fn document_text(name: &str, d: &DocEntry) -> String {
+    let mut s = String::new();
+    let _ = write!(s, "\n{} {}", d.route, printable(&d.set));
+    if let (Some(k), Some(n)) = (d.kind, &d.number) {
+        let _ = write!(s, " = {} {}", k.replace('_', " "), printable(n));
+        if let Some(p) = &d.purpose {
+            let _ = write!(s, " ({})", printable(p));
         }
     }
+    let _ = write!(s, " at byte {}", d.offset);
+    if !d.controls.is_empty() {
+        let _ = write!(s, " {}", printable(&d.controls));
+    }
+    s.push('\n');
+    if !d.items.is_empty() {
+        let _ = writeln!(s, "  items: {}", printable(&d.items.join(", ")));
+    }
+    for p in &d.problems {
+        let _ = writeln!(s, "  {}:{}", printable(name), printable(&p.to_string()));
+    }
     s
+}
+
+/// Every document a file did not accept, spooled to disk as it is routed (its JSON and its
+/// text), so that the quarantine report lists them all while memory holds none of them.
+pub struct DocumentSpool {
+    json_path: std::path::PathBuf,
+    text_path: std::path::PathBuf,
+    files: Option<(
+        std::io::BufWriter<std::fs::File>,
+        std::io::BufWriter<std::fs::File>,
+    )>,
+    count: u64,
+}
+
+impl DocumentSpool {
+    /// A spool beside `staged` (created at the first document).
+    pub fn new(staged: &std::path::Path) -> Self {
+        let with = |suffix: &str| {
+            let mut s = staged.as_os_str().to_owned();
+            s.push(suffix);
+            std::path::PathBuf::from(s)
+        };
+        DocumentSpool {
+            json_path: with(".not-accepted.jsonl"),
+            text_path: with(".not-accepted.txt"),
+            files: None,
+            count: 0,
+        }
+    }
+
+    pub fn push(&mut self, name: &str, d: &DocEntry) -> std::io::Result<()> {
+        use std::io::Write;
+        if self.files.is_none() {
+            let create = |p: &std::path::Path| -> std::io::Result<_> {
+                Ok(std::io::BufWriter::new(std::fs::File::create(p)?))
+            };
+            self.files = Some((create(&self.json_path)?, create(&self.text_path)?));
+        }
+        let (json, text) = self.files.as_mut().expect("just opened");
+        serde_json::to_writer(&mut *json, d)?;
+        json.write_all(b"\n")?;
+        text.write_all(document_text(name, d).as_bytes())?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Writes the quarantine report's JSON: `f` with every spooled document (one per line).
+    pub fn write_json(&mut self, f: &FileEntry, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use std::io::BufRead;
+        self.flush()?;
+        let mut head = f.clone();
+        head.documents_not_accepted = Vec::new();
+        head.documents_not_listed = 0;
+        let head = serde_json::to_string_pretty(&head)?;
+        if self.count == 0 {
+            return w.write_all(head.as_bytes());
+        }
+        let open = head
+            .strip_suffix("\n}")
+            .ok_or_else(|| std::io::Error::other("a file entry is a JSON object"))?;
+        w.write_all(open.as_bytes())?;
+        w.write_all(b",\n  \"documents_not_accepted\": [")?;
+        let lines = std::io::BufReader::new(std::fs::File::open(&self.json_path)?).lines();
+        for (i, line) in lines.enumerate() {
+            w.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+            w.write_all(line?.as_bytes())?;
+        }
+        w.write_all(b"\n  ]\n}")
+    }
+
+    /// Writes the quarantine report's text: `f`'s head, then every spooled document.
+    pub fn write_text(
+        &mut self,
+        f: &FileEntry,
+        run: Option<i64>,
+        w: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        self.flush()?;
+        w.write_all(quarantine_head(f, run).as_bytes())?;
+        if self.count > 0 {
+            std::io::copy(&mut std::fs::File::open(&self.text_path)?, w)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        use std::io::Write;
+        if let Some((json, text)) = &mut self.files {
+            json.flush()?;
+            text.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Gives the disk space back.
+    pub fn remove(self) {
+        if self.files.is_some() {
+            let _ = std::fs::remove_file(&self.json_path);
+            let _ = std::fs::remove_file(&self.text_path);
+        }
+    }
 }
 
 fn plural(n: u64) -> &'static str {
@@ -354,5 +486,49 @@ pub fn human_bytes(b: u64) -> String {
         b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
         b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
         b => format!("{b} B"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quarantine_report_escapes_the_partners_text() {
+        let doc = DocEntry {
+            offset: 7,
+            set: "850\u{1b}[2J".into(),
+            controls: "[1\n2/3/4]".into(),
+            kind: Some("order"),
+            number: Some("PO\r\nwrote samples/x".into()),
+            purpose: Some("original\u{202e}".into()),
+            route: "rejected",
+            items: vec!["A\u{7}".into()],
+            problems: Vec::new(),
+        };
+        let f = FileEntry {
+            channel: "acme".into(),
+            name: "po\n1.edi".into(),
+            format: "x12".into(),
+            profile: None,
+            bytes: 1,
+            sha256: "00".into(),
+            disposition: crate::ledger::Disposition::Quarantined,
+            stored: None,
+            duplicate_of: None,
+            replay_of: None,
+            documents: Counts::default(),
+            file_problems: Vec::new(),
+            documents_not_accepted: vec![doc],
+            documents_not_listed: 0,
+            first_document_error: None,
+        };
+        let text = quarantine_text(&f, Some(1));
+        for raw in ['\u{1b}', '\r', '\u{7}', '\u{202e}'] {
+            assert!(!text.contains(raw), "{raw:?} printed raw in {text}");
+        }
+        // Every line of the report is one the report wrote: none forged by a value.
+        assert!(!text.lines().any(|l| l.starts_with("wrote ")), "{text}");
+        assert!(text.contains(r"PO\r\nwrote samples/x"), "{text}");
     }
 }
