@@ -13,11 +13,11 @@
 //! assert_eq!(f.to_string(), "240: segment 14 (SE): SE01 says 12 segments, the set has 11");
 //! ```
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Rejects what the finding is about (in `strict` mode; `lenient` keeps grammar errors as
@@ -28,7 +28,7 @@ pub enum Severity {
 }
 
 /// The level a finding is about, which is also what it rejects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     File,
@@ -40,7 +40,7 @@ pub enum Level {
 }
 
 /// What a finding says, as a code that maps onto X12 acknowledgment codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Code {
@@ -280,7 +280,7 @@ impl Code {
 }
 
 /// Control numbers of the envelope a finding is in (ISA13, GS06, ST02).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Controls {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interchange: Option<String>,
@@ -310,7 +310,7 @@ impl fmt::Display for Controls {
 }
 
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub severity: Severity,
     pub code: Code,
@@ -339,7 +339,7 @@ pub struct Finding {
     /// The feed column (header name) or XML element path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
-    #[serde(skip_serializing_if = "Controls::is_empty")]
+    #[serde(default, skip_serializing_if = "Controls::is_empty")]
     pub controls: Controls,
     pub message: String,
 }
@@ -443,6 +443,27 @@ impl fmt::Display for Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn findings_read_back_from_their_json() {
+        // Runs spool findings as JSON lines and read them back for the reports.
+        let mut f = Finding::warning(Code::BusinessRule, "line 2 '\u{1b}' \n")
+            .at(120, 7, "PO1")
+            .element(2)
+            .with_controls(&Controls {
+                interchange: Some("000000001".into()),
+                group: None,
+                transaction: Some("0001".into()),
+            });
+        f.row = Some(3);
+        f.column = Some("Lineitem price".into());
+        let bare = Finding::error(Code::UnreadableFile, "x");
+        for f in [f, bare] {
+            let json = serde_json::to_string(&f).unwrap();
+            assert!(!json.contains('\n'), "one line: {json}");
+            assert_eq!(serde_json::from_str::<Finding>(&json).unwrap(), f);
+        }
+    }
 
     #[test]
     fn display_with_controls_and_warning() {

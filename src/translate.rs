@@ -94,10 +94,25 @@ pub struct FileReport {
 /// Translates one file; `on_outcome` gets each transaction set or message in file order (it may
 /// take what it needs out of the outcome; nothing reads it afterwards).
 pub fn translate<R: Read + Seek>(
+    reader: R,
+    grammars: &GrammarSet,
+    profiles: &Profiles,
+    opts: &Options,
+    on_outcome: impl FnMut(&mut Outcome) -> io::Result<()>,
+) -> io::Result<FileReport> {
+    translate_with(reader, grammars, profiles, opts, true, on_outcome)
+}
+
+/// [`translate`], where `document_findings` says whether the report also gathers the findings
+/// of every document (with a note on each one its envelope rejects; see [`rejection_note`]).
+/// Without them it holds only what is outside the documents, so that its memory does not grow
+/// with them: the caller has each document's findings in its outcome.
+pub fn translate_with<R: Read + Seek>(
     mut reader: R,
     grammars: &GrammarSet,
     profiles: &Profiles,
     opts: &Options,
+    document_findings: bool,
     mut on_outcome: impl FnMut(&mut Outcome) -> io::Result<()>,
 ) -> io::Result<FileReport> {
     let mut head = [0u8; 512];
@@ -113,8 +128,10 @@ pub fn translate<R: Read + Seek>(
             Status::Rejected => tally.rejected += 1,
             Status::NotMapped => tally.not_mapped += 1,
         }
-        findings.extend(o.findings.iter().cloned());
-        findings.extend(rejection_note(&o));
+        if document_findings {
+            findings.extend(o.findings.iter().cloned());
+            findings.extend(rejection_note(&o));
+        }
         on_outcome(&mut o)
     };
     let envelope: Vec<(Level, Vec<Finding>, bool)> = match format {
@@ -195,7 +212,7 @@ pub fn translate<R: Read + Seek>(
 
 /// A document rejected because of its group or interchange: say so at the document, since the
 /// envelope finding itself sits at the trailer.
-fn rejection_note(o: &Outcome) -> Option<Finding> {
+pub fn rejection_note(o: &Outcome) -> Option<Finding> {
     let outer: Vec<String> = o
         .envelope_reasons
         .iter()

@@ -14,8 +14,11 @@
 //! The summaries of a file's documents (what routing and the reports need of each) go to disk
 //! as well, to a third spool ([`docs_spool`]), and are read back one by one in file order
 //! ([`FileResult::documents`]): a file of two million orders costs no more memory than a file
-//! of one. Only what explains a document that failed (its problems and item ids) stays in
-//! memory, since the file's report will show it.
+//! of one, whether they are accepted or all broken. What explains a document that failed (its
+//! problems and item ids) is part of its record. The findings of documents that are not told
+//! at the document (warnings, and notes on documents their envelope rejects) go to a fourth
+//! spool ([`notes_spool`]), read back merged with the file's envelope findings in file order
+//! ([`FileResult::file_findings`]).
 
 use crate::config::{Channel, ChannelFormat};
 use crate::diag::{Code, Controls, Finding};
@@ -25,7 +28,7 @@ use crate::map::{Options, Status};
 use crate::model::{Document, Purpose};
 use crate::translate::Format;
 use std::collections::BTreeMap;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Sender, receiver and control number of an interchange.
@@ -66,8 +69,13 @@ pub struct FileResult {
     pub profile: Option<String>,
     /// The documents, on disk ([`FileResult::documents`] reads them back).
     docs: DocSpool,
-    /// Every finding the translation made, in file order (warnings included).
+    /// The findings outside the documents (envelopes, unreadable bytes, a file in the wrong
+    /// format), in file order; [`FileResult::file_findings`] adds the documents' others.
     pub findings: Vec<Finding>,
+    /// Findings first of all, before the merge (a file in the wrong format says so first).
+    lead: Vec<Finding>,
+    /// Findings of documents not told at the document, spooled in file order.
+    notes: usize,
     /// Errors that enclose no document, or a file that could not be read at all.
     pub file_errors: usize,
     pub spool: Option<PathBuf>,
@@ -84,10 +92,40 @@ impl FileResult {
             spool: &self.docs,
             reader,
             index: 0,
-            explained: 0,
             last_interchange: None,
             buf: Vec::new(),
         })
+    }
+
+    /// Every finding of the file that is not one of a document's problems, in file order:
+    /// the lead, then the file's own findings and the spooled notes merged by byte offset (a
+    /// note first on a tie, as a document's findings came before the envelope's).
+    pub fn file_findings(&self) -> io::Result<impl Iterator<Item = io::Result<Finding>> + '_> {
+        let notes = match (&self.spool, self.notes) {
+            (Some(p), n) if n > 0 => {
+                let lines = BufReader::new(std::fs::File::open(notes_spool(p))?).lines();
+                Some(lines.map(|l| {
+                    l.and_then(|l| serde_json::from_str::<Finding>(&l).map_err(io::Error::other))
+                }))
+            }
+            _ => None,
+        };
+        let mut notes = notes.into_iter().flatten().peekable();
+        let mut own = self.findings.iter().peekable();
+        let merged = std::iter::from_fn(move || {
+            let take_note = match (notes.peek(), own.peek()) {
+                (Some(Ok(n)), Some(f)) => n.offset <= f.offset,
+                (Some(_), _) => true,
+                (None, Some(_)) => false,
+                (None, None) => return None,
+            };
+            if take_note {
+                notes.next()
+            } else {
+                own.next().cloned().map(Ok)
+            }
+        });
+        Ok(self.lead.iter().cloned().map(Ok).chain(merged))
     }
 }
 
@@ -101,6 +139,12 @@ pub fn docs_spool(spool: &Path) -> PathBuf {
     spool.with_extension("docs")
 }
 
+/// Where the findings of the documents in `spool` that are not told at them go, one JSON
+/// object a line (see the module documentation).
+pub fn notes_spool(spool: &Path) -> PathBuf {
+    spool.with_extension("notes")
+}
+
 /// A file's document summaries on disk, and what of them stays in memory.
 ///
 /// The record format is ours alone (written and read back within one run, by one binary), so a
@@ -112,8 +156,6 @@ struct DocSpool {
     count: usize,
     /// The document kinds seen, which a record names by index.
     kinds: Vec<&'static str>,
-    /// Problems and item ids of the documents that have any (those that failed), by index.
-    explained: Vec<(usize, Vec<Finding>, Vec<String>)>,
     /// The file is not in its channel's format: no candidate stays one.
     wrong_format: bool,
 }
@@ -126,7 +168,7 @@ struct DocWriter {
 }
 
 impl DocWriter {
-    fn add(&mut self, mut d: DocResult) -> io::Result<()> {
+    fn add(&mut self, d: DocResult) -> io::Result<()> {
         let w = &mut self.out;
         w.write_all(&d.offset.to_le_bytes())?;
         put_str(w, &d.set_id)?;
@@ -179,12 +221,19 @@ impl DocWriter {
                 self.last_interchange = Some(k.clone());
             }
         }
-        if !d.problems.is_empty() || !d.items.is_empty() {
-            self.spool.explained.push((
-                self.spool.count,
-                std::mem::take(&mut d.problems),
-                std::mem::take(&mut d.items),
-            ));
+        // What explains a document that failed: its problems (as JSON, the form reports give
+        // them) and item ids.
+        if d.problems.is_empty() {
+            w.write_all(&[0])?;
+        } else {
+            w.write_all(&[1])?;
+            put_str(w, &serde_json::to_string(&d.problems)?)?;
+        }
+        let items = u32::try_from(d.items.len())
+            .map_err(|_| io::Error::other("a document with over 4 billion items"))?;
+        w.write_all(&items.to_le_bytes())?;
+        for item in &d.items {
+            put_str(w, item)?;
         }
         self.spool.count += 1;
         Ok(())
@@ -211,7 +260,6 @@ pub struct Documents<'a> {
     spool: &'a DocSpool,
     reader: Option<BufReader<std::fs::File>>,
     index: usize,
-    explained: usize,
     last_interchange: Option<InterchangeKey>,
     buf: Vec<u8>,
 }
@@ -305,13 +353,13 @@ impl Documents<'_> {
                 Some(k)
             }
         };
-        let (mut problems, items) = match self.spool.explained.get(self.explained) {
-            Some((i, p, it)) if *i == self.index => {
-                self.explained += 1;
-                (p.clone(), it.clone())
-            }
-            _ => (Vec::new(), Vec::new()),
+        let mut problems: Vec<Finding> = match self.u8()? {
+            0 => Vec::new(),
+            _ => serde_json::from_str(&self.string()?).map_err(io::Error::other)?,
         };
+        let items = (0..self.u32()?)
+            .map(|_| self.string())
+            .collect::<io::Result<Vec<_>>>()?;
         let mut candidate = flags & 1 != 0;
         if candidate && self.spool.wrong_format {
             candidate = false;
@@ -436,12 +484,15 @@ pub fn process(
         },
         last_interchange: None,
     };
-    // Channel and rule problems are findings of this file too (kept here in document order).
-    let mut rule_findings = Vec::new();
+    // A document's findings that its problems do not tell (see the module documentation).
+    let mut notes = Notes {
+        out: BufWriter::new(std::fs::File::create(notes_spool(spool))?),
+        count: 0,
+    };
     let mut spooled = 0usize;
     let mut line = Vec::new();
     let mut last_interchange: Option<InterchangeKey> = None;
-    let report = crate::translate::translate(file, grammars, profiles, &opts, |o| {
+    let report = crate::translate::translate_with(file, grammars, profiles, &opts, false, |o| {
         let mut d = DocResult {
             offset: o.offset as u64,
             set_id: o.set_id.clone(),
@@ -502,12 +553,7 @@ pub fn process(
                         .with_controls(&o.controls),
                 );
             }
-            rule_findings.extend(
-                d.problems
-                    .iter()
-                    .filter(|f| matches!(f.code, Code::WrongChannel | Code::BusinessRule))
-                    .cloned(),
-            );
+            notes.add(o, &d.problems)?;
             docs.add(d)?;
             return Ok(());
         }
@@ -544,12 +590,7 @@ pub fn process(
             d.items = Vec::new();
             spooled += 1;
         }
-        rule_findings.extend(
-            d.problems
-                .iter()
-                .filter(|f| matches!(f.code, Code::WrongChannel | Code::BusinessRule))
-                .cloned(),
-        );
+        notes.add(o, &d.problems)?;
         docs.add(d)?;
         Ok(())
     })?;
@@ -560,10 +601,10 @@ pub fn process(
         c.out.flush()?;
     }
     docs.out.flush()?;
+    notes.out.flush()?;
     let mut docs = docs.spool;
     let mut findings = report.findings;
-    findings.extend(rule_findings);
-    findings.sort_by_key(|f| f.offset);
+    let mut lead = Vec::new();
     let mut file_errors = report.tally.envelope_errors;
     let expected = match channel.format {
         ChannelFormat::X12 => Format::X12,
@@ -572,18 +613,15 @@ pub fn process(
     };
     if report.format != expected && report.format != Format::Unknown {
         file_errors += 1;
-        findings.insert(
-            0,
-            Finding::error(
-                Code::WrongChannel,
-                format!(
-                    "this is {} data, but channel {} receives {}: nothing in it is applied",
-                    format_name(report.format),
-                    channel.id,
-                    channel.format
-                ),
+        lead.push(Finding::error(
+            Code::WrongChannel,
+            format!(
+                "this is {} data, but channel {} receives {}: nothing in it is applied",
+                format_name(report.format),
+                channel.id,
+                channel.format
             ),
-        );
+        ));
         // Applied as the documents are read back ([`Documents`]).
         docs.wrong_format = true;
     }
@@ -599,9 +637,43 @@ pub fn process(
         profile: report.profile,
         docs,
         findings,
+        lead,
+        notes: notes.count,
         file_errors,
         spool: Some(spool.to_owned()),
     })
+}
+
+/// Writes the notes spool: of a document's findings, those its problems do not tell, and the
+/// note that its envelope rejects it, in byte order (a document's findings lie within it, and
+/// documents come in file order, so the spool is in file order).
+struct Notes {
+    out: BufWriter<std::fs::File>,
+    count: usize,
+}
+
+impl Notes {
+    fn add(&mut self, o: &crate::map::Outcome, problems: &[Finding]) -> io::Result<()> {
+        let told = |f: &Finding| {
+            problems
+                .iter()
+                .any(|p| p.offset == f.offset && p.message == f.message)
+        };
+        let mut notes: Vec<Finding> = o
+            .findings
+            .iter()
+            .filter(|f| !told(f))
+            .cloned()
+            .chain(crate::translate::rejection_note(o).filter(|f| !told(f)))
+            .collect();
+        notes.sort_by_key(|f| f.offset);
+        for f in &notes {
+            serde_json::to_writer(&mut self.out, f)?;
+            self.out.write_all(b"\n")?;
+            self.count += 1;
+        }
+        Ok(())
+    }
 }
 
 fn format_name(f: Format) -> &'static str {
@@ -620,6 +692,8 @@ pub fn unreadable(message: String) -> FileResult {
         profile: None,
         docs: DocSpool::default(),
         findings: vec![Finding::error(Code::UnreadableFile, message)],
+        lead: Vec::new(),
+        notes: 0,
         file_errors: 1,
         spool: None,
     }

@@ -400,6 +400,8 @@ impl Recorder<'_> {
             replay_of: inp.replay_of,
             documents: Counts::default(),
             file_problems: Vec::new(),
+            file_problems_not_listed: 0,
+            first_file_error: None,
             documents_not_accepted: Vec::new(),
             documents_not_listed: 0,
             first_document_error: None,
@@ -433,7 +435,7 @@ impl Recorder<'_> {
         let mut spool = output::SpoolCursor::new(result.spool.as_deref());
         // (offset, hash of the message) of every problem told at a document.
         let mut problems_at_documents = HashSet::new();
-        let mut not_accepted = report::DocumentSpool::new(&inp.staged);
+        let mut listed = report::ReportSpool::new(&inp.staged);
         let mut last_interchange = None;
         let docs = result
             .documents()
@@ -529,8 +531,8 @@ impl Recorder<'_> {
                     items: d.items,
                     problems,
                 };
-                not_accepted
-                    .push(&inp.name, &doc)
+                listed
+                    .document(&inp.name, &doc)
                     .map_err(io_err("spooling the documents not accepted"))?;
                 if entry.documents_not_accepted.len() < report::LISTED_DOCUMENTS {
                     entry.documents_not_accepted.push(doc);
@@ -541,15 +543,27 @@ impl Recorder<'_> {
         }
         // Findings not already told at a document: envelope errors around nothing, unreadable
         // bytes, warnings.
-        entry.file_problems = result
-            .findings
-            .iter()
-            .filter(|f| {
-                let told = (f.offset, crate::envelope::x12::hash_str(&f.message));
-                !problems_at_documents.contains(&told)
-            })
-            .cloned()
-            .collect();
+        let findings = result
+            .file_findings()
+            .map_err(io_err("reading findings back"))?;
+        for f in findings {
+            let f = f.map_err(io_err("reading findings back"))?;
+            let told = (f.offset, crate::envelope::x12::hash_str(&f.message));
+            if problems_at_documents.contains(&told) {
+                continue;
+            }
+            if f.is_error() && entry.first_file_error.is_none() {
+                entry.first_file_error = Some(f.message.clone());
+            }
+            listed
+                .problem(&inp.name, &f)
+                .map_err(io_err("spooling the file's problems"))?;
+            if entry.file_problems.len() < report::LISTED_DOCUMENTS {
+                entry.file_problems.push(f);
+            } else {
+                entry.file_problems_not_listed += 1;
+            }
+        }
         let quarantined =
             result.file_errors > 0 || entry.documents.rejected > 0 || entry.documents.conflict > 0;
         if quarantined {
@@ -569,15 +583,15 @@ impl Recorder<'_> {
         if quarantined && run.is_some() {
             let mode = layout.file_mode;
             work::write_atomic_with(&with_suffix(&inp.staged, ".report.json"), mode, |w| {
-                not_accepted.write_json(&entry, w)
+                listed.write_json(&entry, w)
             })
             .map_err(io_err("writing a quarantine report"))?;
             work::write_atomic_with(&with_suffix(&inp.staged, ".report.txt"), mode, |w| {
-                not_accepted.write_text(&entry, run, w)
+                listed.write_text(&entry, run, w)
             })
             .map_err(io_err("writing a quarantine report"))?;
         }
-        not_accepted.remove();
+        listed.remove();
         let row = file_row(inp, &entry, &sha, size);
         ledger.set_file_outcome(id, row.disposition, &row.stored)?;
         self.files.push(row);
@@ -588,6 +602,7 @@ impl Recorder<'_> {
             let _ = std::fs::remove_file(spool);
             let _ = std::fs::remove_file(file::csv_spool(spool));
             let _ = std::fs::remove_file(file::docs_spool(spool));
+            let _ = std::fs::remove_file(file::notes_spool(spool));
         }
         report.files.push(entry);
         Ok(())

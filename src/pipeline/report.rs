@@ -84,9 +84,17 @@ pub struct FileEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replay_of: Option<i64>,
     pub documents: Counts,
-    /// Errors outside any document (unreadable bytes, broken envelopes, wrong channel).
+    /// Findings not told at a document (unreadable bytes, broken envelopes, wrong channel,
+    /// warnings): all of them in a quarantine report, the first [`LISTED_DOCUMENTS`] in the
+    /// run report.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub file_problems: Vec<Finding>,
+    /// Of those, the ones the run report does not list.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub file_problems_not_listed: u64,
+    /// The first error among them, listed or not, for the summary.
+    #[serde(skip)]
+    pub first_file_error: Option<String>,
     /// Documents that were not accepted: all of them in a quarantine report, the first
     /// [`LISTED_DOCUMENTS`] in the run report.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -274,10 +282,8 @@ impl RunReport {
             .filter(|f| f.disposition == Disposition::Quarantined)
         {
             let first = f
-                .file_problems
-                .iter()
-                .find(|p| p.is_error())
-                .map(|p| p.message.clone())
+                .first_file_error
+                .clone()
                 .or_else(|| f.first_document_error.clone())
                 .unwrap_or_default();
             let _ = writeln!(
@@ -306,17 +312,29 @@ impl RunReport {
     }
 }
 
-/// The text flavour of a quarantine report, with the documents `f` lists.
+/// The text flavour of a quarantine report, with the problems and documents `f` lists.
 pub fn quarantine_text(f: &FileEntry, run: Option<i64>) -> String {
     let mut s = quarantine_head(f, run);
+    if !f.file_problems.is_empty() {
+        s += PROBLEMS_HEADING;
+        for p in &f.file_problems {
+            s += &problem_text(&f.name, p);
+        }
+    }
     for d in &f.documents_not_accepted {
         s += &document_text(&f.name, d);
     }
     s
 }
 
-/// A quarantine report's text up to its documents: the file, its counts, and the problems
-/// outside any document.
+const PROBLEMS_HEADING: &str = "\nproblems outside any document:\n";
+
+/// One line of a quarantine report's problems outside any document.
+fn problem_text(name: &str, p: &Finding) -> String {
+    format!("  {}:{}\n", printable(name), printable(&p.to_string()))
+}
+
+/// A quarantine report's text up to its problems: the file and its counts.
 pub fn quarantine_head(f: &FileEntry, run: Option<i64>) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "tallyman quarantine report");
@@ -341,12 +359,6 @@ pub fn quarantine_head(f: &FileEntry, run: Option<i64>) -> String {
         "documents: {} accepted, {} duplicate, {} conflict, {} rejected, {} not translated",
         c.accepted, c.duplicate, c.conflict, c.rejected, c.not_translated
     );
-    if !f.file_problems.is_empty() {
-        let _ = writeln!(s, "\nproblems outside any document:");
-        for p in &f.file_problems {
-            let _ = writeln!(s, "  {}:{}", printable(&f.name), printable(&p.to_string()));
-        }
-    }
     s
 }
 
@@ -375,9 +387,16 @@ pub fn document_text(name: &str, d: &DocEntry) -> String {
     s
 }
 
-/// Every document a file did not accept, spooled to disk as it is routed (its JSON and its
-/// text), so that the quarantine report lists them all while memory holds none of them.
-pub struct DocumentSpool {
+/// What a file's quarantine report lists, spooled to disk as it is found (its JSON and its
+/// text): the problems outside any document and every document not accepted, so that the
+/// report lists them all while memory holds none of them.
+pub struct ReportSpool {
+    problems: Spooled,
+    documents: Spooled,
+}
+
+/// One list of a [`ReportSpool`]: a JSON object a line, and the text of each.
+struct Spooled {
     json_path: std::path::PathBuf,
     text_path: std::path::PathBuf,
     files: Option<(
@@ -387,23 +406,22 @@ pub struct DocumentSpool {
     count: u64,
 }
 
-impl DocumentSpool {
-    /// A spool beside `staged` (created at the first document).
-    pub fn new(staged: &std::path::Path) -> Self {
+impl Spooled {
+    fn new(staged: &std::path::Path, what: &str) -> Self {
         let with = |suffix: &str| {
             let mut s = staged.as_os_str().to_owned();
-            s.push(suffix);
+            s.push(format!(".{what}.{suffix}"));
             std::path::PathBuf::from(s)
         };
-        DocumentSpool {
-            json_path: with(".not-accepted.jsonl"),
-            text_path: with(".not-accepted.txt"),
+        Spooled {
+            json_path: with("jsonl"),
+            text_path: with("txt"),
             files: None,
             count: 0,
         }
     }
 
-    pub fn push(&mut self, name: &str, d: &DocEntry) -> std::io::Result<()> {
+    fn push(&mut self, json: &impl Serialize, text: &str) -> std::io::Result<()> {
         use std::io::Write;
         if self.files.is_none() {
             let create = |p: &std::path::Path| -> std::io::Result<_> {
@@ -411,68 +429,112 @@ impl DocumentSpool {
             };
             self.files = Some((create(&self.json_path)?, create(&self.text_path)?));
         }
-        let (json, text) = self.files.as_mut().expect("just opened");
-        serde_json::to_writer(&mut *json, d)?;
-        json.write_all(b"\n")?;
-        text.write_all(document_text(name, d).as_bytes())?;
+        let (j, t) = self.files.as_mut().expect("just opened");
+        serde_json::to_writer(&mut *j, json)?;
+        j.write_all(b"\n")?;
+        t.write_all(text.as_bytes())?;
         self.count += 1;
         Ok(())
     }
 
-    /// Writes the quarantine report's JSON: `f` with every spooled document (one per line).
-    pub fn write_json(&mut self, f: &FileEntry, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        use std::io::BufRead;
-        self.flush()?;
-        let mut head = f.clone();
-        head.documents_not_accepted = Vec::new();
-        head.documents_not_listed = 0;
-        let head = serde_json::to_string_pretty(&head)?;
-        if self.count == 0 {
-            return w.write_all(head.as_bytes());
+    fn flush(&mut self) -> std::io::Result<()> {
+        use std::io::Write;
+        if let Some((j, t)) = &mut self.files {
+            j.flush()?;
+            t.flush()?;
         }
-        let open = head
-            .strip_suffix("\n}")
-            .ok_or_else(|| std::io::Error::other("a file entry is a JSON object"))?;
-        w.write_all(open.as_bytes())?;
-        w.write_all(b",\n  \"documents_not_accepted\": [")?;
+        Ok(())
+    }
+
+    /// `,\n  "key": [` and the spooled objects, one a line, and `]` (nothing when empty).
+    fn write_json(&mut self, key: &str, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use std::io::BufRead;
+        if self.count == 0 {
+            return Ok(());
+        }
+        self.flush()?;
+        write!(w, ",\n  \"{key}\": [")?;
         let lines = std::io::BufReader::new(std::fs::File::open(&self.json_path)?).lines();
         for (i, line) in lines.enumerate() {
             w.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
             w.write_all(line?.as_bytes())?;
         }
-        w.write_all(b"\n  ]\n}")
+        w.write_all(b"\n  ]")
     }
 
-    /// Writes the quarantine report's text: `f`'s head, then every spooled document.
+    fn write_text(&mut self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        if self.count > 0 {
+            self.flush()?;
+            std::io::copy(&mut std::fs::File::open(&self.text_path)?, w)?;
+        }
+        Ok(())
+    }
+
+    fn remove(self) {
+        if self.files.is_some() {
+            let _ = std::fs::remove_file(&self.json_path);
+            let _ = std::fs::remove_file(&self.text_path);
+        }
+    }
+}
+
+impl ReportSpool {
+    /// A spool beside `staged` (its files are created at the first entry).
+    pub fn new(staged: &std::path::Path) -> Self {
+        ReportSpool {
+            problems: Spooled::new(staged, "problems"),
+            documents: Spooled::new(staged, "not-accepted"),
+        }
+    }
+
+    /// A problem outside any document of file `name`.
+    pub fn problem(&mut self, name: &str, p: &Finding) -> std::io::Result<()> {
+        self.problems.push(p, &problem_text(name, p))
+    }
+
+    /// A document of file `name` that was not accepted.
+    pub fn document(&mut self, name: &str, d: &DocEntry) -> std::io::Result<()> {
+        self.documents.push(d, &document_text(name, d))
+    }
+
+    /// Writes the quarantine report's JSON: `f` with every spooled problem and document (one
+    /// a line).
+    pub fn write_json(&mut self, f: &FileEntry, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let mut head = f.clone();
+        head.file_problems = Vec::new();
+        head.file_problems_not_listed = 0;
+        head.documents_not_accepted = Vec::new();
+        head.documents_not_listed = 0;
+        let head = serde_json::to_string_pretty(&head)?;
+        let open = head
+            .strip_suffix("\n}")
+            .ok_or_else(|| std::io::Error::other("a file entry is a JSON object"))?;
+        w.write_all(open.as_bytes())?;
+        self.problems.write_json("file_problems", w)?;
+        self.documents.write_json("documents_not_accepted", w)?;
+        w.write_all(b"\n}")
+    }
+
+    /// Writes the quarantine report's text: `f`'s head, then every spooled problem and
+    /// document.
     pub fn write_text(
         &mut self,
         f: &FileEntry,
         run: Option<i64>,
         w: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
-        self.flush()?;
         w.write_all(quarantine_head(f, run).as_bytes())?;
-        if self.count > 0 {
-            std::io::copy(&mut std::fs::File::open(&self.text_path)?, w)?;
+        if self.problems.count > 0 {
+            w.write_all(PROBLEMS_HEADING.as_bytes())?;
         }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        use std::io::Write;
-        if let Some((json, text)) = &mut self.files {
-            json.flush()?;
-            text.flush()?;
-        }
-        Ok(())
+        self.problems.write_text(w)?;
+        self.documents.write_text(w)
     }
 
     /// Gives the disk space back.
     pub fn remove(self) {
-        if self.files.is_some() {
-            let _ = std::fs::remove_file(&self.json_path);
-            let _ = std::fs::remove_file(&self.text_path);
-        }
+        self.problems.remove();
+        self.documents.remove();
     }
 }
 
@@ -519,6 +581,8 @@ mod tests {
             replay_of: None,
             documents: Counts::default(),
             file_problems: Vec::new(),
+            file_problems_not_listed: 0,
+            first_file_error: None,
             documents_not_accepted: vec![doc],
             documents_not_listed: 0,
             first_document_error: None,
