@@ -320,6 +320,43 @@ fn nul_in_edifact_value_never_reaches_the_model() {
     assert_eq!((f.element, f.component), (Some(3), Some(4)));
 }
 
+/// A number or date with a control character inside was read with the character dropped in
+/// lenient mode (`QTY+21:2<NUL>4` became 24): now it is refused there too, never repaired.
+#[test]
+fn edifact_values_with_a_control_character_are_not_repaired_in_lenient_mode() {
+    let sample = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/edifact/orders-d96a.edi"),
+    )
+    .expect("sample");
+    for (from, to, field) in [
+        ("QTY+21:24'", "QTY+21:2\u{0}4'", "\"quantity\":\"24\""),
+        (
+            "PRI+AAA:12.50'",
+            "PRI+AAA:12.5\u{1}0'",
+            "\"unit_price\":\"12.50\"",
+        ),
+        (
+            "DTM+137:20240311:102'",
+            "DTM+137:2024\u{0}0311:102'",
+            "2024-03-11",
+        ),
+    ] {
+        assert!(sample.contains(from), "{from}");
+        let data = sample.replacen(from, to, 1).into_bytes();
+        let (outcomes, findings) = translate_bytes(data.clone(), Strictness::Lenient);
+        let json = serde_json::to_string(&outcomes[0].document).expect("serializes");
+        assert!(!json.contains(field), "{to:?} repaired: {json}");
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.message.contains("the value is not used")),
+            "{to:?}: {findings:?}"
+        );
+        let (strict, _) = translate_bytes(data, Strictness::Strict);
+        assert_eq!(strict[0].status, tallyman::map::Status::Rejected, "{to:?}");
+    }
+}
+
 /// Translates bytes held in memory, as `tallyman translate` would a file.
 fn translate_bytes(
     data: Vec<u8>,

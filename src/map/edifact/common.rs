@@ -54,6 +54,20 @@ impl Ctx<'_> {
         (!t.is_empty()).then_some(t)
     }
 
+    /// Component `c` of element `n` as [`Self::text`] gives it but with its control characters:
+    /// a number or a date is read from what was sent, so that one the grammar validator
+    /// refuses for a control character is refused here too, never repaired.
+    fn value(&self, seg: &Fields<'_>, n: usize, c: usize) -> Option<String> {
+        let raw = seg.element(n)?;
+        let comp = seg.components(raw).nth(c - 1)?;
+        let t = self
+            .charset
+            .decode(&seg.separators.unescape(comp))
+            .trim()
+            .to_string();
+        (!t.is_empty()).then_some(t)
+    }
+
     /// Non-empty components of element `n` joined with spaces (names, free text).
     pub fn joined(&self, seg: &Fields<'_>, n: usize) -> Option<String> {
         let raw = seg.element(n)?;
@@ -82,7 +96,7 @@ impl Ctx<'_> {
 
     /// A number in component `c` of element `n`; the decimal mark may be `.` or `,`.
     pub fn number(&mut self, seg: &Fields<'_>, n: usize, c: usize) -> Option<Decimal> {
-        let t = self.text(seg, n, c)?;
+        let t = self.value(seg, n, c)?;
         values::decimal(t.as_bytes(), Notation::Edifact)
             .map_err(|e| self.refuse(seg, n, c, &t, e))
             .ok()
@@ -91,8 +105,8 @@ impl Ctx<'_> {
     /// DTM C507: qualifier, value, format (102 CCYYMMDD, 203 CCYYMMDDHHMM, 101 YYMMDD...).
     pub fn dated(&mut self, seg: &Fields<'_>) -> Option<DatedEvent> {
         let qualifier = self.text(seg, 1, 1)?;
-        let value = self.text(seg, 1, 2)?;
-        let format = self.text(seg, 1, 3).unwrap_or_default();
+        let value = self.value(seg, 1, 2)?;
+        let format = self.value(seg, 1, 3).unwrap_or_default();
         match values::edifact_date_time(value.as_bytes(), format.as_bytes()) {
             Ok(Some((date, time))) => Some(DatedEvent {
                 qualifier,
@@ -103,7 +117,11 @@ impl Ctx<'_> {
                 self.warn(
                     seg,
                     1,
-                    format!("DTM {qualifier} '{value}' is not a date in format {format}; left out"),
+                    format!(
+                        "DTM {qualifier} '{}' is not a date in format {}; left out",
+                        for_message(value.as_bytes(), 40),
+                        for_message(format.as_bytes(), 12)
+                    ),
                 );
                 None
             }
