@@ -357,6 +357,40 @@ fn edifact_values_with_a_control_character_are_not_repaired_in_lenient_mode() {
     }
 }
 
+/// A ship notice line that says nothing of what was shipped reached the ERP as "0 shipped",
+/// which means a backorder: now it is an error at the line.
+#[test]
+fn ship_notice_lines_without_a_shipped_quantity_are_errors() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let x12 = std::fs::read_to_string(root.join("x12/856-northwind.edi")).expect("sample");
+    // The first item's SN1 left out (and SE01 counting one segment less).
+    let x12 = x12
+        .replacen("SN1**24*EA~", "", 1)
+        .replacen("SE*37*", "SE*36*", 1);
+    let edifact = std::fs::read_to_string(root.join("edifact/desadv-d96a.edi")).expect("sample");
+    // The first line's dispatched quantity sent as an ordered one.
+    let edifact = edifact.replacen("QTY+12:24'", "QTY+21:24'", 1);
+    for (data, said) in [
+        (x12, "has no SN1, so its units shipped are unknown"),
+        (edifact, "has no dispatched quantity (QTY+12, or QTY+1)"),
+    ] {
+        let (outcomes, findings) = translate_bytes(data.into_bytes(), Strictness::Strict);
+        assert_eq!(outcomes[0].status, tallyman::map::Status::Rejected);
+        let f = findings
+            .iter()
+            .find(|f| f.message.contains(said))
+            .unwrap_or_else(|| panic!("{said}: {findings:?}"));
+        assert!(f.is_error(), "{f}");
+        assert!(matches!(f.segment.as_deref(), Some("LIN")), "{f}");
+        // The envelope holds: the line itself is the only problem.
+        assert_eq!(
+            findings.iter().filter(|f| f.is_error()).count(),
+            1,
+            "{findings:?}"
+        );
+    }
+}
+
 /// Translates bytes held in memory, as `tallyman translate` would a file.
 fn translate_bytes(
     data: Vec<u8>,

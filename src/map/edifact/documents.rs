@@ -195,6 +195,17 @@ pub fn ship_notice(
         }
         let shipped = pick(&i.quantities, &["12", "1"]);
         quantity_refused(ctx, segs, i, shipped);
+        // "0 dispatched" means a backorder: a line that says nothing must not say that.
+        if shipped.is_none() && i.unusable_quantity.is_none() {
+            ctx.error(
+                &segs[i.at],
+                0,
+                format!(
+                    "line {} has no dispatched quantity (QTY+12, or QTY+1), so what was shipped is unknown",
+                    i.line_number
+                ),
+            );
+        }
         let package = nearest_sscc(i.cps.clone());
         if let Some(p) = packages
             .iter_mut()

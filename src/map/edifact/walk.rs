@@ -44,6 +44,8 @@ pub struct Item {
     /// The QTY (its place in the message) whose quantity could not be used: a line must not
     /// fall back to quantity 0 in silence.
     pub unusable_quantity: Option<usize>,
+    /// The LIN's place in the message.
+    pub at: usize,
 }
 
 /// One CPS packing level (DESADV) with its SSCC.
@@ -247,6 +249,7 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
                         .unwrap_or_else(|| (w.items.len() + 1).to_string()),
                     item_ids,
                     cps: cps.clone(),
+                    at,
                     ..Item::default()
                 });
             }

@@ -44,6 +44,8 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Shi
     let mut hl_order: Vec<String> = Vec::new();
     let mut current: Option<String> = None;
     let mut parties = PartyLoop::default();
+    // The LIN of each line, and whether an SN1 gave it its units shipped.
+    let mut line_segs: Vec<(&Fields<'_>, bool)> = Vec::new();
 
     for seg in segs {
         if parties.detail(seg, &mut sn.parties) {
@@ -189,6 +191,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Shi
                     package: None,
                 });
                 let li = sn.lines.len() - 1;
+                line_segs.push((seg, false));
                 if let Some(l) = current.as_ref().and_then(|c| levels.get_mut(c)) {
                     l.line = Some(li);
                 }
@@ -206,6 +209,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Shi
                     );
                     continue;
                 };
+                line_segs[li].1 = true;
                 match ctx.number(seg, 2) {
                     Some(q) => sn.lines[li].quantity = q,
                     None => ctx.error(
@@ -238,6 +242,17 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Shi
         }
     }
     parties.finish(&mut sn.parties);
+    // A line without SN1 would reach the ERP as "0 shipped", which means a backorder.
+    for (li, (lin, _)) in line_segs.iter().enumerate().filter(|(_, (_, q))| !q) {
+        ctx.error(
+            lin,
+            0,
+            format!(
+                "line {} has no SN1, so its units shipped are unknown: each item level needs an SN1 after its LIN",
+                sn.lines[li].line_number
+            ),
+        );
+    }
     // Items: their package is the nearest pack or tare above them (or below, for standard pack).
     for lv in hl_order.iter().filter_map(|id| levels.get(id)) {
         if let (Some(li), Some(pi)) = (lv.line, lv.package) {
