@@ -637,8 +637,10 @@ fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
 }
 
 /// What is added to a stored or staged input's name: `~N` for a second file of the same name,
-/// the quarantine reports' suffix, and the dot and suffix of a temporary copy.
+/// the quarantine reports' suffix, and the dot and suffix of a temporary copy (the report
+/// spools' suffixes beside a staged file, `.not-accepted.jsonl` the longest, fit in it too).
 const RESERVED: usize = "~99.report.json".len() + ".copy.tmp".len();
+const _: () = assert!(".not-accepted.jsonl".len() <= RESERVED);
 
 /// The name with its last component shortened, when needed, so that `reserve` more bytes still
 /// fit in a file name (255 bytes): cut at a character boundary, with a hash of the whole name

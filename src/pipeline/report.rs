@@ -555,6 +555,67 @@ pub fn human_bytes(b: u64) -> String {
 mod tests {
     use super::*;
 
+    /// A streamed quarantine report says what the whole entry would, in JSON and in text.
+    #[test]
+    fn a_spooled_quarantine_report_equals_the_entry_written_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let staged = dir.path().join("000001-po.edi");
+        let problem = Finding::error(crate::diag::Code::Syntax, "stray bytes").at_offset(3);
+        let doc = |n: u64| DocEntry {
+            offset: n * 100,
+            set: "850".into(),
+            controls: format!("[1/1/{n:04}]"),
+            kind: Some("order"),
+            number: Some(format!("PO-{n}")),
+            purpose: Some("original".into()),
+            route: "rejected",
+            items: vec!["SKU-1".into()],
+            problems: vec![Finding::error(crate::diag::Code::BusinessRule, "qty 0")],
+        };
+        let mut whole = FileEntry {
+            channel: "acme".into(),
+            name: "po.edi".into(),
+            format: "x12".into(),
+            profile: None,
+            bytes: 900,
+            sha256: "00".into(),
+            disposition: crate::ledger::Disposition::Quarantined,
+            stored: Some("q/po.edi".into()),
+            duplicate_of: None,
+            replay_of: None,
+            documents: Counts::default(),
+            file_problems: vec![problem.clone(), problem.clone()],
+            file_problems_not_listed: 0,
+            first_file_error: None,
+            documents_not_accepted: (1..=3).map(doc).collect(),
+            documents_not_listed: 0,
+            first_document_error: None,
+        };
+        whole.documents.rejected = 3;
+        let mut spool = ReportSpool::new(&staged);
+        for p in &whole.file_problems {
+            spool.problem(&whole.name, p).unwrap();
+        }
+        for d in &whole.documents_not_accepted {
+            spool.document(&whole.name, d).unwrap();
+        }
+        // What the run report keeps: the first of each, the rest counted.
+        let mut listed = whole.clone();
+        listed.file_problems.truncate(1);
+        listed.file_problems_not_listed = 1;
+        listed.documents_not_accepted.truncate(1);
+        listed.documents_not_listed = 2;
+        let mut json = Vec::new();
+        spool.write_json(&listed, &mut json).unwrap();
+        let streamed: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(streamed, serde_json::to_value(&whole).unwrap());
+        let mut text = Vec::new();
+        spool.write_text(&listed, Some(4), &mut text).unwrap();
+        assert_eq!(String::from_utf8(text).unwrap(), quarantine_text(&whole, Some(4)));
+        spool.remove();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
     #[test]
     fn a_quarantine_report_escapes_the_partners_text() {
         let doc = DocEntry {
