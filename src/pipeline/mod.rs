@@ -534,11 +534,11 @@ impl Recorder<'_> {
                 listed
                     .document(&inp.name, &doc)
                     .map_err(io_err("spooling the documents not accepted"))?;
-                if entry.documents_not_accepted.len() < report::LISTED_DOCUMENTS {
-                    entry.documents_not_accepted.push(doc);
-                } else {
-                    entry.documents_not_listed += 1;
-                }
+                report::list_or_count(
+                    &mut entry.documents_not_accepted,
+                    &mut entry.documents_not_listed,
+                    doc,
+                );
             }
         }
         // Findings not already told at a document: envelope errors around nothing, unreadable
@@ -558,11 +558,11 @@ impl Recorder<'_> {
             listed
                 .problem(&inp.name, &f)
                 .map_err(io_err("spooling the file's problems"))?;
-            if entry.file_problems.len() < report::LISTED_DOCUMENTS {
-                entry.file_problems.push(f);
-            } else {
-                entry.file_problems_not_listed += 1;
-            }
+            report::list_or_count(
+                &mut entry.file_problems,
+                &mut entry.file_problems_not_listed,
+                f,
+            );
         }
         let quarantined =
             result.file_errors > 0 || entry.documents.rejected > 0 || entry.documents.conflict > 0;

@@ -113,6 +113,16 @@ pub struct FileEntry {
 /// grows with them.
 pub const LISTED_DOCUMENTS: usize = 100;
 
+/// Adds `item` to a run report's list while it holds fewer than [`LISTED_DOCUMENTS`]; counts
+/// it in `not_listed` after that.
+pub fn list_or_count<T>(list: &mut Vec<T>, not_listed: &mut u64, item: T) {
+    if list.len() < LISTED_DOCUMENTS {
+        list.push(item);
+    } else {
+        *not_listed += 1;
+    }
+}
+
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }
@@ -611,7 +621,10 @@ mod tests {
         assert_eq!(streamed, serde_json::to_value(&whole).unwrap());
         let mut text = Vec::new();
         spool.write_text(&listed, Some(4), &mut text).unwrap();
-        assert_eq!(String::from_utf8(text).unwrap(), quarantine_text(&whole, Some(4)));
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            quarantine_text(&whole, Some(4))
+        );
         spool.remove();
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
