@@ -34,6 +34,7 @@
 //! | `bad_check_digit` | all | a GTIN, UPC, EAN or SSCC fails the GS1 mod-10 check digit |
 //! | `malformed_gs1_id` | all | a GTIN, UPC, EAN or SSCC is not digits of a length its kind has |
 
+use crate::diag::{Code, Controls, Finding};
 use crate::model::{
     AllowanceCharge, AllowanceOrCharge, Document, Invoice, ItemIds, Order, Purpose, Role,
     ShipNotice, Tax, Totals,
@@ -67,6 +68,22 @@ impl Violation {
             item: None,
         }
     }
+}
+
+/// [`check`] as findings of the document at byte `offset` with its `controls`: one error each,
+/// its rule code leading the message. `tallyman run` and `tallyman translate` both reject a
+/// document with any, so a file means the same to both.
+pub fn findings(doc: &Document, offset: usize, controls: &Controls) -> Vec<Finding> {
+    check(doc)
+        .into_iter()
+        .map(|v| {
+            let mut f = Finding::error(Code::BusinessRule, format!("{}: {}", v.rule, v.message))
+                .at_offset(offset)
+                .with_controls(controls);
+            f.segment_position = Some(1);
+            f
+        })
+        .collect()
 }
 
 /// Every business rule the document breaks, in document order (header, lines, totals).

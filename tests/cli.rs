@@ -183,3 +183,27 @@ fn edifact_translates_and_inspects() {
     assert!(out.contains("CPS  Consignment packing sequence"), "{out}");
     assert!(out.contains("=> DESADV 1: accepted"), "{out}");
 }
+
+/// `translate` judged a document by its grammar alone, and `run` then quarantined what it had
+/// called translated (a real 856 with bad SSCC check digits): now both apply the business rules.
+#[test]
+fn translate_rejects_what_run_would_for_a_business_rule_unless_told_not_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = std::fs::read_to_string(root().join("samples/x12/850-northwind.edi")).unwrap();
+    let zero = sample.replacen("PO1*1*24*EA", "PO1*1*0*EA", 1);
+    assert_ne!(zero, sample);
+    let path = dir.path().join("zero.edi");
+    std::fs::write(&path, zero).unwrap();
+    let path = path.to_str().unwrap();
+    let (code, out, err) = tallyman(&["translate", path]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("quantity_not_positive: line 1") && err.contains("0 translated, 1 rejected"),
+        "{err}"
+    );
+    // Looking at what the partner sent, rules aside.
+    let (code, out, err) = tallyman(&["translate", "--no-rules", path]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(documents(&out)[0]["lines"][0]["quantity"], "0");
+}

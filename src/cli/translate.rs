@@ -2,7 +2,9 @@
 //!
 //! Each file is read twice through a small buffer (see [`crate::translate`]): once for the
 //! envelope map, then each transaction set or message by its byte span, so memory stays flat
-//! in the file size.
+//! in the file size. A translated document is then checked against the business rules, as
+//! `tallyman run` checks it ([`crate::rules`]): one that breaks any is rejected here too,
+//! unless `--no-rules` (for looking at what a partner sent, rules aside).
 
 use super::{GrammarArgs, Outcome};
 use crate::map::{Options, Status};
@@ -20,6 +22,10 @@ pub struct Args {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub grammar: GrammarArgs,
+    /// Skip the business rules (quantities, totals, GS1 check digits...) that `tallyman run`
+    /// applies: a document is then judged by its grammar and envelope alone.
+    #[arg(long)]
+    pub no_rules: bool,
 }
 
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
@@ -38,9 +44,19 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             limits: Default::default(),
         };
         let file = File::open(path).with_context(|| format!("opening {name}"))?;
-        let report = crate::translate::translate(file, &grammars, &profiles, &opts, |o| {
+        let mut broke_rules = Vec::new();
+        let mut rejected_by_rules = 0;
+        let mut report = crate::translate::translate(file, &grammars, &profiles, &opts, |o| {
             if o.status == Status::Accepted {
                 let doc = o.document.as_ref().expect("accepted has a document");
+                if !args.no_rules {
+                    let found = crate::rules::findings(doc, o.offset, &o.controls);
+                    if !found.is_empty() {
+                        broke_rules.extend(found);
+                        rejected_by_rules += 1;
+                        return Ok(());
+                    }
+                }
                 line.clear();
                 serde_json::to_writer(&mut line, doc).map_err(std::io::Error::other)?;
                 line.push(b'\n');
@@ -49,10 +65,15 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             Ok(())
         })
         .with_context(|| format!("reading {name}"))?;
+        // A document that breaks a rule counts as rejected; its findings go in file order.
+        report.findings.extend(broke_rules);
+        report.findings.sort_by_key(|f| f.offset);
         for f in &report.findings {
             writeln!(err, "{name}:{f}")?;
         }
-        let t = report.tally;
+        let mut t = report.tally;
+        t.accepted -= rejected_by_rules;
+        t.rejected += rejected_by_rules;
         writeln!(
             err,
             "{name}: {} translated, {} rejected, {} not translated{}",

@@ -571,11 +571,8 @@ pub fn process(
         for message in channel_mismatch(channel, doc) {
             d.problems.push(at(Code::WrongChannel, message));
         }
-        for v in crate::rules::check(doc) {
-            // The message names the line and its item; the rule code leads it.
-            d.problems
-                .push(at(Code::BusinessRule, format!("{}: {}", v.rule, v.message)));
-        }
+        d.problems
+            .extend(crate::rules::findings(doc, o.offset, &o.controls));
         if d.problems.is_empty() {
             d.content_hash = Some(spool_line_and_hash(doc, &mut line)?);
             line.push(b'\n');
