@@ -391,6 +391,38 @@ fn ship_notice_lines_without_a_shipped_quantity_are_errors() {
     }
 }
 
+/// `PRI+AAA:3630.1724::NTP:100:C62` prices 100 pieces: the unit price was read as 3630.1724,
+/// a hundred times too much, and the invoice's lines no longer added up to its total.
+#[test]
+fn edifact_price_for_many_units_is_the_price_of_one() {
+    let sample = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/edifact/invoic-d96a.edi"),
+    )
+    .expect("sample");
+    let price = |data: String| {
+        let (outcomes, findings) = translate_bytes(data.into_bytes(), Strictness::Strict);
+        let doc = outcomes[0].document.as_ref().expect("translated");
+        let json = serde_json::to_value(doc).expect("serializes");
+        (json["lines"][0]["unit_price"].clone(), findings)
+    };
+    let (plain, _) = price(sample.clone());
+    assert_eq!(plain, "12.50");
+    // The same price, given for 100 pieces.
+    let per_100 = sample.replacen("PRI+AAA:12.50'", "PRI+AAA:1250::NTP:100:PCE'", 1);
+    let (read, findings) = price(per_100);
+    assert_eq!(read, "12.50", "{findings:?}");
+    // No decimal is the price of one of 3 pieces that cost 10: refused, never rounded.
+    let thirds = sample.replacen("PRI+AAA:12.50'", "PRI+AAA:10::NTP:3:PCE'", 1);
+    let (outcomes, findings) = translate_bytes(thirds.into_bytes(), Strictness::Strict);
+    assert_eq!(outcomes[0].status, tallyman::map::Status::Rejected);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.is_error() && f.message.contains("the price of 3 units")),
+        "{findings:?}"
+    );
+}
+
 /// Translates bytes held in memory, as `tallyman translate` would a file.
 fn translate_bytes(
     data: Vec<u8>,

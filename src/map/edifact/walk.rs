@@ -286,7 +286,25 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
                 }
             }
             b"PRI" => {
-                if let (Some(i), Some(a)) = (item, amount(ctx, seg)) {
+                if let (Some(i), Some(mut a)) = (item, amount(ctx, seg)) {
+                    // C509 5284, the unit price basis: `PRI+AAA:3630.1724::NTP:100:C62` is the
+                    // price of 100 pieces. The model's price is per unit.
+                    if let Some(basis) = ctx.number(seg, 1, 5) {
+                        match per_unit(a.value, basis) {
+                            Some(v) => a.value = v,
+                            None => {
+                                ctx.error(
+                                    seg,
+                                    1,
+                                    format!(
+                                        "PRI {} is the price of {basis} units, which is not a price per unit that a decimal holds exactly; the price is not used",
+                                        a.value
+                                    ),
+                                );
+                                continue;
+                            }
+                        }
+                    }
                     i.prices.push(a);
                 }
             }
@@ -310,6 +328,36 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
     w
 }
 
+/// The price of one unit, from the price of `basis` units: exact, or none (a basis that is not
+/// positive, or a quotient a decimal does not hold exactly).
+fn per_unit(price: Decimal, basis: Decimal) -> Option<Decimal> {
+    if basis <= Decimal::ZERO {
+        return None;
+    }
+    if basis == Decimal::ONE {
+        return Some(price);
+    }
+    let unit = price.checked_div(basis)?;
+    // Exact only if unit × basis is the price again, multiplied without rounding (a decimal
+    // product rounds to 28 digits: 3.33…3 × 3 would come back as 10).
+    let times = unit.mantissa().checked_mul(basis.mantissa())?;
+    let (a, b) = same_scale(
+        (times, unit.scale() + basis.scale()),
+        (price.mantissa(), price.scale()),
+    )?;
+    (a == b).then_some(unit)
+}
+
+/// Two mantissas with their scales, brought to the larger scale (none on overflow).
+fn same_scale((a, sa): (i128, u32), (b, sb): (i128, u32)) -> Option<(i128, i128)> {
+    let up = |m: i128, by: u32| m.checked_mul(10i128.checked_pow(by)?);
+    if sa >= sb {
+        Some((a, up(b, sa - sb)?))
+    } else {
+        Some((up(a, sb - sa)?, b))
+    }
+}
+
 /// The first composite's qualifier, value and (QTY) unit.
 fn amount(ctx: &mut Ctx<'_>, seg: &Fields<'_>) -> Option<Amount> {
     Some(Amount {
@@ -317,4 +365,21 @@ fn amount(ctx: &mut Ctx<'_>, seg: &Fields<'_>) -> Option<Amount> {
         value: ctx.number(seg, 1, 2)?,
         unit: ctx.text(seg, 1, 3),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_price_for_many_units_is_read_per_unit_exactly_or_not_at_all() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(per_unit(d("3630.1724"), d("100")), Some(d("36.301724")));
+        assert_eq!(per_unit(d("60"), d("12")), Some(d("5")));
+        assert_eq!(per_unit(d("9.83"), d("1")), Some(d("9.83")));
+        // 10 for 3 pieces is no decimal price per piece; a basis of 0 or less is no basis.
+        assert_eq!(per_unit(d("10"), d("3")), None);
+        assert_eq!(per_unit(d("10"), d("0")), None);
+        assert_eq!(per_unit(d("10"), d("-2")), None);
+    }
 }
