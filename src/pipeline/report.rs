@@ -85,7 +85,7 @@ pub struct FileEntry {
     pub replay_of: Option<i64>,
     pub documents: Counts,
     /// Findings not told at a document (unreadable bytes, broken envelopes, wrong channel,
-    /// warnings): all of them in a quarantine report, the first [`LISTED_DOCUMENTS`] in the
+    /// warnings): all of them in a quarantine report, the first [`LISTED_PER_FILE`] in the
     /// run report.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub file_problems: Vec<Finding>,
@@ -96,7 +96,7 @@ pub struct FileEntry {
     #[serde(skip)]
     pub first_file_error: Option<String>,
     /// Documents that were not accepted: all of them in a quarantine report, the first
-    /// [`LISTED_DOCUMENTS`] in the run report.
+    /// [`LISTED_PER_FILE`] in the run report.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub documents_not_accepted: Vec<DocEntry>,
     /// Documents not accepted that the run report does not list (the file's quarantine
@@ -108,15 +108,15 @@ pub struct FileEntry {
     pub first_document_error: Option<String>,
 }
 
-/// How many documents not accepted the run report lists per file: a re-sent file of two
-/// million orders is two million duplicates, and neither the run's memory nor its report
-/// grows with them.
-pub const LISTED_DOCUMENTS: usize = 100;
+/// How many documents not accepted, and how many problems outside them, the run report lists
+/// per file: a re-sent file of two million orders is two million duplicates, and neither the
+/// run's memory nor its report grows with them.
+pub const LISTED_PER_FILE: usize = 100;
 
-/// Adds `item` to a run report's list while it holds fewer than [`LISTED_DOCUMENTS`]; counts
+/// Adds `item` to a run report's list while it holds fewer than [`LISTED_PER_FILE`]; counts
 /// it in `not_listed` after that.
 pub fn list_or_count<T>(list: &mut Vec<T>, not_listed: &mut u64, item: T) {
-    if list.len() < LISTED_DOCUMENTS {
+    if list.len() < LISTED_PER_FILE {
         list.push(item);
     } else {
         *not_listed += 1;
@@ -322,8 +322,10 @@ impl RunReport {
     }
 }
 
-/// The text flavour of a quarantine report, with the problems and documents `f` lists.
-pub fn quarantine_text(f: &FileEntry, run: Option<i64>) -> String {
+/// The text flavour of a quarantine report, with the problems and documents `f` lists (runs
+/// stream theirs from a [`ReportSpool`]; this is what the tests compare it with).
+#[cfg(test)]
+fn quarantine_text(f: &FileEntry, run: Option<i64>) -> String {
     let mut s = quarantine_head(f, run);
     if !f.file_problems.is_empty() {
         s += PROBLEMS_HEADING;
@@ -345,7 +347,7 @@ fn problem_text(name: &str, p: &Finding) -> String {
 }
 
 /// A quarantine report's text up to its problems: the file and its counts.
-pub fn quarantine_head(f: &FileEntry, run: Option<i64>) -> String {
+fn quarantine_head(f: &FileEntry, run: Option<i64>) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "tallyman quarantine report");
     let _ = writeln!(s, "file:     {}", printable(&f.name));
@@ -374,7 +376,7 @@ pub fn quarantine_head(f: &FileEntry, run: Option<i64>) -> String {
 
 /// One document of a quarantine report's text. Numbers, control numbers and items are the
 /// partner's text: escaped like the names.
-pub fn document_text(name: &str, d: &DocEntry) -> String {
+fn document_text(name: &str, d: &DocEntry) -> String {
     let mut s = String::new();
     let _ = write!(s, "\n{} {}", d.route, printable(&d.set));
     if let (Some(k), Some(n)) = (d.kind, &d.number) {

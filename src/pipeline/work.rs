@@ -524,27 +524,14 @@ pub fn write_atomic_with(
     written
 }
 
-/// A new folder under the system's temporary folder that only this process uses: created
-/// owner-only under a name that did not exist (a name planted in a shared /tmp, a link or a
-/// folder, is skipped, never written through).
+/// A new folder under the system's temporary folder that only this process uses: owner-only,
+/// under a random name that did not exist (a name planted in a shared /tmp is never written
+/// through). It stays until the caller removes it.
 pub fn private_temp_dir(prefix: &str) -> io::Result<PathBuf> {
-    use std::os::unix::fs::DirBuilderExt;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let base = std::env::temp_dir();
-    for n in 0..100 {
-        let dir = base.join(format!("{prefix}-{}-{nanos}-{n}", std::process::id()));
-        match fs::DirBuilder::new().mode(0o700).create(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        format!("no free name for a temporary folder in {}", base.display()),
-    ))
+    Ok(tempfile::Builder::new()
+        .prefix(&format!("{prefix}-"))
+        .tempdir()?
+        .keep())
 }
 
 /// Makes a rename or a new file in `dir` durable.
@@ -570,45 +557,33 @@ pub fn move_file(from: &Path, to: &Path) -> io::Result<()> {
     }
     let dir = to.parent().unwrap_or(Path::new("."));
     crate::transport::create_private_dirs(dir)?;
-    match rename_noreplace(from, to) {
-        Ok(()) => return sync_dir(dir),
-        Err(e) if e.kind() == io::ErrorKind::CrossesDevices => return copy_across(from, to, dir),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            // An earlier attempt by hard link stopped before removing the source.
-            if !same_file(from, to)? {
-                return Err(exists(to));
-            }
+    let refused = |r: &io::Result<()>, codes: &[i32]| {
+        r.as_ref()
+            .is_err_and(|e| e.raw_os_error().is_some_and(|c| codes.contains(&c)))
+    };
+    let mut moved = rename_noreplace(from, to);
+    if refused(&moved, &[libc::EINVAL, libc::ENOSYS]) {
+        // A hard link is a rename that cannot replace: it fails when the name exists.
+        moved = fs::hard_link(from, to).and_then(|()| fs::remove_file(from));
+        if refused(&moved, &[libc::EPERM, libc::EOPNOTSUPP, libc::ENOSYS]) {
+            moved = if to.exists() {
+                Err(exists(to))
+            } else {
+                fs::rename(from, to)
+            };
         }
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)) => {
-            match fs::hard_link(from, to) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    if !same_file(from, to)? {
-                        return Err(exists(to));
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {
-                    return copy_across(from, to, dir);
-                }
-                Err(e)
-                    if matches!(
-                        e.raw_os_error(),
-                        Some(libc::EPERM | libc::EOPNOTSUPP | libc::ENOSYS)
-                    ) =>
-                {
-                    if to.exists() {
-                        return Err(exists(to));
-                    }
-                    fs::rename(from, to)?;
-                    return sync_dir(dir);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(e) => return Err(e),
     }
-    fs::remove_file(from)?;
-    sync_dir(dir)
+    match moved {
+        Ok(()) => sync_dir(dir),
+        Err(e) if e.kind() == io::ErrorKind::CrossesDevices => copy_across(from, to, dir),
+        // An earlier attempt by hard link stopped before removing the source.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && same_file(from, to)? => {
+            fs::remove_file(from)?;
+            sync_dir(dir)
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(exists(to)),
+        Err(e) => Err(e),
+    }
 }
 
 /// Renames, failing with `AlreadyExists` when `to` exists, atomically.

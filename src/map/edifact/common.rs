@@ -46,11 +46,10 @@ impl Ctx<'_> {
         without_controls(&self.charset.decode(v)).trim().to_string()
     }
 
-    /// Component `c` (1-based) of element `n`, unescaped, decoded and trimmed; `None` if empty.
+    /// Component `c` (1-based) of element `n`, unescaped, decoded and trimmed, without control
+    /// characters; `None` if empty.
     pub fn text(&self, seg: &Fields<'_>, n: usize, c: usize) -> Option<String> {
-        let raw = seg.element(n)?;
-        let comp = seg.components(raw).nth(c - 1)?;
-        let t = self.decoded(&seg.separators.unescape(comp));
+        let t = without_controls(&self.value(seg, n, c)?).trim().to_string();
         (!t.is_empty()).then_some(t)
     }
 

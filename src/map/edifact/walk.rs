@@ -293,13 +293,17 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
                         match per_unit(a.value, basis) {
                             Some(v) => a.value = v,
                             None => {
+                                let why = if basis <= Decimal::ZERO {
+                                    format!("its unit price basis {basis} is not a number of units")
+                                } else {
+                                    format!(
+                                        "it is the price of {basis} units, and the price of one is no decimal that holds it exactly"
+                                    )
+                                };
                                 ctx.error(
                                     seg,
                                     1,
-                                    format!(
-                                        "PRI {} is the price of {basis} units, which is not a price per unit that a decimal holds exactly; the price is not used",
-                                        a.value
-                                    ),
+                                    format!("PRI {} {why}; the price is not used", a.value),
                                 );
                                 continue;
                             }
