@@ -9,7 +9,7 @@ use tallyman::syntax::x12::Reader;
 
 fn input(mib: u64) -> Vec<u8> {
     let mut v = Vec::new();
-    tallyman::generate::x12_850s(&mut v, mib << 20, 42).expect("in memory");
+    tallyman::synthetic::x12_850s(&mut v, mib << 20, 42).expect("in memory");
     v
 }
 

@@ -974,7 +974,7 @@ pub fn edifact_roundtrip(data: &[u8]) {
 /// translates cleanly into as many documents (numbered from the first order on) and lines as
 /// they say they wrote.
 fn generated(data: &[u8], edifact: bool) {
-    use crate::generate::{Numbering, edifact_orders_numbered, x12_850s_numbered};
+    use crate::synthetic::{Numbering, edifact_orders_numbered, x12_850s_numbered};
     let mut c = Choices(data);
     let seed = c.u64(8);
     let num = Numbering {

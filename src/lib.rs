@@ -12,7 +12,6 @@ pub mod envelope;
 pub mod feeds;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod generate;
 pub mod grammar;
 pub mod ledger;
 pub mod limits;
@@ -21,5 +20,6 @@ pub mod model;
 pub mod pipeline;
 pub mod rules;
 pub mod syntax;
+pub mod synthetic;
 pub mod translate;
 pub mod transport;

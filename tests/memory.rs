@@ -29,7 +29,7 @@ fn export_as(
     let inbound = dir.join("drop");
     std::fs::create_dir_all(&inbound).expect("drop folder");
     let mut text = Vec::new();
-    let stats = tallyman::generate::shopify_csv(&mut text, bytes, 7).expect("generates");
+    let stats = tallyman::synthetic::shopify_csv(&mut text, bytes, 7).expect("generates");
     let text = change(String::from_utf8(text).expect("UTF-8")) + tail;
     let mut w = BufWriter::new(std::fs::File::create(inbound.join(name)).expect("export"));
     w.write_all(text.as_bytes()).expect("written");

@@ -129,7 +129,7 @@ fn seeds_hold_every_invariant() {
     }
     // Large enough for the second read to come in small pieces after its first 24 KiB.
     let mut big = Vec::new();
-    tallyman::generate::shopify_csv(&mut big, 40_000, 7).unwrap();
+    tallyman::synthetic::shopify_csv(&mut big, 40_000, 7).unwrap();
     tallyman::fuzzing::csv_feed(&big);
     let xml = all_files(&root.join("fuzz/seeds/xml"));
     assert!(!xml.is_empty());

@@ -131,9 +131,9 @@ enum Kind {
 fn generate(path: &Path, mib: u64, kind: Kind) -> Res<u64> {
     let w = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let st = match kind {
-        Kind::Edifact => tallyman::generate::edifact_orders(w, mib << 20, 42)?,
-        Kind::Shopify => tallyman::generate::shopify_csv(w, mib << 20, 42)?,
-        Kind::X12 => tallyman::generate::x12_850s(w, mib << 20, 42)?,
+        Kind::Edifact => tallyman::synthetic::edifact_orders(w, mib << 20, 42)?,
+        Kind::Shopify => tallyman::synthetic::shopify_csv(w, mib << 20, 42)?,
+        Kind::X12 => tallyman::synthetic::x12_850s(w, mib << 20, 42)?,
     };
     eprintln!(
         "generated {}: {:.1} MiB, {} interchanges, {} orders, {} lines",
@@ -457,7 +457,7 @@ fn generate_drop(dir: &Path, files: u64, mib: u64, parts: &[Part]) -> Res<Manife
         parts: names,
         ..Manifest::default()
     };
-    let mut num = tallyman::generate::Numbering::default();
+    let mut num = tallyman::synthetic::Numbering::default();
     let mut assigned = 0u64;
     let mut file_index = 0u64;
     for (pi, part) in parts.iter().enumerate() {
@@ -488,12 +488,12 @@ fn generate_drop(dir: &Path, files: u64, mib: u64, parts: &[Part]) -> Res<Manife
             num.batch = part.batch;
             let seed = mix(file_index);
             let st = match part.kind {
-                Kind::X12 => tallyman::generate::x12_850s_numbered(&mut w, target, seed, num)?,
+                Kind::X12 => tallyman::synthetic::x12_850s_numbered(&mut w, target, seed, num)?,
                 Kind::Edifact => {
-                    tallyman::generate::edifact_orders_numbered(&mut w, target, seed, num)?
+                    tallyman::synthetic::edifact_orders_numbered(&mut w, target, seed, num)?
                 }
                 Kind::Shopify => {
-                    tallyman::generate::shopify_csv_numbered(&mut w, target, seed, num)?
+                    tallyman::synthetic::shopify_csv_numbered(&mut w, target, seed, num)?
                 }
             };
             w.flush()?;

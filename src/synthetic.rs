@@ -6,7 +6,7 @@
 //!
 //! ```
 //! let mut out = Vec::new();
-//! let stats = tallyman::generate::x12_850s(&mut out, 20_000, 7).unwrap();
+//! let stats = tallyman::synthetic::x12_850s(&mut out, 20_000, 7).unwrap();
 //! assert!(out.len() >= 20_000);
 //! assert!(stats.orders > 5);
 //! ```
@@ -16,7 +16,7 @@
 //! duplicates and conflicts): give each its own [`Numbering`].
 //!
 //! ```
-//! use tallyman::generate::{Numbering, x12_850s_numbered};
+//! use tallyman::synthetic::{Numbering, x12_850s_numbered};
 //! let (mut a, mut b) = (Vec::new(), Vec::new());
 //! let first = Numbering { batch: 5, ..Numbering::default() };
 //! let sa = x12_850s_numbered(&mut a, 20_000, 7, first).unwrap();
