@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the X12 path on generated 850s: tokenizing, the envelope pass, and
 //! full translation (envelope, grammar validation, mapping). For MiB/s and peak RSS on a
-//! 100 MiB file, use `cargo run --release --bin tallyman-bench -- all`.
+//! 100 MiB file, use `cargo run --release --example tallyman-bench -- all`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tallyman::grammar::GrammarSet;

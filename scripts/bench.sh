@@ -38,7 +38,7 @@ if [[ "${BENCH_BIG:-}" == 1 ]]; then
 fi
 threads=${BENCH_THREADS:-1,2}
 
-cargo build --release --bins
+cargo build --release --bin tallyman --example tallyman-bench
 
 if [[ -n "${BENCH_DIR:-}" ]]; then
     dir=$BENCH_DIR
@@ -60,7 +60,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bench=target/release/tallyman-bench
+bench=target/release/examples/tallyman-bench
 echo "tallyman bench: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'), $(nproc) cores, loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$log"
 
 # The table lines of a `tallyman-bench run` (its summary at the end), labelled with $1.

@@ -19,12 +19,12 @@ if ! command -v valgrind >/dev/null; then
     echo "valgrind is not installed (apt-get install valgrind)" >&2
     exit 2
 fi
-cargo build --release --locked --quiet --bin tallyman --bin tallyman-bench
+cargo build --release --locked --quiet --bin tallyman --example tallyman-bench
 dir=$(mktemp -d "${TMPDIR:-/tmp}/tallyman-instructions.XXXXXX")
 printf '%-8s %12s %16s %10s\n' format bytes instructions per-byte
 for format in $formats; do
     input="$dir/$format.in"
-    target/release/tallyman-bench generate "$input" --mib "$mib" --format "$format" >/dev/null 2>&1
+    target/release/examples/tallyman-bench generate "$input" --mib "$mib" --format "$format" >/dev/null 2>&1
     bytes=$(stat -c %s "$input")
     out="$dir/callgrind.$format.out"
     # Exit 1 only says that some document was rejected; the generators write none.

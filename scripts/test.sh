@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
-cargo test --all-targets --locked
+# With the test-only crash hooks and the fuzz invariants (features), which the tests use.
+cargo clippy --all-targets --all-features --locked -- -D warnings
+cargo test --all-targets --all-features --locked
 cargo test --doc --locked
 # Every fuzz target for 20 s from its seeds (fixed libFuzzer seed, FUZZ_SEED=N to vary it).
 scripts/fuzz_smoke.sh 20

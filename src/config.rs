@@ -23,9 +23,9 @@
 //! ```
 
 use crate::grammar::Strictness;
+pub use crate::pipeline::settings::{Channel, ChannelFormat, Config, OutputFormat};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// A configuration that cannot be used.
@@ -49,112 +49,6 @@ pub enum Error {
     },
 }
 
-/// Input formats a channel can deliver.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChannelFormat {
-    X12,
-    Edifact,
-    /// A marketplace CSV, TSV or XML feed read with a feed profile.
-    Feed,
-}
-
-impl fmt::Display for ChannelFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ChannelFormat::X12 => "x12",
-            ChannelFormat::Edifact => "edifact",
-            ChannelFormat::Feed => "feed",
-        })
-    }
-}
-
-/// ERP import file flavours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OutputFormat {
-    /// Canonical JSON Lines, one document per line.
-    Jsonl,
-    /// Flat CSV, one row per document line, columns from `[output.csv]`.
-    Csv,
-}
-
-impl OutputFormat {
-    pub fn extension(self) -> &'static str {
-        match self {
-            OutputFormat::Jsonl => "jsonl",
-            OutputFormat::Csv => "csv",
-        }
-    }
-}
-
-/// One trading partner or marketplace.
-#[derive(Debug, Clone)]
-pub struct Channel {
-    pub id: String,
-    pub format: ChannelFormat,
-    /// Expected version (`004010`, `D96A`); documents in another version are rejected when
-    /// strict and warned about when lenient.
-    pub version: Option<String>,
-    /// The partner's interchange sender id (ISA06 / UNB 0004), trimmed; documents from another
-    /// sender are refused as misrouted.
-    pub partner_id: Option<String>,
-    /// Our own id as the partner addresses us (ISA08 / UNB 0010), trimmed.
-    pub our_id: Option<String>,
-    /// Where the partner's files arrive: a local folder.
-    pub inbound: PathBuf,
-    pub strictness: Strictness,
-    pub relax_envelope: bool,
-    /// Feed profile id, for feeds (otherwise picked from the header row or root element).
-    pub profile: Option<String>,
-    /// Leave files in the drop folder after they are processed (for drops we may only read);
-    /// a file already received is then recognized by its checksum.
-    pub keep_inputs: bool,
-    pub output: Vec<OutputFormat>,
-}
-
-/// The whole configuration.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// The file it came from (for messages).
-    pub file: String,
-    /// Staging, archive, quarantine, reports, the ledger and the lock live here.
-    pub work: PathBuf,
-    /// Where ERP import files are written.
-    pub erp_inbox: PathBuf,
-    /// Where ERP exports for outbound documents are read from (outbound is not built yet).
-    pub erp_outbox: Option<PathBuf>,
-    /// The ledger database.
-    pub ledger: PathBuf,
-    /// Worker threads; 0 means one per core.
-    pub threads: usize,
-    /// A file modified within this many seconds is watched that long and left for the next run
-    /// if its size or modification time changes.
-    pub settle_seconds: f64,
-    /// A run lock held longer than this makes the next run fail naming the holder
-    /// (`[run] stuck_after`, default 2 hours).
-    pub stuck_after: std::time::Duration,
-    /// Directory of grammar files laid over the built-in ones.
-    pub grammars: Option<PathBuf>,
-    /// Directory of feed profiles laid over the built-in ones.
-    pub feeds: Option<PathBuf>,
-    /// CSV columns per document kind (`order`, `ship_notice`, `invoice`).
-    pub csv_columns: BTreeMap<String, Vec<String>>,
-    /// Resource limits for hostile input (`[limits]`).
-    pub limits: crate::limits::Limits,
-    /// Channels in the order the file lists them (which is the order they are processed in).
-    pub channels: Vec<Channel>,
-    /// Permissions of what a run writes in the work directory: staged, archived and
-    /// quarantined copies of inputs (never wider than the input's own), reports and the
-    /// ledger (`[paths] file_mode`, default 0600).
-    pub file_mode: u32,
-    /// Permissions of the ERP import files (`[output] file_mode`, default 0640).
-    pub erp_file_mode: u32,
-    /// Put before every ERP import file name (`[output] name_prefix`), so that several
-    /// configurations can share one ERP inbox.
-    pub erp_prefix: String,
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -166,7 +60,7 @@ struct RawConfig {
     #[serde(default)]
     output: Option<RawOutput>,
     #[serde(default)]
-    limits: crate::limits::Limits,
+    limits: crate::syntax::limits::Limits,
     #[serde(default)]
     channel: indexmap_free::OrderedTables,
 }
@@ -375,7 +269,7 @@ impl Config {
             .unwrap_or_else(|| vec![OutputFormat::Jsonl, OutputFormat::Csv]);
         let mut csv_columns = BTreeMap::new();
         for kind in ["order", "ship_notice", "invoice"] {
-            let cols = crate::pipeline::erp_csv::default_columns(kind);
+            let cols = crate::erp::default_columns(kind);
             csv_columns.insert(
                 kind.to_owned(),
                 cols.iter().map(|c| c.to_string()).collect(),
@@ -393,7 +287,7 @@ impl Config {
                         ),
                     ));
                 }
-                crate::pipeline::erp_csv::check_columns(kind, cols.get_ref())
+                crate::erp::check_columns(kind, cols.get_ref())
                     .map_err(|m| invalid(Some(cols.span()), &key, m))?;
                 csv_columns.insert(kind.clone(), cols.get_ref().clone());
             }
@@ -443,13 +337,15 @@ impl Config {
             }
         };
         let profiles = match &raw.paths.feeds {
-            Some(dir) => crate::feeds::Profiles::with_dir(&abs(dir)).map_err(|e| {
-                invalid(
-                    None,
-                    "paths.feeds",
-                    format!("cannot load feed profiles: {e}"),
-                )
-            })?,
+            Some(dir) => {
+                crate::pipeline::settings::load_profiles(Some(&abs(dir))).map_err(|e| {
+                    invalid(
+                        None,
+                        "paths.feeds",
+                        format!("cannot load feed profiles: {e}"),
+                    )
+                })?
+            }
             None => crate::feeds::Profiles::builtin()
                 .map_err(|e| invalid(None, "", format!("built-in feed profiles: {e}")))?,
         };
@@ -550,10 +446,6 @@ impl Config {
             erp_file_mode,
             erp_prefix,
         })
-    }
-
-    pub fn channel(&self, id: &str) -> Option<&Channel> {
-        self.channels.iter().find(|c| c.id == id)
     }
 }
 
@@ -703,7 +595,7 @@ output = ["csv", "jsonl"]
         assert_eq!(c.limits.max_segment_bytes, 4096);
         assert_eq!(
             c.limits.max_file_bytes,
-            crate::limits::Limits::default().max_file_bytes
+            crate::syntax::limits::Limits::default().max_file_bytes
         );
         let lines = GOOD.lines().count();
         let e = err(&format!("{GOOD}\n[limits]\nmax_xml_depth = 0\n"));

@@ -9,12 +9,13 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod envelope;
+pub mod erp;
 pub mod feeds;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod grammar;
 pub mod ledger;
-pub mod limits;
 pub mod map;
 pub mod model;
 pub mod pipeline;

@@ -160,6 +160,10 @@ impl Rng {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "crash-hooks"),
+    ignore = "kills runs at crash points: needs --features crash-hooks"
+)]
 fn every_order_exactly_once_after_kills_at_any_point() {
     // A clean run gives the reference, and counts the crash points a run passes.
     let clean = Env::new(CHANNELS);

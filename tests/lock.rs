@@ -221,6 +221,10 @@ fn a_run_killed_with_kill_9_never_blocks_the_next_one() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "crash-hooks"),
+    ignore = "kills runs at crash points: needs --features crash-hooks"
+)]
 fn a_run_killed_after_taking_the_lock_is_taken_over_and_recovered() {
     let env = died_after_commit(|env| {
         env.drop_file("acme", "a.edi", &po(504, "PO-A", &[("3", "SKU-1")]));
@@ -243,6 +247,10 @@ fn a_run_killed_after_taking_the_lock_is_taken_over_and_recovered() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "crash-hooks"),
+    ignore = "kills runs at crash points: needs --features crash-hooks"
+)]
 fn a_killed_recovery_leaves_no_staging_behind() {
     let env = Env::new(CHANNELS);
     env.drop_file("acme", "a.edi", &po(505, "PO-A", &[("3", "SKU-1")]));
@@ -280,6 +288,10 @@ fn a_killed_recovery_leaves_no_staging_behind() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "crash-hooks"),
+    ignore = "kills runs at crash points: needs --features crash-hooks"
+)]
 fn recovery_frees_disk_before_writing_the_ledger() {
     // Run 1 dies before its commit with its staging, temporary ERP files and report written.
     let env = Env::new(CHANNELS);
@@ -395,6 +407,10 @@ fn a_full_disk_does_not_fail_every_later_run() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "crash-hooks"),
+    ignore = "kills runs at crash points: needs --features crash-hooks"
+)]
 fn completing_a_run_that_quarantined_exits_1() {
     let env = died_after_commit(|env| {
         env.drop_file("acme", "a-good.edi", &po(506, "PO-A", &[("3", "SKU-1")]));

@@ -67,7 +67,8 @@ impl GrammarArgs {
     pub fn load(&self) -> anyhow::Result<crate::grammar::GrammarSet> {
         use anyhow::Context;
         match &self.grammars {
-            Some(dir) => crate::grammar::GrammarSet::with_overrides(dir)
+            Some(dir) => crate::pipeline::settings::load_grammars(Some(dir))
+                .map_err(anyhow::Error::msg)
                 .with_context(|| format!("loading grammars from {}", dir.display())),
             None => crate::grammar::GrammarSet::builtin().context("loading built-in grammars"),
         }
@@ -76,7 +77,8 @@ impl GrammarArgs {
     pub fn profiles(&self) -> anyhow::Result<crate::feeds::Profiles> {
         use anyhow::Context;
         match &self.feeds {
-            Some(dir) => crate::feeds::Profiles::with_dir(dir)
+            Some(dir) => crate::pipeline::settings::load_profiles(Some(dir))
+                .map_err(anyhow::Error::msg)
                 .with_context(|| format!("loading feed profiles from {}", dir.display())),
             None => crate::feeds::Profiles::builtin().context("loading built-in feed profiles"),
         }

@@ -148,7 +148,9 @@ fn percent_decode(s: &str) -> String {
 /// The limit breach behind a csv error, when that is what stopped the reading.
 fn too_long(e: &csv::Error) -> Option<String> {
     match e.kind() {
-        csv::ErrorKind::Io(io) => crate::limits::Exceeded::find(io).map(ToString::to_string),
+        csv::ErrorKind::Io(io) => {
+            crate::syntax::limits::Exceeded::find(io).map(ToString::to_string)
+        }
         _ => None,
     }
 }
@@ -163,7 +165,7 @@ pub fn translate<R: Read>(
 ) -> io::Result<Vec<Finding>> {
     // The csv crate holds a whole record in memory; a quote left open makes the rest of the
     // file one record, so the reader is guarded (with slack for csv's own read-ahead).
-    let (reader, row_start) = crate::limits::Guarded::new(
+    let (reader, row_start) = crate::syntax::limits::Guarded::new(
         reader,
         opts.limits.max_record_bytes as u64 + (64 << 10),
         "a row",

@@ -7,7 +7,6 @@
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// Profiles compiled into the binary.
 const BUILTIN: &[(&str, &str)] = &[
@@ -37,14 +36,9 @@ const BUILTIN: &[(&str, &str)] = &[
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The file is not valid TOML or not of the profile format.
     #[error("{path}: {message}")]
     Parse { path: String, message: String },
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
 }
 
 /// How order-level columns are filled on an order's rows.
@@ -298,26 +292,13 @@ impl Profiles {
         Ok(p)
     }
 
-    /// The built-in profiles and the `*.toml` files of `dir` (same id replaces).
-    pub fn with_dir(dir: &Path) -> Result<Self, Error> {
+    /// The built-in profiles and `files` (a name for messages, such as the file's path → TOML),
+    /// added in the order given: a profile with the id of an earlier one replaces it. Reading
+    /// them from a folder is the caller's business (`pipeline::settings::read_toml_files`).
+    pub fn with_files(files: impl IntoIterator<Item = (String, String)>) -> Result<Self, Error> {
         let mut p = Profiles::builtin()?;
-        let io = |e: std::io::Error| Error::Io {
-            path: dir.display().to_string(),
-            source: e,
-        };
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .map_err(io)?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        files.sort();
-        for f in files {
-            let text = std::fs::read_to_string(&f).map_err(|e| Error::Io {
-                path: f.display().to_string(),
-                source: e,
-            })?;
-            p.add(&f.display().to_string(), &text)?;
+        for (name, text) in files {
+            p.add(&name, &text)?;
         }
         Ok(p)
     }

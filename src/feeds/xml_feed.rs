@@ -114,7 +114,7 @@ pub fn translate<R: BufRead>(
     // quick-xml holds one event (a text, a tag) whole, and we hold one order element whole:
     // both are bounded by limits, checked as the events come.
     let limits = opts.limits;
-    let (reader, event_start) = crate::limits::Guarded::new(
+    let (reader, event_start) = crate::syntax::limits::Guarded::new(
         reader,
         limits.max_xml_order_bytes as u64 + (64 << 10),
         "an XML text or tag",
@@ -137,7 +137,7 @@ pub fn translate<R: BufRead>(
             Ok(e) => e,
             Err(e) => {
                 let over = match &e {
-                    quick_xml::Error::Io(io) => crate::limits::Exceeded::find(io),
+                    quick_xml::Error::Io(io) => crate::syntax::limits::Exceeded::find(io),
                     _ => None,
                 };
                 findings.push(

@@ -23,7 +23,6 @@ pub use validate::{Placement, Strictness, Validation, validate};
 
 use format::{DictionaryFile, Entry, RefDef, SetFile};
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use std::sync::Arc;
 
 /// Grammar files compiled into the binary: `(path relative to grammars/, contents)`.
@@ -39,13 +38,6 @@ pub enum Error {
     /// A reference to an element, composite or segment that no dictionary defines.
     #[error("{path}: {message}")]
     Reference { path: String, message: String },
-    /// The override directory cannot be read.
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
 }
 
 /// An element definition.
@@ -274,15 +266,18 @@ impl GrammarSet {
         Self::from_files(&files)
     }
 
-    /// The built-in grammars with the files of `dir` laid over them (same relative paths
-    /// replace; new ones add).
-    pub fn with_overrides(dir: &Path) -> Result<Self, Error> {
-        let mut files: BTreeMap<String, String> = BUILTIN
+    /// The built-in grammars with `files` (relative path such as `x12/004010/850.toml` →
+    /// TOML) laid over them: same relative paths replace, new ones add. Reading them from a
+    /// folder is the caller's business (`pipeline::settings::read_toml_files`).
+    pub fn with_overrides(
+        files: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, Error> {
+        let mut all: BTreeMap<String, String> = BUILTIN
             .iter()
             .map(|(p, c)| (p.to_string(), c.to_string()))
             .collect();
-        read_dir_into(dir, dir, &mut files)?;
-        Self::from_files(&files)
+        all.extend(files);
+        Self::from_files(&all)
     }
 
     /// Builds the set from `(relative path, TOML)` pairs.
@@ -429,33 +424,6 @@ fn directory_key(d: &str) -> Option<(u32, u8)> {
     }
     let yy = u32::from(b[1] - b'0') * 10 + u32::from(b[2] - b'0');
     Some((if yy >= 90 { 1900 + yy } else { 2000 + yy }, b[3]))
-}
-
-fn read_dir_into(
-    root: &Path,
-    dir: &Path,
-    files: &mut BTreeMap<String, String>,
-) -> Result<(), Error> {
-    let io = |e: std::io::Error, p: &Path| Error::Io {
-        path: p.display().to_string(),
-        source: e,
-    };
-    for entry in std::fs::read_dir(dir).map_err(|e| io(e, dir))? {
-        let entry = entry.map_err(|e| io(e, dir))?;
-        let p = entry.path();
-        if p.is_dir() {
-            read_dir_into(root, &p, files)?;
-        } else if p.extension().is_some_and(|x| x == "toml") {
-            let rel = p
-                .strip_prefix(root)
-                .expect("walked from root")
-                .to_string_lossy()
-                .replace('\\', "/");
-            let text = std::fs::read_to_string(&p).map_err(|e| io(e, &p))?;
-            files.insert(rel, text);
-        }
-    }
-    Ok(())
 }
 
 fn parse_dictionary(path: &str, text: &str) -> Result<DictionaryFile, Error> {

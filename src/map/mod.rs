@@ -27,12 +27,12 @@ pub struct Options {
     /// row or root element.
     pub feed_profile: Option<String>,
     /// Resource limits for hostile input.
-    pub limits: crate::limits::Limits,
+    pub limits: crate::syntax::limits::Limits,
 }
 
 /// Why a transaction set or message is too large to read, if it is.
 pub(crate) fn over_limits(
-    limits: &crate::limits::Limits,
+    limits: &crate::syntax::limits::Limits,
     what: &str,
     segments: usize,
     bytes: usize,

@@ -20,7 +20,7 @@
 //! spool ([`notes_spool`]), read back merged with the file's envelope findings in file order
 //! ([`FileResult::file_findings`]).
 
-use crate::config::{Channel, ChannelFormat};
+use super::settings::{Channel, ChannelFormat};
 use crate::diag::{Code, Controls, Finding};
 use crate::feeds::Profiles;
 use crate::grammar::{GrammarSet, Strictness};
@@ -430,9 +430,9 @@ impl CsvSpool<'_> {
             io::Error::other(format!("no CSV columns for {} documents", doc.kind()))
         })?;
         self.rows.clear();
-        let mut w = super::erp_csv::writer(&mut self.rows);
+        let mut w = crate::erp::import::writer(&mut self.rows);
         // The configuration checked the columns when it loaded.
-        super::erp_csv::write_rows(&mut w, doc, columns).map_err(io::Error::other)?;
+        crate::erp::import::write_rows(&mut w, doc, columns).map_err(io::Error::other)?;
         w.flush()?;
         drop(w);
         let bytes = &self.rows;
@@ -454,7 +454,7 @@ pub fn process(
     channel: &Channel,
     grammars: &GrammarSet,
     profiles: &Profiles,
-    limits: &crate::limits::Limits,
+    limits: &crate::syntax::limits::Limits,
     csv_columns: Option<&BTreeMap<String, Vec<String>>>,
 ) -> io::Result<FileResult> {
     let opts = Options {

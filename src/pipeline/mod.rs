@@ -27,14 +27,13 @@
 //! }
 //! ```
 
-pub mod erp_csv;
 mod file;
 mod output;
 pub mod report;
 mod route;
+pub mod settings;
 pub mod work;
 
-use crate::config::{Channel, Config, OutputFormat};
 use crate::ledger::{
     self, Disposition, DocRow, FileRow, InterchangeRow, Ledger, Route, sqlite::SqliteLedger,
 };
@@ -42,6 +41,7 @@ use crate::transport::{Fetched, Inbound, local::LocalFolder};
 use file::FileResult;
 use rayon::prelude::*;
 use report::{Counts, DocEntry, FileEntry, RunReport};
+use settings::{Channel, Config, OutputFormat};
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -153,16 +153,10 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
                 .join(", ")
         )));
     }
-    let grammars = match &cfg.grammars {
-        Some(d) => crate::grammar::GrammarSet::with_overrides(d),
-        None => crate::grammar::GrammarSet::builtin(),
-    }
-    .map_err(|e| Error::Setup(format!("loading grammars: {e}")))?;
-    let profiles = match &cfg.feeds {
-        Some(d) => crate::feeds::Profiles::with_dir(d),
-        None => crate::feeds::Profiles::builtin(),
-    }
-    .map_err(|e| Error::Setup(format!("loading feed profiles: {e}")))?;
+    let grammars = settings::load_grammars(cfg.grammars.as_deref())
+        .map_err(|e| Error::Setup(format!("loading grammars: {e}")))?;
+    let profiles = settings::load_profiles(cfg.feeds.as_deref())
+        .map_err(|e| Error::Setup(format!("loading feed profiles: {e}")))?;
     let mut ledger = if opts.dry_run && !cfg.ledger.exists() {
         SqliteLedger::open_in_memory()?
     } else {

@@ -7,8 +7,8 @@
 //! channel writes CSV) its CSV rows already (`file.rs`); this only copies the accepted ones.
 
 use super::Input;
+use super::settings::{Config, OutputFormat};
 use super::work::{Layout, crash_point, sync_dir};
-use crate::config::{Config, OutputFormat};
 use crate::ledger::OutputRow;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -160,8 +160,9 @@ fn create(
         .open(&temp)?;
     let mut sink = BufWriter::new(file);
     if format == OutputFormat::Csv {
-        let mut w = super::erp_csv::writer(Vec::new());
-        super::erp_csv::write_header(&mut w, &cfg.csv_columns[kind]).map_err(io::Error::other)?;
+        let mut w = crate::erp::import::writer(Vec::new());
+        crate::erp::import::write_header(&mut w, &cfg.csv_columns[kind])
+            .map_err(io::Error::other)?;
         sink.write_all(
             &w.into_inner()
                 .map_err(|e| io::Error::other(e.to_string()))?,

@@ -20,8 +20,6 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The folders of one work directory, and the names and permissions of what a run writes.
 #[derive(Debug, Clone)]
@@ -50,7 +48,7 @@ impl Layout {
         }
     }
 
-    pub fn for_config(cfg: &crate::config::Config) -> Self {
+    pub fn for_config(cfg: &super::settings::Config) -> Self {
         Layout {
             prefix: cfg.erp_prefix.clone(),
             file_mode: cfg.file_mode,
@@ -671,10 +669,14 @@ pub fn remove_tree(dir: &Path) -> io::Result<()> {
     }
 }
 
-static CRASH_AFTER: OnceLock<Option<usize>> = OnceLock::new();
-static CRASH_POINTS: AtomicUsize = AtomicUsize::new(0);
+#[cfg(feature = "crash-hooks")]
+static CRASH_AFTER: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
+#[cfg(feature = "crash-hooks")]
+static CRASH_POINTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-/// A place where the exactly-once test may stop the process.
+/// A place where the exactly-once tests may stop the process (only in builds with the
+/// `crash-hooks` feature; elsewhere it does nothing).
+#[cfg(feature = "crash-hooks")]
 pub fn crash_point(_what: &str) {
     let target = *CRASH_AFTER.get_or_init(|| {
         std::env::var("TALLYMAN_CRASH_AFTER")
@@ -682,19 +684,31 @@ pub fn crash_point(_what: &str) {
             .and_then(|v| v.parse().ok())
     });
     let Some(target) = target else { return };
-    let n = CRASH_POINTS.fetch_add(1, Ordering::SeqCst) + 1;
+    let n = CRASH_POINTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
     if target != 0 && n == target {
         std::process::abort();
     }
 }
 
+/// A place where the exactly-once tests may stop the process: nothing in this build.
+#[cfg(not(feature = "crash-hooks"))]
+#[inline(always)]
+pub fn crash_point(_what: &str) {}
+
 /// How many crash points were passed, when counting is on.
+#[cfg(feature = "crash-hooks")]
 pub fn crash_points_passed() -> Option<usize> {
     CRASH_AFTER
         .get()
         .copied()
         .flatten()
-        .map(|_| CRASH_POINTS.load(Ordering::SeqCst))
+        .map(|_| CRASH_POINTS.load(std::sync::atomic::Ordering::SeqCst))
+}
+
+/// How many crash points were passed: never counted in this build.
+#[cfg(not(feature = "crash-hooks"))]
+pub fn crash_points_passed() -> Option<usize> {
+    None
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 pub mod ebcdic;
 pub mod edifact;
 mod fields;
+pub mod limits;
 pub mod text;
 pub mod values;
 pub mod x12;

@@ -1,10 +1,10 @@
 //! Throughput and memory of the inbound path, on generated files.
 //!
 //! ```text
-//! cargo run --release --bin tallyman-bench -- all --mib 100                  # X12 850s
-//! cargo run --release --bin tallyman-bench -- all --mib 100 --format edifact # ORDERS
-//! cargo run --release --bin tallyman-bench -- translate FILE
-//! cargo run --release --bin tallyman-bench -- run --files 10000 --mib 1024 --threads 1,2
+//! cargo run --release --example tallyman-bench -- all --mib 100                  # X12 850s
+//! cargo run --release --example tallyman-bench -- all --mib 100 --format edifact # ORDERS
+//! cargo run --release --example tallyman-bench -- translate FILE
+//! cargo run --release --example tallyman-bench -- run --files 10000 --mib 1024 --threads 1,2
 //! scripts/bench.sh                 # all of the above in one table (BENCH_QUICK=1, BENCH_BIG=1)
 //! ```
 //!
@@ -877,10 +877,18 @@ fn run_bench(args: &[String], mib: u64) -> Res<()> {
     };
     std::fs::create_dir_all(&dir)?;
     let dir = dir.canonicalize()?;
-    let tallyman = std::env::current_exe()?.with_file_name("tallyman");
+    // The bench tool is a cargo example (target/release/examples/): the binary it measures is
+    // the one built beside it, one folder up.
+    let me = std::env::current_exe()?;
+    let tallyman = me
+        .parent()
+        .and_then(|d| d.parent())
+        .map(|d| d.join("tallyman"))
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| me.with_file_name("tallyman"));
     if !tallyman.is_file() {
         return Err(format!(
-            "{} not found: build it first (cargo build --release)",
+            "{} not found: build it first (cargo build --release --bin tallyman --example tallyman-bench)",
             tallyman.display()
         )
         .into());

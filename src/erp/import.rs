@@ -3,22 +3,22 @@
 //! Phase: output. After translation (and business rules) the pipeline writes each accepted
 //! document into the ERP import file of its kind. This module writes the flat flavour: one row per
 //! line, the document's header fields repeated on every row, columns chosen in the configuration
-//! from [`known_columns`]. A document without lines still gets one row, its line columns empty, so
+//! from [`known_columns`](super::known_columns). A document without lines still gets one row, its line columns empty, so
 //! no document silently disappears from the import.
 //!
 //! ```
 //! use tallyman::model::Document;
-//! use tallyman::pipeline::erp_csv;
+//! use tallyman::erp::{self, import};
 //! let json = r#"{"type":"order","order_number":"PO1","order_date":"2024-03-11",
 //!   "purpose":"original","source":{"standard":"x12","set":"850"},
 //!   "lines":[{"line_number":"1","quantity":"2","unit_price":"-12.50","description":"=1+1"}]}"#;
 //! let doc: Document = serde_json::from_str(json)?;
 //! let columns = ["order_number", "order_date", "quantity", "unit_price", "description"];
 //! let columns: Vec<String> = columns.map(String::from).to_vec();
-//! erp_csv::check_columns(doc.kind(), &columns).map_err(std::io::Error::other)?;
-//! let mut w = csv::Writer::from_writer(Vec::new());
-//! erp_csv::write_header(&mut w, &columns)?;
-//! erp_csv::write_document(&mut w, &doc, &columns)?;
+//! erp::check_columns(doc.kind(), &columns).map_err(std::io::Error::other)?;
+//! let mut w = import::writer(Vec::new());
+//! import::write_header(&mut w, &columns)?;
+//! import::write_document(&mut w, &doc, &columns)?;
 //! let out = String::from_utf8(w.into_inner()?)?;
 //! assert_eq!(out.lines().next(), Some("order_number,order_date,quantity,unit_price,description"));
 //! assert_eq!(out.lines().nth(1), Some("PO1,2024-03-11,2,-12.50,'=1+1"));
@@ -44,117 +44,10 @@
 //! Output is deterministic: rows in line order, cells from the document alone, no clock or map
 //! iteration order involved.
 
-use crate::model::{Document, InvoiceLine, OrderLine, Package, Party, Role, ShipLine, ShipNotice};
+use super::columns::{Cell, Line, check_columns, header_cell, line_cell, package_of, party_cell};
+use crate::model::Document;
 use std::borrow::Cow;
 use std::io::Write;
-use std::sync::LazyLock;
-
-// Column tables as whitespace-separated text: they read as lists and stay compact; they are split
-// once into the static slices the API hands out.
-const COMMON: &str = "channel source_file source_offset standard version set sender_qualifier
-    sender_id receiver_qualifier receiver_id interchange_control group_control transaction_control
-    test purpose";
-const PARTIES: &str = "
-    buyer_name buyer_id buyer_address buyer_city buyer_region buyer_postal_code buyer_country
-    seller_name seller_id seller_address seller_city seller_region seller_postal_code seller_country
-    ship_to_name ship_to_id ship_to_address ship_to_city ship_to_region ship_to_postal_code
-    ship_to_country bill_to_name bill_to_id bill_to_address bill_to_city bill_to_region
-    bill_to_postal_code bill_to_country ship_from_name ship_from_id ship_from_address
-    ship_from_city ship_from_region ship_from_postal_code ship_from_country remit_to_name
-    remit_to_id remit_to_address remit_to_city remit_to_region remit_to_postal_code
-    remit_to_country";
-const TERMS: &str = "terms_code terms_net_days terms_discount_percent terms_discount_days
-    terms_description";
-const ITEM: &str = "sku gtin upc ean isbn buyer_part vendor_part description";
-
-const ORDER_HEADER: &str = "order_number order_date order_type currency total_amount line_count";
-const ORDER_LINE: &str = "line_number quantity unit unit_price price_basis line_amount";
-const SHIP_HEADER: &str = "shipment_id ship_date ship_time order_refs carrier_scac carrier_name
-    carrier_mode carrier_service_level tracking_numbers bill_of_lading package_count line_count";
-const SHIP_LINE: &str = "line_number line_order_number quantity unit quantity_ordered package sscc
-    package_level package_tracking_number pallet_sscc";
-const INVOICE_HEADER: &str = "invoice_number invoice_date invoice_type order_number order_date
-    currency total_amount line_count";
-const INVOICE_LINE: &str = "line_number quantity unit unit_price line_amount";
-
-const ORDER_DEFAULT: &str = "channel source_file order_number order_date purpose currency
-    buyer_name ship_to_name ship_to_address ship_to_city ship_to_region ship_to_postal_code
-    ship_to_country total_amount line_number sku gtin buyer_part vendor_part description quantity
-    unit unit_price line_amount";
-const SHIP_DEFAULT: &str = "channel source_file shipment_id ship_date purpose order_refs
-    carrier_scac tracking_numbers bill_of_lading ship_to_name line_number line_order_number sku
-    gtin buyer_part vendor_part description quantity unit quantity_ordered sscc";
-const INVOICE_DEFAULT: &str = "channel source_file invoice_number invoice_date invoice_type
-    purpose order_number currency bill_to_name remit_to_name total_amount line_number sku gtin
-    buyer_part vendor_part description quantity unit unit_price line_amount";
-
-fn split(parts: &[&'static str]) -> Vec<&'static str> {
-    parts.iter().flat_map(|p| p.split_whitespace()).collect()
-}
-
-// Per kind: every known column, then the default selection.
-type Tables = LazyLock<[Vec<&'static str>; 2]>;
-static ORDER: Tables = LazyLock::new(|| {
-    let known = split(&[COMMON, ORDER_HEADER, TERMS, PARTIES, ORDER_LINE, ITEM]);
-    [known, split(&[ORDER_DEFAULT])]
-});
-static SHIP: Tables = LazyLock::new(|| {
-    let known = split(&[COMMON, SHIP_HEADER, PARTIES, SHIP_LINE, ITEM]);
-    [known, split(&[SHIP_DEFAULT])]
-});
-static INVOICE: Tables = LazyLock::new(|| {
-    let known = split(&[COMMON, INVOICE_HEADER, TERMS, PARTIES, INVOICE_LINE, ITEM]);
-    [known, split(&[INVOICE_DEFAULT])]
-});
-
-fn tables(kind: &str) -> Option<&'static [Vec<&'static str>; 2]> {
-    match kind {
-        "order" => Some(&ORDER),
-        "ship_notice" => Some(&SHIP),
-        "invoice" => Some(&INVOICE),
-        _ => None,
-    }
-}
-
-/// Every column name available for a document kind (`order`, `ship_notice`, `invoice`, as
-/// [`Document::kind`] names them); empty for an unknown kind.
-pub fn known_columns(kind: &str) -> &'static [&'static str] {
-    tables(kind).map_or(&[], |t| &t[0])
-}
-
-/// A sensible default selection for a document kind; empty for an unknown kind.
-pub fn default_columns(kind: &str) -> &'static [&'static str] {
-    tables(kind).map_or(&[], |t| &t[1])
-}
-
-/// Checks a configured column list; Err names the first unknown column and lists the known ones.
-///
-/// An empty list and a column listed twice are refused too: both are configuration mistakes that
-/// would give an ERP a file it cannot map.
-pub fn check_columns(kind: &str, columns: &[String]) -> Result<(), String> {
-    let known = known_columns(kind);
-    if known.is_empty() {
-        return Err(format!(
-            "unknown document kind `{kind}` (order, ship_notice, invoice)"
-        ));
-    }
-    if columns.is_empty() {
-        return Err(format!("no columns configured for {kind}"));
-    }
-    for (i, c) in columns.iter().enumerate() {
-        if !known.contains(&c.as_str()) {
-            return Err(format!(
-                "unknown {kind} column `{c}`; known columns: {}",
-                known.join(", ")
-            ));
-        }
-        if columns[..i].contains(c) {
-            return Err(format!("{kind} column `{c}` is listed twice"));
-        }
-    }
-    Ok(())
-}
-
 /// The CSV writer of the ERP files: the header and every document's rows go through writers
 /// made here, so their quoting and line ends agree. Flexible, because the rows of one input
 /// may mix document kinds with different columns (each kind has its own ERP file).
@@ -257,182 +150,10 @@ fn is_plain_number(s: &str) -> bool {
     digits(int) && digits(frac)
 }
 
-/// One line of a document; ship lines carry their package, resolved once per row.
-#[derive(Clone, Copy)]
-enum Line<'a> {
-    Order(&'a OrderLine),
-    Ship(&'a ShipLine, Option<&'a Package>),
-    Invoice(&'a InvoiceLine),
-}
-
-type Cell<'a> = Option<Cow<'a, str>>;
-
-fn text(s: &str) -> Cell<'_> {
-    (!s.is_empty()).then_some(Cow::Borrowed(s))
-}
-
-fn opt(s: &Option<String>) -> Cell<'_> {
-    s.as_deref().and_then(text)
-}
-
-fn shown<'a>(v: Option<impl ToString>) -> Cell<'a> {
-    v.map(|v| Cow::Owned(v.to_string()))
-}
-
-fn joined<'a>(items: &[String], sep: &str) -> Cell<'a> {
-    (!items.is_empty()).then(|| Cow::Owned(items.join(sep)))
-}
-
-/// Document-level columns; outer `None` when `col` is a party or line column. Names shared by
-/// several kinds match any kind: columns were checked against the document's kind already.
-fn header_cell<'a>(doc: &'a Document, col: &str) -> Option<Cell<'a>> {
-    use Document::{Invoice as I, Order as O, ShipNotice as S};
-    let src = doc.source();
-    let (purpose, terms) = match doc {
-        O(o) => (o.purpose, o.terms.as_ref()),
-        S(s) => (s.purpose, None),
-        I(i) => (i.purpose, i.terms.as_ref()),
-    };
-    Some(match (doc, col) {
-        (_, "channel") => opt(&src.channel),
-        (_, "source_file") => text(&src.file),
-        (_, "source_offset") => shown(Some(src.offset)),
-        (_, "standard") => text(&src.standard),
-        (_, "version") => text(&src.version),
-        (_, "set") => text(&src.set),
-        (_, "sender_qualifier") => src.sender.as_ref().and_then(|i| text(&i.qualifier)),
-        (_, "sender_id") => src.sender.as_ref().and_then(|i| text(&i.id)),
-        (_, "receiver_qualifier") => src.receiver.as_ref().and_then(|i| text(&i.qualifier)),
-        (_, "receiver_id") => src.receiver.as_ref().and_then(|i| text(&i.id)),
-        (_, "interchange_control") => opt(&src.interchange_control),
-        (_, "group_control") => opt(&src.group_control),
-        (_, "transaction_control") => opt(&src.transaction_control),
-        (_, "test") => shown(Some(src.test)),
-        // The serde name, so the CSV says what the JSON output says.
-        (_, "purpose") => match serde_json::to_value(purpose) {
-            Ok(serde_json::Value::String(name)) => Some(Cow::Owned(name)),
-            _ => None,
-        },
-        (_, "line_count") => shown(Some(doc.line_count())),
-        (_, "terms_code") => terms.and_then(|t| opt(&t.code)),
-        (_, "terms_net_days") => shown(terms.and_then(|t| t.net_days)),
-        (_, "terms_discount_percent") => shown(terms.and_then(|t| t.discount_percent)),
-        (_, "terms_discount_days") => shown(terms.and_then(|t| t.discount_days)),
-        (_, "terms_description") => terms.and_then(|t| opt(&t.description)),
-        (O(o), "order_number") => text(&o.order_number),
-        (O(o), "order_date") => shown(o.order_date),
-        (O(o), "order_type") => opt(&o.order_type),
-        (O(o), "currency") => opt(&o.currency),
-        (O(o), "total_amount") => shown(o.totals.amount),
-        (S(s), "shipment_id") => text(&s.shipment_id),
-        (S(s), "ship_date") => shown(s.ship_date),
-        (S(s), "ship_time") => shown(s.ship_time),
-        (S(s), "order_refs") => joined(&s.order_refs, " "),
-        (S(s), "carrier_scac") => s.carrier.as_ref().and_then(|c| opt(&c.scac)),
-        (S(s), "carrier_name") => s.carrier.as_ref().and_then(|c| opt(&c.name)),
-        (S(s), "carrier_mode") => s.carrier.as_ref().and_then(|c| opt(&c.mode)),
-        (S(s), "carrier_service_level") => s.carrier.as_ref().and_then(|c| opt(&c.service_level)),
-        (S(s), "tracking_numbers") => joined(&s.tracking_numbers, " "),
-        (S(s), "bill_of_lading") => opt(&s.bill_of_lading),
-        (S(s), "package_count") => shown(Some(s.packages.len())),
-        (I(i), "invoice_number") => text(&i.invoice_number),
-        (I(i), "invoice_date") => shown(i.invoice_date),
-        (I(i), "invoice_type") => opt(&i.invoice_type),
-        (I(i), "order_number") => opt(&i.order_number),
-        (I(i), "order_date") => shown(i.order_date),
-        (I(i), "currency") => opt(&i.currency),
-        // `total_amount` is the total as sent; EDIFACT mappers may only fill the totals block.
-        (I(i), "total_amount") => shown(i.total_amount.or(i.totals.amount)),
-        _ => return None,
-    })
-}
-
-const ROLES: [(&str, Role); 6] = [
-    ("buyer_", Role::Buyer),
-    ("seller_", Role::Seller),
-    ("ship_to_", Role::ShipTo),
-    ("bill_to_", Role::BillTo),
-    ("ship_from_", Role::ShipFrom),
-    ("remit_to_", Role::RemitTo),
-];
-
-/// `<role>_<field>` columns; outer `None` when `col` is not one.
-fn party_cell<'a>(parties: &'a [Party], col: &str) -> Option<Cell<'a>> {
-    let (role, field) = ROLES
-        .iter()
-        .find_map(|(prefix, role)| col.strip_prefix(prefix).map(|f| (*role, f)))?;
-    let p = parties.iter().find(|p| p.role == role);
-    let a = p.map(|p| &p.address);
-    Some(match field {
-        "name" => p.and_then(|p| opt(&p.name)),
-        "id" => p.and_then(|p| p.ids.first()).and_then(|i| text(&i.id)),
-        "address" => a.and_then(|a| joined(&a.lines, ", ")),
-        "city" => a.and_then(|a| opt(&a.city)),
-        "region" => a.and_then(|a| opt(&a.region)),
-        "postal_code" => a.and_then(|a| opt(&a.postal_code)),
-        "country" => a.and_then(|a| opt(&a.country)),
-        _ => return None,
-    })
-}
-
-fn line_cell<'a>(line: Line<'a>, col: &str) -> Cell<'a> {
-    use Line::{Invoice as I, Order as O, Ship as S};
-    // The fields every line kind has, under the same names.
-    let (number, quantity, unit) = match line {
-        O(l) => (&l.line_number, l.quantity, &l.unit),
-        S(l, _) => (&l.line_number, l.quantity, &l.unit),
-        I(l) => (&l.line_number, l.quantity, &l.unit),
-    };
-    let (ids, description, price) = match line {
-        O(l) => (&l.item_ids, &l.description, l.unit_price),
-        S(l, _) => (&l.item_ids, &l.description, None),
-        I(l) => (&l.item_ids, &l.description, l.unit_price),
-    };
-    match (line, col) {
-        (_, "line_number") => text(number),
-        (_, "quantity") => shown(Some(quantity)),
-        (_, "unit") => opt(unit),
-        (_, "description") => opt(description),
-        (_, "sku") => opt(&ids.sku),
-        (_, "gtin") => opt(&ids.gtin),
-        (_, "upc") => opt(&ids.upc),
-        (_, "ean") => opt(&ids.ean),
-        (_, "isbn") => opt(&ids.isbn),
-        (_, "buyer_part") => opt(&ids.buyer_part),
-        (_, "vendor_part") => opt(&ids.vendor_part),
-        (_, "unit_price") => shown(price),
-        // Checked: an absurd quantity × price leaves the cell empty instead of panicking.
-        (_, "line_amount") => shown(price.and_then(|p| quantity.checked_mul(p))),
-        (O(l), "price_basis") => opt(&l.price_basis),
-        (S(l, _), "line_order_number") => opt(&l.order_number),
-        (S(l, _), "quantity_ordered") => shown(l.quantity_ordered),
-        (S(l, _), "package") => opt(&l.package),
-        (S(_, p), "sscc") => p.and_then(|p| opt(&p.sscc)),
-        (S(_, p), "package_level") => p.and_then(|p| text(&p.level)),
-        (S(_, p), "package_tracking_number") => p.and_then(|p| opt(&p.tracking_number)),
-        (S(_, p), "pallet_sscc") => p.and_then(|p| opt(&p.parent)),
-        _ => None,
-    }
-}
-
-/// The package holding a ship line: the one whose SSCC the line names, else (a pack sent with
-/// marks but no SSCC) the first package listing the line's number, packs before tares.
-fn package_of<'a>(s: &'a ShipNotice, l: &ShipLine) -> Option<&'a Package> {
-    let by_sscc = l
-        .package
-        .as_ref()
-        .and_then(|id| s.packages.iter().find(|p| p.sscc.as_ref() == Some(id)));
-    by_sscc.or_else(|| {
-        s.packages
-            .iter()
-            .filter(|p| p.lines.contains(&l.line_number))
-            .min_by_key(|p| p.level != "pack")
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::erp::columns::{default_columns, known_columns};
     use crate::map::Status;
 
     fn owned(cols: &[&str]) -> Vec<String> {

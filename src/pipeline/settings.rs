@@ -1,0 +1,199 @@
+//! What a run is told to do: the work directory, the ERP inbox and one entry per channel.
+//!
+//! The pipeline owns these types; [`crate::config`] reads them from the run's TOML file (and
+//! re-exports them), so that the pipeline never depends on how its settings were written.
+
+use crate::grammar::Strictness;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Input formats a channel can deliver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelFormat {
+    X12,
+    Edifact,
+    /// A marketplace CSV, TSV or XML feed read with a feed profile.
+    Feed,
+}
+
+impl fmt::Display for ChannelFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ChannelFormat::X12 => "x12",
+            ChannelFormat::Edifact => "edifact",
+            ChannelFormat::Feed => "feed",
+        })
+    }
+}
+
+/// ERP import file flavours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// Canonical JSON Lines, one document per line.
+    Jsonl,
+    /// Flat CSV, one row per document line, columns from `[output.csv]`.
+    Csv,
+}
+
+impl OutputFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Jsonl => "jsonl",
+            OutputFormat::Csv => "csv",
+        }
+    }
+}
+
+/// One trading partner or marketplace.
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub id: String,
+    pub format: ChannelFormat,
+    /// Expected version (`004010`, `D96A`); documents in another version are rejected when
+    /// strict and warned about when lenient.
+    pub version: Option<String>,
+    /// The partner's interchange sender id (ISA06 / UNB 0004), trimmed; documents from another
+    /// sender are refused as misrouted.
+    pub partner_id: Option<String>,
+    /// Our own id as the partner addresses us (ISA08 / UNB 0010), trimmed.
+    pub our_id: Option<String>,
+    /// Where the partner's files arrive: a local folder.
+    pub inbound: PathBuf,
+    pub strictness: Strictness,
+    pub relax_envelope: bool,
+    /// Feed profile id, for feeds (otherwise picked from the header row or root element).
+    pub profile: Option<String>,
+    /// Leave files in the drop folder after they are processed (for drops we may only read);
+    /// a file already received is then recognized by its checksum.
+    pub keep_inputs: bool,
+    pub output: Vec<OutputFormat>,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from (for messages).
+    pub file: String,
+    /// Staging, archive, quarantine, reports, the ledger and the lock live here.
+    pub work: PathBuf,
+    /// Where ERP import files are written.
+    pub erp_inbox: PathBuf,
+    /// Where ERP exports for outbound documents are read from (outbound is not built yet).
+    pub erp_outbox: Option<PathBuf>,
+    /// The ledger database.
+    pub ledger: PathBuf,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// A file modified within this many seconds is watched that long and left for the next run
+    /// if its size or modification time changes.
+    pub settle_seconds: f64,
+    /// A run lock held longer than this makes the next run fail naming the holder
+    /// (`[run] stuck_after`, default 2 hours).
+    pub stuck_after: std::time::Duration,
+    /// Directory of grammar files laid over the built-in ones.
+    pub grammars: Option<PathBuf>,
+    /// Directory of feed profiles laid over the built-in ones.
+    pub feeds: Option<PathBuf>,
+    /// CSV columns per document kind (`order`, `ship_notice`, `invoice`).
+    pub csv_columns: BTreeMap<String, Vec<String>>,
+    /// Resource limits for hostile input (`[limits]`).
+    pub limits: crate::syntax::limits::Limits,
+    /// Channels in the order the file lists them (which is the order they are processed in).
+    pub channels: Vec<Channel>,
+    /// Permissions of what a run writes in the work directory: staged, archived and
+    /// quarantined copies of inputs (never wider than the input's own), reports and the
+    /// ledger (`[paths] file_mode`, default 0600).
+    pub file_mode: u32,
+    /// Permissions of the ERP import files (`[output] file_mode`, default 0640).
+    pub erp_file_mode: u32,
+    /// Put before every ERP import file name (`[output] name_prefix`), so that several
+    /// configurations can share one ERP inbox.
+    pub erp_prefix: String,
+}
+
+impl Config {
+    pub fn channel(&self, id: &str) -> Option<&Channel> {
+        self.channels.iter().find(|c| c.id == id)
+    }
+}
+
+/// One `*.toml` file of a grammar or feed-profile folder.
+#[derive(Debug, Clone)]
+pub struct TomlFile {
+    /// Its path below the folder, with `/` between parts (`x12/004010/850.toml`).
+    pub relative: String,
+    /// Its whole path, for messages.
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// Reads the `*.toml` files of `dir` (and of its sub-folders when `nested`), sorted by their
+/// relative path: the grammar and feed-profile loaders take contents, and the reading of
+/// folders happens here, above them. An error names the path it concerns.
+pub fn read_toml_files(dir: &Path, nested: bool) -> std::io::Result<Vec<TomlFile>> {
+    fn walk(root: &Path, dir: &Path, nested: bool, out: &mut Vec<TomlFile>) -> std::io::Result<()> {
+        let named = |e: std::io::Error, p: &Path| {
+            std::io::Error::new(e.kind(), format!("{}: {e}", p.display()))
+        };
+        for entry in std::fs::read_dir(dir).map_err(|e| named(e, dir))? {
+            let p = entry.map_err(|e| named(e, dir))?.path();
+            if p.is_dir() {
+                if nested {
+                    walk(root, &p, nested, out)?;
+                }
+            } else if p.extension().is_some_and(|x| x == "toml") {
+                let relative = p
+                    .strip_prefix(root)
+                    .expect("walked from root")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let text = std::fs::read_to_string(&p).map_err(|e| named(e, &p))?;
+                out.push(TomlFile {
+                    relative,
+                    path: p,
+                    text,
+                });
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, nested, &mut out)?;
+    out.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(out)
+}
+
+/// The built-in grammars with those of `dir` (its sub-folders by standard and version) laid
+/// over them.
+pub fn load_grammars(dir: Option<&Path>) -> Result<crate::grammar::GrammarSet, String> {
+    match dir {
+        None => crate::grammar::GrammarSet::builtin().map_err(|e| e.to_string()),
+        Some(d) => {
+            let files = read_toml_files(d, true).map_err(|e| e.to_string())?;
+            crate::grammar::GrammarSet::with_overrides(
+                files.into_iter().map(|f| (f.relative, f.text)),
+            )
+            .map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// The built-in feed profiles with the `*.toml` files of `dir` added (same id replaces).
+pub fn load_profiles(dir: Option<&Path>) -> Result<crate::feeds::Profiles, String> {
+    match dir {
+        None => crate::feeds::Profiles::builtin().map_err(|e| e.to_string()),
+        Some(d) => {
+            let files = read_toml_files(d, false).map_err(|e| e.to_string())?;
+            crate::feeds::Profiles::with_files(
+                files
+                    .into_iter()
+                    .map(|f| (f.path.display().to_string(), f.text)),
+            )
+            .map_err(|e| e.to_string())
+        }
+    }
+}
