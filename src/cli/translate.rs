@@ -58,7 +58,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
                     }
                 }
                 line.clear();
-                serde_json::to_writer(&mut line, doc).map_err(std::io::Error::other)?;
+                crate::model::json::write(&mut line, doc).map_err(std::io::Error::other)?;
                 line.push(b'\n');
                 out.write_all(&line)?;
             }

@@ -14,6 +14,7 @@
 //! # let _ = Purpose::Original;
 //! ```
 
+pub mod json;
 mod types;
 
 pub use types::*;
