@@ -26,7 +26,7 @@
 //! | finite float (f32 widened to f64) | `f`, IEEE 754 bits (u64 LE) |
 //! | bool | `b`, `0` or `1` |
 //! | sequence, tuple | `[`, each element, `]`; an absent element is `z` |
-//! | struct, map | `{`, each present entry as `k`, key length (u64 LE), key bytes, value; `}` |
+//! | struct, map | `{`, each present entry as `k`, key length (u64 LE), key bytes, value; `}` (a number or bool key is its text, as in JSON) |
 //! | unit variant | its name, as a string |
 //! | newtype, tuple or struct variant | a map of one entry, the variant's name to its value (`z` when absent) |
 //! | newtype struct | its value |
