@@ -434,3 +434,106 @@ fn a_quarantine_report_lists_every_rejected_document_and_the_run_report_the_firs
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// The content hashes of the accepted documents in the ledger, by document number.
+fn accepted_hashes(env: &Env) -> std::collections::BTreeMap<String, String> {
+    let db = rusqlite::Connection::open(env.path("work/ledger.sqlite")).unwrap();
+    let mut st = db
+        .prepare("SELECT number, content_hash FROM documents WHERE route = 'accepted'")
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// A ledger written before content hashes were versioned holds v1 hashes (SHA-256 of the JSON
+/// with a default source); re-sent documents are still duplicates and changed ones conflicts,
+/// and new documents are recorded with v2 hashes (of the values).
+#[test]
+fn a_ledger_of_v1_content_hashes_still_tells_duplicates_from_conflicts() {
+    use sha2::{Digest, Sha256};
+    use tallyman::model::hash::{ContentHash, ValueHasher};
+    use tallyman::model::{Document, Source};
+
+    let env = Env::new(CHANNELS);
+    let lines = |qty| [(qty, "SKU-1"), ("10", "SKU-2")];
+    env.drop_file("acme", "a-po1.edi", &po(201, "PO-1", &lines("24")));
+    env.drop_file("acme", "b-po2.edi", &po(202, "PO-2", &lines("5")));
+    env.drop_file("acme", "c-po3.edi", &po(203, "PO-3", &lines("7")));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let docs: Vec<Document> = env
+        .erp_documents()
+        .into_iter()
+        .map(|v| serde_json::from_value(v).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 3);
+
+    // Recorded with v2 hashes: of the values, without the source.
+    let mut hasher = ValueHasher::new();
+    let recorded = accepted_hashes(&env);
+    for d in &docs {
+        let v2 = ContentHash::V2(hasher.document(d).unwrap()).to_string();
+        assert!(v2.starts_with("v2:"), "{v2}");
+        assert_eq!(recorded[d.number()], v2);
+    }
+
+    // What tallyman wrote before v2: SHA-256 of the document's JSON with a default source, in
+    // bare hex. PO-3's row gets the v1 hash of other content, which a re-sent PO-3 must not
+    // match.
+    let v1 = |d: &Document| {
+        let mut bare = d.clone();
+        *bare.source_mut() = Source::default();
+        let h: [u8; 32] = Sha256::digest(serde_json::to_vec(&bare).unwrap()).into();
+        ContentHash::V1(h).to_string()
+    };
+    let db = rusqlite::Connection::open(env.path("work/ledger.sqlite")).unwrap();
+    for d in &docs {
+        let hash = match d.number() {
+            "PO-3" => v1(&docs[0]),
+            _ => v1(d),
+        };
+        assert_eq!(hash.len(), 64, "{hash}");
+        db.execute(
+            "UPDATE documents SET content_hash = ?1 WHERE number = ?2",
+            [&hash, d.number()],
+        )
+        .unwrap();
+    }
+    drop(db);
+
+    env.drop_file("acme", "d-po1-again.edi", &po(204, "PO-1", &lines("24")));
+    env.drop_file("acme", "e-po2-changed.edi", &po(205, "PO-2", &lines("6")));
+    env.drop_file("acme", "f-po3-again.edi", &po(206, "PO-3", &lines("7")));
+    env.drop_file("acme", "g-po4.edi", &po(207, "PO-4", &lines("1")));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: serde_json::Value =
+        serde_json::from_str(&env.read("work/reports/run-000002.json")).unwrap();
+    assert_eq!(report["totals"]["accepted"], 1, "{report}");
+    assert_eq!(report["totals"]["duplicate"], 1, "{report}");
+    assert_eq!(report["totals"]["conflict"], 2, "{report}");
+    assert_eq!(
+        env.files("work/archive/run-000002"),
+        ["acme/d-po1-again.edi", "acme/g-po4.edi"]
+    );
+    let conflict = env.read("work/quarantine/run-000002/acme/e-po2-changed.edi.report.txt");
+    assert!(
+        conflict
+            .contains("order PO-2 (original, acme) conflicts with the one accepted from b-po2.edi"),
+        "{conflict}"
+    );
+    let recorded = accepted_hashes(&env);
+    let po4: Document = serde_json::from_value(env.erp_documents().pop().unwrap()).unwrap();
+    assert_eq!(po4.number(), "PO-4");
+    assert_eq!(
+        recorded["PO-4"],
+        ContentHash::V2(hasher.document(&po4).unwrap()).to_string()
+    );
+    assert_eq!(
+        recorded["PO-1"],
+        v1(&docs[0]),
+        "old rows are left as they are"
+    );
+}

@@ -3,7 +3,8 @@
 //! Phase: none of its own. An X12 850, an EDIFACT ORDERS and a Shopify CSV row group all become an
 //! [`Order`]; ship notices and invoices likewise. Money and quantities are [`Decimal`]s (never
 //! floats, serialized as strings so no JSON reader rounds them), dates are calendar dates. The
-//! only field that tells where a document came from is [`Source`].
+//! only field that tells where a document came from is [`Source`]; [`hash`] hashes the rest, for
+//! dedupe.
 //!
 //! ```
 //! use tallyman::model::{Document, Purpose};
@@ -14,6 +15,7 @@
 //! # let _ = Purpose::Original;
 //! ```
 
+pub mod hash;
 pub mod json;
 mod types;
 

@@ -25,6 +25,7 @@ use crate::diag::{Code, Controls, Finding};
 use crate::feeds::Profiles;
 use crate::grammar::{GrammarSet, Strictness};
 use crate::map::{Options, Status};
+use crate::model::hash::{ContentHash, ValueHasher};
 use crate::model::{Document, Purpose};
 use crate::translate::Format;
 use std::collections::BTreeMap;
@@ -49,8 +50,8 @@ pub struct DocResult {
     pub number: Option<String>,
     /// The purpose's name (`original`, `replace`...).
     pub purpose: Option<String>,
-    /// SHA-256 of the canonical document without its `source`.
-    pub content_hash: Option<[u8; 32]>,
+    /// The hashes of the document's content, for candidates.
+    pub content_hash: Option<ContentHashes>,
     /// Line index in the file's spool, for candidates.
     pub spool_line: Option<usize>,
     /// Interchange sender, receiver and control number, when there is an interchange (shared
@@ -60,6 +61,32 @@ pub struct DocResult {
     pub problems: Vec<Finding>,
     /// Item ids of the document's lines (SKU or other), for business context in reports.
     pub items: Vec<String>,
+}
+
+/// A document's content hash in each version a ledger may hold (see [`crate::model::hash`]):
+/// a ledger written by an earlier tallyman holds v1 hashes, and a document is compared with a
+/// stored hash in the stored hash's version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentHashes {
+    /// SHA-256 of the JSON with a default source.
+    pub v1: [u8; 32],
+    /// SHA-256 of the values.
+    pub v2: [u8; 32],
+}
+
+impl ContentHashes {
+    /// Whether a stored hash is of this content.
+    pub fn matches(&self, stored: &ContentHash) -> bool {
+        match stored {
+            ContentHash::V1(h) => *h == self.v1,
+            ContentHash::V2(h) => *h == self.v2,
+        }
+    }
+
+    /// The hash a document is recorded with.
+    pub fn recorded(&self) -> ContentHash {
+        ContentHash::V2(self.v2)
+    }
 }
 
 /// What one file came to before routing.
@@ -199,7 +226,8 @@ impl DocWriter {
         match &d.content_hash {
             Some(h) => {
                 w.write_all(&[1])?;
-                w.write_all(h)?;
+                w.write_all(&h.v1)?;
+                w.write_all(&h.v2)?;
             }
             None => w.write_all(&[0])?,
         }
@@ -335,8 +363,12 @@ impl Documents<'_> {
         let content_hash = match self.u8()? {
             0 => None,
             _ => {
-                let mut h = [0u8; 32];
-                self.read().read_exact(&mut h)?;
+                let mut h = ContentHashes {
+                    v1: [0; 32],
+                    v2: [0; 32],
+                };
+                self.read().read_exact(&mut h.v1)?;
+                self.read().read_exact(&mut h.v2)?;
                 Some(h)
             }
         };
@@ -491,6 +523,7 @@ pub fn process(
     };
     let mut spooled = 0usize;
     let mut line = Vec::new();
+    let mut hasher = ValueHasher::new();
     let mut last_interchange: Option<InterchangeKey> = None;
     let report = crate::translate::translate_with(file, grammars, profiles, &opts, false, |o| {
         let mut d = DocResult {
@@ -574,7 +607,7 @@ pub fn process(
         d.problems
             .extend(crate::rules::findings(doc, o.offset, &o.controls));
         if d.problems.is_empty() {
-            d.content_hash = Some(spool_line_and_hash(doc, &mut line)?);
+            d.content_hash = Some(spool_line_and_hash(doc, &mut line, &mut hasher)?);
             line.push(b'\n');
             out.write_all(&line)?;
             if let Some(c) = &mut csv_out {
@@ -708,14 +741,21 @@ pub fn purpose_name(p: Purpose) -> String {
         .unwrap_or_else(|| format!("{p:?}").to_lowercase())
 }
 
-/// The spool line of a document (its JSON, in `line`) and its dedupe hash, serializing it once.
+/// The spool line of a document (its JSON, in `line`) and its dedupe hashes, serializing it
+/// once.
 ///
-/// The hash is SHA-256 of the document's JSON with a default `source`, since the source differs
-/// between two deliveries of the same document (file name, offset, control numbers). The ledger
-/// keeps these hashes across runs, so the bytes hashed must never change. `source` is the last
+/// The v1 hash is SHA-256 of the document's JSON with a default `source`, since the source
+/// differs between two deliveries of the same document (file name, offset, control numbers).
+/// Ledgers written before v2 keep these hashes, so the bytes hashed must never change; the JSON
+/// is made for the spool line anyway, so v1 costs one SHA-256 over it. `source` is the last
 /// field of every document kind, so the JSON hashed and the JSON spooled differ only in their
-/// tails.
-fn spool_line_and_hash(doc: &mut Document, line: &mut Vec<u8>) -> io::Result<[u8; 32]> {
+/// tails. The v2 hash, which new documents are recorded with, is of the values
+/// ([`ValueHasher`]).
+fn spool_line_and_hash(
+    doc: &mut Document,
+    line: &mut Vec<u8>,
+    hasher: &mut ValueHasher,
+) -> io::Result<ContentHashes> {
     use sha2::{Digest, Sha256};
     static DEFAULT_TAIL: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
         let source = serde_json::to_string(&crate::model::Source::default())
@@ -727,7 +767,7 @@ fn spool_line_and_hash(doc: &mut Document, line: &mut Vec<u8>) -> io::Result<[u8
     let written = serde_json::to_writer(&mut *line, &*doc);
     *doc.source_mut() = source;
     written.map_err(io::Error::other)?;
-    let hash = Sha256::digest(&line[..]).into();
+    let v1 = Sha256::digest(&line[..]).into();
     if line.ends_with(&DEFAULT_TAIL) {
         line.truncate(line.len() - DEFAULT_TAIL.len() + b"\"source\":".len());
         serde_json::to_writer(&mut *line, doc.source()).map_err(io::Error::other)?;
@@ -737,7 +777,8 @@ fn spool_line_and_hash(doc: &mut Document, line: &mut Vec<u8>) -> io::Result<[u8
         line.clear();
         serde_json::to_writer(&mut *line, &*doc).map_err(io::Error::other)?;
     }
-    Ok(hash)
+    let v2 = hasher.document(doc).map_err(io::Error::other)?;
+    Ok(ContentHashes { v1, v2 })
 }
 
 /// Checks a translated document against its channel's identifiers and version.
@@ -820,7 +861,10 @@ mod tests {
         a.kind = Some("order");
         a.number = Some("PO-1".into());
         a.purpose = Some("original".into());
-        a.content_hash = Some([7; 32]);
+        a.content_hash = Some(ContentHashes {
+            v1: [7; 32],
+            v2: std::array::from_fn(|i| i as u8),
+        });
         a.spool_line = Some(0);
         a.interchange = Some(ic.clone());
         let mut b = doc(106);
@@ -869,9 +913,10 @@ mod tests {
         assert_eq!(back[1].problems.len(), 1);
     }
 
-    /// The ledger keeps content hashes across runs: the hash must stay SHA-256 of the JSON of
-    /// the document with a default source; the spool line is the document's JSON, and making
-    /// both leaves the document as it was.
+    /// Ledgers keep content hashes across runs: the v1 hash must stay SHA-256 of the JSON of
+    /// the document with a default source, and the v2 hash is of its values without the
+    /// source; the spool line is the document's JSON, and making all three leaves the document
+    /// as it was.
     #[test]
     fn spool_line_and_content_hash() {
         let grammars = GrammarSet::builtin().expect("built-in grammars load");
@@ -898,7 +943,17 @@ mod tests {
                 let want: [u8; 32] =
                     Sha256::digest(serde_json::to_vec(&bare).expect("serializes")).into();
                 let mut line = b"left over".to_vec();
-                assert_eq!(spool_line_and_hash(doc, &mut line).expect("spools"), want);
+                let hashes =
+                    spool_line_and_hash(doc, &mut line, &mut ValueHasher::new()).expect("spools");
+                assert_eq!(hashes.v1, want);
+                // v2 is of the values, and the source is not one of them either.
+                let v2 = ValueHasher::new().document(&bare).expect("hashes");
+                assert_eq!(hashes.v2, v2);
+                assert_ne!(hashes.v2, hashes.v1);
+                assert_eq!(hashes.recorded(), ContentHash::V2(v2));
+                assert!(hashes.matches(&ContentHash::V1(want)));
+                assert!(!hashes.matches(&ContentHash::V2(want)));
+                assert!(!hashes.matches(&ContentHash::V1(v2)));
                 assert_eq!(line, before, "the spool line is the document's JSON");
                 assert_eq!(serde_json::to_vec(&*doc).expect("serializes"), before);
                 assert_ne!(doc.source().file, "");

@@ -462,7 +462,10 @@ impl Recorder<'_> {
                         number: d.number.clone().unwrap_or_default(),
                         purpose: d.purpose.clone().unwrap_or_else(file::default_purpose),
                     },
-                    content_hash: d.content_hash.as_ref().map(route::hex).unwrap_or_default(),
+                    content_hash: d
+                        .content_hash
+                        .map(|h| h.recorded().to_string())
+                        .unwrap_or_default(),
                     route: dec.route,
                     offset: d.offset,
                     controls: d.controls.to_string(),

@@ -7,6 +7,10 @@
 //! duplicate (skipped, counted), a different later one a conflict (quarantined, never applied).
 //! The same holds against everything the ledger accepted in earlier runs.
 //!
+//! "Identical" is told by content hash (see [`crate::model::hash`]): a stored hash is compared
+//! in its own version, so a ledger that recorded v1 hashes (the JSON) before v2 (the values)
+//! still tells a re-sent document from a changed one; new documents are recorded with v2.
+//!
 //! A repeated interchange (same sender, receiver and control number as one received before in
 //! another file) is a partner error: its documents that are not plain duplicates are rejected,
 //! since a corrected document must come with a new control number. `relax_envelope` turns that
@@ -15,6 +19,7 @@
 use super::file::{DocResult, InterchangeKey};
 use crate::diag::{Code, Finding};
 use crate::ledger::{self, DocKey, Ledger, Route};
+use crate::model::hash::ContentHash;
 
 /// Routes the documents of one input, one at a time in file order.
 ///
@@ -81,7 +86,7 @@ impl<'a> Router<'a> {
                 reason: None,
             });
         }
-        let hash = d.content_hash.expect("a candidate has a hash");
+        let hashes = d.content_hash.expect("a candidate has a hash");
         let key = DocKey {
             channel: self.channel.to_owned(),
             kind: d.kind.expect("a candidate has a kind").to_owned(),
@@ -93,14 +98,15 @@ impl<'a> Router<'a> {
         };
         let here = format!("{} at byte {}", self.name, d.offset);
         let first = ledger.accepted_document(&key)?.map(|s| {
-            let mut h = [0u8; 32];
-            decode_hex(&s.content_hash, &mut h);
+            // A hash in no version this tallyman knows matches nothing: a conflict, which is
+            // quarantined, rather than a duplicate, which would be skipped.
+            let same = ContentHash::parse(&s.content_hash).is_some_and(|h| hashes.matches(&h));
             let place = if s.file_id == self.file {
                 format!("{} at byte {}", self.name, s.offset)
             } else {
                 format!("{} at byte {} in run {}", s.file, s.offset, s.run)
             };
-            (h, place)
+            (same, place)
         });
         let at = |code, message: String| {
             let mut f = Finding::error(code, message)
@@ -110,7 +116,7 @@ impl<'a> Router<'a> {
             f
         };
         let decision = match first {
-            Some((h, place)) if h == hash => Decision {
+            Some((true, place)) => Decision {
                 route: Route::Duplicate,
                 reason: Some(Finding {
                     severity: crate::diag::Severity::Warning,
@@ -120,7 +126,7 @@ impl<'a> Router<'a> {
                     )
                 }),
             },
-            Some((_, place)) => Decision {
+            Some((false, place)) => Decision {
                 route: Route::Conflict,
                 reason: Some(at(
                     Code::ConflictingDocument,
@@ -158,38 +164,93 @@ impl<'a> Router<'a> {
     }
 }
 
-pub fn hex(h: &[u8; 32]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(64);
-    for &b in h {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    s
-}
-
-fn decode_hex(s: &str, out: &mut [u8; 32]) {
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = s
-            .get(2 * i..2 * i + 2)
-            .and_then(|p| u8::from_str_radix(p, 16).ok())
-            .unwrap_or(0);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::Controls;
+    use crate::ledger::sqlite::SqliteLedger;
+    use crate::ledger::{Disposition, DocRow, FileRow};
+    use crate::pipeline::file::ContentHashes;
 
-    /// The ledger stores content hashes as this text: it must stay lower-case hex, and read back.
+    fn file_row(name: &str) -> FileRow {
+        FileRow {
+            channel: "acme".into(),
+            name: name.into(),
+            sha256: name.into(),
+            size: 1,
+            disposition: Disposition::Archived,
+            staged: String::new(),
+            stored: String::new(),
+            origin: String::new(),
+            remove_origin: false,
+            replay_of: None,
+        }
+    }
+
+    fn candidate(number: &str, v1: u8, v2: u8) -> DocResult {
+        DocResult {
+            offset: 106,
+            set_id: "850".into(),
+            controls: Controls::default(),
+            candidate: true,
+            not_mapped: false,
+            kind: Some("order"),
+            number: Some(number.into()),
+            purpose: Some("original".into()),
+            content_hash: Some(ContentHashes {
+                v1: [v1; 32],
+                v2: [v2; 32],
+            }),
+            spool_line: Some(0),
+            interchange: None,
+            problems: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
+    /// A ledger holds the hashes of the version that recorded them: v1 rows from before v2, v2
+    /// rows after, and rows it cannot read. Each is compared in its own version.
     #[test]
-    fn hex_round_trips() {
-        let h: [u8; 32] = std::array::from_fn(|i| (i * 37 + 5) as u8);
-        let s = hex(&h);
-        let want: String = h.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(s, want);
-        let mut back = [0u8; 32];
-        decode_hex(&s, &mut back);
-        assert_eq!(back, h);
+    fn a_stored_hash_is_compared_in_its_own_version() {
+        let mut l = SqliteLedger::open_in_memory().expect("ledger");
+        let run = l.begin_run("t0").expect("run");
+        l.begin(run).expect("begin");
+        let old = l.add_file(run, &file_row("old.edi")).expect("file");
+        for (number, hash) in [
+            ("PO-1", ContentHash::V1([1; 32]).to_string()),
+            ("PO-2", ContentHash::V2([2; 32]).to_string()),
+            ("PO-3", "not a hash".to_owned()),
+        ] {
+            let row = DocRow {
+                file: 0,
+                key: DocKey {
+                    channel: "acme".into(),
+                    kind: "order".into(),
+                    number: number.into(),
+                    purpose: "original".into(),
+                },
+                content_hash: hash,
+                route: Route::Accepted,
+                offset: 106,
+                controls: String::new(),
+                reason: None,
+            };
+            l.add_document(run, old, &row).expect("document");
+        }
+        let new = l.add_file(run, &file_row("new.edi")).expect("file");
+        let mut router = Router::new("acme", "new.edi", false, new);
+        let mut route = |number, v1, v2| {
+            router
+                .route(&candidate(number, v1, v2), &l)
+                .expect("routes")
+                .route
+        };
+        assert_eq!(route("PO-1", 1, 9), Route::Duplicate);
+        assert_eq!(route("PO-1", 8, 9), Route::Conflict);
+        assert_eq!(route("PO-1", 9, 1), Route::Conflict);
+        assert_eq!(route("PO-2", 9, 2), Route::Duplicate);
+        assert_eq!(route("PO-2", 2, 9), Route::Conflict);
+        assert_eq!(route("PO-3", 0, 0), Route::Conflict);
+        assert_eq!(route("PO-4", 1, 2), Route::Accepted);
     }
 }
