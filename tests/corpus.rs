@@ -93,6 +93,12 @@ fn corpus_translates(folders: &[&str]) {
                     continue;
                 }
                 let doc = o.document.as_ref().unwrap();
+                // Our JSON writer gives serde_json's bytes on every real document.
+                let mut ours = Vec::new();
+                tallyman::model::json::write(&mut ours, doc).unwrap();
+                if ours != serde_json::to_vec(doc).unwrap() {
+                    failures.push(format!("{name}: model::json differs from serde_json"));
+                }
                 out.push_str(&format!("{} {}: {}\n", o.set_id, o.controls, summary(doc)));
             }
             let strict = translate(&path, Strictness::Strict);
