@@ -13,6 +13,7 @@ use crate::syntax::edifact::charset::Charset;
 use crate::syntax::text::for_message;
 use crate::syntax::values::{self, Notation, without_controls};
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 
 /// Mapping context: where findings go and how text is decoded.
 pub struct Ctx<'a> {
@@ -56,14 +57,18 @@ impl Ctx<'_> {
     /// Component `c` of element `n` as [`Self::text`] gives it but with its control characters:
     /// a number or a date is read from what was sent, so that one the grammar validator
     /// refuses for a control character is refused here too, never repaired.
-    fn value(&self, seg: &Fields<'_>, n: usize, c: usize) -> Option<String> {
+    fn value<'s>(&self, seg: &Fields<'s>, n: usize, c: usize) -> Option<Cow<'s, str>> {
         let raw = seg.element(n)?;
         let comp = seg.components(raw).nth(c - 1)?;
-        let t = self
-            .charset
-            .decode(&seg.separators.unescape(comp))
-            .trim()
-            .to_string();
+        // Borrowed from the segment unless a release character or the character set made a
+        // copy necessary: most values are plain ASCII and cost no allocation here.
+        let t = match seg.separators.unescape(comp) {
+            Cow::Borrowed(b) => match self.charset.decode(b) {
+                Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+                Cow::Owned(s) => Cow::Owned(s.trim().to_owned()),
+            },
+            Cow::Owned(b) => Cow::Owned(self.charset.decode(&b).trim().to_owned()),
+        };
         (!t.is_empty()).then_some(t)
     }
 
