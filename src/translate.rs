@@ -116,7 +116,7 @@ pub fn translate_with<R: Read + Seek>(
     mut on_outcome: impl FnMut(&mut Outcome) -> io::Result<()>,
 ) -> io::Result<FileReport> {
     let mut head = [0u8; 512];
-    let n = crate::envelope::x12::read_full(&mut reader, &mut head)?;
+    let n = crate::syntax::read_full(&mut reader, &mut head)?;
     reader.seek(SeekFrom::Start(0))?;
     let mut format = detect(&head[..n]);
     let mut profile = None;

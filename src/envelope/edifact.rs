@@ -735,7 +735,7 @@ impl Scanner {
                 2,
             ));
         }
-        let key = crate::envelope::x12::hash_str(&reference);
+        let key = crate::syntax::hash_str(&reference);
         if let Some(&first) = self.references.get(&key) {
             m.findings.push(at(
                 Finding::error(

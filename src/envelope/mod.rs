@@ -176,7 +176,7 @@ pub(crate) fn pump_with<R: std::io::Read, F: Feed>(
                 pos = 0;
                 let old = window.len();
                 window.resize(old + chunk, 0);
-                let n = x12::read_full(r, &mut window[old..])?;
+                let n = crate::syntax::read_full(r, &mut window[old..])?;
                 window.truncate(old + n);
                 if n == 0 {
                     eof = true;

@@ -3,8 +3,9 @@
 use super::{Feed, Step, Trailer, TrailerFields, pump, relax_findings as relax};
 use crate::diag::{Code, Controls, Finding, Level};
 use crate::syntax::text::{decode, decode_trimmed, for_message};
+use crate::syntax::values::{valid_ccyymmdd, valid_hhmm, valid_yymmdd};
 use crate::syntax::x12::{Delimiters, Next, SegmentRef, SyntaxError, Tokenizer};
-use crate::syntax::{Span, ebcdic};
+use crate::syntax::{Span, ebcdic, hash_str};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{self, Read};
@@ -944,14 +945,6 @@ impl Scanner {
     }
 }
 
-/// A 64-bit hash of a control number (for duplicate checks that must not keep every string).
-pub(crate) fn hash_str(s: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
-}
-
 /// Checks an X12 trailer's first two elements.
 fn check_trailer(t: &Trailer<'_>, s: &SegmentRef<'_>, controls: &Controls) -> Vec<Finding> {
     let tag = s.tag_str();
@@ -1159,47 +1152,6 @@ fn check_gs_fields(s: &SegmentRef<'_>, controls: &Controls) -> Vec<Finding> {
     out
 }
 
-pub(crate) fn valid_ccyymmdd(v: &[u8]) -> bool {
-    let n = |r: std::ops::Range<usize>| -> u32 {
-        std::str::from_utf8(&v[r])
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
-    };
-    v.len() == 8 && v.iter().all(u8::is_ascii_digit) && real_date(n(0..4), n(4..6), n(6..8))
-}
-
-pub(crate) fn valid_yymmdd(v: &[u8]) -> bool {
-    let n = |r: std::ops::Range<usize>| -> u32 {
-        std::str::from_utf8(&v[r])
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
-    };
-    v.len() == 6 && v.iter().all(u8::is_ascii_digit) && real_date(2000 + n(0..2), n(2..4), n(4..6))
-}
-
-pub(crate) fn valid_hhmm(v: &[u8]) -> bool {
-    let n = |r: std::ops::Range<usize>| -> u32 {
-        std::str::from_utf8(&v[r])
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(99)
-    };
-    v.len() >= 4 && v[..4].iter().all(u8::is_ascii_digit) && n(0..2) < 24 && n(2..4) < 60
-}
-
-pub(crate) fn real_date(y: u32, m: u32, d: u32) -> bool {
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
-        2 => 28,
-        _ => return false,
-    };
-    d >= 1 && d <= days
-}
-
 /// Scans an input held whole.
 pub fn scan(input: &[u8]) -> EnvelopeMap {
     if ebcdic::looks_like_ebcdic_isa(input) {
@@ -1309,20 +1261,6 @@ pub fn scan_reader<R: Read>(r: R, chunk: usize) -> io::Result<EnvelopeMap> {
     let mut feed = StreamFeed::full();
     let total = pump(r, chunk, &mut feed)?;
     Ok(feed.finish(total))
-}
-
-/// Reads until `buf` is full or the stream ends.
-pub(crate) fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 #[cfg(test)]
@@ -1483,14 +1421,5 @@ mod tests {
             let m = scan_reader(f.as_bytes(), chunk).unwrap();
             assert_eq!(serde_json::to_string(&m).unwrap(), whole);
         }
-    }
-
-    #[test]
-    fn dates() {
-        assert!(valid_ccyymmdd(b"20240229"));
-        assert!(!valid_ccyymmdd(b"20230229"));
-        assert!(!valid_ccyymmdd(b"20231301"));
-        assert!(valid_hhmm(b"2359"));
-        assert!(!valid_hhmm(b"2460"));
     }
 }

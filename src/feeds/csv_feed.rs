@@ -323,7 +323,7 @@ pub fn translate<R: Read>(
                 }
             }
             let mut g = reader.start(&rec, key.clone(), offset, row);
-            if !seen.insert(crate::envelope::x12::hash_str(&key)) {
+            if !seen.insert(crate::syntax::hash_str(&key)) {
                 g.findings.push(
                     Finding::error(
                         Code::InvalidRow,

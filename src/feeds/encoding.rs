@@ -103,7 +103,7 @@ impl<R: Read> Read for Decode<R> {
             if !self.bom_skipped {
                 self.bom_skipped = true;
                 let mut bom = [0u8; 3];
-                let n = crate::envelope::x12::read_full(&mut self.inner, &mut bom)?;
+                let n = crate::syntax::read_full(&mut self.inner, &mut bom)?;
                 if bom[..n] != *b"\xEF\xBB\xBF" {
                     // Not a BOM: those bytes are text; hand them out with what follows.
                     self.output[..n].copy_from_slice(&bom[..n]);

@@ -8,9 +8,9 @@
 
 use super::{ElementType, Grammar, Item, Node, Position, Rule, SegmentDef, Usage};
 use crate::diag::{Code, Controls, Finding, Level, Severity};
-use crate::envelope::x12::valid_hhmm;
 use crate::syntax::Fields;
 use crate::syntax::text::for_message;
+use crate::syntax::values::valid_hhmm;
 use crate::syntax::values::{self, Notation};
 use std::collections::HashSet;
 

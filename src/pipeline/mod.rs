@@ -501,7 +501,7 @@ impl Recorder<'_> {
                 problems_at_documents.extend(
                     problems
                         .iter()
-                        .map(|p| (p.offset, crate::envelope::x12::hash_str(&p.message))),
+                        .map(|p| (p.offset, crate::syntax::hash_str(&p.message))),
                 );
                 if entry.first_document_error.is_none() {
                     entry.first_document_error = problems
@@ -545,7 +545,7 @@ impl Recorder<'_> {
             .map_err(io_err("reading findings back"))?;
         for f in findings {
             let f = f.map_err(io_err("reading findings back"))?;
-            let told = (f.offset, crate::envelope::x12::hash_str(&f.message));
+            let told = (f.offset, crate::syntax::hash_str(&f.message));
             if problems_at_documents.contains(&told) {
                 continue;
             }

@@ -634,8 +634,8 @@ fn same_content(a: &Path, b: &Path) -> io::Result<bool> {
     }
     let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
     loop {
-        let n = crate::envelope::x12::read_full(&mut a, &mut x)?;
-        let m = crate::envelope::x12::read_full(&mut b, &mut y)?;
+        let n = crate::syntax::read_full(&mut a, &mut x)?;
+        let m = crate::syntax::read_full(&mut b, &mut y)?;
         if n != m || x[..n] != y[..m] {
             return Ok(false);
         }

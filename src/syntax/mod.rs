@@ -45,3 +45,25 @@ pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 pub fn is_inter_segment_space(b: u8) -> bool {
     matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0x0C)
 }
+
+/// A 64-bit hash of a control number (for duplicate checks that must not keep every string).
+pub(crate) fn hash_str(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// Reads until `buf` is full or the stream ends.
+pub(crate) fn read_full<R: std::io::Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
