@@ -378,10 +378,7 @@ impl std::io::Read for Trickle<'_> {
 }
 
 fn read_feed<R: std::io::Read>(reader: R, profile: Option<&str>) -> FeedRun {
-    let opts = Options {
-        feed_profile: profile.map(str::to_owned),
-        ..Options::default()
-    };
+    let opts = crate::feeds::Options::default();
     let mut outcomes = Vec::new();
     let report = crate::feeds::translate_feed(reader, profiles(), profile, &opts, |o| {
         outcomes.push(o);

@@ -174,9 +174,15 @@ pub fn translate_with<R: Read + Seek>(
         }
         Format::Unknown | Format::Feed => {
             let named = opts.feed_profile.as_deref();
-            let feed = crate::feeds::translate_feed(&mut reader, profiles, named, opts, |o| {
-                take(o, &mut findings)
-            })?;
+            let feed_opts = crate::feeds::Options {
+                file: opts.file.clone(),
+                channel: opts.channel.clone(),
+                limits: opts.limits,
+            };
+            let feed =
+                crate::feeds::translate_feed(&mut reader, profiles, named, &feed_opts, |o| {
+                    take(o, &mut findings)
+                })?;
             if feed.profile.is_some() || feed.xml {
                 format = Format::Feed;
                 profile = feed.profile;

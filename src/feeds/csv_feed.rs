@@ -6,9 +6,10 @@
 //! empty key, order fields that contradict the order's first row) rejects its order with the
 //! row and column named; the other orders go on.
 
+use super::Options;
 use super::profile::{AmountKind, OrderFields, Profile, Scope};
 use crate::diag::{Code, Controls, Finding};
-use crate::map::{Options, Outcome, Status};
+use crate::model::outcome::{Outcome, Status};
 use crate::model::{
     Address, AllowanceCharge, AllowanceOrCharge, Contact, Document, Identity, ItemIds, Order,
     OrderLine, Party, Purpose, Role, Source, Tax, Totals,

@@ -8,8 +8,7 @@
 //! profile id, `transaction_control`: the order key).
 //!
 //! ```
-//! use tallyman::feeds::{Profiles, translate_feed};
-//! use tallyman::map::Options;
+//! use tallyman::feeds::{Options, Profiles, translate_feed};
 //! let csv = "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\tcurrency\titem-price\n\
 //! 111-1\tA1\t2024-03-11T14:02:11+00:00\tSKU-1\t2\tUSD\t10.00\n";
 //! let profiles = Profiles::builtin().unwrap();
@@ -33,8 +32,19 @@ pub use csv_feed::{amount, timestamp_date};
 pub use profile::{Profile, Profiles, XmlProfile};
 
 use crate::diag::{Code, Finding};
-use crate::map::{Options, Outcome};
+use crate::model::outcome::Outcome;
 use std::io::{self, BufRead, BufReader, Read};
+
+/// How to read a feed file.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Recorded in each order's `source.file`.
+    pub file: String,
+    /// Recorded in each order's `source.channel`.
+    pub channel: Option<String>,
+    /// Resource limits for hostile input (rows, XML depth and size).
+    pub limits: crate::syntax::limits::Limits,
+}
 
 /// What a feed file gave, besides its orders.
 #[derive(Debug, Clone)]

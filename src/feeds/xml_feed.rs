@@ -12,10 +12,11 @@
 //! Paths are local element names joined by `/`; a step may filter on a child's text:
 //! `charges/charge[chargeType=PRODUCT]/chargeAmount/amount`.
 
+use super::Options;
 use super::csv_feed::{amount, timestamp_date};
 use super::profile::XmlProfile;
 use crate::diag::{Code, Controls, Finding};
-use crate::map::{Options, Outcome, Status};
+use crate::model::outcome::{Outcome, Status};
 use crate::model::{
     Address, Contact, Document, Identity, ItemIds, Order, OrderLine, Party, Purpose, Role, Source,
     Totals,

@@ -7,10 +7,9 @@ mod common;
 pub mod edifact;
 pub mod x12;
 
-use crate::diag::{Controls, Finding};
+use crate::diag::Finding;
 use crate::grammar::Strictness;
-use crate::model::Document;
-use serde::Serialize;
+pub use crate::model::outcome::{DocContext, EnvelopeReason, Outcome, Status};
 
 /// How to translate.
 #[derive(Debug, Clone, Default)]
@@ -49,94 +48,6 @@ pub(crate) fn over_limits(
         ))
     } else {
         None
-    }
-}
-
-/// What became of one transaction set or message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Accepted,
-    Rejected,
-    /// Recognized and checked, but not a set tallyman translates.
-    NotMapped,
-}
-
-/// The result of one transaction set or message.
-#[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
-    pub status: Status,
-    /// Transaction set id or message type (`850`, `ORDERS`).
-    pub set_id: String,
-    pub offset: usize,
-    pub controls: Controls,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub document: Option<Document>,
-    /// Grammar and mapping findings (envelope findings stay in the envelope map).
-    pub findings: Vec<Finding>,
-    /// Why the envelope rejects this set, when it does (one per envelope error).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub envelope_reasons: Vec<EnvelopeReason>,
-    /// For a document rejected by its grammar: what it is about, read as well as its errors
-    /// allow, so that reports can name the PO number and SKUs. Never applied to anything.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub context: Option<DocContext>,
-}
-
-/// The business context of a document: kind, number, purpose and item ids of its lines.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DocContext {
-    pub kind: &'static str,
-    pub number: String,
-    pub purpose: crate::model::Purpose,
-    /// Per line, the first of SKU, vendor part, buyer part, GTIN, UPC.
-    pub items: Vec<String>,
-}
-
-impl DocContext {
-    pub fn of(doc: &Document) -> Self {
-        use crate::model::ItemIds;
-        let (purpose, ids): (_, Vec<&ItemIds>) = match doc {
-            Document::Order(o) => (o.purpose, o.lines.iter().map(|l| &l.item_ids).collect()),
-            Document::ShipNotice(s) => (s.purpose, s.lines.iter().map(|l| &l.item_ids).collect()),
-            Document::Invoice(i) => (i.purpose, i.lines.iter().map(|l| &l.item_ids).collect()),
-        };
-        DocContext {
-            kind: doc.kind(),
-            number: doc.number().to_owned(),
-            purpose,
-            items: ids
-                .into_iter()
-                .filter_map(|i| {
-                    i.sku
-                        .as_ref()
-                        .or(i.vendor_part.as_ref())
-                        .or(i.buyer_part.as_ref())
-                        .or(i.gtin.as_ref())
-                        .or(i.upc.as_ref())
-                        .cloned()
-                })
-                .collect(),
-        }
-    }
-}
-
-/// An envelope error that rejects a transaction set: its own (SE count...), its group's or its
-/// interchange's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EnvelopeReason {
-    pub level: crate::diag::Level,
-    pub message: String,
-}
-
-impl std::fmt::Display for EnvelopeReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::diag::Level;
-        match self.level {
-            Level::Interchange => write!(f, "its interchange is rejected: {}", self.message),
-            Level::Group => write!(f, "its functional group is rejected: {}", self.message),
-            _ => f.write_str(&self.message),
-        }
     }
 }
 

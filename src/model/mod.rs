@@ -17,6 +17,7 @@
 
 pub mod hash;
 pub mod json;
+pub mod outcome;
 mod types;
 
 pub use types::*;
