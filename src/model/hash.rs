@@ -253,6 +253,11 @@ impl ValueHasher {
         self.buf.push(tag);
     }
 
+    fn end_seq(&mut self) -> Result<(), Error> {
+        self.close_seq();
+        Ok(())
+    }
+
     fn close_seq(&mut self) {
         let level = self.levels.pop().expect("a sequence is open");
         if self.buf.len() == level.open + 1 {
@@ -393,6 +398,7 @@ impl ValueHasher {
 }
 
 impl ser::Serializer for &mut ValueHasher {
+    super::ser::forward_integers!();
     type Ok = ();
     type Error = Error;
     type SerializeSeq = Self;
@@ -409,41 +415,9 @@ impl ser::Serializer for &mut ValueHasher {
         Ok(())
     }
 
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.serialize_i128(v.into())
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.serialize_i128(v.into())
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.serialize_i128(v.into())
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.serialize_i128(v.into())
-    }
-
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
         self.int(v < 0, v.unsigned_abs());
         Ok(())
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.serialize_u128(v.into())
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.serialize_u128(v.into())
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.serialize_u128(v.into())
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.serialize_u128(v.into())
     }
 
     fn serialize_u128(self, v: u128) -> Result<(), Error> {
@@ -577,61 +551,7 @@ impl ser::Serializer for &mut ValueHasher {
     }
 }
 
-impl ser::SerializeSeq for &mut ValueHasher {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.close_seq();
-        Ok(())
-    }
-}
-
-impl ser::SerializeTuple for &mut ValueHasher {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.close_seq();
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for &mut ValueHasher {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.close_seq();
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for &mut ValueHasher {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.close_seq();
-        Ok(())
-    }
-}
+super::ser::sequences!(&mut ValueHasher, Error, element, end_seq);
 
 impl ser::SerializeMap for &mut ValueHasher {
     type Ok = ();

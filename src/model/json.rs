@@ -173,6 +173,16 @@ impl Compound<'_, '_> {
     fn end(self) {
         self.w.out.extend_from_slice(self.close);
     }
+
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.comma();
+        value.serialize(&mut *self.w)
+    }
+
+    fn finish(self) -> Result<(), Error> {
+        self.end();
+        Ok(())
+    }
 }
 
 impl<'w, 'a> Writer<'a> {
@@ -184,12 +194,13 @@ impl<'w, 'a> Writer<'a> {
     ) -> Compound<'w, 'a> {
         self.out.extend_from_slice(open);
         if len == Some(0) {
-            // serde_json closes an empty object or array at once.
-            self.out.extend_from_slice(close);
+            // serde_json closes an empty object or array at once; what closes an enclosing
+            // variant object is left for the end.
+            self.out.push(close[0]);
             return Compound {
                 w: self,
                 first: true,
-                close: b"",
+                close: &close[1..],
             };
         }
         Compound {
@@ -208,6 +219,7 @@ impl<'w, 'a> Writer<'a> {
 }
 
 impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
+    super::ser::forward_integers!();
     type Ok = ();
     type Error = Error;
     type SerializeSeq = Compound<'w, 'a>;
@@ -223,33 +235,9 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.serialize_i128(v.into())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.serialize_i128(v.into())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.serialize_i128(v.into())
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.serialize_i128(v.into())
-    }
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
         integer(self.out, v < 0, v.unsigned_abs());
         Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.serialize_u128(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.serialize_u128(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.serialize_u128(v.into())
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.serialize_u128(v.into())
     }
     fn serialize_u128(self, v: u128) -> Result<(), Error> {
         integer(self.out, false, v);
@@ -341,21 +329,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         len: usize,
     ) -> Result<Self::SerializeTupleVariant, Error> {
         self.variant(variant);
-        Ok(if len == 0 {
-            self.out.extend_from_slice(b"[]");
-            Compound {
-                w: self,
-                first: true,
-                close: b"}",
-            }
-        } else {
-            self.out.push(b'[');
-            Compound {
-                w: self,
-                first: true,
-                close: b"]}",
-            }
-        })
+        Ok(self.open(b"[", b"]}", Some(len)))
     }
     fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, Error> {
         Ok(self.open(b"{", b"}", len))
@@ -377,21 +351,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         len: usize,
     ) -> Result<Self::SerializeStructVariant, Error> {
         self.variant(variant);
-        Ok(if len == 0 {
-            self.out.extend_from_slice(b"{}");
-            Compound {
-                w: self,
-                first: true,
-                close: b"}",
-            }
-        } else {
-            self.out.push(b'{');
-            Compound {
-                w: self,
-                first: true,
-                close: b"}}",
-            }
-        })
+        Ok(self.open(b"{", b"}}", Some(len)))
     }
     fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Result<(), Error> {
         use fmt::Write;
@@ -403,61 +363,32 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.comma();
-        value.serialize(&mut *self.w)
-    }
-    fn end(self) -> Result<(), Error> {
-        Compound::end(self);
-        Ok(())
-    }
-}
-
-impl ser::SerializeTuple for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        Compound::end(self);
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        Compound::end(self);
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        Compound::end(self);
-        Ok(())
-    }
-}
+super::ser::sequences!(Compound<'_, '_>, Error, element, finish);
 
 impl ser::SerializeMap for Compound<'_, '_> {
     type Ok = ();
     type Error = Error;
+    /// Keys as serde_json writes them: strings as they are, numbers and booleans quoted,
+    /// anything else refused.
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
         self.comma();
-        key.serialize(KeyWriter { out: self.w.out })?;
+        let start = self.w.out.len();
+        key.serialize(&mut *self.w)?;
+        match self.w.out.get(start) {
+            Some(b'"') => {}
+            Some(b'-' | b'0'..=b'9' | b't' | b'f') => {
+                self.w.out.insert(start, b'"');
+                self.w.out.push(b'"');
+            }
+            _ => {
+                let what = match self.w.out.get(start) {
+                    Some(b'n') => "null",
+                    Some(b'[') => "an array",
+                    _ => "an object",
+                };
+                return Err(Error::KeyMustBeAString(what));
+            }
+        }
         self.w.out.push(b':');
         Ok(())
     }
@@ -505,165 +436,6 @@ impl ser::SerializeStructVariant for Compound<'_, '_> {
     }
     fn end(self) -> Result<(), Error> {
         Compound::end(self);
-        Ok(())
-    }
-}
-
-/// Map keys as serde_json writes them: strings escaped, integers and booleans quoted.
-struct KeyWriter<'a> {
-    out: &'a mut Vec<u8>,
-}
-
-impl KeyWriter<'_> {
-    fn quoted(self, f: impl FnOnce(&mut Vec<u8>)) -> Result<(), Error> {
-        self.out.push(b'"');
-        f(self.out);
-        self.out.push(b'"');
-        Ok(())
-    }
-}
-
-impl ser::Serializer for KeyWriter<'_> {
-    type Ok = ();
-    type Error = Error;
-    type SerializeSeq = ser::Impossible<(), Error>;
-    type SerializeTuple = ser::Impossible<(), Error>;
-    type SerializeTupleStruct = ser::Impossible<(), Error>;
-    type SerializeTupleVariant = ser::Impossible<(), Error>;
-    type SerializeMap = ser::Impossible<(), Error>;
-    type SerializeStruct = ser::Impossible<(), Error>;
-    type SerializeStructVariant = ser::Impossible<(), Error>;
-
-    fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.quoted(|o| o.extend_from_slice(if v { b"true" } else { b"false" }))
-    }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.serialize_i128(v.into())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.serialize_i128(v.into())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.serialize_i128(v.into())
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.serialize_i128(v.into())
-    }
-    fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        self.quoted(|o| integer(o, v < 0, v.unsigned_abs()))
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.serialize_u128(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.serialize_u128(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.serialize_u128(v.into())
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.serialize_u128(v.into())
-    }
-    fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        self.quoted(|o| integer(o, false, v))
-    }
-    fn serialize_f32(self, _: f32) -> Result<(), Error> {
-        Err(Error::KeyMustBeAString("a float"))
-    }
-    fn serialize_f64(self, _: f64) -> Result<(), Error> {
-        Err(Error::KeyMustBeAString("a float"))
-    }
-    fn serialize_char(self, v: char) -> Result<(), Error> {
-        write_str(self.out, v.encode_utf8(&mut [0; 4]));
-        Ok(())
-    }
-    fn serialize_str(self, v: &str) -> Result<(), Error> {
-        write_str(self.out, v);
-        Ok(())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<(), Error> {
-        Err(Error::KeyMustBeAString("bytes"))
-    }
-    fn serialize_none(self) -> Result<(), Error> {
-        Err(Error::KeyMustBeAString("null"))
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Error> {
-        Err(Error::KeyMustBeAString("an option"))
-    }
-    fn serialize_unit(self) -> Result<(), Error> {
-        Err(Error::KeyMustBeAString("null"))
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
-        Err(Error::KeyMustBeAString("null"))
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-    ) -> Result<(), Error> {
-        write_str(self.out, variant);
-        Ok(())
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), Error> {
-        Err(Error::KeyMustBeAString("an enum"))
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
-        Err(Error::KeyMustBeAString("an array"))
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
-        Err(Error::KeyMustBeAString("an array"))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(Error::KeyMustBeAString("an array"))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(Error::KeyMustBeAString("an enum"))
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
-        Err(Error::KeyMustBeAString("an object"))
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Error> {
-        Err(Error::KeyMustBeAString("an object"))
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(Error::KeyMustBeAString("an enum"))
-    }
-    fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Result<(), Error> {
-        use fmt::Write;
-        self.out.push(b'"');
-        write!(Escaping(self.out), "{value}")
-            .map_err(|_| Error::Custom("formatting failed".into()))?;
-        self.out.push(b'"');
         Ok(())
     }
 }
@@ -759,6 +531,10 @@ mod tests {
         for v in &values {
             assert_eq!(v.ours(), v.theirs());
         }
+        // Keys that JSON cannot have are refused, as serde_json refuses them.
+        let tuple_keys = std::collections::BTreeMap::from([((1u8, 2u8), 1u8)]);
+        assert!(write(&mut Vec::new(), &tuple_keys).is_err());
+        assert!(serde_json::to_vec(&tuple_keys).is_err());
     }
 
     /// Object-safe serialization for the table above.

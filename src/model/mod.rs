@@ -18,6 +18,7 @@
 pub mod hash;
 pub mod json;
 pub mod outcome;
+mod ser;
 mod types;
 
 pub use types::*;
