@@ -1,12 +1,13 @@
 //! Validating a transaction set against its grammar.
 //!
-//! The structure walk keeps a stack of frames (the root and every loop entered). For each segment
-//! it searches forward in the innermost frame, then in the enclosing ones; a match in an enclosing
-//! frame closes the loops above it. Mandatory entries jumped over or left unseen when a loop
-//! closes are reported where the walk noticed them. A segment that matches nothing is reported
-//! as unknown, not in this set, or out of sequence, and the walk goes on from where it was.
-
-use super::{ElementType, Grammar, Item, Node, Position, Rule, SegmentDef, Usage};
+//! Phase: the segments of one transaction set or message → findings. [`validate`] walks the
+//! structure ([`super::walk`]) and checks every segment the dictionary knows: element counts,
+//! usage, repetitions, composites, types, lengths, code lists and syntax notes. The success
+//! path allocates nothing per segment or element: values are split lazily, composites into a
+//! fixed array, and a message is built only when there is a finding.
+use super::codes::FxBuild;
+use super::walk::Walker;
+use super::{ElementType, Grammar, Item, Position, Rule, SegmentDef, Usage};
 use crate::diag::{Code, Controls, Finding, Level, Severity};
 use crate::envelope::x12::valid_hhmm;
 use crate::syntax::Fields;
@@ -63,31 +64,13 @@ pub struct Validation {
     pub placements: Vec<Placement>,
 }
 
-struct Frame<'g> {
-    nodes: &'g [Node],
-    loop_id: Option<&'g str>,
-    pos: Option<usize>,
-    counts: Vec<usize>,
-}
-
-impl<'g> Frame<'g> {
-    fn new(nodes: &'g [Node], loop_id: Option<&'g str>) -> Self {
-        Frame {
-            nodes,
-            loop_id,
-            pos: None,
-            counts: vec![0; nodes.len()],
-        }
-    }
-}
-
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     controls: &'a Controls,
     findings: Vec<Finding>,
 }
 
 impl Ctx<'_> {
-    fn push(&mut self, seg: &Fields<'_>, position: usize, f: Finding) {
+    pub(super) fn push(&mut self, seg: &Fields<'_>, position: usize, f: Finding) {
         let mut f = f
             .at(seg.span.start, seg.index, seg.tag_str())
             .with_controls(self.controls);
@@ -108,19 +91,16 @@ pub fn validate(
         findings: Vec::new(),
     };
     let mut placements = Vec::new();
-    let mut frames: Vec<Frame<'_>> = vec![Frame::new(&g.structure, None)];
+    let mut walker = Walker::new(g);
     let mut hl = HlCheck::default();
 
     for (i, seg) in segments.iter().enumerate() {
         let position = i + 1;
         let tag = seg.tag;
-        let placed = place(g, &mut frames, tag, seg, position, &mut ctx);
+        let placed = walker.place(seg, position, &mut ctx);
         if want_placements {
             placements.push(Placement {
-                loops: frames
-                    .iter()
-                    .filter_map(|f| f.loop_id.map(str::to_string))
-                    .collect(),
+                loops: walker.loops(),
                 placed,
             });
         }
@@ -138,175 +118,11 @@ pub fn validate(
         }
     }
     if let Some(last) = segments.last() {
-        while frames.len() > 1 {
-            let f = frames.pop().expect("more than one");
-            missing_after(
-                &f,
-                last,
-                segments.len(),
-                &mut ctx,
-                "the transaction set ends",
-            );
-        }
-        let root = frames.pop().expect("root");
-        missing_after(
-            &root,
-            last,
-            segments.len(),
-            &mut ctx,
-            "the transaction set ends",
-        );
+        walker.finish(last, segments.len(), &mut ctx);
     }
     Validation {
         findings: ctx.findings,
         placements,
-    }
-}
-
-/// Finds where `tag` fits; reports what was skipped; returns false when it fits nowhere.
-fn place(
-    g: &Grammar,
-    frames: &mut Vec<Frame<'_>>,
-    tag: &[u8],
-    seg: &Fields<'_>,
-    position: usize,
-    ctx: &mut Ctx<'_>,
-) -> bool {
-    let mut found = None;
-    let key = crate::grammar::tag_key(tag);
-    for d in (0..frames.len()).rev() {
-        let f = &frames[d];
-        // In a loop, the first segment starts a new repetition of the loop: that is matched in
-        // the enclosing frame, never as a repeat inside the loop.
-        let from = match (f.pos, f.loop_id.is_some()) {
-            (Some(p), true) => p.max(1),
-            (None, true) => 1,
-            (Some(p), false) => p,
-            (None, false) => 0,
-        };
-        if let Some(j) = (from..f.nodes.len()).find(|&j| f.nodes[j].trigger_key() == key) {
-            found = Some((d, j));
-            break;
-        }
-    }
-    let Some((d, j)) = found else {
-        let tag_s = String::from_utf8_lossy(tag).into_owned();
-        let f = unplaced_reason(g, frames, &tag_s);
-        ctx.push(seg, position, f);
-        return false;
-    };
-    while frames.len() > d + 1 {
-        let f = frames.pop().expect("deeper frame");
-        missing_after(&f, seg, position, ctx, "its loop ends here");
-    }
-    let f = frames.last_mut().expect("frame d");
-    let skip_from = match f.pos {
-        Some(p) if p == j => j,
-        Some(p) => p + 1,
-        None => 0,
-    };
-    for k in skip_from..j {
-        if f.nodes[k].usage() == Usage::Mandatory && f.counts[k] == 0 {
-            let what = describe(&f.nodes[k]);
-            ctx.push(
-                seg,
-                position,
-                Finding::error(
-                    Code::MandatorySegmentMissing,
-                    format!("mandatory {what} is missing before this {}", seg.tag_str()),
-                ),
-            );
-        }
-    }
-    f.counts[j] += 1;
-    f.pos = Some(j);
-    let count = f.counts[j];
-    match &f.nodes[j] {
-        Node::Segment { def, max, .. } => {
-            if count > *max {
-                ctx.push(
-                    seg,
-                    position,
-                    Finding::error(
-                        Code::SegmentOverMaximum,
-                        format!(
-                            "{} occurs {count} times here; at most {max} allowed",
-                            def.tag
-                        ),
-                    ),
-                );
-            }
-        }
-        Node::Loop { id, max, body, .. } => {
-            if count > *max {
-                ctx.push(
-                    seg,
-                    position,
-                    Finding::error(
-                        Code::LoopOverMaximum,
-                        format!("loop {id} occurs {count} times; at most {max} allowed"),
-                    ),
-                );
-            }
-            let mut child = Frame::new(body, Some(id));
-            child.pos = Some(0);
-            child.counts[0] = 1;
-            frames.push(child);
-        }
-    }
-    true
-}
-
-fn unplaced_reason(g: &Grammar, frames: &[Frame<'_>], tag: &str) -> Finding {
-    if g.tags_in_set.contains(tag) {
-        let where_ = match frames.last().and_then(|f| f.loop_id) {
-            Some(l) => format!("inside loop {l}"),
-            None => "at this point".to_string(),
-        };
-        Finding::error(
-            Code::SegmentOutOfSequence,
-            format!(
-                "{tag} is not allowed {where_}: it belongs elsewhere in this transaction set (out of sequence)"
-            ),
-        )
-    } else if g.dictionary.contains_key(tag) {
-        Finding::error(
-            Code::SegmentNotInSet,
-            format!("{tag} is not a segment of transaction set {}", g.id),
-        )
-    } else {
-        Finding::error(
-            Code::UnrecognizedSegment,
-            format!("'{tag}' is not a known segment"),
-        )
-    }
-}
-
-fn describe(n: &Node) -> String {
-    match n {
-        Node::Segment { def, .. } => format!("segment {} ({})", def.tag, def.name),
-        Node::Loop { id, .. } => format!("loop {id} (starting with {})", n.trigger()),
-    }
-}
-
-fn missing_after(f: &Frame<'_>, seg: &Fields<'_>, position: usize, ctx: &mut Ctx<'_>, why: &str) {
-    let from = f.pos.map_or(0, |p| p + 1);
-    for k in from..f.nodes.len() {
-        if f.nodes[k].usage() == Usage::Mandatory && f.counts[k] == 0 {
-            let what = describe(&f.nodes[k]);
-            let inside = f
-                .loop_id
-                .map(|l| format!(" in loop {l}"))
-                .unwrap_or_default();
-            ctx.push(
-                seg,
-                position,
-                Finding::error(
-                    Code::MandatorySegmentMissing,
-                    format!("mandatory {what}{inside} is missing: {why}"),
-                ),
-            );
-        }
     }
 }
 
@@ -348,24 +164,27 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
             }
             continue;
         }
-        if seg.separators.repetition.is_none() {
+        // Split only a value that holds the separator: the rest is one repetition.
+        if seg
+            .separators
+            .repetition
+            .is_none_or(|r| memchr::memchr(r, v).is_none())
+        {
             check_position(seg, tag, n, pos, v, position, ctx);
             continue;
         }
-        let reps: Vec<&[u8]> = seg.separators.repetitions(v).collect();
-        if reps.len() > pos.repeat {
+        let reps = seg.separators.repetitions(v);
+        let count = reps.clone().count();
+        if count > pos.repeat {
             let msg = if pos.repeat <= 1 {
                 format!(
-                    "{tag}{n:02} ({}) repeats {} times, but it is not a repeating element",
+                    "{tag}{n:02} ({}) repeats {count} times, but it is not a repeating element",
                     pos.name,
-                    reps.len()
                 )
             } else {
                 format!(
-                    "{tag}{n:02} ({}) repeats {} times; at most {} allowed",
-                    pos.name,
-                    reps.len(),
-                    pos.repeat
+                    "{tag}{n:02} ({}) repeats {count} times; at most {} allowed",
+                    pos.name, pos.repeat
                 )
             };
             ctx.push(
@@ -401,53 +220,111 @@ fn check_position(
             }
         }
         Item::Composite { id, components } => {
-            let parts: Vec<&[u8]> = seg.components(value).collect();
-            if parts.len() > components.len()
-                && parts[components.len()..].iter().any(|p| !p.is_empty())
-            {
+            // The parts the checks read: one per component, and DTM's date and format.
+            let keep = components.len().max(if id == "C507" { 3 } else { 0 });
+            if keep > MAX_PARTS {
+                let parts: Vec<&[u8]> = seg.components(value).collect();
+                let extra = parts.len() > components.len()
+                    && parts[components.len()..].iter().any(|p| !p.is_empty());
+                let composite = Composite {
+                    id,
+                    components,
+                    parts: &parts,
+                    count: parts.len(),
+                    extra,
+                };
+                return check_composite(seg, tag, n, &composite, position, ctx);
+            }
+            let mut buf = [&b""[..]; MAX_PARTS];
+            let (mut count, mut extra) = (0, false);
+            for p in seg.components(value) {
+                if count < keep {
+                    buf[count] = p;
+                }
+                extra |= count >= components.len() && !p.is_empty();
+                count += 1;
+            }
+            let composite = Composite {
+                id,
+                components,
+                parts: &buf[..count.min(keep)],
+                count,
+                extra,
+            };
+            check_composite(seg, tag, n, &composite, position, ctx);
+        }
+    }
+}
+
+/// Components kept in an array for the checks; a composite with more is split into a `Vec`.
+const MAX_PARTS: usize = 24;
+
+/// A composite value split: its first parts, how many there are, and whether any past the
+/// last component holds something.
+struct Composite<'a, 'v> {
+    id: &'a str,
+    components: &'a [Position],
+    parts: &'a [&'v [u8]],
+    count: usize,
+    extra: bool,
+}
+
+fn check_composite(
+    seg: &Fields<'_>,
+    tag: &str,
+    n: usize,
+    c: &Composite<'_, '_>,
+    position: usize,
+    ctx: &mut Ctx<'_>,
+) {
+    let Composite {
+        id,
+        components,
+        parts,
+        count,
+        extra,
+    } = *c;
+    if extra {
+        ctx.push(
+            seg,
+            position,
+            Finding::error(
+                Code::TooManyComponents,
+                format!(
+                    "{tag}{n:02} has {count} components; the composite has {}",
+                    components.len()
+                ),
+            )
+            .element(n),
+        );
+    }
+    for (c, comp) in components.iter().enumerate() {
+        let cv = parts.get(c).copied().unwrap_or(b"");
+        let label = || format!("{tag}{n:02}-{}", c + 1);
+        if cv.is_empty() {
+            if comp.usage == Usage::Mandatory {
                 ctx.push(
                     seg,
                     position,
                     Finding::error(
-                        Code::TooManyComponents,
-                        format!(
-                            "{tag}{n:02} has {} components; the composite has {}",
-                            parts.len(),
-                            components.len()
-                        ),
+                        Code::MandatoryElementMissing,
+                        format!("{} ({}) is mandatory but empty", label(), comp.name),
                     )
-                    .element(n),
+                    .element(n)
+                    .component(c + 1),
                 );
             }
-            for (c, comp) in components.iter().enumerate() {
-                let cv = parts.get(c).copied().unwrap_or(b"");
-                let label = || format!("{tag}{n:02}-{}", c + 1);
-                if cv.is_empty() {
-                    if comp.usage == Usage::Mandatory {
-                        ctx.push(
-                            seg,
-                            position,
-                            Finding::error(
-                                Code::MandatoryElementMissing,
-                                format!("{} ({}) is mandatory but empty", label(), comp.name),
-                            )
-                            .element(n)
-                            .component(c + 1),
-                        );
-                    }
-                    continue;
-                }
-                if let Item::Simple(e) = &comp.item
-                    && let Some(p) = check_value(e, &seg.separators.unescape(cv))
-                {
-                    let f = value_finding(&label(), &comp.name, cv, p);
-                    ctx.push(seg, position, f.element(n).component(c + 1));
-                }
-            }
-            if id == "C507" {
-                check_dtm(seg, tag, n, &parts, position, ctx);
-            }
+            continue;
         }
+        if let Item::Simple(e) = &comp.item
+            && let Some(p) = check_value(e, &seg.separators.unescape(cv))
+        {
+            let f = value_finding(&label(), &comp.name, cv, p);
+            ctx.push(seg, position, f.element(n).component(c + 1));
+        }
+    }
+    if id == "C507" {
+        check_dtm(seg, tag, n, parts, position, ctx);
     }
 }
 
@@ -724,16 +601,16 @@ fn check_rule(
 
 /// The 856 hierarchy: HL01 ids unique, HL02 names an earlier HL, HL03 a known level.
 #[derive(Default)]
-struct HlCheck {
-    ids: HashSet<Vec<u8>>,
+struct HlCheck<'s> {
+    ids: HashSet<&'s [u8], FxBuild>,
 }
 
-impl HlCheck {
-    fn check(&mut self, seg: &Fields<'_>, position: usize, levels: &[String], ctx: &mut Ctx<'_>) {
+impl<'s> HlCheck<'s> {
+    fn check(&mut self, seg: &Fields<'s>, position: usize, levels: &[String], ctx: &mut Ctx<'_>) {
         let id = seg.value(1);
         let parent = seg.value(2);
         let level = seg.value(3);
-        if !id.is_empty() && !self.ids.insert(id.to_vec()) {
+        if !id.is_empty() && !self.ids.insert(id) {
             ctx.push(
                 seg,
                 position,
