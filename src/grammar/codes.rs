@@ -258,8 +258,8 @@ mod tests {
     #[test]
     fn packing() {
         assert_eq!(pack(b""), Some(0));
-        assert_eq!(pack(b"A"), Some(0x41_01));
-        assert_eq!(pack(b"\0A"), Some(0x0041_02));
+        assert_eq!(pack(b"A"), Some(0x4101));
+        assert_eq!(pack(b"\0A"), Some(0x4102));
         assert_eq!(pack(b"1234567").map(|k| k & 0xff), Some(7));
         assert_eq!(pack(b"12345678"), None);
     }

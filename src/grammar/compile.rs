@@ -8,7 +8,7 @@
 
 use super::format::{DictionaryFile, ElementFile, Entry, RefDef, SetFile};
 use super::tables::{Dictionary, Walk};
-use super::{ElementDef, Error, Grammar, Item, Node, Position, Rule, SegmentDef, tag_key};
+use super::{ElementDef, Error, Grammar, Item, Node, Position, Rule, SegmentDef, Usage, tag_key};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -106,11 +106,16 @@ fn compile_dictionary(d: &Layered<'_>, path: &str) -> Result<Dictionary, Error> 
                 message: format!("segment {tag}: syntax note '{r}' is not of the form P0102, R0203, E0203, C0203 or L020304"),
             }))
             .collect::<Result<Vec<_>, _>>()?;
+        let required = elements
+            .iter()
+            .rposition(|p| p.usage == Usage::Mandatory)
+            .map_or(0, |i| i + 1);
         out.push(Arc::new(SegmentDef {
             tag: tag.clone(),
             name: seg.name.clone(),
             elements,
             rules,
+            required,
         }));
     }
     Ok(Dictionary::new(out))
@@ -184,12 +189,18 @@ pub(crate) fn parse_rule(text: &str) -> Option<Rule> {
     {
         return None;
     }
-    let positions = (0..digits.len())
+    let positions: Vec<usize> = (0..digits.len())
         .step_by(2)
         .map(|i| digits[i..i + 2].parse().expect("two digits"))
         .collect();
+    let mask = positions.iter().fold(0u128, |m, &p| m | 1 << p);
     Some(Rule {
         kind,
+        mask: if mask.count_ones() as usize == positions.len() {
+            mask
+        } else {
+            0
+        },
         positions,
         text: t.to_string(),
     })
@@ -287,6 +298,12 @@ mod tests {
         assert_eq!(r.positions, [2, 3, 4]);
         assert!(parse_rule("X0102").is_none());
         assert!(parse_rule("P012").is_none());
+        assert_eq!(r.mask, 0b11100);
+        assert_eq!(
+            parse_rule("E0101").unwrap().mask,
+            0,
+            "no quick test for repeats"
+        );
     }
 
     const BASE: &str = r#"
@@ -368,5 +385,44 @@ structure = [
         assert_eq!(body.mandatory_from(&w.steps, 2).collect::<Vec<_>>(), [2]);
         assert_eq!(body.mandatory_from(&w.steps, 3).count(), 0);
         assert_eq!(root.mandatory_from(&w.steps, 1).count(), 0);
+        let aa = crate::grammar::tables::key(b"AA");
+        let bb = crate::grammar::tables::key(b"BB");
+        assert_eq!(w.find(0, 0, aa, b"AA"), Some(0));
+        assert_eq!(w.find(0, 1, aa, b"AA"), None);
+        assert_eq!(w.find(0, 0, bb, b"BB"), Some(1));
+        assert_eq!(w.find(1, 3, aa, b"AA"), Some(3));
+        assert_eq!(w.find(1, 3, bb, b"BB"), None);
+    }
+
+    #[test]
+    fn the_same_tag_twice_in_a_body_is_found_from_where_the_walk_is() {
+        let base = parse_dictionary("t/dictionary.toml", BASE).unwrap();
+        let set = r#"
+id = "100"
+name = "Test"
+structure = [
+  { segment = "AA" }, { segment = "BB" }, { segment = "AA", usage = "M" },
+  { loop = "AA", body = [{ segment = "AA" }, { segment = "BB" }, { segment = "BB" }] },
+]
+"#;
+        let sets = compile_version("t", "v1", &base, &[("t/v1/100.toml".into(), set)]).unwrap();
+        let w = &sets["100"].walk;
+        let (aa, bb) = (
+            crate::grammar::tables::key(b"AA"),
+            crate::grammar::tables::key(b"BB"),
+        );
+        let found: Vec<_> = (0..5).map(|from| w.find(0, from, aa, b"AA")).collect();
+        assert_eq!(found, [Some(0), Some(2), Some(2), Some(3), None]);
+        assert_eq!(w.find(1, 5, bb, b"BB"), Some(5));
+        assert_eq!(w.find(1, 6, bb, b"BB"), Some(6));
+        assert_eq!(w.find(1, 7, bb, b"BB"), None);
+        assert_eq!(w.find(1, 4, aa, b"AA"), Some(4));
+        assert_eq!(
+            w.find(0, 0, crate::grammar::tables::key(b"CC"), b"CC"),
+            None
+        );
+        // Tags too long to pack are compared as bytes.
+        let long = crate::grammar::tables::key(b"LONGTAG1");
+        assert_eq!(w.find(0, 0, long, b"LONGTAG1"), None);
     }
 }

@@ -97,6 +97,9 @@ pub struct Rule {
     pub kind: u8,
     pub positions: Vec<usize>,
     pub text: String,
+    /// Bit `p` for each position `p`, for the validator's quick test; 0 when a position
+    /// repeats (`P0101`), which the quick test would count differently.
+    mask: u128,
 }
 
 /// A segment definition.
@@ -106,6 +109,9 @@ pub struct SegmentDef {
     pub name: String,
     pub elements: Vec<Position>,
     pub rules: Vec<Rule>,
+    /// One past the last mandatory position: positions after it and after the last value
+    /// need no look.
+    required: usize,
 }
 
 /// A segment tag packed into an integer, so structure walks and dictionary lookups compare

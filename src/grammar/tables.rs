@@ -22,6 +22,12 @@ pub(crate) fn key(tag: &[u8]) -> u64 {
 /// The key shared by all tags of more than seven bytes.
 pub(crate) const LONG: u64 = u64::MAX;
 
+/// Mixed into a key so that the same tag in different bodies lands in different slots.
+#[inline]
+fn body_salt(body: usize) -> u64 {
+    (body as u64).wrapping_mul(0xA076_1D64_78BD_642F)
+}
+
 /// The segments of a version, by tag.
 #[derive(Debug, Default)]
 pub struct Dictionary {
@@ -108,6 +114,10 @@ pub(crate) struct Walk {
     pub bodies: Vec<Body>,
     /// The deepest nesting, the top level counting as one.
     pub depth: usize,
+    /// Open addressing over (body, [`key`]): (key, body, first step of the body with that key,
+    /// as index + 1; 0 marks a free slot). Tags that do not pack are left out.
+    starts: Box<[(u64, u32, u32)]>,
+    bits: u32,
 }
 
 /// The nodes of one loop (or of the top level): `steps[start..end]`.
@@ -138,6 +148,8 @@ pub(crate) struct Step {
     pub what: Box<str>,
     /// The first mandatory step after this one in its body, or the body's end.
     pub next_mandatory: usize,
+    /// The next step of the same body that starts with the same tag, if any.
+    pub next_same: Option<usize>,
 }
 
 impl Step {
@@ -171,7 +183,64 @@ impl Walk {
     pub(crate) fn new(structure: &[Node]) -> Self {
         let mut w = Walk::default();
         w.depth = w.flatten(structure, None, 1);
+        w.index();
         w
+    }
+
+    /// The first step in `steps[from..body.end]` that `tag` starts: a table lookup and a walk
+    /// along the steps of the body with the same tag (rarely more than one).
+    #[inline]
+    pub fn find(&self, body: usize, from: usize, k: u64, tag: &[u8]) -> Option<usize> {
+        if k == LONG {
+            let b = &self.bodies[body];
+            return (from..b.end).find(|&j| self.steps[j].starts_with(k, tag));
+        }
+        let mask = self.starts.len() - 1;
+        let mut s = slot(k ^ body_salt(body), self.bits);
+        let first = loop {
+            match self.starts[s] {
+                (_, _, 0) => return None,
+                (x, b, j) if x == k && b as usize == body => break j as usize - 1,
+                _ => s = (s + 1) & mask,
+            }
+        };
+        let mut j = first;
+        while j < from {
+            j = self.steps[j].next_same?;
+        }
+        Some(j)
+    }
+
+    /// Builds the (body, tag) table and the same-tag links.
+    fn index(&mut self) {
+        self.bits = table_bits(self.steps.len());
+        let mut starts = vec![(0u64, 0u32, 0u32); 1 << self.bits].into_boxed_slice();
+        let mask = starts.len() - 1;
+        for (b, body) in self.bodies.iter().enumerate() {
+            for j in (body.start..body.end).rev() {
+                let k = self.steps[j].key;
+                if k == LONG {
+                    continue;
+                }
+                let mut s = slot(k ^ body_salt(b), self.bits);
+                loop {
+                    let (x, bb, first) = starts[s];
+                    if first == 0 {
+                        break;
+                    }
+                    if x == k && bb as usize == b {
+                        // Walking backwards: the step found so far comes after this one.
+                        self.steps[j].next_same = Some(first as usize - 1);
+                        break;
+                    }
+                    s = (s + 1) & mask;
+                }
+                let b32 = u32::try_from(b).expect("fewer than 2^32 loops");
+                let j32 = u32::try_from(j + 1).expect("fewer than 2^32 steps");
+                starts[s] = (k, b32, j32);
+            }
+        }
+        self.starts = starts;
     }
 
     /// Lays out `nodes` as one body, then the bodies of its loops; returns the depth reached.
@@ -201,6 +270,7 @@ impl Walk {
                 name: name.into(),
                 what: what.into(),
                 next_mandatory: end,
+                next_same: None,
             });
         }
         let mut next = end;

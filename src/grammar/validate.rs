@@ -5,6 +5,7 @@
 //! usage, repetitions, composites, types, lengths, code lists and syntax notes. The success
 //! path allocates nothing per segment or element: values are split lazily, composites into a
 //! fixed array, and a message is built only when there is a finding.
+
 use super::codes::FxBuild;
 use super::walk::Walker;
 use super::{ElementType, Grammar, Item, Position, Rule, SegmentDef, Usage};
@@ -13,6 +14,7 @@ use crate::envelope::x12::valid_hhmm;
 use crate::syntax::Fields;
 use crate::syntax::text::for_message;
 use crate::syntax::values::{self, Notation};
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// What to do with compliance errors.
@@ -71,11 +73,22 @@ pub(super) struct Ctx<'a> {
 
 impl Ctx<'_> {
     pub(super) fn push(&mut self, seg: &Fields<'_>, position: usize, f: Finding) {
+        let f = self.locate(seg, position, f);
+        self.findings.push(f);
+    }
+
+    /// As [`Ctx::push`], at index `at` of the findings.
+    fn insert(&mut self, at: usize, seg: &Fields<'_>, position: usize, f: Finding) {
+        let f = self.locate(seg, position, f);
+        self.findings.insert(at, f);
+    }
+
+    fn locate(&self, seg: &Fields<'_>, position: usize, f: Finding) -> Finding {
         let mut f = f
             .at(seg.span.start, seg.index, seg.tag_str())
             .with_controls(self.controls);
         f.segment_position = Some(position);
-        self.findings.push(f);
+        f
     }
 }
 
@@ -147,7 +160,9 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
             .element(n),
         );
     }
-    for (i, pos) in def.elements.iter().enumerate() {
+    // Past the last value only mandatory positions can have something to say.
+    let look = values.len().max(def.required);
+    for (i, pos) in def.elements.iter().enumerate().take(look) {
         let n = i + 1;
         let v = values.get(i).copied().unwrap_or(b"");
         if v.is_empty() {
@@ -197,8 +212,39 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
             check_position(seg, tag, n, pos, rep, position, ctx);
         }
     }
+    if def.rules.is_empty() {
+        return;
+    }
+    let present = values
+        .iter()
+        .take(127)
+        .enumerate()
+        .fold(0u128, |m, (i, v)| m | u128::from(!v.is_empty()) << (i + 1));
     for rule in &def.rules {
-        check_rule(seg, tag, rule, values, position, ctx);
+        if !surely_kept(rule, present) {
+            check_rule(seg, tag, rule, values, position, ctx);
+        }
+    }
+}
+
+/// True when the syntax note holds for the positions in `present` (bit `p` for element `p`),
+/// tested on bits; false when [`check_rule`] must look (and may find nothing wrong).
+#[inline]
+fn surely_kept(rule: &Rule, present: u128) -> bool {
+    let all = rule.mask;
+    if all == 0 {
+        return false;
+    }
+    let m = present & all;
+    let first = 1u128 << rule.positions[0];
+    let rest = all & !first;
+    match rule.kind {
+        b'P' => m == 0 || m == all,
+        b'R' => m != 0,
+        b'E' => m.count_ones() <= 1,
+        b'C' => m & first == 0 || m & rest == rest,
+        b'L' => m & first == 0 || m & rest != 0,
+        _ => false,
     }
 }
 
@@ -213,119 +259,122 @@ fn check_position(
 ) {
     match &pos.item {
         Item::Simple(e) => {
-            let value = seg.separators.unescape(value);
+            let value = unescaped(seg, value);
             if let Some(p) = check_value(e, &value) {
                 let f = value_finding(&format!("{tag}{n:02}"), &pos.name, &value, p);
                 ctx.push(seg, position, f.element(n));
             }
         }
         Item::Composite { id, components } => {
-            // The parts the checks read: one per component, and DTM's date and format.
-            let keep = components.len().max(if id == "C507" { 3 } else { 0 });
-            if keep > MAX_PARTS {
-                let parts: Vec<&[u8]> = seg.components(value).collect();
-                let extra = parts.len() > components.len()
-                    && parts[components.len()..].iter().any(|p| !p.is_empty());
-                let composite = Composite {
-                    id,
-                    components,
-                    parts: &parts,
-                    count: parts.len(),
-                    extra,
-                };
-                return check_composite(seg, tag, n, &composite, position, ctx);
-            }
-            let mut buf = [&b""[..]; MAX_PARTS];
-            let (mut count, mut extra) = (0, false);
-            for p in seg.components(value) {
-                if count < keep {
-                    buf[count] = p;
-                }
-                extra |= count >= components.len() && !p.is_empty();
-                count += 1;
-            }
-            let composite = Composite {
-                id,
-                components,
-                parts: &buf[..count.min(keep)],
-                count,
-                extra,
-            };
-            check_composite(seg, tag, n, &composite, position, ctx);
+            check_composite(seg, tag, n, id, components, value, position, ctx);
         }
     }
 }
 
-/// Components kept in an array for the checks; a composite with more is split into a `Vec`.
-const MAX_PARTS: usize = 24;
-
-/// A composite value split: its first parts, how many there are, and whether any past the
-/// last component holds something.
-struct Composite<'a, 'v> {
-    id: &'a str,
-    components: &'a [Position],
-    parts: &'a [&'v [u8]],
-    count: usize,
-    extra: bool,
-}
-
+/// Checks a composite in one pass over its parts. A part past the last component that holds
+/// something is reported before the components' findings, as if it had been seen first: the
+/// finding is inserted where the pass began, which costs nothing when there is none.
+#[allow(clippy::too_many_arguments)]
 fn check_composite(
     seg: &Fields<'_>,
     tag: &str,
     n: usize,
-    c: &Composite<'_, '_>,
+    id: &str,
+    components: &[Position],
+    value: &[u8],
     position: usize,
     ctx: &mut Ctx<'_>,
 ) {
-    let Composite {
-        id,
-        components,
-        parts,
-        count,
-        extra,
-    } = *c;
-    if extra {
-        ctx.push(
-            seg,
-            position,
-            Finding::error(
-                Code::TooManyComponents,
-                format!(
-                    "{tag}{n:02} has {count} components; the composite has {}",
-                    components.len()
-                ),
-            )
-            .element(n),
-        );
-    }
+    let mark = ctx.findings.len();
+    let mut parts = seg.components(value);
+    // DTM's date and format, whatever the composite's definition says.
+    let mut dtm = [&b""[..]; 3];
+    let mut count = 0;
     for (c, comp) in components.iter().enumerate() {
-        let cv = parts.get(c).copied().unwrap_or(b"");
-        let label = || format!("{tag}{n:02}-{}", c + 1);
+        let Some(cv) = parts.next() else {
+            // No more parts: only mandatory components have something to say.
+            for (c, comp) in components.iter().enumerate().skip(c) {
+                if comp.usage == Usage::Mandatory {
+                    component_missing(seg, tag, n, c, comp, position, ctx);
+                }
+            }
+            break;
+        };
+        count += 1;
+        if c < 3 {
+            dtm[c] = cv;
+        }
         if cv.is_empty() {
             if comp.usage == Usage::Mandatory {
-                ctx.push(
-                    seg,
-                    position,
-                    Finding::error(
-                        Code::MandatoryElementMissing,
-                        format!("{} ({}) is mandatory but empty", label(), comp.name),
-                    )
-                    .element(n)
-                    .component(c + 1),
-                );
+                component_missing(seg, tag, n, c, comp, position, ctx);
             }
             continue;
         }
         if let Item::Simple(e) = &comp.item
-            && let Some(p) = check_value(e, &seg.separators.unescape(cv))
+            && let Some(p) = check_value(e, &unescaped(seg, cv))
         {
-            let f = value_finding(&label(), &comp.name, cv, p);
+            let label = format!("{tag}{n:02}-{}", c + 1);
+            let f = value_finding(&label, &comp.name, cv, p);
             ctx.push(seg, position, f.element(n).component(c + 1));
         }
     }
-    if id == "C507" {
-        check_dtm(seg, tag, n, parts, position, ctx);
+    let mut extra = false;
+    for p in parts {
+        if count < 3 {
+            dtm[count] = p;
+        }
+        count += 1;
+        extra |= !p.is_empty();
     }
+    if extra {
+        let f = Finding::error(
+            Code::TooManyComponents,
+            format!(
+                "{tag}{n:02} has {count} components; the composite has {}",
+                components.len()
+            ),
+        )
+        .element(n);
+        ctx.insert(mark, seg, position, f);
+    }
+    if id == "C507" {
+        check_dtm(seg, tag, n, &dtm[..count.min(3)], position, ctx);
+    }
+}
+
+/// The value without release characters. Values are short, so `contains` finds out
+/// whether there is one without the call `unescape` makes to `memchr`; most have none.
+#[inline]
+fn unescaped<'v>(seg: &Fields<'_>, v: &'v [u8]) -> Cow<'v, [u8]> {
+    match seg.separators.release {
+        Some(r) if v.contains(&r) => seg.separators.unescape(v),
+        _ => Cow::Borrowed(v),
+    }
+}
+
+fn component_missing(
+    seg: &Fields<'_>,
+    tag: &str,
+    n: usize,
+    c: usize,
+    comp: &Position,
+    position: usize,
+    ctx: &mut Ctx<'_>,
+) {
+    ctx.push(
+        seg,
+        position,
+        Finding::error(
+            Code::MandatoryElementMissing,
+            format!(
+                "{tag}{n:02}-{} ({}) is mandatory but empty",
+                c + 1,
+                comp.name
+            ),
+        )
+        .element(n)
+        .component(c + 1),
+    );
 }
 
 /// EDIFACT DTM C507: the date (2380) must exist in the calendar as its format (2379) reads
@@ -367,6 +416,14 @@ fn check_dtm(
 /// character sets nor EDIFACT's repertoires have them, and they must not reach an ERP file.
 /// The mapping reads such a value without them (`values::without_controls`).
 fn check_controls(seg: &Fields<'_>, position: usize, ctx: &mut Ctx<'_>) {
+    // The common case first, without a branch per byte: nothing below 0x20 in the segment.
+    let mut lowest = u8::MAX;
+    for v in seg.values() {
+        lowest = v.iter().fold(lowest, |m, &b| m.min(b));
+    }
+    if lowest >= 0x20 {
+        return;
+    }
     let s = &seg.separators;
     // An array, not a Vec: this runs for every segment.
     let allowed = [

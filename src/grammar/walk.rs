@@ -74,7 +74,7 @@ impl<'g> Walker<'g> {
                 (NONE, false) => b.start,
                 (p, false) => p,
             };
-            if let Some(j) = (from..b.end).find(|&j| steps[j].starts_with(k, tag)) {
+            if let Some(j) = self.w.find(f.body, from, k, tag) {
                 found = Some((d, j));
                 break;
             }
