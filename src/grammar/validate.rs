@@ -1,10 +1,11 @@
 //! Validating a transaction set against its grammar.
 //!
 //! Phase: the segments of one transaction set or message → findings. [`validate`] walks the
-//! structure ([`super::walk`]) and checks every segment the dictionary knows: element counts,
+//! structure (`super::walk`) and checks every segment the dictionary knows: element counts,
 //! usage, repetitions, composites, types, lengths, code lists and syntax notes. The success
-//! path allocates nothing per segment or element: values are split lazily, composites into a
-//! fixed array, and a message is built only when there is a finding.
+//! path allocates nothing per segment or element: repetitions and composites are read in one
+//! pass over their parts, syntax notes are tested on a bitmask of the positions present, and
+//! a message is built only when there is a finding.
 
 use super::codes::FxBuild;
 use super::walk::Walker;
