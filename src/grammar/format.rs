@@ -1,7 +1,9 @@
 //! The TOML shapes of grammar files (see `grammars/README.md`).
 
+use super::CodeList;
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// `"M"` mandatory, `"O"` optional, `"X"` conditional (decided by syntax notes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -66,8 +68,9 @@ pub struct ElementFile {
     pub kind: ElementType,
     pub min: usize,
     pub max: usize,
-    #[serde(default)]
-    pub codes: Option<Vec<String>>,
+    /// Built into a lookup table as the file is read, and shared by every use of the element.
+    #[serde(default, deserialize_with = "super::codes::deserialize")]
+    pub codes: Option<Arc<CodeList>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -83,8 +86,9 @@ pub struct RefDef {
     pub repeat: usize,
     #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
-    pub codes: Option<Vec<String>>,
+    /// Built into a lookup table as the file is read, and shared by every use of the element.
+    #[serde(default, deserialize_with = "super::codes::deserialize")]
+    pub codes: Option<Arc<CodeList>>,
 }
 
 fn one() -> usize {

@@ -1,17 +1,21 @@
 //! Validating a transaction set against its grammar.
 //!
-//! The structure walk keeps a stack of frames (the root and every loop entered). For each segment
-//! it searches forward in the innermost frame, then in the enclosing ones; a match in an enclosing
-//! frame closes the loops above it. Mandatory entries jumped over or left unseen when a loop
-//! closes are reported where the walk noticed them. A segment that matches nothing is reported
-//! as unknown, not in this set, or out of sequence, and the walk goes on from where it was.
+//! Phase: the segments of one transaction set or message → findings. [`validate`] walks the
+//! structure (`super::walk`) and checks every segment the dictionary knows: element counts,
+//! usage, repetitions, composites, types, lengths, code lists and syntax notes. The success
+//! path allocates nothing per segment or element: repetitions and composites are read in one
+//! pass over their parts, syntax notes are tested on a bitmask of the positions present, and
+//! a message is built only when there is a finding.
 
-use super::{ElementType, Grammar, Item, Node, Position, Rule, SegmentDef, Usage};
+use super::codes::FxBuild;
+use super::walk::Walker;
+use super::{ElementType, Grammar, Item, Position, Rule, SegmentDef, Usage};
 use crate::diag::{Code, Controls, Finding, Level, Severity};
 use crate::syntax::Fields;
 use crate::syntax::text::for_message;
 use crate::syntax::values::valid_hhmm;
 use crate::syntax::values::{self, Notation};
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// What to do with compliance errors.
@@ -63,36 +67,29 @@ pub struct Validation {
     pub placements: Vec<Placement>,
 }
 
-struct Frame<'g> {
-    nodes: &'g [Node],
-    loop_id: Option<&'g str>,
-    pos: Option<usize>,
-    counts: Vec<usize>,
-}
-
-impl<'g> Frame<'g> {
-    fn new(nodes: &'g [Node], loop_id: Option<&'g str>) -> Self {
-        Frame {
-            nodes,
-            loop_id,
-            pos: None,
-            counts: vec![0; nodes.len()],
-        }
-    }
-}
-
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     controls: &'a Controls,
     findings: Vec<Finding>,
 }
 
 impl Ctx<'_> {
-    fn push(&mut self, seg: &Fields<'_>, position: usize, f: Finding) {
+    pub(super) fn push(&mut self, seg: &Fields<'_>, position: usize, f: Finding) {
+        let f = self.locate(seg, position, f);
+        self.findings.push(f);
+    }
+
+    /// As [`Ctx::push`], at index `at` of the findings.
+    fn insert(&mut self, at: usize, seg: &Fields<'_>, position: usize, f: Finding) {
+        let f = self.locate(seg, position, f);
+        self.findings.insert(at, f);
+    }
+
+    fn locate(&self, seg: &Fields<'_>, position: usize, f: Finding) -> Finding {
         let mut f = f
             .at(seg.span.start, seg.index, seg.tag_str())
             .with_controls(self.controls);
         f.segment_position = Some(position);
-        self.findings.push(f);
+        f
     }
 }
 
@@ -108,19 +105,16 @@ pub fn validate(
         findings: Vec::new(),
     };
     let mut placements = Vec::new();
-    let mut frames: Vec<Frame<'_>> = vec![Frame::new(&g.structure, None)];
+    let mut walker = Walker::new(g);
     let mut hl = HlCheck::default();
 
     for (i, seg) in segments.iter().enumerate() {
         let position = i + 1;
         let tag = seg.tag;
-        let placed = place(g, &mut frames, tag, seg, position, &mut ctx);
+        let placed = walker.place(seg, position, &mut ctx);
         if want_placements {
             placements.push(Placement {
-                loops: frames
-                    .iter()
-                    .filter_map(|f| f.loop_id.map(str::to_string))
-                    .collect(),
+                loops: walker.loops(),
                 placed,
             });
         }
@@ -138,175 +132,11 @@ pub fn validate(
         }
     }
     if let Some(last) = segments.last() {
-        while frames.len() > 1 {
-            let f = frames.pop().expect("more than one");
-            missing_after(
-                &f,
-                last,
-                segments.len(),
-                &mut ctx,
-                "the transaction set ends",
-            );
-        }
-        let root = frames.pop().expect("root");
-        missing_after(
-            &root,
-            last,
-            segments.len(),
-            &mut ctx,
-            "the transaction set ends",
-        );
+        walker.finish(last, segments.len(), &mut ctx);
     }
     Validation {
         findings: ctx.findings,
         placements,
-    }
-}
-
-/// Finds where `tag` fits; reports what was skipped; returns false when it fits nowhere.
-fn place(
-    g: &Grammar,
-    frames: &mut Vec<Frame<'_>>,
-    tag: &[u8],
-    seg: &Fields<'_>,
-    position: usize,
-    ctx: &mut Ctx<'_>,
-) -> bool {
-    let mut found = None;
-    let key = crate::grammar::tag_key(tag);
-    for d in (0..frames.len()).rev() {
-        let f = &frames[d];
-        // In a loop, the first segment starts a new repetition of the loop: that is matched in
-        // the enclosing frame, never as a repeat inside the loop.
-        let from = match (f.pos, f.loop_id.is_some()) {
-            (Some(p), true) => p.max(1),
-            (None, true) => 1,
-            (Some(p), false) => p,
-            (None, false) => 0,
-        };
-        if let Some(j) = (from..f.nodes.len()).find(|&j| f.nodes[j].trigger_key() == key) {
-            found = Some((d, j));
-            break;
-        }
-    }
-    let Some((d, j)) = found else {
-        let tag_s = String::from_utf8_lossy(tag).into_owned();
-        let f = unplaced_reason(g, frames, &tag_s);
-        ctx.push(seg, position, f);
-        return false;
-    };
-    while frames.len() > d + 1 {
-        let f = frames.pop().expect("deeper frame");
-        missing_after(&f, seg, position, ctx, "its loop ends here");
-    }
-    let f = frames.last_mut().expect("frame d");
-    let skip_from = match f.pos {
-        Some(p) if p == j => j,
-        Some(p) => p + 1,
-        None => 0,
-    };
-    for k in skip_from..j {
-        if f.nodes[k].usage() == Usage::Mandatory && f.counts[k] == 0 {
-            let what = describe(&f.nodes[k]);
-            ctx.push(
-                seg,
-                position,
-                Finding::error(
-                    Code::MandatorySegmentMissing,
-                    format!("mandatory {what} is missing before this {}", seg.tag_str()),
-                ),
-            );
-        }
-    }
-    f.counts[j] += 1;
-    f.pos = Some(j);
-    let count = f.counts[j];
-    match &f.nodes[j] {
-        Node::Segment { def, max, .. } => {
-            if count > *max {
-                ctx.push(
-                    seg,
-                    position,
-                    Finding::error(
-                        Code::SegmentOverMaximum,
-                        format!(
-                            "{} occurs {count} times here; at most {max} allowed",
-                            def.tag
-                        ),
-                    ),
-                );
-            }
-        }
-        Node::Loop { id, max, body, .. } => {
-            if count > *max {
-                ctx.push(
-                    seg,
-                    position,
-                    Finding::error(
-                        Code::LoopOverMaximum,
-                        format!("loop {id} occurs {count} times; at most {max} allowed"),
-                    ),
-                );
-            }
-            let mut child = Frame::new(body, Some(id));
-            child.pos = Some(0);
-            child.counts[0] = 1;
-            frames.push(child);
-        }
-    }
-    true
-}
-
-fn unplaced_reason(g: &Grammar, frames: &[Frame<'_>], tag: &str) -> Finding {
-    if g.tags_in_set.contains(tag) {
-        let where_ = match frames.last().and_then(|f| f.loop_id) {
-            Some(l) => format!("inside loop {l}"),
-            None => "at this point".to_string(),
-        };
-        Finding::error(
-            Code::SegmentOutOfSequence,
-            format!(
-                "{tag} is not allowed {where_}: it belongs elsewhere in this transaction set (out of sequence)"
-            ),
-        )
-    } else if g.dictionary.contains_key(tag) {
-        Finding::error(
-            Code::SegmentNotInSet,
-            format!("{tag} is not a segment of transaction set {}", g.id),
-        )
-    } else {
-        Finding::error(
-            Code::UnrecognizedSegment,
-            format!("'{tag}' is not a known segment"),
-        )
-    }
-}
-
-fn describe(n: &Node) -> String {
-    match n {
-        Node::Segment { def, .. } => format!("segment {} ({})", def.tag, def.name),
-        Node::Loop { id, .. } => format!("loop {id} (starting with {})", n.trigger()),
-    }
-}
-
-fn missing_after(f: &Frame<'_>, seg: &Fields<'_>, position: usize, ctx: &mut Ctx<'_>, why: &str) {
-    let from = f.pos.map_or(0, |p| p + 1);
-    for k in from..f.nodes.len() {
-        if f.nodes[k].usage() == Usage::Mandatory && f.counts[k] == 0 {
-            let what = describe(&f.nodes[k]);
-            let inside = f
-                .loop_id
-                .map(|l| format!(" in loop {l}"))
-                .unwrap_or_default();
-            ctx.push(
-                seg,
-                position,
-                Finding::error(
-                    Code::MandatorySegmentMissing,
-                    format!("mandatory {what}{inside} is missing: {why}"),
-                ),
-            );
-        }
     }
 }
 
@@ -331,7 +161,9 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
             .element(n),
         );
     }
-    for (i, pos) in def.elements.iter().enumerate() {
+    // Past the last value only mandatory positions can have something to say.
+    let look = values.len().max(def.required);
+    for (i, pos) in def.elements.iter().enumerate().take(look) {
         let n = i + 1;
         let v = values.get(i).copied().unwrap_or(b"");
         if v.is_empty() {
@@ -348,24 +180,27 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
             }
             continue;
         }
-        if seg.separators.repetition.is_none() {
+        // Split only a value that holds the separator: the rest is one repetition.
+        if seg
+            .separators
+            .repetition
+            .is_none_or(|r| memchr::memchr(r, v).is_none())
+        {
             check_position(seg, tag, n, pos, v, position, ctx);
             continue;
         }
-        let reps: Vec<&[u8]> = seg.separators.repetitions(v).collect();
-        if reps.len() > pos.repeat {
+        let reps = seg.separators.repetitions(v);
+        let count = reps.clone().count();
+        if count > pos.repeat {
             let msg = if pos.repeat <= 1 {
                 format!(
-                    "{tag}{n:02} ({}) repeats {} times, but it is not a repeating element",
+                    "{tag}{n:02} ({}) repeats {count} times, but it is not a repeating element",
                     pos.name,
-                    reps.len()
                 )
             } else {
                 format!(
-                    "{tag}{n:02} ({}) repeats {} times; at most {} allowed",
-                    pos.name,
-                    reps.len(),
-                    pos.repeat
+                    "{tag}{n:02} ({}) repeats {count} times; at most {} allowed",
+                    pos.name, pos.repeat
                 )
             };
             ctx.push(
@@ -378,8 +213,39 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
             check_position(seg, tag, n, pos, rep, position, ctx);
         }
     }
+    if def.rules.is_empty() {
+        return;
+    }
+    let present = values
+        .iter()
+        .take(127)
+        .enumerate()
+        .fold(0u128, |m, (i, v)| m | u128::from(!v.is_empty()) << (i + 1));
     for rule in &def.rules {
-        check_rule(seg, tag, rule, values, position, ctx);
+        if !surely_kept(rule, present) {
+            check_rule(seg, tag, rule, values, position, ctx);
+        }
+    }
+}
+
+/// True when the syntax note holds for the positions in `present` (bit `p` for element `p`),
+/// tested on bits; false when [`check_rule`] must look (and may find nothing wrong).
+#[inline]
+fn surely_kept(rule: &Rule, present: u128) -> bool {
+    let all = rule.mask;
+    if all == 0 {
+        return false;
+    }
+    let m = present & all;
+    let first = 1u128 << rule.positions[0];
+    let rest = all & !first;
+    match rule.kind {
+        b'P' => m == 0 || m == all,
+        b'R' => m != 0,
+        b'E' => m.count_ones() <= 1,
+        b'C' => m & first == 0 || m & rest == rest,
+        b'L' => m & first == 0 || m & rest != 0,
+        _ => false,
     }
 }
 
@@ -394,61 +260,122 @@ fn check_position(
 ) {
     match &pos.item {
         Item::Simple(e) => {
-            let value = seg.separators.unescape(value);
+            let value = unescaped(seg, value);
             if let Some(p) = check_value(e, &value) {
                 let f = value_finding(&format!("{tag}{n:02}"), &pos.name, &value, p);
                 ctx.push(seg, position, f.element(n));
             }
         }
         Item::Composite { id, components } => {
-            let parts: Vec<&[u8]> = seg.components(value).collect();
-            if parts.len() > components.len()
-                && parts[components.len()..].iter().any(|p| !p.is_empty())
-            {
-                ctx.push(
-                    seg,
-                    position,
-                    Finding::error(
-                        Code::TooManyComponents,
-                        format!(
-                            "{tag}{n:02} has {} components; the composite has {}",
-                            parts.len(),
-                            components.len()
-                        ),
-                    )
-                    .element(n),
-                );
-            }
-            for (c, comp) in components.iter().enumerate() {
-                let cv = parts.get(c).copied().unwrap_or(b"");
-                let label = || format!("{tag}{n:02}-{}", c + 1);
-                if cv.is_empty() {
-                    if comp.usage == Usage::Mandatory {
-                        ctx.push(
-                            seg,
-                            position,
-                            Finding::error(
-                                Code::MandatoryElementMissing,
-                                format!("{} ({}) is mandatory but empty", label(), comp.name),
-                            )
-                            .element(n)
-                            .component(c + 1),
-                        );
-                    }
-                    continue;
-                }
-                if let Item::Simple(e) = &comp.item
-                    && let Some(p) = check_value(e, &seg.separators.unescape(cv))
-                {
-                    let f = value_finding(&label(), &comp.name, cv, p);
-                    ctx.push(seg, position, f.element(n).component(c + 1));
-                }
-            }
-            if id == "C507" {
-                check_dtm(seg, tag, n, &parts, position, ctx);
-            }
+            check_composite(seg, tag, n, id, components, value, position, ctx);
         }
     }
+}
+
+/// Checks a composite in one pass over its parts. A part past the last component that holds
+/// something is reported before the components' findings, as if it had been seen first: the
+/// finding is inserted where the pass began, which costs nothing when there is none.
+#[allow(clippy::too_many_arguments)]
+fn check_composite(
+    seg: &Fields<'_>,
+    tag: &str,
+    n: usize,
+    id: &str,
+    components: &[Position],
+    value: &[u8],
+    position: usize,
+    ctx: &mut Ctx<'_>,
+) {
+    let mark = ctx.findings.len();
+    let mut parts = seg.components(value);
+    // DTM's date and format, whatever the composite's definition says.
+    let mut dtm = [&b""[..]; 3];
+    let mut count = 0;
+    for (c, comp) in components.iter().enumerate() {
+        let Some(cv) = parts.next() else {
+            // No more parts: only mandatory components have something to say.
+            for (c, comp) in components.iter().enumerate().skip(c) {
+                if comp.usage == Usage::Mandatory {
+                    component_missing(seg, tag, n, c, comp, position, ctx);
+                }
+            }
+            break;
+        };
+        count += 1;
+        if c < 3 {
+            dtm[c] = cv;
+        }
+        if cv.is_empty() {
+            if comp.usage == Usage::Mandatory {
+                component_missing(seg, tag, n, c, comp, position, ctx);
+            }
+            continue;
+        }
+        if let Item::Simple(e) = &comp.item
+            && let Some(p) = check_value(e, &unescaped(seg, cv))
+        {
+            let label = format!("{tag}{n:02}-{}", c + 1);
+            let f = value_finding(&label, &comp.name, cv, p);
+            ctx.push(seg, position, f.element(n).component(c + 1));
+        }
+    }
+    let mut extra = false;
+    for p in parts {
+        if count < 3 {
+            dtm[count] = p;
+        }
+        count += 1;
+        extra |= !p.is_empty();
+    }
+    if extra {
+        let f = Finding::error(
+            Code::TooManyComponents,
+            format!(
+                "{tag}{n:02} has {count} components; the composite has {}",
+                components.len()
+            ),
+        )
+        .element(n);
+        ctx.insert(mark, seg, position, f);
+    }
+    if id == "C507" {
+        check_dtm(seg, tag, n, &dtm[..count.min(3)], position, ctx);
+    }
+}
+
+/// The value without release characters. Values are short, so `contains` finds out
+/// whether there is one without the call `unescape` makes to `memchr`; most have none.
+#[inline]
+fn unescaped<'v>(seg: &Fields<'_>, v: &'v [u8]) -> Cow<'v, [u8]> {
+    match seg.separators.release {
+        Some(r) if v.contains(&r) => seg.separators.unescape(v),
+        _ => Cow::Borrowed(v),
+    }
+}
+
+fn component_missing(
+    seg: &Fields<'_>,
+    tag: &str,
+    n: usize,
+    c: usize,
+    comp: &Position,
+    position: usize,
+    ctx: &mut Ctx<'_>,
+) {
+    ctx.push(
+        seg,
+        position,
+        Finding::error(
+            Code::MandatoryElementMissing,
+            format!(
+                "{tag}{n:02}-{} ({}) is mandatory but empty",
+                c + 1,
+                comp.name
+            ),
+        )
+        .element(n)
+        .component(c + 1),
+    );
 }
 
 /// EDIFACT DTM C507: the date (2380) must exist in the calendar as its format (2379) reads
@@ -490,6 +417,14 @@ fn check_dtm(
 /// character sets nor EDIFACT's repertoires have them, and they must not reach an ERP file.
 /// The mapping reads such a value without them (`values::without_controls`).
 fn check_controls(seg: &Fields<'_>, position: usize, ctx: &mut Ctx<'_>) {
+    // The common case first, without a branch per byte: nothing below 0x20 in the segment.
+    let mut lowest = u8::MAX;
+    for v in seg.values() {
+        lowest = v.iter().fold(lowest, |m, &b| m.min(b));
+    }
+    if lowest >= 0x20 {
+        return;
+    }
     let s = &seg.separators;
     // An array, not a Vec: this runs for every segment.
     let allowed = [
@@ -724,16 +659,16 @@ fn check_rule(
 
 /// The 856 hierarchy: HL01 ids unique, HL02 names an earlier HL, HL03 a known level.
 #[derive(Default)]
-struct HlCheck {
-    ids: HashSet<Vec<u8>>,
+struct HlCheck<'s> {
+    ids: HashSet<&'s [u8], FxBuild>,
 }
 
-impl HlCheck {
-    fn check(&mut self, seg: &Fields<'_>, position: usize, levels: &[String], ctx: &mut Ctx<'_>) {
+impl<'s> HlCheck<'s> {
+    fn check(&mut self, seg: &Fields<'s>, position: usize, levels: &[String], ctx: &mut Ctx<'_>) {
         let id = seg.value(1);
         let parent = seg.value(2);
         let level = seg.value(3);
-        if !id.is_empty() && !self.ids.insert(id.to_vec()) {
+        if !id.is_empty() && !self.ids.insert(id) {
             ctx.push(
                 seg,
                 position,

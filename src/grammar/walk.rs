@@ -1,0 +1,217 @@
+//! The structure walk of the validator, over the index tables of [`super::tables::Walk`].
+//!
+//! The walk keeps a stack of frames (the top level and every loop entered). For each segment it
+//! searches forward in the innermost frame, then in the enclosing ones; a match in an enclosing
+//! frame closes the loops above it. Mandatory entries jumped over or left unseen when a loop
+//! closes are reported where the walk noticed them. A segment that matches nothing is reported
+//! as unknown, not in this set, or out of sequence, and the walk goes on from where it was.
+//!
+//! Occurrence counts live in one array indexed like the steps; entering a loop clears its
+//! range. Both the frames and the counts are sized when the walk starts, from the grammar, so
+//! nothing is allocated per segment or per loop, and nothing at all unless a finding is made.
+
+use super::Grammar;
+use super::tables::{Body, Walk, key};
+use super::validate::Ctx;
+use crate::diag::{Code, Finding};
+use crate::syntax::Fields;
+
+/// A body entered, and the step of it last matched (`NONE` before the first).
+#[derive(Clone, Copy)]
+struct Frame {
+    body: usize,
+    pos: usize,
+}
+
+const NONE: usize = usize::MAX;
+
+pub(super) struct Walker<'g> {
+    g: &'g Grammar,
+    w: &'g Walk,
+    frames: Vec<Frame>,
+    counts: Vec<usize>,
+}
+
+impl<'g> Walker<'g> {
+    pub fn new(g: &'g Grammar) -> Self {
+        let w = &g.walk;
+        let mut frames = Vec::with_capacity(w.depth);
+        frames.push(Frame { body: 0, pos: NONE });
+        Walker {
+            g,
+            w,
+            frames,
+            counts: vec![0; w.steps.len()],
+        }
+    }
+
+    fn body(&self, f: Frame) -> &'g Body {
+        &self.w.bodies[f.body]
+    }
+
+    /// Loop ids from the outermost to the innermost.
+    pub fn loops(&self) -> Vec<String> {
+        self.frames
+            .iter()
+            .filter_map(|&f| self.body(f).loop_id.as_deref().map(str::to_string))
+            .collect()
+    }
+
+    /// Finds where `seg` fits; reports what was skipped; returns false when it fits nowhere.
+    pub fn place(&mut self, seg: &Fields<'_>, position: usize, ctx: &mut Ctx<'_>) -> bool {
+        let tag = seg.tag;
+        let k = key(tag);
+        let steps = &self.w.steps;
+        let mut found = None;
+        for d in (0..self.frames.len()).rev() {
+            let f = self.frames[d];
+            let b = self.body(f);
+            // In a loop, the first segment starts a new repetition of the loop: that is matched
+            // in the enclosing frame, never as a repeat inside the loop.
+            let from = match (f.pos, b.loop_id.is_some()) {
+                (NONE, true) => b.start + 1,
+                (p, true) => p.max(b.start + 1),
+                (NONE, false) => b.start,
+                (p, false) => p,
+            };
+            if let Some(j) = self.w.find(f.body, from, k, tag) {
+                found = Some((d, j));
+                break;
+            }
+        }
+        let Some((d, j)) = found else {
+            let f = self.unplaced_reason(&String::from_utf8_lossy(tag));
+            ctx.push(seg, position, f);
+            return false;
+        };
+        while self.frames.len() > d + 1 {
+            let f = self.frames.pop().expect("deeper frame");
+            self.missing_after(f, seg, position, ctx, "its loop ends here");
+        }
+        let f = *self.frames.last().expect("frame d");
+        let b = self.body(f);
+        let skip_from = match f.pos {
+            NONE => b.start,
+            p if p == j => j,
+            p => p + 1,
+        };
+        for m in b.mandatory_from(steps, skip_from).take_while(|&m| m < j) {
+            if self.counts[m] == 0 {
+                ctx.push(
+                    seg,
+                    position,
+                    Finding::error(
+                        Code::MandatorySegmentMissing,
+                        format!(
+                            "mandatory {} is missing before this {}",
+                            steps[m].what,
+                            seg.tag_str()
+                        ),
+                    ),
+                );
+            }
+        }
+        self.counts[j] += 1;
+        self.frames.last_mut().expect("frame d").pos = j;
+        let count = self.counts[j];
+        let step = &steps[j];
+        if count > step.max {
+            let (code, msg) = match step.child {
+                None => (
+                    Code::SegmentOverMaximum,
+                    format!(
+                        "{} occurs {count} times here; at most {} allowed",
+                        step.name, step.max
+                    ),
+                ),
+                Some(_) => (
+                    Code::LoopOverMaximum,
+                    format!(
+                        "loop {} occurs {count} times; at most {} allowed",
+                        step.name, step.max
+                    ),
+                ),
+            };
+            ctx.push(seg, position, Finding::error(code, msg));
+        }
+        if let Some(c) = step.child {
+            let body = &self.w.bodies[c];
+            self.counts[body.start..body.end].fill(0);
+            self.counts[body.start] = 1;
+            self.frames.push(Frame {
+                body: c,
+                pos: body.start,
+            });
+        }
+        true
+    }
+
+    /// Closes every frame at the end of the set, reporting what is missing.
+    pub fn finish(&mut self, last: &Fields<'_>, position: usize, ctx: &mut Ctx<'_>) {
+        while let Some(f) = self.frames.pop() {
+            self.missing_after(f, last, position, ctx, "the transaction set ends");
+        }
+    }
+
+    fn unplaced_reason(&self, tag: &str) -> Finding {
+        let g = self.g;
+        if g.tags_in_set.contains(tag) {
+            let inside = self
+                .frames
+                .last()
+                .and_then(|&f| self.body(f).loop_id.as_deref());
+            let where_ = match inside {
+                Some(l) => format!("inside loop {l}"),
+                None => "at this point".to_string(),
+            };
+            Finding::error(
+                Code::SegmentOutOfSequence,
+                format!(
+                    "{tag} is not allowed {where_}: it belongs elsewhere in this transaction set (out of sequence)"
+                ),
+            )
+        } else if g.dictionary.contains_key(tag) {
+            Finding::error(
+                Code::SegmentNotInSet,
+                format!("{tag} is not a segment of transaction set {}", g.id),
+            )
+        } else {
+            Finding::error(
+                Code::UnrecognizedSegment,
+                format!("'{tag}' is not a known segment"),
+            )
+        }
+    }
+
+    fn missing_after(
+        &self,
+        f: Frame,
+        seg: &Fields<'_>,
+        position: usize,
+        ctx: &mut Ctx<'_>,
+        why: &str,
+    ) {
+        let b = self.body(f);
+        let from = if f.pos == NONE { b.start } else { f.pos + 1 };
+        for m in b.mandatory_from(&self.w.steps, from) {
+            if self.counts[m] == 0 {
+                let inside = b
+                    .loop_id
+                    .as_deref()
+                    .map(|l| format!(" in loop {l}"))
+                    .unwrap_or_default();
+                ctx.push(
+                    seg,
+                    position,
+                    Finding::error(
+                        Code::MandatorySegmentMissing,
+                        format!(
+                            "mandatory {}{inside} is missing: {why}",
+                            self.w.steps[m].what
+                        ),
+                    ),
+                );
+            }
+        }
+    }
+}
