@@ -15,7 +15,7 @@
 //! ```
 
 use serde::{Deserialize, Deserializer};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 /// Up to seven bytes with their length in the low byte (so `"01"` and `"1"` differ); `None`
@@ -42,45 +42,13 @@ pub(crate) fn table_bits(n: usize) -> u32 {
 
 /// A hash of any byte string, for the keys [`pack`] cannot hold.
 fn hash_bytes(v: &[u8]) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(v);
-    h.finish()
+    FxBuild::default().hash_one(v)
 }
 
-/// A multiplicative hasher (the one rustc uses) for the few sets of short byte strings the
-/// validator keeps, such as HL ids. SipHash's resistance to chosen keys buys nothing for sets
-/// that live for one transaction set, and costs several times more per lookup. Ten lines, so
-/// not worth a dependency.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher(u64);
-
-const FX_K: u64 = 0xf135_7aea_2e62_a9c5;
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
-            self.0 = (self.0.rotate_left(26) ^ w).wrapping_mul(FX_K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(26) ^ u64::from(b)).wrapping_mul(FX_K);
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0.rotate_left(26) ^ n as u64).wrapping_mul(FX_K);
-    }
-
-    fn finish(&self) -> u64 {
-        // The multiplication leaves the low bits weak; the tables index by the high ones, and
-        // std's HashMap mixes again, but rotate so that both see good bits.
-        self.0.rotate_left(26)
-    }
-}
-
-/// A `HashSet`/`HashMap` hasher built from [`FxHasher`].
-pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
+/// A fast, fixed-seed hasher for the few sets of short byte strings the validator keeps (such
+/// as HL ids) and the long codes: SipHash's resistance to chosen keys buys nothing for sets
+/// that live for one transaction set, and costs several times more per lookup.
+pub(crate) type FxBuild = foldhash::fast::FixedState;
 
 /// An element's allowed codes, in file order for messages, with a constant-time lookup.
 #[derive(Debug, Clone)]
