@@ -161,11 +161,11 @@ pub fn translate_with<R: Read + Seek>(
             let mut levels = vec![(Level::File, map.findings.clone(), false)];
             // Only interchanges, groups and messages with findings are in the map.
             for ic in &map.interchanges {
-                let has = ic.message_count > 0;
+                let has = ic.transaction_count > 0;
                 levels.push((Level::Interchange, ic.findings.clone(), has));
                 for g in &ic.groups {
-                    levels.push((Level::Group, g.findings.clone(), g.message_count > 0));
-                    for m in &g.messages {
+                    levels.push((Level::Group, g.findings.clone(), g.transaction_count > 0));
+                    for m in &g.transactions {
                         levels.push((Level::Transaction, m.findings.clone(), true));
                     }
                 }

@@ -189,7 +189,7 @@ fn x12_rows(input: &[u8], grammars: &GrammarSet, opts: &Options) -> (Vec<Row>, V
         let (v, _) = mapx12::version_of(ic, &ic.groups[g], tx);
         sets.push(SetView {
             span: tx.span,
-            grammar: grammars.x12(&v, &tx.set_id).map(|(g, _)| g),
+            grammar: grammars.x12(&v, &tx.header.set_id).map(|(g, _)| g),
             outcome,
             placements,
             first: tx.first_index,
@@ -235,7 +235,10 @@ fn edifact_rows(
         sets.push(SetView {
             span: msg.span,
             grammar: grammars
-                .edifact(&format!("D{}", msg.release), &msg.message_type)
+                .edifact(
+                    &format!("D{}", msg.header.release),
+                    &msg.header.message_type,
+                )
                 .map(|(g, _)| g),
             outcome,
             placements,

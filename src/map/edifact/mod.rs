@@ -50,15 +50,15 @@ fn controls(ic: &Interchange, g: &Group, m: &Message) -> Controls {
     Controls {
         interchange: ic.explicit.then(|| ic.control.clone()),
         group: g.explicit.then(|| g.control.clone()),
-        transaction: Some(m.reference.clone()),
+        transaction: Some(m.control.clone()),
     }
 }
 
 /// The directory to validate against (`D96A`) and a note when UNH did not say it plainly.
 fn directory_of(m: &Message) -> (String, Option<String>) {
-    let release = m.release.to_ascii_uppercase();
+    let release = m.header.release.to_ascii_uppercase();
     let looks = release.len() == 3 && release.as_bytes()[..2].iter().all(u8::is_ascii_digit);
-    if m.version == "D" && looks {
+    if m.header.version == "D" && looks {
         return (format!("D{release}"), None);
     }
     let dir = if looks {
@@ -70,7 +70,7 @@ fn directory_of(m: &Message) -> (String, Option<String>) {
         dir.clone(),
         Some(format!(
             "UNH gives version '{}' release '{}', not a UN directory such as D:96A; validated as {dir}",
-            m.version, m.release
+            m.header.version, m.header.release
         )),
     )
 }
@@ -85,7 +85,7 @@ pub fn translate_message(
 ) -> Outcome {
     let ic = &map.interchanges[i];
     let gr = &ic.groups[g];
-    translate_inner(grammars, (ic, gr, &gr.messages[m]), bytes, opts, false).0
+    translate_inner(grammars, (ic, gr, &gr.transactions[m]), bytes, opts, false).0
 }
 
 /// Translates one message and also returns its segments' placements (for `inspect`).
@@ -98,7 +98,7 @@ pub fn translate_with_placements<'b>(
 ) -> (Outcome, Vec<SegmentRef<'b>>, Vec<Placement>) {
     let ic = &map.interchanges[i];
     let gr = &ic.groups[g];
-    translate_inner(grammars, (ic, gr, &gr.messages[m]), bytes, opts, true)
+    translate_inner(grammars, (ic, gr, &gr.transactions[m]), bytes, opts, true)
 }
 
 fn translate_inner<'b>(
@@ -111,7 +111,7 @@ fn translate_inner<'b>(
     let ctl = controls(ic, gr, msg);
     let mut outcome = Outcome {
         status: Status::Rejected,
-        set_id: msg.message_type.clone(),
+        set_id: msg.header.message_type.clone(),
         offset: msg.span.start,
         controls: ctl.clone(),
         document: None,
@@ -119,7 +119,7 @@ fn translate_inner<'b>(
         envelope_reasons: super::envelope_reasons([&ic.findings, &gr.findings, &msg.findings]),
         context: None,
     };
-    let what = format!("message {} {}", msg.message_type, msg.reference);
+    let what = format!("message {} {}", msg.header.message_type, msg.control);
     if let Some(m) = super::over_limits(&opts.limits, &what, msg.segment_count, msg.span.len()) {
         let mut f = Finding::error(Code::LimitExceeded, m)
             .at(msg.span.start, msg.first_index, "UNH")
@@ -150,15 +150,15 @@ fn translate_inner<'b>(
             .findings
             .push(at_unh(Finding::warning(Code::VersionFallback, note)));
     }
-    let Some((grammar, fallback)) = grammars.edifact(&directory, &msg.message_type) else {
-        let what = match message_name(&msg.message_type) {
+    let Some((grammar, fallback)) = grammars.edifact(&directory, &msg.header.message_type) else {
+        let what = match message_name(&msg.header.message_type) {
             Some(n) => format!(
                 "{} ({n}) is recognized and its envelope checked, but tallyman does not translate it",
-                msg.message_type
+                msg.header.message_type
             ),
             None => format!(
                 "'{}' is not a message type tallyman knows; its envelope was checked and it was not translated",
-                msg.message_type
+                msg.header.message_type
             ),
         };
         outcome.findings.push(at_unh(Finding::warning(
@@ -179,7 +179,7 @@ fn translate_inner<'b>(
     }
 
     // The declared character set against the bytes actually sent.
-    let declared = Charset::from_syntax_id(&ic.syntax_id);
+    let declared = Charset::from_syntax_id(&ic.header.syntax_id);
     let mut charset = declared;
     if let Some(mm) = declared.inspect(bytes) {
         let offset = msg.span.start + mm.offset();
@@ -232,27 +232,32 @@ fn translate_inner<'b>(
         file: opts.file.clone(),
         offset: msg.span.start,
         standard: "edifact".into(),
-        version: [&msg.version, &msg.release, &msg.agency, &msg.association]
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(":")
-            .trim_end_matches(':')
-            .to_string(),
-        set: msg.message_type.clone(),
+        version: [
+            &msg.header.version,
+            &msg.header.release,
+            &msg.header.agency,
+            &msg.header.association,
+        ]
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(":")
+        .trim_end_matches(':')
+        .to_string(),
+        set: msg.header.message_type.clone(),
         sender: ic.explicit.then(|| Identity {
-            qualifier: ic.sender_qualifier.clone(),
-            id: ic.sender_id.clone(),
+            qualifier: ic.header.sender_qualifier.clone(),
+            id: ic.header.sender_id.clone(),
         }),
         receiver: ic.explicit.then(|| Identity {
-            qualifier: ic.recipient_qualifier.clone(),
-            id: ic.recipient_id.clone(),
+            qualifier: ic.header.recipient_qualifier.clone(),
+            id: ic.header.recipient_id.clone(),
         }),
         interchange_control: ctl.interchange.clone(),
         group_control: ctl.group.clone(),
         transaction_control: ctl.transaction.clone(),
         channel: opts.channel.clone(),
-        test: ic.test,
+        test: ic.header.test,
     };
     let mut source = source;
     let mut envelope_values = super::clean_source(&mut source, "UNB/UNG/UNH", at_unh);
@@ -263,10 +268,10 @@ fn translate_inner<'b>(
         charset,
         findings: Vec::new(),
     };
-    let doc = match msg.message_type.as_str() {
+    let doc = match msg.header.message_type.as_str() {
         "ORDERS" | "DESADV" | "INVOIC" => {
             let w = walk::walk(&mut ctx, &fields);
-            match msg.message_type.as_str() {
+            match msg.header.message_type.as_str() {
                 "ORDERS" => documents::order(&mut ctx, &fields, w, source).map(Document::Order),
                 "DESADV" => {
                     documents::ship_notice(&mut ctx, &fields, w, source).map(Document::ShipNotice)
@@ -366,21 +371,21 @@ where
         let gr = judged
             .and_then(|ic| ic.group(c.group.number))
             .unwrap_or(&c.group);
-        translate_inner(grammars, (ic, gr, &c.message), bytes, opts, false).0
+        translate_inner(grammars, (ic, gr, &c.transaction), bytes, opts, false).0
     };
     // Collects every set the second pass has closed so far; translates them when enough wait.
     let mut drain = |scanner: &mut Scanner, r: &mut R, last: bool| -> std::io::Result<()> {
         while let Some(mut closed) = scanner.take_closed() {
-            let msg = &mut closed.message;
+            let msg = &mut closed.transaction;
             if opts.relax_envelope {
                 crate::envelope::relax_findings(&mut msg.findings);
             }
-            let what = format!("message {}", msg.message_type);
+            let what = format!("message {}", msg.header.message_type);
             if super::over_limits(&opts.limits, &what, msg.segment_count, msg.span.len()).is_some()
             {
                 // Rejected unread: translate_inner says why.
                 if batch.push(closed, Vec::new()) {
-                    batch.flush(translate, |c, o| sink(&map, &c.message, o))?;
+                    batch.flush(translate, |c, o| sink(&map, &c.transaction, o))?;
                 }
                 continue;
             }
@@ -390,11 +395,11 @@ where
             r.read_exact(&mut buf)?;
             r.seek(SeekFrom::Start(here))?;
             if batch.push(closed, buf) {
-                batch.flush(translate, |c, o| sink(&map, &c.message, o))?;
+                batch.flush(translate, |c, o| sink(&map, &c.transaction, o))?;
             }
         }
         if last {
-            batch.flush(translate, |c, o| sink(&map, &c.message, o))?;
+            batch.flush(translate, |c, o| sink(&map, &c.transaction, o))?;
         }
         Ok(())
     };

@@ -61,24 +61,24 @@ fn controls(ic: &Interchange, g: &Group, t: &Transaction) -> Controls {
 /// usable.
 pub fn version_of(ic: &Interchange, g: &Group, t: &Transaction) -> (String, Option<String>) {
     let looks = |v: &str| v.len() >= 6 && v.as_bytes()[..6].iter().all(u8::is_ascii_digit);
-    if looks(&g.version) {
-        return (g.version.clone(), None);
+    if looks(&g.header.version) {
+        return (g.header.version.clone(), None);
     }
-    if let Some(st03) = t.implementation.as_deref().filter(|v| looks(v)) {
+    if let Some(st03) = t.header.implementation.as_deref().filter(|v| looks(v)) {
         return (
             st03.to_string(),
             Some(format!(
                 "GS08 '{}' is not a version; ST03 '{st03}' is used",
-                g.version
+                g.header.version
             )),
         );
     }
-    let isa = format!("{}0", ic.version);
+    let isa = format!("{}0", ic.header.version);
     (
         isa.clone(),
         Some(format!(
             "GS08 '{}' is not a version; ISA12 '{}' is used as {isa}",
-            g.version, ic.version
+            g.header.version, ic.header.version
         )),
     )
 }
@@ -125,7 +125,7 @@ fn translate_inner<'b>(
     let ctl = controls(ic, gr, tx);
     let mut outcome = Outcome {
         status: Status::Rejected,
-        set_id: tx.set_id.clone(),
+        set_id: tx.header.set_id.clone(),
         offset: tx.span.start,
         controls: ctl.clone(),
         document: None,
@@ -133,7 +133,7 @@ fn translate_inner<'b>(
         envelope_reasons: Vec::new(),
         context: None,
     };
-    let what = format!("transaction set {} {}", tx.set_id, tx.control);
+    let what = format!("transaction set {} {}", tx.header.set_id, tx.control);
     if let Some(m) = super::over_limits(&opts.limits, &what, tx.segment_count, tx.span.len()) {
         let mut f = Finding::error(Code::LimitExceeded, m)
             .at(tx.span.start, tx.first_index, "ST")
@@ -166,16 +166,16 @@ fn translate_inner<'b>(
             .findings
             .push(at_st(Finding::warning(Code::VersionFallback, note)));
     }
-    let name = set_name(&tx.set_id);
-    let Some((grammar, fallback)) = grammars.x12(&version, &tx.set_id) else {
-        let msg = match (name, functional_group_of(&tx.set_id)) {
+    let name = set_name(&tx.header.set_id);
+    let Some((grammar, fallback)) = grammars.x12(&version, &tx.header.set_id) else {
+        let msg = match (name, functional_group_of(&tx.header.set_id)) {
             (Some(n), _) | (None, Some(n)) => format!(
                 "transaction set {} ({n}) is recognized and its envelope checked, but tallyman does not translate it",
-                tx.set_id
+                tx.header.set_id
             ),
             _ => format!(
                 "transaction set {} is not one tallyman knows; its envelope was checked and it was not translated",
-                tx.set_id
+                tx.header.set_id
             ),
         };
         outcome
@@ -194,14 +194,14 @@ fn translate_inner<'b>(
             .push(at_st(Finding::warning(Code::VersionFallback, note)));
     }
     if let Some(fg) = grammar.functional_group.as_deref()
-        && fg != gr.functional_id
+        && fg != gr.header.functional_id
     {
         outcome.findings.push(
             Finding::error(
                 Code::GroupNotSupported,
                 format!(
                     "transaction set {} belongs in a functional group with GS01 '{fg}', but its group's GS01 is '{}'",
-                    tx.set_id, gr.functional_id
+                    tx.header.set_id, gr.header.functional_id
                 ),
             )
             .at(tx.span.start, tx.first_index, "ST")
@@ -229,24 +229,25 @@ fn translate_inner<'b>(
         offset: tx.span.start,
         standard: "x12".into(),
         version: version.clone(),
-        set: tx.set_id.clone(),
+        set: tx.header.set_id.clone(),
         sender: Some(Identity {
-            qualifier: ic.sender_qualifier.clone(),
-            id: ic.sender_id.clone(),
+            qualifier: ic.header.sender_qualifier.clone(),
+            id: ic.header.sender_id.clone(),
         }),
         receiver: Some(Identity {
-            qualifier: ic.receiver_qualifier.clone(),
-            id: ic.receiver_id.clone(),
+            qualifier: ic.header.receiver_qualifier.clone(),
+            id: ic.header.receiver_id.clone(),
         }),
         interchange_control: Some(ic.control.clone()),
         group_control: Some(gr.control.clone()),
         transaction_control: Some(tx.control.clone()),
         channel: opts.channel.clone(),
-        test: ic.usage == "T",
+        test: ic.header.usage == "T",
     };
     let mut source = source;
     let mut envelope_values = super::clean_source(&mut source, "ISA/GS", |f| {
-        f.at(ic.span.start, ic.isa_index, "ISA").with_controls(&ctl)
+        f.at(ic.span.start, ic.first_index, "ISA")
+            .with_controls(&ctl)
     });
     opts.strictness.apply(&mut envelope_values);
     outcome.findings.extend(envelope_values);
@@ -255,7 +256,7 @@ fn translate_inner<'b>(
         controls: &ctl,
         findings: Vec::new(),
     };
-    let doc = match tx.set_id.as_str() {
+    let doc = match tx.header.set_id.as_str() {
         "850" => order::map(&mut ctx, &fields, source).map(Document::Order),
         "856" => ship_notice::map(&mut ctx, &fields, source).map(Document::ShipNotice),
         "810" => invoice::map(&mut ctx, &fields, source).map(Document::Invoice),
@@ -305,7 +306,7 @@ pub fn translate_all(
         map.relax_integrity();
     }
     let transcoded;
-    let input = if map.ebcdic {
+    let input = if map.transcoded {
         let mut owned = input.to_vec();
         crate::syntax::ebcdic::transcode_in_place(&mut owned);
         transcoded = owned;
@@ -379,7 +380,7 @@ where
             if opts.relax_envelope {
                 crate::envelope::relax_findings(&mut tx.findings);
             }
-            let what = format!("transaction set {}", tx.set_id);
+            let what = format!("transaction set {}", tx.header.set_id);
             if super::over_limits(&opts.limits, &what, tx.segment_count, tx.span.len()).is_some() {
                 // Rejected unread: translate_inner says why.
                 if batch.push(closed, Vec::new()) {
@@ -392,7 +393,7 @@ where
             r.seek(SeekFrom::Start(tx.span.start as u64))?;
             r.read_exact(&mut buf)?;
             r.seek(SeekFrom::Start(here))?;
-            if map.ebcdic {
+            if map.transcoded {
                 crate::syntax::ebcdic::transcode_in_place(&mut buf);
             }
             if batch.push(closed, buf) {
