@@ -329,7 +329,6 @@ pub fn scan_reader<R: Read>(r: R, chunk: usize) -> io::Result<EnvelopeMap> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::edifact::{Next, Tokenizer};
 
     fn messages(m: &EnvelopeMap) -> Vec<String> {
         m.all_findings().map(|f| f.to_string()).collect()
@@ -353,49 +352,11 @@ mod tests {
             f.push_str(&format!("UNZ+2+{n}'"));
         }
         f.push_str("FTX+AAI'");
-        let mut scanner = Scanner::compact();
-        let mut pos = 0;
-        let mut tok = Tokenizer::new();
-        loop {
-            match tok.next(f.as_bytes(), &mut pos, true) {
-                Next::Segment(s) => scanner.segment(&s),
-                Next::Error(e) => scanner.syntax_error(&e),
-                Next::End | Next::NeedMore => break,
-            }
-            // What the scanner holds stays small however many interchanges went by.
-            let held: usize = scanner
-                .held()
-                .interchanges
-                .iter()
-                .map(|i| i.groups.len())
-                .sum();
-            assert!(
-                scanner.held().interchanges.len() <= 3 && held <= 4,
-                "{held}"
-            );
-        }
-        let m = scanner.finish(f.len());
-        let kept: Vec<(usize, Vec<usize>)> = m
-            .interchanges
-            .iter()
-            .map(|i| (i.number, i.groups.iter().map(|g| g.number).collect()))
-            .collect();
-        assert_eq!(kept, vec![(1500, vec![1]), (1700, vec![1])]);
-        assert!(m.interchange(1500).unwrap().group(1).unwrap().rejected());
-        assert!(m.interchange(1500).unwrap().group(0).is_none());
-        assert!(m.interchange(3).is_none());
-        assert_eq!(m.interchange(1700).unwrap().transaction_count, 2);
-        // The full scan finds the same, the stray segment after the last UNZ included.
-        let full = scan(f.as_bytes());
-        assert_eq!(full.interchanges.len(), 2000);
-        let all = |m: &EnvelopeMap| {
-            m.all_findings()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(all(&full), all(&m));
-        assert_eq!(all(&m).len(), 3, "{:?}", all(&m));
-        assert!(all(&m)[0].contains("after the UNZ"), "{:?}", all(&m));
+        // The compact scan finds what the full one does, the stray segment after the last UNZ
+        // included.
+        let all = crate::envelope::scanner::tests::compact_scan_of_2000::<Edifact>(f.as_bytes());
+        assert_eq!(all.len(), 3, "{all:?}");
+        assert!(all[0].contains("after the UNZ"), "{all:?}");
     }
 
     #[test]
@@ -479,12 +440,6 @@ mod tests {
     #[test]
     fn chunked_matches_whole() {
         let f: &[u8] = b"UNA:+.? 'UNB+UNOC:3+S+R+1+1'UNH+1+ORDERS:D:96A:UN'IMD+F++:::a?'b'UNT+3+1'UNZ+1+1'junk";
-        let whole = serde_json::to_string(&scan(f)).unwrap();
-        for chunk in [64, 70, 100] {
-            assert_eq!(
-                serde_json::to_string(&scan_reader(f, chunk).unwrap()).unwrap(),
-                whole
-            );
-        }
+        crate::envelope::scanner::tests::chunked_scan_matches_whole::<Edifact>(f, &[64, 70, 100]);
     }
 }

@@ -3,7 +3,7 @@
 //! level's `header` ([`Envelope::InterchangeHeader`] and its siblings).
 
 use super::{Envelope, relax_findings as relax};
-use crate::diag::{Controls, Finding};
+use crate::diag::{Controls, Finding, Level};
 use crate::syntax::Span;
 use serde::Serialize;
 use std::sync::Arc;
@@ -92,6 +92,24 @@ impl<S: Envelope> EnvelopeMap<S> {
                 }
             }
         }
+    }
+
+    /// The findings of every level the map holds, in file order (the file's first), each with
+    /// whether that level encloses transaction sets (whose outcomes then account for its
+    /// errors). A compact map holds only the interchanges, groups and sets with findings.
+    pub fn into_levels(self) -> Vec<(Level, Vec<Finding>, bool)> {
+        let mut levels = vec![(Level::File, self.findings, false)];
+        for ic in self.interchanges {
+            let has = ic.transaction_count > 0;
+            levels.push((Level::Interchange, ic.findings, has));
+            for g in ic.groups {
+                levels.push((Level::Group, g.findings, g.transaction_count > 0));
+                for t in g.transactions {
+                    levels.push((Level::Transaction, t.findings, true));
+                }
+            }
+        }
+        levels
     }
 
     /// Every finding of the file, envelope levels first, in file order within each level.

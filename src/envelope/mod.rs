@@ -28,10 +28,12 @@
 pub mod edifact;
 mod map;
 mod scanner;
+mod stream;
 pub mod x12;
 
 pub use map::{Closed, EnvelopeMap, Group, Interchange, Transaction, controls};
-pub use scanner::{Scanner, StreamFeed, scan, scan_reader};
+pub use scanner::Scanner;
+pub use stream::{StreamFeed, scan, scan_reader};
 
 use crate::diag::{Code, Controls, Finding, Level};
 use crate::syntax::{SegmentView, Standard};

@@ -2,11 +2,10 @@
 //! trailer checks, and the compact and streaming modes that keep memory flat.
 
 use super::map::{Closed, EnvelopeMap, Group, Interchange, Transaction};
-use super::{Envelope, Feed, Misplaced, Open, Role, Step, Trailer, pump, slot};
+use super::{Envelope, Misplaced, Open, Role, Trailer, slot};
 use crate::diag::{Code, Controls, Finding, Level};
-use crate::syntax::{SegmentView, Token, hash_str};
+use crate::syntax::{SegmentView, hash_str};
 use std::collections::{HashMap, VecDeque};
-use std::io::{self, Read};
 use std::sync::Arc;
 
 /// Shared header copies of an interchange and a group.
@@ -678,115 +677,62 @@ impl<S: Envelope> Scanner<S> {
     }
 }
 
-/// Scans an input held whole (transcoded first when the standard says so).
-pub fn scan<S: Envelope>(input: &[u8]) -> EnvelopeMap<S> {
-    if S::needs_transcoding(input) {
-        let mut owned = input.to_vec();
-        S::transcode(&mut owned);
-        let mut map = scan_as_is::<S>(&owned);
-        map.transcoded = true;
-        return map;
-    }
-    scan_as_is(input)
-}
+/// Checks shared by the scanner tests of both standards.
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::syntax::Token;
 
-fn scan_as_is<S: Envelope>(input: &[u8]) -> EnvelopeMap<S> {
-    let mut sc = Scanner::new();
-    let mut tok = S::tokenizer(0);
-    let mut pos = 0;
-    loop {
-        match S::next(&mut tok, input, &mut pos, true) {
-            Token::Segment(s) => sc.segment(&s),
-            Token::Error(e) => sc.syntax_error(&e),
-            Token::End | Token::NeedMore => break,
+    /// Scans the two-thousand-interchange file both standards' tests build (interchange 1500
+    /// with a wrong group trailer count in its second group, 1700 with a repeated control
+    /// number) with a compact scanner, checking that what it holds stays small and that it
+    /// finds what a full scan finds; returns the findings.
+    pub(crate) fn compact_scan_of_2000<S: Envelope>(f: &[u8]) -> Vec<String> {
+        let mut scanner = Scanner::<S>::compact();
+        let mut tok = S::tokenizer(0);
+        let mut pos = 0;
+        loop {
+            match S::next(&mut tok, f, &mut pos, true) {
+                Token::Segment(s) => scanner.segment(&s),
+                Token::Error(e) => scanner.syntax_error(&e),
+                Token::End | Token::NeedMore => break,
+            }
+            // What the scanner holds stays small however many interchanges went by.
+            let held = scanner.held();
+            let groups: usize = held.interchanges.iter().map(|i| i.groups.len()).sum();
+            assert!(held.interchanges.len() <= 3 && groups <= 4, "{groups}");
+        }
+        let m = scanner.finish(f.len());
+        let kept: Vec<(usize, Vec<usize>)> = m
+            .interchanges
+            .iter()
+            .map(|i| (i.number, i.groups.iter().map(|g| g.number).collect()))
+            .collect();
+        // 1500 keeps its second group only (its first was clean); 1700 keeps its last group
+        // (an interchange with findings keeps the group open when it closed).
+        assert_eq!(kept, vec![(1500, vec![1]), (1700, vec![1])]);
+        assert!(m.interchange(1500).unwrap().group(1).unwrap().rejected());
+        assert!(m.interchange(1500).unwrap().group(0).is_none());
+        assert!(m.interchange(3).is_none());
+        assert_eq!(m.interchange(1700).unwrap().transaction_count, 2);
+        // The full scan finds the same.
+        let full = super::super::scan::<S>(f);
+        assert_eq!(full.interchanges.len(), 2000);
+        let all = |m: &EnvelopeMap<S>| {
+            m.all_findings()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(all(&full), all(&m));
+        all(&m)
+    }
+
+    /// A stream read in windows of each of `chunks` bytes gives the map of the whole input.
+    pub(crate) fn chunked_scan_matches_whole<S: Envelope>(f: &[u8], chunks: &[usize]) {
+        let whole = serde_json::to_string(&super::super::scan::<S>(f)).unwrap();
+        for &chunk in chunks {
+            let m = super::super::scan_reader::<S, _>(f, chunk).unwrap();
+            assert_eq!(serde_json::to_string(&m).unwrap(), whole, "chunk {chunk}");
         }
     }
-    sc.finish(input.len())
-}
-
-/// A tokenizer and its scanner, fed through the stream pump.
-pub struct StreamFeed<S: Envelope> {
-    pub scanner: Scanner<S>,
-    tok: S::Tokenizer,
-    /// Whether the input is transcoded as it arrives, once its first bytes were seen.
-    transcoded: Option<bool>,
-}
-
-impl<S: Envelope> StreamFeed<S> {
-    /// A feed around this scanner.
-    pub fn with(scanner: Scanner<S>) -> Self {
-        StreamFeed {
-            scanner,
-            tok: S::tokenizer(0),
-            transcoded: None,
-        }
-    }
-
-    /// A feed whose scanner keeps every transaction set.
-    pub fn full() -> Self {
-        StreamFeed::with(Scanner::new())
-    }
-
-    /// A feed whose scanner keeps only the sets with findings (see [`Scanner::compact`]).
-    pub fn compact() -> Self {
-        StreamFeed::with(Scanner::compact())
-    }
-
-    /// A feed whose scanner streams closed transaction sets out (see [`Scanner::streaming`]).
-    pub fn new() -> Self {
-        StreamFeed::with(Scanner::streaming())
-    }
-
-    /// The same feed, not yet fed, with another segment length limit (0: the tokenizer's
-    /// default).
-    pub fn with_max_segment(mut self, limit: usize) -> Self {
-        self.tok = S::tokenizer(limit);
-        self
-    }
-
-    /// Ends the input and returns the map.
-    pub fn finish(self, total: usize) -> EnvelopeMap<S> {
-        let transcoded = self.transcoded.unwrap_or(false);
-        let mut map = self.scanner.finish(total);
-        map.transcoded = transcoded;
-        map
-    }
-}
-
-impl<S: Envelope> Default for StreamFeed<S> {
-    fn default() -> Self {
-        StreamFeed::new()
-    }
-}
-
-impl<S: Envelope> Feed for StreamFeed<S> {
-    fn step(&mut self, window: &[u8], pos: &mut usize, eof: bool) -> Step {
-        match S::next(&mut self.tok, window, pos, eof) {
-            Token::Segment(s) => self.scanner.segment(&s),
-            Token::Error(e) => self.scanner.syntax_error(&e),
-            Token::End => return Step::End,
-            Token::NeedMore => return Step::NeedMore,
-        }
-        Step::Go
-    }
-
-    fn consumed(&mut self, n: usize) {
-        S::consumed(&mut self.tok, n);
-    }
-
-    fn arrived(&mut self, window: &mut [u8], new_from: usize) {
-        let transcoded = *self
-            .transcoded
-            .get_or_insert_with(|| S::needs_transcoding(&window[..window.len().min(16)]));
-        if transcoded {
-            S::transcode(&mut window[new_from..]);
-        }
-    }
-}
-
-/// Scans a stream in chunks of `chunk` bytes, keeping every transaction set in the map.
-pub fn scan_reader<S: Envelope, R: Read>(r: R, chunk: usize) -> io::Result<EnvelopeMap<S>> {
-    let mut feed = StreamFeed::full();
-    let total = pump(r, chunk, &mut feed)?;
-    Ok(feed.finish(total))
 }

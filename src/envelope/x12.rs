@@ -575,7 +575,6 @@ fn check_gs_fields(s: &SegmentRef<'_>, controls: &Controls) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::x12::{Next, Tokenizer};
 
     const ISA: &str = "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*U*00401*000000001*0*P*>~";
 
@@ -677,51 +676,7 @@ mod tests {
             }
             f.push_str(&format!("IEA*2*{control:09}~"));
         }
-        let mut scanner = Scanner::compact();
-        let mut pos = 0;
-        let mut tok = Tokenizer::new();
-        loop {
-            match tok.next(f.as_bytes(), &mut pos, true) {
-                Next::Segment(s) => scanner.segment(&s),
-                Next::Error(e) => scanner.syntax_error(&e),
-                Next::End | Next::NeedMore => break,
-            }
-            // What the scanner holds stays small however many interchanges went by.
-            let held: usize = scanner
-                .held()
-                .interchanges
-                .iter()
-                .map(|i| i.groups.len())
-                .sum();
-            assert!(
-                scanner.held().interchanges.len() <= 3 && held <= 4,
-                "{held}"
-            );
-        }
-        let m = scanner.finish(f.len());
-        let kept: Vec<(usize, Vec<usize>)> = m
-            .interchanges
-            .iter()
-            .map(|i| (i.number, i.groups.iter().map(|g| g.number).collect()))
-            .collect();
-        // 1500 keeps its second group only (its first was clean); 1700 keeps its last group
-        // (an interchange with findings keeps the group open when it closed).
-        assert_eq!(kept, vec![(1500, vec![1]), (1700, vec![1])]);
-        assert!(m.interchange(1500).unwrap().group(1).unwrap().rejected());
-        assert!(m.interchange(1500).unwrap().group(0).is_none());
-        assert!(m.interchange(3).is_none());
-        assert_eq!(m.interchange(1700).unwrap().transaction_count, 2);
-        // The full scan finds the same.
-        let full = scan(f.as_bytes());
-        assert_eq!(full.interchanges.len(), 2000);
-        assert_eq!(
-            full.all_findings()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>(),
-            m.all_findings()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-        );
+        crate::envelope::scanner::tests::compact_scan_of_2000::<X12>(f.as_bytes());
     }
 
     #[test]
@@ -729,10 +684,9 @@ mod tests {
         let f = doc(
             "GS*PO*S*R*20240101*1200*7*X*004010~ST*850*0001~BEG*00*SA*1**20240101~SE*3*0001~GE*1*7~IEA*1*000000001~xx",
         );
-        let whole = serde_json::to_string(&scan(f.as_bytes())).unwrap();
-        for chunk in [64, 65, 100, 333] {
-            let m = scan_reader(f.as_bytes(), chunk).unwrap();
-            assert_eq!(serde_json::to_string(&m).unwrap(), whole);
-        }
+        crate::envelope::scanner::tests::chunked_scan_matches_whole::<X12>(
+            f.as_bytes(),
+            &[64, 65, 100, 333],
+        );
     }
 }

@@ -31,17 +31,30 @@ pub trait SegmentView {
     fn unterminated(&self) -> bool;
     /// The segment tag (`ISA`, `UNH`, `BEG`...).
     fn tag(&self) -> &[u8];
+    /// How the segment's values split further and unescape.
+    fn separators(&self) -> Separators;
+    /// The element values after the tag, raw (EDIFACT's release characters still in).
+    fn values(&self) -> impl Iterator<Item = &[u8]>;
+
     /// The tag as text, for messages.
     fn tag_str(&self) -> Cow<'_, str> {
         String::from_utf8_lossy(self.tag())
     }
-    /// How the segment's values split further and unescape.
-    fn separators(&self) -> Separators;
     /// The segment as one row of a field table (for the grammar validator and the mappings).
-    fn push_to<'s>(&'s self, table: &mut FieldTable<'s>);
-    /// The element values after the tag as a person reads them (EDIFACT's release characters
-    /// removed; X12 has none).
-    fn shown_elements(&self) -> Vec<Cow<'_, [u8]>>;
+    fn push_to<'s>(&'s self, table: &mut FieldTable<'s>) {
+        table.push(
+            self.tag(),
+            self.span(),
+            self.index(),
+            self.separators(),
+            self.values(),
+        );
+    }
+    /// The element values as a person reads them (release characters removed).
+    fn shown_elements(&self) -> Vec<Cow<'_, [u8]>> {
+        let separators = self.separators();
+        self.values().map(|v| separators.unescape(v)).collect()
+    }
 }
 
 /// One step of a resumable tokenizer.
@@ -104,3 +117,92 @@ pub trait Standard:
     /// Transcodes bytes in place (one byte stays one byte, so spans hold).
     fn transcode(_bytes: &mut [u8]) {}
 }
+
+/// Implements [`Standard`] for `$standard` and [`SegmentView`] for `SegmentRef`, in the syntax
+/// module it is invoked in: the `Tokenizer`, `Reader`, `Next`, `SegmentRef`, `Delimiters` and
+/// `SyntaxError` of both standards have the same API. The items in braces (X12's transcoding)
+/// are added to the `Standard` impl.
+macro_rules! tokenized_standard {
+    ($standard:ident, $name:literal { $($items:tt)* }) => {
+        impl $crate::syntax::Standard for $standard {
+            const NAME: &'static str = $name;
+            type Delimiters = Delimiters;
+            type Segment<'a> = SegmentRef<'a>;
+            type SyntaxError = SyntaxError;
+            type Tokenizer = Tokenizer;
+
+            fn tokenizer(max_segment: usize) -> Tokenizer {
+                Tokenizer::new().with_max_segment(max_segment)
+            }
+
+            fn next<'a>(
+                tok: &mut Tokenizer,
+                window: &'a [u8],
+                pos: &mut usize,
+                eof: bool,
+            ) -> $crate::syntax::Token<'a, $standard> {
+                use $crate::syntax::Token;
+                match tok.next(window, pos, eof) {
+                    Next::Segment(s) => Token::Segment(s),
+                    Next::Error(e) => Token::Error(e),
+                    Next::NeedMore => Token::NeedMore,
+                    Next::End => Token::End,
+                }
+            }
+
+            fn consumed(tok: &mut Tokenizer, n: usize) {
+                tok.consumed(n);
+            }
+
+            fn delimiters(s: &SegmentRef<'_>) -> Delimiters {
+                s.delimiters
+            }
+
+            fn resume(
+                bytes: &[u8],
+                delimiters: Delimiters,
+                base: usize,
+                index: usize,
+                max_segment: usize,
+            ) -> impl Iterator<Item = SegmentRef<'_>> {
+                Reader::resume(bytes, delimiters, base, index)
+                    .with_max_segment(max_segment)
+                    .filter_map(Result::ok)
+            }
+
+            fn segments(input: &[u8]) -> impl Iterator<Item = SegmentRef<'_>> {
+                Reader::new(input).filter_map(Result::ok)
+            }
+
+            $($items)*
+        }
+
+        impl $crate::syntax::SegmentView for SegmentRef<'_> {
+            fn index(&self) -> usize {
+                self.index
+            }
+
+            fn span(&self) -> $crate::syntax::Span {
+                self.span
+            }
+
+            fn unterminated(&self) -> bool {
+                self.unterminated
+            }
+
+            fn tag(&self) -> &[u8] {
+                SegmentRef::tag(self)
+            }
+
+            fn separators(&self) -> $crate::syntax::Separators {
+                SegmentRef::separators(self)
+            }
+
+            fn values(&self) -> impl Iterator<Item = &[u8]> {
+                self.elements()
+            }
+        }
+    };
+}
+
+pub(crate) use tokenized_standard;

@@ -113,56 +113,7 @@ impl Delimiters {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Edifact;
 
-impl crate::syntax::Standard for Edifact {
-    const NAME: &'static str = "edifact";
-    type Delimiters = Delimiters;
-    type Segment<'a> = SegmentRef<'a>;
-    type SyntaxError = SyntaxError;
-    type Tokenizer = Tokenizer;
-
-    fn tokenizer(max_segment: usize) -> Tokenizer {
-        Tokenizer::new().with_max_segment(max_segment)
-    }
-
-    fn next<'a>(
-        tok: &mut Tokenizer,
-        window: &'a [u8],
-        pos: &mut usize,
-        eof: bool,
-    ) -> crate::syntax::Token<'a, Edifact> {
-        use crate::syntax::Token;
-        match tok.next(window, pos, eof) {
-            Next::Segment(s) => Token::Segment(s),
-            Next::Error(e) => Token::Error(e),
-            Next::NeedMore => Token::NeedMore,
-            Next::End => Token::End,
-        }
-    }
-
-    fn consumed(tok: &mut Tokenizer, n: usize) {
-        tok.consumed(n);
-    }
-
-    fn delimiters(s: &SegmentRef<'_>) -> Delimiters {
-        s.delimiters
-    }
-
-    fn resume(
-        bytes: &[u8],
-        delimiters: Delimiters,
-        base: usize,
-        index: usize,
-        max_segment: usize,
-    ) -> impl Iterator<Item = SegmentRef<'_>> {
-        Reader::resume(bytes, delimiters, base, index)
-            .with_max_segment(max_segment)
-            .filter_map(Result::ok)
-    }
-
-    fn segments(input: &[u8]) -> impl Iterator<Item = SegmentRef<'_>> {
-        Reader::new(input).filter_map(Result::ok)
-    }
-}
+crate::syntax::standard::tokenized_standard!(Edifact, "edifact" {});
 
 #[cfg(test)]
 mod tests {

@@ -136,42 +136,6 @@ impl<'a> SegmentRef<'a> {
     }
 }
 
-impl crate::syntax::SegmentView for SegmentRef<'_> {
-    fn index(&self) -> usize {
-        self.index
-    }
-
-    fn span(&self) -> Span {
-        self.span
-    }
-
-    fn unterminated(&self) -> bool {
-        self.unterminated
-    }
-
-    fn tag(&self) -> &[u8] {
-        SegmentRef::tag(self)
-    }
-
-    fn separators(&self) -> Separators {
-        SegmentRef::separators(self)
-    }
-
-    fn push_to<'s>(&'s self, table: &mut crate::syntax::FieldTable<'s>) {
-        table.push(
-            SegmentRef::tag(self),
-            self.span,
-            self.index,
-            SegmentRef::separators(self),
-            self.elements(),
-        );
-    }
-
-    fn shown_elements(&self) -> Vec<Cow<'_, [u8]>> {
-        self.elements().map(|v| self.unescape(v)).collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

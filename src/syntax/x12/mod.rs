@@ -142,56 +142,7 @@ impl Delimiters {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct X12;
 
-impl crate::syntax::Standard for X12 {
-    const NAME: &'static str = "x12";
-    type Delimiters = Delimiters;
-    type Segment<'a> = SegmentRef<'a>;
-    type SyntaxError = SyntaxError;
-    type Tokenizer = Tokenizer;
-
-    fn tokenizer(max_segment: usize) -> Tokenizer {
-        Tokenizer::new().with_max_segment(max_segment)
-    }
-
-    fn next<'a>(
-        tok: &mut Tokenizer,
-        window: &'a [u8],
-        pos: &mut usize,
-        eof: bool,
-    ) -> crate::syntax::Token<'a, X12> {
-        use crate::syntax::Token;
-        match tok.next(window, pos, eof) {
-            Next::Segment(s) => Token::Segment(s),
-            Next::Error(e) => Token::Error(e),
-            Next::NeedMore => Token::NeedMore,
-            Next::End => Token::End,
-        }
-    }
-
-    fn consumed(tok: &mut Tokenizer, n: usize) {
-        tok.consumed(n);
-    }
-
-    fn delimiters(s: &SegmentRef<'_>) -> Delimiters {
-        s.delimiters
-    }
-
-    fn resume(
-        bytes: &[u8],
-        delimiters: Delimiters,
-        base: usize,
-        index: usize,
-        max_segment: usize,
-    ) -> impl Iterator<Item = SegmentRef<'_>> {
-        Reader::resume(bytes, delimiters, base, index)
-            .with_max_segment(max_segment)
-            .filter_map(Result::ok)
-    }
-
-    fn segments(input: &[u8]) -> impl Iterator<Item = SegmentRef<'_>> {
-        Reader::new(input).filter_map(Result::ok)
-    }
-
+crate::syntax::standard::tokenized_standard!(X12, "x12" {
     fn needs_transcoding(head: &[u8]) -> bool {
         crate::syntax::ebcdic::looks_like_ebcdic_isa(head)
     }
@@ -199,4 +150,4 @@ impl crate::syntax::Standard for X12 {
     fn transcode(bytes: &mut [u8]) {
         crate::syntax::ebcdic::transcode_in_place(bytes);
     }
-}
+});
