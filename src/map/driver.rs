@@ -12,12 +12,12 @@
 //! use tallyman::map::{Options, Status, driver::translate_all};
 //! use tallyman::syntax::x12::X12;
 //! let edi = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
-//! *240101*1200*U*00401*000000001*0*P*>~GS*PO*S*R*20240101*1200*1*X*004010~\
-//! ST*864*0001~BIG*20240101*1~SE*3*0001~GE*1*1~IEA*1*000000001~";
+//! *240101*1200*U*00401*000000001*0*P*>~GS*PR*S*R*20240101*1200*1*X*004010~\
+//! ST*855*0001~BAK*00*AC*PO1*20240101~SE*3*0001~GE*1*1~IEA*1*000000001~";
 //! let grammars = GrammarSet::builtin().unwrap();
 //! let (map, outcomes) = translate_all::<X12>(edi, &grammars, &Options::default());
-//! assert_eq!(map.transactions().count(), 1);
-//! assert_ne!(outcomes[0].status, Status::Accepted);
+//! assert!(map.accepted(0, 0, 0));
+//! assert_eq!((outcomes[0].set_id.as_str(), outcomes[0].status), ("855", Status::NotMapped));
 //! ```
 
 use super::{Batch, Options, Outcome, Status};
@@ -343,7 +343,13 @@ pub fn translate_all<S: Mapping>(
 /// a second pass hands out each transaction set as it closes (with its group's and
 /// interchange's headers), re-read by its span and judged with its group's and interchange's
 /// verdicts from the first pass ([`EnvelopeMap::judged`]). `sink` gets every outcome in file
-/// order. Returns the first pass's map.
+/// order, with the set and the headers of its group and interchange. Returns the first pass's
+/// map.
+///
+/// This is where closed groups can be walked with their verdicts (for 997/999/CONTRL
+/// acknowledgments): the outcomes of one group come one after another with the same
+/// `closed.group.number` (within `closed.interchange.number`), and `map.judged(closed)` gives
+/// the group and interchange with the findings that decide their own verdicts.
 pub fn translate_reader<S, R, F>(
     mut reader: R,
     grammars: &GrammarSet,
@@ -354,7 +360,7 @@ pub fn translate_reader<S, R, F>(
 where
     S: Mapping,
     R: Read + Seek,
-    F: FnMut(&EnvelopeMap<S>, &Transaction<S>, Outcome) -> io::Result<()>,
+    F: FnMut(&EnvelopeMap<S>, &Closed<S>, Outcome) -> io::Result<()>,
 {
     reader.seek(SeekFrom::Start(0))?;
     let max_segment = opts.limits.max_segment_bytes;
@@ -382,7 +388,7 @@ where
             if super::exceeds(&opts.limits, tx.segment_count, tx.span.len()) {
                 // Rejected unread: translate_inner says why.
                 if batch.push(closed, Vec::new()) {
-                    batch.flush(translate, |c, o| sink(&map, &c.transaction, o))?;
+                    batch.flush(translate, |c, o| sink(&map, &c, o))?;
                 }
                 continue;
             }
@@ -395,11 +401,11 @@ where
                 S::transcode(&mut buf);
             }
             if batch.push(closed, buf) {
-                batch.flush(translate, |c, o| sink(&map, &c.transaction, o))?;
+                batch.flush(translate, |c, o| sink(&map, &c, o))?;
             }
         }
         if last {
-            batch.flush(translate, |c, o| sink(&map, &c.transaction, o))?;
+            batch.flush(translate, |c, o| sink(&map, &c, o))?;
         }
         Ok(())
     };
