@@ -4,8 +4,9 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tallyman::grammar::GrammarSet;
-use tallyman::map::x12::{Options, Status, translate_all};
-use tallyman::syntax::x12::Reader;
+use tallyman::map::driver::translate_all;
+use tallyman::map::{Options, Status};
+use tallyman::syntax::x12::{Reader, X12};
 
 fn input(mib: u64) -> Vec<u8> {
     let mut v = Vec::new();
@@ -27,7 +28,7 @@ fn benches(c: &mut Criterion) {
     });
     g.bench_function("translate", |b| {
         b.iter(|| {
-            let (_, outcomes) = translate_all(&data, &grammars, &Options::default());
+            let (_, outcomes) = translate_all::<X12>(&data, &grammars, &Options::default());
             assert!(outcomes.iter().all(|o| o.status == Status::Accepted));
             outcomes.len()
         })

@@ -3,10 +3,10 @@
 //! very same assertions. Each function panics when an invariant does not hold.
 
 use crate::grammar::GrammarSet;
-use crate::map::x12::translate_all;
+use crate::map::driver::{translate_all, translate_reader};
 use crate::map::{Options, Status};
 use crate::syntax::edifact;
-use crate::syntax::x12::{Next, Reader, Tokenizer};
+use crate::syntax::x12::{Next, Reader, Tokenizer, X12};
 use std::sync::OnceLock;
 
 /// The X12 tokenizer: spans inside the input and in order, indexes consecutive, and a read in
@@ -46,7 +46,7 @@ fn grammars() -> &'static GrammarSet {
 /// The whole translate path: findings inside the input, outcomes in file order and one per
 /// transaction set, accepted documents serializable.
 pub fn x12_translate(data: &[u8]) {
-    let (map, outcomes) = translate_all(data, grammars(), &Options::default());
+    let (map, outcomes) = translate_all::<X12>(data, grammars(), &Options::default());
     for f in map.all_findings() {
         assert!(f.offset <= data.len(), "finding past the input: {f}");
     }
@@ -67,7 +67,7 @@ pub fn x12_translate(data: &[u8]) {
     // through windows of any size.
     for chunk in [64, 4096] {
         let mut streamed = Vec::new();
-        crate::map::x12::translate_reader(
+        translate_reader::<X12, _, _>(
             std::io::Cursor::new(data),
             grammars(),
             &Options::default(),
@@ -158,7 +158,7 @@ pub fn translate_any(data: &[u8]) {
     assert_eq!(t.accepted + t.rejected + t.not_mapped, outcomes.len());
     // EDIFACT: the streamed outcomes equal the in-memory ones.
     if report.format == crate::translate::Format::Edifact {
-        let (_, whole) = crate::map::edifact::translate_all(data, grammars(), &Options::default());
+        let (_, whole) = translate_all::<edifact::Edifact>(data, grammars(), &Options::default());
         let a = serde_json::to_string(&whole).expect("serializes");
         let b = serde_json::to_string(&outcomes).expect("serializes");
         assert_eq!(a, b, "streamed outcomes differ from in-memory ones");

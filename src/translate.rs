@@ -22,7 +22,10 @@
 use crate::diag::{Code, Finding, Level};
 use crate::feeds::Profiles;
 use crate::grammar::GrammarSet;
-use crate::map::{Options, Outcome, Status, edifact as mapedifact, x12 as mapx12};
+use crate::map::driver::{Mapping, translate_reader};
+use crate::map::{Options, Outcome, Status};
+use crate::syntax::edifact::Edifact;
+use crate::syntax::x12::X12;
 use crate::syntax::{UTF8_BOM, ebcdic, is_inter_segment_space};
 use std::io::{self, Read, Seek, SeekFrom};
 
@@ -135,42 +138,9 @@ pub fn translate_with<R: Read + Seek>(
         on_outcome(&mut o)
     };
     let envelope: Vec<(Level, Vec<Finding>, bool)> = match format {
-        Format::X12 => {
-            let map = mapx12::translate_reader(&mut reader, grammars, opts, CHUNK, |_, _, o| {
-                take(o, &mut findings)
-            })?;
-            let mut levels = vec![(Level::File, map.findings.clone(), false)];
-            // Only interchanges, groups and sets with findings are in the map.
-            for ic in &map.interchanges {
-                let has = ic.transaction_count > 0;
-                levels.push((Level::Interchange, ic.findings.clone(), has));
-                for g in &ic.groups {
-                    levels.push((Level::Group, g.findings.clone(), g.transaction_count > 0));
-                    for t in &g.transactions {
-                        levels.push((Level::Transaction, t.findings.clone(), true));
-                    }
-                }
-            }
-            levels
-        }
+        Format::X12 => standard::<X12, _>(&mut reader, grammars, opts, |o| take(o, &mut findings))?,
         Format::Edifact => {
-            let map =
-                mapedifact::translate_reader(&mut reader, grammars, opts, CHUNK, |_, _, o| {
-                    take(o, &mut findings)
-                })?;
-            let mut levels = vec![(Level::File, map.findings.clone(), false)];
-            // Only interchanges, groups and messages with findings are in the map.
-            for ic in &map.interchanges {
-                let has = ic.message_count > 0;
-                levels.push((Level::Interchange, ic.findings.clone(), has));
-                for g in &ic.groups {
-                    levels.push((Level::Group, g.findings.clone(), g.message_count > 0));
-                    for m in &g.messages {
-                        levels.push((Level::Transaction, m.findings.clone(), true));
-                    }
-                }
-            }
-            levels
+            standard::<Edifact, _>(&mut reader, grammars, opts, |o| take(o, &mut findings))?
         }
         Format::Unknown | Format::Feed => {
             let named = opts.feed_profile.as_deref();
@@ -214,6 +184,17 @@ pub fn translate_with<R: Read + Seek>(
         tally,
         findings,
     })
+}
+
+/// Translates an X12 or EDIFACT file streamed; the envelope findings of every level it kept.
+fn standard<S: Mapping, R: Read + Seek>(
+    reader: R,
+    grammars: &GrammarSet,
+    opts: &Options,
+    mut take: impl FnMut(Outcome) -> io::Result<()>,
+) -> io::Result<Vec<(Level, Vec<Finding>, bool)>> {
+    let map = translate_reader::<S, _, _>(reader, grammars, opts, CHUNK, |_, _, o| take(o))?;
+    Ok(map.into_levels())
 }
 
 /// A document rejected because of its group or interchange: say so at the document, since the

@@ -7,10 +7,14 @@
 
 use super::{GrammarArgs, Outcome};
 use crate::diag::Finding;
+use crate::envelope::{Group, Interchange, Transaction};
 use crate::grammar::{Grammar, GrammarSet, Item, Placement};
-use crate::map::{Options, Status, edifact as mapedifact, x12 as mapx12};
+use crate::map::driver::{self, Mapping};
+use crate::map::{Options, Status, x12 as mapx12};
+use crate::syntax::edifact::Edifact;
 use crate::syntax::text::for_message;
-use crate::syntax::{Span, ebcdic};
+use crate::syntax::x12::X12;
+use crate::syntax::{SegmentView, Span, ebcdic};
 use crate::translate::{Format, detect};
 use anyhow::Context;
 use std::collections::HashMap;
@@ -41,6 +45,13 @@ struct Row {
     verdict: Option<String>,
 }
 
+/// How envelope segments sit in the tree: the depth of their tags, and the grammar that names
+/// the elements of segments outside any set.
+struct Tree {
+    depth: fn(&str) -> Option<usize>,
+    grammar: Option<Arc<Grammar>>,
+}
+
 /// A validated transaction set or message, keyed by its first segment's index.
 struct SetView {
     span: Span,
@@ -68,9 +79,37 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
                 ebcdic::transcode_in_place(&mut input);
                 writeln!(out, "(EBCDIC code page 037, shown transcoded)")?;
             }
-            x12_rows(&input, &grammars, &opts)
+            let tree = Tree {
+                depth: |tag| match tag {
+                    "ISA" | "IEA" => Some(0),
+                    "GS" | "GE" => Some(1),
+                    "ST" => Some(2),
+                    _ => None,
+                },
+                grammar: grammars.x12("004010", "850").map(|(g, _)| g),
+            };
+            rows::<X12>(&input, &grammars, &opts, tree, |ic, g, tx| {
+                let (v, _) = mapx12::version_of(ic, g, tx);
+                grammars.x12(&v, &tx.header.set_id).map(|(g, _)| g)
+            })
         }
-        Format::Edifact => edifact_rows(&input, &grammars, &opts),
+        Format::Edifact => {
+            let tree = Tree {
+                depth: |tag| match tag {
+                    "UNA" | "UNB" | "UNZ" => Some(0),
+                    "UNG" | "UNE" => Some(1),
+                    "UNH" => Some(1),
+                    _ => None,
+                },
+                grammar: grammars.edifact("D96A", "ORDERS").map(|(g, _)| g),
+            };
+            rows::<Edifact>(&input, &grammars, &opts, tree, |_, _, msg| {
+                let unh = &msg.header;
+                grammars
+                    .edifact(&format!("D{}", unh.release), &unh.message_type)
+                    .map(|(g, _)| g)
+            })
+        }
         Format::Feed | Format::Unknown => {
             writeln!(
                 err,
@@ -174,9 +213,16 @@ fn rows_from(
     rows
 }
 
-fn x12_rows(input: &[u8], grammars: &GrammarSet, opts: &Options) -> (Vec<Row>, Vec<Finding>, bool) {
-    use crate::syntax::x12::Reader;
-    let mut map = crate::envelope::x12::scan(input);
+/// The rows of a whole X12 or EDIFACT input: each set validated with placements, and
+/// `grammar_of` naming the grammar whose element names are shown for a set.
+fn rows<S: Mapping>(
+    input: &[u8],
+    grammars: &GrammarSet,
+    opts: &Options,
+    tree: Tree,
+    grammar_of: impl Fn(&Interchange<S>, &Group<S>, &Transaction<S>) -> Option<Arc<Grammar>>,
+) -> (Vec<Row>, Vec<Finding>, bool) {
+    let mut map = crate::envelope::scan::<S>(input);
     if opts.relax_envelope {
         map.relax_integrity();
     }
@@ -184,86 +230,31 @@ fn x12_rows(input: &[u8], grammars: &GrammarSet, opts: &Options) -> (Vec<Row>, V
     for (i, g, t, tx) in map.transactions() {
         let bytes = &input[tx.span.start..tx.span.end];
         let (outcome, _, placements) =
-            mapx12::translate_with_placements(grammars, &map, (i, g, t), bytes, opts);
+            driver::translate_with_placements(grammars, &map, (i, g, t), bytes, opts);
         let ic = &map.interchanges[i];
-        let (v, _) = mapx12::version_of(ic, &ic.groups[g], tx);
         sets.push(SetView {
             span: tx.span,
-            grammar: grammars.x12(&v, &tx.set_id).map(|(g, _)| g),
+            grammar: grammar_of(ic, &ic.groups[g], tx),
             outcome,
             placements,
             first: tx.first_index,
         });
     }
-    let segments = Reader::new(input)
-        .filter_map(Result::ok)
-        .map(|s| {
-            let values = s.elements().map(|v| for_message(v, 80)).collect();
-            (s.index, s.span, s.tag_str().into_owned(), values)
-        })
-        .collect();
-    let envelope: Vec<Finding> = map.all_findings().cloned().collect();
-    let clean = envelope.iter().all(|f| !f.is_error())
-        && sets.iter().all(|s| s.outcome.status == Status::Accepted);
-    let depth = |tag: &str| match tag {
-        "ISA" | "IEA" => Some(0),
-        "GS" | "GE" => Some(1),
-        "ST" => Some(2),
-        _ => None,
-    };
-    let envelope_grammar = grammars.x12("004010", "850").map(|(g, _)| g);
-    let rows = rows_from(segments, &sets, &envelope, envelope_grammar, depth);
-    let unplaced: Vec<Finding> = map.findings.clone();
-    (rows, unplaced, clean)
-}
-
-fn edifact_rows(
-    input: &[u8],
-    grammars: &GrammarSet,
-    opts: &Options,
-) -> (Vec<Row>, Vec<Finding>, bool) {
-    use crate::syntax::edifact::Reader;
-    let mut map = crate::envelope::edifact::scan(input);
-    if opts.relax_envelope {
-        map.relax_integrity();
-    }
-    let mut sets = Vec::new();
-    for (i, g, m, msg) in map.messages() {
-        let bytes = &input[msg.span.start..msg.span.end];
-        let (outcome, _, placements) =
-            mapedifact::translate_with_placements(grammars, &map, (i, g, m), bytes, opts);
-        sets.push(SetView {
-            span: msg.span,
-            grammar: grammars
-                .edifact(&format!("D{}", msg.release), &msg.message_type)
-                .map(|(g, _)| g),
-            outcome,
-            placements,
-            first: msg.first_index,
-        });
-    }
-    let segments = Reader::new(input)
-        .filter_map(Result::ok)
+    let segments = S::segments(input)
         .map(|s| {
             let values = s
-                .elements()
-                .map(|v| for_message(&s.unescape(v), 80))
+                .shown_elements()
+                .iter()
+                .map(|v| for_message(v, 80))
                 .collect();
-            (s.index, s.span, s.tag_str().into_owned(), values)
+            (s.index(), s.span(), s.tag_str().into_owned(), values)
         })
         .collect();
     let envelope: Vec<Finding> = map.all_findings().cloned().collect();
     let clean = envelope.iter().all(|f| !f.is_error())
         && sets.iter().all(|s| s.outcome.status == Status::Accepted);
-    let depth = |tag: &str| match tag {
-        "UNA" | "UNB" | "UNZ" => Some(0),
-        "UNG" | "UNE" => Some(1),
-        "UNH" => Some(1),
-        _ => None,
-    };
-    let envelope_grammar = grammars.edifact("D96A", "ORDERS").map(|(g, _)| g);
-    let rows = rows_from(segments, &sets, &envelope, envelope_grammar, depth);
-    (rows, map.findings.clone(), clean)
+    let rows = rows_from(segments, &sets, &envelope, tree.grammar, tree.depth);
+    (rows, map.findings, clean)
 }
 
 fn print(out: &mut dyn Write, rows: &[Row]) -> std::io::Result<()> {

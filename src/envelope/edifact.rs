@@ -1,91 +1,46 @@
-//! The EDIFACT envelope pass: UNB/UNZ, UNG/UNE, UNH/UNT.
+//! The EDIFACT envelope rules: UNB/UNZ, UNG/UNE, UNH/UNT. The state machine is
+//! [`super::Scanner`]; what is EDIFACT's own is here.
 //!
 //! Messages without a UNB are allowed (some partners send bare UNH..UNT); they are kept in an
 //! implicit interchange. A UNZ that closes such an implicit interchange means its UNB was lost
 //! or corrupt, and everything in it is rejected. Messages outside a UNG group sit in an implicit
 //! group, so the map has the same three levels as X12's.
 
-use super::{Feed, Step, Trailer, TrailerFields, pump, relax_findings as relax};
+use super::{Envelope, Misplaced, Names, Open, Role, SyntaxEvent, TrailerFields, Unique};
 use crate::diag::{Code, Controls, Finding, Level};
-use crate::syntax::Span;
-use crate::syntax::edifact::{Delimiters, Next, SegmentRef, SyntaxError, Tokenizer};
+use crate::syntax::edifact::{SegmentRef, SyntaxError};
 use crate::syntax::text::{decode, for_message};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::io::{self, Read};
-use std::sync::Arc;
+
+pub use crate::syntax::edifact::Edifact;
 
 /// The envelope map of one EDIFACT file.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct EnvelopeMap {
-    pub interchanges: Vec<Interchange>,
-    pub findings: Vec<Finding>,
-    pub bytes: usize,
-}
+pub type EnvelopeMap = super::EnvelopeMap<Edifact>;
+/// One UNB..UNZ interchange (or the implicit one around messages sent without UNB).
+pub type Interchange = super::Interchange<Edifact>;
+/// One UNG..UNE group (or the implicit one around ungrouped messages).
+pub type Group = super::Group<Edifact>;
+/// One UNH..UNT message.
+pub type Message = super::Transaction<Edifact>;
+/// The envelope scanner over EDIFACT segments.
+pub type Scanner = super::Scanner<Edifact>;
+/// An EDIFACT tokenizer and its scanner, fed through the stream pump.
+pub type StreamFeed = super::StreamFeed<Edifact>;
+/// A message closed by a streaming scanner.
+pub type Closed = super::Closed<Edifact>;
 
 impl EnvelopeMap {
-    /// The interchange with this [`Interchange::number`], when the map kept it.
-    pub fn interchange(&self, number: usize) -> Option<&Interchange> {
-        let at = self
-            .interchanges
-            .binary_search_by_key(&number, |ic| ic.number)
-            .ok()?;
-        Some(&self.interchanges[at])
-    }
-
-    /// True when the message and every envelope around it hold.
-    pub fn accepted(&self, i: usize, g: usize, m: usize) -> bool {
-        let ic = &self.interchanges[i];
-        let gr = &ic.groups[g];
-        !ic.rejected() && !gr.rejected() && !gr.messages[m].rejected()
-    }
-
-    /// Every message with its indexes, in file order.
+    /// Every message with its indexes, in file order (the EDIFACT name of
+    /// [`super::EnvelopeMap::transactions`]).
     pub fn messages(&self) -> impl Iterator<Item = (usize, usize, usize, &Message)> {
-        self.interchanges.iter().enumerate().flat_map(|(i, ic)| {
-            ic.groups.iter().enumerate().flat_map(move |(g, gr)| {
-                gr.messages
-                    .iter()
-                    .enumerate()
-                    .map(move |(m, msg)| (i, g, m, msg))
-            })
-        })
-    }
-
-    /// Every envelope finding of the file.
-    pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
-        self.findings
-            .iter()
-            .chain(self.interchanges.iter().flat_map(|ic| {
-                ic.findings.iter().chain(ic.groups.iter().flat_map(|g| {
-                    g.findings
-                        .iter()
-                        .chain(g.messages.iter().flat_map(|m| m.findings.iter()))
-                }))
-            }))
-    }
-
-    /// Count and reference mismatches become warnings (see the X12 map's `relax_integrity`).
-    pub fn relax_integrity(&mut self) {
-        for ic in &mut self.interchanges {
-            relax(&mut ic.findings);
-            for g in &mut ic.groups {
-                relax(&mut g.findings);
-                for m in &mut g.messages {
-                    relax(&mut m.findings);
-                }
-            }
-        }
+        self.transactions()
     }
 }
 
-/// One UNB..UNZ interchange (or the implicit one around messages sent without UNB).
-#[derive(Debug, Clone, Serialize)]
-pub struct Interchange {
-    pub span: Span,
-    pub delimiters: Delimiters,
-    /// False for messages sent without a UNB.
-    pub explicit: bool,
+/// The UNB fields besides 0020 (the interchange control reference).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Unb {
     /// UNB S001 0001 (UNOA, UNOC, UNOW...).
     pub syntax_id: String,
     /// UNB S001 0002.
@@ -96,128 +51,20 @@ pub struct Interchange {
     pub recipient_qualifier: String,
     pub date: String,
     pub time: String,
-    /// UNB 0020.
-    pub control: String,
     /// UNB 0035 = 1.
     pub test: bool,
-    /// The groups (in compact mode, only those with findings or with messages that have
-    /// findings, and the last one).
-    pub groups: Vec<Group>,
-    pub findings: Vec<Finding>,
-    /// Position among the file's interchanges (0 for the first), implicit ones included. In
-    /// compact mode the map keeps only interchanges with findings, so this is not always the
-    /// index in the map.
-    #[serde(skip)]
-    pub number: usize,
-    /// Groups started in the interchange, implicit ones included.
-    #[serde(skip)]
-    pub group_count: usize,
-    /// UNG segments read in the interchange.
-    #[serde(skip)]
-    pub explicit_groups: usize,
-    /// UNH segments read in the interchange.
-    #[serde(skip)]
-    pub message_count: usize,
-    #[serde(skip)]
-    closed: bool,
 }
 
-impl Interchange {
-    pub fn rejected(&self) -> bool {
-        self.findings.iter().any(Finding::is_error)
-    }
-
-    /// The group with this [`Group::number`], when the map kept it.
-    pub fn group(&self, number: usize) -> Option<&Group> {
-        let at = self
-            .groups
-            .binary_search_by_key(&number, |g| g.number)
-            .ok()?;
-        Some(&self.groups[at])
-    }
-
-    /// The interchange's header fields alone (no groups, no findings).
-    fn header(&self) -> Interchange {
-        Interchange {
-            groups: Vec::new(),
-            findings: Vec::new(),
-            syntax_id: self.syntax_id.clone(),
-            syntax_version: self.syntax_version.clone(),
-            sender_id: self.sender_id.clone(),
-            sender_qualifier: self.sender_qualifier.clone(),
-            recipient_id: self.recipient_id.clone(),
-            recipient_qualifier: self.recipient_qualifier.clone(),
-            date: self.date.clone(),
-            time: self.time.clone(),
-            control: self.control.clone(),
-            ..*self
-        }
-    }
-
-    /// Nothing in it needs to be kept: no findings at any level.
-    fn clean(&self) -> bool {
-        self.findings.is_empty() && self.groups.iter().all(Group::clean)
-    }
-
-    fn controls(&self) -> Controls {
-        Controls {
-            interchange: self.explicit.then(|| self.control.clone()),
-            group: None,
-            transaction: None,
-        }
-    }
-}
-
-/// One UNG..UNE group (or the implicit one around ungrouped messages).
-#[derive(Debug, Clone, Serialize)]
-pub struct Group {
-    pub span: Span,
-    pub explicit: bool,
+/// The UNG fields besides 0048 (the group reference).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Ung {
     /// UNG 0038.
     pub id: String,
-    /// UNG 0048.
-    pub control: String,
-    /// Messages read in the group (in compact mode, `messages` keeps only those with findings).
-    pub message_count: usize,
-    pub messages: Vec<Message>,
-    pub findings: Vec<Finding>,
-    /// Position among the interchange's groups (0 for the first; see [`Interchange::number`]).
-    #[serde(skip)]
-    pub number: usize,
-    #[serde(skip)]
-    closed: bool,
 }
 
-impl Group {
-    pub fn rejected(&self) -> bool {
-        self.findings.iter().any(Finding::is_error)
-    }
-
-    /// The group's header fields alone (no messages, no findings).
-    fn header(&self) -> Group {
-        Group {
-            messages: Vec::new(),
-            findings: Vec::new(),
-            id: self.id.clone(),
-            control: self.control.clone(),
-            ..*self
-        }
-    }
-
-    /// Closed, with no findings and no message with findings.
-    fn clean(&self) -> bool {
-        self.closed && self.findings.is_empty() && self.messages.is_empty()
-    }
-}
-
-/// One UNH..UNT message.
+/// The UNH fields besides 0062 (the message reference).
 #[derive(Debug, Clone, Serialize)]
-pub struct Message {
-    /// From the UNH's first byte to the end of the UNT (without its terminator).
-    pub span: Span,
-    pub first_index: usize,
-    /// UNH 0062.
-    pub reference: String,
+pub struct Unh {
     /// S009 0065 (ORDERS, DESADV...).
     pub message_type: String,
     /// S009 0052 (D).
@@ -228,20 +75,235 @@ pub struct Message {
     pub agency: String,
     /// S009 0057 (EAN008...).
     pub association: String,
-    pub segment_count: usize,
-    pub findings: Vec<Finding>,
-    #[serde(skip)]
-    closed: bool,
 }
 
-impl Message {
-    pub fn rejected(&self) -> bool {
-        self.findings.iter().any(Finding::is_error)
-    }
-
+impl Unh {
     /// The directory, `D96A` from `D` and `96A`.
     pub fn directory(&self) -> String {
         format!("{}{}", self.version, self.release)
+    }
+}
+
+impl Envelope for Edifact {
+    type InterchangeHeader = Unb;
+    type GroupHeader = Ung;
+    type TransactionHeader = Unh;
+
+    const NAMES: Names = Names {
+        tags: [("UNB", "UNZ"), ("UNG", "UNE"), ("UNH", "UNT")],
+        control_fields: ["UNB 0020", "UNG 0048", "UNH 0062"],
+        segments: "segments (UNH to UNT inclusive)",
+        transactions: "messages",
+    };
+
+    fn role(tag: &[u8]) -> Role {
+        match tag {
+            b"UNA" => Role::Service,
+            b"UNB" => Role::InterchangeHeader,
+            b"UNG" => Role::GroupHeader,
+            b"UNH" => Role::TransactionHeader,
+            b"UNT" => Role::TransactionTrailer,
+            b"UNE" => Role::GroupTrailer,
+            b"UNZ" => Role::InterchangeTrailer,
+            _ => Role::Body,
+        }
+    }
+
+    fn syntax_error(e: &SyntaxError) -> SyntaxEvent {
+        SyntaxEvent {
+            message: e.kind.to_string(),
+            offset: e.offset,
+            segment_index: e.segment_index,
+            next_index: e.segment_index + 1,
+            // The tokenizer skips one segment; the interchange goes on.
+            breaks_interchange: false,
+        }
+    }
+
+    fn reports_unterminated(_tag: &[u8], open: &Open) -> bool {
+        // A cut segment inside a message or interchange means a truncated file; outside of
+        // both it is stray data, reported as such.
+        open.interchange
+    }
+
+    fn misplaced(role: Role, s: &SegmentRef<'_>, open: &Open) -> Misplaced {
+        match role {
+            Role::GroupHeader | Role::TransactionHeader => Misplaced::Implicit,
+            // Messages before this UNZ had no (readable) UNB: they cannot be trusted.
+            Role::InterchangeTrailer => Misplaced::LostHeader(
+                "UNZ without a UNB: the interchange header is missing or corrupt, so the interchange is rejected"
+                    .to_string(),
+            ),
+            Role::TransactionTrailer | Role::GroupTrailer => Misplaced::Body,
+            _ => {
+                let what = if open.interchange {
+                    "is outside of any message (between envelope segments)"
+                } else if open.after_explicit {
+                    "is unexpected data after the UNZ interchange trailer"
+                } else {
+                    "is outside of any interchange: expected UNA, UNB or UNH"
+                };
+                Misplaced::Stray(format!("segment '{}' {what}", for_message(s.tag(), 12)))
+            }
+        }
+    }
+
+    fn interchange_header(s: &SegmentRef<'_>) -> (String, Unb) {
+        let unb = Unb {
+            syntax_id: comp(s, 1, 1),
+            syntax_version: comp(s, 1, 2),
+            sender_id: comp(s, 2, 1),
+            sender_qualifier: comp(s, 2, 2),
+            recipient_id: comp(s, 3, 1),
+            recipient_qualifier: comp(s, 3, 2),
+            date: comp(s, 4, 1),
+            time: comp(s, 4, 2),
+            test: comp(s, 11, 1) == "1",
+        };
+        (comp(s, 5, 1), unb)
+    }
+
+    fn check_interchange(
+        s: &SegmentRef<'_>,
+        control: &str,
+        unb: &Unb,
+        controls: &Controls,
+    ) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        let at = |f: Finding, el: usize| {
+            f.at(s.span.start, s.index, "UNB")
+                .element(el)
+                .with_controls(controls)
+        };
+        if control.is_empty() || control.len() > 14 {
+            findings.push(at(
+                Finding::error(
+                    Code::InvalidInterchangeHeader,
+                    format!(
+                        "UNB 0020 (interchange control reference) '{control}' must be 1 to 14 characters"
+                    ),
+                ),
+                5,
+            ));
+        }
+        if unb.sender_id.is_empty() || unb.recipient_id.is_empty() {
+            findings.push(at(
+                Finding::error(
+                    Code::InvalidInterchangeHeader,
+                    "UNB needs a sender (S002 0004) and a recipient (S003 0010)",
+                ),
+                if unb.sender_id.is_empty() { 2 } else { 3 },
+            ));
+        }
+        if !unb.syntax_id.starts_with("UNO") {
+            findings.push(at(
+                Finding::warning(
+                    Code::InvalidInterchangeHeader,
+                    format!(
+                        "UNB syntax identifier '{}' is not a UN/EDIFACT character set (UNOA..UNOY); text is read as UTF-8 or ISO 8859-1",
+                        unb.syntax_id
+                    ),
+                ),
+                1,
+            ));
+        }
+        findings
+    }
+
+    fn group_header(s: &SegmentRef<'_>) -> (String, Ung) {
+        (comp(s, 5, 1), Ung { id: comp(s, 1, 1) })
+    }
+
+    fn transaction_header(s: &SegmentRef<'_>) -> (String, Unh) {
+        let unh = Unh {
+            message_type: comp(s, 2, 1),
+            version: comp(s, 2, 2),
+            release: comp(s, 2, 3),
+            agency: comp(s, 2, 4),
+            association: comp(s, 2, 5),
+        };
+        (comp(s, 1, 1), unh)
+    }
+
+    fn check_transaction(
+        s: &SegmentRef<'_>,
+        reference: &str,
+        unh: &Unh,
+        controls: &Controls,
+    ) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        let at = |f: Finding, el: usize| {
+            f.at(s.span.start, s.index, "UNH")
+                .element(el)
+                .with_controls(controls)
+        };
+        if reference.is_empty() || reference.len() > 14 {
+            findings.push(at(
+                Finding::error(
+                    Code::InvalidTransactionControl,
+                    format!(
+                        "UNH 0062 (message reference) '{reference}' must be 1 to 14 characters"
+                    ),
+                ),
+                1,
+            ));
+        }
+        if unh.message_type.is_empty() {
+            findings.push(at(
+                Finding::error(Code::InvalidSetId, "UNH S009 0065 (message type) is empty"),
+                2,
+            ));
+        }
+        findings
+    }
+
+    fn unique(level: Level) -> Option<Unique> {
+        // Message references within their interchange; interchange and group references are
+        // not checked.
+        (level == Level::Transaction).then_some(Unique {
+            within: Level::Interchange,
+            element: 1,
+            finding: |reference, first| {
+                Finding::error(
+                    Code::DuplicateTransactionControl,
+                    format!(
+                        "message reference {reference} was already used at byte {first} in this interchange"
+                    ),
+                )
+            },
+        })
+    }
+
+    fn transaction_title(m: &Message) -> String {
+        format!("message {} {}", m.header.message_type, m.control)
+    }
+
+    fn group_title(g: &Group) -> String {
+        format!("group {} {}", g.header.id, g.control)
+    }
+
+    fn interchange_counted(ic: &Interchange) -> (usize, &'static str) {
+        // UNZ counts groups when there are any, messages otherwise.
+        if ic.explicit_groups > 0 {
+            (ic.explicit_groups, "groups")
+        } else {
+            (ic.transaction_count, "messages")
+        }
+    }
+
+    fn trailer_fields(level: Level, s: &SegmentRef<'_>) -> TrailerFields {
+        let [count, control] = match level {
+            Level::Interchange => ["0036", "0020"],
+            Level::Group => ["0060", "0048"],
+            _ => ["0074", "0062"],
+        };
+        let tag = s.tag_str();
+        TrailerFields {
+            count_label: format!("{tag} {count}"),
+            count: comp(s, 1, 1),
+            control_label: format!("{tag} {control}"),
+            control: comp(s, 2, 1),
+        }
     }
 }
 
@@ -253,722 +315,15 @@ fn comp(s: &SegmentRef<'_>, n: usize, c: usize) -> String {
         .unwrap_or_default()
 }
 
-/// A message closed by a streaming scanner, with the headers of its group and interchange
-/// (shared by the messages of one group; they carry no findings: the compact pass before the
-/// streaming one judges the envelopes).
-#[derive(Debug, Clone)]
-pub struct Closed {
-    pub interchange: Arc<Interchange>,
-    pub group: Arc<Group>,
-    pub message: Message,
-}
-
-/// Incremental envelope checker.
-///
-/// A compact scanner keeps only what has findings, so its memory does not grow with the number
-/// of envelopes: a closed group with nothing to report is dropped when the next one starts, a
-/// closed interchange with nothing to report when the next one starts or the file ends. The
-/// kept ones carry their [`Interchange::number`] and [`Group::number`]; what is not in the map
-/// was clean. Within one interchange the duplicate check keeps 16 bytes per message reference.
-#[derive(Debug, Default)]
-pub struct Scanner {
-    map: EnvelopeMap,
-    open_count: usize,
-    next_index: usize,
-    /// Interchanges started so far, implicit ones included.
-    interchange_count: usize,
-    /// Whether the last interchange started had a UNB (it may no longer be in the map).
-    last_explicit: bool,
-    /// Hash of UNH 0062 → byte offset of the first message of the open interchange that used
-    /// it: a huge interchange costs 16 bytes a message, not its strings, and only while the
-    /// scanner reads it (the map never holds them).
-    references: HashMap<u64, usize>,
-    /// Compact mode: only messages with findings stay in the map.
-    compact: bool,
-    /// Streaming mode (compact too): closed messages are handed out by [`Scanner::take_closed`].
-    emit: bool,
-    /// Header copies of the open interchange and group, shared by the messages handed out.
-    headers: Option<(Arc<Interchange>, Arc<Group>)>,
-    closed: std::collections::VecDeque<Closed>,
-}
-
-impl Scanner {
-    pub fn new() -> Self {
-        Scanner::default()
-    }
-
-    /// A scanner whose map keeps interchanges, groups and only the messages with findings.
-    pub fn compact() -> Self {
-        Scanner {
-            compact: true,
-            ..Scanner::default()
-        }
-    }
-
-    /// A compact scanner that also hands out every closed message.
-    pub fn streaming() -> Self {
-        Scanner {
-            compact: true,
-            emit: true,
-            ..Scanner::default()
-        }
-    }
-
-    /// The next message closed since the last call, with its group and interchange (streaming
-    /// mode only).
-    pub fn take_closed(&mut self) -> Option<Closed> {
-        self.closed.pop_front()
-    }
-
-    fn closed_message(&mut self) {
-        if !self.compact {
-            return;
-        }
-        let ic = self
-            .map
-            .interchanges
-            .last_mut()
-            .expect("a message is in one");
-        let group = ic.groups.last_mut().expect("a message is in one");
-        let m = if self.emit || group.messages.last().is_some_and(|m| m.findings.is_empty()) {
-            group.messages.pop().expect("just closed")
-        } else {
-            return;
-        };
-        if !self.emit {
-            return;
-        }
-        let ic = self.map.interchanges.last().expect("a message is in one");
-        let group = ic.groups.last().expect("a message is in one");
-        let fresh = |(i, g): &(Arc<Interchange>, Arc<Group>)| {
-            i.number == ic.number && g.number == group.number
-        };
-        let (interchange, group) = match &self.headers {
-            Some(h) if fresh(h) => h.clone(),
-            _ => {
-                let h = (Arc::new(ic.header()), Arc::new(group.header()));
-                self.headers = Some(h.clone());
-                h
-            }
-        };
-        self.closed.push_back(Closed {
-            interchange,
-            group,
-            message: m,
-        });
-    }
-
-    /// Drops, in compact mode, the closed groups of the open interchange and the closed
-    /// interchanges that have nothing to report (a streaming scanner drops every closed one:
-    /// its messages carry their headers).
-    fn retire(&mut self) {
-        if !self.compact {
-            return;
-        }
-        let emit = self.emit;
-        if let Some(ic) = self.map.interchanges.last_mut() {
-            if ic.closed {
-                if emit || ic.clean() {
-                    self.map.interchanges.pop();
-                }
-            } else if ic
-                .groups
-                .last()
-                .is_some_and(|g| g.closed && (emit || g.clean()))
-            {
-                ic.groups.pop();
-            }
-        }
-    }
-
-    fn open_interchange(&mut self) -> Option<&mut Interchange> {
-        self.map.interchanges.last_mut().filter(|i| !i.closed)
-    }
-
-    fn open_group(&mut self) -> Option<&mut Group> {
-        self.open_interchange()?
-            .groups
-            .last_mut()
-            .filter(|g| !g.closed)
-    }
-
-    fn open_message(&mut self) -> Option<&mut Message> {
-        self.open_group()?.messages.last_mut().filter(|m| !m.closed)
-    }
-
-    fn controls(&mut self) -> Controls {
-        let mut c = Controls::default();
-        if let Some(i) = self.open_interchange() {
-            c = i.controls();
-            if let Some(g) = i.groups.last().filter(|g| !g.closed) {
-                c.group = g.explicit.then(|| g.control.clone());
-                if let Some(m) = g.messages.last().filter(|m| !m.closed) {
-                    c.transaction = Some(m.reference.clone());
-                }
-            }
-        }
-        c
-    }
-
-    pub fn syntax_error(&mut self, e: &SyntaxError) {
-        let controls = self.controls();
-        let mut f = Finding::error(Code::Syntax, e.kind.to_string())
-            .at_offset(e.offset)
-            .with_controls(&controls);
-        f.segment_index = Some(e.segment_index);
-        self.next_index = e.segment_index + 1;
-        match self.open_interchange() {
-            Some(ic) => ic.findings.push(f),
-            None => self.map.findings.push(f),
-        }
-    }
-
-    pub fn segment(&mut self, s: &SegmentRef<'_>) {
-        self.next_index = s.index + 1;
-        // A cut segment inside a message or interchange means a truncated file; outside of
-        // both it is stray data, reported as such below.
-        if s.unterminated && self.open_interchange().is_some() {
-            let controls = self.controls();
-            let f = Finding::error(
-                Code::Syntax,
-                format!(
-                    "the file ends inside segment {}: it has no segment terminator (the file looks truncated)",
-                    s.tag_str()
-                ),
-            )
-            .at(s.span.start, s.index, s.tag_str())
-            .with_controls(&controls);
-            if let Some(m) = self.open_message() {
-                m.findings.push(f);
-            } else if let Some(ic) = self.open_interchange() {
-                ic.findings.push(f);
-            }
-        }
-        match s.tag() {
-            b"UNA" => {}
-            b"UNB" => self.unb(s),
-            b"UNG" => self.ung(s),
-            b"UNH" => self.unh(s),
-            b"UNT" => self.unt(s),
-            b"UNE" => self.une(s),
-            b"UNZ" => self.unz(s),
-            _ => self.body(s),
-        }
-    }
-
-    /// Ends the file and returns the map.
-    pub fn finish(mut self, bytes: usize) -> EnvelopeMap {
-        self.end(bytes);
-        self.map
-    }
-
-    /// Ends the file: whatever is still open lacks its trailer.
-    pub fn end(&mut self, bytes: usize) {
-        let next = self.next_index;
-        // Bare messages need no UNZ; a real interchange does.
-        let explicit = self.open_interchange().is_some_and(|i| i.explicit);
-        let upto = if explicit {
-            Level::Interchange
-        } else {
-            Level::Group
-        };
-        self.close_open(upto, bytes, next, None, "the file ends");
-        if let Some(ic) = self.open_interchange() {
-            ic.closed = true;
-        }
-        self.retire();
-        self.map.bytes = bytes;
-    }
-
-    fn close_open(
-        &mut self,
-        upto: Level,
-        offset: usize,
-        index: usize,
-        tag: Option<&str>,
-        why: &str,
-    ) {
-        let place = |f: Finding, controls: &Controls| {
-            let mut f = f.at_offset(offset).with_controls(controls);
-            f.segment_index = Some(index);
-            f.segment = tag.map(str::to_string);
-            f
-        };
-        let controls = self.controls();
-        if let Some(m) = self.open_message() {
-            let msg = format!(
-                "message {} {} has no UNT trailer: {why}",
-                m.message_type, m.reference
-            );
-            m.findings.push(place(
-                Finding::error(Code::TransactionTrailerMissing, msg),
-                &controls,
-            ));
-            m.closed = true;
-            self.closed_message();
-        }
-        if upto == Level::Transaction {
-            return;
-        }
-        let controls = Controls {
-            transaction: None,
-            ..controls
-        };
-        if let Some(g) = self.open_group() {
-            if g.explicit {
-                let msg = format!("group {} {} has no UNE trailer: {why}", g.id, g.control);
-                g.findings.push(place(
-                    Finding::error(Code::GroupTrailerMissing, msg),
-                    &controls,
-                ));
-            }
-            g.closed = true;
-        }
-        if upto == Level::Group {
-            return;
-        }
-        let controls = Controls {
-            group: None,
-            ..controls
-        };
-        if let Some(ic) = self.open_interchange() {
-            if ic.explicit {
-                let msg = format!("interchange {} has no UNZ trailer: {why}", ic.control);
-                ic.findings.push(place(
-                    Finding::error(Code::InterchangeTrailerMissing, msg),
-                    &controls,
-                ));
-            }
-            ic.closed = true;
-        }
-    }
-
-    fn close_at(&mut self, s: &SegmentRef<'_>, upto: Level, why: &str) {
-        let tag = s.tag_str().into_owned();
-        self.close_open(upto, s.span.start, s.index, Some(&tag), why);
-    }
-
-    fn new_interchange(&self, s: &SegmentRef<'_>, explicit: bool) -> Interchange {
-        Interchange {
-            span: s.span,
-            delimiters: s.delimiters,
-            explicit,
-            syntax_id: String::new(),
-            syntax_version: String::new(),
-            sender_id: String::new(),
-            sender_qualifier: String::new(),
-            recipient_id: String::new(),
-            recipient_qualifier: String::new(),
-            date: String::new(),
-            time: String::new(),
-            control: String::new(),
-            test: false,
-            groups: Vec::new(),
-            findings: Vec::new(),
-            number: self.interchange_count,
-            group_count: 0,
-            explicit_groups: 0,
-            message_count: 0,
-            closed: false,
-        }
-    }
-
-    fn unb(&mut self, s: &SegmentRef<'_>) {
-        if self.open_interchange().is_some() {
-            let why = format!("a new UNB starts at segment {}", s.index);
-            self.close_at(s, Level::Interchange, &why);
-        }
-        let mut ic = self.new_interchange(s, true);
-        ic.syntax_id = comp(s, 1, 1);
-        ic.syntax_version = comp(s, 1, 2);
-        ic.sender_id = comp(s, 2, 1);
-        ic.sender_qualifier = comp(s, 2, 2);
-        ic.recipient_id = comp(s, 3, 1);
-        ic.recipient_qualifier = comp(s, 3, 2);
-        ic.date = comp(s, 4, 1);
-        ic.time = comp(s, 4, 2);
-        ic.control = comp(s, 5, 1);
-        ic.test = comp(s, 11, 1) == "1";
-        let controls = ic.controls();
-        let at = |f: Finding, el: usize| {
-            f.at(s.span.start, s.index, "UNB")
-                .element(el)
-                .with_controls(&controls)
-        };
-        if ic.control.is_empty() || ic.control.len() > 14 {
-            ic.findings.push(at(
-                Finding::error(
-                    Code::InvalidInterchangeHeader,
-                    format!(
-                        "UNB 0020 (interchange control reference) '{}' must be 1 to 14 characters",
-                        ic.control
-                    ),
-                ),
-                5,
-            ));
-        }
-        if ic.sender_id.is_empty() || ic.recipient_id.is_empty() {
-            ic.findings.push(at(
-                Finding::error(
-                    Code::InvalidInterchangeHeader,
-                    "UNB needs a sender (S002 0004) and a recipient (S003 0010)",
-                ),
-                if ic.sender_id.is_empty() { 2 } else { 3 },
-            ));
-        }
-        if !ic.syntax_id.starts_with("UNO") {
-            ic.findings.push(at(
-                Finding::warning(
-                    Code::InvalidInterchangeHeader,
-                    format!(
-                        "UNB syntax identifier '{}' is not a UN/EDIFACT character set (UNOA..UNOY); text is read as UTF-8 or ISO 8859-1",
-                        ic.syntax_id
-                    ),
-                ),
-                1,
-            ));
-        }
-        self.push_interchange(ic);
-    }
-
-    /// Starts an interchange; the previous one's reference hashes are no longer needed.
-    fn push_interchange(&mut self, ic: Interchange) {
-        self.references = HashMap::new();
-        self.retire();
-        self.interchange_count += 1;
-        self.last_explicit = ic.explicit;
-        self.map.interchanges.push(ic);
-    }
-
-    /// Starts a group in the open interchange.
-    fn push_group(&mut self, mut g: Group) {
-        self.retire();
-        let ic = self.open_interchange().expect("a group is in one");
-        g.number = ic.group_count;
-        ic.group_count += 1;
-        ic.explicit_groups += usize::from(g.explicit);
-        ic.groups.push(g);
-    }
-
-    fn ensure_interchange(&mut self, s: &SegmentRef<'_>) {
-        if self.open_interchange().is_none() {
-            let ic = self.new_interchange(s, false);
-            self.push_interchange(ic);
-        }
-    }
-
-    fn ung(&mut self, s: &SegmentRef<'_>) {
-        self.ensure_interchange(s);
-        if self.open_group().is_some() {
-            let why = format!("a new UNG starts at segment {}", s.index);
-            self.close_at(s, Level::Group, &why);
-        }
-        let g = Group {
-            span: s.span,
-            explicit: true,
-            id: comp(s, 1, 1),
-            control: comp(s, 5, 1),
-            message_count: 0,
-            messages: Vec::new(),
-            findings: Vec::new(),
-            number: 0,
-            closed: false,
-        };
-        self.push_group(g);
-    }
-
-    fn unh(&mut self, s: &SegmentRef<'_>) {
-        self.ensure_interchange(s);
-        if self.open_message().is_some() {
-            let why = format!("a new UNH starts at segment {}", s.index);
-            self.close_at(s, Level::Transaction, &why);
-        }
-        if self.open_group().is_none() {
-            let g = Group {
-                span: s.span,
-                explicit: false,
-                id: String::new(),
-                control: String::new(),
-                message_count: 0,
-                messages: Vec::new(),
-                findings: Vec::new(),
-                number: 0,
-                closed: false,
-            };
-            self.push_group(g);
-        }
-        let reference = comp(s, 1, 1);
-        let mut m = Message {
-            span: s.span,
-            first_index: s.index,
-            reference: reference.clone(),
-            message_type: comp(s, 2, 1),
-            version: comp(s, 2, 2),
-            release: comp(s, 2, 3),
-            agency: comp(s, 2, 4),
-            association: comp(s, 2, 5),
-            segment_count: 1,
-            findings: Vec::new(),
-            closed: false,
-        };
-        let mut controls = self.controls();
-        controls.transaction = Some(reference.clone());
-        let at = |f: Finding, el: usize| {
-            f.at(s.span.start, s.index, "UNH")
-                .element(el)
-                .with_controls(&controls)
-        };
-        if reference.is_empty() || reference.len() > 14 {
-            m.findings.push(at(
-                Finding::error(
-                    Code::InvalidTransactionControl,
-                    format!(
-                        "UNH 0062 (message reference) '{reference}' must be 1 to 14 characters"
-                    ),
-                ),
-                1,
-            ));
-        }
-        if m.message_type.is_empty() {
-            m.findings.push(at(
-                Finding::error(Code::InvalidSetId, "UNH S009 0065 (message type) is empty"),
-                2,
-            ));
-        }
-        let key = crate::syntax::hash_str(&reference);
-        if let Some(&first) = self.references.get(&key) {
-            m.findings.push(at(
-                Finding::error(
-                    Code::DuplicateTransactionControl,
-                    format!("message reference {reference} was already used at byte {first} in this interchange"),
-                ),
-                1,
-            ));
-        } else {
-            self.references.insert(key, s.span.start);
-        }
-        self.open_interchange().expect("ensured").message_count += 1;
-        self.open_count = 1;
-        let g = self.open_group().expect("ensured");
-        g.message_count += 1;
-        g.messages.push(m);
-    }
-
-    fn body(&mut self, s: &SegmentRef<'_>) {
-        if self.open_message().is_some() {
-            self.open_count += 1;
-            return;
-        }
-        let controls = self.controls();
-        let what = if self.open_interchange().is_some() {
-            "is outside of any message (between envelope segments)"
-        } else if self.last_explicit {
-            "is unexpected data after the UNZ interchange trailer"
-        } else {
-            "is outside of any interchange: expected UNA, UNB or UNH"
-        };
-        let f = Finding::error(
-            Code::SegmentOutsideEnvelope,
-            format!("segment '{}' {what}", for_message(s.tag(), 12)),
-        )
-        .at(s.span.start, s.index, s.tag_str())
-        .with_controls(&controls);
-        if let Some(g) = self.open_group() {
-            g.findings.push(f);
-        } else if let Some(ic) = self.open_interchange() {
-            ic.findings.push(f);
-        } else {
-            self.map.findings.push(f);
-        }
-    }
-
-    fn unt(&mut self, s: &SegmentRef<'_>) {
-        let controls = self.controls();
-        let count = self.open_count + 1;
-        let Some(m) = self.open_message() else {
-            return self.body(s);
-        };
-        m.segment_count = count;
-        m.span.end = s.span.end;
-        let what = format!("message {} {}", m.message_type, m.reference);
-        let trailer = Trailer {
-            counted: count,
-            noun: "segments (UNH to UNT inclusive)",
-            what: &what,
-            count_code: Code::SegmentCountMismatch,
-            control: &m.reference,
-            header: "UNH 0062",
-            control_code: Code::TransactionControlMismatch,
-        };
-        m.findings
-            .extend(check_trailer(&trailer, s, ["0074", "0062"], &controls));
-        m.closed = true;
-        self.closed_message();
-    }
-
-    fn une(&mut self, s: &SegmentRef<'_>) {
-        if !self.open_group().is_some_and(|g| g.explicit) {
-            return self.body(s);
-        }
-        if self.open_message().is_some() {
-            self.close_at(s, Level::Transaction, "the group ends (UNE) before it");
-        }
-        let controls = Controls {
-            transaction: None,
-            ..self.controls()
-        };
-        let g = self.open_group().expect("checked");
-        g.span.end = s.span.end;
-        let what = format!("group {}", g.control);
-        let trailer = Trailer {
-            counted: g.message_count,
-            noun: "messages",
-            what: &what,
-            count_code: Code::TransactionCountMismatch,
-            control: &g.control,
-            header: "UNG 0048",
-            control_code: Code::GroupControlMismatch,
-        };
-        g.findings
-            .extend(check_trailer(&trailer, s, ["0060", "0048"], &controls));
-        g.closed = true;
-    }
-
-    fn unz(&mut self, s: &SegmentRef<'_>) {
-        if self.open_interchange().is_none_or(|ic| !ic.explicit) {
-            // Messages before this UNZ had no (readable) UNB: they cannot be trusted.
-            self.ensure_interchange(s);
-            let controls = self.controls();
-            let ic = self.open_interchange().expect("ensured");
-            ic.findings.push(
-                Finding::error(
-                    Code::InvalidInterchangeHeader,
-                    "UNZ without a UNB: the interchange header is missing or corrupt, so the interchange is rejected",
-                )
-                .at(s.span.start, s.index, "UNZ")
-                .with_controls(&controls),
-            );
-            self.close_at(s, Level::Group, "the interchange ends (UNZ)");
-            if let Some(ic) = self.open_interchange() {
-                ic.closed = true;
-            }
-            return;
-        }
-        if self.open_group().is_some() {
-            let explicit = self.open_group().is_some_and(|g| g.explicit);
-            let upto = if explicit {
-                Level::Group
-            } else {
-                Level::Transaction
-            };
-            self.close_at(s, upto, "the interchange ends (UNZ) before it");
-            if let Some(g) = self.open_group() {
-                g.closed = true;
-            }
-        }
-        let ic = self.open_interchange().expect("checked");
-        let controls = ic.controls();
-        ic.span.end = s.span.end;
-        // UNZ counts groups when there are any, messages otherwise.
-        let grouped = ic.explicit_groups > 0;
-        let counted = if grouped {
-            ic.explicit_groups
-        } else {
-            ic.message_count
-        };
-        let what = format!("interchange {}", ic.control);
-        let trailer = Trailer {
-            counted,
-            noun: if grouped { "groups" } else { "messages" },
-            what: &what,
-            count_code: Code::GroupCountMismatch,
-            control: &ic.control,
-            header: "UNB 0020",
-            control_code: Code::InterchangeControlMismatch,
-        };
-        ic.findings
-            .extend(check_trailer(&trailer, s, ["0036", "0020"], &controls));
-        ic.closed = true;
-    }
-}
-
-fn check_trailer(
-    t: &Trailer<'_>,
-    s: &SegmentRef<'_>,
-    ids: [&str; 2],
-    controls: &Controls,
-) -> Vec<Finding> {
-    let tag = s.tag_str();
-    let read = TrailerFields {
-        count_label: &format!("{tag} {}", ids[0]),
-        count: &comp(s, 1, 1),
-        control_label: &format!("{tag} {}", ids[1]),
-        control: &comp(s, 2, 1),
-    };
-    t.check(&read, |f, el| {
-        f.at(s.span.start, s.index, tag.as_ref())
-            .element(el)
-            .with_controls(controls)
-    })
-}
-
-/// Scans an input held whole.
+/// Scans an EDIFACT input held whole.
 pub fn scan(input: &[u8]) -> EnvelopeMap {
-    let mut sc = Scanner::new();
-    let mut tok = Tokenizer::new();
-    let mut pos = 0;
-    loop {
-        match tok.next(input, &mut pos, true) {
-            Next::Segment(s) => sc.segment(&s),
-            Next::Error(e) => sc.syntax_error(&e),
-            Next::End | Next::NeedMore => break,
-        }
-    }
-    sc.finish(input.len())
+    super::scan(input)
 }
 
-/// A tokenizer and its scanner, fed through the stream pump.
-pub struct StreamFeed {
-    pub scanner: Scanner,
-    tok: Tokenizer,
-}
-
-impl StreamFeed {
-    pub fn with(scanner: Scanner) -> Self {
-        StreamFeed {
-            scanner,
-            tok: Tokenizer::new(),
-        }
-    }
-
-    /// The same feed with another segment length limit (0: the tokenizer's default).
-    pub fn with_max_segment(mut self, limit: usize) -> Self {
-        self.tok = self.tok.with_max_segment(limit);
-        self
-    }
-}
-
-impl Feed for StreamFeed {
-    fn step(&mut self, window: &[u8], pos: &mut usize, eof: bool) -> Step {
-        match self.tok.next(window, pos, eof) {
-            Next::Segment(s) => self.scanner.segment(&s),
-            Next::Error(e) => self.scanner.syntax_error(&e),
-            Next::End => return Step::End,
-            Next::NeedMore => return Step::NeedMore,
-        }
-        Step::Go
-    }
-
-    fn consumed(&mut self, n: usize) {
-        self.tok.consumed(n);
-    }
-}
-
-/// Scans a stream through a window of about `chunk` bytes, keeping every message in the map.
+/// Scans an EDIFACT stream through a window of about `chunk` bytes, keeping every message in
+/// the map.
 pub fn scan_reader<R: Read>(r: R, chunk: usize) -> io::Result<EnvelopeMap> {
-    let mut feed = StreamFeed::with(Scanner::new());
-    let total = pump(r, chunk, &mut feed)?;
-    Ok(feed.scanner.finish(total))
+    super::scan_reader(r, chunk)
 }
 
 #[cfg(test)]
@@ -997,46 +352,11 @@ mod tests {
             f.push_str(&format!("UNZ+2+{n}'"));
         }
         f.push_str("FTX+AAI'");
-        let mut scanner = Scanner::compact();
-        let mut pos = 0;
-        let mut tok = Tokenizer::new();
-        loop {
-            match tok.next(f.as_bytes(), &mut pos, true) {
-                Next::Segment(s) => scanner.segment(&s),
-                Next::Error(e) => scanner.syntax_error(&e),
-                Next::End | Next::NeedMore => break,
-            }
-            // What the scanner holds stays small however many interchanges went by.
-            let held: usize = scanner
-                .map
-                .interchanges
-                .iter()
-                .map(|i| i.groups.len())
-                .sum();
-            assert!(scanner.map.interchanges.len() <= 3 && held <= 4, "{held}");
-        }
-        let m = scanner.finish(f.len());
-        let kept: Vec<(usize, Vec<usize>)> = m
-            .interchanges
-            .iter()
-            .map(|i| (i.number, i.groups.iter().map(|g| g.number).collect()))
-            .collect();
-        assert_eq!(kept, vec![(1500, vec![1]), (1700, vec![1])]);
-        assert!(m.interchange(1500).unwrap().group(1).unwrap().rejected());
-        assert!(m.interchange(1500).unwrap().group(0).is_none());
-        assert!(m.interchange(3).is_none());
-        assert_eq!(m.interchange(1700).unwrap().message_count, 2);
-        // The full scan finds the same, the stray segment after the last UNZ included.
-        let full = scan(f.as_bytes());
-        assert_eq!(full.interchanges.len(), 2000);
-        let all = |m: &EnvelopeMap| {
-            m.all_findings()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(all(&full), all(&m));
-        assert_eq!(all(&m).len(), 3, "{:?}", all(&m));
-        assert!(all(&m)[0].contains("after the UNZ"), "{:?}", all(&m));
+        // The compact scan finds what the full one does, the stray segment after the last UNZ
+        // included.
+        let all = crate::envelope::scanner::tests::compact_scan_of_2000::<Edifact>(f.as_bytes());
+        assert_eq!(all.len(), 3, "{all:?}");
+        assert!(all[0].contains("after the UNZ"), "{all:?}");
     }
 
     #[test]
@@ -1044,17 +364,17 @@ mod tests {
         let f = b"UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+240101:1200+77'UNH+1+ORDERS:D:96A:UN:EAN008'BGM+220+PO1+9'UNT+3+1'UNZ+1+77'";
         let m = scan(f);
         assert!(messages(&m).is_empty(), "{:?}", messages(&m));
-        let msg = &m.interchanges[0].groups[0].messages[0];
+        let msg = &m.interchanges[0].groups[0].transactions[0];
         assert_eq!(
             (
-                msg.message_type.as_str(),
-                msg.directory().as_str(),
-                msg.association.as_str()
+                msg.header.message_type.as_str(),
+                msg.header.directory().as_str(),
+                msg.header.association.as_str()
             ),
             ("ORDERS", "D96A", "EAN008")
         );
         assert!(m.accepted(0, 0, 0));
-        assert_eq!(m.interchanges[0].syntax_id, "UNOC");
+        assert_eq!(m.interchanges[0].header.syntax_id, "UNOC");
     }
 
     #[test]
@@ -1120,12 +440,6 @@ mod tests {
     #[test]
     fn chunked_matches_whole() {
         let f: &[u8] = b"UNA:+.? 'UNB+UNOC:3+S+R+1+1'UNH+1+ORDERS:D:96A:UN'IMD+F++:::a?'b'UNT+3+1'UNZ+1+1'junk";
-        let whole = serde_json::to_string(&scan(f)).unwrap();
-        for chunk in [64, 70, 100] {
-            assert_eq!(
-                serde_json::to_string(&scan_reader(f, chunk).unwrap()).unwrap(),
-                whole
-            );
-        }
+        crate::envelope::scanner::tests::chunked_scan_matches_whole::<Edifact>(f, &[64, 70, 100]);
     }
 }

@@ -2,12 +2,17 @@
 //! translated.
 //!
 //! Phase: segments → envelope map. A first pass over the file reads only the envelope segments
-//! (ISA/GS/ST/SE/GE/IEA), counts what they enclose and checks counts and control numbers. Its
-//! result is a map of the file: every transaction set with its byte span and whether its
-//! envelope holds. The translation pass then re-reads each transaction set by its span, so memory
-//! stays flat in the file size and a broken envelope rejects exactly what it encloses: a wrong GE
-//! count rejects that group, not the interchange's other groups, nor the file's other
-//! interchanges.
+//! (ISA/GS/ST/SE/GE/IEA, UNB/UNG/UNH/UNT/UNE/UNZ), counts what they enclose and checks counts
+//! and control numbers. Its result is a map of the file: every transaction set with its byte
+//! span and whether its envelope holds. The translation pass then re-reads each transaction set
+//! by its span, so memory stays flat in the file size and a broken envelope rejects exactly what
+//! it encloses: a wrong GE count rejects that group, not the interchange's other groups, nor the
+//! file's other interchanges.
+//!
+//! One [`Scanner`] does this for both standards; what differs (which tags open and close what,
+//! the header fields and their checks, the names in messages, implicit envelopes around bare
+//! EDIFACT messages) is said by each standard's [`Envelope`] implementation in [`x12`] and
+//! [`edifact`].
 //!
 //! ```
 //! use tallyman::envelope::x12::scan;
@@ -16,14 +21,188 @@
 //! ST*850*0001~BEG*00*SA*PO1**20240101~SE*3*0001~GE*1*1~IEA*1*000000001~";
 //! let map = scan(edi);
 //! let tx = &map.interchanges[0].groups[0].transactions[0];
-//! assert_eq!(tx.set_id, "850");
+//! assert_eq!(tx.header.set_id, "850");
 //! assert!(map.accepted(0, 0, 0));
 //! ```
 
 pub mod edifact;
+mod map;
+mod scanner;
+mod stream;
 pub mod x12;
 
-use crate::diag::{Code, Finding};
+pub use map::{Closed, EnvelopeMap, Group, Interchange, Transaction, controls};
+pub use scanner::Scanner;
+pub use stream::{StreamFeed, scan, scan_reader};
+
+use crate::diag::{Code, Controls, Finding, Level};
+use crate::syntax::{SegmentView, Standard};
+
+/// What a segment is to the envelope scanner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    InterchangeHeader,
+    GroupHeader,
+    TransactionHeader,
+    TransactionTrailer,
+    GroupTrailer,
+    InterchangeTrailer,
+    /// A service segment read and passed over (UNA).
+    Service,
+    /// Anything else: counted inside a transaction set, judged by [`Envelope::misplaced`]
+    /// outside of one.
+    Body,
+}
+
+/// What to do with a segment that stands where its role does not allow it: a header without
+/// the envelope that must enclose it, a trailer without its header, a body segment outside of
+/// any transaction set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Misplaced {
+    /// Nothing: it may stand there (a TA1 between ISA and GS).
+    Ignore,
+    /// An error at the segment, kept by the innermost open envelope, with this text.
+    Stray(String),
+    /// Judged as a body segment outside of any transaction set.
+    Body,
+    /// The missing envelopes are opened implicitly (EDIFACT messages sent without UNB or UNG).
+    Implicit,
+    /// A corrupt interchange header: the segment opens an interchange, which is rejected with
+    /// this text instead of the header's field findings.
+    CorruptHeader(String),
+    /// An interchange trailer without its header: the open interchange (an implicit one when
+    /// none is open) is rejected with this text and ends here.
+    LostHeader(String),
+}
+
+/// Where the scanner stands, for [`Envelope::misplaced`].
+#[derive(Debug, Clone, Copy)]
+pub struct Open {
+    pub interchange: bool,
+    pub group: bool,
+    /// Whether the last interchange started (it may be closed) had a header of its own.
+    pub after_explicit: bool,
+}
+
+/// A syntax error as the scanner reports it.
+#[derive(Debug, Clone)]
+pub struct SyntaxEvent {
+    pub message: String,
+    pub offset: usize,
+    pub segment_index: usize,
+    /// The index the scanner takes for the segment after the error (for findings about what
+    /// is missing at the end of the file).
+    pub next_index: usize,
+    /// True when the bytes skipped end the open interchange (X12 skips to the next ISA), so
+    /// its trailers will never come.
+    pub breaks_interchange: bool,
+}
+
+/// The names a standard's messages use.
+#[derive(Debug, Clone, Copy)]
+pub struct Names {
+    /// Header and trailer tags of the interchange, the group and the transaction set.
+    pub tags: [(&'static str, &'static str); 3],
+    /// The header fields that hold the three control numbers ("ISA13", "UNH 0062").
+    pub control_fields: [&'static str; 3],
+    /// What a set trailer counts ("segments (ST to SE inclusive)").
+    pub segments: &'static str,
+    /// What a group trailer counts ("transaction sets", "messages").
+    pub transactions: &'static str,
+}
+
+/// A uniqueness rule for the control numbers of one envelope level.
+#[derive(Debug, Clone, Copy)]
+pub struct Unique {
+    /// Where they must be unique: `File`, `Interchange` or `Group`.
+    pub within: Level,
+    /// The header element that holds the control number (the finding is placed there).
+    pub element: usize,
+    /// The finding for a repeat: the control number and the byte offset of its first use.
+    pub finding: fn(&str, usize) -> Finding,
+}
+
+/// Index of an envelope level in [`Names`]' arrays: 0 interchange, 1 group, 2 transaction set.
+pub(crate) fn slot(level: Level) -> usize {
+    match level {
+        Level::Interchange => 0,
+        Level::Group => 1,
+        _ => 2,
+    }
+}
+
+/// The envelope rules of a standard: which segments open and close what, the header fields and
+/// their checks, and the names its messages use. The state machine that applies them is
+/// [`Scanner`], written once.
+pub trait Envelope: Standard {
+    /// Interchange header fields besides the control number (ISA, UNB).
+    type InterchangeHeader: Clone + std::fmt::Debug + Default + serde::Serialize + Send + Sync;
+    /// Group header fields besides the control number (GS, UNG).
+    type GroupHeader: Clone + std::fmt::Debug + Default + serde::Serialize + Send + Sync;
+    /// Transaction set header fields besides the control number (ST, UNH).
+    type TransactionHeader: Clone + std::fmt::Debug + serde::Serialize + Send + Sync;
+
+    const NAMES: Names;
+
+    /// What a segment with this tag is.
+    fn role(tag: &[u8]) -> Role;
+    /// The finding a syntax error becomes.
+    fn syntax_error(e: &Self::SyntaxError) -> SyntaxEvent;
+    /// Whether a segment cut by the end of the file is reported as a truncated file.
+    fn reports_unterminated(tag: &[u8], open: &Open) -> bool;
+    /// What to do with a segment whose role does not fit where the scanner stands.
+    fn misplaced(role: Role, s: &Self::Segment<'_>, open: &Open) -> Misplaced;
+
+    /// The control number and other fields of an interchange header.
+    fn interchange_header(s: &Self::Segment<'_>) -> (String, Self::InterchangeHeader);
+    /// The findings about an interchange header's fields.
+    fn check_interchange(
+        s: &Self::Segment<'_>,
+        control: &str,
+        header: &Self::InterchangeHeader,
+        controls: &Controls,
+    ) -> Vec<Finding>;
+    /// The control number and other fields of a group header.
+    fn group_header(s: &Self::Segment<'_>) -> (String, Self::GroupHeader);
+    /// The findings about a group header's fields.
+    fn check_group(
+        _s: &Self::Segment<'_>,
+        _control: &str,
+        _header: &Self::GroupHeader,
+        _controls: &Controls,
+    ) -> Vec<Finding> {
+        Vec::new()
+    }
+    /// A group header was read in `ic`, before the group is counted: a chance to look back at
+    /// the interchange header with what the group header shows.
+    fn group_opened(_ic: &mut Interchange<Self>, _s: &Self::Segment<'_>, _controls: &Controls) {}
+    /// The control number and other fields of a transaction set header.
+    fn transaction_header(s: &Self::Segment<'_>) -> (String, Self::TransactionHeader);
+    /// The findings about a transaction set header's fields.
+    fn check_transaction(
+        s: &Self::Segment<'_>,
+        control: &str,
+        header: &Self::TransactionHeader,
+        controls: &Controls,
+    ) -> Vec<Finding>;
+
+    /// How the control numbers of a level must be unique, when the standard checks them.
+    fn unique(level: Level) -> Option<Unique>;
+
+    /// Why the open envelope at `level` ends at `s`, a new header of the same level.
+    fn interrupted(level: Level, s: &Self::Segment<'_>) -> String {
+        let tag = Self::NAMES.tags[slot(level)].0;
+        format!("a new {tag} starts at segment {}", s.index())
+    }
+    /// A transaction set as messages name it ("transaction set 850 0001", "message ORDERS 1").
+    fn transaction_title(t: &Transaction<Self>) -> String;
+    /// A group as the missing-trailer message names it ("functional group PO 7").
+    fn group_title(g: &Group<Self>) -> String;
+    /// What an interchange trailer counts: the number, and its noun.
+    fn interchange_counted(ic: &Interchange<Self>) -> (usize, &'static str);
+    /// A trailer's count and control number as read, with their names ("SE01", "UNT 0074").
+    fn trailer_fields(level: Level, s: &Self::Segment<'_>) -> TrailerFields;
+}
 
 /// Turns count and control-reference mismatches, duplicate references and missing group or
 /// interchange trailers into warnings: the explicit choice to relax envelope checks for a
@@ -67,23 +246,24 @@ pub(crate) struct Trailer<'a> {
 }
 
 /// A trailer's two fields as read, with their names ("SE01", "UNT 0074").
-pub(crate) struct TrailerFields<'a> {
-    pub count_label: &'a str,
-    pub count: &'a str,
-    pub control_label: &'a str,
-    pub control: &'a str,
+#[derive(Debug, Clone)]
+pub struct TrailerFields {
+    pub count_label: String,
+    pub count: String,
+    pub control_label: String,
+    pub control: String,
 }
 
 impl Trailer<'_> {
     /// The findings for a trailer; `place` puts a finding at the trailer's element (1 or 2).
     pub fn check(
         &self,
-        read: &TrailerFields<'_>,
+        read: &TrailerFields,
         place: impl Fn(Finding, usize) -> Finding,
     ) -> Vec<Finding> {
         let mut out = Vec::new();
         let counted = self.counted;
-        let label = read.count_label;
+        let label = &read.count_label;
         match read.count.parse::<usize>() {
             Ok(n) if n == counted => {}
             Ok(n) => out.push(place(

@@ -1,9 +1,11 @@
 //! Mapping: validated syntax → canonical model (and, later, model → outbound EDI).
 //!
 //! Both standards produce the same [`Outcome`] per transaction set or message, so whoever
-//! translates files cannot tell an 850 from an ORDERS except by `source`.
+//! translates files cannot tell an 850 from an ORDERS except by `source`. One [`driver`] walks
+//! both; `x12` and `edifact` say what differs.
 
 mod common;
+pub mod driver;
 pub mod edifact;
 pub mod x12;
 
@@ -27,6 +29,15 @@ pub struct Options {
     pub feed_profile: Option<String>,
     /// Resource limits for hostile input.
     pub limits: crate::syntax::limits::Limits,
+}
+
+/// True when a transaction set or message is too large to read (see [`over_limits`]).
+pub(crate) fn exceeds(
+    limits: &crate::syntax::limits::Limits,
+    segments: usize,
+    bytes: usize,
+) -> bool {
+    segments > limits.max_segments_per_transaction || bytes > limits.max_transaction_bytes
 }
 
 /// Why a transaction set or message is too large to read, if it is.

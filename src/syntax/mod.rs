@@ -8,11 +8,13 @@ pub mod ebcdic;
 pub mod edifact;
 mod fields;
 pub mod limits;
+mod standard;
 pub mod text;
 pub mod values;
 pub mod x12;
 
 pub use fields::{FieldTable, Fields, Separators, Split};
+pub use standard::{SegmentView, Standard, Token};
 
 use serde::Serialize;
 

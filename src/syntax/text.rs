@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 /// Decodes an element value: UTF-8 when valid, otherwise ISO-8859-1 byte for byte.
+#[inline]
 pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),

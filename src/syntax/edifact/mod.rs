@@ -109,6 +109,12 @@ impl Delimiters {
     }
 }
 
+/// UN/EDIFACT, for the code written once for both standards (see [`crate::syntax::Standard`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Edifact;
+
+crate::syntax::standard::tokenized_standard!(Edifact, "edifact" {});
+
 #[cfg(test)]
 mod tests {
     use super::*;

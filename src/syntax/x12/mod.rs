@@ -137,3 +137,17 @@ impl Delimiters {
             || self.terminator.as_bytes().contains(&b)
     }
 }
+
+/// ASC X12, for the code written once for both standards (see [`crate::syntax::Standard`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct X12;
+
+crate::syntax::standard::tokenized_standard!(X12, "x12" {
+    fn needs_transcoding(head: &[u8]) -> bool {
+        crate::syntax::ebcdic::looks_like_ebcdic_isa(head)
+    }
+
+    fn transcode(bytes: &mut [u8]) {
+        crate::syntax::ebcdic::transcode_in_place(bytes);
+    }
+});

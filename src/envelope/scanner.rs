@@ -1,0 +1,738 @@
+//! The envelope scanner, written once for both standards: the open/close state machine, the
+//! trailer checks, and the compact and streaming modes that keep memory flat.
+
+use super::map::{Closed, EnvelopeMap, Group, Interchange, Transaction};
+use super::{Envelope, Misplaced, Open, Role, Trailer, slot};
+use crate::diag::{Code, Controls, Finding, Level};
+use crate::syntax::{SegmentView, hash_str};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// Shared header copies of an interchange and a group.
+type Headers<S> = (Arc<Interchange<S>>, Arc<Group<S>>);
+
+/// Incremental envelope checker: feed it segments and syntax errors in file order.
+///
+/// A compact scanner keeps only what has findings, so its memory does not grow with the file:
+/// a closed group with nothing to report is dropped when the next one starts, a closed
+/// interchange with nothing to report when the next one starts or the file ends. The kept ones
+/// carry their [`Interchange::number`] and [`Group::number`]; what is not in the map was clean.
+/// The duplicate checks keep a 16-byte hash per control number, not the strings.
+#[derive(Debug, Default)]
+pub struct Scanner<S: Envelope> {
+    map: EnvelopeMap<S>,
+    /// Per level (interchange, group, set), the hashes of the control numbers seen where they
+    /// must be unique ([`Envelope::unique`]) → byte offset of their first use. A huge group
+    /// costs 16 bytes a set, not its strings, and only while it is read.
+    seen: [HashMap<u64, usize>; 3],
+    /// Interchanges started so far, implicit ones included.
+    interchange_count: usize,
+    /// Whether the last interchange started had a header (it may no longer be in the map).
+    last_explicit: bool,
+    /// Header copies of the open interchange and group, shared by the sets handed out.
+    headers: Option<Headers<S>>,
+    /// Segment count of the open transaction set.
+    open_tx_count: usize,
+    /// Index the next segment will have (for findings about what is missing at the end).
+    next_index: usize,
+    /// Compact mode: only transaction sets with findings stay in the map, so memory does not
+    /// grow with the file.
+    compact: bool,
+    /// Streaming mode (compact too): closed transaction sets are handed out by
+    /// [`Scanner::take_closed`].
+    emit: bool,
+    closed: VecDeque<Closed<S>>,
+}
+
+impl<S: Envelope> Scanner<S> {
+    /// A scanner whose map keeps every interchange, group and transaction set.
+    pub fn new() -> Self {
+        Scanner::default()
+    }
+
+    /// A scanner whose map keeps interchanges, groups and only the transaction sets with
+    /// findings.
+    pub fn compact() -> Self {
+        Scanner {
+            compact: true,
+            ..Scanner::default()
+        }
+    }
+
+    /// A compact scanner that also hands out every closed set by [`Scanner::take_closed`].
+    pub fn streaming() -> Self {
+        Scanner {
+            compact: true,
+            emit: true,
+            ..Scanner::default()
+        }
+    }
+
+    /// The next transaction set closed since the last call, with its group and interchange
+    /// (streaming mode only).
+    pub fn take_closed(&mut self) -> Option<Closed<S>> {
+        self.closed.pop_front()
+    }
+
+    /// What the scanner holds so far.
+    #[cfg(test)]
+    pub(crate) fn held(&self) -> &EnvelopeMap<S> {
+        &self.map
+    }
+
+    /// Takes one unreadable stretch of the file.
+    pub fn syntax_error(&mut self, e: &S::SyntaxError) {
+        let ev = S::syntax_error(e);
+        let controls = self.controls();
+        let mut f = Finding::error(Code::Syntax, ev.message)
+            .at_offset(ev.offset)
+            .with_controls(&controls);
+        f.segment_index = Some(ev.segment_index);
+        self.next_index = ev.next_index;
+        if self.open_interchange().is_none() {
+            self.map.findings.push(f);
+            return;
+        }
+        if ev.breaks_interchange {
+            // Its trailers will never come.
+            self.close_open(
+                Level::Interchange,
+                ev.offset,
+                ev.segment_index,
+                None,
+                "the rest of the interchange could not be read",
+            );
+        }
+        let ic = self.map.interchanges.last_mut().expect("one was open");
+        ic.findings.push(f);
+    }
+
+    /// Takes the next segment.
+    pub fn segment(&mut self, s: &S::Segment<'_>) {
+        self.next_index = s.index() + 1;
+        if s.unterminated() {
+            let open = self.open_state();
+            if S::reports_unterminated(s.tag(), &open) {
+                self.truncated(s);
+            }
+        }
+        match S::role(s.tag()) {
+            Role::InterchangeHeader => self.interchange_header(s),
+            Role::GroupHeader => self.group_header(s),
+            Role::TransactionHeader => self.transaction_header(s),
+            Role::TransactionTrailer => self.transaction_trailer(s),
+            Role::GroupTrailer => self.group_trailer(s),
+            Role::InterchangeTrailer => self.interchange_trailer(s),
+            Role::Service => {}
+            Role::Body => self.body(s),
+        }
+    }
+
+    /// Ends the file: whatever is still open lacks its trailer (sets closed here are handed
+    /// out by [`Scanner::take_closed`] in streaming mode). An implicit envelope needs none.
+    pub fn end(&mut self, bytes: usize) {
+        let next = self.next_index;
+        self.close_open(Level::Interchange, bytes, next, None, "the file ends");
+        self.retire();
+        self.map.bytes = bytes;
+    }
+
+    /// Ends the file and returns the map.
+    pub fn finish(mut self, bytes: usize) -> EnvelopeMap<S> {
+        self.end(bytes);
+        self.map
+    }
+
+    /// Called whenever the open transaction set was just closed.
+    fn closed_tx(&mut self) {
+        if !self.compact {
+            return;
+        }
+        let ic = self.map.interchanges.last_mut().expect("a set is in one");
+        let group = ic.groups.last_mut().expect("a set is in one");
+        let tx = if self.emit
+            || group
+                .transactions
+                .last()
+                .is_some_and(|t| t.findings.is_empty())
+        {
+            group.transactions.pop().expect("just closed")
+        } else {
+            return;
+        };
+        if !self.emit {
+            return;
+        }
+        let ic = self.map.interchanges.last().expect("a set is in one");
+        let group = ic.groups.last().expect("a set is in one");
+        let fresh = |(i, g): &Headers<S>| i.number == ic.number && g.number == group.number;
+        let (interchange, group) = match &self.headers {
+            Some(h) if fresh(h) => h.clone(),
+            _ => {
+                let h = (Arc::new(ic.header_only()), Arc::new(group.header_only()));
+                self.headers = Some(h.clone());
+                h
+            }
+        };
+        self.closed.push_back(Closed {
+            interchange,
+            group,
+            transaction: tx,
+        });
+    }
+
+    /// Drops, in compact mode, the closed groups of the open interchange and the closed
+    /// interchanges that have nothing to report (a streaming scanner drops every closed one:
+    /// its sets carry their headers).
+    fn retire(&mut self) {
+        if !self.compact {
+            return;
+        }
+        let emit = self.emit;
+        if let Some(ic) = self.map.interchanges.last_mut() {
+            if ic.closed {
+                if emit || ic.clean() {
+                    self.map.interchanges.pop();
+                }
+            } else if ic
+                .groups
+                .last()
+                .is_some_and(|g| g.closed && (emit || g.clean()))
+            {
+                ic.groups.pop();
+            }
+        }
+    }
+
+    fn open_interchange(&mut self) -> Option<&mut Interchange<S>> {
+        self.map.interchanges.last_mut().filter(|i| !i.closed)
+    }
+
+    fn open_group(&mut self) -> Option<&mut Group<S>> {
+        self.open_interchange()?
+            .groups
+            .last_mut()
+            .filter(|g| !g.closed)
+    }
+
+    fn open_tx(&mut self) -> Option<&mut Transaction<S>> {
+        self.open_group()?
+            .transactions
+            .last_mut()
+            .filter(|t| !t.closed)
+    }
+
+    fn open_state(&mut self) -> Open {
+        Open {
+            interchange: self.open_interchange().is_some(),
+            group: self.open_group().is_some(),
+            after_explicit: self.last_explicit,
+        }
+    }
+
+    /// The control numbers of what is open, for findings.
+    fn controls(&mut self) -> Controls {
+        let mut c = Controls::default();
+        if let Some(i) = self.open_interchange() {
+            c = i.controls();
+            if let Some(g) = i.groups.last().filter(|g| !g.closed) {
+                c.group = g.explicit.then(|| g.control.clone());
+                if let Some(t) = g.transactions.last().filter(|t| !t.closed) {
+                    c.transaction = Some(t.control.clone());
+                }
+            }
+        }
+        c
+    }
+
+    /// A segment cut by the end of the file: the enclosing transaction set's problem when
+    /// there is one.
+    fn truncated(&mut self, s: &S::Segment<'_>) {
+        let controls = self.controls();
+        let f = Finding::error(
+            Code::Syntax,
+            format!(
+                "the file ends inside segment {}: it has no segment terminator (the file looks truncated)",
+                s.tag_str()
+            ),
+        )
+        .at(s.span().start, s.index(), s.tag_str())
+        .with_controls(&controls);
+        if let Some(t) = self.open_tx() {
+            t.findings.push(f);
+        } else if let Some(ic) = self.open_interchange() {
+            ic.findings.push(f);
+        } else {
+            self.map.findings.push(f);
+        }
+    }
+
+    /// Closes what is open, from the transaction set up to `upto`, each with a missing-trailer
+    /// error placed at `offset` / `index` (and `tag` when a segment is there). An implicit
+    /// envelope closes without one.
+    fn close_open(
+        &mut self,
+        upto: Level,
+        offset: usize,
+        index: usize,
+        tag: Option<&str>,
+        why: &str,
+    ) {
+        let place = |f: Finding, controls: &Controls| {
+            let mut f = f.at_offset(offset).with_controls(controls);
+            f.segment_index = Some(index);
+            f.segment = tag.map(str::to_string);
+            f
+        };
+        let [(_, iea), (_, ge), (_, se)] = S::NAMES.tags;
+        let controls = self.controls();
+        if let Some(t) = self.open_tx() {
+            let msg = format!("{} has no {se} trailer: {why}", S::transaction_title(t));
+            t.findings.push(place(
+                Finding::error(Code::TransactionTrailerMissing, msg),
+                &controls,
+            ));
+            t.closed = true;
+            self.closed_tx();
+        }
+        if upto == Level::Transaction {
+            return;
+        }
+        let controls = Controls {
+            transaction: None,
+            ..controls
+        };
+        if let Some(g) = self.open_group() {
+            if g.explicit {
+                let msg = format!("{} has no {ge} trailer: {why}", S::group_title(g));
+                g.findings.push(place(
+                    Finding::error(Code::GroupTrailerMissing, msg),
+                    &controls,
+                ));
+            }
+            g.closed = true;
+        }
+        if upto == Level::Group {
+            return;
+        }
+        let controls = Controls {
+            group: None,
+            ..controls
+        };
+        if let Some(ic) = self.open_interchange() {
+            if ic.explicit {
+                let msg = format!("interchange {} has no {iea} trailer: {why}", ic.control);
+                ic.findings.push(place(
+                    Finding::error(Code::InterchangeTrailerMissing, msg),
+                    &controls,
+                ));
+            }
+            ic.closed = true;
+        }
+    }
+
+    fn close_at(&mut self, s: &S::Segment<'_>, upto: Level, why: &str) {
+        let tag = s.tag_str().into_owned();
+        self.close_open(upto, s.span().start, s.index(), Some(&tag), why);
+    }
+
+    /// Checks a control number against those seen where it must be unique: the finding for a
+    /// repeat, placed at the header `s`.
+    fn duplicate(
+        &mut self,
+        level: Level,
+        control: &str,
+        s: &S::Segment<'_>,
+        controls: &Controls,
+    ) -> Option<Finding> {
+        let rule = S::unique(level)?;
+        let at = s.span().start;
+        let first = *self.seen[slot(level)]
+            .entry(hash_str(control))
+            .or_insert(at);
+        (first != at).then(|| {
+            (rule.finding)(control, first)
+                .at(at, s.index(), S::NAMES.tags[slot(level)].0)
+                .element(rule.element)
+                .with_controls(controls)
+        })
+    }
+
+    /// Forgets the control numbers whose uniqueness ends where an envelope at `opened` starts.
+    fn forget_controls(&mut self, opened: Level) {
+        for level in [Level::Interchange, Level::Group, Level::Transaction] {
+            let within = S::unique(level).map(|u| u.within);
+            let ends = match opened {
+                Level::Interchange => matches!(within, Some(Level::Interchange | Level::Group)),
+                _ => within == Some(Level::Group),
+            };
+            if ends {
+                self.seen[slot(level)].clear();
+            }
+        }
+    }
+
+    fn push_interchange(&mut self, ic: Interchange<S>) {
+        self.forget_controls(Level::Interchange);
+        self.retire();
+        self.interchange_count += 1;
+        self.last_explicit = ic.explicit;
+        self.map.interchanges.push(ic);
+    }
+
+    /// Starts a group in the open interchange.
+    fn push_group(&mut self, mut g: Group<S>) {
+        self.forget_controls(Level::Group);
+        let ic = self.open_interchange().expect("a group is in one");
+        g.number = ic.group_count;
+        ic.group_count += 1;
+        ic.explicit_groups += usize::from(g.explicit);
+        ic.groups.push(g);
+    }
+
+    fn new_interchange(&self, s: &S::Segment<'_>, explicit: bool) -> Interchange<S> {
+        Interchange {
+            span: s.span(),
+            first_index: s.index(),
+            delimiters: S::delimiters(s),
+            explicit,
+            control: String::new(),
+            header: S::InterchangeHeader::default(),
+            groups: Vec::new(),
+            findings: Vec::new(),
+            number: self.interchange_count,
+            group_count: 0,
+            explicit_groups: 0,
+            transaction_count: 0,
+            closed: false,
+        }
+    }
+
+    fn ensure_interchange(&mut self, s: &S::Segment<'_>) {
+        if self.open_interchange().is_none() {
+            let ic = self.new_interchange(s, false);
+            self.push_interchange(ic);
+        }
+    }
+
+    fn implicit_group(&mut self, s: &S::Segment<'_>) {
+        self.retire();
+        self.push_group(Group {
+            span: s.span(),
+            explicit: false,
+            control: String::new(),
+            header: S::GroupHeader::default(),
+            transaction_count: 0,
+            transactions: Vec::new(),
+            findings: Vec::new(),
+            number: 0,
+            closed: false,
+        });
+    }
+
+    fn interchange_header(&mut self, s: &S::Segment<'_>) {
+        if self.open_interchange().is_some() {
+            let why = S::interrupted(Level::Interchange, s);
+            self.close_at(s, Level::Interchange, &why);
+        }
+        let mut ic = self.new_interchange(s, true);
+        (ic.control, ic.header) = S::interchange_header(s);
+        let controls = ic.controls();
+        ic.findings = S::check_interchange(s, &ic.control, &ic.header, &controls);
+        ic.findings
+            .extend(self.duplicate(Level::Interchange, &ic.control, s, &controls));
+        self.push_interchange(ic);
+    }
+
+    fn group_header(&mut self, s: &S::Segment<'_>) {
+        if self.open_interchange().is_none() && !self.misplaced(Role::GroupHeader, s) {
+            return;
+        }
+        if self.open_group().is_some() {
+            let why = S::interrupted(Level::Group, s);
+            self.close_at(s, Level::Group, &why);
+        }
+        self.retire();
+        let (control, header) = S::group_header(s);
+        let mut controls = self.controls();
+        controls.group = Some(control.clone());
+        let mut findings = S::check_group(s, &control, &header, &controls);
+        findings.extend(self.duplicate(Level::Group, &control, s, &controls));
+        let ic = self.open_interchange().expect("checked above");
+        S::group_opened(ic, s, &controls);
+        self.push_group(Group {
+            span: s.span(),
+            explicit: true,
+            control,
+            header,
+            transaction_count: 0,
+            transactions: Vec::new(),
+            findings,
+            number: 0,
+            closed: false,
+        });
+    }
+
+    fn transaction_header(&mut self, s: &S::Segment<'_>) {
+        if self.open_group().is_none() && !self.misplaced(Role::TransactionHeader, s) {
+            return;
+        }
+        if self.open_tx().is_some() {
+            let why = S::interrupted(Level::Transaction, s);
+            self.close_at(s, Level::Transaction, &why);
+        }
+        let mut controls = self.controls();
+        let (control, header) = S::transaction_header(s);
+        controls.transaction = Some(control.clone());
+        let mut findings = S::check_transaction(s, &control, &header, &controls);
+        findings.extend(self.duplicate(Level::Transaction, &control, s, &controls));
+        let tx = Transaction {
+            span: s.span(),
+            first_index: s.index(),
+            control,
+            header,
+            segment_count: 1,
+            findings,
+            closed: false,
+        };
+        self.open_tx_count = 1;
+        self.open_interchange()
+            .expect("checked above")
+            .transaction_count += 1;
+        let g = self.open_group().expect("checked above");
+        g.transaction_count += 1;
+        g.transactions.push(tx);
+    }
+
+    fn body(&mut self, s: &S::Segment<'_>) {
+        if self.open_tx().is_some() {
+            self.open_tx_count += 1;
+            return;
+        }
+        self.misplaced(Role::Body, s);
+    }
+
+    /// Handles a segment whose role does not fit where the scanner stands, as the standard
+    /// says; true when the envelopes it lacked were opened implicitly and it goes on.
+    fn misplaced(&mut self, role: Role, s: &S::Segment<'_>) -> bool {
+        let open = self.open_state();
+        match S::misplaced(role, s, &open) {
+            Misplaced::Ignore => {}
+            Misplaced::Stray(why) => self.stray(s, &why),
+            Misplaced::Body => {
+                if role != Role::Body {
+                    self.misplaced(Role::Body, s);
+                }
+            }
+            Misplaced::Implicit => {
+                self.ensure_interchange(s);
+                if role == Role::TransactionHeader && self.open_group().is_none() {
+                    self.implicit_group(s);
+                }
+                return true;
+            }
+            Misplaced::CorruptHeader(why) => {
+                self.interchange_header(s);
+                let ic = self.map.interchanges.last_mut().expect("just opened");
+                let controls = ic.controls();
+                ic.findings
+                    .retain(|f| f.code != Code::InvalidInterchangeHeader);
+                ic.findings.push(
+                    Finding::error(Code::InvalidInterchangeHeader, why)
+                        .at(s.span().start, s.index(), s.tag_str())
+                        .with_controls(&controls),
+                );
+            }
+            Misplaced::LostHeader(why) => {
+                let trailer = S::NAMES.tags[0].1;
+                self.ensure_interchange(s);
+                let controls = self.controls();
+                let ic = self.open_interchange().expect("ensured");
+                ic.findings.push(
+                    Finding::error(Code::InvalidInterchangeHeader, why)
+                        .at(s.span().start, s.index(), trailer)
+                        .with_controls(&controls),
+                );
+                let why = format!("the interchange ends ({trailer})");
+                self.close_at(s, Level::Group, &why);
+                if let Some(ic) = self.open_interchange() {
+                    ic.closed = true;
+                }
+            }
+        }
+        false
+    }
+
+    fn stray(&mut self, s: &S::Segment<'_>, why: &str) {
+        let controls = self.controls();
+        let f = Finding::error(Code::SegmentOutsideEnvelope, why)
+            .at(s.span().start, s.index(), s.tag_str())
+            .with_controls(&controls);
+        if let Some(g) = self.open_group() {
+            g.findings.push(f);
+        } else if let Some(ic) = self.open_interchange() {
+            ic.findings.push(f);
+        } else {
+            self.map.findings.push(f);
+        }
+    }
+
+    /// The findings of a trailer at `level`.
+    fn trailer(
+        s: &S::Segment<'_>,
+        level: Level,
+        trailer: &Trailer<'_>,
+        controls: &Controls,
+    ) -> Vec<Finding> {
+        let read = S::trailer_fields(level, s);
+        let tag = s.tag_str();
+        trailer.check(&read, |f, el| {
+            f.at(s.span().start, s.index(), tag.as_ref())
+                .element(el)
+                .with_controls(controls)
+        })
+    }
+
+    fn transaction_trailer(&mut self, s: &S::Segment<'_>) {
+        let controls = self.controls();
+        let count = self.open_tx_count + 1;
+        let Some(t) = self.open_tx() else {
+            self.misplaced(Role::TransactionTrailer, s);
+            return;
+        };
+        t.segment_count = count;
+        t.span.end = s.span().end;
+        let what = S::transaction_title(t);
+        let trailer = Trailer {
+            counted: count,
+            noun: S::NAMES.segments,
+            what: &what,
+            count_code: Code::SegmentCountMismatch,
+            control: &t.control,
+            header: S::NAMES.control_fields[2],
+            control_code: Code::TransactionControlMismatch,
+        };
+        let found = Self::trailer(s, Level::Transaction, &trailer, &controls);
+        t.findings.extend(found);
+        t.closed = true;
+        self.closed_tx();
+    }
+
+    fn group_trailer(&mut self, s: &S::Segment<'_>) {
+        if !self.open_group().is_some_and(|g| g.explicit) {
+            self.misplaced(Role::GroupTrailer, s);
+            return;
+        }
+        if self.open_tx().is_some() {
+            let why = format!("the group ends ({}) before it", S::NAMES.tags[1].1);
+            self.close_at(s, Level::Transaction, &why);
+        }
+        let controls = Controls {
+            transaction: None,
+            ..self.controls()
+        };
+        let g = self.open_group().expect("checked above");
+        g.span.end = s.span().end;
+        let what = format!("group {}", g.control);
+        let trailer = Trailer {
+            counted: g.transaction_count,
+            noun: S::NAMES.transactions,
+            what: &what,
+            count_code: Code::TransactionCountMismatch,
+            control: &g.control,
+            header: S::NAMES.control_fields[1],
+            control_code: Code::GroupControlMismatch,
+        };
+        let found = Self::trailer(s, Level::Group, &trailer, &controls);
+        g.findings.extend(found);
+        g.closed = true;
+    }
+
+    fn interchange_trailer(&mut self, s: &S::Segment<'_>) {
+        if !self.open_interchange().is_some_and(|ic| ic.explicit) {
+            self.misplaced(Role::InterchangeTrailer, s);
+            return;
+        }
+        if self.open_group().is_some() {
+            let why = format!("the interchange ends ({}) before it", S::NAMES.tags[0].1);
+            self.close_at(s, Level::Group, &why);
+        }
+        let ic = self.open_interchange().expect("checked above");
+        let controls = ic.controls();
+        ic.span.end = s.span().end;
+        let (counted, noun) = S::interchange_counted(ic);
+        let what = format!("interchange {}", ic.control);
+        let trailer = Trailer {
+            counted,
+            noun,
+            what: &what,
+            count_code: Code::GroupCountMismatch,
+            control: &ic.control,
+            header: S::NAMES.control_fields[0],
+            control_code: Code::InterchangeControlMismatch,
+        };
+        let found = Self::trailer(s, Level::Interchange, &trailer, &controls);
+        ic.findings.extend(found);
+        ic.closed = true;
+    }
+}
+
+/// Checks shared by the scanner tests of both standards.
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::syntax::Token;
+
+    /// Scans the two-thousand-interchange file both standards' tests build (interchange 1500
+    /// with a wrong group trailer count in its second group, 1700 with a repeated control
+    /// number) with a compact scanner, checking that what it holds stays small and that it
+    /// finds what a full scan finds; returns the findings.
+    pub(crate) fn compact_scan_of_2000<S: Envelope>(f: &[u8]) -> Vec<String> {
+        let mut scanner = Scanner::<S>::compact();
+        let mut tok = S::tokenizer(0);
+        let mut pos = 0;
+        loop {
+            match S::next(&mut tok, f, &mut pos, true) {
+                Token::Segment(s) => scanner.segment(&s),
+                Token::Error(e) => scanner.syntax_error(&e),
+                Token::End | Token::NeedMore => break,
+            }
+            // What the scanner holds stays small however many interchanges went by.
+            let held = scanner.held();
+            let groups: usize = held.interchanges.iter().map(|i| i.groups.len()).sum();
+            assert!(held.interchanges.len() <= 3 && groups <= 4, "{groups}");
+        }
+        let m = scanner.finish(f.len());
+        let kept: Vec<(usize, Vec<usize>)> = m
+            .interchanges
+            .iter()
+            .map(|i| (i.number, i.groups.iter().map(|g| g.number).collect()))
+            .collect();
+        // 1500 keeps its second group only (its first was clean); 1700 keeps its last group
+        // (an interchange with findings keeps the group open when it closed).
+        assert_eq!(kept, vec![(1500, vec![1]), (1700, vec![1])]);
+        assert!(m.interchange(1500).unwrap().group(1).unwrap().rejected());
+        assert!(m.interchange(1500).unwrap().group(0).is_none());
+        assert!(m.interchange(3).is_none());
+        assert_eq!(m.interchange(1700).unwrap().transaction_count, 2);
+        // The full scan finds the same.
+        let full = super::super::scan::<S>(f);
+        assert_eq!(full.interchanges.len(), 2000);
+        let all = |m: &EnvelopeMap<S>| {
+            m.all_findings()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(all(&full), all(&m));
+        all(&m)
+    }
+
+    /// A stream read in windows of each of `chunks` bytes gives the map of the whole input.
+    pub(crate) fn chunked_scan_matches_whole<S: Envelope>(f: &[u8], chunks: &[usize]) {
+        let whole = serde_json::to_string(&super::super::scan::<S>(f)).unwrap();
+        for &chunk in chunks {
+            let m = super::super::scan_reader::<S, _>(f, chunk).unwrap();
+            assert_eq!(serde_json::to_string(&m).unwrap(), whole, "chunk {chunk}");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The envelope scan of a whole input or of a stream read through a window.
+
+use super::{Envelope, EnvelopeMap, Feed, Scanner, Step, pump};
+use crate::syntax::Token;
+use std::io::{self, Read};
+
+/// Scans an input held whole (transcoded first when the standard says so).
+pub fn scan<S: Envelope>(input: &[u8]) -> EnvelopeMap<S> {
+    if S::needs_transcoding(input) {
+        let mut owned = input.to_vec();
+        S::transcode(&mut owned);
+        let mut map = scan_as_is::<S>(&owned);
+        map.transcoded = true;
+        return map;
+    }
+    scan_as_is(input)
+}
+
+fn scan_as_is<S: Envelope>(input: &[u8]) -> EnvelopeMap<S> {
+    let mut sc = Scanner::new();
+    let mut tok = S::tokenizer(0);
+    let mut pos = 0;
+    loop {
+        match S::next(&mut tok, input, &mut pos, true) {
+            Token::Segment(s) => sc.segment(&s),
+            Token::Error(e) => sc.syntax_error(&e),
+            Token::End | Token::NeedMore => break,
+        }
+    }
+    sc.finish(input.len())
+}
+
+/// A tokenizer and its scanner, fed through the stream pump.
+pub struct StreamFeed<S: Envelope> {
+    pub scanner: Scanner<S>,
+    tok: S::Tokenizer,
+    /// Whether the input is transcoded as it arrives, once its first bytes were seen.
+    transcoded: Option<bool>,
+}
+
+impl<S: Envelope> StreamFeed<S> {
+    /// A feed around this scanner.
+    pub fn with(scanner: Scanner<S>) -> Self {
+        StreamFeed {
+            scanner,
+            tok: S::tokenizer(0),
+            transcoded: None,
+        }
+    }
+
+    /// A feed whose scanner keeps every transaction set.
+    pub fn full() -> Self {
+        StreamFeed::with(Scanner::new())
+    }
+
+    /// A feed whose scanner keeps only the sets with findings (see [`Scanner::compact`]).
+    pub fn compact() -> Self {
+        StreamFeed::with(Scanner::compact())
+    }
+
+    /// A feed whose scanner streams closed transaction sets out (see [`Scanner::streaming`]).
+    pub fn new() -> Self {
+        StreamFeed::with(Scanner::streaming())
+    }
+
+    /// The same feed, not yet fed, with another segment length limit (0: the tokenizer's
+    /// default).
+    pub fn with_max_segment(mut self, limit: usize) -> Self {
+        self.tok = S::tokenizer(limit);
+        self
+    }
+
+    /// Ends the input and returns the map.
+    pub fn finish(self, total: usize) -> EnvelopeMap<S> {
+        let transcoded = self.transcoded.unwrap_or(false);
+        let mut map = self.scanner.finish(total);
+        map.transcoded = transcoded;
+        map
+    }
+}
+
+impl<S: Envelope> Default for StreamFeed<S> {
+    fn default() -> Self {
+        StreamFeed::new()
+    }
+}
+
+impl<S: Envelope> Feed for StreamFeed<S> {
+    fn step(&mut self, window: &[u8], pos: &mut usize, eof: bool) -> Step {
+        match S::next(&mut self.tok, window, pos, eof) {
+            Token::Segment(s) => self.scanner.segment(&s),
+            Token::Error(e) => self.scanner.syntax_error(&e),
+            Token::End => return Step::End,
+            Token::NeedMore => return Step::NeedMore,
+        }
+        Step::Go
+    }
+
+    fn consumed(&mut self, n: usize) {
+        S::consumed(&mut self.tok, n);
+    }
+
+    fn arrived(&mut self, window: &mut [u8], new_from: usize) {
+        let transcoded = *self
+            .transcoded
+            .get_or_insert_with(|| S::needs_transcoding(&window[..window.len().min(16)]));
+        if transcoded {
+            S::transcode(&mut window[new_from..]);
+        }
+    }
+}
+
+/// Scans a stream in chunks of `chunk` bytes, keeping every transaction set in the map.
+pub fn scan_reader<S: Envelope, R: Read>(r: R, chunk: usize) -> io::Result<EnvelopeMap<S>> {
+    let mut feed = StreamFeed::full();
+    let total = pump(r, chunk, &mut feed)?;
+    Ok(feed.finish(total))
+}

@@ -1,0 +1,418 @@
+//! The translate driver, written once for both standards.
+//!
+//! Phase: envelope map + transaction bytes → validated, mapped document, for every transaction
+//! set (message) of a file: the envelope verdict first (a broken envelope rejects what it
+//! encloses), then the grammar of its version (or the nearest one, with a warning), then the
+//! standard's own checks and its mapping into the canonical model. [`Mapping`] is what each
+//! standard says (`map::x12`, `map::edifact`); the walk, the limits, validation, strictness and
+//! the streaming two-pass read are here.
+//!
+//! ```
+//! use tallyman::grammar::GrammarSet;
+//! use tallyman::map::{Options, Status, driver::translate_all};
+//! use tallyman::syntax::x12::X12;
+//! let edi = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+//! *240101*1200*U*00401*000000001*0*P*>~GS*PR*S*R*20240101*1200*1*X*004010~\
+//! ST*855*0001~BAK*00*AC*PO1*20240101~SE*3*0001~GE*1*1~IEA*1*000000001~";
+//! let grammars = GrammarSet::builtin().unwrap();
+//! let (map, outcomes) = translate_all::<X12>(edi, &grammars, &Options::default());
+//! assert!(map.accepted(0, 0, 0));
+//! assert_eq!((outcomes[0].set_id.as_str(), outcomes[0].status), ("855", Status::NotMapped));
+//! ```
+
+use super::{Batch, Options, Outcome, Status};
+use crate::diag::{Code, Controls, Finding};
+use crate::envelope::{
+    Closed, Envelope, EnvelopeMap, Group, Interchange, Scanner, StreamFeed, Transaction, controls,
+    pump, pump_with, relax_findings, scan,
+};
+use crate::grammar::{Grammar, GrammarSet, Placement, validate};
+use crate::model::{Document, Identity, Source};
+use crate::syntax::{FieldTable, Fields, SegmentView};
+use std::io::{self, Read, Seek, SeekFrom};
+use std::sync::Arc;
+
+/// What a document's `source` says of its envelope besides the control numbers.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The version as the document records it (`004010`, `D:96A:UN:EAN008`).
+    pub version: String,
+    pub sender: Option<Identity>,
+    pub receiver: Option<Identity>,
+    /// The interchange is a test interchange.
+    pub test: bool,
+}
+
+/// What the mapping of one document gave.
+#[derive(Debug)]
+// Built once per document and moved straight into its outcome: boxing the document would only
+// add an allocation.
+#[allow(clippy::large_enum_variant)]
+pub enum Mapped {
+    /// A set the mapping knows: the document when it could be built, and the findings about
+    /// values it could not use.
+    Document(Option<Document>, Vec<Finding>),
+    /// A set with a grammar but no mapping into the canonical model, and why.
+    NotTranslated(String),
+}
+
+/// What a standard says to the driver: versions and grammars, its own checks, the source
+/// identities, and the mapping of each document.
+pub trait Mapping: Envelope {
+    /// What the standard's checks before validation hand to its mapping (the character set
+    /// EDIFACT text is read in).
+    type Prepared;
+    /// Whether a set too large to read still names the envelope errors that reject it
+    /// (EDIFACT's outcomes do, X12's do not; both kept as they were).
+    const REASONS_WHEN_OVER_LIMITS: bool;
+    /// Which envelope the document's `source` values come from, for findings about them
+    /// ("ISA/GS", "UNB/UNG/UNH").
+    const SOURCE_HEADERS: &'static str;
+
+    /// The transaction set id or message type (`850`, `ORDERS`).
+    fn set_id(t: &Transaction<Self>) -> &str;
+    /// The version (directory) to validate against, and a note when the header did not say
+    /// it plainly.
+    fn version(
+        ic: &Interchange<Self>,
+        g: &Group<Self>,
+        t: &Transaction<Self>,
+    ) -> (String, Option<String>);
+    /// The grammar of a set in that version (or the nearest one, with a note).
+    fn grammar(
+        grammars: &GrammarSet,
+        version: &str,
+        t: &Transaction<Self>,
+    ) -> Option<(Arc<Grammar>, Option<String>)>;
+    /// Why a set without a grammar was only envelope-checked.
+    fn unsupported(t: &Transaction<Self>) -> String;
+    /// The standard's checks between the grammar lookup and validation; what they find goes
+    /// into `findings`.
+    #[allow(clippy::too_many_arguments)]
+    fn prepare(
+        ic: &Interchange<Self>,
+        g: &Group<Self>,
+        t: &Transaction<Self>,
+        grammar: &Grammar,
+        segments: &[Self::Segment<'_>],
+        bytes: &[u8],
+        controls: &Controls,
+        findings: &mut Vec<Finding>,
+    ) -> Self::Prepared;
+    /// The document's version and identities.
+    fn origin(ic: &Interchange<Self>, t: &Transaction<Self>, version: &str) -> Origin;
+    /// Places a finding about a `source` value taken from the envelope.
+    fn at_source_headers(
+        f: Finding,
+        ic: &Interchange<Self>,
+        t: &Transaction<Self>,
+        controls: &Controls,
+    ) -> Finding;
+    /// Maps a validated set into the canonical model.
+    fn map_document(
+        prepared: Self::Prepared,
+        grammar: &Grammar,
+        controls: &Controls,
+        t: &Transaction<Self>,
+        fields: &[Fields<'_>],
+        source: Source,
+    ) -> Mapped;
+}
+
+/// Translates one transaction set of a map. `bytes` are the set's bytes (`input[t.span]`,
+/// transcoded when the file was).
+pub fn translate_transaction<S: Mapping>(
+    grammars: &GrammarSet,
+    map: &EnvelopeMap<S>,
+    (i, g, t): (usize, usize, usize),
+    bytes: &[u8],
+    opts: &Options,
+) -> Outcome {
+    let ic = &map.interchanges[i];
+    let gr = &ic.groups[g];
+    translate_inner(grammars, (ic, gr, &gr.transactions[t]), bytes, opts, false).0
+}
+
+/// Translates one transaction set and also returns its segments and their placements (for
+/// `inspect`).
+pub fn translate_with_placements<'b, S: Mapping>(
+    grammars: &GrammarSet,
+    map: &EnvelopeMap<S>,
+    (i, g, t): (usize, usize, usize),
+    bytes: &'b [u8],
+    opts: &Options,
+) -> (Outcome, Vec<S::Segment<'b>>, Vec<Placement>) {
+    let ic = &map.interchanges[i];
+    let gr = &ic.groups[g];
+    translate_inner(grammars, (ic, gr, &gr.transactions[t]), bytes, opts, true)
+}
+
+fn translate_inner<'b, S: Mapping>(
+    grammars: &GrammarSet,
+    (ic, gr, tx): (&Interchange<S>, &Group<S>, &Transaction<S>),
+    bytes: &'b [u8],
+    opts: &Options,
+    want_placements: bool,
+) -> (Outcome, Vec<S::Segment<'b>>, Vec<Placement>) {
+    let ctl = controls(ic, gr, tx);
+    let header = S::NAMES.tags[2].0;
+    let reasons = || super::envelope_reasons([&ic.findings, &gr.findings, &tx.findings]);
+    let mut outcome = Outcome {
+        status: Status::Rejected,
+        set_id: S::set_id(tx).to_string(),
+        offset: tx.span.start,
+        controls: ctl.clone(),
+        document: None,
+        findings: Vec::new(),
+        envelope_reasons: Vec::new(),
+        context: None,
+    };
+    let what = S::transaction_title(tx);
+    if let Some(m) = super::over_limits(&opts.limits, &what, tx.segment_count, tx.span.len()) {
+        if S::REASONS_WHEN_OVER_LIMITS {
+            outcome.envelope_reasons = reasons();
+        }
+        let mut f = Finding::error(Code::LimitExceeded, m)
+            .at(tx.span.start, tx.first_index, header)
+            .with_controls(&ctl);
+        f.segment_position = Some(1);
+        outcome.findings.push(f);
+        return (outcome, Vec::new(), Vec::new());
+    }
+    let segments: Vec<S::Segment<'b>> = S::resume(
+        bytes,
+        ic.delimiters,
+        tx.span.start,
+        tx.first_index,
+        opts.limits.max_segment_bytes,
+    )
+    .collect();
+    outcome.envelope_reasons = reasons();
+    let rejected_by_envelope = !outcome.envelope_reasons.is_empty();
+    if rejected_by_envelope && !want_placements {
+        return (outcome, segments, Vec::new());
+    }
+    let at_header = |f: Finding| {
+        let mut f = f
+            .at(tx.span.start, tx.first_index, header)
+            .with_controls(&ctl);
+        f.segment_position = Some(1);
+        f
+    };
+
+    let (version, version_note) = S::version(ic, gr, tx);
+    if let Some(note) = version_note {
+        outcome
+            .findings
+            .push(at_header(Finding::warning(Code::VersionFallback, note)));
+    }
+    let Some((grammar, fallback)) = S::grammar(grammars, &version, tx) else {
+        outcome.findings.push(at_header(Finding::warning(
+            Code::SetNotSupported,
+            S::unsupported(tx),
+        )));
+        outcome.status = if rejected_by_envelope {
+            Status::Rejected
+        } else {
+            Status::NotMapped
+        };
+        return (outcome, segments, Vec::new());
+    };
+    if let Some(note) = fallback {
+        outcome
+            .findings
+            .push(at_header(Finding::warning(Code::VersionFallback, note)));
+    }
+    let prepared = S::prepare(
+        ic,
+        gr,
+        tx,
+        &grammar,
+        &segments,
+        bytes,
+        &ctl,
+        &mut outcome.findings,
+    );
+
+    let mut table = FieldTable::with_capacity(segments.len());
+    for s in &segments {
+        s.push_to(&mut table);
+    }
+    let fields = table.fields();
+    let validation = validate(&grammar, &fields, &ctl, want_placements);
+    outcome.findings.extend(validation.findings);
+    opts.strictness.apply(&mut outcome.findings);
+    if rejected_by_envelope {
+        outcome.status = Status::Rejected;
+        return (outcome, segments, validation.placements);
+    }
+    // A document with grammar errors is still read, for the business context of its report.
+    let grammar_rejected = outcome.findings.iter().any(Finding::is_error);
+
+    let origin = S::origin(ic, tx, &version);
+    let mut source = Source {
+        file: opts.file.clone(),
+        offset: tx.span.start,
+        standard: S::NAME.into(),
+        version: origin.version,
+        set: S::set_id(tx).to_string(),
+        sender: origin.sender,
+        receiver: origin.receiver,
+        interchange_control: ctl.interchange.clone(),
+        group_control: ctl.group.clone(),
+        transaction_control: ctl.transaction.clone(),
+        channel: opts.channel.clone(),
+        test: origin.test,
+    };
+    let mut envelope_values = super::clean_source(&mut source, S::SOURCE_HEADERS, |f| {
+        S::at_source_headers(f, ic, tx, &ctl)
+    });
+    opts.strictness.apply(&mut envelope_values);
+    outcome.findings.extend(envelope_values);
+    let (doc, mut mapping_findings) =
+        match S::map_document(prepared, &grammar, &ctl, tx, &fields, source) {
+            Mapped::Document(doc, findings) => (doc, findings),
+            Mapped::NotTranslated(why) => {
+                if !grammar_rejected {
+                    outcome
+                        .findings
+                        .push(at_header(Finding::warning(Code::SetNotSupported, why)));
+                }
+                outcome.status = if grammar_rejected {
+                    Status::Rejected
+                } else {
+                    Status::NotMapped
+                };
+                return (outcome, segments, validation.placements);
+            }
+        };
+    if grammar_rejected {
+        outcome.context = doc.as_ref().map(super::DocContext::of);
+        outcome.status = Status::Rejected;
+        return (outcome, segments, validation.placements);
+    }
+    // Values the mapping could not use are element findings: strict rejects, lenient warns.
+    opts.strictness.apply(&mut mapping_findings);
+    outcome.findings.extend(mapping_findings);
+    match doc {
+        Some(d) if !outcome.findings.iter().any(Finding::is_error) => {
+            outcome.status = Status::Accepted;
+            outcome.document = Some(d);
+        }
+        _ => outcome.status = Status::Rejected,
+    }
+    (outcome, segments, validation.placements)
+}
+
+/// Translates a whole input held in memory, transaction set by transaction set.
+pub fn translate_all<S: Mapping>(
+    input: &[u8],
+    grammars: &GrammarSet,
+    opts: &Options,
+) -> (EnvelopeMap<S>, Vec<Outcome>) {
+    let mut map = scan::<S>(input);
+    if opts.relax_envelope {
+        map.relax_integrity();
+    }
+    let transcoded;
+    let input = if map.transcoded {
+        let mut owned = input.to_vec();
+        S::transcode(&mut owned);
+        transcoded = owned;
+        &transcoded[..]
+    } else {
+        input
+    };
+    let outcomes = map
+        .transactions()
+        .map(|(i, g, t, tx)| {
+            translate_transaction(
+                grammars,
+                &map,
+                (i, g, t),
+                &input[tx.span.start..tx.span.end],
+                opts,
+            )
+        })
+        .collect();
+    (map, outcomes)
+}
+
+/// Translates a stream with memory flat in the file size: an envelope pass through a
+/// `chunk`-sized buffer keeps only the interchanges, groups and transaction sets with findings;
+/// a second pass hands out each transaction set as it closes (with its group's and
+/// interchange's headers), re-read by its span and judged with its group's and interchange's
+/// verdicts from the first pass ([`EnvelopeMap::judged`]). `sink` gets every outcome in file
+/// order, with the set and the headers of its group and interchange. Returns the first pass's
+/// map.
+///
+/// This is where closed groups can be walked with their verdicts (for 997/999/CONTRL
+/// acknowledgments): the outcomes of one group come one after another with the same
+/// `closed.group.number` (within `closed.interchange.number`), and `map.judged(closed)` gives
+/// the group and interchange with the findings that decide their own verdicts.
+pub fn translate_reader<S, R, F>(
+    mut reader: R,
+    grammars: &GrammarSet,
+    opts: &Options,
+    chunk: usize,
+    mut sink: F,
+) -> io::Result<EnvelopeMap<S>>
+where
+    S: Mapping,
+    R: Read + Seek,
+    F: FnMut(&EnvelopeMap<S>, &Closed<S>, Outcome) -> io::Result<()>,
+{
+    reader.seek(SeekFrom::Start(0))?;
+    let max_segment = opts.limits.max_segment_bytes;
+    let mut first = StreamFeed::<S>::compact().with_max_segment(max_segment);
+    let total = pump(io::BufReader::new(&mut reader), chunk, &mut first)?;
+    let mut map = first.finish(total);
+    if opts.relax_envelope {
+        map.relax_integrity();
+    }
+    reader.seek(SeekFrom::Start(0))?;
+    let mut second = StreamFeed::<S>::new().with_max_segment(max_segment);
+    let mut batch = Batch::new();
+    let map = map;
+    let translate = |c: &Closed<S>, bytes: &[u8]| {
+        let (ic, gr) = map.judged(c);
+        translate_inner(grammars, (ic, gr, &c.transaction), bytes, opts, false).0
+    };
+    // Collects every set the second pass has closed so far; translates them when enough wait.
+    let mut drain = |scanner: &mut Scanner<S>, r: &mut R, last: bool| -> io::Result<()> {
+        while let Some(mut closed) = scanner.take_closed() {
+            let tx = &mut closed.transaction;
+            if opts.relax_envelope {
+                relax_findings(&mut tx.findings);
+            }
+            if super::exceeds(&opts.limits, tx.segment_count, tx.span.len()) {
+                // Rejected unread: translate_inner says why.
+                if batch.push(closed, Vec::new()) {
+                    batch.flush(translate, |c, o| sink(&map, &c, o))?;
+                }
+                continue;
+            }
+            let here = r.stream_position()?;
+            let mut buf = vec![0; tx.span.len()];
+            r.seek(SeekFrom::Start(tx.span.start as u64))?;
+            r.read_exact(&mut buf)?;
+            r.seek(SeekFrom::Start(here))?;
+            if map.transcoded {
+                S::transcode(&mut buf);
+            }
+            if batch.push(closed, buf) {
+                batch.flush(translate, |c, o| sink(&map, &c, o))?;
+            }
+        }
+        if last {
+            batch.flush(translate, |c, o| sink(&map, &c, o))?;
+        }
+        Ok(())
+    };
+    let total = pump_with(&mut reader, chunk, &mut second, |feed, r| {
+        drain(&mut feed.scanner, r, false)
+    })?;
+    second.scanner.end(total);
+    drain(&mut second.scanner, &mut reader, true)?;
+    Ok(map)
+}
