@@ -103,19 +103,35 @@ pub fn translate<R: Read + Seek>(
     opts: &Options,
     on_outcome: impl FnMut(&mut Outcome) -> io::Result<()>,
 ) -> io::Result<FileReport> {
-    translate_with(reader, grammars, profiles, opts, true, on_outcome)
+    let checks = Checks {
+        business_rules: true,
+        document_findings: true,
+    };
+    translate_with(reader, grammars, profiles, opts, checks, on_outcome)
 }
 
-/// [`translate`], where `document_findings` says whether the report also gathers the findings
-/// of every document (with a note on each one its envelope rejects; see [`rejection_note`]).
-/// Without them it holds only what is outside the documents, so that its memory does not grow
-/// with them: the caller has each document's findings in its outcome.
+/// What [`translate_with`] does besides validating and mapping.
+#[derive(Debug, Clone, Copy)]
+pub struct Checks {
+    /// Apply the business rules that `tallyman run` applies ([`crate::rules`]): an accepted
+    /// document that breaks one is rejected, its violations among its findings, so that a file
+    /// means the same to `translate` as to `run`. Off for a look at what a partner sent, rules
+    /// aside (`translate --no-rules`), and for the run, which checks the channel first.
+    pub business_rules: bool,
+    /// Gather the findings of every document in the report (with a note on each one its
+    /// envelope rejects; see [`rejection_note`]). Without them the report holds only what is
+    /// outside the documents, so that its memory does not grow with them: the caller has each
+    /// document's findings in its outcome.
+    pub document_findings: bool,
+}
+
+/// [`translate`] with the [`Checks`] to apply.
 pub fn translate_with<R: Read + Seek>(
     mut reader: R,
     grammars: &GrammarSet,
     profiles: &Profiles,
     opts: &Options,
-    document_findings: bool,
+    checks: Checks,
     mut on_outcome: impl FnMut(&mut Outcome) -> io::Result<()>,
 ) -> io::Result<FileReport> {
     let mut head = [0u8; 512];
@@ -126,12 +142,15 @@ pub fn translate_with<R: Read + Seek>(
     let mut tally = Tally::default();
     let mut findings: Vec<Finding> = Vec::new();
     let mut take = |mut o: Outcome, findings: &mut Vec<Finding>| -> io::Result<()> {
+        if checks.business_rules {
+            apply_rules(&mut o);
+        }
         match o.status {
             Status::Accepted => tally.accepted += 1,
             Status::Rejected => tally.rejected += 1,
             Status::NotMapped => tally.not_mapped += 1,
         }
-        if document_findings {
+        if checks.document_findings {
             findings.extend(o.findings.iter().cloned());
             findings.extend(rejection_note(&o));
         }
@@ -197,6 +216,24 @@ fn standard<S: Mapping, R: Read + Seek>(
     Ok(map.into_levels())
 }
 
+/// Rejects an accepted document that breaks a business rule: its violations join its findings,
+/// and it keeps its business context (number, purpose, items) for reports, like a document its
+/// grammar rejects.
+fn apply_rules(o: &mut Outcome) {
+    if o.status != Status::Accepted {
+        return;
+    }
+    let Some(doc) = &o.document else { return };
+    let broken = crate::rules::findings(doc, o.offset, &o.controls);
+    if broken.is_empty() {
+        return;
+    }
+    o.context = Some(crate::map::DocContext::of(doc));
+    o.document = None;
+    o.status = Status::Rejected;
+    o.findings.extend(broken);
+}
+
 /// A document rejected because of its group or interchange: say so at the document, since the
 /// envelope finding itself sits at the trailer.
 pub fn rejection_note(o: &Outcome) -> Option<Finding> {
@@ -239,5 +276,54 @@ mod tests {
         assert_eq!(detect(b"UNA:+.? 'UNB+UNOC:3"), Format::Edifact);
         assert_eq!(detect(b"Name,Email\n"), Format::Unknown);
         assert_eq!(detect(&[0xC9, 0xE2, 0xC1, 0x5C]), Format::X12);
+    }
+
+    /// A document that breaks a business rule means the same to `translate` as to `run`:
+    /// rejected, its violation among its findings, its context kept; `--no-rules` accepts it.
+    #[test]
+    fn a_document_breaking_a_business_rule_is_rejected_unless_rules_are_off() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/x12/850-northwind.edi");
+        let text = std::fs::read_to_string(path).expect("sample");
+        // UPC 614141001255's check digit is 5; 614141001254 fails it.
+        let bad = text.replace("UP*614141001255", "UP*614141001254");
+        assert_ne!(bad, text);
+        let grammars = GrammarSet::builtin().expect("grammars");
+        let profiles = Profiles::builtin().expect("profiles");
+        let run = |business_rules| {
+            let mut outcomes = Vec::new();
+            let checks = Checks {
+                business_rules,
+                document_findings: true,
+            };
+            let cursor = std::io::Cursor::new(bad.as_bytes());
+            let opts = Options::default();
+            let report = translate_with(cursor, &grammars, &profiles, &opts, checks, |o| {
+                outcomes.push(o.clone());
+                Ok(())
+            })
+            .expect("in memory");
+            (report, outcomes)
+        };
+        let (report, outcomes) = run(true);
+        assert_eq!(outcomes[0].status, Status::Rejected);
+        assert!(outcomes[0].document.is_none());
+        let context = outcomes[0].context.as_ref().expect("context kept");
+        assert_eq!(
+            (context.kind, context.number.as_str()),
+            ("order", "4500012345")
+        );
+        let rule = |f: &&Finding| f.code == Code::BusinessRule;
+        assert!(outcomes[0].findings.iter().any(|f| rule(&f)));
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| rule(&f) && f.message.starts_with("bad_check_digit"))
+        );
+        assert_eq!((report.tally.accepted, report.tally.rejected), (0, 1));
+        let (report, outcomes) = run(false);
+        assert_eq!(outcomes[0].status, Status::Accepted);
+        assert!(!report.findings.iter().any(|f| rule(&f)));
     }
 }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{corpus, files, translate, translate_with};
+use common::{corpus, files, translate, translate_checked};
 use tallyman::grammar::Strictness;
 use tallyman::map::x12::Status;
 use tallyman::model::Document;
@@ -78,8 +78,9 @@ fn corpus_translates(folders: &[&str]) {
         for path in files(&root.join(folder), &["edi", "txt"]) {
             let name = format!("{folder}/{}", path.file_name().unwrap().to_string_lossy());
             // Real files carry real faults: translate them the way an operator onboarding the
-            // partner would, with --lenient --relax-envelope; the strict verdict is snapshotted.
-            let lenient = translate_with(&path, Strictness::Lenient, true);
+            // partner would, with --lenient --relax-envelope --no-rules (everything must be
+            // read); the strict verdict, business rules included, is snapshotted.
+            let lenient = translate_checked(&path, Strictness::Lenient, true, false);
             if lenient.outcomes.is_empty() {
                 failures.push(format!("{name}: no transaction sets found"));
             }

@@ -44,36 +44,26 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             limits: Default::default(),
         };
         let file = File::open(path).with_context(|| format!("opening {name}"))?;
-        let mut broke_rules = Vec::new();
-        let mut rejected_by_rules = 0;
-        let mut report = crate::translate::translate(file, &grammars, &profiles, &opts, |o| {
-            if o.status == Status::Accepted {
-                let doc = o.document.as_ref().expect("accepted has a document");
-                if !args.no_rules {
-                    let found = crate::rules::findings(doc, o.offset, &o.controls);
-                    if !found.is_empty() {
-                        broke_rules.extend(found);
-                        rejected_by_rules += 1;
-                        return Ok(());
-                    }
+        let checks = crate::translate::Checks {
+            business_rules: !args.no_rules,
+            document_findings: true,
+        };
+        let report =
+            crate::translate::translate_with(file, &grammars, &profiles, &opts, checks, |o| {
+                if o.status == Status::Accepted {
+                    let doc = o.document.as_ref().expect("accepted has a document");
+                    line.clear();
+                    crate::model::json::write(&mut line, doc).map_err(std::io::Error::other)?;
+                    line.push(b'\n');
+                    out.write_all(&line)?;
                 }
-                line.clear();
-                crate::model::json::write(&mut line, doc).map_err(std::io::Error::other)?;
-                line.push(b'\n');
-                out.write_all(&line)?;
-            }
-            Ok(())
-        })
-        .with_context(|| format!("reading {name}"))?;
-        // A document that breaks a rule counts as rejected; its findings go in file order.
-        report.findings.extend(broke_rules);
-        report.findings.sort_by_key(|f| f.offset);
+                Ok(())
+            })
+            .with_context(|| format!("reading {name}"))?;
         for f in &report.findings {
             writeln!(err, "{name}:{f}")?;
         }
-        let mut t = report.tally;
-        t.accepted -= rejected_by_rules;
-        t.rejected += rejected_by_rules;
+        let t = report.tally;
         writeln!(
             err,
             "{name}: {} translated, {} rejected, {} not translated{}",

@@ -525,7 +525,12 @@ pub fn process(
     let mut line = Vec::new();
     let mut hasher = ValueHasher::new();
     let mut last_interchange: Option<InterchangeKey> = None;
-    let report = crate::translate::translate_with(file, grammars, profiles, &opts, false, |o| {
+    // The rules are applied below, after the channel check, which needs the document.
+    let checks = crate::translate::Checks {
+        business_rules: false,
+        document_findings: false,
+    };
+    let report = crate::translate::translate_with(file, grammars, profiles, &opts, checks, |o| {
         let mut d = DocResult {
             offset: o.offset as u64,
             set_id: o.set_id.clone(),

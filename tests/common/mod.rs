@@ -72,8 +72,18 @@ pub fn translate(path: &Path, strictness: Strictness) -> Translated {
     translate_with(path, strictness, false)
 }
 
-/// Translates a file of any format the way `tallyman translate` does.
+/// Translates a file of any format the way `tallyman translate` does (business rules applied).
 pub fn translate_with(path: &Path, strictness: Strictness, relax_envelope: bool) -> Translated {
+    translate_checked(path, strictness, relax_envelope, true)
+}
+
+/// [`translate_with`], with or without the business rules (`translate --no-rules`).
+pub fn translate_checked(
+    path: &Path,
+    strictness: Strictness,
+    relax_envelope: bool,
+    business_rules: bool,
+) -> Translated {
     let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let opts = Options {
         strictness,
@@ -85,11 +95,16 @@ pub fn translate_with(path: &Path, strictness: Strictness, relax_envelope: bool)
     };
     let mut outcomes = Vec::new();
     let profiles = tallyman::feeds::Profiles::builtin().expect("built-in profiles");
-    let report = tallyman::translate::translate(file, grammars(), &profiles, &opts, |o| {
-        outcomes.push(o.clone());
-        Ok(())
-    })
-    .expect("reading a local file");
+    let checks = tallyman::translate::Checks {
+        business_rules,
+        document_findings: true,
+    };
+    let report =
+        tallyman::translate::translate_with(file, grammars(), &profiles, &opts, checks, |o| {
+            outcomes.push(o.clone());
+            Ok(())
+        })
+        .expect("reading a local file");
     Translated { report, outcomes }
 }
 
