@@ -20,6 +20,45 @@ pub fn decode_trimmed(bytes: &[u8]) -> String {
     decode(bytes).trim().to_string()
 }
 
+/// Model text of a raw value, as [`tidy`] gives it for the value decoded with `decode`; the
+/// usual value, printable ASCII, is neither decoded nor searched for control characters twice.
+pub fn tidy_bytes<'v>(
+    bytes: &'v [u8],
+    decode: impl FnOnce(&'v [u8]) -> Cow<'v, str>,
+) -> Option<Cow<'v, str>> {
+    // Printable ASCII reads the same in every character set, and its only whitespace is the
+    // space: trimming bytes then trims the text.
+    if bytes.iter().all(|&b| (0x20..0x80).contains(&b)) {
+        let t = bytes.trim_ascii();
+        return (!t.is_empty())
+            .then(|| Cow::Borrowed(std::str::from_utf8(t).expect("ASCII is UTF-8")));
+    }
+    tidy(decode(bytes))
+}
+
+/// Model text from a decoded value: control characters left out (the grammar validator reports
+/// them) and surrounding whitespace trimmed; `None` when nothing is left. Borrows unless a
+/// control character or the decoding made a copy, so the caller allocates once, if at all.
+pub fn tidy(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    let controls = |s: &str| s.bytes().any(|b| b < 0x20);
+    let t = match s {
+        Cow::Borrowed(s) if !controls(s) => Cow::Borrowed(s.trim()),
+        s => {
+            let mut o: String = if controls(&s) {
+                s.chars().filter(|&c| c >= ' ').collect()
+            } else {
+                s.into_owned()
+            };
+            let end = o.trim_end().len();
+            o.truncate(end);
+            let start = o.len() - o.trim_start().len();
+            o.drain(..start);
+            Cow::Owned(o)
+        }
+    };
+    (!t.is_empty()).then_some(t)
+}
+
 /// Renders bytes for a message: printable ASCII as is, anything else escaped, at most `max`
 /// characters, so an error line never carries control characters or a megabyte of garbage.
 pub fn for_message(bytes: &[u8], max: usize) -> String {
@@ -48,6 +87,26 @@ mod tests {
     fn latin1_fallback_keeps_every_byte() {
         assert_eq!(decode(b"Stra\xDFe"), "Straße");
         assert_eq!(decode("Straße".as_bytes()), "Straße");
+    }
+
+    #[test]
+    fn tidy_text_borrows_plain_values() {
+        let t = |s: &'static str| tidy(Cow::Borrowed(s));
+        assert!(matches!(t(" AB C "), Some(Cow::Borrowed("AB C"))));
+        assert_eq!(t(" \x01 A\tB\u{a0}").as_deref(), Some("AB"));
+        assert_eq!(t(" \x00 "), None);
+        assert_eq!(tidy(decode(b" Stra\xDFe ")).as_deref(), Some("Straße"));
+        for raw in [
+            &b" A B "[..],
+            b"\x0bA\x0c",
+            b"  ",
+            b"",
+            b"A\x7f ",
+            b" Stra\xDFe ",
+            b"\xC2\xA0x\xC2\x85",
+        ] {
+            assert_eq!(tidy_bytes(raw, decode), tidy(decode(raw)), "{raw:?}");
+        }
     }
 
     #[test]
