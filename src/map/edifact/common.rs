@@ -59,7 +59,7 @@ impl Ctx<'_> {
     /// `None` if empty. Borrowed from the segment unless a release character, the character
     /// set or a control character made a copy necessary.
     fn clean<'s>(&self, comp: &'s [u8], separators: Separators) -> Option<Cow<'s, str>> {
-        match separators.unescape(comp) {
+        match unescape(comp, separators.release) {
             Cow::Borrowed(b) => tidy_bytes(b, |b| self.charset.decode(b)),
             // ASCII reads the same in every set: the unescaped bytes become the text as they are.
             Cow::Owned(b) if b.is_ascii() => {
@@ -94,7 +94,7 @@ impl Ctx<'_> {
         let comp = el.get(c)?;
         // Borrowed from the segment unless a release character or the character set made a
         // copy necessary: most values are plain ASCII and cost no allocation here.
-        let t = match el.separators.unescape(comp) {
+        let t = match unescape(comp, el.separators.release) {
             Cow::Borrowed(b) if b.is_ascii() => Cow::Borrowed(trim_ascii_white(b)),
             Cow::Borrowed(b) => match self.charset.decode(b) {
                 Cow::Borrowed(s) => Cow::Borrowed(s.trim().as_bytes()),
@@ -325,8 +325,38 @@ fn trim_ascii_white(b: &[u8]) -> &[u8] {
     &b[start..end]
 }
 
+/// Removes release characters, as `Separators::unescape` does (a release character at the end
+/// stays); borrows when there are none. Copies the runs between release characters whole.
+fn unescape(v: &[u8], release: Option<u8>) -> Cow<'_, [u8]> {
+    let Some(rel) = release else {
+        return Cow::Borrowed(v);
+    };
+    let Some(first) = memchr::memchr(rel, v) else {
+        return Cow::Borrowed(v);
+    };
+    let mut out = Vec::with_capacity(v.len());
+    let mut rest = v;
+    let mut at = Some(first);
+    while let Some(p) = at {
+        out.extend_from_slice(&rest[..p]);
+        match rest.get(p + 1) {
+            Some(&released) => {
+                out.push(released);
+                rest = &rest[p + 2..];
+            }
+            None => {
+                out.push(rel);
+                rest = &[];
+            }
+        }
+        at = memchr::memchr(rel, rest);
+    }
+    out.extend_from_slice(rest);
+    Cow::Owned(out)
+}
+
 /// How many components [`Composite`] keeps at hand; the mapping reads none beyond the fifth.
-const KEPT: usize = 8;
+const KEPT: usize = 5;
 
 /// One element split into its components once, for a mapping that reads several of them.
 pub struct Composite<'s> {
@@ -352,21 +382,25 @@ impl<'s> Composite<'s> {
         // split) and notes whether the release character occurs: elements are short, and a
         // `memchr` per component and one for the release cost more than the bytes.
         let (mut start, mut i) = (0, 0);
+        // Without a release character, the test for one is the test for the separator.
+        let rel = release.unwrap_or(sep);
         while i < raw.len() {
             let b = raw[i];
+            if b != sep && b != rel {
+                i += 1;
+                continue;
+            }
             if Some(b) == release {
                 released = true;
                 i += 2;
                 continue;
             }
-            if b == sep {
-                if len == KEPT {
-                    break;
-                }
-                parts[len] = &raw[start..i];
-                len += 1;
-                start = i + 1;
+            if len == KEPT {
+                break;
             }
+            parts[len] = &raw[start..i];
+            len += 1;
+            start = i + 1;
             i += 1;
         }
         if len < KEPT {
@@ -448,5 +482,47 @@ mod tests {
             findings: Vec::new(),
         };
         assert_eq!(ctx.decoded(b" ACME\x00 RETAIL\x1F "), "ACME RETAIL");
+    }
+
+    #[test]
+    fn unescape_and_split_as_the_separators_do() {
+        let seps = Separators {
+            component: b':',
+            repetition: Some(b'*'),
+            release: Some(b'?'),
+        };
+        let fields_of = |raw: &'static [u8]| {
+            let mut table = crate::syntax::FieldTable::with_capacity(1);
+            table.push(
+                b"IMD",
+                crate::syntax::Span::default(),
+                0,
+                seps,
+                [raw].into_iter(),
+            );
+            table
+        };
+        for raw in [
+            &b""[..],
+            b":",
+            b"a:b:c",
+            b"a?:b:c?",
+            b"??:?",
+            b":::WIDGET ?+ BOLT 1?: SIZE 2 ?'STD?':x",
+            b"1:2:3:4:5:6:7:8:9",
+            b"1:2:3:4:5:6:7:8?:9?",
+        ] {
+            let table = fields_of(raw);
+            let seg = table.fields()[0];
+            let el = Composite::of(&seg, 1).expect("one element");
+            let want: Vec<&[u8]> = seps.components(raw).collect();
+            for c in 1..=want.len() + 2 {
+                assert_eq!(el.get(c), want.get(c - 1).copied(), "{raw:?} {c}");
+                if let Some(part) = el.get(c) {
+                    assert_eq!(unescape(part, el.separators.release), seps.unescape(part));
+                    assert_eq!(unescape(part, seps.release), seps.unescape(part));
+                }
+            }
+        }
     }
 }
