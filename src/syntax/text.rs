@@ -28,12 +28,31 @@ pub fn tidy_bytes<'v>(
 ) -> Option<Cow<'v, str>> {
     // Printable ASCII reads the same in every character set, and its only whitespace is the
     // space: trimming bytes then trims the text.
-    if bytes.iter().all(|&b| (0x20..0x80).contains(&b)) {
+    if printable_ascii(bytes) {
         let t = bytes.trim_ascii();
         return (!t.is_empty())
             .then(|| Cow::Borrowed(std::str::from_utf8(t).expect("ASCII is UTF-8")));
     }
     tidy(decode(bytes))
+}
+
+/// True when every byte is printable ASCII (0x20 to 0x7F), tested eight bytes at a time.
+fn printable_ascii(bytes: &[u8]) -> bool {
+    const LOW: u64 = 0x2020_2020_2020_2020;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let x = u64::from_le_bytes(c.try_into().expect("eight bytes"));
+        // With no high bit set, subtracting 0x20 from each byte borrows into a byte's high bit
+        // only for a byte below 0x20 (or above one, which is already below).
+        if x & HIGH != 0 || x.wrapping_sub(LOW) & !x & HIGH != 0 {
+            return false;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .all(|&b| (0x20..0x80).contains(&b))
 }
 
 /// Model text from a decoded value: control characters left out (the grammar validator reports
@@ -106,6 +125,20 @@ mod tests {
             b"\xC2\xA0x\xC2\x85",
         ] {
             assert_eq!(tidy_bytes(raw, decode), tidy(decode(raw)), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn printable_ascii_eight_bytes_at_a_time() {
+        for len in 0..20 {
+            for at in 0..len {
+                for b in [0x00, 0x1F, 0x20, 0x21, 0x7E, 0x7F, 0x80, 0xC3, 0xFF] {
+                    let mut v = vec![b'A'; len];
+                    v[at] = b;
+                    let want = v.iter().all(|&b| (0x20..0x80).contains(&b));
+                    assert_eq!(printable_ascii(&v), want, "{v:?}");
+                }
+            }
         }
     }
 
