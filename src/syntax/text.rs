@@ -55,6 +55,22 @@ fn printable_ascii(bytes: &[u8]) -> bool {
         .all(|&b| (0x20..0x80).contains(&b))
 }
 
+/// [`tidy_bytes`] as the text's bytes, for a value that is matched rather than kept: printable
+/// ASCII is not even turned into a `str`.
+pub fn tidy_raw<'v>(
+    bytes: &'v [u8],
+    decode: impl FnOnce(&'v [u8]) -> Cow<'v, str>,
+) -> Option<Cow<'v, [u8]>> {
+    if printable_ascii(bytes) {
+        let t = bytes.trim_ascii();
+        return (!t.is_empty()).then_some(Cow::Borrowed(t));
+    }
+    tidy(decode(bytes)).map(|t| match t {
+        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+    })
+}
+
 /// Model text from a decoded value: control characters left out (the grammar validator reports
 /// them) and surrounding whitespace trimmed; `None` when nothing is left. Borrows unless a
 /// control character or the decoding made a copy, so the caller allocates once, if at all.
@@ -125,6 +141,11 @@ mod tests {
             b"\xC2\xA0x\xC2\x85",
         ] {
             assert_eq!(tidy_bytes(raw, decode), tidy(decode(raw)), "{raw:?}");
+            assert_eq!(
+                tidy_raw(raw, decode).as_deref(),
+                tidy(decode(raw)).as_deref().map(str::as_bytes),
+                "{raw:?}"
+            );
         }
     }
 

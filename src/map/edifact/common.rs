@@ -9,7 +9,7 @@ use crate::model::{
     Purpose, Reference, Role, Tax,
 };
 use crate::syntax::edifact::charset::Charset;
-use crate::syntax::text::{for_message, tidy, tidy_bytes};
+use crate::syntax::text::{for_message, tidy, tidy_bytes, tidy_raw};
 use crate::syntax::values::{self, Notation};
 use crate::syntax::{Fields, Separators};
 use rust_decimal::Decimal;
@@ -83,6 +83,17 @@ impl Ctx<'_> {
     /// [`Self::text_in`] borrowed when it can be: for values compared or joined, not kept.
     pub fn text_ref<'s>(&self, el: &Composite<'s>, c: usize) -> Option<Cow<'s, str>> {
         self.clean(el.get(c)?, el.separators)
+    }
+
+    /// [`Self::text_ref`] as bytes, for a code that is matched rather than kept.
+    fn raw_ref<'s>(&self, el: &Composite<'s>, c: usize) -> Option<Cow<'s, [u8]>> {
+        let comp = el.get(c)?;
+        match unescape(comp, el.separators.release) {
+            Cow::Borrowed(b) => tidy_raw(b, |b| self.charset.decode(b)),
+            Cow::Owned(_) => self
+                .clean(comp, el.separators)
+                .map(|t| Cow::Owned(t.into_owned().into_bytes())),
+        }
     }
 
     /// Component `c` of an element as [`Self::text_in`] gives it but with its control
@@ -242,7 +253,7 @@ impl Ctx<'_> {
             let Some(c212) = Composite::of(seg, n) else {
                 continue;
             };
-            if let (Some(id), Some(kind)) = (self.text_ref(&c212, 1), self.text_ref(&c212, 2)) {
+            if let (Some(id), Some(kind)) = (self.text_ref(&c212, 1), self.raw_ref(&c212, 2)) {
                 add_item_id(ids, edifact_item_qualifier(&kind), id.into_owned());
             }
         }
@@ -458,14 +469,14 @@ pub fn role(code: &str) -> Role {
 }
 
 /// EDIFACT item number type codes (7143) in terms of the X12 qualifiers the model files by.
-fn edifact_item_qualifier(kind: &str) -> &str {
+fn edifact_item_qualifier(kind: &[u8]) -> &[u8] {
     match kind {
-        "SRV" | "EN" | "EU" => "UK",
-        "UP" => "UP",
-        "IB" => "IB",
-        "IN" | "BP" => "IN",
-        "SA" | "VN" | "VP" => "VN",
-        "SK" => "SK",
+        b"SRV" | b"EN" | b"EU" => b"UK",
+        b"UP" => b"UP",
+        b"IB" => b"IB",
+        b"IN" | b"BP" => b"IN",
+        b"SA" | b"VN" | b"VP" => b"VN",
+        b"SK" => b"SK",
         other => other,
     }
 }

@@ -9,7 +9,7 @@ use crate::model::{
     Purpose, Reference, Role, Tax, Terms,
 };
 use crate::syntax::Fields;
-use crate::syntax::text::{decode, for_message, tidy_bytes};
+use crate::syntax::text::{decode, for_message, tidy_bytes, tidy_raw};
 use crate::syntax::values::{self, Notation};
 use jiff::civil::{Date, Time};
 use rust_decimal::Decimal;
@@ -145,6 +145,11 @@ pub fn text(seg: &Fields<'_>, n: usize) -> Option<String> {
 /// into a larger string rather than kept.
 pub fn text_ref<'s>(seg: &Fields<'s>, n: usize) -> Option<Cow<'s, str>> {
     tidy_bytes(seg.value(n), decode)
+}
+
+/// [`text`] as bytes, for a qualifier that is matched rather than kept.
+fn qualifier<'s>(seg: &Fields<'s>, n: usize) -> Option<Cow<'s, [u8]>> {
+    tidy_raw(seg.value(n), decode)
 }
 
 /// CCYYMMDD, or YYMMDD with years 00-49 in this century.
@@ -316,7 +321,7 @@ pub fn item_ids(seg: &Fields<'_>, first: usize) -> ItemIds {
     let mut ids = ItemIds::default();
     let mut n = first;
     while n < first + 24 {
-        let (Some(q), Some(v)) = (text_ref(seg, n), text_ref(seg, n + 1)) else {
+        let (Some(q), Some(v)) = (qualifier(seg, n), text_ref(seg, n + 1)) else {
             if seg.element(n).is_none() {
                 break;
             }
