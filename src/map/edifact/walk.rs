@@ -100,7 +100,11 @@ enum Context {
 }
 
 pub fn walk<'s>(ctx: &mut Ctx<'_>, segs: &[Fields<'s>]) -> Walked<'s> {
-    let mut w = Walked::default();
+    let mut w = Walked {
+        // One count of the LINs spares the items' regrowth.
+        items: Vec::with_capacity(segs.iter().filter(|s| s.tag == b"LIN").count()),
+        ..Walked::default()
+    };
     let mut nad = NadGroup::default();
     let mut summary = false;
     let mut cps: Option<String> = None;

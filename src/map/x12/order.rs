@@ -15,7 +15,8 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Ord
         order_type: None,
         currency: None,
         parties: Vec::new(),
-        lines: Vec::new(),
+        // One count of the PO1s spares the lines' regrowth.
+        lines: Vec::with_capacity(segs.iter().filter(|s| s.tag == b"PO1").count()),
         references: Vec::new(),
         dates: Vec::new(),
         terms: None,
