@@ -42,6 +42,7 @@ use crate::model::{
 use jiff::civil::Date;
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// One broken business rule.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -272,6 +273,65 @@ fn check_date(out: &mut Vec<Violation>, what: &str, date: Option<Date>) {
     }
 }
 
+/// Up to this many lines, an unusual line number is looked for by looking back rather than
+/// in a map.
+const SCAN_LINES: usize = 48;
+
+/// Finds repeated line numbers in one pass over the lines. Line numbers are nearly always 1, 2,
+/// 3...: one below 1000 written without leading zeros is marked in a bit set (equal numbers,
+/// equal text). Any other is looked for among the earlier lines, in a map when the document is
+/// long (with a fast hasher: the numbers are the sender's, but a collision costs time only).
+struct Repeats<'a> {
+    small: [u64; 16],
+    others: Option<HashMap<&'a str, usize, foldhash::fast::FixedState>>,
+}
+
+impl<'a> Repeats<'a> {
+    fn new(lines: usize) -> Self {
+        Repeats {
+            small: [0; 16],
+            others: (lines > SCAN_LINES).then(HashMap::default),
+        }
+    }
+
+    /// The position of the first line before `lines[i]` with its number.
+    fn earlier(&mut self, lines: &[Line<'a>], i: usize) -> Option<usize> {
+        let number = lines[i].number;
+        let look_back = || lines[..i].iter().position(|l| l.number == number);
+        if let Some(k) = small_number(number) {
+            let (word, bit) = (k / 64, 1u64 << (k % 64));
+            if self.small[word] & bit == 0 {
+                self.small[word] |= bit;
+                return None;
+            }
+            return look_back();
+        }
+        match self.others.as_mut() {
+            None => look_back(),
+            Some(seen) => match seen.entry(number) {
+                Entry::Occupied(e) => Some(*e.get()),
+                Entry::Vacant(e) => {
+                    e.insert(i);
+                    None
+                }
+            },
+        }
+    }
+}
+
+/// `0` to `999` written without leading zeros, as its value.
+fn small_number(s: &str) -> Option<usize> {
+    match s.as_bytes() {
+        [b'0'] => Some(0),
+        b @ ([b'1'..=b'9'] | [b'1'..=b'9', _] | [b'1'..=b'9', _, _])
+            if b.iter().all(u8::is_ascii_digit) =>
+        {
+            Some(b.iter().fold(0, |n, d| n * 10 + usize::from(d - b'0')))
+        }
+        _ => None,
+    }
+}
+
 fn check_lines(out: &mut Vec<Violation>, kind: &str, number: &str, lines: &[Line], sign: Sign) {
     if lines.is_empty() {
         out.push(Violation::doc(
@@ -279,7 +339,7 @@ fn check_lines(out: &mut Vec<Violation>, kind: &str, number: &str, lines: &[Line
             format!("{kind} {number} has no lines"),
         ));
     }
-    let mut first_at: HashMap<&str, usize> = HashMap::new();
+    let mut repeats = Repeats::new(lines.len());
     for (i, l) in lines.iter().enumerate() {
         let q = l.quantity;
         if sign == Sign::Positive && q <= Decimal::ZERO {
@@ -296,7 +356,7 @@ fn check_lines(out: &mut Vec<Violation>, kind: &str, number: &str, lines: &[Line
         {
             out.push(l.violation("price_negative", format!("unit price {p} is negative")));
         }
-        if let Some(first) = first_at.get(l.number) {
+        if let Some(first) = repeats.earlier(lines, i) {
             out.push(l.violation(
                 "duplicate_line_number",
                 format!(
@@ -306,8 +366,6 @@ fn check_lines(out: &mut Vec<Violation>, kind: &str, number: &str, lines: &[Line
                     i + 1
                 ),
             ));
-        } else {
-            first_at.insert(l.number, i);
         }
         check_item_ids(out, l);
     }
@@ -329,7 +387,8 @@ fn check_item_ids(out: &mut Vec<Violation>, l: &Line) {
             ));
         } else if v.len() == 11 {
             // An 11-digit UPC is a UPC-A sent without its check digit: nothing to verify.
-        } else if !gs1_check_digit_ok(v) {
+        } else if expected_check_digit(v) != v.as_bytes()[v.len() - 1] - b'0' {
+            // What `gs1_check_digit_ok` checks, less the digits and length just checked.
             out.push(l.violation("bad_check_digit", check_digit_message(kind, v)));
         }
     }
@@ -718,6 +777,56 @@ mod tests {
         let mut s = notice();
         s.lines[1].line_number = "1".to_string();
         assert_eq!(rules(s), ["duplicate_line_number"]);
+    }
+
+    /// Long documents find duplicates with a map: the same findings, first position first.
+    #[test]
+    fn duplicate_line_numbers_in_a_long_order() {
+        for n in [SCAN_LINES - 2, SCAN_LINES + 10] {
+            let mut o = order();
+            o.totals = Totals::default();
+            for k in 3..=n {
+                o.lines.push(from(line(&k.to_string(), "1", None)));
+            }
+            // Numbers the bit set does not take, which equal none of the small ones.
+            for k in ["02", "1000", "A1", "", "1000", "02"] {
+                o.lines.push(from(line(k, "1", None)));
+            }
+            o.lines.push(from(line("2", "1", None)));
+            o.lines.push(from(line("7", "1", None)));
+            o.lines.push(from(line("2", "1", None)));
+            let last = o.lines.len();
+            let first = last - 9;
+            let want = [
+                format!(
+                    "duplicate_line_number: line 1000 (SKU AB-1000): line number 1000 is used \
+                     more than once (positions {} and {} in the document)",
+                    first + 2,
+                    first + 5
+                ),
+                format!(
+                    "duplicate_line_number: line 02 (SKU AB-02): line number 02 is used more \
+                     than once (positions {} and {} in the document)",
+                    first + 1,
+                    first + 6
+                ),
+                format!(
+                    "duplicate_line_number: line 2 (SKU AB-2): line number 2 is used more than \
+                     once (positions 2 and {} in the document)",
+                    last - 2
+                ),
+                format!(
+                    "duplicate_line_number: line 7 (SKU AB-7): line number 7 is used more than \
+                     once (positions 7 and {} in the document)",
+                    last - 1
+                ),
+                format!(
+                    "duplicate_line_number: line 2 (SKU AB-2): line number 2 is used more than \
+                     once (positions 2 and {last} in the document)"
+                ),
+            ];
+            assert_eq!(found(o), want, "{n} lines");
+        }
     }
 
     #[test]

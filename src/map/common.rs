@@ -3,30 +3,32 @@
 use crate::model::{ItemIds, QualifiedId};
 
 /// Files one identifier under its kind (the first of each kind wins; the rest go to `other`).
-pub fn add_item_id(ids: &mut ItemIds, qualifier: &str, value: String) {
+/// The qualifier is model text (trimmed, without control characters), matched as bytes.
+pub fn add_item_id(ids: &mut ItemIds, qualifier: &[u8], value: String) {
     let slot = match qualifier {
-        "UP" | "UA" => &mut ids.upc,
-        "UK" | "EO" | "UD" | "UN" => &mut ids.gtin,
-        "EN" | "EA" => &mut ids.ean,
-        "IB" | "IS" => &mut ids.isbn,
-        "BP" | "IN" | "PI" => &mut ids.buyer_part,
-        "VP" | "VN" | "VA" | "VC" => &mut ids.vendor_part,
-        "SK" => &mut ids.sku,
+        b"UP" | b"UA" => &mut ids.upc,
+        b"UK" | b"EO" | b"UD" | b"UN" => &mut ids.gtin,
+        b"EN" | b"EA" => &mut ids.ean,
+        b"IB" | b"IS" => &mut ids.isbn,
+        b"BP" | b"IN" | b"PI" => &mut ids.buyer_part,
+        b"VP" | b"VN" | b"VA" | b"VC" => &mut ids.vendor_part,
+        b"SK" => &mut ids.sku,
         _ => {
-            ids.other.push(QualifiedId {
-                qualifier: qualifier.to_string(),
-                value,
-            });
+            ids.other.push(qualified(qualifier, value));
             return;
         }
     };
     if slot.is_none() {
         *slot = Some(value);
     } else {
-        ids.other.push(QualifiedId {
-            qualifier: qualifier.to_string(),
-            value,
-        });
+        ids.other.push(qualified(qualifier, value));
+    }
+}
+
+fn qualified(qualifier: &[u8], value: String) -> QualifiedId {
+    QualifiedId {
+        qualifier: String::from_utf8(qualifier.to_vec()).expect("qualifiers are model text"),
+        value,
     }
 }
 

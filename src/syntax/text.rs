@@ -20,6 +20,80 @@ pub fn decode_trimmed(bytes: &[u8]) -> String {
     decode(bytes).trim().to_string()
 }
 
+/// Model text of a raw value, as [`tidy`] gives it for the value decoded with `decode`; the
+/// usual value, printable ASCII, is neither decoded nor searched for control characters twice.
+pub fn tidy_bytes<'v>(
+    bytes: &'v [u8],
+    decode: impl FnOnce(&'v [u8]) -> Cow<'v, str>,
+) -> Option<Cow<'v, str>> {
+    // Printable ASCII reads the same in every character set, and its only whitespace is the
+    // space: trimming bytes then trims the text.
+    if printable_ascii(bytes) {
+        let t = bytes.trim_ascii();
+        return (!t.is_empty())
+            .then(|| Cow::Borrowed(std::str::from_utf8(t).expect("ASCII is UTF-8")));
+    }
+    tidy(decode(bytes))
+}
+
+/// True when every byte is printable ASCII (0x20 to 0x7F), tested eight bytes at a time.
+fn printable_ascii(bytes: &[u8]) -> bool {
+    const LOW: u64 = 0x2020_2020_2020_2020;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let x = u64::from_le_bytes(c.try_into().expect("eight bytes"));
+        // With no high bit set, subtracting 0x20 from each byte borrows into a byte's high bit
+        // only for a byte below 0x20 (or above one, which is already below).
+        if x & HIGH != 0 || x.wrapping_sub(LOW) & !x & HIGH != 0 {
+            return false;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .all(|&b| (0x20..0x80).contains(&b))
+}
+
+/// [`tidy_bytes`] as the text's bytes, for a value that is matched rather than kept: printable
+/// ASCII is not even turned into a `str`.
+pub fn tidy_raw<'v>(
+    bytes: &'v [u8],
+    decode: impl FnOnce(&'v [u8]) -> Cow<'v, str>,
+) -> Option<Cow<'v, [u8]>> {
+    if printable_ascii(bytes) {
+        let t = bytes.trim_ascii();
+        return (!t.is_empty()).then_some(Cow::Borrowed(t));
+    }
+    tidy(decode(bytes)).map(|t| match t {
+        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+    })
+}
+
+/// Model text from a decoded value: control characters left out (the grammar validator reports
+/// them) and surrounding whitespace trimmed; `None` when nothing is left. Borrows unless a
+/// control character or the decoding made a copy, so the caller allocates once, if at all.
+pub fn tidy(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    let controls = |s: &str| s.bytes().any(|b| b < 0x20);
+    let t = match s {
+        Cow::Borrowed(s) if !controls(s) => Cow::Borrowed(s.trim()),
+        s => {
+            let mut o: String = if controls(&s) {
+                s.chars().filter(|&c| c >= ' ').collect()
+            } else {
+                s.into_owned()
+            };
+            let end = o.trim_end().len();
+            o.truncate(end);
+            let start = o.len() - o.trim_start().len();
+            o.drain(..start);
+            Cow::Owned(o)
+        }
+    };
+    (!t.is_empty()).then_some(t)
+}
+
 /// Renders bytes for a message: printable ASCII as is, anything else escaped, at most `max`
 /// characters, so an error line never carries control characters or a megabyte of garbage.
 pub fn for_message(bytes: &[u8], max: usize) -> String {
@@ -48,6 +122,45 @@ mod tests {
     fn latin1_fallback_keeps_every_byte() {
         assert_eq!(decode(b"Stra\xDFe"), "Straße");
         assert_eq!(decode("Straße".as_bytes()), "Straße");
+    }
+
+    #[test]
+    fn tidy_text_borrows_plain_values() {
+        let t = |s: &'static str| tidy(Cow::Borrowed(s));
+        assert!(matches!(t(" AB C "), Some(Cow::Borrowed("AB C"))));
+        assert_eq!(t(" \x01 A\tB\u{a0}").as_deref(), Some("AB"));
+        assert_eq!(t(" \x00 "), None);
+        assert_eq!(tidy(decode(b" Stra\xDFe ")).as_deref(), Some("Straße"));
+        for raw in [
+            &b" A B "[..],
+            b"\x0bA\x0c",
+            b"  ",
+            b"",
+            b"A\x7f ",
+            b" Stra\xDFe ",
+            b"\xC2\xA0x\xC2\x85",
+        ] {
+            assert_eq!(tidy_bytes(raw, decode), tidy(decode(raw)), "{raw:?}");
+            assert_eq!(
+                tidy_raw(raw, decode).as_deref(),
+                tidy(decode(raw)).as_deref().map(str::as_bytes),
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn printable_ascii_eight_bytes_at_a_time() {
+        for len in 0..20 {
+            for at in 0..len {
+                for b in [0x00, 0x1F, 0x20, 0x21, 0x7E, 0x7F, 0x80, 0xC3, 0xFF] {
+                    let mut v = vec![b'A'; len];
+                    v[at] = b;
+                    let want = v.iter().all(|&b| (0x20..0x80).contains(&b));
+                    assert_eq!(printable_ascii(&v), want, "{v:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -8,10 +8,10 @@ use crate::model::{
     Address, AllowanceCharge, AllowanceOrCharge, Contact, DatedEvent, ItemIds, Party, PartyId,
     Purpose, Reference, Role, Tax,
 };
-use crate::syntax::Fields;
 use crate::syntax::edifact::charset::Charset;
-use crate::syntax::text::for_message;
-use crate::syntax::values::{self, Notation, without_controls};
+use crate::syntax::text::{for_message, tidy, tidy_bytes, tidy_raw};
+use crate::syntax::values::{self, Notation};
+use crate::syntax::{Fields, Separators};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 
@@ -43,31 +43,75 @@ impl Ctx<'_> {
 
     /// An unescaped value as model text: decoded, trimmed, and without control characters
     /// (the grammar validator reports them).
+    #[cfg(test)]
     fn decoded(&self, v: &[u8]) -> String {
-        without_controls(&self.charset.decode(v)).trim().to_string()
+        let plain = Separators {
+            component: b':',
+            repetition: None,
+            release: None,
+        };
+        self.clean(v, plain)
+            .map(Cow::into_owned)
+            .unwrap_or_default()
+    }
+
+    /// A raw component as model text: unescaped, decoded, trimmed, without control characters;
+    /// `None` if empty. Borrowed from the segment unless a release character, the character
+    /// set or a control character made a copy necessary.
+    fn clean<'s>(&self, comp: &'s [u8], separators: Separators) -> Option<Cow<'s, str>> {
+        match unescape(comp, separators.release) {
+            Cow::Borrowed(b) => tidy_bytes(b, |b| self.charset.decode(b)),
+            // ASCII reads the same in every set: the unescaped bytes become the text as they are.
+            Cow::Owned(b) if b.is_ascii() => {
+                tidy(Cow::Owned(String::from_utf8(b).expect("ASCII is UTF-8")))
+            }
+            Cow::Owned(b) => tidy(self.charset.decode(&b)).map(|t| Cow::Owned(t.into_owned())),
+        }
     }
 
     /// Component `c` (1-based) of element `n`, unescaped, decoded and trimmed, without control
     /// characters; `None` if empty.
     pub fn text(&self, seg: &Fields<'_>, n: usize, c: usize) -> Option<String> {
-        let t = without_controls(&self.value(seg, n, c)?).trim().to_string();
-        (!t.is_empty()).then_some(t)
+        self.text_in(&Composite::of(seg, n)?, c)
     }
 
-    /// Component `c` of element `n` as [`Self::text`] gives it but with its control characters:
-    /// a number or a date is read from what was sent, so that one the grammar validator
-    /// refuses for a control character is refused here too, never repaired.
-    fn value<'s>(&self, seg: &Fields<'s>, n: usize, c: usize) -> Option<Cow<'s, str>> {
-        let raw = seg.element(n)?;
-        let comp = seg.components(raw).nth(c - 1)?;
+    /// Component `c` of an element already split, as [`Self::text`] gives it.
+    pub fn text_in(&self, el: &Composite<'_>, c: usize) -> Option<String> {
+        self.text_ref(el, c).map(Cow::into_owned)
+    }
+
+    /// [`Self::text_in`] borrowed when it can be: for values compared or joined, not kept.
+    pub fn text_ref<'s>(&self, el: &Composite<'s>, c: usize) -> Option<Cow<'s, str>> {
+        self.clean(el.get(c)?, el.separators)
+    }
+
+    /// [`Self::text_ref`] as bytes, for a code that is matched rather than kept.
+    fn raw_ref<'s>(&self, el: &Composite<'s>, c: usize) -> Option<Cow<'s, [u8]>> {
+        let comp = el.get(c)?;
+        match unescape(comp, el.separators.release) {
+            Cow::Borrowed(b) => tidy_raw(b, |b| self.charset.decode(b)),
+            Cow::Owned(_) => self
+                .clean(comp, el.separators)
+                .map(|t| Cow::Owned(t.into_owned().into_bytes())),
+        }
+    }
+
+    /// Component `c` of an element as [`Self::text_in`] gives it but with its control
+    /// characters: a number or a date is read from what was sent, so that one the grammar
+    /// validator refuses for a control character is refused here too, never repaired.
+    ///
+    /// The text's bytes: numbers and dates are read from bytes, and ASCII needs no decoding.
+    fn value<'s>(&self, el: &Composite<'s>, c: usize) -> Option<Cow<'s, [u8]>> {
+        let comp = el.get(c)?;
         // Borrowed from the segment unless a release character or the character set made a
         // copy necessary: most values are plain ASCII and cost no allocation here.
-        let t = match seg.separators.unescape(comp) {
+        let t = match unescape(comp, el.separators.release) {
+            Cow::Borrowed(b) if b.is_ascii() => Cow::Borrowed(trim_ascii_white(b)),
             Cow::Borrowed(b) => match self.charset.decode(b) {
-                Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
-                Cow::Owned(s) => Cow::Owned(s.trim().to_owned()),
+                Cow::Borrowed(s) => Cow::Borrowed(s.trim().as_bytes()),
+                Cow::Owned(s) => Cow::Owned(s.trim().as_bytes().to_vec()),
             },
-            Cow::Owned(b) => Cow::Owned(self.charset.decode(&b).trim().to_owned()),
+            Cow::Owned(b) => Cow::Owned(self.charset.decode(&b).trim().as_bytes().to_vec()),
         };
         (!t.is_empty()).then_some(t)
     }
@@ -75,23 +119,31 @@ impl Ctx<'_> {
     /// Non-empty components of element `n` joined with spaces (names, free text).
     pub fn joined(&self, seg: &Fields<'_>, n: usize) -> Option<String> {
         let raw = seg.element(n)?;
-        let parts: Vec<String> = seg
+        let mut out: Option<String> = None;
+        for part in seg
             .components(raw)
-            .map(|c| self.decoded(&seg.separators.unescape(c)))
-            .filter(|s| !s.is_empty())
-            .collect();
-        (!parts.is_empty()).then(|| parts.join(" "))
+            .filter_map(|c| self.clean(c, seg.separators))
+        {
+            match out.as_mut() {
+                Some(o) => {
+                    o.push(' ');
+                    o.push_str(&part);
+                }
+                None => out = Some(part.into_owned()),
+            }
+        }
+        out
     }
 
     /// A value the mapping cannot use: an element-level finding (so `lenient` makes it a
     /// warning and `strict` rejects), saying that the field is left empty.
-    pub fn refuse(&mut self, seg: &Fields<'_>, n: usize, c: usize, v: &str, e: values::Error) {
+    pub fn refuse(&mut self, seg: &Fields<'_>, n: usize, c: usize, v: &[u8], e: values::Error) {
         let tag = seg.tag_str().into_owned();
         let f = Finding::error(
             value_code(e),
             format!(
                 "{tag}{n:02}-{c} '{}' {e}; the value is not used (its field is left empty)",
-                for_message(v.as_bytes(), 40)
+                for_message(v, 40)
             ),
         )
         .component(c);
@@ -100,18 +152,24 @@ impl Ctx<'_> {
 
     /// A number in component `c` of element `n`; the decimal mark may be `.` or `,`.
     pub fn number(&mut self, seg: &Fields<'_>, n: usize, c: usize) -> Option<Decimal> {
-        let t = self.value(seg, n, c)?;
-        values::decimal(t.as_bytes(), Notation::Edifact)
-            .map_err(|e| self.refuse(seg, n, c, &t, e))
+        self.number_in(seg, &Composite::of(seg, n)?, c)
+    }
+
+    /// [`Self::number`] from an element already split.
+    pub fn number_in(&mut self, seg: &Fields<'_>, el: &Composite<'_>, c: usize) -> Option<Decimal> {
+        let t = self.value(el, c)?;
+        values::decimal(&t, Notation::Edifact)
+            .map_err(|e| self.refuse(seg, el.n, c, &t, e))
             .ok()
     }
 
     /// DTM C507: qualifier, value, format (102 CCYYMMDD, 203 CCYYMMDDHHMM, 101 YYMMDD...).
     pub fn dated(&mut self, seg: &Fields<'_>) -> Option<DatedEvent> {
-        let qualifier = self.text(seg, 1, 1)?;
-        let value = self.value(seg, 1, 2)?;
-        let format = self.value(seg, 1, 3).unwrap_or_default();
-        match values::edifact_date_time(value.as_bytes(), format.as_bytes()) {
+        let el = Composite::of(seg, 1)?;
+        let qualifier = self.text_in(&el, 1)?;
+        let value = self.value(&el, 2)?;
+        let format = self.value(&el, 3).unwrap_or_default();
+        match values::edifact_date_time(&value, &format) {
             Ok(Some((date, time))) => Some(DatedEvent {
                 qualifier,
                 date,
@@ -123,8 +181,8 @@ impl Ctx<'_> {
                     1,
                     format!(
                         "DTM {qualifier} '{}' is not a date in format {}; left out",
-                        for_message(value.as_bytes(), 40),
-                        for_message(format.as_bytes(), 12)
+                        for_message(&value, 40),
+                        for_message(&format, 12)
                     ),
                 );
                 None
@@ -141,9 +199,11 @@ impl Ctx<'_> {
     pub fn party(&self, seg: &Fields<'_>) -> Party {
         let role_code = self.text(seg, 1, 1).unwrap_or_default();
         let mut ids = Vec::new();
-        if let Some(id) = self.text(seg, 2, 1) {
+        if let Some(c082) = Composite::of(seg, 2)
+            && let Some(id) = self.text_in(&c082, 1)
+        {
             ids.push(PartyId {
-                qualifier: self.text(seg, 2, 3).unwrap_or_default(),
+                qualifier: self.text_in(&c082, 3).unwrap_or_default(),
                 id,
             });
         }
@@ -152,8 +212,8 @@ impl Ctx<'_> {
         if let Some(street) = seg.element(5) {
             lines.extend(
                 seg.components(street)
-                    .map(|c| self.decoded(&seg.separators.unescape(c)))
-                    .filter(|s| !s.is_empty()),
+                    .filter_map(|c| self.clean(c, seg.separators))
+                    .map(Cow::into_owned),
             );
         }
         Party {
@@ -174,9 +234,10 @@ impl Ctx<'_> {
 
     /// RFF C506: qualifier and value.
     pub fn reference(&self, seg: &Fields<'_>) -> Option<Reference> {
+        let c506 = Composite::of(seg, 1)?;
         Some(Reference {
-            qualifier: self.text(seg, 1, 1)?,
-            value: self.text(seg, 1, 2)?,
+            qualifier: self.text_in(&c506, 1)?,
+            value: self.text_in(&c506, 2)?,
             description: None,
         })
     }
@@ -189,27 +250,35 @@ impl Ctx<'_> {
         elements: std::ops::RangeInclusive<usize>,
     ) {
         for n in elements {
-            if let (Some(id), Some(kind)) = (self.text(seg, n, 1), self.text(seg, n, 2)) {
-                add_item_id(ids, edifact_item_qualifier(&kind), id);
+            let Some(c212) = Composite::of(seg, n) else {
+                continue;
+            };
+            if let (Some(id), Some(kind)) = (self.text_ref(&c212, 1), self.raw_ref(&c212, 2)) {
+                add_item_id(ids, edifact_item_qualifier(&kind), id.into_owned());
             }
         }
     }
 
     /// ALC: allowance or charge, its code (C214 7161) and description.
     pub fn allowance_charge(&self, seg: &Fields<'_>) -> Option<AllowanceCharge> {
-        let kind = match self.text(seg, 1, 1).as_deref() {
+        let kind = match Composite::of(seg, 1)
+            .and_then(|c| self.text_ref(&c, 1))
+            .as_deref()
+        {
             Some("A") => AllowanceOrCharge::Allowance,
             Some("C") => AllowanceOrCharge::Charge,
             _ => return None,
         };
+        let c214 = Composite::of(seg, 5);
+        let text = |c| c214.as_ref().and_then(|el| self.text_in(el, c));
         Some(AllowanceCharge {
             kind,
-            code: self.text(seg, 5, 1),
+            code: text(1),
             amount: None,
             percent: None,
             rate: None,
             quantity: None,
-            description: self.text(seg, 5, 4),
+            description: text(4),
         })
     }
 
@@ -231,7 +300,11 @@ impl Ctx<'_> {
                 email: None,
             }),
             b"COM" => {
-                let (Some(value), Some(kind)) = (self.text(seg, 1, 1), self.text(seg, 1, 2)) else {
+                let Some(c076) = Composite::of(seg, 1) else {
+                    return;
+                };
+                let (Some(value), Some(kind)) = (self.text_in(&c076, 1), self.text_ref(&c076, 2))
+                else {
                     return;
                 };
                 if party.contacts.is_empty() {
@@ -242,13 +315,129 @@ impl Ctx<'_> {
                     });
                 }
                 let c = party.contacts.last_mut().expect("one at least");
-                match kind.as_str() {
+                match &*kind {
                     "TE" if c.phone.is_none() => c.phone = Some(value),
                     "EM" if c.email.is_none() => c.email = Some(value),
                     _ => {}
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// ASCII decodes to itself in every set: this trims what `str::trim` trims from ASCII text (the
+/// Unicode White_Space of ASCII: tab, line feed, vertical tab, form feed, carriage return and
+/// space; `u8::trim_ascii` keeps the vertical tab).
+fn trim_ascii_white(b: &[u8]) -> &[u8] {
+    let white = |c: &u8| matches!(c, b'\t'..=b'\r' | b' ');
+    let start = b.iter().position(|c| !white(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !white(c)).map_or(start, |e| e + 1);
+    &b[start..end]
+}
+
+/// Removes release characters, as `Separators::unescape` does (a release character at the end
+/// stays); borrows when there are none. Copies the runs between release characters whole.
+fn unescape(v: &[u8], release: Option<u8>) -> Cow<'_, [u8]> {
+    let Some(rel) = release else {
+        return Cow::Borrowed(v);
+    };
+    let Some(first) = memchr::memchr(rel, v) else {
+        return Cow::Borrowed(v);
+    };
+    let mut out = Vec::with_capacity(v.len());
+    let mut rest = v;
+    let mut at = Some(first);
+    while let Some(p) = at {
+        out.extend_from_slice(&rest[..p]);
+        match rest.get(p + 1) {
+            Some(&released) => {
+                out.push(released);
+                rest = &rest[p + 2..];
+            }
+            None => {
+                out.push(rel);
+                rest = &[];
+            }
+        }
+        at = memchr::memchr(rel, rest);
+    }
+    out.extend_from_slice(rest);
+    Cow::Owned(out)
+}
+
+/// How many components [`Composite`] keeps at hand; the mapping reads none beyond the fifth.
+const KEPT: usize = 5;
+
+/// One element split into its components once, for a mapping that reads several of them.
+pub struct Composite<'s> {
+    /// The element's position (1-based), for findings.
+    pub n: usize,
+    raw: &'s [u8],
+    /// The release character only when the element holds one, so that plain components are
+    /// not searched for it again.
+    separators: Separators,
+    parts: [&'s [u8]; KEPT],
+    len: usize,
+}
+
+impl<'s> Composite<'s> {
+    /// Element `n` of the segment; `None` past the last element.
+    pub fn of(seg: &Fields<'s>, n: usize) -> Option<Self> {
+        let raw = seg.element(n)?;
+        let (sep, release) = (seg.separators.component, seg.separators.release);
+        let mut parts: [&'s [u8]; KEPT] = [b""; KEPT];
+        let mut len = 0;
+        let mut released = false;
+        // One pass that splits as `Separators::components` does (a released separator does not
+        // split) and notes whether the release character occurs: elements are short, and a
+        // `memchr` per component and one for the release cost more than the bytes.
+        let (mut start, mut i) = (0, 0);
+        // Without a release character, the test for one is the test for the separator.
+        let rel = release.unwrap_or(sep);
+        while i < raw.len() {
+            let b = raw[i];
+            if b != sep && b != rel {
+                i += 1;
+                continue;
+            }
+            if Some(b) == release {
+                released = true;
+                i += 2;
+                continue;
+            }
+            if len == KEPT {
+                break;
+            }
+            parts[len] = &raw[start..i];
+            len += 1;
+            start = i + 1;
+            i += 1;
+        }
+        if len < KEPT {
+            parts[len] = &raw[start..];
+            len += 1;
+        }
+        let released =
+            released || release.is_some_and(|r| len == KEPT && memchr::memchr(r, raw).is_some());
+        Some(Composite {
+            n,
+            raw,
+            separators: Separators {
+                release: release.filter(|_| released),
+                ..seg.separators
+            },
+            parts,
+            len,
+        })
+    }
+
+    /// Component `c` (1-based), raw; `None` past the last.
+    fn get(&self, c: usize) -> Option<&'s [u8]> {
+        match c.checked_sub(1)? {
+            i if i < self.len => Some(self.parts[i]),
+            _ if self.len < KEPT => None,
+            i => self.separators.components(self.raw).nth(i),
         }
     }
 }
@@ -280,14 +469,14 @@ pub fn role(code: &str) -> Role {
 }
 
 /// EDIFACT item number type codes (7143) in terms of the X12 qualifiers the model files by.
-fn edifact_item_qualifier(kind: &str) -> &str {
+fn edifact_item_qualifier(kind: &[u8]) -> &[u8] {
     match kind {
-        "SRV" | "EN" | "EU" => "UK",
-        "UP" => "UP",
-        "IB" => "IB",
-        "IN" | "BP" => "IN",
-        "SA" | "VN" | "VP" => "VN",
-        "SK" => "SK",
+        b"SRV" | b"EN" | b"EU" => b"UK",
+        b"UP" => b"UP",
+        b"IB" => b"IB",
+        b"IN" | b"BP" => b"IN",
+        b"SA" | b"VN" | b"VP" => b"VN",
+        b"SK" => b"SK",
         other => other,
     }
 }
@@ -304,5 +493,47 @@ mod tests {
             findings: Vec::new(),
         };
         assert_eq!(ctx.decoded(b" ACME\x00 RETAIL\x1F "), "ACME RETAIL");
+    }
+
+    #[test]
+    fn unescape_and_split_as_the_separators_do() {
+        let seps = Separators {
+            component: b':',
+            repetition: Some(b'*'),
+            release: Some(b'?'),
+        };
+        let fields_of = |raw: &'static [u8]| {
+            let mut table = crate::syntax::FieldTable::with_capacity(1);
+            table.push(
+                b"IMD",
+                crate::syntax::Span::default(),
+                0,
+                seps,
+                [raw].into_iter(),
+            );
+            table
+        };
+        for raw in [
+            &b""[..],
+            b":",
+            b"a:b:c",
+            b"a?:b:c?",
+            b"??:?",
+            b":::WIDGET ?+ BOLT 1?: SIZE 2 ?'STD?':x",
+            b"1:2:3:4:5:6:7:8:9",
+            b"1:2:3:4:5:6:7:8?:9?",
+        ] {
+            let table = fields_of(raw);
+            let seg = table.fields()[0];
+            let el = Composite::of(&seg, 1).expect("one element");
+            let want: Vec<&[u8]> = seps.components(raw).collect();
+            for c in 1..=want.len() + 2 {
+                assert_eq!(el.get(c), want.get(c - 1).copied(), "{raw:?} {c}");
+                if let Some(part) = el.get(c) {
+                    assert_eq!(unescape(part, el.separators.release), seps.unescape(part));
+                    assert_eq!(unescape(part, seps.release), seps.unescape(part));
+                }
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! ORDERS, DESADV and INVOIC from the walked message.
 
 use super::common::{Ctx, purpose};
-use super::walk::{Walked, pick};
+use super::walk::{Amount, Walked, pick};
 use crate::model::{
     Carrier, Invoice, InvoiceLine, Order, OrderLine, Package, ShipLine, ShipNotice, Source, Totals,
 };
@@ -14,22 +14,31 @@ use rust_decimal::prelude::ToPrimitive;
 fn quantity_refused(
     ctx: &mut Ctx<'_>,
     segs: &[Fields<'_>],
-    i: &super::walk::Item,
-    q: Option<&super::walk::Amount>,
+    unusable: &Option<usize>,
+    line_number: &str,
+    has_quantity: bool,
 ) {
-    if let (None, Some(at)) = (q, i.unusable_quantity) {
+    if let (false, Some(at)) = (has_quantity, *unusable) {
         ctx.error(
             &segs[at],
             1,
-            format!(
-                "line {}: its quantity could not be used, so the line has none",
-                i.line_number
-            ),
+            format!("line {line_number}: its quantity could not be used, so the line has none"),
         );
     }
 }
 
-fn totals(w: &Walked, amount: &[&str]) -> Totals {
+/// [`pick`] for a value whose parts are moved into the model.
+fn pick_mut<'a, 's>(
+    amounts: &'a mut [Amount<'s>],
+    qualifiers: &[&str],
+) -> Option<&'a mut Amount<'s>> {
+    let at = qualifiers
+        .iter()
+        .find_map(|q| amounts.iter().position(|a| a.qualifier == *q))?;
+    Some(&mut amounts[at])
+}
+
+fn totals(w: &Walked<'_>, amount: &[&str]) -> Totals {
     Totals {
         line_count: pick(&w.counts, &["2"]).and_then(|c| c.value.to_u64()),
         hash_total: pick(&w.counts, &["1"]).map(|c| c.value),
@@ -38,7 +47,7 @@ fn totals(w: &Walked, amount: &[&str]) -> Totals {
 }
 
 /// A message needs a BGM with a document number; otherwise it is reported and left out.
-fn numbered(ctx: &mut Ctx<'_>, w: &Walked, segs: &[Fields<'_>], what: &str) -> bool {
+fn numbered(ctx: &mut Ctx<'_>, w: &Walked<'_>, segs: &[Fields<'_>], what: &str) -> bool {
     if !w.has_bgm {
         ctx.error(
             &segs[0],
@@ -59,7 +68,12 @@ fn numbered(ctx: &mut Ctx<'_>, w: &Walked, segs: &[Fields<'_>], what: &str) -> b
     true
 }
 
-pub fn order(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], w: Walked, source: Source) -> Option<Order> {
+pub fn order(
+    ctx: &mut Ctx<'_>,
+    segs: &[Fields<'_>],
+    w: Walked<'_>,
+    source: Source,
+) -> Option<Order> {
     if !numbered(ctx, &w, segs, "order") {
         return None;
     }
@@ -68,34 +82,36 @@ pub fn order(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], w: Walked, source: Source) 
         .iter()
         .find(|d| d.qualifier == "137")
         .map(|d| d.date);
+    let totals = totals(&w, &["86", "128", "79"]);
+    let purpose = purpose(w.function.as_deref());
     let lines = w
         .items
-        .iter()
-        .map(|i| {
-            let q = pick(&i.quantities, &["21", "1"]);
-            quantity_refused(ctx, segs, i, q);
+        .into_iter()
+        .map(|mut i| {
+            let q = pick_mut(&mut i.quantities, &["21", "1"]);
+            quantity_refused(ctx, segs, &i.unusable_quantity, &i.line_number, q.is_some());
             let price = pick(&i.prices, &["AAA", "AAB", "INV", "CAL"]);
             OrderLine {
-                line_number: i.line_number.clone(),
-                quantity: q.map_or(Decimal::ZERO, |q| q.value),
-                unit: q.and_then(|q| q.unit.clone()),
+                quantity: q.as_ref().map_or(Decimal::ZERO, |q| q.value),
+                unit: q.and_then(|q| q.unit.take()),
                 unit_price: price.map(|p| p.value),
-                price_basis: price.map(|p| p.qualifier.clone()),
-                item_ids: i.item_ids.clone(),
-                description: i.description.clone(),
-                dates: i.dates.clone(),
-                allowances_charges: i.allowances_charges.clone(),
-                taxes: i.taxes.clone(),
+                price_basis: price.map(|p| p.qualifier.clone().into_owned()),
+                line_number: i.line_number,
+                item_ids: i.item_ids,
+                description: i.description,
+                dates: i.dates,
+                allowances_charges: i.allowances_charges,
+                taxes: i.taxes,
             }
         })
         .collect();
     Some(Order {
-        order_number: w.number.clone(),
+        order_number: w.number,
         order_date,
-        purpose: purpose(w.function.as_deref()),
-        order_type: w.document_code.clone(),
-        currency: w.currency.clone(),
-        totals: totals(&w, &["86", "128", "79"]),
+        purpose,
+        order_type: w.document_code,
+        currency: w.currency,
+        totals,
         parties: w.parties,
         lines,
         references: w.references,
@@ -115,7 +131,7 @@ pub fn order(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], w: Walked, source: Source) 
 pub fn ship_notice(
     ctx: &mut Ctx<'_>,
     segs: &[Fields<'_>],
-    w: Walked,
+    w: Walked<'_>,
     source: Source,
 ) -> Option<ShipNotice> {
     if !numbered(ctx, &w, segs, "ship notice") {
@@ -194,7 +210,13 @@ pub fn ship_notice(
             add_ref(o);
         }
         let shipped = pick(&i.quantities, &["12", "1"]);
-        quantity_refused(ctx, segs, i, shipped);
+        quantity_refused(
+            ctx,
+            segs,
+            &i.unusable_quantity,
+            &i.line_number,
+            shipped.is_some(),
+        );
         // "0 dispatched" means a backorder: a line that says nothing must not say that.
         if shipped.is_none() && i.unusable_quantity.is_none() {
             ctx.error(
@@ -264,7 +286,7 @@ pub fn ship_notice(
     })
 }
 
-fn pick_date(w: &Walked, qualifiers: &[&str]) -> Option<jiff::civil::Date> {
+fn pick_date(w: &Walked<'_>, qualifiers: &[&str]) -> Option<jiff::civil::Date> {
     qualifiers
         .iter()
         .find_map(|q| w.dates.iter().find(|d| d.qualifier == *q))
@@ -274,45 +296,51 @@ fn pick_date(w: &Walked, qualifiers: &[&str]) -> Option<jiff::civil::Date> {
 pub fn invoice(
     ctx: &mut Ctx<'_>,
     segs: &[Fields<'_>],
-    w: Walked,
+    w: Walked<'_>,
     source: Source,
 ) -> Option<Invoice> {
     if !numbered(ctx, &w, segs, "invoice") {
         return None;
     }
-    let order = w.references.iter().find(|r| r.qualifier == "ON");
+    let order_number = w
+        .references
+        .iter()
+        .find(|r| r.qualifier == "ON")
+        .map(|r| r.value.clone());
     let order_date = w
         .reference_dates
         .iter()
         .find(|(q, d)| q == "ON" && matches!(d.qualifier.as_str(), "171" | "4"))
         .map(|(_, d)| d.date);
+    let totals = totals(&w, &["77", "86", "39", "9", "79"]);
+    let invoice_date = pick_date(&w, &["137", "3"]);
+    let purpose = purpose(w.function.as_deref());
     let lines = w
         .items
-        .iter()
-        .map(|i| {
-            let q = pick(&i.quantities, &["47", "46", "12", "1"]);
-            quantity_refused(ctx, segs, i, q);
+        .into_iter()
+        .map(|mut i| {
+            let q = pick_mut(&mut i.quantities, &["47", "46", "12", "1"]);
+            quantity_refused(ctx, segs, &i.unusable_quantity, &i.line_number, q.is_some());
             InvoiceLine {
-                line_number: i.line_number.clone(),
-                quantity: q.map_or(Decimal::ZERO, |q| q.value),
-                unit: q.and_then(|q| q.unit.clone()),
+                quantity: q.as_ref().map_or(Decimal::ZERO, |q| q.value),
+                unit: q.and_then(|q| q.unit.take()),
                 unit_price: pick(&i.prices, &["AAA", "AAB", "INV", "CAL"]).map(|p| p.value),
-                item_ids: i.item_ids.clone(),
-                description: i.description.clone(),
-                allowances_charges: i.allowances_charges.clone(),
-                taxes: i.taxes.clone(),
+                line_number: i.line_number,
+                item_ids: i.item_ids,
+                description: i.description,
+                allowances_charges: i.allowances_charges,
+                taxes: i.taxes,
             }
         })
         .collect();
-    let totals = totals(&w, &["77", "86", "39", "9", "79"]);
     Some(Invoice {
-        invoice_number: w.number.clone(),
-        invoice_date: pick_date(&w, &["137", "3"]),
-        purpose: purpose(w.function.as_deref()),
-        invoice_type: w.document_code.clone(),
-        order_number: order.map(|r| r.value.clone()),
+        invoice_number: w.number,
+        invoice_date,
+        purpose,
+        invoice_type: w.document_code,
+        order_number,
         order_date,
-        currency: w.currency.clone(),
+        currency: w.currency,
         total_amount: totals.amount,
         totals,
         parties: w.parties,

@@ -4,23 +4,25 @@
 //! LIN/PIA/IMD/QTY/PRI items, ALC/TAX with their MOA and PCD, UNS, CNT); only which qualifier
 //! means what differs. So the walk keeps every qualifier, and each message's mapping picks.
 
-use super::common::Ctx;
+use super::common::{Composite, Ctx};
 use super::parties::NadGroup;
 use crate::model::{AllowanceCharge, DatedEvent, ItemIds, Party, Reference, Tax};
 use crate::syntax::Fields;
 use crate::syntax::values;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 
 /// A qualified number (QTY 6063/6060/6411, PRI 5125/5118, MOA 5025/5004).
 #[derive(Debug, Clone)]
-pub struct Amount {
-    pub qualifier: String,
+pub struct Amount<'s> {
+    /// Borrowed from the segment: most qualifiers are only compared.
+    pub qualifier: Cow<'s, str>,
     pub value: Decimal,
     pub unit: Option<String>,
 }
 
 /// First value with one of the qualifiers, in the order given.
-pub fn pick<'a>(amounts: &'a [Amount], qualifiers: &[&str]) -> Option<&'a Amount> {
+pub fn pick<'a, 's>(amounts: &'a [Amount<'s>], qualifiers: &[&str]) -> Option<&'a Amount<'s>> {
     qualifiers
         .iter()
         .find_map(|q| amounts.iter().find(|a| a.qualifier == *q))
@@ -28,13 +30,13 @@ pub fn pick<'a>(amounts: &'a [Amount], qualifiers: &[&str]) -> Option<&'a Amount
 
 /// One LIN group.
 #[derive(Debug, Clone, Default)]
-pub struct Item {
+pub struct Item<'s> {
     pub line_number: String,
     pub item_ids: ItemIds,
     pub description: Option<String>,
-    pub quantities: Vec<Amount>,
-    pub prices: Vec<Amount>,
-    pub amounts: Vec<Amount>,
+    pub quantities: Vec<Amount<'s>>,
+    pub prices: Vec<Amount<'s>>,
+    pub amounts: Vec<Amount<'s>>,
     pub taxes: Vec<Tax>,
     pub allowances_charges: Vec<AllowanceCharge>,
     pub dates: Vec<DatedEvent>,
@@ -66,7 +68,7 @@ pub struct Transport {
 
 /// The message, as read.
 #[derive(Debug, Default)]
-pub struct Walked {
+pub struct Walked<'s> {
     pub document_code: Option<String>,
     pub number: String,
     pub function: Option<String>,
@@ -80,10 +82,10 @@ pub struct Walked {
     pub notes: Vec<String>,
     pub allowances_charges: Vec<AllowanceCharge>,
     pub taxes: Vec<Tax>,
-    pub amounts: Vec<Amount>,
-    pub summary_amounts: Vec<Amount>,
-    pub counts: Vec<Amount>,
-    pub items: Vec<Item>,
+    pub amounts: Vec<Amount<'s>>,
+    pub summary_amounts: Vec<Amount<'s>>,
+    pub counts: Vec<Amount<'s>>,
+    pub items: Vec<Item<'s>>,
     pub packages: Vec<Cps>,
     pub transport: Option<Transport>,
 }
@@ -97,8 +99,12 @@ enum Context {
     Rff,
 }
 
-pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
-    let mut w = Walked::default();
+pub fn walk<'s>(ctx: &mut Ctx<'_>, segs: &[Fields<'s>]) -> Walked<'s> {
+    let mut w = Walked {
+        // One count of the LINs spares the items' regrowth.
+        items: Vec::with_capacity(segs.iter().filter(|s| s.tag == b"LIN").count()),
+        ..Walked::default()
+    };
     let mut nad = NadGroup::default();
     let mut summary = false;
     let mut cps: Option<String> = None;
@@ -145,12 +151,15 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
                     }
                 }
             }
-            b"CUX" => w.currency = w.currency.take().or(ctx.text(seg, 1, 2)),
+            // The first CUX names the currency.
+            b"CUX" if w.currency.is_none() => w.currency = ctx.text(seg, 1, 2),
             b"TDT" if w.transport.is_none() => {
+                let c040 = Composite::of(seg, 5);
+                let carrier = |c| c040.as_ref().and_then(|el| ctx.text_in(el, c));
                 w.transport = Some(Transport {
                     mode: ctx.text(seg, 3, 1),
-                    carrier_id: ctx.text(seg, 5, 1),
-                    carrier_name: ctx.text(seg, 5, 4),
+                    carrier_id: carrier(1),
+                    carrier_name: carrier(4),
                 });
             }
             b"ALC" => {
@@ -182,7 +191,9 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
                 context = Context::Alc;
             }
             b"MOA" => {
-                let Some(a) = amount(ctx, seg) else { continue };
+                let Some(a) = amount(ctx, seg, Composite::of(seg, 1).as_ref()) else {
+                    continue;
+                };
                 match follows {
                     Context::Alc => {
                         let ac = match item {
@@ -207,7 +218,7 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
                         // a TAX is the taxable amount it was computed on.
                         if let Some(t) = t
                             && t.amount.is_none()
-                            && matches!(a.qualifier.as_str(), "124" | "150" | "176")
+                            && matches!(&*a.qualifier, "124" | "150" | "176")
                         {
                             t.amount = Some(a.value);
                         }
@@ -233,7 +244,10 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
             }
             b"GIN" => {
                 // GIN+BJ: SSCC of the package the current CPS (or item) describes.
-                if ctx.text(seg, 1, 1).as_deref() == Some("BJ")
+                if Composite::of(seg, 1)
+                    .and_then(|c| ctx.text_ref(&c, 1))
+                    .as_deref()
+                    == Some("BJ")
                     && let Some(p) = w.packages.last_mut()
                     && p.sscc.is_none()
                 {
@@ -259,24 +273,24 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
                 }
             }
             b"IMD" => {
-                let d: Vec<String> = ctx
-                    .text(seg, 3, 4)
-                    .into_iter()
-                    .chain(ctx.text(seg, 3, 5))
-                    .collect();
+                // C273 7008, free-form description, in two parts; both go on the line's.
                 if let Some(i) = item
-                    && !d.is_empty()
+                    && let Some(c273) = Composite::of(seg, 3)
                 {
-                    let d = d.join(" ");
-                    i.description = Some(match i.description.take() {
-                        Some(prev) => format!("{prev} {d}"),
-                        None => d,
-                    });
+                    for d in [4, 5].into_iter().filter_map(|c| ctx.text_ref(&c273, c)) {
+                        match i.description.as_mut() {
+                            Some(prev) => {
+                                prev.push(' ');
+                                prev.push_str(&d);
+                            }
+                            None => i.description = Some(d.into_owned()),
+                        }
+                    }
                 }
             }
             b"QTY" => {
                 let before = ctx.findings.len();
-                let a = amount(ctx, seg);
+                let a = amount(ctx, seg, Composite::of(seg, 1).as_ref());
                 match (item, a) {
                     (Some(i), Some(a)) => i.quantities.push(a),
                     (Some(i), None) if ctx.findings.len() > before => {
@@ -286,10 +300,12 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
                 }
             }
             b"PRI" => {
-                if let (Some(i), Some(mut a)) = (item, amount(ctx, seg)) {
+                let c509 = Composite::of(seg, 1);
+                if let (Some(i), Some(mut a)) = (item, amount(ctx, seg, c509.as_ref())) {
                     // C509 5284, the unit price basis: `PRI+AAA:3630.1724::NTP:100:C62` is the
                     // price of 100 pieces. The model's price is per unit.
-                    if let Some(basis) = ctx.number(seg, 1, 5) {
+                    let basis = c509.as_ref().and_then(|el| ctx.number_in(seg, el, 5));
+                    if let Some(basis) = basis {
                         match per_unit(a.value, basis) {
                             Some(v) => a.value = v,
                             None => {
@@ -314,13 +330,15 @@ pub fn walk(ctx: &mut Ctx<'_>, segs: &[Fields<'_>]) -> Walked {
             }
             b"UNS" => summary = true,
             b"CNT" => {
-                let Some(a) = amount(ctx, seg) else { continue };
+                let Some(a) = amount(ctx, seg, Composite::of(seg, 1).as_ref()) else {
+                    continue;
+                };
                 // CNT 2 is the number of lines: a fraction or a negative number is no count.
                 if a.qualifier == "2"
                     && (a.value.fract() != Decimal::ZERO || a.value.is_sign_negative())
                 {
                     let v = a.value.to_string();
-                    ctx.refuse(seg, 1, 2, &v, values::Error::NotACount);
+                    ctx.refuse(seg, 1, 2, v.as_bytes(), values::Error::NotACount);
                     continue;
                 }
                 w.counts.push(a);
@@ -363,11 +381,16 @@ fn same_scale((a, sa): (i128, u32), (b, sb): (i128, u32)) -> Option<(i128, i128)
 }
 
 /// The first composite's qualifier, value and (QTY) unit.
-fn amount(ctx: &mut Ctx<'_>, seg: &Fields<'_>) -> Option<Amount> {
+fn amount<'s>(
+    ctx: &mut Ctx<'_>,
+    seg: &Fields<'_>,
+    first: Option<&Composite<'s>>,
+) -> Option<Amount<'s>> {
+    let el = first?;
     Some(Amount {
-        qualifier: ctx.text(seg, 1, 1)?,
-        value: ctx.number(seg, 1, 2)?,
-        unit: ctx.text(seg, 1, 3),
+        qualifier: ctx.text_ref(el, 1)?,
+        value: ctx.number_in(seg, el, 2)?,
+        unit: ctx.text_in(el, 3),
     })
 }
 

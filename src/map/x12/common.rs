@@ -9,11 +9,12 @@ use crate::model::{
     Purpose, Reference, Role, Tax, Terms,
 };
 use crate::syntax::Fields;
-use crate::syntax::text::{decode, for_message};
-use crate::syntax::values::{self, Notation, without_controls};
+use crate::syntax::text::{decode, for_message, tidy_bytes, tidy_raw};
+use crate::syntax::values::{self, Notation};
 use jiff::civil::{Date, Time};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
+use std::borrow::Cow;
 
 /// Mapping context: where findings go and how implied decimals are read.
 pub struct Ctx<'a> {
@@ -137,8 +138,18 @@ fn trim(v: &[u8]) -> &[u8] {
 /// Trimmed text of element `n`, `None` when empty. Control characters are left out (the
 /// grammar validator reports them).
 pub fn text(seg: &Fields<'_>, n: usize) -> Option<String> {
-    let t = without_controls(&decode(seg.value(n))).trim().to_string();
-    (!t.is_empty()).then_some(t)
+    text_ref(seg, n).map(Cow::into_owned)
+}
+
+/// [`text`] borrowed from the segment when it can be: for values that are compared or copied
+/// into a larger string rather than kept.
+pub fn text_ref<'s>(seg: &Fields<'s>, n: usize) -> Option<Cow<'s, str>> {
+    tidy_bytes(seg.value(n), decode)
+}
+
+/// [`text`] as bytes, for a qualifier that is matched rather than kept.
+fn qualifier<'s>(seg: &Fields<'s>, n: usize) -> Option<Cow<'s, [u8]>> {
+    tidy_raw(seg.value(n), decode)
 }
 
 /// CCYYMMDD, or YYMMDD with years 00-49 in this century.
@@ -195,8 +206,11 @@ pub fn role(code: &str) -> Role {
 fn party_from_n1(seg: &Fields<'_>) -> Party {
     let role_code = text(seg, 1).unwrap_or_default();
     let mut ids = Vec::new();
-    if let (Some(q), Some(id)) = (text(seg, 3), text(seg, 4)) {
-        ids.push(PartyId { qualifier: q, id });
+    if let (Some(q), Some(id)) = (text_ref(seg, 3), text_ref(seg, 4)) {
+        ids.push(PartyId {
+            qualifier: q.into_owned(),
+            id: id.into_owned(),
+        });
     }
     Party {
         role: role(&role_code),
@@ -241,11 +255,14 @@ impl PartyLoop {
 
 /// Appends a PID free-form description (PID05) to a line's description.
 pub fn append_description(description: &mut Option<String>, seg: &Fields<'_>) {
-    if let Some(d) = text(seg, 5) {
-        *description = Some(match description.take() {
-            Some(prev) => format!("{prev} {d}"),
-            None => d,
-        });
+    if let Some(d) = text_ref(seg, 5) {
+        match description {
+            Some(prev) => {
+                prev.push(' ');
+                prev.push_str(&d);
+            }
+            None => *description = Some(d.into_owned()),
+        }
     }
 }
 
@@ -253,13 +270,14 @@ pub fn append_description(description: &mut Option<String>, seg: &Fields<'_>) {
 fn party_detail(p: &mut Party, seg: &Fields<'_>) -> bool {
     match seg.tag {
         b"N2" => {
-            let extra: Vec<String> = [1, 2].iter().filter_map(|&n| text(seg, n)).collect();
-            if !extra.is_empty() {
-                let joined = extra.join(" ");
-                p.name = Some(match p.name.take() {
-                    Some(n) => format!("{n} {joined}"),
-                    None => joined,
-                });
+            for extra in [1, 2].iter().filter_map(|&n| text_ref(seg, n)) {
+                match p.name.as_mut() {
+                    Some(name) => {
+                        name.push(' ');
+                        name.push_str(&extra);
+                    }
+                    None => p.name = Some(extra.into_owned()),
+                }
             }
         }
         b"N3" => p
@@ -286,10 +304,13 @@ pub fn contact(seg: &Fields<'_>) -> Contact {
         email: None,
     };
     for (q, v) in [(3, 4), (5, 6), (7, 8)] {
-        match (text(seg, q).as_deref(), text(seg, v)) {
-            (Some("TE"), Some(v)) if c.phone.is_none() => c.phone = Some(v),
-            (Some("EM"), Some(v)) if c.email.is_none() => c.email = Some(v),
-            _ => {}
+        let slot = match text_ref(seg, q).as_deref() {
+            Some("TE") => &mut c.phone,
+            Some("EM") => &mut c.email,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = text(seg, v);
         }
     }
     c
@@ -300,14 +321,14 @@ pub fn item_ids(seg: &Fields<'_>, first: usize) -> ItemIds {
     let mut ids = ItemIds::default();
     let mut n = first;
     while n < first + 24 {
-        let (Some(q), Some(v)) = (text(seg, n), text(seg, n + 1)) else {
+        let (Some(q), Some(v)) = (qualifier(seg, n), text_ref(seg, n + 1)) else {
             if seg.element(n).is_none() {
                 break;
             }
             n += 2;
             continue;
         };
-        add_item_id(&mut ids, &q, v);
+        add_item_id(&mut ids, &q, v.into_owned());
         n += 2;
     }
     ids
@@ -344,11 +365,15 @@ pub fn tax(ctx: &mut Ctx<'_>, seg: &Fields<'_>) -> Tax {
 /// REF: qualifier, value, description.
 pub fn reference(seg: &Fields<'_>) -> Option<Reference> {
     let qualifier = text(seg, 1)?;
-    let value = text(seg, 2).or_else(|| text(seg, 3))?;
+    // REF02 is the value and REF03 its description; REF03 alone stands in for the value.
+    let (value, description) = match (text(seg, 2), text(seg, 3)) {
+        (Some(v), d) => (v, d),
+        (None, v) => (v?, None),
+    };
     Some(Reference {
         qualifier,
         value,
-        description: text(seg, 2).and(text(seg, 3)),
+        description,
     })
 }
 

@@ -20,7 +20,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Inv
         references: Vec::new(),
         dates: Vec::new(),
         terms: None,
-        lines: Vec::new(),
+        lines: Vec::with_capacity(segs.iter().filter(|s| s.tag == b"IT1").count()),
         allowances_charges: Vec::new(),
         taxes: Vec::new(),
         total_amount: None,

@@ -2,7 +2,7 @@
 
 use super::common::{
     Ctx, PartyLoop, absent, allowance_charge, append_description, dated, item_ids, purpose,
-    reference, tax, terms, text,
+    reference, tax, terms, text, text_ref,
 };
 use crate::model::{Order, OrderLine, Purpose, Source, Totals};
 use crate::syntax::Fields;
@@ -15,7 +15,8 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Ord
         order_type: None,
         currency: None,
         parties: Vec::new(),
-        lines: Vec::new(),
+        // One count of the PO1s spares the lines' regrowth.
+        lines: Vec::with_capacity(segs.iter().filter(|s| s.tag == b"PO1").count()),
         references: Vec::new(),
         dates: Vec::new(),
         terms: None,
@@ -118,7 +119,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Ord
                 order.totals.line_count = ctx.whole(seg, 1);
                 order.totals.hash_total = ctx.number(seg, 2);
             }
-            b"AMT" if text(seg, 1).as_deref() == Some("TT") => {
+            b"AMT" if text_ref(seg, 1).as_deref() == Some("TT") => {
                 order.totals.amount = ctx.number(seg, 2);
             }
             _ => {}

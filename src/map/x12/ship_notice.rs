@@ -5,7 +5,7 @@
 //! alike.
 
 use super::common::{
-    Ctx, PartyLoop, absent, append_description, dated, item_ids, purpose, reference, text,
+    Ctx, PartyLoop, absent, append_description, dated, item_ids, purpose, reference, text, text_ref,
 };
 use crate::model::{Carrier, Package, Purpose, QualifiedId, ShipLine, ShipNotice, Source, Totals};
 use crate::syntax::Fields;
@@ -54,8 +54,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Shi
         let level_code = current
             .as_ref()
             .and_then(|c| levels.get(c))
-            .map(|l| l.code.clone())
-            .unwrap_or_default();
+            .map_or("", |l| l.code.as_str());
         match seg.tag {
             b"BSN" => {
                 bsn = Some(seg);
@@ -107,7 +106,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Shi
             }
             b"TD5" if sn.carrier.is_none() || level_code == "S" => {
                 let mut c = sn.carrier.take().unwrap_or_default();
-                if text(seg, 2).as_deref() == Some("2") {
+                if text_ref(seg, 2).as_deref() == Some("2") {
                     c.scac = c.scac.or(text(seg, 3));
                 }
                 c.mode = c.mode.or(text(seg, 4));
@@ -117,7 +116,7 @@ pub fn map(ctx: &mut Ctx<'_>, segs: &[Fields<'_>], source: Source) -> Option<Shi
                     sn.carrier = Some(c);
                 }
             }
-            b"REF" => match (text(seg, 1).as_deref(), text(seg, 2)) {
+            b"REF" => match (text_ref(seg, 1).as_deref(), text(seg, 2)) {
                 (Some("BM"), Some(v)) => sn.bill_of_lading = Some(v),
                 (Some("CN"), Some(v)) => sn.tracking_numbers.push(v),
                 _ => sn.references.extend(reference(seg)),
