@@ -218,8 +218,9 @@ fn standard<S: Mapping, R: Read + Seek>(
 
 /// Rejects an accepted document that breaks a business rule: its violations join its findings,
 /// and it keeps its business context (number, purpose, items) for reports, like a document its
-/// grammar rejects.
-fn apply_rules(o: &mut Outcome) {
+/// grammar rejects. What [`translate_with`] does to every outcome with
+/// [`Checks::business_rules`] on.
+pub fn apply_rules(o: &mut Outcome) {
     if o.status != Status::Accepted {
         return;
     }
