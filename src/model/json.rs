@@ -179,6 +179,11 @@ impl Compound<'_, '_> {
         value.serialize(&mut *self.w)
     }
 
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        self.name(key);
+        value.serialize(&mut *self.w)
+    }
+
     fn finish(self) -> Result<(), Error> {
         self.end();
         Ok(())
@@ -401,44 +406,7 @@ impl ser::SerializeMap for Compound<'_, '_> {
     }
 }
 
-impl ser::SerializeStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.name(key);
-        value.serialize(&mut *self.w)
-    }
-    fn end(self) -> Result<(), Error> {
-        // A struct whose fields were all skipped is still an object.
-        if self.first {
-            self.w.out.extend_from_slice(b"}");
-            return Ok(());
-        }
-        Compound::end(self);
-        Ok(())
-    }
-}
-
-impl ser::SerializeStructVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.name(key);
-        value.serialize(&mut *self.w)
-    }
-    fn end(self) -> Result<(), Error> {
-        Compound::end(self);
-        Ok(())
-    }
-}
+super::ser::structs!(Compound<'_, '_>, Error, field, finish);
 
 #[cfg(test)]
 mod tests {

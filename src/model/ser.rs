@@ -57,4 +57,31 @@ macro_rules! sequences {
     };
 }
 
-pub(crate) use {forward_integers, sequences};
+/// `SerializeStruct` and `SerializeStructVariant` for `$ty`, each field going to
+/// `$field(&mut self, key, &value)` and the end to `$end(self)`.
+macro_rules! structs {
+    ($ty:ty, $error:ty, $field:ident, $end:ident) => {
+        $crate::model::ser::structs!(@each $ty, $error, $field, $end,
+            SerializeStruct, SerializeStructVariant);
+    };
+    (@each $ty:ty, $error:ty, $field:ident, $end:ident, $($kind:ident),*) => {
+        $(
+            impl serde::ser::$kind for $ty {
+                type Ok = ();
+                type Error = $error;
+                fn serialize_field<T: serde::Serialize + ?Sized>(
+                    &mut self,
+                    key: &'static str,
+                    value: &T,
+                ) -> Result<(), $error> {
+                    self.$field(key, value)
+                }
+                fn end(self) -> Result<(), $error> {
+                    self.$end()
+                }
+            }
+        )*
+    };
+}
+
+pub(crate) use {forward_integers, sequences, structs};

@@ -253,6 +253,11 @@ impl ValueHasher {
         self.buf.push(tag);
     }
 
+    fn end_map(&mut self) -> Result<(), Error> {
+        self.close_map();
+        Ok(())
+    }
+
     fn end_seq(&mut self) -> Result<(), Error> {
         self.close_seq();
         Ok(())
@@ -571,41 +576,7 @@ impl ser::SerializeMap for &mut ValueHasher {
     }
 }
 
-impl ser::SerializeStruct for &mut ValueHasher {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.field(key, value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.close_map();
-        Ok(())
-    }
-}
-
-impl ser::SerializeStructVariant for &mut ValueHasher {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.field(key, value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.close_map();
-        Ok(())
-    }
-}
+super::ser::structs!(&mut ValueHasher, Error, field, end_map);
 
 #[cfg(test)]
 mod tests;
