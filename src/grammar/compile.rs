@@ -8,7 +8,7 @@
 
 use super::format::{DictionaryFile, ElementFile, Entry, RefDef, SetFile};
 use super::tables::{Dictionary, Walk};
-use super::{ElementDef, Error, Grammar, Item, Node, Position, Rule, SegmentDef, Usage, tag_key};
+use super::{ElementDef, Error, Grammar, Item, Node, Position, Rule, SegmentDef, Usage};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -255,7 +255,6 @@ fn compile_entries(
                     def: def.clone(),
                     usage: e.usage,
                     max: e.max,
-                    key: tag_key(tag.as_bytes()),
                 });
             }
             (None, Some(id)) => {
@@ -266,9 +265,7 @@ fn compile_entries(
                         message: format!("loop '{id}' must start with a segment"),
                     });
                 }
-                let key = body[0].trigger_key();
                 out.push(Node::Loop {
-                    key,
                     id: id.clone(),
                     name: e.name.clone().unwrap_or_else(|| id.clone()),
                     usage: e.usage,

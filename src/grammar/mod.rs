@@ -114,15 +114,6 @@ pub struct SegmentDef {
     required: usize,
 }
 
-/// A segment tag packed into an integer, so structure walks and dictionary lookups compare
-/// one word instead of strings. Tags longer than four bytes never match a dictionary entry.
-pub fn tag_key(tag: &[u8]) -> u32 {
-    if tag.len() > 4 {
-        return u32::MAX;
-    }
-    tag.iter().fold(0u32, |k, &b| (k << 8) | u32::from(b))
-}
-
 /// A node of a transaction-set structure.
 #[derive(Debug, Clone)]
 pub enum Node {
@@ -130,7 +121,6 @@ pub enum Node {
         def: Arc<SegmentDef>,
         usage: Usage,
         max: usize,
-        key: u32,
     },
     Loop {
         id: String,
@@ -138,18 +128,10 @@ pub enum Node {
         usage: Usage,
         max: usize,
         body: Vec<Node>,
-        key: u32,
     },
 }
 
 impl Node {
-    /// [`tag_key`] of the tag that starts this node.
-    pub fn trigger_key(&self) -> u32 {
-        match self {
-            Node::Segment { key, .. } | Node::Loop { key, .. } => *key,
-        }
-    }
-
     /// The tag that starts this node (a loop starts with its first segment).
     pub fn trigger(&self) -> &str {
         match self {
