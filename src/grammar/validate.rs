@@ -415,7 +415,7 @@ fn check_dtm(
 
 /// Control characters in any value of any segment, known to the grammar or not: neither X12's
 /// character sets nor EDIFACT's repertoires have them, and they must not reach an ERP file.
-/// The mapping reads such a value without them (`values::without_controls`).
+/// The mapping reads such a value without them (`syntax::text::tidy`).
 fn check_controls(seg: &Fields<'_>, position: usize, ctx: &mut Ctx<'_>) {
     // The common case first, without a branch per byte: nothing below 0x20 in the segment.
     let mut lowest = u8::MAX;
