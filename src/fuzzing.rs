@@ -3,7 +3,7 @@
 //! very same assertions. Each function panics when an invariant does not hold.
 
 use crate::grammar::GrammarSet;
-use crate::map::driver::{translate_all, translate_reader};
+use crate::map::driver::{translate_all, translate_reader_holding};
 use crate::map::{Options, Status};
 use crate::syntax::edifact;
 use crate::syntax::x12::{Next, Reader, Tokenizer, X12};
@@ -63,16 +63,17 @@ pub fn x12_translate(data: &[u8]) {
         }
     }
     assert_eq!(outcomes.len(), map.transactions().count());
-    // The streaming path (flat memory, two passes) gives exactly what the in-memory one does,
-    // through windows of any size.
-    for chunk in [64, 4096] {
+    // The streaming path (one pass, flat memory) gives exactly what the in-memory one does,
+    // through windows of any size, with held sets in memory or spilled to a file.
+    for (chunk, hold) in [(64, 0), (4096, 1 << 20)] {
         let mut streamed = Vec::new();
-        translate_reader::<X12, _, _>(
+        translate_reader_holding::<X12, _, _>(
             std::io::Cursor::new(data),
             grammars(),
             &Options::default(),
             chunk,
-            |_, _, o| {
+            hold,
+            |_, o| {
                 streamed.push(o);
                 Ok(())
             },
@@ -165,6 +166,23 @@ pub fn translate_any(data: &[u8]) {
         let a = serde_json::to_string(&whole).expect("serializes");
         let b = serde_json::to_string(&outcomes).expect("serializes");
         assert_eq!(a, b, "streamed outcomes differ from in-memory ones");
+        // Again in small windows, with every held message spilled to a file.
+        let mut spilled = Vec::new();
+        translate_reader_holding::<edifact::Edifact, _, _>(
+            std::io::Cursor::new(data),
+            grammars(),
+            &Options::default(),
+            64,
+            0,
+            |_, o| {
+                spilled.push(o);
+                Ok(())
+            },
+        )
+        .expect("in-memory input");
+        spilled.iter_mut().for_each(crate::translate::apply_rules);
+        let c = serde_json::to_string(&spilled).expect("serializes");
+        assert_eq!(a, c, "spilled outcomes differ from in-memory ones");
     }
 }
 

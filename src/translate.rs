@@ -1,8 +1,9 @@
 //! Translating one file of any supported format, streamed.
 //!
-//! Phase: the whole inbound path for one file: detect the format from its first bytes, run the
-//! envelope pass through a small buffer, then validate and map each transaction set or message
-//! re-read by its span, handing outcomes to the caller in file order. The `translate` command
+//! Phase: the whole inbound path for one file: detect the format from its first bytes, then read
+//! it once through a small window, the envelope scan handing each transaction set or message to
+//! validation and mapping once its interchange is settled, and outcomes to the caller in file
+//! order. The `translate` command
 //! and (later) the batch pipeline are built on this.
 //!
 //! ```no_run
@@ -206,13 +207,13 @@ pub fn translate_with<R: Read + Seek>(
 }
 
 /// Translates an X12 or EDIFACT file streamed; the envelope findings of every level it kept.
-fn standard<S: Mapping, R: Read + Seek>(
+fn standard<S: Mapping, R: Read>(
     reader: R,
     grammars: &GrammarSet,
     opts: &Options,
     mut take: impl FnMut(Outcome) -> io::Result<()>,
 ) -> io::Result<Vec<(Level, Vec<Finding>, bool)>> {
-    let map = translate_reader::<S, _, _>(reader, grammars, opts, CHUNK, |_, _, o| take(o))?;
+    let map = translate_reader::<S, _, _>(reader, grammars, opts, CHUNK, |_, o| take(o))?;
     Ok(map.into_levels())
 }
 

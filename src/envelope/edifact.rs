@@ -56,14 +56,14 @@ pub struct Unb {
 }
 
 /// The UNG fields besides 0048 (the group reference).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct Ung {
     /// UNG 0038.
     pub id: String,
 }
 
 /// The UNH fields besides 0062 (the message reference).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Unh {
     /// S009 0065 (ORDERS, DESADV...).
     pub message_type: String,

@@ -16,7 +16,7 @@ pub struct EnvelopeMap<S: Envelope> {
     /// Findings outside any interchange (unreadable bytes between interchanges, stray segments).
     pub findings: Vec<Finding>,
     /// True when the input was transcoded before it was read (an X12 file in EBCDIC, code page
-    /// 037): spans are the same, bytes re-read by span must be transcoded too.
+    /// 037): spans are the same, bytes read again by span must be transcoded too.
     pub transcoded: bool,
     /// Bytes read.
     pub bytes: usize,
@@ -62,13 +62,10 @@ impl<S: Envelope> EnvelopeMap<S> {
         })
     }
 
-    /// The interchange and group of a set handed out by a streaming scan, as the compact pass
-    /// over the same file judged them: their copies in this map carry the findings, and one
-    /// this map did not keep had none (the set's own headers are then the judged ones).
-    ///
-    /// This is also where a walk over closed groups with their verdicts starts (the
-    /// acknowledgment generator's 997/999/CONTRL): a group's verdict is
-    /// [`Group::rejected`] of what this returns, its sets' verdicts are their outcomes.
+    /// The interchange and group of a set handed out by a streaming scan, as the scan judged
+    /// them once its interchange was settled ([`Scanner::settled`](super::Scanner::settled)):
+    /// their copies in this map carry the findings, and one this map did not keep had none
+    /// (the set's own header copies are then the judged ones).
     pub fn judged<'m>(&'m self, closed: &'m Closed<S>) -> (&'m Interchange<S>, &'m Group<S>) {
         let judged = self.interchange(closed.interchange.number);
         let ic = judged.unwrap_or(&closed.interchange);
@@ -161,7 +158,7 @@ pub struct Interchange<S: Envelope> {
     pub transaction_count: usize,
     /// Set when the trailer was read or the interchange was closed without it.
     #[serde(skip)]
-    pub(super) closed: bool,
+    pub(crate) closed: bool,
 }
 
 impl<S: Envelope> Interchange<S> {
@@ -194,6 +191,15 @@ impl<S: Envelope> Interchange<S> {
             explicit_groups: self.explicit_groups,
             transaction_count: self.transaction_count,
             closed: self.closed,
+        }
+    }
+
+    /// The interchange's header fields and its own findings, without its groups: what a
+    /// transaction set is judged with.
+    pub fn without_groups(&self) -> Interchange<S> {
+        Interchange {
+            findings: self.findings.clone(),
+            ..self.header_only()
         }
     }
 
@@ -233,7 +239,7 @@ pub struct Group<S: Envelope> {
     #[serde(skip)]
     pub number: usize,
     #[serde(skip)]
-    pub(super) closed: bool,
+    pub(crate) closed: bool,
 }
 
 impl<S: Envelope> Group<S> {
@@ -253,6 +259,15 @@ impl<S: Envelope> Group<S> {
             findings: Vec::new(),
             number: self.number,
             closed: self.closed,
+        }
+    }
+
+    /// The group's header fields and its own findings, without its sets: what a transaction
+    /// set is judged with.
+    pub fn without_transactions(&self) -> Group<S> {
+        Group {
+            findings: self.findings.clone(),
+            ..self.header_only()
         }
     }
 
@@ -278,7 +293,7 @@ pub struct Transaction<S: Envelope> {
     pub segment_count: usize,
     pub findings: Vec<Finding>,
     #[serde(skip)]
-    pub(super) closed: bool,
+    pub(crate) closed: bool,
 }
 
 impl<S: Envelope> Transaction<S> {
@@ -298,8 +313,14 @@ pub fn controls<S: Envelope>(ic: &Interchange<S>, g: &Group<S>, t: &Transaction<
 }
 
 /// A transaction set closed by a streaming scanner, with the headers of its group and
-/// interchange (shared by the sets of one group; they carry no findings: a streaming scan
-/// judges nothing, the compact pass before it does, see [`EnvelopeMap::judged`]).
+/// interchange (shared by the sets of one group). As the scanner hands it out, the headers
+/// carry no findings, since those are final only when the interchange closes; the translate
+/// driver hands its sink copies judged then ([`EnvelopeMap::judged`]), with their findings.
+///
+/// This is where a walk over closed groups with their verdicts starts (the acknowledgment
+/// generator's 997/999/CONTRL): the outcomes of one group come one after another with the same
+/// `group.number` (within `interchange.number`), the group's verdict is [`Group::rejected`],
+/// its sets' verdicts are their outcomes.
 #[derive(Debug, Clone)]
 pub struct Closed<S: Envelope> {
     pub interchange: Arc<Interchange<S>>,

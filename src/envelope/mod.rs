@@ -1,13 +1,14 @@
 //! Envelopes: interchanges, functional groups and transaction sets, checked before anything is
 //! translated.
 //!
-//! Phase: segments → envelope map. A first pass over the file reads only the envelope segments
-//! (ISA/GS/ST/SE/GE/IEA, UNB/UNG/UNH/UNT/UNE/UNZ), counts what they enclose and checks counts
-//! and control numbers. Its result is a map of the file: every transaction set with its byte
-//! span and whether its envelope holds. The translation pass then re-reads each transaction set
-//! by its span, so memory stays flat in the file size and a broken envelope rejects exactly what
-//! it encloses: a wrong GE count rejects that group, not the interchange's other groups, nor the
-//! file's other interchanges.
+//! Phase: segments → envelope map. The scanner reads the envelope segments
+//! (ISA/GS/ST/SE/GE/IEA, UNB/UNG/UNH/UNT/UNE/UNZ) as the tokenizer hands out every segment,
+//! counts what they enclose and checks counts and control numbers. Its result is a map of the
+//! file: every transaction set with its byte span and whether its envelope holds. Streamed, it
+//! hands out each set as it closes and keeps only what has findings, so memory stays flat in
+//! the file size; the translate driver holds each set until its interchange is settled, so
+//! that a broken envelope rejects exactly what it encloses: a wrong GE count rejects that
+//! group, not the interchange's other groups, nor the file's other interchanges.
 //!
 //! One [`Scanner`] does this for both standards; what differs (which tags open and close what,
 //! the header fields and their checks, the names in messages, implicit envelopes around bare
@@ -138,9 +139,20 @@ pub trait Envelope: Standard {
     /// Interchange header fields besides the control number (ISA, UNB).
     type InterchangeHeader: Clone + std::fmt::Debug + Default + serde::Serialize + Send + Sync;
     /// Group header fields besides the control number (GS, UNG).
-    type GroupHeader: Clone + std::fmt::Debug + Default + serde::Serialize + Send + Sync;
+    type GroupHeader: Clone
+        + std::fmt::Debug
+        + Default
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + Send
+        + Sync;
     /// Transaction set header fields besides the control number (ST, UNH).
-    type TransactionHeader: Clone + std::fmt::Debug + serde::Serialize + Send + Sync;
+    type TransactionHeader: Clone
+        + std::fmt::Debug
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + Send
+        + Sync;
 
     const NAMES: Names;
 
@@ -318,42 +330,55 @@ pub(crate) trait Feed {
     fn consumed(&mut self, n: usize);
     /// Bytes from `new_from` on just arrived (a chance to transcode them in place).
     fn arrived(&mut self, _window: &mut [u8], _new_from: usize) {}
+    /// The file offset of the first byte already read that must stay in the window, with the
+    /// tokenizer at file offset `at` (the bytes of the transaction set being read); `None` when
+    /// everything before `at` may go.
+    fn keep(&self, _at: usize) -> Option<usize> {
+        None
+    }
 }
 
 /// Feeds a stream through a window of about `chunk` bytes: memory stays that of the largest
-/// segment plus one chunk, whatever the file's size. Returns the number of bytes read.
+/// segment (or of the largest transaction set the feed keeps, see [`Feed::keep`]) plus one
+/// chunk, whatever the file's size. Returns the number of bytes read.
 pub(crate) fn pump<R: std::io::Read>(
     mut r: R,
     chunk: usize,
     feed: &mut impl Feed,
 ) -> std::io::Result<usize> {
-    pump_with(&mut r, chunk, feed, |_, _| Ok(()))
+    pump_with(&mut r, chunk, feed, |_, _, _| Ok(()))
 }
 
-/// [`pump`], calling `after` once after every step with the feed and the reader. `after` may
-/// use the reader (to re-read a transaction set by its span) as long as it leaves the read
-/// position where it found it.
+/// [`pump`], calling `after` once after every step with the feed, the window and the file
+/// offset of the window's first byte: what the feed keeps ([`Feed::keep`]) is in the window.
 pub(crate) fn pump_with<R: std::io::Read, F: Feed>(
     r: &mut R,
     chunk: usize,
     feed: &mut F,
-    mut after: impl FnMut(&mut F, &mut R) -> std::io::Result<()>,
+    mut after: impl FnMut(&mut F, &[u8], usize) -> std::io::Result<()>,
 ) -> std::io::Result<usize> {
     let chunk = chunk.max(64);
     let mut window: Vec<u8> = Vec::with_capacity(chunk);
     let mut pos = 0;
     let mut eof = false;
     let mut total = 0usize;
+    // File offset of window[0].
+    let mut base = 0usize;
     loop {
         let step = feed.step(&window, &mut pos, eof);
-        after(feed, r)?;
+        after(feed, &window, base)?;
         match step {
             Step::Go => {}
             Step::End => return Ok(total),
             Step::NeedMore => {
-                window.drain(..pos);
-                feed.consumed(pos);
-                pos = 0;
+                let cut = match feed.keep(base + pos) {
+                    Some(k) if k >= base => (k - base).min(pos),
+                    _ => pos,
+                };
+                window.drain(..cut);
+                feed.consumed(cut);
+                base += cut;
+                pos -= cut;
                 let old = window.len();
                 window.resize(old + chunk, 0);
                 let n = crate::syntax::read_full(r, &mut window[old..])?;

@@ -39,7 +39,7 @@ pub struct Scanner<S: Envelope> {
     /// grow with the file.
     compact: bool,
     /// Streaming mode (compact too): closed transaction sets are handed out by
-    /// [`Scanner::take_closed`].
+    /// [`Scanner::take_closed`] (and kept in the map as well when they have findings).
     emit: bool,
     closed: VecDeque<Closed<S>>,
 }
@@ -59,7 +59,10 @@ impl<S: Envelope> Scanner<S> {
         }
     }
 
-    /// A compact scanner that also hands out every closed set by [`Scanner::take_closed`].
+    /// A compact scanner that also hands out every closed set by [`Scanner::take_closed`], with
+    /// header copies of its group and interchange that carry no findings: those are final only
+    /// once the interchange is [settled](Scanner::settled), and then in [`Scanner::map`] (see
+    /// [`EnvelopeMap::judged`]).
     pub fn streaming() -> Self {
         Scanner {
             compact: true,
@@ -72,12 +75,6 @@ impl<S: Envelope> Scanner<S> {
     /// (streaming mode only).
     pub fn take_closed(&mut self) -> Option<Closed<S>> {
         self.closed.pop_front()
-    }
-
-    /// What the scanner holds so far.
-    #[cfg(test)]
-    pub(crate) fn held(&self) -> &EnvelopeMap<S> {
-        &self.map
     }
 
     /// Takes one unreadable stretch of the file.
@@ -150,15 +147,12 @@ impl<S: Envelope> Scanner<S> {
         }
         let ic = self.map.interchanges.last_mut().expect("a set is in one");
         let group = ic.groups.last_mut().expect("a set is in one");
-        let tx = if self.emit
-            || group
-                .transactions
-                .last()
-                .is_some_and(|t| t.findings.is_empty())
-        {
-            group.transactions.pop().expect("just closed")
-        } else {
-            return;
+        let last = group.transactions.last().expect("just closed");
+        let tx = match (self.emit, last.findings.is_empty()) {
+            (false, false) => return,
+            (false, true) | (true, true) => group.transactions.pop().expect("just closed"),
+            // Kept for the map, handed out as well.
+            (true, false) => last.clone(),
         };
         if !self.emit {
             return;
@@ -182,26 +176,44 @@ impl<S: Envelope> Scanner<S> {
     }
 
     /// Drops, in compact mode, the closed groups of the open interchange and the closed
-    /// interchanges that have nothing to report (a streaming scanner drops every closed one:
-    /// its sets carry their headers).
+    /// interchanges that have nothing to report.
     fn retire(&mut self) {
         if !self.compact {
             return;
         }
-        let emit = self.emit;
         if let Some(ic) = self.map.interchanges.last_mut() {
             if ic.closed {
-                if emit || ic.clean() {
+                if ic.clean() {
                     self.map.interchanges.pop();
                 }
-            } else if ic
-                .groups
-                .last()
-                .is_some_and(|g| g.closed && (emit || g.clean()))
-            {
+            } else if ic.groups.last().is_some_and(|g| g.closed && g.clean()) {
                 ic.groups.pop();
             }
         }
+    }
+
+    /// The file offset where the open transaction set starts, when one is open.
+    pub fn open_transaction_start(&self) -> Option<usize> {
+        let ic = self.map.interchanges.last().filter(|i| !i.closed)?;
+        let g = ic.groups.last().filter(|g| !g.closed)?;
+        g.transactions
+            .last()
+            .filter(|t| !t.closed)
+            .map(|t| t.span.start)
+    }
+
+    /// How many of the file's interchanges are settled: closed, so that the findings of each
+    /// and of its groups are final. The sets of interchange `n` (its [`Interchange::number`])
+    /// may be judged once `n` is below this.
+    pub fn settled(&self) -> usize {
+        let open = self.map.interchanges.last().is_some_and(|i| !i.closed);
+        self.interchange_count - usize::from(open)
+    }
+
+    /// What the scanner holds so far: in compact and streaming modes, the interchanges, groups
+    /// and sets with findings (a closed one without is gone), and the open ones.
+    pub fn map(&self) -> &EnvelopeMap<S> {
+        &self.map
     }
 
     fn open_interchange(&mut self) -> Option<&mut Interchange<S>> {
@@ -698,7 +710,7 @@ pub(crate) mod tests {
                 Token::End | Token::NeedMore => break,
             }
             // What the scanner holds stays small however many interchanges went by.
-            let held = scanner.held();
+            let held = scanner.map();
             let groups: usize = held.interchanges.iter().map(|i| i.groups.len()).sum();
             assert!(held.interchanges.len() <= 3 && groups <= 4, "{groups}");
         }

@@ -36,6 +36,9 @@ pub struct StreamFeed<S: Envelope> {
     tok: S::Tokenizer,
     /// Whether the input is transcoded as it arrives, once its first bytes were seen.
     transcoded: Option<bool>,
+    /// The open transaction set's bytes are kept in the window while they are at most this
+    /// long (0: never kept).
+    keep_sets: usize,
 }
 
 impl<S: Envelope> StreamFeed<S> {
@@ -45,6 +48,7 @@ impl<S: Envelope> StreamFeed<S> {
             scanner,
             tok: S::tokenizer(0),
             transcoded: None,
+            keep_sets: 0,
         }
     }
 
@@ -61,6 +65,14 @@ impl<S: Envelope> StreamFeed<S> {
     /// A feed whose scanner streams closed transaction sets out (see [`Scanner::streaming`]).
     pub fn new() -> Self {
         StreamFeed::with(Scanner::streaming())
+    }
+
+    /// The same feed, keeping the bytes of the open transaction set in the pump's window while
+    /// they are at most `limit` long, so that a set is in the window when it closes: nothing
+    /// is read twice.
+    pub fn keeping_sets(mut self, limit: usize) -> Self {
+        self.keep_sets = limit;
+        self
     }
 
     /// The same feed, not yet fed, with another segment length limit (0: the tokenizer's
@@ -107,6 +119,11 @@ impl<S: Envelope> Feed for StreamFeed<S> {
         if transcoded {
             S::transcode(&mut window[new_from..]);
         }
+    }
+
+    fn keep(&self, at: usize) -> Option<usize> {
+        let start = self.scanner.open_transaction_start()?;
+        (self.keep_sets > 0 && at.saturating_sub(start) <= self.keep_sets).then_some(start)
     }
 }
 

@@ -45,7 +45,7 @@ pub struct Isa {
 }
 
 /// The GS fields besides GS06 (the group control number).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct Gs {
     /// GS01.
     pub functional_id: String,
@@ -59,7 +59,7 @@ pub struct Gs {
 }
 
 /// The ST fields besides ST02 (the transaction set control number).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct St {
     /// ST01.
     pub set_id: String,

@@ -5,7 +5,7 @@
 //! encloses), then the grammar of its version (or the nearest one, with a warning), then the
 //! standard's own checks and its mapping into the canonical model. [`Mapping`] is what each
 //! standard says (`map::x12`, `map::edifact`); the walk, the limits, validation, strictness and
-//! the streaming two-pass read are here.
+//! the one-pass streaming read are here.
 //!
 //! ```
 //! use tallyman::grammar::GrammarSet;
@@ -20,16 +20,17 @@
 //! assert_eq!((outcomes[0].set_id.as_str(), outcomes[0].status), ("855", Status::NotMapped));
 //! ```
 
+use super::hold::Hold;
 use super::{Batch, Options, Outcome, Status};
 use crate::diag::{Code, Controls, Finding};
 use crate::envelope::{
-    Closed, Envelope, EnvelopeMap, Group, Interchange, Scanner, StreamFeed, Transaction, controls,
-    pump, pump_with, relax_findings, scan,
+    Closed, Envelope, EnvelopeMap, Group, Interchange, StreamFeed, Transaction, controls,
+    pump_with, relax_findings, scan,
 };
 use crate::grammar::{Grammar, GrammarSet, Placement, validate};
 use crate::model::{Document, Identity, Source};
 use crate::syntax::{FieldTable, Fields, SegmentView};
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read};
 use std::sync::Arc;
 
 /// What a document's `source` says of its envelope besides the control numbers.
@@ -338,81 +339,219 @@ pub fn translate_all<S: Mapping>(
     (map, outcomes)
 }
 
-/// Translates a stream with memory flat in the file size: an envelope pass through a
-/// `chunk`-sized buffer keeps only the interchanges, groups and transaction sets with findings;
-/// a second pass hands out each transaction set as it closes (with its group's and
-/// interchange's headers), re-read by its span and judged with its group's and interchange's
-/// verdicts from the first pass ([`EnvelopeMap::judged`]). `sink` gets every outcome in file
-/// order, with the set and the headers of its group and interchange. Returns the first pass's
-/// map.
-///
-/// This is where closed groups can be walked with their verdicts (for 997/999/CONTRL
-/// acknowledgments): the outcomes of one group come one after another with the same
-/// `closed.group.number` (within `closed.interchange.number`), and `map.judged(closed)` gives
-/// the group and interchange with the findings that decide their own verdicts.
+/// Translates a stream in one pass, with memory flat in the file size: the envelope scan reads
+/// the file through a `chunk`-sized window that keeps the bytes of the transaction set being
+/// read; each set is held, with its bytes, until its interchange closes
+/// ([`Scanner::settled`](crate::envelope::Scanner::settled)), then judged with its group's and
+/// interchange's findings and translated, in parallel batches. `sink` gets every outcome in
+/// file order, with the set and the judged headers of its group and interchange (see
+/// [`Closed`]). Returns the envelope map of what has findings (as a compact scan keeps it).
 pub fn translate_reader<S, R, F>(
+    reader: R,
+    grammars: &GrammarSet,
+    opts: &Options,
+    chunk: usize,
+    sink: F,
+) -> io::Result<EnvelopeMap<S>>
+where
+    S: Mapping,
+    R: Read,
+    F: FnMut(&Closed<S>, Outcome) -> io::Result<()>,
+{
+    translate_reader_holding(reader, grammars, opts, chunk, Hold::<S>::MEMORY, sink)
+}
+
+/// [`translate_reader`], holding at most `hold` bytes of sets in memory before the rest of an
+/// interchange's sets go to a temporary file (for tests of that path).
+#[doc(hidden)]
+pub fn translate_reader_holding<S, R, F>(
     mut reader: R,
     grammars: &GrammarSet,
     opts: &Options,
     chunk: usize,
+    hold: usize,
     mut sink: F,
 ) -> io::Result<EnvelopeMap<S>>
 where
     S: Mapping,
-    R: Read + Seek,
-    F: FnMut(&EnvelopeMap<S>, &Closed<S>, Outcome) -> io::Result<()>,
+    R: Read,
+    F: FnMut(&Closed<S>, Outcome) -> io::Result<()>,
 {
-    reader.seek(SeekFrom::Start(0))?;
-    let max_segment = opts.limits.max_segment_bytes;
-    let mut first = StreamFeed::<S>::compact().with_max_segment(max_segment);
-    let total = pump(io::BufReader::new(&mut reader), chunk, &mut first)?;
-    let mut map = first.finish(total);
-    if opts.relax_envelope {
-        map.relax_integrity();
-    }
-    reader.seek(SeekFrom::Start(0))?;
-    let mut second = StreamFeed::<S>::new().with_max_segment(max_segment);
+    let limits = &opts.limits;
+    let mut feed = StreamFeed::<S>::new()
+        .with_max_segment(limits.max_segment_bytes)
+        .keeping_sets(limits.max_transaction_bytes);
+    let mut hold = Hold::<S>::new(hold);
     let mut batch = Batch::new();
-    let map = map;
+    let mut judged: Option<Headers<S>> = None;
     let translate = |c: &Closed<S>, bytes: &[u8]| {
-        let (ic, gr) = map.judged(c);
-        translate_inner(grammars, (ic, gr, &c.transaction), bytes, opts, false).0
+        translate_inner(
+            grammars,
+            (&c.interchange, &c.group, &c.transaction),
+            bytes,
+            opts,
+            false,
+        )
+        .0
     };
-    // Collects every set the second pass has closed so far; translates them when enough wait.
-    let mut drain = |scanner: &mut Scanner<S>, r: &mut R, last: bool| -> io::Result<()> {
-        while let Some(mut closed) = scanner.take_closed() {
+    // Holds the sets closed by the last step; judges and translates the held ones once their
+    // interchange is settled (`end`: the file ended, all are).
+    let mut step = |feed: &mut StreamFeed<S>, window: &[u8], base: usize, end: bool| {
+        while let Some(mut closed) = feed.scanner.take_closed() {
             let tx = &mut closed.transaction;
             if opts.relax_envelope {
                 relax_findings(&mut tx.findings);
             }
-            if super::exceeds(&opts.limits, tx.segment_count, tx.span.len()) {
-                // Rejected unread: translate_inner says why.
-                if batch.push(closed, Vec::new()) {
-                    batch.flush(translate, |c, o| sink(&map, &c, o))?;
+            // A set too large to read is rejected unread. The window holds every other set
+            // that closed with its trailer; one closed without (its span is its header) is
+            // rejected by that alone, whatever its bytes.
+            let (start, end) = (tx.span.start, tx.span.end);
+            let bytes = if super::exceeds(limits, tx.segment_count, tx.span.len()) {
+                &[][..]
+            } else {
+                window
+                    .get(start.wrapping_sub(base)..end.wrapping_sub(base))
+                    .unwrap_or_default()
+            };
+            hold.push(closed, bytes)?;
+        }
+        let settled = feed.scanner.settled();
+        if hold.first_interchange().is_some_and(|n| n < settled) {
+            let map = feed.scanner.map();
+            hold.release(|closed, bytes| {
+                let headers = judge(map, &closed, &mut judged, opts.relax_envelope);
+                let c = Closed {
+                    interchange: headers.0,
+                    group: headers.1,
+                    transaction: closed.transaction,
+                };
+                if batch.push(c, bytes) {
+                    batch.flush(translate, |c, o| sink(&c, o))?;
                 }
-                continue;
-            }
-            let here = r.stream_position()?;
-            let mut buf = vec![0; tx.span.len()];
-            r.seek(SeekFrom::Start(tx.span.start as u64))?;
-            r.read_exact(&mut buf)?;
-            r.seek(SeekFrom::Start(here))?;
-            if map.transcoded {
-                S::transcode(&mut buf);
-            }
-            if batch.push(closed, buf) {
-                batch.flush(translate, |c, o| sink(&map, &c, o))?;
-            }
+                Ok(())
+            })?;
         }
-        if last {
-            batch.flush(translate, |c, o| sink(&map, &c, o))?;
+        if end {
+            batch.flush(translate, |c, o| sink(&c, o))?;
         }
-        Ok(())
+        io::Result::Ok(())
     };
-    let total = pump_with(&mut reader, chunk, &mut second, |feed, r| {
-        drain(&mut feed.scanner, r, false)
+    let total = pump_with(&mut reader, chunk, &mut feed, |feed, window, base| {
+        step(feed, window, base, false)
     })?;
-    second.scanner.end(total);
-    drain(&mut second.scanner, &mut reader, true)?;
+    feed.scanner.end(total);
+    step(&mut feed, &[], total, true)?;
+    let mut map = feed.finish(total);
+    if opts.relax_envelope {
+        map.relax_integrity();
+    }
     Ok(map)
+}
+
+/// Shared judged copies of an interchange and a group.
+type Headers<S> = (Arc<Interchange<S>>, Arc<Group<S>>);
+
+/// The interchange and group of a set, with their findings as the scan left them once the
+/// interchange was settled (relaxed when asked), shared with the set before when it is in the
+/// same group.
+fn judge<S: Mapping>(
+    map: &EnvelopeMap<S>,
+    closed: &Closed<S>,
+    last: &mut Option<Headers<S>>,
+    relax: bool,
+) -> Headers<S> {
+    let same = |(i, g): &Headers<S>| {
+        i.number == closed.interchange.number && g.number == closed.group.number
+    };
+    if let Some(h) = last.as_ref().filter(|h| same(h)) {
+        return h.clone();
+    }
+    let (ic, gr) = map.judged(closed);
+    let (mut ic, mut gr) = (ic.without_groups(), gr.without_transactions());
+    if relax {
+        relax_findings(&mut ic.findings);
+        relax_findings(&mut gr.findings);
+    }
+    let h = (Arc::new(ic), Arc::new(gr));
+    *last = Some(h.clone());
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::x12::X12;
+
+    /// A reader that counts the bytes it hands out.
+    struct Counting<'a>(&'a [u8], usize);
+
+    impl Read for Counting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.read(buf)?;
+            self.1 += n;
+            Ok(n)
+        }
+    }
+
+    /// The sample 850 three times: interchanges 1 and 3 clean, interchange 2 with an IEA that
+    /// counts two groups where it has one (read after its set closed).
+    fn three_interchanges() -> Vec<u8> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let one = std::fs::read_to_string(root.join("samples/x12/850-northwind.edi")).unwrap();
+        let bad = one.replace("IEA*1*000004201~", "IEA*2*000004201~");
+        assert_ne!(one, bad);
+        [one.as_str(), bad.as_str(), one.as_str()]
+            .concat()
+            .into_bytes()
+    }
+
+    fn streamed(input: &[u8], chunk: usize, hold: usize) -> (Vec<Outcome>, usize) {
+        let mut reader = Counting(input, 0);
+        let mut out = Vec::new();
+        translate_reader_holding::<X12, _, _>(
+            &mut reader,
+            &GrammarSet::builtin().unwrap(),
+            &Options::default(),
+            chunk,
+            hold,
+            |c, o| {
+                // The sink sees the judged interchange: its findings are final.
+                assert_eq!(c.interchange.rejected(), c.interchange.number == 1);
+                out.push(o);
+                Ok(())
+            },
+        )
+        .unwrap();
+        (out, reader.1)
+    }
+
+    #[test]
+    fn one_pass_reads_each_byte_once_and_judges_sets_by_their_later_trailers() {
+        let input = three_interchanges();
+        let (_, whole) =
+            translate_all::<X12>(&input, &GrammarSet::builtin().unwrap(), &Options::default());
+        let expected = serde_json::to_string(&whole).unwrap();
+        // Small and large windows; held sets in memory, or every one spilled to a file.
+        for (chunk, hold) in [
+            (64, 0),
+            (100, usize::MAX),
+            (1 << 20, 0),
+            (1 << 20, usize::MAX),
+        ] {
+            let (outcomes, read) = streamed(&input, chunk, hold);
+            assert_eq!(read, input.len(), "chunk {chunk}: every byte read once");
+            assert_eq!(serde_json::to_string(&outcomes).unwrap(), expected);
+            let status: Vec<Status> = outcomes.iter().map(|o| o.status).collect();
+            assert_eq!(
+                status,
+                [Status::Accepted, Status::Rejected, Status::Accepted],
+                "chunk {chunk}, hold {hold}"
+            );
+            let reasons = &outcomes[1].envelope_reasons;
+            assert!(
+                reasons.iter().any(|r| r.message.contains("IEA01 says 2")),
+                "{reasons:?}"
+            );
+        }
+    }
 }

@@ -7,6 +7,7 @@
 mod common;
 pub mod driver;
 pub mod edifact;
+mod hold;
 pub mod x12;
 
 use crate::diag::Finding;

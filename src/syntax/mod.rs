@@ -19,7 +19,7 @@ pub use standard::{SegmentView, Standard, Token};
 use serde::Serialize;
 
 /// A half-open byte range `start..end` in the original input file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
 pub struct Span {
     pub start: usize,
     pub end: usize,

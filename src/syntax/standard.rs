@@ -2,8 +2,8 @@
 //!
 //! Phase: bytes → segments, seen from above. The envelope scanner and the translate driver are
 //! written once, generic over [`Standard`]; [`crate::syntax::x12::X12`] and
-//! [`crate::syntax::edifact::Edifact`] say how their segments are tokenized, re-read by span and
-//! (for X12 in EBCDIC) transcoded.
+//! [`crate::syntax::edifact::Edifact`] say how their segments are tokenized, read again from a
+//! transaction set's bytes and (for X12 in EBCDIC) transcoded.
 //!
 //! ```
 //! use tallyman::syntax::{SegmentView, Standard, Token, x12::X12};
