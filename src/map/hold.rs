@@ -69,7 +69,7 @@ struct TxRecord<S: Envelope> {
 
 impl<S: Envelope> Hold<S> {
     /// How many bytes of held sets stay in memory by default.
-    pub(crate) const MEMORY: usize = 32 << 20;
+    pub(crate) const MEMORY: usize = 8 << 20;
 
     pub(crate) fn new(limit: usize) -> Self {
         Hold {
