@@ -96,6 +96,8 @@ struct RawRun {
     settle_seconds: Option<toml::Spanned<f64>>,
     #[serde(default)]
     stuck_after: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    spool_memory_mib: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -437,6 +439,12 @@ impl Config {
             threads,
             settle_seconds,
             stuck_after,
+            spool_memory: raw
+                .run
+                .as_ref()
+                .and_then(|r| r.spool_memory_mib)
+                .unwrap_or(crate::pipeline::settings::SPOOL_MEMORY_MIB)
+                .saturating_mul(1 << 20),
             grammars: raw.paths.grammars.as_deref().map(abs),
             feeds: raw.paths.feeds.as_deref().map(abs),
             csv_columns,
@@ -501,6 +509,12 @@ output = ["csv", "jsonl"]
         assert_eq!(c.ledger, Path::new("/base/work/ledger.sqlite"));
         assert_eq!(c.threads, 2);
         assert_eq!(c.settle_seconds, 0.0);
+        assert_eq!(c.spool_memory, 16 << 20, "the default");
+        let small = GOOD.replace("[run]\n", "[run]\nspool_memory_mib = 0\n");
+        assert_eq!(
+            Config::parse(&small, Path::new("/b")).unwrap().spool_memory,
+            0
+        );
         // File order, not sorted.
         assert_eq!(c.channels[0].id, "zeta");
         assert_eq!(c.channels[0].partner_id.as_deref(), Some("ZETA"));

@@ -2,25 +2,27 @@
 //!
 //! Each file is translated as `tallyman translate` would, under its channel's strictness; every
 //! accepted document is then checked against the channel (sender, receiver, version) and the
-//! business rules, hashed for dedupe, and written to a spool file so that memory holds only a
-//! small summary per document. Nothing here looks at the ledger or at other files: routing
+//! business rules, hashed for dedupe, and written to a spool (in memory within the run's
+//! budget, on disk past it: [`super::spool`]) so that a file's documents never all sit in
+//! memory at once. Nothing here looks at the ledger or at other files: routing
 //! (duplicates, conflicts) happens afterwards, in input order.
 //!
 //! When the channel's output includes CSV, each spooled document's CSV rows are written here
-//! too, to a second spool beside the first ([`csv_spool`]), so that writing the ERP files after
+//! too, to a second spool beside the first, so that writing the ERP files after
 //! routing only copies bytes. A record there is the rows' length (4 bytes, little-endian) and
 //! the rows, one record per spool line.
 //!
-//! The summaries of a file's documents (what routing and the reports need of each) go to disk
-//! as well, to a third spool ([`docs_spool`]), and are read back one by one in file order
+//! The summaries of a file's documents (what routing and the reports need of each) go to a
+//! third spool, and are read back one by one in file order
 //! ([`FileResult::documents`]): a file of two million orders costs no more memory than a file
 //! of one, whether they are accepted or all broken. What explains a document that failed (its
 //! problems and item ids) is part of its record. The findings of documents that are not told
 //! at the document (warnings, and notes on documents their envelope rejects) go to a fourth
-//! spool ([`notes_spool`]), read back merged with the file's envelope findings in file order
+//! spool, read back merged with the file's envelope findings in file order
 //! ([`FileResult::file_findings`]).
 
 use super::settings::{Channel, ChannelFormat};
+use super::spool::{Budget, Spool, SpoolReader, SpoolWriter};
 use crate::diag::{Code, Controls, Finding};
 use crate::feeds::Profiles;
 use crate::grammar::{GrammarSet, Strictness};
@@ -29,7 +31,7 @@ use crate::model::hash::{ContentHash, ValueHasher};
 use crate::model::{Document, Purpose};
 use crate::translate::Format;
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Sender, receiver and control number of an interchange.
@@ -94,7 +96,7 @@ impl ContentHashes {
 pub struct FileResult {
     pub format: Format,
     pub profile: Option<String>,
-    /// The documents, on disk ([`FileResult::documents`] reads them back).
+    /// The documents, spooled ([`FileResult::documents`] reads them back).
     docs: DocSpool,
     /// The findings outside the documents (envelopes, unreadable bytes, a file in the wrong
     /// format), in file order; [`FileResult::file_findings`] adds the documents' others.
@@ -105,14 +107,25 @@ pub struct FileResult {
     notes: usize,
     /// Errors that enclose no document, or a file that could not be read at all.
     pub file_errors: usize,
-    pub spool: Option<PathBuf>,
+    /// The spooled JSON lines (and CSV rows) of the candidates, and the notes.
+    spools: Option<Spools>,
+}
+
+/// A file's spools besides its documents' summaries (see the module documentation).
+#[derive(Debug)]
+pub struct Spools {
+    /// One JSON line per candidate.
+    pub lines: Spool,
+    /// The CSV rows of each candidate, when its channel writes CSV.
+    pub csv: Option<Spool>,
+    notes: Spool,
 }
 
 impl FileResult {
     /// The file's documents, in file order, read back from their spool.
     pub fn documents(&self) -> io::Result<Documents<'_>> {
-        let reader = match (&self.docs.path, self.docs.count) {
-            (Some(p), n) if n > 0 => Some(BufReader::new(std::fs::File::open(p)?)),
+        let reader = match (&self.docs.spool, self.docs.count) {
+            (Some(s), n) if n > 0 => Some(s.reader()?),
             _ => None,
         };
         Ok(Documents {
@@ -124,13 +137,32 @@ impl FileResult {
         })
     }
 
+    /// The spooled JSON lines and CSV rows of the candidates (none for a file not read).
+    pub fn spools(&self) -> Option<&Spools> {
+        self.spools.as_ref()
+    }
+
+    /// Gives the spools' memory or disk space back once the file is routed.
+    pub fn remove_spools(&mut self) {
+        if let Some(s) = self.spools.take() {
+            s.lines.remove();
+            if let Some(c) = s.csv {
+                c.remove();
+            }
+            s.notes.remove();
+        }
+        if let Some(d) = self.docs.spool.take() {
+            d.remove();
+        }
+    }
+
     /// Every finding of the file that is not one of a document's problems, in file order:
     /// the lead, then the file's own findings and the spooled notes merged by byte offset (a
     /// note first on a tie, as a document's findings came before the envelope's).
     pub fn file_findings(&self) -> io::Result<impl Iterator<Item = io::Result<Finding>> + '_> {
-        let notes = match (&self.spool, self.notes) {
-            (Some(p), n) if n > 0 => {
-                let lines = BufReader::new(std::fs::File::open(notes_spool(p))?).lines();
+        let notes = match (&self.spools, self.notes) {
+            (Some(s), n) if n > 0 => {
+                let lines = s.notes.reader()?.lines();
                 Some(lines.map(|l| {
                     l.and_then(|l| serde_json::from_str::<Finding>(&l).map_err(io::Error::other))
                 }))
@@ -157,18 +189,18 @@ impl FileResult {
 }
 
 /// Where the CSV rows of the documents in `spool` go, when the channel writes CSV.
-pub fn csv_spool(spool: &Path) -> PathBuf {
+fn csv_spool(spool: &Path) -> PathBuf {
     spool.with_extension("csv")
 }
 
 /// Where the summaries of the documents in `spool` go (see the module documentation).
-pub fn docs_spool(spool: &Path) -> PathBuf {
+fn docs_spool(spool: &Path) -> PathBuf {
     spool.with_extension("docs")
 }
 
 /// Where the findings of the documents in `spool` that are not told at them go, one JSON
 /// object a line (see the module documentation).
-pub fn notes_spool(spool: &Path) -> PathBuf {
+fn notes_spool(spool: &Path) -> PathBuf {
     spool.with_extension("notes")
 }
 
@@ -179,7 +211,7 @@ pub fn notes_spool(spool: &Path) -> PathBuf {
 /// and, for `Finding` (which has no `Deserialize`), still not cover the problems.
 #[derive(Debug, Default)]
 struct DocSpool {
-    path: Option<PathBuf>,
+    spool: Option<Spool>,
     count: usize,
     /// The document kinds seen, which a record names by index.
     kinds: Vec<&'static str>,
@@ -189,7 +221,7 @@ struct DocSpool {
 
 /// Writes document summaries (see [`DocSpool`]).
 struct DocWriter {
-    out: BufWriter<std::fs::File>,
+    out: SpoolWriter,
     spool: DocSpool,
     last_interchange: Option<InterchangeKey>,
 }
@@ -286,13 +318,13 @@ fn put_opt(w: &mut impl Write, s: Option<&str>) -> io::Result<()> {
 /// A file's documents, read back in file order (see [`FileResult::documents`]).
 pub struct Documents<'a> {
     spool: &'a DocSpool,
-    reader: Option<BufReader<std::fs::File>>,
+    reader: Option<SpoolReader<'a>>,
     index: usize,
     last_interchange: Option<InterchangeKey>,
     buf: Vec<u8>,
 }
 
-impl Documents<'_> {
+impl<'a> Documents<'a> {
     fn u8(&mut self) -> io::Result<u8> {
         let mut b = [0u8; 1];
         self.read().read_exact(&mut b)?;
@@ -311,7 +343,7 @@ impl Documents<'_> {
         Ok(u64::from_le_bytes(b))
     }
 
-    fn read(&mut self) -> &mut BufReader<std::fs::File> {
+    fn read(&mut self) -> &mut SpoolReader<'a> {
         self.reader
             .as_mut()
             .expect("a document is read only while the spool has some")
@@ -434,9 +466,9 @@ impl Iterator for Documents<'_> {
                 "reading document {} back from {}: {e}",
                 self.index + 1,
                 self.spool
-                    .path
-                    .as_deref()
-                    .unwrap_or(Path::new("?"))
+                    .spool
+                    .as_ref()
+                    .map_or(Path::new("?"), Spool::path)
                     .display()
             ))
         });
@@ -451,7 +483,7 @@ impl Iterator for Documents<'_> {
 
 /// The CSV rows of the spooled documents (see the module documentation).
 struct CsvSpool<'a> {
-    out: BufWriter<std::fs::File>,
+    out: SpoolWriter,
     rows: Vec<u8>,
     columns: &'a BTreeMap<String, Vec<String>>,
 }
@@ -477,12 +509,14 @@ impl CsvSpool<'_> {
 }
 
 /// Translates a staged file. `name` is what findings and documents call it. `csv_columns`, the
-/// columns per document kind, is given when the channel's ERP output includes CSV.
+/// columns per document kind, is given when the channel's ERP output includes CSV. The spools
+/// stay in memory within `budget`; past it they go to `spool` and files beside it.
 #[allow(clippy::too_many_arguments)]
 pub fn process(
     staged: &Path,
     name: &str,
     spool: &Path,
+    budget: &std::sync::Arc<Budget>,
     channel: &Channel,
     grammars: &GrammarSet,
     profiles: &Profiles,
@@ -498,27 +532,20 @@ pub fn process(
         limits: *limits,
     };
     let file = std::fs::File::open(staged)?;
-    let mut out = BufWriter::new(std::fs::File::create(spool)?);
-    let mut csv_out = match csv_columns {
-        Some(columns) => Some(CsvSpool {
-            out: BufWriter::new(std::fs::File::create(csv_spool(spool))?),
-            rows: Vec::new(),
-            columns,
-        }),
-        None => None,
-    };
-    let docs_path = docs_spool(spool);
+    let mut out = SpoolWriter::new(spool.to_owned(), budget);
+    let mut csv_out = csv_columns.map(|columns| CsvSpool {
+        out: SpoolWriter::new(csv_spool(spool), budget),
+        rows: Vec::new(),
+        columns,
+    });
     let mut docs = DocWriter {
-        out: BufWriter::new(std::fs::File::create(&docs_path)?),
-        spool: DocSpool {
-            path: Some(docs_path),
-            ..DocSpool::default()
-        },
+        out: SpoolWriter::new(docs_spool(spool), budget),
+        spool: DocSpool::default(),
         last_interchange: None,
     };
     // A document's findings that its problems do not tell (see the module documentation).
     let mut notes = Notes {
-        out: BufWriter::new(std::fs::File::create(notes_spool(spool))?),
+        out: SpoolWriter::new(notes_spool(spool), budget),
         count: 0,
     };
     let mut spooled = 0usize;
@@ -629,15 +656,15 @@ pub fn process(
         docs.add(d)?;
         Ok(())
     })?;
-    // Not fsynced: spools are read before the commit, and a run that stops before its commit
-    // is rolled back and translated again.
-    out.flush()?;
-    if let Some(mut c) = csv_out {
-        c.out.flush()?;
-    }
-    docs.out.flush()?;
-    notes.out.flush()?;
-    let mut docs = docs.spool;
+    let spools = Spools {
+        lines: out.finish()?,
+        csv: csv_out.map(|c| c.out.finish()).transpose()?,
+        notes: notes.out.finish()?,
+    };
+    let mut docs = DocSpool {
+        spool: Some(docs.out.finish()?),
+        ..docs.spool
+    };
     let mut findings = report.findings;
     let mut lead = Vec::new();
     let mut file_errors = report.tally.envelope_errors;
@@ -675,7 +702,7 @@ pub fn process(
         lead,
         notes: notes.count,
         file_errors,
-        spool: Some(spool.to_owned()),
+        spools: Some(spools),
     })
 }
 
@@ -683,7 +710,7 @@ pub fn process(
 /// note that its envelope rejects it, in byte order (a document's findings lie within it, and
 /// documents come in file order, so the spool is in file order).
 struct Notes {
-    out: BufWriter<std::fs::File>,
+    out: SpoolWriter,
     count: usize,
 }
 
@@ -730,7 +757,7 @@ pub fn unreadable(message: String) -> FileResult {
         lead: Vec::new(),
         notes: 0,
         file_errors: 1,
-        spool: None,
+        spools: None,
     }
 }
 
@@ -882,20 +909,22 @@ mod tests {
         c.not_mapped = true;
         c.set_id = "997 ü".into();
         let docs = [a, b, c];
+        // A budget too small for the three documents: their summaries go to disk.
+        let budget = Budget::new(100);
         let mut w = DocWriter {
-            out: BufWriter::new(std::fs::File::create(&path).expect("spool")),
-            spool: DocSpool {
-                path: Some(path),
-                ..DocSpool::default()
-            },
+            out: SpoolWriter::new(path.clone(), &budget),
+            spool: DocSpool::default(),
             last_interchange: None,
         };
         for d in &docs {
             w.add(d.clone()).expect("written");
         }
-        w.out.flush().expect("flushed");
         let mut result = unreadable(String::new());
-        result.docs = w.spool;
+        result.docs = DocSpool {
+            spool: Some(w.out.finish().expect("written")),
+            ..w.spool
+        };
+        assert!(path.exists());
         let back: Vec<DocResult> = result
             .documents()
             .expect("opens")

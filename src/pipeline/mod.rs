@@ -32,6 +32,7 @@ mod output;
 pub mod report;
 mod route;
 pub mod settings;
+mod spool;
 pub mod work;
 
 use crate::ledger::{
@@ -261,8 +262,11 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         outputs: run.map(|r| output::Writer::new(&layout, r, cfg)),
     };
     // Chunk c + 1 is translated while the main thread routes chunk c: a producer thread hands
-    // chunks through a one-slot channel, so at most three chunks' results are in memory.
-    let chunk = (threads * 64).max(64);
+    // chunks through a one-slot channel, so at most three chunks' results are in memory. Their
+    // spools stay in memory within the budget (given back as each file is routed) and go to
+    // disk past it.
+    let chunk = (threads * 16).max(16);
+    let budget = spool::Budget::new(cfg.spool_memory);
     let translate_chunk = |c: usize, part: &[Input<'_>]| -> io::Result<Vec<Option<FileResult>>> {
         pool.install(|| {
             part.par_iter()
@@ -272,6 +276,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
                     let r = translate_one(
                         inp,
                         &spools.join(format!("{n:06}.jsonl")),
+                        &budget,
                         &grammars,
                         &profiles,
                         cfg,
@@ -400,7 +405,7 @@ impl Recorder<'_> {
             documents_not_listed: 0,
             first_document_error: None,
         };
-        let Some(result) = result else {
+        let Some(mut result) = result else {
             // A file received before: nothing translated, nothing applied.
             entry.disposition = Disposition::DuplicateFile;
             entry.format = "duplicate".into();
@@ -426,7 +431,7 @@ impl Recorder<'_> {
         let id = ledger.add_file(ledger_run, &file_row(inp, &entry, &sha, size))?;
         let mut router =
             route::Router::new(&inp.channel.id, &inp.name, inp.channel.relax_envelope, id);
-        let mut spool = output::SpoolCursor::new(result.spool.as_deref());
+        let mut spool = output::SpoolCursor::new(result.spools());
         // (offset, hash of the message) of every problem told at a document.
         let mut problems_at_documents = HashSet::new();
         let mut listed = report::ReportSpool::new(&inp.staged);
@@ -595,12 +600,7 @@ impl Recorder<'_> {
         // Its documents are in the ERP files now: the spools' disk space is given back early
         // (staging goes at the end of the run anyway, so a failure here changes nothing).
         drop(spool);
-        if let Some(spool) = &result.spool {
-            let _ = std::fs::remove_file(spool);
-            let _ = std::fs::remove_file(file::csv_spool(spool));
-            let _ = std::fs::remove_file(file::docs_spool(spool));
-            let _ = std::fs::remove_file(file::notes_spool(spool));
-        }
+        result.remove_spools();
         report.files.push(entry);
         Ok(())
     }
@@ -881,6 +881,7 @@ fn stage(
 fn translate_one(
     inp: &Input<'_>,
     spool: &Path,
+    budget: &std::sync::Arc<spool::Budget>,
     grammars: &crate::grammar::GrammarSet,
     profiles: &crate::feeds::Profiles,
     cfg: &Config,
@@ -902,6 +903,7 @@ fn translate_one(
         &inp.staged,
         &inp.name,
         spool,
+        budget,
         inp.channel,
         grammars,
         profiles,

@@ -7,12 +7,14 @@
 //! channel writes CSV) its CSV rows already (`file.rs`); this only copies the accepted ones.
 
 use super::Input;
+use super::file::Spools;
 use super::settings::{Config, OutputFormat};
+use super::spool::SpoolReader;
 use super::work::{Layout, crash_point, sync_dir};
 use crate::ledger::OutputRow;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufWriter, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
@@ -24,16 +26,16 @@ struct Open {
 /// Where the copying of one input's accepted documents stands in its spools (opened at the
 /// first accepted document).
 pub(super) struct SpoolCursor<'p> {
-    spool: Option<&'p Path>,
-    readers: Option<(BufReader<File>, Option<BufReader<File>>)>,
+    spools: Option<&'p Spools>,
+    readers: Option<(SpoolReader<'p>, Option<SpoolReader<'p>>)>,
     /// The next spool line to read.
     next: usize,
 }
 
 impl<'p> SpoolCursor<'p> {
-    pub fn new(spool: Option<&'p Path>) -> Self {
+    pub fn new(spools: Option<&'p Spools>) -> Self {
         SpoolCursor {
-            spool,
+            spools,
             readers: None,
             next: 0,
         }
@@ -64,26 +66,28 @@ impl<'a> Writer<'a> {
 
     /// Copies an accepted document of `inp` into the ERP files: the one on line `line` of its
     /// spool. Documents come in file order (lines only ever increase for one cursor).
-    pub fn copy(
+    pub fn copy<'p>(
         &mut self,
         inp: &Input<'_>,
-        cursor: &mut SpoolCursor<'_>,
+        cursor: &mut SpoolCursor<'p>,
         line: usize,
         kind: &'static str,
     ) -> io::Result<()> {
-        let Some(spool) = cursor.spool else {
+        let Some(spools) = cursor.spools else {
             return Ok(());
         };
+        let spool = spools.lines.path();
+        let csv_spool = match (&spools.csv, inp.channel.output.contains(&OutputFormat::Csv)) {
+            (Some(c), true) => Some(c),
+            (None, true) => return Err(io::Error::other("a CSV channel's file has no CSV spool")),
+            (_, false) => None,
+        };
         if cursor.readers.is_none() {
-            let csv = if inp.channel.output.contains(&OutputFormat::Csv) {
-                Some(BufReader::new(File::open(super::file::csv_spool(spool))?))
-            } else {
-                None
-            };
-            cursor.readers = Some((BufReader::new(File::open(spool)?), csv));
+            let csv = csv_spool.map(|c| c.reader()).transpose()?;
+            cursor.readers = Some((spools.lines.reader()?, csv));
         }
         let (reader, csv_reader) = cursor.readers.as_mut().expect("opened above");
-        let csv_path = || super::file::csv_spool(spool);
+        let csv_path = || csv_spool.map_or(spool, |c| c.path());
         // Documents not accepted are read past.
         while cursor.next <= line {
             self.line.clear();
@@ -93,11 +97,11 @@ impl<'a> Writer<'a> {
             if let Some(r) = csv_reader {
                 let mut len = [0u8; 4];
                 r.read_exact(&mut len)
-                    .map_err(|_| ended_early(&csv_path()))?;
+                    .map_err(|_| ended_early(csv_path()))?;
                 self.rows.clear();
                 self.rows.resize(u32::from_le_bytes(len) as usize, 0);
                 r.read_exact(&mut self.rows)
-                    .map_err(|_| ended_early(&csv_path()))?;
+                    .map_err(|_| ended_early(csv_path()))?;
             }
             cursor.next += 1;
         }

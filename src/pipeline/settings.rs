@@ -73,6 +73,9 @@ pub struct Channel {
     pub output: Vec<OutputFormat>,
 }
 
+/// The default of `[run] spool_memory_mib`.
+pub const SPOOL_MEMORY_MIB: usize = 16;
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -94,6 +97,10 @@ pub struct Config {
     /// A run lock held longer than this makes the next run fail naming the holder
     /// (`[run] stuck_after`, default 2 hours).
     pub stuck_after: std::time::Duration,
+    /// Bytes of translated documents (their JSON lines, CSV rows and summaries) the run keeps
+    /// in memory before it writes the rest to the work directory (`[run] spool_memory_mib`,
+    /// default [`SPOOL_MEMORY_MIB`]).
+    pub spool_memory: usize,
     /// Directory of grammar files laid over the built-in ones.
     pub grammars: Option<PathBuf>,
     /// Directory of feed profiles laid over the built-in ones.
