@@ -16,30 +16,41 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// How many bytes of spools a run keeps in memory at most.
 #[derive(Debug)]
-pub struct Budget(AtomicUsize);
+pub struct Budget {
+    left: AtomicUsize,
+    /// What one spool may take: an eighth, so that a large file's spools, which go to disk in
+    /// the end anyway, leave the budget to the many small files beside it.
+    per_spool: usize,
+}
 
 impl Budget {
     pub fn new(bytes: usize) -> Arc<Budget> {
-        Arc::new(Budget(AtomicUsize::new(bytes)))
+        Arc::new(Budget {
+            left: AtomicUsize::new(bytes),
+            per_spool: bytes / 8,
+        })
     }
 
-    /// Takes `n` bytes of the budget, if that many are left.
-    fn take(&self, n: usize) -> bool {
-        self.0
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
-                left.checked_sub(n)
-            })
-            .is_ok()
+    /// Takes `n` bytes of the budget for a spool that holds `held`, if that many are left and
+    /// the spool may have them.
+    fn take(&self, held: usize, n: usize) -> bool {
+        held + n <= self.per_spool
+            && self
+                .left
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+                    left.checked_sub(n)
+                })
+                .is_ok()
     }
 
     fn give(&self, n: usize) {
-        self.0.fetch_add(n, Ordering::AcqRel);
+        self.left.fetch_add(n, Ordering::AcqRel);
     }
 
     /// What is left.
     #[cfg(test)]
     fn left(&self) -> usize {
-        self.0.load(Ordering::Acquire)
+        self.left.load(Ordering::Acquire)
     }
 }
 
@@ -125,7 +136,7 @@ impl Write for SpoolWriter {
                 block.extend_from_slice(&buf[..n]);
                 return Ok(n);
             }
-            if self.lease.budget.take(BLOCK) {
+            if self.lease.budget.take(self.lease.bytes, BLOCK) {
                 self.lease.bytes += BLOCK;
                 let mut block = Vec::with_capacity(BLOCK);
                 let n = buf.len().min(BLOCK);
@@ -254,16 +265,17 @@ mod tests {
     }
 
     /// A spool stays in memory within the budget (in blocks, read back across their edges)
-    /// and gives it back when dropped; past the budget it moves to its file with what it
-    /// held, and reads back the same either way.
+    /// and gives it back when dropped; past the budget, or past an eighth of it, it moves to its
+    /// file with what it held, and reads back the same either way.
     #[test]
     fn spools_stay_in_memory_within_the_budget_and_spill_past_it() {
         let dir = tempfile::tempdir().unwrap();
-        let budget = Budget::new(4 * BLOCK);
+        let budget = Budget::new(32 * BLOCK);
         let (small, want) = lines(dir.path(), "small", &budget, 2);
         assert!(matches!(small, Spool::Memory { .. }));
+        assert!(!dir.path().join("small").exists());
         assert_eq!(read_all(&small), want);
-        assert_eq!(budget.left(), 3 * BLOCK);
+        assert_eq!(budget.left(), 31 * BLOCK);
         // Three blocks' worth: in memory, with lines across the blocks' edges.
         let (medium, want) = lines(dir.path(), "medium", &budget, 15_000);
         assert!(want.len() > 2 * BLOCK && want.len() < 3 * BLOCK);
@@ -277,20 +289,31 @@ mod tests {
             .collect();
         assert_eq!(back.len(), 15_000);
         assert_eq!(back[14_999], "line 14999");
-        assert_eq!(budget.left(), 0);
-        // Nothing is left: this one goes to its file, and reads back the same.
-        let (large, want) = lines(dir.path(), "large", &budget, 20_000);
+        assert_eq!(budget.left(), 28 * BLOCK);
+        // More than an eighth of the budget: to its file, with what it held, and the budget
+        // it took is given back.
+        let (large, want) = lines(dir.path(), "large", &budget, 40_000);
         assert!(matches!(large, Spool::File(_)));
         assert!(dir.path().join("large").exists());
         assert_eq!(read_all(&large), want);
+        assert_eq!(budget.left(), 28 * BLOCK);
         large.remove();
-        assert!(!dir.path().join("small").exists() && !dir.path().join("large").exists());
-        drop((small, medium));
-        assert_eq!(budget.left(), 4 * BLOCK, "the budget is whole again");
-        // A spool that outgrows what is left moves what it held to its file.
-        let (spilled, want) = lines(dir.path(), "spilled", &budget, 40_000);
-        assert!(matches!(spilled, Spool::File(_)));
-        assert_eq!(read_all(&spilled), want);
-        assert_eq!(budget.left(), 4 * BLOCK);
+        assert!(!dir.path().join("large").exists());
+        // Spools that fit one by one until the budget is spent; then the next goes to disk.
+        let mut held = Vec::new();
+        loop {
+            let name = format!("more{}", held.len());
+            let (s, want) = lines(dir.path(), &name, &budget, 15_000);
+            assert_eq!(read_all(&s), want);
+            let on_disk = matches!(s, Spool::File(_));
+            held.push(s);
+            if on_disk {
+                break;
+            }
+        }
+        assert_eq!(held.len(), 10, "nine spools of three blocks fit in 28");
+        assert_eq!(budget.left(), BLOCK);
+        drop((small, medium, held));
+        assert_eq!(budget.left(), 32 * BLOCK, "the budget is whole again");
     }
 }
