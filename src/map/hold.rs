@@ -19,6 +19,7 @@ use std::sync::Arc;
 /// Closed transaction sets waiting for their interchange's verdict, in file order.
 pub(crate) struct Hold<S: Envelope> {
     memory: Vec<(Closed<S>, Vec<u8>)>,
+    /// What the sets in memory cost, as [`Hold::push`] counts it.
     memory_bytes: usize,
     /// How many bytes of sets stay in memory before the rest are spilled.
     limit: usize,
@@ -70,6 +71,9 @@ struct TxRecord<S: Envelope> {
 impl<S: Envelope> Hold<S> {
     /// How many bytes of held sets stay in memory by default.
     pub(crate) const MEMORY: usize = 8 << 20;
+    /// What a held set costs in memory besides its bytes (its header fields, control number
+    /// and findings), counted against the bound.
+    const PER_SET: usize = 256;
 
     pub(crate) fn new(limit: usize) -> Self {
         Hold {
@@ -92,8 +96,11 @@ impl<S: Envelope> Hold<S> {
     /// Holds a closed set with its bytes.
     pub(crate) fn push(&mut self, closed: Closed<S>, bytes: &[u8]) -> io::Result<()> {
         let spilling = self.spill.as_ref().is_some_and(|s| s.count > 0);
-        if !spilling && self.memory_bytes + bytes.len() <= self.limit {
-            self.memory_bytes += bytes.len();
+        // A set costs its bytes and its headers: a hostile interchange of many tiny sets is
+        // spilled as soon as one of large sets.
+        let cost = bytes.len() + Self::PER_SET;
+        if !spilling && self.memory_bytes + cost <= self.limit {
+            self.memory_bytes += cost;
             self.memory.push((closed, bytes.to_vec()));
             return Ok(());
         }
