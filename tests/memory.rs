@@ -179,13 +179,16 @@ fn peak_memory_of_a_run_does_not_grow_with_the_broken_documents_of_a_file() {
 
 /// The larger run's peak (KiB) is within what allocators and SQLite's page cache vary by of the
 /// smaller one's: nothing is held per document. 1.2 KiB a document, what runs held before,
-/// would be about 10 MiB more here.
+/// would be about 10 MiB more here. The bound is 8 MiB: a re-sent file's run reads the ledger
+/// the first run filled, and SQLite's page cache (2 MiB at most) grows with what it reads, so
+/// that run grew by 5.0 to 6.2 MiB, at 4ee101d as later, and with 6 MiB the test failed once in
+/// eight runs here.
 fn assert_flat(what: &str, (small, small_docs): (u64, u64), (large, large_docs): (u64, u64)) {
     assert!(large_docs >= 15 * small_docs, "{small_docs} {large_docs}");
     eprintln!("{what}: peak RSS {small} KiB for {small_docs}, {large} KiB for {large_docs}");
     let grown_kib = large.saturating_sub(small);
     assert!(
-        grown_kib < 6 << 10,
+        grown_kib < 8 << 10,
         "peak RSS grew by {grown_kib} KiB for {} more {what} ({} bytes each): something is held per document",
         large_docs - small_docs,
         grown_kib * 1024 / (large_docs - small_docs)
