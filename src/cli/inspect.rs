@@ -72,6 +72,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         relax_envelope: args.grammar.relax_envelope,
         feed_profile: args.grammar.profile.clone(),
         limits: Default::default(),
+        spill_dir: None,
     };
     let (rows, envelope, clean) = match detect(&input[..input.len().min(512)]) {
         Format::X12 => {

@@ -42,6 +42,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             relax_envelope: args.grammar.relax_envelope,
             feed_profile: args.grammar.profile.clone(),
             limits: Default::default(),
+            spill_dir: None,
         };
         let file = File::open(path).with_context(|| format!("opening {name}"))?;
         let checks = crate::translate::Checks {

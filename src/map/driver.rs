@@ -381,7 +381,7 @@ where
     let mut feed = StreamFeed::<S>::new()
         .with_max_segment(limits.max_segment_bytes)
         .keeping_sets(limits.max_transaction_bytes);
-    let mut hold = Hold::<S>::new(hold);
+    let mut hold = Hold::<S>::new(hold, opts.spill_dir.as_deref());
     let mut batch = Batch::new();
     let mut judged: Option<Headers<S>> = None;
     let translate = |c: &Closed<S>, bytes: &[u8]| {
@@ -553,5 +553,27 @@ mod tests {
                 "{reasons:?}"
             );
         }
+    }
+
+    /// Held sets that do not fit in memory go to the folder the options name (a run's work
+    /// directory, not a `/tmp` that may be memory): a folder that is not there fails the read.
+    #[test]
+    fn held_sets_spill_into_the_folder_asked_for() {
+        let input = three_interchanges();
+        let dir = tempfile::tempdir().unwrap();
+        let read = |spill_dir: std::path::PathBuf| {
+            let opts = Options {
+                spill_dir: Some(spill_dir),
+                ..Options::default()
+            };
+            let grammars = GrammarSet::builtin().unwrap();
+            translate_reader_holding::<X12, _, _>(&input[..], &grammars, &opts, 4096, 0, |_, _| {
+                Ok(())
+            })
+            .map(|_| ())
+        };
+        read(dir.path().to_path_buf()).expect("spilled into the folder");
+        let missing = read(dir.path().join("missing")).expect_err("no such folder");
+        assert_eq!(missing.kind(), io::ErrorKind::NotFound);
     }
 }

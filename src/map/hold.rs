@@ -6,7 +6,8 @@
 //! closes; then all are judged and translated. Held sets stay in memory up to a bound; past it
 //! (one interchange of many megabytes, as EDIFACT files often are) the rest go to an anonymous
 //! temporary file, written once and read back once in order, so memory stays flat whatever the
-//! interchange's size. The file is gone when the hold is dropped, whatever happens.
+//! interchange's size. The file is gone when the hold is dropped, whatever happens; it is made
+//! in [`Options::spill_dir`](super::Options::spill_dir).
 
 use crate::diag::Finding;
 use crate::envelope::{Closed, Envelope, Group, Interchange, Transaction};
@@ -24,6 +25,8 @@ pub(crate) struct Hold<S: Envelope> {
     /// How many bytes of sets stay in memory before the rest are spilled.
     limit: usize,
     spill: Option<Spill<S>>,
+    /// Where the temporary file goes (`None`: the system's temporary folder).
+    dir: Option<std::path::PathBuf>,
 }
 
 /// The sets held in the temporary file.
@@ -75,12 +78,13 @@ impl<S: Envelope> Hold<S> {
     /// and findings), counted against the bound.
     const PER_SET: usize = 256;
 
-    pub(crate) fn new(limit: usize) -> Self {
+    pub(crate) fn new(limit: usize, dir: Option<&std::path::Path>) -> Self {
         Hold {
             memory: Vec::new(),
             memory_bytes: 0,
             limit,
             spill: None,
+            dir: dir.map(std::path::Path::to_path_buf),
         }
     }
 
@@ -107,7 +111,13 @@ impl<S: Envelope> Hold<S> {
         let spill = match &mut self.spill {
             Some(s) => s,
             None => self.spill.insert(Spill {
-                out: BufWriter::with_capacity(1 << 20, tempfile::tempfile()?),
+                out: BufWriter::with_capacity(
+                    1 << 20,
+                    match &self.dir {
+                        Some(dir) => tempfile::tempfile_in(dir)?,
+                        None => tempfile::tempfile()?,
+                    },
+                ),
                 count: 0,
                 interchanges: Vec::new(),
                 last_group: None,

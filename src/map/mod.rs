@@ -30,6 +30,10 @@ pub struct Options {
     pub feed_profile: Option<String>,
     /// Resource limits for hostile input.
     pub limits: crate::syntax::limits::Limits,
+    /// Where the sets of an interchange too large to hold in memory wait for its trailer (an
+    /// anonymous file, gone when translation ends); `None`: the system's temporary folder
+    /// (`TMPDIR`), which may be memory (tmpfs), so a run puts them in its work directory.
+    pub spill_dir: Option<std::path::PathBuf>,
 }
 
 /// True when a transaction set or message is too large to read (see [`over_limits`]).

@@ -257,6 +257,8 @@ pub fn process(
         relax_envelope: channel.relax_envelope,
         feed_profile: channel.profile.clone(),
         limits: *limits,
+        // Beside the spools, in the work directory.
+        spill_dir: spool.parent().map(Path::to_path_buf),
     };
     let file = std::fs::File::open(staged)?;
     let mut out = SpoolWriter::new(spool.to_owned(), budget);

@@ -92,6 +92,7 @@ pub fn translate_checked(
         relax_envelope,
         feed_profile: None,
         limits: Default::default(),
+        spill_dir: None,
     };
     let mut outcomes = Vec::new();
     let profiles = tallyman::feeds::Profiles::builtin().expect("built-in profiles");
