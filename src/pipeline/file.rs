@@ -69,6 +69,27 @@ pub struct DocResult {
     pub items: Vec<String>,
 }
 
+impl DocResult {
+    /// A document at `offset` with nothing known of it yet but its set and control numbers.
+    pub fn new(offset: u64, set_id: String, controls: Controls) -> Self {
+        DocResult {
+            offset,
+            set_id,
+            controls,
+            candidate: false,
+            not_mapped: false,
+            kind: None,
+            number: None,
+            purpose: None,
+            content_hash: None,
+            spool_line: None,
+            interchange: None,
+            problems: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+}
+
 /// A document's content hash in each version a ledger may hold (see [`crate::model::hash`]):
 /// a ledger written by an earlier tallyman holds v1 hashes, and a document is compared with a
 /// stored hash in the stored hash's version.
@@ -288,19 +309,8 @@ pub fn process(
     };
     let report = crate::translate::translate_with(file, grammars, profiles, &opts, checks, |o| {
         let mut d = DocResult {
-            offset: o.offset as u64,
-            set_id: o.set_id.clone(),
-            controls: o.controls.clone(),
-            candidate: false,
             not_mapped: o.status == Status::NotMapped,
-            kind: None,
-            number: None,
-            purpose: None,
-            content_hash: None,
-            spool_line: None,
-            interchange: None,
-            problems: Vec::new(),
-            items: Vec::new(),
+            ..DocResult::new(o.offset as u64, o.set_id.clone(), o.controls.clone())
         };
         let context = o
             .document

@@ -292,21 +292,7 @@ mod tests {
     use crate::pipeline::spool::Budget;
 
     fn doc(offset: u64) -> DocResult {
-        DocResult {
-            offset,
-            set_id: "850".into(),
-            controls: Controls::default(),
-            candidate: false,
-            not_mapped: false,
-            kind: None,
-            number: None,
-            purpose: None,
-            content_hash: None,
-            spool_line: None,
-            interchange: None,
-            problems: Vec::new(),
-            items: Vec::new(),
-        }
+        DocResult::new(offset, "850".into(), Controls::default())
     }
 
     /// What routing reads back of a file's documents is what translation wrote, field for
