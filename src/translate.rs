@@ -3,8 +3,7 @@
 //! Phase: the whole inbound path for one file: detect the format from its first bytes, then read
 //! it once through a small window, the envelope scan handing each transaction set or message to
 //! validation and mapping once its interchange is settled, and outcomes to the caller in file
-//! order. The `translate` command
-//! and (later) the batch pipeline are built on this.
+//! order. The `translate` command and the batch run are built on this.
 //!
 //! ```no_run
 //! use tallyman::grammar::GrammarSet;

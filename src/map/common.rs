@@ -1,6 +1,19 @@
 //! Mapping pieces both standards share.
 
 use crate::model::{ItemIds, QualifiedId};
+use std::borrow::Cow;
+
+/// Adds `part` to a text made of parts (a name in N1 and N2, a description over several
+/// segments), after a space; the first part starts it.
+pub fn append_spaced(text: &mut Option<String>, part: Cow<'_, str>) {
+    match text {
+        Some(t) => {
+            t.push(' ');
+            t.push_str(&part);
+        }
+        None => *text = Some(part.into_owned()),
+    }
+}
 
 /// Files one identifier under its kind (the first of each kind wins; the rest go to `other`).
 /// The qualifier is model text (trimmed, without control characters), matched as bytes.
@@ -27,7 +40,7 @@ pub fn add_item_id(ids: &mut ItemIds, qualifier: &[u8], value: String) {
 
 fn qualified(qualifier: &[u8], value: String) -> QualifiedId {
     QualifiedId {
-        qualifier: String::from_utf8(qualifier.to_vec()).expect("qualifiers are model text"),
+        qualifier: String::from_utf8_lossy(qualifier).into_owned(),
         value,
     }
 }

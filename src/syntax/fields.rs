@@ -26,23 +26,33 @@ impl Separators {
         Split::new(v, self.repetition, self.release)
     }
 
-    /// Removes release characters; borrows when there are none.
+    /// Removes release characters (one at the very end stays); borrows when there are none.
+    /// Copies the runs between release characters whole.
     pub fn unescape<'v>(&self, v: &'v [u8]) -> Cow<'v, [u8]> {
         let Some(rel) = self.release else {
             return Cow::Borrowed(v);
         };
-        if memchr::memchr(rel, v).is_none() {
+        let Some(first) = memchr::memchr(rel, v) else {
             return Cow::Borrowed(v);
-        }
+        };
         let mut out = Vec::with_capacity(v.len());
-        let mut i = 0;
-        while i < v.len() {
-            if v[i] == rel && i + 1 < v.len() {
-                i += 1;
+        let mut rest = v;
+        let mut at = Some(first);
+        while let Some(p) = at {
+            out.extend_from_slice(&rest[..p]);
+            match rest.get(p + 1) {
+                Some(&released) => {
+                    out.push(released);
+                    rest = &rest[p + 2..];
+                }
+                None => {
+                    out.push(rel);
+                    rest = &[];
+                }
             }
-            out.push(v[i]);
-            i += 1;
+            at = memchr::memchr(rel, rest);
         }
+        out.extend_from_slice(rest);
         Cow::Owned(out)
     }
 }

@@ -2,8 +2,8 @@
 //! ids, allowances and charges, taxes.
 
 use crate::diag::{Code, Controls, Finding};
-use crate::map::common::add_item_id;
 use crate::map::common::value_code;
+use crate::map::common::{add_item_id, append_spaced};
 use crate::model::{
     Address, AllowanceCharge, AllowanceOrCharge, Contact, DatedEvent, ItemIds, Party, PartyId,
     Purpose, Reference, Role, Tax,
@@ -59,7 +59,7 @@ impl Ctx<'_> {
     /// `None` if empty. Borrowed from the segment unless a release character, the character
     /// set or a control character made a copy necessary.
     fn clean<'s>(&self, comp: &'s [u8], separators: Separators) -> Option<Cow<'s, str>> {
-        match unescape(comp, separators.release) {
+        match separators.unescape(comp) {
             Cow::Borrowed(b) => tidy_bytes(b, |b| self.charset.decode(b)),
             // ASCII reads the same in every set: the unescaped bytes become the text as they are.
             Cow::Owned(b) if b.is_ascii() => {
@@ -88,7 +88,7 @@ impl Ctx<'_> {
     /// [`Self::text_ref`] as bytes, for a code that is matched rather than kept.
     fn raw_ref<'s>(&self, el: &Composite<'s>, c: usize) -> Option<Cow<'s, [u8]>> {
         let comp = el.get(c)?;
-        match unescape(comp, el.separators.release) {
+        match el.separators.unescape(comp) {
             Cow::Borrowed(b) => tidy_raw(b, |b| self.charset.decode(b)),
             Cow::Owned(_) => self
                 .clean(comp, el.separators)
@@ -105,7 +105,7 @@ impl Ctx<'_> {
         let comp = el.get(c)?;
         // Borrowed from the segment unless a release character or the character set made a
         // copy necessary: most values are plain ASCII and cost no allocation here.
-        let t = match unescape(comp, el.separators.release) {
+        let t = match el.separators.unescape(comp) {
             Cow::Borrowed(b) if b.is_ascii() => Cow::Borrowed(trim_ascii_white(b)),
             Cow::Borrowed(b) => match self.charset.decode(b) {
                 Cow::Borrowed(s) => Cow::Borrowed(s.trim().as_bytes()),
@@ -124,13 +124,7 @@ impl Ctx<'_> {
             .components(raw)
             .filter_map(|c| self.clean(c, seg.separators))
         {
-            match out.as_mut() {
-                Some(o) => {
-                    o.push(' ');
-                    o.push_str(&part);
-                }
-                None => out = Some(part.into_owned()),
-            }
+            append_spaced(&mut out, part);
         }
         out
     }
@@ -336,36 +330,6 @@ fn trim_ascii_white(b: &[u8]) -> &[u8] {
     &b[start..end]
 }
 
-/// Removes release characters, as `Separators::unescape` does (a release character at the end
-/// stays); borrows when there are none. Copies the runs between release characters whole.
-fn unescape(v: &[u8], release: Option<u8>) -> Cow<'_, [u8]> {
-    let Some(rel) = release else {
-        return Cow::Borrowed(v);
-    };
-    let Some(first) = memchr::memchr(rel, v) else {
-        return Cow::Borrowed(v);
-    };
-    let mut out = Vec::with_capacity(v.len());
-    let mut rest = v;
-    let mut at = Some(first);
-    while let Some(p) = at {
-        out.extend_from_slice(&rest[..p]);
-        match rest.get(p + 1) {
-            Some(&released) => {
-                out.push(released);
-                rest = &rest[p + 2..];
-            }
-            None => {
-                out.push(rel);
-                rest = &[];
-            }
-        }
-        at = memchr::memchr(rel, rest);
-    }
-    out.extend_from_slice(rest);
-    Cow::Owned(out)
-}
-
 /// How many components [`Composite`] keeps at hand; the mapping reads none beyond the fifth.
 const KEPT: usize = 5;
 
@@ -495,6 +459,21 @@ mod tests {
         assert_eq!(ctx.decoded(b" ACME\x00 RETAIL\x1F "), "ACME RETAIL");
     }
 
+    /// Release characters removed one byte at a time (one at the very end stays): what the
+    /// run-copying `Separators::unescape` must give.
+    fn unescaped_byte_by_byte(v: &[u8], rel: u8) -> Cow<'_, [u8]> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < v.len() {
+            if v[i] == rel && i + 1 < v.len() {
+                i += 1;
+            }
+            out.push(v[i]);
+            i += 1;
+        }
+        Cow::Owned(out)
+    }
+
     #[test]
     fn unescape_and_split_as_the_separators_do() {
         let seps = Separators {
@@ -530,8 +509,8 @@ mod tests {
             for c in 1..=want.len() + 2 {
                 assert_eq!(el.get(c), want.get(c - 1).copied(), "{raw:?} {c}");
                 if let Some(part) = el.get(c) {
-                    assert_eq!(unescape(part, el.separators.release), seps.unescape(part));
-                    assert_eq!(unescape(part, seps.release), seps.unescape(part));
+                    assert_eq!(el.separators.unescape(part), seps.unescape(part));
+                    assert_eq!(seps.unescape(part), unescaped_byte_by_byte(part, b'?'));
                 }
             }
         }

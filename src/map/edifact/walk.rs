@@ -6,6 +6,7 @@
 
 use super::common::{Composite, Ctx};
 use super::parties::NadGroup;
+use crate::map::common::append_spaced;
 use crate::model::{AllowanceCharge, DatedEvent, ItemIds, Party, Reference, Tax};
 use crate::syntax::Fields;
 use crate::syntax::values;
@@ -278,13 +279,7 @@ pub fn walk<'s>(ctx: &mut Ctx<'_>, segs: &[Fields<'s>]) -> Walked<'s> {
                     && let Some(c273) = Composite::of(seg, 3)
                 {
                     for d in [4, 5].into_iter().filter_map(|c| ctx.text_ref(&c273, c)) {
-                        match i.description.as_mut() {
-                            Some(prev) => {
-                                prev.push(' ');
-                                prev.push_str(&d);
-                            }
-                            None => i.description = Some(d.into_owned()),
-                        }
+                        append_spaced(&mut i.description, d);
                     }
                 }
             }

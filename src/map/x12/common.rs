@@ -2,8 +2,8 @@
 
 use crate::diag::{Code, Controls, Finding};
 use crate::grammar::{Grammar, Item};
-use crate::map::common::add_item_id;
 use crate::map::common::value_code;
+use crate::map::common::{add_item_id, append_spaced};
 use crate::model::{
     Address, AllowanceCharge, AllowanceOrCharge, Contact, DatedEvent, ItemIds, Party, PartyId,
     Purpose, Reference, Role, Tax, Terms,
@@ -256,13 +256,7 @@ impl PartyLoop {
 /// Appends a PID free-form description (PID05) to a line's description.
 pub fn append_description(description: &mut Option<String>, seg: &Fields<'_>) {
     if let Some(d) = text_ref(seg, 5) {
-        match description {
-            Some(prev) => {
-                prev.push(' ');
-                prev.push_str(&d);
-            }
-            None => *description = Some(d.into_owned()),
-        }
+        append_spaced(description, d);
     }
 }
 
@@ -271,13 +265,7 @@ fn party_detail(p: &mut Party, seg: &Fields<'_>) -> bool {
     match seg.tag {
         b"N2" => {
             for extra in [1, 2].iter().filter_map(|&n| text_ref(seg, n)) {
-                match p.name.as_mut() {
-                    Some(name) => {
-                        name.push(' ');
-                        name.push_str(&extra);
-                    }
-                    None => p.name = Some(extra.into_owned()),
-                }
+                append_spaced(&mut p.name, extra);
             }
         }
         b"N3" => p
