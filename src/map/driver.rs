@@ -575,5 +575,12 @@ mod tests {
         read(dir.path().to_path_buf()).expect("spilled into the folder");
         let missing = read(dir.path().join("missing")).expect_err("no such folder");
         assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+        // Said so that an operator knows what the file is and where to look.
+        let said = missing.to_string();
+        assert!(
+            said.contains("missing")
+                && said.contains("interchange too large to hold in memory could not be created"),
+            "{said}"
+        );
     }
 }

@@ -108,22 +108,26 @@ impl<S: Envelope> Hold<S> {
             self.memory.push((closed, bytes.to_vec()));
             return Ok(());
         }
+        let dir = self.dir.as_deref();
         let spill = match &mut self.spill {
             Some(s) => s,
-            None => self.spill.insert(Spill {
-                out: BufWriter::with_capacity(
-                    1 << 20,
-                    match &self.dir {
-                        Some(dir) => tempfile::tempfile_in(dir)?,
-                        None => tempfile::tempfile()?,
-                    },
-                ),
-                count: 0,
-                interchanges: Vec::new(),
-                last_group: None,
-            }),
+            None => {
+                let file = match dir {
+                    Some(dir) => tempfile::tempfile_in(dir),
+                    None => tempfile::tempfile(),
+                }
+                .map_err(|e| spill_error(dir, "could not be created", e))?;
+                self.spill.insert(Spill {
+                    out: BufWriter::with_capacity(1 << 20, file),
+                    count: 0,
+                    interchanges: Vec::new(),
+                    last_group: None,
+                })
+            }
         };
-        spill.write(closed, bytes)
+        spill
+            .write(closed, bytes)
+            .map_err(|e| spill_error(dir, "could not be written", e))
     }
 
     /// Hands every held set to `each`, in file order, and empties the hold.
@@ -135,11 +139,28 @@ impl<S: Envelope> Hold<S> {
         for (closed, bytes) in self.memory.drain(..) {
             each(closed, bytes)?;
         }
+        let dir = self.dir.as_deref();
         match &mut self.spill {
-            Some(s) if s.count > 0 => s.read_back(each),
+            Some(s) if s.count > 0 => {
+                s.read_back(each, |e| spill_error(dir, "could not be read", e))
+            }
             _ => Ok(()),
         }
     }
+}
+
+/// An I/O error of the temporary file, said so that an operator knows what it is and where.
+fn spill_error(dir: Option<&std::path::Path>, what: &str, e: io::Error) -> io::Error {
+    let place = match dir {
+        Some(d) => format!("in {}", d.display()),
+        None => "in the system's temporary folder (TMPDIR)".to_owned(),
+    };
+    io::Error::new(
+        e.kind(),
+        format!(
+            "the temporary file {place} for the transaction sets of an interchange too large to hold in memory {what}: {e} (check the free space and permissions there)"
+        ),
+    )
 }
 
 impl<S: Envelope> Spill<S> {
@@ -189,70 +210,85 @@ impl<S: Envelope> Spill<S> {
     }
 
     /// Reads every spilled set back in order, then empties the file for the next interchange.
+    /// `failed` says what an I/O error of the file itself means; errors of `each` pass as
+    /// they are.
     fn read_back(
         &mut self,
         mut each: impl FnMut(Closed<S>, Vec<u8>) -> io::Result<()>,
+        failed: impl Fn(io::Error) -> io::Error,
     ) -> io::Result<()> {
-        self.out.flush()?;
+        self.out.flush().map_err(&failed)?;
         let file = self.out.get_mut();
-        file.seek(SeekFrom::Start(0))?;
+        file.seek(SeekFrom::Start(0)).map_err(&failed)?;
         let mut r = BufReader::with_capacity(1 << 20, &*file);
         let mut group: Option<Arc<Group<S>>> = None;
         let mut meta = Vec::new();
         for _ in 0..self.count {
-            let mut len = [0u8; 4];
-            r.read_exact(&mut len)?;
-            meta.resize(u32::from_le_bytes(len) as usize, 0);
-            r.read_exact(&mut meta)?;
-            let record: Record<S> = serde_json::from_slice(&meta)?;
-            let interchange = self
-                .interchanges
-                .get(record.interchange)
-                .cloned()
-                .ok_or_else(|| io::Error::other("held sets: unknown interchange"))?;
-            if let Some(g) = record.group {
-                group = Some(Arc::new(Group {
-                    span: g.span,
-                    explicit: g.explicit,
-                    control: g.control,
-                    header: g.header,
-                    transaction_count: g.transaction_count,
-                    transactions: Vec::new(),
-                    findings: Vec::new(),
-                    number: g.number,
-                    closed: true,
-                }));
-            }
-            let group = group
-                .clone()
-                .ok_or_else(|| io::Error::other("held sets: a set without its group"))?;
-            let mut bytes = vec![0; record.bytes];
-            r.read_exact(&mut bytes)?;
-            let t = record.tx;
-            let transaction = Transaction {
-                span: t.span,
-                first_index: t.first_index,
-                control: t.control,
-                header: t.header,
-                segment_count: t.segment_count,
-                findings: t.findings,
-                closed: true,
-            };
-            each(
-                Closed {
-                    interchange,
-                    group,
-                    transaction,
-                },
-                bytes,
-            )?;
+            let (closed, bytes) =
+                Self::next_record(&self.interchanges, &mut r, &mut meta, &mut group)
+                    .map_err(&failed)?;
+            each(closed, bytes)?;
         }
         drop(r);
-        file.set_len(0)?;
-        file.seek(SeekFrom::Start(0))?;
+        file.set_len(0).map_err(&failed)?;
+        file.seek(SeekFrom::Start(0)).map_err(&failed)?;
         self.count = 0;
         self.interchanges.clear();
         self.last_group = None;
         Ok(())
+    }
+
+    /// The next spilled set, with the group its record names or the one before.
+    fn next_record(
+        interchanges: &[Arc<Interchange<S>>],
+        r: &mut impl Read,
+        meta: &mut Vec<u8>,
+        group: &mut Option<Arc<Group<S>>>,
+    ) -> io::Result<(Closed<S>, Vec<u8>)> {
+        let mut len = [0u8; 4];
+        r.read_exact(&mut len)?;
+        meta.resize(u32::from_le_bytes(len) as usize, 0);
+        r.read_exact(meta)?;
+        let record: Record<S> = serde_json::from_slice(meta)?;
+        let interchange = interchanges
+            .get(record.interchange)
+            .cloned()
+            .ok_or_else(|| io::Error::other("a record names an interchange it does not hold"))?;
+        if let Some(g) = record.group {
+            *group = Some(Arc::new(Group {
+                span: g.span,
+                explicit: g.explicit,
+                control: g.control,
+                header: g.header,
+                transaction_count: g.transaction_count,
+                transactions: Vec::new(),
+                findings: Vec::new(),
+                number: g.number,
+                closed: true,
+            }));
+        }
+        let group = group
+            .clone()
+            .ok_or_else(|| io::Error::other("a record comes before any group"))?;
+        let mut bytes = vec![0; record.bytes];
+        r.read_exact(&mut bytes)?;
+        let t = record.tx;
+        let transaction = Transaction {
+            span: t.span,
+            first_index: t.first_index,
+            control: t.control,
+            header: t.header,
+            segment_count: t.segment_count,
+            findings: t.findings,
+            closed: true,
+        };
+        Ok((
+            Closed {
+                interchange,
+                group,
+                transaction,
+            },
+            bytes,
+        ))
     }
 }
