@@ -5,6 +5,7 @@
 //! against declarative grammars, [`map`] turns valid documents into the canonical [`model`].
 //! The `tallyman` binary is a thin command line over these.
 
+pub mod ack;
 pub mod cli;
 pub mod config;
 pub mod diag;
