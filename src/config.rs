@@ -134,6 +134,14 @@ struct RawChannel {
     keep_inputs: bool,
     #[serde(default)]
     output: Option<Vec<OutputFormat>>,
+    #[serde(default)]
+    outbound: Option<PathBuf>,
+    #[serde(default)]
+    acks: Option<toml::Spanned<crate::ack::AckKind>>,
+    #[serde(default)]
+    ta1: crate::ack::Ta1Policy,
+    #[serde(default)]
+    delimiters: Option<toml::Spanned<String>>,
 }
 
 /// Channel tables in file order (a plain map would sort them).
@@ -407,6 +415,7 @@ impl Config {
                     "is empty".into(),
                 ));
             }
+            let acks = ack_settings(&c, &key, &invalid)?;
             let trimmed =
                 |s: Option<String>| s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
             channels.push(Channel {
@@ -421,6 +430,10 @@ impl Config {
                 profile: c.profile.map(toml::Spanned::into_inner),
                 keep_inputs: c.keep_inputs,
                 output: c.output.unwrap_or_else(|| default_output.clone()),
+                outbound: c.outbound.as_deref().map(abs),
+                acks,
+                ta1: c.ta1,
+                delimiters: c.delimiters.map(toml::Spanned::into_inner),
             });
         }
         if channels.is_empty() {
@@ -455,6 +468,95 @@ impl Config {
             erp_prefix,
         })
     }
+}
+
+/// The channel's `acks`, checked against its format, its `outbound` and its `delimiters`.
+fn ack_settings(
+    c: &RawChannel,
+    key: &str,
+    invalid: &dyn Fn(Option<std::ops::Range<usize>>, &str, String) -> Error,
+) -> Result<crate::ack::AckKind, Error> {
+    use crate::ack::AckKind;
+    let acks = c.acks.as_ref().map_or(AckKind::None, |a| *a.get_ref());
+    if let Some(a) = &c.acks {
+        let fits = match acks {
+            AckKind::None => true,
+            AckKind::Fa997 | AckKind::Ia999 => c.format == ChannelFormat::X12,
+            AckKind::Contrl => c.format == ChannelFormat::Edifact,
+        };
+        if !fits {
+            let hint = match c.format {
+                ChannelFormat::X12 => "an x12 channel sends \"997\" or \"999\"",
+                ChannelFormat::Edifact => "an edifact channel sends \"contrl\"",
+                ChannelFormat::Feed => "a feed channel sends no acknowledgments: \"none\"",
+            };
+            return Err(invalid(
+                Some(a.span()),
+                &format!("{key}.acks"),
+                format!(
+                    "\"{}\" does not fit format = \"{}\": {hint}",
+                    acks.as_str(),
+                    c.format
+                ),
+            ));
+        }
+        if acks != AckKind::None && c.outbound.is_none() {
+            return Err(invalid(
+                Some(a.span()),
+                &format!("{key}.acks"),
+                "acknowledgments need somewhere to go: set outbound = \"DIR\" for this channel"
+                    .into(),
+            ));
+        }
+    }
+    if let Some(d) = &c.delimiters
+        && let Err(why) = check_delimiters(c.format, d.get_ref())
+    {
+        return Err(invalid(Some(d.span()), &format!("{key}.delimiters"), why));
+    }
+    Ok(acks)
+}
+
+/// Delimiters to write with: X12 as four characters (element, component, repetition, segment
+/// terminator: `"*>^~"`), EDIFACT as the six of a UNA (component, element, decimal mark,
+/// release, repetition, segment terminator: `":+.? '"`).
+fn check_delimiters(format: ChannelFormat, d: &str) -> Result<(), String> {
+    let chars: Vec<char> = d.chars().collect();
+    let (n, example) = match format {
+        ChannelFormat::X12 => (4, "\"*>^~\" (element, component, repetition, segment)"),
+        ChannelFormat::Edifact => (
+            6,
+            "\":+.? '\" (component, element, decimal mark, release, repetition, segment)",
+        ),
+        ChannelFormat::Feed => return Err("a feed channel writes no EDI".into()),
+    };
+    if chars.len() != n {
+        return Err(format!("needs {n} characters, like {example}"));
+    }
+    let checked: Vec<char> = match format {
+        // The EDIFACT decimal mark and the space of a syntax-3 repetition are not separators.
+        ChannelFormat::Edifact => [0, 1, 3, 5].iter().map(|&i| chars[i]).collect(),
+        _ => chars.clone(),
+    };
+    for (i, c) in checked.iter().enumerate() {
+        if !c.is_ascii()
+            || c.is_ascii_alphanumeric()
+            || *c == ' '
+            || c.is_ascii_control() && *c != '\n' && *c != '\r'
+        {
+            return Err(format!(
+                "'{}' cannot separate values (not a letter, digit, space or non-ASCII character); like {example}",
+                c.escape_default()
+            ));
+        }
+        if checked[..i].contains(c) {
+            return Err(format!(
+                "'{}' is given twice; each separator must differ, like {example}",
+                c.escape_default()
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -500,6 +602,49 @@ output = ["csv", "jsonl"]
         Config::parse(text, Path::new("/b"))
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn reads_ack_settings_and_refuses_what_cannot_be_sent() {
+        let with = |extra: &str| {
+            GOOD.replace(
+                "version = \"004010\"\n",
+                &format!("version = \"004010\"\n{extra}"),
+            )
+        };
+        let c = Config::parse(
+            &with("outbound = \"out/zeta\"\nacks = \"997\"\nta1 = \"errors\"\ndelimiters = \"*:^~\"\n"),
+            Path::new("/base"),
+        )
+        .unwrap();
+        let z = &c.channels[0];
+        assert_eq!(z.outbound.as_deref(), Some(Path::new("/base/out/zeta")));
+        assert_eq!(
+            (z.acks, z.ta1),
+            (crate::ack::AckKind::Fa997, crate::ack::Ta1Policy::Errors)
+        );
+        assert!(z.sends_acks());
+        // The defaults: no acks, TA1 when requested, which needs an outbound folder.
+        let c = Config::parse(GOOD, Path::new("/base")).unwrap();
+        assert_eq!(c.channels[0].acks, crate::ack::AckKind::None);
+        assert_eq!(c.channels[0].ta1, crate::ack::Ta1Policy::Requested);
+        assert!(!c.channels[0].sends_acks());
+        let e = err(&with("acks = \"997\"\n"));
+        assert!(
+            e.contains("channel.zeta.acks: acknowledgments need somewhere to go"),
+            "{e}"
+        );
+        let e = err(&with("outbound = \"o\"\nacks = \"contrl\"\n"));
+        assert!(e.contains("does not fit format = \"x12\""), "{e}");
+        let e = err(&with("outbound = \"o\"\nacks = \"998\"\n"));
+        assert!(e.contains("unknown variant `998`, expected one of"), "{e}");
+        let e = err(&with("delimiters = \"**^~\"\n"));
+        assert!(
+            e.contains("channel.zeta.delimiters: '*' is given twice"),
+            "{e}"
+        );
+        let e = err(&with("delimiters = \"*A^~\"\n"));
+        assert!(e.contains("'A' cannot separate values"), "{e}");
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! assert!(report.tally.clean());
 //! ```
 
+use crate::ack::receipt::{Collector, Receipt, Receipts};
 use crate::diag::{Code, Finding, Level};
 use crate::feeds::Profiles;
 use crate::grammar::GrammarSet;
@@ -92,6 +93,9 @@ pub struct FileReport {
     pub tally: Tally,
     /// Every finding (envelope, grammar, mapping), ordered by byte offset.
     pub findings: Vec<Finding>,
+    /// What acknowledgments say of each interchange, when [`Checks::receipts`] asked for them.
+    #[serde(skip)]
+    pub receipts: Receipts,
 }
 
 /// Translates one file; `on_outcome` gets each transaction set or message in file order (it may
@@ -106,6 +110,7 @@ pub fn translate<R: Read + Seek>(
     let checks = Checks {
         business_rules: true,
         document_findings: true,
+        receipts: false,
     };
     translate_with(reader, grammars, profiles, opts, checks, on_outcome)
 }
@@ -123,6 +128,9 @@ pub struct Checks {
     /// outside the documents, so that its memory does not grow with them: the caller has each
     /// document's findings in its outcome.
     pub document_findings: bool,
+    /// Collect a receipt per X12 or EDIFACT interchange ([`FileReport::receipts`]), for the
+    /// acknowledgments a run sends.
+    pub receipts: bool,
 }
 
 /// [`translate`] with the [`Checks`] to apply.
@@ -156,10 +164,21 @@ pub fn translate_with<R: Read + Seek>(
         }
         on_outcome(&mut o)
     };
+    let mut receipts = Receipts::None;
     let envelope: Vec<(Level, Vec<Finding>, bool)> = match format {
-        Format::X12 => standard::<X12, _>(&mut reader, grammars, opts, |o| take(o, &mut findings))?,
+        Format::X12 => {
+            let (levels, r) = standard::<X12, _>(&mut reader, grammars, opts, checks, |o| {
+                take(o, &mut findings)
+            })?;
+            receipts = r.map_or(Receipts::None, Receipts::X12);
+            levels
+        }
         Format::Edifact => {
-            standard::<Edifact, _>(&mut reader, grammars, opts, |o| take(o, &mut findings))?
+            let (levels, r) = standard::<Edifact, _>(&mut reader, grammars, opts, checks, |o| {
+                take(o, &mut findings)
+            })?;
+            receipts = r.map_or(Receipts::None, Receipts::Edifact);
+            levels
         }
         Format::Unknown | Format::Feed => {
             let named = opts.feed_profile.as_deref();
@@ -202,18 +221,31 @@ pub fn translate_with<R: Read + Seek>(
         profile,
         tally,
         findings,
+        receipts,
     })
 }
 
-/// Translates an X12 or EDIFACT file streamed; the envelope findings of every level it kept.
+/// The envelope findings of every level a translation kept.
+type Levels = Vec<(Level, Vec<Finding>, bool)>;
+
+/// Translates an X12 or EDIFACT file streamed; the envelope findings of every level it kept,
+/// and the receipts of its interchanges when asked for.
 fn standard<S: Mapping, R: Read>(
     reader: R,
     grammars: &GrammarSet,
     opts: &Options,
+    checks: Checks,
     mut take: impl FnMut(Outcome) -> io::Result<()>,
-) -> io::Result<Vec<(Level, Vec<Finding>, bool)>> {
-    let map = translate_reader::<S, _, _>(reader, grammars, opts, CHUNK, |_, o| take(o))?;
-    Ok(map.into_levels())
+) -> io::Result<(Levels, Option<Vec<Receipt<S>>>)> {
+    let mut collector = checks.receipts.then(Collector::<S>::new);
+    let map = translate_reader::<S, _, _>(reader, grammars, opts, CHUNK, |closed, o| {
+        if let Some(c) = collector.as_mut() {
+            c.add(closed, &o);
+        }
+        take(o)
+    })?;
+    let receipts = collector.map(|c| c.finish(&map));
+    Ok((map.into_levels(), receipts))
 }
 
 /// Rejects an accepted document that breaks a business rule: its violations join its findings,
@@ -296,6 +328,7 @@ mod tests {
             let checks = Checks {
                 business_rules,
                 document_findings: true,
+                receipts: false,
             };
             let cursor = std::io::Cursor::new(bad.as_bytes());
             let opts = Options::default();

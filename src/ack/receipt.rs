@@ -16,6 +16,16 @@ use crate::diag::{Code, Finding, Level, Severity};
 use crate::envelope::{Closed, Envelope, EnvelopeMap, Group, Interchange};
 use crate::map::{Outcome, Status};
 
+/// The receipts of one file, in the standard it was read in.
+#[derive(Debug, Clone, Default)]
+pub enum Receipts {
+    /// None were collected (a feed, or a channel that sends nothing back).
+    #[default]
+    None,
+    X12(Vec<Receipt<crate::syntax::x12::X12>>),
+    Edifact(Vec<Receipt<crate::syntax::edifact::Edifact>>),
+}
+
 /// One inbound interchange as its acknowledgment sees it.
 #[derive(Debug, Clone)]
 pub struct Receipt<S: Envelope> {
@@ -55,7 +65,11 @@ pub struct SetReceipt<S: Envelope> {
 impl<S: Envelope> SetReceipt<S> {
     /// Whether it was accepted with warnings: the syntax found something, and let it pass.
     pub fn with_warnings(&self) -> bool {
-        !self.rejected && self.findings.iter().any(|f| f.severity == Severity::Warning)
+        !self.rejected
+            && self
+                .findings
+                .iter()
+                .any(|f| f.severity == Severity::Warning)
     }
 }
 
@@ -137,7 +151,11 @@ impl<S: Envelope> Collector<S> {
         }
         let receipt = self.receipts.last_mut().expect("pushed above");
         let group = closed.group.number;
-        if receipt.groups.last().is_none_or(|g| g.group.number != group) {
+        if receipt
+            .groups
+            .last()
+            .is_none_or(|g| g.group.number != group)
+        {
             receipt.groups.push(GroupReceipt {
                 group: closed.group.without_transactions(),
                 sets: Vec::new(),

@@ -46,6 +46,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         };
         let file = File::open(path).with_context(|| format!("opening {name}"))?;
         let checks = crate::translate::Checks {
+            receipts: false,
             business_rules: !args.no_rules,
             document_findings: true,
         };

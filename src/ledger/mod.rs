@@ -164,6 +164,29 @@ pub struct OutputRow {
     pub documents: u64,
 }
 
+/// An acknowledgment sent to a partner: written under `temp` in the channel's outbound folder
+/// before the commit, renamed to `path` after. Several acknowledgments (a TA1 and the 997s of
+/// one interchange) may share one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AckRow {
+    /// Index into the commit's `files` (ignored by [`Ledger::add_ack`], which takes the id).
+    #[serde(skip)]
+    pub file: usize,
+    pub channel: String,
+    /// `997`, `999`, `ta1`, `contrl`.
+    pub kind: String,
+    /// The control numbers of what it acknowledges: the inbound interchange (`ISA13`, `UNB
+    /// 0020`), and `/GS06` for a functional group.
+    pub acknowledged: String,
+    /// `accepted`, `accepted_with_errors`, `partially_accepted`, `rejected`.
+    pub verdict: String,
+    /// Our own control numbers in it (`ISA13/GS06/ST02`, `0020/0062`).
+    pub controls: String,
+    #[serde(skip)]
+    pub temp: String,
+    pub path: String,
+}
+
 /// Everything a run records, in one transaction.
 #[derive(Debug, Default, Clone)]
 pub struct Commit {
@@ -171,6 +194,7 @@ pub struct Commit {
     pub documents: Vec<DocRow>,
     pub interchanges: Vec<InterchangeRow>,
     pub outputs: Vec<OutputRow>,
+    pub acks: Vec<AckRow>,
 }
 
 /// A run that did not finish.
@@ -184,6 +208,8 @@ pub struct PendingRun {
     pub committed: bool,
     pub files: Vec<FileRow>,
     pub outputs: Vec<OutputRow>,
+    /// The acknowledgments it sends (their files are renamed into place when it completes).
+    pub acks: Vec<AckRow>,
 }
 
 /// A document accepted earlier.
@@ -259,6 +285,15 @@ pub trait Ledger {
     fn add_interchange(&mut self, run: i64, file: i64, ic: &InterchangeRow) -> Result<()>;
     /// Adds an ERP file written under its temporary name.
     fn add_output(&mut self, run: i64, output: &OutputRow) -> Result<()>;
+    /// Allocates the next control number of a `kind` (`isa`, `gs`, `st`, `unb`, `unh`) for a
+    /// channel's outbound documents, in the run's open transaction: it counts only if the run
+    /// commits, and a committed one is never handed out again (after `max` it starts over at
+    /// 1, the only repeat, and only after `max` documents).
+    fn next_control(&mut self, channel: &str, kind: &str, max: u64) -> Result<u64>;
+    /// Adds an acknowledgment sent for a file added before (`AckRow::file` is ignored).
+    fn add_ack(&mut self, run: i64, file: i64, ack: &AckRow) -> Result<()>;
+    /// The acknowledgments sent for what a channel sent us, oldest first.
+    fn acks_sent(&self, channel: &str) -> Result<Vec<AckRow>>;
     /// Commits the run's transaction: after this the run counts.
     fn commit(&mut self, run: i64) -> Result<()>;
     /// Drops the run's transaction, if one is open.
@@ -280,6 +315,9 @@ pub trait Ledger {
             }
             for o in &c.outputs {
                 self.add_output(run, o)?;
+            }
+            for a in &c.acks {
+                self.add_ack(run, ids[a.file], a)?;
             }
             self.commit(run)
         })();

@@ -15,7 +15,8 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Schema migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started TEXT NOT NULL,
@@ -72,7 +73,30 @@ CREATE TABLE outputs (
     path TEXT NOT NULL,
     documents INTEGER NOT NULL
 );
-"#];
+"#,
+    r#"
+-- Acknowledgments sent, and the control numbers of what we send, per channel.
+CREATE TABLE acks (
+    run INTEGER NOT NULL REFERENCES runs(id),
+    file INTEGER NOT NULL REFERENCES files(id),
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    acknowledged TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    controls TEXT NOT NULL,
+    temp TEXT NOT NULL,
+    path TEXT NOT NULL
+);
+CREATE INDEX acks_run ON acks(run);
+CREATE INDEX acks_channel ON acks(channel);
+CREATE TABLE control_numbers (
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    last INTEGER NOT NULL,
+    PRIMARY KEY (channel, kind)
+);
+"#,
+];
 
 /// The SQLite ledger.
 pub struct SqliteLedger {
@@ -132,6 +156,36 @@ impl SqliteLedger {
             tx.commit().map_err(db_err("migration"))?;
         }
         Ok(())
+    }
+
+    /// Acknowledgments matching a condition on the `acks` table, in the order they were added.
+    fn acks_where(
+        &self,
+        condition: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<super::AckRow>> {
+        let mut st = self
+            .db
+            .prepare(&format!(
+                "SELECT channel, kind, acknowledged, verdict, controls, temp, path FROM acks
+                 WHERE {condition} ORDER BY rowid"
+            ))
+            .map_err(db_err("acknowledgments"))?;
+        st.query_map(args, |r| {
+            Ok(super::AckRow {
+                file: 0,
+                channel: r.get(0)?,
+                kind: r.get(1)?,
+                acknowledged: r.get(2)?,
+                verdict: r.get(3)?,
+                controls: r.get(4)?,
+                temp: r.get(5)?,
+                path: r.get(6)?,
+            })
+        })
+        .map_err(db_err("acknowledgments"))?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(db_err("acknowledgments"))
     }
 
     fn files_of(&self, run: i64) -> Result<Vec<FileRow>> {
@@ -252,6 +306,7 @@ impl Ledger for SqliteLedger {
                 committed: status == "committed",
                 files: self.files_of(id)?,
                 outputs,
+                acks: self.acks_where("run = ?1", params![id])?,
             });
         }
         Ok(out)
@@ -366,6 +421,48 @@ impl Ledger for SqliteLedger {
             .and_then(|mut st| st.execute(params![run, o.temp, o.path, o.documents as i64]))
             .map_err(db_err("record output"))?;
         Ok(())
+    }
+
+    fn next_control(&mut self, channel: &str, kind: &str, max: u64) -> Result<u64> {
+        let max = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
+        self.db
+            .prepare_cached(
+                "INSERT INTO control_numbers (channel, kind, last) VALUES (?1, ?2, 1)
+                 ON CONFLICT (channel, kind) DO UPDATE
+                    SET last = CASE WHEN last >= ?3 THEN 1 ELSE last + 1 END
+                 RETURNING last",
+            )
+            .and_then(|mut st| st.query_row(params![channel, kind, max], |r| r.get::<_, i64>(0)))
+            .map(|n| n as u64)
+            .map_err(db_err("allocate a control number"))
+    }
+
+    fn add_ack(&mut self, run: i64, file: i64, a: &super::AckRow) -> Result<()> {
+        self.db
+            .prepare_cached(
+                "INSERT INTO acks (run, file, channel, kind, acknowledged, verdict, controls,
+                    temp, path)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    run,
+                    file,
+                    a.channel,
+                    a.kind,
+                    a.acknowledged,
+                    a.verdict,
+                    a.controls,
+                    a.temp,
+                    a.path
+                ])
+            })
+            .map_err(db_err("record acknowledgment"))?;
+        Ok(())
+    }
+
+    fn acks_sent(&self, channel: &str) -> Result<Vec<super::AckRow>> {
+        self.acks_where("channel = ?1", params![channel])
     }
 
     fn commit(&mut self, run: i64) -> Result<()> {
@@ -571,6 +668,53 @@ mod tests {
         }
     }
 
+    /// Control numbers count only when their run commits, never repeat within `max`, and are
+    /// kept per channel and kind; acknowledgments are found by channel and by unfinished run.
+    #[test]
+    fn control_numbers_count_only_when_their_run_commits() {
+        let mut l = SqliteLedger::open_in_memory().unwrap();
+        let run = l.begin_run("t0").unwrap();
+        l.begin(run).unwrap();
+        assert_eq!(l.next_control("acme", "isa", 999_999_999).unwrap(), 1);
+        assert_eq!(l.next_control("acme", "isa", 999_999_999).unwrap(), 2);
+        l.rollback().unwrap();
+        l.begin(run).unwrap();
+        assert_eq!(
+            l.next_control("acme", "isa", 999_999_999).unwrap(),
+            1,
+            "rolled back"
+        );
+        assert_eq!(l.next_control("acme", "gs", 999_999_999).unwrap(), 1);
+        assert_eq!(l.next_control("beta", "isa", 999_999_999).unwrap(), 1);
+        let id = l
+            .add_file(run, &file("a.edi", "aa", Disposition::Archived))
+            .unwrap();
+        let ack = crate::ledger::AckRow {
+            file: 0,
+            channel: "acme".into(),
+            kind: "997".into(),
+            acknowledged: "000000007/7".into(),
+            verdict: "accepted".into(),
+            controls: "000000001/1/0001".into(),
+            temp: "/o/.t".into(),
+            path: "/o/acme-997-000000001.x12".into(),
+        };
+        l.add_ack(run, id, &ack).unwrap();
+        l.commit(run).unwrap();
+        let pending = l.unfinished_runs().unwrap();
+        assert_eq!(pending[0].acks, vec![ack.clone()]);
+        assert_eq!(l.acks_sent("acme").unwrap(), vec![ack]);
+        assert!(l.acks_sent("beta").unwrap().is_empty());
+        let run = l.begin_run("t1").unwrap();
+        l.begin(run).unwrap();
+        assert_eq!(l.next_control("acme", "isa", 999_999_999).unwrap(), 2);
+        // After the largest number a field holds, numbering starts over.
+        assert_eq!(l.next_control("acme", "st", 2).unwrap(), 1);
+        assert_eq!(l.next_control("acme", "st", 2).unwrap(), 2);
+        assert_eq!(l.next_control("acme", "st", 2).unwrap(), 1);
+        l.rollback().unwrap();
+    }
+
     #[test]
     fn a_committed_run_is_found_by_file_document_and_interchange() {
         let mut l = SqliteLedger::open_in_memory().unwrap();
@@ -600,6 +744,7 @@ mod tests {
                 path: "/i/t".into(),
                 documents: 1,
             }],
+            acks: Vec::new(),
         };
         // Before the commit nothing counts.
         assert!(l.accepted_document(&key("PO1")).unwrap().is_none());

@@ -134,6 +134,8 @@ pub struct FileResult {
     pub file_errors: usize,
     /// The spooled JSON lines (and CSV rows) of the candidates, and the notes.
     spools: Option<Spools>,
+    /// What the acknowledgments of its interchanges say, for a channel that sends them.
+    pub receipts: crate::ack::receipt::Receipts,
 }
 
 /// A file's spools besides its documents' summaries (see the module documentation).
@@ -304,6 +306,7 @@ pub fn process(
     let mut last_interchange: Option<InterchangeKey> = None;
     // The rules are applied below, after the channel check, which needs the document.
     let checks = crate::translate::Checks {
+        receipts: channel.sends_acks(),
         business_rules: false,
         document_findings: false,
     };
@@ -442,6 +445,7 @@ pub fn process(
         notes: notes.count,
         file_errors,
         spools: Some(spools),
+        receipts: report.receipts,
     })
 }
 
@@ -497,6 +501,7 @@ pub fn unreadable(message: String) -> FileResult {
         notes: 0,
         file_errors: 1,
         spools: None,
+        receipts: Default::default(),
     }
 }
 

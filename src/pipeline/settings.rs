@@ -71,6 +71,25 @@ pub struct Channel {
     /// a file already received is then recognized by its checksum.
     pub keep_inputs: bool,
     pub output: Vec<OutputFormat>,
+    /// Where documents to this partner go (acknowledgments now): a local folder. Nothing is
+    /// sent without one.
+    pub outbound: Option<PathBuf>,
+    /// The functional acknowledgment sent for what the partner sends (`acks`).
+    pub acks: crate::ack::AckKind,
+    /// When a TA1 is sent (X12; `ta1`); only with an `outbound`.
+    pub ta1: crate::ack::Ta1Policy,
+    /// The delimiters acknowledgments are written with (`delimiters`); `None`: those of the
+    /// interchange acknowledged.
+    pub delimiters: Option<String>,
+}
+
+impl Channel {
+    /// Whether this channel sends anything back for what it receives.
+    pub fn sends_acks(&self) -> bool {
+        self.outbound.is_some()
+            && (self.acks != crate::ack::AckKind::None
+                || (self.format == ChannelFormat::X12 && self.ta1 != crate::ack::Ta1Policy::Never))
+    }
 }
 
 /// The default of `[run] spool_memory_mib`.
