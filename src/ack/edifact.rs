@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! # use tallyman::ack::{edifact::{contrl, write_interchange, Outgoing}, receipt::Receipt};
-//! # use tallyman::envelope::Edifact;
+//! # use tallyman::envelope::edifact::Edifact;
 //! # fn demo(receipt: &Receipt<Edifact>) -> Result<(), tallyman::ack::edifact::WriteError> {
 //! if let Some(c) = contrl(receipt) {
 //!     let stamp = jiff::civil::date(2024, 3, 11).at(9, 31, 0, 0);
@@ -80,16 +80,21 @@ pub fn contrl(receipt: &Receipt<Edifact>) -> Option<Contrl> {
     let ic = &receipt.interchange;
     let unb = &ic.header;
     let syntax_version = if unb.syntax_version == "4" { "4" } else { "3" };
-    let ic_rejected = ic.rejected();
+    let ic_rejected = receipt.interchange_rejected();
+    let ic_findings: Vec<Finding> = receipt.interchange_findings().cloned().collect();
     let action = if ic_rejected { REJECTED } else { ACKNOWLEDGED };
 
     let mut uci = vec![
-        Element::simple(&ic.control),
+        Element::simple(text(&ic.control, 14)),
         party(&unb.sender_id, &unb.sender_qualifier),
         party(&unb.recipient_id, &unb.recipient_qualifier),
         Element::simple(action),
     ];
-    uci.extend(level_error(&ic.findings, Level::Interchange, &["UNA", "UNB", "UNZ"]));
+    uci.extend(level_error(
+        &ic_findings,
+        Level::Interchange,
+        &["UNA", "UNB", "UNZ"],
+    ));
     let mut segments = vec![Segment::new("UCI", uci)];
 
     let (mut messages, mut rejected) = (0, 0);
@@ -103,12 +108,20 @@ pub fn contrl(receipt: &Receipt<Edifact>) -> Option<Contrl> {
         let group_rejected = ic_rejected || g.group.rejected();
         if g.group.explicit {
             let mut ucf = vec![
-                Element::simple(&g.group.control),
+                Element::simple(text(&g.group.control, 14)),
                 Element::simple(""),
                 Element::simple(""),
-                Element::simple(if group_rejected { REJECTED } else { ACKNOWLEDGED }),
+                Element::simple(if group_rejected {
+                    REJECTED
+                } else {
+                    ACKNOWLEDGED
+                }),
             ];
-            ucf.extend(level_error(&g.group.findings, Level::Group, &["UNG", "UNE"]));
+            ucf.extend(level_error(
+                &g.group.findings,
+                Level::Group,
+                &["UNG", "UNE"],
+            ));
             out.push(Segment::new("UCF", ucf));
         }
         for set in g.sets.iter().filter(|s| !is_ack(s)) {
@@ -128,8 +141,15 @@ pub fn contrl(receipt: &Receipt<Edifact>) -> Option<Contrl> {
     })
 }
 
-/// S002/S003 as sent: the id and its qualifier.
+/// A value copied from the inbound: without control characters (a CONTRL must not carry
+/// them; the inbound was rejected for them), at most `max` characters.
+fn text(v: &str, max: usize) -> String {
+    v.chars().filter(|c| !c.is_control()).take(max).collect()
+}
+
+/// S002/S003 as sent: the id (0004/0010, an..35) and its qualifier (0007, an..4).
 fn party(id: &str, qualifier: &str) -> Element {
+    let (id, qualifier) = (text(id, 35), text(qualifier, 4));
     if qualifier.is_empty() {
         Element::simple(id)
     } else {
@@ -171,23 +191,22 @@ fn position(element: usize, component: Option<usize>) -> Element {
 }
 
 /// UCM for one message, then a UCS (and its UCDs) per faulty segment.
-fn message_response(
-    out: &mut Vec<Segment>,
-    set: &SetReceipt<Edifact>,
-    rejected: bool,
-) {
+fn message_response(out: &mut Vec<Segment>, set: &SetReceipt<Edifact>, rejected: bool) {
     let h = &set.header;
+    // S009 as sent, each part cut to what its element holds (0065 an..6, 0052/0054/0051
+    // an..3); an association code (0057, an..6) that does not fit is left out, since it is
+    // optional and a cut one would name another association.
     let mut id = vec![
-        h.message_type.clone(),
-        h.version.clone(),
-        h.release.clone(),
-        h.agency.clone(),
+        text(&h.message_type, 6),
+        text(&h.version, 3),
+        text(&h.release, 3),
+        text(&h.agency, 3),
     ];
-    if !h.association.is_empty() {
-        id.push(h.association.clone());
+    if !h.association.is_empty() && h.association.chars().count() <= 6 {
+        id.push(text(&h.association, 6));
     }
     let mut ucm = vec![
-        Element::simple(&set.control),
+        Element::simple(text(&set.control, 14)),
         Element(vec![id]),
         Element::simple(if rejected { REJECTED } else { ACKNOWLEDGED }),
     ];
@@ -384,10 +403,7 @@ fn write_all(out: &mut Vec<u8>, env: &Outgoing, c: &Contrl) -> Result<(), WriteE
     )?;
     write_segment(
         out,
-        &Segment::new(
-            "UNZ",
-            vec![Element::simple("1"), Element::simple(&control)],
-        ),
+        &Segment::new("UNZ", vec![Element::simple("1"), Element::simple(&control)]),
         &d,
     )?;
     Ok(())

@@ -24,6 +24,25 @@ pub struct Receipt<S: Envelope> {
     pub groups: Vec<GroupReceipt<S>>,
 }
 
+impl<S: Envelope> Receipt<S> {
+    /// The interchange's findings about itself: its own, and those its sets found about it
+    /// (a control character in the UNB sender is seen when a message is read).
+    pub fn interchange_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.interchange.findings.iter().chain(
+            self.groups
+                .iter()
+                .flat_map(|g| g.sets.iter())
+                .flat_map(|s| s.findings.iter())
+                .filter(|f| f.code.level() == Level::Interchange),
+        )
+    }
+
+    /// Whether the interchange is rejected, by its own findings or those of its sets about it.
+    pub fn interchange_rejected(&self) -> bool {
+        self.interchange_findings().any(Finding::is_error)
+    }
+}
+
 /// One inbound functional group (or the implicit group around EDIFACT messages sent without
 /// UNG).
 #[derive(Debug, Clone)]
@@ -55,7 +74,11 @@ pub struct SetReceipt<S: Envelope> {
 impl<S: Envelope> SetReceipt<S> {
     /// Whether it was accepted with warnings: the syntax found something, and let it pass.
     pub fn with_warnings(&self) -> bool {
-        !self.rejected && self.findings.iter().any(|f| f.severity == Severity::Warning)
+        !self.rejected
+            && self
+                .findings
+                .iter()
+                .any(|f| f.severity == Severity::Warning)
     }
 }
 
@@ -84,14 +107,9 @@ impl<S: Envelope> SetReceipt<S> {
             .findings
             .iter()
             .any(|f| f.code == Code::SetNotSupported);
-        let rejected = not_supported
-            || findings.iter().any(|f| {
-                f.is_error()
-                    && matches!(
-                        f.code.level(),
-                        Level::Transaction | Level::Segment | Level::Element
-                    )
-            });
+        // An envelope error found while the set was read (a control character in the UNB
+        // sender, seen when the message's charset is checked) rejects the set too.
+        let rejected = not_supported || findings.iter().any(Finding::is_error);
         SetReceipt {
             header: tx.header.clone(),
             control: tx.control.clone(),
@@ -137,7 +155,11 @@ impl<S: Envelope> Collector<S> {
         }
         let receipt = self.receipts.last_mut().expect("pushed above");
         let group = closed.group.number;
-        if receipt.groups.last().is_none_or(|g| g.group.number != group) {
+        if receipt
+            .groups
+            .last()
+            .is_none_or(|g| g.group.number != group)
+        {
             receipt.groups.push(GroupReceipt {
                 group: closed.group.without_transactions(),
                 sets: Vec::new(),

@@ -9,7 +9,7 @@
 //! ```no_run
 //! # use tallyman::ack::{AckKind, receipt::Receipt};
 //! # use tallyman::ack::x12::{functional_ack, write_interchange, GroupControls, Outgoing};
-//! # use tallyman::envelope::X12;
+//! # use tallyman::envelope::x12::X12;
 //! # fn demo(receipt: &Receipt<X12>) -> Result<(), tallyman::ack::x12::WriteError> {
 //! let stamp = jiff::civil::date(2024, 3, 11).at(9, 31, 0, 0);
 //! let env = Outgoing::new(receipt, 42, stamp);
@@ -73,15 +73,19 @@ pub struct FunctionalAck {
 fn is_ack_group(g: &GroupReceipt<X12>) -> bool {
     g.group.header.functional_id == "FA"
         || (!g.sets.is_empty()
-            && g
-                .sets
+            && g.sets
                 .iter()
                 .all(|s| matches!(s.header.set_id.as_str(), "997" | "999")))
 }
 
-/// `005010` and later carry AK103, AK203 and the repetition in AK401.
+/// `005010` and later carry AK103 and AK203.
 fn is_5010(version: &str) -> bool {
-    version.get(..6).is_some_and(|v| v >= "005010")
+    numeric_version(version) && version[..6] >= *"005010"
+}
+
+/// A GS08 version: six digits, then perhaps an industry identifier (`004010VICS`).
+fn numeric_version(v: &str) -> bool {
+    v.len() >= 6 && v.len() <= 12 && v.as_bytes()[..6].iter().all(u8::is_ascii_digit)
 }
 
 /// The 997 or 999 of one inbound group; `None` for a group of acknowledgments (never an ack
@@ -100,11 +104,14 @@ pub fn functional_ack(
         return None;
     }
     let gs = &group.group.header;
-    let inbound_version = if gs.version.is_empty() {
-        // A GS without GS08 is rejected; its 997 speaks the interchange's version.
-        format!("{}0", receipt.interchange.header.version)
-    } else {
+    let isa12 = &receipt.interchange.header.version;
+    let inbound_version = if numeric_version(&gs.version) {
         gs.version.clone()
+    } else if isa12.len() == 5 && numeric_version(&format!("{isa12}0")) {
+        // A GS08 that names no version (empty, `UNKNOWN`): the interchange's version.
+        format!("{isa12}0")
+    } else {
+        "004010".to_string()
     };
     let is_999 = kind == AckKind::Ia999;
     let version = if is_999 {
@@ -131,7 +138,7 @@ pub fn functional_ack(
     }
     segments.push(Segment::new("AK1", ak1));
 
-    let envelope_rejected = receipt.interchange.rejected() || group.group.rejected();
+    let envelope_rejected = receipt.interchange_rejected() || group.group.rejected();
     let (mut accepted, mut any_e) = (0, false);
     for set in &group.sets {
         let verdict = set_verdict(set, envelope_rejected);
@@ -365,14 +372,14 @@ pub fn ta1(receipt: &Receipt<X12>, duplicate: bool) -> Segment {
     let ic = &receipt.interchange;
     let isa = &ic.header;
     let own = |s: Severity| {
-        ic.findings
-            .iter()
+        receipt
+            .interchange_findings()
             .filter(move |f| f.severity == s && f.code.level() == Level::Interchange)
     };
     let first_code = |s: Severity| own(s).find_map(|f| f.code.x12_code());
     let (verdict, note) = if duplicate {
         ("R", "025")
-    } else if ic.rejected() {
+    } else if receipt.interchange_rejected() {
         // A rejection whose finding has no TA105 code (unreadable bytes) is still one of
         // the interchange's content: 024.
         ("R", first_code(Severity::Error).unwrap_or("024"))
@@ -408,7 +415,7 @@ pub fn ta1_due(policy: Ta1Policy, receipt: &Receipt<X12>, duplicate: bool) -> bo
     let requested = receipt.interchange.header.ack_requested == "1";
     match policy {
         Ta1Policy::Requested => requested,
-        Ta1Policy::Errors => requested || duplicate || receipt.interchange.rejected(),
+        Ta1Policy::Errors => requested || duplicate || receipt.interchange_rejected(),
         Ta1Policy::Always => true,
         Ta1Policy::Never => false,
     }
@@ -507,9 +514,10 @@ fn write_all(
         "00401"
     };
     let isa11 = if version >= "00402" {
-        d.repetition.ok_or_else(|| WriteError::NoRepetitionSeparator {
-            version: version.to_string(),
-        })?
+        d.repetition
+            .ok_or_else(|| WriteError::NoRepetitionSeparator {
+                version: version.to_string(),
+            })?
     } else {
         d.repetition = None;
         b'U'
@@ -529,8 +537,11 @@ fn write_all(
         }
     };
     let id = |v: &str, element: &'static str| -> Result<String, WriteError> {
+        // Without control characters: the inbound was rejected for them, and an ack must
+        // not carry them.
+        let v: String = v.chars().filter(|c| !c.is_control()).collect();
         if v.is_empty() || v.len() > 15 {
-            return Err(header_error(element, v, "is not 1 to 15 characters"));
+            return Err(header_error(element, &v, "is not 1 to 15 characters"));
         }
         Ok(format!("{v:<15}"))
     };
@@ -654,9 +665,10 @@ fn writable(seg: &Segment, d: &Delimiters) -> Segment {
     let mut seg = seg.clone();
     if matches!(seg.tag.as_str(), "AK4" | "IK4")
         && let Some(v) = seg.elements.get_mut(3)
-        && v.0.iter()
-            .flatten()
-            .any(|c| c.bytes().any(|b| d.is_delimiter(b) || b == b'\r' || b == b'\n'))
+        && v.0.iter().flatten().any(|c| {
+            c.bytes()
+                .any(|b| d.is_delimiter(b) || b == b'\r' || b == b'\n')
+        })
     {
         *v = Element::simple("");
     }
@@ -665,14 +677,22 @@ fn writable(seg: &Segment, d: &Delimiters) -> Segment {
 
 fn nine(n: u64, element: &'static str) -> Result<String, WriteError> {
     if n > 999_999_999 {
-        return Err(header_error(element, &n.to_string(), "has more than nine digits"));
+        return Err(header_error(
+            element,
+            &n.to_string(),
+            "has more than nine digits",
+        ));
     }
     Ok(format!("{n:09}"))
 }
 
 fn number(n: u64, element: &'static str, min: usize) -> Result<String, WriteError> {
     if n == 0 || n > 999_999_999 {
-        return Err(header_error(element, &n.to_string(), "is not 1 to 999999999"));
+        return Err(header_error(
+            element,
+            &n.to_string(),
+            "is not 1 to 999999999",
+        ));
     }
     Ok(format!("{n:0min$}"))
 }

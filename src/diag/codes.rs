@@ -225,9 +225,7 @@ impl Code {
     /// are reported as 3 (too many data elements), the nearest code that version has.
     pub fn x12_code_in(self, version: &str) -> Option<&'static str> {
         match self.x12_code() {
-            Some("12" | "13") if self.level() == Level::Element && version < "005010" => {
-                Some("3")
-            }
+            Some("12" | "13") if self.level() == Level::Element && version < "005010" => Some("3"),
             c => c,
         }
     }
@@ -304,7 +302,10 @@ mod tests {
         assert_eq!(Code::TooManyRepetitions.x12_code_in("004010"), Some("3"));
         assert_eq!(Code::InvalidCode.x12_code_in("004010"), Some("7"));
         // The group and set codes "12"/"13" do not exist, but the rule is by level anyway.
-        assert_eq!(Code::DuplicateTransactionControl.x12_code_in("004010"), Some("23"));
+        assert_eq!(
+            Code::DuplicateTransactionControl.x12_code_in("004010"),
+            Some("23")
+        );
     }
 
     #[test]

@@ -394,7 +394,12 @@ mod tests {
         let v = f.value.unwrap();
         assert_eq!(v.chars().count(), VALUE_CAP);
         assert!(v.chars().all(|c| c == 'A' || c == 'B'), "{v}");
-        assert_eq!(Finding::error(Code::InvalidCode, "x").with_value("\u{1}").value, None);
+        assert_eq!(
+            Finding::error(Code::InvalidCode, "x")
+                .with_value("\u{1}")
+                .value,
+            None
+        );
         let json = serde_json::to_string(&Finding::error(Code::InvalidCode, "x")).unwrap();
         assert!(!json.contains("value"), "{json}");
     }
