@@ -538,3 +538,45 @@ proptest! {
         prop_assert_eq!(read(&out), read(&plain));
     }
 }
+
+/// A serialized enum's name (`invalid_code`, `element`).
+fn name<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The README's "What the partner reads" is the code table: one row per code, same codes.
+#[test]
+fn readme_table_is_the_code_table() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split("### What the partner reads")
+        .nth(1)
+        .expect("README has the section");
+    let rows: Vec<&str> = section
+        .lines()
+        .skip_while(|l| !l.starts_with("| code"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+
+    let want: Vec<String> = Code::ALL
+        .iter()
+        .map(|&c| {
+            let row = c.row();
+            let show = |v: Option<&str>| v.unwrap_or("-").to_string();
+            format!(
+                "| `{}` | {} | {} | {} | {} |",
+                name(&c),
+                name(&c.level()),
+                show(row.x12),
+                show(row.x12_999),
+                show(row.edifact)
+            )
+        })
+        .collect();
+    assert_eq!(rows, want);
+}
