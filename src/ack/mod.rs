@@ -7,7 +7,9 @@
 //! the syntax says: business-rule rejections, duplicates and conflicts are not syntax errors,
 //! and the ack does not report them (the quarantine report does). Never an ack for an ack.
 
+pub mod edifact;
 pub mod receipt;
+pub mod x12;
 
 use serde::{Deserialize, Serialize};
 

@@ -34,6 +34,25 @@ pub struct Receipt<S: Envelope> {
     pub groups: Vec<GroupReceipt<S>>,
 }
 
+impl<S: Envelope> Receipt<S> {
+    /// The interchange's findings about itself: its own, and those its sets found about it
+    /// (a control character in the UNB sender is seen when a message is read).
+    pub fn interchange_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.interchange.findings.iter().chain(
+            self.groups
+                .iter()
+                .flat_map(|g| g.sets.iter())
+                .flat_map(|s| s.findings.iter())
+                .filter(|f| f.code.level() == Level::Interchange),
+        )
+    }
+
+    /// Whether the interchange is rejected, by its own findings or those of its sets about it.
+    pub fn interchange_rejected(&self) -> bool {
+        self.interchange_findings().any(Finding::is_error)
+    }
+}
+
 /// One inbound functional group (or the implicit group around EDIFACT messages sent without
 /// UNG).
 #[derive(Debug, Clone)]
@@ -98,14 +117,9 @@ impl<S: Envelope> SetReceipt<S> {
             .findings
             .iter()
             .any(|f| f.code == Code::SetNotSupported);
-        let rejected = not_supported
-            || findings.iter().any(|f| {
-                f.is_error()
-                    && matches!(
-                        f.code.level(),
-                        Level::Transaction | Level::Segment | Level::Element
-                    )
-            });
+        // An envelope error found while the set was read (a control character in the UNB
+        // sender, seen when the message's charset is checked) rejects the set too.
+        let rejected = not_supported || findings.iter().any(Finding::is_error);
         SetReceipt {
             header: tx.header.clone(),
             control: tx.control.clone(),

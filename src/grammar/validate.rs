@@ -12,7 +12,7 @@ use super::walk::Walker;
 use super::{ElementType, Grammar, Item, Position, Rule, SegmentDef, Usage};
 use crate::diag::{Code, Controls, Finding, Level, Severity};
 use crate::syntax::Fields;
-use crate::syntax::text::for_message;
+use crate::syntax::text::{decode, for_message};
 use crate::syntax::values::valid_hhmm;
 use crate::syntax::values::{self, Notation};
 use std::borrow::Cow;
@@ -147,6 +147,11 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
         && values[def.elements.len()..].iter().any(|v| !v.is_empty())
     {
         let n = def.elements.len() + 1;
+        let extra = values[def.elements.len()..]
+            .iter()
+            .find(|v| !v.is_empty())
+            .copied()
+            .unwrap_or(b"");
         ctx.push(
             seg,
             position,
@@ -158,7 +163,8 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
                     def.elements.len()
                 ),
             )
-            .element(n),
+            .element(n)
+            .with_value(&decode(&unescaped(seg, extra))),
         );
     }
     // Past the last value only mandatory positions can have something to say.
@@ -315,7 +321,7 @@ fn check_composite(
             && let Some(p) = check_value(e, &unescaped(seg, cv))
         {
             let label = format!("{tag}{n:02}-{}", c + 1);
-            let f = value_finding(&label, &comp.name, cv, p);
+            let f = value_finding(&label, &comp.name, &unescaped(seg, cv), p);
             ctx.push(seg, position, f.element(n).component(c + 1));
         }
     }
@@ -408,7 +414,8 @@ fn check_dtm(
                 "{tag}{n:02}-2 (Date/time/period) '{}' {e} in {format}",
                 for_message(&value, 35)
             ),
-        );
+        )
+        .with_value(&decode(&value));
         ctx.push(seg, position, f.element(n).component(2));
     }
 }
@@ -461,7 +468,8 @@ fn check_controls(seg: &Fields<'_>, position: usize, ctx: &mut Ctx<'_>) {
                 for_message(v, 40)
             ),
         )
-        .element(i + 1);
+        .element(i + 1)
+        .with_value(&decode(&seg.separators.unescape(v)));
         if let Some(c) = component {
             f = f.component(c);
         }
@@ -568,6 +576,7 @@ fn value_finding(label: &str, name: &str, v: &[u8], (code, tail): (Code, String)
         code,
         format!("{label} ({name}) '{}' {tail}", for_message(v, 40)),
     )
+    .with_value(&decode(v))
 }
 
 fn code_preview(codes: &[String]) -> String {
@@ -653,7 +662,13 @@ fn check_rule(
         _ => None,
     };
     if let Some((code, el, msg)) = violation {
-        ctx.push(seg, position, Finding::error(code, msg).element(el));
+        // Only an exclusion has a bad value: the element that must not be there.
+        let mut f = Finding::error(code, msg).element(el);
+        if code == Code::ExclusionViolated {
+            let v = values.get(el - 1).copied().unwrap_or(b"");
+            f = f.with_value(&decode(&unescaped(seg, v)));
+        }
+        ctx.push(seg, position, f);
     }
 }
 

@@ -13,6 +13,10 @@
 //! assert_eq!(f.to_string(), "240: segment 14 (SE): SE01 says 12 segments, the set has 11");
 //! ```
 
+mod codes;
+
+pub use codes::CodeRow;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -160,125 +164,6 @@ pub enum Code {
     LimitExceeded,
 }
 
-impl Code {
-    /// The level this code is about.
-    pub fn level(self) -> Level {
-        use Code::*;
-        match self {
-            Syntax => Level::File,
-            InvalidInterchangeHeader
-            | InterchangeControlMismatch
-            | GroupCountMismatch
-            | InterchangeTrailerMissing
-            | DuplicateInterchange
-            | SegmentOutsideEnvelope => Level::Interchange,
-            GroupNotSupported
-            | VersionNotSupported
-            | GroupTrailerMissing
-            | GroupControlMismatch
-            | TransactionCountMismatch
-            | GroupControlInvalid
-            | InvalidGroupHeader => Level::Group,
-            SetNotSupported
-            | TransactionTrailerMissing
-            | TransactionControlMismatch
-            | SegmentCountMismatch
-            | InvalidSetId
-            | InvalidTransactionControl
-            | DuplicateTransactionControl
-            | EnvelopeRejected
-            | VersionFallback
-            | Mapping
-            | InvalidRow
-            | BusinessRule
-            | ConflictingDocument
-            | DuplicateDocument
-            | WrongChannel
-            | LimitExceeded => Level::Transaction,
-            UnreadableFile => Level::File,
-            UnrecognizedSegment
-            | UnexpectedSegment
-            | MandatorySegmentMissing
-            | LoopOverMaximum
-            | SegmentOverMaximum
-            | SegmentNotInSet
-            | SegmentOutOfSequence => Level::Segment,
-            MandatoryElementMissing
-            | ConditionalElementMissing
-            | TooManyElements
-            | ElementTooShort
-            | ElementTooLong
-            | InvalidCharacter
-            | InvalidCode
-            | InvalidDate
-            | InvalidTime
-            | ExclusionViolated
-            | TooManyRepetitions
-            | TooManyComponents => Level::Element,
-        }
-    }
-
-    /// The X12 acknowledgment code: AK304 for segments, AK403 for elements, AK502 for
-    /// transaction sets, AK905 for groups, TA105 for interchanges; `None` when there is none.
-    pub fn x12_code(self) -> Option<&'static str> {
-        use Code::*;
-        Some(match self {
-            InterchangeControlMismatch => "001",
-            GroupCountMismatch => "021",
-            InterchangeTrailerMissing => "023",
-            InvalidInterchangeHeader => "024",
-            DuplicateInterchange => "025",
-            GroupNotSupported => "1",
-            VersionNotSupported => "2",
-            GroupTrailerMissing => "3",
-            GroupControlMismatch => "4",
-            TransactionCountMismatch => "5",
-            GroupControlInvalid => "6",
-            SetNotSupported => "1",
-            TransactionTrailerMissing => "2",
-            TransactionControlMismatch => "3",
-            SegmentCountMismatch => "4",
-            InvalidSetId => "6",
-            InvalidTransactionControl => "7",
-            DuplicateTransactionControl => "23",
-            UnrecognizedSegment => "1",
-            UnexpectedSegment => "2",
-            MandatorySegmentMissing => "3",
-            LoopOverMaximum => "4",
-            SegmentOverMaximum => "5",
-            SegmentNotInSet => "6",
-            SegmentOutOfSequence => "7",
-            MandatoryElementMissing => "1",
-            ConditionalElementMissing => "2",
-            TooManyElements => "3",
-            ElementTooShort => "4",
-            ElementTooLong => "5",
-            InvalidCharacter => "6",
-            InvalidCode => "7",
-            InvalidDate => "8",
-            InvalidTime => "9",
-            ExclusionViolated => "10",
-            TooManyRepetitions => "12",
-            TooManyComponents => "13",
-            Syntax
-            | SegmentOutsideEnvelope
-            | InvalidGroupHeader
-            | EnvelopeRejected
-            | VersionFallback
-            | Mapping
-            | InvalidRow
-            | BusinessRule
-            | ConflictingDocument
-            | DuplicateDocument
-            | WrongChannel
-            | UnreadableFile
-            | LimitExceeded => {
-                return None;
-            }
-        })
-    }
-}
-
 /// Control numbers of the envelope a finding is in (ISA13, GS06, ST02).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Controls {
@@ -341,8 +226,15 @@ pub struct Finding {
     pub column: Option<String>,
     #[serde(default, skip_serializing_if = "Controls::is_empty")]
     pub controls: Controls,
+    /// A copy of the bad value of an element finding (the 997's AK404, the CONTRL's
+    /// reading of it): at most [`VALUE_CAP`] characters, control characters left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
     pub message: String,
 }
+
+/// The most characters of a bad value a finding keeps: AK404 (724) holds at most 99.
+pub const VALUE_CAP: usize = 99;
 
 impl Finding {
     pub fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
@@ -359,6 +251,7 @@ impl Finding {
             row: None,
             column: None,
             controls: Controls::default(),
+            value: None,
             message: message.into(),
         }
     }
@@ -400,6 +293,19 @@ impl Finding {
 
     pub fn component(mut self, position: usize) -> Self {
         self.component = Some(position);
+        self
+    }
+
+    /// Keeps a copy of the bad value: control characters are left out (an acknowledgment
+    /// must not carry them, and they were the finding's point, not the value's), then it is
+    /// cut at [`VALUE_CAP`] characters; an empty copy is none.
+    pub fn with_value(mut self, value: &str) -> Self {
+        let copy: String = value
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(VALUE_CAP)
+            .collect();
+        self.value = (!copy.is_empty()).then_some(copy);
         self
     }
 
@@ -456,6 +362,7 @@ mod tests {
                 transaction: Some("0001".into()),
             });
         f.row = Some(3);
+        f.value = Some("12.5X".into());
         f.column = Some("Lineitem price".into());
         let bare = Finding::error(Code::UnreadableFile, "x");
         for f in [f, bare] {
@@ -479,6 +386,22 @@ mod tests {
             f.to_string(),
             "120: segment 2 (ST) [000000001/1/0001]: warning: validated as 004010"
         );
+    }
+
+    #[test]
+    fn a_bad_value_is_capped_and_has_no_control_characters() {
+        let f = Finding::error(Code::ElementTooLong, "x").with_value(&"A\u{0}B\n".repeat(80));
+        let v = f.value.unwrap();
+        assert_eq!(v.chars().count(), VALUE_CAP);
+        assert!(v.chars().all(|c| c == 'A' || c == 'B'), "{v}");
+        assert_eq!(
+            Finding::error(Code::InvalidCode, "x")
+                .with_value("\u{1}")
+                .value,
+            None
+        );
+        let json = serde_json::to_string(&Finding::error(Code::InvalidCode, "x")).unwrap();
+        assert!(!json.contains("value"), "{json}");
     }
 
     #[test]
