@@ -470,11 +470,14 @@ impl Config {
     }
 }
 
+/// Makes the error for a bad value: its span in the file, its key, what is wrong.
+type Invalid<'a> = dyn Fn(Option<std::ops::Range<usize>>, &str, String) -> Error + 'a;
+
 /// The channel's `acks`, checked against its format, its `outbound` and its `delimiters`.
 fn ack_settings(
     c: &RawChannel,
     key: &str,
-    invalid: &dyn Fn(Option<std::ops::Range<usize>>, &str, String) -> Error,
+    invalid: &Invalid<'_>,
 ) -> Result<crate::ack::AckKind, Error> {
     use crate::ack::AckKind;
     let acks = c.acks.as_ref().map_or(AckKind::None, |a| *a.get_ref());

@@ -6,6 +6,14 @@
 mod batch;
 
 use batch::{CHANNELS, Env, po, shopify, walk};
+
+/// The batch's channels, the X12 one sending a 997 per group and a TA1 on interchange errors.
+fn channels_with_acks() -> String {
+    CHANNELS.replace(
+        "version = \"004010\"\n",
+        "version = \"004010\"\noutbound = \"out/acme\"\nacks = \"997\"\nta1 = \"errors\"\n",
+    )
+}
 use std::collections::BTreeMap;
 use std::process::Stdio;
 use std::time::Duration;
@@ -56,6 +64,10 @@ struct State {
     stored: Vec<String>,
     left_in_drop: Vec<String>,
     temp_files: Vec<String>,
+    /// Per acknowledged inbound group (GS06 of AK1), the AK9 verdicts sent for it.
+    acks: BTreeMap<String, Vec<String>>,
+    /// Our control numbers (ISA13, GS06, ST02) in the acknowledgments, as often as they occur.
+    ack_controls: Vec<(String, String)>,
 }
 
 fn state(env: &Env) -> State {
@@ -78,6 +90,30 @@ fn state(env: &Env) -> State {
             }
         }
     }
+    let mut acks: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut ack_controls = Vec::new();
+    for f in env.files("out/acme") {
+        if f.starts_with('.') {
+            temp_files.push(format!("out/acme/{f}"));
+            continue;
+        }
+        let text = env.read(&format!("out/acme/{f}"));
+        let mut group = String::new();
+        for seg in text.split('~').map(str::trim).filter(|s| !s.is_empty()) {
+            let el: Vec<&str> = seg.split('*').collect();
+            match el[0] {
+                "ISA" => ack_controls.push(("ISA13".into(), el[13].to_owned())),
+                "GS" => ack_controls.push(("GS06".into(), el[6].to_owned())),
+                "ST" => ack_controls.push(("ST02".into(), el[2].to_owned())),
+                "AK1" => group = el[2].to_owned(),
+                "AK9" => acks
+                    .entry(group.clone())
+                    .or_default()
+                    .push(el[1].to_owned()),
+                _ => {}
+            }
+        }
+    }
     let mut stored: Vec<String> = ["work/archive", "work/quarantine"]
         .iter()
         .flat_map(|d| walk(&env.path(d)))
@@ -91,6 +127,8 @@ fn state(env: &Env) -> State {
         stored,
         left_in_drop: env.files("drop"),
         temp_files,
+        acks,
+        ack_controls,
     }
 }
 
@@ -146,6 +184,23 @@ fn check(env: &Env, reference: &State, inputs: &[String], what: &str) {
         s.csv_rows, reference.csv_rows,
         "{what}: ERP CSV rows differ from a clean run"
     );
+    // Every inbound group acknowledged exactly once, as a clean run does; no control number
+    // of ours repeated.
+    for (group, verdicts) in &s.acks {
+        assert_eq!(
+            verdicts.len(),
+            1,
+            "{what}: group {group} acknowledged {verdicts:?}"
+        );
+    }
+    assert_eq!(
+        s.acks, reference.acks,
+        "{what}: acknowledgments differ from a clean run"
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &s.ack_controls {
+        assert!(seen.insert(c), "{what}: control number {c:?} sent twice");
+    }
 }
 
 /// A small deterministic generator so a failing trial can be reproduced.
@@ -166,7 +221,7 @@ impl Rng {
 )]
 fn every_order_exactly_once_after_kills_at_any_point() {
     // A clean run gives the reference, and counts the crash points a run passes.
-    let clean = Env::new(CHANNELS);
+    let clean = Env::new(&channels_with_acks());
     populate(&clean);
     let inputs = input_checksums(&clean);
     let out = clean
@@ -188,12 +243,16 @@ fn every_order_exactly_once_after_kills_at_any_point() {
         "{:?}",
         reference.documents.keys()
     );
+    // 13 groups, the broken one rejected by its 997.
+    assert_eq!(reference.acks.len(), 13, "{:?}", reference.acks);
+    assert_eq!(reference.acks["712"], ["R"], "{:?}", reference.acks);
+    assert_eq!(reference.acks["700"], ["A"], "{:?}", reference.acks);
 
     let mut rng = Rng(0x5eed_7a11_u64);
     let trials = 54;
     let mut kills = 0;
     for t in 0..trials {
-        let env = Env::new(CHANNELS);
+        let env = Env::new(&channels_with_acks());
         populate(&env);
         // Spread the points over the whole run: stratified, with a random point in each stratum.
         let k = 1 + (t * points / trials + rng.below(points / trials)) % points;
@@ -220,7 +279,7 @@ fn every_order_exactly_once_after_kills_at_any_point() {
 
     // Real SIGKILLs at random moments, with a batch large enough to be caught mid-way.
     for t in 0..8 {
-        let env = Env::new(CHANNELS);
+        let env = Env::new(&channels_with_acks());
         populate(&env);
         let mut child = env
             .command(&["run", "--config", "tallyman.toml"])

@@ -35,6 +35,15 @@ pub enum Command {
         /// The run id.
         run: i64,
     },
+    /// The acknowledgments sent to a channel's partner: what each acknowledges, its verdict,
+    /// our control numbers and its file, oldest first.
+    Acks {
+        /// The channel id.
+        channel: String,
+        /// As JSON Lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run quarantined files again after they were fixed in the quarantine folder.
     Replay {
         /// Quarantined file ids (see `ledger list`); all of them with --all.
@@ -109,6 +118,48 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
                         f.id, f.run, f.channel, f.name, f.stored
                     )?;
                 }
+            }
+            Ok(Outcome::Clean)
+        }
+        Command::Acks { channel, json } => {
+            if cfg.channel(channel).is_none() {
+                bail!(
+                    "no channel '{channel}' in {}; channels: {}",
+                    cfg.file,
+                    cfg.channels
+                        .iter()
+                        .map(|c| c.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            let ledger = open(&cfg)?;
+            let acks = ledger.acks_sent(channel)?;
+            if *json {
+                for a in &acks {
+                    serde_json::to_writer(&mut *out, a)?;
+                    writeln!(out)?;
+                }
+                return Ok(Outcome::Clean);
+            }
+            writeln!(
+                out,
+                "{:7}  {:24}  {:20}  {:24}  file",
+                "ack", "acknowledges", "verdict", "our control numbers"
+            )?;
+            for a in &acks {
+                writeln!(
+                    out,
+                    "{:7}  {:24}  {:20}  {:24}  {}",
+                    a.kind,
+                    crate::syntax::text::for_message(a.acknowledged.as_bytes(), 24),
+                    a.verdict,
+                    a.controls,
+                    a.path
+                )?;
+            }
+            if acks.is_empty() {
+                writeln!(out, "(none sent to {channel} yet)")?;
             }
             Ok(Outcome::Clean)
         }

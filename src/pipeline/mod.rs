@@ -27,6 +27,7 @@
 //! }
 //! ```
 
+mod acks;
 mod file;
 mod output;
 pub mod report;
@@ -250,6 +251,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         Some(r) => r,
         None => ledger.begin_run(&report.started)?,
     };
+    let started_at = report.started.clone();
     let mut rec = Recorder {
         layout: &layout,
         run,
@@ -260,6 +262,8 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         stored_names: HashSet::new(),
         // A dry run writes no ERP files.
         outputs: run.map(|r| output::Writer::new(&layout, r, cfg)),
+        acks: acks::AckWriter::new(&layout, run.is_none(), &started_at),
+        sent: Vec::new(),
     };
     // Chunk c + 1 is translated while the main thread routes chunk c: a producer thread hands
     // chunks through a one-slot channel, so at most three chunks' results are in memory. Their
@@ -313,7 +317,12 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         Ok(())
     })?;
     bar.finish_and_clear();
-    let Recorder { files, outputs, .. } = rec;
+    let Recorder {
+        files,
+        outputs,
+        sent,
+        ..
+    } = rec;
 
     let Some(run) = run else {
         // A dry run stops here: nothing written, moved or recorded.
@@ -342,7 +351,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     crash_point("before commit");
     ledger.commit(run)?;
     crash_point("committed");
-    let missing = complete(run, &files, &outputs, &mut ledger)?;
+    let missing = complete(run, &files, &outputs, &sent, &mut ledger)?;
     let mut report = report;
     report.recovered.extend(missing);
     work::remove_tree(&staging).map_err(io_err("removing staging"))?;
@@ -363,6 +372,10 @@ struct Recorder<'a> {
     stored_names: HashSet<PathBuf>,
     /// The ERP files, to which each input's accepted documents are added once it is routed.
     outputs: Option<output::Writer<'a>>,
+    /// The acknowledgments, written for each input once it is routed.
+    acks: acks::AckWriter<'a>,
+    /// Every acknowledgment written, for completing the run.
+    sent: Vec<ledger::AckRow>,
 }
 
 impl Recorder<'_> {
@@ -404,6 +417,7 @@ impl Recorder<'_> {
             documents_not_accepted: Vec::new(),
             documents_not_listed: 0,
             first_document_error: None,
+            acks: Vec::new(),
         };
         let Some(mut result) = result else {
             // A file received before: nothing translated, nothing applied.
@@ -449,8 +463,10 @@ impl Recorder<'_> {
                 .or_default()
                 .add(dec.route, d.not_mapped);
             report.totals.add(dec.route, d.not_mapped);
+            // A partner's acknowledgment is recorded in the ledger, not sent to the ERP.
             if let (Some(i), Route::Accepted, Some(o)) =
                 (d.spool_line, dec.route, &mut self.outputs)
+                && kind != "acknowledgment"
             {
                 o.copy(inp, &mut spool, i, kind)
                     .map_err(io_err("writing ERP import files"))?;
@@ -566,6 +582,15 @@ impl Recorder<'_> {
                 f,
             );
         }
+        // Routed: a repeated interchange is known now, and its acknowledgment can say so.
+        let sent = self
+            .acks
+            .send(inp, id, &result.receipts, &mut *ledger, ledger_run)?;
+        ch.acks_sent += sent.rows.len() as u64;
+        ch.acks_rejecting += sent.rows.iter().filter(|a| a.verdict != "accepted").count() as u64;
+        report.channel_errors.extend(sent.errors);
+        self.sent.extend(sent.rows.iter().cloned());
+        entry.acks = sent.rows;
         let quarantined =
             result.file_errors > 0 || entry.documents.rejected > 0 || entry.documents.conflict > 0;
         if quarantined {
@@ -923,9 +948,29 @@ fn complete(
     run: i64,
     files: &[FileRow],
     outputs: &[ledger::OutputRow],
+    acks: &[ledger::AckRow],
     ledger: &mut dyn Ledger,
 ) -> Result<Vec<String>, Error> {
     let mut notes = Vec::new();
+    // Acknowledgments first: the partner waits for them, and they are small. Several rows
+    // share one file (a TA1 and the 997s of one interchange).
+    let mut renamed = HashSet::new();
+    for a in acks.iter().filter(|a| !a.temp.is_empty()) {
+        if !renamed.insert(a.temp.as_str()) {
+            continue;
+        }
+        let (temp, path) = (Path::new(&a.temp), Path::new(&a.path));
+        if !temp.exists() && !path.exists() {
+            notes.push(format!(
+                "run {run}'s acknowledgment {} is missing (neither it nor {} exists); the ledger records it as sent",
+                a.path, a.temp
+            ));
+            continue;
+        }
+        // Never over an existing file: a partner's pickup may hold one of the same name.
+        work::move_file(temp, path).map_err(io_err(format!("renaming {}", a.temp)))?;
+        crash_point("ack renamed");
+    }
     for o in outputs {
         let (temp, path) = (Path::new(&o.temp), Path::new(&o.path));
         if !temp.exists() && !path.exists() {
@@ -1002,12 +1047,13 @@ pub fn recover(layout: &Layout, ledger: &mut dyn Ledger) -> Result<Recovered, Er
             // yet in the archive or quarantine, so they stay until `complete` has moved them.
             work::remove_tree(&staging.join("spool")).map_err(io_err("removing old spools"))?;
             crash_point("recovery freed disk");
-            let missing = complete(p.id, &p.files, &p.outputs, ledger)?;
+            let missing = complete(p.id, &p.files, &p.outputs, &p.acks, ledger)?;
             done.notes.extend(missing);
             done.notes.push(format!(
-                "run {} was interrupted after its commit; its {} ERP file(s) and {} input(s) were put in place",
+                "run {} was interrupted after its commit; its {} ERP file(s), {} acknowledgment(s) and {} input(s) were put in place",
                 p.id,
                 p.outputs.len(),
+                p.acks.len(),
                 p.files.len()
             ));
             done.quarantined.extend(

@@ -106,6 +106,10 @@ pub struct FileEntry {
     /// The first error of a document, listed or not, for the summary.
     #[serde(skip)]
     pub first_document_error: Option<String>,
+    /// The acknowledgments sent for it: per inbound functional group a 997 or 999, per
+    /// interchange a TA1 or CONTRL, with their verdicts and our control numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub acks: Vec<crate::ledger::AckRow>,
 }
 
 /// How many documents not accepted, and how many problems outside them, the run report lists
@@ -134,6 +138,11 @@ pub struct ChannelEntry {
     pub bytes: u64,
     pub duplicate_files: u64,
     pub quarantined_files: u64,
+    /// Acknowledgments sent to the partner, and how many of them reject something.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub acks_sent: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub acks_rejecting: u64,
     /// Counts per document kind.
     pub documents: BTreeMap<String, Counts>,
 }
@@ -277,6 +286,23 @@ impl RunReport {
             }
         }
         for (c, e) in self.channels_in_order() {
+            if e.acks_sent > 0 {
+                let verb = if self.dry_run { "would send" } else { "sent" };
+                let _ = write!(
+                    s,
+                    "  {c}: {verb} {} acknowledgment{}",
+                    e.acks_sent,
+                    plural(e.acks_sent)
+                );
+                if e.acks_rejecting > 0 {
+                    let _ = write!(
+                        s,
+                        " ({} not accepting everything: see the run report)",
+                        e.acks_rejecting
+                    );
+                }
+                s.push('\n');
+            }
             if e.duplicate_files > 0 {
                 let _ = writeln!(
                     s,
@@ -602,6 +628,7 @@ mod tests {
             documents_not_accepted: (1..=3).map(doc).collect(),
             documents_not_listed: 0,
             first_document_error: None,
+            acks: Vec::new(),
         };
         whole.documents.rejected = 3;
         let mut spool = ReportSpool::new(&staged);
@@ -662,6 +689,7 @@ mod tests {
             documents_not_accepted: vec![doc],
             documents_not_listed: 0,
             first_document_error: None,
+            acks: Vec::new(),
         };
         let text = quarantine_text(&f, Some(1));
         for raw in ['\u{1b}', '\r', '\u{7}', '\u{202e}'] {

@@ -32,6 +32,9 @@ pub struct Layout {
     pub file_mode: u32,
     /// Permissions of ERP import files.
     pub erp_file_mode: u32,
+    /// The channels' outbound folders (where acknowledgments are written, under temporary
+    /// names until the run commits), with the channel each serves.
+    pub outbound: Vec<(String, PathBuf)>,
     /// The run being written and its tag ([`run_tag`]).
     current: Option<(i64, String)>,
 }
@@ -44,6 +47,7 @@ impl Layout {
             prefix: String::new(),
             file_mode: 0o600,
             erp_file_mode: 0o640,
+            outbound: Vec::new(),
             current: None,
         }
     }
@@ -53,6 +57,11 @@ impl Layout {
             prefix: cfg.erp_prefix.clone(),
             file_mode: cfg.file_mode,
             erp_file_mode: cfg.erp_file_mode,
+            outbound: cfg
+                .channels
+                .iter()
+                .filter_map(|c| Some((c.id.clone(), c.outbound.clone()?)))
+                .collect(),
             ..Layout::new(&cfg.work, &cfg.erp_inbox)
         }
     }
@@ -75,6 +84,9 @@ impl Layout {
     pub fn create(&self) -> io::Result<()> {
         for d in ["staging", "archive", "quarantine", "reports"] {
             crate::transport::create_private_dirs(&self.work.join(d))?;
+        }
+        for d in self.outbound_dirs() {
+            fs::create_dir_all(d)?;
         }
         fs::create_dir_all(&self.inbox)
     }
@@ -110,15 +122,42 @@ impl Layout {
         )
     }
 
-    /// Temporary ERP files a run (by its tag) left behind.
+    /// Final and temporary name of an outbound document of the current run (`name` is
+    /// unique among the channel's documents: it holds the channel and our control number).
+    /// The temporary name starts with a dot and ends in `.tmp`, names a partner's pickup
+    /// does not take, and carries the run's tag so that recovery finds what a dead run left.
+    pub fn outbound_file(&self, dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+        (
+            dir.join(name),
+            dir.join(format!(".{}{}-{name}.tmp", self.prefix, self.tag())),
+        )
+    }
+
+    /// The outbound folders, each once.
+    fn outbound_dirs(&self) -> Vec<&PathBuf> {
+        let mut dirs: Vec<&PathBuf> = self.outbound.iter().map(|(_, d)| d).collect();
+        dirs.sort();
+        dirs.dedup();
+        dirs
+    }
+
+    /// Temporary ERP files and outbound documents a run (by its tag) left behind.
     pub fn temp_outputs(&self, tag: &str) -> io::Result<Vec<PathBuf>> {
         let prefix = format!(".{}{tag}-", self.prefix);
         let mut out = Vec::new();
-        for e in fs::read_dir(&self.inbox)? {
-            let e = e?;
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with(&prefix) && name.ends_with(".tmp") {
-                out.push(e.path());
+        for dir in std::iter::once(&self.inbox).chain(self.outbound_dirs()) {
+            let entries = match fs::read_dir(dir) {
+                Ok(e) => e,
+                // An outbound folder not made yet holds nothing.
+                Err(e) if e.kind() == io::ErrorKind::NotFound && *dir != self.inbox => continue,
+                Err(e) => return Err(e),
+            };
+            for e in entries {
+                let e = e?;
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with(&prefix) && name.ends_with(".tmp") {
+                    out.push(e.path());
+                }
             }
         }
         Ok(out)
@@ -145,6 +184,19 @@ impl Layout {
                 if n == 1 { "" } else { "s" },
                 self.inbox.display()
             ));
+        }
+        // Acknowledgments sent: a new ledger would number them from 1 again, and partners
+        // reject repeated control numbers.
+        for (channel, dir) in &self.outbound {
+            let ours = format!("{channel}-");
+            let n = count_entries(dir, |name| name.starts_with(&ours))?;
+            if n > 0 {
+                found.push(format!(
+                    "{n} document{} sent to {channel} in {}",
+                    if n == 1 { "" } else { "s" },
+                    dir.display()
+                ));
+            }
         }
         Ok((!found.is_empty()).then(|| found.join(", ")))
     }

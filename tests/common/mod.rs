@@ -97,6 +97,7 @@ pub fn translate_checked(
     let mut outcomes = Vec::new();
     let profiles = tallyman::feeds::Profiles::builtin().expect("built-in profiles");
     let checks = tallyman::translate::Checks {
+        receipts: false,
         business_rules,
         document_findings: true,
     };

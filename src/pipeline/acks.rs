@@ -1,0 +1,367 @@
+//! Acknowledgments out: what a run sends back for each file it routed.
+//!
+//! Phase: after a file's documents are routed (so that a repeated interchange is known), its
+//! receipts (`ack::receipt`) become acknowledgment files in the channel's outbound folder: one
+//! file per inbound interchange, holding for X12 a TA1 (as the channel's `ta1` asks) and a 997
+//! or 999 per functional group, for EDIFACT a CONTRL. Their control numbers come from the
+//! ledger, allocated in the run's open transaction, so they count only if the run commits and
+//! never repeat. Each file is written under a temporary name and fsynced before the commit,
+//! and renamed into place after it ([`super::complete`]); a run that dies before its commit
+//! leaves only temporary files, which recovery deletes. So every inbound group (interchange)
+//! gets exactly one acknowledgment however often a run is killed: a file re-delivered byte for
+//! byte is not read again and gets none; a quarantined file replayed gets a new one.
+
+use super::Input;
+use super::work::{Layout, crash_point, sync_dir};
+use crate::ack::receipt::{Receipt, Receipts};
+use crate::ack::{AckKind, Verdict};
+use crate::ledger::{AckRow, Ledger};
+use crate::syntax::edifact::Edifact;
+use crate::syntax::x12::X12;
+use std::fs::OpenOptions;
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+/// The largest control number of each kind (ISA13 and GS06 have nine digits; ST02 four to
+/// nine characters; UNB 0020 and UNH 0062 up to fourteen).
+const X12_MAX: u64 = 999_999_999;
+const EDIFACT_MAX: u64 = 99_999_999_999_999;
+
+/// Writes a run's acknowledgments.
+pub(super) struct AckWriter<'a> {
+    layout: &'a Layout,
+    /// Nothing is written in a dry run: what would be sent is reported.
+    dry_run: bool,
+    /// Date and time stamped on what is sent: the run's start, UTC.
+    stamp: jiff::civil::DateTime,
+    /// Written files not yet in place: (temporary, final) path.
+    pub written: Vec<(String, String)>,
+}
+
+/// What one file's acknowledgments came to.
+#[derive(Debug, Default)]
+pub(super) struct Sent {
+    pub rows: Vec<AckRow>,
+    /// Acknowledgments that could not be written, said in a sentence.
+    pub errors: Vec<String>,
+}
+
+impl<'a> AckWriter<'a> {
+    pub fn new(layout: &'a Layout, dry_run: bool, started: &str) -> Self {
+        // `started` is RFC 3339 (2026-12-02T18:35:12.345Z), written by the run itself.
+        let stamp = started
+            .parse::<jiff::Timestamp>()
+            .unwrap_or_else(|_| jiff::Timestamp::now())
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .datetime();
+        AckWriter {
+            layout,
+            dry_run,
+            stamp,
+            written: Vec::new(),
+        }
+    }
+
+    /// Writes the acknowledgments of one routed file (`file` is its ledger id) and records
+    /// them in the ledger's open transaction.
+    pub fn send(
+        &mut self,
+        inp: &Input<'_>,
+        file: i64,
+        receipts: &Receipts,
+        ledger: &mut dyn Ledger,
+        run: i64,
+    ) -> Result<Sent, super::Error> {
+        let mut sent = Sent::default();
+        let Some(dir) = inp.channel.outbound.as_deref() else {
+            return Ok(sent);
+        };
+        match receipts {
+            Receipts::None => {}
+            Receipts::X12(list) => {
+                for r in list {
+                    self.x12(inp, dir, file, r, ledger, &mut sent)?;
+                }
+            }
+            Receipts::Edifact(list) => {
+                for r in list {
+                    self.edifact(inp, dir, file, r, ledger, &mut sent)?;
+                }
+            }
+        }
+        for row in &sent.rows {
+            ledger.add_ack(run, file, row)?;
+        }
+        Ok(sent)
+    }
+
+    /// Whether an interchange with these parties and control number was received in an
+    /// earlier file (routing rejected its documents as a repeat).
+    fn repeated(
+        ledger: &dyn Ledger,
+        file: i64,
+        sender: &str,
+        receiver: &str,
+        control: &str,
+    ) -> Result<bool, super::Error> {
+        Ok(ledger
+            .interchange(sender.trim(), receiver.trim(), control)?
+            .is_some_and(|seen| seen.id != file))
+    }
+
+    fn x12(
+        &mut self,
+        inp: &Input<'_>,
+        dir: &Path,
+        file: i64,
+        r: &Receipt<X12>,
+        ledger: &mut dyn Ledger,
+        sent: &mut Sent,
+    ) -> Result<(), super::Error> {
+        use crate::ack::x12 as ack;
+        let ch = inp.channel;
+        let ic = &r.interchange;
+        if !ic.explicit {
+            return Ok(());
+        }
+        let duplicate = Self::repeated(
+            ledger,
+            file,
+            &ic.header.sender_id,
+            &ic.header.receiver_id,
+            &ic.control,
+        )?;
+        // A repeated interchange was acknowledged when it first came: its TA1 says 025.
+        let functional: Vec<(&str, ack::FunctionalAck)> =
+            if matches!(ch.acks, AckKind::Fa997 | AckKind::Ia999) && !duplicate {
+                r.groups
+                    .iter()
+                    .filter_map(|g| {
+                        ack::functional_ack(ch.acks, r, g).map(|fa| (g.group.control.as_str(), fa))
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+        let ta1 = ack::ta1_due(ch.ta1, r, duplicate).then(|| ack::ta1(r, duplicate));
+        if functional.is_empty() && ta1.is_none() {
+            return Ok(());
+        }
+        let isa13 = ledger.next_control(&ch.id, "isa", X12_MAX)?;
+        let mut groups = Vec::with_capacity(functional.len());
+        for (_, fa) in &functional {
+            let controls = ack::GroupControls {
+                group: ledger.next_control(&ch.id, "gs", X12_MAX)?,
+                set: ledger.next_control(&ch.id, "st", X12_MAX)?,
+            };
+            groups.push((controls, fa));
+        }
+        let mut env = ack::Outgoing::new(r, isa13, self.stamp);
+        if let Some(d) = ch.delimiters.as_deref().and_then(x12_delimiters) {
+            env.delimiters = d;
+        }
+        let mut bytes = Vec::new();
+        if let Err(e) = ack::write_interchange(&mut bytes, &env, ta1.as_ref(), &groups) {
+            sent.errors.push(format!(
+                "channel {}: the acknowledgment of interchange {} in {} could not be written: {e}; set the channel's delimiters to characters its values do not hold",
+                ch.id, ic.control, inp.name
+            ));
+            return Ok(());
+        }
+        let kind = match (ch.acks, functional.is_empty()) {
+            (_, true) => "ta1",
+            (AckKind::Ia999, false) => "999",
+            _ => "997",
+        };
+        let ours = format!("{isa13:09}");
+        let (path, temp) = self.write(dir, &format!("{}-{kind}-{ours}.x12", ch.id), &bytes)?;
+        let row = |kind: &str, acknowledged: String, verdict: Verdict, controls: String| AckRow {
+            file: 0,
+            channel: ch.id.clone(),
+            kind: kind.to_owned(),
+            acknowledged,
+            verdict: verdict_name(verdict).to_owned(),
+            controls,
+            temp: temp.clone(),
+            path: path.clone(),
+        };
+        if let Some(t) = &ta1 {
+            sent.rows
+                .push(row("ta1", ic.control.clone(), ta1_verdict(t), ours.clone()));
+        }
+        for ((group, fa), (c, _)) in functional.iter().zip(&groups) {
+            sent.rows.push(row(
+                ch.acks.as_str(),
+                format!("{}/{group}", ic.control),
+                fa.verdict,
+                format!("{ours}/{}/{:04}", c.group, c.set),
+            ));
+        }
+        Ok(())
+    }
+
+    fn edifact(
+        &mut self,
+        inp: &Input<'_>,
+        dir: &Path,
+        file: i64,
+        r: &Receipt<Edifact>,
+        ledger: &mut dyn Ledger,
+        sent: &mut Sent,
+    ) -> Result<(), super::Error> {
+        use crate::ack::edifact as ack;
+        let ch = inp.channel;
+        let ic = &r.interchange;
+        // Messages sent without a UNB name no one to answer to.
+        if ch.acks != AckKind::Contrl || !ic.explicit {
+            return Ok(());
+        }
+        let duplicate = Self::repeated(
+            ledger,
+            file,
+            &ic.header.sender_id,
+            &ic.header.recipient_id,
+            &ic.control,
+        )?;
+        // A repeated interchange is rejected as such (0085 26), whatever its syntax.
+        let repeated;
+        let r = if duplicate {
+            let mut copy = r.clone();
+            copy.interchange.findings.push(
+                crate::diag::Finding::error(
+                    crate::diag::Code::DuplicateInterchange,
+                    format!(
+                        "interchange control reference {} was received from this sender before",
+                        ic.control
+                    ),
+                )
+                .at(ic.span.start, ic.first_index, "UNB"),
+            );
+            repeated = copy;
+            &repeated
+        } else {
+            r
+        };
+        let Some(contrl) = ack::contrl(r) else {
+            return Ok(());
+        };
+        let unb = ledger.next_control(&ch.id, "unb", EDIFACT_MAX)?;
+        let unh = ledger.next_control(&ch.id, "unh", EDIFACT_MAX)?;
+        let mut env = ack::Outgoing::new(r, unb, unh, self.stamp);
+        if let Some(d) = ch.delimiters.as_deref().and_then(edifact_delimiters) {
+            env.delimiters = d;
+        }
+        let mut bytes = Vec::new();
+        if let Err(e) = ack::write_interchange(&mut bytes, &env, &contrl) {
+            sent.errors.push(format!(
+                "channel {}: the CONTRL for interchange {} in {} could not be written: {e}; set the channel's delimiters to characters its values do not hold",
+                ch.id, ic.control, inp.name
+            ));
+            return Ok(());
+        }
+        let (path, temp) = self.write(dir, &format!("{}-contrl-{unb}.edi", ch.id), &bytes)?;
+        sent.rows.push(AckRow {
+            file: 0,
+            channel: ch.id.clone(),
+            kind: "contrl".into(),
+            acknowledged: ic.control.clone(),
+            verdict: if contrl.action == ack::REJECTED {
+                "rejected"
+            } else if contrl.rejected > 0 {
+                "partially_accepted"
+            } else {
+                "accepted"
+            }
+            .to_owned(),
+            controls: format!("{unb}/{unh}"),
+            temp,
+            path,
+        });
+        Ok(())
+    }
+
+    /// Writes one acknowledgment file under its temporary name, durably; returns its final and
+    /// temporary paths (nothing is written in a dry run).
+    fn write(
+        &mut self,
+        dir: &Path,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(String, String), super::Error> {
+        if self.dry_run {
+            return Ok((dir.join(name).display().to_string(), String::new()));
+        }
+        let (path, temp) = self.layout.outbound_file(dir, name);
+        let what = || format!("writing the acknowledgment {}", temp.display());
+        let write = || -> io::Result<()> {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(self.layout.erp_file_mode)
+                .open(&temp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            sync_dir(dir)
+        };
+        write().map_err(|source| super::Error::Io {
+            what: what(),
+            source,
+        })?;
+        crash_point("ack written");
+        let pair = (path.display().to_string(), temp.display().to_string());
+        self.written.push(pair.clone());
+        Ok(pair)
+    }
+}
+
+/// TA104 of a TA1 as a verdict.
+fn ta1_verdict(ta1: &crate::syntax::x12::Segment) -> Verdict {
+    let ta104 = ta1
+        .elements
+        .get(3)
+        .and_then(|e| e.0.first())
+        .and_then(|r| r.first())
+        .map_or("", String::as_str);
+    match ta104 {
+        "A" => Verdict::Accepted,
+        "E" => Verdict::AcceptedWithErrors,
+        _ => Verdict::Rejected,
+    }
+}
+
+/// A channel's X12 `delimiters` (`*>^~`: element, component, repetition, segment; checked
+/// when the configuration was read).
+fn x12_delimiters(d: &str) -> Option<crate::syntax::x12::Delimiters> {
+    let b = d.as_bytes();
+    (b.len() == 4).then(|| crate::syntax::x12::Delimiters {
+        element: b[0],
+        component: b[1],
+        repetition: Some(b[2]),
+        terminator: crate::syntax::x12::Terminator::byte(b[3]),
+    })
+}
+
+/// A channel's EDIFACT `delimiters`, as a UNA gives them (`:+.? '`).
+fn edifact_delimiters(d: &str) -> Option<crate::syntax::edifact::Delimiters> {
+    let b = d.as_bytes();
+    let space = |c: u8| (c != b' ').then_some(c);
+    (b.len() == 6).then(|| crate::syntax::edifact::Delimiters {
+        component: b[0],
+        element: b[1],
+        decimal: b[2],
+        release: space(b[3]),
+        repetition: space(b[4]),
+        terminator: b[5],
+    })
+}
+
+/// How the ledger and reports name a verdict.
+pub(super) fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Accepted => "accepted",
+        Verdict::AcceptedWithErrors => "accepted_with_errors",
+        Verdict::PartiallyAccepted => "partially_accepted",
+        Verdict::Rejected => "rejected",
+    }
+}
