@@ -123,11 +123,100 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
     for f in envelope {
         writeln!(out, "!! {f}")?;
     }
+    acks(out, &input, &grammars, &opts)?;
     Ok(if clean {
         Outcome::Clean
     } else {
         Outcome::Rejections
     })
+}
+
+/// The acknowledgments a strict channel sends for the file: per X12 group the 997 (with a TA1
+/// when the interchange asks for one or has an error), per EDIFACT interchange the CONTRL.
+/// Their bodies only: the envelope and its control numbers are the run's.
+fn acks(
+    out: &mut dyn Write,
+    input: &[u8],
+    grammars: &GrammarSet,
+    opts: &Options,
+) -> anyhow::Result<()> {
+    use crate::ack::receipt::Collector;
+    use crate::ack::{AckKind, Ta1Policy};
+    let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).trim_end().to_owned();
+    match detect(&input[..input.len().min(512)]) {
+        Format::X12 => {
+            let mut c = Collector::<X12>::new();
+            let map =
+                driver::translate_reader::<X12, _, _>(input, grammars, opts, 1 << 20, |x, o| {
+                    c.add(x, &o);
+                    Ok(())
+                })?;
+            for r in c.finish(&map) {
+                let d = r.interchange.delimiters;
+                if crate::ack::x12::ta1_due(Ta1Policy::Errors, &r, false) {
+                    let mut b = Vec::new();
+                    crate::syntax::x12::write_segment(
+                        &mut b,
+                        &crate::ack::x12::ta1(&r, false),
+                        &d,
+                    )?;
+                    writeln!(
+                        out,
+                        "ack for interchange {}: {}",
+                        r.interchange.control,
+                        text(b)
+                    )?;
+                }
+                for g in &r.groups {
+                    let Some(fa) = crate::ack::x12::functional_ack(AckKind::Fa997, &r, g) else {
+                        continue;
+                    };
+                    let mut b = Vec::new();
+                    for s in &fa.segments {
+                        crate::syntax::x12::write_segment(&mut b, s, &d)?;
+                    }
+                    writeln!(
+                        out,
+                        "ack for group {} (997, {}): {}",
+                        g.group.control,
+                        fa.verdict.x12(),
+                        text(b)
+                    )?;
+                }
+            }
+        }
+        Format::Edifact => {
+            let mut c = Collector::<Edifact>::new();
+            let map = driver::translate_reader::<Edifact, _, _>(
+                input,
+                grammars,
+                opts,
+                1 << 20,
+                |x, o| {
+                    c.add(x, &o);
+                    Ok(())
+                },
+            )?;
+            for r in c.finish(&map).iter().filter(|r| r.interchange.explicit) {
+                let Some(contrl) = crate::ack::edifact::contrl(r) else {
+                    continue;
+                };
+                let mut b = Vec::new();
+                for s in &contrl.segments {
+                    crate::syntax::edifact::write_segment(&mut b, s, &r.interchange.delimiters)?;
+                }
+                writeln!(
+                    out,
+                    "ack for interchange {} (CONTRL, action {}): {}",
+                    r.interchange.control,
+                    contrl.action,
+                    text(b)
+                )?;
+            }
+        }
+        Format::Feed | Format::Unknown => {}
+    }
+    Ok(())
 }
 
 fn verdict(o: &crate::map::Outcome) -> String {
