@@ -55,7 +55,11 @@ pub struct SetReceipt<S: Envelope> {
 impl<S: Envelope> SetReceipt<S> {
     /// Whether it was accepted with warnings: the syntax found something, and let it pass.
     pub fn with_warnings(&self) -> bool {
-        !self.rejected && self.findings.iter().any(|f| f.severity == Severity::Warning)
+        !self.rejected
+            && self
+                .findings
+                .iter()
+                .any(|f| f.severity == Severity::Warning)
     }
 }
 
@@ -137,7 +141,11 @@ impl<S: Envelope> Collector<S> {
         }
         let receipt = self.receipts.last_mut().expect("pushed above");
         let group = closed.group.number;
-        if receipt.groups.last().is_none_or(|g| g.group.number != group) {
+        if receipt
+            .groups
+            .last()
+            .is_none_or(|g| g.group.number != group)
+        {
             receipt.groups.push(GroupReceipt {
                 group: closed.group.without_transactions(),
                 sets: Vec::new(),
