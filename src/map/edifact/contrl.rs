@@ -190,7 +190,12 @@ fn pointed(
     };
     vec![SegmentError {
         segment_id,
-        code: codes.first().cloned(),
+        // Said once: on the element when one is named, else on the segment.
+        code: if has_element {
+            None
+        } else {
+            codes.first().cloned()
+        },
         elements,
         ..SegmentError::default()
     }]
