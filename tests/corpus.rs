@@ -86,7 +86,9 @@ fn corpus_acknowledgments_translate() {
         eprintln!("../shared/corpus is absent: skipped");
         return;
     };
-    let expected: &[(&str, &[(AckType, &str, AckVerdict)])] = &[
+    /// What one file acknowledges: per ack, its type, number and verdict.
+    type Acks = &'static [(AckType, &'static str, AckVerdict)];
+    let expected: &[(&str, Acks)] = &[
         (
             "x12-other/staedi__simple997-multiple-interchanges.edi",
             &[(AckType::Fa997, "GS:HC:000001", AckVerdict::Rejected); 3],

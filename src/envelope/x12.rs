@@ -710,3 +710,33 @@ mod tests {
         );
     }
 }
+
+/// A TA1 between ISA and GS is handed out as a set of its own, in an implicit group that the
+/// IEA does not count; the streaming and in-memory translations agree on it.
+#[cfg(test)]
+mod ta1_tests {
+    use super::*;
+
+    const TA1_THEN_GROUP: &[u8] =
+        b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+*240101*1200*U*00401*000000001*0*P*>~TA1*000000007*231231*2359*E*006~\
+GS*PR*S*R*20240101*1200*1*X*004010~ST*855*0001~BAK*00*AC*PO1*20240101~SE*3*0001~GE*1*1~\
+IEA*1*000000001~";
+
+    #[test]
+    fn a_ta1_is_a_set_of_its_own_and_not_a_group_the_iea_counts() {
+        let map = scan(TA1_THEN_GROUP);
+        let ic = &map.interchanges[0];
+        assert!(ic.findings.is_empty(), "{:?}", ic.findings);
+        assert_eq!((ic.groups.len(), ic.explicit_groups), (2, 1));
+        let (ta1, gs) = (&ic.groups[0], &ic.groups[1]);
+        assert!(!ta1.explicit && gs.explicit);
+        let t = &ta1.transactions[0];
+        assert_eq!(
+            (t.header.set_id.as_str(), t.control.as_str()),
+            ("TA1", "000000007")
+        );
+        assert_eq!((t.segment_count, t.span.start), (1, 106));
+        assert!(map.accepted(0, 0, 0) && map.accepted(0, 1, 0));
+    }
+}

@@ -284,3 +284,93 @@ impl Acknowledgment {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Document;
+    use crate::model::hash::ValueHasher;
+
+    fn ta1(verdict_code: &str, file: &str) -> Document {
+        let acknowledged = Acknowledged {
+            interchange_control: Some("000004201".into()),
+            ..Acknowledged::default()
+        };
+        Document::Acknowledgment(Acknowledgment {
+            ack_type: AckType::Ta1,
+            number: Acknowledgment::number_of(AckType::Ta1, &acknowledged),
+            purpose: Purpose::Original,
+            acknowledged,
+            verdict: AckVerdict::from_x12(verdict_code),
+            verdict_code: verdict_code.into(),
+            codes: Vec::new(),
+            counts: AckCounts::default(),
+            errors: Vec::new(),
+            groups: Vec::new(),
+            sets: Vec::new(),
+            source: Source {
+                file: file.into(),
+                standard: "x12".into(),
+                set: "TA1".into(),
+                ..Source::default()
+            },
+        })
+    }
+
+    /// The same ack re-sent is a duplicate (same identity, same hash); a different verdict
+    /// for the same interchange is a conflict (same identity, another hash).
+    #[test]
+    fn a_resent_ack_is_a_duplicate_and_a_changed_one_a_conflict() {
+        let mut h = ValueHasher::new();
+        let (first, again, changed) = (ta1("A", "a.edi"), ta1("A", "b.edi"), ta1("R", "a.edi"));
+        assert_eq!(
+            (first.kind(), first.number()),
+            ("acknowledgment", "ISA:000004201")
+        );
+        assert_eq!(first.number(), changed.number());
+        let hash = |d: &Document, h: &mut ValueHasher| h.document(d).expect("hashes");
+        assert_eq!(hash(&first, &mut h), hash(&again, &mut h));
+        assert_ne!(hash(&first, &mut h), hash(&changed, &mut h));
+    }
+
+    #[test]
+    fn json_reads_back_and_is_what_serde_json_writes() {
+        let doc = ta1("E", "a.edi");
+        let mut ours = Vec::new();
+        crate::model::json::write(&mut ours, &doc).expect("writes");
+        assert_eq!(ours, serde_json::to_vec(&doc).expect("serde_json"));
+        let back: Document = serde_json::from_slice(&ours).expect("reads back");
+        assert_eq!(back, doc);
+        let text = String::from_utf8(ours).expect("UTF-8");
+        assert!(
+            text.starts_with(
+                r#"{"type":"acknowledgment","ack_type":"ta1","number":"ISA:000004201""#
+            )
+        );
+        assert!(text.contains(r#""verdict":"accepted_with_errors","verdict_code":"E""#));
+    }
+
+    #[test]
+    fn numbers_name_what_is_acknowledged() {
+        let group = Acknowledged {
+            functional_id: Some("IN".into()),
+            group_control: Some("7301".into()),
+            interchange_control: Some("5301".into()),
+            ..Acknowledged::default()
+        };
+        assert_eq!(
+            Acknowledgment::number_of(AckType::Fa997, &group),
+            "GS:IN:7301"
+        );
+        assert_eq!(
+            Acknowledgment::number_of(AckType::Ia999, &group),
+            "GS:IN:7301"
+        );
+        assert_eq!(
+            Acknowledgment::number_of(AckType::Contrl, &group),
+            "UNB:5301"
+        );
+        assert_eq!(AckVerdict::from_contrl("8"), AckVerdict::Received);
+        assert_eq!(AckVerdict::from_x12("W"), AckVerdict::Rejected);
+    }
+}
