@@ -94,6 +94,9 @@ pub fn check(doc: &Document) -> Vec<Violation> {
         Document::Order(o) => check_order(o, &mut out),
         Document::ShipNotice(s) => check_ship_notice(s, &mut out),
         Document::Invoice(i) => check_invoice(i, &mut out),
+        // An acknowledgment is the partner's verdict on what we sent: no business rule of
+        // ours applies to it.
+        Document::Acknowledgment(_) => {}
     }
     out
 }

@@ -100,7 +100,8 @@ pub fn functional_ack(
         AckKind::Ia999 => "999",
         AckKind::None | AckKind::Contrl => return None,
     };
-    if is_ack_group(group) {
+    // The implicit group around a TA1 (handed out as a set of its own) is no functional group.
+    if is_ack_group(group) || !group.group.explicit {
         return None;
     }
     let gs = &group.group.header;

@@ -60,8 +60,12 @@ pub enum Role {
 /// any transaction set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Misplaced {
-    /// Nothing: it may stand there (a TA1 between ISA and GS).
+    /// Nothing: it may stand there (ISB/ISE between ISA and GS).
     Ignore,
+    /// A set of one segment that stands between envelopes (an X12 TA1 between ISA and GS): it
+    /// is handed out as the only set of an implicit group of the open interchange, its header
+    /// read by [`Envelope::transaction_header`], so that it is translated like any other set.
+    Lone,
     /// An error at the segment, kept by the innermost open envelope, with this text.
     Stray(String),
     /// Judged as a body segment outside of any transaction set.

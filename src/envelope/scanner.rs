@@ -516,6 +516,36 @@ impl<S: Envelope> Scanner<S> {
         g.transactions.push(tx);
     }
 
+    /// A one-segment set between envelopes ([`Misplaced::Lone`]): opened and closed at once in
+    /// an implicit group of its own, so that the driver translates it and a streaming scan
+    /// hands it out like any set. The interchange trailer does not count that group.
+    fn lone_transaction(&mut self, s: &S::Segment<'_>) {
+        self.implicit_group(s);
+        let mut controls = self.controls();
+        let (control, header) = S::transaction_header(s);
+        controls.transaction = Some(control.clone());
+        let findings = S::check_transaction(s, &control, &header, &controls);
+        let tx = Transaction {
+            span: s.span(),
+            first_index: s.index(),
+            control,
+            header,
+            segment_count: 1,
+            findings,
+            closed: true,
+        };
+        self.open_interchange()
+            .expect("a lone set stands in an open interchange")
+            .transaction_count += 1;
+        let g = self.open_group().expect("opened above");
+        g.transaction_count += 1;
+        g.transactions.push(tx);
+        self.closed_tx();
+        if let Some(g) = self.open_group() {
+            g.closed = true;
+        }
+    }
+
     fn body(&mut self, s: &S::Segment<'_>) {
         if self.open_tx().is_some() {
             self.open_tx_count += 1;
@@ -530,6 +560,7 @@ impl<S: Envelope> Scanner<S> {
         let open = self.open_state();
         match S::misplaced(role, s, &open) {
             Misplaced::Ignore => {}
+            Misplaced::Lone => self.lone_transaction(s),
             Misplaced::Stray(why) => self.stray(s, &why),
             Misplaced::Body => {
                 if role != Role::Body {

@@ -133,8 +133,11 @@ impl Envelope for X12 {
                 "segment {} has the sixteen elements of an interchange header, but its tag is not ISA: the header is corrupt, so this interchange is rejected",
                 s.tag_str()
             )),
-            // TA1 acknowledgments and ISB/ISE service segments sit between ISA and GS.
-            _ if matches!(s.tag(), b"TA1" | b"ISB" | b"ISE") && open.interchange && !open.group => {
+            // A TA1 (interchange acknowledgment) sits between ISA and GS, outside any set: it is
+            // a set of its own, translated into an acknowledgment. ISB/ISE service segments
+            // sit there too, and say nothing we use.
+            _ if s.tag() == b"TA1" && open.interchange && !open.group => Misplaced::Lone,
+            _ if matches!(s.tag(), b"ISB" | b"ISE") && open.interchange && !open.group => {
                 Misplaced::Ignore
             }
             _ => Misplaced::Stray(format!(
@@ -216,6 +219,15 @@ impl Envelope for X12 {
     }
 
     fn transaction_header(s: &SegmentRef<'_>) -> (String, St) {
+        // A TA1 is a set of one segment (see `misplaced`): its id is its tag, and what names it
+        // is the interchange control number it acknowledges (TA101), having none of its own.
+        if s.tag() == b"TA1" {
+            let st = St {
+                set_id: "TA1".into(),
+                implementation: None,
+            };
+            return (decode_trimmed(s.value(1)), st);
+        }
         let st = St {
             set_id: decode_trimmed(s.value(1)),
             implementation: s.element(3).filter(|v| !v.is_empty()).map(decode_trimmed),
@@ -230,6 +242,10 @@ impl Envelope for X12 {
         controls: &Controls,
     ) -> Vec<Finding> {
         let mut findings = Vec::new();
+        if s.tag() == b"TA1" {
+            // Its elements are the TA1 grammar's to check.
+            return findings;
+        }
         let at = |f: Finding, el: usize| {
             f.at(s.span.start, s.index, "ST")
                 .element(el)
@@ -311,6 +327,9 @@ impl Envelope for X12 {
     }
 
     fn transaction_title(t: &Transaction) -> String {
+        if t.header.set_id == "TA1" {
+            return format!("TA1 acknowledging interchange {}", t.control);
+        }
         format!("transaction set {} {}", t.header.set_id, t.control)
     }
 
@@ -319,7 +338,8 @@ impl Envelope for X12 {
     }
 
     fn interchange_counted(ic: &Interchange) -> (usize, &'static str) {
-        (ic.group_count, "functional groups")
+        // GS headers only: the implicit group around a TA1 is not one IEA01 counts.
+        (ic.explicit_groups, "functional groups")
     }
 
     fn trailer_fields(_level: Level, s: &SegmentRef<'_>) -> TrailerFields {
@@ -688,5 +708,35 @@ mod tests {
             f.as_bytes(),
             &[64, 65, 100, 333],
         );
+    }
+}
+
+/// A TA1 between ISA and GS is handed out as a set of its own, in an implicit group that the
+/// IEA does not count; the streaming and in-memory translations agree on it.
+#[cfg(test)]
+mod ta1_tests {
+    use super::*;
+
+    const TA1_THEN_GROUP: &[u8] =
+        b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+*240101*1200*U*00401*000000001*0*P*>~TA1*000000007*231231*2359*E*006~\
+GS*PR*S*R*20240101*1200*1*X*004010~ST*855*0001~BAK*00*AC*PO1*20240101~SE*3*0001~GE*1*1~\
+IEA*1*000000001~";
+
+    #[test]
+    fn a_ta1_is_a_set_of_its_own_and_not_a_group_the_iea_counts() {
+        let map = scan(TA1_THEN_GROUP);
+        let ic = &map.interchanges[0];
+        assert!(ic.findings.is_empty(), "{:?}", ic.findings);
+        assert_eq!((ic.groups.len(), ic.explicit_groups), (2, 1));
+        let (ta1, gs) = (&ic.groups[0], &ic.groups[1]);
+        assert!(!ta1.explicit && gs.explicit);
+        let t = &ta1.transactions[0];
+        assert_eq!(
+            (t.header.set_id.as_str(), t.control.as_str()),
+            ("TA1", "000000007")
+        );
+        assert_eq!((t.segment_count, t.span.start), (1, 106));
+        assert!(map.accepted(0, 0, 0) && map.accepted(0, 1, 0));
     }
 }

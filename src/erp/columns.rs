@@ -154,6 +154,7 @@ pub(crate) fn header_cell<'a>(doc: &'a Document, col: &str) -> Option<Cell<'a>> 
         O(o) => (o.purpose, o.terms.as_ref()),
         S(s) => (s.purpose, None),
         I(i) => (i.purpose, i.terms.as_ref()),
+        Document::Acknowledgment(a) => (a.purpose, None),
     };
     Some(match (doc, col) {
         (_, "channel") => opt(&src.channel),

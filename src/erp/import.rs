@@ -81,21 +81,28 @@ pub(crate) fn write_rows<W: Write>(
     doc: &Document,
     columns: &[String],
 ) -> csv::Result<()> {
-    let mut lines: Vec<Option<Line>> = match doc {
-        Document::Order(o) => o.lines.iter().map(|l| Some(Line::Order(l))).collect(),
-        Document::ShipNotice(s) => (s.lines.iter())
-            .map(|l| Some(Line::Ship(l, package_of(s, l))))
-            .collect(),
-        Document::Invoice(i) => i.lines.iter().map(|l| Some(Line::Invoice(l))).collect(),
+    let (mut lines, parties): (Vec<Option<Line>>, _) = match doc {
+        Document::Order(o) => (
+            o.lines.iter().map(|l| Some(Line::Order(l))).collect(),
+            &o.parties,
+        ),
+        Document::ShipNotice(s) => (
+            (s.lines.iter())
+                .map(|l| Some(Line::Ship(l, package_of(s, l))))
+                .collect(),
+            &s.parties,
+        ),
+        Document::Invoice(i) => (
+            i.lines.iter().map(|l| Some(Line::Invoice(l))).collect(),
+            &i.parties,
+        ),
+        // Acknowledgments are never ERP import rows: they answer what we sent, and the run
+        // records them for the outbound side, not for the ERP.
+        Document::Acknowledgment(_) => return Ok(()),
     };
     if lines.is_empty() {
         lines.push(None);
     }
-    let parties = match doc {
-        Document::Order(o) => &o.parties,
-        Document::ShipNotice(s) => &s.parties,
-        Document::Invoice(i) => &i.parties,
-    };
     // Header and party cells are the same on every row: worked out (and neutralised) once;
     // `None` marks a line column.
     let fixed: Vec<Option<Cow<str>>> = (columns.iter())

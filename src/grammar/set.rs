@@ -361,7 +361,7 @@ mod tests {
                     .unwrap_or_else(|e| panic!("{s}/{}: {e}", v.version));
             }
         }
-        assert_eq!(set.all().count(), 18);
+        assert_eq!(set.all().count(), 21);
         assert_eq!(compiled(&set).len(), 4);
     }
 
@@ -369,12 +369,15 @@ mod tests {
     fn builtin_grammars_load() {
         let set = GrammarSet::builtin().expect("built-in grammars are valid");
         for v in ["004010", "005010"] {
-            for id in ["850", "856", "810", "997"] {
+            for id in ["850", "856", "810", "997", "TA1"] {
                 let (g, fb) = set.x12(v, id).unwrap_or_else(|| panic!("{v} {id}"));
                 assert_eq!(g.version, v);
                 assert!(fb.is_none());
             }
         }
+        // The 999 is 005010X231's: only 005010 has it.
+        let (g, fb) = set.x12("005010", "999").expect("999");
+        assert_eq!((g.version.as_str(), fb), ("005010", None));
     }
 
     #[test]
@@ -419,7 +422,10 @@ mod tests {
         assert_eq!(set.x12("005030", "850").unwrap().0.version, "005010");
         assert_eq!(set.x12("002040", "810").unwrap().0.version, "004010");
         assert_eq!(set.x12("005010X222A1", "850").unwrap().0.version, "005010");
-        assert!(set.x12("004010", "999").is_none());
+        // A 999 under an earlier GS08 is read with the 005010 grammar, and the note says so.
+        let (g, note) = set.x12("004010", "999").expect("999");
+        assert_eq!(g.version, "005010");
+        assert!(note.is_some_and(|n| n.contains("999 is validated against 005010")));
         let (g, note) = set.x12(" 004010VICS ", "850").unwrap();
         assert_eq!(g.version, "004010");
         assert_eq!(

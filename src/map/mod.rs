@@ -4,6 +4,7 @@
 //! translates files cannot tell an 850 from an ORDERS except by `source`. One [`driver`] walks
 //! both; `x12` and `edifact` say what differs.
 
+pub mod ack_codes;
 mod common;
 pub mod driver;
 pub mod edifact;

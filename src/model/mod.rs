@@ -1,7 +1,8 @@
 //! The canonical model: the contract between every input format and every output.
 //!
 //! Phase: none of its own. An X12 850, an EDIFACT ORDERS and a Shopify CSV row group all become an
-//! [`Order`]; ship notices and invoices likewise. Money and quantities are [`Decimal`]s (never
+//! [`Order`]; ship notices and invoices likewise, and a partner's 997, 999, TA1 or CONTRL an
+//! [`ack::Acknowledgment`]. Money and quantities are [`Decimal`]s (never
 //! floats, serialized as strings so no JSON reader rounds them), dates are calendar dates. The
 //! only field that tells where a document came from is [`Source`]; [`hash`] hashes the rest, for
 //! dedupe.
@@ -15,6 +16,7 @@
 //! # let _ = Purpose::Original;
 //! ```
 
+pub mod ack;
 pub mod hash;
 pub mod json;
 pub mod outcome;

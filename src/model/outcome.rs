@@ -57,6 +57,8 @@ impl DocContext {
             Document::Order(o) => (o.purpose, o.lines.iter().map(|l| &l.item_ids).collect()),
             Document::ShipNotice(s) => (s.purpose, s.lines.iter().map(|l| &l.item_ids).collect()),
             Document::Invoice(i) => (i.purpose, i.lines.iter().map(|l| &l.item_ids).collect()),
+            // An acknowledgment's context is its number: what it acknowledges.
+            Document::Acknowledgment(a) => (a.purpose, Vec::new()),
         };
         DocContext {
             kind: doc.kind(),

@@ -11,24 +11,39 @@ pub enum Document {
     Order(Order),
     ShipNotice(ShipNotice),
     Invoice(Invoice),
+    /// A partner's 997, 999, TA1 or CONTRL (see [`super::ack`]).
+    Acknowledgment(super::ack::Acknowledgment),
 }
 
 impl Document {
-    /// The document number of its identity (order, shipment or invoice number).
+    /// The document number of its identity (order, shipment or invoice number; for an
+    /// acknowledgment, what it acknowledges: `GS:IN:1201`, `ISA:000000123`, `UNB:5301`).
     pub fn number(&self) -> &str {
         match self {
             Document::Order(o) => &o.order_number,
             Document::ShipNotice(s) => &s.shipment_id,
             Document::Invoice(i) => &i.invoice_number,
+            Document::Acknowledgment(a) => &a.number,
         }
     }
 
-    /// `order`, `ship_notice` or `invoice`.
+    /// `order`, `ship_notice`, `invoice` or `acknowledgment`.
     pub fn kind(&self) -> &'static str {
         match self {
             Document::Order(_) => "order",
             Document::ShipNotice(_) => "ship_notice",
             Document::Invoice(_) => "invoice",
+            Document::Acknowledgment(_) => "acknowledgment",
+        }
+    }
+
+    /// What it does to an earlier document with the same number.
+    pub fn purpose(&self) -> Purpose {
+        match self {
+            Document::Order(o) => o.purpose,
+            Document::ShipNotice(s) => s.purpose,
+            Document::Invoice(i) => i.purpose,
+            Document::Acknowledgment(a) => a.purpose,
         }
     }
 
@@ -37,6 +52,7 @@ impl Document {
             Document::Order(o) => &o.source,
             Document::ShipNotice(s) => &s.source,
             Document::Invoice(i) => &i.source,
+            Document::Acknowledgment(a) => &a.source,
         }
     }
 
@@ -45,15 +61,17 @@ impl Document {
             Document::Order(o) => &mut o.source,
             Document::ShipNotice(s) => &mut s.source,
             Document::Invoice(i) => &mut i.source,
+            Document::Acknowledgment(a) => &mut a.source,
         }
     }
 
-    /// Number of lines.
+    /// Number of lines (an acknowledgment has none).
     pub fn line_count(&self) -> usize {
         match self {
             Document::Order(o) => o.lines.len(),
             Document::ShipNotice(s) => s.lines.len(),
             Document::Invoice(i) => i.lines.len(),
+            Document::Acknowledgment(_) => 0,
         }
     }
 }

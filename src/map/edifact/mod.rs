@@ -4,10 +4,12 @@
 //! [`super::driver`] exactly as for X12: the envelope verdict first, then the grammar of the
 //! message's directory (or the nearest one, with a warning), the character set the UNB declares
 //! (checked against the bytes), then the mapping of ORDERS, DESADV and INVOIC into the same
-//! `Order`, `ShipNotice` and `Invoice` an 850, 856 or 810 becomes. CONTRL, APERAK and other
-//! messages are envelope-checked and reported as not translated.
+//! `Order`, `ShipNotice` and `Invoice` an 850, 856 or 810 becomes, and of CONTRL into the
+//! `Acknowledgment` a 997 becomes. APERAK and other messages are envelope-checked and reported
+//! as not translated.
 
 mod common;
+mod contrl;
 mod documents;
 mod parties;
 mod walk;
@@ -47,6 +49,18 @@ pub fn message_name(t: &str) -> Option<&'static str> {
 
 /// The directory to validate against (`D96A`) and a note when UNH did not say it plainly.
 fn directory_of(m: &Message) -> (String, Option<String>) {
+    // A CONTRL's version names the syntax version it reports in (`CONTRL:D:3:UN` for syntax 3,
+    // `CONTRL:4:1:UN` or `CONTRL:D:4:UN` for syntax 4), not a directory: its structure is
+    // ISO 9735's, shipped in the D96A (syntax 3) and D01B (syntax 4) folders.
+    if m.header.message_type == "CONTRL" {
+        let (v, r) = (m.header.version.as_str(), m.header.release.as_str());
+        if v == "4" || (v == "D" && r == "4") {
+            return ("D01B".to_string(), None);
+        }
+        if v == "3" || (v == "D" && r == "3") {
+            return ("D96A".to_string(), None);
+        }
+    }
     let release = m.header.release.to_ascii_uppercase();
     let looks = release.len() == 3 && release.as_bytes()[..2].iter().all(u8::is_ascii_digit);
     if m.header.version == "D" && looks {
@@ -204,6 +218,7 @@ impl Mapping for Edifact {
                     _ => documents::invoice(&mut ctx, fields, w, source).map(Document::Invoice),
                 }
             }
+            "CONTRL" => contrl::map(&mut ctx, fields, source).map(Document::Acknowledgment),
             other => {
                 let name = message_name(other).unwrap_or("");
                 return Mapped::NotTranslated(format!(

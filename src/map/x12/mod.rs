@@ -3,9 +3,11 @@
 //! Phase: envelope map + transaction bytes → validated, mapped document, driven by
 //! [`super::driver`]. What is X12's own is here: the version to validate against (GS08, ST03,
 //! ISA12), the GS01 a set must travel in, the sender and receiver from the ISA, and the mapping
-//! of 850/856/810. Sets we recognize but do not map (855, 860, 997...) are envelope-checked and
-//! reported as not mapped, never dropped silently.
+//! of 850/856/810, and of the acknowledgments partners send (997, 999, and the TA1 the envelope
+//! scanner hands out as a set of its own). Sets we recognize but do not map (855, 860...) are
+//! envelope-checked and reported as not mapped, never dropped silently.
 
+mod ack;
 mod common;
 mod invoice;
 mod order;
@@ -15,6 +17,7 @@ use super::driver::{Mapped, Mapping, Origin};
 use crate::diag::{Code, Controls, Finding};
 use crate::envelope::x12::{Group, Interchange, Transaction, functional_group_of};
 use crate::grammar::{Grammar, GrammarSet};
+use crate::model::ack::AckType;
 use crate::model::{Document, Identity, Source};
 use crate::syntax::Fields;
 use crate::syntax::x12::{SegmentRef, X12};
@@ -30,6 +33,7 @@ pub fn set_name(id: &str) -> Option<&'static str> {
         "810" => "Invoice",
         "997" => "Functional Acknowledgment",
         "999" => "Implementation Acknowledgment",
+        "TA1" => "Interchange Acknowledgment",
         "855" => "Purchase Order Acknowledgment",
         "860" => "Purchase Order Change Request",
         "865" => "Purchase Order Change Acknowledgment",
@@ -54,6 +58,10 @@ pub fn set_name(id: &str) -> Option<&'static str> {
 /// The version to validate against: GS08, else ST03, else ISA12; and a note when GS08 was not
 /// usable.
 pub fn version_of(ic: &Interchange, g: &Group, t: &Transaction) -> (String, Option<String>) {
+    // A TA1 travels in no group: the interchange's version (ISA12) is its own.
+    if !g.explicit {
+        return (format!("{}0", ic.header.version), None);
+    }
     let looks = |v: &str| v.len() >= 6 && v.as_bytes()[..6].iter().all(u8::is_ascii_digit);
     if looks(&g.header.version) {
         return (g.header.version.clone(), None);
@@ -95,7 +103,13 @@ impl Mapping for X12 {
         version: &str,
         t: &Transaction,
     ) -> Option<(Arc<Grammar>, Option<String>)> {
-        grammars.x12(version, &t.header.set_id)
+        let found = grammars.x12(version, &t.header.set_id);
+        // The TA1 has had the same five elements in every version: reading it with another
+        // version's grammar is not worth a warning.
+        if t.header.set_id == "TA1" {
+            return found.map(|(g, _)| (g, None));
+        }
+        found
     }
 
     fn unsupported(t: &Transaction) -> String {
@@ -182,6 +196,11 @@ impl Mapping for X12 {
             "850" => order::map(&mut ctx, fields, source).map(Document::Order),
             "856" => ship_notice::map(&mut ctx, fields, source).map(Document::ShipNotice),
             "810" => invoice::map(&mut ctx, fields, source).map(Document::Invoice),
+            "997" => ack::functional(&mut ctx, fields, source, AckType::Fa997)
+                .map(Document::Acknowledgment),
+            "999" => ack::functional(&mut ctx, fields, source, AckType::Ia999)
+                .map(Document::Acknowledgment),
+            "TA1" => ack::ta1(&mut ctx, fields, source).map(Document::Acknowledgment),
             other => {
                 let n = set_name(other).unwrap_or("");
                 return Mapped::NotTranslated(format!(
