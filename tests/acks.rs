@@ -60,7 +60,8 @@ fn tolerated(f: &Finding) -> bool {
             (f.code == Code::VersionFallback && (on("UNH") || on("ST")))
             // The inbound's syntax identifier is mirrored, also one that is not UN/EDIFACT's
             // (IATA's IATB): our reader notes it.
-            || (f.code == Code::InvalidInterchangeHeader && on("UNB") && f.element == Some(1)))
+            || (f.code == Code::InvalidInterchangeHeader && on("UNB") && f.element == Some(1))
+        )
 }
 
 /// Reads written acks back: no finding at all at any level, every set translated into an

@@ -173,6 +173,42 @@ fn each_group_gets_one_ack_and_a_replayed_file_a_new_one() {
         "{:?}",
         env.files("out")
     );
+
+    // The partner's own 997 for something we sent: recorded, never sent to the ERP, never
+    // acknowledged in turn.
+    let their_997 = "ISA*00*          *00*          *ZZ*ACME           *ZZ*TALLYCO        *240312*1000*U*00401*000000900*0*P*>~\n\
+GS*FA*ACME*TALLYCO*20240312*1000*900*X*004010~\nST*997*0001~\nAK1*SH*77~\nAK2*856*0001~\n\
+AK5*A~\nAK9*A*1*1*1~\nSE*6*0001~\nGE*1*900~\nIEA*1*000000900~\n";
+    env.drop_file("acme", "e-997.edi", their_997);
+    let before = env.erp_documents().len();
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("acknowledgment"), "{}", r.stderr);
+    assert_eq!(
+        env.erp_documents().len(),
+        before,
+        "an ack reached the ERP files"
+    );
+    assert_eq!(
+        sent(&env, "out/acme", '*', '~').len(),
+        4,
+        "an ack for an ack"
+    );
+    let r = env.tallyman(&["ledger", "acks", "acme", "--config", "tallyman.toml"]);
+    let received: Vec<&str> = r
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("received from acme"))
+        .skip(1)
+        .collect();
+    assert_eq!(received.len(), 1, "{}", r.stdout);
+    assert!(
+        received[0].starts_with("997")
+            && received[0].contains("GS:SH:77")
+            && received[0].contains("accepted"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

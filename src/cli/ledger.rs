@@ -135,9 +135,18 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             }
             let ledger = open(&cfg)?;
             let acks = ledger.acks_sent(channel)?;
+            let received = ledger.acks_received(channel)?;
             if *json {
                 for a in &acks {
-                    serde_json::to_writer(&mut *out, a)?;
+                    let mut v = serde_json::to_value(a)?;
+                    v["direction"] = "sent".into();
+                    serde_json::to_writer(&mut *out, &v)?;
+                    writeln!(out)?;
+                }
+                for (_, doc) in &received {
+                    let mut v: serde_json::Value = serde_json::from_str(doc)?;
+                    v["direction"] = "received".into();
+                    serde_json::to_writer(&mut *out, &v)?;
                     writeln!(out)?;
                 }
                 return Ok(Outcome::Clean);
@@ -160,6 +169,23 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             }
             if acks.is_empty() {
                 writeln!(out, "(none sent to {channel} yet)")?;
+            }
+            writeln!(out, "\nreceived from {channel}:")?;
+            for (number, doc) in &received {
+                let v: serde_json::Value = serde_json::from_str(doc)?;
+                let field = |k: &str| v[k].as_str().unwrap_or("").to_owned();
+                let file = v["source"]["file"].as_str().unwrap_or("");
+                writeln!(
+                    out,
+                    "{:7}  {:24}  {:20}  {}",
+                    field("ack_type"),
+                    crate::syntax::text::for_message(number.as_bytes(), 24),
+                    field("verdict"),
+                    crate::syntax::text::for_message(file.as_bytes(), 200)
+                )?;
+            }
+            if received.is_empty() {
+                writeln!(out, "(none received yet)")?;
             }
             Ok(Outcome::Clean)
         }

@@ -294,6 +294,18 @@ pub trait Ledger {
     fn add_ack(&mut self, run: i64, file: i64, ack: &AckRow) -> Result<()>;
     /// The acknowledgments sent for what a channel sent us, oldest first.
     fn acks_sent(&self, channel: &str) -> Result<Vec<AckRow>>;
+    /// Records an acknowledgment a channel's partner sent (its identity, `GS:PO:4201`, and
+    /// its canonical JSON), for matching with what we sent.
+    fn add_received_ack(
+        &mut self,
+        run: i64,
+        file: i64,
+        channel: &str,
+        number: &str,
+        document: &str,
+    ) -> Result<()>;
+    /// The acknowledgments a channel's partner sent: (identity, canonical JSON), oldest first.
+    fn acks_received(&self, channel: &str) -> Result<Vec<(String, String)>>;
     /// Commits the run's transaction: after this the run counts.
     fn commit(&mut self, run: i64) -> Result<()>;
     /// Drops the run's transaction, if one is open.

@@ -89,6 +89,15 @@ CREATE TABLE acks (
 );
 CREATE INDEX acks_run ON acks(run);
 CREATE INDEX acks_channel ON acks(channel);
+-- Acknowledgments partners sent us, for matching with what we sent.
+CREATE TABLE acks_received (
+    run INTEGER NOT NULL REFERENCES runs(id),
+    file INTEGER NOT NULL REFERENCES files(id),
+    channel TEXT NOT NULL,
+    number TEXT NOT NULL,
+    document TEXT NOT NULL
+);
+CREATE INDEX acks_received_channel ON acks_received(channel, number);
 CREATE TABLE control_numbers (
     channel TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -463,6 +472,35 @@ impl Ledger for SqliteLedger {
 
     fn acks_sent(&self, channel: &str) -> Result<Vec<super::AckRow>> {
         self.acks_where("channel = ?1", params![channel])
+    }
+
+    fn add_received_ack(
+        &mut self,
+        run: i64,
+        file: i64,
+        channel: &str,
+        number: &str,
+        document: &str,
+    ) -> Result<()> {
+        self.db
+            .prepare_cached(
+                "INSERT INTO acks_received (run, file, channel, number, document)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut st| st.execute(params![run, file, channel, number, document]))
+            .map_err(db_err("record a received acknowledgment"))?;
+        Ok(())
+    }
+
+    fn acks_received(&self, channel: &str) -> Result<Vec<(String, String)>> {
+        let mut st = self
+            .db
+            .prepare("SELECT number, document FROM acks_received WHERE channel = ?1 ORDER BY rowid")
+            .map_err(db_err("received acknowledgments"))?;
+        st.query_map([channel], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db_err("received acknowledgments"))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(db_err("received acknowledgments"))
     }
 
     fn commit(&mut self, run: i64) -> Result<()> {

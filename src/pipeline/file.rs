@@ -67,6 +67,9 @@ pub struct DocResult {
     pub problems: Vec<Finding>,
     /// Item ids of the document's lines (SKU or other), for business context in reports.
     pub items: Vec<String>,
+    /// A partner's acknowledgment, accepted: its canonical JSON, for the ledger (it goes to
+    /// no ERP file).
+    pub acknowledgment: Option<String>,
 }
 
 impl DocResult {
@@ -86,6 +89,7 @@ impl DocResult {
             interchange: None,
             problems: Vec::new(),
             items: Vec::new(),
+            acknowledgment: None,
         }
     }
 }
@@ -240,6 +244,11 @@ struct CsvSpool<'a> {
 
 impl CsvSpool<'_> {
     fn add(&mut self, doc: &Document) -> io::Result<()> {
+        // A partner's acknowledgment goes to no ERP file: an empty record keeps the records in
+        // step with the spool lines.
+        if matches!(doc, Document::Acknowledgment(_)) {
+            return self.out.write_all(&0u32.to_le_bytes());
+        }
         let columns = self.columns.get(doc.kind()).ok_or_else(|| {
             io::Error::other(format!("no CSV columns for {} documents", doc.kind()))
         })?;
@@ -382,6 +391,9 @@ pub fn process(
             .extend(crate::rules::findings(doc, o.offset, &o.controls));
         if d.problems.is_empty() {
             d.content_hash = Some(spool_line_and_hash(doc, &mut line, &mut hasher)?);
+            if matches!(doc, crate::model::Document::Acknowledgment(_)) {
+                d.acknowledgment = Some(String::from_utf8_lossy(&line).into_owned());
+            }
             line.push(b'\n');
             out.write_all(&line)?;
             if let Some(c) = &mut csv_out {

@@ -499,6 +499,11 @@ impl Recorder<'_> {
                 };
                 ledger.add_document(ledger_run, id, &row)?;
             }
+            if let (Route::Accepted, Some(ack), Some(number)) =
+                (dec.route, &d.acknowledgment, &d.number)
+            {
+                ledger.add_received_ack(ledger_run, id, &inp.channel.id, number, ack.trim_end())?;
+            }
             // A repeat is ignored by the ledger; the documents of one interchange come together.
             if let Some(ic) = &d.interchange
                 && dec.route != Route::Rejected

@@ -99,6 +99,7 @@ impl DocWriter {
         for item in &d.items {
             put_str(w, item)?;
         }
+        put_opt(w, d.acknowledgment.as_deref())?;
         self.spool.count += 1;
         Ok(())
     }
@@ -228,6 +229,7 @@ impl<'a> Documents<'a> {
         let items = (0..self.u32()?)
             .map(|_| self.string())
             .collect::<io::Result<Vec<_>>>()?;
+        let acknowledgment = self.opt()?;
         let mut candidate = flags & 1 != 0;
         if candidate && self.spool.wrong_format {
             candidate = false;
@@ -254,6 +256,7 @@ impl<'a> Documents<'a> {
             interchange,
             problems,
             items,
+            acknowledgment,
         })
     }
 }
