@@ -205,6 +205,7 @@ mod tests {
             interchange: None,
             problems: Vec::new(),
             items: Vec::new(),
+            acknowledgment: None,
         }
     }
 
