@@ -2,6 +2,9 @@
 //! (`tests/regressions.rs`), so a crash found by the fuzzer is replayed by `cargo test` with the
 //! very same assertions. Each function panics when an invariant does not hold.
 
+mod acks;
+pub use acks::acks_read_back;
+
 use crate::grammar::GrammarSet;
 use crate::map::driver::{translate_all, translate_reader_holding};
 use crate::map::{Options, Status};
@@ -157,6 +160,7 @@ pub fn translate_any(data: &[u8]) {
     }
     let t = report.tally;
     assert_eq!(t.accepted + t.rejected + t.not_mapped, outcomes.len());
+    acks_read_back(data);
     // EDIFACT: the streamed outcomes equal the in-memory ones.
     if report.format == crate::translate::Format::Edifact {
         let (_, mut whole) =

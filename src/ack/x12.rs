@@ -85,7 +85,10 @@ fn is_5010(version: &str) -> bool {
 
 /// A GS08 version: six digits, then perhaps an industry identifier (`004010VICS`).
 fn numeric_version(v: &str) -> bool {
-    v.len() >= 6 && v.len() <= 12 && v.as_bytes()[..6].iter().all(u8::is_ascii_digit)
+    v.len() >= 6
+        && v.len() <= 12
+        && v.as_bytes()[..6].iter().all(u8::is_ascii_digit)
+        && v.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// The 997 or 999 of one inbound group; `None` for a group of acknowledgments (never an ack
@@ -291,11 +294,18 @@ fn set_response(
         for f in here.iter().filter(|f| f.code.level() == Level::Segment) {
             out.push(ak3(code(f.code).expect("filtered on it")));
         }
+        // AK401 holds positions up to 99 (N0 1/2): an element past that (a segment with too
+        // many elements) is told by the AK3's code 8 alone.
+        let expressible = |f: &&&Finding| {
+            f.element.is_some_and(|e| e <= 99) && f.component.is_none_or(|c| c <= 99)
+        };
         let elements: Vec<&&Finding> = here
             .iter()
             .filter(|f| f.code.level() == Level::Element && f.element.is_some())
             .collect();
-        if elements.is_empty() {
+        let elements_noted = !elements.is_empty();
+        let elements: Vec<&&Finding> = elements.into_iter().filter(expressible).collect();
+        if !elements_noted {
             continue;
         }
         // AK304/IK304 8: the segment has data element errors, named by the AK4s below.
@@ -530,11 +540,16 @@ fn write_all(
         // A malformed ISA15 rejected the inbound; answer as production, the safe reading.
         "P"
     };
+    // The ISA has fixed widths in bytes: what is copied into it must be printable ASCII.
     let qualifier = |q: &str, element: &'static str| -> Result<String, WriteError> {
-        if q.len() == 2 {
+        if q.len() == 2 && q.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
             Ok(q.to_string())
         } else {
-            Err(header_error(element, q, "is not a two-character qualifier"))
+            Err(header_error(
+                element,
+                q,
+                "is not a two-character qualifier of printable ASCII",
+            ))
         }
     };
     let id = |v: &str, element: &'static str| -> Result<String, WriteError> {
@@ -543,6 +558,9 @@ fn write_all(
         let v: String = v.chars().filter(|c| !c.is_control()).collect();
         if v.is_empty() || v.len() > 15 {
             return Err(header_error(element, &v, "is not 1 to 15 characters"));
+        }
+        if !v.is_ascii() {
+            return Err(header_error(element, &v, "holds characters outside ASCII"));
         }
         Ok(format!("{v:<15}"))
     };
