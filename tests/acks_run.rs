@@ -244,3 +244,32 @@ fn an_edifact_interchange_gets_a_contrl_and_a_repeat_says_duplicate() {
         ("4201", "4", "26")
     );
 }
+
+/// A ledger lost beside acknowledgments already sent would number the next ones from 1 again,
+/// and partners reject repeated control numbers: the run refuses, naming them.
+#[test]
+fn a_lost_ledger_beside_sent_acks_is_refused() {
+    let env = Env::new(CHANNELS);
+    env.drop_file("acme", "a-po-1.edi", &po(700, "PO-1", &[("2", "SKU-1")]));
+    assert_eq!(env.run(&[]).code, 0);
+    assert_eq!(sent(&env, "out/acme", '*', '~').len(), 1);
+    std::fs::remove_dir_all(env.path("work")).unwrap();
+    std::fs::remove_dir_all(env.path("inbox")).unwrap();
+    env.drop_file("acme", "b-po-2.edi", &po(701, "PO-2", &[("2", "SKU-1")]));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("1 document sent to acme in") && r.stderr.contains("--new-ledger"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(sent(&env, "out/acme", '*', '~').len(), 1, "nothing sent");
+    // Started anew knowingly: numbering starts over, past what still waits for pickup.
+    let r = env.run(&["--new-ledger"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let names: Vec<String> = sent(&env, "out/acme", '*', '~')
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["acme-997-000000001.x12", "acme-997-000000002.x12"]);
+}

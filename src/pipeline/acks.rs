@@ -148,7 +148,13 @@ impl<'a> AckWriter<'a> {
         if functional.is_empty() && ta1.is_none() {
             return Ok(());
         }
-        let isa13 = ledger.next_control(&ch.id, "isa", X12_MAX)?;
+        let kind = match (ch.acks, functional.is_empty()) {
+            (_, true) => "ta1",
+            (AckKind::Ia999, false) => "999",
+            _ => "997",
+        };
+        let name = |n: u64| format!("{}-{kind}-{n:09}.x12", ch.id);
+        let isa13 = free_control(ledger, &ch.id, "isa", X12_MAX, |n| dir.join(name(n)))?;
         let mut groups = Vec::with_capacity(functional.len());
         for (_, fa) in &functional {
             let controls = ack::GroupControls {
@@ -169,13 +175,8 @@ impl<'a> AckWriter<'a> {
             ));
             return Ok(());
         }
-        let kind = match (ch.acks, functional.is_empty()) {
-            (_, true) => "ta1",
-            (AckKind::Ia999, false) => "999",
-            _ => "997",
-        };
         let ours = format!("{isa13:09}");
-        let (path, temp) = self.write(dir, &format!("{}-{kind}-{ours}.x12", ch.id), &bytes)?;
+        let (path, temp) = self.write(dir, &name(isa13), &bytes)?;
         let row = |kind: &str, acknowledged: String, verdict: Verdict, controls: String| AckRow {
             file: 0,
             channel: ch.id.clone(),
@@ -246,7 +247,8 @@ impl<'a> AckWriter<'a> {
         let Some(contrl) = ack::contrl(r) else {
             return Ok(());
         };
-        let unb = ledger.next_control(&ch.id, "unb", EDIFACT_MAX)?;
+        let name = |n: u64| format!("{}-contrl-{n}.edi", ch.id);
+        let unb = free_control(ledger, &ch.id, "unb", EDIFACT_MAX, |n| dir.join(name(n)))?;
         let unh = ledger.next_control(&ch.id, "unh", EDIFACT_MAX)?;
         let mut env = ack::Outgoing::new(r, unb, unh, self.stamp);
         if let Some(d) = ch.delimiters.as_deref().and_then(edifact_delimiters) {
@@ -260,7 +262,7 @@ impl<'a> AckWriter<'a> {
             ));
             return Ok(());
         }
-        let (path, temp) = self.write(dir, &format!("{}-contrl-{unb}.edi", ch.id), &bytes)?;
+        let (path, temp) = self.write(dir, &name(unb), &bytes)?;
         sent.rows.push(AckRow {
             file: 0,
             channel: ch.id.clone(),
@@ -313,6 +315,27 @@ impl<'a> AckWriter<'a> {
         self.written.push(pair.clone());
         Ok(pair)
     }
+}
+
+/// The next interchange control number whose file is not in the outbound folder already.
+/// The ledger's numbers never repeat; but a ledger started anew (`--new-ledger`) numbers from
+/// 1 again, and an acknowledgment still waiting for pickup under that number must neither be
+/// replaced nor block the run: its number is passed over.
+fn free_control(
+    ledger: &mut dyn Ledger,
+    channel: &str,
+    kind: &str,
+    max: u64,
+    path: impl Fn(u64) -> std::path::PathBuf,
+) -> Result<u64, super::Error> {
+    let mut n = ledger.next_control(channel, kind, max)?;
+    for _ in 0..10_000 {
+        if !path(n).exists() {
+            break;
+        }
+        n = ledger.next_control(channel, kind, max)?;
+    }
+    Ok(n)
 }
 
 /// TA104 of a TA1 as a verdict.
