@@ -123,15 +123,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         }
         Command::Acks { channel, json } => {
             if cfg.channel(channel).is_none() {
-                bail!(
-                    "no channel '{channel}' in {}; channels: {}",
-                    cfg.file,
-                    cfg.channels
-                        .iter()
-                        .map(|c| c.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
+                bail!("{}", cfg.no_channel(channel));
             }
             let ledger = open(&cfg)?;
             let acks = ledger.acks_sent(channel)?;

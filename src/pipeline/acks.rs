@@ -367,16 +367,7 @@ fn x12_delimiters(d: &str) -> Option<crate::syntax::x12::Delimiters> {
 
 /// A channel's EDIFACT `delimiters`, as a UNA gives them (`:+.? '`).
 fn edifact_delimiters(d: &str) -> Option<crate::syntax::edifact::Delimiters> {
-    let b = d.as_bytes();
-    let space = |c: u8| (c != b' ').then_some(c);
-    (b.len() == 6).then(|| crate::syntax::edifact::Delimiters {
-        component: b[0],
-        element: b[1],
-        decimal: b[2],
-        release: space(b[3]),
-        repetition: space(b[4]),
-        terminator: b[5],
-    })
+    crate::syntax::edifact::Delimiters::from_una(format!("UNA{d}").as_bytes())
 }
 
 /// How the ledger and reports name a verdict.
@@ -386,5 +377,30 @@ pub(super) fn verdict_name(v: Verdict) -> &'static str {
         Verdict::AcceptedWithErrors => "accepted_with_errors",
         Verdict::PartiallyAccepted => "partially_accepted",
         Verdict::Rejected => "rejected",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_channels_delimiters_are_read_as_the_configuration_documents_them() {
+        let d = x12_delimiters("|:^\n").expect("four characters");
+        assert_eq!(
+            (d.element, d.component, d.repetition),
+            (b'|', b':', Some(b'^'))
+        );
+        assert_eq!(d.terminator.as_bytes(), b"\n");
+        let e = edifact_delimiters("*+,? '").expect("a UNA's six");
+        assert_eq!((e.component, e.element, e.decimal), (b'*', b'+', b','));
+        assert_eq!(
+            (e.release, e.repetition, e.terminator),
+            (Some(b'?'), None, b'\'')
+        );
+        assert!(
+            edifact_delimiters("::.? '").is_none(),
+            "separators must differ"
+        );
     }
 }

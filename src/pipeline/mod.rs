@@ -148,15 +148,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     if let Some(p) = &opts.partner
         && cfg.channel(p).is_none()
     {
-        return Err(Error::Setup(format!(
-            "no channel '{p}' in {}; channels: {}",
-            cfg.file,
-            cfg.channels
-                .iter()
-                .map(|c| c.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        return Err(Error::Setup(cfg.no_channel(p)));
     }
     let grammars = settings::load_grammars(cfg.grammars.as_deref())
         .map_err(|e| Error::Setup(format!("loading grammars: {e}")))?;

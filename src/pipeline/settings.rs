@@ -145,6 +145,19 @@ impl Config {
     pub fn channel(&self, id: &str) -> Option<&Channel> {
         self.channels.iter().find(|c| c.id == id)
     }
+
+    /// What to say of a channel id the configuration does not have.
+    pub fn no_channel(&self, id: &str) -> String {
+        format!(
+            "no channel '{id}' in {}; channels: {}",
+            self.file,
+            self.channels
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
 }
 
 /// One `*.toml` file of a grammar or feed-profile folder.
