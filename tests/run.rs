@@ -363,6 +363,34 @@ fn the_demo_runs_and_a_second_run_accepts_nothing_new() {
         "two files with two reports each"
     );
     let accepted = env.files("work/erp-inbox");
+    // A 997 per X12 interchange, the broken file's rejecting it at its segment and element;
+    // a CONTRL per EDIFACT interchange.
+    let sent = env.files("work/outbound");
+    assert_eq!(
+        sent,
+        [
+            "acme-eu/acme-eu-contrl-1.edi",
+            "acme-eu/acme-eu-contrl-2.edi",
+            "acme/acme-997-000000001.x12",
+            "acme/acme-997-000000002.x12",
+            "acme/acme-997-000000003.x12",
+            "acme/acme-997-000000004.x12",
+            "acme/acme-997-000000005.x12",
+        ]
+    );
+    let broken = env.read("work/outbound/acme/acme-997-000000005.x12");
+    assert!(
+        broken.contains("AK1*PO*4204~AK2*850*0001~AK3*PO1*21**8~AK4*2**6*1O~AK5*R*5~AK9*R*1*1*0~"),
+        "{broken}"
+    );
+    assert!(
+        env.read("work/outbound/acme/acme-997-000000001.x12")
+            .contains("AK9*A*1*1*1~")
+    );
+    assert!(
+        env.read("work/outbound/acme-eu/acme-eu-contrl-1.edi")
+            .contains("UCI+4201+")
+    );
     let r = env.run(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
@@ -371,6 +399,7 @@ fn the_demo_runs_and_a_second_run_accepts_nothing_new() {
         r.stderr
     );
     assert_eq!(env.files("work/erp-inbox"), accepted, "nothing new");
+    assert_eq!(env.files("work/outbound"), sent, "no ack sent again");
     // The drop folders are kept.
     assert_eq!(env.files("drop").len(), 9);
 }
