@@ -5,7 +5,8 @@
 //! file per inbound interchange, holding for X12 a TA1 (as the channel's `ta1` asks) and a 997
 //! or 999 per functional group, for EDIFACT a CONTRL. Their control numbers come from the
 //! ledger, allocated in the run's open transaction, so they count only if the run commits and
-//! never repeat. Each file is written under a temporary name and fsynced before the commit,
+//! never repeat. Each file is written under a temporary name and fsynced (its folder once per
+//! run) before the commit,
 //! and renamed into place after it ([`super::complete`]); a run that dies before its commit
 //! leaves only temporary files, which recovery deletes. So every inbound group (interchange)
 //! gets exactly one acknowledgment however often a run is killed: a file re-delivered byte for
@@ -35,8 +36,9 @@ pub(super) struct AckWriter<'a> {
     dry_run: bool,
     /// Date and time stamped on what is sent: the run's start, UTC.
     stamp: jiff::civil::DateTime,
-    /// Written files not yet in place: (temporary, final) path.
-    pub written: Vec<(String, String)>,
+    /// Outbound folders written to, whose entries are made durable once, before the commit
+    /// ([`AckWriter::sync`]).
+    dirs: std::collections::BTreeSet<std::path::PathBuf>,
 }
 
 /// What one file's acknowledgments came to.
@@ -59,7 +61,7 @@ impl<'a> AckWriter<'a> {
             layout,
             dry_run,
             stamp,
-            written: Vec::new(),
+            dirs: Default::default(),
         }
     }
 
@@ -303,17 +305,27 @@ impl<'a> AckWriter<'a> {
                 .mode(self.layout.erp_file_mode)
                 .open(&temp)?;
             f.write_all(bytes)?;
-            f.sync_all()?;
-            sync_dir(dir)
+            f.sync_all()
         };
         write().map_err(|source| super::Error::Io {
             what: what(),
             source,
         })?;
         crash_point("ack written");
-        let pair = (path.display().to_string(), temp.display().to_string());
-        self.written.push(pair.clone());
-        Ok(pair)
+        self.dirs.insert(dir.to_path_buf());
+        Ok((path.display().to_string(), temp.display().to_string()))
+    }
+
+    /// Makes the names of the files written durable (one fsync per outbound folder, not per
+    /// file): after the commit the ledger says they were sent, so they must be there.
+    pub fn sync(&self) -> Result<(), super::Error> {
+        for dir in &self.dirs {
+            sync_dir(dir).map_err(|source| super::Error::Io {
+                what: format!("syncing the outbound folder {}", dir.display()),
+                source,
+            })?;
+        }
+        Ok(())
     }
 }
 

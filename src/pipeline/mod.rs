@@ -312,6 +312,8 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         Ok(())
     })?;
     bar.finish_and_clear();
+    // The acknowledgments' folder entries are made durable before the commit says they were sent.
+    rec.acks.sync()?;
     let Recorder {
         files,
         outputs,
