@@ -406,7 +406,7 @@ fn write_all(out: &mut Vec<u8>, env: &Outgoing, c: &Contrl) -> Result<(), WriteE
     }
     // UCI 0020 names the interchange answered: without it the partner cannot tell which.
     let answered = c.segments.first().and_then(|uci| uci.elements.first());
-    if answered.is_none_or(|e| e.0.iter().flatten().all(String::is_empty)) {
+    if answered.is_none_or(|e| e.0.iter().flatten().all(|v| v.trim().is_empty())) {
         return Err(WriteError::NoParty("interchange control reference (0020)"));
     }
     let mut d = env.delimiters;
