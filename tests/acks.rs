@@ -211,7 +211,8 @@ fn check_x12_consistency(
                 );
                 for f in pointed(s) {
                     let pos = f.segment_position.unwrap().to_string();
-                    let tag = f.segment.clone().unwrap_or_default();
+                    // A missing segment is named itself, where it was expected.
+                    let tag = f.missing.clone().or(f.segment.clone()).unwrap_or_default();
                     let at = notes
                         .iter()
                         .position(|n| n.tag == "AK3" && value(n, 1) == tag && value(n, 2) == pos)

@@ -6,6 +6,35 @@
 //! TA1 per interchange (X12), or a CONTRL per interchange (EDIFACT). An acknowledgment says what
 //! the syntax says: business-rule rejections, duplicates and conflicts are not syntax errors,
 //! and the ack does not report them (the quarantine report does). Never an ack for an ack.
+//!
+//! ```
+//! use tallyman::ack::{AckKind, receipt::Collector, x12::functional_ack};
+//! use tallyman::grammar::GrammarSet;
+//! use tallyman::map::{Options, driver::translate_reader};
+//! use tallyman::syntax::x12::X12;
+//! let edi = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+//! *240101*1200*U*00401*000000001*0*P*>~GS*PO*S*R*20240101*1200*7*X*004010~\
+//! ST*850*0001~BEG*00*SA*PO1**2024013X~SE*3*0001~GE*1*7~IEA*1*000000001~";
+//! let grammars = GrammarSet::builtin().unwrap();
+//! let mut collector = Collector::<X12>::new();
+//! let map = translate_reader::<X12, _, _>(&edi[..], &grammars, &Options::default(), 4096, |c, o| {
+//!     collector.add(c, &o);
+//!     Ok(())
+//! })
+//! .unwrap();
+//! let receipts = collector.finish(&map);
+//! let ack = functional_ack(AckKind::Fa997, &receipts[0], &receipts[0].groups[0]).unwrap();
+//! let mut text = Vec::new();
+//! for s in &ack.segments {
+//!     tallyman::syntax::x12::write_segment(&mut text, s, &receipts[0].interchange.delimiters).unwrap();
+//! }
+//! // BEG05 is not a date (segment 2, element 5), and the mandatory PO1 loop is missing.
+//! assert_eq!(
+//!     String::from_utf8(text).unwrap(),
+//!     "AK1*PO*7~AK2*850*0001~AK3*BEG*2**8~AK4*5**8*2024013X~AK3*PO1*3**3~AK5*R*5~AK9*R*1*1*0~"
+//! );
+//! assert_eq!(ack.verdict.x12(), "R");
+//! ```
 
 pub mod edifact;
 pub mod receipt;

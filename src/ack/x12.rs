@@ -292,7 +292,12 @@ fn set_response(
             )
         };
         for f in here.iter().filter(|f| f.code.level() == Level::Segment) {
-            out.push(ak3(code(f.code).expect("filtered on it")));
+            let mut seg = ak3(code(f.code).expect("filtered on it"));
+            // A missing segment is named itself, at the position where it was expected.
+            if let Some(missing) = f.missing.as_deref().filter(|t| segment_id(t)) {
+                seg.elements[0] = Element::simple(missing);
+            }
+            out.push(seg);
         }
         // AK401 holds positions up to 99 (N0 1/2): an element past that (a segment with too
         // many elements) is told by the AK3's code 8 alone.

@@ -230,6 +230,10 @@ pub struct Finding {
     /// reading of it): at most [`VALUE_CAP`] characters, control characters left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// For a mandatory segment that is missing, its tag (a loop's first segment): the 997's
+    /// AK301 names it, while `segment` is where its absence was noticed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<String>,
     pub message: String,
 }
 
@@ -252,6 +256,7 @@ impl Finding {
             column: None,
             controls: Controls::default(),
             value: None,
+            missing: None,
             message: message.into(),
         }
     }

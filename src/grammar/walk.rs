@@ -97,18 +97,16 @@ impl<'g> Walker<'g> {
         };
         for m in b.mandatory_from(steps, skip_from).take_while(|&m| m < j) {
             if self.counts[m] == 0 {
-                ctx.push(
-                    seg,
-                    position,
-                    Finding::error(
-                        Code::MandatorySegmentMissing,
-                        format!(
-                            "mandatory {} is missing before this {}",
-                            steps[m].what,
-                            seg.tag_str()
-                        ),
+                let mut f = Finding::error(
+                    Code::MandatorySegmentMissing,
+                    format!(
+                        "mandatory {} is missing before this {}",
+                        steps[m].what,
+                        seg.tag_str()
                     ),
                 );
+                f.missing = Some(steps[m].tag.to_string());
+                ctx.push(seg, position, f);
             }
         }
         self.counts[j] += 1;
@@ -200,17 +198,15 @@ impl<'g> Walker<'g> {
                     .as_deref()
                     .map(|l| format!(" in loop {l}"))
                     .unwrap_or_default();
-                ctx.push(
-                    seg,
-                    position,
-                    Finding::error(
-                        Code::MandatorySegmentMissing,
-                        format!(
-                            "mandatory {}{inside} is missing: {why}",
-                            self.w.steps[m].what
-                        ),
+                let mut f = Finding::error(
+                    Code::MandatorySegmentMissing,
+                    format!(
+                        "mandatory {}{inside} is missing: {why}",
+                        self.w.steps[m].what
                     ),
                 );
+                f.missing = Some(self.w.steps[m].tag.to_string());
+                ctx.push(seg, position, f);
             }
         }
     }
