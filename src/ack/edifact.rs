@@ -398,10 +398,10 @@ fn encode(out: &mut Vec<u8>, start: usize, syntax_id: &str) -> Result<(), WriteE
 fn write_all(out: &mut Vec<u8>, env: &Outgoing, c: &Contrl) -> Result<(), WriteError> {
     let unb = &env.inbound;
     // As written: without the control characters `text` leaves out.
-    if text(&unb.sender_id, 35).is_empty() {
+    if text(&unb.sender_id, 35).trim().is_empty() {
         return Err(WriteError::NoParty("sender"));
     }
-    if text(&unb.recipient_id, 35).is_empty() {
+    if text(&unb.recipient_id, 35).trim().is_empty() {
         return Err(WriteError::NoParty("recipient"));
     }
     // UCI 0020 names the interchange answered: without it the partner cannot tell which.

@@ -561,7 +561,7 @@ fn write_all(
         // Without control characters: the inbound was rejected for them, and an ack must
         // not carry them.
         let v: String = v.chars().filter(|c| !c.is_control()).collect();
-        if v.is_empty() || v.len() > 15 {
+        if v.trim().is_empty() || v.len() > 15 {
             return Err(header_error(element, &v, "is not 1 to 15 characters"));
         }
         if !v.is_ascii() {
