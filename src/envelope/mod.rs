@@ -361,7 +361,8 @@ pub(crate) fn pump_with<R: std::io::Read, F: Feed>(
     feed: &mut F,
     mut after: impl FnMut(&mut F, &[u8], usize) -> std::io::Result<()>,
 ) -> std::io::Result<usize> {
-    let chunk = chunk.max(64);
+    // At least the head that decides on EBCDIC, so that the first window holds it.
+    let chunk = chunk.max(crate::syntax::ebcdic::HEAD);
     let mut window: Vec<u8> = Vec::with_capacity(chunk);
     let mut pos = 0;
     let mut eof = false;

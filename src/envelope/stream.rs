@@ -115,7 +115,9 @@ impl<S: Envelope> Feed for StreamFeed<S> {
     fn arrived(&mut self, window: &mut [u8], new_from: usize) {
         let transcoded = *self
             .transcoded
-            .get_or_insert_with(|| S::needs_transcoding(&window[..window.len().min(16)]));
+            // The first window holds at least the pump's 64 bytes: the head a whole read
+            // decides on too (`ebcdic::HEAD`).
+            .get_or_insert_with(|| S::needs_transcoding(window));
         if transcoded {
             S::transcode(&mut window[new_from..]);
         }

@@ -54,8 +54,14 @@ const CP037_TO_LATIN1: [u8; 256] = [
     0x9F, //
 ];
 
-/// True when the input (after optional leading EBCDIC spaces or NLs) starts with `ISA` in CP037.
+/// How much of the start of a file decides whether it is EBCDIC: the first window of a
+/// streamed read holds at least this much, so a stream and a whole read decide alike.
+pub const HEAD: usize = 64;
+
+/// True when the input (after optional leading EBCDIC spaces or NLs) starts with `ISA` in CP037
+/// within its first [`HEAD`] bytes.
 pub fn looks_like_ebcdic_isa(input: &[u8]) -> bool {
+    let input = &input[..input.len().min(HEAD)];
     let start = input
         .iter()
         .position(|&b| !matches!(b, 0x40 | 0x15 | 0x25 | 0x0D | 0x05))
