@@ -174,6 +174,19 @@ fn each_group_gets_one_ack_and_a_replayed_file_a_new_one() {
         env.files("out")
     );
 
+    // An interchange from someone else, dropped in this partner's folder: quarantined as
+    // misrouted, and not acknowledged to this partner.
+    let stranger =
+        po(950, "PO-9", &[("1", "SKU-1")]).replace("ZZ*ACME           ", "ZZ*STRANGER       ");
+    env.drop_file("acme", "d2-stranger.edi", &stranger);
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        sent(&env, "out/acme", '*', '~').len(),
+        4,
+        "an ack for a stranger"
+    );
+
     // The partner's own 997 for something we sent: recorded, never sent to the ERP, never
     // acknowledged in turn.
     let their_997 = "ISA*00*          *00*          *ZZ*ACME           *ZZ*TALLYCO        *240312*1000*U*00401*000000900*0*P*>~\n\

@@ -124,7 +124,7 @@ impl<'a> AckWriter<'a> {
         use crate::ack::x12 as ack;
         let ch = inp.channel;
         let ic = &r.interchange;
-        if !ic.explicit {
+        if !ic.explicit || !from_partner(inp, &ic.header.sender_id) {
             return Ok(());
         }
         let duplicate = Self::repeated(
@@ -217,7 +217,7 @@ impl<'a> AckWriter<'a> {
         let ch = inp.channel;
         let ic = &r.interchange;
         // Messages sent without a UNB name no one to answer to.
-        if ch.acks != AckKind::Contrl || !ic.explicit {
+        if ch.acks != AckKind::Contrl || !ic.explicit || !from_partner(inp, &ic.header.sender_id) {
             return Ok(());
         }
         let duplicate = Self::repeated(
@@ -327,6 +327,16 @@ impl<'a> AckWriter<'a> {
         }
         Ok(())
     }
+}
+
+/// Whether an interchange comes from the channel's partner (when the channel names one): an
+/// interchange from someone else was dropped in the wrong folder and is quarantined as
+/// misrouted; its acknowledgment would go to a partner it does not concern.
+fn from_partner(inp: &Input<'_>, sender: &str) -> bool {
+    inp.channel
+        .partner_id
+        .as_deref()
+        .is_none_or(|p| p == sender.trim())
 }
 
 /// The next interchange control number whose file is not in the outbound folder already.
