@@ -493,34 +493,16 @@ impl<S: Envelope> Scanner<S> {
             let why = S::interrupted(Level::Transaction, s);
             self.close_at(s, Level::Transaction, &why);
         }
-        let mut controls = self.controls();
-        let (control, header) = S::transaction_header(s);
-        controls.transaction = Some(control.clone());
-        let mut findings = S::check_transaction(s, &control, &header, &controls);
-        findings.extend(self.duplicate(Level::Transaction, &control, s, &controls));
-        let tx = Transaction {
-            span: s.span(),
-            first_index: s.index(),
-            control,
-            header,
-            segment_count: 1,
-            findings,
-            closed: false,
-        };
+        let (mut tx, controls) = self.transaction_at(s, false);
+        let duplicate = self.duplicate(Level::Transaction, &tx.control, s, &controls);
+        tx.findings.extend(duplicate);
         self.open_tx_count = 1;
-        self.open_interchange()
-            .expect("checked above")
-            .transaction_count += 1;
-        let g = self.open_group().expect("checked above");
-        g.transaction_count += 1;
-        g.transactions.push(tx);
+        self.push_transaction(tx);
     }
 
-    /// A one-segment set between envelopes ([`Misplaced::Lone`]): opened and closed at once in
-    /// an implicit group of its own, so that the driver translates it and a streaming scan
-    /// hands it out like any set. The interchange trailer does not count that group.
-    fn lone_transaction(&mut self, s: &S::Segment<'_>) {
-        self.implicit_group(s);
+    /// A transaction set whose header is `s`, with the header's own findings, and the control
+    /// numbers of findings about it.
+    fn transaction_at(&mut self, s: &S::Segment<'_>, closed: bool) -> (Transaction<S>, Controls) {
         let mut controls = self.controls();
         let (control, header) = S::transaction_header(s);
         controls.transaction = Some(control.clone());
@@ -532,14 +514,28 @@ impl<S: Envelope> Scanner<S> {
             header,
             segment_count: 1,
             findings,
-            closed: true,
+            closed,
         };
+        (tx, controls)
+    }
+
+    /// Adds a set to the open group, counted by it and by its interchange.
+    fn push_transaction(&mut self, tx: Transaction<S>) {
         self.open_interchange()
-            .expect("a lone set stands in an open interchange")
+            .expect("a set stands in an open interchange")
             .transaction_count += 1;
-        let g = self.open_group().expect("opened above");
+        let g = self.open_group().expect("a set stands in an open group");
         g.transaction_count += 1;
         g.transactions.push(tx);
+    }
+
+    /// A one-segment set between envelopes ([`Misplaced::Lone`]): opened and closed at once in
+    /// an implicit group of its own, so that the driver translates it and a streaming scan
+    /// hands it out like any set. The interchange trailer does not count that group.
+    fn lone_transaction(&mut self, s: &S::Segment<'_>) {
+        self.implicit_group(s);
+        let (tx, _) = self.transaction_at(s, true);
+        self.push_transaction(tx);
         self.closed_tx();
         if let Some(g) = self.open_group() {
             g.closed = true;
