@@ -537,8 +537,20 @@ fn check_delimiters(format: ChannelFormat, d: &str) -> Result<(), String> {
         return Err(format!("needs {n} characters, like {example}"));
     }
     let checked: Vec<char> = match format {
-        // The EDIFACT decimal mark and the space of a syntax-3 repetition are not separators.
-        ChannelFormat::Edifact => [0, 1, 3, 5].iter().map(|&i| chars[i]).collect(),
+        // The EDIFACT decimal mark is no separator, and a space as release character or
+        // repetition separator means there is none (syntax 3 has no repetition).
+        ChannelFormat::Edifact => {
+            if !matches!(chars[2], '.' | ',') {
+                return Err(format!(
+                    "the decimal mark (third character) must be '.' or ','; like {example}"
+                ));
+            }
+            [0, 1, 3, 4, 5]
+                .iter()
+                .filter(|&&i| !(matches!(i, 3 | 4) && chars[i] == ' '))
+                .map(|&i| chars[i])
+                .collect()
+        }
         _ => chars.clone(),
     };
     for (i, c) in checked.iter().enumerate() {
@@ -648,6 +660,17 @@ output = ["csv", "jsonl"]
         );
         let e = err(&with("delimiters = \"*A^~\"\n"));
         assert!(e.contains("'A' cannot separate values"), "{e}");
+        // EDIFACT: a UNA's six, where a space says "no release character" or "no repetition".
+        let edifact = |d: &str| {
+            GOOD.replace("format = \"x12\"", "format = \"edifact\"")
+                .replace("version = \"004010\"\n", &format!("delimiters = \"{d}\"\n"))
+        };
+        Config::parse(&edifact(":+.  '"), Path::new("/b")).expect("no release, no repetition");
+        Config::parse(&edifact(":+,?*'"), Path::new("/b")).expect("syntax 4, decimal comma");
+        let e = err(&edifact(":+;? '"));
+        assert!(e.contains("decimal mark"), "{e}");
+        let e = err(&edifact(":+.?:'"));
+        assert!(e.contains("':' is given twice"), "{e}");
     }
 
     #[test]
