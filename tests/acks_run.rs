@@ -286,3 +286,25 @@ fn a_lost_ledger_beside_sent_acks_is_refused() {
         .collect();
     assert_eq!(names, ["acme-997-000000001.x12", "acme-997-000000002.x12"]);
 }
+
+/// An ack that cannot be written with the channel's delimiters (a partner's value holds one)
+/// is not sent, and the run says which, why, and what to do.
+#[test]
+fn an_ack_the_delimiters_cannot_carry_is_reported_with_what_to_do() {
+    let env = Env::new(&CHANNELS.replace(
+        "ta1 = \"errors\"\n",
+        "ta1 = \"errors\"\ndelimiters = \"|>^~\"\n",
+    ));
+    let po = po(700, "PO-1", &[("2", "SKU-1")]).replace("GS*PO*ACME*", "GS*PO*AC|ME*");
+    env.drop_file("acme", "a.edi", &po);
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("no acknowledgment was sent for interchange 000000700 in a.edi")
+            && r.stderr.contains("set the channel's `delimiters`"),
+        "{}",
+        r.stderr
+    );
+    assert!(sent(&env, "out/acme", '|', '~').is_empty());
+}

@@ -58,6 +58,18 @@ pub struct Contrl {
 }
 
 impl Contrl {
+    /// Its verdict: the UCI's action, and whether some messages under it were rejected.
+    pub fn verdict(&self) -> crate::ack::Verdict {
+        use crate::ack::Verdict;
+        if self.action == REJECTED {
+            Verdict::Rejected
+        } else if self.rejected > 0 {
+            Verdict::PartiallyAccepted
+        } else {
+            Verdict::Accepted
+        }
+    }
+
     /// The CONTRL message identifier (UNH S009) of this syntax version: `CONTRL:D:3:UN` for
     /// syntax versions 2 and 3 (the UN's stand-alone CONTRL, release 3), `CONTRL:4:1:UN` for
     /// version 4 (the service message of ISO 9735 version 4, release 1).

@@ -99,6 +99,16 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// How the ledger and reports name it (as it serializes).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Accepted => "accepted",
+            Verdict::AcceptedWithErrors => "accepted_with_errors",
+            Verdict::PartiallyAccepted => "partially_accepted",
+            Verdict::Rejected => "rejected",
+        }
+    }
+
     /// The X12 code (AK501, AK901, IK501, TA104 uses A, E, R).
     pub fn x12(self) -> &'static str {
         match self {

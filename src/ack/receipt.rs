@@ -14,7 +14,7 @@
 
 use crate::diag::{Code, Finding, Level, Severity};
 use crate::envelope::{Closed, Envelope, EnvelopeMap, Group, Interchange};
-use crate::map::{Outcome, Status};
+use crate::map::Outcome;
 
 /// The receipts of one file, in the standard it was read in.
 #[derive(Debug, Clone, Default)]
@@ -93,13 +93,9 @@ impl<S: Envelope> SetReceipt<S> {
 }
 
 /// Whether a finding is one an acknowledgment reports: a code of the syntax (envelope, segment
-/// or element), not one of mapping, business rules or routing.
+/// or element), not one of mapping, business rules or routing, which have no ack code.
 pub fn reported(f: &Finding) -> bool {
     f.code.x12_code().is_some()
-        && !matches!(
-            f.code,
-            Code::BusinessRule | Code::ConflictingDocument | Code::DuplicateDocument
-        )
 }
 
 impl<S: Envelope> SetReceipt<S> {
@@ -176,12 +172,7 @@ impl<S: Envelope> Collector<S> {
             });
         }
         let g = receipt.groups.last_mut().expect("pushed above");
-        let mut set = SetReceipt::of(closed, outcome);
-        // A set with no grammar is not the syntax's rejection when its envelope already is.
-        if outcome.status == Status::NotMapped {
-            set.not_supported = true;
-        }
-        g.sets.push(set);
+        g.sets.push(SetReceipt::of(closed, outcome));
     }
 
     /// Ends the file: every receipt, with the interchanges and groups of `map` that enclosed

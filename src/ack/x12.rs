@@ -387,23 +387,7 @@ fn an(v: &str, min: usize, max: usize) -> String {
 pub fn ta1(receipt: &Receipt<X12>, duplicate: bool) -> Segment {
     let ic = &receipt.interchange;
     let isa = &ic.header;
-    let own = |s: Severity| {
-        receipt
-            .interchange_findings()
-            .filter(move |f| f.severity == s && f.code.level() == Level::Interchange)
-    };
-    let first_code = |s: Severity| own(s).find_map(|f| f.code.x12_code());
-    let (verdict, note) = if duplicate {
-        ("R", "025")
-    } else if receipt.interchange_rejected() {
-        // A rejection whose finding has no TA105 code (unreadable bytes) is still one of
-        // the interchange's content: 024.
-        ("R", first_code(Severity::Error).unwrap_or("024"))
-    } else if let Some(c) = first_code(Severity::Warning) {
-        ("E", c)
-    } else {
-        ("A", "000")
-    };
+    let (verdict, note) = ta1_verdict(receipt, duplicate);
     // TA101..TA103 echo the ISA; a malformed one cannot be echoed and gets zeros (the TA105
     // code says what was wrong with it).
     let control = match n0(&ic.control, 9) {
@@ -420,10 +404,34 @@ pub fn ta1(receipt: &Receipt<X12>, duplicate: bool) -> Segment {
             Element::simple(control),
             Element::simple(fixed(&isa.date, 6)),
             Element::simple(fixed(&isa.time, 4)),
-            Element::simple(verdict),
+            Element::simple(verdict.x12()),
             Element::simple(note),
         ],
     )
+}
+
+/// What a TA1 says of the interchange: its TA104 verdict and TA105 code.
+pub fn ta1_verdict(receipt: &Receipt<X12>, duplicate: bool) -> (Verdict, &'static str) {
+    let first_code = |s: Severity| {
+        receipt
+            .interchange_findings()
+            .filter(|f| f.severity == s && f.code.level() == Level::Interchange)
+            .find_map(|f| f.code.x12_code())
+    };
+    if duplicate {
+        (Verdict::Rejected, "025")
+    } else if receipt.interchange_rejected() {
+        // A rejection whose finding has no TA105 code (unreadable bytes) is still one of
+        // the interchange's content: 024.
+        (
+            Verdict::Rejected,
+            first_code(Severity::Error).unwrap_or("024"),
+        )
+    } else if let Some(c) = first_code(Severity::Warning) {
+        (Verdict::AcceptedWithErrors, c)
+    } else {
+        (Verdict::Accepted, "000")
+    }
 }
 
 /// Whether a channel with `policy` sends a TA1 for this interchange.

@@ -171,10 +171,15 @@ impl<'a> AckWriter<'a> {
         }
         let mut bytes = Vec::new();
         if let Err(e) = ack::write_interchange(&mut bytes, &env, ta1.as_ref(), &groups) {
-            sent.errors.push(format!(
-                "channel {}: the acknowledgment of interchange {} in {} could not be written: {e}; set the channel's delimiters to characters its values do not hold",
-                ch.id, ic.control, inp.name
-            ));
+            let fix = match e {
+                ack::WriteError::Segment(_) => DELIMITERS_HOLD_IT,
+                ack::WriteError::NoRepetitionSeparator { .. } => {
+                    "give the channel's `delimiters` a repetition separator (\"*>^~\")"
+                }
+                _ => ENVELOPE_HOLDS_IT,
+            };
+            sent.errors
+                .push(unwritable(inp, "acknowledgment", &ic.control, &e, fix));
             return Ok(());
         }
         let ours = format!("{isa13:09}");
@@ -184,14 +189,18 @@ impl<'a> AckWriter<'a> {
             channel: ch.id.clone(),
             kind: kind.to_owned(),
             acknowledged,
-            verdict: verdict_name(verdict).to_owned(),
+            verdict: verdict.as_str().to_owned(),
             controls,
             temp: temp.clone(),
             path: path.clone(),
         };
-        if let Some(t) = &ta1 {
-            sent.rows
-                .push(row("ta1", ic.control.clone(), ta1_verdict(t), ours.clone()));
+        if ta1.is_some() {
+            sent.rows.push(row(
+                "ta1",
+                ic.control.clone(),
+                ack::ta1_verdict(r, duplicate).0,
+                ours.clone(),
+            ));
         }
         for ((group, fa), (c, _)) in functional.iter().zip(&groups) {
             sent.rows.push(row(
@@ -258,10 +267,12 @@ impl<'a> AckWriter<'a> {
         }
         let mut bytes = Vec::new();
         if let Err(e) = ack::write_interchange(&mut bytes, &env, &contrl) {
-            sent.errors.push(format!(
-                "channel {}: the CONTRL for interchange {} in {} could not be written: {e}; set the channel's delimiters to characters its values do not hold",
-                ch.id, ic.control, inp.name
-            ));
+            let fix = match e {
+                ack::WriteError::Segment(_) => DELIMITERS_HOLD_IT,
+                _ => ENVELOPE_HOLDS_IT,
+            };
+            sent.errors
+                .push(unwritable(inp, "CONTRL", &ic.control, &e, fix));
             return Ok(());
         }
         let (path, temp) = self.write(dir, &name(unb), &bytes)?;
@@ -270,14 +281,7 @@ impl<'a> AckWriter<'a> {
             channel: ch.id.clone(),
             kind: "contrl".into(),
             acknowledged: ic.control.clone(),
-            verdict: if contrl.action == ack::REJECTED {
-                "rejected"
-            } else if contrl.rejected > 0 {
-                "partially_accepted"
-            } else {
-                "accepted"
-            }
-            .to_owned(),
+            verdict: contrl.verdict().as_str().to_owned(),
             controls: format!("{unb}/{unh}"),
             temp,
             path,
@@ -329,6 +333,27 @@ impl<'a> AckWriter<'a> {
     }
 }
 
+/// What to do when a value copied from the inbound holds one of the delimiters we write with.
+const DELIMITERS_HOLD_IT: &str =
+    "set the channel's `delimiters` to characters the partner's values do not hold";
+/// What to do when the inbound's own envelope cannot be answered.
+const ENVELOPE_HOLDS_IT: &str = "the value comes from the partner's envelope, which cannot be answered as sent: ask the partner to send the interchange again with it corrected";
+
+/// An acknowledgment that could not be written, said for the run report: which, for what,
+/// why, that nothing was sent, and what to do.
+fn unwritable(
+    inp: &Input<'_>,
+    what: &str,
+    control: &str,
+    e: &dyn std::fmt::Display,
+    fix: &str,
+) -> String {
+    format!(
+        "channel {}: no {what} was sent for interchange {control} in {}: {e}; {fix}",
+        inp.channel.id, inp.name
+    )
+}
+
 /// Whether an interchange comes from the channel's partner (when the channel names one): an
 /// interchange from someone else was dropped in the wrong folder and is quarantined as
 /// misrouted; its acknowledgment would go to a partner it does not concern.
@@ -360,21 +385,6 @@ fn free_control(
     Ok(n)
 }
 
-/// TA104 of a TA1 as a verdict.
-fn ta1_verdict(ta1: &crate::syntax::x12::Segment) -> Verdict {
-    let ta104 = ta1
-        .elements
-        .get(3)
-        .and_then(|e| e.0.first())
-        .and_then(|r| r.first())
-        .map_or("", String::as_str);
-    match ta104 {
-        "A" => Verdict::Accepted,
-        "E" => Verdict::AcceptedWithErrors,
-        _ => Verdict::Rejected,
-    }
-}
-
 /// A channel's X12 `delimiters` (`*>^~`: element, component, repetition, segment; checked
 /// when the configuration was read).
 fn x12_delimiters(d: &str) -> Option<crate::syntax::x12::Delimiters> {
@@ -390,16 +400,6 @@ fn x12_delimiters(d: &str) -> Option<crate::syntax::x12::Delimiters> {
 /// A channel's EDIFACT `delimiters`, as a UNA gives them (`:+.? '`).
 fn edifact_delimiters(d: &str) -> Option<crate::syntax::edifact::Delimiters> {
     crate::syntax::edifact::Delimiters::from_una(format!("UNA{d}").as_bytes())
-}
-
-/// How the ledger and reports name a verdict.
-pub(super) fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Accepted => "accepted",
-        Verdict::AcceptedWithErrors => "accepted_with_errors",
-        Verdict::PartiallyAccepted => "partially_accepted",
-        Verdict::Rejected => "rejected",
-    }
 }
 
 #[cfg(test)]
