@@ -9,6 +9,7 @@ mod common;
 pub mod driver;
 pub mod edifact;
 mod hold;
+pub mod outbound;
 pub mod x12;
 
 use crate::diag::Finding;

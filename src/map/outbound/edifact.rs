@@ -1,0 +1,1 @@
+//! Canonical documents → EDIFACT DESADV and INVOIC bodies.

@@ -1,0 +1,1 @@
+//! Canonical documents → X12 856 and 810 bodies.
