@@ -172,7 +172,7 @@ impl<'a> AckWriter<'a> {
         let mut bytes = Vec::new();
         if let Err(e) = ack::write_interchange(&mut bytes, &env, ta1.as_ref(), &groups) {
             let fix = match e {
-                ack::WriteError::Segment(_) => DELIMITERS_HOLD_IT,
+                ack::WriteError::X12Segment(_) => DELIMITERS_HOLD_IT,
                 ack::WriteError::NoRepetitionSeparator { .. } => {
                     "give the channel's `delimiters` a repetition separator (\"*>^~\")"
                 }
@@ -268,7 +268,9 @@ impl<'a> AckWriter<'a> {
         let mut bytes = Vec::new();
         if let Err(e) = ack::write_interchange(&mut bytes, &env, &contrl) {
             let fix = match e {
-                ack::WriteError::Segment(_) => DELIMITERS_HOLD_IT,
+                ack::WriteError::Envelope(crate::envelope::build::Error::EdifactSegment(_)) => {
+                    DELIMITERS_HOLD_IT
+                }
                 _ => ENVELOPE_HOLDS_IT,
             };
             sent.errors
