@@ -643,13 +643,22 @@ mod tests {
             segments: &body,
         };
         let mut out = Vec::new();
-        write_edifact(&mut out, &edifact_env("UNOC", false), &[m.clone()]).expect("latin-1");
+        write_edifact(
+            &mut out,
+            &edifact_env("UNOC", false),
+            std::slice::from_ref(&m),
+        )
+        .expect("latin-1");
         assert_eq!(
             out,
             b"UNB+UNOC:3+5412345000013:14+4012345000009:14+261203:0930+17++++++1'UNH+1+DESADV:D:96A:UN:EAN005'NAD+ST+M\xfcller?+S\xf6hne'UNT+3+1'UNZ+1+17'"
         );
-        let e = write_edifact(&mut out, &edifact_env("UNOA", false), &[m.clone()])
-            .expect_err("UNOA has no ü");
+        let e = write_edifact(
+            &mut out,
+            &edifact_env("UNOA", false),
+            std::slice::from_ref(&m),
+        )
+        .expect_err("UNOA has no ü");
         assert!(matches!(e, Error::Charset { ch: 'ü', .. }), "{e}");
         out.clear();
         write_edifact(&mut out, &edifact_env("UNOA", true), &[m]).expect("transliterated");
