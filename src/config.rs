@@ -22,6 +22,7 @@
 //! assert_eq!(cfg.work, std::path::Path::new("/srv/tallyman/work"));
 //! ```
 
+mod send;
 use crate::grammar::Strictness;
 pub use crate::pipeline::settings::{Channel, ChannelFormat, Config, OutputFormat};
 use serde::Deserialize;
@@ -142,6 +143,10 @@ struct RawChannel {
     ta1: crate::ack::Ta1Policy,
     #[serde(default)]
     delimiters: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    send: Option<toml::Spanned<send::RawSend>>,
+    #[serde(default)]
+    ack_due: Option<toml::Spanned<String>>,
 }
 
 /// Channel tables in file order (a plain map would sort them).
@@ -255,22 +260,7 @@ impl Config {
         };
         let stuck_after = match raw.run.as_ref().and_then(|r| r.stuck_after.as_ref()) {
             None => std::time::Duration::from_secs(2 * 3600),
-            Some(s) => s
-                .get_ref()
-                .parse::<jiff::SignedDuration>()
-                .ok()
-                .and_then(|d| std::time::Duration::try_from(d).ok())
-                .filter(|d| !d.is_zero())
-                .ok_or_else(|| {
-                    invalid(
-                        Some(s.span()),
-                        "run.stuck_after",
-                        format!(
-                            "'{}' is not a duration; write one such as \"2h\", \"90m\" or \"1h 30m\"",
-                            s.get_ref()
-                        ),
-                    )
-                })?,
+            Some(s) => duration(s, "run.stuck_after", &invalid)?,
         };
         let default_output = raw
             .output
@@ -418,12 +408,33 @@ impl Config {
             let acks = ack_settings(&c, &key, &invalid)?;
             let trimmed =
                 |s: Option<String>| s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+            let (partner_id, our_id) = (trimmed(c.partner_id), trimmed(c.our_id));
+            let send = match c.send {
+                None => None,
+                Some(raw) => Some(send::settings(
+                    raw,
+                    &send::Needs {
+                        key: &key,
+                        format: c.format,
+                        version: c.version.as_deref().map(str::trim),
+                        our_id: our_id.as_deref(),
+                        partner_id: partner_id.as_deref(),
+                        has_outbound: c.outbound.is_some(),
+                        span: span.clone(),
+                    },
+                    &invalid,
+                )?),
+            };
+            let ack_due = match &c.ack_due {
+                None => None,
+                Some(d) => Some(duration(d, &format!("{key}.ack_due"), &invalid)?),
+            };
             channels.push(Channel {
                 id: id.into_inner(),
                 format: c.format,
                 version: trimmed(c.version),
-                partner_id: trimmed(c.partner_id),
-                our_id: trimmed(c.our_id),
+                partner_id,
+                our_id,
                 inbound: abs(&c.inbound),
                 strictness: c.strictness,
                 relax_envelope: c.relax_envelope,
@@ -434,6 +445,8 @@ impl Config {
                 acks,
                 ta1: c.ta1,
                 delimiters: c.delimiters.map(toml::Spanned::into_inner),
+                send,
+                ack_due,
             });
         }
         if channels.is_empty() {
@@ -472,6 +485,29 @@ impl Config {
 
 /// Makes the error for a bad value: its span in the file, its key, what is wrong.
 type Invalid<'a> = dyn Fn(Option<std::ops::Range<usize>>, &str, String) -> Error + 'a;
+
+/// A duration such as `2h`, `90m` or `1h 30m`, not zero.
+fn duration(
+    s: &toml::Spanned<String>,
+    key: &str,
+    invalid: &Invalid<'_>,
+) -> Result<std::time::Duration, Error> {
+    s.get_ref()
+        .parse::<jiff::SignedDuration>()
+        .ok()
+        .and_then(|d| std::time::Duration::try_from(d).ok())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            invalid(
+                Some(s.span()),
+                key,
+                format!(
+                    "'{}' is not a duration; write one such as \"2h\", \"90m\" or \"1h 30m\"",
+                    s.get_ref()
+                ),
+            )
+        })
+}
 
 /// The channel's `acks`, checked against its format, its `outbound` and its `delimiters`.
 fn ack_settings(

@@ -29,7 +29,7 @@
 use super::receipt::{Receipt, SetReceipt};
 use crate::diag::{Finding, Level};
 use crate::envelope::edifact::Unb;
-use crate::syntax::edifact::{Delimiters, Edifact, write_segment, write_una_if_needed};
+use crate::syntax::edifact::{Delimiters, Edifact};
 use crate::syntax::x12::{Element, Segment};
 
 /// 0083: this level and all lower levels rejected.
@@ -317,103 +317,28 @@ impl Outgoing {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WriteError {
-    /// A value cannot be written with the separators.
+    /// The envelope builder refused it: a value the separators or the declared character set
+    /// cannot carry, a control reference over 14 digits.
     #[error(transparent)]
-    Segment(#[from] crate::syntax::edifact::WriteError),
-    /// A control reference over 14 digits (0020 and 0062 are an..14), or zero.
-    #[error("{element}: {value} is not 1 to 14 digits")]
-    Control { element: &'static str, value: u64 },
-    /// A value copied from the inbound holds a character the declared character set lacks.
-    #[error("'{}' cannot be written in {syntax_id}, the character set the interchange declares", ch.escape_default())]
-    Charset { ch: char, syntax_id: String },
+    Envelope(#[from] crate::envelope::build::Error),
     /// The inbound UNB has no sender, recipient or control reference to answer.
     #[error("the inbound UNB has no {0} to answer")]
     NoParty(&'static str),
-}
-
-fn reference(n: u64, element: &'static str) -> Result<String, WriteError> {
-    let s = n.to_string();
-    if n == 0 || s.len() > 14 {
-        return Err(WriteError::Control { element, value: n });
-    }
-    Ok(s)
 }
 
 /// Writes one interchange holding `c`: UNA when the separators are not the defaults, UNB
 /// (the inbound's syntax identifier and version, sender and recipient swapped with their
 /// qualifiers, the test indicator mirrored), UNH, the CONTRL, UNT and UNZ.
 pub fn write_interchange(out: &mut Vec<u8>, env: &Outgoing, c: &Contrl) -> Result<(), WriteError> {
-    let start = out.len();
-    let r = write_all(out, env, c).and_then(|()| encode(out, start, syntax_id(&env.inbound)));
-    if r.is_err() {
-        out.truncate(start);
-    }
-    r
-}
-
-/// The syntax identifier written: the inbound's, UNOA when it had none.
-fn syntax_id(unb: &Unb) -> &str {
-    if unb.syntax_id.is_empty() {
-        "UNOA"
-    } else {
-        unb.syntax_id.as_str()
-    }
-}
-
-/// Re-encodes what was written from `start` (UTF-8, as Rust strings are) in the character set
-/// the UNB declares, since the partner reads it in that set: a value copied from the inbound
-/// may hold characters outside it (sent as UTF-8 under UNOC, say).
-fn encode(out: &mut Vec<u8>, start: usize, syntax_id: &str) -> Result<(), WriteError> {
-    use crate::syntax::edifact::charset::Charset;
-    let text = std::str::from_utf8(&out[start..]).expect("the writers write UTF-8");
-    let refuse = |ch: char| WriteError::Charset {
-        ch,
-        syntax_id: syntax_id.to_owned(),
-    };
-    let bytes: Vec<u8> = match Charset::from_syntax_id(syntax_id) {
-        Charset::Utf8(_) | Charset::Other => return Ok(()),
-        Charset::Ascii(_) => match text.chars().find(|c| !c.is_ascii()) {
-            Some(c) => return Err(refuse(c)),
-            None => return Ok(()),
-        },
-        Charset::Latin1 => text
-            .chars()
-            .map(|c| u8::try_from(u32::from(c)).map_err(|_| refuse(c)))
-            .collect::<Result<_, _>>()?,
-        Charset::Iso8859(_, encoding) => {
-            let (bytes, _, unmappable) = encoding.encode(text);
-            if unmappable {
-                let c = text
-                    .chars()
-                    .find(|c| encoding.encode(&c.to_string()).2)
-                    .unwrap_or('\u{FFFD}');
-                return Err(refuse(c));
-            }
-            bytes.into_owned()
-        }
-    };
-    // Bytes of a single-byte set that also read as UTF-8 (`Ê¾` in ISO 8859-1) are taken for
-    // UTF-8 by readers that check, ours included: such a value cannot be sent unambiguously.
-    let declared = Charset::from_syntax_id(syntax_id);
-    if let Some(m) = declared.inspect(&bytes) {
-        let at = std::str::from_utf8(&bytes[m.offset()..])
-            .ok()
-            .and_then(|s| s.chars().next())
-            .unwrap_or('\u{FFFD}');
-        return Err(refuse(at));
-    }
-    out.truncate(start);
-    out.extend_from_slice(&bytes);
-    Ok(())
-}
-
-fn write_all(out: &mut Vec<u8>, env: &Outgoing, c: &Contrl) -> Result<(), WriteError> {
+    use crate::envelope::build::{EdifactEnvelope, EdifactMessage, write_edifact};
+    use crate::model::Identity;
     let unb = &env.inbound;
     // As written: without the control characters `text` leaves out.
-    if text(&unb.sender_id, 35).trim().is_empty() {
+    let (sender, recipient) = (text(&unb.recipient_id, 35), text(&unb.sender_id, 35));
+    if recipient.trim().is_empty() {
         return Err(WriteError::NoParty("sender"));
     }
-    if text(&unb.recipient_id, 35).trim().is_empty() {
+    if sender.trim().is_empty() {
         return Err(WriteError::NoParty("recipient"));
     }
     // UCI 0020 names the interchange answered: without it the partner cannot tell which.
@@ -421,77 +346,33 @@ fn write_all(out: &mut Vec<u8>, env: &Outgoing, c: &Contrl) -> Result<(), WriteE
     if answered.is_none_or(|e| e.0.iter().flatten().all(|v| v.trim().is_empty())) {
         return Err(WriteError::NoParty("interchange control reference (0020)"));
     }
-    let mut d = env.delimiters;
-    // A separator outside ASCII is a byte of the inbound's character set, which the values we
-    // write are re-encoded into (see `encode`), and a letter or digit separates nothing
-    // reliably: write with the standard ones then, in a UNA.
-    let separators = [d.component, d.element, d.terminator];
-    if separators
-        .iter()
-        .chain(d.release.iter())
-        .chain(d.repetition.iter())
-        .any(|b| !b.is_ascii() || b.is_ascii_alphanumeric())
-        || !matches!(d.decimal, b'.' | b',')
-    {
-        d = Delimiters::default();
-        d.repetition = env.delimiters.repetition.map(|_| b'*');
-    }
-    if c.syntax_version != "4" {
-        // Syntax version 3 has no repetition separator.
-        d.repetition = None;
-    }
-    let control = reference(env.control, "UNB 0020")?;
-    let message = reference(env.message, "UNH 0062")?;
-    write_una_if_needed(out, &d);
-    let date = if c.syntax_version == "4" {
-        env.stamp.strftime("%Y%m%d").to_string()
-    } else {
-        env.stamp.strftime("%y%m%d").to_string()
+    let envelope = EdifactEnvelope {
+        // The inbound's syntax identifier, UNOA when it had none.
+        syntax_id: if unb.syntax_id.is_empty() {
+            "UNOA".into()
+        } else {
+            unb.syntax_id.clone()
+        },
+        syntax_version: c.syntax_version.to_string(),
+        sender: Identity {
+            qualifier: text(&unb.recipient_qualifier, 4),
+            id: sender,
+        },
+        recipient: Identity {
+            qualifier: text(&unb.sender_qualifier, 4),
+            id: recipient,
+        },
+        control: env.control,
+        ack_requested: false,
+        test: unb.test,
+        delimiters: env.delimiters,
+        stamp: env.stamp,
+        transliterate: false,
     };
-    let time = env.stamp.strftime("%H%M").to_string();
-    let syntax_id = syntax_id(unb);
-    let mut unb_out = vec![
-        Element::composite([syntax_id, c.syntax_version]),
-        party(&unb.recipient_id, &unb.recipient_qualifier),
-        party(&unb.sender_id, &unb.sender_qualifier),
-        Element::composite([date, time]),
-        Element::simple(&control),
-    ];
-    if unb.test {
-        // 0035 is the eleventh element; 0022..0032 stay empty.
-        unb_out.extend((0..5).map(|_| Element::simple("")));
-        unb_out.push(Element::simple("1"));
-    }
-    write_segment(out, &Segment::new("UNB", unb_out), &d)?;
-    write_segment(
-        out,
-        &Segment::new(
-            "UNH",
-            vec![
-                Element::simple(&message),
-                Element::composite(c.identifier()),
-            ],
-        ),
-        &d,
-    )?;
-    for seg in &c.segments {
-        write_segment(out, seg, &d)?;
-    }
-    write_segment(
-        out,
-        &Segment::new(
-            "UNT",
-            vec![
-                Element::simple((c.segments.len() + 2).to_string()),
-                Element::simple(&message),
-            ],
-        ),
-        &d,
-    )?;
-    write_segment(
-        out,
-        &Segment::new("UNZ", vec![Element::simple("1"), Element::simple(&control)]),
-        &d,
-    )?;
-    Ok(())
+    let message = EdifactMessage {
+        reference: env.message,
+        identifier: c.identifier().to_vec(),
+        segments: &c.segments,
+    };
+    Ok(write_edifact(out, &envelope, &[message])?)
 }

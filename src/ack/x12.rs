@@ -38,7 +38,7 @@ use super::receipt::{GroupReceipt, Receipt, SetReceipt};
 use super::{AckKind, Ta1Policy, Verdict};
 use crate::diag::{Code, Finding, Level, Severity};
 use crate::envelope::x12::Isa;
-use crate::syntax::x12::{Delimiters, Element, Segment, X12, write_segment};
+use crate::syntax::x12::{Delimiters, Element, Segment, X12};
 
 /// The implementation convention of the 999 we write (GS08 and ST03).
 pub const IMPLEMENTATION_999: &str = "005010X231A1";
@@ -479,33 +479,8 @@ pub struct GroupControls {
     pub set: u64,
 }
 
-/// Why an acknowledgment interchange cannot be written.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum WriteError {
-    /// A segment holds a value the delimiters cannot carry.
-    #[error(transparent)]
-    Segment(#[from] crate::syntax::x12::WriteError),
-    /// A header value does not fit its element (a control number over nine digits, an
-    /// interchange id over fifteen characters, an ISA field holding a delimiter).
-    #[error("{element}: '{value}' {why}")]
-    Header {
-        element: &'static str,
-        value: String,
-        why: &'static str,
-    },
-    /// ISA11 is the repetition separator from version 00402 on, and none was given.
-    #[error("ISA12 {version} needs a repetition separator in ISA11, and the delimiters have none")]
-    NoRepetitionSeparator { version: String },
-}
-
-fn header_error(element: &'static str, value: &str, why: &'static str) -> WriteError {
-    WriteError::Header {
-        element,
-        value: value.to_string(),
-        why,
-    }
-}
+/// Why an acknowledgment interchange cannot be written (the envelope builder's reasons).
+pub use crate::envelope::build::Error as WriteError;
 
 /// Writes one interchange: ISA (sender and receiver swapped from the inbound), the TA1 when
 /// given, then per functional ack a GS (FA) with its ST, body and SE, a GE; the IEA.
@@ -515,180 +490,75 @@ pub fn write_interchange(
     ta1: Option<&Segment>,
     groups: &[(GroupControls, &FunctionalAck)],
 ) -> Result<(), WriteError> {
-    let start = out.len();
-    let r = write_all(out, env, ta1, groups);
-    if r.is_err() {
-        out.truncate(start);
-    }
-    r
-}
-
-fn write_all(
-    out: &mut Vec<u8>,
-    env: &Outgoing,
-    ta1: Option<&Segment>,
-    groups: &[(GroupControls, &FunctionalAck)],
-) -> Result<(), WriteError> {
+    use crate::envelope::build::{X12Envelope, X12Group, X12Set, write_x12};
+    use crate::model::Identity;
     let isa = &env.inbound;
-    let mut d = env.delimiters;
-    // Before 00402 ISA11 is the standards identifier `U`, and there is no repetition.
+    // A malformed ISA12 or ISA15 rejected the inbound; answer as 00401 and production, the
+    // safe readings.
     let version = if isa.version.len() == 5 && isa.version.bytes().all(|b| b.is_ascii_digit()) {
-        isa.version.as_str()
+        isa.version.clone()
     } else {
-        "00401"
+        "00401".to_string()
     };
-    let isa11 = if version >= "00402" {
-        d.repetition
-            .ok_or_else(|| WriteError::NoRepetitionSeparator {
-                version: version.to_string(),
-            })?
-    } else {
-        d.repetition = None;
-        b'U'
-    };
-    let control = nine(env.control, "ISA13")?;
     let usage = if matches!(isa.usage.as_str(), "P" | "T" | "I") {
-        isa.usage.as_str()
+        isa.usage.clone()
     } else {
-        // A malformed ISA15 rejected the inbound; answer as production, the safe reading.
-        "P"
+        "P".to_string()
     };
-    // The ISA has fixed widths in bytes: what is copied into it must be printable ASCII.
-    let qualifier = |q: &str, element: &'static str| -> Result<String, WriteError> {
-        if q.len() == 2 && q.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
-            Ok(q.to_string())
-        } else {
-            Err(header_error(
-                element,
-                q,
-                "is not a two-character qualifier of printable ASCII",
-            ))
-        }
+    // Without control characters: the inbound was rejected for them, and an ack must not
+    // carry them.
+    let clean = |v: &str| -> String { v.chars().filter(|c| !c.is_control()).collect() };
+    let envelope = X12Envelope {
+        sender: Identity {
+            qualifier: isa.receiver_qualifier.clone(),
+            id: clean(&isa.receiver_id).trim_end().to_string(),
+        },
+        receiver: Identity {
+            qualifier: isa.sender_qualifier.clone(),
+            id: clean(&isa.sender_id).trim_end().to_string(),
+        },
+        version,
+        control: env.control,
+        ack_requested: false,
+        usage,
+        delimiters: env.delimiters,
+        stamp: env.stamp,
     };
-    let id = |v: &str, element: &'static str| -> Result<String, WriteError> {
-        // Without control characters: the inbound was rejected for them, and an ack must
-        // not carry them.
-        let v: String = v.chars().filter(|c| !c.is_control()).collect();
-        if v.trim().is_empty() || v.len() > 15 {
-            return Err(header_error(element, &v, "is not 1 to 15 characters"));
-        }
-        if !v.is_ascii() {
-            return Err(header_error(element, &v, "holds characters outside ASCII"));
-        }
-        Ok(format!("{v:<15}"))
-    };
-    let date = env.stamp.strftime("%Y%m%d").to_string();
-    let time = env.stamp.strftime("%H%M").to_string();
-    let (isa05, isa06) = (
-        qualifier(&isa.receiver_qualifier, "ISA05")?,
-        id(&isa.receiver_id, "ISA06")?,
-    );
-    let (isa07, isa08) = (
-        qualifier(&isa.sender_qualifier, "ISA07")?,
-        id(&isa.sender_id, "ISA08")?,
-    );
-    let isa11 = [isa11];
-    let isa16 = [d.component];
-    let fields: [&[u8]; 16] = [
-        b"00",
-        b"          ",
-        b"00",
-        b"          ",
-        isa05.as_bytes(),
-        isa06.as_bytes(),
-        isa07.as_bytes(),
-        isa08.as_bytes(),
-        &date.as_bytes()[2..],
-        time.as_bytes(),
-        &isa11,
-        version.as_bytes(),
-        control.as_bytes(),
-        b"0",
-        usage.as_bytes(),
-        &isa16,
-    ];
-    // ISA is fixed-width and carries the separators themselves, so it is written here, not
-    // by `write_segment` (which refuses a delimiter in a value).
-    out.extend_from_slice(b"ISA");
-    for (i, f) in fields.iter().enumerate() {
-        if i < 10 && f.iter().any(|&b| d.is_delimiter(b)) {
-            return Err(header_error(
-                "ISA",
-                &String::from_utf8_lossy(f),
-                "holds a delimiter",
-            ));
-        }
-        out.push(d.element);
-        out.extend_from_slice(f);
-    }
-    out.extend_from_slice(d.terminator.as_bytes());
-    if let Some(t) = ta1 {
-        write_segment(out, t, &d)?;
-    }
-    for (controls, ack) in groups {
-        let gs06 = number(controls.group, "GS06", 1)?;
-        let st02 = number(controls.set, "ST02", 4)?;
-        let app = |v: &str, element: &'static str| -> Result<String, WriteError> {
-            // GS02/GS03 are 2 to 15 characters; an inbound one outside that is padded or cut
-            // (its group was rejected for it).
-            let v: String = v.chars().filter(|c| !c.is_control()).take(15).collect();
-            if v.is_empty() {
-                return Err(header_error(element, &v, "is empty"));
-            }
-            Ok(format!("{v:<2}"))
-        };
-        write_segment(
-            out,
-            &Segment::new(
-                "GS",
-                vec![
-                    Element::simple("FA"),
-                    Element::simple(app(&ack.inbound_receiver, "GS02")?),
-                    Element::simple(app(&ack.inbound_sender, "GS03")?),
-                    Element::simple(&date),
-                    Element::simple(&time),
-                    Element::simple(&gs06),
-                    Element::simple("X"),
-                    Element::simple(&ack.version),
-                ],
-            ),
-            &d,
-        )?;
-        let mut st = vec![Element::simple(ack.set_id), Element::simple(&st02)];
-        if ack.set_id == "999" {
-            st.push(Element::simple(IMPLEMENTATION_999));
-        }
-        write_segment(out, &Segment::new("ST", st), &d)?;
-        for seg in &ack.segments {
-            write_segment(out, &writable(seg, &d), &d)?;
-        }
-        let count = ack.segments.len() + 2;
-        write_segment(
-            out,
-            &Segment::new(
-                "SE",
-                vec![Element::simple(count.to_string()), Element::simple(&st02)],
-            ),
-            &d,
-        )?;
-        write_segment(
-            out,
-            &Segment::new("GE", vec![Element::simple("1"), Element::simple(&gs06)]),
-            &d,
-        )?;
-    }
-    write_segment(
-        out,
-        &Segment::new(
-            "IEA",
-            vec![
-                Element::simple(groups.len().to_string()),
-                Element::simple(&control),
-            ],
-        ),
-        &d,
-    )?;
-    Ok(())
+    // GS02/GS03 are 2 to 15 characters; an inbound one longer is cut (its group was rejected
+    // for it).
+    let app = |v: &str| -> String { clean(v).chars().take(15).collect() };
+    let bodies: Vec<(String, String, Vec<Segment>)> = groups
+        .iter()
+        .map(|(_, ack)| {
+            (
+                app(&ack.inbound_receiver),
+                app(&ack.inbound_sender),
+                ack.segments
+                    .iter()
+                    .map(|s| writable(s, &env.delimiters))
+                    .collect(),
+            )
+        })
+        .collect();
+    let built: Vec<X12Group<'_>> = groups
+        .iter()
+        .zip(&bodies)
+        .map(|((controls, ack), (sender, receiver, segments))| X12Group {
+            functional_id: "FA",
+            sender,
+            receiver,
+            control: controls.group,
+            version: &ack.version,
+            sets: vec![X12Set {
+                id: ack.set_id,
+                control: controls.set,
+                implementation: (ack.set_id == "999").then_some(IMPLEMENTATION_999),
+                segments,
+            }],
+        })
+        .collect();
+    let leading: Vec<Segment> = ta1.into_iter().cloned().collect();
+    write_x12(out, &envelope, &leading, &built)
 }
 
 /// An AK4/IK4 whose copy of the bad value holds one of our delimiters (X12 has no escape)
@@ -705,26 +575,4 @@ fn writable(seg: &Segment, d: &Delimiters) -> Segment {
         *v = Element::simple("");
     }
     seg
-}
-
-fn nine(n: u64, element: &'static str) -> Result<String, WriteError> {
-    if n > 999_999_999 {
-        return Err(header_error(
-            element,
-            &n.to_string(),
-            "has more than nine digits",
-        ));
-    }
-    Ok(format!("{n:09}"))
-}
-
-fn number(n: u64, element: &'static str, min: usize) -> Result<String, WriteError> {
-    if n == 0 || n > 999_999_999 {
-        return Err(header_error(
-            element,
-            &n.to_string(),
-            "is not 1 to 999999999",
-        ));
-    }
-    Ok(format!("{n:0min$}"))
 }

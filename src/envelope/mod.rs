@@ -26,6 +26,7 @@
 //! assert!(map.accepted(0, 0, 0));
 //! ```
 
+pub mod build;
 pub mod edifact;
 mod map;
 mod scanner;

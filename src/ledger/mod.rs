@@ -17,7 +17,9 @@
 //! assert!(l.unfinished_runs().unwrap().iter().any(|r| r.id == run));
 //! ```
 
+pub mod outbound;
 pub mod sqlite;
+mod sqlite_outbound;
 
 use serde::Serialize;
 
@@ -36,6 +38,9 @@ pub enum Error {
         "the ledger has schema version {found}; this tallyman knows up to {known}: upgrade tallyman"
     )]
     TooNew { found: i64, known: i64 },
+    /// A value the ledger holds cannot be read back (edited by hand, or damaged).
+    #[error("the ledger holds a value it cannot read back: {0}")]
+    Corrupt(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -210,6 +215,8 @@ pub struct PendingRun {
     pub outputs: Vec<OutputRow>,
     /// The acknowledgments it sends (their files are renamed into place when it completes).
     pub acks: Vec<AckRow>,
+    /// The ship notices and invoices it sends (likewise).
+    pub outbound: Vec<outbound::OutboundRow>,
 }
 
 /// A document accepted earlier.
@@ -306,6 +313,37 @@ pub trait Ledger {
     ) -> Result<()>;
     /// The acknowledgments a channel's partner sent: (identity, canonical JSON), oldest first.
     fn acks_received(&self, channel: &str) -> Result<Vec<(String, String)>>;
+    /// Records the lines of a purchase order accepted from a channel (a replacement's lines
+    /// take the place of the original's).
+    fn add_po(
+        &mut self,
+        run: i64,
+        channel: &str,
+        po: &str,
+        lines: &[outbound::PoLine],
+    ) -> Result<()>;
+    /// The lines of an accepted purchase order; `None` when the channel never sent it.
+    fn po_lines(&self, channel: &str, po: &str) -> Result<Option<Vec<outbound::PoLine>>>;
+    /// Per line of a purchase order, how much the documents of `kind` sent so far covered.
+    fn covered(
+        &self,
+        channel: &str,
+        kind: &str,
+        po: &str,
+    ) -> Result<Vec<(String, rust_decimal::Decimal)>>;
+    /// The ship notice (channel and number) that sent this SSCC, if one did.
+    fn sscc_sent(&self, sscc: &str) -> Result<Option<(String, String)>>;
+    /// Records a document sent, the order lines it covers and the SSCCs it uses; returns its
+    /// id.
+    fn add_outbound(
+        &mut self,
+        row: &outbound::OutboundRow,
+        lines: &[outbound::CoveredLine],
+        ssccs: &[String],
+    ) -> Result<i64>;
+    /// The documents sent to a channel (every channel with `None`), oldest first, without
+    /// their bytes.
+    fn outbound(&self, channel: Option<&str>) -> Result<Vec<outbound::OutboundRow>>;
     /// Commits the run's transaction: after this the run counts.
     fn commit(&mut self, run: i64) -> Result<()>;
     /// Drops the run's transaction, if one is open.

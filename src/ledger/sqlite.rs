@@ -105,6 +105,49 @@ CREATE TABLE control_numbers (
     PRIMARY KEY (channel, kind)
 );
 "#,
+    r#"
+-- The outbound half: purchase order lines (the contract), documents sent with their bytes,
+-- the order lines they covered and the SSCCs they used.
+CREATE TABLE po_lines (
+    channel TEXT NOT NULL,
+    po TEXT NOT NULL,
+    line TEXT NOT NULL,
+    run INTEGER NOT NULL REFERENCES runs(id),
+    value TEXT NOT NULL,
+    PRIMARY KEY (channel, po, line)
+);
+CREATE TABLE outbound (
+    id INTEGER PRIMARY KEY,
+    run INTEGER NOT NULL REFERENCES runs(id),
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    number TEXT NOT NULL,
+    orders TEXT NOT NULL,
+    set_id TEXT NOT NULL,
+    controls TEXT NOT NULL,
+    ack_key TEXT NOT NULL,
+    path TEXT NOT NULL,
+    temp TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    sent TEXT NOT NULL,
+    export TEXT NOT NULL
+);
+CREATE UNIQUE INDEX outbound_document ON outbound(channel, kind, number);
+CREATE INDEX outbound_run ON outbound(run);
+CREATE TABLE outbound_lines (
+    outbound INTEGER NOT NULL REFERENCES outbound(id),
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    po TEXT NOT NULL,
+    line TEXT NOT NULL,
+    quantity TEXT NOT NULL
+);
+CREATE INDEX outbound_lines_po ON outbound_lines(channel, kind, po);
+CREATE TABLE ssccs (
+    sscc TEXT PRIMARY KEY,
+    outbound INTEGER NOT NULL REFERENCES outbound(id)
+);
+"#,
 ];
 
 /// The SQLite ledger.
@@ -255,7 +298,7 @@ impl SqliteLedger {
     }
 }
 
-fn db_err(what: &'static str) -> impl Fn(rusqlite::Error) -> Error {
+pub(super) fn db_err(what: &'static str) -> impl Fn(rusqlite::Error) -> Error {
     move |source| Error::Db { what, source }
 }
 
@@ -316,6 +359,7 @@ impl Ledger for SqliteLedger {
                 files: self.files_of(id)?,
                 outputs,
                 acks: self.acks_where("run = ?1", params![id])?,
+                outbound: super::sqlite_outbound::of_run(&self.db, id)?,
             });
         }
         Ok(out)
@@ -501,6 +545,46 @@ impl Ledger for SqliteLedger {
             .map_err(db_err("received acknowledgments"))?
             .collect::<rusqlite::Result<_>>()
             .map_err(db_err("received acknowledgments"))
+    }
+
+    fn add_po(
+        &mut self,
+        run: i64,
+        channel: &str,
+        po: &str,
+        lines: &[super::outbound::PoLine],
+    ) -> Result<()> {
+        super::sqlite_outbound::add_po(&self.db, run, channel, po, lines)
+    }
+
+    fn po_lines(&self, channel: &str, po: &str) -> Result<Option<Vec<super::outbound::PoLine>>> {
+        super::sqlite_outbound::po_lines(&self.db, channel, po)
+    }
+
+    fn covered(
+        &self,
+        channel: &str,
+        kind: &str,
+        po: &str,
+    ) -> Result<Vec<(String, rust_decimal::Decimal)>> {
+        super::sqlite_outbound::covered(&self.db, channel, kind, po)
+    }
+
+    fn sscc_sent(&self, sscc: &str) -> Result<Option<(String, String)>> {
+        super::sqlite_outbound::sscc_sent(&self.db, sscc)
+    }
+
+    fn add_outbound(
+        &mut self,
+        row: &super::outbound::OutboundRow,
+        lines: &[super::outbound::CoveredLine],
+        ssccs: &[String],
+    ) -> Result<i64> {
+        super::sqlite_outbound::add(&self.db, row, lines, ssccs)
+    }
+
+    fn outbound(&self, channel: Option<&str>) -> Result<Vec<super::outbound::OutboundRow>> {
+        super::sqlite_outbound::list(&self.db, channel)
     }
 
     fn commit(&mut self, run: i64) -> Result<()> {

@@ -13,32 +13,21 @@
 //! byte is not read again and gets none; a quarantined file replayed gets a new one.
 
 use super::Input;
-use super::work::{Layout, crash_point, sync_dir};
+use super::deliver::{
+    Delivery, EDIFACT_MAX, X12_MAX, edifact_delimiters, free_control, x12_delimiters,
+};
+use super::work::Layout;
 use crate::ack::receipt::{Receipt, Receipts};
 use crate::ack::{AckKind, Verdict};
 use crate::ledger::{AckRow, Ledger};
 use crate::syntax::edifact::Edifact;
 use crate::syntax::x12::X12;
-use std::fs::OpenOptions;
-use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
-
-/// The largest control number of each kind (ISA13 and GS06 have nine digits; ST02 four to
-/// nine characters; UNB 0020 and UNH 0062 up to fourteen).
-const X12_MAX: u64 = 999_999_999;
-const EDIFACT_MAX: u64 = 99_999_999_999_999;
 
 /// Writes a run's acknowledgments.
 pub(super) struct AckWriter<'a> {
-    layout: &'a Layout,
-    /// Nothing is written in a dry run: what would be sent is reported.
-    dry_run: bool,
-    /// Date and time stamped on what is sent: the run's start, UTC.
-    stamp: jiff::civil::DateTime,
-    /// Outbound folders written to, whose entries are made durable once, before the commit
-    /// ([`AckWriter::sync`]).
-    dirs: std::collections::BTreeSet<std::path::PathBuf>,
+    /// Where they go; the run's ship notices and invoices go through it too.
+    pub delivery: Delivery<'a>,
 }
 
 /// What one file's acknowledgments came to.
@@ -51,17 +40,8 @@ pub(super) struct Sent {
 
 impl<'a> AckWriter<'a> {
     pub fn new(layout: &'a Layout, dry_run: bool, started: &str) -> Self {
-        // `started` is RFC 3339 (2026-12-02T18:35:12.345Z), written by the run itself.
-        let stamp = started
-            .parse::<jiff::Timestamp>()
-            .unwrap_or_else(|_| jiff::Timestamp::now())
-            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .datetime();
         AckWriter {
-            layout,
-            dry_run,
-            stamp,
-            dirs: Default::default(),
+            delivery: Delivery::new(layout, dry_run, started),
         }
     }
 
@@ -165,14 +145,14 @@ impl<'a> AckWriter<'a> {
             };
             groups.push((controls, fa));
         }
-        let mut env = ack::Outgoing::new(r, isa13, self.stamp);
+        let mut env = ack::Outgoing::new(r, isa13, self.delivery.stamp);
         if let Some(d) = ch.delimiters.as_deref().and_then(x12_delimiters) {
             env.delimiters = d;
         }
         let mut bytes = Vec::new();
         if let Err(e) = ack::write_interchange(&mut bytes, &env, ta1.as_ref(), &groups) {
             let fix = match e {
-                ack::WriteError::Segment(_) => DELIMITERS_HOLD_IT,
+                ack::WriteError::X12Segment(_) => DELIMITERS_HOLD_IT,
                 ack::WriteError::NoRepetitionSeparator { .. } => {
                     "give the channel's `delimiters` a repetition separator (\"*>^~\")"
                 }
@@ -183,7 +163,7 @@ impl<'a> AckWriter<'a> {
             return Ok(());
         }
         let ours = format!("{isa13:09}");
-        let (path, temp) = self.write(dir, &name(isa13), &bytes)?;
+        let (path, temp) = self.delivery.write(dir, &name(isa13), &bytes)?;
         let row = |kind: &str, acknowledged: String, verdict: Verdict, controls: String| AckRow {
             file: 0,
             channel: ch.id.clone(),
@@ -261,21 +241,23 @@ impl<'a> AckWriter<'a> {
         let name = |n: u64| format!("{}-contrl-{n}.edi", ch.id);
         let unb = free_control(ledger, &ch.id, "unb", EDIFACT_MAX, |n| dir.join(name(n)))?;
         let unh = ledger.next_control(&ch.id, "unh", EDIFACT_MAX)?;
-        let mut env = ack::Outgoing::new(r, unb, unh, self.stamp);
+        let mut env = ack::Outgoing::new(r, unb, unh, self.delivery.stamp);
         if let Some(d) = ch.delimiters.as_deref().and_then(edifact_delimiters) {
             env.delimiters = d;
         }
         let mut bytes = Vec::new();
         if let Err(e) = ack::write_interchange(&mut bytes, &env, &contrl) {
             let fix = match e {
-                ack::WriteError::Segment(_) => DELIMITERS_HOLD_IT,
+                ack::WriteError::Envelope(crate::envelope::build::Error::EdifactSegment(_)) => {
+                    DELIMITERS_HOLD_IT
+                }
                 _ => ENVELOPE_HOLDS_IT,
             };
             sent.errors
                 .push(unwritable(inp, "CONTRL", &ic.control, &e, fix));
             return Ok(());
         }
-        let (path, temp) = self.write(dir, &name(unb), &bytes)?;
+        let (path, temp) = self.delivery.write(dir, &name(unb), &bytes)?;
         sent.rows.push(AckRow {
             file: 0,
             channel: ch.id.clone(),
@@ -286,49 +268,6 @@ impl<'a> AckWriter<'a> {
             temp,
             path,
         });
-        Ok(())
-    }
-
-    /// Writes one acknowledgment file under its temporary name, durably; returns its final and
-    /// temporary paths (nothing is written in a dry run).
-    fn write(
-        &mut self,
-        dir: &Path,
-        name: &str,
-        bytes: &[u8],
-    ) -> Result<(String, String), super::Error> {
-        if self.dry_run {
-            return Ok((dir.join(name).display().to_string(), String::new()));
-        }
-        let (path, temp) = self.layout.outbound_file(dir, name);
-        let what = || format!("writing the acknowledgment {}", temp.display());
-        let write = || -> io::Result<()> {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(self.layout.erp_file_mode)
-                .open(&temp)?;
-            f.write_all(bytes)?;
-            f.sync_all()
-        };
-        write().map_err(|source| super::Error::Io {
-            what: what(),
-            source,
-        })?;
-        crash_point("ack written");
-        self.dirs.insert(dir.to_path_buf());
-        Ok((path.display().to_string(), temp.display().to_string()))
-    }
-
-    /// Makes the names of the files written durable (one fsync per outbound folder, not per
-    /// file): after the commit the ledger says they were sent, so they must be there.
-    pub fn sync(&self) -> Result<(), super::Error> {
-        for dir in &self.dirs {
-            sync_dir(dir).map_err(|source| super::Error::Io {
-                what: format!("syncing the outbound folder {}", dir.display()),
-                source,
-            })?;
-        }
         Ok(())
     }
 }
@@ -362,67 +301,4 @@ fn from_partner(inp: &Input<'_>, sender: &str) -> bool {
         .partner_id
         .as_deref()
         .is_none_or(|p| p == sender.trim())
-}
-
-/// The next interchange control number whose file is not in the outbound folder already.
-/// The ledger's numbers never repeat; but a ledger started anew (`--new-ledger`) numbers from
-/// 1 again, and an acknowledgment still waiting for pickup under that number must neither be
-/// replaced nor block the run: its number is passed over.
-fn free_control(
-    ledger: &mut dyn Ledger,
-    channel: &str,
-    kind: &str,
-    max: u64,
-    path: impl Fn(u64) -> std::path::PathBuf,
-) -> Result<u64, super::Error> {
-    let mut n = ledger.next_control(channel, kind, max)?;
-    for _ in 0..10_000 {
-        if !path(n).exists() {
-            break;
-        }
-        n = ledger.next_control(channel, kind, max)?;
-    }
-    Ok(n)
-}
-
-/// A channel's X12 `delimiters` (`*>^~`: element, component, repetition, segment; checked
-/// when the configuration was read).
-fn x12_delimiters(d: &str) -> Option<crate::syntax::x12::Delimiters> {
-    let b = d.as_bytes();
-    (b.len() == 4).then(|| crate::syntax::x12::Delimiters {
-        element: b[0],
-        component: b[1],
-        repetition: Some(b[2]),
-        terminator: crate::syntax::x12::Terminator::byte(b[3]),
-    })
-}
-
-/// A channel's EDIFACT `delimiters`, as a UNA gives them (`:+.? '`).
-fn edifact_delimiters(d: &str) -> Option<crate::syntax::edifact::Delimiters> {
-    crate::syntax::edifact::Delimiters::from_una(format!("UNA{d}").as_bytes())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_channels_delimiters_are_read_as_the_configuration_documents_them() {
-        let d = x12_delimiters("|:^\n").expect("four characters");
-        assert_eq!(
-            (d.element, d.component, d.repetition),
-            (b'|', b':', Some(b'^'))
-        );
-        assert_eq!(d.terminator.as_bytes(), b"\n");
-        let e = edifact_delimiters("*+,? '").expect("a UNA's six");
-        assert_eq!((e.component, e.element, e.decimal), (b'*', b'+', b','));
-        assert_eq!(
-            (e.release, e.repetition, e.terminator),
-            (Some(b'?'), None, b'\'')
-        );
-        assert!(
-            edifact_delimiters("::.? '").is_none(),
-            "separators must differ"
-        );
-    }
 }

@@ -28,6 +28,7 @@
 //! ```
 
 mod acks;
+mod deliver;
 mod file;
 mod finish;
 mod output;
@@ -313,7 +314,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     })?;
     bar.finish_and_clear();
     // The acknowledgments' folder entries are made durable before the commit says they were sent.
-    rec.acks.sync()?;
+    rec.acks.delivery.sync()?;
     let Recorder {
         files,
         outputs,

@@ -81,6 +81,40 @@ pub struct Channel {
     /// The delimiters acknowledgments are written with (`delimiters`); `None`: those of the
     /// interchange acknowledged.
     pub delimiters: Option<String>,
+    /// Ship notices and invoices to this partner (`[channel.ID.send]`); `None`: none are sent.
+    pub send: Option<Send>,
+    /// How long after sending a document its acknowledgment is overdue (`ack_due`).
+    pub ack_due: Option<std::time::Duration>,
+}
+
+/// What a partner's implementation guide decides about the ship notices and invoices we send
+/// it (`[channel.ID.send]`).
+#[derive(Debug, Clone)]
+pub struct Send {
+    /// The document kinds it takes: `ship_notice`, `invoice`.
+    pub documents: Vec<String>,
+    /// Version, hierarchy and EDIFACT association codes of the bodies.
+    pub profile: crate::map::outbound::Profile,
+    /// EANCOM association assigned codes per message type (`DESADV` → `EAN005`).
+    pub associations: BTreeMap<String, String>,
+    /// ISA05 / UNB S002 0007: the qualifier of our id (`ZZ`, `01`, `14`).
+    pub sender_qualifier: String,
+    /// ISA07 / UNB S003 0007: the qualifier of the partner's id.
+    pub receiver_qualifier: String,
+    /// GS02 and GS03 (default: our id and the partner's).
+    pub application_sender: String,
+    pub application_receiver: String,
+    /// EDIFACT: UNB S001 (`UNOC`, `3` by default).
+    pub syntax_id: String,
+    pub syntax_version: String,
+    /// EDIFACT: characters the character set lacks are transliterated, not refused.
+    pub transliterate: bool,
+    /// Mark interchanges as test data (ISA15 `T`, UNB 0035 `1`).
+    pub test: bool,
+    /// Ask for an acknowledgment (ISA14 `1`, UNB 0031 `1`).
+    pub ack_requested: bool,
+    /// What the partner tolerates against its PO.
+    pub policy: crate::rules::presend::Policy,
 }
 
 impl Channel {

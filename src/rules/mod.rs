@@ -34,6 +34,8 @@
 //! | `bad_check_digit` | all | a GTIN, UPC, EAN or SSCC fails the GS1 mod-10 check digit |
 //! | `malformed_gs1_id` | all | a GTIN, UPC, EAN or SSCC is not digits of a length its kind has |
 
+pub mod presend;
+
 use crate::diag::{Code, Controls, Finding};
 use crate::model::{
     AllowanceCharge, AllowanceOrCharge, Document, Invoice, ItemIds, Order, Purpose, Role,
@@ -61,7 +63,7 @@ pub struct Violation {
 }
 
 impl Violation {
-    fn doc(rule: &'static str, message: String) -> Self {
+    pub(crate) fn doc(rule: &'static str, message: String) -> Self {
         Violation {
             rule,
             message,

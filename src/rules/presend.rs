@@ -1,0 +1,543 @@
+//! Pre-send compliance: a ship notice or invoice checked against the partner's purchase order
+//! before it leaves.
+//!
+//! Phase: outbound, after an ERP export is read and before anything is generated. The PO the
+//! partner sent is the contract; what the ERP exports must agree with it, or the retailer
+//! charges it back. [`check`] is pure: the caller hands it the POs (from the ledger), what
+//! earlier documents already covered, and the partner's tolerances. Each failure is a
+//! [`Violation`] with a stable rule code; any one holds the document back.
+//!
+//! | code | applies to | fails when |
+//! |---|---|---|
+//! | `po_missing` | both | the document names no purchase order |
+//! | `po_unknown` | both | the channel never sent us that PO, or we did not accept it |
+//! | `line_not_on_po` | both | no line of the PO has the line's item (by buyer part, vendor part, SKU, GTIN, UPC, EAN; by line number when the line has no item id) |
+//! | `over_shipment` | ship notices | shipped now and before exceeds the ordered quantity (plus the partner's tolerance) |
+//! | `over_invoice` | invoices | invoiced now and before exceeds what was shipped (or ordered, when the partner takes invoices without ship notices) |
+//! | `unit_mismatch` | both | the unit of measure differs from the PO line's (unless the partner allows it) |
+//! | `price_mismatch` | invoices | the unit price differs from the PO line's (unless the partner allows it) |
+//! | `sscc_repeated` | ship notices | two packages of the document carry the same SSCC |
+//! | `sscc_reused` | ship notices | an SSCC was sent in an earlier ship notice |
+//! | `asn_missing` | invoices | the partner wants a ship notice before the invoice and none was sent for the PO |
+//!
+//! The document's own business rules (check digits, totals, quantities) are [`super::check`]'s.
+
+use super::Violation;
+use crate::model::{Document, ItemIds};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// One line of an accepted purchase order, as the ledger keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoLine {
+    /// The partner's line number (PO101, LIN 1082).
+    pub line: String,
+    pub quantity: Decimal,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "ItemIds::is_empty")]
+    pub ids: ItemIds,
+}
+
+/// What the partner allows (its profile's `send` settings).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// Over-shipment allowed, in percent of the ordered quantity (0: none).
+    pub over_ship_percent: Decimal,
+    /// A unit of measure other than the PO's is allowed.
+    pub unit_may_differ: bool,
+    /// A unit price other than the PO's is allowed.
+    pub price_may_differ: bool,
+    /// An invoice needs a ship notice sent for its PO first.
+    pub asn_before_invoice: bool,
+}
+
+/// What the ledger knows of one purchase order.
+#[derive(Debug, Clone, Default)]
+pub struct PoState {
+    /// Its lines; `None` when the channel never sent it (or it was never accepted).
+    pub lines: Option<Vec<PoLine>>,
+    /// Per PO line, the quantity ship notices sent so far covered.
+    pub shipped: HashMap<String, Decimal>,
+    /// Per PO line, the quantity invoices sent so far covered.
+    pub invoiced: HashMap<String, Decimal>,
+}
+
+/// A line of the document matched to a PO line: what the ledger records as covered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matched {
+    pub po: String,
+    pub line: String,
+    pub quantity: Decimal,
+}
+
+/// The outcome of [`check`]: the violations, and the PO lines the document covers (recorded
+/// when it is sent, so the next document sees them).
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    pub violations: Vec<Violation>,
+    pub matched: Vec<Matched>,
+}
+
+/// The purchase orders a document answers: a ship notice's `order_refs` and its lines'
+/// order numbers, an invoice's `order_number`.
+pub fn orders_of(doc: &Document) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |po: &str| {
+        if !po.is_empty() && !out.iter().any(|o| o == po) {
+            out.push(po.to_owned());
+        }
+    };
+    match doc {
+        Document::ShipNotice(s) => {
+            s.order_refs.iter().for_each(|o| add(o));
+            s.lines
+                .iter()
+                .filter_map(|l| l.order_number.as_deref())
+                .for_each(&mut add);
+        }
+        Document::Invoice(i) => i.order_number.iter().for_each(|o| add(o)),
+        _ => {}
+    }
+    out
+}
+
+/// Checks a ship notice or invoice against its POs. `pos` holds the state of every PO
+/// [`orders_of`] names; `sscc_sent` says which earlier ship notice sent an SSCC, if one did.
+pub fn check(
+    doc: &Document,
+    pos: &BTreeMap<String, PoState>,
+    sscc_sent: &dyn Fn(&str) -> Option<String>,
+    policy: &Policy,
+) -> Checked {
+    let mut out = Checked::default();
+    let orders = orders_of(doc);
+    let number = doc.number();
+    if orders.is_empty() {
+        out.violations.push(doc_violation(
+            "po_missing",
+            format!(
+                "{} {number} names no purchase order: give the ERP export the partner's PO number",
+                what(doc)
+            ),
+        ));
+        return out;
+    }
+    for po in &orders {
+        if pos.get(po).is_none_or(|s| s.lines.is_none()) {
+            out.violations.push(doc_violation(
+                "po_unknown",
+                format!(
+                    "{} {number} answers PO {po}, which this partner never sent us (or which was not accepted): check the PO number in the ERP, or whether the PO is in quarantine",
+                    what(doc)
+                ),
+            ));
+        }
+    }
+    let lines: Vec<DocLine<'_>> = match doc {
+        Document::ShipNotice(s) => s
+            .lines
+            .iter()
+            .map(|l| DocLine {
+                number: &l.line_number,
+                po: l
+                    .order_number
+                    .as_deref()
+                    .or(s.order_refs.first().map(String::as_str)),
+                quantity: l.quantity,
+                unit: l.unit.as_deref(),
+                unit_price: None,
+                ids: &l.item_ids,
+            })
+            .collect(),
+        Document::Invoice(i) => i
+            .lines
+            .iter()
+            .map(|l| DocLine {
+                number: &l.line_number,
+                po: i.order_number.as_deref(),
+                quantity: l.quantity,
+                unit: l.unit.as_deref(),
+                unit_price: l.unit_price,
+                ids: &l.item_ids,
+            })
+            .collect(),
+        _ => return out,
+    };
+    let shipping = matches!(doc, Document::ShipNotice(_));
+    // Quantities of this document per PO line, added up before they are compared (two lines
+    // of one ASN may ship the same PO line from two cartons).
+    let mut now: BTreeMap<(String, String), Decimal> = BTreeMap::new();
+    let mut first_line: HashMap<(String, String), usize> = HashMap::new();
+    for (i, l) in lines.iter().enumerate() {
+        let Some(po) = l.po else { continue };
+        let Some(po_lines) = pos.get(po).and_then(|s| s.lines.as_ref()) else {
+            continue;
+        };
+        let Some(pl) = match_line(l, po_lines) else {
+            out.violations.push(l.violation(
+                "line_not_on_po",
+                format!(
+                    "no line of PO {po} has this item: the partner takes only what it ordered; correct the item id in the ERP or leave the line out"
+                ),
+            ));
+            continue;
+        };
+        if !policy.unit_may_differ
+            && let (Some(u), Some(pu)) = (l.unit, pl.unit.as_deref())
+            && u != pu
+        {
+            out.violations.push(l.violation(
+                "unit_mismatch",
+                format!(
+                    "unit {u} differs from PO {po} line {}'s {pu}: send it in the PO's unit, or set the channel's `send.unit_may_differ` if the partner agrees",
+                    pl.line
+                ),
+            ));
+        }
+        if !shipping
+            && !policy.price_may_differ
+            && let (Some(p), Some(pp)) = (l.unit_price, pl.unit_price)
+            && p != pp
+        {
+            out.violations.push(l.violation(
+                "price_mismatch",
+                format!(
+                    "unit price {p} differs from PO {po} line {}'s {pp}: invoice at the PO's price, or set the channel's `send.price_may_differ` if the partner agreed to the change",
+                    pl.line
+                ),
+            ));
+        }
+        let key = (po.to_owned(), pl.line.clone());
+        *now.entry(key.clone()).or_default() += l.quantity;
+        first_line.entry(key).or_insert(i);
+    }
+    for ((po, line), qty) in &now {
+        let state = &pos[po.as_str()];
+        let pl = state
+            .lines
+            .as_ref()
+            .and_then(|ls| ls.iter().find(|p| &p.line == line))
+            .expect("matched above");
+        let l = &lines[first_line[&(po.clone(), line.clone())]];
+        if shipping {
+            let before = state.shipped.get(line).copied().unwrap_or_default();
+            let allowed =
+                pl.quantity + pl.quantity * policy.over_ship_percent / Decimal::ONE_HUNDRED;
+            if before + qty > allowed {
+                let tolerance = if policy.over_ship_percent.is_zero() {
+                    String::new()
+                } else {
+                    format!(
+                        " (with the partner's {}% tolerance, {allowed})",
+                        policy.over_ship_percent
+                    )
+                };
+                out.violations.push(l.violation(
+                    "over_shipment",
+                    format!(
+                        "ships {qty}, and {before} were shipped before, against {} ordered on PO {po} line {line}{tolerance}: ship at most {} or ask the partner for a PO change",
+                        pl.quantity,
+                        (allowed - before).max(Decimal::ZERO)
+                    ),
+                ));
+            }
+        } else {
+            let before = state.invoiced.get(line).copied().unwrap_or_default();
+            let shipped = state.shipped.get(line).copied();
+            let (limit, against) = match shipped {
+                Some(s) => (s, "shipped"),
+                None if policy.asn_before_invoice => (Decimal::ZERO, "shipped"),
+                None => (pl.quantity, "ordered"),
+            };
+            if before + qty > limit {
+                out.violations.push(l.violation(
+                    "over_invoice",
+                    format!(
+                        "invoices {qty}, and {before} were invoiced before, against {limit} {against} on PO {po} line {line}: invoice at most what was {against}"
+                    ),
+                ));
+            }
+        }
+    }
+    match doc {
+        Document::ShipNotice(s) => {
+            let mut seen = HashSet::new();
+            for sscc in s.packages.iter().filter_map(|p| p.sscc.as_deref()) {
+                if !seen.insert(sscc) {
+                    out.violations.push(doc_violation(
+                        "sscc_repeated",
+                        format!(
+                            "SSCC {sscc} is on two packages of ship notice {number}: every package needs its own"
+                        ),
+                    ));
+                } else if let Some(earlier) = sscc_sent(sscc) {
+                    out.violations.push(doc_violation(
+                        "sscc_reused",
+                        format!(
+                            "SSCC {sscc} was sent before, in ship notice {earlier}: an SSCC is never reused; label the package with a new one"
+                        ),
+                    ));
+                }
+            }
+        }
+        Document::Invoice(_) if policy.asn_before_invoice => {
+            for po in &orders {
+                if pos
+                    .get(po)
+                    .is_some_and(|s| s.lines.is_some() && s.shipped.is_empty())
+                {
+                    out.violations.push(doc_violation(
+                        "asn_missing",
+                        format!(
+                            "invoice {number} for PO {po} comes before any ship notice for it, and this partner wants the ship notice first: send the ship notice, then the invoice"
+                        ),
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    if out.violations.is_empty() {
+        out.matched = now
+            .into_iter()
+            .map(|((po, line), quantity)| Matched { po, line, quantity })
+            .collect();
+    }
+    out
+}
+
+fn what(doc: &Document) -> &'static str {
+    match doc {
+        Document::ShipNotice(_) => "ship notice",
+        Document::Invoice(_) => "invoice",
+        _ => "document",
+    }
+}
+
+fn doc_violation(rule: &'static str, message: String) -> Violation {
+    Violation::doc(rule, message)
+}
+
+/// A line of the document being checked.
+struct DocLine<'a> {
+    number: &'a str,
+    po: Option<&'a str>,
+    quantity: Decimal,
+    unit: Option<&'a str>,
+    unit_price: Option<Decimal>,
+    ids: &'a ItemIds,
+}
+
+impl DocLine<'_> {
+    fn violation(&self, rule: &'static str, what: String) -> Violation {
+        super::Line {
+            number: self.number,
+            quantity: self.quantity,
+            unit_price: self.unit_price,
+            ids: self.ids,
+        }
+        .violation(rule, what)
+    }
+}
+
+/// The PO line with the same item: by the ids both carry (the partner's own first), by line
+/// number when the document's line has no id at all.
+fn match_line<'p>(l: &DocLine<'_>, po: &'p [PoLine]) -> Option<&'p PoLine> {
+    let ids = |i: &ItemIds| {
+        [
+            ("buyer_part", i.buyer_part.clone()),
+            ("vendor_part", i.vendor_part.clone()),
+            ("sku", i.sku.clone()),
+            ("gtin", i.gtin.clone()),
+            ("upc", i.upc.clone()),
+            ("ean", i.ean.clone()),
+        ]
+    };
+    let mine = ids(l.ids);
+    if mine.iter().all(|(_, v)| v.is_none()) && l.ids.other.is_empty() {
+        return po.iter().find(|p| p.line == l.number);
+    }
+    for (kind, v) in mine.iter() {
+        let Some(v) = v else { continue };
+        let found: Vec<&PoLine> = po
+            .iter()
+            .filter(|p| {
+                ids(&p.ids)
+                    .iter()
+                    .any(|(k, pv)| k == kind && pv.as_deref() == Some(v.as_str()))
+            })
+            .collect();
+        match found.as_slice() {
+            [one] => return Some(one),
+            // The same item on several PO lines: the line number decides.
+            [..] if found.len() > 1 => {
+                return found
+                    .iter()
+                    .find(|p| p.line == l.number)
+                    .or(found.first())
+                    .copied();
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Package, Purpose, ShipLine, ShipNotice, Source};
+
+    fn po() -> Vec<PoLine> {
+        vec![
+            PoLine {
+                line: "1".into(),
+                quantity: Decimal::from(10),
+                unit: Some("EA".into()),
+                unit_price: Some(Decimal::new(450, 2)),
+                ids: ItemIds {
+                    buyer_part: Some("B-1".into()),
+                    ..Default::default()
+                },
+            },
+            PoLine {
+                line: "2".into(),
+                quantity: Decimal::from(5),
+                unit: Some("EA".into()),
+                unit_price: None,
+                ids: ItemIds {
+                    gtin: Some("00012345678905".into()),
+                    ..Default::default()
+                },
+            },
+        ]
+    }
+
+    fn asn(lines: &[(&str, Option<&str>, i64)], ssccs: &[&str]) -> Document {
+        Document::ShipNotice(ShipNotice {
+            shipment_id: "SH1".into(),
+            ship_date: None,
+            ship_time: None,
+            purpose: Purpose::Original,
+            order_refs: vec!["PO1".into()],
+            carrier: None,
+            tracking_numbers: vec![],
+            bill_of_lading: None,
+            parties: vec![],
+            references: vec![],
+            dates: vec![],
+            packages: ssccs
+                .iter()
+                .map(|s| Package {
+                    sscc: Some((*s).into()),
+                    marks: vec![],
+                    level: "pack".into(),
+                    parent: None,
+                    tracking_number: None,
+                    lines: vec![],
+                })
+                .collect(),
+            lines: lines
+                .iter()
+                .enumerate()
+                .map(|(i, (bp, gtin, q))| ShipLine {
+                    line_number: (i + 1).to_string(),
+                    order_number: None,
+                    quantity: Decimal::from(*q),
+                    unit: Some("EA".into()),
+                    quantity_ordered: None,
+                    item_ids: ItemIds {
+                        buyer_part: (!bp.is_empty()).then(|| bp.to_string()),
+                        gtin: gtin.map(str::to_owned),
+                        ..Default::default()
+                    },
+                    description: None,
+                    package: None,
+                })
+                .collect(),
+            totals: Default::default(),
+            source: Source::default(),
+        })
+    }
+
+    fn state(shipped: &[(&str, i64)]) -> BTreeMap<String, PoState> {
+        BTreeMap::from([(
+            "PO1".to_string(),
+            PoState {
+                lines: Some(po()),
+                shipped: shipped
+                    .iter()
+                    .map(|(l, q)| (l.to_string(), Decimal::from(*q)))
+                    .collect(),
+                invoiced: HashMap::new(),
+            },
+        )])
+    }
+
+    fn rules(c: &Checked) -> Vec<&'static str> {
+        c.violations.iter().map(|v| v.rule).collect()
+    }
+
+    #[test]
+    fn a_shipment_within_the_order_passes_and_says_what_it_covers() {
+        let c = check(
+            &asn(&[("B-1", None, 6), ("", Some("00012345678905"), 5)], &[]),
+            &state(&[("1", 4)]),
+            &|_| None,
+            &Policy::default(),
+        );
+        assert_eq!(rules(&c), Vec::<&str>::new());
+        assert_eq!(c.matched.len(), 2);
+        assert_eq!(c.matched[0].quantity, Decimal::from(6));
+    }
+
+    #[test]
+    fn over_shipment_counts_earlier_shipments_and_the_tolerance() {
+        let doc = asn(&[("B-1", None, 7)], &[]);
+        let c = check(&doc, &state(&[("1", 4)]), &|_| None, &Policy::default());
+        assert_eq!(rules(&c), ["over_shipment"]);
+        assert!(
+            c.violations[0]
+                .message
+                .starts_with("line 1 (buyer part B-1): ships 7, and 4 were shipped before, against 10 ordered on PO PO1 line 1"),
+            "{}",
+            c.violations[0].message
+        );
+        assert!(
+            c.matched.is_empty(),
+            "nothing is covered by a held document"
+        );
+        let lenient = Policy {
+            over_ship_percent: Decimal::from(10),
+            ..Policy::default()
+        };
+        assert_eq!(
+            rules(&check(&doc, &state(&[("1", 4)]), &|_| None, &lenient)),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn unknown_pos_items_and_reused_ssccs_are_named() {
+        let doc = asn(
+            &[("B-9", None, 1)],
+            &["000123456789012347", "000123456789012347"],
+        );
+        let c = check(&doc, &state(&[]), &|_| None, &Policy::default());
+        assert_eq!(rules(&c), ["line_not_on_po", "sscc_repeated"]);
+        let doc = asn(&[("B-1", None, 1)], &["000123456789012347"]);
+        let c = check(
+            &doc,
+            &state(&[]),
+            &|_| Some("SH0".into()),
+            &Policy::default(),
+        );
+        assert_eq!(rules(&c), ["sscc_reused"]);
+        let c = check(&doc, &BTreeMap::new(), &|_| None, &Policy::default());
+        assert_eq!(rules(&c), ["po_unknown"]);
+    }
+}
