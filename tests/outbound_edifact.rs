@@ -29,16 +29,36 @@ fn text(body: &Body) -> String {
     String::from_utf8(out).expect("UTF-8")
 }
 
-/// A test-only envelope: UNB, UNH, the body, UNT, UNZ (until `envelope::build` lands).
+/// The interchange the envelope builder makes around the body (UNB, UNH with the directory,
+/// UNT, UNZ), with the default separators and a `.` decimal mark.
 fn interchange(body: &Body, version: &str) -> Vec<u8> {
-    let d = Delimiters::default();
+    use tallyman::envelope::build::{EdifactEnvelope, EdifactMessage, write_edifact};
     let (v, r) = version.split_at(1);
-    let mut out = b"UNB+UNOC:3+SENDER:ZZ+RECEIVER:ZZ+240318:1432+42'".to_vec();
-    out.extend_from_slice(format!("UNH+1+{}:{v}:{r}:UN'", body.set_id).as_bytes());
-    for s in &body.segments {
-        write_segment(&mut out, s, &d).expect("writable");
-    }
-    out.extend_from_slice(format!("UNT+{}+1'UNZ+1+42'", body.segments.len() + 2).as_bytes());
+    let env = EdifactEnvelope {
+        syntax_id: "UNOC".into(),
+        syntax_version: "3".into(),
+        sender: Identity {
+            qualifier: "ZZ".into(),
+            id: "SENDER".into(),
+        },
+        recipient: Identity {
+            qualifier: "ZZ".into(),
+            id: "RECEIVER".into(),
+        },
+        control: 42,
+        ack_requested: false,
+        test: false,
+        delimiters: Delimiters::default(),
+        stamp: date(2024, 3, 18).at(14, 32, 0, 0),
+        transliterate: false,
+    };
+    let message = EdifactMessage {
+        reference: 1,
+        identifier: vec![body.set_id, v, r, "UN"],
+        segments: &body.segments,
+    };
+    let mut out = Vec::new();
+    write_edifact(&mut out, &env, &[message]).expect("an interchange");
     out
 }
 
