@@ -109,6 +109,3 @@ pub fn ship_notice(sn: &ShipNotice, p: &Profile) -> Result<Body, Error> {
 pub fn invoice(inv: &Invoice, p: &Profile) -> Result<Body, Error> {
     invoice::write(inv, p)
 }
-
-#[cfg(test)]
-mod tests;
