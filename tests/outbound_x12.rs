@@ -386,3 +386,135 @@ fn fixtures_read_back_with_business_rules_in_both_versions() {
         assert_eq!(back, Document::Invoice(inv), "{}", p.version);
     }
 }
+
+#[test]
+fn a_missing_shipment_id_is_missing() {
+    let sn = ShipNotice {
+        shipment_id: String::new(),
+        ..notice()
+    };
+    let e = x12::ship_notice(&sn, &v4010()).unwrap_err();
+    assert!(
+        matches!(&e, Error::Missing { field, .. } if field == "shipment_id"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_total_with_three_decimals_is_refused() {
+    let inv = Invoice {
+        total_amount: Some(d("113.855")),
+        totals: Totals::default(),
+        ..invoice()
+    };
+    let e = x12::invoice(&inv, &v4010()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "total_amount '113.855' cannot be written: TDS01 (Amount): has more decimal places than the 2 the element implies"
+    );
+}
+
+#[test]
+fn an_over_long_value_is_refused_never_cut() {
+    let sn = ShipNotice {
+        shipment_id: "S".repeat(31),
+        ..notice()
+    };
+    let e = x12::ship_notice(&sn, &v4010()).unwrap_err();
+    assert!(
+        matches!(&e, Error::Unrepresentable { field, why, .. }
+            if field == "shipment_id" && why.contains("31 characters where 2..30")),
+        "{e}"
+    );
+    // REF02 holds 30 characters in 004010 and 50 in 005010.
+    let mut sn = notice();
+    sn.references[0].value = "R".repeat(40);
+    let e = x12::ship_notice(&sn, &v4010()).unwrap_err();
+    assert!(
+        matches!(&e, Error::Unrepresentable { field, .. } if field == "references[0].value"),
+        "{e}"
+    );
+    let back = read_back(&x12::ship_notice(&sn, &v5010()).unwrap(), "005010", true);
+    assert_eq!(back, Document::ShipNotice(sn));
+}
+
+#[test]
+fn what_the_810_cannot_carry_is_named() {
+    let mut inv = invoice();
+    inv.lines[1].unit_price = None;
+    let e = x12::invoice(&inv, &v4010()).unwrap_err();
+    assert!(
+        matches!(&e, Error::Missing { field, .. } if field.starts_with("lines[1].unit_price")),
+        "{e}"
+    );
+    let mut inv = invoice();
+    inv.invoice_date = None;
+    let e = x12::invoice(&inv, &v4010()).unwrap_err();
+    assert!(
+        matches!(&e, Error::Missing { field, .. } if field == "invoice_date"),
+        "{e}"
+    );
+    let mut inv = invoice();
+    inv.terms.as_mut().unwrap().discount_days = None;
+    let e = x12::invoice(&inv, &v4010()).unwrap_err();
+    assert!(
+        matches!(&e, Error::Missing { field, .. } if field.contains("terms.discount_days")),
+        "{e}"
+    );
+    let p = Profile {
+        version: "003040".into(),
+        ..Profile::default()
+    };
+    assert!(matches!(
+        x12::invoice(&invoice(), &p),
+        Err(Error::NotSupported { .. })
+    ));
+}
+
+#[test]
+fn what_the_856_cannot_carry_is_named() {
+    // A pallet with cartons of two orders (the second carton's line now of PO-2): an HL has
+    // one parent.
+    let mut sn = notice();
+    sn.lines[2].order_number = Some("PO-2".into());
+    let e = x12::ship_notice(&sn, &v4010()).unwrap_err();
+    assert!(
+        matches!(&e, Error::Unrepresentable { field, .. } if field == "packages[0]"),
+        "{e}"
+    );
+    // Packages in a hierarchy without pack levels.
+    let p = Profile {
+        hierarchy: Hierarchy::ShipmentOrderItem,
+        ..Profile::default()
+    };
+    let e = x12::ship_notice(&notice(), &p).unwrap_err();
+    assert!(
+        matches!(&e, Error::Unrepresentable { field, .. } if field == "packages"),
+        "{e}"
+    );
+    // No ship time for the mandatory BSN04.
+    let sn = ShipNotice {
+        ship_time: None,
+        ..notice()
+    };
+    let e = x12::ship_notice(&sn, &v4010()).unwrap_err();
+    assert!(
+        matches!(&e, Error::Missing { field, .. } if field == "ship_time"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_canonical_form_is_what_reads_back() {
+    // No DTM 011, no totals, a "pack" holding packs, lines listed only by their package
+    // field: the reader gives the canonical form the module documents.
+    let mut sn = notice();
+    sn.dates.clear();
+    sn.totals = Totals::default();
+    sn.packages[0].level = "pack".into();
+    for p in &mut sn.packages {
+        p.lines.clear();
+    }
+    let back = read_back(&x12::ship_notice(&sn, &v4010()).unwrap(), "004010", true);
+    assert_eq!(back, Document::ShipNotice(notice()));
+}
