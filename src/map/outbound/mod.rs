@@ -24,6 +24,10 @@ pub struct Profile {
     /// EDIFACT only: the association assigned code of UNH 0057 (`EAN005` for an EANCOM
     /// DESADV D96A), `None` for plain UN/EDIFACT.
     pub association: Option<String>,
+    /// X12 810 only: SAC06 (allowance or charge percent qualifier, element 378), written beside
+    /// a percentage (SAC07) because the syntax note P0607 pairs them; the model keeps no basis
+    /// of its own. Default `3` (discount/gross).
+    pub sac_percent_qualifier: String,
 }
 
 impl Default for Profile {
@@ -32,6 +36,7 @@ impl Default for Profile {
             version: "004010".into(),
             hierarchy: Hierarchy::ShipmentOrderPackItem,
             association: None,
+            sac_percent_qualifier: "3".into(),
         }
     }
 }
