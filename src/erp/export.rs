@@ -61,9 +61,11 @@ pub struct Held {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub file: String,
-    /// 1-based row as a spreadsheet shows it (the header row counted), or the JSON line;
-    /// `None` for the file as a whole.
+    /// 1-based row as a spreadsheet shows it (the header row counted), or the line of a JSON
+    /// Lines file (see `counts`); `None` for the file as a whole.
     pub row: Option<u64>,
+    /// What `row` counts.
+    pub counts: Counts,
     /// Our column name (or, in JSON Lines, the field).
     pub column: Option<String>,
     /// The file's name for the column (its header, or `column 3`).
@@ -74,11 +76,23 @@ pub struct Problem {
     pub message: String,
 }
 
+/// What [`Problem::row`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Counts {
+    /// CSV rows as a spreadsheet shows them.
+    #[default]
+    Rows,
+    /// Lines of a JSON Lines file.
+    Lines,
+}
+
 impl Problem {
     fn file(file: &str, message: impl Into<String>) -> Problem {
         Problem {
             file: file.to_string(),
             row: None,
+            counts: Counts::Rows,
             column: None,
             header: None,
             value: None,
@@ -90,8 +104,10 @@ impl Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.file)?;
-        if let Some(r) = self.row {
-            write!(f, ", row {r}")?;
+        match (self.row, self.counts) {
+            (Some(r), Counts::Lines) => write!(f, ", line {r}")?,
+            (Some(r), _) => write!(f, ", row {r}")?,
+            (None, _) => {}
         }
         match (&self.header, &self.column) {
             (Some(h), Some(c)) if h != c => write!(f, ", column {h} ({c})")?,
@@ -148,6 +164,7 @@ pub fn read_jsonl(file: &str, bytes: &[u8]) -> Read {
         let problem = |column: Option<String>, message: String| Problem {
             file: file.to_string(),
             row: Some(line),
+            counts: Counts::Lines,
             column,
             header: None,
             value: None,
@@ -170,7 +187,7 @@ pub fn read_jsonl(file: &str, bytes: &[u8]) -> Read {
                 continue;
             }
         };
-        let number = ["shipment_id", "invoice_number"]
+        let number = ["shipment_id", "invoice_number", "order_number"]
             .iter()
             .find_map(|k| value.get(k).and_then(|v| v.as_str()))
             .map(String::from);
@@ -234,8 +251,11 @@ pub fn read_jsonl(file: &str, bytes: &[u8]) -> Read {
                     problem(
                         field,
                         format!(
-                            "does not read as a {}: {why}; fix the export",
-                            kind.as_deref().unwrap_or("document")
+                            "does not read as {}: {why}; fix the export",
+                            match kind.as_deref() {
+                                Some("invoice") => "an invoice",
+                                _ => "a ship notice",
+                            }
                         ),
                     ),
                 ));

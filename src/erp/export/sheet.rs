@@ -2,9 +2,9 @@
 //! by the csv crate, each row numbered as a spreadsheet shows it, and the profile's columns
 //! found in it.
 
-use super::Problem;
 use super::profile::{Col, Profile};
 use super::value;
+use super::{Counts, Problem};
 use crate::feeds::encoding;
 
 /// One row of a file.
@@ -63,6 +63,7 @@ pub(crate) fn read(profile: &Profile, file: &str, bytes: &[u8]) -> Result<Sheet,
                 return Err(Box::new(Problem {
                     file: file.to_string(),
                     row,
+                    counts: Counts::Rows,
                     column: None,
                     header: None,
                     value: None,
@@ -125,6 +126,7 @@ impl Cols {
             Err(Box::new(Problem {
                 file: sheet.file.clone(),
                 row: Some(sheet.header_row),
+                counts: Counts::Rows,
                 column: None,
                 header: None,
                 value: None,
@@ -170,6 +172,7 @@ impl<'a> At<'a> {
         Problem {
             file: self.file.to_string(),
             row: Some(self.row.number),
+            counts: Counts::Rows,
             column: Some(ours.to_string()),
             header: self.cols.get(ours).map(|(_, h)| h.to_string()),
             value: value.map(String::from),
@@ -246,6 +249,7 @@ impl<'a> At<'a> {
         Some(Problem {
             file: self.file.to_string(),
             row: Some(self.row.number),
+            counts: Counts::Rows,
             column: None,
             header: None,
             value: None,
