@@ -363,3 +363,51 @@ fn an_override_replaces_the_builtin_profile_of_its_id() {
     };
     assert_eq!(s.lines[1].line_number, "2");
 }
+
+#[test]
+fn computed_columns_and_packages_are_cross_checked() {
+    let p = profiles();
+    let read = export::read_header_detail(
+        p.get("erp-invoice-header-detail").unwrap(),
+        (
+            "h.csv",
+            b"InvoiceNo;InvoiceDate;OrderNo;Currency;Total;Lines\nI1;2024-03-15;P1;EUR;5,00;2\n",
+        ),
+        (
+            "d.csv",
+            b"InvoiceNo;LineNo;ItemNo;Qty;UOM;Price;Amount\nI1;1;A;2;EA;2,50;5,01\n",
+        ),
+    );
+    let h = held(&read)[0];
+    let cols: Vec<(&str, Option<u64>)> = h
+        .problems
+        .iter()
+        .map(|p| (p.column.as_deref().unwrap(), p.row))
+        .collect();
+    assert_eq!(
+        cols,
+        [("line_amount", Some(2)), ("line_count", Some(2))],
+        "{h}"
+    );
+
+    let ships = "shipment_id,quantity,sscc,package_level,pallet_sscc\n\
+                 S1,1,C1,pack,P1\n\
+                 S1,1,C1,pack,P2\n\
+                 S2,1,,pack,\n";
+    let read = export::read_csv(
+        p.get("erp-ship-notice-rows").unwrap(),
+        "s.csv",
+        ships.as_bytes(),
+    );
+    let two_pallets = problem(&read, "S1");
+    assert_eq!(
+        (two_pallets.row, two_pallets.column.as_deref()),
+        (Some(3), Some("sscc"))
+    );
+    assert!(
+        two_pallets.message.contains("one carton is on one pallet"),
+        "{two_pallets}"
+    );
+    let no_sscc = problem(&read, "S2");
+    assert_eq!(no_sscc.column.as_deref(), Some("package_level"));
+}
