@@ -22,6 +22,7 @@
 //! assert_eq!(cfg.work, std::path::Path::new("/srv/tallyman/work"));
 //! ```
 
+mod exports;
 mod send;
 use crate::grammar::Strictness;
 pub use crate::pipeline::settings::{Channel, ChannelFormat, Config, OutputFormat};
@@ -64,6 +65,8 @@ struct RawConfig {
     limits: crate::syntax::limits::Limits,
     #[serde(default)]
     channel: indexmap_free::OrderedTables,
+    #[serde(default)]
+    export: Vec<exports::RawExport>,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +76,10 @@ struct RawPaths {
     erp_inbox: PathBuf,
     #[serde(default)]
     erp_outbox: Option<PathBuf>,
+    #[serde(default)]
+    keep_exports: bool,
+    #[serde(default)]
+    exports: Option<PathBuf>,
     #[serde(default)]
     grammars: Option<PathBuf>,
     #[serde(default)]
@@ -212,7 +219,7 @@ impl Config {
                 },
                 message,
             };
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let mut raw: RawConfig = toml::from_str(text).map_err(|e| {
             // The toml message repeats the source with a caret; keep its first sentence.
             let message = e.message().trim().to_owned();
             invalid(e.span(), "", message)
@@ -349,6 +356,12 @@ impl Config {
             None => crate::feeds::Profiles::builtin()
                 .map_err(|e| invalid(None, "", format!("built-in feed profiles: {e}")))?,
         };
+        let export_profiles = crate::pipeline::settings::load_export_profiles(
+            raw.paths.exports.as_deref().map(abs).as_deref(),
+        )
+        .map_err(|e| invalid(None, "paths.exports", e))?;
+        let export_files =
+            exports::settings(std::mem::take(&mut raw.export), &export_profiles, &invalid)?;
         let mut channels: Vec<Channel> = Vec::new();
         for (id, table) in raw.channel.0 {
             let key = format!("channel.{}", id.get_ref());
@@ -461,6 +474,9 @@ impl Config {
             work,
             erp_inbox: abs(&raw.paths.erp_inbox),
             erp_outbox: raw.paths.erp_outbox.as_deref().map(abs),
+            keep_exports: raw.paths.keep_exports,
+            exports: raw.paths.exports.as_deref().map(abs),
+            export_files,
             ledger,
             threads,
             settle_seconds,

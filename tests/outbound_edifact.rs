@@ -16,6 +16,7 @@ fn profile(version: &str, hierarchy: Hierarchy) -> Profile {
         version: version.into(),
         hierarchy,
         association: None,
+        ..Profile::default()
     }
 }
 

@@ -44,6 +44,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The ship notices and invoices sent to a channel's partner, each with what its
+    /// acknowledgment said (accepted, accepted with errors, rejected, awaiting, or overdue
+    /// after the channel's `ack_due`), and the partner's acknowledgments that match nothing
+    /// we sent. Exits 1 when something was rejected or is overdue.
+    Outbound {
+        /// The channel id.
+        channel: String,
+        /// As JSON Lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run quarantined files again after they were fixed in the quarantine folder.
     Replay {
         /// Quarantined file ids (see `ledger list`); all of them with --all.
@@ -180,6 +191,85 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
                 writeln!(out, "(none received yet)")?;
             }
             Ok(Outcome::Clean)
+        }
+        Command::Outbound { channel, json } => {
+            let Some(ch) = cfg.channel(channel) else {
+                bail!("{}", cfg.no_channel(channel));
+            };
+            let ledger = open(&cfg)?;
+            let m = crate::pipeline::matching::match_acks(
+                ledger.outbound(Some(channel))?,
+                &ledger.acks_received(channel)?,
+                ch.ack_due,
+                jiff::Timestamp::now(),
+            );
+            let attention = m
+                .documents
+                .iter()
+                .any(|(_, s)| matches!(s.status, "rejected" | "overdue"));
+            if *json {
+                for (row, status) in &m.documents {
+                    let mut v = serde_json::to_value(row)?;
+                    v["ack"] = serde_json::to_value(status)?;
+                    serde_json::to_writer(&mut *out, &v)?;
+                    writeln!(out)?;
+                }
+                for (number, doc) in &m.unmatched {
+                    serde_json::to_writer(
+                        &mut *out,
+                        &serde_json::json!({
+                            "unmatched_ack": number,
+                            "document": serde_json::from_str::<serde_json::Value>(doc)?,
+                        }),
+                    )?;
+                    writeln!(out)?;
+                }
+            } else {
+                let text = |v: &str, n: usize| crate::syntax::text::for_message(v.as_bytes(), n);
+                writeln!(
+                    out,
+                    "{:11}  {:16}  {:6}  {:16}  {:20}  {:24}  {:20}  detail",
+                    "document", "number", "set", "PO", "sent", "our control numbers", "ack"
+                )?;
+                for (row, st) in &m.documents {
+                    writeln!(
+                        out,
+                        "{:11}  {:16}  {:6}  {:16}  {:20}  {:24}  {:20}  {}",
+                        row.kind,
+                        text(&row.number, 16),
+                        row.set_id,
+                        text(&row.orders.join(" "), 16),
+                        row.sent.get(..19).unwrap_or(&row.sent),
+                        row.controls,
+                        st.status,
+                        text(&st.detail, 200)
+                    )?;
+                }
+                if m.documents.is_empty() {
+                    writeln!(out, "(nothing sent to {channel} yet)")?;
+                }
+                if !m.unmatched.is_empty() {
+                    writeln!(
+                        out,
+                        "\nacknowledgments from {channel} that match nothing we sent:"
+                    )?;
+                    for (number, doc) in &m.unmatched {
+                        let v: serde_json::Value = serde_json::from_str(doc)?;
+                        writeln!(
+                            out,
+                            "  {}  {}  {}",
+                            text(number, 24),
+                            v["verdict"].as_str().unwrap_or(""),
+                            text(v["source"]["file"].as_str().unwrap_or(""), 200)
+                        )?;
+                    }
+                }
+            }
+            Ok(if attention {
+                Outcome::Rejections
+            } else {
+                Outcome::Clean
+            })
         }
         Command::Show { run } => {
             let ledger = open(&cfg)?;

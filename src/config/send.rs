@@ -246,6 +246,7 @@ pub(super) fn settings(
             version,
             hierarchy,
             association: None,
+            ..Profile::default()
         },
         associations: raw.associations,
         sender_qualifier,

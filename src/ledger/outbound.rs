@@ -22,6 +22,10 @@ pub struct OutboundRow {
     pub kind: String,
     /// Shipment or invoice number.
     pub number: String,
+    /// The document's content hash (`model::hash`): the same export again is a duplicate,
+    /// a different one under the same number a conflict.
+    #[serde(skip)]
+    pub content_hash: String,
     /// The purchase orders it answers.
     pub orders: Vec<String>,
     /// `856`, `810`, `DESADV`, `INVOIC`.

@@ -122,6 +122,7 @@ CREATE TABLE outbound (
     channel TEXT NOT NULL,
     kind TEXT NOT NULL,
     number TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
     orders TEXT NOT NULL,
     set_id TEXT NOT NULL,
     controls TEXT NOT NULL,

@@ -100,8 +100,8 @@ pub(super) fn add(
 ) -> Result<i64> {
     db.prepare_cached(
         "INSERT INTO outbound (run, channel, kind, number, orders, set_id, controls, ack_key,
-            path, temp, bytes, sent, export)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            path, temp, bytes, sent, export, content_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -117,7 +117,8 @@ pub(super) fn add(
             row.temp,
             row.bytes,
             row.sent,
-            row.export
+            row.export,
+            row.content_hash
         ])
     })
     .map_err(db_err("record a document sent"))?;
@@ -150,7 +151,7 @@ pub(super) fn add(
 }
 
 const COLUMNS: &str = "id, run, channel, kind, number, orders, set_id, controls, ack_key, path,
-    temp, sent, export";
+    temp, sent, export, content_hash";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboundRow> {
     let orders: String = r.get(5)?;
@@ -169,6 +170,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboundRow> {
         bytes: Vec::new(),
         sent: r.get(11)?,
         export: r.get(12)?,
+        content_hash: r.get(13)?,
     })
 }
 
@@ -192,7 +194,7 @@ pub(super) fn of_run(db: &Connection, run: i64) -> Result<Vec<OutboundRow>> {
     let mut st = db.prepare(&sql).map_err(db_err("documents of run"))?;
     st.query_map([run], |r| {
         let mut o = row(r)?;
-        o.bytes = r.get(13)?;
+        o.bytes = r.get(14)?;
         Ok(o)
     })
     .map_err(db_err("documents of run"))?

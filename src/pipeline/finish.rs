@@ -23,6 +23,7 @@ pub(super) fn complete(
     files: &[FileRow],
     outputs: &[ledger::OutputRow],
     acks: &[ledger::AckRow],
+    outbound: &[ledger::outbound::OutboundRow],
     ledger: &mut dyn Ledger,
 ) -> Result<Vec<String>, Error> {
     let mut notes = Vec::new();
@@ -44,6 +45,22 @@ pub(super) fn complete(
         // Never over an existing file: a partner's pickup may hold one of the same name.
         work::move_file(temp, path).map_err(io_err(format!("renaming {}", a.temp)))?;
         crash_point("ack renamed");
+    }
+    // Ship notices and invoices: the ledger holds their bytes, so one whose temporary file
+    // is gone is written again, the same bytes under the same name.
+    for o in outbound.iter().filter(|o| !o.temp.is_empty()) {
+        let (temp, path) = (Path::new(&o.temp), Path::new(&o.path));
+        if temp.exists() {
+            work::move_file(temp, path).map_err(io_err(format!("renaming {}", o.temp)))?;
+        } else if !path.exists() {
+            work::write_atomic(path, &o.bytes, 0o640)
+                .map_err(io_err(format!("writing {} again from the ledger", o.path)))?;
+            notes.push(format!(
+                "run {run}'s {} {} for {} was missing from {}; it was written again from the ledger",
+                o.set_id, o.number, o.channel, o.path
+            ));
+        }
+        crash_point("outbound renamed");
     }
     for o in outputs {
         let (temp, path) = (Path::new(&o.temp), Path::new(&o.path));
@@ -121,13 +138,14 @@ pub fn recover(layout: &Layout, ledger: &mut dyn Ledger) -> Result<Recovered, Er
             // yet in the archive or quarantine, so they stay until `complete` has moved them.
             work::remove_tree(&staging.join("spool")).map_err(io_err("removing old spools"))?;
             crash_point("recovery freed disk");
-            let missing = complete(p.id, &p.files, &p.outputs, &p.acks, ledger)?;
+            let missing = complete(p.id, &p.files, &p.outputs, &p.acks, &p.outbound, ledger)?;
             done.notes.extend(missing);
             done.notes.push(format!(
-                "run {} was interrupted after its commit; its {} ERP file(s), {} acknowledgment(s) and {} input(s) were put in place",
+                "run {} was interrupted after its commit; its {} ERP file(s), {} acknowledgment(s), {} outbound document(s) and {} input(s) were put in place",
                 p.id,
                 p.outputs.len(),
                 p.acks.len(),
+                p.outbound.len(),
                 p.files.len()
             ));
             done.quarantined.extend(

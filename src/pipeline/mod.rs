@@ -31,6 +31,8 @@ mod acks;
 mod deliver;
 mod file;
 mod finish;
+pub mod matching;
+mod outbound;
 mod output;
 pub mod report;
 mod route;
@@ -195,6 +197,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         recovered_quarantined: Vec::new(),
         channel_errors: Vec::new(),
         files: Vec::new(),
+        outbound: Default::default(),
         channel_order: Vec::new(),
     };
     report
@@ -260,6 +263,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         outputs: run.map(|r| output::Writer::new(&layout, r, cfg)),
         acks: acks::AckWriter::new(&layout, run.is_none(), &started_at),
         sent: Vec::new(),
+        acks_received: Vec::new(),
     };
     // Chunk c + 1 is translated while the main thread routes chunk c: a producer thread hands
     // chunks through a one-slot channel, so at most three chunks' results are in memory. Their
@@ -313,14 +317,38 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         Ok(())
     })?;
     bar.finish_and_clear();
-    // The acknowledgments' folder entries are made durable before the commit says they were sent.
+    // Ship notices and invoices from the ERP, once this run's purchase orders are known. A run
+    // for one partner or a replay leaves the outbox for a full run.
+    let outbound = if opts.partner.is_none() && opts.replay.is_none() {
+        outbound::send(
+            cfg,
+            &layout,
+            &staging,
+            run,
+            ledger_run,
+            &started_at,
+            &mut rec.acks.delivery,
+            &mut *rec.ledger,
+            &mut *rec.report,
+        )?
+    } else {
+        outbound::Done::default()
+    };
+    matching::report(
+        cfg,
+        &*rec.ledger,
+        &rec.acks_received,
+        &mut rec.report.outbound,
+    )?;
+    // The outbound folders' entries are made durable before the commit says they were sent.
     rec.acks.delivery.sync()?;
     let Recorder {
-        files,
+        mut files,
         outputs,
         sent,
         ..
     } = rec;
+    files.extend(outbound.files);
 
     let Some(run) = run else {
         // A dry run stops here: nothing written, moved or recorded.
@@ -349,7 +377,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     crash_point("before commit");
     ledger.commit(run)?;
     crash_point("committed");
-    let missing = complete(run, &files, &outputs, &sent, &mut ledger)?;
+    let missing = complete(run, &files, &outputs, &sent, &outbound.sent, &mut ledger)?;
     let mut report = report;
     report.recovered.extend(missing);
     work::remove_tree(&staging).map_err(io_err("removing staging"))?;
@@ -374,6 +402,8 @@ struct Recorder<'a> {
     acks: acks::AckWriter<'a>,
     /// Every acknowledgment written, for completing the run.
     sent: Vec<ledger::AckRow>,
+    /// The partners' acknowledgments accepted in this run: channel, identity, JSON.
+    acks_received: Vec<(String, String, String)>,
 }
 
 impl Recorder<'_> {
@@ -468,6 +498,10 @@ impl Recorder<'_> {
             {
                 o.copy(inp, &mut spool, i, kind)
                     .map_err(io_err("writing ERP import files"))?;
+                // A partner we send ship notices and invoices to: its PO is their contract.
+                if kind == "order" && inp.channel.send.is_some() {
+                    outbound::record_po(ledger, ledger_run, &inp.channel.id, o.last_line())?;
+                }
             }
             if let Some(key_kind) = d
                 .kind
@@ -501,6 +535,11 @@ impl Recorder<'_> {
                 (dec.route, &d.acknowledgment, &d.number)
             {
                 ledger.add_received_ack(ledger_run, id, &inp.channel.id, number, ack.trim_end())?;
+                self.acks_received.push((
+                    inp.channel.id.clone(),
+                    number.clone(),
+                    ack.trim_end().to_owned(),
+                ));
             }
             // A repeat is ignored by the ledger; the documents of one interchange come together.
             if let Some(ic) = &d.interchange

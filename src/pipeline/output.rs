@@ -64,6 +64,11 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// The canonical JSON of the document [`Writer::copy`] copied last.
+    pub fn last_line(&self) -> &str {
+        &self.line
+    }
+
     /// Copies an accepted document of `inp` into the ERP files: the one on line `line` of its
     /// spool. Documents come in file order (lines only ever increase for one cursor).
     pub fn copy<'p>(

@@ -147,6 +147,135 @@ pub struct ChannelEntry {
     pub documents: BTreeMap<String, Counts>,
 }
 
+/// What a run sent from the ERP outbox, and what it held back.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OutboundReport {
+    /// The export files read.
+    pub exports: Vec<ExportEntry>,
+    /// Every document sent.
+    pub sent: Vec<SentEntry>,
+    /// Every document held back, with why.
+    pub held: Vec<HeldEntry>,
+    /// Documents exported again with the same content as one sent before: not sent again.
+    pub duplicates: u64,
+    /// Export files left for the next run: a header file whose detail file is not there yet,
+    /// or the reverse.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waiting: Vec<String>,
+    /// Export files kept in the outbox (`keep_exports`) and read in an earlier run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub already_read: Vec<String>,
+    /// What the partners' acknowledgments received in this run say of documents we sent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub acknowledged: Vec<AckedEntry>,
+    /// Documents whose acknowledgment is overdue (the channel's `ack_due`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overdue: Vec<AckedEntry>,
+    /// Acknowledgments received in this run that match nothing we sent (what they name).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmatched_acks: Vec<String>,
+}
+
+impl OutboundReport {
+    pub fn is_empty(&self) -> bool {
+        self.exports.is_empty()
+            && self.already_read.is_empty()
+            && self.acknowledged.is_empty()
+            && self.overdue.is_empty()
+            && self.unmatched_acks.is_empty()
+    }
+
+    /// Whether a partner rejected something we sent, in an acknowledgment of this run.
+    pub fn rejected(&self) -> bool {
+        self.acknowledged.iter().any(|a| a.status == "rejected")
+    }
+}
+
+/// A document we sent, with what its acknowledgment says (or that it is overdue).
+#[derive(Debug, Clone, Serialize)]
+pub struct AckedEntry {
+    pub channel: String,
+    pub kind: String,
+    pub number: String,
+    pub orders: Vec<String>,
+    pub set: String,
+    pub controls: String,
+    /// When it was sent.
+    pub sent: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+/// One ERP export file.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportEntry {
+    pub name: String,
+    pub disposition: Disposition,
+    /// Where it was moved (with a report beside it when quarantined); none in a dry run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stored: Option<String>,
+    pub sent: u64,
+    pub held: u64,
+}
+
+/// A document sent to a partner.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentEntry {
+    pub channel: String,
+    /// `ship_notice` or `invoice`.
+    pub kind: String,
+    pub number: String,
+    /// `856`, `810`, `DESADV`, `INVOIC`.
+    pub set: String,
+    pub orders: Vec<String>,
+    /// Our control numbers in it.
+    pub controls: String,
+    pub path: String,
+}
+
+/// A document held back: never sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeldEntry {
+    /// The export file, and where in it (`line 3`, `rows 4-6`).
+    pub file: String,
+    pub at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<String>,
+    /// Each problem: its rule code, a colon, a plain sentence.
+    pub problems: Vec<String>,
+}
+
+impl HeldEntry {
+    /// The entry in a paragraph: which document, where, for whom, and every problem.
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "{} {} ({}, {})",
+            self.kind.as_deref().unwrap_or("document").replace('_', " "),
+            self.number.as_deref().unwrap_or("without a number"),
+            self.file,
+            self.at
+        );
+        if let Some(c) = &self.channel {
+            let _ = write!(s, " for channel {c}");
+        }
+        if !self.orders.is_empty() {
+            let _ = write!(s, ", PO {}", self.orders.join(", "));
+        }
+        s.push_str(":\n");
+        for p in &self.problems {
+            let _ = writeln!(s, "  - {p}");
+        }
+        printable(&s).into_owned()
+    }
+}
+
 /// An ERP import file of the run.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutputEntry {
@@ -191,6 +320,9 @@ pub struct RunReport {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub channel_errors: Vec<String>,
     pub files: Vec<FileEntry>,
+    /// What the ERP outbox gave: documents sent to partners and documents held back.
+    #[serde(skip_serializing_if = "OutboundReport::is_empty")]
+    pub outbound: OutboundReport,
     /// Channels in configuration order, for the summary.
     #[serde(skip)]
     pub channel_order: Vec<String>,
@@ -216,6 +348,8 @@ impl RunReport {
             && self.totals.conflict == 0
             && self.channel_errors.is_empty()
             && self.recovered_quarantined.is_empty()
+            && self.outbound.held.is_empty()
+            && !self.outbound.rejected()
             && self
                 .files
                 .iter()
@@ -333,6 +467,81 @@ impl RunReport {
                     .map(|p| format!(" (report: {}.report.txt)", printable(p)))
                     .unwrap_or_default()
             );
+        }
+        let verb = if self.dry_run { "would send" } else { "sent" };
+        let mut sent: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+        for e in &self.outbound.sent {
+            *sent.entry((&e.channel, &e.set)).or_default() += 1;
+        }
+        for ((c, set), n) in sent {
+            let _ = writeln!(s, "  {c}: {verb} {n} {set}");
+        }
+        if self.outbound.duplicates > 0 {
+            let _ = writeln!(
+                s,
+                "  ERP outbox: {} document{} exported again as sent before, not sent again",
+                self.outbound.duplicates,
+                plural(self.outbound.duplicates)
+            );
+        }
+        for h in &self.outbound.held {
+            let first = h.problems.first().map(String::as_str).unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  held {} {} ({}): {}",
+                h.kind.as_deref().unwrap_or("document").replace('_', " "),
+                printable(h.number.as_deref().unwrap_or("?")),
+                printable(&h.file),
+                printable(first)
+            );
+        }
+        for a in &self.outbound.acknowledged {
+            let _ = writeln!(
+                s,
+                "  {}: {} {} {} (PO {}, sent {}): {} {}",
+                a.channel,
+                a.kind.replace('_', " "),
+                printable(&a.number),
+                a.set,
+                printable(&a.orders.join(", ")),
+                a.sent.get(..10).unwrap_or(&a.sent),
+                a.status.replace('_', " "),
+                printable(&a.detail)
+            );
+        }
+        for a in &self.outbound.overdue {
+            let _ = writeln!(
+                s,
+                "  {}: {} {} {} (PO {}, sent {}): acknowledgment overdue",
+                a.channel,
+                a.kind.replace('_', " "),
+                printable(&a.number),
+                a.set,
+                printable(&a.orders.join(", ")),
+                a.sent.get(..16).unwrap_or(&a.sent)
+            );
+        }
+        for u in &self.outbound.unmatched_acks {
+            let _ = writeln!(
+                s,
+                "  acknowledgment {} matches nothing we sent",
+                printable(u)
+            );
+        }
+        for e in self
+            .outbound
+            .exports
+            .iter()
+            .filter(|e| e.disposition == Disposition::Quarantined)
+        {
+            if let Some(p) = &e.stored {
+                let _ = writeln!(
+                    s,
+                    "  quarantined ERP export {} (report: {}.report.txt)",
+                    printable(&e.name),
+                    printable(p)
+                );
+            }
         }
         for o in &self.outputs {
             let _ = writeln!(s, "  wrote {} ({} documents)", o.path, o.documents);

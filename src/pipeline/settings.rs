@@ -87,6 +87,31 @@ pub struct Channel {
     pub ack_due: Option<std::time::Duration>,
 }
 
+/// One `[[export]]`: the outbox files an ERP export profile reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportFiles {
+    /// A file name pattern with at most one `*` (`shipments-*.csv`).
+    pub files: String,
+    /// The export profile id.
+    pub profile: String,
+    /// For a header and detail profile: the detail file of each header file, its `*` what
+    /// the header file's `*` stood for (`inv-head-*.csv` and `inv-lines-*.csv`).
+    pub detail: Option<String>,
+}
+
+impl ExportFiles {
+    /// What the `*` of `pattern` stands for in `name`, when `name` matches it.
+    pub fn matches<'n>(pattern: &str, name: &'n str) -> Option<&'n str> {
+        match pattern.split_once('*') {
+            None => (pattern == name).then_some(""),
+            Some((pre, post)) => (name.len() >= pre.len() + post.len()
+                && name.starts_with(pre)
+                && name.ends_with(post))
+            .then(|| &name[pre.len()..name.len() - post.len()]),
+        }
+    }
+}
+
 /// What a partner's implementation guide decides about the ship notices and invoices we send
 /// it (`[channel.ID.send]`).
 #[derive(Debug, Clone)]
@@ -138,8 +163,15 @@ pub struct Config {
     pub work: PathBuf,
     /// Where ERP import files are written.
     pub erp_inbox: PathBuf,
-    /// Where ERP exports for outbound documents are read from (outbound is not built yet).
+    /// Where the ERP's ship notice and invoice exports are read from (`[paths] erp_outbox`).
     pub erp_outbox: Option<PathBuf>,
+    /// Leave exports in the outbox once read (`[paths] keep_exports`); a file read before is
+    /// then recognized by its checksum and not read again.
+    pub keep_exports: bool,
+    /// Directory of ERP export profiles laid over the built-in ones (`[paths] exports`).
+    pub exports: Option<PathBuf>,
+    /// Which export profile reads which outbox files (`[[export]]`), first match wins.
+    pub export_files: Vec<ExportFiles>,
     /// The ledger database.
     pub ledger: PathBuf,
     /// Worker threads; 0 means one per core.
@@ -267,6 +299,21 @@ pub fn load_profiles(dir: Option<&Path>) -> Result<crate::feeds::Profiles, Strin
                     .map(|f| (f.path.display().to_string(), f.text)),
             )
             .map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// The built-in ERP export profiles with the `*.toml` files of `dir` laid over them.
+pub fn load_export_profiles(dir: Option<&Path>) -> Result<crate::erp::export::Profiles, String> {
+    match dir {
+        None => crate::erp::export::Profiles::builtin().map_err(|e| e.to_string()),
+        Some(d) => {
+            let files: Vec<(String, String)> = read_toml_files(d, false)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(|f| (f.path.display().to_string(), f.text))
+                .collect();
+            crate::erp::export::Profiles::with_overrides(&files).map_err(|e| e.to_string())
         }
     }
 }

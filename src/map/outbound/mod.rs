@@ -85,3 +85,19 @@ pub enum Error {
         standard: &'static str,
     },
 }
+
+/// The body of `doc` for a partner on X12 (`edifact` false) or EDIFACT: an 856 or 810, a
+/// DESADV or INVOIC.
+pub fn body(doc: &crate::model::Document, edifact: bool, p: &Profile) -> Result<Body, Error> {
+    use crate::model::Document;
+    match (doc, edifact) {
+        (Document::ShipNotice(s), false) => x12::ship_notice(s, p),
+        (Document::Invoice(i), false) => x12::invoice(i, p),
+        (Document::ShipNotice(s), true) => edifact::desadv(s, p),
+        (Document::Invoice(i), true) => edifact::invoic(i, p),
+        (other, _) => Err(Error::NotSupported {
+            what: format!("a {}", other.kind().replace('_', " ")),
+            standard: if edifact { "EDIFACT" } else { "X12" },
+        }),
+    }
+}
