@@ -7,12 +7,45 @@ mod batch;
 
 use batch::{CHANNELS, Env, po, shopify, walk};
 
-/// The batch's channels, the X12 one sending a 997 per group and a TA1 on interchange errors.
+/// The batch's channels, the X12 one sending a 997 per group and a TA1 on interchange errors,
+/// and ship notices and invoices from the ERP outbox.
 fn channels_with_acks() -> String {
     CHANNELS.replace(
         "version = \"004010\"\n",
-        "version = \"004010\"\noutbound = \"out/acme\"\nacks = \"997\"\nta1 = \"errors\"\n",
+        "version = \"004010\"\noutbound = \"out/acme\"\nacks = \"997\"\nta1 = \"errors\"\n\n[channel.acme.send]\n",
     )
+}
+
+/// ERP exports for the batch's orders: two ship notices and an invoice that are sent, and a
+/// ship notice over the ordered quantity that is held.
+fn exports(env: &Env) {
+    let asn = |number: &str, po: &str, qty: u32| {
+        format!(
+            r#"{{"type":"ship_notice","shipment_id":"{number}","ship_date":"2024-03-14","ship_time":"14:30:00","purpose":"original","order_refs":["{po}"],"lines":[{{"line_number":"1","quantity":"{qty}","unit":"EA","item_ids":{{"vendor_part":"SKU-1"}}}}]}}"#
+        )
+    };
+    let invoice = r#"{"type":"invoice","invoice_number":"INV-1","invoice_date":"2024-03-15","purpose":"original","order_number":"PO-1","currency":"USD","lines":[{"line_number":"1","quantity":"2","unit":"EA","unit_price":"12.50","item_ids":{"vendor_part":"SKU-1"}}],"total_amount":"25.00"}"#;
+    let dir = env.path("outbox/acme");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("01-asn.jsonl"),
+        format!("{}\n{}\n", asn("SH-1", "PO-1", 2), asn("SH-2", "PO-2", 3)),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("02-more.jsonl"),
+        format!("{invoice}\n{}\n", asn("SH-3", "PO-2", 1)),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(
+        env.config(),
+        text.replace(
+            "erp_inbox = \"inbox\"\n",
+            "erp_inbox = \"inbox\"\nerp_outbox = \"outbox\"\n",
+        ),
+    )
+    .unwrap();
 }
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -66,8 +99,11 @@ struct State {
     temp_files: Vec<String>,
     /// Per acknowledged inbound group (GS06 of AK1), the AK9 verdicts sent for it.
     acks: BTreeMap<String, Vec<String>>,
-    /// Our control numbers (ISA13, GS06, ST02) in the acknowledgments, as often as they occur.
+    /// Our control numbers (ISA13, GS06, ST02) in the acknowledgments and documents sent, as
+    /// often as they occur.
     ack_controls: Vec<(String, String)>,
+    /// Ship notice and invoice numbers (BSN02, BIG02) sent, as often as they occur.
+    sent: Vec<String>,
 }
 
 fn state(env: &Env) -> State {
@@ -92,6 +128,7 @@ fn state(env: &Env) -> State {
     }
     let mut acks: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut ack_controls = Vec::new();
+    let mut sent = Vec::new();
     for f in env.files("out/acme") {
         if f.starts_with('.') {
             temp_files.push(format!("out/acme/{f}"));
@@ -106,6 +143,8 @@ fn state(env: &Env) -> State {
                 "GS" => ack_controls.push(("GS06".into(), el[6].to_owned())),
                 "ST" => ack_controls.push(("ST02".into(), el[2].to_owned())),
                 "AK1" => group = el[2].to_owned(),
+                "BSN" => sent.push(el[2].to_owned()),
+                "BIG" => sent.push(el[2].to_owned()),
                 "AK9" => acks
                     .entry(group.clone())
                     .or_default()
@@ -121,20 +160,25 @@ fn state(env: &Env) -> State {
         .map(|p| tallyman::transport::sha256_file(&p).unwrap())
         .collect();
     stored.sort();
+    sent.sort();
+    let mut left_in_drop = env.files("drop");
+    left_in_drop.extend(env.files("outbox"));
     State {
         documents,
         csv_rows,
         stored,
-        left_in_drop: env.files("drop"),
+        left_in_drop,
         temp_files,
         acks,
         ack_controls,
+        sent,
     }
 }
 
 fn input_checksums(env: &Env) -> Vec<String> {
     let mut v: Vec<String> = walk(&env.path("drop"))
         .iter()
+        .chain(walk(&env.path("outbox")).iter())
         .map(|p| tallyman::transport::sha256_file(p).unwrap())
         .collect();
     v.sort();
@@ -201,6 +245,11 @@ fn check(env: &Env, reference: &State, inputs: &[String], what: &str) {
     for c in &s.ack_controls {
         assert!(seen.insert(c), "{what}: control number {c:?} sent twice");
     }
+    // Every ship notice and invoice delivered exactly once, as in a clean run.
+    assert_eq!(
+        s.sent, reference.sent,
+        "{what}: documents sent differ from a clean run"
+    );
 }
 
 /// A small deterministic generator so a failing trial can be reproduced.
@@ -223,6 +272,7 @@ fn every_order_exactly_once_after_kills_at_any_point() {
     // A clean run gives the reference, and counts the crash points a run passes.
     let clean = Env::new(&channels_with_acks());
     populate(&clean);
+    exports(&clean);
     let inputs = input_checksums(&clean);
     let out = clean
         .command(&["run", "--config", "tallyman.toml"])
@@ -247,6 +297,8 @@ fn every_order_exactly_once_after_kills_at_any_point() {
     assert_eq!(reference.acks.len(), 13, "{:?}", reference.acks);
     assert_eq!(reference.acks["712"], ["R"], "{:?}", reference.acks);
     assert_eq!(reference.acks["700"], ["A"], "{:?}", reference.acks);
+    // SH-3 ships more of PO-2 line 1 than was ordered (3 of 3 went with SH-2): held.
+    assert_eq!(reference.sent, ["INV-1", "SH-1", "SH-2"]);
 
     let mut rng = Rng(0x5eed_7a11_u64);
     let trials = 54;
@@ -254,6 +306,7 @@ fn every_order_exactly_once_after_kills_at_any_point() {
     for t in 0..trials {
         let env = Env::new(&channels_with_acks());
         populate(&env);
+        exports(&env);
         // Spread the points over the whole run: stratified, with a random point in each stratum.
         let k = 1 + (t * points / trials + rng.below(points / trials)) % points;
         let died = run_crashing_at(&env, k);
@@ -281,6 +334,7 @@ fn every_order_exactly_once_after_kills_at_any_point() {
     for t in 0..8 {
         let env = Env::new(&channels_with_acks());
         populate(&env);
+        exports(&env);
         let mut child = env
             .command(&["run", "--config", "tallyman.toml"])
             .stdout(Stdio::null())

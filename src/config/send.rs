@@ -125,7 +125,7 @@ pub(super) fn settings(
                     Some(v.span()),
                     &key("version"),
                     format!(
-                        "tallyman writes {} , not '{}'",
+                        "tallyman writes {}, not '{}'",
                         if edifact {
                             "D96A and D01B"
                         } else {

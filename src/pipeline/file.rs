@@ -593,8 +593,11 @@ fn channel_mismatch(channel: &Channel, doc: &Document) -> Vec<String> {
         ));
     }
     // `004010` against GS08 `004010` or `004010VICS`; `D96A` against UNH `D:96A:UN:EAN008`.
+    // An acknowledgment is in the version of its own syntax (a CONTRL `D:3`, a 999
+    // `005010X231A1` answering 004010 documents), not in that of the channel's documents.
     let plain = |v: &str| v.replace(':', "").to_ascii_uppercase();
     if let Some(want) = &channel.version
+        && !matches!(doc, Document::Acknowledgment(_))
         && !lenient
         && !s.version.is_empty()
         && !plain(&s.version).starts_with(&plain(want))

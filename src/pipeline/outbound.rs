@@ -180,7 +180,7 @@ pub(super) fn send(
                 file: name.clone(),
                 at: h.at,
                 channel: folder_channel.map(str::to_owned),
-                kind: None,
+                kind: h.kind,
                 number: h.number,
                 orders: Vec::new(),
                 problems: h.problems,
@@ -663,6 +663,8 @@ struct Read {
 }
 
 struct ReadHeld {
+    /// The profile's document kind, when the file has one.
+    kind: Option<String>,
     at: String,
     number: Option<String>,
     problems: Vec<String>,
@@ -789,6 +791,7 @@ fn read_unit(unit: &Unit, contents: &[Vec<u8>], profiles: &export::Profiles) -> 
     let whole_file = |why: String| Read {
         documents: Vec::new(),
         held: vec![ReadHeld {
+            kind: None,
             at: "the whole file".to_owned(),
             number: None,
             problems: vec![why],
@@ -798,6 +801,10 @@ fn read_unit(unit: &Unit, contents: &[Vec<u8>], profiles: &export::Profiles) -> 
         profiles
             .get(id)
             .expect("the configuration checked that the profile exists")
+    };
+    let kind = match &unit.how {
+        How::Csv(id) | How::HeaderDetail(id) => Some(profile(id).kind.name()),
+        _ => None,
     };
     let (results, unit_word) = match &unit.how {
         How::Jsonl => (export::read_jsonl(name, &contents[0]), "line"),
@@ -833,6 +840,7 @@ fn read_unit(unit: &Unit, contents: &[Vec<u8>], profiles: &export::Profiles) -> 
                 read.documents.push((ex, at));
             }
             Err(h) => read.held.push(ReadHeld {
+                kind: kind.map(str::to_owned),
                 at: h.problems.iter().find_map(|p| p.row).map_or_else(
                     || "the whole file".to_owned(),
                     |r| format!("{unit_word} {r}"),

@@ -476,6 +476,17 @@ impl RunReport {
         for ((c, set), n) in sent {
             let _ = writeln!(s, "  {c}: {verb} {n} {set}");
         }
+        if !self.outbound.already_read.is_empty() {
+            let n = self.outbound.already_read.len() as u64;
+            let _ = writeln!(
+                s,
+                "  ERP outbox: {n} file{} kept there (keep_exports) and read before, not read again",
+                plural(n)
+            );
+        }
+        for w in &self.outbound.waiting {
+            let _ = writeln!(s, "  left for the next run: {}", printable(w));
+        }
         if self.outbound.duplicates > 0 {
             let _ = writeln!(
                 s,

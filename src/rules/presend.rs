@@ -345,13 +345,14 @@ impl DocLine<'_> {
 }
 
 /// The PO line with the same item: by the ids both carry (the partner's own first), by line
-/// number when the document's line has no id at all.
+/// number when the document's line has no id at all. Our SKU is what the partner calls the
+/// vendor's part number, so the two are one kind of id here.
 fn match_line<'p>(l: &DocLine<'_>, po: &'p [PoLine]) -> Option<&'p PoLine> {
-    let ids = |i: &ItemIds| {
+    let ids = |i: &ItemIds| -> [(&'static str, Option<String>); 6] {
         [
             ("buyer_part", i.buyer_part.clone()),
             ("vendor_part", i.vendor_part.clone()),
-            ("sku", i.sku.clone()),
+            ("vendor_part", i.sku.clone()),
             ("gtin", i.gtin.clone()),
             ("upc", i.upc.clone()),
             ("ean", i.ean.clone()),
@@ -372,16 +373,16 @@ fn match_line<'p>(l: &DocLine<'_>, po: &'p [PoLine]) -> Option<&'p PoLine> {
             })
             .collect();
         match found.as_slice() {
+            [] => {}
             [one] => return Some(one),
             // The same item on several PO lines: the line number decides.
-            [..] if found.len() > 1 => {
-                return found
+            several => {
+                return several
                     .iter()
                     .find(|p| p.line == l.number)
-                    .or(found.first())
+                    .or(several.first())
                     .copied();
             }
-            _ => {}
         }
     }
     None

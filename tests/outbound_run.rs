@@ -1,0 +1,375 @@
+//! Ship notices and invoices from the ERP outbox, end to end through `tallyman run`: the demo
+//! sends and holds what it should, what was sent parses back with no finding, the partners'
+//! acknowledgments mark it accepted or rejected, a document exported again is not sent again,
+//! and CSV exports are read through their profiles.
+
+mod batch;
+
+use batch::{Env, po};
+
+/// The demo copied into a temporary folder: drop folders, outbox and configuration.
+fn demo() -> Env {
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/demo");
+    let env = Env::new("");
+    for dir in ["drop", "outbox"] {
+        for src in batch::walk(&demo.join(dir)) {
+            let rel = src.strip_prefix(&demo).unwrap();
+            let dest = env.path(&rel.to_string_lossy());
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::copy(&src, dest).unwrap();
+        }
+    }
+    std::fs::copy(demo.join("tallyman.toml"), env.config()).unwrap();
+    env
+}
+
+fn run_report(env: &Env, run: u32) -> serde_json::Value {
+    serde_json::from_str(&env.read(&format!("work/reports/run-{run:06}.json"))).expect("run report")
+}
+
+#[test]
+fn the_demo_sends_what_agrees_with_the_po_and_holds_the_rest_and_acks_mark_it() {
+    let env = demo();
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let sent = env.files("work/outbound");
+    for f in [
+        "acme-eu/acme-eu-desadv-3.edi",
+        "acme-eu/acme-eu-invoic-4.edi",
+        "acme/acme-856-000000006.x12",
+        "acme/acme-810-000000007.x12",
+    ] {
+        assert!(sent.contains(&f.to_owned()), "{f}: {sent:?}");
+    }
+    let report = run_report(&env, 1);
+    let held: Vec<(String, String)> = report["outbound"]["held"]
+        .as_array()
+        .expect("held documents")
+        .iter()
+        .map(|h| {
+            (
+                h["number"].as_str().unwrap().to_owned(),
+                h["problems"][0]
+                    .as_str()
+                    .unwrap()
+                    .split(':')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        held,
+        [
+            ("INV-90002".to_owned(), "over_invoice".to_owned()),
+            ("SH-70002".to_owned(), "over_shipment".to_owned()),
+            ("SH-70003".to_owned(), "po_unknown".to_owned()),
+        ]
+    );
+    // The held ones' export is quarantined with a report naming PO, line, item and rule.
+    let text =
+        env.read("work/quarantine/run-000001/@erp-outbox/acme/03-asn-problems.jsonl.report.txt");
+    assert!(
+        text.contains("ship notice SH-70002")
+            && text.contains("PO 4500012345")
+            && text.contains("over_shipment: line 1 (vendor part NW-CB3-BAM)")
+            && text.contains("PO 4500012345 line 2"),
+        "{text}"
+    );
+    assert!(
+        env.path("work/archive/run-000001/@erp-outbox/acme/01-asn-SH-70001.jsonl")
+            .exists()
+    );
+    // What was sent reads back through our own reader and grammar with no finding at all.
+    for f in &sent {
+        let path = env.path(&format!("work/outbound/{f}"));
+        let t = env.tallyman(&["translate", &path.to_string_lossy()]);
+        assert_eq!(t.code, 0, "{f}: {}", t.stderr);
+        assert!(
+            t.stderr
+                .ends_with(": 1 translated, 0 rejected, 0 not translated\n")
+                && t.stderr.lines().count() == 1,
+            "{f}: {}",
+            t.stderr
+        );
+    }
+    let asn = env.read("work/outbound/acme/acme-856-000000006.x12");
+    assert!(
+        asn.contains("GS*SH*NORTHWINDSUP*ACMERETAIL*") && asn.contains("*6*X*004010~"),
+        "{asn}"
+    );
+    assert!(
+        asn.contains("HL*2*1*O*1~PRF*4500012345~HL*3*2*T*1~MAN*GM*006141410000700011~"),
+        "{asn}"
+    );
+
+    // Nothing is sent twice.
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(env.files("work/outbound"), sent);
+
+    // The partner's 997 accepts the 856; Acme's EU site's CONTRL rejects the DESADV.
+    env.drop_file(
+        "acme",
+        "06-997-for-856.x12",
+        "ISA*00*          *00*          *ZZ*ACMERETAIL     *ZZ*NORTHWINDSUP   *240316*0900*U*00401*000009001*0*P*>~\n\
+         GS*FA*ACMERETAIL*NORTHWINDSUP*20240316*0900*9001*X*004010~\nST*997*0001~\nAK1*SH*6~\n\
+         AK2*856*0006~\nAK5*A~\nAK9*A*1*1*1~\nSE*6*0001~\nGE*1*9001~\nIEA*1*000009001~\n",
+    );
+    env.drop_file(
+        "acme-eu",
+        "03-contrl.edi",
+        "UNA:+.? 'UNB+UNOC:3+0614141100422:14+0614141200016:14+240316:0900+5001'\
+         UNH+1+CONTRL:D:3:UN'UCI+3+0614141200016:14+0614141100422:14+4'\
+         UCM+3+DESADV:D:96A:UN:EAN005+4+12'UNT+4+1'UNZ+1+5001'",
+    );
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "a rejection needs attention: {}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("acme: ship notice SH-70001 856 (PO 4500012345, sent ")
+            && r.stderr.contains("accepted 997 A in 06-997-for-856.x12"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("acme-eu: ship notice DN-80001 DESADV (PO 4500012345, sent ")
+            && r.stderr.contains("rejected CONTRL 4 in 03-contrl.edi"),
+        "{}",
+        r.stderr
+    );
+    let config = env.config();
+    let config = config.to_string_lossy();
+    let l = env.tallyman(&["ledger", "outbound", "acme", "--config", &config]);
+    assert_eq!(l.code, 0, "{}{}", l.stdout, l.stderr);
+    let line = |out: &str, number: &str| {
+        out.lines()
+            .find(|l| l.contains(number))
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(line(&l.stdout, "SH-70001")[6], "accepted", "{}", l.stdout);
+    assert_eq!(line(&l.stdout, "INV-90001")[6], "awaiting", "{}", l.stdout);
+    let l = env.tallyman(&[
+        "ledger", "outbound", "acme-eu", "--config", &config, "--json",
+    ]);
+    assert_eq!(
+        l.code, 1,
+        "a rejected document needs attention: {}",
+        l.stdout
+    );
+    let rows: Vec<serde_json::Value> = l
+        .stdout
+        .lines()
+        .map(|x| serde_json::from_str(x).unwrap())
+        .collect();
+    assert_eq!(rows[0]["number"], "DN-80001");
+    assert_eq!(rows[0]["ack"]["status"], "rejected");
+    assert_eq!(rows[0]["controls"], "3/3");
+}
+
+const SENDING: &str = r#"
+[channel.acme]
+format = "x12"
+inbound = "drop/acme"
+partner_id = "ACME"
+our_id = "TALLYCO"
+version = "004010"
+outbound = "out/acme"
+ack_due = "1s"
+
+[channel.acme.send]
+"#;
+
+fn with_outbox(env: &Env, extra: &str) {
+    let text = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(
+        env.config(),
+        text.replace(
+            "erp_inbox = \"inbox\"\n",
+            &format!("erp_inbox = \"inbox\"\nerp_outbox = \"outbox\"\n{extra}"),
+        ),
+    )
+    .unwrap();
+}
+
+fn export(env: &Env, name: &str, text: &str) {
+    let p = env.path("outbox").join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn asn(number: &str, po: &str, qty: &str) -> String {
+    format!(
+        r#"{{"type":"ship_notice","shipment_id":"{number}","ship_date":"2024-03-14","ship_time":"14:30:00","purpose":"original","order_refs":["{po}"],"lines":[{{"line_number":"1","quantity":"{qty}","unit":"EA","item_ids":{{"vendor_part":"SKU-1"}}}}]}}"#
+    ) + "\n"
+}
+
+#[test]
+fn a_document_exported_again_is_not_sent_again_and_a_changed_one_is_held() {
+    let env = Env::new(SENDING);
+    with_outbox(&env, "");
+    env.drop_file("acme", "po.edi", &po(801, "PO-1", &[("10", "SKU-1")]));
+    export(&env, "acme/a.jsonl", &asn("SH-1", "PO-1", "4"));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(env.files("out/acme"), ["acme-856-000000001.x12"]);
+    assert!(env.files("outbox").is_empty(), "the export left the outbox");
+    // The same document again (another file) is a duplicate; changed, it is held.
+    export(&env, "acme/b.jsonl", &asn("SH-1", "PO-1", "4"));
+    export(&env, "acme/c.jsonl", &asn("SH-1", "PO-1", "5"));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("ERP outbox: 1 document exported again as sent before, not sent again"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("held ship notice SH-1 (acme/c.jsonl): sent_before: ship notice SH-1 was sent to acme in run 1"),
+        "{}",
+        r.stderr
+    );
+    // A second ship notice of the rest is sent with the next control numbers; one over the
+    // rest is held.
+    export(
+        &env,
+        "acme/d.jsonl",
+        &(asn("SH-2", "PO-1", "6") + &asn("SH-3", "PO-1", "1")),
+    );
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("held ship notice SH-3 (acme/d.jsonl): over_shipment: line 1 (vendor part SKU-1): ships 1, and 10 were shipped before, against 10 ordered on PO PO-1 line 1"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        env.files("out/acme"),
+        ["acme-856-000000001.x12", "acme-856-000000002.x12"]
+    );
+    let second = env.read("out/acme/acme-856-000000002.x12");
+    assert!(second.contains("GS*SH*TALLYCO*ACME*") && second.contains("ST*856*0002~"));
+    // Unacknowledged past the channel's ack_due: overdue, in the run and in the ledger.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let r = env.run(&[]);
+    assert!(
+        r.stderr
+            .contains("acme: ship notice SH-1 856 (PO PO-1, sent ")
+            && r.stderr.contains("acknowledgment overdue"),
+        "{}",
+        r.stderr
+    );
+    let config = env.config();
+    let l = env.tallyman(&[
+        "ledger",
+        "outbound",
+        "acme",
+        "--config",
+        &config.to_string_lossy(),
+    ]);
+    assert_eq!(l.code, 1, "{}", l.stdout);
+    assert!(l.stdout.contains("overdue"), "{}", l.stdout);
+}
+
+#[test]
+fn csv_exports_are_read_through_their_profiles_and_a_bad_row_holds_only_its_document() {
+    let env = Env::new(SENDING);
+    with_outbox(
+        &env,
+        "\n[[export]]\nfiles = \"asn-*.csv\"\nprofile = \"erp-ship-notice-rows\"\n\n\
+         [[export]]\nfiles = \"inv-head-*.csv\"\ndetail = \"inv-lines-*.csv\"\nprofile = \"erp-invoice-header-detail\"\n",
+    );
+    let config = std::fs::read_to_string(env.config()).unwrap();
+    // [[export]] tables must follow [paths]' keys, before the channels.
+    assert!(config.find("[[export]]") < config.find("[channel.acme]"));
+    env.drop_file(
+        "acme",
+        "po.edi",
+        &po(801, "PO-1", &[("10", "SKU-1"), ("5", "SKU-2")]),
+    );
+    export(
+        &env,
+        "acme/asn-1.csv",
+        "shipment_id,ship_date,ship_time,order_refs,line_number,sku,quantity,unit\n\
+         SH-1,2024-03-14,14:30,PO-1,1,SKU-1,10,EA\n\
+         SH-1,2024-03-14,14:30,PO-1,2,SKU-2,5,EA\n\
+         SH-2,2024-03-14,14:30,PO-1,1,SKU-2,1x,EA\n",
+    );
+    export(
+        &env,
+        "acme/inv-head-7.csv",
+        "InvoiceNo;InvoiceDate;OrderNo;Currency;Total\nINV-7;2024-03-15;PO-1;USD;187,50\n",
+    );
+    // The header file waits for its detail file.
+    let r = env.run(&[]);
+    assert!(
+        r.stderr.contains("left for the next run: @erp-outbox/acme/inv-head-7.csv (waits for its detail file acme/inv-lines-7.csv)"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("held ship notice SH-2 (acme/asn-1.csv): bad_export_row: acme/asn-1.csv, row 4, column quantity: '1x' is not a decimal")
+            && r.stderr.contains("'1x'"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(env.files("out/acme"), ["acme-856-000000001.x12"]);
+    export(
+        &env,
+        "acme/inv-lines-7.csv",
+        "InvoiceNo;LineNo;ItemNo;Qty;UOM;Price\nINV-7;1;SKU-1;10;EA;12,50\nINV-7;2;SKU-2;5;EA;12,50\n",
+    );
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        env.files("out/acme"),
+        ["acme-810-000000002.x12", "acme-856-000000001.x12"]
+    );
+    let inv = env.read("out/acme/acme-810-000000002.x12");
+    assert!(
+        inv.contains("BIG*20240315*INV-7**PO-1~") && inv.contains("TDS*18750~"),
+        "{inv}"
+    );
+    assert!(env.files("outbox").is_empty(), "{:?}", env.files("outbox"));
+}
+
+#[test]
+fn a_send_table_that_cannot_work_is_refused_with_its_line_and_key() {
+    let env = Env::new(&SENDING.replace("outbound = \"out/acme\"\n", ""));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("channel.acme.send: ship notices and invoices need somewhere to go"),
+        "{}",
+        r.stderr
+    );
+    let env = Env::new(&format!("{SENDING}version = \"003060\"\n"));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("channel.acme.send.version: tallyman writes 004010 and 005010"),
+        "{}",
+        r.stderr
+    );
+    let env = Env::new(SENDING);
+    with_outbox(
+        &env,
+        "\n[[export]]\nfiles = \"*.csv\"\nprofile = \"nope\"\n",
+    );
+    let r = env.run(&[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("export[0].profile: no ERP export profile 'nope'; known: "),
+        "{}",
+        r.stderr
+    );
+}
