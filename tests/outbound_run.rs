@@ -373,3 +373,77 @@ fn a_send_table_that_cannot_work_is_refused_with_its_line_and_key() {
         r.stderr
     );
 }
+
+#[test]
+fn generate_writes_with_the_runs_checks_and_touches_no_ledger() {
+    let env = Env::new(SENDING);
+    with_outbox(&env, "");
+    let export = env.path("asn.jsonl");
+    std::fs::write(
+        &export,
+        asn("SH-1", "PO-1", "4") + &asn("SH-2", "PO-1", "7"),
+    )
+    .unwrap();
+    let config = env.config();
+    let config = config.to_string_lossy();
+    let export = export.to_string_lossy();
+    // Without a ledger: only the documents' own rules, and no ledger is made.
+    let g = env.tallyman(&[
+        "generate",
+        "--partner",
+        "acme",
+        "--config",
+        &config,
+        "--control",
+        "500",
+        &export,
+    ]);
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    assert!(
+        g.stderr
+            .contains("the checks against the partner's PO are skipped"),
+        "{}",
+        g.stderr
+    );
+    assert_eq!(g.stdout.matches("ISA*00*").count(), 2, "{}", g.stdout);
+    assert!(
+        g.stdout.contains("*000000500*0*P*>~GS*SH*TALLYCO*ACME*")
+            && g.stdout.contains("ST*856*0501~"),
+        "{}",
+        g.stdout
+    );
+    assert!(!env.path("work/ledger.sqlite").exists());
+    // With the ledger of a run that accepted PO-1 (10 ordered), read only: generate records
+    // nothing, so each document is checked against what runs sent, not against the others.
+    env.drop_file("acme", "po.edi", &po(801, "PO-1", &[("10", "SKU-1")]));
+    assert_eq!(env.run(&[]).code, 0);
+    let ledger = std::fs::read(env.path("work/ledger.sqlite")).unwrap();
+    std::fs::write(env.path("over.jsonl"), asn("SH-3", "PO-1", "11")).unwrap();
+    let over = env.path("over.jsonl");
+    let g = env.tallyman(&[
+        "generate",
+        "--partner",
+        "acme",
+        "--config",
+        &config,
+        "--out",
+        &env.path("gen").to_string_lossy(),
+        &export,
+        &over.to_string_lossy(),
+    ]);
+    assert_eq!(g.code, 1, "{}", g.stderr);
+    assert!(
+        g.stderr.contains("held ship notice SH-3") && g.stderr.contains("over_shipment: line 1 (vendor part SKU-1): ships 11, and 0 were shipped before, against 10 ordered"),
+        "{}",
+        g.stderr
+    );
+    assert_eq!(
+        env.files("gen"),
+        ["acme-856-000000001.x12", "acme-856-000000002.x12"]
+    );
+    assert_eq!(
+        std::fs::read(env.path("work/ledger.sqlite")).unwrap(),
+        ledger,
+        "the ledger is not touched"
+    );
+}

@@ -4,6 +4,7 @@
 //! command itself failed (bad arguments, unreadable file or grammar directory). Data goes to
 //! stdout, diagnostics to stderr; a closed stdout (`| head`) ends the command quietly.
 
+mod generate;
 mod inspect;
 mod ledger;
 mod run;
@@ -38,6 +39,9 @@ pub enum Command {
     Translate(translate::Args),
     /// Print a file's segment tree with loops, element names and findings.
     Inspect(inspect::Args),
+    /// Write ship notices and invoices for one partner from ERP export files, with the run's
+    /// checks, to stdout or a folder; nothing is recorded (control numbers from --control).
+    Generate(generate::Args),
 }
 
 /// Options shared by commands that validate.
@@ -116,6 +120,7 @@ pub fn main() -> ExitCode {
         Command::Ledger(a) => ledger::run(a, &mut out, &mut err),
         Command::Translate(a) => translate::run(a, &mut out, &mut err),
         Command::Inspect(a) => inspect::run(a, &mut out, &mut err),
+        Command::Generate(a) => generate::run(a, &mut out, &mut err),
     };
     if let Err(e) = out.flush()
         && e.kind() != io::ErrorKind::BrokenPipe

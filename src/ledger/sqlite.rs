@@ -163,6 +163,29 @@ impl SqliteLedger {
         Self::setup(db, true)
     }
 
+    /// Opens the ledger at `path` for looking only: nothing is written, not even a schema
+    /// upgrade (a ledger of an older schema is refused: a run brings it up to date).
+    pub fn open_read_only(path: &Path) -> Result<Self> {
+        let db = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(db_err("open"))?;
+        db.busy_timeout(Duration::from_secs(30))
+            .map_err(db_err("busy timeout"))?;
+        let version: i64 = db
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(db_err("schema version"))?;
+        let known = MIGRATIONS.len() as i64;
+        if version != known {
+            return Err(Error::OtherSchema {
+                found: version,
+                known,
+            });
+        }
+        Ok(SqliteLedger { db })
+    }
+
     /// A throwaway ledger, for tests and dry runs.
     pub fn open_in_memory() -> Result<Self> {
         Self::setup(Connection::open_in_memory().map_err(db_err("open"))?, false)

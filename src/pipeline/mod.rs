@@ -32,7 +32,7 @@ mod deliver;
 mod file;
 mod finish;
 pub mod matching;
-mod outbound;
+pub mod outbound;
 mod output;
 pub mod report;
 mod route;

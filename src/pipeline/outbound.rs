@@ -271,10 +271,243 @@ pub(super) fn send(
     Ok(done)
 }
 
+/// A document with the same number sent to the channel before.
+pub enum Before {
+    /// With the same content: it is not sent again (a sentence saying when it was sent).
+    Same(String),
+    /// With other content: held (the sentence, with its rule code).
+    Other(String),
+}
+
+/// The document's content hash, and what the channel was sent under its number before.
+pub fn sent_before(
+    ledger: &dyn Ledger,
+    channel: &Channel,
+    doc: &Document,
+) -> Result<(String, Option<Before>), Error> {
+    let kind = doc.kind();
+    let hash = crate::model::hash::ValueHasher::new()
+        .document(doc)
+        .map(|h| crate::model::hash::ContentHash::V2(h).to_string())
+        .map_err(|e| Error::Setup(format!("hashing an exported document: {e}")))?;
+    let before = ledger
+        .outbound(Some(&channel.id))?
+        .into_iter()
+        .find(|o| o.kind == kind && o.number == doc.number())
+        .map(|b| {
+            let what = format!(
+                "{} {} was sent to {} in run {} ({})",
+                kind.replace('_', " "),
+                doc.number(),
+                channel.id,
+                b.run,
+                b.path
+            );
+            if b.content_hash == hash {
+                Before::Same(format!("already_sent: {what}, with the same content"))
+            } else {
+                Before::Other(format!(
+                    "sent_before: {what} with other content; a partner takes a number once: correct it under a new number"
+                ))
+            }
+        });
+    Ok((hash, before))
+}
+
+/// The business rules and the checks against the partner's PO (from `ledger`); the problems
+/// found (rule code, colon, sentence) and what the document covers of the PO.
+pub fn check_against_po(
+    doc: &Document,
+    channel: &Channel,
+    send: &super::settings::Send,
+    ledger: &dyn Ledger,
+) -> Result<(Vec<String>, presend::Checked), Error> {
+    let mut problems: Vec<String> = crate::rules::check(doc)
+        .into_iter()
+        .map(|v| format!("{}: {}", v.rule, v.message))
+        .collect();
+    let mut pos = BTreeMap::new();
+    for po in presend::orders_of(doc) {
+        let lines = ledger.po_lines(&channel.id, &po)?;
+        let sum = |kind: &str| -> Result<HashMap<String, rust_decimal::Decimal>, Error> {
+            Ok(ledger
+                .covered(&channel.id, kind, &po)?
+                .into_iter()
+                .collect())
+        };
+        let state = PoState {
+            lines,
+            shipped: sum("ship_notice")?,
+            invoiced: sum("invoice")?,
+        };
+        pos.insert(po, state);
+    }
+    let sscc_sent = |s: &str| {
+        ledger
+            .sscc_sent(s)
+            .ok()
+            .flatten()
+            .map(|(c, n)| format!("{n} (channel {c})"))
+    };
+    let checked = presend::check(doc, &pos, &sscc_sent, &send.policy);
+    problems.extend(
+        checked
+            .violations
+            .iter()
+            .map(|v| format!("{}: {}", v.rule, v.message)),
+    );
+    Ok((problems, checked))
+}
+
+/// The body of `doc` for the channel's partner, and the profile it was written with; an
+/// error is the sentence a held document's report gives.
+pub fn body_for(
+    channel: &Channel,
+    send: &super::settings::Send,
+    doc: &Document,
+) -> Result<(crate::map::outbound::Body, crate::map::outbound::Profile), String> {
+    let edifact = channel.format == ChannelFormat::Edifact;
+    let mut profile = send.profile.clone();
+    let set_id = match (edifact, doc) {
+        (false, Document::ShipNotice(_)) => "856",
+        (false, _) => "810",
+        (true, Document::ShipNotice(_)) => "DESADV",
+        (true, _) => "INVOIC",
+    };
+    profile.association = send.associations.get(set_id).cloned();
+    let body = crate::map::outbound::body(doc, edifact, &profile)
+        .map_err(|e| format!("cannot_write: {e}"))?;
+    Ok((body, profile))
+}
+
+/// Our control numbers in one outbound interchange: ISA13, GS06, ST02; or UNB 0020 and UNH
+/// 0062 (`group` unused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Controls {
+    pub interchange: u64,
+    pub group: u64,
+    pub set: u64,
+}
+
+/// One interchange ready to deliver.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub bytes: Vec<u8>,
+    /// Its file name in the outbound folder (`acme-856-000000017.x12`, `acme-desadv-17.edi`).
+    pub name: String,
+    /// `ISA13/GS06/ST02` or `0020/0062`.
+    pub controls: String,
+    /// The number the partner's acknowledgment of it carries (`GS:SH:17`, `UNB:17`).
+    pub ack_key: String,
+}
+
+/// The file name of an outbound document.
+pub fn file_name(channel: &Channel, set_id: &str, n: u64) -> String {
+    if channel.format == ChannelFormat::Edifact {
+        format!("{}-{}-{n}.edi", channel.id, set_id.to_lowercase())
+    } else {
+        format!("{}-{set_id}-{n:09}.x12", channel.id)
+    }
+}
+
+/// Wraps a body in its interchange for the channel's partner.
+pub fn render(
+    channel: &Channel,
+    send: &super::settings::Send,
+    body: &crate::map::outbound::Body,
+    profile: &crate::map::outbound::Profile,
+    c: &Controls,
+    stamp: jiff::civil::DateTime,
+) -> Result<Rendered, String> {
+    let our = Identity {
+        qualifier: send.sender_qualifier.clone(),
+        id: channel.our_id.clone().unwrap_or_default(),
+    };
+    let theirs = Identity {
+        qualifier: send.receiver_qualifier.clone(),
+        id: channel.partner_id.clone().unwrap_or_default(),
+    };
+    let mut bytes = Vec::new();
+    let name = file_name(channel, body.set_id, c.interchange);
+    if channel.format == ChannelFormat::Edifact {
+        let (v, r) = profile.version.split_at(1);
+        let mut identifier = vec![body.set_id, v, r, "UN"];
+        if let Some(a) = profile.association.as_deref() {
+            identifier.push(a);
+        }
+        let env = EdifactEnvelope {
+            syntax_id: send.syntax_id.clone(),
+            syntax_version: send.syntax_version.clone(),
+            sender: our,
+            recipient: theirs,
+            control: c.interchange,
+            ack_requested: send.ack_requested,
+            test: send.test,
+            delimiters: channel
+                .delimiters
+                .as_deref()
+                .and_then(edifact_delimiters)
+                .unwrap_or_default(),
+            stamp,
+            transliterate: send.transliterate,
+        };
+        let message = EdifactMessage {
+            reference: c.set,
+            identifier,
+            segments: &body.segments,
+        };
+        write_edifact(&mut bytes, &env, &[message]).map_err(|e| format!("cannot_write: {e}"))?;
+        return Ok(Rendered {
+            bytes,
+            name,
+            controls: format!("{}/{}", c.interchange, c.set),
+            ack_key: format!("UNB:{}", c.interchange),
+        });
+    }
+    let env = X12Envelope {
+        sender: our,
+        receiver: theirs,
+        version: if profile.version == "005010" {
+            "00501".into()
+        } else {
+            "00401".into()
+        },
+        control: c.interchange,
+        ack_requested: send.ack_requested,
+        usage: if send.test { "T" } else { "P" }.into(),
+        delimiters: channel
+            .delimiters
+            .as_deref()
+            .and_then(x12_delimiters)
+            .unwrap_or_default(),
+        stamp,
+    };
+    let group = X12Group {
+        functional_id: body.functional_id,
+        sender: &send.application_sender,
+        receiver: &send.application_receiver,
+        control: c.group,
+        version: &profile.version,
+        sets: vec![X12Set {
+            id: body.set_id,
+            control: c.set,
+            implementation: None,
+            segments: &body.segments,
+        }],
+    };
+    write_x12(&mut bytes, &env, &[], &[group]).map_err(|e| format!("cannot_write: {e}"))?;
+    Ok(Rendered {
+        bytes,
+        name,
+        controls: format!("{:09}/{}/{:04}", c.interchange, c.group, c.set),
+        ack_key: format!("GS:{}:{}", body.functional_id, c.group),
+    })
+}
+
 /// The export as the partner reads it: a ship notice's lines without an order of their own
 /// belong to its one order (the 856's HL order level, the DESADV's line RFF+ON), and every
 /// order a line names is among its `order_refs`.
-fn normalized(doc: &Document) -> Document {
+pub fn normalized(doc: &Document) -> Document {
     let mut doc = doc.clone();
     if let Document::ShipNotice(s) = &mut doc {
         for l in &s.lines {
@@ -419,196 +652,46 @@ fn one(
         .outbound
         .as_deref()
         .expect("configuration checks that send has an outbound folder");
-    let hash = crate::model::hash::ValueHasher::new()
-        .document(doc)
-        .map(|h| crate::model::hash::ContentHash::V2(h).to_string())
-        .map_err(|e| Error::Setup(format!("hashing an exported document: {e}")))?;
-    if let Some(before) = ledger
-        .outbound(Some(&channel.id))?
-        .into_iter()
-        .find(|o| o.kind == kind && o.number == doc.number())
-    {
-        if before.content_hash == hash {
-            return Ok(Decision::Duplicate);
-        }
-        return Ok(held(
-            Some(channel),
-            orders,
-            vec![format!(
-                "sent_before: {} {} was sent to {} in run {} ({}) with other content; a partner takes a number once: correct it under a new number",
-                kind.replace('_', " "),
-                doc.number(),
-                channel.id,
-                before.run,
-                before.path
-            )],
-        ));
+    let (hash, before) = sent_before(&*ledger, channel, doc)?;
+    match before {
+        Some(Before::Same(_)) => return Ok(Decision::Duplicate),
+        Some(Before::Other(why)) => return Ok(held(Some(channel), orders, vec![why])),
+        None => {}
     }
-    let mut problems: Vec<String> = crate::rules::check(doc)
-        .into_iter()
-        .map(|v| format!("{}: {}", v.rule, v.message))
-        .collect();
-    let mut pos = BTreeMap::new();
-    for po in &orders {
-        let lines = ledger.po_lines(&channel.id, po)?;
-        let sum = |kind: &str| -> Result<HashMap<String, rust_decimal::Decimal>, Error> {
-            Ok(ledger.covered(&channel.id, kind, po)?.into_iter().collect())
-        };
-        pos.insert(
-            po.clone(),
-            PoState {
-                lines,
-                shipped: sum("ship_notice")?,
-                invoiced: sum("invoice")?,
-            },
-        );
-    }
-    let sscc_sent = |s: &str| {
-        ledger
-            .sscc_sent(s)
-            .ok()
-            .flatten()
-            .map(|(c, n)| format!("{n} (channel {c})"))
-    };
-    let checked = presend::check(doc, &pos, &sscc_sent, &send.policy);
-    problems.extend(
-        checked
-            .violations
-            .iter()
-            .map(|v| format!("{}: {}", v.rule, v.message)),
-    );
+    let (problems, checked) = check_against_po(doc, channel, send, &*ledger)?;
     if !problems.is_empty() {
         return Ok(held(Some(channel), orders, problems));
     }
-    let edifact = channel.format == ChannelFormat::Edifact;
-    let mut profile = send.profile.clone();
-    let set_id = match (edifact, doc) {
-        (false, Document::ShipNotice(_)) => "856",
-        (false, _) => "810",
-        (true, Document::ShipNotice(_)) => "DESADV",
-        (true, _) => "INVOIC",
-    };
-    profile.association = send.associations.get(set_id).cloned();
-    let body = match crate::map::outbound::body(doc, edifact, &profile) {
+    let (body, profile) = match body_for(channel, send, doc) {
         Ok(b) => b,
-        Err(e) => {
-            return Ok(held(
-                Some(channel),
-                orders,
-                vec![format!("cannot_write: {e}")],
-            ));
-        }
+        Err(e) => return Ok(held(Some(channel), orders, vec![e])),
     };
-    let (bytes, name, controls, ack_key) = if edifact {
-        let name = |n: u64| format!("{}-{}-{n}.edi", channel.id, set_id.to_lowercase());
+    let edifact = channel.format == ChannelFormat::Edifact;
+    let controls = if edifact {
         let unb = free_control(ledger, &channel.id, "unb", EDIFACT_MAX, |n| {
-            dir.join(name(n))
+            dir.join(file_name(channel, body.set_id, n))
         })?;
-        let unh = ledger.next_control(&channel.id, "unh", EDIFACT_MAX)?;
-        let version = profile.version.as_str();
-        let (v, r) = version.split_at(1);
-        let mut identifier = vec![set_id, v, r, "UN"];
-        if let Some(a) = profile.association.as_deref() {
-            identifier.push(a);
+        Controls {
+            interchange: unb,
+            group: 0,
+            set: ledger.next_control(&channel.id, "unh", EDIFACT_MAX)?,
         }
-        let env = EdifactEnvelope {
-            syntax_id: send.syntax_id.clone(),
-            syntax_version: send.syntax_version.clone(),
-            sender: Identity {
-                qualifier: send.sender_qualifier.clone(),
-                id: channel.our_id.clone().unwrap_or_default(),
-            },
-            recipient: Identity {
-                qualifier: send.receiver_qualifier.clone(),
-                id: channel.partner_id.clone().unwrap_or_default(),
-            },
-            control: unb,
-            ack_requested: send.ack_requested,
-            test: send.test,
-            delimiters: channel
-                .delimiters
-                .as_deref()
-                .and_then(edifact_delimiters)
-                .unwrap_or_default(),
-            stamp: delivery.stamp,
-            transliterate: send.transliterate,
-        };
-        let mut bytes = Vec::new();
-        let message = EdifactMessage {
-            reference: unh,
-            identifier,
-            segments: &body.segments,
-        };
-        if let Err(e) = write_edifact(&mut bytes, &env, &[message]) {
-            return Ok(held(
-                Some(channel),
-                orders,
-                vec![format!("cannot_write: {e}")],
-            ));
-        }
-        (
-            bytes,
-            name(unb),
-            format!("{unb}/{unh}"),
-            format!("UNB:{unb}"),
-        )
     } else {
-        let name = |n: u64| format!("{}-{set_id}-{n:09}.x12", channel.id);
-        let isa = free_control(ledger, &channel.id, "isa", X12_MAX, |n| dir.join(name(n)))?;
-        let gs = ledger.next_control(&channel.id, "gs", X12_MAX)?;
-        let st = ledger.next_control(&channel.id, "st", X12_MAX)?;
-        let env = X12Envelope {
-            sender: Identity {
-                qualifier: send.sender_qualifier.clone(),
-                id: channel.our_id.clone().unwrap_or_default(),
-            },
-            receiver: Identity {
-                qualifier: send.receiver_qualifier.clone(),
-                id: channel.partner_id.clone().unwrap_or_default(),
-            },
-            version: if profile.version == "005010" {
-                "00501".into()
-            } else {
-                "00401".into()
-            },
-            control: isa,
-            ack_requested: send.ack_requested,
-            usage: if send.test { "T" } else { "P" }.into(),
-            delimiters: channel
-                .delimiters
-                .as_deref()
-                .and_then(x12_delimiters)
-                .unwrap_or_default(),
-            stamp: delivery.stamp,
-        };
-        let group = X12Group {
-            functional_id: body.functional_id,
-            sender: &send.application_sender,
-            receiver: &send.application_receiver,
-            control: gs,
-            version: &profile.version,
-            sets: vec![X12Set {
-                id: body.set_id,
-                control: st,
-                implementation: None,
-                segments: &body.segments,
-            }],
-        };
-        let mut bytes = Vec::new();
-        if let Err(e) = write_x12(&mut bytes, &env, &[], &[group]) {
-            return Ok(held(
-                Some(channel),
-                orders,
-                vec![format!("cannot_write: {e}")],
-            ));
+        let isa = free_control(ledger, &channel.id, "isa", X12_MAX, |n| {
+            dir.join(file_name(channel, body.set_id, n))
+        })?;
+        Controls {
+            interchange: isa,
+            group: ledger.next_control(&channel.id, "gs", X12_MAX)?,
+            set: ledger.next_control(&channel.id, "st", X12_MAX)?,
         }
-        (
-            bytes,
-            name(isa),
-            format!("{isa:09}/{gs}/{st:04}"),
-            format!("GS:{}:{gs}", body.functional_id),
-        )
     };
+    let r = match render(channel, send, &body, &profile, &controls, delivery.stamp) {
+        Ok(r) => r,
+        Err(e) => return Ok(held(Some(channel), orders, vec![e])),
+    };
+    let (bytes, name, controls, ack_key, set_id) =
+        (r.bytes, r.name, r.controls, r.ack_key, body.set_id);
     let (path, temp) = delivery.write(dir, &name, &bytes)?;
     crash_point("outbound written");
     let row = OutboundRow {
@@ -917,4 +1000,58 @@ pub(super) fn record_po(
         .collect();
     ledger.add_po(run, channel, &order.order_number, &lines)?;
     Ok(())
+}
+
+/// Export files read for `tallyman generate`: the documents (with the file and where in it),
+/// the documents held back by their rows, and files left unread (a header file without its
+/// detail file) with why.
+#[derive(Debug, Default)]
+pub struct ReadFiles {
+    pub documents: Vec<(Exported, String, String)>,
+    pub held: Vec<HeldEntry>,
+    pub unread: Vec<String>,
+}
+
+/// Reads export files given by name and contents, as the run reads the outbox's (JSON Lines,
+/// CSV through the configuration's `[[export]]`, header and detail files paired).
+pub fn read_files(cfg: &Config, files: &[(String, Vec<u8>)]) -> Result<ReadFiles, Error> {
+    let profiles = super::settings::load_export_profiles(cfg.exports.as_deref())
+        .map_err(|e| Error::Setup(format!("loading ERP export profiles: {e}")))?;
+    let entries: Vec<crate::transport::Entry> = files
+        .iter()
+        .map(|(name, bytes)| crate::transport::Entry {
+            name: name.clone(),
+            size: bytes.len() as u64,
+            modified: std::time::SystemTime::UNIX_EPOCH,
+            dev: 0,
+            ino: 0,
+        })
+        .collect();
+    let mut out = ReadFiles::default();
+    let contents: HashMap<&str, &[u8]> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    for unit in units(cfg, entries, &mut out.unread) {
+        let mut c = vec![contents[unit.main.name.as_str()].to_vec()];
+        if let Some(d) = &unit.detail {
+            c.push(contents[d.name.as_str()].to_vec());
+        }
+        let read = read_unit(&unit, &c, &profiles);
+        for (ex, at) in read.documents {
+            out.documents.push((ex, at, unit.main.name.clone()));
+        }
+        for h in read.held {
+            out.held.push(HeldEntry {
+                file: unit.main.name.clone(),
+                at: h.at,
+                channel: None,
+                kind: h.kind,
+                number: h.number,
+                orders: Vec::new(),
+                problems: h.problems,
+            });
+        }
+    }
+    Ok(out)
 }

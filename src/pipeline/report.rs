@@ -268,11 +268,13 @@ impl HeldEntry {
         if !self.orders.is_empty() {
             let _ = write!(s, ", PO {}", self.orders.join(", "));
         }
+        // Values come from the export: each line is printed escaped, on its one line.
+        let mut s = printable(&s).into_owned();
         s.push_str(":\n");
         for p in &self.problems {
-            let _ = writeln!(s, "  - {p}");
+            let _ = writeln!(s, "  - {}", printable(p));
         }
-        printable(&s).into_owned()
+        s
     }
 }
 
