@@ -447,3 +447,48 @@ fn generate_writes_with_the_runs_checks_and_touches_no_ledger() {
         "the ledger is not touched"
     );
 }
+
+/// A run killed after its commit, whose document waiting under its temporary name is then
+/// lost: the next run delivers the very bytes the ledger recorded, under the same name.
+#[test]
+#[cfg_attr(
+    not(feature = "crash-hooks"),
+    ignore = "stops a run at a crash point: needs --features crash-hooks"
+)]
+fn a_document_lost_after_the_commit_is_delivered_again_from_the_ledger() {
+    let env = Env::new(SENDING);
+    with_outbox(&env, "");
+    env.drop_file("acme", "po.edi", &po(801, "PO-1", &[("10", "SKU-1")]));
+    export(&env, "acme/a.jsonl", &asn("SH-1", "PO-1", "4"));
+    let out = env
+        .command(&["run", "--config", "tallyman.toml"])
+        .env("TALLYMAN_CRASH_AT", "committed")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_none(),
+        "the run was to stop after its commit"
+    );
+    let temp: Vec<String> = env.files("out/acme");
+    assert_eq!(temp.len(), 1, "{temp:?}");
+    assert!(
+        temp[0].starts_with('.') && temp[0].ends_with(".tmp"),
+        "{temp:?}"
+    );
+    let bytes = std::fs::read(env.path(&format!("out/acme/{}", temp[0]))).unwrap();
+    std::fs::remove_file(env.path(&format!("out/acme/{}", temp[0]))).unwrap();
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("856 SH-1 for acme was missing from")
+            && r.stderr.contains("written again from the ledger"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(env.files("out/acme"), ["acme-856-000000001.x12"]);
+    assert_eq!(
+        std::fs::read(env.path("out/acme/acme-856-000000001.x12")).unwrap(),
+        bytes
+    );
+    assert!(env.files("outbox").is_empty());
+}

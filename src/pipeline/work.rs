@@ -14,7 +14,9 @@
 //! Crash points: the environment variable `TALLYMAN_CRASH_AFTER=N` makes the process abort
 //! (no unwinding, no flushing: as close to `kill -9` as a process can do to itself) when it
 //! reaches its N-th crash point. `TALLYMAN_CRASH_AFTER=0` only counts them and prints the count
-//! on stderr at exit of the run. The exactly-once test uses this to stop runs at every stage.
+//! on stderr at exit of the run. The exactly-once test uses this to stop runs at every stage;
+//! `TALLYMAN_CRASH_AT=NAME` stops at the first crash point of that name (`committed`), for
+//! tests of one moment. Both exist only in builds with the `crash-hooks` feature.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -729,7 +731,11 @@ static CRASH_POINTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicU
 /// A place where the exactly-once tests may stop the process (only in builds with the
 /// `crash-hooks` feature; elsewhere it does nothing).
 #[cfg(feature = "crash-hooks")]
-pub fn crash_point(_what: &str) {
+pub fn crash_point(what: &str) {
+    // `TALLYMAN_CRASH_AT=NAME` stops at the first crash point of that name.
+    if std::env::var("TALLYMAN_CRASH_AT").is_ok_and(|at| at == what) {
+        std::process::abort();
+    }
     let target = *CRASH_AFTER.get_or_init(|| {
         std::env::var("TALLYMAN_CRASH_AFTER")
             .ok()
