@@ -207,7 +207,10 @@ fn write(doc: &Document, edifact: bool, n: u64, out: &mut Vec<u8>) -> usize {
     out.len()
 }
 
-const KINDS: [(&str, bool, fn(u64) -> Document); 4] = [
+/// A document kind: its set id, whether it is EDIFACT, and how to make the n-th one.
+type Kind = (&'static str, bool, fn(u64) -> Document);
+
+const KINDS: [Kind; 4] = [
     ("856", false, ship_notice),
     ("810", false, invoice),
     ("DESADV", true, ship_notice),

@@ -784,6 +784,13 @@ fn discover<'c>(
             {
                 continue;
             }
+            if q.channel == outbound::OUTBOX {
+                report.channel_errors.push(format!(
+                    "ERP export {} (id {}) is not replayed: what was sent from it stays sent, and its held documents are sent once they are fixed in the ERP and exported again (see its report, {}.report.txt)",
+                    q.name, q.id, q.stored
+                ));
+                continue;
+            }
             let Some(channel) = cfg.channel(&q.channel) else {
                 report.channel_errors.push(format!(
                     "quarantined file {} (id {}) belongs to channel {}, which is no longer configured",
