@@ -492,3 +492,30 @@ fn a_document_lost_after_the_commit_is_delivered_again_from_the_ledger() {
     );
     assert!(env.files("outbox").is_empty());
 }
+
+#[test]
+fn a_dry_run_says_what_it_would_send_and_hold_and_sends_nothing() {
+    let env = Env::new(SENDING);
+    with_outbox(&env, "");
+    env.drop_file("acme", "po.edi", &po(801, "PO-1", &[("10", "SKU-1")]));
+    export(
+        &env,
+        "acme/a.jsonl",
+        &(asn("SH-1", "PO-1", "4") + &asn("SH-2", "PO-1", "7")),
+    );
+    let r = env.run(&["--dry-run"]);
+    assert!(r.stderr.contains("acme: would send 1 856"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("would hold ship notice SH-2 (acme/a.jsonl): over_shipment"),
+        "{}",
+        r.stderr
+    );
+    assert!(env.files("out/acme").is_empty());
+    assert_eq!(env.files("outbox"), ["acme/a.jsonl"]);
+    assert!(!env.path("work").exists());
+    // The real run does what the dry run said.
+    let r = env.run(&[]);
+    assert!(r.stderr.contains("acme: sent 1 856"), "{}", r.stderr);
+    assert!(r.stderr.contains("held ship notice SH-2"), "{}", r.stderr);
+}

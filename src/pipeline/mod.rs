@@ -260,7 +260,12 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         files: Vec::new(),
         stored_names: HashSet::new(),
         // A dry run writes no ERP files.
-        outputs: run.map(|r| output::Writer::new(&layout, r, cfg)),
+        outputs: Some(output::Writer::new(
+            &layout,
+            run.unwrap_or(0),
+            cfg,
+            run.is_none(),
+        )),
         acks: acks::AckWriter::new(&layout, run.is_none(), &started_at),
         sent: Vec::new(),
         acks_received: Vec::new(),

@@ -50,14 +50,19 @@ pub(super) struct Writer<'a> {
     open: BTreeMap<(&'static str, OutputFormat), Open>,
     line: String,
     rows: Vec<u8>,
+    dry: bool,
 }
 
 impl<'a> Writer<'a> {
-    pub fn new(layout: &'a Layout, run: i64, cfg: &'a Config) -> Self {
+    /// `dry`: write nothing, only read the documents (a dry run still records the orders it
+    /// would accept, in its rolled-back transaction, so its ship notices are checked as a real
+    /// run's would be).
+    pub fn new(layout: &'a Layout, run: i64, cfg: &'a Config, dry: bool) -> Self {
         Writer {
             layout,
             run,
             cfg,
+            dry,
             open: BTreeMap::new(),
             line: String::new(),
             rows: Vec::new(),
@@ -109,6 +114,9 @@ impl<'a> Writer<'a> {
                     .map_err(|_| ended_early(csv_path()))?;
             }
             cursor.next += 1;
+        }
+        if self.dry {
+            return Ok(());
         }
         for &format in &inp.channel.output {
             let o = match self.open.entry((kind, format)) {

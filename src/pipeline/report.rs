@@ -501,7 +501,8 @@ impl RunReport {
             let first = h.problems.first().map(String::as_str).unwrap_or_default();
             let _ = writeln!(
                 s,
-                "  held {} {} ({}): {}",
+                "  {} {} {} ({}): {}",
+                if self.dry_run { "would hold" } else { "held" },
                 h.kind.as_deref().unwrap_or("document").replace('_', " "),
                 printable(h.number.as_deref().unwrap_or("?")),
                 printable(&h.file),
