@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh TARGET [SECONDS]   run TARGET (default 600 s); its corpus grows in fuzz/corpus/TARGET
 #   scripts/fuzz.sh --seeds TARGET     print TARGET's seed folders (relative to fuzz/)
 # Targets (cargo fuzz list): x12_reader, x12_translate, edifact_reader, translate (any format),
-# x12_structured, edifact_structured, x12_roundtrip, edifact_roundtrip, csv_feed, xml_feed, config.
+# x12_structured, edifact_structured, x12_roundtrip, edifact_roundtrip, csv_feed, xml_feed, config,
+# erp_export.
 # A crash is saved in fuzz/artifacts/TARGET/ and the run exits non-zero; keep it as a regression
 # test (README "Fuzzing").
 set -euo pipefail
@@ -23,6 +24,7 @@ seeds() {
     edifact_structured | edifact_roundtrip) printf '%s\n' ../samples/edifact ;;
     csv_feed) printf '%s\n' "${feeds[@]}" ;;
     xml_feed) printf '%s\n' seeds/xml ../samples/feeds ;;
+    erp_export) printf '%s\n' ../samples/demo/outbox/acme ../samples/demo/outbox/acme-eu ../tests/fixtures/erp-export ;;
     # libFuzzer takes folders only: the demo configuration is copied into the corpus (below).
     config) printf '%s\n' seeds/config ;;
     *) echo "unknown fuzz target '$1' (see: cd fuzz && cargo fuzz list)" >&2; return 1 ;;

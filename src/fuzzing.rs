@@ -3,7 +3,10 @@
 //! very same assertions. Each function panics when an invariant does not hold.
 
 mod acks;
+mod outbound;
+
 pub use acks::acks_read_back;
+pub use outbound::erp_export;
 
 use crate::grammar::GrammarSet;
 use crate::map::driver::{translate_all, translate_reader_holding};

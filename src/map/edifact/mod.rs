@@ -9,6 +9,8 @@
 //! as not translated.
 
 mod common;
+/// The role the inbound mapping gives a NAD 3035 code: the outbound writers keep to it.
+pub(crate) use common::role;
 mod contrl;
 mod documents;
 mod parties;

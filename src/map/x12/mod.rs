@@ -9,6 +9,8 @@
 
 mod ack;
 mod common;
+/// The role the inbound mapping gives an N101 code: the outbound writers keep to it.
+pub(crate) use common::role;
 mod invoice;
 mod order;
 mod ship_notice;

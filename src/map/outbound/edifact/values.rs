@@ -482,7 +482,7 @@ fn date_time(field: &str, d: &DatedEvent) -> Result<(String, &'static str), Erro
 /// The NAD 3035 code of a party: its own code when the reader takes it for the same role (an
 /// X12 code such as `VN` it does not), otherwise the usual code of the role.
 fn role_code<'p>(field: &str, p: &'p Party) -> Result<&'p str, Error> {
-    if !p.role_code.is_empty() && read_role(&p.role_code) == p.role {
+    if !p.role_code.is_empty() && crate::map::edifact::role(&p.role_code) == p.role {
         return Ok(&p.role_code);
     }
     Ok(match p.role {
@@ -499,20 +499,6 @@ fn role_code<'p>(field: &str, p: &'p Party) -> Result<&'p str, Error> {
             });
         }
     })
-}
-
-/// The role the inbound reader gives a NAD 3035 code (`map::edifact`'s table, which is private
-/// to it; the round-trip tests hold the two together).
-fn read_role(code: &str) -> Role {
-    match code {
-        "BY" => Role::Buyer,
-        "SU" | "SE" | "II" => Role::Seller,
-        "DP" | "ST" | "CN" | "UD" => Role::ShipTo,
-        "IV" | "BT" | "OB" => Role::BillTo,
-        "SF" | "CZ" | "SH" => Role::ShipFrom,
-        "PE" | "RE" => Role::RemitTo,
-        _ => Role::Other,
-    }
 }
 
 /// Message function (BGM 1225) of a purpose, as the reader maps it back.

@@ -25,31 +25,17 @@ pub fn purpose_code(purpose: Purpose, field: &str) -> Result<&'static str, Error
     })
 }
 
-/// The role the inbound mapping gives an N101 code (the table of `map::x12::common::role`; the
-/// round-trip tests hold the two together).
-fn role_of(code: &str) -> Role {
-    match code {
-        "BY" | "BT2" | "OB" => Role::Buyer,
-        "SE" | "SU" | "VN" | "SF2" => Role::Seller,
-        "ST" | "DA" | "SN" => Role::ShipTo,
-        "BT" | "BS" | "PR" => Role::BillTo,
-        "SF" | "SH" | "WH" => Role::ShipFrom,
-        "RE" | "RI" | "PE" => Role::RemitTo,
-        _ => Role::Other,
-    }
-}
-
 /// The N101 code of a party: its own when it has one, else the usual code of its role.
 fn role_code(p: &Party, field: &str) -> Result<String, Error> {
     if !p.role_code.is_empty() {
-        if role_of(&p.role_code) != p.role {
+        if crate::map::x12::role(&p.role_code) != p.role {
             return Err(Error::Unrepresentable {
                 field: format!("{field}.role"),
                 value: format!("{:?}", p.role),
                 why: format!(
                     "N101 '{}' reads back as {:?}: role and role_code disagree",
                     p.role_code,
-                    role_of(&p.role_code)
+                    crate::map::x12::role(&p.role_code)
                 ),
             });
         }
