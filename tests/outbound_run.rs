@@ -448,27 +448,31 @@ fn generate_writes_with_the_runs_checks_and_touches_no_ledger() {
     );
 }
 
-/// A run killed after its commit, whose document waiting under its temporary name is then
-/// lost: the next run delivers the very bytes the ledger recorded, under the same name.
+/// A run killed after its commit: the next run delivers the very bytes the ledger recorded
+/// under their final name; and a document gone from the outbound folder after its commit (the
+/// partner's pickup took it) is not sent a second time.
 #[test]
 #[cfg_attr(
     not(feature = "crash-hooks"),
     ignore = "stops a run at a crash point: needs --features crash-hooks"
 )]
-fn a_document_lost_after_the_commit_is_delivered_again_from_the_ledger() {
+fn after_a_kill_past_the_commit_each_document_is_delivered_once() {
     let env = Env::new(SENDING);
     with_outbox(&env, "");
     env.drop_file("acme", "po.edi", &po(801, "PO-1", &[("10", "SKU-1")]));
     export(&env, "acme/a.jsonl", &asn("SH-1", "PO-1", "4"));
-    let out = env
-        .command(&["run", "--config", "tallyman.toml"])
-        .env("TALLYMAN_CRASH_AT", "committed")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.code().is_none(),
-        "the run was to stop after its commit"
-    );
+    let stop_after_commit = |env: &Env| {
+        let out = env
+            .command(&["run", "--config", "tallyman.toml"])
+            .env("TALLYMAN_CRASH_AT", "committed")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.code().is_none(),
+            "the run was to stop after its commit"
+        );
+    };
+    stop_after_commit(&env);
     let temp: Vec<String> = env.files("out/acme");
     assert_eq!(temp.len(), 1, "{temp:?}");
     assert!(
@@ -476,21 +480,77 @@ fn a_document_lost_after_the_commit_is_delivered_again_from_the_ledger() {
         "{temp:?}"
     );
     let bytes = std::fs::read(env.path(&format!("out/acme/{}", temp[0]))).unwrap();
-    std::fs::remove_file(env.path(&format!("out/acme/{}", temp[0]))).unwrap();
     let r = env.run(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("856 SH-1 for acme was missing from")
-            && r.stderr.contains("written again from the ledger"),
-        "{}",
-        r.stderr
-    );
     assert_eq!(env.files("out/acme"), ["acme-856-000000001.x12"]);
     assert_eq!(
         std::fs::read(env.path("out/acme/acme-856-000000001.x12")).unwrap(),
         bytes
     );
     assert!(env.files("outbox").is_empty());
+
+    // Killed again after a commit, and the file is gone before the next run: not sent again.
+    export(&env, "acme/b.jsonl", &asn("SH-2", "PO-1", "2"));
+    stop_after_commit(&env);
+    let temp: Vec<String> = env
+        .files("out/acme")
+        .into_iter()
+        .filter(|f| f.starts_with('.'))
+        .collect();
+    assert_eq!(temp.len(), 1, "{temp:?}");
+    std::fs::remove_file(env.path(&format!("out/acme/{}", temp[0]))).unwrap();
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("856 SH-2 for acme is not in")
+            && r.stderr.contains("it is not sent again"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(env.files("out/acme"), ["acme-856-000000001.x12"]);
+    let l = env.tallyman(&[
+        "ledger",
+        "outbound",
+        "acme",
+        "--config",
+        &env.config().to_string_lossy(),
+    ]);
+    assert!(
+        l.stdout.contains("SH-2"),
+        "the ledger still has it: {}",
+        l.stdout
+    );
+}
+
+/// The same document twice in one export (or in two exports of one run): the second is a
+/// duplicate, a changed second one is held; the run goes on.
+#[test]
+fn the_same_document_twice_in_one_run_is_sent_once() {
+    let env = Env::new(SENDING);
+    with_outbox(&env, "");
+    env.drop_file("acme", "po.edi", &po(801, "PO-1", &[("10", "SKU-1")]));
+    export(
+        &env,
+        "acme/a.jsonl",
+        &(asn("SH-1", "PO-1", "4") + &asn("SH-1", "PO-1", "4") + &asn("SH-1", "PO-1", "3")),
+    );
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("1 document exported again as sent before"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("held ship notice SH-1 (acme/a.jsonl): sent_before"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(env.files("out/acme"), ["acme-856-000000001.x12"]);
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "the next run is not stopped: {}", r.stderr);
 }
 
 #[test]

@@ -347,6 +347,14 @@ pub trait Ledger {
         lines: &[outbound::CoveredLine],
         ssccs: &[String],
     ) -> Result<i64>;
+    /// The document of this kind and number sent to a channel (by a committed run, or earlier
+    /// in the open one), without its bytes.
+    fn outbound_document(
+        &self,
+        channel: &str,
+        kind: &str,
+        number: &str,
+    ) -> Result<Option<outbound::OutboundRow>>;
     /// The documents sent to a channel (every channel with `None`), oldest first, without
     /// their bytes.
     fn outbound(&self, channel: Option<&str>) -> Result<Vec<outbound::OutboundRow>>;

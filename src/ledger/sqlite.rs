@@ -607,6 +607,15 @@ impl Ledger for SqliteLedger {
         super::sqlite_outbound::add(&self.db, row, lines, ssccs)
     }
 
+    fn outbound_document(
+        &self,
+        channel: &str,
+        kind: &str,
+        number: &str,
+    ) -> Result<Option<super::outbound::OutboundRow>> {
+        super::sqlite_outbound::document(&self.db, channel, kind, number)
+    }
+
     fn outbound(&self, channel: Option<&str>) -> Result<Vec<super::outbound::OutboundRow>> {
         super::sqlite_outbound::list(&self.db, channel)
     }

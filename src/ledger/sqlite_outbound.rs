@@ -109,7 +109,7 @@ pub(super) fn add(
             row.channel,
             row.kind,
             row.number,
-            row.orders.join(" "),
+            serde_json::to_string(&row.orders).unwrap_or_else(|_| "[]".into()),
             row.set_id,
             row.controls,
             row.ack_key,
@@ -155,13 +155,14 @@ const COLUMNS: &str = "id, run, channel, kind, number, orders, set_id, controls,
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboundRow> {
     let orders: String = r.get(5)?;
+    let orders: Vec<String> = serde_json::from_str(&orders).unwrap_or_default();
     Ok(OutboundRow {
         id: r.get(0)?,
         run: r.get(1)?,
         channel: r.get(2)?,
         kind: r.get(3)?,
         number: r.get(4)?,
-        orders: orders.split_whitespace().map(str::to_owned).collect(),
+        orders,
         set_id: r.get(6)?,
         controls: r.get(7)?,
         ack_key: r.get(8)?,
@@ -186,6 +187,21 @@ pub(super) fn list(db: &Connection, channel: Option<&str>) -> Result<Vec<Outboun
         .map_err(db_err("documents sent"))?
         .collect::<rusqlite::Result<_>>()
         .map_err(db_err("documents sent"))
+}
+
+/// One document by its identity. Every row is of a committed run or of the open one: a run
+/// that dies before its commit leaves none.
+pub(super) fn document(
+    db: &Connection,
+    channel: &str,
+    kind: &str,
+    number: &str,
+) -> Result<Option<OutboundRow>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM outbound WHERE channel = ?1 AND kind = ?2 AND number = ?3");
+    db.prepare_cached(&sql)
+        .and_then(|mut st| st.query_row(params![channel, kind, number], row).optional())
+        .map_err(db_err("a document sent"))
 }
 
 /// A run's documents with their bytes, for completing it.

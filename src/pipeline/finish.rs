@@ -46,17 +46,16 @@ pub(super) fn complete(
         work::move_file(temp, path).map_err(io_err(format!("renaming {}", a.temp)))?;
         crash_point("ack renamed");
     }
-    // Ship notices and invoices: the ledger holds their bytes, so one whose temporary file
-    // is gone is written again, the same bytes under the same name.
+    // Ship notices and invoices, likewise. Their temporary files were made durable before the
+    // commit, so one that is gone now was renamed already, and a final file gone too was taken
+    // by the partner's pickup: writing it again would send it twice. The ledger keeps the bytes.
     for o in outbound.iter().filter(|o| !o.temp.is_empty()) {
         let (temp, path) = (Path::new(&o.temp), Path::new(&o.path));
         if temp.exists() {
             work::move_file(temp, path).map_err(io_err(format!("renaming {}", o.temp)))?;
         } else if !path.exists() {
-            work::write_atomic(path, &o.bytes, 0o640)
-                .map_err(io_err(format!("writing {} again from the ledger", o.path)))?;
             notes.push(format!(
-                "run {run}'s {} {} for {} was missing from {}; it was written again from the ledger",
+                "run {run}'s {} {} for {} is not in {} (nor under its temporary name): it was delivered and taken by the partner's pickup, or removed; it is not sent again, and the ledger keeps its bytes",
                 o.set_id, o.number, o.channel, o.path
             ));
         }

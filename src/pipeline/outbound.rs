@@ -291,9 +291,7 @@ pub fn sent_before(
         .map(|h| crate::model::hash::ContentHash::V2(h).to_string())
         .map_err(|e| Error::Setup(format!("hashing an exported document: {e}")))?;
     let before = ledger
-        .outbound(Some(&channel.id))?
-        .into_iter()
-        .find(|o| o.kind == kind && o.number == doc.number())
+        .outbound_document(&channel.id, kind, doc.number())?
         .map(|b| {
             let what = format!(
                 "{} {} was sent to {} in run {} ({})",
