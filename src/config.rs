@@ -469,6 +469,51 @@ impl Config {
                 "no channel is configured; add at least one [channel.ID] table".into(),
             ));
         }
+        if let Some(outbox) = raw.paths.erp_outbox.as_deref().map(abs) {
+            let work = abs(&raw.paths.work);
+            let inbox = abs(&raw.paths.erp_inbox);
+            let mut others: Vec<(String, &Path)> = vec![
+                ("paths.work".into(), work.as_path()),
+                ("paths.erp_inbox".into(), inbox.as_path()),
+            ];
+            for c in &channels {
+                others.push((format!("channel.{}.inbound", c.id), c.inbound.as_path()));
+                if let Some(o) = &c.outbound {
+                    others.push((format!("channel.{}.outbound", c.id), o.as_path()));
+                }
+            }
+            // The outbox is emptied as it is read: a folder inside it (or holding it) would
+            // have its files taken for exports, and sent or ERP files quarantined.
+            // Compared as written, with `.` and `..` resolved (`out/../out` is `out`).
+            let lexical = |p: &Path| {
+                let mut out = std::path::PathBuf::new();
+                for c in p.components() {
+                    match c {
+                        std::path::Component::CurDir => {}
+                        std::path::Component::ParentDir => {
+                            out.pop();
+                        }
+                        other => out.push(other),
+                    }
+                }
+                out
+            };
+            let outbox = lexical(&outbox);
+            if let Some((key, dir)) = others.iter().find(|(_, d)| {
+                let d = lexical(d);
+                d.starts_with(&outbox) || outbox.starts_with(&d)
+            }) {
+                return Err(invalid(
+                    None,
+                    "paths.erp_outbox",
+                    format!(
+                        "{} overlaps {key} ({}): the outbox is emptied as it is read, so it must be a folder of its own, apart from the work directory, the ERP inbox and every channel's folders",
+                        outbox.display(),
+                        dir.display()
+                    ),
+                ));
+            }
+        }
         Ok(Config {
             file: file.to_owned(),
             work,

@@ -50,10 +50,11 @@ pub fn match_acks(
     for row in sent {
         let isa = row.controls.split('/').next().unwrap_or_default();
         let set_control = row.controls.rsplit('/').next().unwrap_or_default();
-        let keys = [row.ack_key.clone(), format!("ISA:{isa}")];
+        let keys = [key(&row.ack_key), key(&format!("ISA:{isa}"))];
         let mut status = None;
         for (i, (number, ack, _)) in acks.iter().enumerate() {
-            if !keys.iter().any(|k| k == number) {
+            let number = key(number);
+            if !keys.iter().any(|k| *k == number) {
                 continue;
             }
             used[i] = true;
@@ -71,6 +72,18 @@ pub fn match_acks(
         .map(|((n, _, json), _)| ((*n).to_owned(), (*json).to_owned()))
         .collect();
     out
+}
+
+/// An acknowledgment's identity with its control number read as a number: a partner may
+/// quote our GS06 `17` as `000000017`, our UNB 0020 `17` as `00017`.
+fn key(s: &str) -> String {
+    match s.rsplit_once(':') {
+        Some((head, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            let n = n.trim_start_matches('0');
+            format!("{head}:{}", if n.is_empty() { "0" } else { n })
+        }
+        _ => s.to_owned(),
+    }
 }
 
 /// What one acknowledgment says of our set (or, without a word on it, of the whole).
@@ -243,10 +256,12 @@ mod tests {
                 r#"{"set_id":"856","control":"0017","verdict":"rejected","verdict_code":"R"}"#,
             ),
             ack("GS:SH:99", "accepted", ""),
+            // Our GS06 quoted zero-padded.
+            ack("GS:SH:000000019", "accepted", ""),
         ];
         let m = match_acks(sent, &received, Some(Duration::from_secs(24 * 3600)), now);
         let statuses: Vec<&str> = m.documents.iter().map(|(_, s)| s.status).collect();
-        assert_eq!(statuses, ["rejected", "overdue", "awaiting"]);
+        assert_eq!(statuses, ["rejected", "overdue", "accepted"]);
         assert_eq!(m.unmatched.len(), 1);
         assert_eq!(m.unmatched[0].0, "GS:SH:99");
     }

@@ -340,13 +340,18 @@ pub fn check_against_po(
         };
         pos.insert(po, state);
     }
-    let sscc_sent = |s: &str| {
-        ledger
-            .sscc_sent(s)
-            .ok()
-            .flatten()
-            .map(|(c, n)| format!("{n} (channel {c})"))
-    };
+    // Earlier ship notices' SSCCs, looked up first so that a ledger error stops the run
+    // instead of passing for "never sent".
+    let mut earlier = HashMap::new();
+    if let Document::ShipNotice(s) = doc {
+        for sscc in s.packages.iter().filter_map(|p| p.sscc.as_deref()) {
+            let key = presend::sscc_key(sscc);
+            if let Some((c, n)) = ledger.sscc_sent(&key)? {
+                earlier.insert(key, format!("{n} (channel {c})"));
+            }
+        }
+    }
+    let sscc_sent = |s: &str| earlier.get(s).cloned();
     let checked = presend::check(doc, &pos, &sscc_sent, &send.policy);
     problems.extend(
         checked
@@ -719,7 +724,11 @@ fn one(
         })
         .collect();
     let ssccs: Vec<String> = match doc {
-        Document::ShipNotice(s) => s.packages.iter().filter_map(|p| p.sscc.clone()).collect(),
+        Document::ShipNotice(s) => s
+            .packages
+            .iter()
+            .filter_map(|p| p.sscc.as_deref().map(presend::sscc_key))
+            .collect(),
         _ => Vec::new(),
     };
     let mut row = row;

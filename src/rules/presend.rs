@@ -82,6 +82,18 @@ pub struct Checked {
     pub matched: Vec<Matched>,
 }
 
+/// An SSCC as it is compared and kept: its digits, without the application identifier `00`
+/// that a label's human-readable line puts before it (`(00)106141411234567897` and
+/// `106141411234567897` are one SSCC).
+pub fn sscc_key(s: &str) -> String {
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    match digits.len() {
+        20 if digits.starts_with("00") => digits[2..].to_owned(),
+        18 => digits,
+        _ => s.trim().to_owned(),
+    }
+}
+
 /// The purchase orders a document answers: a ship notice's `order_refs` and its lines'
 /// order numbers, an invoice's `order_number`.
 pub fn orders_of(doc: &Document) -> Vec<String> {
@@ -267,14 +279,14 @@ pub fn check(
         Document::ShipNotice(s) => {
             let mut seen = HashSet::new();
             for sscc in s.packages.iter().filter_map(|p| p.sscc.as_deref()) {
-                if !seen.insert(sscc) {
+                if !seen.insert(sscc_key(sscc)) {
                     out.violations.push(doc_violation(
                         "sscc_repeated",
                         format!(
                             "SSCC {sscc} is on two packages of ship notice {number}: every package needs its own"
                         ),
                     ));
-                } else if let Some(earlier) = sscc_sent(sscc) {
+                } else if let Some(earlier) = sscc_sent(&sscc_key(sscc)) {
                     out.violations.push(doc_violation(
                         "sscc_reused",
                         format!(
@@ -520,6 +532,17 @@ mod tests {
             rules(&check(&doc, &state(&[("1", 4)]), &|_| None, &lenient)),
             Vec::<&str>::new()
         );
+    }
+
+    #[test]
+    fn an_sscc_is_one_whatever_way_it_is_written() {
+        assert_eq!(sscc_key("(00)106141411234567897"), "106141411234567897");
+        assert_eq!(sscc_key("00106141411234567897"), "106141411234567897");
+        assert_eq!(sscc_key("106141411234567897"), "106141411234567897");
+        let doc = asn(&[("B-1", None, 1)], &["00106141411234567897"]);
+        let sent = |s: &str| (s == "106141411234567897").then(|| "SH0".to_owned());
+        let c = check(&doc, &state(&[]), &sent, &Policy::default());
+        assert_eq!(rules(&c), ["sscc_reused"]);
     }
 
     #[test]
