@@ -407,12 +407,39 @@ fn generate_writes_with_the_runs_checks_and_touches_no_ledger() {
     );
     assert_eq!(g.stdout.matches("ISA*00*").count(), 2, "{}", g.stdout);
     assert!(
-        g.stdout.contains("*000000500*0*P*>~GS*SH*TALLYCO*ACME*")
+        g.stdout.contains("*000000500*0*T*>~GS*SH*TALLYCO*ACME*")
             && g.stdout.contains("ST*856*0501~"),
         "{}",
         g.stdout
     );
     assert!(!env.path("work/ledger.sqlite").exists());
+    // Marked as test data unless asked; never into a channel's outbound folder.
+    let g = env.tallyman(&[
+        "generate",
+        "--partner",
+        "acme",
+        "--config",
+        &config,
+        "--production",
+        &export,
+    ]);
+    assert!(g.stdout.contains("*000000001*0*P*>~"), "{}", g.stdout);
+    let g = env.tallyman(&[
+        "generate",
+        "--partner",
+        "acme",
+        "--config",
+        &config,
+        "--out",
+        &env.path("out/acme").to_string_lossy(),
+        &export,
+    ]);
+    assert_eq!(g.code, 2, "{}", g.stderr);
+    assert!(
+        g.stderr.contains("is in channel acme's outbound folder"),
+        "{}",
+        g.stderr
+    );
     // With the ledger of a run that accepted PO-1 (10 ordered), read only: generate records
     // nothing, so each document is checked against what runs sent, not against the others.
     env.drop_file("acme", "po.edi", &po(801, "PO-1", &[("10", "SKU-1")]));

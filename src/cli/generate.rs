@@ -27,9 +27,14 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub control: u64,
     /// Write each interchange into this folder (under the name a run gives it) instead of
-    /// stdout; an existing file is never replaced.
+    /// stdout; an existing file is never replaced. Never a channel's outbound folder: what
+    /// goes there is a run's to send and record.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Mark the interchanges as production data (ISA15 `P`, no UNB 0035); by default they are
+    /// test data, since nothing generated here is recorded as sent.
+    #[arg(long)]
+    pub production: bool,
     /// ERP export files: JSON Lines, or CSV read by the configuration's [[export]] profiles.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -40,6 +45,34 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
     let Some(channel) = cfg.channel(&args.partner) else {
         bail!("{}", cfg.no_channel(&args.partner));
     };
+    if let Some(dir) = &args.out {
+        let lexical = |p: &std::path::Path| -> PathBuf {
+            let p = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+            let mut out = PathBuf::new();
+            for c in p.components() {
+                match c {
+                    std::path::Component::CurDir => {}
+                    std::path::Component::ParentDir => {
+                        out.pop();
+                    }
+                    other => out.push(other),
+                }
+            }
+            out
+        };
+        let out = lexical(dir);
+        if let Some(c) = cfg.channels.iter().find(|c| {
+            c.outbound
+                .as_deref()
+                .is_some_and(|o| out.starts_with(lexical(o)))
+        }) {
+            bail!(
+                "--out {} is in channel {}'s outbound folder: what goes there is sent, and only a run records what it sends (with control numbers from the ledger); write elsewhere",
+                dir.display(),
+                c.id
+            );
+        }
+    }
     let Some(send) = channel.send.as_ref() else {
         bail!(
             "channel {} sends no ship notices or invoices: add a [channel.{}.send] table to {}",
@@ -70,6 +103,10 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
     let stamp = jiff::Timestamp::now()
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .datetime();
+    // Nothing generated here is recorded as sent: test data unless asked otherwise.
+    let mut send = send.clone();
+    send.test = !args.production;
+    let send = &send;
     let mut held = read.held;
     for u in &read.unread {
         writeln!(err, "not read: {u}")?;
@@ -78,7 +115,27 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
     let mut written = 0usize;
     for (ex, at, file) in &read.documents {
         let doc = outbound::normalized(&ex.document);
-        let problems = match &ledger {
+        let mut problems = Vec::new();
+        if let Some(other) = ex
+            .channel
+            .as_deref()
+            .or(doc.source().channel.as_deref())
+            .filter(|c| *c != channel.id)
+        {
+            problems.push(format!(
+                "channel_mismatch: the export names channel {other}, not {}: generate it with --partner {other}",
+                channel.id
+            ));
+        }
+        if !send.documents.iter().any(|d| d == doc.kind()) {
+            problems.push(format!(
+                "not_sent_to_channel: channel {} takes no {}s (send.documents = {:?})",
+                channel.id,
+                doc.kind().replace('_', " "),
+                send.documents
+            ));
+        }
+        problems.extend(match &ledger {
             Some(l) => match outbound::sent_before(l, channel, &doc)?.1 {
                 Some(outbound::Before::Same(why) | outbound::Before::Other(why)) => vec![why],
                 None => outbound::check_against_po(&doc, channel, send, l)?.0,
@@ -87,7 +144,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
                 .into_iter()
                 .map(|v| format!("{}: {}", v.rule, v.message))
                 .collect(),
-        };
+        });
         let rendered = if problems.is_empty() {
             outbound::body_for(channel, send, &doc).and_then(|(body, profile)| {
                 let c = Controls {

@@ -476,6 +476,21 @@ fn edifact_all(
     Ok(())
 }
 
+/// The first character outside ASCII in `segments`, if any: X12 partners read ASCII (the basic
+/// and extended character sets), whatever bytes they are sent.
+pub fn first_non_ascii(segments: &[Segment]) -> Option<char> {
+    segments
+        .iter()
+        .flat_map(|s| s.elements.iter())
+        .flat_map(|e| e.0.iter().flatten())
+        .find_map(|v| v.chars().find(|c| !c.is_ascii()))
+}
+
+/// Segments with every value transliterated to ASCII (`Müller` → `Muller`).
+pub fn transliterated(segments: &[Segment]) -> Vec<Segment> {
+    segments.iter().map(to_ascii).collect()
+}
+
 /// A segment with every value transliterated to ASCII (`Müller` → `Muller`): before it is
 /// written, so that a separator the transliteration yields is escaped like any other.
 fn to_ascii(seg: &Segment) -> Segment {

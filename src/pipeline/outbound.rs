@@ -114,6 +114,17 @@ pub(super) fn send(
         let mut staged_files = Vec::new();
         let mut failed = false;
         for entry in std::iter::once(&unit.main).chain(unit.detail.iter()) {
+            // Too large to read: left where it is, said once a run, never copied.
+            if entry.size > cfg.limits.max_file_bytes {
+                errors.push(format!(
+                    "ERP outbox: {} has {} bytes, more than limits.max_file_bytes ({}); it is left where it is",
+                    source.origin(&entry.name),
+                    entry.size,
+                    cfg.limits.max_file_bytes
+                ));
+                failed = true;
+                break;
+            }
             let n = staged_count;
             staged_count += 1;
             let base = entry.name.rsplit('/').next().unwrap_or(&entry.name);
@@ -467,6 +478,22 @@ pub fn render(
             ack_key: format!("UNB:{}", c.interchange),
         });
     }
+    // X12 partners read ASCII: other characters are transliterated (the channel's
+    // `send.transliterate`, on by default) or the document is held.
+    let ascii;
+    let segments = match crate::envelope::build::first_non_ascii(&body.segments) {
+        None => &body.segments,
+        Some(_) if send.transliterate => {
+            ascii = crate::envelope::build::transliterated(&body.segments);
+            &ascii
+        }
+        Some(c) => {
+            return Err(format!(
+                "cannot_write: '{}' is not ASCII, which X12 partners read; set the channel's send.transliterate = true to write it as its closest ASCII, or correct it in the ERP",
+                c.escape_default()
+            ));
+        }
+    };
     let env = X12Envelope {
         sender: our,
         receiver: theirs,
@@ -495,7 +522,7 @@ pub fn render(
             id: body.set_id,
             control: c.set,
             implementation: None,
-            segments: &body.segments,
+            segments,
         }],
     };
     write_x12(&mut bytes, &env, &[], &[group]).map_err(|e| format!("cannot_write: {e}"))?;
@@ -566,11 +593,19 @@ fn one(
     let orders = presend::orders_of(doc);
     let kind = doc.kind();
     // Its channel: its own, the sub-folder's, or the one that sent its PO.
-    let named = ex
-        .channel
-        .as_deref()
-        .or(doc.source().channel.as_deref())
-        .or(folder_channel);
+    let own = ex.channel.as_deref().or(doc.source().channel.as_deref());
+    if let (Some(own), Some(folder)) = (own, folder_channel)
+        && own != folder
+    {
+        return Ok(held(
+            None,
+            orders,
+            vec![format!(
+                "channel_mismatch: the export names channel {own}, but it is in channel {folder}'s folder of the ERP outbox: a document goes to one partner; correct the channel in the ERP or move the file"
+            )],
+        ));
+    }
+    let named = own.or(folder_channel);
     let channel = match named {
         Some(id) => match cfg.channel(id) {
             Some(c) => c,
@@ -958,7 +993,8 @@ fn write_reports(staged: &Path, name: &str, held: &[HeldEntry], mode: u32) -> Re
     work::write_atomic(&super::with_suffix(staged, ".report.json"), &json, mode)
         .map_err(io_err("writing an export's quarantine report"))?;
     let mut text = format!(
-        "ERP export {name}: {} document(s) held back, not sent to any partner.\nFix them in the ERP and export them again; what was sent from this file stays sent.\n\n",
+        "ERP export {}: {} document(s) held back, not sent to any partner.\nFix them in the ERP and export them again; what was sent from this file stays sent.\n\n",
+        crate::transport::printable(name),
         held.len()
     );
     for h in held {
