@@ -54,7 +54,7 @@ pub fn match_acks(
         let mut status = None;
         for (i, (number, ack, _)) in acks.iter().enumerate() {
             let number = key(number);
-            if !keys.iter().any(|k| *k == number) {
+            if !keys.contains(&number) {
                 continue;
             }
             used[i] = true;
