@@ -319,14 +319,16 @@ pub trait Ledger {
     ) -> Result<()>;
     /// The acknowledgments a channel's partner sent: (identity, canonical JSON), oldest first.
     fn acks_received(&self, channel: &str) -> Result<Vec<(String, String)>>;
-    /// Records the lines of a purchase order accepted from a channel (a replacement's lines
-    /// take the place of the original's).
+    /// Records the lines of a purchase order accepted from a channel: with `all`, they are
+    /// its lines (an original, a replacement; none for a cancellation), else they change the
+    /// lines of the same numbers and add new ones (a change order).
     fn add_po(
         &mut self,
         run: i64,
         channel: &str,
         po: &str,
         lines: &[outbound::PoLine],
+        all: bool,
     ) -> Result<()>;
     /// The lines of an accepted purchase order; `None` when the channel never sent it.
     fn po_lines(&self, channel: &str, po: &str) -> Result<Option<Vec<outbound::PoLine>>>;

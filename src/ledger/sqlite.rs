@@ -577,8 +577,9 @@ impl Ledger for SqliteLedger {
         channel: &str,
         po: &str,
         lines: &[super::outbound::PoLine],
+        all: bool,
     ) -> Result<()> {
-        super::sqlite_outbound::add_po(&self.db, run, channel, po, lines)
+        super::sqlite_outbound::add_po(&self.db, run, channel, po, lines, all)
     }
 
     fn po_lines(&self, channel: &str, po: &str) -> Result<Option<Vec<super::outbound::PoLine>>> {

@@ -14,11 +14,15 @@ pub(super) fn add_po(
     channel: &str,
     po: &str,
     lines: &[PoLine],
+    all: bool,
 ) -> Result<()> {
-    // A replacement order's lines take the place of the original's.
-    db.prepare_cached("DELETE FROM po_lines WHERE channel = ?1 AND po = ?2")
-        .and_then(|mut st| st.execute(params![channel, po]))
-        .map_err(db_err("record a purchase order"))?;
+    // A replacement order's lines take the place of the original's; a change order's change
+    // the lines of their numbers.
+    if all {
+        db.prepare_cached("DELETE FROM po_lines WHERE channel = ?1 AND po = ?2")
+            .and_then(|mut st| st.execute(params![channel, po]))
+            .map_err(db_err("record a purchase order"))?;
+    }
     let mut st = db
         .prepare_cached(
             "INSERT OR REPLACE INTO po_lines (channel, po, line, run, value)

@@ -162,8 +162,20 @@ pub(super) fn send(
             }
             continue;
         }
+        // Kept in the outbox and read before: every file of it (a header file and its detail
+        // file) as it was then; a corrected detail file is read again with its header.
+        let mut seen = Vec::new();
+        if cfg.keep_exports {
+            for (_, _, f) in &staged_files {
+                match ledger.file_by_sha(OUTBOX, &f.sha256)? {
+                    Some(prev) => seen.push(prev),
+                    None => break,
+                }
+            }
+        }
         if cfg.keep_exports
-            && let Some(prev) = ledger.file_by_sha(OUTBOX, &staged_files[0].2.sha256)?
+            && seen.len() == staged_files.len()
+            && let Some(prev) = seen.first()
         {
             // Kept in the outbox: read before, and what it held was sent or held then.
             report.already_read.push(format!(
@@ -1027,7 +1039,10 @@ pub(super) fn record_po(
             )));
         }
     };
-    if order.purpose == crate::model::Purpose::Cancel {
+    use crate::model::Purpose;
+    // A cancellation leaves the order no lines: nothing more is shipped or invoiced against it.
+    if order.purpose == Purpose::Cancel {
+        ledger.add_po(run, channel, &order.order_number, &[], true)?;
         return Ok(());
     }
     let lines: Vec<presend::PoLine> = order
@@ -1041,7 +1056,8 @@ pub(super) fn record_po(
             ids: l.item_ids.clone(),
         })
         .collect();
-    ledger.add_po(run, channel, &order.order_number, &lines)?;
+    let all = order.purpose != Purpose::Change;
+    ledger.add_po(run, channel, &order.order_number, &lines, all)?;
     Ok(())
 }
 

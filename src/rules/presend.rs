@@ -12,8 +12,10 @@
 //! | `po_missing` | both | the document names no purchase order |
 //! | `po_unknown` | both | the channel never sent us that PO, or we did not accept it |
 //! | `line_not_on_po` | both | no line of the PO has the line's item (by buyer part, vendor part, SKU, GTIN, UPC, EAN; by line number when the line has no item id) |
+//! | `line_ambiguous` | both | the item is on several PO lines and the line's number is none of theirs |
+//! | `line_order_missing` | ship notices | the notice answers several POs and a line names none |
 //! | `over_shipment` | ship notices | shipped now and before exceeds the ordered quantity (plus the partner's tolerance) |
-//! | `over_invoice` | invoices | invoiced now and before exceeds what was shipped (or ordered, when the partner takes invoices without ship notices) |
+//! | `over_invoice` | invoices | invoiced now and before exceeds what was shipped (or ordered, when the partner takes invoices without ship notices); a credit note (BIG07 `CR`, BGM `381`) is not checked, and lowers what counts as invoiced |
 //! | `unit_mismatch` | both | the unit of measure differs from the PO line's (unless the partner allows it) |
 //! | `price_mismatch` | invoices | the unit price differs from the PO line's (unless the partner allows it) |
 //! | `sscc_repeated` | ship notices | two packages of the document carry the same SSCC |
@@ -143,7 +145,7 @@ pub fn check(
             out.violations.push(doc_violation(
                 "po_unknown",
                 format!(
-                    "{} {number} answers PO {po}, which this partner never sent us (or which was not accepted): check the PO number in the ERP, or whether the PO is in quarantine",
+                    "{} {number} answers PO {po}, which this partner never sent us, or which was not accepted or was cancelled: check the PO number in the ERP, or whether the PO is in quarantine",
                     what(doc)
                 ),
             ));
@@ -158,7 +160,11 @@ pub fn check(
                 po: l
                     .order_number
                     .as_deref()
-                    .or(s.order_refs.first().map(String::as_str)),
+                    // Without its own order, a line is the notice's one order's.
+                    .or(match s.order_refs.as_slice() {
+                        [only] => Some(only.as_str()),
+                        _ => None,
+                    }),
                 quantity: l.quantity,
                 unit: l.unit.as_deref(),
                 unit_price: None,
@@ -180,23 +186,49 @@ pub fn check(
         _ => return out,
     };
     let shipping = matches!(doc, Document::ShipNotice(_));
+    // A credit note (810 BIG07 CR, INVOIC 381) gives back what was invoiced: it is not
+    // checked against what was shipped, and it lowers what counts as invoiced.
+    let credit = matches!(doc, Document::Invoice(i)
+        if matches!(i.invoice_type.as_deref(), Some("CR" | "381")) || i.purpose == crate::model::Purpose::Cancel);
     // Quantities of this document per PO line, added up before they are compared (two lines
     // of one ASN may ship the same PO line from two cartons).
     let mut now: BTreeMap<(String, String), Decimal> = BTreeMap::new();
     let mut first_line: HashMap<(String, String), usize> = HashMap::new();
     for (i, l) in lines.iter().enumerate() {
-        let Some(po) = l.po else { continue };
-        let Some(po_lines) = pos.get(po).and_then(|s| s.lines.as_ref()) else {
-            continue;
-        };
-        let Some(pl) = match_line(l, po_lines) else {
+        let Some(po) = l.po else {
             out.violations.push(l.violation(
-                "line_not_on_po",
+                "line_order_missing",
                 format!(
-                    "no line of PO {po} has this item: the partner takes only what it ordered; correct the item id in the ERP or leave the line out"
+                    "the ship notice answers {} orders and this line names none: give each line its PO number",
+                    orders.len()
                 ),
             ));
             continue;
+        };
+        let Some(po_lines) = pos.get(po).and_then(|s| s.lines.as_ref()) else {
+            continue;
+        };
+        let pl = match match_line(l, po_lines) {
+            Match::One(pl) => pl,
+            Match::None => {
+                out.violations.push(l.violation(
+                    "line_not_on_po",
+                    format!(
+                        "no line of PO {po} has this item: the partner takes only what it ordered; correct the item id in the ERP or leave the line out"
+                    ),
+                ));
+                continue;
+            }
+            Match::Several(lines) => {
+                out.violations.push(l.violation(
+                    "line_ambiguous",
+                    format!(
+                        "the item is on PO {po} lines {}, and the line number matches none of them: export the PO's line number with the line",
+                        lines.join(", ")
+                    ),
+                ));
+                continue;
+            }
         };
         if !policy.unit_may_differ
             && let (Some(u), Some(pu)) = (l.unit, pl.unit.as_deref())
@@ -211,6 +243,7 @@ pub fn check(
             ));
         }
         if !shipping
+            && !credit
             && !policy.price_may_differ
             && let (Some(p), Some(pp)) = (l.unit_price, pl.unit_price)
             && p != pp
@@ -257,7 +290,7 @@ pub fn check(
                     ),
                 ));
             }
-        } else {
+        } else if !credit {
             let before = state.invoiced.get(line).copied().unwrap_or_default();
             let shipped = state.shipped.get(line).copied();
             let (limit, against) = match shipped {
@@ -296,7 +329,7 @@ pub fn check(
                 }
             }
         }
-        Document::Invoice(_) if policy.asn_before_invoice => {
+        Document::Invoice(_) if policy.asn_before_invoice && !credit => {
             for po in &orders {
                 if pos
                     .get(po)
@@ -316,7 +349,11 @@ pub fn check(
     if out.violations.is_empty() {
         out.matched = now
             .into_iter()
-            .map(|((po, line), quantity)| Matched { po, line, quantity })
+            .map(|((po, line), quantity)| Matched {
+                po,
+                line,
+                quantity: if credit { -quantity } else { quantity },
+            })
             .collect();
     }
     out
@@ -356,10 +393,19 @@ impl DocLine<'_> {
     }
 }
 
+/// How a line of the document matched the PO's lines.
+enum Match<'p> {
+    One(&'p PoLine),
+    None,
+    /// The item is on these PO lines, and the line number is none of theirs.
+    Several(Vec<String>),
+}
+
 /// The PO line with the same item: by the ids both carry (the partner's own first), by line
 /// number when the document's line has no id at all. Our SKU is what the partner calls the
-/// vendor's part number, so the two are one kind of id here.
-fn match_line<'p>(l: &DocLine<'_>, po: &'p [PoLine]) -> Option<&'p PoLine> {
+/// vendor's part number, so the two are one kind of id here. An item on several PO lines is
+/// told apart by the line number.
+fn match_line<'p>(l: &DocLine<'_>, po: &'p [PoLine]) -> Match<'p> {
     let ids = |i: &ItemIds| -> [(&'static str, Option<String>); 6] {
         [
             ("buyer_part", i.buyer_part.clone()),
@@ -372,7 +418,10 @@ fn match_line<'p>(l: &DocLine<'_>, po: &'p [PoLine]) -> Option<&'p PoLine> {
     };
     let mine = ids(l.ids);
     if mine.iter().all(|(_, v)| v.is_none()) && l.ids.other.is_empty() {
-        return po.iter().find(|p| p.line == l.number);
+        return po
+            .iter()
+            .find(|p| p.line == l.number)
+            .map_or(Match::None, Match::One);
     }
     for (kind, v) in mine.iter() {
         let Some(v) = v else { continue };
@@ -386,18 +435,16 @@ fn match_line<'p>(l: &DocLine<'_>, po: &'p [PoLine]) -> Option<&'p PoLine> {
             .collect();
         match found.as_slice() {
             [] => {}
-            [one] => return Some(one),
-            // The same item on several PO lines: the line number decides.
+            [one] => return Match::One(one),
             several => {
-                return several
-                    .iter()
-                    .find(|p| p.line == l.number)
-                    .or(several.first())
-                    .copied();
+                return match several.iter().find(|p| p.line == l.number) {
+                    Some(p) => Match::One(p),
+                    None => Match::Several(several.iter().map(|p| p.line.clone()).collect()),
+                };
             }
         }
     }
-    None
+    Match::None
 }
 
 #[cfg(test)]
@@ -532,6 +579,91 @@ mod tests {
             rules(&check(&doc, &state(&[("1", 4)]), &|_| None, &lenient)),
             Vec::<&str>::new()
         );
+    }
+
+    #[test]
+    fn a_credit_note_gives_back_what_was_invoiced() {
+        use crate::model::{Invoice, InvoiceLine};
+        let inv = |kind: Option<&str>, qty: i64| {
+            Document::Invoice(Invoice {
+                invoice_number: "CR-1".into(),
+                invoice_date: None,
+                purpose: Purpose::Original,
+                invoice_type: kind.map(str::to_owned),
+                order_number: Some("PO1".into()),
+                order_date: None,
+                currency: None,
+                parties: vec![],
+                references: vec![],
+                dates: vec![],
+                terms: None,
+                lines: vec![InvoiceLine {
+                    line_number: "1".into(),
+                    quantity: Decimal::from(qty),
+                    unit: Some("EA".into()),
+                    unit_price: Some(Decimal::new(450, 2)),
+                    item_ids: ItemIds {
+                        buyer_part: Some("B-1".into()),
+                        ..Default::default()
+                    },
+                    description: None,
+                    allowances_charges: vec![],
+                    taxes: vec![],
+                }],
+                allowances_charges: vec![],
+                taxes: vec![],
+                total_amount: None,
+                totals: Default::default(),
+                notes: vec![],
+                source: Source::default(),
+            })
+        };
+        let mut pos = state(&[("1", 10)]);
+        pos.get_mut("PO1")
+            .expect("PO1")
+            .invoiced
+            .insert("1".into(), Decimal::from(10));
+        let policy = Policy {
+            asn_before_invoice: true,
+            ..Policy::default()
+        };
+        // Invoiced in full: one more is over; a credit for one is not, and counts back.
+        assert_eq!(
+            rules(&check(&inv(None, 1), &pos, &|_| None, &policy)),
+            ["over_invoice"]
+        );
+        let c = check(&inv(Some("CR"), 1), &pos, &|_| None, &policy);
+        assert_eq!(rules(&c), Vec::<&str>::new());
+        assert_eq!(c.matched[0].quantity, Decimal::from(-1));
+    }
+
+    #[test]
+    fn an_item_on_two_po_lines_needs_the_line_number_and_two_orders_need_one_each() {
+        let mut pos = state(&[]);
+        let lines = pos
+            .get_mut("PO1")
+            .and_then(|s| s.lines.as_mut())
+            .expect("lines");
+        let mut again = lines[0].clone();
+        again.line = "3".into();
+        lines.push(again);
+        // Line 1 of the ship notice is PO line 1; line 2 with the same item is on neither.
+        let doc = asn(&[("B-1", None, 1), ("B-1", None, 1)], &[]);
+        assert_eq!(
+            rules(&check(&doc, &pos, &|_| None, &Policy::default())),
+            ["line_ambiguous"]
+        );
+        let Document::ShipNotice(mut sn) = asn(&[("B-1", None, 1)], &[]) else {
+            unreachable!()
+        };
+        sn.order_refs.push("PO2".into());
+        let c = check(
+            &Document::ShipNotice(sn),
+            &pos,
+            &|_| None,
+            &Policy::default(),
+        );
+        assert_eq!(rules(&c), ["po_unknown", "line_order_missing"]);
     }
 
     #[test]
