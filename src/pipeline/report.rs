@@ -523,7 +523,10 @@ impl RunReport {
                 printable(&a.detail)
             );
         }
-        for a in &self.outbound.overdue {
+        // Overdue ones stay overdue run after run: the first few here, all in the run report
+        // and in `tallyman ledger outbound`.
+        const OVERDUE_LISTED: usize = 5;
+        for a in self.outbound.overdue.iter().take(OVERDUE_LISTED) {
             let _ = writeln!(
                 s,
                 "  {}: {} {} {} (PO {}, sent {}): acknowledgment overdue",
@@ -533,6 +536,13 @@ impl RunReport {
                 a.set,
                 printable(&a.orders.join(", ")),
                 a.sent.get(..16).unwrap_or(&a.sent)
+            );
+        }
+        if self.outbound.overdue.len() > OVERDUE_LISTED {
+            let _ = writeln!(
+                s,
+                "  and {} more documents with an overdue acknowledgment: `tallyman ledger outbound CHANNEL` lists them",
+                self.outbound.overdue.len() - OVERDUE_LISTED
             );
         }
         for u in &self.outbound.unmatched_acks {
