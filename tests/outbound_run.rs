@@ -203,6 +203,14 @@ fn export(env: &Env, name: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
+/// A sending channel with an outbox, and PO-1 for 10 of SKU-1 in its drop folder.
+fn po_of_ten() -> Env {
+    let env = Env::new(SENDING);
+    with_outbox(&env, "");
+    env.drop_file("acme", "po.edi", &po(801, "PO-1", &[("10", "SKU-1")]));
+    env
+}
+
 fn asn(number: &str, po: &str, qty: &str) -> String {
     format!(
         r#"{{"type":"ship_notice","shipment_id":"{number}","ship_date":"2024-03-14","ship_time":"14:30:00","purpose":"original","order_refs":["{po}"],"lines":[{{"line_number":"1","quantity":"{qty}","unit":"EA","item_ids":{{"vendor_part":"SKU-1"}}}}]}}"#
@@ -211,9 +219,7 @@ fn asn(number: &str, po: &str, qty: &str) -> String {
 
 #[test]
 fn a_document_exported_again_is_not_sent_again_and_a_changed_one_is_held() {
-    let env = Env::new(SENDING);
-    with_outbox(&env, "");
-    env.drop_file("acme", "po.edi", &po(801, "PO-1", &[("10", "SKU-1")]));
+    let env = po_of_ten();
     export(&env, "acme/a.jsonl", &asn("SH-1", "PO-1", "4"));
     let r = env.run(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -484,9 +490,7 @@ fn generate_writes_with_the_runs_checks_and_touches_no_ledger() {
     ignore = "stops a run at a crash point: needs --features crash-hooks"
 )]
 fn after_a_kill_past_the_commit_each_document_is_delivered_once() {
-    let env = Env::new(SENDING);
-    with_outbox(&env, "");
-    env.drop_file("acme", "po.edi", &po(801, "PO-1", &[("10", "SKU-1")]));
+    let env = po_of_ten();
     export(&env, "acme/a.jsonl", &asn("SH-1", "PO-1", "4"));
     let stop_after_commit = |env: &Env| {
         let out = env
@@ -553,9 +557,7 @@ fn after_a_kill_past_the_commit_each_document_is_delivered_once() {
 /// duplicate, a changed second one is held; the run goes on.
 #[test]
 fn the_same_document_twice_in_one_run_is_sent_once() {
-    let env = Env::new(SENDING);
-    with_outbox(&env, "");
-    env.drop_file("acme", "po.edi", &po(801, "PO-1", &[("10", "SKU-1")]));
+    let env = po_of_ten();
     export(
         &env,
         "acme/a.jsonl",
@@ -582,9 +584,7 @@ fn the_same_document_twice_in_one_run_is_sent_once() {
 
 #[test]
 fn a_dry_run_says_what_it_would_send_and_hold_and_sends_nothing() {
-    let env = Env::new(SENDING);
-    with_outbox(&env, "");
-    env.drop_file("acme", "po.edi", &po(801, "PO-1", &[("10", "SKU-1")]));
+    let env = po_of_ten();
     export(
         &env,
         "acme/a.jsonl",
