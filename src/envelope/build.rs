@@ -326,7 +326,8 @@ pub struct EdifactEnvelope {
     /// UNB S004.
     pub stamp: jiff::civil::DateTime,
     /// Characters the character set lacks are transliterated (`é` → `e`) instead of refused:
-    /// for partners on UNOA/UNOB whose master data holds accented names.
+    /// for partners on UNOA/UNOB whose master data holds accented names; under UNOA, whose
+    /// level A has capital letters only, letters are written as capitals.
     pub transliterate: bool,
 }
 
@@ -451,7 +452,18 @@ fn edifact_all(
         edifact::write_segment(out, &unh, &d)?;
         for seg in m.segments {
             if env.transliterate && matches!(charset, Charset::Ascii(_)) {
-                edifact::write_segment(out, &to_ascii(seg), &d)?;
+                let mut seg = to_ascii(seg);
+                // UNOA (level A) has capital letters only.
+                if env.syntax_id == "UNOA" {
+                    for v in seg
+                        .elements
+                        .iter_mut()
+                        .flat_map(|e| e.0.iter_mut().flatten())
+                    {
+                        v.make_ascii_uppercase();
+                    }
+                }
+                edifact::write_segment(out, &seg, &d)?;
             } else {
                 edifact::write_segment(out, seg, &d)?;
             }
@@ -676,11 +688,23 @@ mod tests {
         .expect_err("UNOA has no ü");
         assert!(matches!(e, Error::Charset { ch: 'ü', .. }), "{e}");
         out.clear();
-        write_edifact(&mut out, &edifact_env("UNOA", true), &[m]).expect("transliterated");
+        write_edifact(
+            &mut out,
+            &edifact_env("UNOB", true),
+            std::slice::from_ref(&m),
+        )
+        .expect("transliterated");
         assert!(
             String::from_utf8(out)
                 .expect("ascii")
                 .contains("NAD+ST+Muller?+Sohne'"),
+        );
+        let mut out = Vec::new();
+        write_edifact(&mut out, &edifact_env("UNOA", true), &[m]).expect("transliterated");
+        assert!(
+            String::from_utf8(out)
+                .expect("ascii")
+                .contains("NAD+ST+MULLER?+SOHNE'"),
         );
     }
 }
