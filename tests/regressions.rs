@@ -88,6 +88,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("edifact_roundtrip", tallyman::fuzzing::edifact_roundtrip),
     ("x12_structured", tallyman::fuzzing::x12_structured),
     ("edifact_structured", tallyman::fuzzing::edifact_structured),
+    ("erp_export", tallyman::fuzzing::erp_export),
 ];
 
 /// Every file of a folder (none when it does not exist), sorted.

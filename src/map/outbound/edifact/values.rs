@@ -126,6 +126,22 @@ impl Out {
     /// Text for element `id`: refused, never cut, when longer than the element holds or when
     /// it holds a control character (the grammar refuses those, and readers drop them).
     pub fn text(&self, field: &str, value: &str, id: &str) -> Result<String, Error> {
+        // What the reader would not give back as it is: it trims values, and an empty one
+        // is no value at all.
+        let unchanged = if value.is_empty() {
+            Some("it is empty, and an empty element reads back as no value")
+        } else if value.trim() != value {
+            Some("it has leading or trailing spaces, which readers drop")
+        } else {
+            None
+        };
+        if let Some(why) = unchanged {
+            return Err(Error::Unrepresentable {
+                field: field.to_string(),
+                value: value.to_string(),
+                why: why.into(),
+            });
+        }
         if value.chars().any(char::is_control) {
             return Err(Error::Unrepresentable {
                 field: field.to_string(),
