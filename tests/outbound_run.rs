@@ -326,6 +326,25 @@ fn csv_exports_are_read_through_their_profiles_and_a_bad_row_holds_only_its_docu
         r.stderr
     );
     assert_eq!(env.files("out/acme"), ["acme-856-000000001.x12"]);
+    // A header file whose detail file has not come in an hour is quarantined as an orphan.
+    export(
+        &env,
+        "acme/inv-head-8.csv",
+        "InvoiceNo;InvoiceDate;OrderNo;Currency;Total\nINV-8;2024-03-15;PO-1;USD;1,00\n",
+    );
+    std::fs::File::options()
+        .write(true)
+        .open(env.path("outbox/acme/inv-head-8.csv"))
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
+        .unwrap();
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("orphan_export: acme/inv-head-8.csv has waited more than an hour for its detail file acme/inv-lines-8.csv"),
+        "{}",
+        r.stderr
+    );
     export(
         &env,
         "acme/inv-lines-7.csv",

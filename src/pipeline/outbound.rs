@@ -815,6 +815,21 @@ enum How {
     HeaderDetail(String),
     /// No `[[export]]` names it.
     Unknown,
+    /// A header file whose detail file (or the reverse) has not come in [`ORPHAN_AFTER`]:
+    /// quarantined with this sentence, so that it does not wait unseen for ever.
+    Orphan(String),
+}
+
+/// How long a header file waits for its detail file (or the reverse) before it is
+/// quarantined: an ERP writes the two within minutes.
+const ORPHAN_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+const ORPHAN_HOURS_TEXT: &str = "more than an hour";
+
+/// Whether a file has waited for its other half longer than [`ORPHAN_AFTER`].
+fn waited_out(e: &crate::transport::Entry) -> bool {
+    std::time::SystemTime::now()
+        .duration_since(e.modified)
+        .is_ok_and(|age| age > ORPHAN_AFTER)
 }
 
 /// What is read together: one file, or a header file and its detail file.
@@ -883,6 +898,15 @@ fn units(
                             detail: Some(detail),
                             how: How::HeaderDetail(r.profile.clone()),
                         }),
+                        None if waited_out(&e) => out.push(Unit {
+                            how: How::Orphan(format!(
+                                "orphan_export: {} has waited {} for its detail file {detail_path}, which has not come: export the invoice again, both files",
+                                e.name,
+                                ORPHAN_HOURS_TEXT
+                            )),
+                            main: e,
+                            detail: None,
+                        }),
                         None => waiting.push(format!(
                             "{OUTBOX}/{} (waits for its detail file {detail_path})",
                             e.name
@@ -906,7 +930,16 @@ fn units(
                         })
                     })
                 });
-                if !here {
+                if !here && waited_out(&e) {
+                    out.push(Unit {
+                        how: How::Orphan(format!(
+                            "orphan_export: {} has waited {} for its header file, which has not come: export the document again, both files",
+                            e.name, ORPHAN_HOURS_TEXT
+                        )),
+                        main: e,
+                        detail: None,
+                    });
+                } else if !here {
                     waiting.push(format!("{OUTBOX}/{} (waits for its header file)", e.name));
                 }
             }
@@ -957,6 +990,7 @@ fn read_unit(unit: &Unit, contents: &[Vec<u8>], profiles: &export::Profiles) -> 
                 "row",
             )
         }
+        How::Orphan(why) => return whole_file(why.clone()),
         How::Unknown => {
             return whole_file(format!(
                 "unknown_export: {name} is not JSON Lines (.jsonl) and no [[export]] in the configuration names a profile for it; nothing in it is sent: add an [[export]] with files = \"...\" and the profile that reads it"
@@ -1081,7 +1115,8 @@ pub fn read_files(cfg: &Config, files: &[(String, Vec<u8>)]) -> Result<ReadFiles
         .map(|(name, bytes)| crate::transport::Entry {
             name: name.clone(),
             size: bytes.len() as u64,
-            modified: std::time::SystemTime::UNIX_EPOCH,
+            // Given now: a header file without its detail file is not read, not an orphan.
+            modified: std::time::SystemTime::now(),
             dev: 0,
             ino: 0,
         })
