@@ -625,3 +625,80 @@ fn a_dry_run_says_what_it_would_send_and_hold_and_sends_nothing() {
     assert!(r.stderr.contains("acme: sent 1 856"), "{}", r.stderr);
     assert!(r.stderr.contains("held ship notice SH-2"), "{}", r.stderr);
 }
+
+/// A ship notice sent with a mistake is corrected by a replacement under its number (BSN01
+/// 05), checked as if the original had not been sent, and withdrawn by a cancellation (01);
+/// each purpose goes once, and a cancelled number is not used again.
+#[test]
+fn a_replacement_corrects_a_ship_notice_and_a_cancellation_withdraws_it() {
+    let env = po_of_ten();
+    let purpose = |text: String, p: &str| {
+        text.replace("\"purpose\":\"original\"", &format!("\"purpose\":\"{p}\""))
+    };
+    export(&env, "acme/a.jsonl", &asn("SH-1", "PO-1", "8"));
+    assert_eq!(env.run(&[]).code, 0);
+    // 8 of 10 went; the correction says 10, which would be over the order on top of the 8.
+    export(
+        &env,
+        "acme/b.jsonl",
+        &purpose(asn("SH-1", "PO-1", "10"), "replace"),
+    );
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let files = env.files("out/acme");
+    assert_eq!(files.len(), 2, "{files:?}");
+    let replacement = env.read(&format!("out/acme/{}", files[1]));
+    assert!(replacement.contains("BSN*05*SH-1*"), "{replacement}");
+    // A second replacement with other content is held; a new ship notice of 1 more is over.
+    export(
+        &env,
+        "acme/c.jsonl",
+        &(purpose(asn("SH-1", "PO-1", "9"), "replace") + &asn("SH-2", "PO-1", "1")),
+    );
+    let r = env.run(&[]);
+    assert!(
+        r.stderr
+            .contains("held ship notice SH-1 (acme/c.jsonl): sent_before"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("held ship notice SH-2 (acme/c.jsonl): over_shipment"),
+        "{}",
+        r.stderr
+    );
+    // The cancellation frees the order: then a new ship notice of all 10 goes.
+    export(
+        &env,
+        "acme/d.jsonl",
+        &(purpose(asn("SH-1", "PO-1", "10"), "cancel") + &asn("SH-3", "PO-1", "10")),
+    );
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let files = env.files("out/acme");
+    assert_eq!(files.len(), 4, "{files:?}");
+    assert!(
+        env.read(&format!("out/acme/{}", files[2]))
+            .contains("BSN*01*SH-1*")
+    );
+    // A cancelled number is not sent again, and nothing can be replaced that was never sent.
+    export(
+        &env,
+        "acme/e.jsonl",
+        &(asn("SH-1", "PO-1", "1") + &purpose(asn("SH-9", "PO-1", "1"), "replace")),
+    );
+    let r = env.run(&[]);
+    assert!(
+        r.stderr
+            .contains("held ship notice SH-1 (acme/e.jsonl): sent_before"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("held ship notice SH-9 (acme/e.jsonl): nothing_to_amend"),
+        "{}",
+        r.stderr
+    );
+}

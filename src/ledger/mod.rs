@@ -332,12 +332,14 @@ pub trait Ledger {
     ) -> Result<()>;
     /// The lines of an accepted purchase order; `None` when the channel never sent it.
     fn po_lines(&self, channel: &str, po: &str) -> Result<Option<Vec<outbound::PoLine>>>;
-    /// Per line of a purchase order, how much the documents of `kind` sent so far covered.
+    /// Per line of a purchase order, how much the documents of `kind` sent so far covered
+    /// (leaving out those numbered `except`: the document a replacement replaces).
     fn covered(
         &self,
         channel: &str,
         kind: &str,
         po: &str,
+        except: Option<&str>,
     ) -> Result<Vec<(String, rust_decimal::Decimal)>>;
     /// The ship notice (channel and number) that sent this SSCC, if one did.
     fn sscc_sent(&self, sscc: &str) -> Result<Option<(String, String)>>;
@@ -349,14 +351,17 @@ pub trait Ledger {
         lines: &[outbound::CoveredLine],
         ssccs: &[String],
     ) -> Result<i64>;
-    /// The document of this kind and number sent to a channel (by a committed run, or earlier
-    /// in the open one), without its bytes.
-    fn outbound_document(
+    /// The documents of this kind and number sent to a channel (an original, its replacements,
+    /// its cancellation), by committed runs or earlier in the open one, without their bytes.
+    fn outbound_documents(
         &self,
         channel: &str,
         kind: &str,
         number: &str,
-    ) -> Result<Option<outbound::OutboundRow>>;
+    ) -> Result<Vec<outbound::OutboundRow>>;
+    /// Withdraws what the documents of this kind and number sent so far cover (PO lines,
+    /// SSCCs): a replacement or cancellation of them is being sent.
+    fn withdraw(&mut self, channel: &str, kind: &str, number: &str) -> Result<()>;
     /// The documents sent to a channel (every channel with `None`), oldest first, without
     /// their bytes.
     fn outbound(&self, channel: Option<&str>) -> Result<Vec<outbound::OutboundRow>>;

@@ -22,6 +22,8 @@ pub struct OutboundRow {
     pub kind: String,
     /// Shipment or invoice number.
     pub number: String,
+    /// `original`, `replace`, `cancel`: a number is sent once per purpose.
+    pub purpose: String,
     /// The document's content hash (`model::hash`): the same export again is a duplicate,
     /// a different one under the same number a conflict.
     #[serde(skip)]

@@ -122,6 +122,7 @@ CREATE TABLE outbound (
     channel TEXT NOT NULL,
     kind TEXT NOT NULL,
     number TEXT NOT NULL,
+    purpose TEXT NOT NULL,
     content_hash TEXT NOT NULL,
     orders TEXT NOT NULL,
     set_id TEXT NOT NULL,
@@ -133,7 +134,7 @@ CREATE TABLE outbound (
     sent TEXT NOT NULL,
     export TEXT NOT NULL
 );
-CREATE UNIQUE INDEX outbound_document ON outbound(channel, kind, number);
+CREATE UNIQUE INDEX outbound_document ON outbound(channel, kind, number, purpose);
 CREATE INDEX outbound_run ON outbound(run);
 CREATE TABLE outbound_lines (
     outbound INTEGER NOT NULL REFERENCES outbound(id),
@@ -591,8 +592,9 @@ impl Ledger for SqliteLedger {
         channel: &str,
         kind: &str,
         po: &str,
+        except: Option<&str>,
     ) -> Result<Vec<(String, rust_decimal::Decimal)>> {
-        super::sqlite_outbound::covered(&self.db, channel, kind, po)
+        super::sqlite_outbound::covered(&self.db, channel, kind, po, except)
     }
 
     fn sscc_sent(&self, sscc: &str) -> Result<Option<(String, String)>> {
@@ -608,13 +610,17 @@ impl Ledger for SqliteLedger {
         super::sqlite_outbound::add(&self.db, row, lines, ssccs)
     }
 
-    fn outbound_document(
+    fn outbound_documents(
         &self,
         channel: &str,
         kind: &str,
         number: &str,
-    ) -> Result<Option<super::outbound::OutboundRow>> {
-        super::sqlite_outbound::document(&self.db, channel, kind, number)
+    ) -> Result<Vec<super::outbound::OutboundRow>> {
+        super::sqlite_outbound::documents(&self.db, channel, kind, number)
+    }
+
+    fn withdraw(&mut self, channel: &str, kind: &str, number: &str) -> Result<()> {
+        super::sqlite_outbound::withdraw(&self.db, channel, kind, number)
     }
 
     fn outbound(&self, channel: Option<&str>) -> Result<Vec<super::outbound::OutboundRow>> {

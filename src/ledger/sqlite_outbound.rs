@@ -63,14 +63,19 @@ pub(super) fn covered(
     channel: &str,
     kind: &str,
     po: &str,
+    except: Option<&str>,
 ) -> Result<Vec<(String, Decimal)>> {
     let mut st = db
         .prepare_cached(
-            "SELECT line, quantity FROM outbound_lines WHERE channel = ?1 AND kind = ?2 AND po = ?3",
+            "SELECT l.line, l.quantity FROM outbound_lines l JOIN outbound o ON o.id = l.outbound
+             WHERE l.channel = ?1 AND l.kind = ?2 AND l.po = ?3
+               AND (?4 IS NULL OR o.number <> ?4)",
         )
         .map_err(db_err("order lines covered"))?;
     let rows: Vec<(String, String)> = st
-        .query_map(params![channel, kind, po], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_map(params![channel, kind, po, except], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .map_err(db_err("order lines covered"))?
         .collect::<rusqlite::Result<_>>()
         .map_err(db_err("order lines covered"))?;
@@ -82,6 +87,19 @@ pub(super) fn covered(
         *sums.entry(line).or_default() += q;
     }
     Ok(sums.into_iter().collect())
+}
+
+pub(super) fn withdraw(db: &Connection, channel: &str, kind: &str, number: &str) -> Result<()> {
+    let ids = "SELECT id FROM outbound WHERE channel = ?1 AND kind = ?2 AND number = ?3";
+    db.prepare_cached(&format!(
+        "DELETE FROM outbound_lines WHERE outbound IN ({ids})"
+    ))
+    .and_then(|mut st| st.execute(params![channel, kind, number]))
+    .map_err(db_err("withdraw a document"))?;
+    db.prepare_cached(&format!("DELETE FROM ssccs WHERE outbound IN ({ids})"))
+        .and_then(|mut st| st.execute(params![channel, kind, number]))
+        .map_err(db_err("withdraw a document"))?;
+    Ok(())
 }
 
 pub(super) fn sscc_sent(db: &Connection, sscc: &str) -> Result<Option<(String, String)>> {
@@ -104,8 +122,8 @@ pub(super) fn add(
 ) -> Result<i64> {
     db.prepare_cached(
         "INSERT INTO outbound (run, channel, kind, number, orders, set_id, controls, ack_key,
-            path, temp, bytes, sent, export, content_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            path, temp, bytes, sent, export, content_hash, purpose)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -122,7 +140,8 @@ pub(super) fn add(
             row.bytes,
             row.sent,
             row.export,
-            row.content_hash
+            row.content_hash,
+            row.purpose
         ])
     })
     .map_err(db_err("record a document sent"))?;
@@ -155,7 +174,7 @@ pub(super) fn add(
 }
 
 const COLUMNS: &str = "id, run, channel, kind, number, orders, set_id, controls, ack_key, path,
-    temp, sent, export, content_hash";
+    temp, sent, export, content_hash, purpose";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboundRow> {
     let orders: String = r.get(5)?;
@@ -176,6 +195,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboundRow> {
         sent: r.get(11)?,
         export: r.get(12)?,
         content_hash: r.get(13)?,
+        purpose: r.get(14)?,
     })
 }
 
@@ -193,19 +213,22 @@ pub(super) fn list(db: &Connection, channel: Option<&str>) -> Result<Vec<Outboun
         .map_err(db_err("documents sent"))
 }
 
-/// One document by its identity. Every row is of a committed run or of the open one: a run
+/// The documents of one number. Every row is of a committed run or of the open one: a run
 /// that dies before its commit leaves none.
-pub(super) fn document(
+pub(super) fn documents(
     db: &Connection,
     channel: &str,
     kind: &str,
     number: &str,
-) -> Result<Option<OutboundRow>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM outbound WHERE channel = ?1 AND kind = ?2 AND number = ?3");
-    db.prepare_cached(&sql)
-        .and_then(|mut st| st.query_row(params![channel, kind, number], row).optional())
-        .map_err(db_err("a document sent"))
+) -> Result<Vec<OutboundRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM outbound WHERE channel = ?1 AND kind = ?2 AND number = ?3 ORDER BY id"
+    );
+    let mut st = db.prepare_cached(&sql).map_err(db_err("documents sent"))?;
+    st.query_map(params![channel, kind, number], row)
+        .map_err(db_err("documents sent"))?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(db_err("documents sent"))
 }
 
 /// A run's documents with their bytes, for completing it.
@@ -214,7 +237,7 @@ pub(super) fn of_run(db: &Connection, run: i64) -> Result<Vec<OutboundRow>> {
     let mut st = db.prepare(&sql).map_err(db_err("documents of run"))?;
     st.query_map([run], |r| {
         let mut o = row(r)?;
-        o.bytes = r.get(14)?;
+        o.bytes = r.get(15)?;
         Ok(o)
     })
     .map_err(db_err("documents of run"))?

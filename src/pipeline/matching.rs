@@ -217,6 +217,7 @@ mod tests {
             channel: "acme".into(),
             kind: "ship_notice".into(),
             number: "SH1".into(),
+            purpose: "original".into(),
             content_hash: String::new(),
             orders: vec!["PO1".into()],
             set_id: "856".into(),

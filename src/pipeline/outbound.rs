@@ -296,42 +296,91 @@ pub(super) fn send(
 
 /// A document with the same number sent to the channel before.
 pub enum Before {
-    /// With the same content: it is not sent again (a sentence saying when it was sent).
+    /// With the same purpose and content: it is not sent again (a sentence saying when it
+    /// was sent).
     Same(String),
-    /// With other content: held (the sentence, with its rule code).
+    /// It cannot be sent: held (the sentence, with its rule code).
     Other(String),
 }
 
-/// The document's content hash, and what the channel was sent under its number before.
+/// The wire name of a purpose (`original`, `replace`, `cancel`...).
+fn purpose_name(p: crate::model::Purpose) -> String {
+    serde_json::to_value(p)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Whether a document replaces or cancels one sent under its number.
+fn amends(doc: &Document) -> bool {
+    matches!(
+        doc.purpose(),
+        crate::model::Purpose::Replace | crate::model::Purpose::Cancel
+    )
+}
+
+/// The document's content hash, and what its number was sent as before. A number is sent
+/// once per purpose: an original once, then replacements and a cancellation of it, each once.
 pub fn sent_before(
     ledger: &dyn Ledger,
     channel: &Channel,
     doc: &Document,
 ) -> Result<(String, Option<Before>), Error> {
     let kind = doc.kind();
+    let purpose = purpose_name(doc.purpose());
     let hash = crate::model::hash::ValueHasher::new()
         .document(doc)
         .map(|h| crate::model::hash::ContentHash::V2(h).to_string())
         .map_err(|e| Error::Setup(format!("hashing an exported document: {e}")))?;
-    let before = ledger
-        .outbound_document(&channel.id, kind, doc.number())?
-        .map(|b| {
-            let what = format!(
-                "{} {} was sent to {} in run {} ({})",
-                kind.replace('_', " "),
-                doc.number(),
-                channel.id,
-                b.run,
-                b.path
-            );
-            if b.content_hash == hash {
-                Before::Same(format!("already_sent: {what}, with the same content"))
+    let rows = ledger.outbound_documents(&channel.id, kind, doc.number())?;
+    let what = |b: &OutboundRow| {
+        format!(
+            "{} {} ({}) was sent to {} in run {} ({})",
+            kind.replace('_', " "),
+            doc.number(),
+            b.purpose,
+            channel.id,
+            b.run,
+            b.path
+        )
+    };
+    let before = if let Some(b) = rows.iter().find(|b| b.purpose == purpose) {
+        Some(if b.content_hash == hash {
+            Before::Same(format!("already_sent: {}, with the same content", what(b)))
+        } else {
+            Before::Other(format!(
+                "sent_before: {} with other content; a partner takes a number once per purpose: send a replacement (purpose replace) or use a new number",
+                what(b)
+            ))
+        })
+    } else if amends(doc) && !rows.iter().any(|b| b.purpose == "original") {
+        Some(Before::Other(format!(
+            "nothing_to_amend: {} {} would {} a document never sent to {} under that number: send it as an original, or check the number",
+            kind.replace('_', " "),
+            doc.number(),
+            if doc.purpose() == crate::model::Purpose::Cancel {
+                "cancel"
             } else {
-                Before::Other(format!(
-                    "sent_before: {what} with other content; a partner takes a number once: correct it under a new number"
-                ))
-            }
-        });
+                "replace"
+            },
+            channel.id
+        )))
+    } else if !amends(doc)
+        && let Some(b) = rows.first()
+    {
+        Some(Before::Other(format!(
+            "sent_before: {}; a partner takes a number once: send a replacement (purpose replace) or use a new number",
+            what(b)
+        )))
+    } else if rows.iter().any(|b| b.purpose == "cancel") {
+        Some(Before::Other(format!(
+            "sent_before: {} {} was cancelled; a cancelled number is not sent again: use a new number",
+            kind.replace('_', " "),
+            doc.number()
+        )))
+    } else {
+        None
+    };
     Ok((hash, before))
 }
 
@@ -343,6 +392,10 @@ pub fn check_against_po(
     send: &super::settings::Send,
     ledger: &dyn Ledger,
 ) -> Result<(Vec<String>, presend::Checked), Error> {
+    // A cancellation ships and invoices nothing: it withdraws what its number covered.
+    if doc.purpose() == crate::model::Purpose::Cancel {
+        return Ok((Vec::new(), presend::Checked::default()));
+    }
     let mut problems: Vec<String> = crate::rules::check(doc)
         .into_iter()
         .map(|v| format!("{}: {}", v.rule, v.message))
@@ -350,9 +403,11 @@ pub fn check_against_po(
     let mut pos = BTreeMap::new();
     for po in presend::orders_of(doc) {
         let lines = ledger.po_lines(&channel.id, &po)?;
+        // A replacement is checked as if what it replaces had not been sent.
+        let except = amends(doc).then(|| doc.number());
         let sum = |kind: &str| -> Result<HashMap<String, rust_decimal::Decimal>, Error> {
             Ok(ledger
-                .covered(&channel.id, kind, &po)?
+                .covered(&channel.id, kind, &po, except)?
                 .into_iter()
                 .collect())
         };
@@ -369,7 +424,10 @@ pub fn check_against_po(
     if let Document::ShipNotice(s) = doc {
         for sscc in s.packages.iter().filter_map(|p| p.sscc.as_deref()) {
             let key = presend::sscc_key(sscc);
-            if let Some((c, n)) = ledger.sscc_sent(&key)? {
+            if let Some((c, n)) = ledger.sscc_sent(&key)?
+                // A replacement keeps the packages of the notice it replaces.
+                && !(amends(doc) && c == channel.id && n == doc.number())
+            {
                 earlier.insert(key, format!("{n} (channel {c})"));
             }
         }
@@ -750,6 +808,7 @@ fn one(
         channel: channel.id.clone(),
         kind: kind.to_owned(),
         number: doc.number().to_owned(),
+        purpose: purpose_name(doc.purpose()),
         content_hash: hash,
         orders: orders.clone(),
         set_id: set_id.to_owned(),
@@ -771,6 +830,8 @@ fn one(
         })
         .collect();
     let ssccs: Vec<String> = match doc {
+        // A cancelled notice's packages are not shipped: their SSCCs stay free.
+        _ if doc.purpose() == crate::model::Purpose::Cancel => Vec::new(),
         Document::ShipNotice(s) => s
             .packages
             .iter()
@@ -779,6 +840,10 @@ fn one(
         _ => Vec::new(),
     };
     let mut row = row;
+    // A replacement or cancellation takes back what the earlier ones of its number covered.
+    if amends(doc) {
+        ledger.withdraw(&channel.id, kind, doc.number())?;
+    }
     row.id = ledger.add_outbound(&row, &covered, &ssccs)?;
     let entry = SentEntry {
         channel: channel.id.clone(),
