@@ -237,7 +237,7 @@ fn a_document_exported_again_is_not_sent_again_and_a_changed_one_is_held() {
         r.stderr
     );
     assert!(
-        r.stderr.contains("held ship notice SH-1 (acme/c.jsonl): sent_before: ship notice SH-1 was sent to acme in run 1"),
+        r.stderr.contains("held ship notice SH-1 (acme/c.jsonl): sent_before: ship notice SH-1 (original) was sent to acme in run 1"),
         "{}",
         r.stderr
     );
