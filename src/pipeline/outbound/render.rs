@@ -1,0 +1,169 @@
+//! A body for the channel's partner, wrapped in its interchange with our control numbers.
+
+use super::super::deliver::{edifact_delimiters, x12_delimiters};
+use super::super::settings::{Channel, ChannelFormat, Send};
+use crate::envelope::build::{
+    EdifactEnvelope, EdifactMessage, X12Envelope, X12Group, X12Set, write_edifact, write_x12,
+};
+use crate::model::{Document, Identity};
+
+/// The body of `doc` for the channel's partner, and the profile it was written with; an
+/// error is the sentence a held document's report gives.
+pub fn body_for(
+    channel: &Channel,
+    send: &Send,
+    doc: &Document,
+) -> Result<(crate::map::outbound::Body, crate::map::outbound::Profile), String> {
+    let edifact = channel.format == ChannelFormat::Edifact;
+    let mut profile = send.profile.clone();
+    let set_id = match (edifact, doc) {
+        (false, Document::ShipNotice(_)) => "856",
+        (false, _) => "810",
+        (true, Document::ShipNotice(_)) => "DESADV",
+        (true, _) => "INVOIC",
+    };
+    profile.association = send.associations.get(set_id).cloned();
+    let body = crate::map::outbound::body(doc, edifact, &profile)
+        .map_err(|e| format!("cannot_write: {e}"))?;
+    Ok((body, profile))
+}
+
+/// Our control numbers in one outbound interchange: ISA13, GS06, ST02; or UNB 0020 and UNH
+/// 0062 (`group` unused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Controls {
+    pub interchange: u64,
+    pub group: u64,
+    pub set: u64,
+}
+
+/// One interchange ready to deliver.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub bytes: Vec<u8>,
+    /// Its file name in the outbound folder (`acme-856-000000017.x12`, `acme-desadv-17.edi`).
+    pub name: String,
+    /// `ISA13/GS06/ST02` or `0020/0062`.
+    pub controls: String,
+    /// The number the partner's acknowledgment of it carries (`GS:SH:17`, `UNB:17`).
+    pub ack_key: String,
+}
+
+/// The file name of an outbound document.
+pub fn file_name(channel: &Channel, set_id: &str, n: u64) -> String {
+    if channel.format == ChannelFormat::Edifact {
+        format!("{}-{}-{n}.edi", channel.id, set_id.to_lowercase())
+    } else {
+        format!("{}-{set_id}-{n:09}.x12", channel.id)
+    }
+}
+
+/// Wraps a body in its interchange for the channel's partner.
+pub fn render(
+    channel: &Channel,
+    send: &Send,
+    body: &crate::map::outbound::Body,
+    profile: &crate::map::outbound::Profile,
+    c: &Controls,
+    stamp: jiff::civil::DateTime,
+) -> Result<Rendered, String> {
+    let our = Identity {
+        qualifier: send.sender_qualifier.clone(),
+        id: channel.our_id.clone().unwrap_or_default(),
+    };
+    let theirs = Identity {
+        qualifier: send.receiver_qualifier.clone(),
+        id: channel.partner_id.clone().unwrap_or_default(),
+    };
+    let mut bytes = Vec::new();
+    let name = file_name(channel, body.set_id, c.interchange);
+    if channel.format == ChannelFormat::Edifact {
+        let (v, r) = profile.version.split_at(1);
+        let mut identifier = vec![body.set_id, v, r, "UN"];
+        if let Some(a) = profile.association.as_deref() {
+            identifier.push(a);
+        }
+        let env = EdifactEnvelope {
+            syntax_id: send.syntax_id.clone(),
+            syntax_version: send.syntax_version.clone(),
+            sender: our,
+            recipient: theirs,
+            control: c.interchange,
+            ack_requested: send.ack_requested,
+            test: send.test,
+            delimiters: channel
+                .delimiters
+                .as_deref()
+                .and_then(edifact_delimiters)
+                .unwrap_or_default(),
+            stamp,
+            transliterate: send.transliterate,
+        };
+        let message = EdifactMessage {
+            reference: c.set,
+            identifier,
+            segments: &body.segments,
+        };
+        write_edifact(&mut bytes, &env, &[message]).map_err(|e| format!("cannot_write: {e}"))?;
+        return Ok(Rendered {
+            bytes,
+            name,
+            controls: format!("{}/{}", c.interchange, c.set),
+            ack_key: format!("UNB:{}", c.interchange),
+        });
+    }
+    // X12 partners read ASCII: other characters are transliterated (the channel's
+    // `send.transliterate`, on by default) or the document is held.
+    let ascii;
+    let segments = match crate::envelope::build::first_non_ascii(&body.segments) {
+        None => &body.segments,
+        Some(_) if send.transliterate => {
+            ascii = crate::envelope::build::transliterated(&body.segments);
+            &ascii
+        }
+        Some(c) => {
+            return Err(format!(
+                "cannot_write: '{}' is not ASCII, which X12 partners read; set the channel's send.transliterate = true to write it as its closest ASCII, or correct it in the ERP",
+                c.escape_default()
+            ));
+        }
+    };
+    let env = X12Envelope {
+        sender: our,
+        receiver: theirs,
+        version: if profile.version == "005010" {
+            "00501".into()
+        } else {
+            "00401".into()
+        },
+        control: c.interchange,
+        ack_requested: send.ack_requested,
+        usage: if send.test { "T" } else { "P" }.into(),
+        delimiters: channel
+            .delimiters
+            .as_deref()
+            .and_then(x12_delimiters)
+            .unwrap_or_default(),
+        stamp,
+    };
+    let group = X12Group {
+        functional_id: body.functional_id,
+        sender: &send.application_sender,
+        receiver: &send.application_receiver,
+        control: c.group,
+        version: &profile.version,
+        sets: vec![X12Set {
+            id: body.set_id,
+            control: c.set,
+            implementation: None,
+            segments,
+        }],
+    };
+    write_x12(&mut bytes, &env, &[], &[group]).map_err(|e| format!("cannot_write: {e}"))?;
+    Ok(Rendered {
+        bytes,
+        name,
+        controls: format!("{:09}/{}/{:04}", c.interchange, c.group, c.set),
+        ack_key: format!("GS:{}:{}", body.functional_id, c.group),
+    })
+}
