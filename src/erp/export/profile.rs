@@ -1,5 +1,5 @@
 //! ERP export profiles: which columns of an ERP's shipment or invoice export hold which of our
-//! column names ([`known_columns`](crate::erp::known_columns)), and how the file is laid out.
+//! column names ([`crate::erp::known_columns`]), and how the file is laid out.
 //!
 //! Profiles are TOML, loaded from contents (the built-in ones are in `exports/`); reading a
 //! directory of overrides is the caller's business. Everything that can be checked without a

@@ -21,12 +21,12 @@
 //!
 //! After the commit the documents are renamed into place and the export file moves to the
 //! archive (everything sent or a duplicate) or to quarantine with a report naming each held
-//! document, its row, PO, line, SKU and rule ([`super::finish::complete`]); a run killed
+//! document, its row, PO, line, SKU and rule (`finish::complete`); a run killed
 //! before its commit sent nothing, and one killed after it is completed by the next run: the
 //! same bytes under the same name, never a document with new control numbers (the ledger keeps
 //! every document's bytes).
 //!
-//! [`checks`] says whether a document may go, [`render`] writes its interchange, [`read`]
+//! `checks` says whether a document may go, `render` writes its interchange, `read`
 //! reads the outbox's files; `tallyman generate` uses all three without a run.
 
 mod checks;
