@@ -106,6 +106,8 @@ struct RawRun {
     stuck_after: Option<toml::Spanned<String>>,
     #[serde(default)]
     spool_memory_mib: Option<usize>,
+    #[serde(default)]
+    export_pair_wait: Option<toml::Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -268,6 +270,10 @@ impl Config {
         let stuck_after = match raw.run.as_ref().and_then(|r| r.stuck_after.as_ref()) {
             None => std::time::Duration::from_secs(2 * 3600),
             Some(s) => duration(s, "run.stuck_after", &invalid)?,
+        };
+        let export_pair_wait = match raw.run.as_ref().and_then(|r| r.export_pair_wait.as_ref()) {
+            None => std::time::Duration::from_secs(3600),
+            Some(s) => duration(s, "run.export_pair_wait", &invalid)?,
         };
         let default_output = raw
             .output
@@ -526,6 +532,7 @@ impl Config {
             threads,
             settle_seconds,
             stuck_after,
+            export_pair_wait,
             spool_memory: raw
                 .run
                 .as_ref()

@@ -326,25 +326,6 @@ fn csv_exports_are_read_through_their_profiles_and_a_bad_row_holds_only_its_docu
         r.stderr
     );
     assert_eq!(env.files("out/acme"), ["acme-856-000000001.x12"]);
-    // A header file whose detail file has not come in an hour is quarantined as an orphan.
-    export(
-        &env,
-        "acme/inv-head-8.csv",
-        "InvoiceNo;InvoiceDate;OrderNo;Currency;Total\nINV-8;2024-03-15;PO-1;USD;1,00\n",
-    );
-    std::fs::File::options()
-        .write(true)
-        .open(env.path("outbox/acme/inv-head-8.csv"))
-        .unwrap()
-        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
-        .unwrap();
-    let r = env.run(&[]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("orphan_export: acme/inv-head-8.csv has waited more than an hour for its detail file acme/inv-lines-8.csv"),
-        "{}",
-        r.stderr
-    );
     export(
         &env,
         "acme/inv-lines-7.csv",
@@ -362,6 +343,43 @@ fn csv_exports_are_read_through_their_profiles_and_a_bad_row_holds_only_its_docu
         "{inv}"
     );
     assert!(env.files("outbox").is_empty(), "{:?}", env.files("outbox"));
+    // A header file whose detail file has not come in `export_pair_wait` (here 1 s; an old
+    // modification time alone does not count) is quarantined as an orphan.
+    let text = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(
+        env.config(),
+        text.replace(
+            "settle_seconds = 0\n",
+            "settle_seconds = 0\nexport_pair_wait = \"1s\"\n",
+        ),
+    )
+    .unwrap();
+    export(
+        &env,
+        "acme/inv-head-8.csv",
+        "InvoiceNo;InvoiceDate;OrderNo;Currency;Total\nINV-8;2024-03-15;PO-1;USD;1,00\n",
+    );
+    std::fs::File::options()
+        .write(true)
+        .open(env.path("outbox/acme/inv-head-8.csv"))
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
+        .unwrap();
+    let r = env.run(&[]);
+    assert!(
+        r.stderr
+            .contains("acme/inv-head-8.csv (waits for its detail file acme/inv-lines-8.csv)"),
+        "{}",
+        r.stderr
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("orphan_export: acme/inv-head-8.csv has waited more than 1s (run.export_pair_wait) for its detail file acme/inv-lines-8.csv"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -626,9 +644,9 @@ fn a_dry_run_says_what_it_would_send_and_hold_and_sends_nothing() {
     assert!(r.stderr.contains("held ship notice SH-2"), "{}", r.stderr);
 }
 
-/// A ship notice sent with a mistake is corrected by a replacement under its number (BSN01
-/// 05), checked as if the original had not been sent, and withdrawn by a cancellation (01);
-/// each purpose goes once, and a cancelled number is not used again.
+/// A ship notice sent with a mistake is corrected by replacements under its number (BSN01
+/// 05), each checked as if the earlier ones had not been sent, and withdrawn by a cancellation
+/// (01); a cancelled number is not used again.
 #[test]
 fn a_replacement_corrects_a_ship_notice_and_a_cancellation_withdraws_it() {
     let env = po_of_ten();
@@ -649,22 +667,30 @@ fn a_replacement_corrects_a_ship_notice_and_a_cancellation_withdraws_it() {
     assert_eq!(files.len(), 2, "{files:?}");
     let replacement = env.read(&format!("out/acme/{}", files[1]));
     assert!(replacement.contains("BSN*05*SH-1*"), "{replacement}");
-    // A second replacement with other content is held; a new ship notice of 1 more is over.
+    // A second correction follows the first (9 now, decided first: SH-1 went in an earlier
+    // run); a new ship notice of 2 more is over.
     export(
         &env,
         "acme/c.jsonl",
-        &(purpose(asn("SH-1", "PO-1", "9"), "replace") + &asn("SH-2", "PO-1", "1")),
+        &(purpose(asn("SH-1", "PO-1", "9"), "replace") + &asn("SH-2", "PO-1", "2")),
+    );
+    let r = env.run(&[]);
+    assert!(
+        r.stderr.contains("held ship notice SH-2 (acme/c.jsonl): over_shipment: line 1 (vendor part SKU-1): ships 2, and 9 were shipped before"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(env.files("out/acme").len(), 3);
+    // The same correction again is a duplicate, not a third one.
+    export(
+        &env,
+        "acme/c2.jsonl",
+        &purpose(asn("SH-1", "PO-1", "9"), "replace"),
     );
     let r = env.run(&[]);
     assert!(
         r.stderr
-            .contains("held ship notice SH-1 (acme/c.jsonl): sent_before"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr
-            .contains("held ship notice SH-2 (acme/c.jsonl): over_shipment"),
+            .contains("1 document exported again as sent before"),
         "{}",
         r.stderr
     );
@@ -677,9 +703,9 @@ fn a_replacement_corrects_a_ship_notice_and_a_cancellation_withdraws_it() {
     let r = env.run(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let files = env.files("out/acme");
-    assert_eq!(files.len(), 4, "{files:?}");
+    assert_eq!(files.len(), 5, "{files:?}");
     assert!(
-        env.read(&format!("out/acme/{}", files[2]))
+        env.read(&format!("out/acme/{}", files[3]))
             .contains("BSN*01*SH-1*")
     );
     // A cancelled number is not sent again, and nothing can be replaced that was never sent.
@@ -701,4 +727,58 @@ fn a_replacement_corrects_a_ship_notice_and_a_cancellation_withdraws_it() {
         "{}",
         r.stderr
     );
+}
+
+/// An amendment in a file that sorts before the original's is decided after it; a detail
+/// file whose name the header pattern also matches is never taken for a header.
+#[test]
+fn amendments_wait_for_their_originals_and_detail_files_for_their_headers() {
+    let env = po_of_ten();
+    let purpose = |text: String, p: &str| {
+        text.replace("\"purpose\":\"original\"", &format!("\"purpose\":\"{p}\""))
+    };
+    export(
+        &env,
+        "acme/a-fix.jsonl",
+        &purpose(asn("SH-1", "PO-1", "5"), "replace"),
+    );
+    export(&env, "acme/b.jsonl", &asn("SH-1", "PO-1", "4"));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let files = env.files("out/acme");
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(
+        env.read(&format!("out/acme/{}", files[0]))
+            .contains("BSN*00*SH-1*")
+    );
+    assert!(
+        env.read(&format!("out/acme/{}", files[1]))
+            .contains("BSN*05*SH-1*")
+    );
+
+    let env = po_of_ten();
+    let text = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(
+        env.config(),
+        text.replace(
+            "erp_outbox = \"outbox\"\n",
+            "erp_outbox = \"outbox\"\n\n[[export]]\nfiles = \"inv-*.csv\"\ndetail = \"inv-lines-*.csv\"\nprofile = \"erp-invoice-header-detail\"\n",
+        ),
+    )
+    .unwrap();
+    export(&env, "acme/a.jsonl", &asn("SH-1", "PO-1", "10"));
+    export(
+        &env,
+        "acme/inv-9.csv",
+        "InvoiceNo;InvoiceDate;OrderNo;Currency;Total\nINV-9;2024-03-15;PO-1;USD;125,00\n",
+    );
+    export(
+        &env,
+        "acme/inv-lines-9.csv",
+        "InvoiceNo;LineNo;ItemNo;Qty;UOM;Price\nINV-9;1;SKU-1;10;EA;12,50\n",
+    );
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("acme: sent 1 810"), "{}", r.stderr);
+    assert!(!r.stderr.contains("waits for"), "{}", r.stderr);
 }

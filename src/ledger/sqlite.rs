@@ -134,7 +134,7 @@ CREATE TABLE outbound (
     sent TEXT NOT NULL,
     export TEXT NOT NULL
 );
-CREATE UNIQUE INDEX outbound_document ON outbound(channel, kind, number, purpose);
+CREATE UNIQUE INDEX outbound_document ON outbound(channel, kind, number, purpose, content_hash);
 CREATE INDEX outbound_run ON outbound(run);
 CREATE TABLE outbound_lines (
     outbound INTEGER NOT NULL REFERENCES outbound(id),

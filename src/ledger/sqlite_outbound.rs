@@ -178,7 +178,9 @@ const COLUMNS: &str = "id, run, channel, kind, number, orders, set_id, controls,
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboundRow> {
     let orders: String = r.get(5)?;
-    let orders: Vec<String> = serde_json::from_str(&orders).unwrap_or_default();
+    let orders: Vec<String> = serde_json::from_str(&orders).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
+    })?;
     Ok(OutboundRow {
         id: r.get(0)?,
         run: r.get(1)?,

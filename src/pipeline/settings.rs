@@ -186,6 +186,9 @@ pub struct Config {
     /// in memory before it writes the rest to the work directory (`[run] spool_memory_mib`,
     /// default [`SPOOL_MEMORY_MIB`]).
     pub spool_memory: usize,
+    /// How long a header export file waits for its detail file (or the reverse) before it is
+    /// quarantined as an orphan (`[run] export_pair_wait`, default 1 hour).
+    pub export_pair_wait: std::time::Duration,
     /// Directory of grammar files laid over the built-in ones.
     pub grammars: Option<PathBuf>,
     /// Directory of feed profiles laid over the built-in ones.

@@ -16,6 +16,7 @@
 //! | `line_order_missing` | ship notices | the notice answers several POs and a line names none |
 //! | `over_shipment` | ship notices | shipped now and before exceeds the ordered quantity (plus the partner's tolerance) |
 //! | `over_invoice` | invoices | invoiced now and before exceeds what was shipped (or ordered, when the partner takes invoices without ship notices); a credit note (BIG07 `CR`, BGM `381`) is not checked, and lowers what counts as invoiced |
+//! | `over_credit` | credit notes | credited now exceeds what is invoiced on the line |
 //! | `unit_mismatch` | both | the unit of measure differs from the PO line's (unless the partner allows it) |
 //! | `price_mismatch` | invoices | the unit price differs from the PO line's (unless the partner allows it) |
 //! | `sscc_repeated` | ship notices | two packages of the document carry the same SSCC |
@@ -290,7 +291,19 @@ pub fn check(
                     ),
                 ));
             }
-        } else if !credit {
+        } else if credit {
+            // A credit gives back at most what is invoiced: more would let the line be
+            // invoiced again.
+            let before = state.invoiced.get(line).copied().unwrap_or_default();
+            if *qty > before {
+                out.violations.push(l.violation(
+                    "over_credit",
+                    format!(
+                        "credits {qty} against {before} invoiced on PO {po} line {line}: credit at most what was invoiced (a price correction is a credit of the amount, not of the quantity)"
+                    ),
+                ));
+            }
+        } else {
             let before = state.invoiced.get(line).copied().unwrap_or_default();
             let shipped = state.shipped.get(line).copied();
             let (limit, against) = match shipped {

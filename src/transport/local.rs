@@ -115,6 +115,11 @@ impl Inbound for LocalFolder {
                 name,
                 size: meta.len(),
                 modified: meta.modified()?,
+                changed: SystemTime::UNIX_EPOCH
+                    + std::time::Duration::new(
+                        u64::try_from(meta.ctime()).unwrap_or(0),
+                        u32::try_from(meta.ctime_nsec()).unwrap_or(0),
+                    ),
                 dev: meta.dev(),
                 ino: meta.ino(),
             });

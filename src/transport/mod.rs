@@ -30,6 +30,9 @@ pub struct Entry {
     pub name: String,
     pub size: u64,
     pub modified: SystemTime,
+    /// When its inode last changed (ctime): when it arrived here, for a copy that kept its
+    /// modification time (`rsync -t`, `sftp -p`).
+    pub changed: SystemTime,
     /// Device and inode seen when listing: the file copied must be this one.
     pub dev: u64,
     pub ino: u64,

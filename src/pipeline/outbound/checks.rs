@@ -59,18 +59,29 @@ pub fn sent_before(
             b.path
         )
     };
-    let before = if let Some(b) = rows.iter().find(|b| b.purpose == purpose) {
-        Some(if b.content_hash == hash {
-            Before::Same(format!("already_sent: {}, with the same content", what(b)))
-        } else {
-            Before::Other(format!(
-                "sent_before: {} with other content; a partner takes a number once per purpose: send a replacement (purpose replace) or use a new number",
-                what(b)
-            ))
-        })
+    let replacing = doc.purpose() == crate::model::Purpose::Replace;
+    let before = if let Some(b) = rows
+        .iter()
+        .find(|b| b.purpose == purpose && b.content_hash == hash)
+    {
+        Some(Before::Same(format!(
+            "already_sent: {}, with the same content",
+            what(b)
+        )))
+    } else if let Some(b) = rows.iter().find(|b| b.purpose == "cancel") {
+        Some(Before::Other(format!(
+            "sent_before: {}: a cancelled number is not sent again; use a new number",
+            what(b)
+        )))
+    } else if let Some(b) = rows.iter().find(|b| b.purpose == purpose && !replacing) {
+        // An original goes once; replacements may follow one another.
+        Some(Before::Other(format!(
+            "sent_before: {} with other content; a partner takes a number once: send a correction as a replacement (purpose replace), or use a new number",
+            what(b)
+        )))
     } else if amends(doc) && !rows.iter().any(|b| b.purpose == "original") {
         Some(Before::Other(format!(
-            "nothing_to_amend: {} {} would {} a document never sent to {} under that number: send it as an original, or check the number",
+            "nothing_to_amend: {} {} would {} a document never sent to {} under that number: check the number (an amendment goes after the document it amends, in this run or an earlier one)",
             kind.replace('_', " "),
             doc.number(),
             if doc.purpose() == crate::model::Purpose::Cancel {
@@ -84,14 +95,8 @@ pub fn sent_before(
         && let Some(b) = rows.first()
     {
         Some(Before::Other(format!(
-            "sent_before: {}; a partner takes a number once: send a replacement (purpose replace) or use a new number",
+            "sent_before: {}; a partner takes a number once: send a correction as a replacement (purpose replace), or use a new number",
             what(b)
-        )))
-    } else if rows.iter().any(|b| b.purpose == "cancel") {
-        Some(Before::Other(format!(
-            "sent_before: {} {} was cancelled; a cancelled number is not sent again: use a new number",
-            kind.replace('_', " "),
-            doc.number()
         )))
     } else {
         None
@@ -119,8 +124,9 @@ pub fn check_against_po(
     for po in presend::orders_of(doc) {
         let lines = ledger.po_lines(&channel.id, &po)?;
         // A replacement is checked as if what it replaces had not been sent.
-        let except = amends(doc).then(|| doc.number());
+        // (Of its own kind only: an ERP may number a delivery's ship notice and invoice alike.)
         let sum = |kind: &str| -> Result<HashMap<String, rust_decimal::Decimal>, Error> {
+            let except = (amends(doc) && kind == doc.kind()).then(|| doc.number());
             Ok(ledger
                 .covered(&channel.id, kind, &po, except)?
                 .into_iter()

@@ -102,6 +102,8 @@ pub(super) fn send(
         }
     };
     errors.extend(listing.problems.iter().map(|p| format!("ERP outbox: {p}")));
+    let listed: std::collections::HashSet<String> =
+        listing.entries.iter().map(|e| e.name.clone()).collect();
     let entries = super::settled(
         &source,
         listing.entries,
@@ -117,7 +119,16 @@ pub(super) fn send(
     let mut staged_count = 0usize;
     let export_profiles = super::settings::load_export_profiles(cfg.exports.as_deref())
         .map_err(|e| Error::Setup(format!("loading ERP export profiles: {e}")))?;
-    for unit in units(cfg, entries, &mut report.waiting) {
+    // Files still being written: left for the next run, but the other half of a pair waits
+    // for them.
+    let mut arriving = listed;
+    for e in &entries {
+        arriving.remove(&e.name);
+    }
+    // Every export is read first: an amendment may come in a file before the one holding
+    // what it amends.
+    let mut pending: Vec<Pending> = Vec::new();
+    for unit in units(cfg, entries, &arriving, &mut report.waiting) {
         let mut staged_files = Vec::new();
         let mut failed = false;
         for entry in std::iter::once(&unit.main).chain(unit.detail.iter()) {
@@ -199,58 +210,102 @@ pub(super) fn send(
             contents.push(std::fs::read(staged).map_err(io_err("reading a staged ERP export"))?);
         }
         let read = read_unit(&unit, &contents, &export_profiles);
-        let name = &unit.main.name;
+        let name = unit.main.name.clone();
         let folder_channel = name
             .split_once('/')
-            .map(|(dir, _)| dir)
+            .map(|(dir, _)| dir.to_owned())
             .filter(|d| cfg.channel(d).is_some());
-        let mut held_here = Vec::new();
-        for h in read.held {
-            held_here.push(HeldEntry {
+        let held = read
+            .held
+            .into_iter()
+            .map(|h| HeldEntry {
                 file: name.clone(),
                 at: h.at,
-                channel: folder_channel.map(str::to_owned),
+                channel: folder_channel.clone(),
                 kind: h.kind,
                 number: h.number,
                 orders: Vec::new(),
                 problems: h.problems,
+            })
+            .collect();
+        pending.push(Pending {
+            name,
+            folder_channel,
+            staged_files: staged_files
+                .into_iter()
+                .map(|(e, s, f)| (e.name.clone(), s, f))
+                .collect(),
+            documents: read.documents,
+            held,
+            sent: 0,
+        });
+    }
+    // Amendments of what earlier runs sent first (a cancellation frees what a new notice may
+    // ship), then originals, then amendments of this run's originals: whatever order the
+    // files are in, an amendment comes after what it amends.
+    let mut order: Vec<Vec<u8>> = Vec::with_capacity(pending.len());
+    for p in &pending {
+        let mut passes = Vec::with_capacity(p.documents.len());
+        for (ex, _) in &p.documents {
+            let doc = &ex.document;
+            let channel = ex
+                .channel
+                .as_deref()
+                .or(doc.source().channel.as_deref())
+                .or(p.folder_channel.as_deref());
+            passes.push(if !amends(doc) {
+                1
+            } else if let Some(c) = channel
+                && !ledger
+                    .outbound_documents(c, doc.kind(), doc.number())?
+                    .is_empty()
+            {
+                0
+            } else {
+                2
             });
         }
-        let mut sent_here = 0usize;
-        for (ex, at) in read.documents {
-            match one(
-                cfg,
-                &ex,
-                &at,
-                folder_channel,
-                ledger_run,
-                started,
-                delivery,
-                ledger,
-            )? {
-                Decision::Sent(sent) => {
-                    let (row, entry_sent) = *sent;
-                    sent_here += 1;
-                    report.sent.push(entry_sent);
-                    done.sent.push(row);
-                }
-                Decision::Duplicate => report.duplicates += 1,
-                Decision::Held {
-                    channel,
-                    problems,
-                    orders,
-                } => held_here.push(HeldEntry {
-                    file: name.clone(),
+        order.push(passes);
+    }
+    for pass in 0..3u8 {
+        for (p, passes) in pending.iter_mut().zip(&order) {
+            for ((ex, at), _) in p.documents.iter().zip(passes).filter(|(_, q)| **q == pass) {
+                match one(
+                    cfg,
+                    ex,
                     at,
-                    channel,
-                    kind: Some(ex.document.kind().to_owned()),
-                    number: Some(ex.document.number().to_owned()),
-                    orders,
-                    problems,
-                }),
+                    p.folder_channel.as_deref(),
+                    ledger_run,
+                    started,
+                    delivery,
+                    ledger,
+                )? {
+                    Decision::Sent(sent) => {
+                        let (row, entry_sent) = *sent;
+                        p.sent += 1;
+                        report.sent.push(entry_sent);
+                        done.sent.push(row);
+                    }
+                    Decision::Duplicate => report.duplicates += 1,
+                    Decision::Held {
+                        channel,
+                        problems,
+                        orders,
+                    } => p.held.push(HeldEntry {
+                        file: p.name.clone(),
+                        at: at.clone(),
+                        channel,
+                        kind: Some(ex.document.kind().to_owned()),
+                        number: Some(ex.document.number().to_owned()),
+                        orders,
+                        problems,
+                    }),
+                }
             }
         }
-        let quarantined = !held_here.is_empty();
+    }
+    for p in pending {
+        let quarantined = !p.held.is_empty();
         let disposition = if quarantined {
             Disposition::Quarantined
         } else {
@@ -262,43 +317,53 @@ pub(super) fn send(
             layout.archive(tag)
         }
         .join(OUTBOX);
-        for (i, (entry, staged, fetched)) in staged_files.iter().enumerate() {
-            let stored = crate::transport::join_name(
-                &folder,
-                &super::fit_name(&entry.name, super::RESERVED),
-            );
+        for (i, (name, staged, fetched)) in p.staged_files.iter().enumerate() {
+            let stored =
+                crate::transport::join_name(&folder, &super::fit_name(name, super::RESERVED));
             // The report goes beside the file the export is named after.
             if i == 0 && quarantined && run.is_some() {
-                write_reports(staged, &entry.name, &held_here, cfg.file_mode)?;
+                write_reports(staged, name, &p.held, cfg.file_mode)?;
             }
             let row = FileRow {
                 channel: OUTBOX.to_owned(),
-                name: entry.name.clone(),
+                name: name.clone(),
                 sha256: fetched.sha256.clone(),
                 size: fetched.size,
                 disposition,
                 staged: staged.display().to_string(),
                 stored: stored.display().to_string(),
-                origin: source.origin(&entry.name),
+                origin: source.origin(name),
                 remove_origin: !cfg.keep_exports,
                 replay_of: None,
             };
             ledger.add_file(ledger_run, &row)?;
             if i == 0 {
                 report.exports.push(super::report::ExportEntry {
-                    name: entry.name.clone(),
+                    name: name.clone(),
                     disposition,
                     stored: run.map(|_| row.stored.clone()),
-                    sent: sent_here as u64,
-                    held: held_here.len() as u64,
+                    sent: p.sent,
+                    held: p.held.len() as u64,
                 });
             }
             done.files.push(row);
         }
-        report.held.extend(held_here);
+        report.held.extend(p.held);
         crash_point("export read");
     }
     Ok(done)
+}
+
+/// An export read and waiting for its documents to be decided.
+struct Pending {
+    /// The file it is named after (the header file of a pair).
+    name: String,
+    folder_channel: Option<String>,
+    /// Name, staged path and what was fetched, of each of its files.
+    staged_files: Vec<(String, std::path::PathBuf, crate::transport::Fetched)>,
+    documents: Vec<(Exported, String)>,
+    held: Vec<HeldEntry>,
+    sent: u64,
 }
 
 /// What became of one exported document.

@@ -30,21 +30,25 @@ pub(super) enum How {
     HeaderDetail(String),
     /// No `[[export]]` names it.
     Unknown,
-    /// A header file whose detail file (or the reverse) has not come in [`ORPHAN_AFTER`]:
+    /// A header file whose detail file (or the reverse) has not come in `export_pair_wait`:
     /// quarantined with this sentence, so that it does not wait unseen for ever.
     Orphan(String),
 }
 
-/// How long a header file waits for its detail file (or the reverse) before it is
-/// quarantined: an ERP writes the two within minutes.
-const ORPHAN_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
-const ORPHAN_HOURS_TEXT: &str = "more than an hour";
-
-/// Whether a file has waited for its other half longer than [`ORPHAN_AFTER`].
-fn waited_out(e: &crate::transport::Entry) -> bool {
+/// Whether a file has waited for its other half longer than `wait` (`[run]
+/// export_pair_wait`), counted from when it arrived (the later of its modification and inode
+/// change times: a copy may keep an old modification time).
+fn waited_out(e: &crate::transport::Entry, wait: std::time::Duration) -> bool {
     std::time::SystemTime::now()
-        .duration_since(e.modified)
-        .is_ok_and(|age| age > ORPHAN_AFTER)
+        .duration_since(e.modified.max(e.changed))
+        .is_ok_and(|age| age > wait)
+}
+
+/// A duration as people write it (`1h`, `90s`).
+fn human(d: std::time::Duration) -> String {
+    jiff::SignedDuration::try_from(d)
+        .map(|d| format!("{d:#}"))
+        .unwrap_or_else(|_| format!("{} s", d.as_secs()))
 }
 
 /// What is read together: one file, or a header file and its detail file.
@@ -60,6 +64,7 @@ pub(super) struct Unit {
 pub(super) fn units(
     cfg: &Config,
     entries: Vec<crate::transport::Entry>,
+    arriving: &std::collections::HashSet<String>,
     waiting: &mut Vec<String>,
 ) -> Vec<Unit> {
     use super::super::settings::ExportFiles;
@@ -71,6 +76,10 @@ pub(super) fn units(
                 .as_deref()
                 .is_some_and(|d| ExportFiles::matches(d, &base(name)).is_some())
         })
+    };
+    // A half still being written (left for the next run) keeps the other waiting.
+    let orphaned = |e: &crate::transport::Entry, other: &str| {
+        waited_out(e, cfg.export_pair_wait) && !arriving.contains(other)
     };
     let mut by_name: std::collections::HashMap<String, crate::transport::Entry> = entries
         .iter()
@@ -88,10 +97,14 @@ pub(super) fn units(
             });
             continue;
         }
-        let rule = cfg
-            .export_files
-            .iter()
-            .find_map(|r| ExportFiles::matches(&r.files, &b).map(|star| (r, star.to_owned())));
+        // A detail file is never taken for a header file, whatever `files` also matches.
+        let rule = if is_detail(&e.name) {
+            None
+        } else {
+            cfg.export_files
+                .iter()
+                .find_map(|r| ExportFiles::matches(&r.files, &b).map(|star| (r, star.to_owned())))
+        };
         match rule {
             Some((r, star)) => match &r.detail {
                 None => out.push(Unit {
@@ -113,11 +126,11 @@ pub(super) fn units(
                             detail: Some(detail),
                             how: How::HeaderDetail(r.profile.clone()),
                         }),
-                        None if waited_out(&e) => out.push(Unit {
+                        None if orphaned(&e, &detail_path) => out.push(Unit {
                             how: How::Orphan(format!(
-                                "orphan_export: {} has waited {} for its detail file {detail_path}, which has not come: export the invoice again, both files",
+                                "orphan_export: {} has waited more than {} (run.export_pair_wait) for its detail file {detail_path}, which has not come: export the document again, both files",
                                 e.name,
-                                ORPHAN_HOURS_TEXT
+                                human(cfg.export_pair_wait)
                             )),
                             main: e,
                             detail: None,
@@ -141,15 +154,16 @@ pub(super) fn units(
                             } else {
                                 format!("{dir}/{header}")
                             };
-                            by_name.contains_key(&header)
+                            by_name.contains_key(&header) || arriving.contains(&header)
                         })
                     })
                 });
-                if !here && waited_out(&e) {
+                if !here && waited_out(&e, cfg.export_pair_wait) {
                     out.push(Unit {
                         how: How::Orphan(format!(
-                            "orphan_export: {} has waited {} for its header file, which has not come: export the document again, both files",
-                            e.name, ORPHAN_HOURS_TEXT
+                            "orphan_export: {} has waited more than {} (run.export_pair_wait) for its header file, which has not come: export the document again, both files",
+                            e.name,
+                            human(cfg.export_pair_wait)
                         )),
                         main: e,
                         detail: None,
@@ -265,6 +279,7 @@ pub fn read_files(cfg: &Config, files: &[(String, Vec<u8>)]) -> Result<ReadFiles
             size: bytes.len() as u64,
             // Given now: a header file without its detail file is not read, not an orphan.
             modified: std::time::SystemTime::now(),
+            changed: std::time::SystemTime::now(),
             dev: 0,
             ino: 0,
         })
@@ -274,7 +289,7 @@ pub fn read_files(cfg: &Config, files: &[(String, Vec<u8>)]) -> Result<ReadFiles
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
-    for unit in units(cfg, entries, &mut out.unread) {
+    for unit in units(cfg, entries, &Default::default(), &mut out.unread) {
         let mut c = vec![contents[unit.main.name.as_str()].to_vec()];
         if let Some(d) = &unit.detail {
             c.push(contents[d.name.as_str()].to_vec());
