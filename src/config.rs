@@ -481,7 +481,18 @@ impl Config {
             let mut others: Vec<(String, &Path)> = vec![
                 ("paths.work".into(), work.as_path()),
                 ("paths.erp_inbox".into(), inbox.as_path()),
+                ("ledger".into(), ledger.as_path()),
             ];
+            let folders = [
+                ("paths.exports", raw.paths.exports.as_deref().map(abs)),
+                ("paths.grammars", raw.paths.grammars.as_deref().map(abs)),
+                ("paths.feeds", raw.paths.feeds.as_deref().map(abs)),
+            ];
+            for (key, dir) in &folders {
+                if let Some(d) = dir {
+                    others.push(((*key).into(), d.as_path()));
+                }
+            }
             for c in &channels {
                 others.push((format!("channel.{}.inbound", c.id), c.inbound.as_path()));
                 if let Some(o) = &c.outbound {
@@ -490,8 +501,9 @@ impl Config {
             }
             // The outbox is emptied as it is read: a folder inside it (or holding it) would
             // have its files taken for exports, and sent or ERP files quarantined.
-            // Compared as written, with `.` and `..` resolved (`out/../out` is `out`).
+            // Compared as absolute paths, with `.` and `..` resolved (`out/../out` is `out`).
             let lexical = |p: &Path| {
+                let p = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
                 let mut out = std::path::PathBuf::new();
                 for c in p.components() {
                     match c {

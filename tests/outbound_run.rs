@@ -402,6 +402,38 @@ fn a_send_table_that_cannot_work_is_refused_with_its_line_and_key() {
         "{}",
         r.stderr
     );
+    // An outbox that holds (or is inside) a folder tallyman writes to or reads from would
+    // have our own files taken for exports: relative, absolute or with `..`.
+    let probe = Env::new(SENDING);
+    let root = probe.dir.path().display().to_string();
+    for outbox in [
+        "out".to_owned(),
+        "out/acme/x".to_owned(),
+        "inbox".to_owned(),
+        "drop/../out".to_owned(),
+        ".".to_owned(),
+        "work/ledger.sqlite".to_owned(),
+        root.clone(),
+    ] {
+        let env = Env::new(SENDING);
+        let text = std::fs::read_to_string(env.config()).unwrap();
+        let outbox = outbox.replace(&root, &env.dir.path().display().to_string());
+        std::fs::write(
+            env.config(),
+            text.replace(
+                "erp_inbox = \"inbox\"\n",
+                &format!("erp_inbox = \"inbox\"\nerp_outbox = \"{outbox}\"\n"),
+            ),
+        )
+        .unwrap();
+        let r = env.run(&[]);
+        assert_eq!(r.code, 2, "{outbox}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("paths.erp_outbox: ") && r.stderr.contains(" overlaps "),
+            "{}",
+            r.stderr
+        );
+    }
     let env = Env::new(SENDING);
     with_outbox(
         &env,
@@ -781,4 +813,35 @@ fn amendments_wait_for_their_originals_and_detail_files_for_their_headers() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("acme: sent 1 810"), "{}", r.stderr);
     assert!(!r.stderr.contains("waits for"), "{}", r.stderr);
+}
+
+/// Text outside ASCII goes to an X12 partner transliterated, and the length checks see the
+/// transliterated text: `ß` is `ss`, one character more.
+#[test]
+fn x12_text_is_transliterated_before_its_length_is_checked() {
+    let env = po_of_ten();
+    let with_name = |number: &str, name: &str| {
+        asn(number, "PO-1", "1").replace(
+            "\"lines\":",
+            &format!("\"parties\":[{{\"role\":\"ship_to\",\"role_code\":\"ST\",\"name\":\"{name}\"}}],\"lines\":"),
+        )
+    };
+    let fits = format!("Müller Straße {}", "x".repeat(40));
+    let over = format!("{}ß", "x".repeat(59));
+    export(
+        &env,
+        "acme/a.jsonl",
+        &(with_name("SH-1", &fits) + &with_name("SH-2", &over)),
+    );
+    let r = env.run(&[]);
+    assert!(
+        r.stderr
+            .contains("held ship notice SH-2 (acme/a.jsonl): cannot_write: ")
+            && r.stderr.contains("N102"),
+        "{}",
+        r.stderr
+    );
+    let sent = env.read("out/acme/acme-856-000000001.x12");
+    assert!(sent.contains("N1*ST*Muller Strasse x"), "{sent}");
+    assert!(sent.is_ascii());
 }

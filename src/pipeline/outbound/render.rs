@@ -23,9 +23,41 @@ pub fn body_for(
         (true, _) => "INVOIC",
     };
     profile.association = send.associations.get(set_id).cloned();
+    // Transliterated before it is written, so that the writers' length checks see the text
+    // that is sent (`ß` becomes `ss`): for X12, whose partners read ASCII, and for the
+    // EDIFACT character sets that are ASCII (UNOA, UNOB).
+    let ascii =
+        send.transliterate && (!edifact || matches!(send.syntax_id.as_str(), "UNOA" | "UNOB"));
+    let transliterated;
+    let doc = if ascii && has_non_ascii(doc) {
+        transliterated = to_ascii(doc)?;
+        &transliterated
+    } else {
+        doc
+    };
     let body = crate::map::outbound::body(doc, edifact, &profile)
         .map_err(|e| format!("cannot_write: {e}"))?;
     Ok((body, profile))
+}
+
+fn has_non_ascii(doc: &Document) -> bool {
+    serde_json::to_string(doc).is_ok_and(|s| !s.is_ascii())
+}
+
+/// The document with every text outside ASCII transliterated (`Müller` → `Muller`); names,
+/// codes and numbers in ASCII are left as they are.
+fn to_ascii(doc: &Document) -> Result<Document, String> {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) if !s.is_ascii() => *s = deunicode::deunicode(s),
+            serde_json::Value::Array(a) => a.iter_mut().for_each(walk),
+            serde_json::Value::Object(o) => o.values_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::to_value(doc).map_err(|e| format!("cannot_write: {e}"))?;
+    walk(&mut v);
+    serde_json::from_value(v).map_err(|e| format!("cannot_write: transliterating: {e}"))
 }
 
 /// Our control numbers in one outbound interchange: ISA13, GS06, ST02; or UNB 0020 and UNH
