@@ -23,6 +23,31 @@ fn demo() -> Env {
     env
 }
 
+/// Asserts that a run's stderr says `what`.
+#[track_caller]
+fn says(r: &batch::Ran, what: &str) {
+    assert!(
+        r.stderr.contains(what),
+        "expected {what:?} in:\n{}",
+        r.stderr
+    );
+}
+
+/// Replaces `from` with `to` in the test's configuration.
+fn edit_config(env: &Env, from: &str, to: &str) {
+    let text = std::fs::read_to_string(env.config()).unwrap();
+    assert!(text.contains(from), "{from:?} not in the configuration");
+    std::fs::write(env.config(), text.replacen(from, to, 1)).unwrap();
+}
+
+/// An exported document with another purpose (`replace`, `cancel`).
+fn amended(text: String, purpose: &str) -> String {
+    text.replace(
+        "\"purpose\":\"original\"",
+        &format!("\"purpose\":\"{purpose}\""),
+    )
+}
+
 fn run_report(env: &Env, run: u32) -> serde_json::Value {
     serde_json::from_str(&env.read(&format!("work/reports/run-{run:06}.json"))).expect("run report")
 }
@@ -126,20 +151,13 @@ fn the_demo_sends_what_agrees_with_the_po_and_holds_the_rest_and_acks_mark_it() 
     );
     let r = env.run(&[]);
     assert_eq!(r.code, 1, "a rejection needs attention: {}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("acme: ship notice SH-70001 856 (PO 4500012345, sent ")
-            && r.stderr.contains("accepted 997 A in 06-997-for-856.x12"),
-        "{}",
-        r.stderr
+    says(&r, "acme: ship notice SH-70001 856 (PO 4500012345, sent ");
+    says(&r, "accepted 997 A in 06-997-for-856.x12");
+    says(
+        &r,
+        "acme-eu: ship notice DN-80001 DESADV (PO 4500012345, sent ",
     );
-    assert!(
-        r.stderr
-            .contains("acme-eu: ship notice DN-80001 DESADV (PO 4500012345, sent ")
-            && r.stderr.contains("rejected CONTRL 4 in 03-contrl.edi"),
-        "{}",
-        r.stderr
-    );
+    says(&r, "rejected CONTRL 4 in 03-contrl.edi");
     let config = env.config();
     let config = config.to_string_lossy();
     let l = env.tallyman(&["ledger", "outbound", "acme", "--config", &config]);
@@ -230,16 +248,13 @@ fn a_document_exported_again_is_not_sent_again_and_a_changed_one_is_held() {
     export(&env, "acme/c.jsonl", &asn("SH-1", "PO-1", "5"));
     let r = env.run(&[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("ERP outbox: 1 document exported again as sent before, not sent again"),
-        "{}",
-        r.stderr
+    says(
+        &r,
+        "ERP outbox: 1 document exported again as sent before, not sent again",
     );
-    assert!(
-        r.stderr.contains("held ship notice SH-1 (acme/c.jsonl): sent_before: ship notice SH-1 (original) was sent to acme in run 1"),
-        "{}",
-        r.stderr
+    says(
+        &r,
+        "held ship notice SH-1 (acme/c.jsonl): sent_before: ship notice SH-1 (original) was sent to acme in run 1",
     );
     // A second ship notice of the rest is sent with the next control numbers; one over the
     // rest is held.
@@ -250,10 +265,9 @@ fn a_document_exported_again_is_not_sent_again_and_a_changed_one_is_held() {
     );
     let r = env.run(&[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("held ship notice SH-3 (acme/d.jsonl): over_shipment: line 1 (vendor part SKU-1): ships 1, and 10 were shipped before, against 10 ordered on PO PO-1 line 1"),
-        "{}",
-        r.stderr
+    says(
+        &r,
+        "held ship notice SH-3 (acme/d.jsonl): over_shipment: line 1 (vendor part SKU-1): ships 1, and 10 were shipped before, against 10 ordered on PO PO-1 line 1",
     );
     assert_eq!(
         env.files("out/acme"),
@@ -264,13 +278,8 @@ fn a_document_exported_again_is_not_sent_again_and_a_changed_one_is_held() {
     // Unacknowledged past the channel's ack_due: overdue, in the run and in the ledger.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let r = env.run(&[]);
-    assert!(
-        r.stderr
-            .contains("acme: ship notice SH-1 856 (PO PO-1, sent ")
-            && r.stderr.contains("acknowledgment overdue"),
-        "{}",
-        r.stderr
-    );
+    says(&r, "acme: ship notice SH-1 856 (PO PO-1, sent ");
+    says(&r, "acknowledgment overdue");
     let config = env.config();
     let l = env.tallyman(&[
         "ledger",
@@ -314,17 +323,15 @@ fn csv_exports_are_read_through_their_profiles_and_a_bad_row_holds_only_its_docu
     );
     // The header file waits for its detail file.
     let r = env.run(&[]);
-    assert!(
-        r.stderr.contains("left for the next run: @erp-outbox/acme/inv-head-7.csv (waits for its detail file acme/inv-lines-7.csv)"),
-        "{}",
-        r.stderr
+    says(
+        &r,
+        "left for the next run: @erp-outbox/acme/inv-head-7.csv (waits for its detail file acme/inv-lines-7.csv)",
     );
-    assert!(
-        r.stderr.contains("held ship notice SH-2 (acme/asn-1.csv): bad_export_row: acme/asn-1.csv, row 4, column quantity: '1x' is not a decimal")
-            && r.stderr.contains("'1x'"),
-        "{}",
-        r.stderr
+    says(
+        &r,
+        "held ship notice SH-2 (acme/asn-1.csv): bad_export_row: acme/asn-1.csv, row 4, column quantity: '1x' is not a decimal",
     );
+    says(&r, "'1x'");
     assert_eq!(env.files("out/acme"), ["acme-856-000000001.x12"]);
     export(
         &env,
@@ -366,19 +373,16 @@ fn csv_exports_are_read_through_their_profiles_and_a_bad_row_holds_only_its_docu
         .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
         .unwrap();
     let r = env.run(&[]);
-    assert!(
-        r.stderr
-            .contains("acme/inv-head-8.csv (waits for its detail file acme/inv-lines-8.csv)"),
-        "{}",
-        r.stderr
+    says(
+        &r,
+        "acme/inv-head-8.csv (waits for its detail file acme/inv-lines-8.csv)",
     );
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let r = env.run(&[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("orphan_export: acme/inv-head-8.csv has waited more than 1s (run.export_pair_wait) for its detail file acme/inv-lines-8.csv"),
-        "{}",
-        r.stderr
+    says(
+        &r,
+        "orphan_export: acme/inv-head-8.csv has waited more than 1s (run.export_pair_wait) for its detail file acme/inv-lines-8.csv",
     );
 }
 
@@ -387,20 +391,16 @@ fn a_send_table_that_cannot_work_is_refused_with_its_line_and_key() {
     let env = Env::new(&SENDING.replace("outbound = \"out/acme\"\n", ""));
     let r = env.run(&[]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("channel.acme.send: ship notices and invoices need somewhere to go"),
-        "{}",
-        r.stderr
+    says(
+        &r,
+        "channel.acme.send: ship notices and invoices need somewhere to go",
     );
     let env = Env::new(&format!("{SENDING}version = \"003060\"\n"));
     let r = env.run(&[]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("channel.acme.send.version: tallyman writes 004010 and 005010"),
-        "{}",
-        r.stderr
+    says(
+        &r,
+        "channel.acme.send.version: tallyman writes 004010 and 005010",
     );
     // An outbox that holds (or is inside) a folder tallyman writes to or reads from would
     // have our own files taken for exports: relative, absolute or with `..`.
@@ -428,11 +428,8 @@ fn a_send_table_that_cannot_work_is_refused_with_its_line_and_key() {
         .unwrap();
         let r = env.run(&[]);
         assert_eq!(r.code, 2, "{outbox}: {}", r.stderr);
-        assert!(
-            r.stderr.contains("paths.erp_outbox: ") && r.stderr.contains(" overlaps "),
-            "{}",
-            r.stderr
-        );
+        says(&r, "paths.erp_outbox: ");
+        says(&r, " overlaps ");
     }
     let env = Env::new(SENDING);
     with_outbox(
@@ -441,11 +438,9 @@ fn a_send_table_that_cannot_work_is_refused_with_its_line_and_key() {
     );
     let r = env.run(&[]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("export[0].profile: no ERP export profile 'nope'; known: "),
-        "{}",
-        r.stderr
+    says(
+        &r,
+        "export[0].profile: no ERP export profile 'nope'; known: ",
     );
 }
 
@@ -601,12 +596,8 @@ fn after_a_kill_past_the_commit_each_document_is_delivered_once() {
     std::fs::remove_file(env.path(&format!("out/acme/{}", temp[0]))).unwrap();
     let r = env.run(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("856 SH-2 for acme is not in")
-            && r.stderr.contains("it is not sent again"),
-        "{}",
-        r.stderr
-    );
+    says(&r, "856 SH-2 for acme is not in");
+    says(&r, "it is not sent again");
     assert_eq!(env.files("out/acme"), ["acme-856-000000001.x12"]);
     let l = env.tallyman(&[
         "ledger",
@@ -634,18 +625,8 @@ fn the_same_document_twice_in_one_run_is_sent_once() {
     );
     let r = env.run(&[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("1 document exported again as sent before"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr
-            .contains("held ship notice SH-1 (acme/a.jsonl): sent_before"),
-        "{}",
-        r.stderr
-    );
+    says(&r, "1 document exported again as sent before");
+    says(&r, "held ship notice SH-1 (acme/a.jsonl): sent_before");
     assert_eq!(env.files("out/acme"), ["acme-856-000000001.x12"]);
     let r = env.run(&[]);
     assert_eq!(r.code, 0, "the next run is not stopped: {}", r.stderr);
@@ -660,20 +641,18 @@ fn a_dry_run_says_what_it_would_send_and_hold_and_sends_nothing() {
         &(asn("SH-1", "PO-1", "4") + &asn("SH-2", "PO-1", "7")),
     );
     let r = env.run(&["--dry-run"]);
-    assert!(r.stderr.contains("acme: would send 1 856"), "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("would hold ship notice SH-2 (acme/a.jsonl): over_shipment"),
-        "{}",
-        r.stderr
+    says(&r, "acme: would send 1 856");
+    says(
+        &r,
+        "would hold ship notice SH-2 (acme/a.jsonl): over_shipment",
     );
     assert!(env.files("out/acme").is_empty());
     assert_eq!(env.files("outbox"), ["acme/a.jsonl"]);
     assert!(!env.path("work").exists());
     // The real run does what the dry run said.
     let r = env.run(&[]);
-    assert!(r.stderr.contains("acme: sent 1 856"), "{}", r.stderr);
-    assert!(r.stderr.contains("held ship notice SH-2"), "{}", r.stderr);
+    says(&r, "acme: sent 1 856");
+    says(&r, "held ship notice SH-2");
 }
 
 /// A ship notice sent with a mistake is corrected by replacements under its number (BSN01
@@ -682,16 +661,13 @@ fn a_dry_run_says_what_it_would_send_and_hold_and_sends_nothing() {
 #[test]
 fn a_replacement_corrects_a_ship_notice_and_a_cancellation_withdraws_it() {
     let env = po_of_ten();
-    let purpose = |text: String, p: &str| {
-        text.replace("\"purpose\":\"original\"", &format!("\"purpose\":\"{p}\""))
-    };
     export(&env, "acme/a.jsonl", &asn("SH-1", "PO-1", "8"));
     assert_eq!(env.run(&[]).code, 0);
     // 8 of 10 went; the correction says 10, which would be over the order on top of the 8.
     export(
         &env,
         "acme/b.jsonl",
-        &purpose(asn("SH-1", "PO-1", "10"), "replace"),
+        &amended(asn("SH-1", "PO-1", "10"), "replace"),
     );
     let r = env.run(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -704,33 +680,27 @@ fn a_replacement_corrects_a_ship_notice_and_a_cancellation_withdraws_it() {
     export(
         &env,
         "acme/c.jsonl",
-        &(purpose(asn("SH-1", "PO-1", "9"), "replace") + &asn("SH-2", "PO-1", "2")),
+        &(amended(asn("SH-1", "PO-1", "9"), "replace") + &asn("SH-2", "PO-1", "2")),
     );
     let r = env.run(&[]);
-    assert!(
-        r.stderr.contains("held ship notice SH-2 (acme/c.jsonl): over_shipment: line 1 (vendor part SKU-1): ships 2, and 9 were shipped before"),
-        "{}",
-        r.stderr
+    says(
+        &r,
+        "held ship notice SH-2 (acme/c.jsonl): over_shipment: line 1 (vendor part SKU-1): ships 2, and 9 were shipped before",
     );
     assert_eq!(env.files("out/acme").len(), 3);
     // The same correction again is a duplicate, not a third one.
     export(
         &env,
         "acme/c2.jsonl",
-        &purpose(asn("SH-1", "PO-1", "9"), "replace"),
+        &amended(asn("SH-1", "PO-1", "9"), "replace"),
     );
     let r = env.run(&[]);
-    assert!(
-        r.stderr
-            .contains("1 document exported again as sent before"),
-        "{}",
-        r.stderr
-    );
+    says(&r, "1 document exported again as sent before");
     // The cancellation frees the order: then a new ship notice of all 10 goes.
     export(
         &env,
         "acme/d.jsonl",
-        &(purpose(asn("SH-1", "PO-1", "10"), "cancel") + &asn("SH-3", "PO-1", "10")),
+        &(amended(asn("SH-1", "PO-1", "10"), "cancel") + &asn("SH-3", "PO-1", "10")),
     );
     let r = env.run(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -744,21 +714,11 @@ fn a_replacement_corrects_a_ship_notice_and_a_cancellation_withdraws_it() {
     export(
         &env,
         "acme/e.jsonl",
-        &(asn("SH-1", "PO-1", "1") + &purpose(asn("SH-9", "PO-1", "1"), "replace")),
+        &(asn("SH-1", "PO-1", "1") + &amended(asn("SH-9", "PO-1", "1"), "replace")),
     );
     let r = env.run(&[]);
-    assert!(
-        r.stderr
-            .contains("held ship notice SH-1 (acme/e.jsonl): sent_before"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr
-            .contains("held ship notice SH-9 (acme/e.jsonl): nothing_to_amend"),
-        "{}",
-        r.stderr
-    );
+    says(&r, "held ship notice SH-1 (acme/e.jsonl): sent_before");
+    says(&r, "held ship notice SH-9 (acme/e.jsonl): nothing_to_amend");
 }
 
 /// An amendment in a file that sorts before the original's is decided after it; a detail
@@ -766,13 +726,10 @@ fn a_replacement_corrects_a_ship_notice_and_a_cancellation_withdraws_it() {
 #[test]
 fn amendments_wait_for_their_originals_and_detail_files_for_their_headers() {
     let env = po_of_ten();
-    let purpose = |text: String, p: &str| {
-        text.replace("\"purpose\":\"original\"", &format!("\"purpose\":\"{p}\""))
-    };
     export(
         &env,
         "acme/a-fix.jsonl",
-        &purpose(asn("SH-1", "PO-1", "5"), "replace"),
+        &amended(asn("SH-1", "PO-1", "5"), "replace"),
     );
     export(&env, "acme/b.jsonl", &asn("SH-1", "PO-1", "4"));
     let r = env.run(&[]);
@@ -811,7 +768,7 @@ fn amendments_wait_for_their_originals_and_detail_files_for_their_headers() {
     );
     let r = env.run(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stderr.contains("acme: sent 1 810"), "{}", r.stderr);
+    says(&r, "acme: sent 1 810");
     assert!(!r.stderr.contains("waits for"), "{}", r.stderr);
 }
 
@@ -834,13 +791,8 @@ fn x12_text_is_transliterated_before_its_length_is_checked() {
         &(with_name("SH-1", &fits) + &with_name("SH-2", &over)),
     );
     let r = env.run(&[]);
-    assert!(
-        r.stderr
-            .contains("held ship notice SH-2 (acme/a.jsonl): cannot_write: ")
-            && r.stderr.contains("N102"),
-        "{}",
-        r.stderr
-    );
+    says(&r, "held ship notice SH-2 (acme/a.jsonl): cannot_write: ");
+    says(&r, "N102");
     let sent = env.read("out/acme/acme-856-000000001.x12");
     assert!(sent.contains("N1*ST*Muller Strasse x"), "{sent}");
     assert!(sent.is_ascii());
