@@ -204,15 +204,11 @@ ack_due = "1s"
 "#;
 
 fn with_outbox(env: &Env, extra: &str) {
-    let text = std::fs::read_to_string(env.config()).unwrap();
-    std::fs::write(
-        env.config(),
-        text.replace(
-            "erp_inbox = \"inbox\"\n",
-            &format!("erp_inbox = \"inbox\"\nerp_outbox = \"outbox\"\n{extra}"),
-        ),
-    )
-    .unwrap();
+    edit_config(
+        env,
+        "erp_inbox = \"inbox\"\n",
+        &format!("erp_inbox = \"inbox\"\nerp_outbox = \"outbox\"\n{extra}"),
+    );
 }
 
 fn export(env: &Env, name: &str, text: &str) {
@@ -352,15 +348,11 @@ fn csv_exports_are_read_through_their_profiles_and_a_bad_row_holds_only_its_docu
     assert!(env.files("outbox").is_empty(), "{:?}", env.files("outbox"));
     // A header file whose detail file has not come in `export_pair_wait` (here 1 s; an old
     // modification time alone does not count) is quarantined as an orphan.
-    let text = std::fs::read_to_string(env.config()).unwrap();
-    std::fs::write(
-        env.config(),
-        text.replace(
-            "settle_seconds = 0\n",
-            "settle_seconds = 0\nexport_pair_wait = \"1s\"\n",
-        ),
-    )
-    .unwrap();
+    edit_config(
+        &env,
+        "settle_seconds = 0\n",
+        "settle_seconds = 0\nexport_pair_wait = \"1s\"\n",
+    );
     export(
         &env,
         "acme/inv-head-8.csv",
@@ -416,16 +408,12 @@ fn a_send_table_that_cannot_work_is_refused_with_its_line_and_key() {
         root.clone(),
     ] {
         let env = Env::new(SENDING);
-        let text = std::fs::read_to_string(env.config()).unwrap();
         let outbox = outbox.replace(&root, &env.dir.path().display().to_string());
-        std::fs::write(
-            env.config(),
-            text.replace(
-                "erp_inbox = \"inbox\"\n",
-                &format!("erp_inbox = \"inbox\"\nerp_outbox = \"{outbox}\"\n"),
-            ),
-        )
-        .unwrap();
+        edit_config(
+            &env,
+            "erp_inbox = \"inbox\"\n",
+            &format!("erp_inbox = \"inbox\"\nerp_outbox = \"{outbox}\"\n"),
+        );
         let r = env.run(&[]);
         assert_eq!(r.code, 2, "{outbox}: {}", r.stderr);
         says(&r, "paths.erp_outbox: ");
@@ -746,15 +734,11 @@ fn amendments_wait_for_their_originals_and_detail_files_for_their_headers() {
     );
 
     let env = po_of_ten();
-    let text = std::fs::read_to_string(env.config()).unwrap();
-    std::fs::write(
-        env.config(),
-        text.replace(
-            "erp_outbox = \"outbox\"\n",
-            "erp_outbox = \"outbox\"\n\n[[export]]\nfiles = \"inv-*.csv\"\ndetail = \"inv-lines-*.csv\"\nprofile = \"erp-invoice-header-detail\"\n",
-        ),
-    )
-    .unwrap();
+    edit_config(
+        &env,
+        "erp_outbox = \"outbox\"\n",
+        "erp_outbox = \"outbox\"\n\n[[export]]\nfiles = \"inv-*.csv\"\ndetail = \"inv-lines-*.csv\"\nprofile = \"erp-invoice-header-detail\"\n",
+    );
     export(&env, "acme/a.jsonl", &asn("SH-1", "PO-1", "10"));
     export(
         &env,
