@@ -7,12 +7,13 @@
 use std::path::Path;
 use std::process::Command;
 
-/// Copies the demo (configuration and drop folders) into a temporary folder, so the run writes
-/// its work directory there and not into the repository.
+/// Copies the demo (configuration, drop folders and ERP outbox) into a temporary folder, so the
+/// run writes its work directory there and not into the repository.
 fn demo_copy() -> tempfile::TempDir {
     let d = tempfile::tempdir().expect("temp dir");
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/demo");
     copy_tree(&src.join("drop"), &d.path().join("drop"));
+    copy_tree(&src.join("outbox"), &d.path().join("outbox"));
     std::fs::copy(src.join("tallyman.toml"), d.path().join("tallyman.toml")).expect("copy config");
     d
 }
@@ -61,6 +62,14 @@ fn the_demo_run_finishes_on_a_terminal_with_its_progress_bar() {
     assert!(screen.contains("translating"), "no progress bar: {screen}");
     assert!(screen.contains("files ("), "no summary: {screen}");
     assert!(screen.contains("tallyman run 1:"), "no summary: {screen}");
+    assert!(
+        screen.contains("acme: sent 1 856"),
+        "no ship notice: {screen}"
+    );
+    assert!(
+        screen.contains("held ship notice SH-70002"),
+        "nothing held: {screen}"
+    );
 }
 
 #[test]
@@ -77,5 +86,9 @@ fn a_dry_run_and_a_replay_finish_on_a_terminal() {
     let (code, screen) =
         on_a_terminal(d.path(), "ledger replay --all --config tallyman.toml").expect("script");
     assert!(screen.contains("tallyman run 2:"), "{screen}");
+    assert!(
+        !screen.contains("ERP export"),
+        "--all passes over quarantined exports: {screen}"
+    );
     assert_eq!(code, 1, "the quarantined files are still broken: {screen}");
 }
