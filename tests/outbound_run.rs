@@ -781,3 +781,51 @@ fn x12_text_is_transliterated_before_its_length_is_checked() {
     assert!(sent.contains("N1*ST*Muller Strasse x"), "{sent}");
     assert!(sent.is_ascii());
 }
+
+/// A partner on UNOA reads capital letters, digits and a little punctuation only: letters go
+/// as capitals when the channel transliterates, and anything else is held, never sent.
+#[test]
+fn a_unoa_partner_gets_capitals_or_nothing() {
+    let channel = |transliterate: bool| {
+        format!(
+            "\n[channel.eu]\nformat = \"edifact\"\ninbound = \"drop/eu\"\npartner_id = \"4012345000009\"\nour_id = \"5412345000013\"\noutbound = \"out/eu\"\n\n[channel.eu.send]\nsyntax_id = \"UNOA\"\ntransliterate = {transliterate}\n"
+        )
+    };
+    let desadv = |number: &str, name: &str| {
+        format!(
+            r#"{{"type":"ship_notice","shipment_id":"{number}","ship_date":"2024-03-14","purpose":"original","order_refs":["PO-1"],"parties":[{{"role":"ship_to","role_code":"DP","name":"{name}"}}],"lines":[{{"line_number":"1","quantity":"2","item_ids":{{"gtin":"00012345678905"}}}}]}}"#
+        ) + "\n"
+    };
+    for (transliterate, name, outcome) in [
+        (true, "Müller & Söhne", Ok("NAD+DP+++MULLER & SOHNE'")),
+        (false, "Muller", Err("'u' is not in UNOA")),
+        (true, "orders@example.com", Err("'@' is not in UNOA")),
+    ] {
+        let env = Env::new(&channel(transliterate));
+        let file = env.path("x.jsonl");
+        std::fs::write(&file, desadv("DN-1", name)).unwrap();
+        let g = env.tallyman(&[
+            "generate",
+            "--partner",
+            "eu",
+            "--config",
+            &env.config().to_string_lossy(),
+            &file.to_string_lossy(),
+        ]);
+        match outcome {
+            Ok(segment) => {
+                assert_eq!(g.code, 0, "{}", g.stderr);
+                assert!(g.stdout.contains(segment), "{}", g.stdout);
+                assert!(g.stdout.starts_with("UNB+UNOA:3+"), "{}", g.stdout);
+            }
+            Err(why) => {
+                assert_eq!(g.code, 1, "{}", g.stdout);
+                assert!(
+                    g.stderr.contains("cannot_write: ") && g.stderr.contains(why),
+                    "{}",
+                    g.stderr
+                );
+            }
+        }
+    }
+}

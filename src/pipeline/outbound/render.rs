@@ -81,6 +81,21 @@ pub struct Rendered {
     pub ack_key: String,
 }
 
+/// The first character of `segments` outside UN/EDIFACT level A (UNOA), letters taken as
+/// capitals when they are written so (`upper`).
+fn outside_level_a(segments: &[crate::syntax::x12::Segment], upper: bool) -> Option<char> {
+    let level_a = |c: char| {
+        c.is_ascii_uppercase() || c.is_ascii_digit() || " .,-()/='+:?!\"%&*;<>".contains(c)
+    };
+    segments
+        .iter()
+        .flat_map(|s| s.elements.iter())
+        .flat_map(|e| e.0.iter().flatten())
+        .flat_map(|v| v.chars())
+        .map(|c| if upper { c.to_ascii_uppercase() } else { c })
+        .find(|&c| !level_a(c))
+}
+
 /// The file name of an outbound document.
 pub fn file_name(channel: &Channel, set_id: &str, n: u64) -> String {
     if channel.format == ChannelFormat::Edifact {
@@ -110,6 +125,19 @@ pub fn render(
     let mut bytes = Vec::new();
     let name = file_name(channel, body.set_id, c.interchange);
     if channel.format == ChannelFormat::Edifact {
+        if send.syntax_id == "UNOA"
+            && let Some(c) = outside_level_a(&body.segments, send.transliterate)
+        {
+            return Err(format!(
+                "cannot_write: '{}' is not in UNOA (level A: capital letters, digits, space and . , - ( ) / = ' + : ? ! \" % & * ; < >), the character set this partner reads; correct it in the ERP{}",
+                c.escape_default(),
+                if send.transliterate {
+                    ""
+                } else {
+                    ", or set the channel's send.transliterate = true to write letters as capitals"
+                }
+            ));
+        }
         let (v, r) = profile.version.split_at(1);
         let mut identifier = vec![body.set_id, v, r, "UN"];
         if let Some(a) = profile.association.as_deref() {
