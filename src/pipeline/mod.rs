@@ -10,10 +10,13 @@
 //! 4. route every document in input order: accepted, duplicate, conflict or rejected (files
 //!    are translated in chunks, and one chunk is routed while the next is translated);
 //! 5. write the ERP files under temporary names (each input's accepted documents right after it
-//!    is routed) and the quarantine and run reports, durably;
+//!    is routed), the acknowledgments of each input ([`acks`]), then the ship notices and
+//!    invoices of the ERP outbox, checked against the POs just recorded ([`outbound`]), and the
+//!    quarantine and run reports, durably;
 //! 6. commit everything to the ledger in one transaction: from here on the run counts;
-//! 7. rename the ERP files into place, move inputs to the archive or quarantine, remove them
-//!    from the drop folders, and mark the run finished.
+//! 7. rename the ERP files, acknowledgments and outbound documents into place, move inputs and
+//!    exports to the archive or quarantine, remove them from their folders, and mark the run
+//!    finished.
 //!
 //! A run killed before step 6 leaves nothing that counts: the next run deletes its temporary
 //! files and staging and reads the same inputs again. A run killed after step 6 is completed by
