@@ -10,7 +10,7 @@
 //! 4. route every document in input order: accepted, duplicate, conflict or rejected (files
 //!    are translated in chunks, and one chunk is routed while the next is translated);
 //! 5. write the ERP files under temporary names (each input's accepted documents right after it
-//!    is routed), the acknowledgments of each input ([`acks`]), then the ship notices and
+//!    is routed), the acknowledgments of each input (`acks`), then the ship notices and
 //!    invoices of the ERP outbox, checked against the POs just recorded ([`outbound`]), and the
 //!    quarantine and run reports, durably;
 //! 6. commit everything to the ledger in one transaction: from here on the run counts;
