@@ -13,6 +13,15 @@ pub mod x12;
 
 use crate::syntax::x12::Segment;
 
+/// The built-in grammars, compiled once per process: both writers check what they write
+/// against the grammar it will be read with.
+pub(crate) fn grammars() -> &'static crate::grammar::GrammarSet {
+    static SET: std::sync::OnceLock<crate::grammar::GrammarSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        crate::grammar::GrammarSet::builtin().expect("the built-in grammars compile")
+    })
+}
+
 /// How a partner wants its documents: what its implementation guide decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {

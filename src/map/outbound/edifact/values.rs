@@ -7,8 +7,7 @@ use crate::model::{DatedEvent, ItemIds, Party, Reference, Role};
 use crate::syntax::x12::{Element, Segment};
 use rust_decimal::Decimal;
 
-/// The directories written. Lengths are those of `grammars/edifact/dictionary.toml` (D96A) and
-/// `grammars/edifact/D01B/dictionary.toml`; a unit test holds [`def`] to them.
+/// The directories written; element lengths come from their grammars ([`def`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
     D96A,
@@ -36,49 +35,46 @@ pub struct Def {
     pub numeric: bool,
 }
 
-/// The definition of a data element the writers use, in a directory.
+/// The definition of a data element in a directory, as the grammars the messages are read
+/// with define it (their dictionaries, through the DESADV and INVOIC structures).
 pub fn def(id: &str, v: Version) -> Def {
-    let d01b = v == Version::D01B;
-    let an = |max| Def {
-        max,
-        numeric: false,
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static TABLES: [OnceLock<HashMap<String, Def>>; 2] = [OnceLock::new(), OnceLock::new()];
+    let (slot, dir) = match v {
+        Version::D96A => (0, "D96A"),
+        Version::D01B => (1, "D01B"),
     };
-    let n = |max| Def { max, numeric: true };
-    match id {
-        "1004" | "2380" | "3039" | "3036" | "3042" | "3164" | "3128" | "3412" | "4276" | "7140"
-        | "7160" | "7402" => an(35),
-        "1154" => an(if d01b { 70 } else { 35 }),
-        "3229" => an(9),
-        "3251" => an(if d01b { 17 } else { 9 }),
-        "3148" => an(512),
-        "3127" | "4277" | "7065" => an(17),
-        "7164" | "7166" => an(if d01b { 35 } else { 12 }),
-        "7008" => an(if d01b { 256 } else { 35 }),
-        "4440" => an(if d01b { 512 } else { 70 }),
-        "5278" => an(17),
-        "1082" => {
-            if d01b {
-                an(6)
-            } else {
-                n(6)
+    let table = TABLES[slot].get_or_init(|| {
+        fn add(positions: &[crate::grammar::Position], out: &mut HashMap<String, Def>) {
+            for p in positions {
+                match &p.item {
+                    crate::grammar::Item::Simple(e) => {
+                        out.entry(e.id.clone()).or_insert(Def {
+                            max: e.max,
+                            numeric: e.kind == crate::grammar::ElementType::N,
+                        });
+                    }
+                    crate::grammar::Item::Composite { components, .. } => add(components, out),
+                }
             }
         }
-        "6060" => {
-            if d01b {
-                an(35)
-            } else {
-                n(15)
+        let mut out = HashMap::new();
+        for message in ["DESADV", "INVOIC"] {
+            if let Some((g, _)) = crate::map::outbound::grammars().edifact(dir, message) {
+                for seg in g.dictionary.iter() {
+                    add(&seg.elements, &mut out);
+                }
             }
         }
-        "5004" => n(if d01b { 35 } else { 18 }),
-        "6066" => n(18),
-        "5118" => n(15),
-        "5482" => n(10),
-        "2152" => n(3),
-        // Codes and qualifiers: 1001 1153 1225 2005 2379 3035 3055 3207 3139 3155 6345 6411
-        // 7143 7161 5025 5153 5463 8067 ...
-        _ => an(3),
-    }
+        out
+    });
+    // Every element the writers use is in those dictionaries (a unit test holds them to it);
+    // an unknown one is measured as a code.
+    table.get(id).copied().unwrap_or(Def {
+        max: 3,
+        numeric: false,
+    })
 }
 
 /// Builds one message body: the segments, and the directory their values are measured by.

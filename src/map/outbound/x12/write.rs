@@ -6,22 +6,16 @@
 //! finished segment against its mandatory elements and syntax notes. A value that fails is an
 //! [`Error`] naming the model field it came from: nothing is truncated or dropped here.
 
-use crate::grammar::{ElementType, Grammar, GrammarSet, Item, Node, SegmentDef, Usage};
+use crate::grammar::{ElementType, Grammar, Item, Node, SegmentDef, Usage};
 use crate::map::outbound::Error;
 use crate::syntax::x12::{Element, Segment};
 use jiff::civil::{Date, Time};
 use rust_decimal::Decimal;
-use std::sync::{Arc, OnceLock};
-
-/// The built-in grammars, compiled once per process for all writers.
-fn grammars() -> &'static GrammarSet {
-    static SET: OnceLock<GrammarSet> = OnceLock::new();
-    SET.get_or_init(|| GrammarSet::builtin().expect("the built-in grammars compile"))
-}
+use std::sync::Arc;
 
 /// The grammar of `set_id` in exactly `version`: a writer never falls back to a neighbour.
 pub fn grammar(version: &str, set_id: &str) -> Result<Arc<Grammar>, Error> {
-    match grammars().x12(version, set_id) {
+    match crate::map::outbound::grammars().x12(version, set_id) {
         Some((g, None)) => Ok(g),
         _ => Err(Error::NotSupported {
             what: format!("transaction set {set_id} in version '{version}'"),
