@@ -498,11 +498,6 @@ pub fn first_non_ascii(segments: &[Segment]) -> Option<char> {
         .find_map(|v| v.chars().find(|c| !c.is_ascii()))
 }
 
-/// Segments with every value transliterated to ASCII (`Müller` → `Muller`).
-pub fn transliterated(segments: &[Segment]) -> Vec<Segment> {
-    segments.iter().map(to_ascii).collect()
-}
-
 /// A segment with every value transliterated to ASCII (`Müller` → `Muller`): before it is
 /// written, so that a separator the transliteration yields is escaped like any other.
 fn to_ascii(seg: &Segment) -> Segment {

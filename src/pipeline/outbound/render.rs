@@ -23,25 +23,19 @@ pub fn body_for(
         (true, _) => "INVOIC",
     };
     profile.association = send.associations.get(set_id).cloned();
-    // Transliterated before it is written, so that the writers' length checks see the text
-    // that is sent (`ß` becomes `ss`): for X12, whose partners read ASCII, and for the
-    // EDIFACT character sets that are ASCII (UNOA, UNOB).
-    let ascii =
-        send.transliterate && (!edifact || matches!(send.syntax_id.as_str(), "UNOA" | "UNOB"));
-    let transliterated;
-    let doc = if ascii && has_non_ascii(doc) {
-        transliterated = to_ascii(doc)?;
-        &transliterated
-    } else {
-        doc
-    };
     let body = crate::map::outbound::body(doc, edifact, &profile)
         .map_err(|e| format!("cannot_write: {e}"))?;
+    // Text outside ASCII is transliterated in the document and the body written again, so that
+    // the writers' length checks see the text that is sent (`ß` becomes `ss`): for X12, whose
+    // partners read ASCII, and for the EDIFACT character sets that are ASCII (UNOA, UNOB).
+    let ascii =
+        send.transliterate && (!edifact || matches!(send.syntax_id.as_str(), "UNOA" | "UNOB"));
+    if ascii && crate::envelope::build::first_non_ascii(&body.segments).is_some() {
+        let body = crate::map::outbound::body(&to_ascii(doc)?, edifact, &profile)
+            .map_err(|e| format!("cannot_write: {e}"))?;
+        return Ok((body, profile));
+    }
     Ok((body, profile))
-}
-
-fn has_non_ascii(doc: &Document) -> bool {
-    serde_json::to_string(doc).is_ok_and(|s| !s.is_ascii())
 }
 
 /// The document with every text outside ASCII transliterated (`Müller` → `Muller`); names,
@@ -172,22 +166,14 @@ pub fn render(
             ack_key: format!("UNB:{}", c.interchange),
         });
     }
-    // X12 partners read ASCII: other characters are transliterated (the channel's
-    // `send.transliterate`, on by default) or the document is held.
-    let ascii;
-    let segments = match crate::envelope::build::first_non_ascii(&body.segments) {
-        None => &body.segments,
-        Some(_) if send.transliterate => {
-            ascii = crate::envelope::build::transliterated(&body.segments);
-            &ascii
-        }
-        Some(c) => {
-            return Err(format!(
-                "cannot_write: '{}' is not ASCII, which X12 partners read; set the channel's send.transliterate = true to write it as its closest ASCII, or correct it in the ERP",
-                c.escape_default()
-            ));
-        }
-    };
+    // X12 partners read ASCII: with `send.transliterate` the body is ASCII already
+    // ([`body_for`]); without it, other characters hold the document.
+    if let Some(c) = crate::envelope::build::first_non_ascii(&body.segments) {
+        return Err(format!(
+            "cannot_write: '{}' is not ASCII, which X12 partners read; set the channel's send.transliterate = true to write it as its closest ASCII, or correct it in the ERP",
+            c.escape_default()
+        ));
+    }
     let env = X12Envelope {
         sender: our,
         receiver: theirs,
@@ -216,7 +202,7 @@ pub fn render(
             id: body.set_id,
             control: c.set,
             implementation: None,
-            segments,
+            segments: &body.segments,
         }],
     };
     write_x12(&mut bytes, &env, &[], &[group]).map_err(|e| format!("cannot_write: {e}"))?;
