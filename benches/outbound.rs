@@ -15,19 +15,9 @@ use tallyman::envelope::build::{
 use tallyman::map::outbound::{Hierarchy, Profile, body};
 use tallyman::model::*;
 
-fn check_digit(body: &str) -> char {
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    char::from(b'0' + ((10 - sum % 10) % 10) as u8)
-}
-
 fn sscc(n: u64) -> String {
     let body = format!("00614141{n:09}");
-    let c = check_digit(&body);
+    let c = tallyman::synthetic::check_digit(&body);
     format!("{body}{c}")
 }
 

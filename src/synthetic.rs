@@ -106,8 +106,8 @@ const CITIES: [(&str, &str, &str); 6] = [
     ("CLINTON", "IA", "52732"),
 ];
 
-/// GS1 check digit of the first `digits` of a number string.
-fn check_digit(body: &str) -> u32 {
+/// GS1 check digit of a number string without it (a GTIN, an SSCC).
+pub fn check_digit(body: &str) -> u32 {
     let sum: u32 = body
         .bytes()
         .rev()

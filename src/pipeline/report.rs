@@ -253,15 +253,21 @@ pub struct HeldEntry {
 }
 
 impl HeldEntry {
+    /// What is held: `ship notice SH-1`, `a ship notice without a number`, or everything in
+    /// the file when no document could be told apart (an orphan, an unknown format).
+    pub fn what(&self) -> String {
+        let kind = self.kind.as_deref().map(|k| k.replace('_', " "));
+        match (kind, self.number.as_deref()) {
+            (Some(k), Some(n)) => format!("{k} {n}"),
+            (None, Some(n)) => format!("document {n}"),
+            (Some(k), None) => format!("a {k} without a number"),
+            (None, None) => "everything in the file".to_owned(),
+        }
+    }
+
     /// The entry in a paragraph: which document, where, for whom, and every problem.
     pub fn describe(&self) -> String {
-        let mut s = format!(
-            "{} {} ({}, {})",
-            self.kind.as_deref().unwrap_or("document").replace('_', " "),
-            self.number.as_deref().unwrap_or("without a number"),
-            self.file,
-            self.at
-        );
+        let mut s = format!("{} ({}, {})", self.what(), self.file, self.at);
         if let Some(c) = &self.channel {
             let _ = write!(s, " for channel {c}");
         }
@@ -501,10 +507,9 @@ impl RunReport {
             let first = h.problems.first().map(String::as_str).unwrap_or_default();
             let _ = writeln!(
                 s,
-                "  {} {} {} ({}): {}",
+                "  {} {} ({}): {}",
                 if self.dry_run { "would hold" } else { "held" },
-                h.kind.as_deref().unwrap_or("document").replace('_', " "),
-                printable(h.number.as_deref().unwrap_or("?")),
+                printable(&h.what()),
                 printable(&h.file),
                 printable(first)
             );
