@@ -127,14 +127,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
                 channel.id
             ));
         }
-        if !send.documents.iter().any(|d| d == doc.kind()) {
-            problems.push(format!(
-                "not_sent_to_channel: channel {} takes no {}s (send.documents = {:?})",
-                channel.id,
-                doc.kind().replace('_', " "),
-                send.documents
-            ));
-        }
+        problems.extend(outbound::not_taken(channel, send, &doc));
         problems.extend(match &ledger {
             Some(l) => match outbound::sent_before(l, channel, &doc)?.1 {
                 Some(outbound::Before::Same(why) | outbound::Before::Other(why)) => vec![why],

@@ -553,7 +553,7 @@ impl RunReport {
         for u in &self.outbound.unmatched_acks {
             let _ = writeln!(
                 s,
-                "  acknowledgment {} matches nothing we sent",
+                "  acknowledgment {} matches nothing we sent (it is kept in the ledger; check the control number it quotes against `tallyman ledger outbound`)",
                 printable(u)
             );
         }

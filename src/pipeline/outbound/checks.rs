@@ -18,6 +18,19 @@ pub enum Before {
     Other(String),
 }
 
+/// Why the channel's partner does not take this kind of document (`send.documents`), if it
+/// does not.
+pub fn not_taken(channel: &Channel, send: &Send, doc: &Document) -> Option<String> {
+    (!send.documents.iter().any(|d| d == doc.kind())).then(|| {
+        format!(
+            "not_sent_to_channel: channel {} takes no {}s (send.documents = {:?})",
+            channel.id,
+            doc.kind().replace('_', " "),
+            send.documents
+        )
+    })
+}
+
 /// The wire name of a purpose (`original`, `replace`, `cancel`...).
 pub(super) fn purpose_name(p: crate::model::Purpose) -> String {
     serde_json::to_value(p)

@@ -33,7 +33,7 @@ mod checks;
 mod read;
 mod render;
 
-pub use checks::{Before, check_against_po, normalized, sent_before};
+pub use checks::{Before, check_against_po, normalized, not_taken, sent_before};
 pub use read::{ReadFiles, read_files};
 pub use render::{Controls, Rendered, body_for, file_name, render};
 
@@ -483,17 +483,8 @@ fn one(
             )],
         ));
     };
-    if !send.documents.iter().any(|d| d == kind) {
-        return Ok(held(
-            Some(channel),
-            orders,
-            vec![format!(
-                "not_sent_to_channel: channel {} takes no {}s (send.documents = {:?})",
-                channel.id,
-                kind.replace('_', " "),
-                send.documents
-            )],
-        ));
+    if let Some(why) = checks::not_taken(channel, send, doc) {
+        return Ok(held(Some(channel), orders, vec![why]));
     }
     let dir = channel
         .outbound
