@@ -55,7 +55,9 @@
 #   which would turn a test's refused key or dropped connection into refusals for the next tests
 #   from 127.0.0.1: it is turned off where sshd knows the option.
 # - Not root: the server runs as the calling user, who is also the login user (no useradd, no
-#   chown); everything else is the same.
+#   chown; that account must not be locked either); everything else is the same.
+# - Once the listener is gone, the SFTP client (`sftp -b -`) blocked on reading its batch does
+#   not always notice: its next command fails.
 set -euo pipefail
 
 SSHD=/usr/sbin/sshd
