@@ -4,6 +4,8 @@
 # Tests that read the public corpus look for ../shared/corpus and skip themselves when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The SFTP tests run a throw-away OpenSSH server (scripts/sshd.sh); CI's machine starts without it.
+[ -x /usr/sbin/sshd ] || scripts/sshd.sh install
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 # With the test-only crash hooks and the fuzz invariants (features), which the tests use.
