@@ -24,6 +24,7 @@
 
 mod exports;
 mod send;
+mod sftp;
 use crate::grammar::Strictness;
 pub use crate::pipeline::settings::{Channel, ChannelFormat, Config, OutputFormat};
 use serde::Deserialize;
@@ -156,6 +157,24 @@ struct RawChannel {
     send: Option<toml::Spanned<send::RawSend>>,
     #[serde(default)]
     ack_due: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    ssh_key: Option<toml::Spanned<PathBuf>>,
+    #[serde(default)]
+    ssh_key_passphrase_env: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    password_env: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    known_hosts: Option<toml::Spanned<PathBuf>>,
+    #[serde(default)]
+    remote_archive: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    sftp_timeout: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    sftp_retries: Option<u32>,
+    #[serde(default)]
+    sftp_retry_delay: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    sftp_connections: Option<toml::Spanned<usize>>,
 }
 
 /// Channel tables in file order (a plain map would sort them).
@@ -417,6 +436,8 @@ impl Config {
                     ));
                 }
             }
+            let sftp = sftp::settings(&c, &key, span.clone(), &abs, &invalid)?;
+            let outgoing_id = id.get_ref().clone();
             if c.inbound.as_os_str().is_empty() {
                 return Err(invalid(
                     Some(span),
@@ -454,13 +475,25 @@ impl Config {
                 version: trimmed(c.version),
                 partner_id,
                 our_id,
-                inbound: abs(&c.inbound),
+                // A remote folder is read through `sftp`; the URL stands here for messages.
+                inbound: if sftp.as_ref().is_some_and(|s| s.inbound.is_some()) {
+                    c.inbound.clone()
+                } else {
+                    abs(&c.inbound)
+                },
                 strictness: c.strictness,
                 relax_envelope: c.relax_envelope,
                 profile: c.profile.map(toml::Spanned::into_inner),
                 keep_inputs: c.keep_inputs,
                 output: c.output.unwrap_or_else(|| default_output.clone()),
-                outbound: c.outbound.as_deref().map(abs),
+                // What goes to a remote folder is written to the work directory first and
+                // delivered from there once the run has committed.
+                outbound: if sftp.as_ref().is_some_and(|s| s.outbound.is_some()) {
+                    Some(abs(&raw.paths.work).join(sftp::OUTGOING).join(&outgoing_id))
+                } else {
+                    c.outbound.as_deref().map(abs)
+                },
+                sftp,
                 acks,
                 ta1: c.ta1,
                 delimiters: c.delimiters.map(toml::Spanned::into_inner),
@@ -494,8 +527,12 @@ impl Config {
                 }
             }
             for c in &channels {
-                others.push((format!("channel.{}.inbound", c.id), c.inbound.as_path()));
-                if let Some(o) = &c.outbound {
+                if c.sftp.as_ref().is_none_or(|s| s.inbound.is_none()) {
+                    others.push((format!("channel.{}.inbound", c.id), c.inbound.as_path()));
+                }
+                if let Some(o) = &c.outbound
+                    && c.sftp.as_ref().is_none_or(|s| s.outbound.is_none())
+                {
                     others.push((format!("channel.{}.outbound", c.id), o.as_path()));
                 }
             }

@@ -630,11 +630,19 @@ pub fn config(data: &[u8]) {
                     ch.id
                 );
                 assert!(ids.insert(ch.id.clone()), "channel '{}' twice", ch.id);
+                // A remote drop folder keeps its URL; a local one is made absolute.
+                let remote = ch.sftp.as_ref().is_some_and(|s| s.inbound.is_some());
                 assert!(
-                    ch.inbound.is_absolute(),
+                    remote || ch.inbound.is_absolute(),
                     "relative inbound {:?}",
                     ch.inbound
                 );
+                if let Some(s) = &ch.sftp {
+                    assert!(s.settings.key.is_some() || s.settings.password_env.is_some());
+                    for l in s.inbound.iter().chain(s.outbound.iter()) {
+                        assert!(l.path.starts_with('/') && !l.path.split('/').any(|c| c == ".."));
+                    }
+                }
                 if ch.profile.is_some() {
                     assert_eq!(ch.format, crate::config::ChannelFormat::Feed);
                 }

@@ -5,6 +5,7 @@
 //! Phase: after the commit (`complete`), and at the start of every run (`recover`). Every
 //! step can be done again, so a run killed anywhere in here is finished by the next one.
 
+use super::remote::Remotes;
 use super::work::{self, Layout, crash_point};
 use super::{Error, io_err, now, report, with_suffix};
 use crate::ledger::{self, Disposition, FileRow, Ledger};
@@ -25,6 +26,7 @@ pub(super) fn complete(
     acks: &[ledger::AckRow],
     outbound: &[ledger::outbound::OutboundRow],
     ledger: &mut dyn Ledger,
+    remotes: &Remotes<'_>,
 ) -> Result<Vec<String>, Error> {
     let mut notes = Vec::new();
     // Acknowledgments first: the partner waits for them, and they are small. Several rows
@@ -100,8 +102,16 @@ pub(super) fn complete(
         }
         crash_point("input stored");
         if f.remove_origin {
-            crate::transport::remove_at(&f.origin, &f.sha256)
-                .map_err(io_err(format!("removing {}", f.origin)))?;
+            match remotes.remove(&f.channel, &f.origin, &f.sha256) {
+                Ok(Some(_)) => {}
+                Ok(None) => {
+                    crate::transport::remove_at(&f.origin, &f.sha256)
+                        .map_err(io_err(format!("removing {}", f.origin)))?;
+                }
+                // The server is down or refuses: the file stays there, and the next run
+                // recognizes it as received and removes it then.
+                Err(note) => notes.push(note),
+            }
             crash_point("input removed");
         }
     }
@@ -126,7 +136,11 @@ pub struct Recovered {
 /// the other order would fail every later run the same way. Each step can be done again, and
 /// staging folders of runs that are no longer unfinished (left by a recovery killed after its
 /// ledger write) are swept first.
-pub fn recover(layout: &Layout, ledger: &mut dyn Ledger) -> Result<Recovered, Error> {
+pub(super) fn recover(
+    layout: &Layout,
+    ledger: &mut dyn Ledger,
+    remotes: &Remotes<'_>,
+) -> Result<Recovered, Error> {
     let mut done = Recovered::default();
     let pending = ledger.unfinished_runs()?;
     sweep_staging(layout, &pending).map_err(io_err("removing old staging"))?;
@@ -137,7 +151,15 @@ pub fn recover(layout: &Layout, ledger: &mut dyn Ledger) -> Result<Recovered, Er
             // yet in the archive or quarantine, so they stay until `complete` has moved them.
             work::remove_tree(&staging.join("spool")).map_err(io_err("removing old spools"))?;
             crash_point("recovery freed disk");
-            let missing = complete(p.id, &p.files, &p.outputs, &p.acks, &p.outbound, ledger)?;
+            let missing = complete(
+                p.id,
+                &p.files,
+                &p.outputs,
+                &p.acks,
+                &p.outbound,
+                ledger,
+                remotes,
+            )?;
             done.notes.extend(missing);
             done.notes.push(format!(
                 "run {} was interrupted after its commit; its {} ERP file(s), {} acknowledgment(s), {} outbound document(s) and {} input(s) were put in place",

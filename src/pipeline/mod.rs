@@ -37,6 +37,7 @@ mod finish;
 pub mod matching;
 pub mod outbound;
 mod output;
+mod remote;
 pub mod report;
 mod route;
 pub mod settings;
@@ -48,8 +49,9 @@ use crate::ledger::{
 };
 use crate::transport::{Fetched, Inbound, local::LocalFolder};
 use file::FileResult;
+pub use finish::Recovered;
 use finish::complete;
-pub use finish::{Recovered, recover};
+use finish::recover;
 use rayon::prelude::*;
 use report::{Counts, DocEntry, FileEntry, RunReport};
 use settings::{Channel, Config, OutputFormat};
@@ -201,13 +203,15 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         channel_errors: Vec::new(),
         files: Vec::new(),
         outbound: Default::default(),
+        delivered: Vec::new(),
         channel_order: Vec::new(),
     };
     report
         .recovered
         .extend(lock.as_ref().and_then(work::Lock::taken_over));
+    let remotes = remote::Remotes::new(cfg);
     if !opts.dry_run {
-        let recovered = recover(&layout, &mut ledger)?;
+        let recovered = recover(&layout, &mut ledger, &remotes)?;
         report.recovered.extend(recovered.notes);
         report.recovered_quarantined = recovered.quarantined;
     }
@@ -228,7 +232,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
             .map_err(io_err("creating the dry run's staging"))?,
     };
 
-    let mut inputs = discover(cfg, opts, &ledger, &staging, &mut report)?;
+    let mut inputs = discover(cfg, opts, &ledger, &staging, &remotes, &mut report)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -359,8 +363,9 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     files.extend(outbound.files);
 
     let Some(run) = run else {
-        // A dry run stops here: nothing written, moved or recorded.
+        // A dry run stops here: nothing written, moved, recorded or delivered.
         ledger.rollback()?;
+        remotes.close();
         work::remove_tree(&staging).map_err(io_err("removing the dry run's staging"))?;
         return Ok(RunOutcome::Done(Box::new(finish_report(report, clock))));
     };
@@ -385,9 +390,40 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     crash_point("before commit");
     ledger.commit(run)?;
     crash_point("committed");
-    let missing = complete(run, &files, &outputs, &sent, &outbound.sent, &mut ledger)?;
+    let missing = complete(
+        run,
+        &files,
+        &outputs,
+        &sent,
+        &outbound.sent,
+        &mut ledger,
+        &remotes,
+    )?;
     let mut report = report;
     report.recovered.extend(missing);
+    // Documents for partners' SFTP folders, now that the ledger says they were sent (and
+    // those an earlier run could not deliver).
+    let delivered = remotes.deliver(&layout, opts.partner.as_deref());
+    remotes.close();
+    if !delivered.is_empty() {
+        for d in delivered {
+            report.channel_errors.extend(
+                d.problems
+                    .iter()
+                    .map(|p| format!("channel {}: {p}", d.channel)),
+            );
+            if !d.files.is_empty() {
+                report.delivered.push(report::DeliveredEntry {
+                    channel: d.channel,
+                    to: d.to,
+                    files: d.files,
+                });
+            }
+        }
+        let json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Setup(e.to_string()))?;
+        work::replace_atomic(&layout.report(layout.tag()), &json, cfg.file_mode)
+            .map_err(io_err("completing the run report"))?;
+    }
     work::remove_tree(&staging).map_err(io_err("removing staging"))?;
     crash_point("finished");
     Ok(RunOutcome::Done(Box::new(report)))
@@ -773,6 +809,7 @@ fn discover<'c>(
     opts: &RunOptions,
     ledger: &dyn Ledger,
     staging: &Path,
+    remotes: &remote::Remotes<'_>,
     report: &mut RunReport,
 ) -> Result<Vec<Input<'c>>, Error> {
     let mut inputs = Vec::new();
@@ -838,14 +875,19 @@ fn discover<'c>(
         if opts.partner.as_ref().is_some_and(|p| *p != channel.id) {
             continue;
         }
-        let source = LocalFolder::new(&channel.inbound);
-        let listing = match source.list() {
+        let source = || -> Box<dyn Inbound> {
+            match remotes.inbound(channel) {
+                Some(remote) => Box::new(remote),
+                None => Box::new(LocalFolder::new(&channel.inbound)),
+            }
+        };
+        let listing = match source().list() {
             Ok(l) => l,
             Err(e) => {
                 report.channel_errors.push(format!(
                     "channel {}: cannot list {}: {e}",
                     channel.id,
-                    source.describe()
+                    source().describe()
                 ));
                 continue;
             }
@@ -856,7 +898,7 @@ fn discover<'c>(
                 .push(format!("channel {}: {p}", channel.id));
         }
         for entry in settled(
-            &source,
+            &*source(),
             listing.entries,
             cfg.settle_seconds,
             &mut report.still_arriving,
@@ -867,7 +909,7 @@ fn discover<'c>(
                 staged: staged_name(&channel.id, &entry.name, inputs.len()),
                 fetch_name: entry.name.clone(),
                 name: entry.name.clone(),
-                source: Box::new(source.clone()),
+                source: source(),
                 remove_origin: !channel.keep_inputs,
                 replay_of: None,
                 listed: Some(entry),
@@ -927,20 +969,58 @@ fn stage(
     mode: u32,
     pool: &rayon::ThreadPool,
 ) -> Result<(), Error> {
-    pool.install(|| {
-        inputs.par_iter_mut().for_each(|inp| {
-            inp.fetched = inp
-                .source
-                .fetch(&inp.fetch_name, inp.listed.as_ref(), &inp.staged, mode)
-                .map_err(|e| {
-                    format!(
-                        "{} is not read: {e}; it is left where it is",
-                        inp.source.origin(&inp.fetch_name)
-                    )
+    let fetch = |inp: &Input<'_>| {
+        let r = inp
+            .source
+            .fetch(&inp.fetch_name, inp.listed.as_ref(), &inp.staged, mode)
+            .map_err(|e| {
+                format!(
+                    "{} is not read: {e}; it is left where it is",
+                    inp.source.origin(&inp.fetch_name)
+                )
+            });
+        crash_point("staged");
+        r
+    };
+    // Local copies run on the CPU pool; downloads wait on the network, so they run on
+    // threads of their own, at most the server's connection count at once per server.
+    let mut servers: std::collections::BTreeMap<String, (usize, Vec<usize>)> = Default::default();
+    for (i, inp) in inputs.iter().enumerate() {
+        if let Some((server, max)) = inp.source.pool() {
+            servers.entry(server).or_insert((max, Vec::new())).1.push(i);
+        }
+    }
+    let done = std::sync::Mutex::new(Vec::<(usize, Result<Fetched, String>)>::new());
+    std::thread::scope(|scope| {
+        let (inputs, fetch, done) = (&*inputs, &fetch, &done);
+        for (max, queue) in servers.values() {
+            let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            for _ in 0..(*max).min(queue.len()) {
+                let next = next.clone();
+                scope.spawn(move || {
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&i) = queue.get(k) else { break };
+                        let r = fetch(&inputs[i]);
+                        done.lock().expect("staging results").push((i, r));
+                    }
                 });
-            crash_point("staged");
-        })
+            }
+        }
+        // Meanwhile, the local copies.
+        let local: Vec<_> = pool.install(|| {
+            inputs
+                .par_iter()
+                .enumerate()
+                .filter(|(_, inp)| inp.source.pool().is_none())
+                .map(|(i, inp)| (i, fetch(inp)))
+                .collect()
+        });
+        done.lock().expect("staging results").extend(local);
     });
+    for (i, r) in done.into_inner().expect("staging results") {
+        inputs[i].fetched = r;
+    }
     let mut seen: HashMap<(String, String), String> = HashMap::new();
     for inp in inputs.iter_mut() {
         let Ok(f) = &inp.fetched else { continue };

@@ -331,9 +331,21 @@ pub struct RunReport {
     /// What the ERP outbox gave: documents sent to partners and documents held back.
     #[serde(skip_serializing_if = "OutboundReport::is_empty")]
     pub outbound: OutboundReport,
+    /// What was delivered to partners' SFTP folders after the commit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub delivered: Vec<DeliveredEntry>,
     /// Channels in configuration order, for the summary.
     #[serde(skip)]
     pub channel_order: Vec<String>,
+}
+
+/// Files delivered to one channel's remote folder.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveredEntry {
+    pub channel: String,
+    /// The remote folder (`sftp://user@host:port/path`).
+    pub to: String,
+    pub files: Vec<String>,
 }
 
 impl RunReport {
@@ -574,6 +586,22 @@ impl RunReport {
         }
         for o in &self.outputs {
             let _ = writeln!(s, "  wrote {} ({} documents)", o.path, o.documents);
+        }
+        for d in &self.delivered {
+            const LISTED: usize = 5;
+            let mut names = d.files[..d.files.len().min(LISTED)].join(", ");
+            if d.files.len() > LISTED {
+                names += &format!(" and {} more", d.files.len() - LISTED);
+            }
+            let _ = writeln!(
+                s,
+                "  delivered {} file{} to {} ({}): {}",
+                d.files.len(),
+                plural(d.files.len() as u64),
+                printable(&d.to),
+                printable(&d.channel),
+                printable(&names)
+            );
         }
         for f in &self.still_arriving {
             let _ = writeln!(

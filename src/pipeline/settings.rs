@@ -61,7 +61,8 @@ pub struct Channel {
     pub partner_id: Option<String>,
     /// Our own id as the partner addresses us (ISA08 / UNB 0010), trimmed.
     pub our_id: Option<String>,
-    /// Where the partner's files arrive: a local folder.
+    /// Where the partner's files arrive: a local folder (for an SFTP drop folder, its URL;
+    /// it is read through `sftp`).
     pub inbound: PathBuf,
     pub strictness: Strictness,
     pub relax_envelope: bool,
@@ -85,6 +86,21 @@ pub struct Channel {
     pub send: Option<Send>,
     /// How long after sending a document its acknowledgment is overdue (`ack_due`).
     pub ack_due: Option<std::time::Duration>,
+    /// The partner's SFTP server, when `inbound` or `outbound` is an `sftp://` URL.
+    pub sftp: Option<ChannelSftp>,
+}
+
+/// A channel's SFTP locations and how to reach them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelSftp {
+    pub settings: crate::transport::sftp::Settings,
+    /// The remote drop folder read (`inbound = "sftp://..."`).
+    pub inbound: Option<crate::transport::sftp::Location>,
+    /// The remote folder delivered to (`outbound = "sftp://..."`); the channel's `outbound`
+    /// is then the folder in the work directory where documents wait for delivery.
+    pub outbound: Option<crate::transport::sftp::Location>,
+    /// Where remote inputs go once read (`remote_archive`), instead of being deleted.
+    pub remote_archive: Option<String>,
 }
 
 /// One `[[export]]`: the outbox files an ERP export profile reads.

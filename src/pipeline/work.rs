@@ -542,11 +542,34 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     write_atomic_with(path, mode, |w| w.write_all(bytes))
 }
 
+/// Replaces a file of our own (a run report completed after the commit) atomically: readers
+/// see the old content or the new, never a part.
+pub fn replace_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    write_with(
+        path,
+        mode,
+        |w| w.write_all(bytes),
+        |tmp, path| {
+            fs::rename(tmp, path)?;
+            sync_dir(path.parent().unwrap_or(Path::new(".")))
+        },
+    )
+}
+
 /// [`write_atomic`] for content written piece by piece by `write`.
 pub fn write_atomic_with(
     path: &Path,
     mode: u32,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    write_with(path, mode, write, move_file)
+}
+
+fn write_with(
+    path: &Path,
+    mode: u32,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    place: impl FnOnce(&Path, &Path) -> io::Result<()>,
 ) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     crate::transport::create_private_dirs(dir)?;
@@ -569,7 +592,7 @@ pub fn write_atomic_with(
                 .map_err(io::IntoInnerError::into_error)?
                 .sync_all()
         })
-        .and_then(|()| move_file(&tmp, path));
+        .and_then(|()| place(&tmp, path));
     if written.is_err() {
         let _ = fs::remove_file(&tmp);
     }

@@ -15,6 +15,7 @@
 //! changes while it is copied is refused.
 
 pub mod local;
+pub mod sftp;
 
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -78,6 +79,11 @@ pub trait Inbound: Send + Sync {
     ) -> io::Result<Fetched>;
     /// Where a file is, as recorded in the ledger and understood by [`remove_at`].
     fn origin(&self, name: &str) -> String;
+    /// For a remote folder: its server's name and how many transfers it takes at once
+    /// (transfers run on their own threads, not on the CPU pool). `None` for a local folder.
+    fn pool(&self) -> Option<(String, usize)> {
+        None
+    }
 }
 
 /// Opens a file for reading without following a final symbolic link and without blocking
@@ -231,6 +237,16 @@ pub fn safe_name(name: &str) -> Option<&str> {
 /// Copies `src` to a new file at `dest` (which must not exist) with permissions `mode`,
 /// fsyncs it and returns its size and SHA-256.
 pub fn copy_hashed(src: &mut dyn Read, dest: &Path, mode: u32) -> io::Result<Fetched> {
+    copy_hashed_sized(src, dest, mode, 1 << 16)
+}
+
+/// [`copy_hashed`] reading `chunk` bytes at a time (a remote file wants large reads).
+pub(crate) fn copy_hashed_sized(
+    src: &mut dyn Read,
+    dest: &Path,
+    mode: u32,
+    chunk: usize,
+) -> io::Result<Fetched> {
     if let Some(dir) = dest.parent() {
         create_private_dirs(dir)?;
     }
@@ -240,7 +256,7 @@ pub fn copy_hashed(src: &mut dyn Read, dest: &Path, mode: u32) -> io::Result<Fet
         .mode(mode)
         .open(dest)?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
+    let mut buf = vec![0u8; chunk];
     let mut size = 0u64;
     loop {
         let n = match src.read(&mut buf) {
@@ -273,7 +289,7 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
