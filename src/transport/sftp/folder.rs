@@ -133,33 +133,17 @@ impl SftpFolder {
             .collect();
         items.sort_by(|a, b| a.0.cmp(&b.0));
         for (raw, st) in items {
-            if raw == b"." || raw == b".." || raw.is_empty() {
-                continue;
-            }
-            let shown = format!("{prefix}{}", crate::transport::printable_bytes(&raw));
-            let Ok(name) = std::str::from_utf8(&raw) else {
-                out.problems.push(format!(
-                    "{shown} has a name that is not UTF-8; it is left where it is: rename it to be read"
-                ));
-                continue;
+            let name = match remote_name(&raw) {
+                Ok(Some(n)) => n,
+                Ok(None) => continue,
+                Err(why) => {
+                    out.problems.push(format!(
+                        "{prefix}{} {why}; it is left where it is: rename it to be read",
+                        crate::transport::printable_bytes(cut_bytes(&raw, 80))
+                    ));
+                    continue;
+                }
             };
-            if name.starts_with('.') {
-                continue;
-            }
-            if name.contains('/') || name.chars().any(char::is_control) {
-                out.problems.push(format!(
-                    "{shown} has a name with a control character or '/'; it is left where it is: rename it to be read"
-                ));
-                continue;
-            }
-            if name.len() > MAX_NAME {
-                out.problems.push(format!(
-                    "{}… has a name of {} bytes, longer than {MAX_NAME}; it is left where it is: rename it to be read",
-                    printable(cut(name, 60)),
-                    name.len()
-                ));
-                continue;
-            }
             let rel = format!("{prefix}{name}");
             match st.file_type() {
                 ssh2::FileType::Directory => {
@@ -201,6 +185,30 @@ impl SftpFolder {
         }
         Ok(())
     }
+}
+
+/// A name a server listed, checked before it becomes a local name: `Ok(None)` for names
+/// passed over in silence (`.`, `..`, hidden names), an error sentence for a name that cannot
+/// be one (not UTF-8, a `/`, a control character, longer than 255 bytes).
+pub fn remote_name(raw: &[u8]) -> Result<Option<&str>, String> {
+    if raw.is_empty() || raw.starts_with(b".") {
+        return Ok(None);
+    }
+    let name = std::str::from_utf8(raw).map_err(|_| "has a name that is not UTF-8".to_owned())?;
+    if name.contains('/') || name.chars().any(char::is_control) {
+        return Err("has a name with a control character or '/'".into());
+    }
+    if name.len() > MAX_NAME {
+        return Err(format!(
+            "has a name of {} bytes, longer than {MAX_NAME}",
+            name.len()
+        ));
+    }
+    Ok(Some(name))
+}
+
+fn cut_bytes(b: &[u8], max: usize) -> &[u8] {
+    &b[..b.len().min(max)]
 }
 
 /// At most `max` bytes of `s`, cut at a character boundary.
@@ -423,5 +431,41 @@ impl Read for Reader<'_> {
                 Err(said)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_a_server_lists_are_checked_before_they_become_local_names() {
+        assert_eq!(remote_name(b"po-1.edi"), Ok(Some("po-1.edi")));
+        assert_eq!(remote_name(b"x..y.edi"), Ok(Some("x..y.edi")));
+        for silent in [&b""[..], b".", b"..", b".hidden", b"../../etc/passwd"] {
+            assert_eq!(remote_name(silent), Ok(None), "{silent:?}");
+        }
+        assert!(remote_name(b"a/../b").is_err());
+        assert!(remote_name(b"a/b").is_err());
+        assert!(remote_name(b"evil\nname.edi").is_err());
+        assert!(remote_name(b"bell\x07.edi").is_err());
+        assert!(remote_name(b"\xff\xfe.edi").is_err());
+        assert!(remote_name("x".repeat(256).as_bytes()).is_err());
+        assert_eq!(
+            remote_name("é".repeat(127).as_bytes()).map(|n| n.is_some()),
+            Ok(true)
+        );
+        assert_eq!(cut("ééé", 3), "é");
+    }
+
+    #[test]
+    fn the_aside_name_is_hidden_and_short_enough() {
+        let a = aside_name(&format!("/in/{}", "n".repeat(250)), &"ab".repeat(32));
+        let base = a.rsplit('/').next().unwrap();
+        assert!(base.starts_with('.') && base.len() <= 255, "{a}");
+        assert_eq!(
+            aside_name("/in/po.edi", "0123456789abcdef"),
+            "/in/.po.edi.0123456789ab.tallyman-done"
+        );
     }
 }
