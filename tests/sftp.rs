@@ -288,7 +288,11 @@ fn a_dropped_connection_is_retried_and_the_download_completes() {
     assert!(remote(&s, "in").is_empty(), "{stderr}");
     // A run uses one pooled connection throughout: a second login is the retry.
     let logins = s.log().matches("Accepted publickey").count();
-    assert!(logins >= 2, "no new connection after the drop:\n{}", s.log());
+    assert!(
+        logins >= 2,
+        "no new connection after the drop:\n{}",
+        s.log()
+    );
 }
 
 #[test]
@@ -548,4 +552,64 @@ fn configuration_mistakes_are_refused_with_their_key() {
     let e = parse("inbound = \"ftp://h/in\"\n").unwrap_err();
     assert!(e.contains("only local folders and sftp:// URLs"), "{e}");
     assert!(parse("inbound = \"sftp://u@h:2222/in\"\nssh_key = \"k\"\nremote_archive = \"/in/.done\"\nsftp_timeout = \"10s\"\n").is_ok());
+}
+
+#[test]
+fn a_key_with_a_passphrase_reads_it_from_the_environment_and_never_says_it() {
+    let s = server!();
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("locked_ed25519");
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "correct horse", "-C", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let authorized = s.dir().join("authorized_keys");
+    let mut all = std::fs::read_to_string(&authorized).unwrap();
+    all.push_str(&public);
+    std::fs::write(&authorized, all).unwrap();
+    let env = setup(&s, "ssh_key_passphrase_env = \"TALLYMAN_TEST_PASSPHRASE\"");
+    let text = std::fs::read_to_string(env.config()).unwrap().replace(
+        &s.client_key().display().to_string(),
+        &key.display().to_string(),
+    );
+    std::fs::write(env.config(), text).unwrap();
+    s.put("in/po-1.edi", po(1, "PO-1", &[("2", "SKU-1")]).as_bytes());
+    let run = |passphrase: Option<&str>| {
+        let mut c = env.command(&["run", "--config", "tallyman.toml"]);
+        match passphrase {
+            Some(p) => c.env("TALLYMAN_TEST_PASSPHRASE", p),
+            None => c.env_remove("TALLYMAN_TEST_PASSPHRASE"),
+        };
+        let out = c.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run(None);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the environment variable TALLYMAN_TEST_PASSPHRASE is not set"),
+        "{stderr}"
+    );
+    let (code, stderr) = run(Some("wrong horse"));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("could not be used"), "{stderr}");
+    assert!(
+        !stderr.contains("wrong horse"),
+        "the secret is never printed: {stderr}"
+    );
+    assert_eq!(remote(&s, "in"), ["po-1.edi"]);
+    let (code, stderr) = run(Some("correct horse"));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("correct horse"));
+    assert_eq!(kinds(&env), ["acme/PO-1", "shop/#1001"]);
+    for run in 1..=3 {
+        let report =
+            std::fs::read_to_string(env.path(&format!("work/reports/run-{run:06}.json"))).unwrap();
+        assert!(!report.contains("horse"), "run {run}'s report");
+    }
 }
