@@ -486,11 +486,9 @@ fn remote_links_and_hostile_names_are_reported_and_left_where_they_are() {
 #[test]
 fn remote_archive_keeps_what_was_read_on_the_server() {
     let s = server!();
-    s.mkdir("done");
-    let env = setup(
-        &s,
-        &format!("remote_archive = \"{}\"", s.data().join("done").display()),
-    );
+    // Made when missing.
+    let archive = s.data().join("done/acme");
+    let env = setup(&s, &format!("remote_archive = \"{}\"", archive.display()));
     s.put("in/po-1.edi", po(1, "PO-1", &[("2", "SKU-1")]).as_bytes());
     let r = env.run(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -499,7 +497,7 @@ fn remote_archive_keeps_what_was_read_on_the_server() {
     s.put("in/po-1.edi", po(2, "PO-2", &[("1", "SKU-1")]).as_bytes());
     let r = env.run(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(remote(&s, "done"), ["po-1.edi", "po-1.edi~2"]);
+    assert_eq!(remote(&s, "done/acme"), ["po-1.edi", "po-1.edi~2"]);
     assert!(remote(&s, "in").is_empty());
 }
 

@@ -87,6 +87,7 @@ impl SftpFolder {
             }
             match &self.archive {
                 Some(dir) => {
+                    make_dirs(c, &server, dir)?;
                     let target =
                         free_name(c, &server, dir, name.rsplit('/').next().unwrap_or(name))?;
                     c.sftp.rename(p(&aside), p(&target), None).map_err(|e| {
@@ -254,6 +255,21 @@ fn aside_name(path: &str, sha256: &str) -> String {
     // Within 255 bytes whatever the name.
     let base = cut(base, 200);
     format!("{dir}/.{base}.{tag}.tallyman-done")
+}
+
+/// Creates a remote folder and its missing parents (the remote archive is ours to make).
+fn make_dirs(c: &Conn, server: &str, dir: &str) -> Result<(), Error> {
+    let mut path = String::new();
+    for part in dir.split('/').filter(|p| !p.is_empty()) {
+        path.push('/');
+        path.push_str(part);
+        if !exists(c, server, &path)? {
+            c.sftp
+                .mkdir(p(&path), 0o750)
+                .map_err(|e| Error::remote(server, format!("creating {path}"), e))?;
+        }
+    }
+    Ok(())
 }
 
 /// `dir/name`, or `dir/name~2`, ... when taken (the archive keeps every file).
