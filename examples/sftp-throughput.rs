@@ -69,7 +69,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &|_| {},
     )?;
     let up = t.elapsed().as_secs_f64();
-    assert_eq!(pushed.delivered, [name.clone()], "{:?}", pushed.problems);
+    assert_eq!(
+        pushed.delivered,
+        std::slice::from_ref(&name),
+        "{:?}",
+        pushed.problems
+    );
 
     let folder = SftpFolder::new(server.clone(), loc.clone(), None);
     let t = Instant::now();
