@@ -67,7 +67,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &outgoing,
         &dir.path().join("delivered"),
         &|_| {},
-    )?;
+    );
+    if let Some(e) = pushed.error {
+        return Err(e.into());
+    }
     let up = t.elapsed().as_secs_f64();
     assert_eq!(
         pushed.delivered,

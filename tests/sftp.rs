@@ -365,15 +365,18 @@ fn a_server_killed_mid_upload_gets_the_file_once_when_it_is_back() {
         std::thread::sleep(Duration::from_millis(2));
     }
     s.kill();
-    let err = pushing.join().unwrap().expect_err("the server died");
+    let pushed = pushing.join().unwrap();
+    let err = pushed.error.expect("the server died");
     assert!(err.transient(), "{err}");
+    assert!(pushed.delivered.is_empty());
     // Nothing delivered, nothing marked: the whole file waits here.
     assert!(!s.data().join("out/big.x12").exists());
     assert_eq!(std::fs::read(outgoing.join("big.x12")).unwrap(), data);
 
     s.start_again();
     let server = Server::new(&loc, settings);
-    let done = push::push(&server, &loc, &outgoing, &delivered, &|_| {}).unwrap();
+    let done = push::push(&server, &loc, &outgoing, &delivered, &|_| {});
+    assert!(done.error.is_none(), "{:?}", done.error);
     assert_eq!(done.delivered, ["big.x12"]);
     assert!(done.problems.is_empty(), "{:?}", done.problems);
     assert_eq!(remote(&s, "out"), ["big.x12"], "the partial upload is gone");
@@ -381,7 +384,7 @@ fn a_server_killed_mid_upload_gets_the_file_once_when_it_is_back() {
     assert!(!outgoing.join("big.x12").exists());
     assert_eq!(std::fs::read(delivered.join("big.x12")).unwrap(), data);
     // Once: a second push finds nothing to do.
-    let again = push::push(&server, &loc, &outgoing, &delivered, &|_| {}).unwrap();
+    let again = push::push(&server, &loc, &outgoing, &delivered, &|_| {});
     assert!(again.delivered.is_empty());
 }
 
@@ -610,4 +613,66 @@ fn a_key_with_a_passphrase_reads_it_from_the_environment_and_never_says_it() {
             std::fs::read_to_string(env.path(&format!("work/reports/run-{run:06}.json"))).unwrap();
         assert!(!report.contains("horse"), "run {run}'s report");
     }
+}
+
+#[test]
+fn an_input_the_login_may_not_remove_fails_the_run_and_says_what_to_ask_for() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = server!();
+    let env = setup(&s, "");
+    s.put("in/po-1.edi", po(1, "PO-1", &[("2", "SKU-1")]).as_bytes());
+    let set = |mode: u32| {
+        std::fs::set_permissions(s.data().join("in"), std::fs::Permissions::from_mode(mode))
+            .unwrap()
+    };
+    // Readable, not writable: listed and read, but neither renamed nor removed.
+    set(0o555);
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("could not be removed from the server")
+            && r.stderr.contains("keep_inputs = true"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(kinds(&env), ["acme/PO-1", "shop/#1001"]);
+    assert_eq!(remote(&s, "in"), ["po-1.edi"]);
+    // Once the partner grants it, the next run recognizes the file and removes it.
+    set(0o755);
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(remote(&s, "in").is_empty(), "{}", r.stderr);
+    assert_eq!(kinds(&env), ["acme/PO-1", "shop/#1001"]);
+}
+
+#[test]
+fn a_file_an_interrupted_removal_left_hidden_is_put_back_and_finished() {
+    let s = server!();
+    let env = setup(&s, "");
+    let body = po(1, "PO-1", &[("2", "SKU-1")]);
+    s.put("in/po-1.edi", body.as_bytes());
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // As if a run had moved the file aside and died before removing it.
+    let sha = {
+        use sha2::Digest;
+        let d = sha2::Sha256::digest(body.as_bytes());
+        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    s.put(
+        &format!("in/.po-1.edi.{}.tallyman-done", &sha[..12]),
+        body.as_bytes(),
+    );
+    // And one whose name a new file took meanwhile: both are left, and said.
+    s.put("in/po-2.edi", po(2, "PO-2", &[("1", "SKU-1")]).as_bytes());
+    s.put("in/.po-2.edi.0123456789ab.tallyman-done", b"older");
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("a new po-2.edi arrived since"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(remote(&s, "in"), [".po-2.edi.0123456789ab.tallyman-done"]);
+    assert_eq!(kinds(&env), ["acme/PO-1", "acme/PO-2", "shop/#1001"]);
 }

@@ -14,6 +14,16 @@ use std::path::{Path, PathBuf};
 /// delivery (`WORK/outgoing/CHANNEL`).
 pub(super) const OUTGOING: &str = "outgoing";
 
+/// An environment variable's name as shells write them: `ACME_SFTP_PASSWORD`. Anything else
+/// is refused without being echoed, since it may be the secret itself.
+fn env_var_name(v: &str) -> bool {
+    v.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_uppercase() || b == b'_')
+        && v.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
 /// The channel's SFTP settings, `None` when neither of its folders is remote.
 pub(super) fn settings(
     c: &RawChannel,
@@ -87,17 +97,14 @@ pub(super) fn settings(
      -> Result<Option<String>, Error> {
         match v {
             None => Ok(None),
-            Some(s) if !s.get_ref().is_empty()
-                && s.get_ref()
-                    .chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_') =>
+Some(s) if env_var_name(s.get_ref()) =>
             {
                 Ok(Some(s.get_ref().clone()))
             }
             Some(s) => Err(invalid(
                 Some(s.span()),
                 &format!("{key}.{field}"),
-                "names the environment variable that holds the secret (letters, digits, '_'), never the secret itself".into(),
+                "names the environment variable that holds the secret (capital letters, digits and '_', not a digit first), never the secret itself".into(),
             )),
         }
     };
@@ -159,13 +166,15 @@ pub(super) fn settings(
             };
             let v = a.get_ref().trim_end_matches('/');
             if !v.starts_with('/')
-                || v.split('/').any(|c| c == "..")
+                || v.split('/')
+                    .skip(1)
+                    .any(|c| c == ".." || c == "." || c.is_empty())
                 || v.chars().any(char::is_control)
             {
                 return Err(invalid(
                     Some(a.span()),
                     &field,
-                    "must be an absolute folder on the server, without '..'".into(),
+                    "must be an absolute folder on the server, written plainly (no '.', '..' or '//')".into(),
                 ));
             }
             // Inside the drop folder, archived files would be read again, unless hidden.

@@ -102,15 +102,11 @@ pub(super) fn complete(
         }
         crash_point("input stored");
         if f.remove_origin {
-            match remotes.remove(&f.channel, &f.origin, &f.sha256) {
-                Ok(Some(_)) => {}
-                Ok(None) => {
-                    crate::transport::remove_at(&f.origin, &f.sha256)
-                        .map_err(io_err(format!("removing {}", f.origin)))?;
-                }
-                // The server is down or refuses: the file stays there, and the next run
-                // recognizes it as received and removes it then.
-                Err(note) => notes.push(note),
+            // A remote input's removal that fails (the server is down or refuses) is one of
+            // the run's errors; the file stays there and a later run removes it.
+            if !remotes.remove(&f.channel, &f.origin, &f.sha256) {
+                crate::transport::remove_at(&f.origin, &f.sha256)
+                    .map_err(io_err(format!("removing {}", f.origin)))?;
             }
             crash_point("input removed");
         }

@@ -405,7 +405,9 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     // those an earlier run could not deliver).
     let delivered = remotes.deliver(&layout, opts.partner.as_deref());
     remotes.close();
-    if !delivered.is_empty() {
+    let not_removed = remotes.not_removed();
+    if !delivered.is_empty() || !not_removed.is_empty() {
+        report.channel_errors.extend(not_removed);
         for d in delivered {
             report.channel_errors.extend(
                 d.problems
@@ -931,14 +933,25 @@ fn settled(
 ) -> Vec<crate::transport::Entry> {
     let window = Duration::from_secs_f64(settle_seconds);
     let now = SystemTime::now();
+    // A server's clock is not ours (behind, or local time given as UTC): every remote file is
+    // watched for the whole window, whatever its time says.
+    let remote = source.pool().is_some();
     let young = |e: &crate::transport::Entry| {
-        now.duration_since(e.modified)
-            .map_or(true, |age| age < window)
+        remote
+            || now
+                .duration_since(e.modified)
+                .map_or(true, |age| age < window)
     };
     let wait = entries
         .iter()
         .filter(|e| young(e))
-        .map(|e| window.saturating_sub(now.duration_since(e.modified).unwrap_or_default()))
+        .map(|e| {
+            if remote {
+                window
+            } else {
+                window.saturating_sub(now.duration_since(e.modified).unwrap_or_default())
+            }
+        })
         .max();
     if let Some(wait) = wait {
         std::thread::sleep(wait);

@@ -16,6 +16,8 @@ use std::path::PathBuf;
 pub(super) struct Remotes<'c> {
     cfg: &'c Config,
     servers: Servers,
+    /// Remote inputs read and recorded but not removed: sentences for the run's errors.
+    not_removed: std::sync::Mutex<Vec<String>>,
 }
 
 /// What delivery did for one channel.
@@ -33,6 +35,7 @@ impl<'c> Remotes<'c> {
         Remotes {
             cfg,
             servers: Servers::default(),
+            not_removed: Default::default(),
         }
     }
 
@@ -47,18 +50,20 @@ impl<'c> Remotes<'c> {
         ))
     }
 
-    /// Removes (or archives) a remote input once its run committed. `Ok(None)` when the
-    /// origin is not remote; an error is a sentence for the run's notes (the file stays, and
-    /// the next run recognizes it as received before and removes it then).
-    pub fn remove(
-        &self,
-        channel: &str,
-        origin: &str,
-        sha256: &str,
-    ) -> Result<Option<bool>, String> {
+    /// Removes (or archives) a remote input once its run committed; false when the origin is
+    /// not remote. A failure is kept for [`Remotes::not_removed`] (the run's errors): the file
+    /// stays on the server, and the next run recognizes it as received and removes it then.
+    pub fn remove(&self, channel: &str, origin: &str, sha256: &str) -> bool {
         if !origin.starts_with("sftp://") {
-            return Ok(None);
+            return false;
         }
+        if let Err(why) = self.try_remove(channel, origin, sha256) {
+            self.not_removed.lock().expect("remotes lock").push(why);
+        }
+        true
+    }
+
+    fn try_remove(&self, channel: &str, origin: &str, sha256: &str) -> Result<(), String> {
         let unreachable = |why: &str| {
             format!(
                 "{origin} was read and recorded, but is not removed from the server: {why}; remove it there by hand"
@@ -81,9 +86,19 @@ impl<'c> Remotes<'c> {
                 folder.location
             )));
         };
-        folder.remove(name, sha256).map(Some).map_err(|e| {
-            format!("{origin} was read and recorded, but could not be removed from the server ({e}); the next run recognizes it as received and removes it then")
+        folder.remove(name, sha256).map(|_| ()).map_err(|e| {
+            let hint = if matches!(&e, crate::transport::sftp::Error::Remote { code: crate::transport::sftp::Code::Sftp(3), .. }) {
+                " The login may read but not rename or remove there: ask the partner for those rights, or set keep_inputs = true (files are then recognized by their checksum and left)."
+            } else {
+                " The next run recognizes it as received and removes it then."
+            };
+            format!("{origin} was read and recorded, but could not be removed from the server ({e}).{hint}")
         })
+    }
+
+    /// The removals that failed, for the run's errors.
+    pub fn not_removed(&self) -> Vec<String> {
+        std::mem::take(&mut *self.not_removed.lock().expect("remotes lock"))
     }
 
     /// Delivers what waits in the outgoing folders of the channels with a remote outbound
@@ -106,15 +121,14 @@ impl<'c> Remotes<'c> {
                 files: Vec::new(),
                 problems: Vec::new(),
             };
-            match push::push(&server, remote, local, &delivered_to, &crash_point) {
-                Ok(p) => {
-                    d.files = p.delivered;
-                    d.problems = p.problems;
-                }
-                Err(e) => d.problems.push(format!(
+            let pushed = push::push(&server, remote, local, &delivered_to, &crash_point);
+            d.files = pushed.delivered;
+            d.problems = pushed.problems;
+            if let Some(e) = pushed.error {
+                d.problems.push(format!(
                     "delivering to {remote} failed: {e}; what waits in {} is delivered by a later run",
                     local.display()
-                )),
+                ));
             }
             if !d.files.is_empty() || !d.problems.is_empty() {
                 out.push(d);

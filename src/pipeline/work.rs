@@ -88,7 +88,13 @@ impl Layout {
             crate::transport::create_private_dirs(&self.work.join(d))?;
         }
         for d in self.outbound_dirs() {
-            fs::create_dir_all(d)?;
+            // The work directory's own (an SFTP channel's outgoing folder) are owner-only;
+            // a partner's local outbound folder keeps the permissions it was given.
+            if d.starts_with(&self.work) {
+                crate::transport::create_private_dirs(d)?;
+            } else {
+                fs::create_dir_all(d)?;
+            }
         }
         fs::create_dir_all(&self.inbox)
     }

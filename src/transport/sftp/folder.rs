@@ -59,9 +59,17 @@ impl SftpFolder {
         let path = self.location.join(name);
         let aside = aside_name(&path, sha256);
         let server = self.name_of();
+        let base = name.rsplit('/').next().unwrap_or(name);
         self.server.with(|c| {
-            let aside_there = exists(c, &server, &aside)?;
-            if !aside_there {
+            // Where it goes is settled before it moves: a failure here leaves it in place.
+            let target = match &self.archive {
+                Some(dir) => {
+                    make_dirs(c, &server, dir)?;
+                    Some(free_name(c, &server, dir, base)?)
+                }
+                None => None,
+            };
+            if !exists(c, &server, &aside)? {
                 match c.sftp.lstat(p(&path)) {
                     Ok(st) if st.file_type() == ssh2::FileType::RegularFile => {}
                     // Gone (removed by an earlier attempt, or taken), or no longer a file.
@@ -70,37 +78,61 @@ impl SftpFolder {
                     Err(e) => return Err(Error::remote(&server, format!("looking at {path}"), e)),
                 }
                 c.sftp
-                    .rename(p(&path), p(&aside), None)
+                    .rename(p(&path), p(&aside), Some(NO_REPLACE))
                     .map_err(|e| Error::remote(&server, format!("moving {path} aside"), e))?;
             }
-            let hash = hash_remote(c, &server, &aside)?;
-            if hash != sha256 {
-                // Not the file that was read: put it back for the next run.
-                c.sftp.rename(p(&aside), p(&path), None).map_err(|e| {
-                    Error::remote(
-                        &server,
-                        format!("putting back {path} (a new file of that name, kept as {aside})"),
-                        e,
-                    )
-                })?;
-                return Ok(false);
-            }
-            match &self.archive {
-                Some(dir) => {
-                    make_dirs(c, &server, dir)?;
-                    let target =
-                        free_name(c, &server, dir, name.rsplit('/').next().unwrap_or(name))?;
-                    c.sftp.rename(p(&aside), p(&target), None).map_err(|e| {
-                        Error::remote(&server, format!("moving {path} to {target}"), e)
-                    })?;
+            let done = (|| {
+                if hash_remote(c, &server, &aside)? != sha256 {
+                    // Not the file that was read: a new one came under its name.
+                    return Ok(false);
                 }
-                None => c
-                    .sftp
-                    .unlink(p(&aside))
-                    .map_err(|e| Error::remote(&server, format!("removing {path}"), e))?,
+                match &target {
+                    Some(t) => c
+                        .sftp
+                        .rename(p(&aside), p(t), Some(NO_REPLACE))
+                        .map_err(|e| Error::remote(&server, format!("moving {path} to {t}"), e))?,
+                    None => c
+                        .sftp
+                        .unlink(p(&aside))
+                        .map_err(|e| Error::remote(&server, format!("removing {path}"), e))?,
+                }
+                Ok(true)
+            })();
+            if !matches!(done, Ok(true)) {
+                // Back under its name for the next run (which lists and restores it, should
+                // this fail too).
+                let _ = put_back(c, &server, &aside, &path);
             }
-            Ok(true)
+            done
         })
+    }
+
+    /// Files an interrupted removal left hidden (`.NAME.HASH.tallyman-done`) are put back
+    /// under their names, so that they are read again (recognized as received, and removed) or,
+    /// when a partner's new file took the name meanwhile, reported.
+    fn restore(
+        &self,
+        c: &Conn,
+        dir: &str,
+        mut items: Vec<(Vec<u8>, ssh2::FileStat)>,
+        out: &mut Listing,
+    ) -> Result<Vec<(Vec<u8>, ssh2::FileStat)>, Error> {
+        let server = self.name_of();
+        for item in &mut items {
+            let Some(base) = aside_of(&item.0) else {
+                continue;
+            };
+            let hidden = format!("{dir}/{}", String::from_utf8_lossy(&item.0));
+            let path = format!("{dir}/{base}");
+            if put_back(c, &server, &hidden, &path)? {
+                item.0 = base.as_bytes().to_vec();
+            } else {
+                out.problems.push(format!(
+                    "{hidden} is a file tallyman moved aside while removing {base} after a run, and a new {base} arrived since; both are left: look at them"
+                ));
+            }
+        }
+        Ok(items)
     }
 
     fn walk(
@@ -112,26 +144,18 @@ impl SftpFolder {
         out: &mut Listing,
     ) -> Result<(), Error> {
         let server = self.name_of();
-        let items = match c.sftp.readdir(p(dir)) {
+        let items = match read_dir(c, &server, dir) {
             Ok(i) => i,
-            Err(e) if depth > 0 && !Error::remote(&server, "", &e).transient() => {
+            Err(e) if depth > 0 && !e.transient() => {
                 // One folder we may not read skips that folder, not the channel.
                 out.problems.push(format!(
-                    "{prefix} cannot be read ({}); it is skipped, the rest of the folder is read",
-                    Error::remote(&server, "listing", e)
+                    "{prefix} cannot be read ({e}); it is skipped, the rest of the folder is read"
                 ));
                 return Ok(());
             }
-            Err(e) => return Err(Error::remote(&server, format!("listing {dir}"), e)),
+            Err(e) => return Err(e),
         };
-        let mut items: Vec<_> = items
-            .into_iter()
-            .map(|(path, st)| {
-                use std::os::unix::ffi::OsStrExt;
-                let raw = path.file_name().map_or(&[][..], |n| n.as_bytes()).to_vec();
-                (raw, st)
-            })
-            .collect();
+        let mut items = self.restore(c, dir, items, out)?;
         items.sort_by(|a, b| a.0.cmp(&b.0));
         for (raw, st) in items {
             let name = match remote_name(&raw) {
@@ -221,6 +245,51 @@ fn cut(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
+/// Rename flags that never replace: SFTP version 3 servers (OpenSSH) ignore flags and refuse
+/// to rename onto an existing name; a later-version server is asked not to replace.
+pub(crate) const NO_REPLACE: ssh2::RenameFlags =
+    ssh2::RenameFlags::ATOMIC.union(ssh2::RenameFlags::NATIVE);
+
+/// A folder's entries as the server names them (raw bytes: a hostile server's name with a `/`
+/// is seen as such, not cut to its last component).
+fn read_dir(c: &Conn, server: &str, dir: &str) -> Result<Vec<(Vec<u8>, ssh2::FileStat)>, Error> {
+    use std::os::unix::ffi::OsStringExt;
+    let mut handle = c
+        .sftp
+        .opendir(p(dir))
+        .map_err(|e| Error::remote(server, format!("listing {dir}"), e))?;
+    let mut items = Vec::new();
+    loop {
+        match handle.readdir() {
+            Ok((name, st)) => items.push((name.into_os_string().into_vec(), st)),
+            // libssh2's "no more files".
+            Err(e) if matches!(e.code(), ssh2::ErrorCode::Session(-16)) => break,
+            Err(e) => return Err(Error::remote(server, format!("listing {dir}"), e)),
+        }
+    }
+    Ok(items)
+}
+
+/// Renames a file moved aside back to its name, unless that name was taken meanwhile.
+fn put_back(c: &Conn, server: &str, aside: &str, path: &str) -> Result<bool, Error> {
+    if exists(c, server, path)? {
+        return Ok(false);
+    }
+    c.sftp
+        .rename(p(aside), p(path), Some(NO_REPLACE))
+        .map_err(|e| Error::remote(server, format!("putting back {path}"), e))?;
+    Ok(true)
+}
+
+/// The name a file moved aside by [`aside_name`] had, when `hidden` is one.
+fn aside_of(hidden: &[u8]) -> Option<&str> {
+    let s = std::str::from_utf8(hidden).ok()?;
+    let rest = s.strip_prefix('.')?.strip_suffix(".tallyman-done")?;
+    let (base, tag) = rest.rsplit_once('.')?;
+    (tag.len() == 12 && tag.bytes().all(|b| b.is_ascii_hexdigit()) && !base.is_empty())
+        .then_some(base)
+}
+
 fn time(mtime: Option<u64>) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(mtime.unwrap_or(0))
 }
@@ -299,7 +368,7 @@ fn hash_remote(c: &Conn, server: &str, path: &str) -> Result<String, Error> {
     loop {
         let n = f
             .read(&mut buf)
-            .map_err(|e| io_remote(server, format!("reading {path}"), e))?;
+            .map_err(|e| io_remote(c, server, format!("reading {path}"), e))?;
         if n == 0 {
             break;
         }
@@ -308,17 +377,24 @@ fn hash_remote(c: &Conn, server: &str, path: &str) -> Result<String, Error> {
     Ok(crate::transport::hex(&hasher.finalize()))
 }
 
-/// An I/O error from a remote file's `Read`/`Write` (ssh2 wraps its own error in it).
-pub(crate) fn io_remote(server: &str, what: String, e: io::Error) -> Error {
-    match e.get_ref().and_then(|i| i.downcast_ref::<ssh2::Error>()) {
-        Some(s) => Error::remote(server, what, s),
-        // ssh2 reports a lost connection or a timeout as a plain I/O error.
-        None => Error::Remote {
-            server: server.to_owned(),
-            what,
-            why: e.to_string(),
-            code: super::Code::Session(-13),
-        },
+/// An I/O error from a remote file's `Read`/`Write`. ssh2 keeps only the message of its own
+/// error there, so the connection is asked: if it still answers, the error was a status the
+/// server sent (disk full, permission denied; not worth retrying), else the connection failed
+/// (retried).
+pub(crate) fn io_remote(c: &Conn, server: &str, what: String, e: io::Error) -> Error {
+    let code = if e.kind() == io::ErrorKind::TimedOut {
+        super::Code::Session(-9)
+    } else {
+        match c.sftp.lstat(Path::new("/")).map_err(|e| e.code()) {
+            Ok(_) | Err(ssh2::ErrorCode::SFTP(_)) => super::Code::Sftp(4),
+            Err(ssh2::ErrorCode::Session(code)) => super::Code::Session(code),
+        }
+    };
+    Error::Remote {
+        server: server.to_owned(),
+        what,
+        why: e.to_string(),
+        code,
     }
 }
 
@@ -398,7 +474,7 @@ impl Inbound for SftpFolder {
             let fetched = copy_hashed_sized(&mut (&mut reader).take(size + 1), dest, mode, CHUNK);
             if let Some(e) = reader.err.take() {
                 let _ = std::fs::remove_file(dest);
-                return Err(io_remote(&server, format!("downloading {path}"), e));
+                return Err(io_remote(c, &server, format!("downloading {path}"), e));
             }
             let fetched = fetched.map_err(|source| Error::Local {
                 what: format!("writing {}", dest.display()),
@@ -424,7 +500,12 @@ impl Inbound for SftpFolder {
     }
 
     fn pool(&self) -> Option<(String, usize)> {
-        Some((self.server.name(), self.server.settings.connections.max(1)))
+        // One pool per server object (two channels on one server with different settings
+        // have two), named so that transfers are grouped by the pool that bounds them.
+        Some((
+            format!("{}#{:p}", self.server.name(), Arc::as_ptr(&self.server)),
+            self.server.settings.connections.max(1),
+        ))
     }
 }
 

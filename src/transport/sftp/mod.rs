@@ -56,18 +56,27 @@ impl Location {
     pub fn parse(url: &str) -> Result<Location, String> {
         let rest = url
             .strip_prefix("sftp://")
-            .ok_or_else(|| format!("'{url}' is not an sftp:// URL"))?;
+            .ok_or_else(|| format!("'{}' is not an sftp:// URL", redacted(url)))?;
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, "/"),
         };
-        let (user, hostport) = authority
-            .split_once('@')
-            .ok_or_else(|| format!("'{url}' names no user: write sftp://USER@HOST:PORT/PATH"))?;
-        if user.is_empty() || user.contains([':', ' ']) {
-            return Err(format!(
-                "'{url}' has no valid user name (a password never goes in the URL: name an environment variable with password_env)"
-            ));
+        // The last '@' ends the user (a user name may hold one; a host never does).
+        let (user, hostport) = authority.rsplit_once('@').ok_or_else(|| {
+            format!(
+                "'{}' names no user: write sftp://USER@HOST:PORT/PATH",
+                redacted(url)
+            )
+        })?;
+        if user.contains(':') {
+            // Never echoed: what follows the ':' is a password.
+            return Err(
+                "an sftp:// URL holds a password after its user name: remove it (a password never goes in the URL: name the environment variable that holds it with password_env)"
+                    .into(),
+            );
+        }
+        if user.is_empty() || user.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!("'{url}' has no valid user name"));
         }
         let (host, port) = match hostport.strip_prefix('[') {
             // An IPv6 address: `[::1]:2222`.
@@ -90,12 +99,15 @@ impl Location {
                 .ok_or_else(|| format!("'{url}' has no valid port ('{p}')"))?,
             None => 22,
         };
-        if host.is_empty() {
-            return Err(format!("'{url}' names no host"));
+        if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!("'{url}' names no valid host"));
         }
-        if path.chars().any(char::is_control) || path.split('/').any(|c| c == "..") {
+        if path.chars().any(char::is_control)
+            || path.split('/').skip(1).any(|c| c == ".." || c == ".")
+            || path.contains("//")
+        {
             return Err(format!(
-                "'{url}' has a path with '..' or a control character"
+                "'{url}' has a path with '.', '..', '//' or a control character: write the folder plainly"
             ));
         }
         let path = if path.len() > 1 {
@@ -105,7 +117,8 @@ impl Location {
         };
         Ok(Location {
             user: user.to_owned(),
-            host: host.to_owned(),
+            // Host names are case-insensitive; known_hosts hashes the lowercase form.
+            host: host.to_ascii_lowercase(),
             port,
             path: path.to_owned(),
         })
@@ -123,6 +136,18 @@ impl Location {
         } else {
             format!("{}/{name}", self.path)
         }
+    }
+}
+
+/// A URL as it may be printed: a password written after the user name is hidden.
+fn redacted(url: &str) -> String {
+    let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
+        return url.to_owned();
+    };
+    let authority = rest.split('/').next().unwrap_or(rest);
+    match authority.rsplit_once('@') {
+        Some((user, _)) if user.contains(':') => url.replacen(user, "***", 1),
+        _ => url.to_owned(),
     }
 }
 
@@ -246,8 +271,11 @@ impl Error {
             Error::Remote { code, .. } => match *code {
                 // LIBSSH2_FX_NO_CONNECTION, LIBSSH2_FX_CONNECTION_LOST
                 Code::Sftp(c) => matches!(c, 6 | 7),
-                // Socket, timeout, key exchange and channel failures are the connection's.
-                Code::Session(c) => !matches!(c, -16 | -18 | -19),
+                // The connection's own failures (libssh2.h): banner receive and send, socket
+                // send, timeout, disconnect, channel closed, socket timeout, socket receive.
+                // Everything else (key exchange without a common algorithm, authentication,
+                // a key file, a refused subsystem) would fail the same way again.
+                Code::Session(c) => matches!(c, -2 | -3 | -7 | -9 | -13 | -26 | -30 | -43),
                 Code::Ours => false,
             },
             _ => false,
@@ -318,20 +346,33 @@ impl From<Error> for io::Error {
 
 /// One logged-in connection.
 pub struct Conn {
-    // The session owns the TCP stream; the SFTP channel runs inside it.
+    /// The session owns the TCP stream; the SFTP channel runs inside it.
     _session: Session,
     pub sftp: Sftp,
 }
+
+/// Idle connections older than this are closed rather than used: a firewall or the server
+/// may have dropped them while the run was translating.
+const IDLE_MAX: Duration = Duration::from_secs(60);
+/// The longest pause between two attempts.
+const PAUSE_MAX: Duration = Duration::from_secs(60);
 
 /// A server and the connections open to it, shared by every channel that uses it (the same
 /// user, host, port and login settings).
 pub struct Server {
     pub location: Location,
     pub settings: Settings,
-    idle: Mutex<Vec<Conn>>,
-    /// Connections open now (idle or in use).
-    open: Mutex<usize>,
+    pool: Mutex<Pool>,
     freed: Condvar,
+    /// Set when the retries ran out: the rest of the run does not wait on this server again.
+    failed: Mutex<Option<String>>,
+}
+
+#[derive(Default)]
+struct Pool {
+    idle: Vec<(Conn, std::time::Instant)>,
+    /// Connections open now (idle or in use).
+    open: usize,
 }
 
 impl std::fmt::Debug for Server {
@@ -350,9 +391,9 @@ impl Server {
                 ..location.clone()
             },
             settings,
-            idle: Mutex::new(Vec::new()),
-            open: Mutex::new(0),
+            pool: Mutex::new(Pool::default()),
             freed: Condvar::new(),
+            failed: Mutex::new(None),
         })
     }
 
@@ -362,73 +403,112 @@ impl Server {
     }
 
     /// Runs `op` on a pooled connection, retrying transient failures on a new connection with
-    /// a doubling pause. `op` must be safe to run again from the start.
+    /// a doubling pause (at most a minute). `op` must be safe to run again from the start.
+    /// A failure on an idle connection taken from the pool does not count as an attempt (it
+    /// may have died while idle); once the attempts run out, the server is not tried again in
+    /// this run, so a server that went down does not hold the run for each of its files.
     pub fn with<T>(&self, mut op: impl FnMut(&Conn) -> Result<T, Error>) -> Result<T, Error> {
+        if let Some(first) = self.failed.lock().expect("pool lock").clone() {
+            return Err(Error::ours(
+                &self.name(),
+                "not tried again in this run",
+                format!("it failed earlier: {first}"),
+            ));
+        }
         let mut delay = self.settings.retry_delay;
         let mut attempt = 0;
+        let mut free = self.settings.connections.max(1);
         loop {
-            let result = self.take().and_then(|conn| {
-                let r = op(&conn);
-                match &r {
-                    // A connection that failed is dropped, not pooled.
-                    Err(e) if e.transient() => self.discard(conn),
-                    _ => self.give_back(conn),
+            let (result, reused) = match self.take() {
+                Err(e) => (Err(e), false),
+                Ok((conn, reused)) => {
+                    let r = op(&conn);
+                    match &r {
+                        // A connection that failed is dropped, not pooled.
+                        Err(e) if e.transient() => self.discard(conn),
+                        _ => self.give_back(conn),
+                    }
+                    (r, reused)
                 }
-                r
-            });
+            };
             match result {
+                Err(e) if e.transient() && reused && free > 0 => free -= 1,
                 Err(e) if e.transient() && attempt < self.settings.retries => {
                     attempt += 1;
                     std::thread::sleep(delay);
-                    delay = delay.saturating_mul(2);
+                    delay = delay.saturating_mul(2).min(PAUSE_MAX);
                 }
-                r => return r,
+                Err(e) => {
+                    if e.transient() {
+                        *self.failed.lock().expect("pool lock") = Some(e.to_string());
+                    }
+                    return Err(e);
+                }
+                ok => return ok,
             }
         }
     }
 
     /// Closes the idle connections (at the end of a run).
     pub fn close(&self) {
-        let idle = std::mem::take(&mut *self.idle.lock().expect("pool lock"));
-        for c in idle {
-            self.discard(c);
-        }
+        let idle = {
+            let mut pool = self.pool.lock().expect("pool lock");
+            pool.open -= pool.idle.len();
+            std::mem::take(&mut pool.idle)
+        };
+        drop(idle);
+        self.freed.notify_all();
     }
 
-    fn take(&self) -> Result<Conn, Error> {
+    /// A connection, and whether it was an idle one from the pool.
+    fn take(&self) -> Result<(Conn, bool), Error> {
         {
-            let mut open = self.open.lock().expect("pool lock");
+            let mut pool = self.pool.lock().expect("pool lock");
             loop {
-                if let Some(c) = self.idle.lock().expect("pool lock").pop() {
-                    return Ok(c);
+                while let Some((c, since)) = pool.idle.pop() {
+                    if since.elapsed() < IDLE_MAX {
+                        return Ok((c, true));
+                    }
+                    pool.open -= 1;
+                    drop(c);
                 }
-                if *open < self.settings.connections.max(1) {
-                    *open += 1;
+                if pool.open < self.settings.connections.max(1) {
+                    pool.open += 1;
                     break;
                 }
-                open = self.freed.wait(open).expect("pool lock");
+                pool = self.freed.wait(pool).expect("pool lock");
             }
         }
-        connect(&self.location, &self.settings).inspect_err(|_| {
-            *self.open.lock().expect("pool lock") -= 1;
-            self.freed.notify_one();
-        })
+        connect(&self.location, &self.settings)
+            .map(|c| (c, false))
+            .inspect_err(|_| self.release())
     }
 
     fn give_back(&self, conn: Conn) {
-        self.idle.lock().expect("pool lock").push(conn);
+        let mut pool = self.pool.lock().expect("pool lock");
+        pool.idle.push((conn, std::time::Instant::now()));
         self.freed.notify_one();
     }
 
     fn discard(&self, conn: Conn) {
         drop(conn);
-        *self.open.lock().expect("pool lock") -= 1;
+        self.release();
+    }
+
+    fn release(&self) {
+        let mut pool = self.pool.lock().expect("pool lock");
+        pool.open -= 1;
         self.freed.notify_one();
     }
 }
 
 /// Connects, checks the host key against `known_hosts`, then logs in.
 pub fn connect(loc: &Location, s: &Settings) -> Result<Conn, Error> {
+    connect_with(loc, s, true)
+}
+
+/// `pin`: ask the server for the key types `known_hosts` holds for it.
+fn connect_with(loc: &Location, s: &Settings, pin: bool) -> Result<Conn, Error> {
     let server = loc.server();
     let connect_err = |source| Error::Connect {
         server: server.clone(),
@@ -456,7 +536,12 @@ pub fn connect(loc: &Location, s: &Settings) -> Result<Conn, Error> {
         move |e: ssh2::Error| Error::remote(&server, what, e)
     };
     let mut session = Session::new().map_err(remote("starting a session"))?;
-    session.set_timeout(u32::try_from(s.timeout.as_millis()).unwrap_or(u32::MAX));
+    // Zero would mean no timeout at all.
+    session.set_timeout(
+        u32::try_from(s.timeout.as_millis())
+            .unwrap_or(u32::MAX)
+            .max(1),
+    );
     session.set_tcp_stream(tcp);
 
     let kh_text = match std::fs::read_to_string(&s.known_hosts) {
@@ -470,14 +555,23 @@ pub fn connect(loc: &Location, s: &Settings) -> Result<Conn, Error> {
         }
     };
     let known = trust::Known::parse(&kh_text, &loc.host, loc.port);
-    if let Some(algs) = known.algorithms() {
+    let pinned = if pin { known.algorithms() } else { None };
+    if let Some(algs) = &pinned {
         // Ask for a key of a type we hold, so that a server with several keys is checked
         // against the one we know rather than refused as changed.
         session
-            .method_pref(ssh2::MethodType::HostKey, &algs)
+            .method_pref(ssh2::MethodType::HostKey, algs)
             .map_err(remote("choosing host key types"))?;
     }
-    session.handshake().map_err(remote("key exchange"))?;
+    match session.handshake() {
+        Ok(()) => {}
+        // The server no longer has a key of the types we know: its key changed. Connect
+        // again without asking, to see the key it offers and say so (nothing is sent).
+        Err(e) if pinned.is_some() && matches!(e.code(), ErrorCode::Session(-5 | -8 | -51)) => {
+            return connect_with(loc, s, false);
+        }
+        Err(e) => return Err(Error::remote(&server, "key exchange", e)),
+    }
     let (blob, _) = session
         .host_key()
         .ok_or_else(|| Error::ours(&server, "key exchange", "the server sent no host key"))?;
@@ -633,7 +727,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_are_read_strictly() {
+    fn urls_are_read_strictly_and_never_echo_a_password() {
+        let e = Location::parse("sftp://u:Hunter2@h/x").unwrap_err();
+        assert!(!e.contains("Hunter2"), "{e}");
+        let e = Location::parse("ftp://u:Hunter2@h/x").unwrap_err();
+        assert!(!e.contains("Hunter2"), "{e}");
+        let l = Location::parse("sftp://me@corp@SFTP.Example.com/in").unwrap();
+        assert_eq!(
+            (l.user.as_str(), l.host.as_str()),
+            ("me@corp", "sftp.example.com")
+        );
         let l = Location::parse("sftp://u@h/").unwrap();
         assert_eq!((l.port, l.path.as_str()), (22, "/"));
         let l = Location::parse("sftp://u@[::1]:2222/in/").unwrap();
@@ -651,6 +754,8 @@ mod tests {
             "sftp://u@:22/x",
             "sftp://u@h/a/../b",
             "sftp://u@h/a\nb",
+            "sftp://u@h/in/./x",
+            "sftp://u@h/in//x",
         ] {
             assert!(Location::parse(bad).is_err(), "{bad}");
         }

@@ -29,12 +29,15 @@ pub struct Pushed {
     pub delivered: Vec<String>,
     /// Files left waiting, each with a sentence (a name taken on the server).
     pub problems: Vec<String>,
+    /// The failure that stopped the push (the server down, refusing, out of space); what is
+    /// in `delivered` was delivered before it.
+    pub error: Option<Error>,
 }
 
 /// The local folder of files uploaded but perhaps not yet renamed on the server.
 pub const UPLOADED: &str = ".uploaded";
 
-/// Delivers every file waiting in `local` to `remote`, oldest marks first. Stops at the first
+/// Delivers every file waiting in `local` to `remote`, marked ones first. Stops at the first
 /// failure that is the server's (down, refusing, out of space), leaving the rest waiting;
 /// `hook` is called between the steps (the crash tests stop a run there).
 pub fn push(
@@ -43,40 +46,79 @@ pub fn push(
     local: &Path,
     delivered_to: &Path,
     hook: &dyn Fn(&str),
-) -> Result<Pushed, Error> {
+) -> Pushed {
     let mut out = Pushed::default();
+    if let Err(e) = push_all(server, remote, local, delivered_to, hook, &mut out) {
+        out.error = Some(e);
+    }
+    out
+}
+
+fn push_all(
+    server: &Server,
+    remote: &Location,
+    local: &Path,
+    delivered_to: &Path,
+    hook: &dyn Fn(&str),
+    out: &mut Pushed,
+) -> Result<(), Error> {
     let marked_dir = local.join(UPLOADED);
     let local_err = |what: String| move |source| Error::Local { what, source };
     // Marked first: they were uploaded by an earlier run that stopped before the rename.
     for name in
         waiting(&marked_dir).map_err(local_err(format!("listing {}", marked_dir.display())))?
     {
-        if finish(server, remote, &name, &mut out)? {
+        // Where it was uploaded to: a destination changed since is not assumed to hold it.
+        let to =
+            std::fs::read_to_string(marked_dir.join(format!(".{name}.to"))).unwrap_or_default();
+        if to != remote.to_string() {
+            out.problems.push(format!(
+                "{name} was uploaded to {} by an earlier run that stopped before renaming it there, and the channel now delivers to {remote}: check that folder for .{name}.part or {name}; to deliver it to {remote}, move {} back into {}",
+                if to.is_empty() { "a folder not recorded" } else { to.as_str() },
+                marked_dir.join(&name).display(),
+                local.display()
+            ));
+            continue;
+        }
+        if finish(server, remote, &name, out)? {
             hook("remote renamed");
-            deliver(&marked_dir.join(&name), delivered_to, &name)?;
+            deliver(&marked_dir, delivered_to, &name)?;
             out.delivered.push(name);
         }
     }
     for name in waiting(local).map_err(local_err(format!("listing {}", local.display())))? {
         let file = local.join(&name);
-        if !upload(server, remote, &file, &name, &mut out)? {
+        if marked_dir.join(&name).exists() {
+            out.problems.push(format!(
+                "{name} waits in {} and in {}: two documents of one name; neither is delivered until one is moved away",
+                local.display(),
+                marked_dir.display()
+            ));
+            continue;
+        }
+        if !upload(server, remote, &file, &name, out)? {
             continue;
         }
         hook("uploaded");
         crate::transport::create_private_dirs(&marked_dir)
-            .map_err(local_err(format!("creating {}", marked_dir.display())))?;
-        std::fs::rename(&file, marked_dir.join(&name))
+            .and_then(|()| {
+                // The destination first, so that a mark never lacks it.
+                let sidecar = marked_dir.join(format!(".{name}.to"));
+                std::fs::write(&sidecar, remote.to_string())?;
+                std::fs::File::open(&sidecar)?.sync_all()
+            })
+            .and_then(|()| std::fs::rename(&file, marked_dir.join(&name)))
             .and_then(|()| sync_dir(&marked_dir))
             .and_then(|()| sync_dir(local))
             .map_err(local_err(format!("marking {} uploaded", file.display())))?;
         hook("upload marked");
-        if finish(server, remote, &name, &mut out)? {
+        if finish(server, remote, &name, out)? {
             hook("remote renamed");
-            deliver(&marked_dir.join(&name), delivered_to, &name)?;
+            deliver(&marked_dir, delivered_to, &name)?;
             out.delivered.push(name);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The files waiting in a folder, sorted (hidden names are our own temporary files).
@@ -131,7 +173,8 @@ fn upload(
                 ));
             }
         }
-        let mut src = std::fs::File::open(file).map_err(|source| Error::Local {
+        // Not through a link: the outgoing folder is ours, and what is sent is its files.
+        let (mut src, _) = crate::transport::open_regular(file).map_err(|source| Error::Local {
             what: format!("reading {}", file.display()),
             source,
         })?;
@@ -155,7 +198,7 @@ fn upload(
                 break;
             }
             dst.write_all(&buf[..n])
-                .map_err(|e| io_remote(&who, format!("uploading {temp}"), e))?;
+                .map_err(|e| io_remote(c, &who, format!("uploading {temp}"), e))?;
             size += n as u64;
         }
         match dst.fsync() {
@@ -204,7 +247,7 @@ fn finish(server: &Server, remote: &Location, name: &str, out: &mut Pushed) -> R
             return Ok(false);
         }
         c.sftp
-            .rename(p(&temp), p(&target), None)
+            .rename(p(&temp), p(&target), Some(super::folder::NO_REPLACE))
             .map_err(|e| Error::remote(&who, format!("renaming {temp} to {target}"), e))?;
         Ok(true)
     })?;
@@ -216,9 +259,10 @@ fn finish(server: &Server, remote: &Location, name: &str, out: &mut Pushed) -> R
     Ok(done)
 }
 
-/// Moves a delivered file out of the outgoing folder into the run's archive.
-fn deliver(marked: &Path, delivered_to: &Path, name: &str) -> Result<(), Error> {
-    let what = || format!("archiving the delivered {}", marked.display());
+/// Moves a delivered file (and its destination note) out of the outgoing folder into the
+/// run's archive.
+fn deliver(marked_dir: &Path, delivered_to: &Path, name: &str) -> Result<(), Error> {
+    let marked = marked_dir.join(name);
     let mut target: PathBuf = delivered_to.join(name);
     let mut n = 2;
     while target.exists() {
@@ -226,11 +270,17 @@ fn deliver(marked: &Path, delivered_to: &Path, name: &str) -> Result<(), Error> 
         n += 1;
     }
     crate::transport::create_private_dirs(delivered_to)
-        .and_then(|()| std::fs::rename(marked, &target))
+        .and_then(|()| std::fs::rename(&marked, &target))
         .map_err(|source| Error::Local {
-            what: what(),
+            what: format!(
+                "{name} was delivered, but moving it from {} to {} failed (the next run finishes this)",
+                marked.display(),
+                target.display()
+            ),
             source,
-        })
+        })?;
+    let _ = std::fs::remove_file(marked_dir.join(format!(".{name}.to")));
+    Ok(())
 }
 
 fn sync_dir(dir: &Path) -> io::Result<()> {
