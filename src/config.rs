@@ -68,6 +68,15 @@ struct RawConfig {
     channel: indexmap_free::OrderedTables,
     #[serde(default)]
     export: Vec<exports::RawExport>,
+    #[serde(default)]
+    metrics: Option<RawMetrics>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetrics {
+    /// A Prometheus textfile, written at the end of every run.
+    textfile: PathBuf,
 }
 
 #[derive(Deserialize)]
@@ -175,6 +184,8 @@ struct RawChannel {
     sftp_retry_delay: Option<toml::Spanned<String>>,
     #[serde(default)]
     sftp_connections: Option<toml::Spanned<usize>>,
+    #[serde(default)]
+    silence_alert: Option<toml::Spanned<String>>,
 }
 
 /// Channel tables in file order (a plain map would sort them).
@@ -465,6 +476,10 @@ impl Config {
                     &invalid,
                 )?),
             };
+            let silence_alert = match &c.silence_alert {
+                None => None,
+                Some(d) => Some(duration(d, &format!("{key}.silence_alert"), &invalid)?),
+            };
             let ack_due = match &c.ack_due {
                 None => None,
                 Some(d) => Some(duration(d, &format!("{key}.ack_due"), &invalid)?),
@@ -494,6 +509,7 @@ impl Config {
                     c.outbound.as_deref().map(abs)
                 },
                 sftp,
+                silence_alert,
                 acks,
                 ta1: c.ta1,
                 delimiters: c.delimiters.map(toml::Spanned::into_inner),
@@ -596,6 +612,7 @@ impl Config {
             file_mode,
             erp_file_mode,
             erp_prefix,
+            metrics_textfile: raw.metrics.as_ref().map(|m| abs(&m.textfile)),
         })
     }
 }

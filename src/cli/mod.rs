@@ -8,6 +8,7 @@ mod generate;
 mod inspect;
 mod ledger;
 mod run;
+mod status;
 mod translate;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,9 @@ pub enum Command {
     /// One batch run: read every channel's drop folder, write ERP import files, archive and
     /// quarantine inputs, record everything in the ledger.
     Run(run::Args),
+    /// The state at a glance: runs, files waiting, quarantine, silent partners, overdue
+    /// acknowledgments; exit 1 when something needs attention.
+    Status(status::Args),
     /// Look into the ledger (runs, quarantine) and replay quarantined files.
     Ledger(ledger::Args),
     /// Translate files into canonical documents, one JSON object per line on stdout.
@@ -117,6 +121,7 @@ pub fn main() -> ExitCode {
     let mut err = io::stderr();
     let result = match &cli.command {
         Command::Run(a) => run::run(a, &mut out, &mut err),
+        Command::Status(a) => status::run(a, &mut out, &mut err),
         Command::Ledger(a) => ledger::run(a, &mut out, &mut err),
         Command::Translate(a) => translate::run(a, &mut out, &mut err),
         Command::Inspect(a) => inspect::run(a, &mut out, &mut err),

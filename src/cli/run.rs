@@ -51,7 +51,30 @@ pub fn finish(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
-    let outcome = pipeline::run(cfg, opts).with_context(|| format!("run with {}", cfg.file))?;
+    let outcome = pipeline::run(cfg, opts).with_context(|| format!("run with {}", cfg.file));
+    // The metrics file, whatever the end (a dry run, or one that found another at work, did
+    // nothing to count).
+    let exit = match &outcome {
+        Err(_) => Some(2),
+        Ok(RunOutcome::Locked(held)) => held.needs_attention().then_some(2),
+        Ok(RunOutcome::Done(report)) => (!report.dry_run).then_some(report.exit_code()),
+    };
+    if let Some(exit) = exit {
+        let report = match &outcome {
+            Ok(RunOutcome::Done(r)) => Some(&**r),
+            _ => None,
+        };
+        if let Err(e) = pipeline::metrics::write(cfg, report, exit) {
+            writeln!(
+                err,
+                "tallyman: the metrics file {} could not be written: {e}",
+                cfg.metrics_textfile
+                    .as_ref()
+                    .map_or(String::new(), |p| p.display().to_string())
+            )?;
+        }
+    }
+    let outcome = outcome?;
     if let Some(n) = pipeline::work::crash_points_passed() {
         writeln!(err, "crash points passed: {n}")?;
     }

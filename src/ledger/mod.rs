@@ -255,6 +255,37 @@ pub struct QuarantinedFile {
     pub name: String,
     pub stored: String,
     pub sha256: String,
+    /// When it was received: the start of its run (RFC 3339).
+    pub received: String,
+}
+
+/// What the ledger holds in all, for `tallyman status` and the metrics file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    /// Documents per channel, kind and route (`accepted`, `duplicate`, `conflict`,
+    /// `rejected`), over every committed run.
+    pub documents: Vec<DocumentTotal>,
+    /// Files per channel.
+    pub channels: Vec<ChannelTotal>,
+}
+
+/// One line of [`Totals::documents`].
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DocumentTotal {
+    pub channel: String,
+    pub kind: String,
+    pub route: String,
+    pub count: u64,
+}
+
+/// One line of [`Totals::channels`].
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ChannelTotal {
+    pub channel: String,
+    pub files: u64,
+    pub bytes: u64,
+    /// When its last file arrived (the start of that run, RFC 3339); replays not counted.
+    pub last_file: Option<String>,
 }
 
 /// One run, for listings.
@@ -411,4 +442,9 @@ pub trait Ledger {
     fn runs(&self, limit: usize) -> Result<Vec<RunSummary>>;
     /// Files and documents of one run.
     fn run_detail(&self, run: i64) -> Result<Option<RunDetail>>;
+    /// Documents and files in all, per channel, over the committed runs.
+    fn totals(&self) -> Result<Totals>;
+    /// Names and sizes of the files a channel delivered that committed runs read (to tell, in
+    /// a drop folder whose files are kept, the new ones from those read before).
+    fn received(&self, channel: &str) -> Result<Vec<(String, u64)>>;
 }

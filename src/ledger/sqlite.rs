@@ -719,7 +719,7 @@ impl Ledger for SqliteLedger {
         let mut st = self
             .db
             .prepare(
-                "SELECT f.id, f.run, f.channel, f.name, f.stored, f.sha256 FROM files f
+                "SELECT f.id, f.run, f.channel, f.name, f.stored, f.sha256, r.started FROM files f
                  JOIN runs r ON r.id = f.run
                  WHERE f.disposition = 'quarantined' AND f.replayed_by IS NULL
                    AND r.status IN ('committed', 'finished')
@@ -734,6 +734,7 @@ impl Ledger for SqliteLedger {
                 name: r.get(3)?,
                 stored: r.get(4)?,
                 sha256: r.get(5)?,
+                received: r.get(6)?,
             })
         })
         .map_err(db_err("quarantined files"))?
@@ -755,6 +756,69 @@ impl Ledger for SqliteLedger {
         for id in ids {
             out.extend(self.summary(id)?);
         }
+        Ok(out)
+    }
+
+    fn received(&self, channel: &str) -> Result<Vec<(String, u64)>> {
+        let mut st = self
+            .db
+            .prepare(
+                "SELECT DISTINCT f.name, f.size FROM files f JOIN runs r ON r.id = f.run
+                 WHERE f.channel = ?1 AND r.status IN ('committed', 'finished')",
+            )
+            .map_err(db_err("files received"))?;
+        st.query_map([channel], |r| {
+            Ok((r.get(0)?, r.get::<_, i64>(1)?.try_into().unwrap_or(0)))
+        })
+        .map_err(db_err("files received"))?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(db_err("files received"))
+    }
+
+    fn totals(&self) -> Result<super::Totals> {
+        let mut out = super::Totals::default();
+        let mut st = self
+            .db
+            .prepare(
+                "SELECT d.channel, d.kind, d.route, count(*) FROM documents d
+                 JOIN runs r ON r.id = d.run WHERE r.status IN ('committed', 'finished')
+                 GROUP BY d.channel, d.kind, d.route ORDER BY d.channel, d.kind, d.route",
+            )
+            .map_err(db_err("document totals"))?;
+        out.documents = st
+            .query_map([], |r| {
+                Ok(super::DocumentTotal {
+                    channel: r.get(0)?,
+                    kind: r.get(1)?,
+                    route: r.get(2)?,
+                    count: r.get::<_, i64>(3)?.try_into().unwrap_or(0),
+                })
+            })
+            .map_err(db_err("document totals"))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(db_err("document totals"))?;
+        let mut st = self
+            .db
+            .prepare(
+                "SELECT f.channel, count(*), coalesce(sum(f.size), 0),
+                        max(CASE WHEN f.replay_of IS NULL THEN r.started END)
+                 FROM files f JOIN runs r ON r.id = f.run
+                 WHERE r.status IN ('committed', 'finished')
+                 GROUP BY f.channel ORDER BY f.channel",
+            )
+            .map_err(db_err("file totals"))?;
+        out.channels = st
+            .query_map([], |r| {
+                Ok(super::ChannelTotal {
+                    channel: r.get(0)?,
+                    files: r.get::<_, i64>(1)?.try_into().unwrap_or(0),
+                    bytes: r.get::<_, i64>(2)?.try_into().unwrap_or(0),
+                    last_file: r.get(3)?,
+                })
+            })
+            .map_err(db_err("file totals"))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(db_err("file totals"))?;
         Ok(out)
     }
 

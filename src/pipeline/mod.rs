@@ -35,6 +35,7 @@ mod deliver;
 mod file;
 mod finish;
 pub mod matching;
+pub mod metrics;
 pub mod outbound;
 mod output;
 mod remote;
@@ -42,6 +43,7 @@ pub mod report;
 mod route;
 pub mod settings;
 mod spool;
+pub mod status;
 pub mod work;
 
 use crate::ledger::{
@@ -204,6 +206,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         files: Vec::new(),
         outbound: Default::default(),
         delivered: Vec::new(),
+        exit: 0,
         channel_order: Vec::new(),
     };
     report
@@ -422,6 +425,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
                 });
             }
         }
+        report.exit = report.exit_code();
         let json = serde_json::to_vec_pretty(&report).map_err(|e| Error::Setup(e.to_string()))?;
         work::replace_atomic(&layout.report(layout.tag()), &json, cfg.file_mode)
             .map_err(io_err("completing the run report"))?;
@@ -722,6 +726,7 @@ impl Recorder<'_> {
 fn finish_report(mut report: RunReport, clock: Instant) -> RunReport {
     report.finished = now();
     report.duration_ms = clock.elapsed().as_millis() as u64;
+    report.exit = report.exit_code();
     report
 }
 

@@ -331,6 +331,9 @@ pub struct RunReport {
     /// What the ERP outbox gave: documents sent to partners and documents held back.
     #[serde(skip_serializing_if = "OutboundReport::is_empty")]
     pub outbound: OutboundReport,
+    /// The run's exit code: 0 when [`RunReport::clean`], else 1 (a run that fails with 2
+    /// writes no report).
+    pub exit: u8,
     /// What was delivered to partners' SFTP folders after the commit.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub delivered: Vec<DeliveredEntry>,
@@ -374,6 +377,11 @@ impl RunReport {
                 .files
                 .iter()
                 .all(|f| f.disposition != Disposition::Quarantined)
+    }
+
+    /// 0 when clean, else 1.
+    pub fn exit_code(&self) -> u8 {
+        u8::from(!self.clean())
     }
 
     /// The short human summary for stderr.

@@ -88,6 +88,9 @@ pub struct Channel {
     pub ack_due: Option<std::time::Duration>,
     /// The partner's SFTP server, when `inbound` or `outbound` is an `sftp://` URL.
     pub sftp: Option<ChannelSftp>,
+    /// How long without a file from this partner before `tallyman status` flags it
+    /// (`silence_alert`).
+    pub silence_alert: Option<std::time::Duration>,
 }
 
 /// A channel's SFTP locations and how to reach them.
@@ -224,6 +227,8 @@ pub struct Config {
     /// Put before every ERP import file name (`[output] name_prefix`), so that several
     /// configurations can share one ERP inbox.
     pub erp_prefix: String,
+    /// `[metrics] textfile`: a Prometheus textfile written at the end of every run.
+    pub metrics_textfile: Option<PathBuf>,
 }
 
 impl Config {

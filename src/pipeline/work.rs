@@ -509,36 +509,68 @@ pub fn lock(work: &Path, stuck_after: std::time::Duration) -> io::Result<Result<
                 left_by: Holder::parse(&before),
             }))
         }
-        Err(fs::TryLockError::WouldBlock) => {
-            let holder = Holder::parse(&fs::read_to_string(&path).unwrap_or_default());
-            let since = holder.as_ref().and_then(|h| h.started).or_else(|| {
-                let modified = file.metadata().and_then(|m| m.modified()).ok()?;
-                jiff::Timestamp::try_from(modified)
-                    .ok()?
-                    .round(jiff::Unit::Second)
-                    .ok()
-            });
-            let held_for = since.map(|t| {
-                let d = jiff::Timestamp::now().duration_since(t);
-                std::time::Duration::try_from(d).unwrap_or_default()
-            });
-            let verdict = match (&holder, held_for) {
-                (Some(h), _) if h.is_gone() => Verdict::Orphaned,
-                (_, Some(held_for)) if held_for > stuck_after => Verdict::Stuck {
-                    held_for,
-                    limit: stuck_after,
-                },
-                _ => Verdict::Working,
-            };
-            Ok(Err(Held {
-                holder,
-                lock_file: path,
-                since,
-                verdict,
-            }))
-        }
+        Err(fs::TryLockError::WouldBlock) => Ok(Err(held(path, &file, stuck_after))),
         Err(fs::TryLockError::Error(e)) => Err(e),
     }
+}
+
+/// Who holds a lock that is taken.
+fn held(path: PathBuf, file: &fs::File, stuck_after: std::time::Duration) -> Held {
+    let holder = Holder::parse(&fs::read_to_string(&path).unwrap_or_default());
+    let since = holder.as_ref().and_then(|h| h.started).or_else(|| {
+        let modified = file.metadata().and_then(|m| m.modified()).ok()?;
+        jiff::Timestamp::try_from(modified)
+            .ok()?
+            .round(jiff::Unit::Second)
+            .ok()
+    });
+    let held_for = since.map(|t| {
+        let d = jiff::Timestamp::now().duration_since(t);
+        std::time::Duration::try_from(d).unwrap_or_default()
+    });
+    let verdict = match (&holder, held_for) {
+        (Some(h), _) if h.is_gone() => Verdict::Orphaned,
+        (_, Some(held_for)) if held_for > stuck_after => Verdict::Stuck {
+            held_for,
+            limit: stuck_after,
+        },
+        _ => Verdict::Working,
+    };
+    Held {
+        holder,
+        lock_file: path,
+        since,
+        verdict,
+    }
+}
+
+/// Whether a run holds the work directory's lock, without taking it even for an instant (a
+/// run starting then would leave, thinking another was at work): the kernel's table of file
+/// locks (`/proc/locks`) is read for the lock file's inode. `None` when it is free, or when
+/// there is no lock file or no such table.
+pub fn peek_lock(work: &Path, stuck_after: std::time::Duration) -> io::Result<Option<Held>> {
+    use std::os::unix::fs::MetadataExt;
+    let path = work.join("lock");
+    let file = match fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata()?;
+    let dev = meta.dev();
+    // glibc's encoding of a device number.
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    let wanted = format!("{major:02x}:{minor:02x}:{}", meta.ino());
+    let Ok(table) = fs::read_to_string("/proc/locks") else {
+        return Ok(None);
+    };
+    // `1: FLOCK  ADVISORY  WRITE 1234 00:2e:5678 0 EOF` (blocked waiters are marked `->`).
+    let taken = table.lines().any(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        f.get(1) == Some(&"FLOCK") && f.get(5) == Some(&wanted.as_str())
+    });
+    Ok(taken.then(|| held(path, &file, stuck_after)))
 }
 
 /// Writes a new file durably under its final name: temp file with `mode`, fsync, then moved
@@ -801,6 +833,21 @@ pub fn crash_points_passed() -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lock_is_seen_held_without_being_taken() {
+        let d = tempfile::tempdir().unwrap();
+        let hour = std::time::Duration::from_secs(3600);
+        assert!(peek_lock(d.path(), hour).unwrap().is_none(), "no lock file");
+        let held = lock(d.path(), hour).unwrap().unwrap();
+        let seen = peek_lock(d.path(), hour).unwrap().expect("held");
+        assert_eq!(seen.verdict, Verdict::Working);
+        assert!(seen.holder.is_some());
+        drop(held);
+        assert!(peek_lock(d.path(), hour).unwrap().is_none(), "free again");
+        // Looking did not take it.
+        let _again = lock(d.path(), hour).unwrap().unwrap();
+    }
 
     #[test]
     fn the_lock_is_exclusive() {
