@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 #[non_exhaustive]
 pub enum Error {
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {source}{}", read_hint(.source))]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -50,6 +50,15 @@ pub enum Error {
         key: String,
         message: String,
     },
+}
+
+/// What to do about a configuration file that is not there: most often, name it.
+fn read_hint(source: &std::io::Error) -> &'static str {
+    if source.kind() == std::io::ErrorKind::NotFound {
+        "; name the configuration file with --config FILE"
+    } else {
+        ""
+    }
 }
 
 #[derive(Deserialize)]

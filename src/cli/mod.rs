@@ -133,10 +133,29 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Rejections) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let _ = writeln!(err, "tallyman: error: {e:#}");
+            let _ = writeln!(err, "tallyman: error: {}", message(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, `: `-separated, leaving out a cause whose text the error before it
+/// already holds: many errors print their source themselves (`cannot read FILE: No such file or
+/// directory (os error 2)`), and `{:#}` would print it a second time.
+fn message(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    let mut previous = String::new();
+    for cause in e.chain() {
+        let this = cause.to_string();
+        if !previous.contains(&this) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&this);
+        }
+        previous = this;
+    }
+    text
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

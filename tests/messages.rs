@@ -1,0 +1,64 @@
+//! What a new user reads when something goes wrong: each message names the file, says in plain
+//! words what is wrong and what to do, and the exit code tells the kind of failure (0 all
+//! accepted, 1 something rejected, 2 the command itself failed). One test per message that a
+//! new user met, named after it.
+
+mod common;
+
+use common::root;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+struct Ran {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn tallyman(args: &[&str]) -> Ran {
+    tallyman_with_stdin(args, None)
+}
+
+/// Runs the binary from the repository's root, with `stdin` piped in when given.
+fn tallyman_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Ran {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tallyman"))
+        .args(args)
+        .current_dir(root())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run tallyman");
+    if let Some(bytes) = stdin {
+        let mut pipe = child.stdin.take().expect("piped stdin");
+        pipe.write_all(bytes).expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("tallyman ends");
+    Ran {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    }
+}
+
+/// `cannot read cfg/nonexist.toml: No such file or directory (os error 2): No such file or
+/// directory (os error 2)`: the error's own text held the OS error, and the printer added it
+/// again from the error's source.
+#[test]
+fn the_os_error_is_printed_once() {
+    let r = tallyman(&["run", "--config", "no/such/tallyman.toml"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert_eq!(
+        r.stderr.matches("No such file or directory").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("no/such/tallyman.toml"), "{}", r.stderr);
+    assert!(r.stderr.contains("--config FILE"), "{}", r.stderr);
+}
