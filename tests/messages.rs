@@ -45,6 +45,17 @@ fn tallyman_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Ran {
     }
 }
 
+/// A temporary folder holding `tallyman.toml` with `text`, and the path of that file.
+fn config(text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("tallyman.toml");
+    std::fs::write(&path, text).expect("write config");
+    let path = path.to_str().expect("utf-8 temp path").to_owned();
+    (dir, path)
+}
+
+const CHANNEL: &str = "[channel.acme]\nformat = \"x12\"\ninbound = \"drop\"\n";
+
 /// `cannot read cfg/nonexist.toml: No such file or directory (os error 2): No such file or
 /// directory (os error 2)`: the error's own text held the OS error, and the printer added it
 /// again from the error's source.
@@ -61,4 +72,26 @@ fn the_os_error_is_printed_once() {
     );
     assert!(r.stderr.contains("no/such/tallyman.toml"), "{}", r.stderr);
     assert!(r.stderr.contains("--config FILE"), "{}", r.stderr);
+}
+
+/// `creating folders in cfg/work` when it was the ERP inbox that could not be created.
+#[test]
+fn the_folder_that_could_not_be_created_is_named() {
+    let (dir, path) = config(&format!(
+        "[paths]\nwork = \"work\"\nerp_inbox = \"blocker/erp\"\n\n{CHANNEL}"
+    ));
+    std::fs::write(dir.path().join("blocker"), "a file, not a folder").unwrap();
+    let r = tallyman(&["run", "--config", &path]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let inbox = dir.path().join("blocker/erp");
+    assert!(
+        r.stderr.contains(&format!(
+            "creating the ERP inbox {} ([paths] erp_inbox)",
+            inbox.display()
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("creating folders in"), "{}", r.stderr);
+    assert_eq!(r.stderr.matches("(os error").count(), 1, "{}", r.stderr);
 }

@@ -83,14 +83,26 @@ impl Layout {
     }
 
     /// Creates the folders, owner-only (the work directory holds partners' data).
-    pub fn create(&self) -> io::Result<()> {
+    /// An error names the folder that could not be made and the setting that put it there.
+    pub fn create(&self) -> Result<(), super::Error> {
+        use super::io_err;
         for d in ["staging", "archive", "quarantine", "reports"] {
-            crate::transport::create_private_dirs(&self.work.join(d))?;
+            let dir = self.work.join(d);
+            crate::transport::create_private_dirs(&dir).map_err(io_err(format!(
+                "creating {} in the work directory ([paths] work)",
+                dir.display()
+            )))?;
         }
-        for d in self.outbound_dirs() {
-            fs::create_dir_all(d)?;
+        for (channel, d) in &self.outbound {
+            fs::create_dir_all(d).map_err(io_err(format!(
+                "creating channel {channel}'s outbound folder {} (channel.{channel}.outbound)",
+                d.display()
+            )))?;
         }
-        fs::create_dir_all(&self.inbox)
+        fs::create_dir_all(&self.inbox).map_err(io_err(format!(
+            "creating the ERP inbox {} ([paths] erp_inbox)",
+            self.inbox.display()
+        )))
     }
 
     pub fn staging(&self, run: i64) -> PathBuf {
