@@ -95,3 +95,20 @@ fn the_folder_that_could_not_be_created_is_named() {
     assert!(!r.stderr.contains("creating folders in"), "{}", r.stderr);
     assert_eq!(r.stderr.matches("(os error").count(), 1, "{}", r.stderr);
 }
+
+/// `tallyman.toml:6: invalid type: string "two", expected usize`: no key, and a Rust type.
+#[test]
+fn a_type_error_in_the_configuration_names_its_key() {
+    let (_dir, path) = config(&format!(
+        "[paths]\nwork = \"work\"\nerp_inbox = \"erp\"\n\n[run]\nthreads = \"two\"\n\n{CHANNEL}"
+    ));
+    let r = tallyman(&["run", "--config", &path]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "{path}:6: run.threads: invalid type: string \"two\", expected an integer"
+        )),
+        "{}",
+        r.stderr
+    );
+}
