@@ -112,3 +112,29 @@ fn a_type_error_in_the_configuration_names_its_key() {
         r.stderr
     );
 }
+
+/// `--profile shopfy` was taken for a file no profile matches ("not an X12, EDIFACT or known
+/// feed file", exit 1): it is a bad argument, refused before any file is read.
+#[test]
+fn an_unknown_profile_is_a_bad_argument_that_lists_the_known_ones() {
+    let r = tallyman(&[
+        "translate",
+        "--profile",
+        "shopfy",
+        "samples/feeds/shopify-orders.csv",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("--profile shopfy: there is no feed profile 'shopfy'"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("shopify-orders") && r.stderr.contains("amazon-order-report"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("not an X12"), "{}", r.stderr);
+}

@@ -31,6 +31,20 @@ pub struct Args {
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
     let grammars = args.grammar.load()?;
     let profiles = args.grammar.profiles()?;
+    // A misspelt profile is a bad argument, not a file that no profile matches.
+    if let Some(id) = &args.grammar.profile
+        && !profiles.ids().contains(&id.as_str())
+    {
+        anyhow::bail!(
+            "--profile {id}: there is no feed profile '{id}'; known: {}{}",
+            profiles.ids().join(", "),
+            if args.grammar.feeds.is_none() {
+                "; or give a folder of your own profiles with --feeds DIR"
+            } else {
+                ""
+            }
+        );
+    }
     let mut all_clean = true;
     let mut line = Vec::new();
     for path in &args.files {
