@@ -138,3 +138,62 @@ fn an_unknown_profile_is_a_bad_argument_that_lists_the_known_ones() {
     );
     assert!(!r.stderr.contains("not an X12"), "{}", r.stderr);
 }
+
+/// `inspect` listed `--feeds` and `--profile`, which it never used.
+#[test]
+fn inspect_offers_no_feed_options() {
+    let r = tallyman(&["inspect", "--help"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains("--profile"), "{}", r.stdout);
+    assert!(!r.stdout.contains("--feeds"), "{}", r.stdout);
+    let r = tallyman(&[
+        "inspect",
+        "--profile",
+        "shopify-orders",
+        "samples/x12/850-northwind.edi",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+/// `inspect` on a Walmart XML feed said "use translate for CSV/TSV feeds".
+#[test]
+fn inspect_on_a_feed_names_the_feed_and_points_to_translate() {
+    let xml = "fuzz/seeds/xml/walmart-one-order.xml";
+    let r = tallyman(&["inspect", xml]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(
+        r.stderr.contains(&format!(
+            "{xml}: an XML feed (profile walmart-orders-v3): inspect shows X12 and EDIFACT files only; `tallyman translate {xml}` prints its orders and findings"
+        )),
+        "{}",
+        r.stderr
+    );
+    let csv = "samples/feeds/shopify-orders.csv";
+    let r = tallyman(&["inspect", csv]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("{csv}: a CSV feed (profile shopify-orders)")),
+        "{}",
+        r.stderr
+    );
+}
+
+/// `inspect` on a binary file suggested `translate`, which cannot read it either.
+#[test]
+fn inspect_on_a_binary_file_does_not_suggest_translate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("photo.edi");
+    std::fs::write(&path, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10").unwrap();
+    let path = path.to_str().unwrap();
+    let r = tallyman(&["inspect", path]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!r.stderr.contains("translate"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("{path}: not an X12, EDIFACT or feed file")),
+        "{}",
+        r.stderr
+    );
+}

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The file to show (X12 or EDIFACT).
+    /// The file to show (X12 or EDIFACT; feeds are read by `translate`).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     #[command(flatten)]
@@ -70,7 +70,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         file: name.clone(),
         channel: None,
         relax_envelope: args.grammar.relax_envelope,
-        feed_profile: args.grammar.profile.clone(),
+        feed_profile: None,
         limits: Default::default(),
         spill_dir: None,
     };
@@ -111,13 +111,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
                     .map(|(g, _)| g)
             })
         }
-        Format::Feed | Format::Unknown => {
-            writeln!(
-                err,
-                "{name}:0: inspect shows X12 and EDIFACT files; use translate for CSV/TSV feeds"
-            )?;
-            return Ok(Outcome::Rejections);
-        }
+        Format::Feed | Format::Unknown => return not_edi(&name, &input, err),
     };
     print(out, &rows)?;
     for f in envelope {
@@ -129,6 +123,48 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
     } else {
         Outcome::Rejections
     })
+}
+
+/// A file that is neither X12 nor EDIFACT: a feed (which `translate` reads: a wrong argument
+/// for `inspect`), or something tallyman does not read at all, said without sending the user
+/// on to a command that cannot read it either.
+fn not_edi(name: &str, input: &[u8], err: &mut dyn Write) -> anyhow::Result<Outcome> {
+    if input.is_empty() {
+        writeln!(
+            err,
+            "{name}: the file is empty (0 bytes): there is nothing to inspect"
+        )?;
+        return Ok(Outcome::Rejections);
+    }
+    let profiles = crate::feeds::Profiles::builtin().context("loading built-in feed profiles")?;
+    let opts = crate::feeds::Options {
+        file: name.to_owned(),
+        ..Default::default()
+    };
+    let feed = crate::feeds::translate_feed(input, &profiles, None, &opts, |_| Ok(()))
+        .with_context(|| format!("reading {name}"))?;
+    if let Some(id) = &feed.profile {
+        let kind = match profiles.get(id) {
+            _ if feed.xml => "XML",
+            Some(p) if p.delimiter == "\t" => "TSV",
+            _ => "CSV",
+        };
+        anyhow::bail!(
+            "{name}: a{} {kind} feed (profile {id}): inspect shows X12 and EDIFACT files only; `tallyman translate {name}` prints its orders and findings",
+            if kind == "XML" { "n" } else { "" }
+        );
+    }
+    let why = if feed.xml {
+        let said = feed.findings.first().map_or("", |f| f.message.as_str());
+        format!("an XML document, but {said}")
+    } else {
+        let shown = for_message(&input[..input.len().min(24)], 24);
+        format!(
+            "it starts with neither an ISA nor a UNA, UNB or UNH segment, and no built-in feed profile matches its first line (found '{shown}')"
+        )
+    };
+    writeln!(err, "{name}: not an X12, EDIFACT or feed file: {why}")?;
+    Ok(Outcome::Rejections)
 }
 
 /// The acknowledgments a strict channel sends for the file: per X12 group the 997 (with a TA1

@@ -54,17 +54,22 @@ pub struct GrammarArgs {
     /// (envelope counts and control numbers still reject).
     #[arg(long)]
     pub lenient: bool,
+    /// Accept envelope count and control-number mismatches, duplicate control numbers and
+    /// missing GE/IEA/UNE/UNZ trailers, reporting them as warnings (a transaction set or message
+    /// without its SE/UNT, and unreadable data, still reject).
+    #[arg(long)]
+    pub relax_envelope: bool,
+}
+
+/// Options of commands that read marketplace feeds.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FeedArgs {
     /// A directory of feed profiles (TOML) laid over the built-in ones (same id replaces).
     #[arg(long, value_name = "DIR")]
     pub feeds: Option<PathBuf>,
     /// Read feeds with this profile instead of picking one from the header row or root element.
     #[arg(long, value_name = "ID")]
     pub profile: Option<String>,
-    /// Accept envelope count and control-number mismatches, duplicate control numbers and
-    /// missing GE/IEA/UNE/UNZ trailers, reporting them as warnings (a transaction set or message
-    /// without its SE/UNT, and unreadable data, still reject).
-    #[arg(long)]
-    pub relax_envelope: bool,
 }
 
 impl GrammarArgs {
@@ -78,6 +83,16 @@ impl GrammarArgs {
         }
     }
 
+    pub fn strictness(&self) -> crate::grammar::Strictness {
+        if self.lenient {
+            crate::grammar::Strictness::Lenient
+        } else {
+            crate::grammar::Strictness::Strict
+        }
+    }
+}
+
+impl FeedArgs {
     pub fn profiles(&self) -> anyhow::Result<crate::feeds::Profiles> {
         use anyhow::Context;
         match &self.feeds {
@@ -85,14 +100,6 @@ impl GrammarArgs {
                 .map_err(anyhow::Error::msg)
                 .with_context(|| format!("loading feed profiles from {}", dir.display())),
             None => crate::feeds::Profiles::builtin().context("loading built-in feed profiles"),
-        }
-    }
-
-    pub fn strictness(&self) -> crate::grammar::Strictness {
-        if self.lenient {
-            crate::grammar::Strictness::Lenient
-        } else {
-            crate::grammar::Strictness::Strict
         }
     }
 }

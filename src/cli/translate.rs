@@ -6,7 +6,7 @@
 //! `tallyman run` checks it ([`crate::rules`]): one that breaks any is rejected here too,
 //! unless `--no-rules` (for looking at what a partner sent, rules aside).
 
-use super::{GrammarArgs, Outcome};
+use super::{FeedArgs, GrammarArgs, Outcome};
 use crate::map::{Options, Status};
 use anyhow::Context;
 use std::fs::File;
@@ -22,6 +22,8 @@ pub struct Args {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub grammar: GrammarArgs,
+    #[command(flatten)]
+    pub feed: FeedArgs,
     /// Skip the business rules (quantities, totals, GS1 check digits...) that `tallyman run`
     /// applies: a document is then judged by its grammar and envelope alone.
     #[arg(long)]
@@ -30,15 +32,15 @@ pub struct Args {
 
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
     let grammars = args.grammar.load()?;
-    let profiles = args.grammar.profiles()?;
+    let profiles = args.feed.profiles()?;
     // A misspelt profile is a bad argument, not a file that no profile matches.
-    if let Some(id) = &args.grammar.profile
+    if let Some(id) = &args.feed.profile
         && !profiles.ids().contains(&id.as_str())
     {
         anyhow::bail!(
             "--profile {id}: there is no feed profile '{id}'; known: {}{}",
             profiles.ids().join(", "),
-            if args.grammar.feeds.is_none() {
+            if args.feed.feeds.is_none() {
                 "; or give a folder of your own profiles with --feeds DIR"
             } else {
                 ""
@@ -54,7 +56,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             file: name.clone(),
             channel: None,
             relax_envelope: args.grammar.relax_envelope,
-            feed_profile: args.grammar.profile.clone(),
+            feed_profile: args.feed.profile.clone(),
             limits: Default::default(),
             spill_dir: None,
         };
