@@ -197,3 +197,37 @@ fn inspect_on_a_binary_file_does_not_suggest_translate() {
         r.stderr
     );
 }
+
+/// An empty file was `not an X12, EDIFACT or known feed file ... (found '')`, counted as
+/// "1 errors outside any document".
+#[test]
+fn an_empty_file_is_called_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.edi");
+    std::fs::write(&path, b"").unwrap();
+    let path = path.to_str().unwrap();
+    let r = tallyman(&["translate", path]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the file is empty (0 bytes)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("found ''"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "{path}: 0 translated, 0 rejected, 0 not translated, 1 error outside any document"
+        )),
+        "{}",
+        r.stderr
+    );
+    let r = tallyman(&["inspect", path]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("{path}: the file is empty (0 bytes)")),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("translate"), "{}", r.stderr);
+}

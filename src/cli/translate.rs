@@ -88,10 +88,10 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             t.accepted,
             t.rejected,
             t.not_mapped,
-            if t.envelope_errors > 0 {
-                format!(", {} errors outside any document", t.envelope_errors)
-            } else {
-                String::new()
+            match t.envelope_errors {
+                0 => String::new(),
+                1 => ", 1 error outside any document".into(),
+                n => format!(", {n} errors outside any document"),
             }
         )?;
         all_clean &= t.clean();
