@@ -231,3 +231,76 @@ fn an_empty_file_is_called_empty() {
     );
     assert!(!r.stderr.contains("translate"), "{}", r.stderr);
 }
+
+/// `translate a.edi missing.edi b.edi` stopped at the missing file and never read b.edi.
+#[test]
+fn translate_goes_on_past_a_missing_file_and_exits_2_at_the_end() {
+    let r = tallyman(&[
+        "translate",
+        "samples/x12/850-northwind.edi",
+        "no/such/file.edi",
+        "samples/x12/856-northwind.edi",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.stdout.lines().count(), 2, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("samples/x12/856-northwind.edi: 1 translated, 0 rejected"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("opening no/such/file.edi: No such file or directory"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .trim_end()
+            .ends_with("1 of 3 files could not be read: no/such/file.edi"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// `translate -` looked for a file named `-`.
+#[test]
+fn translate_dash_reads_standard_input() {
+    // UTF-16 with a byte order mark: not text a line-based reader would pass through intact.
+    let bytes =
+        std::fs::read(root().join("tests/fixtures/feeds/valid/amazon-utf16le.txt")).unwrap();
+    let r = tallyman_with_stdin(&["translate", "-"], Some(&bytes));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let docs: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(docs.len(), 2, "{}", r.stdout);
+    assert_eq!(docs[0]["source"]["file"], "<stdin>");
+    assert!(
+        r.stderr
+            .contains("<stdin>: 2 translated, 0 rejected, 0 not translated"),
+        "{}",
+        r.stderr
+    );
+    // Findings name it the same way.
+    let bad = std::fs::read(root().join("tests/fixtures/x12/invalid/se-count-wrong.edi")).unwrap();
+    let r = tallyman_with_stdin(&["translate", "-"], Some(&bad));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("<stdin>:518: segment 14 (SE)"),
+        "{}",
+        r.stderr
+    );
+    // inspect reads it too.
+    let sample = std::fs::read(root().join("samples/x12/850-northwind.edi")).unwrap();
+    let r = tallyman_with_stdin(&["inspect", "-"], Some(&sample));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("=> 850 0001: accepted"), "{}", r.stdout);
+    // Standard input is read once.
+    let r = tallyman_with_stdin(&["translate", "-", "-"], Some(&bad));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("standard input"), "{}", r.stderr);
+}

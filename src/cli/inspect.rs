@@ -24,7 +24,8 @@ use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The file to show (X12 or EDIFACT; feeds are read by `translate`).
+    /// The file to show (X12 or EDIFACT; feeds are read by `translate`); `-` reads standard
+    /// input.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     #[command(flatten)]
@@ -63,8 +64,17 @@ struct SetView {
 
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
     let grammars = args.grammar.load()?;
-    let name = args.file.display().to_string();
-    let mut input = std::fs::read(&args.file).with_context(|| format!("reading {name}"))?;
+    // `-` is standard input, as for `translate`; inspect reads its file whole anyway.
+    let (name, mut input) = if args.file.as_os_str() == "-" {
+        let mut input = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut input)
+            .context("reading standard input")?;
+        ("<stdin>".to_owned(), input)
+    } else {
+        let name = args.file.display().to_string();
+        let input = std::fs::read(&args.file).with_context(|| format!("reading {name}"))?;
+        (name, input)
+    };
     let opts = Options {
         strictness: args.grammar.strictness(),
         file: name.clone(),

@@ -10,14 +10,16 @@ use super::{FeedArgs, GrammarArgs, Outcome};
 use crate::map::{Options, Status};
 use anyhow::Context;
 use std::fs::File;
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{Seek, Write};
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Files to translate: X12 850/856/810, EDIFACT ORDERS/DESADV/INVOIC (other sets and
-    /// messages are checked and reported as not translated), and CSV/TSV marketplace feeds
-    /// (Shopify, Amazon, or a profile from --feeds).
+    /// messages are checked and reported as not translated), and CSV/TSV or XML marketplace feeds
+    /// (Shopify, Amazon, or a profile from --feeds). `-` reads standard input (shown as
+    /// `<stdin>`); a file that cannot be read is reported, the others are translated, and the
+    /// command exits 2.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
@@ -47,10 +49,21 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             }
         );
     }
+    let from_stdin = args.files.iter().filter(|p| is_stdin(p)).count();
+    if from_stdin > 1 {
+        anyhow::bail!("`-` is given {from_stdin} times, but standard input can be read only once");
+    }
     let mut all_clean = true;
+    // Files that could not be opened or read: reported as met, the others translated, and the
+    // command fails at the end (as `grep` and `rg` do with a missing file among many).
+    let mut unread: Vec<String> = Vec::new();
     let mut line = Vec::new();
     for path in &args.files {
-        let name = path.display().to_string();
+        let name = if is_stdin(path) {
+            STDIN.to_owned()
+        } else {
+            path.display().to_string()
+        };
         let opts = Options {
             strictness: args.grammar.strictness(),
             file: name.clone(),
@@ -60,24 +73,36 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             limits: Default::default(),
             spill_dir: None,
         };
-        let file = File::open(path).with_context(|| format!("opening {name}"))?;
         let checks = crate::translate::Checks {
             receipts: false,
             business_rules: !args.no_rules,
             document_findings: true,
         };
-        let report =
+        // An error of our own output (a closed pipe, a full disk) ends the command; an error
+        // reading one file ends only that file.
+        let mut output_failed = false;
+        let report = open(path).and_then(|file| {
             crate::translate::translate_with(file, &grammars, &profiles, &opts, checks, |o| {
                 if o.status == Status::Accepted {
                     let doc = o.document.as_ref().expect("accepted has a document");
                     line.clear();
                     crate::model::json::write(&mut line, doc).map_err(std::io::Error::other)?;
                     line.push(b'\n');
-                    out.write_all(&line)?;
+                    out.write_all(&line).inspect_err(|_| output_failed = true)?;
                 }
                 Ok(())
             })
-            .with_context(|| format!("reading {name}"))?;
+            .with_context(|| format!("reading {name}"))
+        });
+        let report = match report {
+            Ok(r) => r,
+            Err(e) if output_failed || args.files.len() == 1 => return Err(e),
+            Err(e) => {
+                writeln!(err, "tallyman: error: {}", super::message(&e))?;
+                unread.push(name);
+                continue;
+            }
+        };
         for f in &report.findings {
             writeln!(err, "{name}:{f}")?;
         }
@@ -96,9 +121,37 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         )?;
         all_clean &= t.clean();
     }
+    if !unread.is_empty() {
+        anyhow::bail!(
+            "{} of {} files could not be read: {}",
+            unread.len(),
+            args.files.len(),
+            unread.join(", ")
+        );
+    }
     Ok(if all_clean {
         Outcome::Clean
     } else {
         Outcome::Rejections
     })
+}
+
+/// What findings and documents call standard input.
+const STDIN: &str = "<stdin>";
+
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// The file, or for `-` standard input copied to a temporary file: translating reads a file
+/// twice (the envelope pass, then each document by its span), so it must be seekable, and a
+/// pipe is not. Bytes are copied as they are, whatever the encoding.
+fn open(path: &Path) -> anyhow::Result<File> {
+    if !is_stdin(path) {
+        return File::open(path).with_context(|| format!("opening {}", path.display()));
+    }
+    let mut spool = tempfile::tempfile().context("making a temporary file for standard input")?;
+    std::io::copy(&mut std::io::stdin().lock(), &mut spool).context("reading standard input")?;
+    spool.rewind().context("reading standard input back")?;
+    Ok(spool)
 }
