@@ -304,3 +304,59 @@ fn translate_dash_reads_standard_input() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("standard input"), "{}", r.stderr);
 }
+
+/// A document the nearest version's grammar rejected gave no hint that `--grammars` (a grammar
+/// of its own version) or `--lenient` would have read it.
+#[test]
+fn a_rejection_by_a_fallback_grammar_hints_at_grammars_and_lenient() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = std::fs::read_to_string(root().join("samples/x12/850-northwind.edi")).unwrap();
+    // 004030 has no built-in grammar: 004010's is used, and it has no purpose code 99.
+    let text = sample
+        .replace("*X*004010~", "*X*004030~")
+        .replace("BEG*00*SA", "BEG*99*SA");
+    let path = dir.path().join("004030.edi");
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_str().unwrap();
+    let r = tallyman(&["translate", path]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let hint = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with(&format!("{path}: hint: ")))
+        .unwrap_or_else(|| panic!("a hint: {}", r.stderr));
+    assert!(
+        hint.contains("850 0001 was checked against the grammar of another version")
+            && hint.contains("--grammars DIR")
+            && hint.contains("--lenient"),
+        "{hint}"
+    );
+    let r = tallyman(&["translate", "--lenient", path]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("hint:"), "{}", r.stderr);
+    // The sample as sent, in its own version: no hint.
+    let r = tallyman(&["translate", "tests/fixtures/x12/invalid/bad-code.edi"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!r.stderr.contains("hint:"), "{}", r.stderr);
+}
+
+/// A message whose bytes are not in the character set its UNB declares was rejected with no
+/// word of `--lenient`.
+#[test]
+fn a_charset_mismatch_rejection_hints_at_lenient() {
+    let file = "tests/fixtures/edifact/invalid/utf8-in-unoa.edi";
+    let r = tallyman(&["translate", file]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let hint = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with(&format!("{file}: hint: ")))
+        .unwrap_or_else(|| panic!("a hint: {}", r.stderr));
+    assert!(
+        hint.contains("not in the character set its UNB declares") && hint.contains("--lenient"),
+        "{hint}"
+    );
+    let r = tallyman(&["inspect", file]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("hint: "), "{}", r.stdout);
+}

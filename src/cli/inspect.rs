@@ -5,6 +5,7 @@
 //! grammar's element names, followed by the findings at that segment and, after each trailer,
 //! the verdict.
 
+use super::hints::Hints;
 use super::{GrammarArgs, Outcome};
 use crate::diag::Finding;
 use crate::envelope::{Group, Interchange, Transaction};
@@ -84,7 +85,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         limits: Default::default(),
         spill_dir: None,
     };
-    let (rows, envelope, clean) = match detect(&input[..input.len().min(512)]) {
+    let (rows, envelope, clean, hints) = match detect(&input[..input.len().min(512)]) {
         Format::X12 => {
             if ebcdic::looks_like_ebcdic_isa(&input) {
                 ebcdic::transcode_in_place(&mut input);
@@ -128,6 +129,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         writeln!(out, "!! {f}")?;
     }
     acks(out, &input, &grammars, &opts)?;
+    hints.write(&name, out)?;
     Ok(if clean {
         Outcome::Clean
     } else {
@@ -357,7 +359,7 @@ fn rows<S: Mapping>(
     opts: &Options,
     tree: Tree,
     grammar_of: impl Fn(&Interchange<S>, &Group<S>, &Transaction<S>) -> Option<Arc<Grammar>>,
-) -> (Vec<Row>, Vec<Finding>, bool) {
+) -> (Vec<Row>, Vec<Finding>, bool, Hints) {
     let mut map = crate::envelope::scan::<S>(input);
     if opts.relax_envelope {
         map.relax_integrity();
@@ -389,8 +391,12 @@ fn rows<S: Mapping>(
     let envelope: Vec<Finding> = map.all_findings().cloned().collect();
     let clean = envelope.iter().all(|f| !f.is_error())
         && sets.iter().all(|s| s.outcome.status == Status::Accepted);
+    let mut hints = Hints::new();
+    for s in &sets {
+        hints.add(&s.outcome);
+    }
     let rows = rows_from(segments, &sets, &envelope, tree.grammar, tree.depth);
-    (rows, map.findings, clean)
+    (rows, map.findings, clean, hints)
 }
 
 fn print(out: &mut dyn Write, rows: &[Row]) -> std::io::Result<()> {

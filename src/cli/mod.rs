@@ -5,6 +5,7 @@
 //! stdout, diagnostics to stderr; a closed stdout (`| head`) ends the command quietly.
 
 mod generate;
+mod hints;
 mod inspect;
 mod ledger;
 mod run;

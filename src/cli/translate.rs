@@ -6,6 +6,7 @@
 //! `tallyman run` checks it ([`crate::rules`]): one that breaks any is rejected here too,
 //! unless `--no-rules` (for looking at what a partner sent, rules aside).
 
+use super::hints::Hints;
 use super::{FeedArgs, GrammarArgs, Outcome};
 use crate::map::{Options, Status};
 use anyhow::Context;
@@ -81,8 +82,10 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         // An error of our own output (a closed pipe, a full disk) ends the command; an error
         // reading one file ends only that file.
         let mut output_failed = false;
+        let mut hints = Hints::new();
         let report = open(path).and_then(|file| {
             crate::translate::translate_with(file, &grammars, &profiles, &opts, checks, |o| {
+                hints.add(o);
                 if o.status == Status::Accepted {
                     let doc = o.document.as_ref().expect("accepted has a document");
                     line.clear();
@@ -119,6 +122,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
                 n => format!(", {n} errors outside any document"),
             }
         )?;
+        hints.write(&name, err)?;
         all_clean &= t.clean();
     }
     if !unread.is_empty() {
