@@ -23,6 +23,7 @@
 //! ```
 
 mod exports;
+mod keys;
 mod send;
 mod sftp;
 use crate::grammar::Strictness;
@@ -36,7 +37,7 @@ use std::path::{Path, PathBuf};
 #[non_exhaustive]
 pub enum Error {
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {source}{}", read_hint(.source))]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -50,6 +51,15 @@ pub enum Error {
         key: String,
         message: String,
     },
+}
+
+/// What to do about a configuration file that is not there: most often, name it.
+fn read_hint(source: &std::io::Error) -> &'static str {
+    if source.kind() == std::io::ErrorKind::NotFound {
+        "; name the configuration file with --config FILE"
+    } else {
+        ""
+    }
 }
 
 #[derive(Deserialize)]
@@ -252,9 +262,11 @@ impl Config {
                 message,
             };
         let mut raw: RawConfig = toml::from_str(text).map_err(|e| {
-            // The toml message repeats the source with a caret; keep its first sentence.
-            let message = e.message().trim().to_owned();
-            invalid(e.span(), "", message)
+            // The toml message repeats the source with a caret; keep its first sentence. A
+            // serde error names neither its key nor its type in words: both are added.
+            let message = keys::plain(e.message().trim());
+            let key = e.span().and_then(|s| keys::key_at(text, &s));
+            invalid(e.span(), key.as_deref().unwrap_or(""), message)
         })?;
         let abs = |p: &Path| {
             if p.is_absolute() {
@@ -884,6 +896,34 @@ output = ["csv", "jsonl"]
         let e = err(&bad);
         assert!(e.starts_with("config:12: output.csv.order: "), "{e}");
         assert!(e.contains("skew"), "{e}");
+    }
+
+    /// `tallyman.toml:7: invalid type: string "two", expected usize`: serde's errors came
+    /// without the key, in Rust's words.
+    #[test]
+    fn a_type_error_names_its_key_in_plain_words() {
+        let e = err(&GOOD.replace("threads = 2", "threads = \"two\""));
+        assert_eq!(
+            e,
+            "config:7: run.threads: invalid type: string \"two\", expected an integer"
+        );
+        let e = err(&GOOD.replace("threads = 2", "threads = -1"));
+        assert_eq!(
+            e,
+            "config:7: run.threads: invalid value: integer `-1`, expected an integer, 0 or more"
+        );
+        let e = err(&GOOD.replace("keep_inputs = true", "keep_inputs = \"yes\""));
+        assert_eq!(
+            e,
+            "config:24: channel.alpha.keep_inputs: invalid type: string \"yes\", expected a boolean"
+        );
+        let e = err(&GOOD.replace("format = \"x12\"\n", ""));
+        assert_eq!(e, "config:14: channel.zeta: missing field `format`");
+        let e = err(&GOOD.replace("formats = [\"jsonl\"]", "formats = \"jsonl\""));
+        assert_eq!(
+            e,
+            "config:11: output.formats: invalid type: string \"jsonl\", expected an array"
+        );
     }
 
     #[test]

@@ -65,6 +65,9 @@ pub fn detect(head: &[u8]) -> Format {
     Format::Unknown
 }
 
+/// What is said of a file of 0 bytes.
+pub const EMPTY: &str = "the file is empty (0 bytes): there is nothing to translate; if a document was expected, ask the sender to send it again";
+
 /// Counts for one file.
 #[derive(Debug, Default, Clone, Copy, serde::Serialize)]
 pub struct Tally {
@@ -145,6 +148,19 @@ pub fn translate_with<R: Read + Seek>(
     let mut head = [0u8; 512];
     let n = crate::syntax::read_full(&mut reader, &mut head)?;
     reader.seek(SeekFrom::Start(0))?;
+    if n == 0 {
+        // Not "a file of no known format": there is nothing in it to have a format.
+        return Ok(FileReport {
+            format: Format::Unknown,
+            profile: None,
+            tally: Tally {
+                envelope_errors: 1,
+                ..Tally::default()
+            },
+            findings: vec![Finding::error(Code::UnreadableFile, EMPTY)],
+            receipts: Receipts::None,
+        });
+    }
     let mut format = detect(&head[..n]);
     let mut profile = None;
     let mut tally = Tally::default();

@@ -5,6 +5,7 @@
 //! grammar's element names, followed by the findings at that segment and, after each trailer,
 //! the verdict.
 
+use super::hints::Hints;
 use super::{GrammarArgs, Outcome};
 use crate::diag::Finding;
 use crate::envelope::{Group, Interchange, Transaction};
@@ -24,7 +25,8 @@ use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The file to show (X12 or EDIFACT).
+    /// The file to show (X12 or EDIFACT; feeds are read by `translate`); `-` reads standard
+    /// input.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     #[command(flatten)]
@@ -63,18 +65,27 @@ struct SetView {
 
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
     let grammars = args.grammar.load()?;
-    let name = args.file.display().to_string();
-    let mut input = std::fs::read(&args.file).with_context(|| format!("reading {name}"))?;
+    // `-` is standard input, as for `translate`; inspect reads its file whole anyway.
+    let (name, mut input) = if args.file.as_os_str() == "-" {
+        let mut input = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut input)
+            .context("reading standard input")?;
+        ("<stdin>".to_owned(), input)
+    } else {
+        let name = args.file.display().to_string();
+        let input = std::fs::read(&args.file).with_context(|| format!("reading {name}"))?;
+        (name, input)
+    };
     let opts = Options {
         strictness: args.grammar.strictness(),
         file: name.clone(),
         channel: None,
         relax_envelope: args.grammar.relax_envelope,
-        feed_profile: args.grammar.profile.clone(),
+        feed_profile: None,
         limits: Default::default(),
         spill_dir: None,
     };
-    let (rows, envelope, clean) = match detect(&input[..input.len().min(512)]) {
+    let (rows, envelope, clean, hints) = match detect(&input[..input.len().min(512)]) {
         Format::X12 => {
             if ebcdic::looks_like_ebcdic_isa(&input) {
                 ebcdic::transcode_in_place(&mut input);
@@ -111,24 +122,61 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
                     .map(|(g, _)| g)
             })
         }
-        Format::Feed | Format::Unknown => {
-            writeln!(
-                err,
-                "{name}:0: inspect shows X12 and EDIFACT files; use translate for CSV/TSV feeds"
-            )?;
-            return Ok(Outcome::Rejections);
-        }
+        Format::Feed | Format::Unknown => return not_edi(&name, &input, err),
     };
     print(out, &rows)?;
     for f in envelope {
         writeln!(out, "!! {f}")?;
     }
     acks(out, &input, &grammars, &opts)?;
+    hints.write(&name, out)?;
     Ok(if clean {
         Outcome::Clean
     } else {
         Outcome::Rejections
     })
+}
+
+/// A file that is neither X12 nor EDIFACT: a feed (which `translate` reads: a wrong argument
+/// for `inspect`), or something tallyman does not read at all, said without sending the user
+/// on to a command that cannot read it either.
+fn not_edi(name: &str, input: &[u8], err: &mut dyn Write) -> anyhow::Result<Outcome> {
+    if input.is_empty() {
+        writeln!(
+            err,
+            "{name}: the file is empty (0 bytes): there is nothing to inspect"
+        )?;
+        return Ok(Outcome::Rejections);
+    }
+    let profiles = crate::feeds::Profiles::builtin().context("loading built-in feed profiles")?;
+    let opts = crate::feeds::Options {
+        file: name.to_owned(),
+        ..Default::default()
+    };
+    let feed = crate::feeds::translate_feed(input, &profiles, None, &opts, |_| Ok(()))
+        .with_context(|| format!("reading {name}"))?;
+    if let Some(id) = &feed.profile {
+        let kind = match profiles.get(id) {
+            _ if feed.xml => "XML",
+            Some(p) if p.delimiter == "\t" => "TSV",
+            _ => "CSV",
+        };
+        anyhow::bail!(
+            "{name}: a{} {kind} feed (profile {id}): inspect shows X12 and EDIFACT files only; `tallyman translate {name}` prints its orders and findings",
+            if kind == "XML" { "n" } else { "" }
+        );
+    }
+    let why = if feed.xml {
+        let said = feed.findings.first().map_or("", |f| f.message.as_str());
+        format!("an XML document, but {said}")
+    } else {
+        let shown = for_message(&input[..input.len().min(24)], 24);
+        format!(
+            "it starts with neither an ISA nor a UNA, UNB or UNH segment, and no built-in feed profile matches its first line (found '{shown}')"
+        )
+    };
+    writeln!(err, "{name}: not an X12, EDIFACT or feed file: {why}")?;
+    Ok(Outcome::Rejections)
 }
 
 /// The acknowledgments a strict channel sends for the file: per X12 group the 997 (with a TA1
@@ -311,7 +359,7 @@ fn rows<S: Mapping>(
     opts: &Options,
     tree: Tree,
     grammar_of: impl Fn(&Interchange<S>, &Group<S>, &Transaction<S>) -> Option<Arc<Grammar>>,
-) -> (Vec<Row>, Vec<Finding>, bool) {
+) -> (Vec<Row>, Vec<Finding>, bool, Hints) {
     let mut map = crate::envelope::scan::<S>(input);
     if opts.relax_envelope {
         map.relax_integrity();
@@ -343,8 +391,12 @@ fn rows<S: Mapping>(
     let envelope: Vec<Finding> = map.all_findings().cloned().collect();
     let clean = envelope.iter().all(|f| !f.is_error())
         && sets.iter().all(|s| s.outcome.status == Status::Accepted);
+    let mut hints = Hints::new();
+    for s in &sets {
+        hints.add(&s.outcome);
+    }
     let rows = rows_from(segments, &sets, &envelope, tree.grammar, tree.depth);
-    (rows, map.findings, clean)
+    (rows, map.findings, clean, hints)
 }
 
 fn print(out: &mut dyn Write, rows: &[Row]) -> std::io::Result<()> {

@@ -5,6 +5,7 @@
 //! stdout, diagnostics to stderr; a closed stdout (`| head`) ends the command quietly.
 
 mod generate;
+mod hints;
 mod inspect;
 mod ledger;
 mod run;
@@ -58,17 +59,22 @@ pub struct GrammarArgs {
     /// (envelope counts and control numbers still reject).
     #[arg(long)]
     pub lenient: bool,
+    /// Accept envelope count and control-number mismatches, duplicate control numbers and
+    /// missing GE/IEA/UNE/UNZ trailers, reporting them as warnings (a transaction set or message
+    /// without its SE/UNT, and unreadable data, still reject).
+    #[arg(long)]
+    pub relax_envelope: bool,
+}
+
+/// Options of commands that read marketplace feeds.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FeedArgs {
     /// A directory of feed profiles (TOML) laid over the built-in ones (same id replaces).
     #[arg(long, value_name = "DIR")]
     pub feeds: Option<PathBuf>,
     /// Read feeds with this profile instead of picking one from the header row or root element.
     #[arg(long, value_name = "ID")]
     pub profile: Option<String>,
-    /// Accept envelope count and control-number mismatches, duplicate control numbers and
-    /// missing GE/IEA/UNE/UNZ trailers, reporting them as warnings (a transaction set or message
-    /// without its SE/UNT, and unreadable data, still reject).
-    #[arg(long)]
-    pub relax_envelope: bool,
 }
 
 impl GrammarArgs {
@@ -82,6 +88,16 @@ impl GrammarArgs {
         }
     }
 
+    pub fn strictness(&self) -> crate::grammar::Strictness {
+        if self.lenient {
+            crate::grammar::Strictness::Lenient
+        } else {
+            crate::grammar::Strictness::Strict
+        }
+    }
+}
+
+impl FeedArgs {
     pub fn profiles(&self) -> anyhow::Result<crate::feeds::Profiles> {
         use anyhow::Context;
         match &self.feeds {
@@ -89,14 +105,6 @@ impl GrammarArgs {
                 .map_err(anyhow::Error::msg)
                 .with_context(|| format!("loading feed profiles from {}", dir.display())),
             None => crate::feeds::Profiles::builtin().context("loading built-in feed profiles"),
-        }
-    }
-
-    pub fn strictness(&self) -> crate::grammar::Strictness {
-        if self.lenient {
-            crate::grammar::Strictness::Lenient
-        } else {
-            crate::grammar::Strictness::Strict
         }
     }
 }
@@ -138,10 +146,29 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Rejections) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let _ = writeln!(err, "tallyman: error: {e:#}");
+            let _ = writeln!(err, "tallyman: error: {}", message(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, `: `-separated, leaving out a cause whose text the error before it
+/// already holds: many errors print their source themselves (`cannot read FILE: No such file or
+/// directory (os error 2)`), and `{:#}` would print it a second time.
+fn message(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    let mut previous = String::new();
+    for cause in e.chain() {
+        let this = cause.to_string();
+        if !previous.contains(&this) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&this);
+        }
+        previous = this;
+    }
+    text
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

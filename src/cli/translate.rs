@@ -6,22 +6,27 @@
 //! `tallyman run` checks it ([`crate::rules`]): one that breaks any is rejected here too,
 //! unless `--no-rules` (for looking at what a partner sent, rules aside).
 
-use super::{GrammarArgs, Outcome};
+use super::hints::Hints;
+use super::{FeedArgs, GrammarArgs, Outcome};
 use crate::map::{Options, Status};
 use anyhow::Context;
 use std::fs::File;
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{Seek, Write};
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Files to translate: X12 850/856/810, EDIFACT ORDERS/DESADV/INVOIC (other sets and
-    /// messages are checked and reported as not translated), and CSV/TSV marketplace feeds
-    /// (Shopify, Amazon, or a profile from --feeds).
+    /// messages are checked and reported as not translated), and CSV/TSV or XML marketplace feeds
+    /// (Shopify, Amazon, or a profile from --feeds). `-` reads standard input (shown as
+    /// `<stdin>`); a file that cannot be read is reported, the others are translated, and the
+    /// command exits 2.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub grammar: GrammarArgs,
+    #[command(flatten)]
+    pub feed: FeedArgs,
     /// Skip the business rules (quantities, totals, GS1 check digits...) that `tallyman run`
     /// applies: a document is then judged by its grammar and envelope alone.
     #[arg(long)]
@@ -30,38 +35,77 @@ pub struct Args {
 
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
     let grammars = args.grammar.load()?;
-    let profiles = args.grammar.profiles()?;
+    let profiles = args.feed.profiles()?;
+    // A misspelt profile is a bad argument, not a file that no profile matches.
+    if let Some(id) = &args.feed.profile
+        && !profiles.ids().contains(&id.as_str())
+    {
+        anyhow::bail!(
+            "--profile {id}: there is no feed profile '{id}'; known: {}{}",
+            profiles.ids().join(", "),
+            if args.feed.feeds.is_none() {
+                "; or give a folder of your own profiles with --feeds DIR"
+            } else {
+                ""
+            }
+        );
+    }
+    let from_stdin = args.files.iter().filter(|p| is_stdin(p)).count();
+    if from_stdin > 1 {
+        anyhow::bail!("`-` is given {from_stdin} times, but standard input can be read only once");
+    }
     let mut all_clean = true;
+    // Files that could not be opened or read: reported as met, the others translated, and the
+    // command fails at the end (as `grep` and `rg` do with a missing file among many).
+    let mut unread: Vec<String> = Vec::new();
     let mut line = Vec::new();
     for path in &args.files {
-        let name = path.display().to_string();
+        let name = if is_stdin(path) {
+            STDIN.to_owned()
+        } else {
+            path.display().to_string()
+        };
         let opts = Options {
             strictness: args.grammar.strictness(),
             file: name.clone(),
             channel: None,
             relax_envelope: args.grammar.relax_envelope,
-            feed_profile: args.grammar.profile.clone(),
+            feed_profile: args.feed.profile.clone(),
             limits: Default::default(),
             spill_dir: None,
         };
-        let file = File::open(path).with_context(|| format!("opening {name}"))?;
         let checks = crate::translate::Checks {
             receipts: false,
             business_rules: !args.no_rules,
             document_findings: true,
         };
-        let report =
+        // An error of our own output (a closed pipe, a full disk) ends the command; an error
+        // reading one file ends only that file.
+        let mut output_failed = false;
+        let mut hints = Hints::new();
+        let report = open(path).and_then(|file| {
             crate::translate::translate_with(file, &grammars, &profiles, &opts, checks, |o| {
+                hints.add(o);
                 if o.status == Status::Accepted {
                     let doc = o.document.as_ref().expect("accepted has a document");
                     line.clear();
                     crate::model::json::write(&mut line, doc).map_err(std::io::Error::other)?;
                     line.push(b'\n');
-                    out.write_all(&line)?;
+                    out.write_all(&line).inspect_err(|_| output_failed = true)?;
                 }
                 Ok(())
             })
-            .with_context(|| format!("reading {name}"))?;
+            .with_context(|| format!("reading {name}"))
+        });
+        let report = match report {
+            Ok(r) => r,
+            Err(e) if output_failed || args.files.len() == 1 => return Err(e),
+            Err(e) => {
+                writeln!(err, "tallyman: error: {}", super::message(&e))?;
+                unread.push(name);
+                continue;
+            }
+        };
         for f in &report.findings {
             writeln!(err, "{name}:{f}")?;
         }
@@ -72,17 +116,46 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             t.accepted,
             t.rejected,
             t.not_mapped,
-            if t.envelope_errors > 0 {
-                format!(", {} errors outside any document", t.envelope_errors)
-            } else {
-                String::new()
+            match t.envelope_errors {
+                0 => String::new(),
+                1 => ", 1 error outside any document".into(),
+                n => format!(", {n} errors outside any document"),
             }
         )?;
+        hints.write(&name, err)?;
         all_clean &= t.clean();
+    }
+    if !unread.is_empty() {
+        anyhow::bail!(
+            "{} of {} files could not be read: {}",
+            unread.len(),
+            args.files.len(),
+            unread.join(", ")
+        );
     }
     Ok(if all_clean {
         Outcome::Clean
     } else {
         Outcome::Rejections
     })
+}
+
+/// What findings and documents call standard input.
+const STDIN: &str = "<stdin>";
+
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// The file, or for `-` standard input copied to a temporary file: translating reads a file
+/// twice (the envelope pass, then each document by its span), so it must be seekable, and a
+/// pipe is not. Bytes are copied as they are, whatever the encoding.
+fn open(path: &Path) -> anyhow::Result<File> {
+    if !is_stdin(path) {
+        return File::open(path).with_context(|| format!("opening {}", path.display()));
+    }
+    let mut spool = tempfile::tempfile().context("making a temporary file for standard input")?;
+    std::io::copy(&mut std::io::stdin().lock(), &mut spool).context("reading standard input")?;
+    spool.rewind().context("reading standard input back")?;
+    Ok(spool)
 }

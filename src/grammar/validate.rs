@@ -35,18 +35,21 @@ impl Strictness {
     pub fn apply(self, findings: &mut [Finding]) {
         if self == Strictness::Lenient {
             for f in findings {
-                let relaxable = matches!(f.code.level(), Level::Segment | Level::Element)
-                    || matches!(
-                        f.code,
-                        Code::GroupNotSupported
-                            | Code::InvalidInterchangeHeader
-                            | Code::InvalidGroupHeader
-                    );
-                if relaxable {
+                if Strictness::relaxes(f) {
                     f.severity = Severity::Warning;
                 }
             }
         }
+    }
+
+    /// True for a finding that `Lenient` reports as a warning: segment and element errors,
+    /// and a group or interchange header that is merely unusual.
+    pub fn relaxes(f: &Finding) -> bool {
+        matches!(f.code.level(), Level::Segment | Level::Element)
+            || matches!(
+                f.code,
+                Code::GroupNotSupported | Code::InvalidInterchangeHeader | Code::InvalidGroupHeader
+            )
     }
 }
 

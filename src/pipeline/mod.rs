@@ -142,10 +142,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     // A dry run writes nothing: no folders, no ledger; it only waits for a real run's lock
     // when there is a work directory to lock.
     if !opts.dry_run {
-        layout.create().map_err(io_err(format!(
-            "creating folders in {}",
-            cfg.work.display()
-        )))?;
+        layout.create()?;
     }
     let lock = if opts.dry_run && !cfg.work.is_dir() {
         None

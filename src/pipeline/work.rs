@@ -83,20 +83,33 @@ impl Layout {
     }
 
     /// Creates the folders, owner-only (the work directory holds partners' data).
-    pub fn create(&self) -> io::Result<()> {
+    /// An error names the folder that could not be made and the setting that put it there.
+    pub fn create(&self) -> Result<(), super::Error> {
+        use super::io_err;
         for d in ["staging", "archive", "quarantine", "reports"] {
-            crate::transport::create_private_dirs(&self.work.join(d))?;
+            let dir = self.work.join(d);
+            crate::transport::create_private_dirs(&dir).map_err(io_err(format!(
+                "creating {} in the work directory ([paths] work)",
+                dir.display()
+            )))?;
         }
-        for d in self.outbound_dirs() {
+        for (channel, d) in &self.outbound {
             // The work directory's own (an SFTP channel's outgoing folder) are owner-only;
             // a partner's local outbound folder keeps the permissions it was given.
-            if d.starts_with(&self.work) {
-                crate::transport::create_private_dirs(d)?;
+            let made = if d.starts_with(&self.work) {
+                crate::transport::create_private_dirs(d)
             } else {
-                fs::create_dir_all(d)?;
-            }
+                fs::create_dir_all(d)
+            };
+            made.map_err(io_err(format!(
+                "creating channel {channel}'s outbound folder {} (channel.{channel}.outbound)",
+                d.display()
+            )))?;
         }
-        fs::create_dir_all(&self.inbox)
+        fs::create_dir_all(&self.inbox).map_err(io_err(format!(
+            "creating the ERP inbox {} ([paths] erp_inbox)",
+            self.inbox.display()
+        )))
     }
 
     pub fn staging(&self, run: i64) -> PathBuf {

@@ -27,6 +27,13 @@ use crate::syntax::edifact::{Edifact, SegmentRef};
 use crate::syntax::text::for_message;
 use std::sync::Arc;
 
+/// True for the finding that a message's bytes are not in the character set its UNB declares:
+/// the one [`Code::InvalidCharacter`] finding placed at a segment but at no element (a value's
+/// own bad characters are placed at their element).
+pub fn is_charset_mismatch(f: &Finding) -> bool {
+    f.code == Code::InvalidCharacter && f.element.is_none() && f.segment.is_some()
+}
+
 /// Human names of message types, for messages.
 pub fn message_name(t: &str) -> Option<&'static str> {
     Some(match t {
@@ -116,6 +123,8 @@ impl Mapping for Edifact {
     }
 
     /// The declared character set against the bytes actually sent: the set the text is read in.
+    /// A mismatch is an [`Code::InvalidCharacter`] error at the segment, with no element
+    /// ([`is_charset_mismatch`]).
     fn prepare(
         ic: &Interchange,
         _g: &Group,
