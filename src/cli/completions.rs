@@ -17,12 +17,15 @@ pub struct Args {
     pub shell: clap_complete::Shell,
 }
 
-const INSTALL: &str = "Where the script goes (system-wide; or source it from your shell's startup file):
+const INSTALL: &str = "Where the script goes:
   bash        /usr/share/bash-completion/completions/tallyman
-  zsh         /usr/share/zsh/vendor-completions/_tallyman (Debian), or _tallyman in a folder of $fpath
+  zsh         _tallyman in a folder of $fpath
+              (Debian: /usr/share/zsh/vendor-completions/_tallyman)
   fish        /usr/share/fish/vendor_completions.d/tallyman.fish
-  elvish      eval (tallyman completions elvish | slurp) in ~/.config/elvish/rc.elv
-  powershell  tallyman completions powershell | Out-String | Invoke-Expression in $PROFILE";
+  elvish      in ~/.config/elvish/rc.elv:
+              eval (tallyman completions elvish | slurp)
+  powershell  in $PROFILE:
+              tallyman completions powershell | Out-String | Invoke-Expression";
 
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let mut cmd = super::command();

@@ -62,8 +62,18 @@ pub fn command() -> clap::Command {
 
 fn with_exit_codes(cmd: clap::Command, path: &mut Vec<String>) -> clap::Command {
     let names: Vec<&str> = path.iter().map(String::as_str).collect();
-    // clap prints the epilogue as written: wrapped here to the width of its own help text.
-    let cmd = cmd.after_help(exit::help(exit::codes(&names), 80));
+    // clap prints the epilogue as written, so it is wrapped here for an 80-column terminal.
+    let codes = exit::help(exit::codes(&names), 80);
+    // `--help` prints the long epilogue where a command has one (completions: where the script
+    // goes): the codes follow it.
+    let cmd = match cmd.get_after_long_help() {
+        Some(long) => {
+            let long = format!("{long}\n\n{codes}");
+            cmd.after_long_help(long)
+        }
+        None => cmd,
+    };
+    let cmd = cmd.after_help(codes);
     cmd.mut_subcommands(|sub| {
         path.push(sub.get_name().to_owned());
         let sub = with_exit_codes(sub, path);
