@@ -1,18 +1,23 @@
 //! The command line. One file per command; `anyhow` lives only here.
 //!
-//! Exit codes: 0 every document accepted; 1 some document rejected or not translated; 2 the
-//! command itself failed (bad arguments, unreadable file or grammar directory). Data goes to
-//! stdout, diagnostics to stderr; a closed stdout (`| head`) ends the command quietly.
+//! Exit codes: 0 every document accepted; 1 some document rejected, held back or quarantined, or
+//! something else needs attention; 2 the command itself failed (bad arguments or configuration,
+//! an unreadable file or grammar directory, I/O). Each command's meaning of them is in `exit.rs`,
+//! which `--help` and the man page print. Data goes to stdout, diagnostics to stderr; a closed
+//! stdout (`| head`) ends the command quietly.
 
+mod completions;
+mod exit;
 mod generate;
 mod hints;
 mod inspect;
 mod ledger;
+mod man;
 mod run;
 mod status;
 mod translate;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +52,39 @@ pub enum Command {
     /// Write ship notices and invoices for one partner from ERP export files, with the run's
     /// checks, to stdout or a folder; nothing is recorded (control numbers from --control).
     Generate(generate::Args),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    Completions(completions::Args),
+    /// Print the manual page (roff), for packagers: `tallyman man > tallyman.1`, or a page per
+    /// command with --dir.
+    Man(man::Args),
+}
+
+/// The command line's definition, with each command's exit codes after its options: what
+/// `main` parses, and what completions and the man page are made from.
+pub fn command() -> clap::Command {
+    with_exit_codes(Cli::command(), &mut Vec::new())
+}
+
+fn with_exit_codes(cmd: clap::Command, path: &mut Vec<String>) -> clap::Command {
+    let names: Vec<&str> = path.iter().map(String::as_str).collect();
+    // clap prints the epilogue as written, so it is wrapped here for an 80-column terminal.
+    let codes = exit::help(exit::codes(&names), 80);
+    // `--help` prints the long epilogue where a command has one (completions: where the script
+    // goes): the codes follow it.
+    let cmd = match cmd.get_after_long_help() {
+        Some(long) => {
+            let long = format!("{long}\n\n{codes}");
+            cmd.after_long_help(long)
+        }
+        None => cmd,
+    };
+    let cmd = cmd.after_help(codes);
+    cmd.mut_subcommands(|sub| {
+        path.push(sub.get_name().to_owned());
+        let sub = with_exit_codes(sub, path);
+        path.pop();
+        sub
+    })
 }
 
 /// Options shared by commands that validate.
@@ -120,7 +158,7 @@ pub enum Outcome {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     // Stderr is locked per write, never for the whole command: the progress bar draws from
@@ -134,6 +172,8 @@ pub fn main() -> ExitCode {
         Command::Translate(a) => translate::run(a, &mut out, &mut err),
         Command::Inspect(a) => inspect::run(a, &mut out, &mut err),
         Command::Generate(a) => generate::run(a, &mut out, &mut err),
+        Command::Completions(a) => completions::run(a, &mut out),
+        Command::Man(a) => man::run(a, &mut out, &mut err),
     };
     if let Err(e) = out.flush()
         && e.kind() != io::ErrorKind::BrokenPipe
