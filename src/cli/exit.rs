@@ -134,6 +134,20 @@ const OUTBOUND: Codes = &[
     ),
 ];
 
+const STATUS: Codes = &[
+    (0, "all is well"),
+    (
+        1,
+        "something needs attention (listed): a stuck or orphaned run, the last run's errors, \
+         files in quarantine, a drop folder that cannot be listed, documents not delivered, a \
+         silent partner (silence_alert), overdue acknowledgments, no run yet",
+    ),
+    (
+        2,
+        "the status could not be read: bad configuration, a ledger that cannot be opened",
+    ),
+];
+
 const PRINTED: Codes = &[
     (0, "written"),
     (2, "writing failed (a closed stdout is not a failure)"),
@@ -143,6 +157,7 @@ const PRINTED: Codes = &[
 const TABLE: &[(&[&str], Codes)] = &[
     (&[], TOP),
     (&["run"], RUN),
+    (&["status"], STATUS),
     (&["translate"], TRANSLATE),
     (&["inspect"], INSPECT),
     (&["generate"], GENERATE),

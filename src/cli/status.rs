@@ -8,10 +8,6 @@ use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Exit codes: 0 all is well; 1 something needs attention (listed); \
-2 the status could not be read (bad configuration, unreadable ledger)."
-)]
 pub struct Args {
     /// The configuration file.
     #[arg(long, value_name = "FILE", default_value = "tallyman.toml")]
