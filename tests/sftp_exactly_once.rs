@@ -712,12 +712,13 @@ fn server_name(server: &Sshd) -> String {
     format!("{}@127.0.0.1:{}", server.user(), server.port())
 }
 
-/// The documents waiting for delivery in the work directory, marked uploaded or not.
+/// The documents waiting for delivery in the work directory, marked uploaded or not (hidden
+/// names are temporary files and what a mark records, not documents).
 fn waiting(t: &Trial) -> Vec<String> {
     t.env
         .files("work/outgoing/acme")
         .into_iter()
-        .filter(|n| !hidden(n) || n.starts_with(".uploaded/"))
+        .filter(|n| !hidden(n))
         .map(|n| n.trim_start_matches(".uploaded/").to_owned())
         .collect()
 }
