@@ -132,6 +132,9 @@ struct Input<'c> {
     fetched: Result<Fetched, String>,
     /// An earlier file with the same content.
     duplicate_of: Option<String>,
+    /// A remote file that a committed run read and then could not remove (same name, same
+    /// content): it is removed after this run's commit, not stored or recorded again.
+    leftover: bool,
 }
 
 /// Runs one batch.
@@ -500,8 +503,12 @@ impl Recorder<'_> {
             entry.format = "duplicate".into();
             ch.duplicate_files += 1;
             if !inp.channel.keep_inputs {
-                let stored = stored_path(layout, run, inp, false, stored_names);
-                entry.stored = Some(stored.display().to_string());
+                // A copy is kept, unless it is the very file an earlier run stored already
+                // and could not remove from its server: then it is only removed.
+                if !inp.leftover {
+                    let stored = stored_path(layout, run, inp, false, stored_names);
+                    entry.stored = Some(stored.display().to_string());
+                }
                 let row = file_row(inp, &entry, &sha, size);
                 ledger.add_file(ledger_run, &row)?;
                 self.files.push(row);
@@ -871,6 +878,7 @@ fn discover<'c>(
                 listed: None,
                 fetched: Err(String::new()),
                 duplicate_of: None,
+                leftover: false,
             });
         }
         return Ok(inputs);
@@ -919,6 +927,7 @@ fn discover<'c>(
                 listed: Some(entry),
                 fetched: Err(String::new()),
                 duplicate_of: None,
+                leftover: false,
             });
         }
     }
@@ -1046,6 +1055,7 @@ fn stage(
         if let Some(first) = seen.get(&key) {
             inp.duplicate_of = Some(format!("{first} earlier in this run"));
         } else if let Some(prev) = ledger.file_by_sha(&inp.channel.id, &f.sha256)? {
+            inp.leftover = prev.name == inp.name && inp.source.pool().is_some();
             inp.duplicate_of = Some(format!(
                 "{} received in run {} ({})",
                 prev.name,
