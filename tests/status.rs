@@ -1,0 +1,234 @@
+//! `tallyman status` and the metrics textfile, run as an operator and a monitor would.
+
+mod batch;
+
+use batch::{CHANNELS, Env, po, shopify};
+use std::collections::BTreeMap;
+
+/// Parses a Prometheus textfile strictly: every family has HELP and TYPE before its samples,
+/// every sample line is `name{labels} value`, label values are quoted with escapes, and no
+/// series repeats. Returns the samples by `name{labels}`.
+fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    let mut typed: BTreeMap<String, String> = BTreeMap::new();
+    let mut helped = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let (name, help) = rest.split_once(' ').expect("HELP name text");
+            assert!(!help.is_empty(), "{line}");
+            assert!(helped.insert(name.to_owned()), "HELP twice: {line}");
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').expect("TYPE name kind");
+            assert!(["counter", "gauge"].contains(&kind), "{line}");
+            assert!(
+                typed.insert(name.to_owned(), kind.to_owned()).is_none(),
+                "{line}"
+            );
+            continue;
+        }
+        assert!(
+            !line.starts_with('#') && !line.is_empty(),
+            "stray line: {line:?}"
+        );
+        let (series, value) = line.rsplit_once(' ').expect("series value");
+        let name = series.split('{').next().unwrap();
+        assert!(
+            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "{line}"
+        );
+        assert!(
+            typed.contains_key(name) && helped.contains(name),
+            "untyped: {line}"
+        );
+        if typed[name] == "counter" {
+            assert!(
+                name.ends_with("_total"),
+                "a counter's name ends in _total: {line}"
+            );
+        }
+        if let Some(labels) = series.strip_prefix(name) {
+            if !labels.is_empty() {
+                let inner = labels
+                    .strip_prefix('{')
+                    .and_then(|l| l.strip_suffix('}'))
+                    .expect("braced labels");
+                // key="value" pairs, values with \\ \" \n escapes only.
+                let mut rest = inner;
+                while !rest.is_empty() {
+                    let (key, after) = rest.split_once("=\"").expect("key=\"");
+                    assert!(key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+                    let mut end = None;
+                    let mut chars = after.char_indices();
+                    while let Some((i, c)) = chars.next() {
+                        match c {
+                            '\\' => {
+                                let (_, e) = chars.next().expect("escape");
+                                assert!(['\\', '"', 'n'].contains(&e), "{line}");
+                            }
+                            '"' => {
+                                end = Some(i);
+                                break;
+                            }
+                            _ => {}
+                        }
+                    }
+                    let end = end.expect("closing quote");
+                    rest = after[end + 1..]
+                        .strip_prefix(',')
+                        .unwrap_or(&after[end + 1..]);
+                }
+            }
+        }
+        let v: f64 = value.parse().unwrap_or_else(|_| panic!("value: {line}"));
+        assert!(
+            out.insert(series.to_owned(), v).is_none(),
+            "series twice: {line}"
+        );
+    }
+    out
+}
+
+fn with_metrics(channels: &str) -> Env {
+    let env = Env::new(channels);
+    let text = std::fs::read_to_string(env.config()).unwrap().replace(
+        "[run]\n",
+        "[metrics]\ntextfile = \"metrics/tallyman.prom\"\n\n[run]\n",
+    );
+    std::fs::write(env.config(), text).unwrap();
+    env
+}
+
+#[test]
+fn the_metrics_textfile_parses_and_counts_what_the_ledger_holds() {
+    let env = with_metrics(CHANNELS);
+    env.drop_file("acme", "po-1.edi", &po(1, "PO-1", &[("2", "SKU-1")]));
+    env.drop_file("acme", "po-2.edi", &po(2, "PO-2", &[("0", "SKU-1")]));
+    env.drop_file("shop", "orders.csv", &shopify(&[("#1", "MUG", 1)]));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let text = std::fs::read_to_string(env.path("metrics/tallyman.prom")).unwrap();
+    let m = parse_prometheus(&text);
+    let get = |k: &str| *m.get(k).unwrap_or_else(|| panic!("{k} missing:\n{text}"));
+    assert_eq!(
+        get(r#"tallyman_documents_total{channel="acme",kind="order",outcome="accepted"}"#),
+        1.0
+    );
+    assert_eq!(
+        get(r#"tallyman_documents_total{channel="acme",kind="order",outcome="rejected"}"#),
+        1.0
+    );
+    assert_eq!(
+        get(r#"tallyman_documents_total{channel="shop",kind="order",outcome="accepted"}"#),
+        1.0
+    );
+    assert_eq!(get(r#"tallyman_files_total{channel="acme"}"#), 2.0);
+    assert_eq!(get("tallyman_quarantine_files"), 1.0);
+    assert_eq!(get("tallyman_last_run_exit_code"), 1.0);
+    assert_eq!(get("tallyman_runs_total"), 1.0);
+    assert_eq!(get("tallyman_run_failures_total"), 0.0);
+    assert_eq!(get(r#"tallyman_files_waiting{channel="acme"}"#), 0.0);
+    let success = get("tallyman_last_success_timestamp_seconds");
+    assert!(success > 1.7e9, "{success}");
+
+    // A run that fails counts as a failure, and keeps the last success.
+    let cfg = std::fs::read_to_string(env.config()).unwrap();
+    std::fs::write(
+        env.path("work/ledger.sqlite"),
+        b"not a database at all, sixteen+ bytes",
+    )
+    .unwrap();
+    let r = env.run(&[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let m = parse_prometheus(&std::fs::read_to_string(env.path("metrics/tallyman.prom")).unwrap());
+    assert_eq!(m["tallyman_run_failures_total"], 1.0);
+    assert_eq!(m["tallyman_runs_total"], 2.0);
+    assert_eq!(m["tallyman_last_run_exit_code"], 2.0);
+    assert_eq!(m["tallyman_last_success_timestamp_seconds"], success);
+    std::fs::write(env.config(), cfg).unwrap();
+}
+
+#[test]
+fn status_says_what_needs_attention_and_exits_1_then_0_when_all_is_well() {
+    let channels = CHANNELS.replace(
+        "version = \"004010\"\n",
+        "version = \"004010\"\nsilence_alert = \"6h\"\n",
+    );
+    let env = Env::new(&channels);
+    // Before any run: nothing recorded is itself worth a look.
+    let r = env.tallyman(&["status", "--config", "tallyman.toml"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("no run is recorded yet"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("channel acme: no file received yet"),
+        "{}",
+        r.stdout
+    );
+
+    env.drop_file("acme", "po-1.edi", &po(1, "PO-1", &[("2", "SKU-1")]));
+    env.drop_file("acme", "po-2.edi", &po(2, "PO-2", &[("0", "SKU-1")]));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    // A file arrives after the run: one waiting.
+    env.drop_file("shop", "orders.csv", &shopify(&[("#1", "MUG", 1)]));
+    let r = env.tallyman(&["status", "--config", "tallyman.toml", "--json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let s: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(s["runs"][0]["exit"], 1);
+    assert_eq!(s["quarantine"].as_array().unwrap().len(), 1);
+    assert_eq!(s["quarantine"][0]["name"], "po-2.edi");
+    let shop = s["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "shop")
+        .unwrap();
+    assert_eq!(shop["waiting"], 1);
+    let attention: Vec<&str> = s["attention"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(attention.len(), 1, "{attention:?}");
+    assert!(
+        attention[0].contains("1 file in quarantine")
+            && attention[0].contains("tallyman ledger replay"),
+        "{attention:?}"
+    );
+
+    // The quarantined file fixed and replayed, the new file read: all is well.
+    let id = s["quarantine"][0]["id"].as_i64().unwrap().to_string();
+    let stored = s["quarantine"][0]["stored"].as_str().unwrap().to_owned();
+    std::fs::write(
+        env.dir.path().join(&stored),
+        po(2, "PO-2", &[("1", "SKU-1")]),
+    )
+    .unwrap();
+    let r = env.tallyman(&["ledger", "replay", &id, "--config", "tallyman.toml"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = env.tallyman(&["status", "--config", "tallyman.toml"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("all is well"), "{}", r.stdout);
+    assert!(r.stdout.contains("0 waiting"), "{}", r.stdout);
+}
+
+#[test]
+fn status_sees_a_run_at_work_without_taking_its_lock() {
+    let env = Env::new(CHANNELS);
+    env.drop_file("acme", "po-1.edi", &po(1, "PO-1", &[("2", "SKU-1")]));
+    assert_eq!(env.run(&[]).code, 0);
+    let lock = env.hold_lock("pid 1\n");
+    let r = env.tallyman(&["status", "--config", "tallyman.toml", "--json"]);
+    let s: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(s["running"].is_string(), "{}", r.stdout);
+    drop(lock);
+    // Looking did not take it: a run right after works.
+    let r = env.tallyman(&["status", "--config", "tallyman.toml", "--json"]);
+    let s: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(s.get("running").is_none(), "{}", r.stdout);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
