@@ -48,37 +48,37 @@ fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {
                 "a counter's name ends in _total: {line}"
             );
         }
-        if let Some(labels) = series.strip_prefix(name) {
-            if !labels.is_empty() {
-                let inner = labels
-                    .strip_prefix('{')
-                    .and_then(|l| l.strip_suffix('}'))
-                    .expect("braced labels");
-                // key="value" pairs, values with \\ \" \n escapes only.
-                let mut rest = inner;
-                while !rest.is_empty() {
-                    let (key, after) = rest.split_once("=\"").expect("key=\"");
-                    assert!(key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-                    let mut end = None;
-                    let mut chars = after.char_indices();
-                    while let Some((i, c)) = chars.next() {
-                        match c {
-                            '\\' => {
-                                let (_, e) = chars.next().expect("escape");
-                                assert!(['\\', '"', 'n'].contains(&e), "{line}");
-                            }
-                            '"' => {
-                                end = Some(i);
-                                break;
-                            }
-                            _ => {}
+        if let Some(labels) = series.strip_prefix(name)
+            && !labels.is_empty()
+        {
+            let inner = labels
+                .strip_prefix('{')
+                .and_then(|l| l.strip_suffix('}'))
+                .expect("braced labels");
+            // key="value" pairs, values with \\ \" \n escapes only.
+            let mut rest = inner;
+            while !rest.is_empty() {
+                let (key, after) = rest.split_once("=\"").expect("key=\"");
+                assert!(key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+                let mut end = None;
+                let mut chars = after.char_indices();
+                while let Some((i, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            let (_, e) = chars.next().expect("escape");
+                            assert!(['\\', '"', 'n'].contains(&e), "{line}");
                         }
+                        '"' => {
+                            end = Some(i);
+                            break;
+                        }
+                        _ => {}
                     }
-                    let end = end.expect("closing quote");
-                    rest = after[end + 1..]
-                        .strip_prefix(',')
-                        .unwrap_or(&after[end + 1..]);
                 }
+                let end = end.expect("closing quote");
+                rest = after[end + 1..]
+                    .strip_prefix(',')
+                    .unwrap_or(&after[end + 1..]);
             }
         }
         let v: f64 = value.parse().unwrap_or_else(|_| panic!("value: {line}"));
