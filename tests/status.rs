@@ -232,3 +232,49 @@ fn status_sees_a_run_at_work_without_taking_its_lock() {
     assert!(s.get("running").is_none(), "{}", r.stdout);
     assert_eq!(r.code, 0, "{}", r.stdout);
 }
+
+#[test]
+fn replaying_an_unknown_or_replayed_id_is_an_error_not_an_empty_run() {
+    let env = Env::new(CHANNELS);
+    env.drop_file("acme", "po-1.edi", &po(1, "PO-1", &[("0", "SKU-1")]));
+    assert_eq!(env.run(&[]).code, 1);
+    let r = env.tallyman(&["ledger", "replay", "999", "--config", "tallyman.toml"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("file 999 is not waiting in quarantine")
+            && r.stderr.contains("ids 1")
+            && r.stderr.contains("nothing was replayed"),
+        "{}",
+        r.stderr
+    );
+    let runs = env.files("work/reports").len();
+    // Replayed once (still broken: quarantined again under a new id), the old id is gone.
+    let r = env.tallyman(&["ledger", "replay", "1", "--config", "tallyman.toml"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let r = env.tallyman(&["ledger", "replay", "1", "--config", "tallyman.toml"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("file 1 is not waiting"), "{}", r.stderr);
+    assert_eq!(
+        env.files("work/reports").len(),
+        runs + 1,
+        "no empty run recorded"
+    );
+}
+
+#[test]
+fn a_dry_run_says_what_it_would_quarantine_and_names_no_run_that_will_not_exist() {
+    let env = Env::new(CHANNELS);
+    env.drop_file("acme", "po-1.edi", &po(1, "PO-1", &[("2", "SKU-1")]));
+    env.drop_file("acme", "po-2.edi", &po(2, "PO-1", &[("3", "SKU-1")]));
+    let r = env.run(&["--dry-run"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("would quarantine acme/po-2.edi")
+            && r.stderr.contains("earlier in this dry run"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("  quarantined"), "{}", r.stderr);
+    assert!(!r.stderr.contains("in run "), "{}", r.stderr);
+    assert!(!r.stderr.contains("report:"), "{}", r.stderr);
+}

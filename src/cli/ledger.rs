@@ -76,6 +76,40 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
                     "name the quarantined file ids to replay, or give --all (see `tallyman ledger list`)"
                 );
             }
+            // Every id named must be a file waiting in quarantine: an unknown one, or one
+            // replayed already, is a mistake to say, not an empty run.
+            if !ids.is_empty() {
+                let waiting: Vec<i64> = open(&cfg)?
+                    .quarantined_files()?
+                    .iter()
+                    .map(|q| q.id)
+                    .collect();
+                let wrong: Vec<String> = ids
+                    .iter()
+                    .filter(|id| !waiting.contains(id))
+                    .map(i64::to_string)
+                    .collect();
+                if !wrong.is_empty() {
+                    bail!(
+                        "{} {} {} not waiting in quarantine (replayed already, archived, or no such file); nothing was replayed. The files waiting are listed by `tallyman ledger list`{}",
+                        if wrong.len() == 1 { "file" } else { "files" },
+                        wrong.join(", "),
+                        if wrong.len() == 1 { "is" } else { "are" },
+                        if waiting.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " (ids {})",
+                                waiting
+                                    .iter()
+                                    .map(i64::to_string)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }
+                    );
+                }
+            }
             let opts = RunOptions {
                 replay: Some(if *all {
                     Replay::All

@@ -527,6 +527,7 @@ impl Recorder<'_> {
         let id = ledger.add_file(ledger_run, &file_row(inp, &entry, &sha, size))?;
         let mut router =
             route::Router::new(&inp.channel.id, &inp.name, inp.channel.relax_envelope, id);
+        router.dry_run = run.is_none().then_some(self.ledger_run);
         let mut spool = output::SpoolCursor::new(result.spools());
         // (offset, hash of the message) of every problem told at a document.
         let mut problems_at_documents = HashSet::new();

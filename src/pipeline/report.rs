@@ -484,14 +484,21 @@ impl RunReport {
                 .clone()
                 .or_else(|| f.first_document_error.clone())
                 .unwrap_or_default();
+            // A dry run moves nothing and writes no report: it says what a run would do.
             let _ = writeln!(
                 s,
-                "  quarantined {}/{}: {}{}",
+                "  {} {}/{}: {}{}",
+                if self.dry_run {
+                    "would quarantine"
+                } else {
+                    "quarantined"
+                },
                 f.channel,
                 printable(&f.name),
                 printable(&first),
                 f.stored
                     .as_ref()
+                    .filter(|_| !self.dry_run)
                     .map(|p| format!(" (report: {}.report.txt)", printable(p)))
                     .unwrap_or_default()
             );
@@ -583,7 +590,9 @@ impl RunReport {
             .iter()
             .filter(|e| e.disposition == Disposition::Quarantined)
         {
-            if let Some(p) = &e.stored {
+            if self.dry_run {
+                let _ = writeln!(s, "  would quarantine ERP export {}", printable(&e.name));
+            } else if let Some(p) = &e.stored {
                 let _ = writeln!(
                     s,
                     "  quarantined ERP export {} (report: {}.report.txt)",

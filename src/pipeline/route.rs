@@ -36,6 +36,9 @@ pub struct Router<'a> {
     pub relax_envelope: bool,
     /// The file's id in the ledger.
     pub file: i64,
+    /// In a dry run, the throwaway run it records into (rolled back): documents accepted
+    /// there are named as earlier in this dry run, not by a run number that will not exist.
+    pub dry_run: Option<i64>,
     /// The last interchange looked up and where it was received before (documents of one
     /// interchange come together).
     last: Option<(InterchangeKey, Option<String>)>,
@@ -55,6 +58,7 @@ impl<'a> Router<'a> {
             name,
             relax_envelope,
             file,
+            dry_run: None,
             last: None,
         }
     }
@@ -103,6 +107,8 @@ impl<'a> Router<'a> {
             let same = ContentHash::parse(&s.content_hash).is_some_and(|h| hashes.matches(&h));
             let place = if s.file_id == self.file {
                 format!("{} at byte {}", self.name, s.offset)
+            } else if self.dry_run == Some(s.run) {
+                format!("{} at byte {} earlier in this dry run", s.file, s.offset)
             } else {
                 format!("{} at byte {} in run {}", s.file, s.offset, s.run)
             };
