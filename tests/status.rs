@@ -278,3 +278,119 @@ fn a_dry_run_says_what_it_would_quarantine_and_names_no_run_that_will_not_exist(
     assert!(!r.stderr.contains("in run "), "{}", r.stderr);
     assert!(!r.stderr.contains("report:"), "{}", r.stderr);
 }
+
+#[test]
+fn resolving_a_conflict_takes_the_new_version_or_keeps_the_old_and_says_so() {
+    let env = Env::new(CHANNELS);
+    env.drop_file("acme", "a-po.edi", &po(1, "PO-1", &[("2", "SKU-1")]));
+    env.drop_file(
+        "acme",
+        "b-po-changed.edi",
+        &po(2, "PO-1", &[("5", "SKU-1")]),
+    );
+    env.drop_file("acme", "c-po-other.edi", &po(3, "PO-2", &[("1", "SKU-1")]));
+    env.drop_file(
+        "acme",
+        "d-po-other-changed.edi",
+        &po(4, "PO-2", &[("7", "SKU-1")]),
+    );
+    assert_eq!(env.run(&[]).code, 1);
+    let list = env.tallyman(&["ledger", "list", "--config", "tallyman.toml"]);
+    assert!(list.stdout.contains("b-po-changed.edi"), "{}", list.stdout);
+    let ids: Vec<String> = {
+        let r = env.tallyman(&["status", "--config", "tallyman.toml", "--json"]);
+        let s: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        s["quarantine"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["id"].as_i64().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids.len(), 2);
+
+    // A file without a conflict cannot be resolved by choosing a version.
+    let r = env.tallyman(&[
+        "ledger",
+        "resolve",
+        "1",
+        "--take-new",
+        "--config",
+        "tallyman.toml",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+
+    // PO-1: the partner's change is the right one.
+    let r = env.tallyman(&[
+        "ledger",
+        "resolve",
+        &ids[0],
+        "--take-new",
+        "--note",
+        "confirmed by phone",
+        "--config",
+        "tallyman.toml",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("replaces the one accepted before (1 superseded)"),
+        "{}",
+        r.stderr
+    );
+    let qty = |n: &str| -> Vec<String> {
+        env.erp_documents()
+            .iter()
+            .filter(|d| d["order_number"] == n)
+            .map(|d| d["lines"][0]["quantity"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(qty("PO-1"), ["2", "5"], "the new version reached the ERP");
+
+    // PO-2: the first version stays.
+    let r = env.tallyman(&[
+        "ledger",
+        "resolve",
+        &ids[1],
+        "--keep-old",
+        "--config",
+        "tallyman.toml",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(qty("PO-2"), ["1"]);
+    let r = env.tallyman(&["status", "--config", "tallyman.toml", "--json"]);
+    let s: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        s["quarantine"].as_array().unwrap().is_empty(),
+        "{}",
+        r.stdout
+    );
+    // Decided once: not again.
+    let r = env.tallyman(&[
+        "ledger",
+        "resolve",
+        &ids[1],
+        "--dismiss",
+        "--config",
+        "tallyman.toml",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+
+    // From now on the new PO-1 is the one: the old version re-sent is the conflict, the new
+    // one a duplicate.
+    env.drop_file("acme", "e-old-again.edi", &po(5, "PO-1", &[("2", "SKU-1")]));
+    env.drop_file("acme", "f-new-again.edi", &po(6, "PO-1", &[("5", "SKU-1")]));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("quarantined acme/e-old-again.edi"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("quarantined acme/f-new-again.edi"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(qty("PO-1"), ["2", "5"]);
+}

@@ -167,6 +167,7 @@ const TABLE: &[(&[&str], Codes)] = &[
     (&["ledger", "acks"], LEDGER_READ),
     (&["ledger", "outbound"], OUTBOUND),
     (&["ledger", "replay"], RUN),
+    (&["ledger", "resolve"], RUN),
     (&["completions"], PRINTED),
     (&["man"], PRINTED),
 ];

@@ -55,6 +55,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Decide about a quarantined file: a conflict's new version replaces the one accepted
+    /// before (--take-new: the file is then run again and the new versions reach the ERP), or
+    /// the old stays (--keep-old), or the file is set aside (--dismiss). Recorded in the ledger.
+    Resolve {
+        /// The quarantined file's id (see `ledger list`).
+        id: i64,
+        #[arg(long, group = "decision", required = true)]
+        take_new: bool,
+        #[arg(long, group = "decision")]
+        keep_old: bool,
+        #[arg(long, group = "decision")]
+        dismiss: bool,
+        /// Why, in words, kept with the decision.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
     /// Run quarantined files again after they were fixed in the quarantine folder.
     Replay {
         /// Quarantined file ids (see `ledger list`); all of them with --all.
@@ -70,6 +86,80 @@ pub enum Command {
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
     let cfg = Config::load(&args.config)?;
     match &args.command {
+        Command::Resolve {
+            id,
+            take_new,
+            keep_old,
+            note,
+            ..
+        } => {
+            use crate::ledger::Decision;
+            let decision = if *take_new {
+                Decision::TakeNew
+            } else if *keep_old {
+                Decision::KeepOld
+            } else {
+                Decision::Dismiss
+            };
+            let mut ledger = open(&cfg)?;
+            let Some(q) = ledger
+                .quarantined_files()?
+                .into_iter()
+                .find(|q| q.id == *id)
+            else {
+                bail!(
+                    "file {id} is not waiting in quarantine (replayed or resolved already, archived, or no such file); see `tallyman ledger list`"
+                );
+            };
+            let conflicts = ledger.conflicts_of(*id)?;
+            if decision != Decision::Dismiss && conflicts.is_empty() {
+                bail!(
+                    "file {id} ({}/{}) holds no conflict, so there is no version to choose: fix it in the quarantine folder and `tallyman ledger replay {id}`, or set it aside with --dismiss",
+                    q.channel,
+                    q.name
+                );
+            }
+            let at = jiff::Timestamp::now().to_string();
+            let superseded = ledger.resolve(*id, decision, note, &at)?;
+            drop(ledger);
+            let docs = conflicts
+                .iter()
+                .map(|k| format!("{} {} ({})", k.kind, k.number, k.purpose))
+                .collect::<Vec<_>>()
+                .join(", ");
+            match decision {
+                Decision::TakeNew => {
+                    writeln!(
+                        err,
+                        "file {id} ({}/{}): its version of {docs} replaces the one accepted before ({superseded} superseded); running it again so that it reaches the ERP",
+                        q.channel, q.name
+                    )?;
+                    let opts = RunOptions {
+                        replay: Some(Replay::Files(vec![*id])),
+                        progress: true,
+                        new_ledger: false,
+                        ..RunOptions::default()
+                    };
+                    super::run::finish(&cfg, &opts, false, out, err)
+                }
+                Decision::KeepOld => {
+                    writeln!(
+                        err,
+                        "file {id} ({}/{}): the versions of {docs} accepted before stay; it leaves the quarantine (its copy stays in {})",
+                        q.channel, q.name, q.stored
+                    )?;
+                    Ok(Outcome::Clean)
+                }
+                Decision::Dismiss => {
+                    writeln!(
+                        err,
+                        "file {id} ({}/{}) is set aside: it leaves the quarantine (its copy stays in {})",
+                        q.channel, q.name, q.stored
+                    )?;
+                    Ok(Outcome::Clean)
+                }
+            }
+        }
         Command::Replay { ids, all, json } => {
             if ids.is_empty() && !all {
                 bail!(

@@ -91,6 +91,9 @@ pub enum Route {
     /// Same identity as an accepted document, different content: never applied.
     Conflict,
     Rejected,
+    /// Accepted once, then replaced by a newer version an operator chose
+    /// (`tallyman ledger resolve --take-new`).
+    Superseded,
 }
 
 impl Route {
@@ -100,6 +103,29 @@ impl Route {
             Route::Duplicate => "duplicate",
             Route::Conflict => "conflict",
             Route::Rejected => "rejected",
+            Route::Superseded => "superseded",
+        }
+    }
+}
+
+/// What an operator decided about a quarantined file (`tallyman ledger resolve`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Its conflicting documents replace the versions accepted before (it is then replayed).
+    TakeNew,
+    /// The versions accepted before stay; this file leaves the quarantine.
+    KeepOld,
+    /// Nothing of it is to be processed; it leaves the quarantine.
+    Dismiss,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::TakeNew => "take_new",
+            Decision::KeepOld => "keep_old",
+            Decision::Dismiss => "dismiss",
         }
     }
 }
@@ -444,6 +470,12 @@ pub trait Ledger {
     fn run_detail(&self, run: i64) -> Result<Option<RunDetail>>;
     /// Documents and files in all, per channel, over the committed runs.
     fn totals(&self) -> Result<Totals>;
+    /// The identities of a file's documents that were conflicts.
+    fn conflicts_of(&mut self, file: i64) -> Result<Vec<DocKey>>;
+    /// Records an operator's decision on a quarantined file; with [`Decision::TakeNew`], the
+    /// accepted versions of its conflicting documents become superseded, in one transaction.
+    /// Returns how many documents were superseded.
+    fn resolve(&mut self, file: i64, decision: Decision, note: &str, at: &str) -> Result<usize>;
     /// Names and sizes of the files a channel delivered that committed runs read (to tell, in
     /// a drop folder whose files are kept, the new ones from those read before).
     fn received(&self, channel: &str) -> Result<Vec<(String, u64)>>;

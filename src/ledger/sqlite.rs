@@ -150,6 +150,20 @@ CREATE TABLE ssccs (
     outbound INTEGER NOT NULL REFERENCES outbound(id)
 );
 "#,
+    r#"
+-- Operators' decisions on quarantined files (`tallyman ledger resolve`): take_new, keep_old or
+-- dismiss. A superseded document has route 'superseded' and names the file that replaced it.
+CREATE TABLE resolutions (
+    file INTEGER PRIMARY KEY REFERENCES files(id),
+    decision TEXT NOT NULL,
+    at TEXT NOT NULL,
+    note TEXT NOT NULL
+);
+CREATE TABLE superseded (
+    document INTEGER PRIMARY KEY REFERENCES documents(id),
+    by_file INTEGER NOT NULL REFERENCES files(id)
+);
+"#,
 ];
 
 /// The SQLite ledger.
@@ -298,7 +312,7 @@ impl SqliteLedger {
             .query_row(
                 "SELECT r.id, r.started, r.finished, r.status,
                     (SELECT count(*) FROM files f WHERE f.run = r.id),
-                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'accepted'),
+                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route IN ('accepted', 'superseded')),
                     (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'duplicate'),
                     (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'conflict'),
                     (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'rejected')
@@ -722,6 +736,7 @@ impl Ledger for SqliteLedger {
                 "SELECT f.id, f.run, f.channel, f.name, f.stored, f.sha256, r.started FROM files f
                  JOIN runs r ON r.id = f.run
                  WHERE f.disposition = 'quarantined' AND f.replayed_by IS NULL
+                   AND f.id NOT IN (SELECT file FROM resolutions WHERE decision != 'take_new')
                    AND r.status IN ('committed', 'finished')
                  ORDER BY f.id",
             )
@@ -773,6 +788,82 @@ impl Ledger for SqliteLedger {
         .map_err(db_err("files received"))?
         .collect::<rusqlite::Result<_>>()
         .map_err(db_err("files received"))
+    }
+
+    fn conflicts_of(&mut self, file: i64) -> Result<Vec<DocKey>> {
+        let mut st = self
+            .db
+            .prepare(
+                "SELECT DISTINCT channel, kind, number, purpose FROM documents
+                 WHERE file = ?1 AND route = 'conflict' ORDER BY id",
+            )
+            .map_err(db_err("conflicts of a file"))?;
+        st.query_map([file], |r| {
+            Ok(DocKey {
+                channel: r.get(0)?,
+                kind: r.get(1)?,
+                number: r.get(2)?,
+                purpose: r.get(3)?,
+            })
+        })
+        .map_err(db_err("conflicts of a file"))?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(db_err("conflicts of a file"))
+    }
+
+    fn resolve(
+        &mut self,
+        file: i64,
+        decision: super::Decision,
+        note: &str,
+        at: &str,
+    ) -> Result<usize> {
+        let keys = if decision == super::Decision::TakeNew {
+            self.conflicts_of(file)?
+        } else {
+            Vec::new()
+        };
+        let tx = self.db.transaction().map_err(db_err("resolve"))?;
+        tx.execute(
+            "INSERT OR REPLACE INTO resolutions (file, decision, at, note) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![file, decision.as_str(), at, note],
+        )
+        .map_err(db_err("resolve"))?;
+        if decision == super::Decision::TakeNew {
+            // The file is run again: its interchanges are not repeats of itself.
+            tx.execute("DELETE FROM interchanges WHERE file = ?1", [file])
+                .map_err(db_err("resolve"))?;
+        }
+        let mut superseded = 0;
+        for k in &keys {
+            let ids: Vec<i64> = {
+                let mut st = tx
+                    .prepare(
+                        "SELECT id FROM documents WHERE channel = ?1 AND kind = ?2 AND number = ?3
+                           AND purpose = ?4 AND route = 'accepted'",
+                    )
+                    .map_err(db_err("resolve"))?;
+                st.query_map([&k.channel, &k.kind, &k.number, &k.purpose], |r| r.get(0))
+                    .map_err(db_err("resolve"))?
+                    .collect::<rusqlite::Result<_>>()
+                    .map_err(db_err("resolve"))?
+            };
+            for id in ids {
+                tx.execute(
+                    "UPDATE documents SET route = 'superseded' WHERE id = ?1",
+                    [id],
+                )
+                .map_err(db_err("resolve"))?;
+                tx.execute(
+                    "INSERT OR REPLACE INTO superseded (document, by_file) VALUES (?1, ?2)",
+                    [id, file],
+                )
+                .map_err(db_err("resolve"))?;
+                superseded += 1;
+            }
+        }
+        tx.commit().map_err(db_err("resolve"))?;
+        Ok(superseded)
     }
 
     fn totals(&self) -> Result<super::Totals> {
@@ -851,6 +942,7 @@ impl Ledger for SqliteLedger {
                         "accepted" => Route::Accepted,
                         "duplicate" => Route::Duplicate,
                         "conflict" => Route::Conflict,
+                        "superseded" => Route::Superseded,
                         _ => Route::Rejected,
                     },
                     offset: r.get::<_, i64>(7)? as u64,

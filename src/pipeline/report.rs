@@ -26,7 +26,8 @@ pub struct Counts {
 impl Counts {
     pub fn add(&mut self, route: Route, not_mapped: bool) {
         match route {
-            Route::Accepted => self.accepted += 1,
+            // A superseded document was accepted when it was routed.
+            Route::Accepted | Route::Superseded => self.accepted += 1,
             Route::Duplicate => self.duplicate += 1,
             Route::Conflict => self.conflict += 1,
             Route::Rejected if not_mapped => self.not_translated += 1,
