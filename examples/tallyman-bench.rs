@@ -411,15 +411,8 @@ struct Manifest {
     channels: Vec<(String, u64, u64, u64)>,
 }
 
-const MANIFEST_VERSION: u32 = 3;
-
-/// splitmix64: file sizes and seeds.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+/// 4: the generators draw from `fastrand` (the files of version 3 came from xorshift64*).
+const MANIFEST_VERSION: u32 = 4;
 
 /// Generates the drop folder `dir/drop/CHANNEL/`, or reuses the one there when it was made
 /// with the same parameters.
@@ -459,7 +452,8 @@ fn generate_drop(dir: &Path, files: u64, mib: u64, parts: &[Part]) -> Res<Manife
     };
     let mut num = tallyman::synthetic::Numbering::default();
     let mut assigned = 0u64;
-    let mut file_index = 0u64;
+    // File sizes and seeds: the same drop folder for the same parameters, run to run.
+    let mut rng = fastrand::Rng::with_seed(0x7a11_7a11);
     for (pi, part) in parts.iter().enumerate() {
         let n = if pi + 1 == parts.len() {
             files - assigned
@@ -473,20 +467,18 @@ fn generate_drop(dir: &Path, files: u64, mib: u64, parts: &[Part]) -> Res<Manife
         let mean = budget as f64 / n.max(1) as f64;
         let (mut wanted, mut written, mut orders) = (0f64, 0u64, 0u64);
         for i in 0..n {
-            file_index += 1;
-            let r = mix(file_index ^ 0x7a11_7a11);
+            let (size, seed) = (rng.f64(), rng.u64(..));
             // A quarter to 1.75 times the mean; what a file overshoots, the next one gives back.
             // A single file gets the whole budget.
             wanted += if n == 1 {
                 mean
             } else {
-                mean * (0.25 + 1.5 * (r >> 11) as f64 / (1u64 << 53) as f64)
+                mean * (0.25 + 1.5 * size)
             };
             let target = (wanted as u64).saturating_sub(written).max(1);
             let path = folder.join(format!("{}{:06}.{}", part.prefix, i + 1, part.ext));
             let mut w = BufWriter::with_capacity(1 << 16, File::create(&path)?);
             num.batch = part.batch;
-            let seed = mix(file_index);
             let st = match part.kind {
                 Kind::X12 => tallyman::synthetic::x12_850s_numbered(&mut w, target, seed, num)?,
                 Kind::Edifact => {
