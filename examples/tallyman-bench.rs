@@ -6,6 +6,7 @@
 //! cargo run --release --example tallyman-bench -- translate FILE
 //! cargo run --release --example tallyman-bench -- run --files 10000 --mib 1024 --threads 1,2
 //! scripts/bench.sh                 # all of the above in one table (BENCH_QUICK=1, BENCH_BIG=1)
+//! cargo run --example tallyman-bench -- --help                  # every command and option
 //! ```
 //!
 //! `all` generates the input, then runs each phase in a child process so that every phase's
@@ -55,6 +56,7 @@
 //! --threads 2`. `--move-inputs` measures the default `keep_inputs = false` instead: each
 //! measurement gets a hard-linked copy of the drop folder, which the run empties.
 
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -64,40 +66,144 @@ use tallyman::grammar::GrammarSet;
 use tallyman::map::{Options, Status};
 use tallyman::translate::{Format, detect};
 
-const USAGE: &str =
-    "usage: tallyman-bench all [--mib N] [--format x12|edifact|shopify] [--dir DIR] [--threads 1,2]
-       tallyman-bench generate FILE [--mib N] [--format x12|edifact|shopify]
-       tallyman-bench tokenize|scan|translate|translate-json FILE
-       tallyman-bench run [--files 10000] [--mib 1024] [--threads 1,2] [--format F] [--dir DIR] [--keep]
-                          [--move-inputs] [--max-rss MIB]";
+/// Throughput and memory of tallyman's inbound path, on generated files.
+///
+/// scripts/bench.sh runs it all and prints one table; what each number means is in the
+/// documentation at the top of examples/tallyman-bench.rs.
+#[derive(Debug, Parser)]
+#[command(name = "tallyman-bench")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Generate a file, then measure each phase on it.
+    ///
+    /// Each phase runs in its own process, so that its peak RSS is its own: tokenize and scan on
+    /// one thread, translate and translate-json once per --threads entry.
+    All {
+        #[command(flatten)]
+        input: Generated,
+        /// Where the generated file goes [default: a new folder in the temporary directory].
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        #[command(flatten)]
+        threads: Threads,
+    },
+    /// Write a generated file (seed 42: the same bytes every time).
+    Generate {
+        /// The file to write.
+        file: PathBuf,
+        #[command(flatten)]
+        input: Generated,
+    },
+    /// Tokenize FILE only: every segment held in memory, best of three.
+    Tokenize {
+        /// An X12 or EDIFACT file.
+        file: PathBuf,
+    },
+    /// The envelope pass over FILE alone, streamed through a 1 MiB buffer.
+    Scan {
+        /// An X12 or EDIFACT file.
+        file: PathBuf,
+    },
+    /// Translate FILE to the canonical model, streamed.
+    ///
+    /// The envelope pass, grammar validation and mapping; RAYON_NUM_THREADS sets the threads.
+    Translate {
+        /// An X12, EDIFACT or feed file.
+        file: PathBuf,
+    },
+    /// Translate FILE and serialize every accepted document to JSON.
+    TranslateJson {
+        /// An X12, EDIFACT or feed file.
+        file: PathBuf,
+    },
+    /// Measure a whole `tallyman run` over a generated drop folder.
+    ///
+    /// The `tallyman` binary built beside this one runs once per --threads entry; each prints
+    /// its wall time, MiB/s, peak RSS, document counts and where the time went. It fails unless
+    /// every generated document was accepted.
+    Run(RunArgs),
+}
+
+/// What `all` and `generate` generate.
+#[derive(Debug, Args)]
+struct Generated {
+    /// Size of the generated file, in MiB.
+    #[arg(long, default_value_t = 100, value_parser = mib())]
+    mib: u64,
+    /// What to generate.
+    #[arg(long, value_enum, default_value_t = Kind::X12)]
+    format: Kind,
+}
+
+#[derive(Debug, Args)]
+struct Threads {
+    /// The thread counts to measure, separated by commas.
+    #[arg(
+        long = "threads",
+        value_name = "N,N",
+        value_delimiter = ',',
+        default_value = "1,2",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024),
+    )]
+    counts: Vec<usize>,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Files in the drop folder (1: one file of all the bytes).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    files: u64,
+    /// Bytes of the drop folder, in MiB.
+    #[arg(long, default_value_t = 1024, value_parser = mib())]
+    mib: u64,
+    #[command(flatten)]
+    threads: Threads,
+    /// One format alone (one channel, all the files and bytes) [default: the mix, 40% X12,
+    /// 30% EDIFACT, 30% Shopify CSV].
+    #[arg(long, value_enum)]
+    format: Option<Kind>,
+    /// Keep the generated drop folder in DIR/drop and reuse it on the next call with the same
+    /// --files, --mib and --format [default: a temporary folder, removed at the end].
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Leave every measurement's folder DIR/tN (configuration, work directory, ERP files,
+    /// stderr.txt, samples.tsv).
+    #[arg(long)]
+    keep: bool,
+    /// Measure `keep_inputs = false`: each measurement gets a hard-linked copy of the drop
+    /// folder, which the run empties.
+    #[arg(long)]
+    move_inputs: bool,
+    /// Fail (exit status 2, after the table) when a run's peak RSS exceeds this many MiB.
+    #[arg(long, value_name = "MIB")]
+    max_rss: Option<f64>,
+}
+
+/// `--mib`: at least 1, at most 1 TiB (the byte count must fit a u64 with room to spare).
+fn mib() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(1..=1 << 20)
+}
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let default_mib = if args.first().map(String::as_str) == Some("run") {
-        1024
-    } else {
-        100
-    };
-    let mib =
-        flag(&args, "--mib").map_or(default_mib, |v| v.parse().expect("--mib takes a number"));
-    let kind = match flag(&args, "--format") {
-        Some("edifact") => Kind::Edifact,
-        Some("shopify") => Kind::Shopify,
-        _ => Kind::X12,
-    };
-    let result = match args.first().map(String::as_str) {
-        Some("all") => thread_counts(&args)
-            .and_then(|threads| all(mib, kind, flag(&args, "--dir").map(PathBuf::from), &threads)),
-        Some("generate") => generate(Path::new(arg(&args, 1)), mib, kind).map(|_| ()),
-        Some("tokenize") => tokenize(Path::new(arg(&args, 1))),
-        Some("scan") => scan(Path::new(arg(&args, 1))),
-        Some("translate") => translate(Path::new(arg(&args, 1)), false),
-        Some("translate-json") => translate(Path::new(arg(&args, 1)), true),
-        Some("run") => run_bench(&args, mib),
-        _ => {
-            eprintln!("{USAGE}");
-            std::process::exit(2);
-        }
+    // Usage errors exit 2 with clap's message; --help and --version exit 0.
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Cmd::All {
+            input,
+            dir,
+            threads,
+        } => all(input.mib, input.format, dir, &threads.counts),
+        Cmd::Generate { file, input } => generate(&file, input.mib, input.format).map(|_| ()),
+        Cmd::Tokenize { file } => tokenize(&file),
+        Cmd::Scan { file } => scan(&file),
+        Cmd::Translate { file } => translate(&file, false),
+        Cmd::TranslateJson { file } => translate(&file, true),
+        Cmd::Run(args) => run_bench(&args),
     };
     if let Err(e) = result {
         eprintln!("tallyman-bench: {e}");
@@ -105,23 +211,9 @@ fn main() {
     }
 }
 
-fn arg(args: &[String], i: usize) -> &str {
-    args.get(i).map(String::as_str).unwrap_or_else(|| {
-        eprintln!("{USAGE}");
-        std::process::exit(2)
-    })
-}
-
-fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map(String::as_str)
-}
-
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Kind {
     X12,
     Edifact,
@@ -157,20 +249,6 @@ fn peak_rss_mib() -> f64 {
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-/// `--threads 1,2`: the thread counts to measure (default 1 and 2), none 0.
-fn thread_counts(args: &[String]) -> Res<Vec<usize>> {
-    let threads: Vec<usize> = flag(args, "--threads")
-        .unwrap_or("1,2")
-        .split(',')
-        .map(|t| t.trim().parse())
-        .collect::<Result<_, _>>()
-        .map_err(|_| "--threads takes numbers separated by commas, like 1,2")?;
-    if threads.is_empty() || threads.contains(&0) {
-        return Err("--threads must not be 0 or empty".into());
-    }
-    Ok(threads)
 }
 
 /// One line per phase; `threads` is how many threads the phase may use.
@@ -411,15 +489,8 @@ struct Manifest {
     channels: Vec<(String, u64, u64, u64)>,
 }
 
-const MANIFEST_VERSION: u32 = 3;
-
-/// splitmix64: file sizes and seeds.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+/// 4: the generators draw from `fastrand` (the files of version 3 came from xorshift64*).
+const MANIFEST_VERSION: u32 = 4;
 
 /// Generates the drop folder `dir/drop/CHANNEL/`, or reuses the one there when it was made
 /// with the same parameters.
@@ -459,7 +530,8 @@ fn generate_drop(dir: &Path, files: u64, mib: u64, parts: &[Part]) -> Res<Manife
     };
     let mut num = tallyman::synthetic::Numbering::default();
     let mut assigned = 0u64;
-    let mut file_index = 0u64;
+    // File sizes and seeds: the same drop folder for the same parameters, run to run.
+    let mut rng = fastrand::Rng::with_seed(0x7a11_7a11);
     for (pi, part) in parts.iter().enumerate() {
         let n = if pi + 1 == parts.len() {
             files - assigned
@@ -473,20 +545,18 @@ fn generate_drop(dir: &Path, files: u64, mib: u64, parts: &[Part]) -> Res<Manife
         let mean = budget as f64 / n.max(1) as f64;
         let (mut wanted, mut written, mut orders) = (0f64, 0u64, 0u64);
         for i in 0..n {
-            file_index += 1;
-            let r = mix(file_index ^ 0x7a11_7a11);
+            let (size, seed) = (rng.f64(), rng.u64(..));
             // A quarter to 1.75 times the mean; what a file overshoots, the next one gives back.
             // A single file gets the whole budget.
             wanted += if n == 1 {
                 mean
             } else {
-                mean * (0.25 + 1.5 * (r >> 11) as f64 / (1u64 << 53) as f64)
+                mean * (0.25 + 1.5 * size)
             };
             let target = (wanted as u64).saturating_sub(written).max(1);
             let path = folder.join(format!("{}{:06}.{}", part.prefix, i + 1, part.ext));
             let mut w = BufWriter::with_capacity(1 << 16, File::create(&path)?);
             num.batch = part.batch;
-            let seed = mix(file_index);
             let st = match part.kind {
                 Kind::X12 => tallyman::synthetic::x12_850s_numbered(&mut w, target, seed, num)?,
                 Kind::Edifact => {
@@ -859,17 +929,11 @@ struct Measured {
     load: (String, String),
 }
 
-fn run_bench(args: &[String], mib: u64) -> Res<()> {
-    let files: u64 = flag(args, "--files").map_or(Ok(10_000), str::parse)?;
-    let threads = thread_counts(args)?;
-    let keep = args.iter().any(|a| a == "--keep");
-    let max_rss: Option<f64> = flag(args, "--max-rss").map(str::parse).transpose()?;
-    let move_inputs = args.iter().any(|a| a == "--move-inputs");
-    if files == 0 || mib == 0 {
-        return Err("--files and --mib must not be 0".into());
-    }
-    let (dir, temporary) = match flag(args, "--dir") {
-        Some(d) => (PathBuf::from(d), false),
+fn run_bench(args: &RunArgs) -> Res<()> {
+    let (files, mib, threads) = (args.files, args.mib, &args.threads.counts);
+    let (keep, max_rss, move_inputs) = (args.keep, args.max_rss, args.move_inputs);
+    let (dir, temporary) = match &args.dir {
+        Some(d) => (d.clone(), false),
         None => (
             std::env::temp_dir().join(format!("tallyman-bench-run-{}", std::process::id())),
             true,
@@ -893,13 +957,7 @@ fn run_bench(args: &[String], mib: u64) -> Res<()> {
         )
         .into());
     }
-    let parts = parts(match flag(args, "--format") {
-        None => None,
-        Some("x12") => Some(Kind::X12),
-        Some("edifact") => Some(Kind::Edifact),
-        Some("shopify") => Some(Kind::Shopify),
-        Some(f) => return Err(format!("--format {f}: x12, edifact or shopify").into()),
-    });
+    let parts = parts(args.format);
     let manifest = generate_drop(&dir, files, mib, &parts)?;
     let drop = dir.join("drop");
     println!(
@@ -925,7 +983,7 @@ fn run_bench(args: &[String], mib: u64) -> Res<()> {
         loadavg()
     );
     let mut results = Vec::new();
-    for &t in &threads {
+    for &t in threads {
         let run_dir = dir.join(format!("t{t}"));
         remove_dir(&run_dir)?;
         std::fs::create_dir_all(&run_dir)?;
@@ -1094,4 +1152,146 @@ fn run_bench(args: &[String], mib: u64) -> Res<()> {
         println!("peak RSS within the bound of {max:.0} MiB (--max-rss)");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use clap::error::ErrorKind;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("tallyman-bench").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    /// `--help` was taken for the file name: `generate --help` wrote 100 MiB to a file named
+    /// `--help`.
+    #[test]
+    fn help_prints_help_and_writes_nothing() {
+        for args in [
+            &["--help"][..],
+            &["generate", "--help"],
+            &["run", "--help"],
+            &["help"],
+        ] {
+            let e = parse(args).expect_err("help is not a command to run");
+            assert_eq!(e.kind(), ErrorKind::DisplayHelp, "{args:?}");
+            assert_eq!(e.exit_code(), 0, "{args:?}");
+        }
+    }
+
+    /// `--mib abc` panicked.
+    #[test]
+    fn a_bad_number_is_a_usage_error() {
+        for args in [
+            &["generate", "f", "--mib", "abc"][..],
+            &["all", "--mib", "abc"],
+            &["run", "--mib", "0"],
+            &["run", "--files", "x"],
+            &["run", "--threads", "1,0"],
+            &["all", "--threads", ""],
+            &["run", "--max-rss", "lots"],
+        ] {
+            let e = parse(args).expect_err("not a number");
+            assert_eq!(e.kind(), ErrorKind::ValueValidation, "{args:?}");
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+        }
+        let e = parse(&["all", "--format", "xml"]).expect_err("no such format");
+        assert_eq!(e.kind(), ErrorKind::InvalidValue);
+        let e = parse(&["generate"]).expect_err("no file");
+        assert_eq!(e.kind(), ErrorKind::MissingRequiredArgument);
+        let e = parse(&["bench"]).expect_err("no such command");
+        assert_eq!(e.kind(), ErrorKind::InvalidSubcommand);
+    }
+
+    /// The calls of scripts/bench.sh, scripts/instructions.sh, the README and `all` (which runs
+    /// its phases as `tallyman-bench PHASE FILE`).
+    #[test]
+    fn the_scripts_calls_parse_as_before() {
+        let cli = parse(&["generate", "in", "--mib", "4", "--format", "edifact"]).unwrap();
+        let Cmd::Generate { file, input } = cli.command else {
+            panic!("{cli:?}")
+        };
+        assert_eq!(
+            (file, input.mib, input.format),
+            ("in".into(), 4, Kind::Edifact)
+        );
+
+        let cli = parse(&["all", "--mib", "1", "--format", "shopify", "--dir", "d"]).unwrap();
+        let Cmd::All {
+            input,
+            dir,
+            threads,
+        } = cli.command
+        else {
+            panic!("{cli:?}")
+        };
+        assert_eq!((input.mib, input.format), (1, Kind::Shopify));
+        assert_eq!((dir, threads.counts), (Some("d".into()), vec![1, 2]));
+
+        let cli = parse(&["all", "--threads", "1,2,4"]).unwrap();
+        let Cmd::All { input, threads, .. } = cli.command else {
+            panic!("{cli:?}")
+        };
+        assert_eq!((input.mib, input.format), (100, Kind::X12));
+        assert_eq!(threads.counts, [1, 2, 4]);
+
+        let args = [
+            "run",
+            "--files",
+            "10000",
+            "--mib",
+            "1024",
+            "--threads",
+            "1,2",
+            "--dir",
+            "d/run",
+            "--max-rss",
+            "100",
+        ];
+        let Cmd::Run(run) = parse(&args).unwrap().command else {
+            panic!("not run")
+        };
+        assert_eq!((run.files, run.mib, run.format), (10_000, 1024, None));
+        assert_eq!(run.threads.counts, [1, 2]);
+        assert_eq!(run.max_rss, Some(100.0));
+        assert!(!run.keep && !run.move_inputs);
+
+        let args = [
+            "run",
+            "--format",
+            "x12",
+            "--files",
+            "1",
+            "--keep",
+            "--move-inputs",
+        ];
+        let Cmd::Run(run) = parse(&args).unwrap().command else {
+            panic!("not run")
+        };
+        assert_eq!((run.files, run.mib, run.format), (1, 1024, Some(Kind::X12)));
+        assert!(run.keep && run.move_inputs && run.dir.is_none());
+
+        for (phase, json) in [("translate", false), ("translate-json", true)] {
+            let cli = parse(&[phase, "f.edi"]).unwrap();
+            match cli.command {
+                Cmd::Translate { file } if !json => assert_eq!(file, Path::new("f.edi")),
+                Cmd::TranslateJson { file } if json => assert_eq!(file, Path::new("f.edi")),
+                other => panic!("{phase}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            parse(&["tokenize", "f"]).unwrap().command,
+            Cmd::Tokenize { .. }
+        ));
+        assert!(matches!(
+            parse(&["scan", "f"]).unwrap().command,
+            Cmd::Scan { .. }
+        ));
+    }
 }

@@ -148,16 +148,11 @@ fn seeds_hold_every_invariant() {
 /// change that breaks a round trip or a base document shows in `cargo test` too.
 #[test]
 fn structured_targets_hold_on_pseudo_random_input() {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    // Seeded: the same inputs every run, so a failure here fails again.
+    let mut rng = fastrand::Rng::with_seed(0x9E37_79B9_7F4A_7C15);
     for round in 0..24 {
-        let len = (next() % 160) as usize;
-        let data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        let len = rng.usize(..160);
+        let data: Vec<u8> = (0..len).map(|_| rng.u8(..)).collect();
         let data = if round == 0 { Vec::new() } else { data };
         tallyman::fuzzing::x12_roundtrip(&data);
         tallyman::fuzzing::edifact_roundtrip(&data);

@@ -656,8 +656,7 @@ fn a_file_an_interrupted_removal_left_hidden_is_put_back_and_finished() {
     // As if a run had moved the file aside and died before removing it.
     let sha = {
         use sha2::Digest;
-        let d = sha2::Sha256::digest(body.as_bytes());
-        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        hex::encode(sha2::Sha256::digest(body.as_bytes()))
     };
     s.put(
         &format!("in/.po-1.edi.{}.tallyman-done", &sha[..12]),

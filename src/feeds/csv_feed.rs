@@ -107,8 +107,9 @@ pub fn timestamp_date(s: &str) -> Result<Date, String> {
     // Some APIs hand out timestamps still URL-encoded (`2010-10-05T00%3A06%3A07Z`).
     let decoded;
     let t = if s.contains('%') {
-        decoded = percent_decode(s.trim());
-        decoded.as_str()
+        // `%XX` escapes decoded; anything that is not one is kept as it is.
+        decoded = percent_encoding::percent_decode_str(s.trim()).decode_utf8_lossy();
+        &decoded
     } else {
         s.trim()
     };
@@ -123,27 +124,6 @@ pub fn timestamp_date(s: &str) -> Result<Date, String> {
             .is_ok_and(|p| p.to_timestamp().is_ok())
         || t.parse::<jiff::civil::DateTime>().is_ok();
     if ok { Ok(date) } else { Err(bad()) }
-}
-
-/// Decodes `%XX` escapes; anything that is not one is kept as it is.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The limit breach behind a csv error, when that is what stopped the reading.
@@ -850,6 +830,12 @@ mod tests {
             "2010-10-05"
         );
         assert!(timestamp_date("2024-03-11 25:00:00 -0500").is_err());
+        // A `%` that starts no escape is kept, and then the value is not a timestamp.
+        assert!(
+            timestamp_date("2010-10-05T00%3A06%3A07%Z")
+                .unwrap_err()
+                .contains("'2010-10-05T00:06:07%Z'")
+        );
         assert_eq!(amount("24.00").unwrap().to_string(), "24.00");
         assert!(amount("12,99").unwrap_err().contains("decimal mark"));
         assert_eq!(amount(" +2 ").unwrap().to_string(), "2");

@@ -2,7 +2,7 @@
 //! are valid UTF-8 are UTF-8 and anything else is Windows-1252, the encoding spreadsheet tools
 //! on Windows write. Decoding streams: a 1 GiB feed is never held whole.
 
-use encoding_rs::{Decoder, Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
+use encoding_rs::{Decoder, Encoding, UTF_8, WINDOWS_1252};
 use std::io::{self, Read};
 
 /// How much of the start of a file decides between UTF-8 and Windows-1252.
@@ -10,14 +10,8 @@ pub const SNIFF: usize = 64 * 1024;
 
 /// Picks the encoding from the first bytes of a file.
 pub fn sniff(head: &[u8]) -> &'static Encoding {
-    if head.starts_with(b"\xEF\xBB\xBF") {
-        return UTF_8;
-    }
-    if head.starts_with(b"\xFF\xFE") {
-        return UTF_16LE;
-    }
-    if head.starts_with(b"\xFE\xFF") {
-        return UTF_16BE;
+    if let Some((encoding, _)) = Encoding::for_bom(head) {
+        return encoding;
     }
     match std::str::from_utf8(head) {
         Ok(_) => UTF_8,
@@ -28,6 +22,12 @@ pub fn sniff(head: &[u8]) -> &'static Encoding {
 }
 
 /// A reader that turns bytes of `encoding` into UTF-8 as they are read (the BOM is dropped).
+///
+/// Written here rather than taken from `encoding_rs_io` (`DecodeReaderBytes`, 0.1.8), which
+/// streams the same way (an explicit encoding; for UTF-8 none, with `strip_bom`) but drops what
+/// `decode_to_utf8` says about replacements: a feed whose bytes were not valid in its encoding must say so
+/// ([`Decode::replaced`], the "replaced with U+FFFD" warning; tests/feeds.rs), and counting
+/// U+FFFD in the output afterwards would also count those the file holds as text.
 pub struct Decode<R> {
     inner: R,
     decoder: Decoder,

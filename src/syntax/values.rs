@@ -364,47 +364,19 @@ pub fn without_controls(s: &str) -> Cow<'_, str> {
 
 /// CCYYMMDD digits that name a day of the calendar (envelope headers, grammar checks).
 pub(crate) fn valid_ccyymmdd(v: &[u8]) -> bool {
-    let n = |r: std::ops::Range<usize>| -> u32 {
-        std::str::from_utf8(&v[r])
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
-    };
-    v.len() == 8 && v.iter().all(u8::is_ascii_digit) && real_date(n(0..4), n(4..6), n(6..8))
+    ccyymmdd(v).is_ok()
 }
 
-/// YYMMDD digits that name a day of the calendar (years read as 20YY).
+/// YYMMDD digits that name a day of the calendar. [`yymmdd`] reads 50-99 as 19YY, which names
+/// the same days as 20YY would: the two centuries agree on every leap year but 1900/2000, and
+/// 00 is 2000 in both readings.
 pub(crate) fn valid_yymmdd(v: &[u8]) -> bool {
-    let n = |r: std::ops::Range<usize>| -> u32 {
-        std::str::from_utf8(&v[r])
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
-    };
-    v.len() == 6 && v.iter().all(u8::is_ascii_digit) && real_date(2000 + n(0..2), n(2..4), n(4..6))
+    yymmdd(v).is_ok()
 }
 
 /// HHMM digits (at least four; what follows is not looked at) that name a time of day.
 pub(crate) fn valid_hhmm(v: &[u8]) -> bool {
-    let n = |r: std::ops::Range<usize>| -> u32 {
-        std::str::from_utf8(&v[r])
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(99)
-    };
-    v.len() >= 4 && v[..4].iter().all(u8::is_ascii_digit) && n(0..2) < 24 && n(2..4) < 60
-}
-
-/// True when day `d` exists in month `m` of year `y`.
-pub(crate) fn real_date(y: u32, m: u32, d: u32) -> bool {
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
-        2 => 28,
-        _ => return false,
-    };
-    d >= 1 && d <= days
+    v.len() >= 4 && hhmm_ss(&v[..4]).is_ok()
 }
 
 #[cfg(test)]
@@ -583,7 +555,20 @@ mod tests {
         assert!(valid_ccyymmdd(b"20240229"));
         assert!(!valid_ccyymmdd(b"20230229"));
         assert!(!valid_ccyymmdd(b"20231301"));
+        assert!(valid_ccyymmdd(b"20000229"));
+        assert!(!valid_ccyymmdd(b"19000229"));
+        assert!(!valid_ccyymmdd(b"2024022"));
+        assert!(!valid_ccyymmdd(b"2024-2-9"));
+        assert!(valid_yymmdd(b"000229"));
+        assert!(valid_yymmdd(b"960229"));
+        assert!(!valid_yymmdd(b"970229"));
+        assert!(!valid_yymmdd(b"240431"));
         assert!(valid_hhmm(b"2359"));
+        assert!(valid_hhmm(b"0000"));
+        assert!(valid_hhmm(b"235959"));
         assert!(!valid_hhmm(b"2460"));
+        assert!(!valid_hhmm(b"2400"));
+        assert!(!valid_hhmm(b"12 0"));
+        assert!(!valid_hhmm(b"123"));
     }
 }

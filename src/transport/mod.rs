@@ -190,7 +190,7 @@ pub fn remove_at(origin: &str, sha256: &str) -> io::Result<bool> {
     let hashed = open_regular(p).and_then(|(mut f, meta)| {
         let mut hasher = Sha256::new();
         io::copy(&mut f, &mut hasher)?;
-        Ok((hex(&hasher.finalize()), meta.dev(), meta.ino()))
+        Ok((hex::encode(hasher.finalize()), meta.dev(), meta.ino()))
     });
     match hashed {
         // Still the file that was hashed (not renamed over meanwhile): removed.
@@ -272,7 +272,7 @@ pub(crate) fn copy_hashed_sized(
     out.sync_all()?;
     Ok(Fetched {
         size,
-        sha256: hex(&hasher.finalize()),
+        sha256: hex::encode(hasher.finalize()),
     })
 }
 
@@ -281,21 +281,12 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
     let mut f = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     io::copy(&mut f, &mut hasher)?;
-    Ok(hex(&hasher.finalize()))
+    Ok(hex::encode(hasher.finalize()))
 }
 
 /// SHA-256 of bytes, lowercase hex.
 pub fn sha256_bytes(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// Creates a folder and its parents with owner-only permissions (existing ones are left as

@@ -109,28 +109,15 @@ impl fmt::Display for ContentHash {
                 h
             }
         };
-        // By hand: a 64-digit loop is less than a dependency.
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut text = [0u8; 64];
-        for (pair, &b) in text.chunks_exact_mut(2).zip(h) {
-            pair[0] = DIGITS[usize::from(b >> 4)];
-            pair[1] = DIGITS[usize::from(b & 15)];
-        }
+        hex::encode_to_slice(h, &mut text).expect("64 digits for 32 bytes");
         f.write_str(std::str::from_utf8(&text).expect("hex digits are ASCII"))
     }
 }
 
+/// 64 hex digits (either case) as 32 bytes; `None` for anything else.
 fn from_hex(s: &str) -> Option<[u8; 32]> {
-    let s = s.as_bytes();
-    if s.len() != 64 {
-        return None;
-    }
-    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    let mut out = [0u8; 32];
-    for (o, pair) in out.iter_mut().zip(s.chunks_exact(2)) {
-        *o = digit(pair[0])? << 4 | digit(pair[1])?;
-    }
-    Some(out)
+    hex::FromHex::from_hex(s).ok()
 }
 
 /// A value could not be hashed.

@@ -374,7 +374,7 @@ fn hash_remote(c: &Conn, server: &str, path: &str) -> Result<String, Error> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(crate::transport::hex(&hasher.finalize()))
+    Ok(hex::encode(hasher.finalize()))
 }
 
 /// An I/O error from a remote file's `Read`/`Write`. ssh2 keeps only the message of its own
