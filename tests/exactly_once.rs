@@ -16,27 +16,9 @@ fn channels_with_acks() -> String {
     )
 }
 
-/// ERP exports for the batch's orders: two ship notices and an invoice that are sent, and a
-/// ship notice over the ordered quantity that is held.
+/// The ERP exports of `batch::write_exports`, and the outbox in the configuration.
 fn exports(env: &Env) {
-    let asn = |number: &str, po: &str, qty: u32| {
-        format!(
-            r#"{{"type":"ship_notice","shipment_id":"{number}","ship_date":"2024-03-14","ship_time":"14:30:00","purpose":"original","order_refs":["{po}"],"lines":[{{"line_number":"1","quantity":"{qty}","unit":"EA","item_ids":{{"vendor_part":"SKU-1"}}}}]}}"#
-        )
-    };
-    let invoice = r#"{"type":"invoice","invoice_number":"INV-1","invoice_date":"2024-03-15","purpose":"original","order_number":"PO-1","currency":"USD","lines":[{"line_number":"1","quantity":"2","unit":"EA","unit_price":"12.50","item_ids":{"vendor_part":"SKU-1"}}],"total_amount":"25.00"}"#;
-    let dir = env.path("outbox/acme");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("01-asn.jsonl"),
-        format!("{}\n{}\n", asn("SH-1", "PO-1", 2), asn("SH-2", "PO-2", 3)),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("02-more.jsonl"),
-        format!("{invoice}\n{}\n", asn("SH-3", "PO-2", 1)),
-    )
-    .unwrap();
+    batch::write_exports(env);
     let text = std::fs::read_to_string(env.config()).unwrap();
     std::fs::write(
         env.config(),

@@ -246,6 +246,19 @@ fn big(n: usize) -> Vec<u8> {
     (0..n).map(|i| b"0123456789ABCDEF"[i * 7 % 16]).collect()
 }
 
+/// Puts `data` on the server as `in/big.bin` and starts a run, returning once the run is
+/// downloading it.
+fn run_downloading(s: &Sshd, env: &Env, data: &[u8]) -> std::process::Child {
+    s.put("in/big.bin", data);
+    let child = env
+        .command(&["run", "--config", "tallyman.toml"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_download(s, env);
+    child
+}
+
 /// Waits until the run has a connection open and has started writing a staged copy.
 fn wait_for_download(s: &Sshd, env: &Env) {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -266,13 +279,7 @@ fn a_dropped_connection_is_retried_and_the_download_completes() {
     let s = server!();
     let env = setup(&s, "");
     let data = big(96 << 20);
-    s.put("in/big.bin", &data);
-    let child = env
-        .command(&["run", "--config", "tallyman.toml"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_download(&s, &env);
+    let child = run_downloading(&s, &env, &data);
     s.drop_connections();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -300,13 +307,7 @@ fn a_server_killed_mid_download_leaves_the_file_for_the_next_run() {
     let s = server!();
     let env = setup(&s, "");
     let data = big(96 << 20);
-    s.put("in/big.bin", &data);
-    let child = env
-        .command(&["run", "--config", "tallyman.toml"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_download(&s, &env);
+    let child = run_downloading(&s, &env, &data);
     s.kill();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
