@@ -22,8 +22,14 @@ pub struct Args {
 
 pub fn run(args: &Args, out: &mut dyn Write, _err: &mut dyn Write) -> anyhow::Result<Outcome> {
     let cfg = Config::load(&args.config)?;
-    let status = crate::pipeline::status::status(&cfg, !args.no_list)
-        .with_context(|| format!("status of {}", cfg.file))?;
+    let status = crate::pipeline::status::status(
+        &cfg,
+        crate::pipeline::status::Look {
+            list_folders: !args.no_list,
+            overdue_acks: true,
+        },
+    )
+    .with_context(|| format!("status of {}", cfg.file))?;
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &status)?;
         writeln!(out)?;

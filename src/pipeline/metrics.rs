@@ -37,7 +37,13 @@ pub fn write(cfg: &Config, report: Option<&RunReport>, exit: u8) -> io::Result<(
     let now = jiff::Timestamp::now().as_millisecond() as f64 / 1000.0;
     // What the ledger and the work directory say; a ledger that cannot be read leaves these
     // out (the failure counter says why someone should look).
-    let status = super::status::status(cfg, false).ok();
+    // The run's report holds the overdue acknowledgments already; without one they are
+    // looked up.
+    let look = super::status::Look {
+        list_folders: false,
+        overdue_acks: report.is_none(),
+    };
+    let status = super::status::status(cfg, look).ok();
     let mut m = Metrics::default();
 
     if let Some(s) = &status {
@@ -121,8 +127,17 @@ pub fn write(cfg: &Config, report: Option<&RunReport>, exit: u8) -> io::Result<(
         }
         let mut overdue: BTreeMap<&str, u64> =
             cfg.channels.iter().map(|c| (c.id.as_str(), 0)).collect();
-        for a in &s.overdue_acks {
-            *overdue.entry(a.channel.as_str()).or_default() += 1;
+        let channels: Vec<&str> = match report {
+            Some(r) => r
+                .outbound
+                .overdue
+                .iter()
+                .map(|a| a.channel.as_str())
+                .collect(),
+            None => s.overdue_acks.iter().map(|a| a.channel.as_str()).collect(),
+        };
+        for c in channels {
+            *overdue.entry(c).or_default() += 1;
         }
         m.family(
             "tallyman_acks_overdue",

@@ -108,9 +108,19 @@ pub struct OverdueAck {
     pub sent: String,
 }
 
-/// Looks at everything. `list_folders`: also list each drop folder (an SFTP one is connected
-/// to) to count the files waiting there.
-pub fn status(cfg: &Config, list_folders: bool) -> Result<Status, Error> {
+/// What [`status`] looks at beyond the ledger and the work directory.
+#[derive(Debug, Clone, Copy)]
+pub struct Look {
+    /// List each drop folder (an SFTP one is connected to) to count the files waiting there.
+    pub list_folders: bool,
+    /// Match what we sent with the acknowledgments received, to find the overdue ones (a
+    /// walk over the ledger's history; a run's report has them already).
+    pub overdue_acks: bool,
+}
+
+/// Looks at everything `look` asks for.
+pub fn status(cfg: &Config, look: Look) -> Result<Status, Error> {
+    let list_folders = look.list_folders;
     let now = jiff::Timestamp::now();
     let mut s = Status {
         at: now.to_string(),
@@ -198,7 +208,9 @@ pub fn status(cfg: &Config, list_folders: bool) -> Result<Status, Error> {
             });
         }
         let mut outbound = super::report::OutboundReport::default();
-        super::matching::report(cfg, l, &[], &mut outbound)?;
+        if look.overdue_acks {
+            super::matching::report(cfg, l, &[], &mut outbound)?;
+        }
         s.overdue_acks = outbound
             .overdue
             .iter()

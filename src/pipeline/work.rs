@@ -660,10 +660,7 @@ pub fn private_temp_dir(prefix: &str) -> io::Result<PathBuf> {
         .keep())
 }
 
-/// Makes a rename or a new file in `dir` durable.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
+pub use crate::transport::sync_dir;
 
 /// Moves a file to a name that must not exist yet, creating the destination's folder
 /// (owner-only); a no-op when the source is gone and the destination exists (an earlier attempt

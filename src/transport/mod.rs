@@ -197,7 +197,7 @@ pub fn remove_at(origin: &str, sha256: &str) -> io::Result<bool> {
         Ok((h, dev, ino)) if h == sha256 && still_at(p, dev, ino)? => {
             std::fs::remove_file(p)?;
             if let Some(dir) = p.parent() {
-                std::fs::File::open(dir)?.sync_all()?;
+                sync_dir(dir)?;
             }
             Ok(true)
         }
@@ -274,6 +274,11 @@ pub(crate) fn copy_hashed_sized(
         size,
         sha256: hex::encode(hasher.finalize()),
     })
+}
+
+/// Makes a folder's entries durable (a name created, renamed or removed in it).
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
 }
 
 /// SHA-256 of a file's content, lowercase hex.

@@ -544,9 +544,13 @@ fn connect_with(loc: &Location, s: &Settings, pin: bool) -> Result<Conn, Error> 
     );
     session.set_tcp_stream(tcp);
 
+    let mut kh_missing = false;
     let kh_text = match std::fs::read_to_string(&s.known_hosts) {
         Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            kh_missing = true;
+            String::new()
+        }
         Err(source) => {
             return Err(Error::Local {
                 what: format!("reading {}", s.known_hosts.display()),
@@ -575,7 +579,11 @@ fn connect_with(loc: &Location, s: &Settings, pin: bool) -> Result<Conn, Error> 
     let (blob, _) = session
         .host_key()
         .ok_or_else(|| Error::ours(&server, "key exchange", "the server sent no host key"))?;
-    let kh = s.known_hosts.display().to_string();
+    let kh = if kh_missing {
+        format!("{} (which does not exist yet)", s.known_hosts.display())
+    } else {
+        s.known_hosts.display().to_string()
+    };
     let fingerprint = trust::fingerprint(blob);
     let line = trust::line_for(&loc.host, loc.port, blob);
     match known.verdict(blob) {

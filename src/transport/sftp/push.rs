@@ -19,6 +19,7 @@
 
 use super::folder::{CHUNK, exists, io_remote, is_code};
 use super::{Error, Location, Server, p};
+use crate::transport::sync_dir;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -281,8 +282,4 @@ fn deliver(marked_dir: &Path, delivered_to: &Path, name: &str) -> Result<(), Err
         })?;
     let _ = std::fs::remove_file(marked_dir.join(format!(".{name}.to")));
     Ok(())
-}
-
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    std::fs::File::open(dir)?.sync_all()
 }
