@@ -204,6 +204,41 @@ fn a_key_the_server_does_not_take_is_a_plain_refusal() {
 }
 
 #[test]
+fn secrets_are_never_logged_even_at_trace_level() {
+    let s = server!();
+    let env = setup(&s, "password_env = \"ACME_SFTP_PASSWORD\"");
+    // A key the server does not take, so the password is offered too, and refused.
+    let text = std::fs::read_to_string(env.config()).unwrap().replace(
+        &s.client_key().display().to_string(),
+        &s.other_key().display().to_string(),
+    );
+    std::fs::write(env.config(), text).unwrap();
+    s.put("in/po-1.edi", po(1, "PO-1", &[("2", "SKU-1")]).as_bytes());
+    let secret = "s3cret-Pa55word-never-logged";
+    for format in ["json", "text"] {
+        let out = env
+            .command(&["run", "--config", "tallyman.toml", "--log-format", format])
+            .env("ACME_SFTP_PASSWORD", secret)
+            .env("RUST_LOG", "trace")
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        // Trace level was on: the connection was logged, and its failure.
+        assert!(stderr.contains("connecting to SFTP server"), "{stderr}");
+        assert!(stderr.contains("refused to log in"), "{stderr}");
+        assert!(
+            !stderr.contains(secret) && !stdout.contains(secret),
+            "{stderr}"
+        );
+    }
+    assert_eq!(remote(&s, "in"), ["po-1.edi"]);
+}
+
+#[test]
 fn permission_denied_on_the_remote_folders_is_said_and_nothing_is_lost() {
     use std::os::unix::fs::PermissionsExt;
     let s = server!();

@@ -4,32 +4,11 @@
 //! between the bar and the command's own output. `script -qec` (util-linux) runs the real
 //! binary under one; `timeout` turns a hang into a failure instead of a stuck suite.
 
+mod common;
+
+use common::demo_copy;
 use std::path::Path;
 use std::process::Command;
-
-/// Copies the demo (configuration, drop folders and ERP outbox) into a temporary folder, so the
-/// run writes its work directory there and not into the repository.
-fn demo_copy() -> tempfile::TempDir {
-    let d = tempfile::tempdir().expect("temp dir");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/demo");
-    copy_tree(&src.join("drop"), &d.path().join("drop"));
-    copy_tree(&src.join("outbox"), &d.path().join("outbox"));
-    std::fs::copy(src.join("tallyman.toml"), d.path().join("tallyman.toml")).expect("copy config");
-    d
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read demo") {
-        let e = e.expect("entry");
-        let p = e.path();
-        if p.is_dir() {
-            copy_tree(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).expect("copy");
-        }
-    }
-}
 
 /// Runs tallyman under a pseudo terminal; `None` when `script` is not installed.
 fn on_a_terminal(dir: &Path, args: &str) -> Option<(i32, String)> {
@@ -91,4 +70,34 @@ fn a_dry_run_and_a_replay_finish_on_a_terminal() {
         "--all passes over quarantined exports: {screen}"
     );
     assert_eq!(code, 1, "the quarantined files are still broken: {screen}");
+}
+
+#[test]
+fn log_lines_pass_the_progress_bar_in_colour_unless_no_color_is_set() {
+    let d = demo_copy();
+    let Some((code, screen)) = on_a_terminal(d.path(), "run --dry-run -v --config tallyman.toml")
+    else {
+        return;
+    };
+    assert_eq!(code, 1, "{screen}");
+    assert!(screen.contains("translating"), "no progress bar: {screen}");
+    assert!(screen.contains("tallyman dry run:"), "no summary: {screen}");
+    // Coloured levels on a terminal: ESC [ ... m around INFO.
+    assert!(screen.contains("\u{1b}[32m INFO"), "{screen:?}");
+    let lines = screen.lines().filter(|l| l.contains("document")).count();
+    assert!(lines >= 10, "{screen}");
+
+    let cmd = format!(
+        "{} run --dry-run -v --config tallyman.toml",
+        env!("CARGO_BIN_EXE_tallyman")
+    );
+    let out = Command::new("timeout")
+        .args(["120", "script", "-qec", &cmd, "/dev/null"])
+        .current_dir(d.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run script");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains(" INFO "), "{screen}");
+    assert!(!screen.contains("\u{1b}[32m"), "{screen:?}");
 }

@@ -12,6 +12,7 @@ mod generate;
 mod hints;
 mod inspect;
 mod ledger;
+pub mod log;
 mod man;
 mod run;
 mod status;
@@ -33,6 +34,8 @@ pub use crate::translate::{Format, detect};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub log: log::Args,
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,6 +168,7 @@ pub fn main() -> ExitCode {
     // worker threads through the same stderr, and a lock held here would make it wait forever
     // (the run hung on a terminal, where the bar is drawn).
     let mut err = io::stderr();
+    log::init(&cli.log, &mut err);
     let result = match &cli.command {
         Command::Run(a) => run::run(a, &mut out, &mut err),
         Command::Status(a) => status::run(a, &mut out, &mut err),
@@ -178,7 +182,11 @@ pub fn main() -> ExitCode {
     if let Err(e) = out.flush()
         && e.kind() != io::ErrorKind::BrokenPipe
     {
-        let _ = writeln!(err, "tallyman: error: writing output: {e}");
+        let _ = log::say(
+            &mut err,
+            tracing::Level::ERROR,
+            &format!("writing output: {e}"),
+        );
         return ExitCode::from(2);
     }
     match result {
@@ -186,7 +194,7 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Rejections) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let _ = writeln!(err, "tallyman: error: {}", message(&e));
+            let _ = log::say(&mut err, tracing::Level::ERROR, &message(&e));
             ExitCode::from(2)
         }
     }

@@ -65,13 +65,12 @@ pub fn finish(
             _ => None,
         };
         if let Err(e) = pipeline::metrics::write(cfg, report, exit) {
-            writeln!(
-                err,
-                "tallyman: the metrics file {} could not be written: {e}",
-                cfg.metrics_textfile
-                    .as_ref()
-                    .map_or(String::new(), |p| p.display().to_string())
-            )?;
+            let file = cfg
+                .metrics_textfile
+                .as_ref()
+                .map_or(String::new(), |p| p.display().to_string());
+            let text = format!("the metrics file {file} could not be written: {e}");
+            super::log::say(err, tracing::Level::WARN, &text)?;
         }
     }
     let outcome = outcome?;
@@ -84,7 +83,7 @@ pub fn finish(
         // within the limit another run is simply at work, which is normal (exit 0).
         RunOutcome::Locked(held) if held.needs_attention() => Err(anyhow::anyhow!("{held}")),
         RunOutcome::Locked(held) => {
-            writeln!(err, "tallyman: {held}")?;
+            super::log::say(err, tracing::Level::INFO, &held.to_string())?;
             Ok(Outcome::Clean)
         }
         RunOutcome::Done(report) => {
@@ -92,7 +91,12 @@ pub fn finish(
                 serde_json::to_writer_pretty(&mut *out, &report)?;
                 writeln!(out)?;
             }
-            write!(err, "{}", report.summary())?;
+            // In JSON logs the run's last event (`run finished`) stands for the summary; `-q`
+            // keeps a clean run's to itself.
+            let quiet = super::log::quiet() && report.clean();
+            if !super::log::json() && !quiet {
+                write!(err, "{}", report.summary())?;
+            }
             Ok(if report.clean() {
                 Outcome::Clean
             } else {

@@ -38,6 +38,7 @@ pub mod matching;
 pub mod metrics;
 pub mod outbound;
 mod output;
+pub mod progress;
 mod remote;
 pub mod report;
 mod route;
@@ -228,6 +229,15 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     }
     let layout = layout;
     report.run = run;
+    tracing::info!(
+        run,
+        dry_run = opts.dry_run,
+        threads,
+        config = cfg.file.as_str(),
+        partner = opts.partner.as_deref(),
+        replay = opts.replay.is_some(),
+        "run started"
+    );
     report.channel_order = cfg.channels.iter().map(|c| c.id.clone()).collect();
     let staging = match run {
         Some(r) => layout.staging(r),
@@ -253,7 +263,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     // chunks' file results, not the batch's (their documents wait on disk: `file.rs`).
     let spools = staging.join("spool");
     std::fs::create_dir_all(&spools).map_err(io_err("creating the spool folder"))?;
-    let bar = progress_bar(opts.progress, inputs.len());
+    let bar = progress::Bar::new(opts.progress, inputs.len());
     ledger.begin(run.unwrap_or(0))?;
     // A dry run records into a run of its own inside the transaction, rolled back at the end.
     let ledger_run = match run {
@@ -331,7 +341,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         }
         Ok(())
     })?;
-    bar.finish_and_clear();
+    bar.finish();
     // Ship notices and invoices from the ERP, once this run's purchase orders are known. A run
     // for one partner or a replay leaves the outbox for a full run.
     let outbound = if opts.partner.is_none() && opts.replay.is_none() {
@@ -370,7 +380,9 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         ledger.rollback()?;
         remotes.close();
         work::remove_tree(&staging).map_err(io_err("removing the dry run's staging"))?;
-        return Ok(RunOutcome::Done(Box::new(finish_report(report, clock))));
+        let report = finish_report(report, clock);
+        log_finished(&report);
+        return Ok(RunOutcome::Done(Box::new(report)));
     };
     let outputs = outputs
         .expect("a run that is not dry has its ERP files")
@@ -432,6 +444,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     }
     work::remove_tree(&staging).map_err(io_err("removing staging"))?;
     crash_point("finished");
+    log_finished(&report);
     Ok(RunOutcome::Done(Box::new(report)))
 }
 
@@ -468,6 +481,12 @@ impl Recorder<'_> {
             Ok(f) => (f.size, f.sha256.clone()),
             Err(e) => {
                 // Unreadable where it lies: it stays there for the next run, and says why.
+                tracing::info!(
+                    channel = inp.channel.id.as_str(),
+                    file = inp.name.as_str(),
+                    problem = e.as_str(),
+                    "file left where it is"
+                );
                 report
                     .channel_errors
                     .push(format!("channel {}: {e}", inp.channel.id));
@@ -513,6 +532,7 @@ impl Recorder<'_> {
                 ledger.add_file(ledger_run, &row)?;
                 self.files.push(row);
             }
+            log_file(&entry, run.is_none());
             report.files.push(entry);
             return Ok(());
         };
@@ -540,6 +560,26 @@ impl Recorder<'_> {
             let d = d.map_err(io_err("reading translated documents back"))?;
             let dec = router.route(&d, &*ledger)?;
             let kind = d.kind.unwrap_or("unknown");
+            tracing::info!(
+                channel = inp.channel.id.as_str(),
+                file = inp.name.as_str(),
+                offset = d.offset,
+                set = d.set_id.as_str(),
+                controls = d.controls.to_string().as_str(),
+                kind,
+                number = d.number.as_deref(),
+                route = if d.not_mapped {
+                    "not_translated"
+                } else {
+                    dec.route.as_str()
+                },
+                reason = dec
+                    .reason
+                    .as_ref()
+                    .or_else(|| d.problems.iter().find(|p| p.is_error()))
+                    .map(|f| f.message.as_str()),
+                "document"
+            );
             entry.documents.add(dec.route, d.not_mapped);
             ch.documents
                 .entry(kind.to_owned())
@@ -723,6 +763,7 @@ impl Recorder<'_> {
         // (staging goes at the end of the run anyway, so a failure here changes nothing).
         drop(spool);
         result.remove_spools();
+        log_file(&entry, run.is_none());
         report.files.push(entry);
         Ok(())
     }
@@ -733,6 +774,135 @@ fn finish_report(mut report: RunReport, clock: Instant) -> RunReport {
     report.duration_ms = clock.elapsed().as_millis() as u64;
     report.exit = report.exit_code();
     report
+}
+
+/// A file's outcome, at info level (`-v`, or JSON logs). A dry run's says what would become of
+/// it, never that it was stored.
+fn log_file(entry: &FileEntry, dry_run: bool) {
+    let disposition = match (dry_run, entry.disposition) {
+        (false, d) => d.as_str(),
+        (true, Disposition::Archived) => "would_archive",
+        (true, Disposition::Quarantined) => "would_quarantine",
+        (true, Disposition::DuplicateFile) => "would_set_aside_as_duplicate",
+    };
+    let d = &entry.documents;
+    tracing::info!(
+        channel = entry.channel.as_str(),
+        file = entry.name.as_str(),
+        format = entry.format.as_str(),
+        profile = entry.profile.as_deref(),
+        bytes = entry.bytes,
+        sha256 = entry.sha256.as_str(),
+        disposition,
+        stored = entry.stored.as_deref(),
+        duplicate_of = entry.duplicate_of.as_deref(),
+        replay_of = entry.replay_of,
+        accepted = d.accepted,
+        duplicate = d.duplicate,
+        conflict = d.conflict,
+        rejected = d.rejected,
+        not_translated = d.not_translated,
+        acks_sent = entry.acks.len(),
+        error = entry
+            .first_file_error
+            .as_deref()
+            .or(entry.first_document_error.as_deref()),
+        "file"
+    );
+    for a in &entry.acks {
+        tracing::info!(
+            channel = a.channel.as_str(),
+            file = entry.name.as_str(),
+            kind = a.kind.as_str(),
+            acknowledged = a.acknowledged.as_str(),
+            verdict = a.verdict.as_str(),
+            controls = a.controls.as_str(),
+            "acknowledgment sent"
+        );
+    }
+}
+
+/// The run's last event: in JSON logs it stands for the summary.
+fn log_finished(report: &RunReport) {
+    let o = &report.outbound;
+    for s in &o.sent {
+        tracing::info!(
+            channel = s.channel.as_str(),
+            kind = s.kind.as_str(),
+            number = s.number.as_str(),
+            set = s.set.as_str(),
+            orders = s.orders.join(" ").as_str(),
+            controls = s.controls.as_str(),
+            path = s.path.as_str(),
+            "outbound document sent"
+        );
+    }
+    for h in &o.held {
+        tracing::info!(
+            export = h.file.as_str(),
+            at = h.at.as_str(),
+            channel = h.channel.as_deref(),
+            kind = h.kind.as_deref(),
+            number = h.number.as_deref(),
+            problems = h.problems.join("; ").as_str(),
+            "outbound document held"
+        );
+    }
+    for a in o.acknowledged.iter().chain(&o.overdue) {
+        tracing::info!(
+            channel = a.channel.as_str(),
+            kind = a.kind.as_str(),
+            number = a.number.as_str(),
+            controls = a.controls.as_str(),
+            status = a.status.as_str(),
+            detail = a.detail.as_str(),
+            "outbound document acknowledgment"
+        );
+    }
+    for u in &o.unmatched_acks {
+        tracing::info!(names = u.as_str(), "acknowledgment matching nothing sent");
+    }
+    for out in &report.outputs {
+        tracing::info!(
+            path = out.path.as_str(),
+            documents = out.documents,
+            "ERP file written"
+        );
+    }
+    for d in &report.delivered {
+        for f in &d.files {
+            tracing::info!(
+                channel = d.channel.as_str(),
+                to = d.to.as_str(),
+                file = f.as_str(),
+                "delivered"
+            );
+        }
+    }
+    for r in &report.recovered {
+        tracing::info!(note = r.as_str(), "recovered");
+    }
+    for e in &report.channel_errors {
+        tracing::info!(problem = e.as_str(), "channel problem");
+    }
+    let t = &report.totals;
+    let files: u64 = report.channels.values().map(|c| c.files).sum();
+    tracing::info!(
+        run = report.run,
+        dry_run = report.dry_run,
+        exit = report.exit,
+        files,
+        bytes = report.bytes,
+        duration_ms = report.duration_ms,
+        accepted = t.accepted,
+        duplicate = t.duplicate,
+        conflict = t.conflict,
+        rejected = t.rejected,
+        not_translated = t.not_translated,
+        outputs = report.outputs.len(),
+        channel_errors = report.channel_errors.len(),
+        "run finished"
+    );
 }
 
 fn file_row(inp: &Input<'_>, entry: &FileEntry, sha: &str, size: u64) -> FileRow {
@@ -905,6 +1075,13 @@ fn discover<'c>(
                 continue;
             }
         };
+        tracing::debug!(
+            channel = channel.id.as_str(),
+            from = source().describe().as_str(),
+            files = listing.entries.len(),
+            problems = listing.problems.len(),
+            "listed the drop folder"
+        );
         for p in listing.problems {
             report
                 .channel_errors
@@ -974,6 +1151,11 @@ fn settled(
             match source.stat(&e.name) {
                 Ok(Some((size, modified))) if size == e.size && modified == e.modified => {}
                 _ => {
+                    tracing::info!(
+                        channel,
+                        file = e.name.as_str(),
+                        "file still arriving: left for the next run"
+                    );
                     still_arriving.push(format!("{channel}/{}", e.name));
                     continue;
                 }
@@ -1139,20 +1321,6 @@ fn restrict_ledger(path: &Path, mode: u32) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-fn progress_bar(wanted: bool, len: usize) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if !wanted || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} translating {pos}/{len} files {wide_bar} {eta}",
-    ) {
-        bar.set_style(style);
-    }
-    bar
 }
 
 fn now() -> String {

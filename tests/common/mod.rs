@@ -135,3 +135,27 @@ pub fn report(t: &Translated) -> String {
     }
     s
 }
+
+/// Copies the demo (configuration, drop folders and ERP outbox) into a temporary folder, so the
+/// run writes its work directory there and not into the repository.
+pub fn demo_copy() -> tempfile::TempDir {
+    let d = tempfile::tempdir().expect("temp dir");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/demo");
+    copy_tree(&src.join("drop"), &d.path().join("drop"));
+    copy_tree(&src.join("outbox"), &d.path().join("outbox"));
+    std::fs::copy(src.join("tallyman.toml"), d.path().join("tallyman.toml")).expect("copy config");
+    d
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read demo") {
+        let e = e.expect("entry");
+        let p = e.path();
+        if p.is_dir() {
+            copy_tree(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).expect("copy");
+        }
+    }
+}

@@ -435,6 +435,13 @@ impl Server {
                 Err(e) if e.transient() && reused && free > 0 => free -= 1,
                 Err(e) if e.transient() && attempt < self.settings.retries => {
                     attempt += 1;
+                    tracing::debug!(
+                        server = self.name().as_str(),
+                        attempt,
+                        pause_ms = delay.as_millis() as u64,
+                        error = e.to_string().as_str(),
+                        "SFTP operation failed, trying again on a new connection"
+                    );
                     std::thread::sleep(delay);
                     delay = delay.saturating_mul(2).min(PAUSE_MAX);
                 }
@@ -510,6 +517,11 @@ pub fn connect(loc: &Location, s: &Settings) -> Result<Conn, Error> {
 /// `pin`: ask the server for the key types `known_hosts` holds for it.
 fn connect_with(loc: &Location, s: &Settings, pin: bool) -> Result<Conn, Error> {
     let server = loc.server();
+    tracing::debug!(
+        server = server.as_str(),
+        pin_key_types = pin,
+        "connecting to SFTP server"
+    );
     let connect_err = |source| Error::Connect {
         server: server.clone(),
         source,
