@@ -38,12 +38,6 @@ pub enum Error {
         "the ledger has schema version {found}; this tallyman knows up to {known}: upgrade tallyman"
     )]
     TooNew { found: i64, known: i64 },
-    /// A ledger opened for reading only has another schema version than this tallyman's
-    /// (a run brings an older one up to date).
-    #[error(
-        "the ledger has schema version {found}, this tallyman reads {known}: run `tallyman run` once to bring it up to date (or upgrade tallyman)"
-    )]
-    OtherSchema { found: i64, known: i64 },
     /// A value the ledger holds cannot be read back (edited by hand, or damaged).
     #[error("the ledger holds a value it cannot read back: {0}")]
     Corrupt(String),

@@ -179,7 +179,9 @@ impl SqliteLedger {
     }
 
     /// Opens the ledger at `path` for looking only: nothing is written, not even a schema
-    /// upgrade (a ledger of an older schema is refused: a run brings it up to date).
+    /// upgrade. A ledger of an older schema (tallyman was upgraded, and no run has brought the
+    /// ledger up to date yet) is copied into memory and the copy upgraded; a newer one is
+    /// refused.
     pub fn open_read_only(path: &Path) -> Result<Self> {
         let db = Connection::open_with_flags(
             path,
@@ -192,8 +194,15 @@ impl SqliteLedger {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(db_err("schema version"))?;
         let known = MIGRATIONS.len() as i64;
+        if version < known {
+            let mut copy = Connection::open_in_memory().map_err(db_err("open"))?;
+            rusqlite::backup::Backup::new(&db, &mut copy)
+                .and_then(|b| b.run_to_completion(1024, Duration::ZERO, None))
+                .map_err(db_err("copying an older ledger to read it"))?;
+            return Self::setup(copy, false);
+        }
         if version != known {
-            return Err(Error::OtherSchema {
+            return Err(Error::TooNew {
                 found: version,
                 known,
             });
@@ -1132,6 +1141,36 @@ mod tests {
         assert_eq!(l.runs(10).unwrap()[0].files, 0);
         l.abort_run(r2).unwrap();
         assert!(l.unfinished_runs().unwrap().iter().all(|r| r.id != r2));
+    }
+
+    #[test]
+    fn an_older_ledger_is_read_from_an_upgraded_copy_and_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("l.sqlite");
+        let c = Connection::open(&p).unwrap();
+        c.execute_batch(MIGRATIONS[0]).unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        c.execute(
+            "INSERT INTO runs (started, status) VALUES ('2026-12-01T00:00:00Z', 'finished')",
+            [],
+        )
+        .unwrap();
+        drop(c);
+        let before = std::fs::read(&p).unwrap();
+        let l = SqliteLedger::open_read_only(&p).unwrap();
+        let runs = l.runs(10).unwrap();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].started, "2026-12-01T00:00:00Z");
+        drop(l);
+        assert_eq!(std::fs::read(&p).unwrap(), before, "nothing written");
+        // A newer one is refused.
+        let c = Connection::open(&p).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+        drop(c);
+        assert!(matches!(
+            SqliteLedger::open_read_only(&p),
+            Err(Error::TooNew { found: 99, .. })
+        ));
     }
 
     #[test]
