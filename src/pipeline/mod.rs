@@ -32,6 +32,7 @@
 
 mod acks;
 mod deliver;
+mod events;
 mod file;
 mod finish;
 pub mod matching;
@@ -381,7 +382,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         remotes.close();
         work::remove_tree(&staging).map_err(io_err("removing the dry run's staging"))?;
         let report = finish_report(report, clock);
-        log_finished(&report);
+        events::finished(&report);
         return Ok(RunOutcome::Done(Box::new(report)));
     };
     let outputs = outputs
@@ -444,7 +445,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     }
     work::remove_tree(&staging).map_err(io_err("removing staging"))?;
     crash_point("finished");
-    log_finished(&report);
+    events::finished(&report);
     Ok(RunOutcome::Done(Box::new(report)))
 }
 
@@ -532,7 +533,7 @@ impl Recorder<'_> {
                 ledger.add_file(ledger_run, &row)?;
                 self.files.push(row);
             }
-            log_file(&entry, run.is_none());
+            events::file(&entry, run.is_none());
             report.files.push(entry);
             return Ok(());
         };
@@ -763,7 +764,7 @@ impl Recorder<'_> {
         // (staging goes at the end of the run anyway, so a failure here changes nothing).
         drop(spool);
         result.remove_spools();
-        log_file(&entry, run.is_none());
+        events::file(&entry, run.is_none());
         report.files.push(entry);
         Ok(())
     }
@@ -774,135 +775,6 @@ fn finish_report(mut report: RunReport, clock: Instant) -> RunReport {
     report.duration_ms = clock.elapsed().as_millis() as u64;
     report.exit = report.exit_code();
     report
-}
-
-/// A file's outcome, at info level (`-v`, or JSON logs). A dry run's says what would become of
-/// it, never that it was stored.
-fn log_file(entry: &FileEntry, dry_run: bool) {
-    let disposition = match (dry_run, entry.disposition) {
-        (false, d) => d.as_str(),
-        (true, Disposition::Archived) => "would_archive",
-        (true, Disposition::Quarantined) => "would_quarantine",
-        (true, Disposition::DuplicateFile) => "would_set_aside_as_duplicate",
-    };
-    let d = &entry.documents;
-    tracing::info!(
-        channel = entry.channel.as_str(),
-        file = entry.name.as_str(),
-        format = entry.format.as_str(),
-        profile = entry.profile.as_deref(),
-        bytes = entry.bytes,
-        sha256 = entry.sha256.as_str(),
-        disposition,
-        stored = entry.stored.as_deref(),
-        duplicate_of = entry.duplicate_of.as_deref(),
-        replay_of = entry.replay_of,
-        accepted = d.accepted,
-        duplicate = d.duplicate,
-        conflict = d.conflict,
-        rejected = d.rejected,
-        not_translated = d.not_translated,
-        acks_sent = entry.acks.len(),
-        error = entry
-            .first_file_error
-            .as_deref()
-            .or(entry.first_document_error.as_deref()),
-        "file"
-    );
-    for a in &entry.acks {
-        tracing::info!(
-            channel = a.channel.as_str(),
-            file = entry.name.as_str(),
-            kind = a.kind.as_str(),
-            acknowledged = a.acknowledged.as_str(),
-            verdict = a.verdict.as_str(),
-            controls = a.controls.as_str(),
-            "acknowledgment sent"
-        );
-    }
-}
-
-/// The run's last event: in JSON logs it stands for the summary.
-fn log_finished(report: &RunReport) {
-    let o = &report.outbound;
-    for s in &o.sent {
-        tracing::info!(
-            channel = s.channel.as_str(),
-            kind = s.kind.as_str(),
-            number = s.number.as_str(),
-            set = s.set.as_str(),
-            orders = s.orders.join(" ").as_str(),
-            controls = s.controls.as_str(),
-            path = s.path.as_str(),
-            "outbound document sent"
-        );
-    }
-    for h in &o.held {
-        tracing::info!(
-            export = h.file.as_str(),
-            at = h.at.as_str(),
-            channel = h.channel.as_deref(),
-            kind = h.kind.as_deref(),
-            number = h.number.as_deref(),
-            problems = h.problems.join("; ").as_str(),
-            "outbound document held"
-        );
-    }
-    for a in o.acknowledged.iter().chain(&o.overdue) {
-        tracing::info!(
-            channel = a.channel.as_str(),
-            kind = a.kind.as_str(),
-            number = a.number.as_str(),
-            controls = a.controls.as_str(),
-            status = a.status.as_str(),
-            detail = a.detail.as_str(),
-            "outbound document acknowledgment"
-        );
-    }
-    for u in &o.unmatched_acks {
-        tracing::info!(names = u.as_str(), "acknowledgment matching nothing sent");
-    }
-    for out in &report.outputs {
-        tracing::info!(
-            path = out.path.as_str(),
-            documents = out.documents,
-            "ERP file written"
-        );
-    }
-    for d in &report.delivered {
-        for f in &d.files {
-            tracing::info!(
-                channel = d.channel.as_str(),
-                to = d.to.as_str(),
-                file = f.as_str(),
-                "delivered"
-            );
-        }
-    }
-    for r in &report.recovered {
-        tracing::info!(note = r.as_str(), "recovered");
-    }
-    for e in &report.channel_errors {
-        tracing::info!(problem = e.as_str(), "channel problem");
-    }
-    let t = &report.totals;
-    let files: u64 = report.channels.values().map(|c| c.files).sum();
-    tracing::info!(
-        run = report.run,
-        dry_run = report.dry_run,
-        exit = report.exit,
-        files,
-        bytes = report.bytes,
-        duration_ms = report.duration_ms,
-        accepted = t.accepted,
-        duplicate = t.duplicate,
-        conflict = t.conflict,
-        rejected = t.rejected,
-        not_translated = t.not_translated,
-        outputs = report.outputs.len(),
-        channel_errors = report.channel_errors.len(),
-        "run finished"
-    );
 }
 
 fn file_row(inp: &Input<'_>, entry: &FileEntry, sha: &str, size: u64) -> FileRow {
