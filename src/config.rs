@@ -39,16 +39,21 @@ pub enum Error {
     /// The file could not be read.
     #[error("cannot read {path}: {source}{}", read_hint(.source))]
     Read {
+        /// The configuration file.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
     /// The file is not valid TOML or has a wrong key or value; `line` is 1-based.
     #[error("{file}:{line}: {key}{message}")]
     Invalid {
+        /// The file at fault: the configuration, or a file it names (a guide, a profile).
         file: String,
+        /// The 1-based line.
         line: usize,
         /// The dotted key at fault, followed by ": " (empty when the fault is not in a key).
         key: String,
+        /// What is wrong and what to do.
         message: String,
     },
 }

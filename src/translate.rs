@@ -37,10 +37,13 @@ pub const CHUNK: usize = 1 << 20;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
+    /// An X12 interchange (ISA), in ASCII, UTF-8 or EBCDIC.
     X12,
+    /// An EDIFACT interchange (UNA, UNB, or messages without UNB).
     Edifact,
     /// A CSV or TSV marketplace feed matched by a profile.
     Feed,
+    /// None of these: the file is reported and not translated.
     Unknown,
 }
 
@@ -71,8 +74,11 @@ pub const EMPTY: &str = "the file is empty (0 bytes): there is nothing to transl
 /// Counts for one file.
 #[derive(Debug, Default, Clone, Copy, serde::Serialize)]
 pub struct Tally {
+    /// Documents translated and accepted.
     pub accepted: usize,
+    /// Documents rejected (their envelope, their grammar, the mapping or a business rule).
     pub rejected: usize,
+    /// Valid transaction sets or messages of a kind tallyman does not translate.
     pub not_mapped: usize,
     /// Errors that enclose no document (unreadable bytes, broken envelopes around nothing, a
     /// file of no known format).
@@ -89,10 +95,12 @@ impl Tally {
 /// What one file gave.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FileReport {
+    /// What the file was read as.
     pub format: Format,
     /// The feed profile used, for feeds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// How many documents became what.
     pub tally: Tally,
     /// Every finding (envelope, grammar, mapping), ordered by byte offset.
     pub findings: Vec<Finding>,
@@ -121,13 +129,13 @@ pub fn translate<R: Read + Seek>(
 /// What [`translate_with`] does besides validating and mapping.
 #[derive(Debug, Clone, Copy)]
 pub struct Checks {
-    /// Apply the business rules that `tallyman run` applies ([`crate::rules`]): an accepted
+    /// Apply the business rules that `tallyman run` applies (the `rules` module): an accepted
     /// document that breaks one is rejected, its violations among its findings, so that a file
     /// means the same to `translate` as to `run`. Off for a look at what a partner sent, rules
     /// aside (`translate --no-rules`), and for the run, which checks the channel first.
     pub business_rules: bool,
     /// Gather the findings of every document in the report (with a note on each one its
-    /// envelope rejects; see [`rejection_note`]). Without them the report holds only what is
+    /// envelope rejects). Without them the report holds only what is
     /// outside the documents, so that its memory does not grow with them: the caller has each
     /// document's findings in its outcome.
     pub document_findings: bool,

@@ -23,8 +23,6 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub use crate::translate::{Format, detect};
-
 #[derive(Debug, Parser)]
 #[command(
     name = "tallyman",

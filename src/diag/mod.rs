@@ -15,8 +15,6 @@
 
 mod codes;
 
-pub use codes::CodeRow;
-
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -35,11 +33,17 @@ pub enum Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
+    /// The file as a whole (unreadable bytes, an unknown format, a feed's header row).
     File,
+    /// An interchange (ISA..IEA, UNB..UNZ): it rejects every document inside.
     Interchange,
+    /// A functional group (GS..GE, UNG..UNE): it rejects every document inside.
     Group,
+    /// A transaction set or message (ST..SE, UNH..UNT), or one order of a feed.
     Transaction,
+    /// One segment of a transaction set.
     Segment,
+    /// One element (or component) of a segment.
     Element,
 }
 
@@ -167,15 +171,19 @@ pub enum Code {
 /// Control numbers of the envelope a finding is in (ISA13, GS06, ST02).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Controls {
+    /// The interchange control number (ISA13, UNB 0020).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interchange: Option<String>,
+    /// The group control number (GS06, UNG 0048).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// The transaction set or message control number (ST02, UNH 0062).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction: Option<String>,
 }
 
 impl Controls {
+    /// True when no control number is known (a feed, or bytes before any envelope).
     pub fn is_empty(&self) -> bool {
         self.interchange.is_none() && self.group.is_none() && self.transaction.is_none()
     }
@@ -197,7 +205,9 @@ impl fmt::Display for Controls {
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
+    /// Whether it rejects what it is about.
     pub severity: Severity,
+    /// What it says, as a code (the acknowledgments' codes are derived from it).
     pub code: Code,
     /// Absolute byte offset in the file.
     pub offset: usize,
@@ -207,6 +217,7 @@ pub struct Finding {
     /// 1-based position of the segment within its transaction set (the 997's AK302).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segment_position: Option<usize>,
+    /// The tag of the segment it is about (`BEG`, `UNH`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segment: Option<String>,
     /// 1-based element position (`BEG03` is 3).
@@ -224,16 +235,18 @@ pub struct Finding {
     /// The feed column (header name) or XML element path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
+    /// The control numbers of the envelopes it is in.
     #[serde(default, skip_serializing_if = "Controls::is_empty")]
     pub controls: Controls,
     /// A copy of the bad value of an element finding (the 997's AK404, the CONTRL's
-    /// reading of it): at most [`VALUE_CAP`] characters, control characters left out.
+    /// reading of it): at most 99 characters, control characters left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// For a mandatory segment that is missing, its tag (a loop's first segment): the 997's
     /// AK301 names it, while `segment` is where its absence was noticed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing: Option<String>,
+    /// What is wrong and what to do, in plain words.
     pub message: String,
 }
 
@@ -241,6 +254,7 @@ pub struct Finding {
 pub const VALUE_CAP: usize = 99;
 
 impl Finding {
+    /// A finding at byte 0 with nothing placed yet; the builder methods below place it.
     pub fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
         Finding {
             severity,
@@ -269,10 +283,12 @@ impl Finding {
         self
     }
 
+    /// A finding of [`Severity::Error`].
     pub fn error(code: Code, message: impl Into<String>) -> Self {
         Finding::new(Severity::Error, code, message)
     }
 
+    /// A finding of [`Severity::Warning`].
     pub fn warning(code: Code, message: impl Into<String>) -> Self {
         Finding::new(Severity::Warning, code, message)
     }
@@ -291,11 +307,13 @@ impl Finding {
         self
     }
 
+    /// Places the finding at an element (1-based).
     pub fn element(mut self, position: usize) -> Self {
         self.element = Some(position);
         self
     }
 
+    /// Places the finding at a component of a composite element (1-based).
     pub fn component(mut self, position: usize) -> Self {
         self.component = Some(position);
         self
@@ -303,7 +321,7 @@ impl Finding {
 
     /// Keeps a copy of the bad value: control characters are left out (an acknowledgment
     /// must not carry them, and they were the finding's point, not the value's), then it is
-    /// cut at [`VALUE_CAP`] characters; an empty copy is none.
+    /// cut at 99 characters; an empty copy is none.
     pub fn with_value(mut self, value: &str) -> Self {
         let copy: String = value
             .chars()
@@ -314,11 +332,13 @@ impl Finding {
         self
     }
 
+    /// Records the control numbers of the envelopes the finding is in.
     pub fn with_controls(mut self, controls: &Controls) -> Self {
         self.controls = controls.clone();
         self
     }
 
+    /// True when it rejects what it is about.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

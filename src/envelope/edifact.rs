@@ -11,11 +11,13 @@ use crate::diag::{Code, Controls, Finding, Level};
 use crate::syntax::edifact::{SegmentRef, SyntaxError};
 use crate::syntax::text::{decode, for_message};
 use serde::Serialize;
+#[cfg(any(test, feature = "internals"))]
 use std::io::{self, Read};
 
 pub use crate::syntax::edifact::Edifact;
 
 /// The envelope map of one EDIFACT file.
+#[cfg(any(test, feature = "internals"))]
 pub type EnvelopeMap = super::EnvelopeMap<Edifact>;
 /// One UNB..UNZ interchange (or the implicit one around messages sent without UNB).
 pub type Interchange = super::Interchange<Edifact>;
@@ -24,12 +26,16 @@ pub type Group = super::Group<Edifact>;
 /// One UNH..UNT message.
 pub type Message = super::Transaction<Edifact>;
 /// The envelope scanner over EDIFACT segments.
+#[cfg(any(test, feature = "internals"))]
 pub type Scanner = super::Scanner<Edifact>;
 /// An EDIFACT tokenizer and its scanner, fed through the stream pump.
+#[cfg(any(test, feature = "internals"))]
 pub type StreamFeed = super::StreamFeed<Edifact>;
 /// A message closed by a streaming scanner.
+#[cfg(any(test, feature = "internals"))]
 pub type Closed = super::Closed<Edifact>;
 
+#[cfg(any(test, feature = "internals"))]
 impl EnvelopeMap {
     /// Every message with its indexes, in file order (the EDIFACT name of
     /// [`super::EnvelopeMap::transactions`]).
@@ -316,12 +322,14 @@ fn comp(s: &SegmentRef<'_>, n: usize, c: usize) -> String {
 }
 
 /// Scans an EDIFACT input held whole.
+#[cfg(any(test, feature = "internals"))]
 pub fn scan(input: &[u8]) -> EnvelopeMap {
     super::scan(input)
 }
 
 /// Scans an EDIFACT stream through a window of about `chunk` bytes, keeping every message in
 /// the map.
+#[cfg(any(test, feature = "internals"))]
 pub fn scan_reader<R: Read>(r: R, chunk: usize) -> io::Result<EnvelopeMap> {
     super::scan_reader(r, chunk)
 }

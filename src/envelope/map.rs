@@ -44,6 +44,7 @@ impl<S: Envelope> EnvelopeMap<S> {
     }
 
     /// True when the transaction set and every envelope around it hold.
+    #[cfg(any(test, feature = "internals"))]
     pub fn accepted(&self, i: usize, g: usize, t: usize) -> bool {
         let ic = &self.interchanges[i];
         let gr = &ic.groups[g];

@@ -35,7 +35,9 @@ pub mod x12;
 
 pub use map::{Closed, EnvelopeMap, Group, Interchange, Transaction, controls};
 pub use scanner::Scanner;
-pub use stream::{StreamFeed, scan, scan_reader};
+pub use stream::{StreamFeed, scan};
+#[cfg(any(test, feature = "internals"))]
+pub use stream::scan_reader;
 
 use crate::diag::{Code, Controls, Finding, Level};
 use crate::syntax::{SegmentView, Standard};
@@ -346,6 +348,7 @@ pub(crate) trait Feed {
 /// Feeds a stream through a window of about `chunk` bytes: memory stays that of the largest
 /// segment (or of the largest transaction set the feed keeps, see [`Feed::keep`]) plus one
 /// chunk, whatever the file's size. Returns the number of bytes read.
+#[cfg(any(test, feature = "internals"))]
 pub(crate) fn pump<R: std::io::Read>(
     mut r: R,
     chunk: usize,

@@ -52,6 +52,7 @@ impl<S: Envelope> Scanner<S> {
 
     /// A scanner whose map keeps interchanges, groups and only the transaction sets with
     /// findings.
+    #[cfg(any(test, feature = "internals"))]
     pub fn compact() -> Self {
         Scanner {
             compact: true,

@@ -1,8 +1,12 @@
 //! The envelope scan of a whole input or of a stream read through a window.
 
-use super::{Envelope, EnvelopeMap, Feed, Scanner, Step, pump};
+use super::{Envelope, EnvelopeMap, Feed, Scanner, Step};
 use crate::syntax::Token;
-use std::io::{self, Read};
+#[cfg(any(test, feature = "internals"))]
+use {
+    super::pump,
+    std::io::{self, Read},
+};
 
 /// Scans an input held whole (transcoded first when the standard says so).
 pub fn scan<S: Envelope>(input: &[u8]) -> EnvelopeMap<S> {
@@ -53,11 +57,13 @@ impl<S: Envelope> StreamFeed<S> {
     }
 
     /// A feed whose scanner keeps every transaction set.
+    #[cfg(any(test, feature = "internals"))]
     pub fn full() -> Self {
         StreamFeed::with(Scanner::new())
     }
 
     /// A feed whose scanner keeps only the sets with findings (see [`Scanner::compact`]).
+    #[cfg(any(test, feature = "internals"))]
     pub fn compact() -> Self {
         StreamFeed::with(Scanner::compact())
     }
@@ -130,6 +136,7 @@ impl<S: Envelope> Feed for StreamFeed<S> {
 }
 
 /// Scans a stream in chunks of `chunk` bytes, keeping every transaction set in the map.
+#[cfg(any(test, feature = "internals"))]
 pub fn scan_reader<S: Envelope, R: Read>(r: R, chunk: usize) -> io::Result<EnvelopeMap<S>> {
     let mut feed = StreamFeed::full();
     let total = pump(r, chunk, &mut feed)?;

@@ -9,11 +9,13 @@ use crate::syntax::text::{decode, decode_trimmed, for_message};
 use crate::syntax::values::{valid_ccyymmdd, valid_hhmm, valid_yymmdd};
 use crate::syntax::x12::{SegmentRef, SyntaxError};
 use serde::Serialize;
+#[cfg(any(test, feature = "internals"))]
 use std::io::{self, Read};
 
 pub use crate::syntax::x12::X12;
 
 /// The envelope map of one X12 file.
+#[cfg(any(test, feature = "internals"))]
 pub type EnvelopeMap = super::EnvelopeMap<X12>;
 /// One ISA..IEA interchange.
 pub type Interchange = super::Interchange<X12>;
@@ -22,10 +24,13 @@ pub type Group = super::Group<X12>;
 /// One ST..SE transaction set.
 pub type Transaction = super::Transaction<X12>;
 /// The envelope scanner over X12 segments.
+#[cfg(any(test, feature = "internals"))]
 pub type Scanner = super::Scanner<X12>;
 /// An X12 tokenizer and its scanner, fed through the stream pump.
+#[cfg(any(test, feature = "internals"))]
 pub type StreamFeed = super::StreamFeed<X12>;
 /// A transaction set closed by a streaming scanner.
+#[cfg(any(test, feature = "internals"))]
 pub type Closed = super::Closed<X12>;
 
 /// The ISA fields besides ISA13 (the interchange control number).
@@ -354,11 +359,13 @@ impl Envelope for X12 {
 }
 
 /// Scans an X12 input held whole (transcoded first when it is EBCDIC).
+#[cfg(any(test, feature = "internals"))]
 pub fn scan(input: &[u8]) -> EnvelopeMap {
     super::scan(input)
 }
 
 /// Scans an X12 stream in chunks of `chunk` bytes, keeping every transaction set in the map.
+#[cfg(any(test, feature = "internals"))]
 pub fn scan_reader<R: Read>(r: R, chunk: usize) -> io::Result<EnvelopeMap> {
     super::scan_reader(r, chunk)
 }

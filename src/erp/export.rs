@@ -29,7 +29,9 @@ pub mod profile;
 mod sheet;
 mod value;
 
-pub use profile::{Col, Error, Kind, Layout, Profile, Profiles};
+pub use profile::{Col, Kind, Layout, Profile, Profiles};
+#[cfg(any(test, feature = "internals"))]
+pub use profile::Error;
 
 use crate::model::{Document, Source};
 use profile::is_line_column;

@@ -44,7 +44,9 @@
 //! Output is deterministic: rows in line order, cells from the document alone, no clock or map
 //! iteration order involved.
 
-use super::columns::{Cell, Line, check_columns, header_cell, line_cell, package_of, party_cell};
+use super::columns::{Cell, Line, header_cell, line_cell, package_of, party_cell};
+#[cfg(any(test, feature = "internals"))]
+use super::columns::check_columns;
 use crate::model::Document;
 use std::borrow::Cow;
 use std::io::Write;
@@ -64,6 +66,7 @@ pub fn write_header<W: Write>(w: &mut csv::Writer<W>, columns: &[String]) -> csv
 ///
 /// Columns are checked against the document's kind first, so an unchecked configuration fails
 /// with the [`check_columns`] message (as an `InvalidInput` I/O error) instead of writing blanks.
+#[cfg(any(test, feature = "internals"))]
 pub fn write_document<W: Write>(
     w: &mut csv::Writer<W>,
     doc: &Document,
@@ -132,6 +135,7 @@ pub(crate) fn write_rows<W: Write>(
 
 /// Neutralises a cell against spreadsheet formula injection: a leading `'` when it starts with
 /// `=`, `+`, `-`, `@`, tab or carriage return, unless the whole cell is a plain decimal number.
+#[cfg(any(test, feature = "internals"))]
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
     safe(Cow::Borrowed(cell))
 }

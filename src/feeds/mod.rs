@@ -28,8 +28,11 @@ mod lines;
 pub mod profile;
 mod xml_feed;
 
+#[cfg(any(test, feature = "internals"))]
 pub use csv_feed::{amount, timestamp_date};
-pub use profile::{Profile, Profiles, XmlProfile};
+pub use profile::Profiles;
+#[cfg(any(test, feature = "internals"))]
+pub use profile::{Profile, XmlProfile};
 
 use crate::diag::{Code, Finding};
 use crate::model::outcome::Outcome;
@@ -51,7 +54,8 @@ pub struct Options {
 pub struct FeedReport {
     /// The profile used, when one matched.
     pub profile: Option<String>,
-    /// The encoding the text was decoded from.
+    /// The encoding the text was decoded from (the fuzz invariants compare it).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     pub encoding: &'static str,
     /// True for an XML document (a feed even when no profile matched or it was refused).
     pub xml: bool,

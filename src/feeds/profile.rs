@@ -284,6 +284,8 @@ pub struct Profiles {
 }
 
 impl Profiles {
+    /// The feed profiles shipped inside the binary (`feeds/*.toml`: Shopify, Amazon, Walmart
+    /// and their variants).
     pub fn builtin() -> Result<Self, Error> {
         let mut p = Profiles::default();
         for (path, text) in BUILTIN {
@@ -342,6 +344,7 @@ impl Profiles {
             .collect()
     }
 
+    /// The CSV/TSV profile with this id.
     pub fn get(&self, id: &str) -> Option<&Profile> {
         self.by_id.get(id)
     }
@@ -354,6 +357,7 @@ impl Profiles {
             .max_by_key(|p| p.detect.len())
     }
 
+    /// Every CSV/TSV profile, by id.
     pub fn all(&self) -> impl Iterator<Item = &Profile> {
         self.by_id.values()
     }

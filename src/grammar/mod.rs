@@ -35,7 +35,9 @@ pub use codes::CodeList;
 pub use format::{ElementType, Usage};
 pub use set::GrammarSet;
 pub use tables::Dictionary;
-pub use validate::{Placement, Strictness, Validation, validate};
+pub use validate::{Placement, Strictness, validate};
+#[cfg(any(test, feature = "internals"))]
+pub use validate::Validation;
 
 use std::sync::Arc;
 

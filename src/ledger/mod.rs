@@ -181,6 +181,8 @@ pub struct DocRow {
 /// An interchange as the run commits it.
 #[derive(Debug, Clone)]
 pub struct InterchangeRow {
+    /// The file's index in [`Commit::files`] (the run passes the file's row id instead).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub file: usize,
     pub sender: String,
     pub receiver: String,
@@ -220,6 +222,7 @@ pub struct AckRow {
 
 /// Everything a run records, in one transaction.
 #[derive(Debug, Default, Clone)]
+#[cfg(test)]
 pub struct Commit {
     pub files: Vec<FileRow>,
     pub documents: Vec<DocRow>,
@@ -422,6 +425,7 @@ pub trait Ledger {
     fn rollback(&mut self) -> Result<()>;
 
     /// Records everything a run decided in one transaction (begin, add everything, commit).
+    #[cfg(test)]
     fn commit_run(&mut self, run: i64, c: &Commit) -> Result<()> {
         self.begin(run)?;
         let result = (|| {

@@ -29,8 +29,6 @@ pub enum Kind {
     Ta1Note,
     /// EDIFACT 0085: a syntax error (UCI, UCF, UCM, UCS, UCD).
     Edifact,
-    /// EDIFACT 0083: an action (UCI, UCF, UCM).
-    EdifactAction,
 }
 
 /// A code with its meaning.
@@ -42,7 +40,6 @@ pub fn code(kind: Kind, code: &str) -> AckCode {
         Kind::X12Element => x12_element(code),
         Kind::Ta1Note => ta1_note(code),
         Kind::Edifact => edifact_error(code),
-        Kind::EdifactAction => edifact_action(code),
     };
     AckCode {
         code: code.to_string(),
@@ -61,7 +58,6 @@ fn list_name(kind: Kind) -> &'static str {
         Kind::X12Element => "X12 element 723 (data element syntax error)",
         Kind::Ta1Note => "X12 element I18 (interchange note)",
         Kind::Edifact => "EDIFACT element 0085 (syntax error)",
-        Kind::EdifactAction => "EDIFACT element 0083 (action)",
     }
 }
 
@@ -272,17 +268,6 @@ fn edifact_error(code: &str) -> Option<&'static str> {
     })
 }
 
-fn edifact_action(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "4" => "this level and all lower levels rejected",
-        "7" => {
-            "this level acknowledged, and all lower levels acknowledged if not explicitly rejected"
-        }
-        "8" => "interchange received",
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,10 +316,6 @@ mod tests {
         assert_eq!(
             c.meaning,
             "'099' is not a code of X12 element I18 (interchange note)"
-        );
-        assert_eq!(
-            code(Kind::EdifactAction, "4").meaning,
-            "this level and all lower levels rejected"
         );
     }
 }

@@ -25,8 +25,10 @@ use super::{Batch, Options, Outcome, Status};
 use crate::diag::{Code, Controls, Finding};
 use crate::envelope::{
     Closed, Envelope, EnvelopeMap, Group, Interchange, StreamFeed, Transaction, controls,
-    pump_with, relax_findings, scan,
+    pump_with, relax_findings,
 };
+#[cfg(any(test, feature = "internals"))]
+use crate::envelope::scan;
 use crate::grammar::{Grammar, GrammarSet, Placement, validate};
 use crate::model::{Document, Identity, Source};
 use crate::syntax::{FieldTable, Fields, SegmentView};
@@ -122,6 +124,7 @@ pub trait Mapping: Envelope {
 
 /// Translates one transaction set of a map. `bytes` are the set's bytes (`input[t.span]`,
 /// transcoded when the file was).
+#[cfg(any(test, feature = "internals"))]
 pub fn translate_transaction<S: Mapping>(
     grammars: &GrammarSet,
     map: &EnvelopeMap<S>,
@@ -306,6 +309,7 @@ fn translate_inner<'b, S: Mapping>(
 }
 
 /// Translates a whole input held in memory, transaction set by transaction set.
+#[cfg(any(test, feature = "internals"))]
 pub fn translate_all<S: Mapping>(
     input: &[u8],
     grammars: &GrammarSet,

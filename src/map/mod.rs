@@ -19,6 +19,7 @@ pub use crate::model::outcome::{DocContext, EnvelopeReason, Outcome, Status};
 /// How to translate.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
+    /// Whether segment and element errors reject a document or are only reported.
     pub strictness: Strictness,
     /// Recorded in each document's `source.file`.
     pub file: String,

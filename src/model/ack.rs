@@ -45,6 +45,7 @@ pub enum AckType {
 }
 
 impl AckType {
+    /// The type as its JSON value: `997`, `999`, `ta1` or `contrl`.
     pub fn as_str(self) -> &'static str {
         match self {
             AckType::Fa997 => "997",
@@ -100,7 +101,9 @@ impl AckVerdict {
 /// A code as sent, with what it means in plain words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AckCode {
+    /// The code as the partner sent it.
     pub code: String,
+    /// What the code means, in plain words; for a code its list lacks, a note saying so.
     pub meaning: String,
 }
 
@@ -122,11 +125,13 @@ pub struct Acknowledged {
     /// The interchange's date and time as quoted (TA102, TA103).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interchange_date: Option<Date>,
+    /// The interchange's time as quoted (TA103); only a TA1 quotes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interchange_time: Option<Time>,
     /// The interchange's sender and recipient as quoted (UCI S002, S003): us, and the partner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender: Option<Identity>,
+    /// The interchange's recipient as quoted (UCI S003): the partner; `None` for X12.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<Identity>,
 }
@@ -146,6 +151,7 @@ pub struct AckCounts {
 }
 
 impl AckCounts {
+    /// True when no count was sent (always so for a TA1 or a CONTRL).
     pub fn is_empty(&self) -> bool {
         self == &AckCounts::default()
     }
@@ -195,6 +201,7 @@ pub struct SegmentError {
     /// 999 CTX segments after the IK3 (business unit, situational trigger), as sent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub context: Vec<String>,
+    /// The errors in elements of this segment (AK4, IK4, UCD; for a UCI or UCF, its S011 element).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub elements: Vec<ElementError>,
 }
@@ -212,12 +219,14 @@ pub struct SetAck {
     /// The group it was in, when a CONTRL answers it inside a UCF.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_control: Option<String>,
+    /// The verdict on this set or message, from `verdict_code`.
     pub verdict: AckVerdict,
     /// AK501, IK501, UCM 0083.
     pub verdict_code: String,
     /// AK502..AK506, IK502..IK506, UCM 0085.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub codes: Vec<AckCode>,
+    /// The segments in error in it (AK3, IK3, UCS), each with its element errors.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<SegmentError>,
 }
@@ -227,6 +236,7 @@ pub struct SetAck {
 pub struct GroupAck {
     /// UCF 0048 (UNG 0048).
     pub control: String,
+    /// The verdict on this group, from `verdict_code`.
     pub verdict: AckVerdict,
     /// UCF 0083.
     pub verdict_code: String,
@@ -241,12 +251,14 @@ pub struct GroupAck {
 /// A partner's acknowledgment of something we sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Acknowledgment {
+    /// Which acknowledgment it is: 997, 999, TA1 or CONTRL.
     pub ack_type: AckType,
     /// What it acknowledges, as a document number: `GS:IN:1201`, `ISA:000000123`, `UNB:5301`
     /// (see the module docs and [`Acknowledgment::number_of`]).
     pub number: String,
     /// Always `original`: an acknowledgment has no purpose code of its own.
     pub purpose: Purpose,
+    /// Our interchange and group as the acknowledgment quotes them.
     pub acknowledged: Acknowledged,
     /// The verdict on the whole: the group (997, 999), the interchange (TA1, CONTRL).
     pub verdict: AckVerdict,
@@ -255,6 +267,7 @@ pub struct Acknowledgment {
     /// AK905..AK909 (group), TA105 (interchange), UCI 0085.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub codes: Vec<AckCode>,
+    /// The set counts of a 997 or 999 (AK902..AK904); empty for a TA1 or a CONTRL.
     #[serde(default, skip_serializing_if = "AckCounts::is_empty")]
     pub counts: AckCounts,
     /// A CONTRL's errors in our UNB or UNZ (UCI 0135 and S011).
@@ -266,6 +279,7 @@ pub struct Acknowledgment {
     /// Verdicts on transaction sets or messages (AK2 loops, UCM).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sets: Vec<SetAck>,
+    /// Where the acknowledgment came from: its file and the envelope it arrived in.
     pub source: Source,
 }
 

@@ -2,10 +2,10 @@
 //!
 //! Phase: none of its own. An X12 850, an EDIFACT ORDERS and a Shopify CSV row group all become an
 //! [`Order`]; ship notices and invoices likewise, and a partner's 997, 999, TA1 or CONTRL an
-//! [`ack::Acknowledgment`]. Money and quantities are [`Decimal`]s (never
-//! floats, serialized as strings so no JSON reader rounds them), dates are calendar dates. The
-//! only field that tells where a document came from is [`Source`]; [`hash`] hashes the rest, for
-//! dedupe.
+//! [`ack::Acknowledgment`]. Money and quantities are [`Decimal`](rust_decimal::Decimal)s
+//! (never floats, serialized as strings so no JSON reader rounds them), dates are calendar
+//! dates. The only field that tells where a document came from is [`Source`]; the content hash
+//! the run dedupes by covers the rest.
 //!
 //! ```
 //! use tallyman::model::{Document, Purpose};
@@ -17,7 +17,9 @@
 //! ```
 
 pub mod ack;
-pub mod hash;
+internal! {
+    mod hash;
+}
 pub mod json;
 pub mod outcome;
 mod ser;

@@ -13,7 +13,10 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Valid and translated: `document` holds the canonical document.
     Accepted,
+    /// Rejected by its envelope, its grammar, the mapping or a business rule: `findings` and
+    /// `envelope_reasons` say why.
     Rejected,
     /// Recognized and checked, but not a set tallyman translates.
     NotMapped,
@@ -22,11 +25,15 @@ pub enum Status {
 /// The result of one transaction set or message.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
+    /// What became of it.
     pub status: Status,
     /// Transaction set id or message type (`850`, `ORDERS`).
     pub set_id: String,
+    /// The byte offset of its first segment (ST, UNH) or feed row in the file.
     pub offset: usize,
+    /// Its control numbers and those of its envelopes.
     pub controls: Controls,
+    /// The canonical document, when it could be built (an accepted one always has it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub document: Option<Document>,
     /// Grammar and mapping findings (envelope findings stay in the envelope map).
@@ -43,14 +50,18 @@ pub struct Outcome {
 /// The business context of a document: kind, number, purpose and item ids of its lines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DocContext {
+    /// `order`, `ship_notice`, `invoice` or `acknowledgment`.
     pub kind: &'static str,
+    /// The document number (PO, shipment, invoice number).
     pub number: String,
+    /// What it does to an earlier document with the same number.
     pub purpose: super::Purpose,
     /// Per line, the first of SKU, vendor part, buyer part, GTIN, UPC.
     pub items: Vec<String>,
 }
 
 impl DocContext {
+    /// The context of a document that was built.
     pub fn of(doc: &Document) -> Self {
         use super::ItemIds;
         let (purpose, ids): (_, Vec<&ItemIds>) = match doc {
@@ -84,7 +95,9 @@ impl DocContext {
 /// interchange's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EnvelopeReason {
+    /// Whose error it is: the set's own, its group's or its interchange's.
     pub level: crate::diag::Level,
+    /// What is wrong.
     pub message: String,
 }
 

@@ -53,7 +53,6 @@ use crate::ledger::{
 };
 use crate::transport::{Fetched, Inbound, local::LocalFolder};
 use file::FileResult;
-pub use finish::Recovered;
 use finish::complete;
 use finish::recover;
 use rayon::prelude::*;
@@ -71,7 +70,12 @@ use work::{Layout, crash_point};
 pub enum Error {
     /// A file-system operation in the work directory or ERP inbox failed.
     #[error("{what}: {source}")]
-    Io { what: String, source: io::Error },
+    Io {
+        /// What was being done, with the path.
+        what: String,
+        /// The operating system's error.
+        source: io::Error,
+    },
     /// The ledger failed.
     #[error(transparent)]
     Ledger(#[from] ledger::Error),
@@ -88,7 +92,9 @@ fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> Error {
 /// Which quarantined files `tallyman ledger replay` runs again.
 #[derive(Debug, Clone)]
 pub enum Replay {
+    /// Every quarantined file not replayed yet.
     All,
+    /// These quarantined files, by the id `tallyman ledger quarantine` shows.
     Files(Vec<i64>),
 }
 
@@ -112,9 +118,10 @@ pub struct RunOptions {
 /// How a run ended.
 #[derive(Debug)]
 pub enum RunOutcome {
+    /// The run did its job; the report says what became of every file and document.
     Done(Box<RunReport>),
     /// Another run holds the work directory; nothing was done. When the holder has held it
-    /// too long or is gone ([`work::Held::needs_attention`]) the run failed at its job.
+    /// too long or is gone (its `needs_attention`) the run failed at its job.
     Locked(work::Held),
 }
 

@@ -15,15 +15,22 @@ use std::fmt::Write as _;
 /// Documents per route.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Counts {
+    /// Documents accepted and written to the ERP files.
     pub accepted: u64,
+    /// Documents received before with the same content: set aside, not written again.
     pub duplicate: u64,
+    /// Documents whose number was accepted before with other content: quarantined for the
+    /// operator (`tallyman ledger resolve`).
     pub conflict: u64,
+    /// Documents rejected (envelope, grammar, mapping, business rules).
     pub rejected: u64,
     /// Recognized, checked and reported, but not a kind tallyman translates (997, 855...).
     pub not_translated: u64,
 }
 
 impl Counts {
+    /// Counts one document by the route the run gave it; `not_mapped` marks a rejection that
+    /// only says tallyman does not translate this kind.
     pub fn add(&mut self, route: Route, not_mapped: bool) {
         match route {
             // A superseded document was accepted when it was routed.
@@ -35,6 +42,7 @@ impl Counts {
         }
     }
 
+    /// Adds another tally (a file's, a channel's) to this one.
     pub fn merge(&mut self, o: &Counts) {
         self.accepted += o.accepted;
         self.duplicate += o.duplicate;
@@ -307,14 +315,23 @@ pub struct RecoveredFile {
 pub struct RunReport {
     /// The run id; none for a dry run.
     pub run: Option<i64>,
+    /// A dry run: nothing was written, moved or recorded.
     pub dry_run: bool,
+    /// When it started (RFC 3339, UTC).
     pub started: String,
+    /// When it finished (RFC 3339, UTC).
     pub finished: String,
+    /// How long it took.
     pub duration_ms: u64,
+    /// The worker threads it used.
     pub threads: usize,
+    /// The bytes of the files it read.
     pub bytes: u64,
+    /// Documents and files by outcome, over all channels.
     pub totals: Counts,
+    /// The same counts per channel, by channel id.
     pub channels: BTreeMap<String, ChannelEntry>,
+    /// The ERP import files it wrote.
     pub outputs: Vec<OutputEntry>,
     /// Files left in their drop folder because they were still changing.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -328,6 +345,7 @@ pub struct RunReport {
     /// Channels whose drop folder could not be read.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub channel_errors: Vec<String>,
+    /// Every file it read, with what became of each document in it.
     pub files: Vec<FileEntry>,
     /// What the ERP outbox gave: documents sent to partners and documents held back.
     #[serde(skip_serializing_if = "OutboundReport::is_empty")]

@@ -203,7 +203,7 @@ pub struct Config {
     pub stuck_after: std::time::Duration,
     /// Bytes of translated documents (their JSON lines, CSV rows and summaries) the run keeps
     /// in memory before it writes the rest to the work directory (`[run] spool_memory_mib`,
-    /// default [`SPOOL_MEMORY_MIB`]).
+    /// default `SPOOL_MEMORY_MIB`).
     pub spool_memory: usize,
     /// How long a header export file waits for its detail file (or the reverse) before it is
     /// quarantined as an orphan (`[run] export_pair_wait`, default 1 hour).
@@ -232,6 +232,7 @@ pub struct Config {
 }
 
 impl Config {
+    /// The channel with this id.
     pub fn channel(&self, id: &str) -> Option<&Channel> {
         self.channels.iter().find(|c| c.id == id)
     }

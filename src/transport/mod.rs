@@ -282,6 +282,7 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// SHA-256 of a file's content, lowercase hex.
+#[cfg(any(test, feature = "internals"))]
 pub fn sha256_file(path: &Path) -> io::Result<String> {
     let mut f = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();

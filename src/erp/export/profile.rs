@@ -111,7 +111,6 @@ impl std::fmt::Display for Col {
 #[derive(Debug, Clone)]
 pub struct Profile {
     pub id: String,
-    pub name: String,
     pub kind: Kind,
     pub layout: Layout,
     pub delimiter: u8,
@@ -136,6 +135,7 @@ pub struct Profile {
 
 impl Profile {
     /// Where our column `name` is, when the profile maps it.
+    #[cfg(test)]
     pub fn column(&self, name: &str) -> Option<&Col> {
         self.columns
             .iter()
@@ -192,6 +192,7 @@ pub(crate) fn is_line_column(name: &str) -> bool {
 struct Raw {
     id: String,
     #[serde(default)]
+    #[allow(dead_code, reason = "a title for people reading the profile: accepted, never used")]
     name: Option<String>,
     kind: Spanned<String>,
     #[serde(default)]
@@ -431,7 +432,6 @@ pub fn parse(file: &str, text: &str) -> Result<Profile, Error> {
         }
     };
     Ok(Profile {
-        name: raw.name.unwrap_or_else(|| raw.id.clone()),
         id: raw.id,
         kind,
         layout: raw.layout,

@@ -25,6 +25,7 @@ use crate::syntax::Fields;
 use crate::syntax::x12::{SegmentRef, X12};
 use std::sync::Arc;
 
+#[cfg(any(test, feature = "internals"))]
 pub use super::{EnvelopeReason, Options, Outcome, Status};
 
 /// Human names of transaction sets, for messages.

@@ -70,9 +70,6 @@ use serde::ser;
 use sha2::{Digest, Sha256};
 use std::fmt;
 
-/// The version of the hashes [`ValueHasher`] computes.
-pub const VERSION: u32 = 2;
-
 /// What the encoding is prefixed with: the version is part of every hash.
 const DOMAIN: &[u8] = b"tallyman content hash v2\0";
 

@@ -34,8 +34,8 @@ mod read;
 mod render;
 
 pub use checks::{Before, check_against_po, normalized, not_taken, sent_before};
-pub use read::{ReadFiles, read_files};
-pub use render::{Controls, Rendered, body_for, file_name, render};
+pub use read::read_files;
+pub use render::{Controls, body_for, file_name, render};
 
 use super::deliver::{Delivery, EDIFACT_MAX, X12_MAX, free_control};
 use super::report::{HeldEntry, SentEntry};

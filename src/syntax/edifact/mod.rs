@@ -24,8 +24,10 @@ mod tokenizer;
 mod writer;
 
 pub use segment::SegmentRef;
-pub use tokenizer::{Next, Reader, SyntaxError, SyntaxErrorKind, Tokenizer};
-pub use writer::{WriteError, write_segment, write_una, write_una_if_needed};
+pub use tokenizer::{Next, Reader, SyntaxError, Tokenizer};
+pub use writer::{WriteError, write_segment, write_una_if_needed};
+#[cfg(feature = "internals")]
+pub use writer::write_una;
 
 use serde::Serialize;
 

@@ -22,9 +22,8 @@ mod segment;
 mod tokenizer;
 mod writer;
 
-pub use isa::{IsaError, IsaHeader, read_isa};
-pub use segment::{Components, Elements, SegmentRef};
-pub use tokenizer::{MAX_SEGMENT, Next, Reader, SyntaxError, SyntaxErrorKind, Tokenizer};
+pub use segment::SegmentRef;
+pub use tokenizer::{MAX_SEGMENT, Next, Reader, SyntaxError, Tokenizer};
 pub use writer::{Element, Segment, WriteError, write_segment};
 
 use serde::Serialize;
