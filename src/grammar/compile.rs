@@ -201,6 +201,7 @@ pub(crate) fn parse_rule(text: &str) -> Option<Rule> {
         } else {
             0
         },
+        first: 1 << positions[0],
         positions,
         text: t.to_string(),
     })

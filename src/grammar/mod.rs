@@ -25,7 +25,9 @@
 
 mod codes;
 mod compile;
+mod fast;
 mod format;
+mod notes;
 mod set;
 mod tables;
 mod validate;
@@ -102,6 +104,8 @@ pub struct Rule {
     /// Bit `p` for each position `p`, for the validator's quick test; 0 when a position
     /// repeats (`P0101`), which the quick test would count differently.
     mask: u128,
+    /// Bit `p` for the first position alone (the one `C` and `L` notes hinge on).
+    first: u128,
 }
 
 /// A segment definition.

@@ -9,7 +9,8 @@
 
 use super::codes::FxBuild;
 use super::walk::Walker;
-use super::{ElementType, Grammar, Item, Position, Rule, SegmentDef, Usage};
+use super::{ElementType, Grammar, Item, Position, SegmentDef, Usage};
+use super::{fast, notes};
 use crate::diag::{Code, Controls, Finding, Level, Severity};
 use crate::syntax::Fields;
 use crate::syntax::text::{decode, for_message};
@@ -17,6 +18,7 @@ use crate::syntax::values::valid_hhmm;
 use crate::syntax::values::{self, Notation};
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::ops::Not;
 
 /// What to do with compliance errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -171,10 +173,35 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
         );
     }
     // Past the last value only mandatory positions can have something to say.
-    let look = values.len().max(def.required);
-    for (i, pos) in def.elements.iter().enumerate().take(look) {
+    let look = values.len().max(def.required).min(def.elements.len());
+    let seps = &seg.separators;
+    // The component separator stands in for an absent release character: it ends a part
+    // before it could be taken for one.
+    let rel = seps.release.unwrap_or(seps.component);
+    for i in 0..look {
+        let pos = &def.elements[i];
         let n = i + 1;
-        let v = values.get(i).copied().unwrap_or(b"");
+        let v = if i < values.len() { values[i] } else { b"" };
+        // The common case: one simple value, no escapes, valid on its bytes (`super::fast`).
+        if !v.is_empty() && seps.repetition.is_none_or(|r| fast::holds_neither(v, r, r)) {
+            match &pos.item {
+                Item::Simple(e) => {
+                    let released = seps.release.filter(|&r| fast::holds_neither(v, r, r).not());
+                    if !fast::surely_valid_raw(e, v, released) {
+                        check_simple(seg, tag, n, pos, e, v, position, ctx);
+                    }
+                }
+                // DTM's C507 has a check of its own (`check_dtm`): always the slow way.
+                Item::Composite { id, components } => {
+                    if id == "C507"
+                        || !fast::composite_surely_valid(components, v, seps.component, rel)
+                    {
+                        check_position(seg, tag, n, pos, v, position, ctx);
+                    }
+                }
+            }
+            continue;
+        }
         if v.is_empty() {
             if pos.usage == Usage::Mandatory {
                 ctx.push(
@@ -225,36 +252,14 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
     if def.rules.is_empty() {
         return;
     }
-    let present = values
-        .iter()
-        .take(127)
-        .enumerate()
-        .fold(0u128, |m, (i, v)| m | u128::from(!v.is_empty()) << (i + 1));
+    let mut present = 0u128;
+    for (i, v) in values[..values.len().min(127)].iter().enumerate() {
+        present |= u128::from(!v.is_empty()) << (i + 1);
+    }
     for rule in &def.rules {
-        if !surely_kept(rule, present) {
-            check_rule(seg, tag, rule, values, position, ctx);
+        if !notes::surely_kept(rule, present) {
+            notes::check_rule(seg, tag, rule, values, position, ctx);
         }
-    }
-}
-
-/// True when the syntax note holds for the positions in `present` (bit `p` for element `p`),
-/// tested on bits; false when [`check_rule`] must look (and may find nothing wrong).
-#[inline]
-fn surely_kept(rule: &Rule, present: u128) -> bool {
-    let all = rule.mask;
-    if all == 0 {
-        return false;
-    }
-    let m = present & all;
-    let first = 1u128 << rule.positions[0];
-    let rest = all & !first;
-    match rule.kind {
-        b'P' => m == 0 || m == all,
-        b'R' => m != 0,
-        b'E' => m.count_ones() <= 1,
-        b'C' => m & first == 0 || m & rest == rest,
-        b'L' => m & first == 0 || m & rest != 0,
-        _ => false,
     }
 }
 
@@ -268,16 +273,31 @@ fn check_position(
     ctx: &mut Ctx<'_>,
 ) {
     match &pos.item {
-        Item::Simple(e) => {
-            let value = unescaped(seg, value);
-            if let Some(p) = check_value(e, &value) {
-                let f = value_finding(&format!("{tag}{n:02}"), &pos.name, &value, p);
-                ctx.push(seg, position, f.element(n));
-            }
-        }
+        Item::Simple(e) => check_simple(seg, tag, n, pos, e, value, position, ctx),
         Item::Composite { id, components } => {
             check_composite(seg, tag, n, id, components, value, position, ctx);
         }
+    }
+}
+
+/// Checks one simple value the slow way, saying what is wrong with it.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn check_simple(
+    seg: &Fields<'_>,
+    tag: &str,
+    n: usize,
+    pos: &Position,
+    e: &super::ElementDef,
+    value: &[u8],
+    position: usize,
+    ctx: &mut Ctx<'_>,
+) {
+    let value = unescaped(seg, value);
+    if let Some(p) = check_value(e, &value) {
+        let f = value_finding(&format!("{tag}{n:02}"), &pos.name, &value, p);
+        ctx.push(seg, position, f.element(n));
     }
 }
 
@@ -355,7 +375,7 @@ fn check_composite(
 /// The value without release characters. Values are short, so `contains` finds out
 /// whether there is one without the call `unescape` makes to `memchr`; most have none.
 #[inline]
-fn unescaped<'v>(seg: &Fields<'_>, v: &'v [u8]) -> Cow<'v, [u8]> {
+pub(super) fn unescaped<'v>(seg: &Fields<'_>, v: &'v [u8]) -> Cow<'v, [u8]> {
     match seg.separators.release {
         Some(r) if v.contains(&r) => seg.separators.unescape(v),
         _ => Cow::Borrowed(v),
@@ -482,7 +502,7 @@ fn check_controls(seg: &Fields<'_>, position: usize, ctx: &mut Ctx<'_>) {
 
 /// Checks one simple value against its definition: the code and the end of the sentence
 /// ("is not a real date"), built only when something is wrong.
-fn check_value(e: &super::ElementDef, v: &[u8]) -> Option<(Code, String)> {
+pub(super) fn check_value(e: &super::ElementDef, v: &[u8]) -> Option<(Code, String)> {
     let numeric =
         matches!(e.kind, ElementType::R | ElementType::N) || e.kind.implied_decimals().is_some();
     match e.kind {
@@ -590,91 +610,6 @@ fn code_preview(codes: &[String]) -> String {
     }
 }
 
-fn check_rule(
-    seg: &Fields<'_>,
-    tag: &str,
-    rule: &Rule,
-    values: &[&[u8]],
-    position: usize,
-    ctx: &mut Ctx<'_>,
-) {
-    let present = |p: usize| values.get(p - 1).is_some_and(|v| !v.is_empty());
-    let names = |ps: &[usize]| {
-        ps.iter()
-            .map(|p| format!("{tag}{p:02}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let ps = &rule.positions;
-    let n_present = ps.iter().filter(|&&p| present(p)).count();
-    let violation = match rule.kind {
-        b'P' if n_present > 0 && n_present < ps.len() => {
-            let missing: Vec<usize> = ps.iter().copied().filter(|&p| !present(p)).collect();
-            Some((
-                Code::ConditionalElementMissing,
-                missing[0],
-                format!(
-                    "{} must all be present when any is (syntax note {}); {} missing",
-                    names(ps),
-                    rule.text,
-                    names(&missing)
-                ),
-            ))
-        }
-        b'R' if n_present == 0 => Some((
-            Code::ConditionalElementMissing,
-            ps[0],
-            format!(
-                "at least one of {} is required (syntax note {})",
-                names(ps),
-                rule.text
-            ),
-        )),
-        b'E' if n_present > 1 => Some((
-            Code::ExclusionViolated,
-            ps[1],
-            format!(
-                "only one of {} may be present (syntax note {})",
-                names(ps),
-                rule.text
-            ),
-        )),
-        b'C' if present(ps[0]) && !ps[1..].iter().all(|&p| present(p)) => {
-            let missing: Vec<usize> = ps[1..].iter().copied().filter(|&p| !present(p)).collect();
-            Some((
-                Code::ConditionalElementMissing,
-                missing[0],
-                format!(
-                    "{} is present, so {} is required (syntax note {})",
-                    names(&ps[..1]),
-                    names(&missing),
-                    rule.text
-                ),
-            ))
-        }
-        b'L' if present(ps[0]) && !ps[1..].iter().any(|&p| present(p)) => Some((
-            Code::ConditionalElementMissing,
-            ps[1],
-            format!(
-                "{} is present, so at least one of {} is required (syntax note {})",
-                names(&ps[..1]),
-                names(&ps[1..]),
-                rule.text
-            ),
-        )),
-        _ => None,
-    };
-    if let Some((code, el, msg)) = violation {
-        // Only an exclusion has a bad value: the element that must not be there.
-        let mut f = Finding::error(code, msg).element(el);
-        if code == Code::ExclusionViolated {
-            let v = values.get(el - 1).copied().unwrap_or(b"");
-            f = f.with_value(&decode(&unescaped(seg, v)));
-        }
-        ctx.push(seg, position, f);
-    }
-}
-
 /// The 856 hierarchy: HL01 ids unique, HL02 names an earlier HL, HL03 a known level.
 #[derive(Default)]
 struct HlCheck<'s> {
@@ -737,6 +672,103 @@ impl<'s> HlCheck<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syntax::{FieldTable, Separators, Span};
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    fn simple(usage: Usage, kind: ElementType, min: usize, max: usize, codes: &[&str]) -> Position {
+        let codes = (!codes.is_empty()).then(|| {
+            Arc::new(super::super::CodeList::new(
+                codes.iter().map(|c| c.to_string()).collect(),
+            ))
+        });
+        Position {
+            usage,
+            repeat: 1,
+            name: "Test".into(),
+            item: Item::Simple(super::super::ElementDef {
+                id: "1".into(),
+                name: "Test".into(),
+                kind,
+                min,
+                max,
+                codes,
+            }),
+        }
+    }
+
+    /// One position of each kind the fast paths take: simple values and composites.
+    fn positions() -> Vec<Position> {
+        use ElementType::*;
+        let m = Usage::Mandatory;
+        let o = Usage::Optional;
+        let components = vec![
+            simple(m, AN, 1, 3, &[]),
+            simple(o, ID, 1, 2, &["A", "ZZ", "É"]),
+            simple(o, R, 1, 5, &[]),
+            simple(o, N, 2, 4, &[]),
+        ];
+        let mut out = vec![
+            simple(m, AN, 1, 3, &[]),
+            simple(o, ID, 1, 2, &["A", "ZZ", "É"]),
+            simple(m, R, 1, 5, &[]),
+            simple(o, N, 2, 4, &[]),
+            simple(o, DT, 8, 8, &[]),
+        ];
+        for id in ["C001", "C507"] {
+            out.push(Position {
+                usage: m,
+                repeat: 1,
+                name: "Composite".into(),
+                item: Item::Composite {
+                    id: id.into(),
+                    components: components.clone(),
+                },
+            });
+        }
+        out
+    }
+
+    proptest! {
+        /// The element loop's fast paths find what the slow path (`check_position`, which the
+        /// loop called for every such value before them) finds, on values without the
+        /// repetition separator: escapes, separators, non-ASCII, numbers, lengths.
+        #[test]
+        fn fast_paths_find_what_the_slow_path_finds(
+            v in proptest::collection::vec(
+                prop_oneof![
+                    Just(b':'), Just(b'?'), Just(b'A'), Just(b'Z'), Just(b'1'), Just(b'.'),
+                    Just(b','), Just(b'-'), Just(0xC3), Just(0x89), Just(b' '), Just(b'+')
+                ],
+                1..12,
+            ),
+            which in 0usize..7,
+            release in any::<bool>(),
+        ) {
+            let seps = Separators {
+                component: b':',
+                repetition: Some(b'*'),
+                release: release.then_some(b'?'),
+            };
+            let pos = positions().swap_remove(which);
+            let def = SegmentDef {
+                tag: "TST".into(),
+                name: "Test".into(),
+                elements: vec![pos.clone()],
+                rules: Vec::new(),
+                required: 1,
+            };
+            let mut table = FieldTable::with_capacity(1);
+            table.push(b"TST", Span::default(), 0, seps, [&v[..]].into_iter());
+            let fields = table.fields();
+            let controls = Controls::default();
+            let mut fast = Ctx { controls: &controls, findings: Vec::new() };
+            check_elements(&fields[0], &def, 1, &mut fast);
+            let mut slow = Ctx { controls: &controls, findings: Vec::new() };
+            check_position(&fields[0], "TST", 1, &pos, &v, 1, &mut slow);
+            prop_assert_eq!(format!("{:?}", fast.findings), format!("{:?}", slow.findings));
+        }
+    }
 
     #[test]
     fn decimals() {

@@ -11,7 +11,7 @@
 //! nothing is allocated per segment or per loop, and nothing at all unless a finding is made.
 
 use super::Grammar;
-use super::tables::{Body, Walk, key};
+use super::tables::{Body, LONG, Walk, key};
 use super::validate::Ctx;
 use crate::diag::{Code, Finding};
 use crate::syntax::Fields;
@@ -63,7 +63,28 @@ impl<'g> Walker<'g> {
         let k = key(tag);
         let steps = &self.w.steps;
         let mut found = None;
+        // The common case first: the segment is the step the innermost frame is at (a repeat)
+        // or the one after it, which is what `find` would answer there.
+        let d = self.frames.len() - 1;
+        let f = self.frames[d];
+        let b = self.body(f);
+        let from = match (f.pos, b.loop_id.is_some()) {
+            (NONE, true) => b.start + 1,
+            (p, true) => p.max(b.start + 1),
+            (NONE, false) => b.start,
+            (p, false) => p,
+        };
+        if k != LONG {
+            if from < b.end && steps[from].key == k {
+                found = Some((d, from));
+            } else if from + 1 < b.end && steps[from + 1].key == k {
+                found = Some((d, from + 1));
+            }
+        }
         for d in (0..self.frames.len()).rev() {
+            if found.is_some() {
+                break;
+            }
             let f = self.frames[d];
             let b = self.body(f);
             // In a loop, the first segment starts a new repetition of the loop: that is matched
@@ -95,7 +116,14 @@ impl<'g> Walker<'g> {
             p if p == j => j,
             p => p + 1,
         };
-        for m in b.mandatory_from(steps, skip_from).take_while(|&m| m < j) {
+        // The mandatory steps jumped over: those in `skip_from..j` (`j` is in the body).
+        let mut m = if skip_from <= b.start {
+            b.first_mandatory
+        } else {
+            steps[skip_from - 1].next_mandatory
+        };
+        while m < j {
+            let next = steps[m].next_mandatory;
             if self.counts[m] == 0 {
                 let mut f = Finding::error(
                     Code::MandatorySegmentMissing,
@@ -108,6 +136,7 @@ impl<'g> Walker<'g> {
                 f.missing = Some(steps[m].tag.to_string());
                 ctx.push(seg, position, f);
             }
+            m = next;
         }
         self.counts[j] += 1;
         self.frames.last_mut().expect("frame d").pos = j;
