@@ -89,7 +89,8 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
                 if o.status == Status::Accepted {
                     let doc = o.document.as_ref().expect("accepted has a document");
                     line.clear();
-                    crate::model::json::write(&mut line, doc).map_err(std::io::Error::other)?;
+                    crate::model::json::write_document(&mut line, doc)
+                        .map_err(std::io::Error::other)?;
                     line.push(b'\n');
                     out.write_all(&line).inspect_err(|_| output_failed = true)?;
                 }
