@@ -53,9 +53,39 @@ pub fn write<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), 
 
 /// Appends `s` as a JSON string, quotes included.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    // The usual value (a code, a number, a name) has nothing to escape: one test of its words
+    // and one copy, instead of a scan that copies piece by piece.
+    if !any_escape(bytes) {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     out.push(b'"');
-    escape_into(out, s.as_bytes());
+    escape_into(out, bytes);
     out.push(b'"');
+}
+
+/// True when some byte of `bytes` needs an escape, tested a word at a time: a short value as
+/// one word padded with spaces, a longer one's tail as the (overlapping) last eight bytes.
+#[inline]
+fn any_escape(bytes: &[u8]) -> bool {
+    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("eight bytes"));
+    if bytes.len() < 8 {
+        let mut w = LO * u64::from(b' ');
+        for (i, &b) in bytes.iter().enumerate() {
+            let shift = 8 * i;
+            w = (w & !(0xFF << shift)) | (u64::from(b) << shift);
+        }
+        return needs_escape(w);
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    if chunks.by_ref().any(|c| needs_escape(word(c))) {
+        return true;
+    }
+    !chunks.remainder().is_empty() && needs_escape(word(&bytes[bytes.len() - 8..]))
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
