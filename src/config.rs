@@ -23,6 +23,7 @@
 //! ```
 
 mod exports;
+mod guides;
 mod keys;
 mod send;
 mod sftp;
@@ -201,6 +202,8 @@ struct RawChannel {
     sftp_connections: Option<toml::Spanned<usize>>,
     #[serde(default)]
     silence_alert: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    guide: Option<toml::Spanned<PathBuf>>,
 }
 
 /// Channel tables in file order (a plain map would sort them).
@@ -415,6 +418,8 @@ impl Config {
         .map_err(|e| invalid(None, "paths.exports", e))?;
         let export_files =
             exports::settings(std::mem::take(&mut raw.export), &export_profiles, &invalid)?;
+        // Loaded when the first channel with a guide needs them.
+        let mut grammars: Option<crate::grammar::GrammarSet> = None;
         let mut channels: Vec<Channel> = Vec::new();
         for (id, table) in raw.channel.0 {
             let key = format!("channel.{}", id.get_ref());
@@ -501,6 +506,18 @@ impl Config {
                 None => None,
                 Some(d) => Some(duration(d, &format!("{key}.ack_due"), &invalid)?),
             };
+            let guide = match &c.guide {
+                None => None,
+                Some(p) => Some(guides::load(
+                    p,
+                    &key,
+                    c.format,
+                    &abs,
+                    &mut grammars,
+                    raw.paths.grammars.as_deref().map(abs).as_deref(),
+                    &invalid,
+                )?),
+            };
             channels.push(Channel {
                 id: id.into_inner(),
                 format: c.format,
@@ -532,6 +549,7 @@ impl Config {
                 delimiters: c.delimiters.map(toml::Spanned::into_inner),
                 send,
                 ack_due,
+                guide,
             });
         }
         if channels.is_empty() {

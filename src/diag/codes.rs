@@ -75,6 +75,7 @@ impl Code {
         Code::ExclusionViolated,
         Code::TooManyRepetitions,
         Code::TooManyComponents,
+        Code::ElementNotUsed,
         Code::VersionFallback,
         Code::Mapping,
         Code::InvalidRow,
@@ -143,6 +144,7 @@ impl Code {
             ExclusionViolated => (Some("10"), Some("10"), Some("15")),
             TooManyRepetitions => (Some("12"), Some("12"), Some("16")),
             TooManyComponents => (Some("13"), Some("13"), Some("16")),
+            ElementNotUsed => (Some("10"), Some("I10"), Some("15")),
             VersionFallback | Mapping | InvalidRow | BusinessRule | ConflictingDocument
             | DuplicateDocument | WrongChannel | UnreadableFile | LimitExceeded => {
                 (None, None, None)
@@ -209,7 +211,8 @@ impl Code {
             | InvalidTime
             | ExclusionViolated
             | TooManyRepetitions
-            | TooManyComponents => Level::Element,
+            | TooManyComponents
+            | ElementNotUsed => Level::Element,
         }
     }
 
@@ -272,8 +275,12 @@ mod tests {
                 assert!((1..=3).contains(&v.len()), "{c:?}");
                 assert!(v.bytes().all(|b| b.is_ascii_alphanumeric()), "{c:?}");
             }
-            // A 999 reports what a 997 reports, except interchange codes (TA1).
-            if c.level() != Level::Interchange {
+            // A 999 reports what a 997 reports, except interchange codes (TA1) and an
+            // element a guide does not use, for which the 999 has a code of its own (I10)
+            // and the 997 only the nearest (10).
+            if c == Code::ElementNotUsed {
+                assert_eq!((row.x12, row.x12_999), (Some("10"), Some("I10")));
+            } else if c.level() != Level::Interchange {
                 assert_eq!(row.x12, row.x12_999, "{c:?}");
             } else {
                 assert_eq!(row.x12_999, None, "{c:?}");

@@ -143,6 +143,9 @@ pub enum Code {
     TooManyRepetitions,
     /// More components than the composite has (AK403 13).
     TooManyComponents,
+    /// A value where the partner's implementation guide says the element is not used (997
+    /// AK403 10, the nearest code before implementation codes; 999 IK403 I10).
+    ElementNotUsed,
 
     // Translation.
     /// The grammar used is the nearest one to the version sent.

@@ -173,6 +173,7 @@ fn compile_position(
         repeat: r.repeat.max(1),
         name,
         item,
+        guide: None,
     })
 }
 
@@ -256,6 +257,7 @@ fn compile_entries(
                     def: def.clone(),
                     usage: e.usage,
                     max: e.max,
+                    guide: None,
                 });
             }
             (None, Some(id)) => {
@@ -272,6 +274,7 @@ fn compile_entries(
                     usage: e.usage,
                     max: e.max,
                     body,
+                    guide: None,
                 });
             }
             _ => {

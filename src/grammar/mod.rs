@@ -27,6 +27,8 @@ mod codes;
 mod compile;
 mod fast;
 mod format;
+pub mod guide;
+mod narrow;
 mod notes;
 mod set;
 mod tables;
@@ -73,6 +75,9 @@ pub struct Position {
     pub repeat: usize,
     pub name: String,
     pub item: Item,
+    /// What an implementation guide says of this position, when one narrowed it: read only
+    /// when a value fails, to say that the guide is why.
+    pub guide: Option<Arc<guide::ElementNote>>,
 }
 
 /// What sits in a position: a simple element or a composite.
@@ -127,6 +132,8 @@ pub enum Node {
         def: Arc<SegmentDef>,
         usage: Usage,
         max: usize,
+        /// What an implementation guide says of this segment, when one narrowed it.
+        guide: Option<Arc<guide::StepNote>>,
     },
     Loop {
         id: String,
@@ -134,6 +141,8 @@ pub enum Node {
         usage: Usage,
         max: usize,
         body: Vec<Node>,
+        /// What an implementation guide says of this loop, when one narrowed it.
+        guide: Option<Arc<guide::StepNote>>,
     },
 }
 
@@ -155,6 +164,13 @@ impl Node {
     pub fn max(&self) -> usize {
         match self {
             Node::Segment { max, .. } | Node::Loop { max, .. } => *max,
+        }
+    }
+
+    /// What an implementation guide says of this node, when one narrowed it.
+    pub fn guide(&self) -> Option<&Arc<guide::StepNote>> {
+        match self {
+            Node::Segment { guide, .. } | Node::Loop { guide, .. } => guide.as_ref(),
         }
     }
 }

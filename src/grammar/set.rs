@@ -35,10 +35,16 @@ const STANDARDS: [&str; 2] = ["x12", "edifact"];
 type Text = Cow<'static, str>;
 
 /// All grammars, by standard, version and set id, each version compiled on first use.
-#[derive(Default)]
+///
+/// Cloning is cheap and shares everything: a channel's view with an implementation guide
+/// ([`GrammarSet::with_guide`]) is a clone with the few grammars the guide narrows.
+#[derive(Default, Clone)]
 pub struct GrammarSet {
     /// In name order ("edifact" before "x12"), as [`GrammarSet::all`] lists them.
-    standards: Vec<Standard>,
+    standards: Arc<Vec<Standard>>,
+    /// The grammars an implementation guide narrowed, by (standard, version, set id); they
+    /// stand in for the standard's wherever it would serve.
+    narrowed: Arc<BTreeMap<(String, String, String), Arc<Grammar>>>,
 }
 
 /// One standard's files: the base dictionary and the version folders.
@@ -63,7 +69,7 @@ struct Version {
 impl std::fmt::Debug for GrammarSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut l = f.debug_list();
-        for s in &self.standards {
+        for s in self.standards.iter() {
             for v in &s.versions {
                 l.entry(&format_args!(
                     "{}/{} ({} files, {})",
@@ -168,7 +174,10 @@ impl GrammarSet {
             });
         }
         standards.sort_by_key(|s| s.name);
-        GrammarSet { standards }
+        GrammarSet {
+            standards: Arc::new(standards),
+            narrowed: Arc::default(),
+        }
     }
 
     /// Compiles the versions `eager` picks, standard by standard in [`STANDARDS`] order and
@@ -204,10 +213,88 @@ impl GrammarSet {
             .unwrap_or_default()
     }
 
+    /// This set with the grammars `guide` narrows in place of the standard's (see
+    /// `grammar::guide`): a view that shares every other grammar with `self`. The grammars the
+    /// guide names are compiled now, and a guide that names what they lack, or would widen
+    /// what they allow, is refused with its line and key.
+    pub fn with_guide(&self, guide: &super::guide::Guide) -> Result<GrammarSet, super::guide::Error> {
+        let mut narrowed = (*self.narrowed).clone();
+        for set in &guide.sets {
+            let base = self.exact(&set.standard.value, &set.version.value, &set.id.value);
+            let g = match base {
+                Ok(g) => g,
+                Err(known) => {
+                    return Err(guide.error(
+                        set.id.line,
+                        "set",
+                        format!(
+                            "there is no {} grammar for {} {}; the grammars have {}",
+                            set.standard.value, set.id.value, set.version.value, known
+                        ),
+                    ));
+                }
+            };
+            let key = (g.standard.clone(), g.version.clone(), g.id.clone());
+            let g = super::narrow::narrow(&g, set, guide)?;
+            narrowed.insert(key, Arc::new(g));
+        }
+        Ok(GrammarSet {
+            standards: self.standards.clone(),
+            narrowed: Arc::new(narrowed),
+        })
+    }
+
+    /// The standard's grammar of exactly this version and set, or what there is instead.
+    fn exact(&self, standard: &str, version: &str, set_id: &str) -> Result<Arc<Grammar>, String> {
+        let Some(s) = self.standard(standard) else {
+            return Err(format!(
+                "no standard '{standard}' (x12 or edifact)"
+            ));
+        };
+        if let Some(g) = s.find(version, set_id) {
+            return Ok(g);
+        }
+        let versions: Vec<&str> = self.versions(standard);
+        let with_set: Vec<&str> = s
+            .versions
+            .iter()
+            .filter(|v| v.has_sets && s.sets(v).contains_key(set_id))
+            .map(|v| v.version.as_str())
+            .collect();
+        Err(if with_set.is_empty() {
+            format!("no set {set_id} in any version ({})", versions.join(", "))
+        } else {
+            format!("{set_id} in {} only", with_set.join(", "))
+        })
+    }
+
+    /// The grammar a guide narrowed in place of `g`, or `g`.
+    #[inline]
+    fn guided(&self, found: (Arc<Grammar>, Option<String>)) -> (Arc<Grammar>, Option<String>) {
+        if self.narrowed.is_empty() {
+            return found;
+        }
+        let (g, note) = found;
+        let key = (g.standard.clone(), g.version.clone(), g.id.clone());
+        match self.narrowed.get(&key) {
+            Some(n) => (n.clone(), note),
+            None => (g, note),
+        }
+    }
+
+    /// True when an implementation guide narrows some of these grammars.
+    pub fn has_guide(&self) -> bool {
+        !self.narrowed.is_empty()
+    }
+
     /// The X12 grammar for `version` (GS08 or ST03, e.g. `004010VICS`) and set id. When the
     /// exact version is not available, the nearest lower version that has the set is used (or
     /// the lowest higher one), and the second value says so.
     pub fn x12(&self, version: &str, set_id: &str) -> Option<(Arc<Grammar>, Option<String>)> {
+        self.x12_standard(version, set_id).map(|f| self.guided(f))
+    }
+
+    fn x12_standard(&self, version: &str, set_id: &str) -> Option<(Arc<Grammar>, Option<String>)> {
         let s = self.standard("x12")?;
         let v = version.trim();
         let base = v.char_indices().nth(6).map_or(v, |(i, _)| &v[..i]);
@@ -229,6 +316,15 @@ impl GrammarSet {
     /// back to the nearest earlier one that has the message (or the earliest later one), and
     /// the second value says so.
     pub fn edifact(
+        &self,
+        directory: &str,
+        message: &str,
+    ) -> Option<(Arc<Grammar>, Option<String>)> {
+        self.edifact_standard(directory, message)
+            .map(|f| self.guided(f))
+    }
+
+    fn edifact_standard(
         &self,
         directory: &str,
         message: &str,

@@ -9,6 +9,7 @@
 //! clears a range instead of allocating.
 
 use super::codes::{pack, slot, table_bits};
+use super::guide::StepNote;
 use super::{Node, SegmentDef, Usage};
 use std::sync::Arc;
 
@@ -150,6 +151,11 @@ pub(crate) struct Step {
     pub next_mandatory: usize,
     /// The next step of the same body that starts with the same tag, if any.
     pub next_same: Option<usize>,
+    /// The definition the segment's elements are checked with, for a segment step: the
+    /// dictionary's, or the copy an implementation guide narrowed for this place.
+    pub def: Option<Arc<SegmentDef>>,
+    /// What an implementation guide says of this step (its findings name the guide).
+    pub guide: Option<Arc<StepNote>>,
 }
 
 impl Step {
@@ -271,6 +277,11 @@ impl Walk {
                 what: what.into(),
                 next_mandatory: end,
                 next_same: None,
+                def: match n {
+                    Node::Segment { def, .. } => Some(def.clone()),
+                    Node::Loop { .. } => None,
+                },
+                guide: n.guide().cloned(),
             });
         }
         let mut next = end;

@@ -120,11 +120,16 @@ pub fn validate(
         if want_placements {
             placements.push(Placement {
                 loops: walker.loops(),
-                placed,
+                placed: placed.is_some(),
             });
         }
         check_controls(seg, position, &mut ctx);
-        if let Some(def) = g.dictionary.get_bytes(tag) {
+        // The place's definition (an implementation guide may have narrowed it there), or
+        // the dictionary's for a segment that fits nowhere.
+        if let Some(def) = placed
+            .flatten()
+            .or_else(|| g.dictionary.get_bytes(tag).map(|d| &**d))
+        {
             check_elements(seg, def, position, &mut ctx);
         }
         if g.hierarchy.is_some() && tag == b"HL" {
@@ -204,14 +209,12 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
         }
         if v.is_empty() {
             if pos.usage == Usage::Mandatory {
+                let label = format!("{tag}{n:02}");
                 ctx.push(
                     seg,
                     position,
-                    Finding::error(
-                        Code::MandatoryElementMissing,
-                        format!("{tag}{n:02} ({}) is mandatory but empty", pos.name),
-                    )
-                    .element(n),
+                    Finding::error(Code::MandatoryElementMissing, missing_message(&label, pos))
+                        .element(n),
                 );
             }
             continue;
@@ -296,7 +299,7 @@ fn check_simple(
 ) {
     let value = unescaped(seg, value);
     if let Some(p) = check_value(e, &value) {
-        let f = value_finding(&format!("{tag}{n:02}"), &pos.name, &value, p);
+        let f = position_finding(&format!("{tag}{n:02}"), pos, &value, p);
         ctx.push(seg, position, f.element(n));
     }
 }
@@ -344,7 +347,7 @@ fn check_composite(
             && let Some(p) = check_value(e, &unescaped(seg, cv))
         {
             let label = format!("{tag}{n:02}-{}", c + 1);
-            let f = value_finding(&label, &comp.name, &unescaped(seg, cv), p);
+            let f = position_finding(&label, comp, &unescaped(seg, cv), p);
             ctx.push(seg, position, f.element(n).component(c + 1));
         }
     }
@@ -396,11 +399,7 @@ fn component_missing(
         position,
         Finding::error(
             Code::MandatoryElementMissing,
-            format!(
-                "{tag}{n:02}-{} ({}) is mandatory but empty",
-                c + 1,
-                comp.name
-            ),
+            missing_message(&format!("{tag}{n:02}-{}", c + 1), comp),
         )
         .element(n)
         .component(c + 1),
@@ -593,8 +592,29 @@ pub(super) fn check_value(e: &super::ElementDef, v: &[u8]) -> Option<(Code, Stri
     None
 }
 
+/// What to say of a mandatory position left empty: that the guide requires it, when the
+/// standard does not.
+fn missing_message(label: &str, pos: &Position) -> String {
+    match pos.guide.as_deref().filter(|g| g.required) {
+        Some(g) => format!(
+            "{label} ({}) is empty, but {} requires it (the standard makes it optional)",
+            pos.name, g.origin
+        ),
+        None => format!("{label} ({}) is mandatory but empty", pos.name),
+    }
+}
+
+/// The finding for a value of `pos` that failed [`check_value`]: the guide's, when a guide
+/// narrowed the position and the standard alone would have taken the value.
+fn position_finding(label: &str, pos: &Position, v: &[u8], problem: (Code, String)) -> Finding {
+    match &pos.guide {
+        Some(g) => g.finding(label, &pos.name, v, problem),
+        None => value_finding(label, &pos.name, v, problem),
+    }
+}
+
 /// The finding for a value that failed [`check_value`].
-fn value_finding(label: &str, name: &str, v: &[u8], (code, tail): (Code, String)) -> Finding {
+pub(super) fn value_finding(label: &str, name: &str, v: &[u8], (code, tail): (Code, String)) -> Finding {
     Finding::error(
         code,
         format!("{label} ({name}) '{}' {tail}", for_message(v, 40)),
@@ -602,7 +622,7 @@ fn value_finding(label: &str, name: &str, v: &[u8], (code, tail): (Code, String)
     .with_value(&decode(v))
 }
 
-fn code_preview(codes: &[String]) -> String {
+pub(super) fn code_preview(codes: &[String]) -> String {
     if codes.len() <= 8 {
         codes.join(", ")
     } else {
@@ -694,6 +714,7 @@ mod tests {
                 max,
                 codes,
             }),
+            guide: None,
         }
     }
 
@@ -724,6 +745,7 @@ mod tests {
                     id: id.into(),
                     components: components.clone(),
                 },
+                guide: None,
             });
         }
         out

@@ -10,7 +10,7 @@
 //! range. Both the frames and the counts are sized when the walk starts, from the grammar, so
 //! nothing is allocated per segment or per loop, and nothing at all unless a finding is made.
 
-use super::Grammar;
+use super::{Grammar, SegmentDef};
 use super::tables::{Body, LONG, Walk, key};
 use super::validate::Ctx;
 use crate::diag::{Code, Finding};
@@ -57,8 +57,15 @@ impl<'g> Walker<'g> {
             .collect()
     }
 
-    /// Finds where `seg` fits; reports what was skipped; returns false when it fits nowhere.
-    pub fn place(&mut self, seg: &Fields<'_>, position: usize, ctx: &mut Ctx<'_>) -> bool {
+    /// Finds where `seg` fits and reports what was skipped. Returns `None` when it fits
+    /// nowhere, and otherwise the definition its elements are checked with at that place
+    /// (`Some(None)` never happens with a compiled grammar: every loop starts with a segment).
+    pub fn place(
+        &mut self,
+        seg: &Fields<'_>,
+        position: usize,
+        ctx: &mut Ctx<'_>,
+    ) -> Option<Option<&'g SegmentDef>> {
         let tag = seg.tag;
         let k = key(tag);
         let steps = &self.w.steps;
@@ -103,7 +110,7 @@ impl<'g> Walker<'g> {
         let Some((d, j)) = found else {
             let f = self.unplaced_reason(&String::from_utf8_lossy(tag));
             ctx.push(seg, position, f);
-            return false;
+            return None;
         };
         while self.frames.len() > d + 1 {
             let f = self.frames.pop().expect("deeper frame");
@@ -125,14 +132,20 @@ impl<'g> Walker<'g> {
         while m < j {
             let next = steps[m].next_mandatory;
             if self.counts[m] == 0 {
-                let mut f = Finding::error(
-                    Code::MandatorySegmentMissing,
-                    format!(
+                let msg = match steps[m].guide.as_deref().filter(|n| n.required) {
+                    Some(n) => format!(
+                        "{} is missing before this {}: {} requires it (the standard makes it optional)",
+                        steps[m].what,
+                        seg.tag_str(),
+                        n.origin
+                    ),
+                    None => format!(
                         "mandatory {} is missing before this {}",
                         steps[m].what,
                         seg.tag_str()
                     ),
-                );
+                };
+                let mut f = Finding::error(Code::MandatorySegmentMissing, msg);
                 f.missing = Some(steps[m].tag.to_string());
                 ctx.push(seg, position, f);
             }
@@ -143,15 +156,36 @@ impl<'g> Walker<'g> {
         let count = self.counts[j];
         let step = &steps[j];
         if count > step.max {
-            let (code, msg) = match step.child {
-                None => (
+            let (code, msg) = match (step.guide.as_deref(), step.child) {
+                (Some(n), _) if n.unused => (
+                    Code::UnexpectedSegment,
+                    format!(
+                        "{} is present, but {} says it is not used here: the partner does not send or accept it",
+                        step.what, n.origin
+                    ),
+                ),
+                (Some(n), child) if n.standard_max.is_some() => (
+                    if child.is_some() {
+                        Code::LoopOverMaximum
+                    } else {
+                        Code::SegmentOverMaximum
+                    },
+                    format!(
+                        "{} occurs {count} times here; {} allows at most {} (the standard allows {})",
+                        step.what,
+                        n.origin,
+                        step.max,
+                        n.standard_max.unwrap_or(step.max)
+                    ),
+                ),
+                (_, None) => (
                     Code::SegmentOverMaximum,
                     format!(
                         "{} occurs {count} times here; at most {} allowed",
                         step.name, step.max
                     ),
                 ),
-                Some(_) => (
+                (_, Some(_)) => (
                     Code::LoopOverMaximum,
                     format!(
                         "loop {} occurs {count} times; at most {} allowed",
@@ -161,6 +195,7 @@ impl<'g> Walker<'g> {
             };
             ctx.push(seg, position, Finding::error(code, msg));
         }
+        let mut def = step.def.as_deref();
         if let Some(c) = step.child {
             let body = &self.w.bodies[c];
             self.counts[body.start..body.end].fill(0);
@@ -169,8 +204,9 @@ impl<'g> Walker<'g> {
                 body: c,
                 pos: body.start,
             });
+            def = steps[body.start].def.as_deref();
         }
-        true
+        Some(def)
     }
 
     /// Closes every frame at the end of the set, reporting what is missing.
@@ -227,13 +263,15 @@ impl<'g> Walker<'g> {
                     .as_deref()
                     .map(|l| format!(" in loop {l}"))
                     .unwrap_or_default();
-                let mut f = Finding::error(
-                    Code::MandatorySegmentMissing,
-                    format!(
-                        "mandatory {}{inside} is missing: {why}",
-                        self.w.steps[m].what
+                let step = &self.w.steps[m];
+                let msg = match step.guide.as_deref().filter(|n| n.required) {
+                    Some(n) => format!(
+                        "{}{inside} is missing ({why}): {} requires it (the standard makes it optional)",
+                        step.what, n.origin
                     ),
-                );
+                    None => format!("mandatory {}{inside} is missing: {why}", step.what),
+                };
+                let mut f = Finding::error(Code::MandatorySegmentMissing, msg);
                 f.missing = Some(self.w.steps[m].tag.to_string());
                 ctx.push(seg, position, f);
             }

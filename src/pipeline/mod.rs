@@ -58,7 +58,7 @@ use finish::recover;
 use rayon::prelude::*;
 use report::{Counts, DocEntry, FileEntry, RunReport};
 use settings::{Channel, Config, OutputFormat};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -171,6 +171,17 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     }
     let grammars = settings::load_grammars(cfg.grammars.as_deref())
         .map_err(|e| Error::Setup(format!("loading grammars: {e}")))?;
+    // Each channel with an implementation guide validates with its own view of the grammars.
+    let guided: BTreeMap<&str, crate::grammar::GrammarSet> = cfg
+        .channels
+        .iter()
+        .filter(|c| c.guide.is_some())
+        .map(|c| {
+            settings::channel_grammars(&grammars, c)
+                .map(|g| (c.id.as_str(), g))
+                .map_err(|e| Error::Setup(format!("channel {}: guide: {e}", c.id)))
+        })
+        .collect::<Result<_, _>>()?;
     let profiles = settings::load_profiles(cfg.feeds.as_deref())
         .map_err(|e| Error::Setup(format!("loading feed profiles: {e}")))?;
     let mut ledger = if opts.dry_run && !cfg.ledger.exists() {
@@ -314,7 +325,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
                         inp,
                         &spools.join(format!("{n:06}.jsonl")),
                         &budget,
-                        &grammars,
+                        guided.get(inp.channel.id.as_str()).unwrap_or(&grammars),
                         &profiles,
                         cfg,
                     );

@@ -91,6 +91,9 @@ pub struct Channel {
     /// How long without a file from this partner before `tallyman status` flags it
     /// (`silence_alert`).
     pub silence_alert: Option<std::time::Duration>,
+    /// The partner's implementation guide (`guide`), read and checked against the grammars
+    /// when the configuration is loaded; [`channel_grammars`] applies it.
+    pub guide: Option<std::sync::Arc<crate::grammar::guide::Guide>>,
 }
 
 /// A channel's SFTP locations and how to reach them.
@@ -340,5 +343,47 @@ pub fn load_export_profiles(dir: Option<&Path>) -> Result<crate::erp::export::Pr
                 .collect();
             crate::erp::export::Profiles::with_overrides(&files).map_err(|e| e.to_string())
         }
+    }
+}
+
+/// Reads an implementation guide file: the parsing alone (checking it against the grammars is
+/// [`crate::grammar::GrammarSet::with_guide`]). The error names the file, and for a guide that
+/// does not parse its line and key.
+pub fn read_guide(path: &Path) -> Result<crate::grammar::guide::Guide, GuideError> {
+    let text = std::fs::read_to_string(path).map_err(|e| GuideError::Read {
+        path: path.to_owned(),
+        source: e,
+    })?;
+    crate::grammar::guide::Guide::parse(&path.display().to_string(), &text)
+        .map_err(GuideError::Invalid)
+}
+
+/// An implementation guide that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GuideError {
+    /// The file could not be read.
+    #[error("cannot read the guide {path}: {source}")]
+    Read {
+        /// The guide file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The guide does not parse, or contradicts the grammar it narrows.
+    #[error(transparent)]
+    Invalid(crate::grammar::guide::Error),
+}
+
+/// The grammars for this channel: `base`, narrowed by the channel's implementation guide when
+/// it has one (a view that shares every grammar the guide leaves alone). `run` validates the
+/// channel's files with them, and so does any command that checks files for a channel.
+pub fn channel_grammars(
+    base: &crate::grammar::GrammarSet,
+    channel: &Channel,
+) -> Result<crate::grammar::GrammarSet, crate::grammar::guide::Error> {
+    match &channel.guide {
+        None => Ok(base.clone()),
+        Some(g) => base.with_guide(g),
     }
 }
