@@ -131,7 +131,7 @@ fn translate_refuses_a_guide_that_contradicts_the_standard() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr.contains(&format!(
-            "{}:7: set.segment.max: the standard allows segment PER (PER) at most 3 times; a guide can only narrow the standard, so 9 is too many",
+            "{}:7: set.segment.max: the standard allows segment PER at most 3 times; a guide can only narrow the standard, so 9 is too many",
             bad.display()
         )),
         "{}",
@@ -389,4 +389,43 @@ min_length = 2
         "{}",
         out.stderr
     );
+}
+
+/// The first TOML block after `heading` in a documentation file.
+fn example(doc: &str, heading: &str) -> String {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(doc)).unwrap();
+    let after = &text[text
+        .find(heading)
+        .unwrap_or_else(|| panic!("{heading} in {doc}"))..];
+    let start = after.find("```toml\n").expect("a toml block") + 8;
+    let end = start + after[start..].find("```").expect("its end");
+    after[start..end].to_string()
+}
+
+#[test]
+fn the_documented_examples_are_guides_the_grammars_accept() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (doc, heading) in [
+        ("README.md", "### Implementation guides"),
+        ("grammars/README.md", "## Implementation guides (overlays)"),
+    ] {
+        let guide = dir.path().join("example.toml");
+        std::fs::write(&guide, example(doc, heading)).unwrap();
+        let out = translate(&[
+            "--guide",
+            path(&guide),
+            path(&fixture("x12/valid/crlf.edi")),
+        ]);
+        // Never refused as a guide. The README's narrows what this order has (it has no
+        // CUR): rejected, and the guide named; the other's allows it.
+        assert_ne!(out.code, 2, "{doc}: {}", out.stderr);
+        if doc == "README.md" {
+            assert_eq!(out.code, 1, "{}", out.stderr);
+            assert!(
+                out.stderr.contains("ACME's guide (example.toml line"),
+                "{}",
+                out.stderr
+            );
+        }
+    }
 }

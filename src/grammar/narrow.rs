@@ -241,22 +241,27 @@ fn paths_of(nodes: &[Node], name: &str, is_loop: bool, prefix: &str, out: &mut V
 }
 
 fn narrow_node(node: &mut Node, rule: &NodeRule, guide: &Guide, key: &str) -> Result<(), Error> {
-    let (what, usage, max, note) = match node {
+    let path = &rule.path.value;
+    let (kind, name, usage, max, note) = match node {
         Node::Segment {
             def,
             usage,
             max,
             guide,
-        } => (format!("segment {}", def.tag), usage, max, guide),
+        } => ("segment", def.tag.clone(), usage, max, guide),
         Node::Loop {
             id,
             usage,
             max,
             guide,
             ..
-        } => (format!("loop {id}"), usage, max, guide),
+        } => ("loop", id.clone(), usage, max, guide),
     };
-    let path = &rule.path.value;
+    let what = if path.contains('/') {
+        format!("{kind} {name} at {path}")
+    } else {
+        format!("{kind} {name}")
+    };
     let mut n = StepNote {
         origin: guide.origin(rule.path.line),
         ..StepNote::default()
@@ -275,7 +280,7 @@ fn narrow_node(node: &mut Node, rule: &NodeRule, guide: &Guide, key: &str) -> Re
                     u.line,
                     &field,
                     format!(
-                        "the standard makes {what} ({path}) mandatory; a guide can only narrow the standard, so it cannot make it {}",
+                        "the standard makes {what} mandatory; a guide can only narrow the standard, so it cannot make it {}",
                         if u.value == GuideUsage::Unused { "unused" } else { "optional" }
                     ),
                 ));
@@ -286,7 +291,7 @@ fn narrow_node(node: &mut Node, rule: &NodeRule, guide: &Guide, key: &str) -> Re
                         m.line,
                         &format!("{key}.max"),
                         format!(
-                            "{what} ({path}) is unused in this guide; a maximum says nothing more: remove max or the usage"
+                            "{what} is unused in this guide; a maximum says nothing more: remove max or the usage"
                         ),
                     ));
                 }
@@ -302,7 +307,7 @@ fn narrow_node(node: &mut Node, rule: &NodeRule, guide: &Guide, key: &str) -> Re
             return Err(guide.error(
                 m.line,
                 &field,
-                format!("a maximum of 0 forbids {what} ({path}); say so with usage = \"unused\""),
+                format!("a maximum of 0 forbids {what}; say so with usage = \"unused\""),
             ));
         }
         if m.value > *max {
@@ -310,7 +315,7 @@ fn narrow_node(node: &mut Node, rule: &NodeRule, guide: &Guide, key: &str) -> Re
                 m.line,
                 &field,
                 format!(
-                    "the standard allows {what} ({path}) at most {} times; a guide can only narrow the standard, so {} is too many",
+                    "the standard allows {what} at most {} times; a guide can only narrow the standard, so {} is too many",
                     *max, m.value
                 ),
             ));
@@ -648,7 +653,7 @@ mod tests {
         assert!(msg.contains("at most 3 times; a guide can only narrow the standard, so 4 is too many"), "{msg}");
         let (line, key, msg) = refused("[[set.segment]]\npath = \"BEG\"\nusage = \"unused\"\n");
         assert_eq!((line, key.as_str()), (8, "set.segment.usage"));
-        assert!(msg.contains("the standard makes segment BEG (BEG) mandatory"), "{msg}");
+        assert!(msg.contains("the standard makes segment BEG mandatory"), "{msg}");
         let (_, key, msg) = refused("[[set.element]]\nat = \"BEG03\"\nusage = \"optional\"\n");
         assert_eq!(key, "set.element.usage");
         assert!(msg.contains("cannot make it optional"), "{msg}");
