@@ -11,7 +11,7 @@ use batch::{Env, po};
 fn demo() -> Env {
     let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/demo");
     let env = Env::new("");
-    for dir in ["drop", "outbox"] {
+    for dir in ["drop", "outbox", "guides"] {
         for src in batch::walk(&demo.join(dir)) {
             let rel = src.strip_prefix(&demo).unwrap();
             let dest = env.path(&rel.to_string_lossy());

@@ -332,7 +332,10 @@ fn a_file_still_being_written_is_left_for_the_next_run() {
 fn the_demo_runs_and_a_second_run_accepts_nothing_new() {
     let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/demo");
     let env = Env::new("");
-    for src in batch::walk(&demo.join("drop")) {
+    for src in batch::walk(&demo.join("drop"))
+        .into_iter()
+        .chain(batch::walk(&demo.join("guides")))
+    {
         let rel = src.strip_prefix(&demo).unwrap();
         let dest = env.path(&rel.to_string_lossy());
         std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
