@@ -429,3 +429,31 @@ fn the_documented_examples_are_guides_the_grammars_accept() {
         }
     }
 }
+
+#[test]
+fn an_element_the_guide_does_not_use_is_ak4_10_in_a_997_and_ik4_i10_in_a_999() {
+    for (kind, tag, code) in [("997", "AK4", "10"), ("999", "IK4", "I10")] {
+        let env = Env::new(
+            &CHANNELS
+                .replace("guides/acme.toml", "guides/unused.toml")
+                .replace("acks = \"997\"", &format!("acks = \"{kind}\"")),
+        );
+        with_guides(&env);
+        std::fs::write(
+            env.path("guides/unused.toml"),
+            "[[set]]\nstandard = \"x12\"\nversion = \"004010\"\nid = \"850\"\n[[set.element]]\nat = \"PO1/PO104\"\nusage = \"unused\"\n",
+        )
+        .unwrap();
+        env.drop_file("acme", "po-3.edi", &po(805, "PO-3", &[("2", "SKU-1")]));
+        let r = env.run(&[]);
+        assert_eq!(r.code, 1, "{kind}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("PO104 (Unit Price) holds '12.50', but the guide (unused.toml line 7) says PO104 is not used"),
+            "{}",
+            r.stderr
+        );
+        let ack = ack(&env, "out/acme", '*', '~');
+        let ak4 = seg(&ack, tag);
+        assert_eq!((ak4[1].as_str(), ak4[3].as_str()), ("4", code), "{ack:?}");
+    }
+}
