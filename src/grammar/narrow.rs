@@ -640,6 +640,11 @@ mod tests {
         .unwrap();
         let e = GrammarSet::builtin().unwrap().with_guide(&g).unwrap_err();
         assert!(e.message.contains("850 in 004010, 005010 only"), "{}", e.message);
+        let twice = "[[set]]\nstandard = \"x12\"\nversion = \"004010\"\nid = \"850\"\n";
+        let g = Guide::parse("acme.toml", &format!("{twice}{twice}")).unwrap();
+        let e = GrammarSet::builtin().unwrap().with_guide(&g).unwrap_err();
+        assert_eq!((e.line, e.key.as_str()), (8, "set"));
+        assert!(e.message.contains("x12 850 004010 is narrowed twice (first at line 4)"), "{}", e.message);
     }
 
     #[test]

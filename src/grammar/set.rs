@@ -219,7 +219,23 @@ impl GrammarSet {
     /// what they allow, is refused with its line and key.
     pub fn with_guide(&self, guide: &super::guide::Guide) -> Result<GrammarSet, super::guide::Error> {
         let mut narrowed = (*self.narrowed).clone();
+        let mut seen: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
         for set in &guide.sets {
+            let key = (
+                set.standard.value.as_str(),
+                set.version.value.as_str(),
+                set.id.value.as_str(),
+            );
+            if let Some(first) = seen.insert(key, set.id.line) {
+                return Err(guide.error(
+                    set.id.line,
+                    "set",
+                    format!(
+                        "{} {} {} is narrowed twice (first at line {first}); say everything about it in one [[set]]",
+                        set.standard.value, set.id.value, set.version.value
+                    ),
+                ));
+            }
             let base = self.exact(&set.standard.value, &set.version.value, &set.id.value);
             let g = match base {
                 Ok(g) => g,
