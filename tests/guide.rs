@@ -457,3 +457,17 @@ fn an_element_the_guide_does_not_use_is_ak4_10_in_a_997_and_ik4_i10_in_a_999() {
         assert_eq!((ak4[1].as_str(), ak4[3].as_str()), ("4", code), "{ack:?}");
     }
 }
+
+#[test]
+fn a_guide_path_naming_a_device_or_a_folder_is_refused_not_read() {
+    for p in ["/dev/zero", env!("CARGO_MANIFEST_DIR")] {
+        let out = translate(&["--guide", p, path(&fixture("x12/valid/crlf.edi"))]);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains(&format!("cannot read the guide {p}: not a guide file")),
+            "{}",
+            out.stderr
+        );
+    }
+}

@@ -350,7 +350,24 @@ pub fn load_export_profiles(dir: Option<&Path>) -> Result<crate::erp::export::Pr
 /// [`crate::grammar::GrammarSet::with_guide`]). The error names the file, and for a guide that
 /// does not parse its line and key.
 pub fn read_guide(path: &Path) -> Result<crate::grammar::guide::Guide, GuideError> {
-    let text = std::fs::read_to_string(path).map_err(|e| GuideError::Read {
+    use std::io::Read;
+    // A guide is a few kilobytes of TOML: a path naming a device or a huge file is refused
+    // rather than read.
+    const MAX_GUIDE_BYTES: u64 = 4 << 20;
+    let read = || -> std::io::Result<String> {
+        let file = std::fs::File::open(path)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() || meta.len() > MAX_GUIDE_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("not a guide file (a regular file of at most {MAX_GUIDE_BYTES} bytes)"),
+            ));
+        }
+        let mut text = String::new();
+        file.take(MAX_GUIDE_BYTES).read_to_string(&mut text)?;
+        Ok(text)
+    };
+    let text = read().map_err(|e| GuideError::Read {
         path: path.to_owned(),
         source: e,
     })?;
