@@ -13,7 +13,10 @@
 //! - `compile`: a version's files → definitions ([`SegmentDef`], [`Node`]) and tables;
 //! - `codes` and `tables`: code lists, segments by tag and the structure as index tables, all
 //!   with constant-time lookups;
-//! - `walk` and `validate`: the structure walk and the element checks.
+//! - `walk` and `validate`: the structure walk and the element checks;
+//! - [`guide`] and `narrow`: a partner's implementation guide (a TOML overlay) parsed, checked
+//!   against the grammars it names and compiled into narrowed copies of them, which a
+//!   [`GrammarSet::with_guide`] view serves in place of the standard's.
 //!
 //! ```
 //! use tallyman::grammar::GrammarSet;
