@@ -598,6 +598,22 @@ mod tests {
     }
 
     #[test]
+    fn the_narrowed_grammar_serves_its_version_and_those_validated_against_it() {
+        let g = Guide::parse("acme.toml", &guide("[[set.segment]]\npath = \"CUR\"\nusage = \"required\"\n")).unwrap();
+        let base = GrammarSet::builtin().unwrap();
+        let set = base.with_guide(&g).unwrap();
+        let ours = set.x12("004010", "850").unwrap().0;
+        assert!(!Arc::ptr_eq(&ours, &base.x12("004010", "850").unwrap().0));
+        let (vics, note) = set.x12("004010VICS", "850").unwrap();
+        assert!(Arc::ptr_eq(&ours, &vics) && note.is_some());
+        // Other sets and versions are the standard's, shared with the base set.
+        for (v, id) in [("004010", "810"), ("005010", "850")] {
+            assert!(Arc::ptr_eq(&set.x12(v, id).unwrap().0, &base.x12(v, id).unwrap().0));
+        }
+        assert!(set.has_guide() && !base.has_guide());
+    }
+
+    #[test]
     fn element_addresses() {
         assert_eq!(element_address("BEG01"), Ok(("BEG".into(), 1, None)));
         assert_eq!(element_address("N101"), Ok(("N1".into(), 1, None)));
