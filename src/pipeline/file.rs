@@ -552,18 +552,18 @@ fn spool_line_and_hash(
     });
     let source = std::mem::take(doc.source_mut());
     line.clear();
-    let written = crate::model::json::write(line, &*doc);
+    let written = crate::model::json::write_document(line, doc);
     *doc.source_mut() = source;
     written.map_err(io::Error::other)?;
     let v1 = Sha256::digest(&line[..]).into();
     if line.ends_with(&DEFAULT_TAIL) {
         line.truncate(line.len() - DEFAULT_TAIL.len() + b"\"source\":".len());
-        crate::model::json::write(line, doc.source()).map_err(io::Error::other)?;
+        crate::model::json::document::source(line, doc.source());
         line.push(b'}');
     } else {
         // Not the expected layout (a model change): serialize again, whole.
         line.clear();
-        crate::model::json::write(line, &*doc).map_err(io::Error::other)?;
+        crate::model::json::write_document(line, doc).map_err(io::Error::other)?;
     }
     let v2 = hasher.document(doc).map_err(io::Error::other)?;
     Ok(ContentHashes { v1, v2 })
