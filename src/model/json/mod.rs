@@ -10,7 +10,7 @@
 //! scanned eight bytes at a time, which takes most of the serialization cost away.
 //! [`write_document`] goes further for the one value written per document: the same bytes
 //! without serde at all (see [`document`]'s docs and the differential tests that hold it to
-//! [`write`]).
+//! [`write()`]).
 //!
 //! ```
 //! use tallyman::model::json;
