@@ -1,0 +1,358 @@
+//! `tallyman check`: the onboarding report, run as a user runs it, on our own fixtures.
+//!
+//! The JSON reports are snapshots (`tests/snapshots/check/`): a change in a verdict, a
+//! finding's address or ack code, an acknowledgment or a canonical document shows up there.
+
+mod common;
+
+use common::root;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn tallyman_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tallyman"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run tallyman");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    )
+}
+
+fn tallyman(args: &[&str]) -> (i32, String, String) {
+    tallyman_in(&root(), args)
+}
+
+fn json(stdout: &str) -> Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+fn snapshot(name: &str, report: &Value) {
+    insta::with_settings!({
+        snapshot_path => "snapshots/check",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_json_snapshot!(name, report);
+    });
+}
+
+fn text_snapshot(name: &str, text: &str) {
+    insta::with_settings!({
+        snapshot_path => "snapshots/check",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+const VALID_850: &str = "tests/fixtures/x12/valid/crlf.edi";
+const INVALID_850: &str = "tests/fixtures/x12/invalid/bad-code.edi";
+const ORDERS: &str = "tests/fixtures/edifact/valid/no-una.edi";
+const FEED: &str = "tests/fixtures/feeds/valid/shopify-utf8-bom.csv";
+
+#[test]
+fn a_valid_850_is_accepted_with_its_997_and_its_document() {
+    let (code, out, err) = tallyman(&["check", "--json", VALID_850]);
+    assert_eq!(code, 0, "{err}");
+    let r = json(&out);
+    assert_eq!(r["schema_version"], 1);
+    let doc = &r["files"][0]["interchanges"][0]["groups"][0]["documents"][0];
+    assert_eq!(doc["verdict"], "accepted");
+    assert_eq!(doc["document"]["order_number"], "4500012501");
+    let ack = &r["files"][0]["interchanges"][0]["acks"][0];
+    assert_eq!(
+        (ack["kind"].as_str(), ack["verdict"].as_str()),
+        (Some("997"), Some("A"))
+    );
+    snapshot("valid_850", &r);
+}
+
+#[test]
+fn an_invalid_850_is_rejected_with_the_code_the_partner_reads() {
+    let (code, out, err) = tallyman(&["check", "--json", INVALID_850]);
+    assert_eq!(code, 1, "{err}");
+    let r = json(&out);
+    let doc = &r["files"][0]["interchanges"][0]["groups"][0]["documents"][0];
+    assert_eq!(doc["verdict"], "rejected");
+    assert!(
+        doc.get("document").is_none(),
+        "a rejected document reaches no ERP"
+    );
+    let f = &doc["findings"][0];
+    assert_eq!(
+        (
+            &f["segment"],
+            &f["segment_position"],
+            &f["element"],
+            &f["value"]
+        ),
+        (
+            &Value::from("BEG"),
+            &Value::from(2),
+            &Value::from(1),
+            &Value::from("99")
+        )
+    );
+    assert_eq!(f["ack_code"]["element"], "AK403");
+    assert_eq!(f["ack_code"]["code"], "7");
+    let ack = &r["files"][0]["interchanges"][0]["acks"][0];
+    assert_eq!(ack["verdict"], "R");
+    assert!(
+        ack["text"].as_str().unwrap().contains("AK4*1**7*99~"),
+        "{ack}"
+    );
+    // The coverage says which code was sent and that the list lacks it.
+    let codes = r["coverage"][0]["codes"].as_array().unwrap();
+    let beg01 = codes.iter().find(|c| c["element"] == "BEG01").unwrap();
+    assert_eq!(
+        (&beg01["value"], &beg01["allowed"]),
+        (&Value::from("99"), &Value::from(false))
+    );
+    snapshot("invalid_850", &r);
+}
+
+#[test]
+fn lenient_accepts_the_invalid_850_with_warnings() {
+    let (code, out, err) = tallyman(&["check", "--json", "--lenient", INVALID_850]);
+    assert_eq!(code, 0, "{err}");
+    let r = json(&out);
+    let doc = &r["files"][0]["interchanges"][0]["groups"][0]["documents"][0];
+    assert_eq!(doc["verdict"], "accepted_with_warnings");
+    assert_eq!(doc["findings"][0]["severity"], "warning");
+    assert_eq!(doc["document"]["order_number"], "4500012623");
+    assert_eq!(r["files"][0]["interchanges"][0]["acks"][0]["verdict"], "E");
+}
+
+#[test]
+fn an_edifact_orders_gets_its_contrl() {
+    let (code, out, err) = tallyman(&["check", "--json", ORDERS]);
+    assert_eq!(code, 0, "{err}");
+    let r = json(&out);
+    let ack = &r["files"][0]["interchanges"][0]["acks"][0];
+    assert_eq!(ack["kind"], "contrl");
+    assert!(ack["text"].as_str().unwrap().starts_with("UCI+"), "{ack}");
+    assert_eq!(r["coverage"][0]["set_id"], "ORDERS");
+    snapshot("edifact_orders", &r);
+}
+
+#[test]
+fn a_feed_is_checked_order_by_order() {
+    let (code, out, err) = tallyman(&["check", "--json", FEED]);
+    assert_eq!(code, 0, "{err}");
+    let r = json(&out);
+    let f = &r["files"][0];
+    assert_eq!(
+        (&f["format"], &f["profile"]),
+        (&Value::from("feed"), &Value::from("shopify-orders"))
+    );
+    assert!(!f["documents"].as_array().unwrap().is_empty());
+    assert!(
+        r["coverage"].as_array().unwrap().is_empty(),
+        "no grammar for feeds"
+    );
+    snapshot("feed", &r);
+}
+
+#[test]
+fn a_file_in_another_format_than_given_is_rejected() {
+    let (code, out, _) = tallyman(&["check", "--json", "--format", "edifact", VALID_850]);
+    assert_eq!(code, 1);
+    let r = json(&out);
+    let f = &r["files"][0];
+    assert_eq!(f["verdict"], "rejected");
+    assert!(
+        f["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--format says edifact")
+    );
+    let doc = &f["interchanges"][0]["groups"][0]["documents"][0];
+    assert_eq!(doc["verdict"], "rejected");
+}
+
+/// A configuration with one channel for the partner whose sender id the fixtures use, one
+/// expecting someone else, and one sending no acknowledgments; the invalid and valid 850s
+/// copied beside it so that the report's names do not depend on where the tests run.
+fn configured() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("tallyman.toml"),
+        r#"[paths]
+work = "work"
+erp_inbox = "erp"
+
+[channel.acme]
+format = "x12"
+version = "004010"
+partner_id = "ACMERETAIL"
+our_id = "NORTHWINDSUP"
+inbound = "drop/acme"
+outbound = "out/acme"
+acks = "999"
+
+[channel.other]
+format = "x12"
+partner_id = "SOMEONEELSE"
+inbound = "drop/other"
+outbound = "out/other"
+acks = "997"
+
+[channel.silent]
+format = "x12"
+inbound = "drop/silent"
+"#,
+    )
+    .expect("config written");
+    for (from, to) in [(VALID_850, "valid.edi"), (INVALID_850, "invalid.edi")] {
+        std::fs::copy(root().join(from), dir.path().join(to)).expect("fixture copied");
+    }
+    dir
+}
+
+#[test]
+fn a_configured_channel_applies_its_ids_and_its_999() {
+    let dir = configured();
+    let args = [
+        "check",
+        "--config",
+        "tallyman.toml",
+        "--partner",
+        "acme",
+        "--json",
+    ];
+    let (code, out, err) = tallyman_in(
+        dir.path(),
+        &[&args[..], &["valid.edi", "invalid.edi"]].concat(),
+    );
+    assert_eq!(code, 1, "{err}");
+    let r = json(&out);
+    assert_eq!(r["channel"]["partner"], "acme");
+    assert_eq!(r["channel"]["acks"], "999");
+    assert_eq!(r["files"][0]["verdict"], "accepted");
+    let ack = &r["files"][1]["interchanges"][0]["acks"][0];
+    assert_eq!(ack["kind"], "999");
+    let f = &r["files"][1]["interchanges"][0]["groups"][0]["documents"][0]["findings"][0];
+    assert_eq!(f["ack_code"]["element"], "IK403");
+    snapshot("configured_acme", &r);
+}
+
+#[test]
+fn a_file_from_another_sender_is_rejected_and_not_acknowledged() {
+    let dir = configured();
+    let (code, out, err) = tallyman_in(
+        dir.path(),
+        &[
+            "check",
+            "--config",
+            "tallyman.toml",
+            "--partner",
+            "other",
+            "--json",
+            "valid.edi",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    let r = json(&out);
+    let ic = &r["files"][0]["interchanges"][0];
+    let doc = &ic["groups"][0]["documents"][0];
+    assert_eq!(doc["verdict"], "rejected");
+    assert_eq!(doc["findings"][0]["code"], "wrong_channel");
+    assert!(
+        doc["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("SOMEONEELSE")
+    );
+    assert_eq!(ic["acks"][0]["kind"], "none");
+    assert!(
+        ic["acks"][0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("misrouted")
+    );
+}
+
+#[test]
+fn a_channel_without_outbound_sends_no_acknowledgment_and_says_so() {
+    let dir = configured();
+    let (code, out, err) = tallyman_in(
+        dir.path(),
+        &[
+            "check",
+            "--config",
+            "tallyman.toml",
+            "--partner",
+            "silent",
+            "valid.edi",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("channel silent has no `outbound` folder"),
+        "{out}"
+    );
+    assert!(out.contains("acknowledgment none"), "{out}");
+}
+
+#[test]
+fn an_unknown_partner_fails_listing_the_known_ones() {
+    let dir = configured();
+    let (code, out, err) = tallyman_in(
+        dir.path(),
+        &[
+            "check",
+            "--config",
+            "tallyman.toml",
+            "--partner",
+            "nobody",
+            "valid.edi",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("no channel 'nobody'"), "{err}");
+    assert!(err.contains("acme, other, silent"), "{err}");
+}
+
+#[test]
+fn piped_terminal_rendering_has_no_colour() {
+    let (code, out, err) = tallyman(&["check", INVALID_850]);
+    assert_eq!(code, 1, "{err}");
+    assert!(!out.contains('\x1b'), "{out}");
+    assert!(
+        out.contains("error at byte 179, segment 2 of the set (BEG), element BEG01, value '99'"),
+        "{out}"
+    );
+    assert!(
+        out.contains("the partner reads AK403 7 (invalid code value)"),
+        "{out}"
+    );
+    text_snapshot("invalid_850_terminal", &out);
+}
+
+#[test]
+fn a_missing_file_is_reported_and_the_others_are_checked() {
+    let (code, out, err) = tallyman(&["check", "--json", "no/such/file.edi", VALID_850]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read no/such/file.edi"), "{err}");
+    assert!(err.contains("1 of 2 files could not be read"), "{err}");
+    let r = json(&out);
+    assert_eq!(r["files"][0]["verdict"], "rejected");
+    assert_eq!(r["files"][0]["findings"][0]["code"], "unreadable_file");
+    assert_eq!(r["files"][1]["verdict"], "accepted");
+}
+
+#[test]
+fn the_same_check_twice_gives_the_same_report() {
+    let args = ["check", "--json", VALID_850, INVALID_850, ORDERS, FEED];
+    let (_, first, _) = tallyman(&args);
+    let (_, second, _) = tallyman(&args);
+    assert_eq!(first, second);
+}
