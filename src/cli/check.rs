@@ -553,13 +553,13 @@ fn coverage(out: &mut dyn Write, c: &Coverage, s: &Style) -> std::io::Result<()>
         };
         writeln!(
             out,
-            "    {:<12} {:<4} {:<34} {} in {} document{} ({rule}{fits})",
+            "    {:<12} {:<4} {:>6} in {:>4} document{:<1} ({rule}{fits})  {}",
             place,
             u.tag,
-            u.name.as_deref().unwrap_or(""),
             u.count,
             u.documents,
-            plural(u.documents)
+            plural(u.documents),
+            s.dim(u.name.as_deref().unwrap_or(""))
         )?;
     }
     if !c.codes.is_empty() {
@@ -579,7 +579,12 @@ fn coverage(out: &mut dyn Write, c: &Coverage, s: &Style) -> std::io::Result<()>
                 i += 1;
             }
             let name = &c.codes[i - 1].name;
-            writeln!(out, "    {element:<10} {name:<34} {}", values.join(", "))?;
+            writeln!(
+                out,
+                "    {element:<10} {}  {}",
+                values.join(", "),
+                s.dim(&format!("({name})"))
+            )?;
         }
     }
     if !c.unused.is_empty() {
