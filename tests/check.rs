@@ -356,3 +356,46 @@ fn the_same_check_twice_gives_the_same_report() {
     let (_, second, _) = tallyman(&args);
     assert_eq!(first, second);
 }
+
+#[test]
+fn the_html_page_is_self_contained_and_escapes_what_files_hold() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = std::fs::read_to_string(root().join(VALID_850)).expect("fixture");
+    // A party name with markup in it, and an invalid code so that the page has findings.
+    let hostile = text
+        .replace("ACME RETAIL DC 7", "<script>alert(1)</script> & \"Co\"")
+        .replace("BEG*00*", "BEG*9<*");
+    assert_ne!(hostile, text);
+    std::fs::write(dir.path().join("po.edi"), &hostile).expect("written");
+    let (code, out, err) = tallyman_in(dir.path(), &["check", "--html", "report.html", "po.edi"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("rejected"),
+        "the terminal report is still printed: {out}"
+    );
+    let page = std::fs::read_to_string(dir.path().join("report.html")).expect("page written");
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(
+        !page.contains("<script"),
+        "a value from the file became markup"
+    );
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Co&quot;"));
+    for external in ["http://", "https://", "<link", "src=", "@import"] {
+        assert!(!page.contains(external), "{external} in the page");
+    }
+    assert!(
+        page.contains("What must change"),
+        "the summary lists the fixes"
+    );
+    assert!(
+        page.contains("the partner reads AK403 7"),
+        "the finding inline"
+    );
+    // Unwritable: the command fails (exit 2) and says which file.
+    let (code, _, err) = tallyman_in(
+        dir.path(),
+        &["check", "--html", "no/such/dir/report.html", "po.edi"],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--html no/such/dir/report.html"), "{err}");
+}

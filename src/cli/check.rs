@@ -17,6 +17,8 @@
 //!           the partner reads: 997 AK403 7 (invalid code value)
 //! ```
 
+mod html;
+
 use super::Outcome;
 use crate::ack::AckKind;
 use crate::grammar::Strictness;
@@ -75,6 +77,10 @@ pub struct Args {
     /// Print the report as JSON (its schema is in the README: `schema_version` 1).
     #[arg(long)]
     pub json: bool,
+    /// Also write the report as one self-contained HTML page (no scripts, nothing fetched,
+    /// printable) to FILE, with each document's segment tree and its findings inline.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// `--format`.
@@ -100,6 +106,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
     let (setting, grammars, profiles, config) = setting(args)?;
     let grammars = check::grammars_for(grammars, &setting);
     let mut coverage = check::coverage::Gatherer::new();
+    coverage.segments = args.html.is_some();
     let mut files = Vec::with_capacity(args.files.len());
     let mut unread: Vec<String> = Vec::new();
     let stdin_count = args.files.iter().filter(|p| p.as_os_str() == "-").count();
@@ -142,6 +149,9 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         terminal(out, &report, colour)?;
     }
+    if let Some(path) = &args.html {
+        write_page(path, &html::page(&report))?;
+    }
     if !unread.is_empty() {
         anyhow::bail!(
             "{} of {} files could not be read: {}",
@@ -155,6 +165,24 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
     } else {
         Outcome::Rejections
     })
+}
+
+/// Writes the page under a temporary name beside `path`, then renames it, so that a page
+/// open in a browser is never half written.
+fn write_page(path: &std::path::Path, page: &str) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("writing --html {}: cannot create a file in {}", path.display(), dir.display()))?;
+    tmp.write_all(page.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("writing --html {}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("writing --html {}", path.display()))?;
+    Ok(())
 }
 
 type Loaded = (

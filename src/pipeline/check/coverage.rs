@@ -199,6 +199,9 @@ struct Acc {
 /// Gathers the coverage of a check's documents, type by type.
 #[derive(Default)]
 pub struct Gatherer {
+    /// Also keep each document's segment tree ([`super::DocumentCheck::segments`]), for the
+    /// HTML page.
+    pub segments: bool,
     /// By (standard, version, set id).
     types: BTreeMap<(String, String, String), Acc>,
 }
@@ -244,6 +247,47 @@ impl Gatherer {
                 codes(s, def, &mut acc.codes);
             }
         }
+    }
+
+    /// The segment tree of one set, when [`Gatherer::segments`] asks for it.
+    pub fn lines<S: Standard>(
+        &self,
+        grammar: Option<&Grammar>,
+        segments: &[S::Segment<'_>],
+        placements: &[Placement],
+    ) -> Vec<super::SegmentLine> {
+        if !self.segments {
+            return Vec::new();
+        }
+        segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let tag = s.tag_str().into_owned();
+                let def = grammar.and_then(|g| g.dictionary.get(&tag));
+                let p = placements.get(i);
+                let elements = s
+                    .shown_elements()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(j, v)| super::ElementLine {
+                        id: format!("{tag}{:02}", j + 1),
+                        name: def.and_then(|d| d.elements.get(j)).map(|p| p.name.clone()),
+                        value: crate::syntax::text::for_message(v, 200),
+                    })
+                    .collect();
+                super::SegmentLine {
+                    index: s.index(),
+                    offset: s.span().start,
+                    name: def.map(|d| d.name.clone()),
+                    path: p.map(|p| p.loops.join("/")).unwrap_or_default(),
+                    placed: p.is_some_and(|p| p.placed),
+                    tag,
+                    elements,
+                }
+            })
+            .collect()
     }
 
     /// The coverage of every type seen, sorted by standard, version and type.

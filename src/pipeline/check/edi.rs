@@ -358,6 +358,7 @@ fn build<S: Side>(
                 let (_, segments, placements) =
                     translate_with_placements(grammars, &map, (i, g, t), set_bytes, opts);
                 coverage.add::<S>(&doc, grammar.as_deref(), &segments, &placements);
+                doc.segments = coverage.lines::<S>(grammar.as_deref(), &segments, &placements);
                 documents.push(doc);
             }
             let findings: Vec<FindingCheck> = gr

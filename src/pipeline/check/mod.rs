@@ -412,6 +412,42 @@ pub struct DocumentCheck {
     /// accepted document.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub document: Option<Box<RawValue>>,
+    /// The set's segments as read, placed in their loops, with the grammar's element names:
+    /// only when asked for (the HTML page shows them; `--json` with `--html` includes them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SegmentLine>,
+}
+
+/// One segment of a document, for its segment tree.
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentLine {
+    /// 0-based index of the segment in the file (findings' `segment_index`).
+    pub index: usize,
+    /// Byte offset in the file.
+    pub offset: usize,
+    /// The segment tag.
+    pub tag: String,
+    /// The segment's name in the grammar, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The loops it was placed in, outermost first, `/`-separated; empty at the top level.
+    pub path: String,
+    /// False when the grammar could not place it.
+    pub placed: bool,
+    /// Its elements, as a person reads them (release characters removed), empty ones left out.
+    pub elements: Vec<ElementLine>,
+}
+
+/// One element value of a segment.
+#[derive(Debug, Clone, Serialize)]
+pub struct ElementLine {
+    /// `BEG03`.
+    pub id: String,
+    /// The element's name in the grammar, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The value, control characters shown escaped, at most 200 characters.
+    pub value: String,
 }
 
 /// A finding with what the partner's acknowledgment would say of it.
@@ -714,6 +750,7 @@ fn judge(o: &mut crate::map::Outcome, setting: &Setting) -> DocumentCheck {
             .map(|f| FindingCheck::new(f, AckKind::None, ""))
             .collect(),
         document,
+        segments: Vec::new(),
     }
 }
 
