@@ -399,3 +399,47 @@ fn the_html_page_is_self_contained_and_escapes_what_files_hold() {
     assert_eq!(code, 2);
     assert!(err.contains("--html no/such/dir/report.html"), "{err}");
 }
+
+/// A grammar folder laid over the built-in grammars (what a partner's guide will narrow once
+/// overlays exist) changes the verdict, the findings and the coverage: here an 850 without a
+/// heading REF, against which the valid 850 (it sends REF*DP) is rejected.
+#[test]
+fn a_narrowed_grammar_rejects_what_the_built_in_one_accepts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let builtin =
+        std::fs::read_to_string(root().join("grammars/x12/004010/850.toml")).expect("grammar");
+    let heading_ref = "[[structure]]\nsegment = \"REF\"\nmax = 99999\n";
+    assert!(builtin.contains(heading_ref), "the 850's heading REF moved");
+    let narrowed = builtin.replacen(heading_ref, "", 1);
+    let at = dir.path().join("grammars/x12/004010");
+    std::fs::create_dir_all(&at).expect("folder");
+    std::fs::write(at.join("850.toml"), narrowed).expect("grammar written");
+    std::fs::copy(root().join(VALID_850), dir.path().join("po.edi")).expect("copied");
+
+    let (code, out, err) = tallyman_in(dir.path(), &["check", "--json", "po.edi"]);
+    assert_eq!(code, 0, "without the overlay: {err}");
+    let r = json(&out);
+    let uses = r["coverage"][0]["segments"].as_array().unwrap().clone();
+    let heading = |uses: &[Value]| {
+        uses.iter()
+            .find(|s| s["tag"] == "REF" && s["path"] == "")
+            .cloned()
+            .expect("REF in the coverage")
+    };
+    assert_eq!(heading(&uses)["allowed"], true);
+
+    let args = ["check", "--json", "--grammars", "grammars", "po.edi"];
+    let (code, out, err) = tallyman_in(dir.path(), &args);
+    assert_eq!(code, 1, "with the overlay: {err}");
+    let r = json(&out);
+    let doc = &r["files"][0]["interchanges"][0]["groups"][0]["documents"][0];
+    assert_eq!(doc["verdict"], "rejected");
+    let f = &doc["findings"][0];
+    assert_eq!(f["segment"], "REF");
+    assert_eq!(f["level"], "segment");
+    assert!(f["ack_code"]["element"] == "AK304", "{f}");
+    let ref_use = heading(r["coverage"][0]["segments"].as_array().unwrap());
+    assert_eq!(ref_use["allowed"], false);
+    assert_eq!(ref_use["usage"], Value::Null);
+    snapshot("narrowed_grammar", &r);
+}

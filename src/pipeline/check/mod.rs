@@ -781,3 +781,53 @@ fn any_error(list: &[FindingCheck]) -> bool {
 fn any_warning(list: &[FindingCheck]) -> bool {
     list.iter().any(|f| !f.finding.is_error())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_holds_documents_is_judged_by_them() {
+        use Verdict::*;
+        assert_eq!(Verdict::of_parts(false, false, &[Accepted, Accepted]), Accepted);
+        assert_eq!(
+            Verdict::of_parts(false, false, &[Accepted, AcceptedWithWarnings]),
+            AcceptedWithWarnings
+        );
+        assert_eq!(Verdict::of_parts(false, true, &[Accepted]), AcceptedWithWarnings);
+        assert_eq!(
+            Verdict::of_parts(false, false, &[Accepted, Rejected]),
+            PartiallyAccepted
+        );
+        assert_eq!(
+            Verdict::of_parts(false, false, &[Accepted, NotTranslated]),
+            PartiallyAccepted
+        );
+        assert_eq!(Verdict::of_parts(false, false, &[Rejected, Rejected]), Rejected);
+        // An error of its own rejects it, whatever its documents.
+        assert_eq!(Verdict::of_parts(true, false, &[Accepted]), Rejected);
+        assert_eq!(Verdict::of_parts(false, false, &[]), Accepted);
+    }
+
+    /// The code shown is the one the channel's acknowledgment carries: 997 (with 004010's
+    /// nearest code for what only 005010 has), 999, CONTRL; none for what is not syntax.
+    #[test]
+    fn each_acknowledgment_says_a_finding_with_its_own_code() {
+        let bad_code = Finding::error(Code::InvalidCode, "x");
+        let code = |f: &Finding, acks, version| {
+            ack_code(f, acks, version).map(|a| (a.element, a.code))
+        };
+        assert_eq!(code(&bad_code, AckKind::Fa997, "004010"), Some(("AK403", "7")));
+        assert_eq!(code(&bad_code, AckKind::Ia999, "005010"), Some(("IK403", "7")));
+        assert_eq!(code(&bad_code, AckKind::Contrl, "").map(|c| c.0), Some("0085"));
+        let reps = Finding::error(Code::TooManyRepetitions, "x");
+        assert_eq!(code(&reps, AckKind::Fa997, "004010"), Some(("AK403", "3")));
+        assert_eq!(code(&reps, AckKind::Fa997, "005010"), Some(("AK403", "12")));
+        let rule = Finding::error(Code::BusinessRule, "x");
+        assert_eq!(code(&rule, AckKind::Fa997, "004010"), None);
+        let iea = Finding::error(Code::InterchangeTrailerMissing, "x");
+        assert_eq!(code(&iea, AckKind::Fa997, "004010"), Some(("TA105", "023")));
+        let meaning = ack_code(&bad_code, AckKind::Fa997, "004010").unwrap().meaning;
+        assert_eq!(meaning, "invalid code value");
+    }
+}
