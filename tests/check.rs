@@ -102,6 +102,13 @@ fn an_invalid_850_is_rejected_with_the_code_the_partner_reads() {
     );
     assert_eq!(f["ack_code"]["element"], "AK403");
     assert_eq!(f["ack_code"]["code"], "7");
+    assert!(
+        f["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("send one of the element's codes"),
+        "{f}"
+    );
     let ack = &r["files"][0]["interchanges"][0]["acks"][0];
     assert_eq!(ack["verdict"], "R");
     assert!(

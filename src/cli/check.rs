@@ -207,7 +207,7 @@ fn setting(args: &Args) -> anyhow::Result<Loaded> {
             .map_err(anyhow::Error::msg)
             .context("loading the configuration's feed profiles")?;
         return Ok((
-            Setting::configured(channel),
+            Setting::configured(channel, cfg.limits),
             grammars,
             profiles,
             Some(path.display().to_string()),
@@ -533,6 +533,11 @@ fn finding(out: &mut dyn Write, x: &FindingCheck, s: &Style, indent: usize) -> s
     };
     writeln!(out, "{pad}{sev} at {}", address(f))?;
     writeln!(out, "{pad}  {}", f.message)?;
+    if let Some(fix) = x.fix
+        && f.is_error()
+    {
+        writeln!(out, "{pad}  to fix: {fix}")?;
+    }
     if let Some(a) = &x.ack_code {
         writeln!(
             out,

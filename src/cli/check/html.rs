@@ -158,10 +158,13 @@ fn summary(h: &mut String, r: &Report) {
     for (whose, x) in errors {
         let _ = writeln!(
             h,
-            "<li><b>{}</b>: {} <span class=\"where\">({})</span></li>",
+            "<li><b>{}</b>: {} <span class=\"where\">({})</span>{}</li>",
             esc(&whose),
             esc(&x.finding.message),
-            esc(&super::address(&x.finding))
+            esc(&super::address(&x.finding)),
+            x.fix
+                .map(|f| format!("<br>To fix: {}", esc(f)))
+                .unwrap_or_default()
         );
     }
     h.push_str("</ol>\n");
@@ -184,6 +187,9 @@ fn finding(h: &mut String, x: &FindingCheck) {
         esc(&f.message),
         esc(&super::address(f))
     );
+    if let Some(fix) = x.fix.filter(|_| f.is_error()) {
+        let _ = write!(h, "<br>To fix: {}", esc(fix));
+    }
     if let Some(a) = &x.ack_code {
         let _ = write!(
             h,

@@ -56,6 +56,8 @@ pub struct Setting {
     /// True when the channel's expected format was given (a configured channel always has one;
     /// on the command line, `--format`).
     pub format_given: bool,
+    /// The resource limits a run reads files with (the configuration's `[limits]`).
+    pub limits: crate::syntax::limits::Limits,
 }
 
 impl Setting {
@@ -99,15 +101,17 @@ impl Setting {
             },
             configured: false,
             format_given: format.is_some(),
+            limits: Default::default(),
         }
     }
 
-    /// A configured channel.
-    pub fn configured(channel: &Channel) -> Setting {
+    /// A configured channel, read with the configuration's resource limits.
+    pub fn configured(channel: &Channel, limits: crate::syntax::limits::Limits) -> Setting {
         Setting {
             channel: channel.clone(),
             configured: true,
             format_given: true,
+            limits,
         }
     }
 
@@ -333,11 +337,15 @@ impl FileCheck {
             profile: None,
             verdict: Verdict::Rejected,
             errors_outside_documents: 1,
-            findings: vec![FindingCheck::new(
-                Finding::error(Code::UnreadableFile, message),
-                AckKind::None,
-                "",
-            )],
+            // The message says what to do about a file we cannot read; it is not the partner's.
+            findings: vec![FindingCheck {
+                fix: None,
+                ..FindingCheck::new(
+                    Finding::error(Code::UnreadableFile, message),
+                    AckKind::None,
+                    "",
+                )
+            }],
             interchanges: Vec::new(),
             documents: Vec::new(),
         }
@@ -464,6 +472,10 @@ pub struct FindingCheck {
     /// The acknowledgment code the partner would read, when the acknowledgment carries one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ack_code: Option<AckCode>,
+    /// What to change, in a sentence for the partner (or, for a finding about the channel's
+    /// settings, for us), when the finding's code says it; `message` has the particulars.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<&'static str>,
 }
 
 /// An acknowledgment code, where it sits and what it means.
@@ -485,12 +497,88 @@ impl FindingCheck {
     pub fn new(finding: Finding, acks: AckKind, version: &str) -> FindingCheck {
         let level = finding.code.level();
         let ack_code = ack_code(&finding, acks, version);
+        let fix = fix(finding.code);
         FindingCheck {
             finding,
             level,
             ack_code,
+            fix,
         }
     }
+}
+
+/// What to change for a finding of `code`, said once per code; `None` where the finding's
+/// message is all there is to say.
+pub fn fix(code: Code) -> Option<&'static str> {
+    use Code::*;
+    Some(match code {
+        Syntax | UnreadableFile => {
+            "send the file again as X12 or EDIFACT (or a feed the channel's profile reads), whole"
+        }
+        InvalidInterchangeHeader => {
+            "correct the ISA/UNB field the message names: fixed lengths and codes as the standard sets them"
+        }
+        InterchangeControlMismatch => "make IEA02/UNZ 0020 repeat the header's control number",
+        GroupCountMismatch => "make IEA01/UNZ 0036 count the groups (or messages) it encloses",
+        InterchangeTrailerMissing => {
+            "end the interchange with its IEA/UNZ; a file cut short must be sent again whole"
+        }
+        DuplicateInterchange => "give each interchange a control number of its own",
+        SegmentOutsideEnvelope => "send segments only inside their interchange, group and set",
+        GroupNotSupported => "send the set in the functional group its type belongs to (GS01)",
+        VersionNotSupported | VersionFallback => {
+            "send the version agreed for this channel (or give us a grammar of that version)"
+        }
+        GroupTrailerMissing => "end the group with its GE/UNE",
+        GroupControlMismatch => "make GE02/UNE 0048 repeat the group header's control number",
+        TransactionCountMismatch => "make GE01/UNE 0060 count the sets it encloses",
+        GroupControlInvalid => "give each group a valid control number of its own",
+        InvalidGroupHeader => "correct the GS/UNG field the message names",
+        SetNotSupported => {
+            "tallyman does not translate this kind of set: leave it out of this channel's files"
+        }
+        TransactionTrailerMissing => "end the set with its SE/UNT",
+        TransactionControlMismatch => "make SE02/UNT 0062 repeat ST02/UNH 0062",
+        SegmentCountMismatch => {
+            "make SE01/UNT 0074 count the set's segments, its header and trailer included"
+        }
+        InvalidSetId => "name the set's type in ST01/UNH 0065",
+        InvalidTransactionControl => "give ST02/UNH 0062 a valid control number",
+        DuplicateTransactionControl => "give each set in a group a control number of its own",
+        EnvelopeRejected => "fix the envelope error named: the document itself may be fine",
+        UnrecognizedSegment => "remove the segment, or correct its tag",
+        UnexpectedSegment | SegmentNotInSet | SegmentOutOfSequence => {
+            "move the segment to where the set's structure allows it, or leave it out"
+        }
+        MandatorySegmentMissing => "send the missing segment (the finding names it)",
+        LoopOverMaximum | SegmentOverMaximum => {
+            "send no more repeats than the structure allows: split the document if needed"
+        }
+        MandatoryElementMissing => "fill the element: the standard requires it",
+        ConditionalElementMissing | ExclusionViolated => {
+            "follow the segment's syntax note: send the elements it pairs, or only one of those it excludes"
+        }
+        TooManyElements | TooManyComponents | TooManyRepetitions => {
+            "leave out what the segment does not define (a delimiter too many?)"
+        }
+        ElementTooShort | ElementTooLong => "send a value within the element's length",
+        InvalidCharacter => {
+            "send only what the element's type allows (a number: digits, one decimal point, a leading minus)"
+        }
+        InvalidCode => "send one of the element's codes (the coverage shows what was sent)",
+        InvalidDate => "send a real calendar date in the element's format (CCYYMMDD, YYMMDD)",
+        InvalidTime => "send a real time of day in the element's format (HHMM, HHMMSS)",
+        Mapping => "send what the message says the order, ship notice or invoice lacks",
+        InvalidRow => "correct the row and column the message names",
+        BusinessRule => "correct the value the rule names (quantity, price, total, check digit)",
+        WrongChannel => {
+            "send with the sender id, receiver id and version agreed for this channel, or correct the channel's settings (partner_id, our_id, version, format)"
+        }
+        LimitExceeded => {
+            "split what is over the limit into smaller interchanges, or raise [limits] if it is expected"
+        }
+        _ => return None,
+    })
 }
 
 fn ack_code(f: &Finding, acks: AckKind, version: &str) -> Option<AckCode> {
@@ -573,7 +661,7 @@ pub fn check_file(
         channel: setting.configured.then(|| channel.id.clone()),
         relax_envelope: channel.relax_envelope,
         feed_profile: channel.profile.clone(),
-        limits: Default::default(),
+        limits: setting.limits,
         spill_dir: None,
     };
     // The run's pass: its checks, its receipts (for the acknowledgments).
