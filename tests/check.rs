@@ -338,7 +338,7 @@ fn piped_terminal_rendering_has_no_colour() {
         "{out}"
     );
     assert!(
-        out.contains("the partner reads AK403 7 (invalid code value)"),
+        out.contains("acknowledgment code AK403 7 (invalid code value)"),
         "{out}"
     );
     text_snapshot("invalid_850_terminal", &out);
@@ -395,7 +395,7 @@ fn the_html_page_is_self_contained_and_escapes_what_files_hold() {
         "the summary lists the fixes"
     );
     assert!(
-        page.contains("the partner reads AK403 7"),
+        page.contains("acknowledgment code AK403 7"),
         "the finding inline"
     );
     // Unwritable: the command fails (exit 2) and says which file.

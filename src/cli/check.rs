@@ -7,14 +7,17 @@
 //! Colour only on a terminal, and not with `NO_COLOR`.
 //!
 //! ```text
-//! $ tallyman check --config tallyman.toml --partner acme po.edi
-//! po.edi (x12, 612 bytes): rejected
+//! $ tallyman check tests/fixtures/x12/invalid/bad-code.edi
+//! check: settings from the command line, format detected per file, strict, acknowledgment 997
+//!
+//! tests/fixtures/x12/invalid/bad-code.edi (X12, 558 bytes): rejected
 //!   interchange 000006221 from ACMERETAIL to NORTHWINDSUP: rejected
 //!     group 6221 (PO, 004010): rejected
-//!       850 0001 (order 4500012623): rejected
-//!         error at byte 139, segment 2 of the set (BEG), element BEG01, value '99'
-//!           BEG01 transaction set purpose code '99' is not a valid code ...
-//!           the partner reads: 997 AK403 7 (invalid code value)
+//!       850 004010 0001 (order 4500012623): rejected
+//!         error at byte 179, segment 2 of the set (BEG), element BEG01, value '99'
+//!           BEG01 (Transaction Set Purpose Code) '99' is not one of its codes (00, 01, ...)
+//!           to fix: send one of the element's codes (the coverage shows what was sent)
+//!           acknowledgment code AK403 7 (invalid code value)
 //! ```
 
 mod html;
@@ -543,7 +546,7 @@ fn finding(out: &mut dyn Write, x: &FindingCheck, s: &Style, indent: usize) -> s
             out,
             "{pad}  {}",
             s.dim(&format!(
-                "the partner reads {} {} ({})",
+                "acknowledgment code {} {} ({})",
                 a.element, a.code, a.meaning
             ))
         )?;

@@ -193,7 +193,7 @@ fn finding(h: &mut String, x: &FindingCheck) {
     if let Some(a) = &x.ack_code {
         let _ = write!(
             h,
-            "<br><span class=\"code\">the partner reads {} {} ({})</span>",
+            "<br><span class=\"code\">acknowledgment code {} {} ({})</span>",
             esc(a.element),
             esc(a.code),
             esc(&a.meaning)
