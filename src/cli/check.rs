@@ -10,7 +10,7 @@
 //! $ tallyman check tests/fixtures/x12/invalid/bad-code.edi
 //! check: settings from the command line, format detected per file, strict, acknowledgment 997
 //!
-//! tests/fixtures/x12/invalid/bad-code.edi (X12, 558 bytes): rejected
+//! tests/fixtures/x12/invalid/bad-code.edi (X12 004010, 558 bytes): rejected
 //!   interchange 000006221 from ACMERETAIL to NORTHWINDSUP: rejected
 //!     group 6221 (PO, 004010): rejected
 //!       850 004010 0001 (order 4500012623): rejected
@@ -371,9 +371,14 @@ fn file(out: &mut dyn Write, f: &FileCheck, s: &Style) -> std::io::Result<()> {
         .as_deref()
         .map(|p| format!(", profile {p}"))
         .unwrap_or_default();
+    let versions = if f.versions.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", f.versions.join(", "))
+    };
     writeln!(
         out,
-        "{} ({}{profile}, {} bytes): {}",
+        "{} ({}{versions}{profile}, {} bytes): {}",
         s.bold(&f.name),
         format_word(f.format),
         f.size,

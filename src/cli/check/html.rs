@@ -205,10 +205,15 @@ fn finding(h: &mut String, x: &FindingCheck) {
 fn file(h: &mut String, f: &FileCheck) {
     let _ = writeln!(
         h,
-        "<h2>{} {}</h2>\n<p>{}, {} bytes{}</p>",
+        "<h2>{} {}</h2>\n<p>{}{}, {} bytes{}</p>",
         esc(&f.name),
         badge(f.verdict),
         esc(&format!("{:?}", f.format).to_lowercase()),
+        if f.versions.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", esc(&f.versions.join(", ")))
+        },
         f.size,
         f.profile
             .as_deref()

@@ -16,7 +16,7 @@
 //! structs, and [`SCHEMA_VERSION`] changes when a field changes meaning or goes away (adding a
 //! field does not change it).
 //!
-//! ```no_run
+//! ```
 //! use tallyman::pipeline::check::{Setting, check_file};
 //! use tallyman::pipeline::settings::ChannelFormat;
 //! let setting = Setting::adhoc(Some(ChannelFormat::X12), None, Default::default(), false, None);
@@ -305,6 +305,8 @@ pub struct FileCheck {
     /// The feed profile that read it, for feeds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// The versions its documents were validated in (`004010`, `D96A`), sorted, each once.
+    pub versions: Vec<String>,
     /// What a run would do with the file as a whole.
     pub verdict: Verdict,
     /// Errors outside any document (the run counts the file as failed for each).
@@ -335,6 +337,7 @@ impl FileCheck {
             size: 0,
             format: Format::Unknown,
             profile: None,
+            versions: Vec::new(),
             verdict: Verdict::Rejected,
             errors_outside_documents: 1,
             // The message says what to do about a file we cannot read; it is not the partner's.
@@ -687,6 +690,7 @@ pub fn check_file(
         size: bytes.len() as u64,
         format: report.format,
         profile: report.profile.clone(),
+        versions: Vec::new(),
         verdict: Verdict::Accepted,
         errors_outside_documents: report.tally.envelope_errors,
         findings: Vec::new(),
@@ -759,6 +763,12 @@ pub fn check_file(
             "",
         ));
     }
+    let versions: std::collections::BTreeSet<String> = file
+        .all_documents()
+        .map(|d| d.version.clone())
+        .filter(|v| !v.is_empty())
+        .collect();
+    file.versions = versions.into_iter().collect();
     let parts: Vec<Verdict> = file
         .interchanges
         .iter()
