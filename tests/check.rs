@@ -450,3 +450,132 @@ fn a_narrowed_grammar_rejects_what_the_built_in_one_accepts() {
     assert_eq!(ref_use["usage"], Value::Null);
     snapshot("narrowed_grammar", &r);
 }
+
+/// What `check` says a run would do is what a run does: the same files through `run
+/// --dry-run` and `check` under the same channel give the same documents accepted and
+/// rejected per file, with the same errors (code and byte offset) for each rejected one.
+#[test]
+fn check_agrees_with_a_dry_run_on_the_same_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let drop = dir.path().join("drop/acme");
+    std::fs::create_dir_all(&drop).expect("drop folder");
+    let valid = std::fs::read_to_string(root().join(VALID_850)).expect("fixture");
+    let misrouted = valid.replace("ACMERETAIL     ", "OTHERSENDER    ");
+    assert_ne!(misrouted, valid);
+    std::fs::write(drop.join("misrouted.edi"), misrouted).expect("written");
+    for (from, to) in [
+        (VALID_850, "valid.edi"),
+        (INVALID_850, "invalid.edi"),
+        (
+            "tests/fixtures/x12/invalid/missing-se.edi",
+            "missing-se.edi",
+        ),
+        (
+            "tests/fixtures/x12/invalid/se-count-wrong.edi",
+            "se-count.edi",
+        ),
+        ("tests/fixtures/x12/valid/unmapped-855.edi", "unmapped.edi"),
+        (ORDERS, "orders.edi"),
+    ] {
+        std::fs::copy(root().join(from), drop.join(to)).expect("fixture copied");
+    }
+    std::fs::write(
+        dir.path().join("tallyman.toml"),
+        "[paths]\nwork = \"work\"\nerp_inbox = \"erp\"\n[run]\nsettle_seconds = 0\n\
+         [channel.acme]\nformat = \"x12\"\npartner_id = \"ACMERETAIL\"\nversion = \"004010\"\n\
+         inbound = \"drop/acme\"\nkeep_inputs = true\n",
+    )
+    .expect("config");
+    let (_, out, err) = tallyman_in(
+        dir.path(),
+        &["run", "--config", "tallyman.toml", "--dry-run", "--json"],
+    );
+    let run = json(&out);
+    let run_files = run["files"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{err}: {out}"));
+    let mut names: Vec<String> = run_files
+        .iter()
+        .map(|f| f["name"].as_str().expect("name").to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 7, "{names:?}");
+    let paths: Vec<String> = names.iter().map(|n| format!("drop/acme/{n}")).collect();
+    let mut args = vec![
+        "check",
+        "--config",
+        "tallyman.toml",
+        "--partner",
+        "acme",
+        "--json",
+    ];
+    args.extend(paths.iter().map(String::as_str));
+    let (_, out, err) = tallyman_in(dir.path(), &args);
+    let check = json(&out);
+    for (name, checked) in names.iter().zip(check["files"].as_array().expect("files")) {
+        let ran = run_files
+            .iter()
+            .find(|f| f["name"] == name.as_str())
+            .expect("run's file");
+        let docs: Vec<&Value> = checked["interchanges"]
+            .as_array()
+            .expect("interchanges")
+            .iter()
+            .flat_map(|i| i["groups"].as_array().expect("groups"))
+            .flat_map(|g| g["documents"].as_array().expect("documents"))
+            .chain(checked["documents"].as_array().expect("documents"))
+            .collect();
+        let count = |verdicts: &[&str]| {
+            docs.iter()
+                .filter(|d| verdicts.contains(&d["verdict"].as_str().unwrap()))
+                .count() as u64
+        };
+        let n = &ran["documents"];
+        assert_eq!(
+            count(&["accepted", "accepted_with_warnings"]),
+            n["accepted"].as_u64().unwrap(),
+            "{name}: accepted\n{err}"
+        );
+        assert_eq!(
+            count(&["rejected", "not_translated"]),
+            n["rejected"].as_u64().unwrap() + n["not_translated"].as_u64().unwrap(),
+            "{name}: not accepted"
+        );
+        for not_accepted in ran["documents_not_accepted"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let offset = &not_accepted["offset"];
+            let doc = docs
+                .iter()
+                .find(|d| &d["offset"] == offset)
+                .unwrap_or_else(|| panic!("{name}: no document at {offset} in the check"));
+            let errors = |list: &Value| {
+                let mut v: Vec<(String, u64)> = list
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|f| f["severity"] == "error")
+                    .map(|f| (f["code"].to_string(), f["offset"].as_u64().unwrap()))
+                    .collect();
+                v.sort();
+                v
+            };
+            assert_eq!(
+                errors(&doc["findings"]),
+                errors(&not_accepted["problems"]),
+                "{name}: the errors of the document at {offset}"
+            );
+        }
+        // A file a run would accept whole is archived; any other is quarantined.
+        let whole = ["accepted", "accepted_with_warnings", "not_translated"]
+            .contains(&checked["verdict"].as_str().unwrap());
+        assert_eq!(
+            ran["disposition"],
+            if whole { "archived" } else { "quarantined" },
+            "{name}: disposition, check said {}",
+            checked["verdict"]
+        );
+    }
+}

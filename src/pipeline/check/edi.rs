@@ -190,7 +190,7 @@ fn refused(setting: &Setting, explicit: bool, sender: &str) -> Option<String> {
     }
     match &setting.channel.partner_id {
         Some(p) if p != sender.trim() => Some(format!(
-            "no acknowledgment: the interchange is from '{}', not from partner '{p}'; a run quarantines it as misrouted and answers no one",
+            "no acknowledgment: the interchange is from '{}', not from partner '{p}', and a run answers only the channel's partner (documents it would otherwise accept are refused as misrouted)",
             sender.trim()
         )),
         _ => None,

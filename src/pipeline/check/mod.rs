@@ -220,8 +220,9 @@ pub enum Verdict {
     PartiallyAccepted,
     /// Rejected: nothing of it reaches the ERP.
     Rejected,
-    /// A transaction set or message tallyman reads but does not translate (a 997, an 855):
-    /// nothing reaches the ERP, and the run counts it as not translated.
+    /// A transaction set or message tallyman reads but does not translate (an 855, an
+    /// APERAK): nothing reaches the ERP, the run counts it as not translated and archives its
+    /// file; an interchange, group or file that holds only such sets.
     NotTranslated,
 }
 
@@ -237,15 +238,23 @@ impl Verdict {
         }
     }
 
-    /// The verdict of what holds `parts`, with `own_error` for an error of its own.
+    /// The verdict of what holds `parts`, with `own_error` for an error of its own. A set a
+    /// run does not translate (an 855) neither accepts nor rejects what holds it: a run
+    /// archives a file of them.
     fn of_parts(own_error: bool, own_warning: bool, parts: &[Verdict]) -> Verdict {
-        let bad = |v: &&Verdict| matches!(v, Verdict::Rejected | Verdict::NotTranslated);
-        let rejected = parts.iter().filter(bad).count();
-        if own_error || (!parts.is_empty() && rejected == parts.len()) {
+        let judged: Vec<Verdict> = parts
+            .iter()
+            .copied()
+            .filter(|v| *v != Verdict::NotTranslated)
+            .collect();
+        let rejected = judged.iter().filter(|v| **v == Verdict::Rejected).count();
+        if own_error || (!judged.is_empty() && rejected == judged.len()) {
             Verdict::Rejected
-        } else if rejected > 0 || parts.contains(&Verdict::PartiallyAccepted) {
+        } else if judged.is_empty() && !parts.is_empty() {
+            Verdict::NotTranslated
+        } else if rejected > 0 || judged.contains(&Verdict::PartiallyAccepted) {
             Verdict::PartiallyAccepted
-        } else if own_warning || parts.contains(&Verdict::AcceptedWithWarnings) {
+        } else if own_warning || judged.contains(&Verdict::AcceptedWithWarnings) {
             Verdict::AcceptedWithWarnings
         } else {
             Verdict::Accepted
@@ -712,11 +721,12 @@ pub fn check_file(
         }
         file.errors_outside_documents += 1;
         file.findings.push(FindingCheck::new(f, AckKind::None, ""));
-        for d in &mut docs {
-            if d.verdict != Verdict::Rejected {
-                d.verdict = Verdict::Rejected;
-                d.document = None;
-            }
+        // As a run reads the documents back: one that would have been accepted is not.
+        for d in docs.iter_mut().filter(|d| {
+            matches!(d.verdict, Verdict::Accepted | Verdict::AcceptedWithWarnings)
+        }) {
+            d.verdict = Verdict::Rejected;
+            d.document = None;
             d.findings.push(FindingCheck::new(
                 Finding::error(Code::WrongChannel, "the file is not in the channel's format")
                     .at_offset(d.offset),
@@ -897,9 +907,18 @@ mod tests {
             Verdict::of_parts(false, false, &[Accepted, Rejected]),
             PartiallyAccepted
         );
+        // A set a run does not translate leaves the verdict to the others.
         assert_eq!(
             Verdict::of_parts(false, false, &[Accepted, NotTranslated]),
-            PartiallyAccepted
+            Accepted
+        );
+        assert_eq!(
+            Verdict::of_parts(false, false, &[NotTranslated]),
+            NotTranslated
+        );
+        assert_eq!(
+            Verdict::of_parts(false, false, &[Rejected, NotTranslated]),
+            Rejected
         );
         assert_eq!(Verdict::of_parts(false, false, &[Rejected, Rejected]), Rejected);
         // An error of its own rejects it, whatever its documents.
