@@ -557,7 +557,7 @@ pub fn fix(code: Code) -> Option<&'static str> {
         InvalidSetId => "name the set's type in ST01/UNH 0065",
         InvalidTransactionControl => "give ST02/UNH 0062 a valid control number",
         DuplicateTransactionControl => "give each set in a group a control number of its own",
-        EnvelopeRejected => "fix the envelope error named: the document itself may be fine",
+        EnvelopeRejected => "fix the envelope error it names; the content of the document may well be fine",
         UnrecognizedSegment => "remove the segment, or correct its tag",
         UnexpectedSegment | SegmentNotInSet | SegmentOutOfSequence => {
             "move the segment to where the set's structure allows it, or leave it out"
