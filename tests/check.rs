@@ -579,3 +579,36 @@ fn check_agrees_with_a_dry_run_on_the_same_files() {
         );
     }
 }
+
+/// Runs `check` under a pseudo terminal (`script -qec`, util-linux); `None` when `script` is
+/// not installed.
+fn check_on_a_terminal(env: &[(&str, &str)]) -> Option<String> {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return None;
+    }
+    let cmd = format!("{} check {INVALID_850}", env!("CARGO_BIN_EXE_tallyman"));
+    let mut c = Command::new("timeout");
+    c.args(["60", "script", "-qec", &cmd, "/dev/null"])
+        .current_dir(root())
+        .env_remove("NO_COLOR");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("run script");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn on_a_terminal_the_verdicts_are_coloured_unless_no_color() {
+    let Some(screen) = check_on_a_terminal(&[]) else {
+        return;
+    };
+    assert!(screen.contains("\x1b[31mrejected\x1b[0m"), "{screen}");
+    let Some(screen) = check_on_a_terminal(&[("NO_COLOR", "1")]) else {
+        return;
+    };
+    assert!(!screen.contains('\x1b'), "{screen}");
+    assert!(screen.contains("rejected"), "{screen}");
+}
