@@ -4,7 +4,9 @@
 //! browser without JavaScript and on paper. At the top a summary a partner manager can read (how
 //! many documents a run would accept, and what the partner must fix, in plain sentences); then
 //! each file, interchange and document with its segment tree and the findings where they occur;
-//! then the coverage. Every value that comes from a file is escaped.
+//! then the coverage. Every value that comes from a file is escaped; and should a value ever slip
+//! through, the page's Content-Security-Policy allows no script and no fetch, only its own inline
+//! style. `tests/check_browser.rs` loads the page in headless Chromium to hold it to that.
 
 use crate::pipeline::check::{
     AckCheck, DocumentCheck, FileCheck, FindingCheck, Report, Verdict, coverage::Coverage,
@@ -47,7 +49,7 @@ pub fn page(report: &Report) -> String {
     };
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n<p class=\"setting\">{}</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n<p class=\"setting\">{}</p>\n",
         esc(&title),
         esc(&title),
         esc(&super::setting_line(c))
