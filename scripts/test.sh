@@ -6,6 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The SFTP tests run a throw-away OpenSSH server (scripts/sshd.sh); CI's machine starts without it.
 [ -x /usr/sbin/sshd ] || scripts/sshd.sh install
+# `tallyman check --html` is checked in a real headless browser (tests/check_browser.rs).
+if ! [ -x /usr/bin/chromium ] && [ -z "${CHROMIUM:-}" ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "test.sh: Chromium is missing: install it as root (apt-get install -y chromium)," \
+            "or set CHROMIUM=PATH to another Chromium" >&2
+        exit 2
+    fi
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+fi
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 # The library as it ships, without the `internals` feature that the tests' self-dependency turns

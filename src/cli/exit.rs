@@ -83,6 +83,25 @@ const INSPECT: Codes = &[
     ),
 ];
 
+const CHECK: Codes = &[
+    (
+        0,
+        "a run would accept every transaction set, message and feed order (warnings allowed)",
+    ),
+    (
+        1,
+        "a run would reject some, or not translate them (855, 997, CONTRL...), or a file has \
+         errors outside any document (not X12, EDIFACT or a feed; the wrong format for the \
+         channel; a broken envelope)",
+    ),
+    (
+        2,
+        "the command itself failed: bad configuration, an unknown --partner (the known ones \
+         are listed), a file that cannot be read (the others are still checked), an HTML file \
+         that cannot be written",
+    ),
+];
+
 const GENERATE: Codes = &[
     (0, "every document written"),
     (
@@ -160,6 +179,7 @@ const TABLE: &[(&[&str], Codes)] = &[
     (&["status"], STATUS),
     (&["translate"], TRANSLATE),
     (&["inspect"], INSPECT),
+    (&["check"], CHECK),
     (&["generate"], GENERATE),
     (&["ledger"], LEDGER),
     (&["ledger", "list"], LEDGER_READ),

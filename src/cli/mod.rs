@@ -6,6 +6,7 @@
 //! which `--help` and the man page print. Data goes to stdout, diagnostics to stderr; a closed
 //! stdout (`| head`) ends the command quietly.
 
+mod check;
 mod completions;
 mod exit;
 mod generate;
@@ -50,6 +51,10 @@ pub enum Command {
     Translate(translate::Args),
     /// Print a file's segment tree with loops, element names and findings.
     Inspect(inspect::Args),
+    /// Onboarding a partner: what a run would do with sample files under the partner's
+    /// channel (verdicts, findings with the codes the partner reads, acknowledgments, the
+    /// documents the ERP gets) and which segments and codes the files use.
+    Check(check::Args),
     /// Write ship notices and invoices for one partner from ERP export files, with the run's
     /// checks, to stdout or a folder; nothing is recorded (control numbers from --control).
     Generate(generate::Args),
@@ -173,6 +178,7 @@ pub fn main() -> ExitCode {
         Command::Ledger(a) => ledger::run(a, &mut out, &mut err),
         Command::Translate(a) => translate::run(a, &mut out, &mut err),
         Command::Inspect(a) => inspect::run(a, &mut out, &mut err),
+        Command::Check(a) => check::run(a, &mut out, &mut err),
         Command::Generate(a) => generate::run(a, &mut out, &mut err),
         Command::Completions(a) => completions::run(a, &mut out),
         Command::Man(a) => man::run(a, &mut out, &mut err),

@@ -25,6 +25,18 @@ struct Frame {
 
 const NONE: usize = usize::MAX;
 
+/// The first step of `b` a segment may match in frame `f`: from the step last matched on (a
+/// repeat). In a loop, the first segment starts a new repetition of the loop: that is matched in
+/// the enclosing frame, never as a repeat inside the loop.
+fn search_from(f: Frame, b: &Body) -> usize {
+    match (f.pos, b.loop_id.is_some()) {
+        (NONE, true) => b.start + 1,
+        (p, true) => p.max(b.start + 1),
+        (NONE, false) => b.start,
+        (p, false) => p,
+    }
+}
+
 pub(super) struct Walker<'g> {
     g: &'g Grammar,
     w: &'g Walk,
@@ -75,12 +87,7 @@ impl<'g> Walker<'g> {
         let d = self.frames.len() - 1;
         let f = self.frames[d];
         let b = self.body(f);
-        let from = match (f.pos, b.loop_id.is_some()) {
-            (NONE, true) => b.start + 1,
-            (p, true) => p.max(b.start + 1),
-            (NONE, false) => b.start,
-            (p, false) => p,
-        };
+        let from = search_from(f, b);
         if k != LONG {
             if from < b.end && steps[from].key == k {
                 found = Some((d, from));
@@ -93,15 +100,7 @@ impl<'g> Walker<'g> {
                 break;
             }
             let f = self.frames[d];
-            let b = self.body(f);
-            // In a loop, the first segment starts a new repetition of the loop: that is matched
-            // in the enclosing frame, never as a repeat inside the loop.
-            let from = match (f.pos, b.loop_id.is_some()) {
-                (NONE, true) => b.start + 1,
-                (p, true) => p.max(b.start + 1),
-                (NONE, false) => b.start,
-                (p, false) => p,
-            };
+            let from = search_from(f, self.body(f));
             if let Some(j) = self.w.find(f.body, from, k, tag) {
                 found = Some((d, j));
                 break;

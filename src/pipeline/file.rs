@@ -422,22 +422,9 @@ pub fn process(
     let mut findings = report.findings;
     let mut lead = Vec::new();
     let mut file_errors = report.tally.envelope_errors;
-    let expected = match channel.format {
-        ChannelFormat::X12 => Format::X12,
-        ChannelFormat::Edifact => Format::Edifact,
-        ChannelFormat::Feed => Format::Feed,
-    };
-    if report.format != expected && report.format != Format::Unknown {
+    if let Some(f) = wrong_format(channel, report.format) {
         file_errors += 1;
-        lead.push(Finding::error(
-            Code::WrongChannel,
-            format!(
-                "this is {} data, but channel {} receives {}: nothing in it is applied",
-                format_name(report.format),
-                channel.id,
-                channel.format
-            ),
-        ));
+        lead.push(f);
         // Applied as the documents are read back ([`Documents`]).
         docs.wrong_format = true;
     }
@@ -491,6 +478,27 @@ impl Notes {
         }
         Ok(())
     }
+}
+
+/// What is said of a file that is not in its channel's format (nothing in it is applied);
+/// `None` when it is, or when its format is unknown (which says so itself).
+pub(super) fn wrong_format(channel: &Channel, format: Format) -> Option<Finding> {
+    let expected = match channel.format {
+        ChannelFormat::X12 => Format::X12,
+        ChannelFormat::Edifact => Format::Edifact,
+        ChannelFormat::Feed => Format::Feed,
+    };
+    (format != expected && format != Format::Unknown).then(|| {
+        Finding::error(
+            Code::WrongChannel,
+            format!(
+                "this is {} data, but channel {} receives {}: nothing in it is applied",
+                format_name(format),
+                channel.id,
+                channel.format
+            ),
+        )
+    })
 }
 
 fn format_name(f: Format) -> &'static str {
@@ -552,25 +560,25 @@ fn spool_line_and_hash(
     });
     let source = std::mem::take(doc.source_mut());
     line.clear();
-    let written = crate::model::json::write(line, &*doc);
+    let written = crate::model::json::write_document(line, doc);
     *doc.source_mut() = source;
     written.map_err(io::Error::other)?;
     let v1 = Sha256::digest(&line[..]).into();
     if line.ends_with(&DEFAULT_TAIL) {
         line.truncate(line.len() - DEFAULT_TAIL.len() + b"\"source\":".len());
-        crate::model::json::write(line, doc.source()).map_err(io::Error::other)?;
+        crate::model::json::document::source(line, doc.source());
         line.push(b'}');
     } else {
         // Not the expected layout (a model change): serialize again, whole.
         line.clear();
-        crate::model::json::write(line, &*doc).map_err(io::Error::other)?;
+        crate::model::json::write_document(line, doc).map_err(io::Error::other)?;
     }
     let v2 = hasher.document(doc).map_err(io::Error::other)?;
     Ok(ContentHashes { v1, v2 })
 }
 
 /// Checks a translated document against its channel's identifiers and version.
-fn channel_mismatch(channel: &Channel, doc: &Document) -> Vec<String> {
+pub(super) fn channel_mismatch(channel: &Channel, doc: &Document) -> Vec<String> {
     let s = doc.source();
     let mut out = Vec::new();
     let lenient = channel.strictness == Strictness::Lenient;

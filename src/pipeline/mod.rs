@@ -31,6 +31,7 @@
 //! ```
 
 mod acks;
+pub mod check;
 mod deliver;
 mod events;
 mod file;
