@@ -471,3 +471,51 @@ fn a_guide_path_naming_a_device_or_a_folder_is_refused_not_read() {
         );
     }
 }
+
+#[test]
+fn check_applies_the_channel_guide_and_names_it() {
+    let env = Env::new(CHANNELS);
+    with_guides(&env);
+    let file = env.path("po.edi");
+    std::fs::write(&file, po(806, "PO-1", &[("2", "SKU-1")])).unwrap();
+    let r = env.tallyman(&[
+        "check",
+        "--config",
+        "tallyman.toml",
+        "--partner",
+        "acme",
+        "--json",
+        "po.edi",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(report["channel"]["guide"], "./guides/acme.toml");
+    let doc = &report["files"][0]["interchanges"][0]["groups"][0]["documents"][0];
+    assert_eq!(doc["verdict"], "rejected");
+    let f = &doc["findings"][0];
+    assert_eq!(
+        (f["code"].as_str(), f["element"].as_u64()),
+        (Some("invalid_code"), Some(2))
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("'SA' is not allowed: ACME's guide (acme.toml line 17) allows only NE"),
+        "{f}"
+    );
+    // The same file without the guide: accepted.
+    env.write_config(&CHANNELS.replace("guide = ", "# guide = "));
+    let r = env.tallyman(&[
+        "check",
+        "--config",
+        "tallyman.toml",
+        "--partner",
+        "acme",
+        "--json",
+        "po.edi",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert!(report["channel"]["guide"].is_null());
+}

@@ -138,7 +138,9 @@ struct Slot {
 fn slots(nodes: &[Node], loops: &mut Vec<(LoopInfo, usize)>, out: &mut Vec<Slot>) {
     for (i, n) in nodes.iter().enumerate() {
         match n {
-            Node::Segment { def, usage, max } => {
+            Node::Segment {
+                def, usage, max, ..
+            } => {
                 let starts_loop = i == 0 && !loops.is_empty();
                 let (usage, max) = match loops.last() {
                     Some((l, m)) if starts_loop => (l.usage, *m),
@@ -160,6 +162,7 @@ fn slots(nodes: &[Node], loops: &mut Vec<(LoopInfo, usize)>, out: &mut Vec<Slot>
                 usage,
                 max,
                 body,
+                ..
             } => {
                 let path = match loops.last() {
                     Some((l, _)) => format!("{}/{id}", l.path),

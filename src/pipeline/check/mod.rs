@@ -98,6 +98,7 @@ impl Setting {
                 ack_due: None,
                 sftp: None,
                 silence_alert: None,
+                guide: None,
             },
             configured: false,
             format_given: format.is_some(),
@@ -135,12 +136,14 @@ impl Setting {
 
 /// The grammars a check validates a channel's files with: `base` (the built-in grammars with
 /// the configuration's or `--grammars` folder laid over them).
+///
+/// A configured channel's implementation guide is laid over them (`settings::channel_grammars`,
+/// as a run does): every verdict, finding and coverage line then follows the guide, and
+/// `ChannelReport::guide` names it.
 pub fn grammars_for(base: GrammarSet, setting: &Setting) -> GrammarSet {
-    // guide overlays: when channels get `guide = "PATH"` (and `check --guide FILE`), lay the
-    // channel's implementation guide over `base` here; every verdict, finding and coverage
-    // line of the report then follows the guide, and `ChannelReport::guide` names it.
-    let _ = setting;
-    base
+    // The configuration refused a guide that does not narrow these same grammars when it
+    // loaded (`config::guides`), so a configured channel's guide always applies here.
+    crate::pipeline::settings::channel_grammars(&base, &setting.channel).unwrap_or(base)
 }
 
 /// The whole report: the setting, then every file in the order given.
@@ -181,7 +184,7 @@ pub struct ChannelReport {
     /// The acknowledgment a run sends back: `997`, `999`, `contrl` or `none`; for a setting
     /// given by flags without `--acks`, `997` (a CONTRL for EDIFACT files).
     pub acks: AckKind,
-    /// The implementation-guide overlay applied; always `null` until guides exist.
+    /// The implementation-guide overlay applied (its file), or `null`.
     pub guide: Option<String>,
 }
 
@@ -203,7 +206,7 @@ impl ChannelReport {
             } else {
                 c.acks
             },
-            guide: None,
+            guide: c.guide.as_ref().map(|g| g.file.clone()),
         }
     }
 }
@@ -578,6 +581,7 @@ pub fn fix(code: Code) -> Option<&'static str> {
             "send only what the element's type allows (a number: digits, one decimal point, a leading minus)"
         }
         InvalidCode => "send one of the element's codes (the coverage shows what was sent)",
+        ElementNotUsed => "leave the element empty: the partner's implementation guide does not use it",
         InvalidDate => "send a real calendar date in the element's format (CCYYMMDD, YYMMDD)",
         InvalidTime => "send a real time of day in the element's format (HHMM, HHMMSS)",
         Mapping => "send what the message says the order, ship notice or invoice lacks",
