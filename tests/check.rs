@@ -612,3 +612,48 @@ fn on_a_terminal_the_verdicts_are_coloured_unless_no_color() {
     assert!(!screen.contains('\x1b'), "{screen}");
     assert!(screen.contains("rejected"), "{screen}");
 }
+
+/// Without a configuration, `--guide FILE` lays a partner's implementation guide over the
+/// grammars as a channel's `guide` does: the valid 850 (accepted above) is rejected by ACME's
+/// guide, which allows only NE in BEG02; the finding names the guide, the 999 would carry the
+/// implementation code I6; a guide that does not parse is the command's failure (exit 2).
+#[test]
+fn a_guide_on_the_command_line_rejects_the_valid_850() {
+    let guide = "tests/fixtures/guides/acme-850.toml";
+    let (code, out, err) = tallyman(&[
+        "check", "--json", "--acks", "999", "--guide", guide, VALID_850,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let r = json(&out);
+    assert_eq!(r["channel"]["guide"], guide);
+    let doc = &r["files"][0]["interchanges"][0]["groups"][0]["documents"][0];
+    assert_eq!(doc["verdict"], "rejected");
+    let f = &doc["findings"][0];
+    assert_eq!(f["code"], "code_not_in_guide");
+    assert_eq!(
+        (
+            f["ack_code"]["element"].as_str(),
+            f["ack_code"]["code"].as_str()
+        ),
+        (Some("IK403"), Some("I6")),
+        "{f}"
+    );
+    snapshot("guide_850", &r);
+
+    let (code, out, _) = tallyman(&["check", "--guide", guide, VALID_850]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("implementation guide tests/fixtures/guides/acme-850.toml"),
+        "{out}"
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[[set]]\nstandard = \"x12\"\nversion = \"004010\"\nid = \"850\"\n[[set.element]]\nat = \"BEG02\"\ncodes = [\"ZZZZ\"]\n").expect("written");
+    let (code, _, err) = tallyman(&["check", "--guide", bad.to_str().expect("utf-8"), VALID_850]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("bad.toml:7: set.element.codes") && err.contains("a guide can only narrow"),
+        "{err}"
+    );
+}

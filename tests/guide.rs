@@ -458,6 +458,61 @@ fn an_element_the_guide_does_not_use_is_ak4_10_in_a_997_and_ik4_i10_in_a_999() {
     }
 }
 
+/// What only the guide forbids has implementation codes of its own in a 999 (a code the
+/// guide does not use: IK403 I6; a segment it does not use: IK304 I4), and the nearest
+/// standard codes in a 997 (AK403 7, AK304 2).
+#[test]
+fn a_code_and_a_segment_only_the_guide_forbids_are_i6_and_i4_in_a_999() {
+    for (kind, seg_tag, el_tag, seg_code, el_code) in [
+        ("997", "AK3", "AK4", "2", "7"),
+        ("999", "IK3", "IK4", "I4", "I6"),
+    ] {
+        let env = Env::new(
+            &CHANNELS
+                .replace("guides/acme.toml", "guides/narrow.toml")
+                .replace("acks = \"997\"", &format!("acks = \"{kind}\"")),
+        );
+        with_guides(&env);
+        std::fs::write(
+            env.path("guides/narrow.toml"),
+            "[[set]]\nstandard = \"x12\"\nversion = \"004010\"\nid = \"850\"\n\
+             [[set.element]]\nat = \"BEG02\"\ncodes = [\"NE\"]\n\
+             [[set.segment]]\npath = \"REF\"\nusage = \"unused\"\n",
+        )
+        .unwrap();
+        // One REF more in the heading, and SE01 counting it.
+        let plain = po(807, "PO-7", &[("2", "SKU-1")]);
+        let se = plain.find("SE*").expect("an SE");
+        let count: usize = plain[se + 3..]
+            .split('*')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("SE01");
+        let file = plain
+            .replace(
+                "BEG*00*SA*PO-7**20240311~\n",
+                "BEG*00*SA*PO-7**20240311~\nREF*DP*042~\n",
+            )
+            .replace(&format!("SE*{count}*"), &format!("SE*{}*", count + 1));
+        assert!(file.contains("REF*DP*042~"), "{file}");
+        env.drop_file("acme", "po-7.edi", &file);
+        let r = env.run(&[]);
+        assert_eq!(r.code, 1, "{kind}: {}", r.stderr);
+        let ack = ack(&env, "out/acme", '*', '~');
+        let s3 = ack
+            .iter()
+            .find(|s| s[0] == seg_tag && s[1] == "REF")
+            .unwrap_or_else(|| panic!("no {seg_tag} for REF in {ack:?}"));
+        assert_eq!(s3[4], seg_code, "{ack:?}");
+        let s4 = seg(&ack, el_tag);
+        assert_eq!(
+            (s4[1].as_str(), s4[3].as_str(), s4[4].as_str()),
+            ("2", el_code, "SA"),
+            "{ack:?}"
+        );
+    }
+}
+
 #[test]
 fn a_guide_path_naming_a_device_or_a_folder_is_refused_not_read() {
     for p in ["/dev/zero", env!("CARGO_MANIFEST_DIR")] {
@@ -495,7 +550,7 @@ fn check_applies_the_channel_guide_and_names_it() {
     let f = &doc["findings"][0];
     assert_eq!(
         (f["code"].as_str(), f["element"].as_u64()),
-        (Some("invalid_code"), Some(2))
+        (Some("code_not_in_guide"), Some(2))
     );
     assert!(
         f["message"]

@@ -74,6 +74,10 @@ pub struct Args {
     /// Without --config: a directory of feed profiles laid over the built-in ones.
     #[arg(long, value_name = "DIR", conflicts_with = "config")]
     pub feeds: Option<PathBuf>,
+    /// Without --config: the partner's implementation guide (TOML; see "Implementation
+    /// guides" in the README), laid over the grammars as a channel's `guide` is.
+    #[arg(long, value_name = "FILE", conflicts_with = "config")]
+    pub guide: Option<PathBuf>,
     /// Without --config: read feeds with this profile.
     #[arg(long, value_name = "ID", conflicts_with = "config")]
     pub profile: Option<String>,
@@ -107,7 +111,7 @@ pub enum AcksArg {
 
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
     let (setting, grammars, profiles, config) = setting(args)?;
-    let grammars = check::grammars_for(grammars, &setting);
+    let grammars = check::grammars_for(grammars, &setting)?;
     let mut coverage = check::coverage::Gatherer::new();
     coverage.segments = args.html.is_some();
     let mut files = Vec::with_capacity(args.files.len());
@@ -260,6 +264,10 @@ fn setting(args: &Args) -> anyhow::Result<Loaded> {
         acks,
     );
     setting.channel.profile = args.profile.clone();
+    if let Some(path) = &args.guide {
+        let guide = crate::pipeline::settings::read_guide(path)?;
+        setting.channel.guide = Some(std::sync::Arc::new(guide));
+    }
     Ok((setting, grammars, profiles, None))
 }
 
@@ -360,6 +368,9 @@ pub fn setting_line(c: &ChannelReport) -> String {
     );
     if c.relax_envelope {
         parts.push("envelope relaxed".to_owned());
+    }
+    if let Some(g) = &c.guide {
+        parts.push(format!("implementation guide {g}"));
     }
     parts.push(format!("acknowledgment {}", c.acks.as_str()));
     format!("check: {}", parts.join(", "))

@@ -76,6 +76,8 @@ impl Code {
         Code::TooManyRepetitions,
         Code::TooManyComponents,
         Code::ElementNotUsed,
+        Code::CodeNotInGuide,
+        Code::SegmentNotUsed,
         Code::VersionFallback,
         Code::Mapping,
         Code::InvalidRow,
@@ -145,6 +147,8 @@ impl Code {
             TooManyRepetitions => (Some("12"), Some("12"), Some("16")),
             TooManyComponents => (Some("13"), Some("13"), Some("16")),
             ElementNotUsed => (Some("10"), Some("I10"), Some("15")),
+            CodeNotInGuide => (Some("7"), Some("I6"), Some("12")),
+            SegmentNotUsed => (Some("2"), Some("I4"), Some("15")),
             VersionFallback | Mapping | InvalidRow | BusinessRule | ConflictingDocument
             | DuplicateDocument | WrongChannel | UnreadableFile | LimitExceeded => {
                 (None, None, None)
@@ -199,7 +203,8 @@ impl Code {
             | LoopOverMaximum
             | SegmentOverMaximum
             | SegmentNotInSet
-            | SegmentOutOfSequence => Level::Segment,
+            | SegmentOutOfSequence
+            | SegmentNotUsed => Level::Segment,
             MandatoryElementMissing
             | ConditionalElementMissing
             | TooManyElements
@@ -212,7 +217,8 @@ impl Code {
             | ExclusionViolated
             | TooManyRepetitions
             | TooManyComponents
-            | ElementNotUsed => Level::Element,
+            | ElementNotUsed
+            | CodeNotInGuide => Level::Element,
         }
     }
 
@@ -275,11 +281,16 @@ mod tests {
                 assert!((1..=3).contains(&v.len()), "{c:?}");
                 assert!(v.bytes().all(|b| b.is_ascii_alphanumeric()), "{c:?}");
             }
-            // A 999 reports what a 997 reports, except interchange codes (TA1) and an
-            // element a guide does not use, for which the 999 has a code of its own (I10)
-            // and the 997 only the nearest (10).
-            if c == Code::ElementNotUsed {
-                assert_eq!((row.x12, row.x12_999), (Some("10"), Some("I10")));
+            // A 999 reports what a 997 reports, except interchange codes (TA1) and what
+            // only a partner's guide forbids, for which the 999 has implementation codes of
+            // its own (I10, I6, I4) and the 997 only the nearest (10, 7, 2).
+            let guide = [
+                (Code::ElementNotUsed, "10", "I10"),
+                (Code::CodeNotInGuide, "7", "I6"),
+                (Code::SegmentNotUsed, "2", "I4"),
+            ];
+            if let Some((_, x12, x999)) = guide.iter().find(|g| g.0 == c) {
+                assert_eq!((row.x12, row.x12_999), (Some(*x12), Some(*x999)));
             } else if c.level() != Level::Interchange {
                 assert_eq!(row.x12, row.x12_999, "{c:?}");
             } else {

@@ -146,6 +146,13 @@ pub enum Code {
     /// A value where the partner's implementation guide says the element is not used (997
     /// AK403 10, the nearest code before implementation codes; 999 IK403 I10).
     ElementNotUsed,
+    /// A code the standard allows but the partner's implementation guide does not (997
+    /// AK403 7, as for any invalid code; 999 IK403 I6, "code value not used in
+    /// implementation").
+    CodeNotInGuide,
+    /// A segment or loop the partner's implementation guide says is not used (997 AK304 2,
+    /// "unexpected segment"; 999 IK304 I4, "implementation 'not used' segment present").
+    SegmentNotUsed,
 
     // Translation.
     /// The grammar used is the nearest one to the version sent.

@@ -390,6 +390,12 @@ impl ElementNote {
             }
             _ => format!("{label} ({name}) '{shown}' {tail} ({})", self.origin),
         };
+        // A code the standard allows (the standard's refusal returned above) that the guide
+        // does not: the 999 has a code of its own for it.
+        let code = match (code, &self.codes) {
+            (Code::InvalidCode, Some(_)) => Code::CodeNotInGuide,
+            (code, _) => code,
+        };
         Finding::error(code, message).with_value(&decoded)
     }
 }

@@ -55,13 +55,17 @@ impl Strictness {
     }
 }
 
-/// Where a segment sits in the structure (for `inspect`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Where a segment sits in the structure (for `inspect` and `check`).
+#[derive(Debug, Clone, Default)]
 pub struct Placement {
     /// Loop ids from the outermost to the innermost (empty at the top level).
     pub loops: Vec<String>,
     /// False when the segment did not fit the structure.
     pub placed: bool,
+    /// The definition its elements were checked with at that place: the dictionary's, or the
+    /// one a partner's implementation guide narrowed there (its codes, lengths, usage).
+    /// `None` when it fits nowhere.
+    pub def: Option<std::sync::Arc<SegmentDef>>,
 }
 
 /// The result of validating one transaction set.
@@ -121,6 +125,7 @@ pub fn validate(
             placements.push(Placement {
                 loops: walker.loops(),
                 placed: placed.is_some(),
+                def: placed.flatten().cloned(),
             });
         }
         check_controls(seg, position, &mut ctx);
@@ -128,6 +133,7 @@ pub fn validate(
         // the dictionary's for a segment that fits nowhere.
         if let Some(def) = placed
             .flatten()
+            .map(|d| &**d)
             .or_else(|| g.dictionary.get_bytes(tag).map(|d| &**d))
         {
             check_elements(seg, def, position, &mut ctx);

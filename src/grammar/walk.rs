@@ -15,6 +15,7 @@ use super::tables::{Body, LONG, Walk, key};
 use super::validate::Ctx;
 use crate::diag::{Code, Finding};
 use crate::syntax::Fields;
+use std::sync::Arc;
 
 /// A body entered, and the step of it last matched (`NONE` before the first).
 #[derive(Clone, Copy)]
@@ -77,7 +78,7 @@ impl<'g> Walker<'g> {
         seg: &Fields<'_>,
         position: usize,
         ctx: &mut Ctx<'_>,
-    ) -> Option<Option<&'g SegmentDef>> {
+    ) -> Option<Option<&'g Arc<SegmentDef>>> {
         let tag = seg.tag;
         let k = key(tag);
         let steps = &self.w.steps;
@@ -157,7 +158,7 @@ impl<'g> Walker<'g> {
         if count > step.max {
             let (code, msg) = match (step.guide.as_deref(), step.child) {
                 (Some(n), _) if n.unused => (
-                    Code::UnexpectedSegment,
+                    Code::SegmentNotUsed,
                     format!(
                         "{} is present, but {} says it is not used here: the partner does not send or accept it",
                         step.what, n.origin
@@ -194,7 +195,7 @@ impl<'g> Walker<'g> {
             };
             ctx.push(seg, position, Finding::error(code, msg));
         }
-        let mut def = step.def.as_deref();
+        let mut def = step.def.as_ref();
         if let Some(c) = step.child {
             let body = &self.w.bodies[c];
             self.counts[body.start..body.end].fill(0);
@@ -203,7 +204,7 @@ impl<'g> Walker<'g> {
                 body: c,
                 pos: body.start,
             });
-            def = steps[body.start].def.as_deref();
+            def = steps[body.start].def.as_ref();
         }
         Some(def)
     }

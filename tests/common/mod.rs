@@ -143,6 +143,7 @@ pub fn demo_copy() -> tempfile::TempDir {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/demo");
     copy_tree(&src.join("drop"), &d.path().join("drop"));
     copy_tree(&src.join("outbox"), &d.path().join("outbox"));
+    copy_tree(&src.join("guides"), &d.path().join("guides"));
     std::fs::copy(src.join("tallyman.toml"), d.path().join("tallyman.toml")).expect("copy config");
     d
 }

@@ -246,7 +246,12 @@ impl Gatherer {
             if in_doc.insert(key) {
                 seen.documents += 1;
             }
-            if let Some(def) = grammar.and_then(|g| g.dictionary.get(&tag)) {
+            // The place's definition, which a guide may have narrowed (its codes are then the
+            // guide's); the dictionary's for a segment that fits nowhere.
+            let def = p
+                .and_then(|p| p.def.as_deref())
+                .or_else(|| grammar.and_then(|g| g.dictionary.get(&tag)).map(|d| &**d));
+            if let Some(def) = def {
                 codes(s, def, &mut acc.codes);
             }
         }

@@ -20,7 +20,7 @@
 //! use tallyman::pipeline::check::{Setting, check_file};
 //! use tallyman::pipeline::settings::ChannelFormat;
 //! let setting = Setting::adhoc(Some(ChannelFormat::X12), None, Default::default(), false, None);
-//! let grammars = tallyman::pipeline::check::grammars_for(tallyman::GrammarSet::builtin().unwrap(), &setting);
+//! let grammars = tallyman::pipeline::check::grammars_for(tallyman::GrammarSet::builtin().unwrap(), &setting).unwrap();
 //! let profiles = tallyman::Profiles::builtin().unwrap();
 //! let bytes = std::fs::read("samples/x12/850-northwind.edi").unwrap();
 //! let mut coverage = tallyman::pipeline::check::coverage::Gatherer::new();
@@ -140,10 +140,13 @@ impl Setting {
 /// A configured channel's implementation guide is laid over them (`settings::channel_grammars`,
 /// as a run does): every verdict, finding and coverage line then follows the guide, and
 /// `ChannelReport::guide` names it.
-pub fn grammars_for(base: GrammarSet, setting: &Setting) -> GrammarSet {
-    // The configuration refused a guide that does not narrow these same grammars when it
-    // loaded (`config::guides`), so a configured channel's guide always applies here.
-    crate::pipeline::settings::channel_grammars(&base, &setting.channel).unwrap_or(base)
+pub fn grammars_for(
+    base: GrammarSet,
+    setting: &Setting,
+) -> Result<GrammarSet, crate::grammar::guide::Error> {
+    // A configured channel's guide was checked against these same grammars when the
+    // configuration loaded (`config::guides`); a `--guide` is checked here.
+    crate::pipeline::settings::channel_grammars(&base, &setting.channel)
 }
 
 /// The whole report: the setting, then every file in the order given.
@@ -581,6 +584,12 @@ pub fn fix(code: Code) -> Option<&'static str> {
             "send only what the element's type allows (a number: digits, one decimal point, a leading minus)"
         }
         InvalidCode => "send one of the element's codes (the coverage shows what was sent)",
+        CodeNotInGuide => {
+            "send one of the codes the partner's implementation guide allows in this element (the finding lists them)"
+        }
+        SegmentNotUsed => {
+            "leave the segment out: the partner's implementation guide does not use it here"
+        }
         ElementNotUsed => "leave the element empty: the partner's implementation guide does not use it",
         InvalidDate => "send a real calendar date in the element's format (CCYYMMDD, YYMMDD)",
         InvalidTime => "send a real time of day in the element's format (HHMM, HHMMSS)",
