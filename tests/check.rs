@@ -657,3 +657,23 @@ fn a_guide_on_the_command_line_rejects_the_valid_850() {
         "{err}"
     );
 }
+
+/// A finding's address names the loops its segment sits in, as the validator placed it.
+#[test]
+fn a_finding_in_a_loop_names_its_loop_path() {
+    let file = "samples/demo/drop/acme/05-po-broken-quantity.edi";
+    let (code, out, err) = tallyman(&["check", "--json", file]);
+    assert_eq!(code, 1, "{err}");
+    let r = json(&out);
+    let f = &r["files"][0]["interchanges"][0]["groups"][0]["documents"][0]["findings"][0];
+    assert_eq!(
+        (f["segment"].as_str(), f["loop_path"].as_str()),
+        (Some("PO1"), Some("PO1")),
+        "{f}"
+    );
+    let (_, out, _) = tallyman(&["check", file]);
+    assert!(
+        out.contains("segment 21 of the set (PO1), loop PO1, element PO102, value '1O'"),
+        "{out}"
+    );
+}

@@ -506,7 +506,8 @@ fn document(out: &mut dyn Write, d: &DocumentCheck, s: &Style, indent: usize) ->
 }
 
 /// Where a finding is, in words: byte, row, segment, loop, element, component, value.
-pub fn address(f: &crate::diag::Finding) -> String {
+pub fn address(x: &FindingCheck) -> String {
+    let f = &x.finding;
     let mut parts = vec![format!("byte {}", f.offset)];
     if let Some(r) = f.row {
         parts.push(match &f.column {
@@ -523,7 +524,9 @@ pub fn address(f: &crate::diag::Finding) -> String {
         )),
         (None, None) => {}
     }
-    if let Some(l) = &f.loop_id {
+    if !x.loop_path.is_empty() {
+        parts.push(format!("loop {}", x.loop_path));
+    } else if let Some(l) = &f.loop_id {
         parts.push(format!("loop {l}"));
     }
     if let Some(e) = f.element {
@@ -550,7 +553,7 @@ fn finding(out: &mut dyn Write, x: &FindingCheck, s: &Style, indent: usize) -> s
     } else {
         s.paint("33", "warning")
     };
-    writeln!(out, "{pad}{sev} at {}", address(f))?;
+    writeln!(out, "{pad}{sev} at {}", address(x))?;
     writeln!(out, "{pad}  {}", f.message)?;
     if let Some(fix) = x.fix
         && f.is_error()

@@ -163,7 +163,7 @@ fn summary(h: &mut String, r: &Report) {
             "<li><b>{}</b>: {} <span class=\"where\">({})</span>{}</li>",
             esc(&whose),
             esc(&x.finding.message),
-            esc(&super::address(&x.finding)),
+            esc(&super::address(x)),
             x.fix
                 .map(|f| format!("<br>To fix: {}", esc(f)))
                 .unwrap_or_default()
@@ -187,7 +187,7 @@ fn finding(h: &mut String, x: &FindingCheck) {
         h,
         "<div class=\"finding {class}\"><b>{class}</b> {}<br><span class=\"where\">at {}</span>",
         esc(&f.message),
-        esc(&super::address(f))
+        esc(&super::address(x))
     );
     if let Some(fix) = x.fix.filter(|_| f.is_error()) {
         let _ = write!(h, "<br>To fix: {}", esc(fix));

@@ -357,6 +357,16 @@ fn build<S: Side>(
                 let set_bytes = input.get(tx.span.start..tx.span.end).unwrap_or_default();
                 let (_, segments, placements) =
                     translate_with_placements(grammars, &map, (i, g, t), set_bytes, opts);
+                for f in &mut doc.findings {
+                    if let Some(p) = f
+                        .finding
+                        .segment_position
+                        .and_then(|p| p.checked_sub(1))
+                        .and_then(|i| placements.get(i))
+                    {
+                        f.loop_path = p.loops.join("/");
+                    }
+                }
                 coverage.add::<S>(&doc, grammar.as_deref(), &segments, &placements);
                 doc.segments = coverage.lines::<S>(grammar.as_deref(), &segments, &placements);
                 documents.push(doc);

@@ -487,6 +487,11 @@ pub struct FindingCheck {
     /// The level it is about: `file`, `interchange`, `group`, `transaction`, `segment`,
     /// `element`.
     pub level: Level,
+    /// The loops the finding's segment sits in, outermost first (`N1`, `PO1`, `PO1/PID`),
+    /// where the validator placed it; empty at the set's top level, for a segment that fits
+    /// nowhere, and for findings that are not about a segment.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub loop_path: String,
     /// The acknowledgment code the partner would read, when the acknowledgment carries one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ack_code: Option<AckCode>,
@@ -519,6 +524,7 @@ impl FindingCheck {
         FindingCheck {
             finding,
             level,
+            loop_path: String::new(),
             ack_code,
             fix,
         }
