@@ -391,6 +391,48 @@ fn ship_notice_lines_without_a_shipped_quantity_are_errors() {
     }
 }
 
+/// An EDIFACT order or invoice line without the quantity it needs reached the model as
+/// quantity 0 and only the business rules stopped it ("quantity 0 is not greater than zero",
+/// and not at all with `--no-rules`): now it is a mapping error at the line, naming the QTY
+/// qualifiers looked for, as PO102 missing is for X12.
+#[test]
+fn order_and_invoice_lines_without_a_quantity_are_errors() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/edifact");
+    let orders = std::fs::read_to_string(root.join("orders-d96a.edi")).expect("sample");
+    let invoic = std::fs::read_to_string(root.join("invoic-d96a.edi")).expect("sample");
+    // The first line's quantity sent with a qualifier the document does not read (dispatched,
+    // free goods).
+    for (data, from, to, said) in [
+        (
+            orders,
+            "QTY+21:24'",
+            "QTY+12:24'",
+            "line 1 has no ordered quantity (QTY+21, or QTY+1)",
+        ),
+        (
+            invoic,
+            "QTY+47:24'",
+            "QTY+192:24'",
+            "line 1 has no invoiced quantity (QTY+47, QTY+46, QTY+12 or QTY+1)",
+        ),
+    ] {
+        assert!(data.contains(from), "{from}");
+        let data = data.replacen(from, to, 1);
+        let (outcomes, findings) = translate_bytes(data.into_bytes(), Strictness::Strict);
+        assert_eq!(
+            outcomes[0].status,
+            tallyman::map::Status::Rejected,
+            "{said}"
+        );
+        let f = findings
+            .iter()
+            .find(|f| f.message.contains(said))
+            .unwrap_or_else(|| panic!("{said}: {findings:?}"));
+        assert!(f.is_error(), "{f}");
+        assert_eq!(f.segment.as_deref(), Some("LIN"), "{f}");
+    }
+}
+
 /// `PRI+AAA:3630.1724::NTP:100:C62` prices 100 pieces: the unit price was read as 3630.1724,
 /// a hundred times too much, and the invoice's lines no longer added up to its total.
 #[test]

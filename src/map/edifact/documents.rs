@@ -11,19 +11,26 @@ use rust_decimal::prelude::ToPrimitive;
 
 /// A line whose wanted quantity is absent because its QTY could not be used: an error, so the
 /// line never reaches the ERP with quantity 0 instead (the QTY's own finding says why).
-fn quantity_refused(
+/// A line without the quantity it needs is an error, never quantity 0: the QTY it has could
+/// not be used, or it has none of the qualifiers `wanted` names.
+/// `line` is the item's number, its LIN's place and the place of a QTY it could not use.
+fn quantity_missing(
     ctx: &mut Ctx<'_>,
     segs: &[Fields<'_>],
-    unusable: &Option<usize>,
-    line_number: &str,
+    (number, lin, unusable): (&str, usize, Option<usize>),
     has_quantity: bool,
+    wanted: &str,
 ) {
-    if let (false, Some(at)) = (has_quantity, *unusable) {
-        ctx.error(
+    if has_quantity {
+        return;
+    }
+    match unusable {
+        Some(at) => ctx.error(
             &segs[at],
             1,
-            format!("line {line_number}: its quantity could not be used, so the line has none"),
-        );
+            format!("line {number}: its quantity could not be used, so the line has none"),
+        ),
+        None => ctx.error(&segs[lin], 0, format!("line {number} has no {wanted}")),
     }
 }
 
@@ -89,7 +96,13 @@ pub fn order(
         .into_iter()
         .map(|mut i| {
             let q = pick_mut(&mut i.quantities, &["21", "1"]);
-            quantity_refused(ctx, segs, &i.unusable_quantity, &i.line_number, q.is_some());
+            quantity_missing(
+                ctx,
+                segs,
+                (&i.line_number, i.at, i.unusable_quantity),
+                q.is_some(),
+                "ordered quantity (QTY+21, or QTY+1)",
+            );
             let price = pick(&i.prices, &["AAA", "AAB", "INV", "CAL"]);
             OrderLine {
                 quantity: q.as_ref().map_or(Decimal::ZERO, |q| q.value),
@@ -210,24 +223,14 @@ pub fn ship_notice(
             add_ref(o);
         }
         let shipped = pick(&i.quantities, &["12", "1"]);
-        quantity_refused(
+        // "0 dispatched" means a backorder: a line that says nothing must not say that.
+        quantity_missing(
             ctx,
             segs,
-            &i.unusable_quantity,
-            &i.line_number,
+            (&i.line_number, i.at, i.unusable_quantity),
             shipped.is_some(),
+            "dispatched quantity (QTY+12, or QTY+1), so what was shipped is unknown",
         );
-        // "0 dispatched" means a backorder: a line that says nothing must not say that.
-        if shipped.is_none() && i.unusable_quantity.is_none() {
-            ctx.error(
-                &segs[i.at],
-                0,
-                format!(
-                    "line {} has no dispatched quantity (QTY+12, or QTY+1), so what was shipped is unknown",
-                    i.line_number
-                ),
-            );
-        }
         let package = nearest_sscc(i.cps.clone());
         if let Some(p) = packages
             .iter_mut()
@@ -320,7 +323,13 @@ pub fn invoice(
         .into_iter()
         .map(|mut i| {
             let q = pick_mut(&mut i.quantities, &["47", "46", "12", "1"]);
-            quantity_refused(ctx, segs, &i.unusable_quantity, &i.line_number, q.is_some());
+            quantity_missing(
+                ctx,
+                segs,
+                (&i.line_number, i.at, i.unusable_quantity),
+                q.is_some(),
+                "invoiced quantity (QTY+47, QTY+46, QTY+12 or QTY+1)",
+            );
             InvoiceLine {
                 quantity: q.as_ref().map_or(Decimal::ZERO, |q| q.value),
                 unit: q.and_then(|q| q.unit.take()),
