@@ -378,7 +378,7 @@ min_length = 2
     for e in [
         "segment 5 (DTM) [000005101/5101/0001]: DTM02 (Date) holds '20240422', but ACME's guide (elements.toml line 8) says DTM02 is not used: the partner neither sends nor reads it; leave it empty",
         "segment 9 (PO1) [000005101/5101/0001]: PO105 (Basis of Unit Price Code) is empty, but ACME's guide (elements.toml line 11) requires it (the standard makes it optional)",
-        "segment 11 (PO1) [000005101/5101/0001]: PO102 (Quantity Ordered) '4' is 1 characters; at least 2 required by ACME's guide (elements.toml line 14) (the standard allows 1 to 15)",
+        "segment 11 (PO1) [000005101/5101/0001]: PO102 (Quantity Ordered) '4' is 1 character; at least 2 required by ACME's guide (elements.toml line 14) (the standard allows 1 to 15)",
     ] {
         assert!(out.stderr.contains(e), "{e}\n{}", out.stderr);
     }
@@ -573,4 +573,25 @@ fn check_applies_the_channel_guide_and_names_it() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let report: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
     assert!(report["channel"]["guide"].is_null());
+}
+
+/// `inspect --guide` shows the segment tree with the guide's findings where they occur, as
+/// `translate --guide` reports them.
+#[test]
+fn inspect_shows_what_the_guide_forbids_in_the_tree() {
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tallyman"))
+            .arg("inspect")
+            .args(extra)
+            .arg(fixture("x12/valid/crlf.edi"))
+            .output()
+            .expect("run tallyman");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let said = "!! error: BEG02 (Purchase Order Type Code) 'SA' is not allowed: ACME's guide (acme-850.toml line 17) allows only NE in BEG02";
+    let guide = fixture("guides/acme-850.toml");
+    let with = run(&["--guide", path(&guide)]);
+    assert!(with.contains(said), "{with}");
+    let without = run(&[]);
+    assert!(!without.contains("!! error"), "{without}");
 }

@@ -99,6 +99,11 @@ pub struct GrammarArgs {
     /// A directory of grammar files laid over the built-in ones (same layout as grammars/).
     #[arg(long, value_name = "DIR")]
     pub grammars: Option<PathBuf>,
+    /// A partner's implementation guide (TOML; see "Implementation guides" in the README):
+    /// the grammars it names are narrowed by it, and what it forbids is rejected (or, with
+    /// --lenient, warned about) and said to come from the guide.
+    #[arg(long, value_name = "FILE")]
+    pub guide: Option<PathBuf>,
     /// Accept documents with segment or element errors, reporting them as warnings
     /// (envelope counts and control numbers still reject).
     #[arg(long)]
@@ -122,13 +127,21 @@ pub struct FeedArgs {
 }
 
 impl GrammarArgs {
+    /// The built-in grammars, with `--grammars` laid over them and `--guide` narrowing them.
     pub fn load(&self) -> anyhow::Result<crate::grammar::GrammarSet> {
         use anyhow::Context;
-        match &self.grammars {
+        let grammars = match &self.grammars {
             Some(dir) => crate::pipeline::settings::load_grammars(Some(dir))
                 .map_err(anyhow::Error::msg)
-                .with_context(|| format!("loading grammars from {}", dir.display())),
-            None => crate::grammar::GrammarSet::builtin().context("loading built-in grammars"),
+                .with_context(|| format!("loading grammars from {}", dir.display()))?,
+            None => crate::grammar::GrammarSet::builtin().context("loading built-in grammars")?,
+        };
+        match &self.guide {
+            Some(path) => {
+                let guide = crate::pipeline::settings::read_guide(path)?;
+                Ok(grammars.with_guide(&guide)?)
+            }
+            None => Ok(grammars),
         }
     }
 

@@ -27,11 +27,6 @@ pub struct Args {
     pub grammar: GrammarArgs,
     #[command(flatten)]
     pub feed: FeedArgs,
-    /// A partner's implementation guide (TOML; see "Implementation guides" in the README):
-    /// the grammars it names are narrowed by it, and what it forbids is rejected (or, with
-    /// --lenient, warned about) and said to come from the guide.
-    #[arg(long, value_name = "FILE")]
-    pub guide: Option<PathBuf>,
     /// Skip the business rules (quantities, totals, GS1 check digits...) that `tallyman run`
     /// applies: a document is then judged by its grammar and envelope alone.
     #[arg(long)]
@@ -39,11 +34,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
-    let mut grammars = args.grammar.load()?;
-    if let Some(path) = &args.guide {
-        let guide = crate::pipeline::settings::read_guide(path)?;
-        grammars = grammars.with_guide(&guide)?;
-    }
+    let grammars = args.grammar.load()?;
     let profiles = args.feed.profiles()?;
     // A misspelt profile is a bad argument, not a file that no profile matches.
     if let Some(id) = &args.feed.profile

@@ -454,8 +454,9 @@ fn check_isa_fields(s: &SegmentRef<'_>, controls: &Controls) -> Vec<Finding> {
                 Finding::error(
                     Code::InvalidInterchangeHeader,
                     format!(
-                        "ISA{n:02} '{}' is {chars} characters; the field is {max} wide",
-                        for_message(v, 40)
+                        "ISA{n:02} '{}' is {}; the field is {max} wide",
+                        for_message(v, 40),
+                        crate::syntax::text::characters(chars)
                     ),
                 ),
                 n,
@@ -465,7 +466,8 @@ fn check_isa_fields(s: &SegmentRef<'_>, controls: &Controls) -> Vec<Finding> {
                 Finding::warning(
                     Code::InvalidInterchangeHeader,
                     format!(
-                        "ISA{n:02} is {chars} characters instead of {min}: the header is not padded to its fixed width"
+                        "ISA{n:02} is {} instead of {min}: the header is not padded to its fixed width",
+                        crate::syntax::text::characters(chars)
                     ),
                 ),
                 n,

@@ -586,13 +586,21 @@ pub(super) fn check_value(e: &super::ElementDef, v: &[u8]) -> Option<(Code, Stri
     if len > e.max {
         return Some((
             Code::ElementTooLong,
-            format!("is {len} characters; at most {} allowed", e.max),
+            format!(
+                "is {}; at most {} allowed",
+                crate::syntax::text::characters(len),
+                e.max
+            ),
         ));
     }
     if len < e.min {
         return Some((
             Code::ElementTooShort,
-            format!("is {len} characters; at least {} required", e.min),
+            format!(
+                "is {}; at least {} required",
+                crate::syntax::text::characters(len),
+                e.min
+            ),
         ));
     }
     None

@@ -94,6 +94,15 @@ pub fn tidy(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
     (!t.is_empty()).then_some(t)
 }
 
+/// `n` characters, said as a person would: "1 character", "0 characters", "12 characters".
+pub fn characters(n: usize) -> String {
+    if n == 1 {
+        "1 character".to_owned()
+    } else {
+        format!("{n} characters")
+    }
+}
+
 /// Renders bytes for a message: printable ASCII as is, anything else escaped, at most `max`
 /// characters, so an error line never carries control characters or a megabyte of garbage.
 pub fn for_message(bytes: &[u8], max: usize) -> String {
@@ -117,6 +126,13 @@ pub fn for_message(bytes: &[u8], max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_character_is_singular() {
+        assert_eq!(characters(0), "0 characters");
+        assert_eq!(characters(1), "1 character");
+        assert_eq!(characters(31), "31 characters");
+    }
 
     #[test]
     fn latin1_fallback_keeps_every_byte() {

@@ -199,7 +199,8 @@ impl Seg<'_> {
             return Err(unrepresentable(
                 text,
                 format!(
-                    "{len} characters where {}..{} are allowed",
+                    "{} where {}..{} are allowed",
+                    crate::syntax::text::characters(len),
                     e.min.max(1),
                     e.max
                 ),
