@@ -116,10 +116,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
     coverage.segments = args.html.is_some();
     let mut files = Vec::with_capacity(args.files.len());
     let mut unread: Vec<String> = Vec::new();
-    let stdin_count = args.files.iter().filter(|p| p.as_os_str() == "-").count();
-    if stdin_count > 1 {
-        anyhow::bail!("`-` is given {stdin_count} times, but standard input can be read only once");
-    }
+    super::stdin_at_most_once(&args.files)?;
     for path in &args.files {
         let (name, bytes) = if path.as_os_str() == "-" {
             let mut b = Vec::new();
@@ -220,26 +217,20 @@ fn setting(args: &Args) -> anyhow::Result<Loaded> {
             Some(path.display().to_string()),
         ));
     }
-    let grammars = load_grammars(args.grammars.as_deref())
-        .map_err(anyhow::Error::msg)
-        .with_context(|| match &args.grammars {
-            Some(d) => format!("loading grammars from {}", d.display()),
-            None => "loading the built-in grammars".to_owned(),
-        })?;
-    let profiles = load_profiles(args.feeds.as_deref())
-        .map_err(anyhow::Error::msg)
-        .with_context(|| match &args.feeds {
-            Some(d) => format!("loading feed profiles from {}", d.display()),
-            None => "loading the built-in feed profiles".to_owned(),
-        })?;
-    if let Some(id) = &args.profile
-        && !profiles.ids().contains(&id.as_str())
-    {
-        anyhow::bail!(
-            "--profile {id}: there is no feed profile '{id}'; known: {}",
-            profiles.ids().join(", ")
-        );
+    // The same options as `translate`'s, the guide aside: it goes into the setting, whose
+    // report names it, and `check::grammars_for` lays it over these grammars.
+    let grammars = super::GrammarArgs {
+        grammars: args.grammars.clone(),
+        guide: None,
+        lenient: false,
+        relax_envelope: false,
     }
+    .load()?;
+    let profiles = super::FeedArgs {
+        feeds: args.feeds.clone(),
+        profile: args.profile.clone(),
+    }
+    .profiles()?;
     let format = args.format.map(|f| match f {
         FormatArg::X12 => ChannelFormat::X12,
         FormatArg::Edifact => ChannelFormat::Edifact,

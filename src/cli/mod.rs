@@ -155,15 +155,40 @@ impl GrammarArgs {
 }
 
 impl FeedArgs {
+    /// The built-in feed profiles with `--feeds` laid over them; a `--profile` none of them
+    /// has is a bad argument (exit 2), not a file that no profile matches.
     pub fn profiles(&self) -> anyhow::Result<crate::feeds::Profiles> {
         use anyhow::Context;
-        match &self.feeds {
+        let profiles = match &self.feeds {
             Some(dir) => crate::pipeline::settings::load_profiles(Some(dir))
                 .map_err(anyhow::Error::msg)
-                .with_context(|| format!("loading feed profiles from {}", dir.display())),
-            None => crate::feeds::Profiles::builtin().context("loading built-in feed profiles"),
+                .with_context(|| format!("loading feed profiles from {}", dir.display()))?,
+            None => crate::feeds::Profiles::builtin().context("loading built-in feed profiles")?,
+        };
+        if let Some(id) = &self.profile
+            && !profiles.ids().contains(&id.as_str())
+        {
+            anyhow::bail!(
+                "--profile {id}: there is no feed profile '{id}'; known: {}{}",
+                profiles.ids().join(", "),
+                if self.feeds.is_none() {
+                    "; or give a folder of your own profiles with --feeds DIR"
+                } else {
+                    ""
+                }
+            );
         }
+        Ok(profiles)
     }
+}
+
+/// `-` (standard input) at most once among `files`: it can be read only once.
+pub fn stdin_at_most_once(files: &[PathBuf]) -> anyhow::Result<()> {
+    let n = files.iter().filter(|p| p.as_os_str() == "-").count();
+    if n > 1 {
+        anyhow::bail!("`-` is given {n} times, but standard input can be read only once");
+    }
+    Ok(())
 }
 
 /// How a command ended.

@@ -36,24 +36,7 @@ pub struct Args {
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
     let grammars = args.grammar.load()?;
     let profiles = args.feed.profiles()?;
-    // A misspelt profile is a bad argument, not a file that no profile matches.
-    if let Some(id) = &args.feed.profile
-        && !profiles.ids().contains(&id.as_str())
-    {
-        anyhow::bail!(
-            "--profile {id}: there is no feed profile '{id}'; known: {}{}",
-            profiles.ids().join(", "),
-            if args.feed.feeds.is_none() {
-                "; or give a folder of your own profiles with --feeds DIR"
-            } else {
-                ""
-            }
-        );
-    }
-    let from_stdin = args.files.iter().filter(|p| is_stdin(p)).count();
-    if from_stdin > 1 {
-        anyhow::bail!("`-` is given {from_stdin} times, but standard input can be read only once");
-    }
+    super::stdin_at_most_once(&args.files)?;
     let mut all_clean = true;
     // Files that could not be opened or read: reported as met, the others translated, and the
     // command fails at the end (as `grep` and `rg` do with a missing file among many).

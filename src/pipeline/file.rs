@@ -362,13 +362,7 @@ pub fn process(
                 .filter(|f| f.is_error())
                 .cloned()
                 .collect();
-            for r in &o.envelope_reasons {
-                d.problems.push(
-                    Finding::error(Code::EnvelopeRejected, r.to_string())
-                        .at_offset(o.offset)
-                        .with_controls(&o.controls),
-                );
-            }
+            d.problems.extend(envelope_findings(o));
             notes.add(o, &d.problems)?;
             docs.add(d)?;
             return Ok(());
@@ -377,18 +371,8 @@ pub fn process(
             .document
             .as_mut()
             .expect("an accepted outcome has a document");
-        let at = |code, message: String| {
-            let mut f = Finding::error(code, message)
-                .at_offset(o.offset)
-                .with_controls(&o.controls);
-            f.segment_position = Some(1);
-            f
-        };
-        for message in channel_mismatch(channel, doc) {
-            d.problems.push(at(Code::WrongChannel, message));
-        }
         d.problems
-            .extend(crate::rules::findings(doc, o.offset, &o.controls));
+            .extend(run_findings(channel, doc, o.offset, &o.controls));
         if d.problems.is_empty() {
             d.content_hash = Some(spool_line_and_hash(doc, &mut line, &mut hasher)?);
             if matches!(doc, crate::model::Document::Acknowledgment(_)) {
@@ -577,8 +561,39 @@ fn spool_line_and_hash(
     Ok(ContentHashes { v1, v2 })
 }
 
+/// Why the envelope rejected an outcome's document, as findings.
+pub(super) fn envelope_findings(o: &crate::map::Outcome) -> impl Iterator<Item = Finding> + '_ {
+    o.envelope_reasons.iter().map(|r| {
+        Finding::error(Code::EnvelopeRejected, r.to_string())
+            .at_offset(o.offset)
+            .with_controls(&o.controls)
+    })
+}
+
+/// What a run finds wrong with a document the translation accepted: the channel's identifiers
+/// and version (at the set's header), then the business rules. `tallyman check` asks the same.
+pub(super) fn run_findings(
+    channel: &Channel,
+    doc: &Document,
+    offset: usize,
+    controls: &Controls,
+) -> Vec<Finding> {
+    let mut out: Vec<Finding> = channel_mismatch(channel, doc)
+        .into_iter()
+        .map(|m| {
+            let mut f = Finding::error(Code::WrongChannel, m)
+                .at_offset(offset)
+                .with_controls(controls);
+            f.segment_position = Some(1);
+            f
+        })
+        .collect();
+    out.extend(crate::rules::findings(doc, offset, controls));
+    out
+}
+
 /// Checks a translated document against its channel's identifiers and version.
-pub(super) fn channel_mismatch(channel: &Channel, doc: &Document) -> Vec<String> {
+fn channel_mismatch(channel: &Channel, doc: &Document) -> Vec<String> {
     let s = doc.source();
     let mut out = Vec::new();
     let lenient = channel.strictness == Strictness::Lenient;

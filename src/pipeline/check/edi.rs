@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// What differs between the standards here.
-trait Side: Mapping {
+pub(super) trait Side: Mapping {
     /// Sender and receiver of an interchange, trimmed.
     fn parties(ic: &Interchange<Self>) -> (String, String);
     /// The group's functional id and version.
@@ -269,44 +269,10 @@ fn lines(bytes: Vec<u8>) -> String {
     }
 }
 
-/// Fills an X12 file's interchanges.
+/// Fills the interchanges of an X12 or EDIFACT file (`S`): its documents hung under their
+/// groups, the acknowledgments a run would send, the coverage.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn x12(
-    file: &mut FileCheck,
-    bytes: &[u8],
-    report: &FileReport,
-    docs: Vec<DocumentCheck>,
-    grammars: &GrammarSet,
-    opts: &Options,
-    setting: &Setting,
-    acks: AckKind,
-    coverage: &mut Gatherer,
-) {
-    build::<X12>(
-        file, bytes, report, docs, grammars, opts, setting, acks, coverage,
-    );
-}
-
-/// Fills an EDIFACT file's interchanges.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn edifact(
-    file: &mut FileCheck,
-    bytes: &[u8],
-    report: &FileReport,
-    docs: Vec<DocumentCheck>,
-    grammars: &GrammarSet,
-    opts: &Options,
-    setting: &Setting,
-    acks: AckKind,
-    coverage: &mut Gatherer,
-) {
-    build::<Edifact>(
-        file, bytes, report, docs, grammars, opts, setting, acks, coverage,
-    );
-}
-
-#[allow(clippy::too_many_arguments)]
-fn build<S: Side>(
+pub(super) fn build<S: Side>(
     file: &mut FileCheck,
     bytes: &[u8],
     report: &FileReport,

@@ -615,35 +615,27 @@ pub fn fix(code: Code) -> Option<&'static str> {
 fn ack_code(f: &Finding, acks: AckKind, version: &str) -> Option<AckCode> {
     use crate::map::ack_codes::{Kind, code};
     let level = f.code.level();
-    let (element, kind, value) = match acks {
-        AckKind::Contrl => ("0085", Kind::Edifact, f.code.edifact_code()?),
-        AckKind::Ia999 => {
-            let (e, k) = match level {
-                Level::Segment => ("IK304", Kind::X12Segment),
-                Level::Element => ("IK403", Kind::X12Element),
-                Level::Transaction => ("IK502", Kind::X12Set),
-                Level::Group => ("AK905", Kind::X12Group),
-                Level::Interchange => ("TA105", Kind::Ta1Note),
-                Level::File => return None,
-            };
-            let c = if level == Level::Interchange {
-                f.code.x12_code()?
-            } else {
-                f.code.x12_999_code()?
-            };
-            (e, k, c)
-        }
-        AckKind::Fa997 | AckKind::None => {
-            let (e, k) = match level {
-                Level::Segment => ("AK304", Kind::X12Segment),
-                Level::Element => ("AK403", Kind::X12Element),
-                Level::Transaction => ("AK502", Kind::X12Set),
-                Level::Group => ("AK905", Kind::X12Group),
-                Level::Interchange => ("TA105", Kind::Ta1Note),
-                Level::File => return None,
-            };
-            (e, k, f.code.x12_code_in(version)?)
-        }
+    let (element, kind, value) = if acks == AckKind::Contrl {
+        ("0085", Kind::Edifact, f.code.edifact_code()?)
+    } else {
+        // A 999 reports segments, elements and sets in IK3/IK4/IK5 with codes of its own; the
+        // group (AK9) and the interchange (TA1) as a 997 does. With no acknowledgment sent, the
+        // 997's codes: what the partner's tools speak.
+        let ik = acks == AckKind::Ia999;
+        let (element, kind) = match level {
+            Level::Segment => (if ik { "IK304" } else { "AK304" }, Kind::X12Segment),
+            Level::Element => (if ik { "IK403" } else { "AK403" }, Kind::X12Element),
+            Level::Transaction => (if ik { "IK502" } else { "AK502" }, Kind::X12Set),
+            Level::Group => ("AK905", Kind::X12Group),
+            Level::Interchange => ("TA105", Kind::Ta1Note),
+            Level::File => return None,
+        };
+        let value = match level {
+            Level::Interchange => f.code.x12_code()?,
+            _ if ik => f.code.x12_999_code()?,
+            _ => f.code.x12_code_in(version)?,
+        };
+        (element, kind, value)
     };
     Some(AckCode {
         element,
@@ -755,16 +747,12 @@ pub fn check_file(
         }
     }
     match report.format {
-        Format::X12 => {
-            edi::x12(
-                &mut file, bytes, &report, docs, grammars, &opts, setting, acks, coverage,
-            );
-        }
-        Format::Edifact => {
-            edi::edifact(
-                &mut file, bytes, &report, docs, grammars, &opts, setting, acks, coverage,
-            );
-        }
+        Format::X12 => edi::build::<crate::syntax::x12::X12>(
+            &mut file, bytes, &report, docs, grammars, &opts, setting, acks, coverage,
+        ),
+        Format::Edifact => edi::build::<crate::syntax::edifact::Edifact>(
+            &mut file, bytes, &report, docs, grammars, &opts, setting, acks, coverage,
+        ),
         Format::Feed | Format::Unknown => {
             for d in &mut docs {
                 for f in &mut d.findings {
@@ -813,13 +801,7 @@ pub fn check_file(
 /// channel's checks and the business rules, as [`super::file::process`] applies them.
 fn judge(o: &mut crate::map::Outcome, setting: &Setting) -> DocumentCheck {
     let mut findings: Vec<Finding> = std::mem::take(&mut o.findings);
-    for r in &o.envelope_reasons {
-        findings.push(
-            Finding::error(Code::EnvelopeRejected, r.to_string())
-                .at_offset(o.offset)
-                .with_controls(&o.controls),
-        );
-    }
+    findings.extend(super::file::envelope_findings(o));
     let mut status = o.status;
     let context = o
         .document
@@ -829,17 +811,7 @@ fn judge(o: &mut crate::map::Outcome, setting: &Setting) -> DocumentCheck {
     if status == Status::Accepted
         && let Some(doc) = &o.document
     {
-        let mut broken: Vec<Finding> = super::file::channel_mismatch(&setting.channel, doc)
-            .into_iter()
-            .map(|m| {
-                let mut f = Finding::error(Code::WrongChannel, m)
-                    .at_offset(o.offset)
-                    .with_controls(&o.controls);
-                f.segment_position = Some(1);
-                f
-            })
-            .collect();
-        broken.extend(crate::rules::findings(doc, o.offset, &o.controls));
+        let broken = super::file::run_findings(&setting.channel, doc, o.offset, &o.controls);
         if !broken.is_empty() {
             status = Status::Rejected;
             findings.extend(broken);
