@@ -47,6 +47,18 @@ pub enum Format {
     Unknown,
 }
 
+impl Format {
+    /// Its name as reports and JSON give it: `x12`, `edifact`, `feed`, `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::X12 => "x12",
+            Format::Edifact => "edifact",
+            Format::Feed => "feed",
+            Format::Unknown => "unknown",
+        }
+    }
+}
+
 /// Detects the format from the start of a file (a few hundred bytes are enough).
 pub fn detect(head: &[u8]) -> Format {
     if ebcdic::looks_like_ebcdic_isa(head) {
@@ -326,6 +338,13 @@ pub fn rejection_note(o: &Outcome) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_format_is_named_as_its_json_says() {
+        for f in [Format::X12, Format::Edifact, Format::Feed, Format::Unknown] {
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+        }
+    }
 
     #[test]
     fn formats() {

@@ -556,10 +556,7 @@ impl Recorder<'_> {
             report.files.push(entry);
             return Ok(());
         };
-        entry.format = serde_json::to_value(result.format)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        entry.format = result.format.as_str().to_owned();
         entry.profile = result.profile.clone();
         // The file is recorded first (where it goes is set once its documents are routed), and
         // each document right after it is routed, so that routing the next one sees it: nothing

@@ -723,10 +723,7 @@ pub fn check_file(
         if !setting.configured {
             f.message = format!(
                 "this is {} data, but --format says {}: a channel of that format would apply nothing in it",
-                serde_json::to_value(report.format)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                report.format.as_str(),
                 channel.format
             );
         }
