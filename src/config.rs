@@ -27,6 +27,7 @@ mod guides;
 mod keys;
 mod send;
 mod sftp;
+use crate::diag::line_of;
 use crate::grammar::Strictness;
 pub use crate::pipeline::settings::{Channel, ChannelFormat, Config, OutputFormat};
 use serde::Deserialize;
@@ -779,13 +780,6 @@ fn check_delimiters(format: ChannelFormat, d: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
 
 #[cfg(test)]
 mod tests {

@@ -354,6 +354,16 @@ impl Finding {
     }
 }
 
+/// The 1-based line of byte `offset` in `text`: where an error in a file a person wrote (a
+/// configuration, an export profile, an implementation guide) is reported.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
 impl fmt::Display for Finding {
     /// `OFFSET: segment N (TAG) [ISA13/GS06/ST02]: message` — the file name is put in front by
     /// whoever knows it.

@@ -33,6 +33,7 @@
 //! assert_eq!((e.line, e.key.as_str()), (9, "set.element.codes"));
 //! ```
 
+use crate::diag::line_of;
 use super::validate::{check_value, code_preview, value_finding};
 use super::ElementDef;
 use crate::diag::{Code, Finding};
@@ -400,14 +401,6 @@ impl ElementNote {
     }
 }
 
-/// The 1-based line of byte `offset`.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
 
 /// The key written on the line of byte `offset` (`codes` of `codes = [...]`, or a table
 /// header's name), for a TOML error's message.

@@ -6,6 +6,7 @@
 //! file is checked at load time, and a refusal names the profile file's line and key. See
 //! `exports/README.md` for the format.
 
+use crate::diag::line_of;
 use crate::erp::known_columns;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -222,13 +223,6 @@ fn yes() -> bool {
     true
 }
 
-fn line_of(text: &str, at: usize) -> usize {
-    text.as_bytes()[..at.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
 
 /// Reads and checks one profile; `file` names it in messages.
 pub fn parse(file: &str, text: &str) -> Result<Profile, Error> {
