@@ -381,7 +381,7 @@ fn unused(shape: &GrammarShape, used: &BTreeMap<(String, String), Seen>) -> Vec<
             .any(|p| *p == path || p.strip_prefix(path).is_some_and(|r| r.starts_with('/')))
     };
     let mut out = Vec::new();
-    for x in shape.iter() {
+    for x in &shape.slots {
         if used.contains_key(&(x.path.clone(), x.tag.clone())) {
             continue;
         }
@@ -416,21 +416,15 @@ struct GrammarShape {
     slots: Vec<Slot>,
 }
 
-impl std::ops::Deref for GrammarShape {
-    type Target = [Slot];
-    fn deref(&self) -> &[Slot] {
-        &self.slots
-    }
-}
-
 impl Acc {
     fn finish(self, standard: String, version: String, set_id: String) -> Coverage {
         let shape = self.shape.as_ref();
         let slot_of = |path: &str, tag: &str| {
             shape.and_then(|s| {
-                s.iter()
-                    .position(|x| x.path == path && x.tag == tag)
-                    .map(|i| (i, &s[i]))
+                s.slots
+                    .iter()
+                    .enumerate()
+                    .find(|(_, x)| x.path == path && x.tag == tag)
             })
         };
         let mut segments: Vec<(usize, SegmentUse)> = self
@@ -440,7 +434,7 @@ impl Acc {
                 let slot = slot_of(path, tag);
                 let order = slot.map_or(usize::MAX, |(i, _)| i);
                 let name = slot.map(|(_, s)| s.name.clone()).or_else(|| {
-                    shape.and_then(|s| s.iter().find(|x| &x.tag == tag).map(|x| x.name.clone()))
+                    shape.and_then(|s| s.slots.iter().find(|x| &x.tag == tag).map(|x| x.name.clone()))
                 });
                 (
                     order,
