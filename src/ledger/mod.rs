@@ -27,12 +27,21 @@ use serde::Serialize;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The database refused an operation.
+    /// The database refused an operation or could not be reached (whichever backend).
     #[error("ledger {what}: {source}")]
     Db {
+        /// What the ledger was doing ("record document").
         what: &'static str,
-        source: rusqlite::Error,
+        /// The backend's own error.
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
+    /// The run is no longer this worker's: its lease ran out (the worker was stopped, or could
+    /// not reach the ledger) and another worker sharing the ledger rolled it back or took it
+    /// over. Nothing of it was committed; its files are read again by whoever claims them.
+    #[error(
+        "run {run} was taken over by another worker while this one was away (its lease ran out); nothing of it was committed, and its files are read again"
+    )]
+    Lost { run: i64 },
     /// The database was written by a newer tallyman.
     #[error(
         "the ledger has schema version {found}; this tallyman knows up to {known}: upgrade tallyman"
@@ -235,6 +244,9 @@ pub struct Commit {
 #[derive(Debug, Clone)]
 pub struct PendingRun {
     pub id: i64,
+    /// The worker that started it: this one, or one whose lease ran out (a worker that died;
+    /// its runs are taken over by the next worker to look).
+    pub worker: String,
     /// When it started (what its files and folders are named after).
     pub started: String,
     /// True when the run committed: its outputs and moves must be completed. False: it must be
@@ -329,13 +341,30 @@ pub struct RunSummary {
 pub type RunDetail = (RunSummary, Vec<FileRow>, Vec<DocRow>);
 
 /// The ledger interface.
+///
+/// One ledger may be shared by several workers (PostgreSQL): each is a process with its own
+/// work directory, known by its name ([`Ledger::worker`]). Runs are recorded under their
+/// worker; a worker claims each input before reading it ([`Ledger::claim`]), so that no two
+/// read the same file; and a worker that dies (its lease runs out) leaves its unfinished runs to
+/// the next worker that looks ([`Ledger::unfinished_runs`]). An embedded ledger (SQLite) has
+/// one worker, its work directory's.
 pub trait Ledger {
-    /// Records a new run and returns its id (never reused).
+    /// The name of the worker this ledger records runs and claims under.
+    fn worker(&self) -> &str;
+    /// Records a new run of this worker and returns its id (never reused, across workers).
     fn begin_run(&mut self, started: &str) -> Result<i64>;
-    /// Runs that started but did not finish, oldest first.
-    fn unfinished_runs(&self) -> Result<Vec<PendingRun>>;
-    /// Marks a run that never committed as aborted.
+    /// Runs that started but did not finish, oldest first: this worker's, and, taken over in
+    /// the same step, those of workers whose lease ran out (so that exactly one worker completes
+    /// or rolls back each).
+    fn unfinished_runs(&mut self) -> Result<Vec<PendingRun>>;
+    /// Marks a run that never committed as aborted, and lets go of its claims.
     fn abort_run(&mut self, run: i64) -> Result<()>;
+    /// Claims an input for `run` before it is read: `channel`'s file `name` (its name in the
+    /// drop folder). Returns `None` when the claim is this run's (made now, or before), or the
+    /// worker whose run holds it. A claim is committed at once, outside the run's transaction,
+    /// so that other workers see it; it ends when its run finishes or is rolled back, or when
+    /// its worker's lease runs out before the run committed.
+    fn claim(&mut self, run: i64, channel: &str, name: &str) -> Result<Option<String>>;
     /// Opens the run's transaction: what is added until [`Ledger::commit`] is seen by this
     /// ledger's own lookups (so later files of the batch dedupe against earlier ones) and by
     /// no one else, and vanishes if the process dies first.
@@ -346,8 +375,11 @@ pub trait Ledger {
     /// (a run adds a file before its documents, so that routing sees them).
     fn set_file_outcome(&mut self, file: i64, disposition: Disposition, stored: &str)
     -> Result<()>;
-    /// Adds a document of a file added before (`DocRow::file` is ignored).
-    fn add_document(&mut self, run: i64, file: i64, doc: &DocRow) -> Result<()>;
+    /// Adds a document of a file added before (`DocRow::file` is ignored). Returns false, and
+    /// records nothing, when the document is routed `accepted` and a document of the same
+    /// identity is accepted already: another worker committed it after this one looked. The
+    /// first accepted wins, by the ledger's unique constraint; the document is routed again.
+    fn add_document(&mut self, run: i64, file: i64, doc: &DocRow) -> Result<bool>;
     /// Adds an interchange first received in a file added before (a repeat is ignored).
     fn add_interchange(&mut self, run: i64, file: i64, ic: &InterchangeRow) -> Result<()>;
     /// Adds an ERP file written under its temporary name.
@@ -419,7 +451,8 @@ pub trait Ledger {
     /// The documents sent to a channel (every channel with `None`), oldest first, without
     /// their bytes.
     fn outbound(&self, channel: Option<&str>) -> Result<Vec<outbound::OutboundRow>>;
-    /// Commits the run's transaction: after this the run counts.
+    /// Commits the run's transaction: after this the run counts. Fails with [`Error::Lost`],
+    /// committing nothing, when the run is no longer this worker's.
     fn commit(&mut self, run: i64) -> Result<()>;
     /// Drops the run's transaction, if one is open.
     fn rollback(&mut self) -> Result<()>;
@@ -452,7 +485,7 @@ pub trait Ledger {
         }
         result
     }
-    /// Marks a committed run whose outputs and moves are complete.
+    /// Marks a committed run whose outputs and moves are complete, and lets go of its claims.
     fn finish_run(&mut self, run: i64, finished: &str) -> Result<()>;
     /// A file with this checksum received on the channel before (not a duplicate itself).
     fn file_by_sha(&self, channel: &str, sha256: &str) -> Result<Option<SeenFile>>;

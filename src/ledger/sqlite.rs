@@ -164,11 +164,26 @@ CREATE TABLE superseded (
     by_file INTEGER NOT NULL REFERENCES files(id)
 );
 "#,
+    r#"
+-- Workers: the run's worker, and the inputs claimed by unfinished runs (one worker per SQLite
+-- ledger; the schema is the shared ledger's).
+ALTER TABLE runs ADD COLUMN worker TEXT NOT NULL DEFAULT '';
+CREATE TABLE claims (
+    channel TEXT NOT NULL,
+    name TEXT NOT NULL,
+    run INTEGER NOT NULL REFERENCES runs(id),
+    worker TEXT NOT NULL,
+    PRIMARY KEY (channel, name)
+);
+CREATE INDEX claims_run ON claims(run);
+"#,
 ];
 
 /// The SQLite ledger.
 pub struct SqliteLedger {
     db: Connection,
+    /// The worker runs are recorded under ([`SqliteLedger::set_worker`]).
+    worker: String,
 }
 
 impl SqliteLedger {
@@ -207,7 +222,15 @@ impl SqliteLedger {
                 known,
             });
         }
-        Ok(SqliteLedger { db })
+        Ok(SqliteLedger {
+            db,
+            worker: String::new(),
+        })
+    }
+
+    /// Names the worker that runs are recorded under (the run report and `status` show it).
+    pub fn set_worker(&mut self, name: &str) {
+        self.worker = name.to_owned();
     }
 
     /// A throwaway ledger, for tests and dry runs.
@@ -231,7 +254,10 @@ impl SqliteLedger {
         // the per-document lookups spent 20-30 µs each doing that instead of 2-4 µs.
         db.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
             .map_err(db_err("query planner stability"))?;
-        let mut l = SqliteLedger { db };
+        let mut l = SqliteLedger {
+            db,
+            worker: String::new(),
+        };
         l.migrate()?;
         Ok(l)
     }
@@ -347,7 +373,10 @@ impl SqliteLedger {
 }
 
 pub(super) fn db_err(what: &'static str) -> impl Fn(rusqlite::Error) -> Error {
-    move |source| Error::Db { what, source }
+    move |source| Error::Db {
+        what,
+        source: Box::new(source),
+    }
 }
 
 fn seen_file(r: &rusqlite::Row<'_>) -> rusqlite::Result<SeenFile> {
@@ -361,30 +390,69 @@ fn seen_file(r: &rusqlite::Row<'_>) -> rusqlite::Result<SeenFile> {
 }
 
 impl Ledger for SqliteLedger {
+    fn worker(&self) -> &str {
+        &self.worker
+    }
+
     fn begin_run(&mut self, started: &str) -> Result<i64> {
         self.db
             .execute(
-                "INSERT INTO runs (started, status) VALUES (?1, 'started')",
-                [started],
+                "INSERT INTO runs (started, status, worker) VALUES (?1, 'started', ?2)",
+                [started, &self.worker],
             )
             .map_err(db_err("begin run"))?;
         Ok(self.db.last_insert_rowid())
     }
 
-    fn unfinished_runs(&self) -> Result<Vec<PendingRun>> {
+    fn claim(&mut self, run: i64, channel: &str, name: &str) -> Result<Option<String>> {
+        // One worker: a claim held by another run is a run that did not finish, which
+        // `unfinished_runs` handed to this worker to finish or roll back (which ends the claim).
+        let mine = self
+            .db
+            .prepare_cached(
+                "INSERT INTO claims (channel, name, run, worker) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (channel, name) DO UPDATE SET run = excluded.run,
+                    worker = excluded.worker
+                 WHERE claims.run = excluded.run
+                    OR (SELECT status FROM runs WHERE id = claims.run)
+                        NOT IN ('started', 'committed')
+                 RETURNING run",
+            )
+            .and_then(|mut st| {
+                st.query_row(params![channel, name, run, self.worker], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .optional()
+            })
+            .map_err(db_err("claim an input"))?;
+        if mine.is_some() {
+            return Ok(None);
+        }
+        self.db
+            .query_row(
+                "SELECT worker FROM claims WHERE channel = ?1 AND name = ?2",
+                [channel, name],
+                |r| r.get(0),
+            )
+            .map(Some)
+            .map_err(db_err("claim an input"))
+    }
+
+    fn unfinished_runs(&mut self) -> Result<Vec<PendingRun>> {
         let mut st = self
             .db
             .prepare(
-                "SELECT id, status, started FROM runs WHERE status IN ('started', 'committed') ORDER BY id",
+                "SELECT id, status, started, worker FROM runs
+                 WHERE status IN ('started', 'committed') ORDER BY id",
             )
             .map_err(db_err("unfinished runs"))?;
-        let ids: Vec<(i64, String, String)> = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        let ids: Vec<(i64, String, String, String)> = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .map_err(db_err("unfinished runs"))?
             .collect::<rusqlite::Result<_>>()
             .map_err(db_err("unfinished runs"))?;
         let mut out = Vec::new();
-        for (id, status, started) in ids {
+        for (id, status, started, worker) in ids {
             let mut st = self
                 .db
                 .prepare("SELECT temp, path, documents FROM outputs WHERE run = ?1 ORDER BY rowid")
@@ -402,6 +470,7 @@ impl Ledger for SqliteLedger {
                 .map_err(db_err("outputs of run"))?;
             out.push(PendingRun {
                 id,
+                worker,
                 started,
                 committed: status == "committed",
                 files: self.files_of(id)?,
@@ -419,6 +488,9 @@ impl Ledger for SqliteLedger {
                 "UPDATE runs SET status = 'aborted' WHERE id = ?1 AND status = 'started'",
                 [run],
             )
+            .map_err(db_err("abort run"))?;
+        self.db
+            .execute("DELETE FROM claims WHERE run = ?1", [run])
             .map_err(db_err("abort run"))?;
         Ok(())
     }
@@ -477,12 +549,14 @@ impl Ledger for SqliteLedger {
         Ok(())
     }
 
-    fn add_document(&mut self, run: i64, file: i64, d: &DocRow) -> Result<()> {
+    fn add_document(&mut self, run: i64, file: i64, d: &DocRow) -> Result<bool> {
+        // Only the partial unique index `documents_accepted` can refuse a row.
         self.db
             .prepare_cached(
                 "INSERT INTO documents (run, file, channel, kind, number, purpose,
                     content_hash, route, offset, controls, reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT DO NOTHING",
             )
             .and_then(|mut st| {
                 st.execute(params![
@@ -499,8 +573,8 @@ impl Ledger for SqliteLedger {
                     d.reason,
                 ])
             })
-            .map_err(db_err("record document"))?;
-        Ok(())
+            .map(|n| n == 1)
+            .map_err(db_err("record document"))
     }
 
     fn add_interchange(&mut self, run: i64, file: i64, i: &super::InterchangeRow) -> Result<()> {
@@ -661,10 +735,7 @@ impl Ledger for SqliteLedger {
         if n != 1 {
             // Another process aborted this run under us; committing now would double count.
             let _ = self.rollback();
-            return Err(Error::Db {
-                what: "commit run",
-                source: rusqlite::Error::QueryReturnedNoRows,
-            });
+            return Err(Error::Lost { run });
         }
         self.db
             .execute_batch("COMMIT")
@@ -686,6 +757,9 @@ impl Ledger for SqliteLedger {
                 "UPDATE runs SET status = 'finished', finished = ?2 WHERE id = ?1",
                 params![run, finished],
             )
+            .map_err(db_err("finish run"))?;
+        self.db
+            .execute("DELETE FROM claims WHERE run = ?1", [run])
             .map_err(db_err("finish run"))?;
         Ok(())
     }
