@@ -29,7 +29,8 @@ mod send;
 mod sftp;
 use crate::diag::line_of;
 use crate::grammar::Strictness;
-pub use crate::pipeline::settings::{Channel, ChannelFormat, Config, OutputFormat};
+pub use crate::pipeline::settings::{Channel, ChannelFormat, Config, LedgerAt, OutputFormat};
+use crate::pipeline::settings::redact_url;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -118,8 +119,15 @@ struct RawPaths {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLedger {
-    /// `sqlite:PATH`.
-    url: toml::Spanned<String>,
+    /// `sqlite:PATH` or `postgres://USER@HOST:PORT/DB`.
+    #[serde(default)]
+    url: Option<toml::Spanned<String>>,
+    /// This worker's name among those sharing a PostgreSQL ledger.
+    #[serde(default)]
+    worker: Option<toml::Spanned<String>>,
+    /// How long a worker that stopped renewing its lease counts as alive.
+    #[serde(default)]
+    lease: Option<toml::Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -285,21 +293,57 @@ impl Config {
             }
         };
         let work = abs(&raw.paths.work);
-        let ledger = match &raw.ledger {
-            None => work.join("ledger.sqlite"),
-            Some(l) => match l.url.get_ref().strip_prefix("sqlite:") {
-                Some(p) if !p.is_empty() => abs(Path::new(p)),
-                _ => {
+        let lease = match raw.ledger.as_ref().and_then(|l| l.lease.as_ref()) {
+            None => std::time::Duration::from_secs(30),
+            Some(s) => {
+                let d = duration(s, "ledger.lease", &invalid)?;
+                if d < std::time::Duration::from_secs(1) {
                     return Err(invalid(
-                        Some(l.url.span()),
+                        Some(s.span()),
+                        "ledger.lease",
+                        "a lease shorter than a second would expire between two renewals; use at least \"1s\" (the default is \"30s\")".into(),
+                    ));
+                }
+                d
+            }
+        };
+        let url = raw.ledger.as_ref().and_then(|l| l.url.as_ref());
+        let ledger = match url {
+            None => LedgerAt::Sqlite(work.join("ledger.sqlite")),
+            Some(u) => {
+                let text = u.get_ref();
+                if let Some(p) = text.strip_prefix("sqlite:").filter(|p| !p.is_empty()) {
+                    LedgerAt::Sqlite(abs(Path::new(p)))
+                } else if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+                    LedgerAt::Postgres {
+                        url: text.clone(),
+                        lease,
+                    }
+                } else {
+                    return Err(invalid(
+                        Some(u.span()),
                         "ledger.url",
                         format!(
-                            "'{}' is not a ledger this build can open; use sqlite:PATH (PostgreSQL is not built yet)",
-                            l.url.get_ref()
+                            "'{}' is not a ledger this build can open; use sqlite:PATH or postgres://USER@HOST:PORT/DATABASE",
+                            redact_url(text)
                         ),
                     ));
                 }
-            },
+            }
+        };
+        let worker = match raw.ledger.as_ref().and_then(|l| l.worker.as_ref()) {
+            Some(w) => {
+                let name = w.get_ref().trim();
+                if name.is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
+                    return Err(invalid(
+                        Some(w.span()),
+                        "ledger.worker",
+                        "a worker's name is 1 to 200 printable characters, unique among the workers sharing a ledger".into(),
+                    ));
+                }
+                name.to_owned()
+            }
+            None => format!("{}:{}", crate::pipeline::work::this_host(), work.display()),
         };
         let (threads, settle_seconds) = match &raw.run {
             None => (0, 2.0),
@@ -566,8 +610,10 @@ impl Config {
             let mut others: Vec<(String, &Path)> = vec![
                 ("paths.work".into(), work.as_path()),
                 ("paths.erp_inbox".into(), inbox.as_path()),
-                ("ledger".into(), ledger.as_path()),
             ];
+            if let LedgerAt::Sqlite(path) = &ledger {
+                others.push(("ledger".into(), path.as_path()));
+            }
             let folders = [
                 ("paths.exports", raw.paths.exports.as_deref().map(abs)),
                 ("paths.grammars", raw.paths.grammars.as_deref().map(abs)),
@@ -630,6 +676,7 @@ impl Config {
             exports: raw.paths.exports.as_deref().map(abs),
             export_files,
             ledger,
+            worker,
             threads,
             settle_seconds,
             stuck_after,
@@ -876,7 +923,9 @@ output = ["csv", "jsonl"]
     fn reads_a_full_configuration() {
         let c = Config::parse(GOOD, Path::new("/base")).unwrap();
         assert_eq!(c.work, Path::new("/base/work"));
-        assert_eq!(c.ledger, Path::new("/base/work/ledger.sqlite"));
+        assert!(
+            matches!(&c.ledger, LedgerAt::Sqlite(p) if p == Path::new("/base/work/ledger.sqlite"))
+        );
         assert_eq!(c.threads, 2);
         assert_eq!(c.settle_seconds, 0.0);
         assert_eq!(c.spool_memory, 16 << 20, "the default");
@@ -954,8 +1003,13 @@ output = ["csv", "jsonl"]
         assert!(e.contains("no channel"), "{e}");
         let e = err(&GOOD.replace("[channel.alpha]", "[channel.\"al pha\"]"));
         assert!(e.contains("channel.al pha: a channel id"), "{e}");
-        let e = err(&format!("{GOOD}\n[ledger]\nurl = \"postgres://x\"\n"));
+        let e = err(&format!(
+            "{GOOD}\n[ledger]\nurl = \"mysql://me:secret@x/db\"\n"
+        ));
         assert!(e.contains("ledger.url"), "{e}");
+        assert!(!e.contains("secret"), "{e}");
+        let e = err(&format!("{GOOD}\n[ledger]\nlease = \"500ms\"\n"));
+        assert!(e.contains("ledger.lease"), "{e}");
     }
 
     #[test]

@@ -647,7 +647,11 @@ pub fn config(data: &[u8]) {
                     assert_eq!(ch.format, crate::config::ChannelFormat::Feed);
                 }
             }
-            let mut paths = vec![&c.work, &c.erp_inbox, &c.ledger];
+            let mut paths = vec![&c.work, &c.erp_inbox];
+            if let crate::config::LedgerAt::Sqlite(p) = &c.ledger {
+                paths.push(p);
+            }
+            assert!(!c.worker.is_empty() && !c.worker.chars().any(char::is_control));
             paths.extend(c.erp_outbox.iter());
             paths.extend(c.grammars.iter());
             paths.extend(c.feeds.iter());

@@ -9,7 +9,6 @@
 
 use super::Outcome;
 use crate::config::Config;
-use crate::ledger::sqlite::SqliteLedger;
 use crate::pipeline::outbound::{self, Controls};
 use anyhow::{Context, bail};
 use std::io::Write;
@@ -87,19 +86,15 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         files.push((f.display().to_string(), bytes));
     }
     let read = outbound::read_files(&cfg, &files)?;
-    let ledger = if cfg.ledger.exists() {
-        Some(
-            SqliteLedger::open_read_only(&cfg.ledger)
-                .with_context(|| format!("opening {} for reading", cfg.ledger.display()))?,
-        )
-    } else {
+    let ledger = crate::pipeline::store::open_read_only(&cfg)
+        .with_context(|| format!("opening {} for reading", cfg.ledger.describe()))?;
+    if ledger.is_none() {
         writeln!(
             err,
             "no ledger at {}: the checks against the partner's PO are skipped (only each document's own rules apply)",
-            cfg.ledger.display()
+            cfg.ledger.describe()
         )?;
-        None
-    };
+    }
     let stamp = jiff::Timestamp::now()
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .datetime();
@@ -129,9 +124,9 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         }
         problems.extend(outbound::not_taken(channel, send, &doc));
         problems.extend(match &ledger {
-            Some(l) => match outbound::sent_before(l, channel, &doc)?.1 {
+            Some(l) => match outbound::sent_before(&**l, channel, &doc)?.1 {
                 Some(outbound::Before::Same(why) | outbound::Before::Other(why)) => vec![why],
-                None => outbound::check_against_po(&doc, channel, send, l)?.0,
+                None => outbound::check_against_po(&doc, channel, send, &**l)?.0,
             },
             None => crate::rules::check(&doc)
                 .into_iter()

@@ -2,7 +2,7 @@
 
 use super::Outcome;
 use crate::config::Config;
-use crate::ledger::{Ledger, sqlite::SqliteLedger};
+use crate::ledger::Ledger;
 use crate::pipeline::{Replay, RunOptions};
 use anyhow::{Context, bail};
 use std::io::Write;
@@ -398,7 +398,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         Command::Show { run } => {
             let ledger = open(&cfg)?;
             let Some((summary, files, docs)) = ledger.run_detail(*run)? else {
-                bail!("no run {run} in {}", cfg.ledger.display());
+                bail!("no run {run} in {}", cfg.ledger.describe());
             };
             let files: Vec<_> = files
                 .iter()
@@ -431,12 +431,12 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
     }
 }
 
-fn open(cfg: &Config) -> anyhow::Result<SqliteLedger> {
+fn open(cfg: &Config) -> anyhow::Result<Box<dyn Ledger>> {
     if !cfg.ledger.exists() {
         bail!(
             "no ledger at {} yet: nothing has run with this configuration",
-            cfg.ledger.display()
+            cfg.ledger.describe()
         );
     }
-    SqliteLedger::open(&cfg.ledger).with_context(|| format!("opening {}", cfg.ledger.display()))
+    crate::pipeline::store::open(cfg).with_context(|| format!("opening {}", cfg.ledger.describe()))
 }

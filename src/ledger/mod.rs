@@ -359,12 +359,13 @@ pub trait Ledger {
     fn unfinished_runs(&mut self) -> Result<Vec<PendingRun>>;
     /// Marks a run that never committed as aborted, and lets go of its claims.
     fn abort_run(&mut self, run: i64) -> Result<()>;
-    /// Claims an input for `run` before it is read: `channel`'s file `name` (its name in the
-    /// drop folder). Returns `None` when the claim is this run's (made now, or before), or the
-    /// worker whose run holds it. A claim is committed at once, outside the run's transaction,
-    /// so that other workers see it; it ends when its run finishes or is rolled back, or when
-    /// its worker's lease runs out before the run committed.
-    fn claim(&mut self, run: i64, channel: &str, name: &str) -> Result<Option<String>>;
+    /// Claims inputs for `run` before they are read: each `(channel, name)` names a channel's
+    /// file by its name in the drop folder. Returns, for each, `None` when the claim is this
+    /// run's (made now, or before), or the worker whose run holds it. The claims are committed
+    /// together at once, outside the run's transaction, so that other workers see them; each
+    /// ends when its run finishes or is rolled back, or when its worker's lease runs out before
+    /// the run committed.
+    fn claim(&mut self, run: i64, inputs: &[(&str, &str)]) -> Result<Vec<Option<String>>>;
     /// Opens the run's transaction: what is added until [`Ledger::commit`] is seen by this
     /// ledger's own lookups (so later files of the batch dedupe against earlier ones) and by
     /// no one else, and vanishes if the process dies first.

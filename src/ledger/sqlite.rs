@@ -404,38 +404,45 @@ impl Ledger for SqliteLedger {
         Ok(self.db.last_insert_rowid())
     }
 
-    fn claim(&mut self, run: i64, channel: &str, name: &str) -> Result<Option<String>> {
+    fn claim(&mut self, run: i64, inputs: &[(&str, &str)]) -> Result<Vec<Option<String>>> {
         // One worker: a claim held by another run is a run that did not finish, which
         // `unfinished_runs` handed to this worker to finish or roll back (which ends the claim).
-        let mine = self
-            .db
-            .prepare_cached(
-                "INSERT INTO claims (channel, name, run, worker) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (channel, name) DO UPDATE SET run = excluded.run,
-                    worker = excluded.worker
-                 WHERE claims.run = excluded.run
-                    OR (SELECT status FROM runs WHERE id = claims.run)
-                        NOT IN ('started', 'committed')
-                 RETURNING run",
-            )
-            .and_then(|mut st| {
-                st.query_row(params![channel, name, run, self.worker], |r| {
-                    r.get::<_, i64>(0)
-                })
-                .optional()
-            })
-            .map_err(db_err("claim an input"))?;
-        if mine.is_some() {
-            return Ok(None);
+        let tx = self.db.transaction().map_err(db_err("claim inputs"))?;
+        let mut out = Vec::with_capacity(inputs.len());
+        {
+            let mut take = tx
+                .prepare_cached(
+                    "INSERT INTO claims (channel, name, run, worker) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (channel, name) DO UPDATE SET run = excluded.run,
+                        worker = excluded.worker
+                     WHERE claims.run = excluded.run
+                        OR (SELECT status FROM runs WHERE id = claims.run)
+                            NOT IN ('started', 'committed')
+                     RETURNING run",
+                )
+                .map_err(db_err("claim inputs"))?;
+            let mut holder = tx
+                .prepare_cached("SELECT worker FROM claims WHERE channel = ?1 AND name = ?2")
+                .map_err(db_err("claim inputs"))?;
+            for (channel, name) in inputs {
+                let mine = take
+                    .query_row(params![channel, name, run, self.worker], |r| {
+                        r.get::<_, i64>(0)
+                    })
+                    .optional()
+                    .map_err(db_err("claim inputs"))?;
+                out.push(match mine {
+                    Some(_) => None,
+                    None => Some(
+                        holder
+                            .query_row([channel, name], |r| r.get(0))
+                            .map_err(db_err("claim inputs"))?,
+                    ),
+                });
+            }
         }
-        self.db
-            .query_row(
-                "SELECT worker FROM claims WHERE channel = ?1 AND name = ?2",
-                [channel, name],
-                |r| r.get(0),
-            )
-            .map(Some)
-            .map_err(db_err("claim an input"))
+        tx.commit().map_err(db_err("claim inputs"))?;
+        Ok(out)
     }
 
     fn unfinished_runs(&mut self) -> Result<Vec<PendingRun>> {
@@ -1210,8 +1217,16 @@ mod tests {
         let r1 = l.begin_run("t").unwrap();
         l.commit_run(r1, &c).unwrap();
         let r2 = l.begin_run("t").unwrap();
-        assert!(l.commit_run(r2, &c).is_err());
-        // The failed commit left nothing behind and the run can still be aborted.
+        l.begin(r2).unwrap();
+        let f = l.add_file(r2, &c.files[0]).unwrap();
+        // Refused, and nothing recorded: the caller routes it again.
+        assert!(!l.add_document(r2, f, &doc).unwrap());
+        let dup = DocRow {
+            route: Route::Duplicate,
+            ..doc.clone()
+        };
+        assert!(l.add_document(r2, f, &dup).unwrap());
+        l.rollback().unwrap();
         assert_eq!(l.runs(10).unwrap()[0].files, 0);
         l.abort_run(r2).unwrap();
         assert!(l.unfinished_runs().unwrap().iter().all(|r| r.id != r2));

@@ -140,8 +140,18 @@ pub(super) fn recover(
     let mut done = Recovered::default();
     let pending = ledger.unfinished_runs()?;
     sweep_staging(layout, &pending).map_err(io_err("removing old staging"))?;
+    let me = ledger.worker().to_owned();
     for p in pending {
         let staging = layout.staging(p.id);
+        // A run of a worker that stopped renewing its lease (it died), taken over by this one.
+        let whose = if p.worker == me {
+            String::new()
+        } else {
+            format!(
+                " (worker '{}', which stopped renewing its lease)",
+                p.worker.escape_debug()
+            )
+        };
         if p.committed {
             // Its accepted documents are in its ERP files already; its staged inputs are not
             // yet in the archive or quarantine, so they stay until `complete` has moved them.
@@ -158,7 +168,7 @@ pub(super) fn recover(
             )?;
             done.notes.extend(missing);
             done.notes.push(format!(
-                "run {} was interrupted after its commit; its {} ERP file(s), {} acknowledgment(s), {} outbound document(s) and {} input(s) were put in place",
+                "run {}{whose} was interrupted after its commit; its {} ERP file(s), {} acknowledgment(s), {} outbound document(s) and {} input(s) were put in place",
                 p.id,
                 p.outputs.len(),
                 p.acks.len(),
@@ -190,7 +200,7 @@ pub(super) fn recover(
             crash_point("recovery freed disk");
             ledger.abort_run(p.id)?;
             done.notes.push(format!(
-                "run {} was interrupted before its commit; it was rolled back and its inputs are read again",
+                "run {}{whose} was interrupted before its commit; it was rolled back and its inputs are read again",
                 p.id
             ));
         }

@@ -47,6 +47,7 @@ mod route;
 pub mod settings;
 mod spool;
 pub mod status;
+pub mod store;
 pub mod work;
 
 use crate::ledger::{
@@ -185,12 +186,10 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         .collect::<Result<_, _>>()?;
     let profiles = settings::load_profiles(cfg.feeds.as_deref())
         .map_err(|e| Error::Setup(format!("loading feed profiles: {e}")))?;
-    let mut ledger = if opts.dry_run && !cfg.ledger.exists() {
-        SqliteLedger::open_in_memory()?
+    let mut ledger: Box<dyn Ledger> = if opts.dry_run && !cfg.ledger.exists() {
+        Box::new(SqliteLedger::open_in_memory()?)
     } else {
-        restrict_ledger(&cfg.ledger, cfg.file_mode)
-            .map_err(io_err(format!("restricting {}", cfg.ledger.display())))?;
-        SqliteLedger::open(&cfg.ledger)?
+        store::open(cfg)?
     };
     // A lost ledger beside the files of earlier runs: running on would accept every order
     // again and number runs from 1. Only the operator may decide to start a new one.
@@ -201,7 +200,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         if let Some(history) = history {
             return Err(Error::Setup(format!(
                 "the ledger {} holds no run, but earlier runs left files ({history}): the ledger was deleted, truncated or replaced, and without it every order would be counted again. Restore it from a backup; or, to start a new ledger knowingly (documents received before will not be recognized), run again with --new-ledger; or point [paths] work and erp_inbox at empty folders",
-                cfg.ledger.display()
+                cfg.ledger.describe()
             )));
         }
     }
@@ -235,7 +234,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         .extend(lock.as_ref().and_then(work::Lock::taken_over));
     let remotes = remote::Remotes::new(cfg);
     if !opts.dry_run {
-        let recovered = recover(&layout, &mut ledger, &remotes)?;
+        let recovered = recover(&layout, &mut *ledger, &remotes)?;
         report.recovered.extend(recovered.notes);
         report.recovered_quarantined = recovered.quarantined;
     }
@@ -265,14 +264,17 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
             .map_err(io_err("creating the dry run's staging"))?,
     };
 
-    let mut inputs = discover(cfg, opts, &ledger, &staging, &remotes, &mut report)?;
+    let mut inputs = discover(cfg, opts, &*ledger, &staging, &remotes, &mut report)?;
+    if let Some(r) = run {
+        claim(&mut *ledger, r, &mut inputs)?;
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Setup(format!("starting {threads} worker threads: {e}")))?;
     stage(
         &mut inputs,
-        &ledger,
+        &*ledger,
         opts.replay.is_some(),
         cfg.file_mode,
         &pool,
@@ -295,7 +297,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         layout: &layout,
         run,
         ledger_run,
-        ledger: &mut ledger,
+        ledger: &mut *ledger,
         report: &mut report,
         files: Vec::new(),
         stored_names: HashSet::new(),
@@ -431,7 +433,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         &outputs,
         &sent,
         &outbound.sent,
-        &mut ledger,
+        &mut *ledger,
         &remotes,
     )?;
     let mut report = report;
@@ -474,7 +476,7 @@ struct Recorder<'a> {
     run: Option<i64>,
     /// The run the ledger records under (a throwaway one for a dry run).
     ledger_run: i64,
-    ledger: &'a mut SqliteLedger,
+    ledger: &'a mut dyn Ledger,
     report: &'a mut RunReport,
     /// What the run recorded of each stored input, for completing the run.
     files: Vec<FileRow>,
@@ -575,7 +577,22 @@ impl Recorder<'_> {
             .map_err(io_err("reading translated documents back"))?;
         for d in docs {
             let d = d.map_err(io_err("reading translated documents back"))?;
-            let dec = router.route(&d, &*ledger)?;
+            let mut dec = router.route(&d, &*ledger)?;
+            // Recorded before anything else is done with it: the ledger's unique constraint
+            // decides which accepted document is the first. One that another worker accepted
+            // after the lookup above is routed again (a duplicate or conflict of that one).
+            if let Some(row) = doc_row(inp, &d, &dec)
+                && !ledger.add_document(ledger_run, id, &row)?
+            {
+                dec = router.route(&d, &*ledger)?;
+                let again = doc_row(inp, &d, &dec).expect("a document routed twice has a kind");
+                if !ledger.add_document(ledger_run, id, &again)? {
+                    return Err(Error::Ledger(ledger::Error::Corrupt(format!(
+                        "{} at byte {} of {} was refused as accepted twice, and no accepted document of its identity is found",
+                        again.key, d.offset, inp.name
+                    ))));
+                }
+            }
             let kind = d.kind.unwrap_or("unknown");
             tracing::info!(
                 channel = inp.channel.id.as_str(),
@@ -614,34 +631,6 @@ impl Recorder<'_> {
                 if kind == "order" && inp.channel.send.is_some() {
                     outbound::record_po(ledger, ledger_run, &inp.channel.id, o.last_line())?;
                 }
-            }
-            if let Some(key_kind) = d
-                .kind
-                .filter(|_| dec.route != Route::Rejected || d.number.is_some())
-            {
-                let row = DocRow {
-                    file: 0,
-                    key: ledger::DocKey {
-                        channel: inp.channel.id.clone(),
-                        kind: key_kind.to_owned(),
-                        number: d.number.clone().unwrap_or_default(),
-                        purpose: d.purpose.clone().unwrap_or_else(file::default_purpose),
-                    },
-                    content_hash: d
-                        .content_hash
-                        .map(|h| h.recorded().to_string())
-                        .unwrap_or_default(),
-                    route: dec.route,
-                    offset: d.offset,
-                    controls: d.controls.to_string(),
-                    reason: dec.reason.as_ref().map(|f| f.message.clone()).or_else(|| {
-                        d.problems
-                            .iter()
-                            .find(|p| p.is_error())
-                            .map(|p| p.message.clone())
-                    }),
-                };
-                ledger.add_document(ledger_run, id, &row)?;
             }
             if let (Route::Accepted, Some(ack), Some(number)) =
                 (dec.route, &d.acknowledgment, &d.number)
@@ -1054,6 +1043,69 @@ fn settled(
     out
 }
 
+/// The ledger's row for a routed document; `None` for what has no identity to record (a
+/// rejected document without a number, or without a kind).
+fn doc_row(inp: &Input<'_>, d: &file::DocResult, dec: &route::Decision) -> Option<DocRow> {
+    let kind = d
+        .kind
+        .filter(|_| dec.route != Route::Rejected || d.number.is_some())?;
+    Some(DocRow {
+        file: 0,
+        key: ledger::DocKey {
+            channel: inp.channel.id.clone(),
+            kind: kind.to_owned(),
+            number: d.number.clone().unwrap_or_default(),
+            purpose: d.purpose.clone().unwrap_or_else(file::default_purpose),
+        },
+        content_hash: d
+            .content_hash
+            .map(|h| h.recorded().to_string())
+            .unwrap_or_default(),
+        route: dec.route,
+        offset: d.offset,
+        controls: d.controls.to_string(),
+        reason: dec.reason.as_ref().map(|f| f.message.clone()).or_else(|| {
+            d.problems
+                .iter()
+                .find(|p| p.is_error())
+                .map(|p| p.message.clone())
+        }),
+    })
+}
+
+/// Claims the inputs in the ledger before they are read, so that workers sharing the ledger
+/// never read the same file: those another worker's run holds are left to it. A replayed
+/// quarantined file is claimed by its id, so that two workers never replay it both.
+fn claim(ledger: &mut dyn Ledger, run: i64, inputs: &mut Vec<Input<'_>>) -> Result<(), Error> {
+    let names: Vec<String> = inputs
+        .iter()
+        .map(|inp| match inp.replay_of {
+            Some(id) => format!("replay of file {id}"),
+            None => inp.name.clone(),
+        })
+        .collect();
+    let wanted: Vec<(&str, &str)> = inputs
+        .iter()
+        .zip(&names)
+        .map(|(inp, name)| (inp.channel.id.as_str(), name.as_str()))
+        .collect();
+    let holders = ledger.claim(run, &wanted)?;
+    let mut holders = holders.into_iter();
+    inputs.retain(|inp| match holders.next().flatten() {
+        None => true,
+        Some(holder) => {
+            tracing::info!(
+                channel = inp.channel.id.as_str(),
+                file = inp.name.as_str(),
+                worker = holder.as_str(),
+                "left to the worker reading it"
+            );
+            false
+        }
+    });
+    Ok(())
+}
+
 /// Copies every input into staging and recognizes files received before.
 /// Copies the inputs into staging, hashing them (in parallel), then, in input order, marks the
 /// files received before (same channel and checksum, in this run or an earlier one).
@@ -1175,78 +1227,8 @@ fn translate_one(
     .map(Some)
 }
 
-/// The ledger holds every partner's documents: owner-only, like the rest of the work directory.
-/// Called before SQLite opens it: a new ledger is created here, empty, with `mode` (SQLite
-/// gives the -wal and -shm files it creates the database file's permissions, so they are born
-/// owner-only too); an existing one, and -wal or -shm files an earlier version left wider, are
-/// narrowed.
-fn restrict_ledger(path: &Path, mode: u32) -> io::Result<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-    {
-        Ok(_) => {}
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(e),
-    }
-    for p in [
-        path.to_path_buf(),
-        with_suffix(path, "-wal"),
-        with_suffix(path, "-shm"),
-    ] {
-        let meta = match std::fs::symlink_metadata(&p) {
-            Ok(m) if m.is_file() => m,
-            Ok(_) => continue,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
-        };
-        let current = meta.permissions().mode() & 0o777;
-        if current & !mode != 0 {
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(current & mode))?;
-        }
-    }
-    Ok(())
-}
-
 fn now() -> String {
     jiff::Timestamp::now()
         .round(jiff::Unit::Millisecond)
         .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::os::unix::fs::PermissionsExt;
-
-    fn mode(p: &Path) -> u32 {
-        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
-    }
-
-    #[test]
-    fn the_ledger_and_its_wal_and_shm_files_are_owner_only_while_open() {
-        let d = tempfile::tempdir().unwrap();
-        let path = d.path().join("ledger.sqlite");
-        restrict_ledger(&path, 0o600).unwrap();
-        let mut l = SqliteLedger::open(&path).unwrap();
-        l.begin_run("2026-12-03T08:00:00Z").unwrap();
-        for f in ["ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"] {
-            assert_eq!(mode(&d.path().join(f)), 0o600, "{f}");
-        }
-        drop(l);
-        // Left wider by an earlier version: narrowed, never widened.
-        std::fs::write(d.path().join("ledger.sqlite-wal"), "").unwrap();
-        std::fs::set_permissions(
-            d.path().join("ledger.sqlite-wal"),
-            std::fs::Permissions::from_mode(0o644),
-        )
-        .unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
-        restrict_ledger(&path, 0o600).unwrap();
-        assert_eq!(mode(&d.path().join("ledger.sqlite-wal")), 0o600);
-        assert_eq!(mode(&path), 0o400);
-    }
 }

@@ -9,7 +9,6 @@
 use super::Error;
 use super::settings::{Channel, Config};
 use super::work::{self, Layout};
-use crate::ledger::{Ledger, sqlite::SqliteLedger};
 use crate::transport::{Inbound, local::LocalFolder};
 use serde::Serialize;
 
@@ -147,11 +146,7 @@ pub fn status(cfg: &Config, look: Look) -> Result<Status, Error> {
             )),
         }
     }
-    let ledger = if cfg.ledger.exists() {
-        Some(SqliteLedger::open_read_only(&cfg.ledger)?)
-    } else {
-        None
-    };
+    let ledger = super::store::open_read_only(cfg)?;
     let age = |t: &str| -> Option<u64> {
         let t: jiff::Timestamp = t.parse().ok()?;
         u64::try_from(now.duration_since(t).as_secs()).ok()
@@ -209,7 +204,7 @@ pub fn status(cfg: &Config, look: Look) -> Result<Status, Error> {
         }
         let mut outbound = super::report::OutboundReport::default();
         if look.overdue_acks {
-            super::matching::report(cfg, l, &[], &mut outbound)?;
+            super::matching::report(cfg, &**l, &[], &mut outbound)?;
         }
         s.overdue_acks = outbound
             .overdue

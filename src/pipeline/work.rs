@@ -489,7 +489,7 @@ fn friendly(d: std::time::Duration) -> String {
 /// This machine's name, to tell our own processes from another host's (on a shared work
 /// directory). Read from /proc rather than through a crate: it is all we need, and where /proc
 /// is missing the liveness check it serves cannot be done anyway.
-fn this_host() -> String {
+pub(crate) fn this_host() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .map(|h| h.trim().to_owned())
