@@ -407,7 +407,9 @@ impl Ledger for SqliteLedger {
     fn claim(&mut self, run: i64, inputs: &[(&str, &str)]) -> Result<Vec<Option<String>>> {
         // One worker: a claim held by another run is a run that did not finish, which
         // `unfinished_runs` handed to this worker to finish or roll back (which ends the claim).
-        let tx = self.db.transaction().map_err(db_err("claim inputs"))?;
+        // A savepoint: committed at once outside a transaction; inside a run's (the ERP
+        // outbox's exports are claimed while the run records), committed with the run.
+        let tx = self.db.savepoint().map_err(db_err("claim inputs"))?;
         let mut out = Vec::with_capacity(inputs.len());
         {
             let mut take = tx

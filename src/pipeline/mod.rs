@@ -425,7 +425,16 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     work::write_atomic(&layout.report(layout.tag()), &json, cfg.file_mode)
         .map_err(io_err("writing the run report"))?;
     crash_point("before commit");
-    ledger.commit(run)?;
+    if let Err(e) = ledger.commit(run) {
+        if let ledger::Error::Lost { .. } = e {
+            // The worker that took the run over removed what it found of it; what was
+            // written since is removed here. The staged inputs go with the next run's sweep.
+            for t in layout.temp_outputs(layout.tag()).unwrap_or_default() {
+                let _ = std::fs::remove_file(t);
+            }
+        }
+        return Err(e.into());
+    }
     crash_point("committed");
     let missing = complete(
         run,

@@ -129,6 +129,22 @@ pub(super) fn send(
     // what it amends.
     let mut pending: Vec<Pending> = Vec::new();
     for unit in units(cfg, entries, &arriving, &mut report.waiting) {
+        // Claimed first, as inputs are: an export another worker sharing the ledger reads is
+        // left to it.
+        if let Some(run) = run {
+            let names: Vec<(&str, &str)> = std::iter::once(&unit.main)
+                .chain(unit.detail.iter())
+                .map(|e| (OUTBOX, e.name.as_str()))
+                .collect();
+            if let Some(holder) = ledger.claim(run, &names)?.into_iter().flatten().next() {
+                tracing::info!(
+                    file = unit.main.name.as_str(),
+                    worker = holder.as_str(),
+                    "ERP export left to the worker reading it"
+                );
+                continue;
+            }
+        }
         let mut staged_files = Vec::new();
         let mut failed = false;
         for entry in std::iter::once(&unit.main).chain(unit.detail.iter()) {
