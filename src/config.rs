@@ -143,6 +143,9 @@ struct RawRun {
     spool_memory_mib: Option<usize>,
     #[serde(default)]
     export_pair_wait: Option<toml::Spanned<String>>,
+    /// At most this many inputs a run (0: all there are).
+    #[serde(default)]
+    max_files: usize,
 }
 
 #[derive(Deserialize)]
@@ -677,6 +680,7 @@ impl Config {
             export_files,
             ledger,
             worker,
+            max_files: raw.run.as_ref().map_or(0, |r| r.max_files),
             threads,
             settle_seconds,
             stuck_after,

@@ -5,167 +5,10 @@
 
 mod batch;
 
-use batch::{CHANNELS, Env, po, shopify, walk};
-
-/// The batch's channels, the X12 one sending a 997 per group and a TA1 on interchange errors,
-/// and ship notices and invoices from the ERP outbox.
-fn channels_with_acks() -> String {
-    CHANNELS.replace(
-        "version = \"004010\"\n",
-        "version = \"004010\"\noutbound = \"out/acme\"\nacks = \"997\"\nta1 = \"errors\"\n\n[channel.acme.send]\n",
-    )
-}
-
-/// The ERP exports of `batch::write_exports`, and the outbox in the configuration.
-fn exports(env: &Env) {
-    batch::write_exports(env);
-    let text = std::fs::read_to_string(env.config()).unwrap();
-    std::fs::write(
-        env.config(),
-        text.replace(
-            "erp_inbox = \"inbox\"\n",
-            "erp_inbox = \"inbox\"\nerp_outbox = \"outbox\"\n",
-        ),
-    )
-    .unwrap();
-}
-use std::collections::BTreeMap;
+use batch::trial::{State, channels_with_acks, exports, input_checksums, populate};
+use batch::{CHANNELS, Env, walk};
 use std::process::Stdio;
 use std::time::Duration;
-
-/// The batch every trial starts from: orders, a duplicate, a conflict, a broken file, two feeds.
-fn populate(env: &Env) {
-    for i in 0..10u32 {
-        let qty = (i + 1).to_string();
-        env.drop_file(
-            "acme",
-            &format!("po-{i:02}.edi"),
-            &po(
-                700 + i,
-                &format!("PO-{i}"),
-                &[(&qty, "SKU-1"), ("2", "SKU-2")],
-            ),
-        );
-    }
-    env.drop_file(
-        "acme",
-        "po-03-again.edi",
-        &po(710, "PO-3", &[("4", "SKU-1"), ("2", "SKU-2")]),
-    );
-    env.drop_file(
-        "acme",
-        "po-04-changed.edi",
-        &po(711, "PO-4", &[("9", "SKU-1")]),
-    );
-    env.drop_file("acme", "po-broken.edi", &po(712, "PO-X", &[("x", "SKU-1")]));
-    env.drop_file(
-        "shop",
-        "day1.csv",
-        &shopify(&[("#1", "A", 1), ("#2", "B", 2), ("#3", "C", 3)]),
-    );
-    env.drop_file(
-        "shop",
-        "day2.csv",
-        &shopify(&[("#3", "C", 3), ("#4", "D", 1)]),
-    );
-}
-
-struct State {
-    /// Each accepted document (as JSON text) with how often it is in the ERP files.
-    documents: BTreeMap<String, usize>,
-    /// CSV data rows with their counts.
-    csv_rows: BTreeMap<String, usize>,
-    /// Checksums of stored inputs (archive and quarantine, reports excluded), sorted.
-    stored: Vec<String>,
-    left_in_drop: Vec<String>,
-    temp_files: Vec<String>,
-    /// Per acknowledged inbound group (GS06 of AK1), the AK9 verdicts sent for it.
-    acks: BTreeMap<String, Vec<String>>,
-    /// Our control numbers (ISA13, GS06, ST02) in the acknowledgments and documents sent, as
-    /// often as they occur.
-    ack_controls: Vec<(String, String)>,
-    /// Ship notice and invoice numbers (BSN02, BIG02) sent, as often as they occur.
-    sent: Vec<String>,
-}
-
-fn state(env: &Env) -> State {
-    let mut documents = BTreeMap::new();
-    let mut csv_rows = BTreeMap::new();
-    let mut temp_files = Vec::new();
-    for f in env.files("inbox") {
-        if f.starts_with('.') {
-            temp_files.push(f);
-            continue;
-        }
-        let text = env.read(&format!("inbox/{f}"));
-        if f.ends_with(".jsonl") {
-            for l in text.lines() {
-                *documents.entry(l.to_owned()).or_insert(0) += 1;
-            }
-        } else {
-            for l in text.lines().skip(1) {
-                *csv_rows.entry(l.to_owned()).or_insert(0) += 1;
-            }
-        }
-    }
-    let mut acks: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut ack_controls = Vec::new();
-    let mut sent = Vec::new();
-    for f in env.files("out/acme") {
-        if f.starts_with('.') {
-            temp_files.push(format!("out/acme/{f}"));
-            continue;
-        }
-        let text = env.read(&format!("out/acme/{f}"));
-        let mut group = String::new();
-        for seg in text.split('~').map(str::trim).filter(|s| !s.is_empty()) {
-            let el: Vec<&str> = seg.split('*').collect();
-            match el[0] {
-                "ISA" => ack_controls.push(("ISA13".into(), el[13].to_owned())),
-                "GS" => ack_controls.push(("GS06".into(), el[6].to_owned())),
-                "ST" => ack_controls.push(("ST02".into(), el[2].to_owned())),
-                "AK1" => group = el[2].to_owned(),
-                "BSN" => sent.push(el[2].to_owned()),
-                "BIG" => sent.push(el[2].to_owned()),
-                "AK9" => acks
-                    .entry(group.clone())
-                    .or_default()
-                    .push(el[1].to_owned()),
-                _ => {}
-            }
-        }
-    }
-    let mut stored: Vec<String> = ["work/archive", "work/quarantine"]
-        .iter()
-        .flat_map(|d| walk(&env.path(d)))
-        .filter(|p| !p.to_string_lossy().contains(".report."))
-        .map(|p| tallyman::transport::sha256_file(&p).unwrap())
-        .collect();
-    stored.sort();
-    sent.sort();
-    let mut left_in_drop = env.files("drop");
-    left_in_drop.extend(env.files("outbox"));
-    State {
-        documents,
-        csv_rows,
-        stored,
-        left_in_drop,
-        temp_files,
-        acks,
-        ack_controls,
-        sent,
-    }
-}
-
-fn input_checksums(env: &Env) -> Vec<String> {
-    let mut v: Vec<String> = walk(&env.path("drop"))
-        .iter()
-        .chain(walk(&env.path("outbox")).iter())
-        .map(|p| tallyman::transport::sha256_file(p).unwrap())
-        .collect();
-    v.sort();
-    v
-}
 
 fn run_crashing_at(env: &Env, k: usize) -> bool {
     let out = env
@@ -184,7 +27,7 @@ fn check(env: &Env, reference: &State, inputs: &[String], what: &str) {
         "{what}: final run failed: {}",
         r.stderr
     );
-    let s = state(env);
+    let s = batch::trial::state(env, &["work"]);
     assert!(
         s.temp_files.is_empty(),
         "{what}: temporary files left: {:?}",
@@ -257,7 +100,7 @@ fn every_order_exactly_once_after_kills_at_any_point() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no crash point count: {stderr}"));
     assert!(points > 30, "only {points} crash points");
-    let reference = state(&clean);
+    let reference = batch::trial::state(&clean, &["work"]);
     assert_eq!(reference.stored, inputs);
     assert!(
         reference.documents.len() >= 12,
@@ -333,7 +176,7 @@ fn every_order_exactly_once_when_a_drop_file_is_swapped_mid_run() {
     std::fs::remove_file(reference_env.path("drop/acme/po-05.edi")).unwrap();
     let inputs = input_checksums(&reference_env);
     assert!(reference_env.run(&[]).code <= 1);
-    let reference = state(&reference_env);
+    let reference = batch::trial::state(&reference_env, &["work"]);
 
     for (kind, kill) in [
         ("link", false),

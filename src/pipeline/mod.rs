@@ -266,7 +266,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
 
     let mut inputs = discover(cfg, opts, &*ledger, &staging, &remotes, &mut report)?;
     if let Some(r) = run {
-        claim(&mut *ledger, r, &mut inputs)?;
+        claim(&mut *ledger, r, &mut inputs, cfg.max_files)?;
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -1084,8 +1084,15 @@ fn doc_row(inp: &Input<'_>, d: &file::DocResult, dec: &route::Decision) -> Optio
 
 /// Claims the inputs in the ledger before they are read, so that workers sharing the ledger
 /// never read the same file: those another worker's run holds are left to it. A replayed
-/// quarantined file is claimed by its id, so that two workers never replay it both.
-fn claim(ledger: &mut dyn Ledger, run: i64, inputs: &mut Vec<Input<'_>>) -> Result<(), Error> {
+/// quarantined file is claimed by its id, so that two workers never replay it both. With
+/// `max` (`[run] max_files`, 0 for no limit), at most that many are claimed, in input order,
+/// and the rest are left for the next run or another worker.
+fn claim(
+    ledger: &mut dyn Ledger,
+    run: i64,
+    inputs: &mut Vec<Input<'_>>,
+    max: usize,
+) -> Result<(), Error> {
     let names: Vec<String> = inputs
         .iter()
         .map(|inp| match inp.replay_of {
@@ -1093,25 +1100,41 @@ fn claim(ledger: &mut dyn Ledger, run: i64, inputs: &mut Vec<Input<'_>>) -> Resu
             None => inp.name.clone(),
         })
         .collect();
-    let wanted: Vec<(&str, &str)> = inputs
-        .iter()
-        .zip(&names)
-        .map(|(inp, name)| (inp.channel.id.as_str(), name.as_str()))
-        .collect();
-    let holders = ledger.claim(run, &wanted)?;
-    let mut holders = holders.into_iter();
-    inputs.retain(|inp| match holders.next().flatten() {
-        None => true,
-        Some(holder) => {
-            tracing::info!(
-                channel = inp.channel.id.as_str(),
-                file = inp.name.as_str(),
-                worker = holder.as_str(),
-                "left to the worker reading it"
-            );
-            false
+    let max = if max == 0 { usize::MAX } else { max };
+    let mut mine = vec![false; inputs.len()];
+    let (mut got, mut next) = (0usize, 0usize);
+    // In slices of what is still wanted: the ledger commits each slice's claims at once.
+    while got < max && next < inputs.len() {
+        let end = next + (max - got).min(inputs.len() - next);
+        let wanted: Vec<(&str, &str)> = (next..end)
+            .map(|i| (inputs[i].channel.id.as_str(), names[i].as_str()))
+            .collect();
+        for (k, holder) in ledger.claim(run, &wanted)?.into_iter().enumerate() {
+            let inp = &inputs[next + k];
+            match holder {
+                None => {
+                    mine[next + k] = true;
+                    got += 1;
+                }
+                Some(holder) => tracing::info!(
+                    channel = inp.channel.id.as_str(),
+                    file = inp.name.as_str(),
+                    worker = holder.as_str(),
+                    "left to the worker reading it"
+                ),
+            }
         }
-    });
+        next = end;
+    }
+    if next < inputs.len() {
+        tracing::info!(
+            files = inputs.len() - next,
+            max_files = max,
+            "inputs left for the next run ([run] max_files)"
+        );
+    }
+    let mut mine = mine.into_iter();
+    inputs.retain(|_| mine.next().unwrap_or(false));
     Ok(())
 }
 

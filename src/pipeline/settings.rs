@@ -199,6 +199,10 @@ pub struct Config {
     /// This worker's name (`[ledger] worker`; by default the host's name and the work
     /// directory's path): what the ledger records runs and claims under.
     pub worker: String,
+    /// A run reads at most this many inputs of the drop folders (`[run] max_files`; 0, the
+    /// default, is all): the rest wait for the next run, or are read by another worker
+    /// sharing the ledger meanwhile.
+    pub max_files: usize,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
     /// A file modified within this many seconds is watched that long and left for the next run

@@ -2,6 +2,8 @@
 //! own X12 purchase orders, and the real `tallyman` binary.
 #![allow(dead_code)]
 
+pub mod trial;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

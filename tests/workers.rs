@@ -1,0 +1,164 @@
+//! Several workers sharing one PostgreSQL ledger (issue: a shared ledger): three `tallyman run`
+//! processes, each with its own work directory, read the same drop folders and ERP outbox and
+//! write to the same ERP inbox and outbound folder, while workers are killed with SIGKILL at
+//! random moments and started again. Afterwards every order is in the ERP files once, every
+//! input is archived or quarantined once (in one of the work directories), every inbound group
+//! is acknowledged once, no control number of ours repeats, and every ship notice and invoice
+//! is sent once.
+//!
+//! The PostgreSQL server is a real one, started by the test (`tests/postgres`).
+
+mod batch;
+mod postgres;
+
+use batch::Env;
+use batch::trial::{State, channels_with_acks, exports, input_checksums, populate, state};
+use std::collections::BTreeSet;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+const WORKERS: usize = 3;
+/// The workers' lease: short, so that a killed worker's runs are taken over within the test.
+const LEASE: &str = "2s";
+
+/// Writes `w1.toml` .. `w3.toml`: the batch's configuration with a work directory per worker and
+/// the shared ledger.
+fn worker_configs(env: &Env, url: &str) {
+    let text = std::fs::read_to_string(env.config()).unwrap();
+    for w in 1..=WORKERS {
+        let own = text.replace("work = \"work\"", &format!("work = \"work-{w}\""));
+        assert_ne!(own, text, "the batch's configuration names its work directory");
+        std::fs::write(
+            env.path(&format!("w{w}.toml")),
+            format!("{own}\n[ledger]\nurl = \"{url}\"\nworker = \"w{w}\"\nlease = \"{LEASE}\"\n"),
+        )
+        .unwrap();
+    }
+}
+
+fn start(env: &Env, server: &postgres::Server, w: usize) -> Child {
+    let config = format!("w{w}.toml");
+    env.command(&["run", "--config", &config, "-q"])
+        .env("PGPASSWORD", server.password())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Rounds of three concurrent workers, some killed at random moments, until the drop folders
+/// and the outbox are empty; then, once the killed workers' leases have run out, one more run of
+/// each (what a dead worker left is finished by whoever looks first).
+fn work_through(env: &Env, server: &postgres::Server, rng: &mut fastrand::Rng, kills: &mut usize) {
+    for round in 0..12 {
+        let mut children: Vec<Child> = (1..=WORKERS).map(|w| start(env, server, w)).collect();
+        let victim = rng.usize(..WORKERS + 1);
+        if victim < WORKERS {
+            std::thread::sleep(Duration::from_millis(rng.u64(..400)));
+            if children[victim].try_wait().unwrap().is_none() {
+                children[victim].kill().unwrap();
+                *kills += 1;
+            }
+        }
+        for (i, c) in children.into_iter().enumerate() {
+            let out = c.wait_with_output().unwrap();
+            if let Some(code) = out.status.code() {
+                assert!(
+                    code == 0 || code == 1,
+                    "round {round}: worker w{} failed ({code}): {}",
+                    i + 1,
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+        if env.files("drop").is_empty() && env.files("outbox").is_empty() && round >= 1 {
+            break;
+        }
+    }
+    std::thread::sleep(Duration::from_millis(2_500));
+    for w in 1..=WORKERS {
+        let out = start(env, server, w).wait_with_output().unwrap();
+        let code = out.status.code();
+        assert!(
+            code == Some(0) || code == Some(1),
+            "the last run of w{w} failed ({code:?}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The (channel, kind, number) of every document in the ERP files, as often as it is there.
+fn identities(env: &Env) -> Vec<(String, String, String)> {
+    let mut ids = batch::identities(&env.erp_documents());
+    ids.sort();
+    ids
+}
+
+fn check(env: &Env, reference: &State, ref_ids: &[(String, String, String)], inputs: &[String], what: &str) {
+    let works: Vec<String> = (1..=WORKERS).map(|w| format!("work-{w}")).collect();
+    let works: Vec<&str> = works.iter().map(String::as_str).collect();
+    let s = state(env, &works);
+    assert!(s.temp_files.is_empty(), "{what}: temporary files left: {:?}", s.temp_files);
+    assert!(s.left_in_drop.is_empty(), "{what}: inputs left: {:?}", s.left_in_drop);
+    assert_eq!(s.stored, inputs, "{what}: stored inputs differ from the inputs");
+    for (doc, n) in &s.documents {
+        assert_eq!(*n, 1, "{what}: document in the ERP files {n} times: {doc}");
+    }
+    // Which of two conflicting versions is first depends on which worker read its file first;
+    // the identities do not.
+    assert_eq!(identities(env), ref_ids, "{what}: ERP documents' identities");
+    for (group, verdicts) in &s.acks {
+        assert_eq!(verdicts.len(), 1, "{what}: group {group} acknowledged {verdicts:?}");
+    }
+    assert_eq!(s.acks, reference.acks, "{what}: acknowledgments");
+    let mut seen = BTreeSet::new();
+    for c in &s.ack_controls {
+        assert!(seen.insert(c), "{what}: control number {c:?} sent twice");
+    }
+    // SH-2 and SH-3 together ship more of PO-2 than was ordered: whichever a worker checked
+    // second is held, never both sent.
+    let mut sent = s.sent.clone();
+    sent.dedup();
+    assert_eq!(sent, s.sent, "{what}: a document sent twice: {:?}", s.sent);
+    assert_eq!(s.sent.len(), 3, "{what}: sent {:?}", s.sent);
+    assert!(s.sent.contains(&"INV-1".to_owned()) && s.sent.contains(&"SH-1".to_owned()));
+}
+
+#[test]
+fn three_workers_killed_at_random_count_every_order_once() {
+    let server = postgres::Server::start();
+    // The reference: one worker on its own SQLite ledger, orders first, then the exports.
+    let clean = Env::new(&channels_with_acks());
+    populate(&clean);
+    let r = clean.run(&[]);
+    assert!(r.code <= 1, "{}", r.stderr);
+    exports(&clean);
+    let r = clean.run(&[]);
+    assert!(r.code <= 1, "{}", r.stderr);
+    let reference = state(&clean, &["work"]);
+    let ref_ids = identities(&clean);
+    assert!(ref_ids.len() >= 12, "{ref_ids:?}");
+    assert_eq!(reference.sent, ["INV-1", "SH-1", "SH-2"]);
+
+    let mut rng = fastrand::Rng::with_seed(0x3a0_4e45);
+    let mut kills = 0;
+    let clock = Instant::now();
+    for t in 0..4 {
+        let env = Env::new(&channels_with_acks());
+        populate(&env);
+        let mut inputs = input_checksums(&env);
+        let url = server.fresh_db();
+        worker_configs(&env, &url);
+        work_through(&env, &server, &mut rng, &mut kills);
+        // The exports once the orders are in: a ship notice for an order no worker has read
+        // yet is held, as it would be with one worker.
+        exports(&env);
+        inputs.extend(input_checksums(&env));
+        inputs.sort();
+        worker_configs(&env, &url);
+        work_through(&env, &server, &mut rng, &mut kills);
+        check(&env, &reference, &ref_ids, &inputs, &format!("trial {t}"));
+    }
+    assert!(kills >= 4, "only {kills} workers were killed");
+    eprintln!("{kills} workers killed in {:?}", clock.elapsed());
+}
