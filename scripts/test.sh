@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The SFTP tests run a throw-away OpenSSH server (scripts/sshd.sh); CI's machine starts without it.
 [ -x /usr/sbin/sshd ] || scripts/sshd.sh install
+scripts/postgres.sh install
 # `tallyman check --html` is checked in a real headless browser (tests/check_browser.rs).
 if ! [ -x /usr/bin/chromium ] && [ -z "${CHROMIUM:-}" ]; then
     if [ "$(id -u)" != 0 ]; then

@@ -17,7 +17,12 @@
 //! assert!(l.unfinished_runs().unwrap().iter().any(|r| r.id == run));
 //! ```
 
+#[cfg(any(test, feature = "internals"))]
+pub mod conformance;
 pub mod outbound;
+// Not yet chosen by the configuration: the shipped build leaves it unused.
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
+pub mod postgres;
 pub mod sqlite;
 mod sqlite_outbound;
 

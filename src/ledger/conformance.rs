@@ -1,0 +1,1080 @@
+//! One suite of checks that every [`Ledger`] must pass, whatever its backend: written once
+//! against `&mut dyn Ledger`, run against SQLite here and against PostgreSQL by
+//! `tests/ledger_postgres.rs`.
+//!
+//! Phase: tests only. Each check gets a fresh, empty ledger from the caller's factory;
+//! [`run`] runs them all and names every one that failed.
+//!
+//! ```
+//! use tallyman::ledger::{conformance, sqlite::SqliteLedger};
+//! conformance::assert_conforms(&mut || Box::new(SqliteLedger::open_in_memory().unwrap()));
+//! ```
+
+use super::outbound::{CoveredLine, OutboundRow, PoLine};
+use super::{
+    AckRow, Decision, Disposition, DocKey, DocRow, Error, FileRow, InterchangeRow, Ledger,
+    OutputRow, Route,
+};
+use rust_decimal::Decimal;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// A check: panics (by `assert!`) when the ledger does not behave as the trait says.
+pub type Check = fn(&mut dyn Ledger);
+
+/// Every check, by name.
+pub const CHECKS: &[(&str, Check)] = &[
+    (
+        "control_numbers_count_only_when_their_run_commits",
+        control_numbers_count_only_when_their_run_commits,
+    ),
+    (
+        "control_numbers_start_over_after_max",
+        control_numbers_start_over_after_max,
+    ),
+    (
+        "a_committed_run_is_found_by_file_document_and_interchange",
+        a_committed_run_is_found_by_file_document_and_interchange,
+    ),
+    (
+        "the_open_transaction_sees_its_own_rows_and_a_rollback_drops_them",
+        the_open_transaction_sees_its_own_rows_and_a_rollback_drops_them,
+    ),
+    ("the_first_accepted_wins", the_first_accepted_wins),
+    (
+        "claims_exclude_other_runs_until_finish_or_abort",
+        claims_exclude_other_runs_until_finish_or_abort,
+    ),
+    (
+        "an_aborted_run_cannot_commit",
+        an_aborted_run_cannot_commit,
+    ),
+    (
+        "unfinished_runs_say_what_to_complete_or_roll_back",
+        unfinished_runs_say_what_to_complete_or_roll_back,
+    ),
+    (
+        "acknowledgments_round_trip",
+        acknowledgments_round_trip,
+    ),
+    (
+        "documents_sent_round_trip",
+        documents_sent_round_trip,
+    ),
+    (
+        "purchase_order_lines_round_trip",
+        purchase_order_lines_round_trip,
+    ),
+    (
+        "resolve_supersedes_or_releases_a_quarantined_file",
+        resolve_supersedes_or_releases_a_quarantined_file,
+    ),
+    (
+        "totals_count_committed_runs_only",
+        totals_count_committed_runs_only,
+    ),
+    (
+        "run_detail_and_listings_round_trip",
+        run_detail_and_listings_round_trip,
+    ),
+    (
+        "file_outcomes_and_duplicate_files",
+        file_outcomes_and_duplicate_files,
+    ),
+];
+
+/// Runs every check, each on a fresh ledger from `factory`; the names of those that failed,
+/// with their messages.
+pub fn run(factory: &mut dyn FnMut() -> Box<dyn Ledger>) -> std::result::Result<(), Vec<String>> {
+    let mut failed = Vec::new();
+    for (name, check) in CHECKS {
+        let mut ledger = factory();
+        let outcome = catch_unwind(AssertUnwindSafe(|| check(ledger.as_mut())));
+        drop(ledger);
+        if let Err(panic) = outcome {
+            let message = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("(no message)");
+            failed.push(format!("{name}: {message}"));
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed)
+    }
+}
+
+/// [`run`], panicking with the failed checks' names and messages.
+pub fn assert_conforms(factory: &mut dyn FnMut() -> Box<dyn Ledger>) {
+    if let Err(failed) = run(factory) {
+        panic!(
+            "{} of {} ledger checks failed:\n  {}",
+            failed.len(),
+            CHECKS.len(),
+            failed.join("\n  ")
+        );
+    }
+}
+
+// --- values -----------------------------------------------------------------------------------
+
+fn file(name: &str, sha: &str, d: Disposition) -> FileRow {
+    FileRow {
+        channel: "acme".into(),
+        name: name.into(),
+        sha256: sha.into(),
+        size: 10,
+        disposition: d,
+        staged: format!("/w/staging/{name}"),
+        stored: format!("/w/archive/{name}"),
+        origin: format!("/drop/{name}"),
+        remove_origin: true,
+        replay_of: None,
+    }
+}
+
+fn key(n: &str) -> DocKey {
+    DocKey {
+        channel: "acme".into(),
+        kind: "order".into(),
+        number: n.into(),
+        purpose: "original".into(),
+    }
+}
+
+fn doc(file: usize, n: &str, hash: &str, route: Route) -> DocRow {
+    DocRow {
+        file,
+        key: key(n),
+        content_hash: hash.into(),
+        route,
+        offset: 106,
+        controls: "1/1/0001".into(),
+        reason: (route == Route::Rejected).then(|| "BEG03 missing".into()),
+    }
+}
+
+fn ack(channel: &str, controls: &str) -> AckRow {
+    AckRow {
+        file: 0,
+        channel: channel.into(),
+        kind: "997".into(),
+        acknowledged: "000000007/7".into(),
+        verdict: "accepted".into(),
+        controls: controls.into(),
+        temp: "/o/.t".into(),
+        path: format!("/o/{channel}-997-{controls}.x12"),
+    }
+}
+
+fn interchange(file: usize, control: &str) -> InterchangeRow {
+    InterchangeRow {
+        file,
+        sender: "S".into(),
+        receiver: "R".into(),
+        control: control.into(),
+    }
+}
+
+/// What one run records: its files, then the documents, interchanges, outputs and
+/// acknowledgments of those files (by index).
+#[derive(Default)]
+struct Batch {
+    files: Vec<FileRow>,
+    documents: Vec<DocRow>,
+    interchanges: Vec<InterchangeRow>,
+    outputs: Vec<OutputRow>,
+    acks: Vec<AckRow>,
+}
+
+/// Adds a batch in the open transaction; returns the files' ids and whether each document was
+/// recorded.
+fn add(l: &mut dyn Ledger, run: i64, b: &Batch) -> (Vec<i64>, Vec<bool>) {
+    let ids: Vec<i64> = b
+        .files
+        .iter()
+        .map(|f| l.add_file(run, f).expect("add_file"))
+        .collect();
+    let recorded = b
+        .documents
+        .iter()
+        .map(|d| l.add_document(run, ids[d.file], d).expect("add_document"))
+        .collect();
+    for i in &b.interchanges {
+        l.add_interchange(run, ids[i.file], i)
+            .expect("add_interchange");
+    }
+    for o in &b.outputs {
+        l.add_output(run, o).expect("add_output");
+    }
+    for a in &b.acks {
+        l.add_ack(run, ids[a.file], a).expect("add_ack");
+    }
+    (ids, recorded)
+}
+
+/// A new run that records `b` and commits; returns the run and its files' ids.
+fn committed(l: &mut dyn Ledger, started: &str, b: &Batch) -> (i64, Vec<i64>) {
+    let run = l.begin_run(started).expect("begin_run");
+    l.begin(run).expect("begin");
+    let (ids, _) = add(l, run, b);
+    l.commit(run).expect("commit");
+    (run, ids)
+}
+
+// --- checks -----------------------------------------------------------------------------------
+
+/// Control numbers count only when their run commits, never repeat within `max`, and are kept
+/// per channel and kind; acknowledgments are found by channel and by unfinished run.
+pub fn control_numbers_count_only_when_their_run_commits(l: &mut dyn Ledger) {
+    let run = l.begin_run("t0").unwrap();
+    l.begin(run).unwrap();
+    assert_eq!(l.next_control("acme", "isa", 999_999_999).unwrap(), 1);
+    assert_eq!(l.next_control("acme", "isa", 999_999_999).unwrap(), 2);
+    l.rollback().unwrap();
+    l.begin(run).unwrap();
+    assert_eq!(
+        l.next_control("acme", "isa", 999_999_999).unwrap(),
+        1,
+        "rolled back"
+    );
+    assert_eq!(l.next_control("acme", "gs", 999_999_999).unwrap(), 1);
+    assert_eq!(l.next_control("beta", "isa", 999_999_999).unwrap(), 1);
+    let id = l
+        .add_file(run, &file("a.edi", "aa", Disposition::Archived))
+        .unwrap();
+    let a = ack("acme", "000000001/1/0001");
+    l.add_ack(run, id, &a).unwrap();
+    l.commit(run).unwrap();
+    let pending = l.unfinished_runs().unwrap();
+    assert_eq!(pending[0].acks, vec![a.clone()]);
+    assert_eq!(l.acks_sent("acme").unwrap(), vec![a]);
+    assert!(l.acks_sent("beta").unwrap().is_empty());
+    let run = l.begin_run("t1").unwrap();
+    l.begin(run).unwrap();
+    assert_eq!(l.next_control("acme", "isa", 999_999_999).unwrap(), 2);
+    // After the largest number a field holds, numbering starts over.
+    assert_eq!(l.next_control("acme", "st", 2).unwrap(), 1);
+    assert_eq!(l.next_control("acme", "st", 2).unwrap(), 2);
+    assert_eq!(l.next_control("acme", "st", 2).unwrap(), 1);
+    l.rollback().unwrap();
+}
+
+/// Starting over after `max` is the only repeat, and it carries across committed runs.
+pub fn control_numbers_start_over_after_max(l: &mut dyn Ledger) {
+    let run = l.begin_run("t0").unwrap();
+    l.begin(run).unwrap();
+    let got: Vec<u64> = (0..4)
+        .map(|_| l.next_control("acme", "unb", 3).unwrap())
+        .collect();
+    assert_eq!(got, [1, 2, 3, 1]);
+    l.commit(run).unwrap();
+    let run = l.begin_run("t1").unwrap();
+    l.begin(run).unwrap();
+    assert_eq!(l.next_control("acme", "unb", 3).unwrap(), 2, "after commit");
+    assert_eq!(l.next_control("acme", "unb", 3).unwrap(), 3);
+    assert_eq!(l.next_control("acme", "unb", 3).unwrap(), 1);
+    // A max of 0 is taken as 1: always 1.
+    assert_eq!(l.next_control("acme", "unh", 0).unwrap(), 1);
+    assert_eq!(l.next_control("acme", "unh", 0).unwrap(), 1);
+    l.commit(run).unwrap();
+}
+
+pub fn a_committed_run_is_found_by_file_document_and_interchange(l: &mut dyn Ledger) {
+    let batch = Batch {
+        files: vec![
+            file("a.edi", "aa", Disposition::Archived),
+            file("b.edi", "bb", Disposition::Quarantined),
+        ],
+        documents: vec![doc(0, "PO1", "h1", Route::Accepted)],
+        interchanges: vec![interchange(0, "000000001")],
+        outputs: vec![OutputRow {
+            temp: "/i/.t".into(),
+            path: "/i/t".into(),
+            documents: 1,
+        }],
+        acks: Vec::new(),
+    };
+    // Before the commit nothing counts.
+    assert!(l.accepted_document(&key("PO1")).unwrap().is_none());
+    let (run, _) = committed(l, "t0", &batch);
+    let pending = l.unfinished_runs().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert!(pending[0].committed);
+    assert_eq!(pending[0].outputs[0].path, "/i/t");
+    assert_eq!(pending[0].outputs[0].documents, 1);
+    assert_eq!(pending[0].files.len(), 2);
+    assert_eq!(pending[0].started, "t0");
+    l.finish_run(run, "t1").unwrap();
+    assert!(l.unfinished_runs().unwrap().is_empty());
+
+    let d = l.accepted_document(&key("PO1")).unwrap().unwrap();
+    assert_eq!((d.run, d.file.as_str(), d.offset), (run, "a.edi", 106));
+    assert_eq!(d.content_hash, "h1");
+    assert_eq!(l.file_by_sha("acme", "aa").unwrap().unwrap().name, "a.edi");
+    assert!(l.file_by_sha("other", "aa").unwrap().is_none());
+    let seen = l.interchange("S", "R", "000000001").unwrap().unwrap();
+    assert_eq!((seen.name.as_str(), seen.run, seen.id), ("a.edi", run, d.file_id));
+    assert!(l.interchange("S", "R", "000000002").unwrap().is_none());
+    let q = l.quarantined_files().unwrap();
+    assert_eq!(q.len(), 1);
+    assert_eq!((q[0].name.as_str(), q[0].received.as_str()), ("b.edi", "t0"));
+    let runs = l.runs(10).unwrap();
+    assert_eq!((runs[0].files, runs[0].accepted), (2, 1));
+    assert_eq!(runs[0].status, "finished");
+    assert_eq!(runs[0].finished.as_deref(), Some("t1"));
+
+    // A replay marks the quarantined file as replayed.
+    let mut f = file("b.edi", "cc", Disposition::Archived);
+    f.replay_of = Some(q[0].id);
+    committed(
+        l,
+        "t2",
+        &Batch {
+            files: vec![f],
+            ..Batch::default()
+        },
+    );
+    assert!(l.quarantined_files().unwrap().is_empty());
+}
+
+/// Later files of a batch dedupe against earlier ones: the run's own lookups see what it added
+/// before the commit; a rollback leaves nothing.
+pub fn the_open_transaction_sees_its_own_rows_and_a_rollback_drops_them(l: &mut dyn Ledger) {
+    let run = l.begin_run("t0").unwrap();
+    l.begin(run).unwrap();
+    let batch = Batch {
+        files: vec![file("a.edi", "aa", Disposition::Archived)],
+        documents: vec![doc(0, "PO1", "h1", Route::Accepted)],
+        interchanges: vec![interchange(0, "000000001")],
+        ..Batch::default()
+    };
+    add(l, run, &batch);
+    assert!(l.accepted_document(&key("PO1")).unwrap().is_some());
+    assert!(l.file_by_sha("acme", "aa").unwrap().is_some());
+    assert!(l.interchange("S", "R", "000000001").unwrap().is_some());
+    l.rollback().unwrap();
+    // A second rollback, with no transaction open, is nothing.
+    l.rollback().unwrap();
+    assert!(l.accepted_document(&key("PO1")).unwrap().is_none());
+    assert!(l.file_by_sha("acme", "aa").unwrap().is_none());
+    assert!(l.interchange("S", "R", "000000001").unwrap().is_none());
+    let pending = l.unfinished_runs().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert!(!pending[0].committed, "never committed: to roll back");
+    assert!(pending[0].files.is_empty());
+    assert_eq!(pending[0].worker, l.worker());
+    // An interchange repeated in the same run is ignored, not an error.
+    l.begin(run).unwrap();
+    let b = Batch {
+        files: vec![
+            file("a.edi", "aa", Disposition::Archived),
+            file("b.edi", "bb", Disposition::Archived),
+        ],
+        interchanges: vec![interchange(0, "000000009"), interchange(1, "000000009")],
+        ..Batch::default()
+    };
+    add(l, run, &b);
+    l.commit(run).unwrap();
+    assert_eq!(
+        l.interchange("S", "R", "000000009").unwrap().unwrap().name,
+        "a.edi",
+        "where it was first received"
+    );
+}
+
+/// An identity is accepted once: a second accepted row of it is refused (false, nothing
+/// recorded), in the same run or a later one; duplicates, conflicts and rejections of it are
+/// recorded, and so is another purpose.
+pub fn the_first_accepted_wins(l: &mut dyn Ledger) {
+    let run = l.begin_run("t0").unwrap();
+    l.begin(run).unwrap();
+    let batch = Batch {
+        files: vec![file("a", "a", Disposition::Archived)],
+        documents: vec![
+            doc(0, "PO1", "h", Route::Accepted),
+            doc(0, "PO1", "h2", Route::Accepted),
+        ],
+        ..Batch::default()
+    };
+    let (_, recorded) = add(l, run, &batch);
+    assert_eq!(recorded, [true, false], "in one run");
+    l.commit(run).unwrap();
+
+    let run = l.begin_run("t1").unwrap();
+    l.begin(run).unwrap();
+    let mut other_purpose = doc(0, "PO1", "h", Route::Accepted);
+    other_purpose.key.purpose = "replace".into();
+    let batch = Batch {
+        files: vec![file("b", "b", Disposition::Quarantined)],
+        documents: vec![
+            doc(0, "PO1", "h", Route::Accepted),
+            doc(0, "PO1", "h", Route::Duplicate),
+            doc(0, "PO1", "h3", Route::Conflict),
+            doc(0, "PO1", "h4", Route::Rejected),
+            other_purpose,
+        ],
+        ..Batch::default()
+    };
+    let (_, recorded) = add(l, run, &batch);
+    assert_eq!(recorded, [false, true, true, true, true]);
+    // The refusal left the transaction usable.
+    l.commit(run).unwrap();
+    let d = l.accepted_document(&key("PO1")).unwrap().unwrap();
+    assert_eq!((d.file.as_str(), d.content_hash.as_str()), ("a", "h"));
+    let runs = l.runs(10).unwrap();
+    let r = &runs[0];
+    assert_eq!(
+        (r.accepted, r.duplicate, r.conflict, r.rejected),
+        (1, 1, 1, 1)
+    );
+    assert_eq!(runs[1].accepted, 1);
+}
+
+/// A run claims an input once; no other run gets it while the holder is started or committed;
+/// it is free again once the holder finishes or is aborted.
+pub fn claims_exclude_other_runs_until_finish_or_abort(l: &mut dyn Ledger) {
+    let me = l.worker().to_owned();
+    let r1 = l.begin_run("t1").unwrap();
+    let r2 = l.begin_run("t2").unwrap();
+    assert_eq!(l.claim(r1, "acme", "a.edi").unwrap(), None);
+    assert_eq!(l.claim(r1, "acme", "a.edi").unwrap(), None, "again: still ours");
+    assert_eq!(l.claim(r2, "acme", "a.edi").unwrap(), Some(me.clone()));
+    assert_eq!(l.claim(r2, "beta", "a.edi").unwrap(), None, "per channel");
+    // (That a claim made while the run's transaction is open survives its rollback, as the
+    // trait says, is checked for PostgreSQL only: SQLite's claim joins the open transaction.)
+    assert_eq!(l.claim(r1, "acme", "b.edi").unwrap(), None);
+    assert_eq!(l.claim(r2, "acme", "b.edi").unwrap(), Some(me.clone()));
+    // Committed: still held (its moves are not done).
+    l.begin(r1).unwrap();
+    l.commit(r1).unwrap();
+    assert_eq!(l.claim(r2, "acme", "a.edi").unwrap(), Some(me.clone()));
+    l.finish_run(r1, "t3").unwrap();
+    assert_eq!(l.claim(r2, "acme", "a.edi").unwrap(), None, "after finish");
+    assert_eq!(l.claim(r2, "acme", "b.edi").unwrap(), None);
+    let r3 = l.begin_run("t4").unwrap();
+    assert_eq!(l.claim(r3, "acme", "a.edi").unwrap(), Some(me));
+    l.abort_run(r2).unwrap();
+    assert_eq!(l.claim(r3, "acme", "a.edi").unwrap(), None, "after abort");
+}
+
+/// A run aborted (by a rollback after a crash, or another worker) cannot commit: nothing of
+/// it counts.
+pub fn an_aborted_run_cannot_commit(l: &mut dyn Ledger) {
+    let run = l.begin_run("t0").unwrap();
+    l.abort_run(run).unwrap();
+    l.begin(run).unwrap();
+    add(
+        l,
+        run,
+        &Batch {
+            files: vec![file("a", "a", Disposition::Archived)],
+            documents: vec![doc(0, "PO1", "h", Route::Accepted)],
+            ..Batch::default()
+        },
+    );
+    match l.commit(run) {
+        Err(Error::Lost { run: r }) => assert_eq!(r, run),
+        other => panic!("commit of an aborted run: {other:?}"),
+    }
+    assert!(l.accepted_document(&key("PO1")).unwrap().is_none());
+    let runs = l.runs(10).unwrap();
+    assert_eq!((runs[0].status.as_str(), runs[0].files), ("aborted", 0));
+    assert!(l.unfinished_runs().unwrap().is_empty());
+    // The ledger goes on.
+    committed(l, "t1", &Batch::default());
+}
+
+/// Unfinished runs, oldest first, with what completing a committed one needs.
+pub fn unfinished_runs_say_what_to_complete_or_roll_back(l: &mut dyn Ledger) {
+    let started = l.begin_run("t0").unwrap();
+    let run = l.begin_run("t1").unwrap();
+    l.begin(run).unwrap();
+    let (ids, _) = add(
+        l,
+        run,
+        &Batch {
+            files: vec![file("a", "a", Disposition::Archived)],
+            outputs: vec![
+                OutputRow {
+                    temp: "/i/.1".into(),
+                    path: "/i/1".into(),
+                    documents: 2,
+                },
+                OutputRow {
+                    temp: "/i/.2".into(),
+                    path: "/i/2".into(),
+                    documents: 1,
+                },
+            ],
+            acks: vec![ack("acme", "1/1/0001"), ack("acme", "2/2/0001")],
+            ..Batch::default()
+        },
+    );
+    let sent = outbound_row(run, "SH1", b"ISA*00~\x00\xff");
+    l.add_outbound(&sent, &[], &[]).unwrap();
+    l.add_received_ack(run, ids[0], "acme", "GS:SH:1", "{}")
+        .unwrap();
+    l.commit(run).unwrap();
+    let pending = l.unfinished_runs().unwrap();
+    assert_eq!(
+        pending.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [started, run]
+    );
+    assert!(!pending[0].committed);
+    assert!(pending.iter().all(|p| p.worker == l.worker()));
+    let p = &pending[1];
+    assert!(p.committed);
+    assert_eq!(
+        p.outputs.iter().map(|o| o.path.as_str()).collect::<Vec<_>>(),
+        ["/i/1", "/i/2"]
+    );
+    assert_eq!(
+        p.acks.iter().map(|a| a.controls.as_str()).collect::<Vec<_>>(),
+        ["1/1/0001", "2/2/0001"]
+    );
+    assert_eq!(p.outbound.len(), 1);
+    assert_eq!(p.outbound[0].bytes, b"ISA*00~\x00\xff", "the exact bytes");
+    assert_eq!(p.outbound[0].orders, ["PO1", "PO2"]);
+    l.abort_run(started).unwrap();
+    l.finish_run(run, "t2").unwrap();
+    assert!(l.unfinished_runs().unwrap().is_empty());
+    // Aborting a committed run changes nothing.
+    l.abort_run(run).unwrap();
+    assert_eq!(l.runs(1).unwrap()[0].status, "finished");
+}
+
+pub fn acknowledgments_round_trip(l: &mut dyn Ledger) {
+    let run = l.begin_run("t0").unwrap();
+    l.begin(run).unwrap();
+    let id = l
+        .add_file(run, &file("a", "a", Disposition::Archived))
+        .unwrap();
+    let (a1, b1, a2) = (ack("acme", "1"), ack("beta", "1"), ack("acme", "2"));
+    for a in [&a1, &b1, &a2] {
+        l.add_ack(run, id, a).unwrap();
+    }
+    l.add_received_ack(run, id, "acme", "GS:SH:2", r#"{"n":2}"#)
+        .unwrap();
+    l.add_received_ack(run, id, "beta", "UNB:1", r#"{"n":0}"#)
+        .unwrap();
+    l.add_received_ack(run, id, "acme", "GS:SH:1", r#"{"n":1}"#)
+        .unwrap();
+    l.commit(run).unwrap();
+    assert_eq!(l.acks_sent("acme").unwrap(), [a1, a2]);
+    assert_eq!(l.acks_sent("beta").unwrap(), [b1]);
+    assert!(l.acks_sent("gamma").unwrap().is_empty());
+    assert_eq!(
+        l.acks_received("acme").unwrap(),
+        [
+            ("GS:SH:2".to_owned(), r#"{"n":2}"#.to_owned()),
+            ("GS:SH:1".to_owned(), r#"{"n":1}"#.to_owned())
+        ],
+        "oldest first"
+    );
+    assert_eq!(l.acks_received("beta").unwrap().len(), 1);
+    assert!(l.acks_received("gamma").unwrap().is_empty());
+}
+
+fn outbound_row(run: i64, number: &str, bytes: &[u8]) -> OutboundRow {
+    OutboundRow {
+        id: 0,
+        run,
+        channel: "acme".into(),
+        kind: "ship_notice".into(),
+        number: number.into(),
+        purpose: "original".into(),
+        content_hash: format!("hash-{number}"),
+        orders: vec!["PO1".into(), "PO2".into()],
+        set_id: "856".into(),
+        controls: "000000001/1/0001".into(),
+        ack_key: format!("GS:SH:{number}"),
+        path: format!("/o/{number}.x12"),
+        temp: format!("/o/.{number}"),
+        bytes: bytes.to_vec(),
+        sent: "t0".into(),
+        export: "outbox.csv:2".into(),
+    }
+}
+
+fn covered(po: &str, line: &str, q: i64) -> CoveredLine {
+    CoveredLine {
+        po: po.into(),
+        line: line.into(),
+        quantity: Decimal::from(q),
+    }
+}
+
+pub fn documents_sent_round_trip(l: &mut dyn Ledger) {
+    let run = l.begin_run("t0").unwrap();
+    l.begin(run).unwrap();
+    let sh1 = outbound_row(run, "SH1", b"one");
+    let id1 = l
+        .add_outbound(
+            &sh1,
+            &[covered("PO1", "1", 3), covered("PO1", "2", 1)],
+            &["000000000000000001".into()],
+        )
+        .unwrap();
+    let mut sh2 = outbound_row(run, "SH2", b"two");
+    sh2.orders = vec!["PO1".into()];
+    let id2 = l
+        .add_outbound(&sh2, &[covered("PO1", "1", 2)], &[])
+        .unwrap();
+    assert!(id1 > 0 && id2 > id1);
+    // Seen by the open run before its commit; not listed as sent until it commits.
+    let docs = l.outbound_documents("acme", "ship_notice", "SH1").unwrap();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(
+        docs[0],
+        OutboundRow {
+            id: id1,
+            bytes: Vec::new(),
+            ..sh1.clone()
+        }
+    );
+    assert!(l.outbound(None).unwrap().is_empty());
+    assert_eq!(
+        l.covered("acme", "ship_notice", "PO1", None).unwrap(),
+        [
+            ("1".to_owned(), Decimal::from(5)),
+            ("2".to_owned(), Decimal::from(1))
+        ]
+    );
+    assert_eq!(
+        l.covered("acme", "ship_notice", "PO1", Some("SH2"))
+            .unwrap(),
+        [
+            ("1".to_owned(), Decimal::from(3)),
+            ("2".to_owned(), Decimal::from(1))
+        ],
+        "leaving out the document replaced"
+    );
+    assert!(l.covered("acme", "invoice", "PO1", None).unwrap().is_empty());
+    assert_eq!(
+        l.sscc_sent("000000000000000001").unwrap(),
+        Some(("acme".to_owned(), "SH1".to_owned()))
+    );
+    assert_eq!(l.sscc_sent("000000000000000002").unwrap(), None);
+    l.commit(run).unwrap();
+
+    let all = l.outbound(None).unwrap();
+    assert_eq!(
+        all.iter().map(|o| o.number.as_str()).collect::<Vec<_>>(),
+        ["SH1", "SH2"]
+    );
+    assert!(all.iter().all(|o| o.bytes.is_empty()), "without their bytes");
+    assert_eq!(l.outbound(Some("acme")).unwrap().len(), 2);
+    assert!(l.outbound(Some("beta")).unwrap().is_empty());
+
+    // A replacement withdraws what SH1 covered.
+    let run = l.begin_run("t1").unwrap();
+    l.begin(run).unwrap();
+    l.withdraw("acme", "ship_notice", "SH1").unwrap();
+    let mut replace = outbound_row(run, "SH1", b"one again");
+    replace.purpose = "replace".into();
+    replace.content_hash = "hash-SH1-2".into();
+    l.add_outbound(&replace, &[covered("PO1", "2", 4)], &["000000000000000001".into()])
+        .unwrap();
+    l.commit(run).unwrap();
+    assert_eq!(
+        l.covered("acme", "ship_notice", "PO1", None).unwrap(),
+        [
+            ("1".to_owned(), Decimal::from(2)),
+            ("2".to_owned(), Decimal::from(4))
+        ]
+    );
+    let docs = l.outbound_documents("acme", "ship_notice", "SH1").unwrap();
+    assert_eq!(
+        docs.iter().map(|d| d.purpose.as_str()).collect::<Vec<_>>(),
+        ["original", "replace"]
+    );
+    assert_eq!(
+        l.sscc_sent("000000000000000001").unwrap(),
+        Some(("acme".to_owned(), "SH1".to_owned()))
+    );
+}
+
+fn po_line(line: &str, q: i64) -> PoLine {
+    PoLine {
+        line: line.into(),
+        quantity: Decimal::from(q),
+        unit: Some("EA".into()),
+        unit_price: Some(Decimal::new(1250, 2)),
+        ids: Default::default(),
+    }
+}
+
+pub fn purchase_order_lines_round_trip(l: &mut dyn Ledger) {
+    assert_eq!(l.po_lines("acme", "PO1").unwrap(), None);
+    let run = l.begin_run("t0").unwrap();
+    l.begin(run).unwrap();
+    let lines = [po_line("10", 1), po_line("2", 2), po_line("1", 3)];
+    l.add_po(run, "acme", "PO1", &lines, true).unwrap();
+    l.commit(run).unwrap();
+    let got = l.po_lines("acme", "PO1").unwrap().unwrap();
+    assert_eq!(
+        got.iter().map(|p| p.line.as_str()).collect::<Vec<_>>(),
+        ["1", "2", "10"],
+        "in the partner's order"
+    );
+    assert_eq!(got[0], lines[2]);
+    assert_eq!(l.po_lines("beta", "PO1").unwrap(), None);
+
+    // A change order changes line 2 and adds line 3; a replacement's lines replace all.
+    let run = l.begin_run("t1").unwrap();
+    l.begin(run).unwrap();
+    l.add_po(run, "acme", "PO1", &[po_line("2", 7), po_line("3", 1)], false)
+        .unwrap();
+    let got = l.po_lines("acme", "PO1").unwrap().unwrap();
+    assert_eq!(
+        got.iter()
+            .map(|p| (p.line.as_str(), p.quantity))
+            .collect::<Vec<_>>(),
+        [
+            ("1", Decimal::from(3)),
+            ("2", Decimal::from(7)),
+            ("3", Decimal::from(1)),
+            ("10", Decimal::from(1))
+        ]
+    );
+    l.add_po(run, "acme", "PO2", &[po_line("1", 1)], true).unwrap();
+    l.add_po(run, "acme", "PO2", &[po_line("5", 5)], true).unwrap();
+    l.commit(run).unwrap();
+    let got = l.po_lines("acme", "PO2").unwrap().unwrap();
+    assert_eq!(
+        got.iter().map(|p| p.line.as_str()).collect::<Vec<_>>(),
+        ["5"]
+    );
+    // A cancellation: no lines.
+    let run = l.begin_run("t2").unwrap();
+    l.begin(run).unwrap();
+    l.add_po(run, "acme", "PO2", &[], true).unwrap();
+    l.commit(run).unwrap();
+    assert_eq!(l.po_lines("acme", "PO2").unwrap(), None);
+}
+
+pub fn resolve_supersedes_or_releases_a_quarantined_file(l: &mut dyn Ledger) {
+    let (_, first) = committed(
+        l,
+        "t0",
+        &Batch {
+            files: vec![file("a", "a", Disposition::Archived)],
+            documents: vec![doc(0, "PO1", "h1", Route::Accepted)],
+            ..Batch::default()
+        },
+    );
+    let (run2, ids) = committed(
+        l,
+        "t1",
+        &Batch {
+            files: vec![
+                file("b", "b", Disposition::Quarantined),
+                file("c", "c", Disposition::Quarantined),
+            ],
+            documents: vec![
+                doc(0, "PO1", "h2", Route::Conflict),
+                doc(0, "PO1", "h2", Route::Conflict),
+                doc(0, "PO9", "h9", Route::Conflict),
+                doc(1, "PO1", "h3", Route::Conflict),
+            ],
+            interchanges: vec![interchange(0, "000000005")],
+            ..Batch::default()
+        },
+    );
+    let (b, c) = (ids[0], ids[1]);
+    assert_eq!(
+        l.quarantined_files()
+            .unwrap()
+            .iter()
+            .map(|q| q.id)
+            .collect::<Vec<_>>(),
+        [b, c]
+    );
+    assert_eq!(
+        l.conflicts_of(b).unwrap(),
+        [key("PO1"), key("PO9")],
+        "each identity once, in order"
+    );
+    assert!(l.conflicts_of(first[0]).unwrap().is_empty());
+
+    assert_eq!(
+        l.resolve(b, Decision::TakeNew, "the partner says so", "t2")
+            .unwrap(),
+        1,
+        "PO1 superseded; PO9 was never accepted"
+    );
+    assert!(l.accepted_document(&key("PO1")).unwrap().is_none());
+    assert!(
+        l.interchange("S", "R", "000000005").unwrap().is_none(),
+        "the file is run again"
+    );
+    // Taken: it stays quarantined until it is replayed.
+    assert_eq!(l.quarantined_files().unwrap().len(), 2);
+    let summary = &l.runs(10).unwrap()[1];
+    assert_eq!(summary.accepted, 1, "a superseded document counts as accepted");
+
+    assert_eq!(l.resolve(c, Decision::KeepOld, "", "t3").unwrap(), 0);
+    assert_eq!(
+        l.quarantined_files()
+            .unwrap()
+            .iter()
+            .map(|q| q.id)
+            .collect::<Vec<_>>(),
+        [b]
+    );
+    // Deciding again replaces the decision.
+    assert_eq!(l.resolve(b, Decision::Dismiss, "no", "t4").unwrap(), 0);
+    assert!(l.quarantined_files().unwrap().is_empty());
+    let (_, _, docs) = l.run_detail(run2).unwrap().unwrap();
+    assert!(docs.iter().all(|d| d.route == Route::Conflict));
+}
+
+pub fn totals_count_committed_runs_only(l: &mut dyn Ledger) {
+    assert!(l.totals().unwrap().documents.is_empty());
+    let (_, ids) = committed(
+        l,
+        "2026-12-01T00:00:00Z",
+        &Batch {
+            files: vec![
+                file("a", "a", Disposition::Archived),
+                file("b", "b", Disposition::Quarantined),
+            ],
+            documents: vec![
+                doc(0, "PO1", "h1", Route::Accepted),
+                doc(0, "PO2", "h2", Route::Accepted),
+                doc(1, "PO1", "h3", Route::Conflict),
+            ],
+            ..Batch::default()
+        },
+    );
+    let mut replay = file("b", "b2", Disposition::Archived);
+    replay.replay_of = Some(ids[1]);
+    replay.size = 5;
+    committed(
+        l,
+        "2026-12-02T00:00:00Z",
+        &Batch {
+            files: vec![replay],
+            documents: vec![doc(0, "PO3", "h4", Route::Rejected)],
+            ..Batch::default()
+        },
+    );
+    // Rolled back and aborted: nothing of it counts.
+    let run = l.begin_run("2026-12-03T00:00:00Z").unwrap();
+    l.begin(run).unwrap();
+    add(
+        l,
+        run,
+        &Batch {
+            files: vec![file("x", "x", Disposition::Archived)],
+            documents: vec![doc(0, "PO4", "h5", Route::Accepted)],
+            ..Batch::default()
+        },
+    );
+    l.rollback().unwrap();
+    l.abort_run(run).unwrap();
+    let mut beta = file("z", "z", Disposition::Archived);
+    beta.channel = "beta".into();
+    committed(
+        l,
+        "2026-12-04T00:00:00Z",
+        &Batch {
+            files: vec![beta],
+            ..Batch::default()
+        },
+    );
+
+    let t = l.totals().unwrap();
+    let docs: Vec<(&str, &str, &str, u64)> = t
+        .documents
+        .iter()
+        .map(|d| (d.channel.as_str(), d.kind.as_str(), d.route.as_str(), d.count))
+        .collect();
+    assert_eq!(
+        docs,
+        [
+            ("acme", "order", "accepted", 2),
+            ("acme", "order", "conflict", 1),
+            ("acme", "order", "rejected", 1)
+        ]
+    );
+    let ch: Vec<(&str, u64, u64, Option<&str>)> = t
+        .channels
+        .iter()
+        .map(|c| {
+            (
+                c.channel.as_str(),
+                c.files,
+                c.bytes,
+                c.last_file.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ch,
+        [
+            ("acme", 3, 25, Some("2026-12-01T00:00:00Z")),
+            ("beta", 1, 10, Some("2026-12-04T00:00:00Z"))
+        ],
+        "a replay is no new arrival"
+    );
+    let mut received = l.received("acme").unwrap();
+    received.sort();
+    assert_eq!(
+        received,
+        [
+            ("a".to_owned(), 10),
+            ("b".to_owned(), 5),
+            ("b".to_owned(), 10)
+        ]
+    );
+    assert!(l.received("gamma").unwrap().is_empty());
+}
+
+pub fn run_detail_and_listings_round_trip(l: &mut dyn Ledger) {
+    assert!(l.runs(10).unwrap().is_empty());
+    assert!(l.run_detail(1).unwrap().is_none());
+    let batch = Batch {
+        files: vec![
+            file("a", "a", Disposition::Archived),
+            file("b", "b", Disposition::Quarantined),
+        ],
+        documents: vec![
+            doc(0, "PO1", "h1", Route::Accepted),
+            doc(1, "PO2", "h2", Route::Rejected),
+            doc(1, "PO1", "h1", Route::Duplicate),
+        ],
+        ..Batch::default()
+    };
+    let (r1, _) = committed(l, "t1", &batch);
+    let r2 = l.begin_run("t2").unwrap();
+    let r3 = l.begin_run("t3").unwrap();
+    let runs = l.runs(2).unwrap();
+    assert_eq!(
+        runs.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [r3, r2],
+        "newest first, at most the limit"
+    );
+    assert_eq!((runs[0].status.as_str(), runs[0].files), ("started", 0));
+    assert_eq!(runs[0].finished, None);
+    let (summary, files, docs) = l.run_detail(r1).unwrap().unwrap();
+    assert_eq!(
+        (summary.id, summary.started.as_str(), summary.status.as_str()),
+        (r1, "t1", "committed")
+    );
+    assert_eq!(
+        (
+            summary.files,
+            summary.accepted,
+            summary.duplicate,
+            summary.rejected
+        ),
+        (2, 1, 1, 1)
+    );
+    assert_eq!(
+        files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    let f = &files[1];
+    let want = &batch.files[1];
+    assert_eq!(
+        (
+            &f.channel, &f.sha256, f.size, f.disposition, &f.staged, &f.stored, &f.origin,
+            f.remove_origin, f.replay_of
+        ),
+        (
+            &want.channel,
+            &want.sha256,
+            want.size,
+            want.disposition,
+            &want.staged,
+            &want.stored,
+            &want.origin,
+            want.remove_origin,
+            want.replay_of
+        )
+    );
+    assert_eq!(docs.len(), 3);
+    for (got, want) in docs.iter().zip(&batch.documents) {
+        assert_eq!(
+            (
+                got.file,
+                &got.key,
+                &got.content_hash,
+                got.route,
+                got.offset,
+                &got.controls,
+                &got.reason
+            ),
+            (
+                want.file,
+                &want.key,
+                &want.content_hash,
+                want.route,
+                want.offset,
+                &want.controls,
+                &want.reason
+            )
+        );
+    }
+}
+
+pub fn file_outcomes_and_duplicate_files(l: &mut dyn Ledger) {
+    let run = l.begin_run("t0").unwrap();
+    l.begin(run).unwrap();
+    let mut kept = file("a", "aa", Disposition::Archived);
+    kept.remove_origin = false;
+    kept.stored = String::new();
+    let id = l.add_file(run, &kept).unwrap();
+    l.set_file_outcome(id, Disposition::Quarantined, "/w/quarantine/a")
+        .unwrap();
+    let dup = l
+        .add_file(run, &file("a2", "aa", Disposition::DuplicateFile))
+        .unwrap();
+    l.commit(run).unwrap();
+    let seen = l.file_by_sha("acme", "aa").unwrap().unwrap();
+    assert_eq!((seen.id, seen.disposition), (id, Disposition::Quarantined));
+    assert_ne!(seen.id, dup, "a duplicate file is not what it duplicates");
+    let (_, files, _) = l.run_detail(run).unwrap().unwrap();
+    assert_eq!(files[0].stored, "/w/quarantine/a");
+    assert!(!files[0].remove_origin);
+    assert_eq!(files[1].disposition, Disposition::DuplicateFile);
+    // Only a duplicate file with this checksum: not found.
+    let run = l.begin_run("t1").unwrap();
+    l.begin(run).unwrap();
+    l.add_file(run, &file("x", "xx", Disposition::DuplicateFile))
+        .unwrap();
+    l.commit(run).unwrap();
+    assert!(l.file_by_sha("acme", "xx").unwrap().is_none());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::sqlite::SqliteLedger;
+
+    #[test]
+    fn sqlite_conforms() {
+        assert_conforms(&mut || Box::new(SqliteLedger::open_in_memory().unwrap()));
+    }
+
+    #[test]
+    fn a_failing_check_is_named() {
+        // A ledger that is not empty fails the checks that count from nothing.
+        let failed = run(&mut || -> Box<dyn Ledger> {
+            let mut l = SqliteLedger::open_in_memory().unwrap();
+            committed(&mut l, "t", &Batch::default());
+            Box::new(l)
+        })
+        .unwrap_err();
+        assert!(
+            failed
+                .iter()
+                .any(|f| f.starts_with("run_detail_and_listings_round_trip: ")),
+            "{failed:?}"
+        );
+    }
+}

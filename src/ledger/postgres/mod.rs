@@ -1,0 +1,1069 @@
+//! The shared ledger: PostgreSQL, for several workers (processes, each with its own work
+//! directory) that dedupe against one another.
+//!
+//! Phase: the same as the SQLite ledger's (consulted while a batch is routed, written in the
+//! run's transaction), plus what sharing needs: each worker has a lease that a heartbeat renews
+//! ([`workers`]), claims its inputs before reading them, and takes over the unfinished runs of
+//! workers whose lease ran out. Every query has the semantics of its twin in `sqlite.rs`.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use tallyman::ledger::{Ledger, postgres::PgLedger};
+//! let mut l = PgLedger::connect("postgres://tallyman@db/ledger", "host-a", Duration::from_secs(60))?;
+//! let run = l.begin_run("2026-12-04T10:00:00Z")?;
+//! assert_eq!(l.claim(run, "acme", "po-1.edi")?, None);
+//! # Ok::<(), tallyman::ledger::Error>(())
+//! ```
+//!
+//! Connections: the ledger holds one pooled connection for the run's work, so that every
+//! lookup between [`Ledger::begin`] and [`Ledger::commit`] sees the run's own rows; claims go
+//! through another pooled connection and commit at once; the heartbeat has its own.
+
+mod connect;
+mod outbound;
+mod pgpass;
+mod schema;
+mod workers;
+
+use super::{
+    AckRow, Decision, Disposition, DocKey, DocRow, Error, FileRow, InterchangeRow, Ledger,
+    OutputRow, PendingRun, QuarantinedFile, Result, Route, RunDetail, RunSummary, SeenDocument,
+    SeenFile, Totals,
+};
+use connect::{Message, Target};
+use postgres::types::ToSql;
+use postgres::{Row, Statement};
+use postgres_openssl::MakeTlsConnector;
+use r2d2_postgres::PostgresConnectionManager;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::time::Duration;
+
+type Manager = PostgresConnectionManager<MakeTlsConnector>;
+
+/// How long a connection may take to open, and the pool's wait for a free one.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub(super) fn db_err(what: &'static str) -> impl Fn(postgres::Error) -> Error {
+    move |source| Error::Db {
+        what,
+        source: Box::new(source),
+    }
+}
+
+/// A pooled connection with its prepared statements (one round trip per query instead of two).
+struct Conn {
+    client: r2d2::PooledConnection<Manager>,
+    statements: HashMap<&'static str, Statement>,
+}
+
+impl Conn {
+    fn new(client: r2d2::PooledConnection<Manager>) -> Conn {
+        Conn {
+            client,
+            statements: HashMap::new(),
+        }
+    }
+
+    fn statement(&mut self, sql: &'static str) -> std::result::Result<Statement, postgres::Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        self.statements.insert(sql, s.clone());
+        Ok(s)
+    }
+
+    fn query(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> std::result::Result<Vec<Row>, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.client.query(&s, params)
+    }
+
+    fn query_opt(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> std::result::Result<Option<Row>, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.client.query_opt(&s, params)
+    }
+
+    fn query_one(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> std::result::Result<Row, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.client.query_one(&s, params)
+    }
+
+    fn execute(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> std::result::Result<u64, postgres::Error> {
+        let s = self.statement(sql)?;
+        self.client.execute(&s, params)
+    }
+
+    fn batch(&mut self, sql: &str) -> std::result::Result<(), postgres::Error> {
+        self.client.batch_execute(sql)
+    }
+}
+
+/// The PostgreSQL ledger.
+pub struct PgLedger {
+    /// Dropped first: the heartbeat stops before the connections go.
+    heartbeat: Option<workers::Heartbeat>,
+    /// The run's connection: every lookup and every write of the run goes through it.
+    conn: RefCell<Conn>,
+    /// Claims are made on a connection of this pool, outside the run's transaction.
+    pool: r2d2::Pool<Manager>,
+    /// Empty for a read-only ledger.
+    worker: String,
+    /// The URL without its password.
+    url: String,
+    read_only: bool,
+    /// The run's transaction is open.
+    in_tx: bool,
+}
+
+impl std::fmt::Debug for PgLedger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgLedger")
+            .field("url", &self.url)
+            .field("worker", &self.worker)
+            .field("read_only", &self.read_only)
+            .field("in_transaction", &self.in_tx)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgLedger {
+    /// Connects as `worker`, brings the schema up to date, records the worker's lease (alive
+    /// for `lease` without renewal) and starts the heartbeat that renews it every third of
+    /// `lease` until the ledger is dropped.
+    ///
+    /// The password comes from the URL, else `PGPASSWORD`, else the password file
+    /// (`PGPASSFILE` or `~/.pgpass`). `sslmode=disable|prefer|require` (default `prefer`).
+    /// Errors show the URL without its password.
+    pub fn connect(url: &str, worker: &str, lease: Duration) -> Result<PgLedger> {
+        if worker.is_empty() {
+            return Err(Error::Db {
+                what: "connect",
+                source: Box::new(Message("a worker needs a name".into())),
+            });
+        }
+        let mut l = Self::open(url, worker, false)?;
+        workers::renew(&mut *l.conn.get_mut().client, worker, lease)?;
+        let hb = workers::Heartbeat::start(l.pool.clone(), worker.to_owned(), lease).map_err(
+            |e| Error::Db {
+                what: "start the lease's heartbeat",
+                source: Box::new(e),
+            },
+        )?;
+        l.heartbeat = Some(hb);
+        Ok(l)
+    }
+
+    /// Connects for looking only (`status`, listings): no worker, no lease, no heartbeat. The
+    /// session is read-only, so a writing method fails. A schema older than this tallyman's
+    /// is brought up to date first (unlike SQLite's read-only open, which upgrades a copy).
+    pub fn connect_read_only(url: &str) -> Result<PgLedger> {
+        let mut l = Self::open(url, "", true)?;
+        l.conn
+            .get_mut()
+            .batch("SET default_transaction_read_only = on")
+            .map_err(db_err("connect"))?;
+        Ok(l)
+    }
+
+    fn open(url: &str, worker: &str, read_only: bool) -> Result<PgLedger> {
+        let mut target = Target::parse(url)?;
+        if target.config.get_connect_timeout().is_none() {
+            target.config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let tls = target.tls()?;
+        // One connection first, directly: a wrong password or an unreachable server is said
+        // at once, instead of after the pool's wait.
+        let mut first = target
+            .config
+            .connect(tls.clone())
+            .map_err(|e| target.error("connect", &e))?;
+        schema::migrate(&mut first)?;
+        drop(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(4)
+            .min_idle(Some(0))
+            .connection_timeout(CONNECT_TIMEOUT)
+            .build_unchecked(Manager::new(target.config.clone(), tls));
+        let conn = pool.get().map_err(|e| target.error("connect", &e))?;
+        Ok(PgLedger {
+            heartbeat: None,
+            conn: RefCell::new(Conn::new(conn)),
+            pool,
+            worker: worker.to_owned(),
+            url: target.shown,
+            read_only,
+            in_tx: false,
+        })
+    }
+
+    /// Stops renewing the lease, as if this worker could no longer reach the server; the
+    /// ledger stays usable. For tests of what other workers do when a lease runs out.
+    #[cfg(any(test, feature = "internals"))]
+    pub fn stop_heartbeat(&mut self) {
+        self.heartbeat = None;
+    }
+
+    fn writable(&self, what: &'static str) -> Result<()> {
+        if self.read_only {
+            return Err(Error::Db {
+                what,
+                source: Box::new(Message(format!(
+                    "the ledger at {} was opened read-only",
+                    self.url
+                ))),
+            });
+        }
+        Ok(())
+    }
+
+    fn files_of(&self, run: i64) -> Result<Vec<FileRow>> {
+        self.conn
+            .borrow_mut()
+            .query(
+                "SELECT channel, name, sha256, size, disposition, staged, stored, origin,
+                        remove_origin, replay_of FROM files WHERE run = $1 ORDER BY id",
+                &[&run],
+            )
+            .map_err(db_err("files of run"))
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| FileRow {
+                        channel: r.get(0),
+                        name: r.get(1),
+                        sha256: r.get(2),
+                        size: r.get::<_, i64>(3) as u64,
+                        disposition: Disposition::parse(r.get(4)),
+                        staged: r.get(5),
+                        stored: r.get(6),
+                        origin: r.get(7),
+                        remove_origin: r.get(8),
+                        replay_of: r.get(9),
+                    })
+                    .collect()
+            })
+    }
+
+    fn acks_of_run(&self, run: i64) -> Result<Vec<AckRow>> {
+        let rows = self
+            .conn
+            .borrow_mut()
+            .query(
+                "SELECT channel, kind, acknowledged, verdict, controls, temp, path FROM acks
+                 WHERE run = $1 ORDER BY id",
+                &[&run],
+            )
+            .map_err(db_err("acknowledgments"))?;
+        Ok(rows.iter().map(ack_row).collect())
+    }
+
+    fn summary(&self, id: i64) -> Result<Option<RunSummary>> {
+        let row = self
+            .conn
+            .borrow_mut()
+            .query_opt(
+                "SELECT r.id, r.started, r.finished, r.status,
+                    (SELECT count(*) FROM files f WHERE f.run = r.id),
+                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route IN ('accepted', 'superseded')),
+                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'duplicate'),
+                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'conflict'),
+                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'rejected')
+                 FROM runs r WHERE r.id = $1",
+                &[&id],
+            )
+            .map_err(db_err("run summary"))?;
+        Ok(row.map(|r| RunSummary {
+            id: r.get(0),
+            started: r.get(1),
+            finished: r.get(2),
+            status: r.get(3),
+            files: r.get::<_, i64>(4) as u64,
+            accepted: r.get::<_, i64>(5) as u64,
+            duplicate: r.get::<_, i64>(6) as u64,
+            conflict: r.get::<_, i64>(7) as u64,
+            rejected: r.get::<_, i64>(8) as u64,
+        }))
+    }
+
+    /// Runs `f` in a transaction of its own on the run's connection (outside a run).
+    fn in_transaction<T>(
+        &mut self,
+        what: &'static str,
+        f: impl FnOnce(&mut Conn) -> Result<T>,
+    ) -> Result<T> {
+        let conn = self.conn.get_mut();
+        conn.batch("BEGIN").map_err(db_err(what))?;
+        match f(conn) {
+            Ok(v) => {
+                conn.batch("COMMIT").map_err(db_err(what))?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = conn.batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for PgLedger {
+    fn drop(&mut self) {
+        self.heartbeat = None;
+        if self.in_tx {
+            // What dying does: the run's transaction vanishes.
+            let _ = self.conn.get_mut().batch("ROLLBACK");
+        }
+    }
+}
+
+fn ack_row(r: &Row) -> AckRow {
+    AckRow {
+        file: 0,
+        channel: r.get(0),
+        kind: r.get(1),
+        acknowledged: r.get(2),
+        verdict: r.get(3),
+        controls: r.get(4),
+        temp: r.get(5),
+        path: r.get(6),
+    }
+}
+
+fn seen_file(r: &Row) -> SeenFile {
+    SeenFile {
+        id: r.get(0),
+        run: r.get(1),
+        channel: r.get(2),
+        name: r.get(3),
+        disposition: Disposition::parse(r.get(4)),
+    }
+}
+
+fn route(s: &str) -> Route {
+    match s {
+        "accepted" => Route::Accepted,
+        "duplicate" => Route::Duplicate,
+        "conflict" => Route::Conflict,
+        "superseded" => Route::Superseded,
+        _ => Route::Rejected,
+    }
+}
+
+fn count(r: &Row, i: usize) -> u64 {
+    r.get::<_, i64>(i).try_into().unwrap_or(0)
+}
+
+impl Ledger for PgLedger {
+    fn worker(&self) -> &str {
+        &self.worker
+    }
+
+    fn begin_run(&mut self, started: &str) -> Result<i64> {
+        self.writable("begin run")?;
+        let row = self
+            .conn
+            .get_mut()
+            .query_one(
+                "INSERT INTO runs (started, status, worker) VALUES ($1, 'started', $2)
+                 RETURNING id",
+                &[&started, &self.worker],
+            )
+            .map_err(db_err("begin run"))?;
+        Ok(row.get(0))
+    }
+
+    fn unfinished_runs(&mut self) -> Result<Vec<PendingRun>> {
+        let conn = self.conn.get_mut();
+        // Taken over, in one statement, from workers whose lease ran out: a row another worker
+        // takes first no longer matches when this statement gets its lock, so exactly one
+        // worker takes each run. `old` keeps the worker it was taken from.
+        let mut taken: HashMap<i64, String> = HashMap::new();
+        let rows = if self.read_only {
+            conn.query(
+                "SELECT id, status, started, worker FROM runs
+                 WHERE status IN ('started', 'committed') ORDER BY id",
+                &[],
+            )
+        } else {
+            for r in conn
+                .query(
+                    "UPDATE runs r SET worker = $1 FROM runs old
+                     WHERE old.id = r.id AND r.status IN ('started', 'committed')
+                       AND r.worker <> $1
+                       AND r.worker NOT IN (SELECT id FROM workers WHERE lease_until > now())
+                     RETURNING r.id, old.worker",
+                    &[&self.worker],
+                )
+                .map_err(db_err("take over the runs of dead workers"))?
+            {
+                taken.insert(r.get(0), r.get(1));
+            }
+            conn.query(
+                "SELECT id, status, started, worker FROM runs
+                 WHERE status IN ('started', 'committed') AND worker = $1 ORDER BY id",
+                &[&self.worker],
+            )
+        }
+        .map_err(db_err("unfinished runs"))?;
+        if !taken.is_empty() {
+            tracing::info!(worker = self.worker, runs = ?taken, "took over the unfinished runs of workers whose lease ran out");
+        }
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: i64 = r.get(0);
+            let status: &str = r.get(1);
+            let outputs = self
+                .conn
+                .get_mut()
+                .query(
+                    "SELECT temp, path, documents FROM outputs WHERE run = $1 ORDER BY id",
+                    &[&id],
+                )
+                .map_err(db_err("outputs of run"))?
+                .iter()
+                .map(|o| OutputRow {
+                    temp: o.get(0),
+                    path: o.get(1),
+                    documents: o.get::<_, i64>(2) as u64,
+                })
+                .collect();
+            out.push(PendingRun {
+                id,
+                worker: taken.remove(&id).unwrap_or_else(|| r.get(3)),
+                started: r.get(2),
+                committed: status == "committed",
+                files: self.files_of(id)?,
+                outputs,
+                acks: self.acks_of_run(id)?,
+                outbound: outbound::of_run(self.conn.get_mut(), id)?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn abort_run(&mut self, run: i64) -> Result<()> {
+        self.writable("abort run")?;
+        let conn = self.conn.get_mut();
+        conn.execute(
+            "UPDATE runs SET status = 'aborted' WHERE id = $1 AND status = 'started'",
+            &[&run],
+        )
+        .map_err(db_err("abort run"))?;
+        conn.execute("DELETE FROM claims WHERE run = $1", &[&run])
+            .map_err(db_err("abort run"))?;
+        Ok(())
+    }
+
+    fn claim(&mut self, run: i64, channel: &str, name: &str) -> Result<Option<String>> {
+        self.writable("claim an input")?;
+        // Autocommit on a connection of its own: other workers see the claim at once, whatever
+        // the run's transaction does.
+        let mut conn = self.pool.get().map_err(|e| Error::Db {
+            what: "claim an input",
+            source: Box::new(e),
+        })?;
+        // A claim that ends between the two statements is tried again.
+        for _ in 0..3 {
+            let mine = conn
+                .query_opt(
+                    "INSERT INTO claims (channel, name, run, worker) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (channel, name) DO UPDATE SET run = excluded.run,
+                        worker = excluded.worker
+                     WHERE claims.run = excluded.run
+                        OR EXISTS (SELECT 1 FROM runs h WHERE h.id = claims.run
+                            AND (h.status NOT IN ('started', 'committed')
+                                 OR (h.status = 'started' AND h.worker NOT IN
+                                     (SELECT id FROM workers WHERE lease_until > now()))))
+                     RETURNING run",
+                    &[&channel, &name, &run, &self.worker],
+                )
+                .map_err(db_err("claim an input"))?;
+            if mine.is_some() {
+                return Ok(None);
+            }
+            let holder = conn
+                .query_opt(
+                    "SELECT coalesce(h.worker, c.worker) FROM claims c
+                     LEFT JOIN runs h ON h.id = c.run
+                     WHERE c.channel = $1 AND c.name = $2",
+                    &[&channel, &name],
+                )
+                .map_err(db_err("claim an input"))?;
+            if let Some(h) = holder {
+                return Ok(Some(h.get(0)));
+            }
+        }
+        Err(Error::Db {
+            what: "claim an input",
+            source: Box::new(Message(format!(
+                "the claim on {channel}/{name} kept changing hands"
+            ))),
+        })
+    }
+
+    fn begin(&mut self, _run: i64) -> Result<()> {
+        self.writable("begin run transaction")?;
+        self.conn
+            .get_mut()
+            .batch("BEGIN ISOLATION LEVEL READ COMMITTED")
+            .map_err(db_err("begin run transaction"))?;
+        self.in_tx = true;
+        Ok(())
+    }
+
+    fn add_file(&mut self, run: i64, f: &FileRow) -> Result<i64> {
+        let conn = self.conn.get_mut();
+        let id: i64 = conn
+            .query_one(
+                "INSERT INTO files (run, channel, name, sha256, size, disposition, staged,
+                    stored, origin, remove_origin, replay_of)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                &[
+                    &run,
+                    &f.channel,
+                    &f.name,
+                    &f.sha256,
+                    &(f.size as i64),
+                    &f.disposition.as_str(),
+                    &f.staged,
+                    &f.stored,
+                    &f.origin,
+                    &f.remove_origin,
+                    &f.replay_of,
+                ],
+            )
+            .map_err(db_err("record file"))?
+            .get(0);
+        if let Some(old) = f.replay_of {
+            conn.execute(
+                "UPDATE files SET replayed_by = $1 WHERE id = $2",
+                &[&id, &old],
+            )
+            .map_err(db_err("record file"))?;
+        }
+        Ok(id)
+    }
+
+    fn set_file_outcome(
+        &mut self,
+        file: i64,
+        disposition: Disposition,
+        stored: &str,
+    ) -> Result<()> {
+        self.conn
+            .get_mut()
+            .execute(
+                "UPDATE files SET disposition = $2, stored = $3 WHERE id = $1",
+                &[&file, &disposition.as_str(), &stored],
+            )
+            .map_err(db_err("record file"))?;
+        Ok(())
+    }
+
+    fn add_document(&mut self, run: i64, file: i64, d: &DocRow) -> Result<bool> {
+        // Only the partial unique index `documents_accepted` can refuse a row. Another
+        // worker's open transaction holding the same identity makes this wait for its end.
+        self.conn
+            .get_mut()
+            .execute(
+                r#"INSERT INTO documents (run, file, channel, kind, number, purpose,
+                    content_hash, route, "offset", controls, reason)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 ON CONFLICT (channel, kind, number, purpose) WHERE route = 'accepted'
+                 DO NOTHING"#,
+                &[
+                    &run,
+                    &file,
+                    &d.key.channel,
+                    &d.key.kind,
+                    &d.key.number,
+                    &d.key.purpose,
+                    &d.content_hash,
+                    &d.route.as_str(),
+                    &(d.offset as i64),
+                    &d.controls,
+                    &d.reason,
+                ],
+            )
+            .map(|n| n == 1)
+            .map_err(db_err("record document"))
+    }
+
+    fn add_interchange(&mut self, run: i64, file: i64, i: &InterchangeRow) -> Result<()> {
+        self.conn
+            .get_mut()
+            .execute(
+                "INSERT INTO interchanges (sender, receiver, control, run, file)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                &[&i.sender, &i.receiver, &i.control, &run, &file],
+            )
+            .map_err(db_err("record interchange"))?;
+        Ok(())
+    }
+
+    fn add_output(&mut self, run: i64, o: &OutputRow) -> Result<()> {
+        self.conn
+            .get_mut()
+            .execute(
+                "INSERT INTO outputs (run, temp, path, documents) VALUES ($1, $2, $3, $4)",
+                &[&run, &o.temp, &o.path, &(o.documents as i64)],
+            )
+            .map_err(db_err("record output"))?;
+        Ok(())
+    }
+
+    fn next_control(&mut self, channel: &str, kind: &str, max: u64) -> Result<u64> {
+        let max = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
+        // The row stays locked until the run's transaction ends: another worker allocating on
+        // the same channel and kind waits, so a committed number is never handed out twice.
+        self.conn
+            .get_mut()
+            .query_one(
+                "INSERT INTO control_numbers (channel, kind, last) VALUES ($1, $2, 1)
+                 ON CONFLICT (channel, kind) DO UPDATE
+                    SET last = CASE WHEN control_numbers.last >= $3 THEN 1
+                                    ELSE control_numbers.last + 1 END
+                 RETURNING last",
+                &[&channel, &kind, &max],
+            )
+            .map(|r| r.get::<_, i64>(0) as u64)
+            .map_err(db_err("allocate a control number"))
+    }
+
+    fn add_ack(&mut self, run: i64, file: i64, a: &AckRow) -> Result<()> {
+        self.conn
+            .get_mut()
+            .execute(
+                "INSERT INTO acks (run, file, channel, kind, acknowledged, verdict, controls,
+                    temp, path)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                &[
+                    &run,
+                    &file,
+                    &a.channel,
+                    &a.kind,
+                    &a.acknowledged,
+                    &a.verdict,
+                    &a.controls,
+                    &a.temp,
+                    &a.path,
+                ],
+            )
+            .map_err(db_err("record acknowledgment"))?;
+        Ok(())
+    }
+
+    fn acks_sent(&self, channel: &str) -> Result<Vec<AckRow>> {
+        let rows = self
+            .conn
+            .borrow_mut()
+            .query(
+                "SELECT channel, kind, acknowledged, verdict, controls, temp, path FROM acks
+                 WHERE channel = $1 ORDER BY id",
+                &[&channel],
+            )
+            .map_err(db_err("acknowledgments"))?;
+        Ok(rows.iter().map(ack_row).collect())
+    }
+
+    fn add_received_ack(
+        &mut self,
+        run: i64,
+        file: i64,
+        channel: &str,
+        number: &str,
+        document: &str,
+    ) -> Result<()> {
+        self.conn
+            .get_mut()
+            .execute(
+                "INSERT INTO acks_received (run, file, channel, number, document)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[&run, &file, &channel, &number, &document],
+            )
+            .map_err(db_err("record a received acknowledgment"))?;
+        Ok(())
+    }
+
+    fn acks_received(&self, channel: &str) -> Result<Vec<(String, String)>> {
+        let rows = self
+            .conn
+            .borrow_mut()
+            .query(
+                "SELECT number, document FROM acks_received WHERE channel = $1 ORDER BY id",
+                &[&channel],
+            )
+            .map_err(db_err("received acknowledgments"))?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    fn add_po(
+        &mut self,
+        run: i64,
+        channel: &str,
+        po: &str,
+        lines: &[super::outbound::PoLine],
+        all: bool,
+    ) -> Result<()> {
+        outbound::add_po(self.conn.get_mut(), run, channel, po, lines, all)
+    }
+
+    fn po_lines(&self, channel: &str, po: &str) -> Result<Option<Vec<super::outbound::PoLine>>> {
+        outbound::po_lines(&mut self.conn.borrow_mut(), channel, po)
+    }
+
+    fn covered(
+        &self,
+        channel: &str,
+        kind: &str,
+        po: &str,
+        except: Option<&str>,
+    ) -> Result<Vec<(String, rust_decimal::Decimal)>> {
+        outbound::covered(&mut self.conn.borrow_mut(), channel, kind, po, except)
+    }
+
+    fn sscc_sent(&self, sscc: &str) -> Result<Option<(String, String)>> {
+        outbound::sscc_sent(&mut self.conn.borrow_mut(), sscc)
+    }
+
+    fn add_outbound(
+        &mut self,
+        row: &super::outbound::OutboundRow,
+        lines: &[super::outbound::CoveredLine],
+        ssccs: &[String],
+    ) -> Result<i64> {
+        outbound::add(self.conn.get_mut(), row, lines, ssccs)
+    }
+
+    fn outbound_documents(
+        &self,
+        channel: &str,
+        kind: &str,
+        number: &str,
+    ) -> Result<Vec<super::outbound::OutboundRow>> {
+        outbound::documents(&mut self.conn.borrow_mut(), channel, kind, number)
+    }
+
+    fn withdraw(&mut self, channel: &str, kind: &str, number: &str) -> Result<()> {
+        outbound::withdraw(self.conn.get_mut(), channel, kind, number)
+    }
+
+    fn outbound(&self, channel: Option<&str>) -> Result<Vec<super::outbound::OutboundRow>> {
+        outbound::list(&mut self.conn.borrow_mut(), channel)
+    }
+
+    fn commit(&mut self, run: i64) -> Result<()> {
+        let conn = self.conn.get_mut();
+        // Still this worker's run, and this worker still alive: a lease that ran out may have
+        // let other workers claim the run's files.
+        let n = conn
+            .execute(
+                "UPDATE runs SET status = 'committed'
+                 WHERE id = $1 AND status = 'started' AND worker = $2
+                   AND EXISTS (SELECT 1 FROM workers
+                               WHERE id = $2 AND lease_until > clock_timestamp())",
+                &[&run, &self.worker],
+            )
+            .map_err(db_err("commit run"))?;
+        if n != 1 {
+            let _ = self.rollback();
+            return Err(Error::Lost { run });
+        }
+        let done = conn.batch("COMMIT").map_err(db_err("commit run"));
+        self.in_tx = false;
+        done
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        if self.in_tx {
+            self.in_tx = false;
+            self.conn
+                .get_mut()
+                .batch("ROLLBACK")
+                .map_err(db_err("roll back run"))?;
+        }
+        Ok(())
+    }
+
+    fn finish_run(&mut self, run: i64, finished: &str) -> Result<()> {
+        self.writable("finish run")?;
+        let conn = self.conn.get_mut();
+        conn.execute(
+            "UPDATE runs SET status = 'finished', finished = $2 WHERE id = $1",
+            &[&run, &finished],
+        )
+        .map_err(db_err("finish run"))?;
+        conn.execute("DELETE FROM claims WHERE run = $1", &[&run])
+            .map_err(db_err("finish run"))?;
+        Ok(())
+    }
+
+    fn file_by_sha(&self, channel: &str, sha256: &str) -> Result<Option<SeenFile>> {
+        self.conn
+            .borrow_mut()
+            .query_opt(
+                "SELECT id, run, channel, name, disposition FROM files
+                 WHERE channel = $1 AND sha256 = $2 AND disposition != 'duplicate_file'
+                 ORDER BY id LIMIT 1",
+                &[&channel, &sha256],
+            )
+            .map(|r| r.as_ref().map(seen_file))
+            .map_err(db_err("file by checksum"))
+    }
+
+    fn accepted_document(&self, key: &DocKey) -> Result<Option<SeenDocument>> {
+        self.conn
+            .borrow_mut()
+            .query_opt(
+                r#"SELECT d.run, f.name, d."offset", d.content_hash, d.file FROM documents d
+                 JOIN files f ON f.id = d.file
+                 WHERE d.channel = $1 AND d.kind = $2 AND d.number = $3 AND d.purpose = $4
+                   AND d.route = 'accepted'"#,
+                &[&key.channel, &key.kind, &key.number, &key.purpose],
+            )
+            .map(|r| {
+                r.map(|r| SeenDocument {
+                    run: r.get(0),
+                    file: r.get(1),
+                    offset: r.get::<_, i64>(2) as u64,
+                    content_hash: r.get(3),
+                    file_id: r.get(4),
+                })
+            })
+            .map_err(db_err("document lookup"))
+    }
+
+    fn interchange(&self, sender: &str, receiver: &str, control: &str) -> Result<Option<SeenFile>> {
+        self.conn
+            .borrow_mut()
+            .query_opt(
+                "SELECT f.id, f.run, f.channel, f.name, f.disposition FROM interchanges i
+                 JOIN files f ON f.id = i.file
+                 WHERE i.sender = $1 AND i.receiver = $2 AND i.control = $3",
+                &[&sender, &receiver, &control],
+            )
+            .map(|r| r.as_ref().map(seen_file))
+            .map_err(db_err("interchange lookup"))
+    }
+
+    fn quarantined_files(&self) -> Result<Vec<QuarantinedFile>> {
+        let rows = self
+            .conn
+            .borrow_mut()
+            .query(
+                "SELECT f.id, f.run, f.channel, f.name, f.stored, f.sha256, r.started FROM files f
+                 JOIN runs r ON r.id = f.run
+                 WHERE f.disposition = 'quarantined' AND f.replayed_by IS NULL
+                   AND f.id NOT IN (SELECT file FROM resolutions WHERE decision != 'take_new')
+                   AND r.status IN ('committed', 'finished')
+                 ORDER BY f.id",
+                &[],
+            )
+            .map_err(db_err("quarantined files"))?;
+        Ok(rows
+            .iter()
+            .map(|r| QuarantinedFile {
+                id: r.get(0),
+                run: r.get(1),
+                channel: r.get(2),
+                name: r.get(3),
+                stored: r.get(4),
+                sha256: r.get(5),
+                received: r.get(6),
+            })
+            .collect())
+    }
+
+    fn runs(&self, limit: usize) -> Result<Vec<RunSummary>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let ids: Vec<i64> = self
+            .conn
+            .borrow_mut()
+            .query("SELECT id FROM runs ORDER BY id DESC LIMIT $1", &[&limit])
+            .map_err(db_err("runs"))?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.summary(id)?);
+        }
+        Ok(out)
+    }
+
+    fn run_detail(&self, run: i64) -> Result<Option<RunDetail>> {
+        let Some(summary) = self.summary(run)? else {
+            return Ok(None);
+        };
+        let files = self.files_of(run)?;
+        let rows = self
+            .conn
+            .borrow_mut()
+            .query(
+                r#"SELECT (SELECT count(*) FROM files g WHERE g.run = d.run AND g.id < d.file),
+                        channel, kind, number, purpose, content_hash, route, "offset", controls,
+                        reason
+                 FROM documents d WHERE run = $1 ORDER BY id"#,
+                &[&run],
+            )
+            .map_err(db_err("documents of run"))?;
+        let docs = rows
+            .iter()
+            .map(|r| DocRow {
+                file: r.get::<_, i64>(0) as usize,
+                key: DocKey {
+                    channel: r.get(1),
+                    kind: r.get(2),
+                    number: r.get(3),
+                    purpose: r.get(4),
+                },
+                content_hash: r.get(5),
+                route: route(r.get(6)),
+                offset: r.get::<_, i64>(7) as u64,
+                controls: r.get(8),
+                reason: r.get(9),
+            })
+            .collect();
+        Ok(Some((summary, files, docs)))
+    }
+
+    fn totals(&self) -> Result<Totals> {
+        let mut conn = self.conn.borrow_mut();
+        let documents = conn
+            .query(
+                "SELECT d.channel, d.kind, d.route, count(*) FROM documents d
+                 JOIN runs r ON r.id = d.run WHERE r.status IN ('committed', 'finished')
+                 GROUP BY d.channel, d.kind, d.route ORDER BY d.channel, d.kind, d.route",
+                &[],
+            )
+            .map_err(db_err("document totals"))?
+            .iter()
+            .map(|r| super::DocumentTotal {
+                channel: r.get(0),
+                kind: r.get(1),
+                route: r.get(2),
+                count: count(r, 3),
+            })
+            .collect();
+        let channels = conn
+            .query(
+                "SELECT f.channel, count(*), coalesce(sum(f.size), 0)::BIGINT,
+                        max(CASE WHEN f.replay_of IS NULL THEN r.started END)
+                 FROM files f JOIN runs r ON r.id = f.run
+                 WHERE r.status IN ('committed', 'finished')
+                 GROUP BY f.channel ORDER BY f.channel",
+                &[],
+            )
+            .map_err(db_err("file totals"))?
+            .iter()
+            .map(|r| super::ChannelTotal {
+                channel: r.get(0),
+                files: count(r, 1),
+                bytes: count(r, 2),
+                last_file: r.get(3),
+            })
+            .collect();
+        Ok(Totals {
+            documents,
+            channels,
+        })
+    }
+
+    fn conflicts_of(&mut self, file: i64) -> Result<Vec<DocKey>> {
+        // SQLite's `SELECT DISTINCT ... ORDER BY id`: each identity once, in the order of its
+        // first row.
+        let rows = self
+            .conn
+            .get_mut()
+            .query(
+                "SELECT channel, kind, number, purpose FROM documents
+                 WHERE file = $1 AND route = 'conflict'
+                 GROUP BY channel, kind, number, purpose ORDER BY min(id)",
+                &[&file],
+            )
+            .map_err(db_err("conflicts of a file"))?;
+        Ok(rows
+            .iter()
+            .map(|r| DocKey {
+                channel: r.get(0),
+                kind: r.get(1),
+                number: r.get(2),
+                purpose: r.get(3),
+            })
+            .collect())
+    }
+
+    fn resolve(&mut self, file: i64, decision: Decision, note: &str, at: &str) -> Result<usize> {
+        self.writable("resolve")?;
+        let keys = if decision == Decision::TakeNew {
+            self.conflicts_of(file)?
+        } else {
+            Vec::new()
+        };
+        self.in_transaction("resolve", |conn| {
+            conn.execute(
+                "INSERT INTO resolutions (file, decision, at, note) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (file) DO UPDATE SET decision = excluded.decision,
+                    at = excluded.at, note = excluded.note",
+                &[&file, &decision.as_str(), &at, &note],
+            )
+            .map_err(db_err("resolve"))?;
+            if decision == Decision::TakeNew {
+                // The file is run again: its interchanges are not repeats of itself.
+                conn.execute("DELETE FROM interchanges WHERE file = $1", &[&file])
+                    .map_err(db_err("resolve"))?;
+            }
+            let mut superseded = 0;
+            for k in &keys {
+                let ids = conn
+                    .query(
+                        "UPDATE documents SET route = 'superseded'
+                         WHERE channel = $1 AND kind = $2 AND number = $3 AND purpose = $4
+                           AND route = 'accepted' RETURNING id",
+                        &[&k.channel, &k.kind, &k.number, &k.purpose],
+                    )
+                    .map_err(db_err("resolve"))?;
+                for r in ids {
+                    let id: i64 = r.get(0);
+                    conn.execute(
+                        "INSERT INTO superseded (document, by_file) VALUES ($1, $2)
+                         ON CONFLICT (document) DO UPDATE SET by_file = excluded.by_file",
+                        &[&id, &file],
+                    )
+                    .map_err(db_err("resolve"))?;
+                    superseded += 1;
+                }
+            }
+            Ok(superseded)
+        })
+    }
+
+    fn received(&self, channel: &str) -> Result<Vec<(String, u64)>> {
+        let rows = self
+            .conn
+            .borrow_mut()
+            .query(
+                "SELECT DISTINCT f.name, f.size FROM files f JOIN runs r ON r.id = f.run
+                 WHERE f.channel = $1 AND r.status IN ('committed', 'finished')",
+                &[&channel],
+            )
+            .map_err(db_err("files received"))?;
+        Ok(rows.iter().map(|r| (r.get(0), count(r, 1))).collect())
+    }
+}
