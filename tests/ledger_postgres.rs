@@ -87,37 +87,52 @@ fn claims_of_two_workers_exclude_each_other() {
     assert_ne!(r1, r2);
     // Made while w1's run transaction is open, seen by w2 at once, and kept by the rollback.
     w1.begin(r1).unwrap();
-    assert_eq!(w1.claim(r1, "acme", "a.edi").unwrap(), None);
+    assert_eq!(w1.claim(r1, &[("acme", "a.edi")]).unwrap().remove(0), None);
     assert_eq!(
-        w2.claim(r2, "acme", "a.edi").unwrap().as_deref(),
+        w2.claim(r2, &[("acme", "a.edi")])
+            .unwrap()
+            .remove(0)
+            .as_deref(),
         Some("w1")
     );
     w1.rollback().unwrap();
     assert_eq!(
-        w2.claim(r2, "acme", "a.edi").unwrap().as_deref(),
+        w2.claim(r2, &[("acme", "a.edi")])
+            .unwrap()
+            .remove(0)
+            .as_deref(),
         Some("w1")
     );
-    assert_eq!(w2.claim(r2, "acme", "b.edi").unwrap(), None);
+    assert_eq!(w2.claim(r2, &[("acme", "b.edi")]).unwrap().remove(0), None);
     assert_eq!(
-        w1.claim(r1, "acme", "b.edi").unwrap().as_deref(),
+        w1.claim(r1, &[("acme", "b.edi")])
+            .unwrap()
+            .remove(0)
+            .as_deref(),
         Some("w2")
     );
     // Committed, not finished: still held.
     w1.begin(r1).unwrap();
     w1.commit(r1).unwrap();
     assert_eq!(
-        w2.claim(r2, "acme", "a.edi").unwrap().as_deref(),
+        w2.claim(r2, &[("acme", "a.edi")])
+            .unwrap()
+            .remove(0)
+            .as_deref(),
         Some("w1")
     );
     w1.finish_run(r1, "t3").unwrap();
-    assert_eq!(w2.claim(r2, "acme", "a.edi").unwrap(), None);
+    assert_eq!(w2.claim(r2, &[("acme", "a.edi")]).unwrap().remove(0), None);
     let r3 = w1.begin_run("t4").unwrap();
     assert_eq!(
-        w1.claim(r3, "acme", "b.edi").unwrap().as_deref(),
+        w1.claim(r3, &[("acme", "b.edi")])
+            .unwrap()
+            .remove(0)
+            .as_deref(),
         Some("w2")
     );
     w2.abort_run(r2).unwrap();
-    assert_eq!(w1.claim(r3, "acme", "b.edi").unwrap(), None);
+    assert_eq!(w1.claim(r3, &[("acme", "b.edi")]).unwrap().remove(0), None);
     // A worker sees only its own unfinished runs while the others live.
     assert_eq!(
         w2.unfinished_runs()
@@ -146,13 +161,16 @@ fn a_dead_workers_runs_are_taken_over_by_exactly_one_worker() {
     let url = server.fresh_db();
     let mut w1 = connect(&server, &url, "w1", SHORT);
     let done = w1.begin_run("t0").unwrap();
-    assert_eq!(w1.claim(done, "acme", "c.edi").unwrap(), None);
+    assert_eq!(
+        w1.claim(done, &[("acme", "c.edi")]).unwrap().remove(0),
+        None
+    );
     w1.begin(done).unwrap();
     w1.add_file(done, &file("c.edi")).unwrap();
     w1.commit(done).unwrap();
     let run = w1.begin_run("t1").unwrap();
-    assert_eq!(w1.claim(run, "acme", "a.edi").unwrap(), None);
-    assert_eq!(w1.claim(run, "acme", "b.edi").unwrap(), None);
+    assert_eq!(w1.claim(run, &[("acme", "a.edi")]).unwrap().remove(0), None);
+    assert_eq!(w1.claim(run, &[("acme", "b.edi")]).unwrap().remove(0), None);
     w1.begin(run).unwrap();
     let f = w1.add_file(run, &file("a.edi")).unwrap();
     assert!(w1.add_document(run, f, &accepted("PO1")).unwrap());
@@ -164,15 +182,21 @@ fn a_dead_workers_runs_are_taken_over_by_exactly_one_worker() {
     let r3 = w3.begin_run("t2").unwrap();
     // Alive for a while yet: its claims hold.
     assert_eq!(
-        w3.claim(r3, "acme", "a.edi").unwrap().as_deref(),
+        w3.claim(r3, &[("acme", "a.edi")])
+            .unwrap()
+            .remove(0)
+            .as_deref(),
         Some("w1")
     );
     std::thread::sleep((SHORT + Duration::from_millis(500)).saturating_sub(died.elapsed()));
     // Dead: the started run's claims are free; the committed run's are not (its moves are
     // still to be completed).
-    assert_eq!(w3.claim(r3, "acme", "a.edi").unwrap(), None);
+    assert_eq!(w3.claim(r3, &[("acme", "a.edi")]).unwrap().remove(0), None);
     assert_eq!(
-        w3.claim(r3, "acme", "c.edi").unwrap().as_deref(),
+        w3.claim(r3, &[("acme", "c.edi")])
+            .unwrap()
+            .remove(0)
+            .as_deref(),
         Some("w1")
     );
     // The dead run's transaction vanished with it.
@@ -224,8 +248,8 @@ fn a_dead_workers_runs_are_taken_over_by_exactly_one_worker() {
     taker.finish_run(done, "t3").unwrap();
     let mut w4 = connect(&server, &url, "w4", LONG);
     let r4 = w4.begin_run("t4").unwrap();
-    assert_eq!(w4.claim(r4, "acme", "b.edi").unwrap(), None);
-    assert_eq!(w4.claim(r4, "acme", "c.edi").unwrap(), None);
+    assert_eq!(w4.claim(r4, &[("acme", "b.edi")]).unwrap().remove(0), None);
+    assert_eq!(w4.claim(r4, &[("acme", "c.edi")]).unwrap().remove(0), None);
 }
 
 /// A worker that could not renew its lease (its heartbeat stopped) loses its run to another
@@ -237,7 +261,7 @@ fn a_late_commit_after_a_takeover_fails_with_lost() {
     let url = server.fresh_db();
     let mut w1 = connect(&server, &url, "w1", SHORT);
     let run = w1.begin_run("t0").unwrap();
-    assert_eq!(w1.claim(run, "acme", "a.edi").unwrap(), None);
+    assert_eq!(w1.claim(run, &[("acme", "a.edi")]).unwrap().remove(0), None);
     w1.begin(run).unwrap();
     let f = w1.add_file(run, &file("a.edi")).unwrap();
     assert!(w1.add_document(run, f, &accepted("PO1")).unwrap());
@@ -256,7 +280,7 @@ fn a_late_commit_after_a_takeover_fails_with_lost() {
     assert!(w2.accepted_document(&key("PO1")).unwrap().is_none());
     w2.abort_run(run).unwrap();
     let r2 = w2.begin_run("t1").unwrap();
-    assert_eq!(w2.claim(r2, "acme", "a.edi").unwrap(), None);
+    assert_eq!(w2.claim(r2, &[("acme", "a.edi")]).unwrap().remove(0), None);
 
     // No takeover this time: the lease alone decides.
     let r = w1.begin_run("t2").unwrap();
@@ -307,9 +331,7 @@ fn concurrent_starts_migrate_once_and_a_newer_schema_is_refused() {
     let starts: Vec<_> = (0..4)
         .map(|i| {
             let url = server.with_password(&url);
-            std::thread::spawn(move || {
-                PgLedger::connect(&url, &format!("w{i}"), LONG).map(|_| ())
-            })
+            std::thread::spawn(move || PgLedger::connect(&url, &format!("w{i}"), LONG).map(|_| ()))
         })
         .collect();
     for s in starts {
@@ -339,7 +361,13 @@ fn concurrent_starts_migrate_once_and_a_newer_schema_is_refused() {
         PgLedger::connect_read_only(&server.with_password(&url)).map(|_| ()),
     ] {
         assert!(
-            matches!(result, Err(Error::TooNew { found: 99, known: 5 })),
+            matches!(
+                result,
+                Err(Error::TooNew {
+                    found: 99,
+                    known: 5
+                })
+            ),
             "{result:?}"
         );
     }
@@ -374,9 +402,11 @@ fn the_password_is_never_shown() {
     let text = format!("{err} | {err:?}");
     assert!(!text.contains(wrong), "{text}");
     // No password at all: said, and nothing guessed.
-    let out = child("connects_with_the_environments_password", &url, &[
-        ("PGPASSFILE", "/nonexistent"),
-    ]);
+    let out = child(
+        "connects_with_the_environments_password",
+        &url,
+        &[("PGPASSFILE", "/nonexistent")],
+    );
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("password"),
@@ -389,11 +419,17 @@ fn the_password_is_never_shown() {
 /// process reads at start cannot be set in this one), giving it `url`.
 fn child(test: &str, url: &str, env: &[(&str, &str)]) -> std::process::Output {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([test, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
-        .env("TALLYMAN_PG_CHILD_URL", url)
-        .env("HOME", "/nonexistent")
-        .env_remove("PGPASSWORD")
-        .env_remove("PGPASSFILE");
+    cmd.args([
+        test,
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("TALLYMAN_PG_CHILD_URL", url)
+    .env("HOME", "/nonexistent")
+    .env_remove("PGPASSWORD")
+    .env_remove("PGPASSFILE");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -426,7 +462,11 @@ fn the_password_comes_from_the_environment_or_the_password_file() {
     let test = "connects_with_the_environments_password";
     ok(child(test, &url, &[("PGPASSWORD", server.password())]));
     let private = server.pgpass(0o600);
-    ok(child(test, &url, &[("PGPASSFILE", private.to_str().unwrap())]));
+    ok(child(
+        test,
+        &url,
+        &[("PGPASSFILE", private.to_str().unwrap())],
+    ));
     // The environment comes before the file.
     ok(child(
         test,
@@ -439,7 +479,10 @@ fn the_password_comes_from_the_environment_or_the_password_file() {
     // A file others may read is ignored, as libpq does.
     let open = server.pgpass(0o644);
     let out = child(test, &url, &[("PGPASSFILE", open.to_str().unwrap())]);
-    assert!(!out.status.success(), "a world-readable password file was used");
+    assert!(
+        !out.status.success(),
+        "a world-readable password file was used"
+    );
 }
 
 #[test]

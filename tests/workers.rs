@@ -26,8 +26,12 @@ const LEASE: &str = "2s";
 fn worker_configs(env: &Env, url: &str) {
     let text = std::fs::read_to_string(env.config()).unwrap();
     for w in 1..=WORKERS {
-        let own = text.replace("work = \"work\"", &format!("work = \"work-{w}\""));
-        assert_ne!(own, text, "the batch's configuration names its work directory");
+        // A few files a run, so that the workers share the drop folders between them.
+        let own = text
+            .replace("work = \"work\"", &format!("work = \"work-{w}\""))
+            .replace("[run]\n", "[run]\nmax_files = 3\n");
+        assert_eq!(own.matches("work-").count(), 1, "{text}");
+        assert!(own.contains("max_files"), "{text}");
         std::fs::write(
             env.path(&format!("w{w}.toml")),
             format!("{own}\n[ledger]\nurl = \"{url}\"\nworker = \"w{w}\"\nlease = \"{LEASE}\"\n"),
@@ -50,28 +54,40 @@ fn start(env: &Env, server: &postgres::Server, w: usize) -> Child {
 /// and the outbox are empty; then, once the killed workers' leases have run out, one more run of
 /// each (what a dead worker left is finished by whoever looks first).
 fn work_through(env: &Env, server: &postgres::Server, rng: &mut fastrand::Rng, kills: &mut usize) {
-    for round in 0..12 {
-        let mut children: Vec<Child> = (1..=WORKERS).map(|w| start(env, server, w)).collect();
+    // A worker killed in one round stays dead through the next now and then, past its lease,
+    // so that the others take its unfinished runs over.
+    let mut resting = None;
+    for round in 0..40 {
+        if resting.is_some() {
+            std::thread::sleep(Duration::from_millis(2_300));
+        }
+        let mut children: Vec<(usize, Child)> = (1..=WORKERS)
+            .filter(|w| Some(*w) != resting)
+            .map(|w| (w, start(env, server, w)))
+            .collect();
+        resting = None;
         let victim = rng.usize(..WORKERS + 1);
-        if victim < WORKERS {
+        if let Some((w, child)) = children.get_mut(victim) {
             std::thread::sleep(Duration::from_millis(rng.u64(..400)));
-            if children[victim].try_wait().unwrap().is_none() {
-                children[victim].kill().unwrap();
+            if child.try_wait().unwrap().is_none() {
+                child.kill().unwrap();
                 *kills += 1;
+                if rng.bool() {
+                    resting = Some(*w);
+                }
             }
         }
-        for (i, c) in children.into_iter().enumerate() {
+        for (w, c) in children {
             let out = c.wait_with_output().unwrap();
             if let Some(code) = out.status.code() {
                 assert!(
                     code == 0 || code == 1,
-                    "round {round}: worker w{} failed ({code}): {}",
-                    i + 1,
+                    "round {round}: worker w{w} failed ({code}): {}",
                     String::from_utf8_lossy(&out.stderr)
                 );
             }
         }
-        if env.files("drop").is_empty() && env.files("outbox").is_empty() && round >= 1 {
+        if env.files("drop").is_empty() && env.files("outbox").is_empty() && resting.is_none() {
             break;
         }
     }
@@ -94,21 +110,46 @@ fn identities(env: &Env) -> Vec<(String, String, String)> {
     ids
 }
 
-fn check(env: &Env, reference: &State, ref_ids: &[(String, String, String)], inputs: &[String], what: &str) {
+fn check(
+    env: &Env,
+    reference: &State,
+    ref_ids: &[(String, String, String)],
+    inputs: &[String],
+    what: &str,
+) {
     let works: Vec<String> = (1..=WORKERS).map(|w| format!("work-{w}")).collect();
     let works: Vec<&str> = works.iter().map(String::as_str).collect();
     let s = state(env, &works);
-    assert!(s.temp_files.is_empty(), "{what}: temporary files left: {:?}", s.temp_files);
-    assert!(s.left_in_drop.is_empty(), "{what}: inputs left: {:?}", s.left_in_drop);
-    assert_eq!(s.stored, inputs, "{what}: stored inputs differ from the inputs");
+    assert!(
+        s.temp_files.is_empty(),
+        "{what}: temporary files left: {:?}",
+        s.temp_files
+    );
+    assert!(
+        s.left_in_drop.is_empty(),
+        "{what}: inputs left: {:?}",
+        s.left_in_drop
+    );
+    assert_eq!(
+        s.stored, inputs,
+        "{what}: stored inputs differ from the inputs"
+    );
     for (doc, n) in &s.documents {
         assert_eq!(*n, 1, "{what}: document in the ERP files {n} times: {doc}");
     }
     // Which of two conflicting versions is first depends on which worker read its file first;
     // the identities do not.
-    assert_eq!(identities(env), ref_ids, "{what}: ERP documents' identities");
+    assert_eq!(
+        identities(env),
+        ref_ids,
+        "{what}: ERP documents' identities"
+    );
     for (group, verdicts) in &s.acks {
-        assert_eq!(verdicts.len(), 1, "{what}: group {group} acknowledged {verdicts:?}");
+        assert_eq!(
+            verdicts.len(),
+            1,
+            "{what}: group {group} acknowledged {verdicts:?}"
+        );
     }
     assert_eq!(s.acks, reference.acks, "{what}: acknowledgments");
     let mut seen = BTreeSet::new();
@@ -142,6 +183,7 @@ fn three_workers_killed_at_random_count_every_order_once() {
 
     let mut rng = fastrand::Rng::with_seed(0x3a0_4e45);
     let mut kills = 0;
+    let (mut takeovers, mut archived) = (0, [0usize; WORKERS]);
     let clock = Instant::now();
     for t in 0..4 {
         let env = Env::new(&channels_with_acks());
@@ -158,7 +200,26 @@ fn three_workers_killed_at_random_count_every_order_once() {
         worker_configs(&env, &url);
         work_through(&env, &server, &mut rng, &mut kills);
         check(&env, &reference, &ref_ids, &inputs, &format!("trial {t}"));
+        // The work was shared, and what a dead worker left was taken over by another.
+        for w in 1..=WORKERS {
+            let reports = env.path(&format!("work-{w}/reports"));
+            let reports = std::fs::read_dir(&reports).map_or(0, |d| d.count());
+            assert!(reports > 0, "trial {t}: worker w{w} did no run");
+            for f in batch::walk(&env.path(&format!("work-{w}/reports"))) {
+                let text = std::fs::read_to_string(f).unwrap();
+                takeovers += text.matches("which stopped renewing its lease").count();
+            }
+            archived[w - 1] += batch::walk(&env.path(&format!("work-{w}/archive"))).len();
+        }
     }
     assert!(kills >= 4, "only {kills} workers were killed");
+    assert!(takeovers >= 1, "no worker took over a dead worker's run");
+    assert!(
+        archived.iter().all(|&n| n > 0),
+        "inputs archived per worker: {archived:?}"
+    );
+    eprintln!(
+        "runs taken over from dead workers: {takeovers}; inputs archived per worker: {archived:?}"
+    );
     eprintln!("{kills} workers killed in {:?}", clock.elapsed());
 }

@@ -439,25 +439,25 @@ pub fn claims_exclude_other_runs_until_finish_or_abort(l: &mut dyn Ledger) {
     let me = l.worker().to_owned();
     let r1 = l.begin_run("t1").unwrap();
     let r2 = l.begin_run("t2").unwrap();
-    assert_eq!(l.claim(r1, "acme", "a.edi").unwrap(), None);
-    assert_eq!(l.claim(r1, "acme", "a.edi").unwrap(), None, "again: still ours");
-    assert_eq!(l.claim(r2, "acme", "a.edi").unwrap(), Some(me.clone()));
-    assert_eq!(l.claim(r2, "beta", "a.edi").unwrap(), None, "per channel");
+    assert_eq!(l.claim(r1, &[("acme", "a.edi")]).unwrap().remove(0), None);
+    assert_eq!(l.claim(r1, &[("acme", "a.edi")]).unwrap().remove(0), None, "again: still ours");
+    assert_eq!(l.claim(r2, &[("acme", "a.edi")]).unwrap().remove(0), Some(me.clone()));
+    assert_eq!(l.claim(r2, &[("beta", "a.edi")]).unwrap().remove(0), None, "per channel");
     // (That a claim made while the run's transaction is open survives its rollback, as the
     // trait says, is checked for PostgreSQL only: SQLite's claim joins the open transaction.)
-    assert_eq!(l.claim(r1, "acme", "b.edi").unwrap(), None);
-    assert_eq!(l.claim(r2, "acme", "b.edi").unwrap(), Some(me.clone()));
+    assert_eq!(l.claim(r1, &[("acme", "b.edi")]).unwrap().remove(0), None);
+    assert_eq!(l.claim(r2, &[("acme", "b.edi")]).unwrap().remove(0), Some(me.clone()));
     // Committed: still held (its moves are not done).
     l.begin(r1).unwrap();
     l.commit(r1).unwrap();
-    assert_eq!(l.claim(r2, "acme", "a.edi").unwrap(), Some(me.clone()));
+    assert_eq!(l.claim(r2, &[("acme", "a.edi")]).unwrap().remove(0), Some(me.clone()));
     l.finish_run(r1, "t3").unwrap();
-    assert_eq!(l.claim(r2, "acme", "a.edi").unwrap(), None, "after finish");
-    assert_eq!(l.claim(r2, "acme", "b.edi").unwrap(), None);
+    assert_eq!(l.claim(r2, &[("acme", "a.edi")]).unwrap().remove(0), None, "after finish");
+    assert_eq!(l.claim(r2, &[("acme", "b.edi")]).unwrap().remove(0), None);
     let r3 = l.begin_run("t4").unwrap();
-    assert_eq!(l.claim(r3, "acme", "a.edi").unwrap(), Some(me));
+    assert_eq!(l.claim(r3, &[("acme", "a.edi")]).unwrap().remove(0), Some(me));
     l.abort_run(r2).unwrap();
-    assert_eq!(l.claim(r3, "acme", "a.edi").unwrap(), None, "after abort");
+    assert_eq!(l.claim(r3, &[("acme", "a.edi")]).unwrap().remove(0), None, "after abort");
 }
 
 /// A run aborted (by a rollback after a crash, or another worker) cannot commit: nothing of

@@ -21,7 +21,9 @@ pub fn open(cfg: &Config) -> Result<Box<dyn Ledger>, Error> {
             l.set_worker(&cfg.worker);
             Ok(Box::new(l))
         }
-        LedgerAt::Postgres { .. } => Err(Error::Setup("PENDING-PG".into())),
+        LedgerAt::Postgres { url, lease } => Ok(Box::new(
+            crate::ledger::postgres::PgLedger::connect(url, &cfg.worker, *lease)?,
+        )),
     }
 }
 
@@ -31,7 +33,9 @@ pub fn open_read_only(cfg: &Config) -> Result<Option<Box<dyn Ledger>>, Error> {
     match &cfg.ledger {
         LedgerAt::Sqlite(path) if !path.exists() => Ok(None),
         LedgerAt::Sqlite(path) => Ok(Some(Box::new(SqliteLedger::open_read_only(path)?))),
-        LedgerAt::Postgres { .. } => Err(Error::Setup("PENDING-PG".into())),
+        LedgerAt::Postgres { url, .. } => Ok(Some(Box::new(
+            crate::ledger::postgres::PgLedger::connect_read_only(url)?,
+        ))),
     }
 }
 

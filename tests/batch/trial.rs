@@ -163,4 +163,3 @@ pub fn input_checksums(env: &Env) -> Vec<String> {
     v.sort();
     v
 }
-

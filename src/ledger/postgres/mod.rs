@@ -11,7 +11,7 @@
 //! use tallyman::ledger::{Ledger, postgres::PgLedger};
 //! let mut l = PgLedger::connect("postgres://tallyman@db/ledger", "host-a", Duration::from_secs(60))?;
 //! let run = l.begin_run("2026-12-04T10:00:00Z")?;
-//! assert_eq!(l.claim(run, "acme", "po-1.edi")?, None);
+//! assert_eq!(l.claim(run, &[("acme", "po-1.edi")])?, [None]);
 //! # Ok::<(), tallyman::ledger::Error>(())
 //! ```
 //!
@@ -470,51 +470,21 @@ impl Ledger for PgLedger {
         Ok(())
     }
 
-    fn claim(&mut self, run: i64, channel: &str, name: &str) -> Result<Option<String>> {
-        self.writable("claim an input")?;
-        // Autocommit on a connection of its own: other workers see the claim at once, whatever
-        // the run's transaction does.
+    fn claim(&mut self, run: i64, inputs: &[(&str, &str)]) -> Result<Vec<Option<String>>> {
+        self.writable("claim inputs")?;
+        // On a connection of its own, in a transaction of its own: other workers see the
+        // claims as soon as they are made, whatever the run's transaction does.
         let mut conn = self.pool.get().map_err(|e| Error::Db {
-            what: "claim an input",
+            what: "claim inputs",
             source: Box::new(e),
         })?;
-        // A claim that ends between the two statements is tried again.
-        for _ in 0..3 {
-            let mine = conn
-                .query_opt(
-                    "INSERT INTO claims (channel, name, run, worker) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (channel, name) DO UPDATE SET run = excluded.run,
-                        worker = excluded.worker
-                     WHERE claims.run = excluded.run
-                        OR EXISTS (SELECT 1 FROM runs h WHERE h.id = claims.run
-                            AND (h.status NOT IN ('started', 'committed')
-                                 OR (h.status = 'started' AND h.worker NOT IN
-                                     (SELECT id FROM workers WHERE lease_until > now()))))
-                     RETURNING run",
-                    &[&channel, &name, &run, &self.worker],
-                )
-                .map_err(db_err("claim an input"))?;
-            if mine.is_some() {
-                return Ok(None);
-            }
-            let holder = conn
-                .query_opt(
-                    "SELECT coalesce(h.worker, c.worker) FROM claims c
-                     LEFT JOIN runs h ON h.id = c.run
-                     WHERE c.channel = $1 AND c.name = $2",
-                    &[&channel, &name],
-                )
-                .map_err(db_err("claim an input"))?;
-            if let Some(h) = holder {
-                return Ok(Some(h.get(0)));
-            }
+        let mut tx = conn.transaction().map_err(db_err("claim inputs"))?;
+        let mut out = Vec::with_capacity(inputs.len());
+        for (channel, name) in inputs {
+            out.push(claim_one(&mut tx, run, &self.worker, channel, name)?);
         }
-        Err(Error::Db {
-            what: "claim an input",
-            source: Box::new(Message(format!(
-                "the claim on {channel}/{name} kept changing hands"
-            ))),
-        })
+        tx.commit().map_err(db_err("claim inputs"))?;
+        Ok(out)
     }
 
     fn begin(&mut self, _run: i64) -> Result<()> {
@@ -735,7 +705,19 @@ impl Ledger for PgLedger {
         po: &str,
         except: Option<&str>,
     ) -> Result<Vec<(String, rust_decimal::Decimal)>> {
-        outbound::covered(&mut self.conn.borrow_mut(), channel, kind, po, except)
+        let mut conn = self.conn.borrow_mut();
+        if self.in_tx {
+            // What this run sends against the order is checked and recorded under a lock on
+            // the order that its commit lets go: a second worker's check of the same order
+            // waits, then sees what this one sent, so the last units are never shipped twice.
+            let key = format!("covered\u{1f}{channel}\u{1f}{kind}\u{1f}{po}");
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                &[&key],
+            )
+            .map_err(db_err("lock an order's lines"))?;
+        }
+        outbound::covered(&mut conn, channel, kind, po, except)
     }
 
     fn sscc_sent(&self, sscc: &str) -> Result<Option<(String, String)>> {
@@ -1066,4 +1048,52 @@ impl Ledger for PgLedger {
             .map_err(db_err("files received"))?;
         Ok(rows.iter().map(|r| (r.get(0), count(r, 1))).collect())
     }
+}
+
+/// Claims one input in the claims' transaction: `None` when it is `run`'s, else the worker
+/// whose run holds it.
+fn claim_one(
+    conn: &mut impl postgres::GenericClient,
+    run: i64,
+    worker: &str,
+    channel: &str,
+    name: &str,
+) -> Result<Option<String>> {
+    // A claim that ends between the two statements is tried again.
+    for _ in 0..3 {
+        let mine = conn
+            .query_opt(
+                "INSERT INTO claims (channel, name, run, worker) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (channel, name) DO UPDATE SET run = excluded.run,
+                    worker = excluded.worker
+                 WHERE claims.run = excluded.run
+                    OR EXISTS (SELECT 1 FROM runs h WHERE h.id = claims.run
+                        AND (h.status NOT IN ('started', 'committed')
+                             OR (h.status = 'started' AND h.worker NOT IN
+                                 (SELECT id FROM workers WHERE lease_until > now()))))
+                 RETURNING run",
+                &[&channel, &name, &run, &worker],
+            )
+            .map_err(db_err("claim an input"))?;
+        if mine.is_some() {
+            return Ok(None);
+        }
+        let holder = conn
+            .query_opt(
+                "SELECT coalesce(h.worker, c.worker) FROM claims c
+                 LEFT JOIN runs h ON h.id = c.run
+                 WHERE c.channel = $1 AND c.name = $2",
+                &[&channel, &name],
+            )
+            .map_err(db_err("claim an input"))?;
+        if let Some(h) = holder {
+            return Ok(Some(h.get(0)));
+        }
+    }
+    Err(Error::Db {
+        what: "claim an input",
+        source: Box::new(Message(format!(
+            "the claim on {channel}/{name} kept changing hands"
+        ))),
+    })
 }
