@@ -29,8 +29,8 @@ mod send;
 mod sftp;
 use crate::diag::line_of;
 use crate::grammar::Strictness;
-pub use crate::pipeline::settings::{Channel, ChannelFormat, Config, LedgerAt, OutputFormat};
 use crate::pipeline::settings::redact_url;
+pub use crate::pipeline::settings::{Channel, ChannelFormat, Config, LedgerAt, OutputFormat};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -830,7 +830,6 @@ fn check_delimiters(format: ChannelFormat, d: &str) -> Result<(), String> {
     }
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {

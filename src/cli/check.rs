@@ -178,8 +178,13 @@ fn write_page(path: &std::path::Path, page: &str) -> anyhow::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("writing --html {}: cannot create a file in {}", path.display(), dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| {
+        format!(
+            "writing --html {}: cannot create a file in {}",
+            path.display(),
+            dir.display()
+        )
+    })?;
     tmp.write_all(page.as_bytes())
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("writing --html {}", path.display()))?;
@@ -464,7 +469,12 @@ fn format_word(f: crate::translate::Format) -> &'static str {
     }
 }
 
-fn document(out: &mut dyn Write, d: &DocumentCheck, s: &Style, indent: usize) -> std::io::Result<()> {
+fn document(
+    out: &mut dyn Write,
+    d: &DocumentCheck,
+    s: &Style,
+    indent: usize,
+) -> std::io::Result<()> {
     let pad = " ".repeat(indent);
     let what = match (&d.kind, &d.number) {
         (Some(k), Some(n)) => format!(" ({} {n})", k.replace('_', " ")),
@@ -511,7 +521,9 @@ pub fn address(x: &FindingCheck) -> String {
         (Some(p), None) => parts.push(format!("segment {p} of the set")),
         (None, Some(t)) => parts.push(format!(
             "segment {}{t}",
-            f.segment_index.map(|i| format!("{i} of the file, ")).unwrap_or_default()
+            f.segment_index
+                .map(|i| format!("{i} of the file, "))
+                .unwrap_or_default()
         )),
         (None, None) => {}
     }
@@ -565,7 +577,11 @@ fn finding(out: &mut dyn Write, x: &FindingCheck, s: &Style, indent: usize) -> s
 }
 
 fn coverage(out: &mut dyn Write, c: &Coverage, s: &Style) -> std::io::Result<()> {
-    let name = c.name.as_deref().map(|n| format!(" {n}")).unwrap_or_default();
+    let name = c
+        .name
+        .as_deref()
+        .map(|n| format!(" {n}"))
+        .unwrap_or_default();
     writeln!(
         out,
         "{}",

@@ -35,9 +35,9 @@ pub mod x12;
 
 pub use map::{Closed, EnvelopeMap, Group, Interchange, Transaction, controls};
 pub use scanner::Scanner;
-pub use stream::{StreamFeed, scan};
 #[cfg(any(test, feature = "internals"))]
 pub use stream::scan_reader;
+pub use stream::{StreamFeed, scan};
 
 use crate::diag::{Code, Controls, Finding, Level};
 use crate::syntax::{SegmentView, Standard};

@@ -29,9 +29,9 @@ pub mod profile;
 mod sheet;
 mod value;
 
-pub use profile::{Col, Kind, Layout, Profile, Profiles};
 #[cfg(any(test, feature = "internals"))]
 pub use profile::Error;
+pub use profile::{Col, Kind, Layout, Profile, Profiles};
 
 use crate::model::{Document, Source};
 use profile::is_line_column;

@@ -44,9 +44,9 @@
 //! Output is deterministic: rows in line order, cells from the document alone, no clock or map
 //! iteration order involved.
 
-use super::columns::{Cell, Line, header_cell, line_cell, package_of, party_cell};
 #[cfg(any(test, feature = "internals"))]
 use super::columns::check_columns;
+use super::columns::{Cell, Line, header_cell, line_cell, package_of, party_cell};
 use crate::model::Document;
 use std::borrow::Cow;
 use std::io::Write;

@@ -33,9 +33,9 @@
 //! assert_eq!((e.line, e.key.as_str()), (9, "set.element.codes"));
 //! ```
 
-use crate::diag::line_of;
-use super::validate::{check_value, code_preview, value_finding};
 use super::ElementDef;
+use super::validate::{check_value, code_preview, value_finding};
+use crate::diag::line_of;
 use crate::diag::{Code, Finding};
 use crate::syntax::text::for_message;
 use serde::Deserialize;
@@ -195,10 +195,7 @@ impl Guide {
         };
         let raw: RawGuide = toml::from_str(text).map_err(|e| {
             let line = e.span().map_or(1, |s| line_of(text, s.start));
-            let key = e
-                .span()
-                .map(|s| key_at(text, s.start))
-                .unwrap_or_default();
+            let key = e.span().map(|s| key_at(text, s.start)).unwrap_or_default();
             let message = e.message().trim().replace('`', "'");
             err(line, &key, message)
         })?;
@@ -338,7 +335,13 @@ impl ElementNote {
     /// The finding for a value of this position that failed the narrowed definition:
     /// the standard's own finding when the standard refuses it too, else one that names the
     /// guide and says what the standard allows.
-    pub(super) fn finding(&self, label: &str, name: &str, v: &[u8], problem: (Code, String)) -> Finding {
+    pub(super) fn finding(
+        &self,
+        label: &str,
+        name: &str,
+        v: &[u8],
+        problem: (Code, String),
+    ) -> Finding {
         let shown = for_message(v, 40);
         let decoded = crate::syntax::text::decode(v);
         if self.unused {
@@ -384,10 +387,7 @@ impl ElementNote {
                     .as_ref()
                     .map(|s| format!(" (the standard allows {} to {})", s.min, s.max))
                     .unwrap_or_default();
-                format!(
-                    "{label} ({name}) '{shown}' {tail} by {}{std}",
-                    self.origin
-                )
+                format!("{label} ({name}) '{shown}' {tail} by {}{std}", self.origin)
             }
             _ => format!("{label} ({name}) '{shown}' {tail} ({})", self.origin),
         };
@@ -400,7 +400,6 @@ impl ElementNote {
         Finding::error(code, message).with_value(&decoded)
     }
 }
-
 
 /// The key written on the line of byte `offset` (`codes` of `codes = [...]`, or a table
 /// header's name), for a TOML error's message.
@@ -446,7 +445,10 @@ codes = ["00", "07"]
         assert_eq!((s.id.value.as_str(), s.id.line), ("850", 5));
         let n = &s.segments[0];
         assert_eq!((n.path.value.as_str(), n.path.line), ("N1/N1", 7));
-        assert_eq!(n.usage.as_ref().map(|u| (u.value, u.line)), Some((GuideUsage::Required, 8)));
+        assert_eq!(
+            n.usage.as_ref().map(|u| (u.value, u.line)),
+            Some((GuideUsage::Required, 8))
+        );
         assert_eq!(n.max.as_ref().map(|m| (m.value, m.line)), Some((2, 9)));
         let e = &s.elements[0];
         assert_eq!(e.codes.as_ref().map(|c| c.line), Some(12));
@@ -459,7 +461,10 @@ codes = ["00", "07"]
             "[[set]]\nstandard = \"x12\"\nversion = \"004010\"\nid = \"850\"\n[[set.element]]\nat = \"BEG01\"\ncode = [\"00\"]\n",
         )
         .unwrap_err();
-        assert_eq!((e.file.as_str(), e.line, e.key.as_str()), ("g.toml", 7, "code"));
+        assert_eq!(
+            (e.file.as_str(), e.line, e.key.as_str()),
+            ("g.toml", 7, "code")
+        );
         assert!(e.message.contains("unknown field 'code'"), "{}", e.message);
         let e = Guide::parse(
             "g.toml",

@@ -42,9 +42,9 @@ pub use codes::CodeList;
 pub use format::{ElementType, Usage};
 pub use set::GrammarSet;
 pub use tables::Dictionary;
-pub use validate::{Placement, Strictness, validate};
 #[cfg(any(test, feature = "internals"))]
 pub use validate::Validation;
+pub use validate::{Placement, Strictness, validate};
 
 use std::sync::Arc;
 

@@ -9,7 +9,9 @@
 //! code list, tighter lengths; the notes beside them ([`StepNote`], [`ElementNote`]) are read
 //! only to word a finding.
 
-use super::guide::{ElementNote, ElementRule, Error, Guide, GuideUsage, NodeRule, SetGuide, StepNote};
+use super::guide::{
+    ElementNote, ElementRule, Error, Guide, GuideUsage, NodeRule, SetGuide, StepNote,
+};
 use super::tables::Walk;
 use super::validate::{check_value, code_preview};
 use super::{CodeList, ElementDef, ElementType, Grammar, Item, Node, Position, SegmentDef, Usage};
@@ -34,13 +36,21 @@ pub(super) fn narrow(g: &Grammar, set: &SetGuide, guide: &Guide) -> Result<Gramm
         Ok(())
     };
     for rule in &set.loops {
-        once(format!("loop {}", rule.path.value), rule.path.line, "set.loop.path")?;
+        once(
+            format!("loop {}", rule.path.value),
+            rule.path.line,
+            "set.loop.path",
+        )?;
         let node = find(&mut structure, &rule.path.value, true, g)
             .map_err(|m| guide.error(rule.path.line, "set.loop.path", m))?;
         narrow_node(node, rule, guide, "set.loop")?;
     }
     for rule in &set.segments {
-        once(format!("segment {}", rule.path.value), rule.path.line, "set.segment.path")?;
+        once(
+            format!("segment {}", rule.path.value),
+            rule.path.line,
+            "set.segment.path",
+        )?;
         let node = find(&mut structure, &rule.path.value, false, g)
             .map_err(|m| guide.error(rule.path.line, "set.segment.path", m))?;
         narrow_node(node, rule, guide, "set.segment")?;
@@ -387,7 +397,9 @@ fn narrow_element(
             return Err(guide.error(
                 line,
                 key,
-                format!("{describe} is a composite; narrow its components: {label}-1, {label}-2 ..."),
+                format!(
+                    "{describe} is a composite; narrow its components: {label}-1, {label}-2 ..."
+                ),
             ));
         }
         Ok(())
@@ -438,7 +450,10 @@ fn narrow_element(
         return Err(guide.error(
             v.line,
             "set.element.value",
-            format!("{describe} has both codes (line {}) and a fixed value; keep one", c.line),
+            format!(
+                "{describe} has both codes (line {}) and a fixed value; keep one",
+                c.line
+            ),
         ));
     }
     let listed = match (&rule.codes, &rule.value) {
@@ -453,7 +468,9 @@ fn narrow_element(
             return Err(guide.error(
                 line,
                 key,
-                format!("an empty list allows no value; to forbid {describe}, write usage = \"unused\""),
+                format!(
+                    "an empty list allows no value; to forbid {describe}, write usage = \"unused\""
+                ),
             ));
         }
         for code in &codes {
@@ -531,9 +548,15 @@ fn narrow_element(
         e.max = max;
         // A code the guide allows must still fit its lengths.
         if let Some(codes) = &note.codes
-            && let Some(code) = codes.iter().find(|c| check_value(e, c.as_bytes()).is_some())
+            && let Some(code) = codes
+                .iter()
+                .find(|c| check_value(e, c.as_bytes()).is_some())
         {
-            let line = rule.max_length.as_ref().or(rule.min_length.as_ref()).map_or(at.line, |m| m.line);
+            let line = rule
+                .max_length
+                .as_ref()
+                .or(rule.min_length.as_ref())
+                .map_or(at.line, |m| m.line);
             return Err(guide.error(
                 line,
                 "set.element",
@@ -593,13 +616,20 @@ mod tests {
 
     fn narrowed(body: &str) -> Arc<Grammar> {
         let g = Guide::parse("acme.toml", &guide(body)).expect("parses");
-        let set = GrammarSet::builtin().unwrap().with_guide(&g).expect("narrows");
+        let set = GrammarSet::builtin()
+            .unwrap()
+            .with_guide(&g)
+            .expect("narrows");
         set.x12("004010", "850").unwrap().0
     }
 
     #[test]
     fn the_narrowed_grammar_serves_its_version_and_those_validated_against_it() {
-        let g = Guide::parse("acme.toml", &guide("[[set.segment]]\npath = \"CUR\"\nusage = \"required\"\n")).unwrap();
+        let g = Guide::parse(
+            "acme.toml",
+            &guide("[[set.segment]]\npath = \"CUR\"\nusage = \"required\"\n"),
+        )
+        .unwrap();
         let base = GrammarSet::builtin().unwrap();
         let set = base.with_guide(&g).unwrap();
         let ours = set.x12("004010", "850").unwrap().0;
@@ -608,7 +638,10 @@ mod tests {
         assert!(Arc::ptr_eq(&ours, &vics) && note.is_some());
         // Other sets and versions are the standard's, shared with the base set.
         for (v, id) in [("004010", "810"), ("005010", "850")] {
-            assert!(Arc::ptr_eq(&set.x12(v, id).unwrap().0, &base.x12(v, id).unwrap().0));
+            assert!(Arc::ptr_eq(
+                &set.x12(v, id).unwrap().0,
+                &base.x12(v, id).unwrap().0
+            ));
         }
         assert!(set.has_guide() && !base.has_guide());
     }
@@ -617,7 +650,10 @@ mod tests {
     fn element_addresses() {
         assert_eq!(element_address("BEG01"), Ok(("BEG".into(), 1, None)));
         assert_eq!(element_address("N101"), Ok(("N1".into(), 1, None)));
-        assert_eq!(element_address("PO1/N1/N104"), Ok(("PO1/N1/N1".into(), 4, None)));
+        assert_eq!(
+            element_address("PO1/N1/N104"),
+            Ok(("PO1/N1/N1".into(), 4, None))
+        );
         assert_eq!(element_address("LIN03-2"), Ok(("LIN".into(), 3, Some(2))));
         for bad in ["BEG", "BEG1", "BEG00", "BEG01-0", "BEG01-x", "01"] {
             assert!(element_address(bad).is_err(), "{bad}");
@@ -628,17 +664,31 @@ mod tests {
     fn refuses_what_the_grammar_does_not_have() {
         let (line, key, msg) = refused("[[set.segment]]\npath = \"ZZZ\"\n");
         assert_eq!((line, key.as_str()), (7, "set.segment.path"));
-        assert_eq!(msg, "850 004010 has no segment ZZZ anywhere; a guide can only narrow what the standard has");
+        assert_eq!(
+            msg,
+            "850 004010 has no segment ZZZ anywhere; a guide can only narrow what the standard has"
+        );
         let (line, _, msg) = refused("[[set.segment]]\npath = \"N1\"\n");
         assert_eq!(line, 7);
-        assert!(msg.contains("has no segment N1 at the top level; write its path: N1/N1, SPI/N1/N1, PO1/N1/N1"), "{msg}");
+        assert!(
+            msg.contains(
+                "has no segment N1 at the top level; write its path: N1/N1, SPI/N1/N1, PO1/N1/N1"
+            ),
+            "{msg}"
+        );
         let (_, _, msg) = refused("[[set.loop]]\npath = \"PO1/NOPE\"\n");
         assert!(msg.contains("has no loop NOPE anywhere"), "{msg}");
         let (_, _, msg) = refused("[[set.segment]]\npath = \"PO1/N1/N9\"\n");
-        assert!(msg.contains("has no segment N9 in loop PO1/N1; write its path: N9/N9, PO1/N9/N9"), "{msg}");
+        assert!(
+            msg.contains("has no segment N9 in loop PO1/N1; write its path: N9/N9, PO1/N9/N9"),
+            "{msg}"
+        );
         let (line, key, msg) = refused("[[set.element]]\nat = \"BEG13\"\n");
         assert_eq!((line, key.as_str()), (7, "set.element.at"));
-        assert!(msg.starts_with("BEG has 12 elements; there is no BEG13"), "{msg}");
+        assert!(
+            msg.starts_with("BEG has 12 elements; there is no BEG13"),
+            "{msg}"
+        );
         let (_, _, msg) = refused("[[set.element]]\nat = \"BEG\"\n");
         assert!(msg.contains("is not an element address"), "{msg}");
         let g = Guide::parse(
@@ -648,40 +698,74 @@ mod tests {
         .unwrap();
         let e = GrammarSet::builtin().unwrap().with_guide(&g).unwrap_err();
         assert_eq!((e.line, e.key.as_str()), (4, "set"));
-        assert!(e.message.contains("there is no x12 grammar for 875 004010"), "{}", e.message);
+        assert!(
+            e.message.contains("there is no x12 grammar for 875 004010"),
+            "{}",
+            e.message
+        );
         let g = Guide::parse(
             "acme.toml",
             "[[set]]\nstandard = \"x12\"\nversion = \"004030\"\nid = \"850\"\n",
         )
         .unwrap();
         let e = GrammarSet::builtin().unwrap().with_guide(&g).unwrap_err();
-        assert!(e.message.contains("850 in 004010, 005010 only"), "{}", e.message);
+        assert!(
+            e.message.contains("850 in 004010, 005010 only"),
+            "{}",
+            e.message
+        );
         let twice = "[[set]]\nstandard = \"x12\"\nversion = \"004010\"\nid = \"850\"\n";
         let g = Guide::parse("acme.toml", &format!("{twice}{twice}")).unwrap();
         let e = GrammarSet::builtin().unwrap().with_guide(&g).unwrap_err();
         assert_eq!((e.line, e.key.as_str()), (8, "set"));
-        assert!(e.message.contains("x12 850 004010 is narrowed twice (first at line 4)"), "{}", e.message);
+        assert!(
+            e.message
+                .contains("x12 850 004010 is narrowed twice (first at line 4)"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
     fn refuses_what_would_widen_the_standard() {
-        let (line, key, msg) = refused("[[set.element]]\nat = \"BEG01\"\ncodes = [\"00\", \"Q9\"]\n");
+        let (line, key, msg) =
+            refused("[[set.element]]\nat = \"BEG01\"\ncodes = [\"00\", \"Q9\"]\n");
         assert_eq!((line, key.as_str()), (8, "set.element.codes"));
-        assert!(msg.starts_with("'Q9' is not a code of BEG01 (Transaction Set Purpose Code) in the standard"), "{msg}");
-        assert!(msg.ends_with("a guide can only narrow the standard's list"), "{msg}");
+        assert!(
+            msg.starts_with(
+                "'Q9' is not a code of BEG01 (Transaction Set Purpose Code) in the standard"
+            ),
+            "{msg}"
+        );
+        assert!(
+            msg.ends_with("a guide can only narrow the standard's list"),
+            "{msg}"
+        );
         let (line, key, msg) = refused("[[set.segment]]\npath = \"PER\"\nmax = 4\n");
         assert_eq!((line, key.as_str()), (8, "set.segment.max"));
-        assert!(msg.contains("at most 3 times; a guide can only narrow the standard, so 4 is too many"), "{msg}");
+        assert!(
+            msg.contains("at most 3 times; a guide can only narrow the standard, so 4 is too many"),
+            "{msg}"
+        );
         let (line, key, msg) = refused("[[set.segment]]\npath = \"BEG\"\nusage = \"unused\"\n");
         assert_eq!((line, key.as_str()), (8, "set.segment.usage"));
-        assert!(msg.contains("the standard makes segment BEG mandatory"), "{msg}");
+        assert!(
+            msg.contains("the standard makes segment BEG mandatory"),
+            "{msg}"
+        );
         let (_, key, msg) = refused("[[set.element]]\nat = \"BEG03\"\nusage = \"optional\"\n");
         assert_eq!(key, "set.element.usage");
         assert!(msg.contains("cannot make it optional"), "{msg}");
         let (line, key, msg) = refused("[[set.element]]\nat = \"BEG03\"\nmax_length = 23\n");
         assert_eq!((line, key.as_str()), (8, "set.element.max_length"));
-        assert!(msg.contains("outside the standard's lengths for BEG03 (Purchase Order Number) (1 to 22)"), "{msg}");
-        let (_, key, _) = refused("[[set.element]]\nat = \"BEG03\"\nmin_length = 5\nmax_length = 4\n");
+        assert!(
+            msg.contains(
+                "outside the standard's lengths for BEG03 (Purchase Order Number) (1 to 22)"
+            ),
+            "{msg}"
+        );
+        let (_, key, _) =
+            refused("[[set.element]]\nat = \"BEG03\"\nmin_length = 5\nmax_length = 4\n");
         assert_eq!(key, "set.element.max_length");
         let (_, key, msg) = refused("[[set.element]]\nat = \"BEG05\"\nvalue = \"2024\"\n");
         assert_eq!(key, "set.element.value");
@@ -689,12 +773,14 @@ mod tests {
         let (line, key, msg) = refused("[[set.segment]]\npath = \"CUR\"\nmax = 0\n");
         assert_eq!((line, key.as_str()), (8, "set.segment.max"));
         assert!(msg.contains("usage = \"unused\""));
-        let (line, _, msg) = refused("[[set.segment]]\npath = \"CUR\"\n[[set.segment]]\npath = \"CUR\"\n");
+        let (line, _, msg) =
+            refused("[[set.segment]]\npath = \"CUR\"\n[[set.segment]]\npath = \"CUR\"\n");
         assert_eq!(line, 9);
         assert!(msg.contains("first at line 7"), "{msg}");
         let (_, _, msg) = refused("[[set.element]]\nat = \"PO1/PO101-1\"\n");
         assert!(msg.contains("is a simple element"), "{msg}");
-        let (_, _, msg) = refused("[[set.element]]\nat = \"BEG01\"\ncodes = [\"00\"]\nvalue = \"00\"\n");
+        let (_, _, msg) =
+            refused("[[set.element]]\nat = \"BEG01\"\ncodes = [\"00\"]\nvalue = \"00\"\n");
         assert!(msg.contains("keep one"), "{msg}");
     }
 
@@ -706,7 +792,11 @@ mod tests {
         let std = base.x12("004010", "850").unwrap().0;
         let g = {
             let guide = Guide::parse("acme.toml", &guide(body)).unwrap();
-            base.with_guide(&guide).unwrap().x12("004010", "850").unwrap().0
+            base.with_guide(&guide)
+                .unwrap()
+                .x12("004010", "850")
+                .unwrap()
+                .0
         };
         let step = |g: &Grammar, name: &str, body: usize| {
             let b = &g.walk.bodies[body];
@@ -732,13 +822,18 @@ mod tests {
         };
         let dict = g.dictionary.get("N1").unwrap();
         let ours = n1(&g);
-        assert_eq!(ours.iter().filter(|d| Arc::ptr_eq(d, dict)).count(), ours.len() - 1);
+        assert_eq!(
+            ours.iter().filter(|d| Arc::ptr_eq(d, dict)).count(),
+            ours.len() - 1
+        );
         assert!(Arc::ptr_eq(&g.dictionary, &std.dictionary));
         let narrowed_n1 = ours.iter().find(|d| !Arc::ptr_eq(d, dict)).unwrap();
         let Item::Simple(e) = &narrowed_n1.elements[0].item else {
             panic!("N101 is simple")
         };
-        assert!(e.codes.as_ref().unwrap().contains(b"ST") && !e.codes.as_ref().unwrap().contains(b"SU"));
+        assert!(
+            e.codes.as_ref().unwrap().contains(b"ST") && !e.codes.as_ref().unwrap().contains(b"SU")
+        );
         // Another version's and another set's grammars are the standard's.
         let set = GrammarSet::builtin().unwrap();
         let plain = set.x12("004010", "810").unwrap().0;

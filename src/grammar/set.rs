@@ -217,7 +217,10 @@ impl GrammarSet {
     /// `grammar::guide`): a view that shares every other grammar with `self`. The grammars the
     /// guide names are compiled now, and a guide that names what they lack, or would widen
     /// what they allow, is refused with its line and key.
-    pub fn with_guide(&self, guide: &super::guide::Guide) -> Result<GrammarSet, super::guide::Error> {
+    pub fn with_guide(
+        &self,
+        guide: &super::guide::Guide,
+    ) -> Result<GrammarSet, super::guide::Error> {
         let mut narrowed = (*self.narrowed).clone();
         let mut seen: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
         for set in &guide.sets {
@@ -263,9 +266,7 @@ impl GrammarSet {
     /// The standard's grammar of exactly this version and set, or what there is instead.
     fn exact(&self, standard: &str, version: &str, set_id: &str) -> Result<Arc<Grammar>, String> {
         let Some(s) = self.standard(standard) else {
-            return Err(format!(
-                "no standard '{standard}' (x12 or edifact)"
-            ));
+            return Err(format!("no standard '{standard}' (x12 or edifact)"));
         };
         if let Some(g) = s.find(version, set_id) {
             return Ok(g);

@@ -628,7 +628,12 @@ fn position_finding(label: &str, pos: &Position, v: &[u8], problem: (Code, Strin
 }
 
 /// The finding for a value that failed [`check_value`].
-pub(super) fn value_finding(label: &str, name: &str, v: &[u8], (code, tail): (Code, String)) -> Finding {
+pub(super) fn value_finding(
+    label: &str,
+    name: &str,
+    v: &[u8],
+    (code, tail): (Code, String),
+) -> Finding {
     Finding::error(
         code,
         format!("{label} ({name}) '{}' {tail}", for_message(v, 40)),

@@ -10,9 +10,9 @@
 //! range. Both the frames and the counts are sized when the walk starts, from the grammar, so
 //! nothing is allocated per segment or per loop, and nothing at all unless a finding is made.
 
-use super::{Grammar, SegmentDef};
 use super::tables::{Body, LONG, Walk, key};
 use super::validate::Ctx;
+use super::{Grammar, SegmentDef};
 use crate::diag::{Code, Finding};
 use crate::syntax::Fields;
 use std::sync::Arc;

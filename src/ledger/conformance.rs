@@ -44,22 +44,13 @@ pub const CHECKS: &[(&str, Check)] = &[
         "claims_exclude_other_runs_until_finish_or_abort",
         claims_exclude_other_runs_until_finish_or_abort,
     ),
-    (
-        "an_aborted_run_cannot_commit",
-        an_aborted_run_cannot_commit,
-    ),
+    ("an_aborted_run_cannot_commit", an_aborted_run_cannot_commit),
     (
         "unfinished_runs_say_what_to_complete_or_roll_back",
         unfinished_runs_say_what_to_complete_or_roll_back,
     ),
-    (
-        "acknowledgments_round_trip",
-        acknowledgments_round_trip,
-    ),
-    (
-        "documents_sent_round_trip",
-        documents_sent_round_trip,
-    ),
+    ("acknowledgments_round_trip", acknowledgments_round_trip),
+    ("documents_sent_round_trip", documents_sent_round_trip),
     (
         "purchase_order_lines_round_trip",
         purchase_order_lines_round_trip,
@@ -316,11 +307,17 @@ pub fn a_committed_run_is_found_by_file_document_and_interchange(l: &mut dyn Led
     assert_eq!(l.file_by_sha("acme", "aa").unwrap().unwrap().name, "a.edi");
     assert!(l.file_by_sha("other", "aa").unwrap().is_none());
     let seen = l.interchange("S", "R", "000000001").unwrap().unwrap();
-    assert_eq!((seen.name.as_str(), seen.run, seen.id), ("a.edi", run, d.file_id));
+    assert_eq!(
+        (seen.name.as_str(), seen.run, seen.id),
+        ("a.edi", run, d.file_id)
+    );
     assert!(l.interchange("S", "R", "000000002").unwrap().is_none());
     let q = l.quarantined_files().unwrap();
     assert_eq!(q.len(), 1);
-    assert_eq!((q[0].name.as_str(), q[0].received.as_str()), ("b.edi", "t0"));
+    assert_eq!(
+        (q[0].name.as_str(), q[0].received.as_str()),
+        ("b.edi", "t0")
+    );
     let runs = l.runs(10).unwrap();
     assert_eq!((runs[0].files, runs[0].accepted), (2, 1));
     assert_eq!(runs[0].status, "finished");
@@ -440,24 +437,52 @@ pub fn claims_exclude_other_runs_until_finish_or_abort(l: &mut dyn Ledger) {
     let r1 = l.begin_run("t1").unwrap();
     let r2 = l.begin_run("t2").unwrap();
     assert_eq!(l.claim(r1, &[("acme", "a.edi")]).unwrap().remove(0), None);
-    assert_eq!(l.claim(r1, &[("acme", "a.edi")]).unwrap().remove(0), None, "again: still ours");
-    assert_eq!(l.claim(r2, &[("acme", "a.edi")]).unwrap().remove(0), Some(me.clone()));
-    assert_eq!(l.claim(r2, &[("beta", "a.edi")]).unwrap().remove(0), None, "per channel");
+    assert_eq!(
+        l.claim(r1, &[("acme", "a.edi")]).unwrap().remove(0),
+        None,
+        "again: still ours"
+    );
+    assert_eq!(
+        l.claim(r2, &[("acme", "a.edi")]).unwrap().remove(0),
+        Some(me.clone())
+    );
+    assert_eq!(
+        l.claim(r2, &[("beta", "a.edi")]).unwrap().remove(0),
+        None,
+        "per channel"
+    );
     // (That a claim made while the run's transaction is open survives its rollback, as the
     // trait says, is checked for PostgreSQL only: SQLite's claim joins the open transaction.)
     assert_eq!(l.claim(r1, &[("acme", "b.edi")]).unwrap().remove(0), None);
-    assert_eq!(l.claim(r2, &[("acme", "b.edi")]).unwrap().remove(0), Some(me.clone()));
+    assert_eq!(
+        l.claim(r2, &[("acme", "b.edi")]).unwrap().remove(0),
+        Some(me.clone())
+    );
     // Committed: still held (its moves are not done).
     l.begin(r1).unwrap();
     l.commit(r1).unwrap();
-    assert_eq!(l.claim(r2, &[("acme", "a.edi")]).unwrap().remove(0), Some(me.clone()));
+    assert_eq!(
+        l.claim(r2, &[("acme", "a.edi")]).unwrap().remove(0),
+        Some(me.clone())
+    );
     l.finish_run(r1, "t3").unwrap();
-    assert_eq!(l.claim(r2, &[("acme", "a.edi")]).unwrap().remove(0), None, "after finish");
+    assert_eq!(
+        l.claim(r2, &[("acme", "a.edi")]).unwrap().remove(0),
+        None,
+        "after finish"
+    );
     assert_eq!(l.claim(r2, &[("acme", "b.edi")]).unwrap().remove(0), None);
     let r3 = l.begin_run("t4").unwrap();
-    assert_eq!(l.claim(r3, &[("acme", "a.edi")]).unwrap().remove(0), Some(me));
+    assert_eq!(
+        l.claim(r3, &[("acme", "a.edi")]).unwrap().remove(0),
+        Some(me)
+    );
     l.abort_run(r2).unwrap();
-    assert_eq!(l.claim(r3, &[("acme", "a.edi")]).unwrap().remove(0), None, "after abort");
+    assert_eq!(
+        l.claim(r3, &[("acme", "a.edi")]).unwrap().remove(0),
+        None,
+        "after abort"
+    );
 }
 
 /// A run aborted (by a rollback after a crash, or another worker) cannot commit: nothing of
@@ -528,11 +553,17 @@ pub fn unfinished_runs_say_what_to_complete_or_roll_back(l: &mut dyn Ledger) {
     let p = &pending[1];
     assert!(p.committed);
     assert_eq!(
-        p.outputs.iter().map(|o| o.path.as_str()).collect::<Vec<_>>(),
+        p.outputs
+            .iter()
+            .map(|o| o.path.as_str())
+            .collect::<Vec<_>>(),
         ["/i/1", "/i/2"]
     );
     assert_eq!(
-        p.acks.iter().map(|a| a.controls.as_str()).collect::<Vec<_>>(),
+        p.acks
+            .iter()
+            .map(|a| a.controls.as_str())
+            .collect::<Vec<_>>(),
         ["1/1/0001", "2/2/0001"]
     );
     assert_eq!(p.outbound.len(), 1);
@@ -652,7 +683,11 @@ pub fn documents_sent_round_trip(l: &mut dyn Ledger) {
         ],
         "leaving out the document replaced"
     );
-    assert!(l.covered("acme", "invoice", "PO1", None).unwrap().is_empty());
+    assert!(
+        l.covered("acme", "invoice", "PO1", None)
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         l.sscc_sent("000000000000000001").unwrap(),
         Some(("acme".to_owned(), "SH1".to_owned()))
@@ -665,7 +700,10 @@ pub fn documents_sent_round_trip(l: &mut dyn Ledger) {
         all.iter().map(|o| o.number.as_str()).collect::<Vec<_>>(),
         ["SH1", "SH2"]
     );
-    assert!(all.iter().all(|o| o.bytes.is_empty()), "without their bytes");
+    assert!(
+        all.iter().all(|o| o.bytes.is_empty()),
+        "without their bytes"
+    );
     assert_eq!(l.outbound(Some("acme")).unwrap().len(), 2);
     assert!(l.outbound(Some("beta")).unwrap().is_empty());
 
@@ -676,8 +714,12 @@ pub fn documents_sent_round_trip(l: &mut dyn Ledger) {
     let mut replace = outbound_row(run, "SH1", b"one again");
     replace.purpose = "replace".into();
     replace.content_hash = "hash-SH1-2".into();
-    l.add_outbound(&replace, &[covered("PO1", "2", 4)], &["000000000000000001".into()])
-        .unwrap();
+    l.add_outbound(
+        &replace,
+        &[covered("PO1", "2", 4)],
+        &["000000000000000001".into()],
+    )
+    .unwrap();
     l.commit(run).unwrap();
     assert_eq!(
         l.covered("acme", "ship_notice", "PO1", None).unwrap(),
@@ -726,8 +768,14 @@ pub fn purchase_order_lines_round_trip(l: &mut dyn Ledger) {
     // A change order changes line 2 and adds line 3; a replacement's lines replace all.
     let run = l.begin_run("t1").unwrap();
     l.begin(run).unwrap();
-    l.add_po(run, "acme", "PO1", &[po_line("2", 7), po_line("3", 1)], false)
-        .unwrap();
+    l.add_po(
+        run,
+        "acme",
+        "PO1",
+        &[po_line("2", 7), po_line("3", 1)],
+        false,
+    )
+    .unwrap();
     let got = l.po_lines("acme", "PO1").unwrap().unwrap();
     assert_eq!(
         got.iter()
@@ -740,8 +788,10 @@ pub fn purchase_order_lines_round_trip(l: &mut dyn Ledger) {
             ("10", Decimal::from(1))
         ]
     );
-    l.add_po(run, "acme", "PO2", &[po_line("1", 1)], true).unwrap();
-    l.add_po(run, "acme", "PO2", &[po_line("5", 5)], true).unwrap();
+    l.add_po(run, "acme", "PO2", &[po_line("1", 1)], true)
+        .unwrap();
+    l.add_po(run, "acme", "PO2", &[po_line("5", 5)], true)
+        .unwrap();
     l.commit(run).unwrap();
     let got = l.po_lines("acme", "PO2").unwrap().unwrap();
     assert_eq!(
@@ -814,7 +864,10 @@ pub fn resolve_supersedes_or_releases_a_quarantined_file(l: &mut dyn Ledger) {
     // Taken: it stays quarantined until it is replayed.
     assert_eq!(l.quarantined_files().unwrap().len(), 2);
     let summary = &l.runs(10).unwrap()[1];
-    assert_eq!(summary.accepted, 1, "a superseded document counts as accepted");
+    assert_eq!(
+        summary.accepted, 1,
+        "a superseded document counts as accepted"
+    );
 
     assert_eq!(l.resolve(c, Decision::KeepOld, "", "t3").unwrap(), 0);
     assert_eq!(
@@ -891,7 +944,14 @@ pub fn totals_count_committed_runs_only(l: &mut dyn Ledger) {
     let docs: Vec<(&str, &str, &str, u64)> = t
         .documents
         .iter()
-        .map(|d| (d.channel.as_str(), d.kind.as_str(), d.route.as_str(), d.count))
+        .map(|d| {
+            (
+                d.channel.as_str(),
+                d.kind.as_str(),
+                d.route.as_str(),
+                d.count,
+            )
+        })
         .collect();
     assert_eq!(
         docs,
@@ -904,14 +964,7 @@ pub fn totals_count_committed_runs_only(l: &mut dyn Ledger) {
     let ch: Vec<(&str, u64, u64, Option<&str>)> = t
         .channels
         .iter()
-        .map(|c| {
-            (
-                c.channel.as_str(),
-                c.files,
-                c.bytes,
-                c.last_file.as_deref(),
-            )
-        })
+        .map(|c| (c.channel.as_str(), c.files, c.bytes, c.last_file.as_deref()))
         .collect();
     assert_eq!(
         ch,
@@ -962,7 +1015,11 @@ pub fn run_detail_and_listings_round_trip(l: &mut dyn Ledger) {
     assert_eq!(runs[0].finished, None);
     let (summary, files, docs) = l.run_detail(r1).unwrap().unwrap();
     assert_eq!(
-        (summary.id, summary.started.as_str(), summary.status.as_str()),
+        (
+            summary.id,
+            summary.started.as_str(),
+            summary.status.as_str()
+        ),
         (r1, "t1", "committed")
     );
     assert_eq!(
@@ -982,8 +1039,15 @@ pub fn run_detail_and_listings_round_trip(l: &mut dyn Ledger) {
     let want = &batch.files[1];
     assert_eq!(
         (
-            &f.channel, &f.sha256, f.size, f.disposition, &f.staged, &f.stored, &f.origin,
-            f.remove_origin, f.replay_of
+            &f.channel,
+            &f.sha256,
+            f.size,
+            f.disposition,
+            &f.staged,
+            &f.stored,
+            &f.origin,
+            f.remove_origin,
+            f.replay_of
         ),
         (
             &want.channel,

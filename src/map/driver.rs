@@ -23,12 +23,12 @@
 use super::hold::Hold;
 use super::{Batch, Options, Outcome, Status};
 use crate::diag::{Code, Controls, Finding};
+#[cfg(any(test, feature = "internals"))]
+use crate::envelope::scan;
 use crate::envelope::{
     Closed, Envelope, EnvelopeMap, Group, Interchange, StreamFeed, Transaction, controls,
     pump_with, relax_findings,
 };
-#[cfg(any(test, feature = "internals"))]
-use crate::envelope::scan;
 use crate::grammar::{Grammar, GrammarSet, Placement, validate};
 use crate::model::{Document, Identity, Source};
 use crate::syntax::{FieldTable, Fields, SegmentView};

@@ -109,7 +109,9 @@ fn summary(h: &mut String, r: &Report) {
             String::new()
         }
     );
-    h.push_str("<table>\n<tr><th>File</th><th>Format</th><th>Verdict</th><th>Documents</th></tr>\n");
+    h.push_str(
+        "<table>\n<tr><th>File</th><th>Format</th><th>Verdict</th><th>Documents</th></tr>\n",
+    );
     for f in &r.files {
         let docs: Vec<&DocumentCheck> = f.all_documents().collect();
         let ok = docs

@@ -193,7 +193,10 @@ pub(crate) fn is_line_column(name: &str) -> bool {
 struct Raw {
     id: String,
     #[serde(default)]
-    #[allow(dead_code, reason = "a title for people reading the profile: accepted, never used")]
+    #[allow(
+        dead_code,
+        reason = "a title for people reading the profile: accepted, never used"
+    )]
     name: Option<String>,
     kind: Spanned<String>,
     #[serde(default)]
@@ -222,7 +225,6 @@ struct Raw {
 fn yes() -> bool {
     true
 }
-
 
 /// Reads and checks one profile; `file` names it in messages.
 pub fn parse(file: &str, text: &str) -> Result<Profile, Error> {

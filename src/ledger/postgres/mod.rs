@@ -160,12 +160,13 @@ impl PgLedger {
         }
         let mut l = Self::open(url, worker, false)?;
         workers::renew(&mut *l.conn.get_mut().client, worker, lease)?;
-        let hb = workers::Heartbeat::start(l.pool.clone(), worker.to_owned(), lease).map_err(
-            |e| Error::Db {
-                what: "start the lease's heartbeat",
-                source: Box::new(e),
-            },
-        )?;
+        let hb =
+            workers::Heartbeat::start(l.pool.clone(), worker.to_owned(), lease).map_err(|e| {
+                Error::Db {
+                    what: "start the lease's heartbeat",
+                    source: Box::new(e),
+                }
+            })?;
         l.heartbeat = Some(hb);
         Ok(l)
     }

@@ -434,7 +434,12 @@ impl Acc {
                 let slot = slot_of(path, tag);
                 let order = slot.map_or(usize::MAX, |(i, _)| i);
                 let name = slot.map(|(_, s)| s.name.clone()).or_else(|| {
-                    shape.and_then(|s| s.slots.iter().find(|x| &x.tag == tag).map(|x| x.name.clone()))
+                    shape.and_then(|s| {
+                        s.slots
+                            .iter()
+                            .find(|x| &x.tag == tag)
+                            .map(|x| x.name.clone())
+                    })
                 });
                 (
                     order,
@@ -452,9 +457,7 @@ impl Acc {
             })
             .collect();
         segments.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.tag.cmp(&b.1.tag)));
-        let unused = shape
-            .map(|s| unused(s, &self.segments))
-            .unwrap_or_default();
+        let unused = shape.map(|s| unused(s, &self.segments)).unwrap_or_default();
         let codes = self
             .codes
             .into_iter()

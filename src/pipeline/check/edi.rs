@@ -46,7 +46,10 @@ pub(super) trait Side: Mapping {
 impl Side for X12 {
     fn parties(ic: &Interchange<X12>) -> (String, String) {
         let h = &ic.header;
-        (h.sender_id.trim().to_owned(), h.receiver_id.trim().to_owned())
+        (
+            h.sender_id.trim().to_owned(),
+            h.receiver_id.trim().to_owned(),
+        )
     }
 
     fn group_id(g: &Group<X12>) -> (String, String) {
@@ -261,10 +264,7 @@ fn lines(bytes: Vec<u8>) -> String {
     let text = String::from_utf8_lossy(&bytes).into_owned();
     // The last byte is the segment terminator the writer used.
     match text.chars().last() {
-        Some(t) => text
-            .split_inclusive(t)
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Some(t) => text.split_inclusive(t).collect::<Vec<_>>().join("\n"),
         None => text,
     }
 }

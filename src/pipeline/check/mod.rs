@@ -569,7 +569,9 @@ pub fn fix(code: Code) -> Option<&'static str> {
         InvalidSetId => "name the set's type in ST01/UNH 0065",
         InvalidTransactionControl => "give ST02/UNH 0062 a valid control number",
         DuplicateTransactionControl => "give each set in a group a control number of its own",
-        EnvelopeRejected => "fix the envelope error it names; the content of the document may well be fine",
+        EnvelopeRejected => {
+            "fix the envelope error it names; the content of the document may well be fine"
+        }
         UnrecognizedSegment => "remove the segment, or correct its tag",
         UnexpectedSegment | SegmentNotInSet | SegmentOutOfSequence => {
             "move the segment to where the set's structure allows it, or leave it out"
@@ -596,7 +598,9 @@ pub fn fix(code: Code) -> Option<&'static str> {
         SegmentNotUsed => {
             "leave the segment out: the partner's implementation guide does not use it here"
         }
-        ElementNotUsed => "leave the element empty: the partner's implementation guide does not use it",
+        ElementNotUsed => {
+            "leave the element empty: the partner's implementation guide does not use it"
+        }
         InvalidDate => "send a real calendar date in the element's format (CCYYMMDD, YYMMDD)",
         InvalidTime => "send a real time of day in the element's format (HHMM, HHMMSS)",
         Mapping => "send what the message says the order, ship notice or invoice lacks",
@@ -730,14 +734,18 @@ pub fn check_file(
         file.errors_outside_documents += 1;
         file.findings.push(FindingCheck::new(f, AckKind::None, ""));
         // As a run reads the documents back: one that would have been accepted is not.
-        for d in docs.iter_mut().filter(|d| {
-            matches!(d.verdict, Verdict::Accepted | Verdict::AcceptedWithWarnings)
-        }) {
+        for d in docs
+            .iter_mut()
+            .filter(|d| matches!(d.verdict, Verdict::Accepted | Verdict::AcceptedWithWarnings))
+        {
             d.verdict = Verdict::Rejected;
             d.document = None;
             d.findings.push(FindingCheck::new(
-                Finding::error(Code::WrongChannel, "the file is not in the channel's format")
-                    .at_offset(d.offset),
+                Finding::error(
+                    Code::WrongChannel,
+                    "the file is not in the channel's format",
+                )
+                .at_offset(d.offset),
                 AckKind::None,
                 "",
             ));
@@ -885,12 +893,18 @@ mod tests {
     #[test]
     fn what_holds_documents_is_judged_by_them() {
         use Verdict::*;
-        assert_eq!(Verdict::of_parts(false, false, &[Accepted, Accepted]), Accepted);
+        assert_eq!(
+            Verdict::of_parts(false, false, &[Accepted, Accepted]),
+            Accepted
+        );
         assert_eq!(
             Verdict::of_parts(false, false, &[Accepted, AcceptedWithWarnings]),
             AcceptedWithWarnings
         );
-        assert_eq!(Verdict::of_parts(false, true, &[Accepted]), AcceptedWithWarnings);
+        assert_eq!(
+            Verdict::of_parts(false, true, &[Accepted]),
+            AcceptedWithWarnings
+        );
         assert_eq!(
             Verdict::of_parts(false, false, &[Accepted, Rejected]),
             PartiallyAccepted
@@ -908,7 +922,10 @@ mod tests {
             Verdict::of_parts(false, false, &[Rejected, NotTranslated]),
             Rejected
         );
-        assert_eq!(Verdict::of_parts(false, false, &[Rejected, Rejected]), Rejected);
+        assert_eq!(
+            Verdict::of_parts(false, false, &[Rejected, Rejected]),
+            Rejected
+        );
         // An error of its own rejects it, whatever its documents.
         assert_eq!(Verdict::of_parts(true, false, &[Accepted]), Rejected);
         assert_eq!(Verdict::of_parts(false, false, &[]), Accepted);
@@ -919,12 +936,20 @@ mod tests {
     #[test]
     fn each_acknowledgment_says_a_finding_with_its_own_code() {
         let bad_code = Finding::error(Code::InvalidCode, "x");
-        let code = |f: &Finding, acks, version| {
-            ack_code(f, acks, version).map(|a| (a.element, a.code))
-        };
-        assert_eq!(code(&bad_code, AckKind::Fa997, "004010"), Some(("AK403", "7")));
-        assert_eq!(code(&bad_code, AckKind::Ia999, "005010"), Some(("IK403", "7")));
-        assert_eq!(code(&bad_code, AckKind::Contrl, "").map(|c| c.0), Some("0085"));
+        let code =
+            |f: &Finding, acks, version| ack_code(f, acks, version).map(|a| (a.element, a.code));
+        assert_eq!(
+            code(&bad_code, AckKind::Fa997, "004010"),
+            Some(("AK403", "7"))
+        );
+        assert_eq!(
+            code(&bad_code, AckKind::Ia999, "005010"),
+            Some(("IK403", "7"))
+        );
+        assert_eq!(
+            code(&bad_code, AckKind::Contrl, "").map(|c| c.0),
+            Some("0085")
+        );
         let reps = Finding::error(Code::TooManyRepetitions, "x");
         assert_eq!(code(&reps, AckKind::Fa997, "004010"), Some(("AK403", "3")));
         assert_eq!(code(&reps, AckKind::Fa997, "005010"), Some(("AK403", "12")));
@@ -932,7 +957,9 @@ mod tests {
         assert_eq!(code(&rule, AckKind::Fa997, "004010"), None);
         let iea = Finding::error(Code::InterchangeTrailerMissing, "x");
         assert_eq!(code(&iea, AckKind::Fa997, "004010"), Some(("TA105", "023")));
-        let meaning = ack_code(&bad_code, AckKind::Fa997, "004010").unwrap().meaning;
+        let meaning = ack_code(&bad_code, AckKind::Fa997, "004010")
+            .unwrap()
+            .meaning;
         assert_eq!(meaning, "invalid code value");
     }
 }

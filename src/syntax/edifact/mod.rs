@@ -25,9 +25,9 @@ mod writer;
 
 pub use segment::SegmentRef;
 pub use tokenizer::{Next, Reader, SyntaxError, Tokenizer};
-pub use writer::{WriteError, write_segment, write_una_if_needed};
 #[cfg(feature = "internals")]
 pub use writer::write_una;
+pub use writer::{WriteError, write_segment, write_una_if_needed};
 
 use serde::Serialize;
 
