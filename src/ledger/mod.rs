@@ -195,8 +195,9 @@ pub struct DocRow {
 /// An interchange as the run commits it.
 #[derive(Debug, Clone)]
 pub struct InterchangeRow {
-    /// The file's index in [`Commit::files`] (the run passes the file's row id instead).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// The file's index among those a test records (the run passes the file's row id to
+    /// [`Ledger::add_interchange`] instead).
+    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
     pub file: usize,
     pub sender: String,
     pub receiver: String,
@@ -232,17 +233,6 @@ pub struct AckRow {
     #[serde(skip)]
     pub temp: String,
     pub path: String,
-}
-
-/// Everything a run records, in one transaction.
-#[derive(Debug, Default, Clone)]
-#[cfg(test)]
-pub struct Commit {
-    pub files: Vec<FileRow>,
-    pub documents: Vec<DocRow>,
-    pub interchanges: Vec<InterchangeRow>,
-    pub outputs: Vec<OutputRow>,
-    pub acks: Vec<AckRow>,
 }
 
 /// A run that did not finish.
@@ -463,34 +453,6 @@ pub trait Ledger {
     /// Drops the run's transaction, if one is open.
     fn rollback(&mut self) -> Result<()>;
 
-    /// Records everything a run decided in one transaction (begin, add everything, commit).
-    #[cfg(test)]
-    fn commit_run(&mut self, run: i64, c: &Commit) -> Result<()> {
-        self.begin(run)?;
-        let result = (|| {
-            let mut ids = Vec::with_capacity(c.files.len());
-            for f in &c.files {
-                ids.push(self.add_file(run, f)?);
-            }
-            for d in &c.documents {
-                self.add_document(run, ids[d.file], d)?;
-            }
-            for i in &c.interchanges {
-                self.add_interchange(run, ids[i.file], i)?;
-            }
-            for o in &c.outputs {
-                self.add_output(run, o)?;
-            }
-            for a in &c.acks {
-                self.add_ack(run, ids[a.file], a)?;
-            }
-            self.commit(run)
-        })();
-        if result.is_err() {
-            let _ = self.rollback();
-        }
-        result
-    }
     /// Marks a committed run whose outputs and moves are complete, and lets go of its claims.
     fn finish_run(&mut self, run: i64, finished: &str) -> Result<()>;
     /// A file with this checksum received on the channel before (not a duplicate itself).
