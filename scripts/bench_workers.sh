@@ -40,10 +40,9 @@ orders=$(awk '/^tallyman-bench run:/ { for (i = 1; i <= NF; i++) if ($i == "orde
 base_cfg=$dir/gen/t1/tallyman.toml
 bytes=$(find "$dir/gen/drop" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
 
+mkdir -p "$dir/pg"
 eval "$(scripts/postgres.sh start "$dir/pg")"
 export PGPASSWORD=$PASSWORD
-psql() { "$BIN/psql" "$@"; }
-command -v "$BIN/psql" >/dev/null || psql() { command psql "$@"; }
 
 printf '\n%-8s %10s %10s %12s %10s\n' workers seconds MiB/s accepted runs > "$dir/table.txt"
 for n in $workers; do

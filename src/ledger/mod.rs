@@ -1,14 +1,24 @@
 //! The ledger: what tallyman has seen and done, kept across runs.
 //!
 //! Phase: consulted while a batch is routed (has this file, interchange or document been seen?)
-//! and written once per run, in one transaction, when the run commits. That commit is the point
-//! after which a run's outputs exist: ERP files are renamed into the inbox and inputs leave their
-//! drop folders only afterwards, and a run that dies before it is rolled back by the next one
-//! (see `pipeline::recover`).
+//! and written in one transaction per run ([`Transaction`]), which commits at the end. That
+//! commit is the point after which a run's outputs exist: ERP files are renamed into the inbox
+//! and inputs leave their drop folders only afterwards, and a run that dies before it is rolled
+//! back by the next one (see `pipeline::recover`).
 //!
-//! [`Ledger`] is the interface the pipeline uses; [`sqlite::SqliteLedger`] is the embedded
-//! implementation (WAL mode, versioned migrations). Everything crosses the interface as plain
-//! values so that a PostgreSQL implementation can share dedupe state between workers.
+//! [`Ledger`] is the interface the pipeline uses, with two implementations that one conformance
+//! suite holds to the same behaviour (`conformance`, run for both):
+//! - [`sqlite::SqliteLedger`], the embedded default: a file in the work directory, WAL mode,
+//!   one worker;
+//! - [`postgres::PgLedger`], shared by several workers, each with its own work directory: they
+//!   claim inputs before reading them, hold leases that a heartbeat renews, and take over the
+//!   unfinished runs of a worker whose lease ran out.
+//!
+//! Both keep versioned migrations and refuse a schema newer than the binary. Errors name no
+//! backend ([`Error`]). "The first accepted wins" is the database's unique constraint on
+//! accepted identities ([`Ledger::add_document`]), and control numbers are allocated by one
+//! update that returns the new value ([`Ledger::next_control`]), so that workers sharing a
+//! ledger never decide on a lookup that another worker's commit has made stale.
 //!
 //! ```
 //! use tallyman::ledger::{Ledger, sqlite::SqliteLedger};
@@ -20,8 +30,6 @@
 #[cfg(any(test, feature = "internals"))]
 pub mod conformance;
 pub mod outbound;
-// Not yet chosen by the configuration: the shipped build leaves it unused.
-#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 pub mod postgres;
 pub mod sqlite;
 mod sqlite_outbound;
@@ -335,6 +343,66 @@ pub struct RunSummary {
 /// One run with its files and documents (`DocRow::file` indexes `files`).
 pub type RunDetail = (RunSummary, Vec<FileRow>, Vec<DocRow>);
 
+/// A run's transaction, explicit: what is recorded through it counts only once
+/// [`Transaction::commit`] succeeds. Dropped without a commit (an error, a panic, a dry run's
+/// end) it is rolled back, on every backend, so no path leaves a transaction open on a
+/// connection.
+pub struct Transaction<'l> {
+    ledger: &'l mut dyn Ledger,
+    run: i64,
+    open: bool,
+}
+
+impl<'l> Transaction<'l> {
+    /// Opens `run`'s transaction ([`Ledger::begin`]).
+    pub fn begin(ledger: &'l mut dyn Ledger, run: i64) -> Result<Transaction<'l>> {
+        ledger.begin(run)?;
+        Ok(Transaction {
+            ledger,
+            run,
+            open: true,
+        })
+    }
+
+    /// Commits the run ([`Ledger::commit`]): from here on it counts. On an error nothing of
+    /// it was committed.
+    pub fn commit(mut self) -> Result<()> {
+        self.open = false;
+        let committed = self.ledger.commit(self.run);
+        if committed.is_err() {
+            let _ = self.ledger.rollback();
+        }
+        committed
+    }
+
+    /// Drops everything recorded through it (a dry run's end).
+    pub fn rollback(mut self) -> Result<()> {
+        self.open = false;
+        self.ledger.rollback()
+    }
+}
+
+impl<'l> std::ops::Deref for Transaction<'l> {
+    type Target = dyn Ledger + 'l;
+    fn deref(&self) -> &Self::Target {
+        &*self.ledger
+    }
+}
+
+impl std::ops::DerefMut for Transaction<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut *self.ledger
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.ledger.rollback();
+        }
+    }
+}
+
 /// The ledger interface.
 ///
 /// One ledger may be shared by several workers (PostgreSQL): each is a process with its own
@@ -361,9 +429,10 @@ pub trait Ledger {
     /// ends when its run finishes or is rolled back, or when its worker's lease runs out before
     /// the run committed.
     fn claim(&mut self, run: i64, inputs: &[(&str, &str)]) -> Result<Vec<Option<String>>>;
-    /// Opens the run's transaction: what is added until [`Ledger::commit`] is seen by this
-    /// ledger's own lookups (so later files of the batch dedupe against earlier ones) and by
-    /// no one else, and vanishes if the process dies first.
+    /// Opens the run's transaction (callers hold it as a [`Transaction`]): what is added until
+    /// [`Ledger::commit`] is seen by this ledger's own lookups (so later files of the batch
+    /// dedupe against earlier ones) and by no one else, and vanishes if the process dies
+    /// first.
     fn begin(&mut self, run: i64) -> Result<()>;
     /// Adds an input file; returns its id for the documents and interchanges in it.
     fn add_file(&mut self, run: i64, file: &FileRow) -> Result<i64>;

@@ -286,18 +286,18 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     let spools = staging.join("spool");
     std::fs::create_dir_all(&spools).map_err(io_err("creating the spool folder"))?;
     let bar = progress::Bar::new(opts.progress, inputs.len());
-    ledger.begin(run.unwrap_or(0))?;
+    let mut tx = ledger::Transaction::begin(&mut *ledger, run.unwrap_or(0))?;
     // A dry run records into a run of its own inside the transaction, rolled back at the end.
     let ledger_run = match run {
         Some(r) => r,
-        None => ledger.begin_run(&report.started)?,
+        None => tx.begin_run(&report.started)?,
     };
     let started_at = report.started.clone();
     let mut rec = Recorder {
         layout: &layout,
         run,
         ledger_run,
-        ledger: &mut *ledger,
+        ledger: &mut *tx,
         report: &mut report,
         files: Vec::new(),
         stored_names: HashSet::new(),
@@ -399,7 +399,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
 
     let Some(run) = run else {
         // A dry run stops here: nothing written, moved, recorded or delivered.
-        ledger.rollback()?;
+        tx.rollback()?;
         remotes.close();
         work::remove_tree(&staging).map_err(io_err("removing the dry run's staging"))?;
         let report = finish_report(report, clock);
@@ -411,7 +411,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
         .finish()
         .map_err(io_err("writing ERP import files"))?;
     for o in &outputs {
-        ledger.add_output(run, o)?;
+        tx.add_output(run, o)?;
     }
     report.outputs = outputs
         .iter()
@@ -425,7 +425,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     work::write_atomic(&layout.report(layout.tag()), &json, cfg.file_mode)
         .map_err(io_err("writing the run report"))?;
     crash_point("before commit");
-    if let Err(e) = ledger.commit(run) {
+    if let Err(e) = tx.commit() {
         if let ledger::Error::Lost { .. } = e {
             // The worker that took the run over removed what it found of it; what was
             // written since is removed here. The staged inputs go with the next run's sweep.
