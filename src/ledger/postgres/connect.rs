@@ -163,12 +163,11 @@ fn pgpass_password(config: &postgres::Config) -> Option<String> {
 
 /// The raw password of a `postgres://user:password@host` URL or a `password=` parameter.
 fn url_password(url: &str) -> Option<String> {
-    if let Some(authority) = authority(url) {
-        if let Some((userinfo, _)) = authority.rsplit_once('@') {
-            if let Some((_, password)) = userinfo.split_once(':') {
-                return Some(password.to_owned());
-            }
-        }
+    if let Some(authority) = authority(url)
+        && let Some((userinfo, _)) = authority.rsplit_once('@')
+        && let Some((_, password)) = userinfo.split_once(':')
+    {
+        return Some(password.to_owned());
     }
     password_param(url).map(|(start, end)| url[start..end].to_owned())
 }
@@ -222,13 +221,13 @@ fn password_param(url: &str) -> Option<(usize, usize)> {
 /// `postgres://user@host/db`, and a `password=` parameter's value becomes `***`.
 pub(crate) fn redact(url: &str) -> String {
     let mut out = url.to_owned();
-    if let Some(authority) = authority(&out) {
-        if let Some((userinfo, _)) = authority.rsplit_once('@') {
-            if let Some(colon) = userinfo.find(':') {
-                let start = authority.as_ptr() as usize - out.as_ptr() as usize;
-                out.replace_range(start + colon..start + userinfo.len(), "");
-            }
-        }
+    // The authority starts right after the scheme's "://".
+    if let Some(authority) = authority(url)
+        && let Some((userinfo, _)) = authority.rsplit_once('@')
+        && let Some(colon) = userinfo.find(':')
+    {
+        let start = url.find("://").expect("a scheme") + 3;
+        out.replace_range(start + colon..start + userinfo.len(), "");
     }
     while let Some((start, end)) = password_param(&out) {
         if &out[start..end] == "***" {

@@ -19,7 +19,9 @@
 //! lookup between [`Ledger::begin`] and [`Ledger::commit`] sees the run's own rows; claims go
 //! through another pooled connection and commit at once; the heartbeat has its own.
 
+mod conn;
 mod connect;
+mod lookups;
 mod outbound;
 mod pgpass;
 mod schema;
@@ -27,12 +29,11 @@ mod workers;
 
 use super::{
     AckRow, Decision, Disposition, DocKey, DocRow, Error, FileRow, InterchangeRow, Ledger,
-    OutputRow, PendingRun, QuarantinedFile, Result, Route, RunDetail, RunSummary, SeenDocument,
+    OutputRow, PendingRun, QuarantinedFile, Result, RunDetail, RunSummary, SeenDocument,
     SeenFile, Totals,
 };
+use conn::Conn;
 use connect::{Message, Target};
-use postgres::types::ToSql;
-use postgres::{Row, Statement};
 use postgres_openssl::MakeTlsConnector;
 use r2d2_postgres::PostgresConnectionManager;
 use std::cell::RefCell;
@@ -51,69 +52,6 @@ pub(super) fn db_err(what: &'static str) -> impl Fn(postgres::Error) -> Error {
     }
 }
 
-/// A pooled connection with its prepared statements (one round trip per query instead of two).
-struct Conn {
-    client: r2d2::PooledConnection<Manager>,
-    statements: HashMap<&'static str, Statement>,
-}
-
-impl Conn {
-    fn new(client: r2d2::PooledConnection<Manager>) -> Conn {
-        Conn {
-            client,
-            statements: HashMap::new(),
-        }
-    }
-
-    fn statement(&mut self, sql: &'static str) -> std::result::Result<Statement, postgres::Error> {
-        if let Some(s) = self.statements.get(sql) {
-            return Ok(s.clone());
-        }
-        let s = self.client.prepare(sql)?;
-        self.statements.insert(sql, s.clone());
-        Ok(s)
-    }
-
-    fn query(
-        &mut self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> std::result::Result<Vec<Row>, postgres::Error> {
-        let s = self.statement(sql)?;
-        self.client.query(&s, params)
-    }
-
-    fn query_opt(
-        &mut self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> std::result::Result<Option<Row>, postgres::Error> {
-        let s = self.statement(sql)?;
-        self.client.query_opt(&s, params)
-    }
-
-    fn query_one(
-        &mut self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> std::result::Result<Row, postgres::Error> {
-        let s = self.statement(sql)?;
-        self.client.query_one(&s, params)
-    }
-
-    fn execute(
-        &mut self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> std::result::Result<u64, postgres::Error> {
-        let s = self.statement(sql)?;
-        self.client.execute(&s, params)
-    }
-
-    fn batch(&mut self, sql: &str) -> std::result::Result<(), postgres::Error> {
-        self.client.batch_execute(sql)
-    }
-}
 
 /// The PostgreSQL ledger.
 pub struct PgLedger {
@@ -233,73 +171,8 @@ impl PgLedger {
         Ok(())
     }
 
-    fn files_of(&self, run: i64) -> Result<Vec<FileRow>> {
-        self.conn
-            .borrow_mut()
-            .query(
-                "SELECT channel, name, sha256, size, disposition, staged, stored, origin,
-                        remove_origin, replay_of FROM files WHERE run = $1 ORDER BY id",
-                &[&run],
-            )
-            .map_err(db_err("files of run"))
-            .map(|rows| {
-                rows.iter()
-                    .map(|r| FileRow {
-                        channel: r.get(0),
-                        name: r.get(1),
-                        sha256: r.get(2),
-                        size: r.get::<_, i64>(3) as u64,
-                        disposition: Disposition::parse(r.get(4)),
-                        staged: r.get(5),
-                        stored: r.get(6),
-                        origin: r.get(7),
-                        remove_origin: r.get(8),
-                        replay_of: r.get(9),
-                    })
-                    .collect()
-            })
-    }
 
-    fn acks_of_run(&self, run: i64) -> Result<Vec<AckRow>> {
-        let rows = self
-            .conn
-            .borrow_mut()
-            .query(
-                "SELECT channel, kind, acknowledged, verdict, controls, temp, path FROM acks
-                 WHERE run = $1 ORDER BY id",
-                &[&run],
-            )
-            .map_err(db_err("acknowledgments"))?;
-        Ok(rows.iter().map(ack_row).collect())
-    }
 
-    fn summary(&self, id: i64) -> Result<Option<RunSummary>> {
-        let row = self
-            .conn
-            .borrow_mut()
-            .query_opt(
-                "SELECT r.id, r.started, r.finished, r.status,
-                    (SELECT count(*) FROM files f WHERE f.run = r.id),
-                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route IN ('accepted', 'superseded')),
-                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'duplicate'),
-                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'conflict'),
-                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'rejected')
-                 FROM runs r WHERE r.id = $1",
-                &[&id],
-            )
-            .map_err(db_err("run summary"))?;
-        Ok(row.map(|r| RunSummary {
-            id: r.get(0),
-            started: r.get(1),
-            finished: r.get(2),
-            status: r.get(3),
-            files: r.get::<_, i64>(4) as u64,
-            accepted: r.get::<_, i64>(5) as u64,
-            duplicate: r.get::<_, i64>(6) as u64,
-            conflict: r.get::<_, i64>(7) as u64,
-            rejected: r.get::<_, i64>(8) as u64,
-        }))
-    }
 
     /// Runs `f` in a transaction of its own on the run's connection (outside a run).
     fn in_transaction<T>(
@@ -332,42 +205,9 @@ impl Drop for PgLedger {
     }
 }
 
-fn ack_row(r: &Row) -> AckRow {
-    AckRow {
-        file: 0,
-        channel: r.get(0),
-        kind: r.get(1),
-        acknowledged: r.get(2),
-        verdict: r.get(3),
-        controls: r.get(4),
-        temp: r.get(5),
-        path: r.get(6),
-    }
-}
 
-fn seen_file(r: &Row) -> SeenFile {
-    SeenFile {
-        id: r.get(0),
-        run: r.get(1),
-        channel: r.get(2),
-        name: r.get(3),
-        disposition: Disposition::parse(r.get(4)),
-    }
-}
 
-fn route(s: &str) -> Route {
-    match s {
-        "accepted" => Route::Accepted,
-        "duplicate" => Route::Duplicate,
-        "conflict" => Route::Conflict,
-        "superseded" => Route::Superseded,
-        _ => Route::Rejected,
-    }
-}
 
-fn count(r: &Row, i: usize) -> u64 {
-    r.get::<_, i64>(i).try_into().unwrap_or(0)
-}
 
 impl Ledger for PgLedger {
     fn worker(&self) -> &str {
@@ -448,9 +288,9 @@ impl Ledger for PgLedger {
                 worker: taken.remove(&id).unwrap_or_else(|| r.get(3)),
                 started: r.get(2),
                 committed: status == "committed",
-                files: self.files_of(id)?,
+                files: lookups::files_of(self.conn.get_mut(), id)?,
                 outputs,
-                acks: self.acks_of_run(id)?,
+                acks: lookups::acks_of_run(self.conn.get_mut(), id)?,
                 outbound: outbound::of_run(self.conn.get_mut(), id)?,
             });
         }
@@ -670,17 +510,9 @@ impl Ledger for PgLedger {
     }
 
     fn acks_sent(&self, channel: &str) -> Result<Vec<AckRow>> {
-        let rows = self
-            .conn
-            .borrow_mut()
-            .query(
-                "SELECT channel, kind, acknowledged, verdict, controls, temp, path FROM acks
-                 WHERE channel = $1 ORDER BY id",
-                &[&channel],
-            )
-            .map_err(db_err("acknowledgments"))?;
-        Ok(rows.iter().map(ack_row).collect())
+        lookups::acks_sent(&mut self.conn.borrow_mut(), channel)
     }
+
 
     fn add_received_ack(
         &mut self,
@@ -702,16 +534,9 @@ impl Ledger for PgLedger {
     }
 
     fn acks_received(&self, channel: &str) -> Result<Vec<(String, String)>> {
-        let rows = self
-            .conn
-            .borrow_mut()
-            .query(
-                "SELECT number, document FROM acks_received WHERE channel = $1 ORDER BY id",
-                &[&channel],
-            )
-            .map_err(db_err("received acknowledgments"))?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        lookups::acks_received(&mut self.conn.borrow_mut(), channel)
     }
+
 
     fn add_po(
         &mut self,
@@ -815,199 +640,44 @@ impl Ledger for PgLedger {
     }
 
     fn file_by_sha(&self, channel: &str, sha256: &str) -> Result<Option<SeenFile>> {
-        self.conn
-            .borrow_mut()
-            .query_opt(
-                "SELECT id, run, channel, name, disposition FROM files
-                 WHERE channel = $1 AND sha256 = $2 AND disposition != 'duplicate_file'
-                 ORDER BY id LIMIT 1",
-                &[&channel, &sha256],
-            )
-            .map(|r| r.as_ref().map(seen_file))
-            .map_err(db_err("file by checksum"))
+        lookups::file_by_sha(&mut self.conn.borrow_mut(), channel, sha256)
     }
+
 
     fn accepted_document(&self, key: &DocKey) -> Result<Option<SeenDocument>> {
-        self.conn
-            .borrow_mut()
-            .query_opt(
-                r#"SELECT d.run, f.name, d."offset", d.content_hash, d.file FROM documents d
-                 JOIN files f ON f.id = d.file
-                 WHERE d.channel = $1 AND d.kind = $2 AND d.number = $3 AND d.purpose = $4
-                   AND d.route = 'accepted'"#,
-                &[&key.channel, &key.kind, &key.number, &key.purpose],
-            )
-            .map(|r| {
-                r.map(|r| SeenDocument {
-                    run: r.get(0),
-                    file: r.get(1),
-                    offset: r.get::<_, i64>(2) as u64,
-                    content_hash: r.get(3),
-                    file_id: r.get(4),
-                })
-            })
-            .map_err(db_err("document lookup"))
+        lookups::accepted_document(&mut self.conn.borrow_mut(), key)
     }
+
 
     fn interchange(&self, sender: &str, receiver: &str, control: &str) -> Result<Option<SeenFile>> {
-        self.conn
-            .borrow_mut()
-            .query_opt(
-                "SELECT f.id, f.run, f.channel, f.name, f.disposition FROM interchanges i
-                 JOIN files f ON f.id = i.file
-                 WHERE i.sender = $1 AND i.receiver = $2 AND i.control = $3",
-                &[&sender, &receiver, &control],
-            )
-            .map(|r| r.as_ref().map(seen_file))
-            .map_err(db_err("interchange lookup"))
+        lookups::interchange(&mut self.conn.borrow_mut(), sender, receiver, control)
     }
+
 
     fn quarantined_files(&self) -> Result<Vec<QuarantinedFile>> {
-        let rows = self
-            .conn
-            .borrow_mut()
-            .query(
-                "SELECT f.id, f.run, f.channel, f.name, f.stored, f.sha256, r.started FROM files f
-                 JOIN runs r ON r.id = f.run
-                 WHERE f.disposition = 'quarantined' AND f.replayed_by IS NULL
-                   AND f.id NOT IN (SELECT file FROM resolutions WHERE decision != 'take_new')
-                   AND r.status IN ('committed', 'finished')
-                 ORDER BY f.id",
-                &[],
-            )
-            .map_err(db_err("quarantined files"))?;
-        Ok(rows
-            .iter()
-            .map(|r| QuarantinedFile {
-                id: r.get(0),
-                run: r.get(1),
-                channel: r.get(2),
-                name: r.get(3),
-                stored: r.get(4),
-                sha256: r.get(5),
-                received: r.get(6),
-            })
-            .collect())
+        lookups::quarantined_files(&mut self.conn.borrow_mut())
     }
+
 
     fn runs(&self, limit: usize) -> Result<Vec<RunSummary>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let ids: Vec<i64> = self
-            .conn
-            .borrow_mut()
-            .query("SELECT id FROM runs ORDER BY id DESC LIMIT $1", &[&limit])
-            .map_err(db_err("runs"))?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.extend(self.summary(id)?);
-        }
-        Ok(out)
+        lookups::runs(&mut self.conn.borrow_mut(), limit)
     }
+
 
     fn run_detail(&self, run: i64) -> Result<Option<RunDetail>> {
-        let Some(summary) = self.summary(run)? else {
-            return Ok(None);
-        };
-        let files = self.files_of(run)?;
-        let rows = self
-            .conn
-            .borrow_mut()
-            .query(
-                r#"SELECT (SELECT count(*) FROM files g WHERE g.run = d.run AND g.id < d.file),
-                        channel, kind, number, purpose, content_hash, route, "offset", controls,
-                        reason
-                 FROM documents d WHERE run = $1 ORDER BY id"#,
-                &[&run],
-            )
-            .map_err(db_err("documents of run"))?;
-        let docs = rows
-            .iter()
-            .map(|r| DocRow {
-                file: r.get::<_, i64>(0) as usize,
-                key: DocKey {
-                    channel: r.get(1),
-                    kind: r.get(2),
-                    number: r.get(3),
-                    purpose: r.get(4),
-                },
-                content_hash: r.get(5),
-                route: route(r.get(6)),
-                offset: r.get::<_, i64>(7) as u64,
-                controls: r.get(8),
-                reason: r.get(9),
-            })
-            .collect();
-        Ok(Some((summary, files, docs)))
+        lookups::run_detail(&mut self.conn.borrow_mut(), run)
     }
+
 
     fn totals(&self) -> Result<Totals> {
-        let mut conn = self.conn.borrow_mut();
-        let documents = conn
-            .query(
-                "SELECT d.channel, d.kind, d.route, count(*) FROM documents d
-                 JOIN runs r ON r.id = d.run WHERE r.status IN ('committed', 'finished')
-                 GROUP BY d.channel, d.kind, d.route ORDER BY d.channel, d.kind, d.route",
-                &[],
-            )
-            .map_err(db_err("document totals"))?
-            .iter()
-            .map(|r| super::DocumentTotal {
-                channel: r.get(0),
-                kind: r.get(1),
-                route: r.get(2),
-                count: count(r, 3),
-            })
-            .collect();
-        let channels = conn
-            .query(
-                "SELECT f.channel, count(*), coalesce(sum(f.size), 0)::BIGINT,
-                        max(CASE WHEN f.replay_of IS NULL THEN r.started END)
-                 FROM files f JOIN runs r ON r.id = f.run
-                 WHERE r.status IN ('committed', 'finished')
-                 GROUP BY f.channel ORDER BY f.channel",
-                &[],
-            )
-            .map_err(db_err("file totals"))?
-            .iter()
-            .map(|r| super::ChannelTotal {
-                channel: r.get(0),
-                files: count(r, 1),
-                bytes: count(r, 2),
-                last_file: r.get(3),
-            })
-            .collect();
-        Ok(Totals {
-            documents,
-            channels,
-        })
+        lookups::totals(&mut self.conn.borrow_mut())
     }
 
+
     fn conflicts_of(&mut self, file: i64) -> Result<Vec<DocKey>> {
-        // SQLite's `SELECT DISTINCT ... ORDER BY id`: each identity once, in the order of its
-        // first row.
-        let rows = self
-            .conn
-            .get_mut()
-            .query(
-                "SELECT channel, kind, number, purpose FROM documents
-                 WHERE file = $1 AND route = 'conflict'
-                 GROUP BY channel, kind, number, purpose ORDER BY min(id)",
-                &[&file],
-            )
-            .map_err(db_err("conflicts of a file"))?;
-        Ok(rows
-            .iter()
-            .map(|r| DocKey {
-                channel: r.get(0),
-                kind: r.get(1),
-                number: r.get(2),
-                purpose: r.get(3),
-            })
-            .collect())
+        lookups::conflicts_of(self.conn.get_mut(), file)
     }
+
 
     fn resolve(&mut self, file: i64, decision: Decision, note: &str, at: &str) -> Result<usize> {
         self.writable("resolve")?;
@@ -1055,15 +725,7 @@ impl Ledger for PgLedger {
     }
 
     fn received(&self, channel: &str) -> Result<Vec<(String, u64)>> {
-        let rows = self
-            .conn
-            .borrow_mut()
-            .query(
-                "SELECT DISTINCT f.name, f.size FROM files f JOIN runs r ON r.id = f.run
-                 WHERE f.channel = $1 AND r.status IN ('committed', 'finished')",
-                &[&channel],
-            )
-            .map_err(db_err("files received"))?;
-        Ok(rows.iter().map(|r| (r.get(0), count(r, 1))).collect())
+        lookups::received(&mut self.conn.borrow_mut(), channel)
     }
+
 }
