@@ -412,7 +412,9 @@ fn child(test: &str, url: &str, env: &[(&str, &str)]) -> std::process::Output {
     cmd.output().expect("run the test binary")
 }
 
-/// Not a test of its own: the child process of `the_password_comes_from_the_environment_or_the_password_file`.
+/// Not a test of its own: the child process of
+/// `the_password_comes_from_the_environment_or_the_password_file` and
+/// `the_password_is_never_shown`.
 #[test]
 #[ignore = "run by another test, in a child process"]
 fn connects_with_the_environments_password() {

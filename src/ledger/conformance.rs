@@ -49,22 +49,13 @@ pub const CHECKS: &[(&str, Check)] = &[
         "claims_exclude_other_runs_until_finish_or_abort",
         claims_exclude_other_runs_until_finish_or_abort,
     ),
-    (
-        "an_aborted_run_cannot_commit",
-        an_aborted_run_cannot_commit,
-    ),
+    ("an_aborted_run_cannot_commit", an_aborted_run_cannot_commit),
     (
         "unfinished_runs_say_what_to_complete_or_roll_back",
         unfinished_runs_say_what_to_complete_or_roll_back,
     ),
-    (
-        "acknowledgments_round_trip",
-        acknowledgments_round_trip,
-    ),
-    (
-        "documents_sent_round_trip",
-        documents_sent_round_trip,
-    ),
+    ("acknowledgments_round_trip", acknowledgments_round_trip),
+    ("documents_sent_round_trip", documents_sent_round_trip),
     (
         "purchase_order_lines_round_trip",
         purchase_order_lines_round_trip,
@@ -321,11 +312,17 @@ pub fn a_committed_run_is_found_by_file_document_and_interchange(l: &mut dyn Led
     assert_eq!(l.file_by_sha("acme", "aa").unwrap().unwrap().name, "a.edi");
     assert!(l.file_by_sha("other", "aa").unwrap().is_none());
     let seen = l.interchange("S", "R", "000000001").unwrap().unwrap();
-    assert_eq!((seen.name.as_str(), seen.run, seen.id), ("a.edi", run, d.file_id));
+    assert_eq!(
+        (seen.name.as_str(), seen.run, seen.id),
+        ("a.edi", run, d.file_id)
+    );
     assert!(l.interchange("S", "R", "000000002").unwrap().is_none());
     let q = l.quarantined_files().unwrap();
     assert_eq!(q.len(), 1);
-    assert_eq!((q[0].name.as_str(), q[0].received.as_str()), ("b.edi", "t0"));
+    assert_eq!(
+        (q[0].name.as_str(), q[0].received.as_str()),
+        ("b.edi", "t0")
+    );
     let runs = l.runs(10).unwrap();
     assert_eq!((runs[0].files, runs[0].accepted), (2, 1));
     assert_eq!(runs[0].status, "finished");
@@ -445,7 +442,11 @@ pub fn claims_exclude_other_runs_until_finish_or_abort(l: &mut dyn Ledger) {
     let r1 = l.begin_run("t1").unwrap();
     let r2 = l.begin_run("t2").unwrap();
     assert_eq!(l.claim(r1, "acme", "a.edi").unwrap(), None);
-    assert_eq!(l.claim(r1, "acme", "a.edi").unwrap(), None, "again: still ours");
+    assert_eq!(
+        l.claim(r1, "acme", "a.edi").unwrap(),
+        None,
+        "again: still ours"
+    );
     assert_eq!(l.claim(r2, "acme", "a.edi").unwrap(), Some(me.clone()));
     assert_eq!(l.claim(r2, "beta", "a.edi").unwrap(), None, "per channel");
     // (That a claim made while the run's transaction is open survives its rollback, as the
@@ -533,11 +534,17 @@ pub fn unfinished_runs_say_what_to_complete_or_roll_back(l: &mut dyn Ledger) {
     let p = &pending[1];
     assert!(p.committed);
     assert_eq!(
-        p.outputs.iter().map(|o| o.path.as_str()).collect::<Vec<_>>(),
+        p.outputs
+            .iter()
+            .map(|o| o.path.as_str())
+            .collect::<Vec<_>>(),
         ["/i/1", "/i/2"]
     );
     assert_eq!(
-        p.acks.iter().map(|a| a.controls.as_str()).collect::<Vec<_>>(),
+        p.acks
+            .iter()
+            .map(|a| a.controls.as_str())
+            .collect::<Vec<_>>(),
         ["1/1/0001", "2/2/0001"]
     );
     assert_eq!(p.outbound.len(), 1);
@@ -609,7 +616,10 @@ pub fn resolve_supersedes_or_releases_a_quarantined_file(l: &mut dyn Ledger) {
     // Taken: it stays quarantined until it is replayed.
     assert_eq!(l.quarantined_files().unwrap().len(), 2);
     let summary = &l.runs(10).unwrap()[1];
-    assert_eq!(summary.accepted, 1, "a superseded document counts as accepted");
+    assert_eq!(
+        summary.accepted, 1,
+        "a superseded document counts as accepted"
+    );
 
     assert_eq!(l.resolve(c, Decision::KeepOld, "", "t3").unwrap(), 0);
     assert_eq!(
@@ -686,7 +696,14 @@ pub fn totals_count_committed_runs_only(l: &mut dyn Ledger) {
     let docs: Vec<(&str, &str, &str, u64)> = t
         .documents
         .iter()
-        .map(|d| (d.channel.as_str(), d.kind.as_str(), d.route.as_str(), d.count))
+        .map(|d| {
+            (
+                d.channel.as_str(),
+                d.kind.as_str(),
+                d.route.as_str(),
+                d.count,
+            )
+        })
         .collect();
     assert_eq!(
         docs,
@@ -699,14 +716,7 @@ pub fn totals_count_committed_runs_only(l: &mut dyn Ledger) {
     let ch: Vec<(&str, u64, u64, Option<&str>)> = t
         .channels
         .iter()
-        .map(|c| {
-            (
-                c.channel.as_str(),
-                c.files,
-                c.bytes,
-                c.last_file.as_deref(),
-            )
-        })
+        .map(|c| (c.channel.as_str(), c.files, c.bytes, c.last_file.as_deref()))
         .collect();
     assert_eq!(
         ch,
@@ -757,7 +767,11 @@ pub fn run_detail_and_listings_round_trip(l: &mut dyn Ledger) {
     assert_eq!(runs[0].finished, None);
     let (summary, files, docs) = l.run_detail(r1).unwrap().unwrap();
     assert_eq!(
-        (summary.id, summary.started.as_str(), summary.status.as_str()),
+        (
+            summary.id,
+            summary.started.as_str(),
+            summary.status.as_str()
+        ),
         (r1, "t1", "committed")
     );
     assert_eq!(
@@ -777,8 +791,15 @@ pub fn run_detail_and_listings_round_trip(l: &mut dyn Ledger) {
     let want = &batch.files[1];
     assert_eq!(
         (
-            &f.channel, &f.sha256, f.size, f.disposition, &f.staged, &f.stored, &f.origin,
-            f.remove_origin, f.replay_of
+            &f.channel,
+            &f.sha256,
+            f.size,
+            f.disposition,
+            &f.staged,
+            &f.stored,
+            &f.origin,
+            f.remove_origin,
+            f.replay_of
         ),
         (
             &want.channel,

@@ -112,7 +112,11 @@ pub fn documents_sent_round_trip(l: &mut dyn Ledger) {
         ],
         "leaving out the document replaced"
     );
-    assert!(l.covered("acme", "invoice", "PO1", None).unwrap().is_empty());
+    assert!(
+        l.covered("acme", "invoice", "PO1", None)
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         l.sscc_sent("000000000000000001").unwrap(),
         Some(("acme".to_owned(), "SH1".to_owned()))
@@ -125,7 +129,10 @@ pub fn documents_sent_round_trip(l: &mut dyn Ledger) {
         all.iter().map(|o| o.number.as_str()).collect::<Vec<_>>(),
         ["SH1", "SH2"]
     );
-    assert!(all.iter().all(|o| o.bytes.is_empty()), "without their bytes");
+    assert!(
+        all.iter().all(|o| o.bytes.is_empty()),
+        "without their bytes"
+    );
     assert_eq!(l.outbound(Some("acme")).unwrap().len(), 2);
     assert!(l.outbound(Some("beta")).unwrap().is_empty());
 
@@ -136,8 +143,12 @@ pub fn documents_sent_round_trip(l: &mut dyn Ledger) {
     let mut replace = outbound_row(run, "SH1", b"one again");
     replace.purpose = "replace".into();
     replace.content_hash = "hash-SH1-2".into();
-    l.add_outbound(&replace, &[covered("PO1", "2", 4)], &["000000000000000001".into()])
-        .unwrap();
+    l.add_outbound(
+        &replace,
+        &[covered("PO1", "2", 4)],
+        &["000000000000000001".into()],
+    )
+    .unwrap();
     l.commit(run).unwrap();
     assert_eq!(
         l.covered("acme", "ship_notice", "PO1", None).unwrap(),
@@ -186,8 +197,14 @@ pub fn purchase_order_lines_round_trip(l: &mut dyn Ledger) {
     // A change order changes line 2 and adds line 3; a replacement's lines replace all.
     let run = l.begin_run("t1").unwrap();
     l.begin(run).unwrap();
-    l.add_po(run, "acme", "PO1", &[po_line("2", 7), po_line("3", 1)], false)
-        .unwrap();
+    l.add_po(
+        run,
+        "acme",
+        "PO1",
+        &[po_line("2", 7), po_line("3", 1)],
+        false,
+    )
+    .unwrap();
     let got = l.po_lines("acme", "PO1").unwrap().unwrap();
     assert_eq!(
         got.iter()
@@ -200,8 +217,10 @@ pub fn purchase_order_lines_round_trip(l: &mut dyn Ledger) {
             ("10", Decimal::from(1))
         ]
     );
-    l.add_po(run, "acme", "PO2", &[po_line("1", 1)], true).unwrap();
-    l.add_po(run, "acme", "PO2", &[po_line("5", 5)], true).unwrap();
+    l.add_po(run, "acme", "PO2", &[po_line("1", 1)], true)
+        .unwrap();
+    l.add_po(run, "acme", "PO2", &[po_line("5", 5)], true)
+        .unwrap();
     l.commit(run).unwrap();
     let got = l.po_lines("acme", "PO2").unwrap().unwrap();
     assert_eq!(
@@ -215,4 +234,3 @@ pub fn purchase_order_lines_round_trip(l: &mut dyn Ledger) {
     l.commit(run).unwrap();
     assert_eq!(l.po_lines("acme", "PO2").unwrap(), None);
 }
-

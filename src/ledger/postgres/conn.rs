@@ -20,7 +20,10 @@ impl Conn {
         }
     }
 
-    pub(super) fn statement(&mut self, sql: &'static str) -> std::result::Result<Statement, postgres::Error> {
+    pub(super) fn statement(
+        &mut self,
+        sql: &'static str,
+    ) -> std::result::Result<Statement, postgres::Error> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }

@@ -187,7 +187,10 @@ fn password_param(url: &str) -> Option<(usize, usize)> {
     while let Some(i) = url[from..].find("password=") {
         let start = from + i;
         let at_boundary = start == 0
-            || matches!(url.as_bytes()[start - 1], b'?' | b'&' | b' ' | b'\t' | b'\n');
+            || matches!(
+                url.as_bytes()[start - 1],
+                b'?' | b'&' | b' ' | b'\t' | b'\n'
+            );
         let value = start + "password=".len();
         if at_boundary {
             let end = if url[value..].starts_with('\'') {

@@ -4,8 +4,8 @@
 //! transaction.
 
 use super::super::{
-    AckRow, DocKey, DocRow, FileRow, QuarantinedFile, Result, Route, RunDetail, RunSummary,
-    SeenDocument, SeenFile, Totals, Disposition,
+    AckRow, Disposition, DocKey, DocRow, FileRow, QuarantinedFile, Result, Route, RunDetail,
+    RunSummary, SeenDocument, SeenFile, Totals,
 };
 use super::conn::Conn;
 use super::db_err;
@@ -52,7 +52,8 @@ pub(super) fn summary(db: &mut Conn, id: i64) -> Result<Option<RunSummary>> {
         .query_opt(
             "SELECT r.id, r.started, r.finished, r.status,
                 (SELECT count(*) FROM files f WHERE f.run = r.id),
-                (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route IN ('accepted', 'superseded')),
+                (SELECT count(*) FROM documents d
+                    WHERE d.run = r.id AND d.route IN ('accepted', 'superseded')),
                 (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'duplicate'),
                 (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'conflict'),
                 (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'rejected')
@@ -95,48 +96,50 @@ pub(super) fn acks_received(db: &mut Conn, channel: &str) -> Result<Vec<(String,
 }
 
 pub(super) fn file_by_sha(db: &mut Conn, channel: &str, sha256: &str) -> Result<Option<SeenFile>> {
-    db
-        .query_opt(
-            "SELECT id, run, channel, name, disposition FROM files
+    db.query_opt(
+        "SELECT id, run, channel, name, disposition FROM files
              WHERE channel = $1 AND sha256 = $2 AND disposition != 'duplicate_file'
              ORDER BY id LIMIT 1",
-            &[&channel, &sha256],
-        )
-        .map(|r| r.as_ref().map(seen_file))
-        .map_err(db_err("file by checksum"))
+        &[&channel, &sha256],
+    )
+    .map(|r| r.as_ref().map(seen_file))
+    .map_err(db_err("file by checksum"))
 }
 
 pub(super) fn accepted_document(db: &mut Conn, key: &DocKey) -> Result<Option<SeenDocument>> {
-    db
-        .query_opt(
-            r#"SELECT d.run, f.name, d."offset", d.content_hash, d.file FROM documents d
+    db.query_opt(
+        r#"SELECT d.run, f.name, d."offset", d.content_hash, d.file FROM documents d
              JOIN files f ON f.id = d.file
              WHERE d.channel = $1 AND d.kind = $2 AND d.number = $3 AND d.purpose = $4
                AND d.route = 'accepted'"#,
-            &[&key.channel, &key.kind, &key.number, &key.purpose],
-        )
-        .map(|r| {
-            r.map(|r| SeenDocument {
-                run: r.get(0),
-                file: r.get(1),
-                offset: r.get::<_, i64>(2) as u64,
-                content_hash: r.get(3),
-                file_id: r.get(4),
-            })
+        &[&key.channel, &key.kind, &key.number, &key.purpose],
+    )
+    .map(|r| {
+        r.map(|r| SeenDocument {
+            run: r.get(0),
+            file: r.get(1),
+            offset: r.get::<_, i64>(2) as u64,
+            content_hash: r.get(3),
+            file_id: r.get(4),
         })
-        .map_err(db_err("document lookup"))
+    })
+    .map_err(db_err("document lookup"))
 }
 
-pub(super) fn interchange(db: &mut Conn, sender: &str, receiver: &str, control: &str) -> Result<Option<SeenFile>> {
-    db
-        .query_opt(
-            "SELECT f.id, f.run, f.channel, f.name, f.disposition FROM interchanges i
+pub(super) fn interchange(
+    db: &mut Conn,
+    sender: &str,
+    receiver: &str,
+    control: &str,
+) -> Result<Option<SeenFile>> {
+    db.query_opt(
+        "SELECT f.id, f.run, f.channel, f.name, f.disposition FROM interchanges i
              JOIN files f ON f.id = i.file
              WHERE i.sender = $1 AND i.receiver = $2 AND i.control = $3",
-            &[&sender, &receiver, &control],
-        )
-        .map(|r| r.as_ref().map(seen_file))
-        .map_err(db_err("interchange lookup"))
+        &[&sender, &receiver, &control],
+    )
+    .map(|r| r.as_ref().map(seen_file))
+    .map_err(db_err("interchange lookup"))
 }
 
 pub(super) fn quarantined_files(db: &mut Conn) -> Result<Vec<QuarantinedFile>> {

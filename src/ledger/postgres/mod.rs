@@ -9,7 +9,8 @@
 //! ```no_run
 //! use std::time::Duration;
 //! use tallyman::ledger::{Ledger, postgres::PgLedger};
-//! let mut l = PgLedger::connect("postgres://tallyman@db/ledger", "host-a", Duration::from_secs(60))?;
+//! let lease = Duration::from_secs(60);
+//! let mut l = PgLedger::connect("postgres://tallyman@db/ledger", "host-a", lease)?;
 //! let run = l.begin_run("2026-12-04T10:00:00Z")?;
 //! assert_eq!(l.claim(run, "acme", "po-1.edi")?, None);
 //! # Ok::<(), tallyman::ledger::Error>(())
@@ -29,8 +30,8 @@ mod workers;
 
 use super::{
     AckRow, Decision, Disposition, DocKey, DocRow, Error, FileRow, InterchangeRow, Ledger,
-    OutputRow, PendingRun, QuarantinedFile, Result, RunDetail, RunSummary, SeenDocument,
-    SeenFile, Totals,
+    OutputRow, PendingRun, QuarantinedFile, Result, RunDetail, RunSummary, SeenDocument, SeenFile,
+    Totals,
 };
 use conn::Conn;
 use connect::{Message, Target};
@@ -51,7 +52,6 @@ pub(super) fn db_err(what: &'static str) -> impl Fn(postgres::Error) -> Error {
         source: Box::new(source),
     }
 }
-
 
 /// The PostgreSQL ledger.
 pub struct PgLedger {
@@ -98,12 +98,13 @@ impl PgLedger {
         }
         let mut l = Self::open(url, worker, false)?;
         workers::renew(&mut *l.conn.get_mut().client, worker, lease)?;
-        let hb = workers::Heartbeat::start(l.pool.clone(), worker.to_owned(), lease).map_err(
-            |e| Error::Db {
-                what: "start the lease's heartbeat",
-                source: Box::new(e),
-            },
-        )?;
+        let hb =
+            workers::Heartbeat::start(l.pool.clone(), worker.to_owned(), lease).map_err(|e| {
+                Error::Db {
+                    what: "start the lease's heartbeat",
+                    source: Box::new(e),
+                }
+            })?;
         l.heartbeat = Some(hb);
         Ok(l)
     }
@@ -171,9 +172,6 @@ impl PgLedger {
         Ok(())
     }
 
-
-
-
     /// Runs `f` in a transaction of its own on the run's connection (outside a run).
     fn in_transaction<T>(
         &mut self,
@@ -204,10 +202,6 @@ impl Drop for PgLedger {
         }
     }
 }
-
-
-
-
 
 impl Ledger for PgLedger {
     fn worker(&self) -> &str {
@@ -262,7 +256,11 @@ impl Ledger for PgLedger {
         }
         .map_err(db_err("unfinished runs"))?;
         if !taken.is_empty() {
-            tracing::info!(worker = self.worker, runs = ?taken, "took over the unfinished runs of workers whose lease ran out");
+            tracing::info!(
+                worker = self.worker,
+                runs = ?taken,
+                "took over the unfinished runs of workers whose lease ran out"
+            );
         }
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
@@ -513,7 +511,6 @@ impl Ledger for PgLedger {
         lookups::acks_sent(&mut self.conn.borrow_mut(), channel)
     }
 
-
     fn add_received_ack(
         &mut self,
         run: i64,
@@ -536,7 +533,6 @@ impl Ledger for PgLedger {
     fn acks_received(&self, channel: &str) -> Result<Vec<(String, String)>> {
         lookups::acks_received(&mut self.conn.borrow_mut(), channel)
     }
-
 
     fn add_po(
         &mut self,
@@ -643,41 +639,33 @@ impl Ledger for PgLedger {
         lookups::file_by_sha(&mut self.conn.borrow_mut(), channel, sha256)
     }
 
-
     fn accepted_document(&self, key: &DocKey) -> Result<Option<SeenDocument>> {
         lookups::accepted_document(&mut self.conn.borrow_mut(), key)
     }
-
 
     fn interchange(&self, sender: &str, receiver: &str, control: &str) -> Result<Option<SeenFile>> {
         lookups::interchange(&mut self.conn.borrow_mut(), sender, receiver, control)
     }
 
-
     fn quarantined_files(&self) -> Result<Vec<QuarantinedFile>> {
         lookups::quarantined_files(&mut self.conn.borrow_mut())
     }
-
 
     fn runs(&self, limit: usize) -> Result<Vec<RunSummary>> {
         lookups::runs(&mut self.conn.borrow_mut(), limit)
     }
 
-
     fn run_detail(&self, run: i64) -> Result<Option<RunDetail>> {
         lookups::run_detail(&mut self.conn.borrow_mut(), run)
     }
-
 
     fn totals(&self) -> Result<Totals> {
         lookups::totals(&mut self.conn.borrow_mut())
     }
 
-
     fn conflicts_of(&mut self, file: i64) -> Result<Vec<DocKey>> {
         lookups::conflicts_of(self.conn.get_mut(), file)
     }
-
 
     fn resolve(&mut self, file: i64, decision: Decision, note: &str, at: &str) -> Result<usize> {
         self.writable("resolve")?;
@@ -727,5 +715,4 @@ impl Ledger for PgLedger {
     fn received(&self, channel: &str) -> Result<Vec<(String, u64)>> {
         lookups::received(&mut self.conn.borrow_mut(), channel)
     }
-
 }

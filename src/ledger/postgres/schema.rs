@@ -221,8 +221,11 @@ pub(super) fn migrate(db: &mut Client) -> Result<()> {
         tx.execute("DELETE FROM tallyman_schema", &[])
             .map_err(db_err("migration"))?;
         let next = i32::try_from(found + 1).expect("a few migrations");
-        tx.execute("INSERT INTO tallyman_schema (version) VALUES ($1)", &[&next])
-            .map_err(db_err("migration"))?;
+        tx.execute(
+            "INSERT INTO tallyman_schema (version) VALUES ($1)",
+            &[&next],
+        )
+        .map_err(db_err("migration"))?;
         tx.commit().map_err(db_err("migration"))?;
     }
 }

@@ -30,7 +30,9 @@ pub(super) fn renew(db: &mut impl GenericClient, worker: &str, lease: Duration) 
 /// One beat: in one transaction, abort the worker's uncommitted runs if its lease ran out,
 /// then renew it.
 fn beat(db: &mut postgres::Client, worker: &str, lease: Duration) -> Result<()> {
-    let mut tx = db.transaction().map_err(db_err("renew the worker's lease"))?;
+    let mut tx = db
+        .transaction()
+        .map_err(db_err("renew the worker's lease"))?;
     let alive = tx
         .query_opt(
             "SELECT lease_until > clock_timestamp() FROM workers WHERE id = $1 FOR UPDATE",
