@@ -37,7 +37,7 @@ use conn::Conn;
 use connect::{Message, Target};
 use postgres_openssl::MakeTlsConnector;
 use r2d2_postgres::PostgresConnectionManager;
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -172,15 +172,36 @@ impl PgLedger {
         Ok(())
     }
 
+    /// The run's connection. One that broke (the server restarted, or the network dropped
+    /// it) is replaced by a fresh one from the pool, unless the run's transaction was open on
+    /// it: that transaction is gone, and its statements must fail rather than go on in
+    /// autocommit (the rollback that follows ends it).
+    fn db(&self) -> Result<RefMut<'_, Conn>> {
+        let mut conn = self.conn.borrow_mut();
+        if !self.in_tx && conn.client.is_closed() {
+            let fresh = self.pool.get().map_err(|e| Error::Db {
+                what: "reconnect",
+                source: Box::new(e),
+            })?;
+            *conn = Conn::new(fresh);
+            if self.read_only {
+                conn.batch("SET default_transaction_read_only = on")
+                    .map_err(db_err("reconnect"))?;
+            }
+            tracing::info!(url = self.url, "reconnected to the ledger");
+        }
+        Ok(conn)
+    }
+
     /// Runs `f` in a transaction of its own on the run's connection (outside a run).
     fn in_transaction<T>(
         &mut self,
         what: &'static str,
         f: impl FnOnce(&mut Conn) -> Result<T>,
     ) -> Result<T> {
-        let conn = self.conn.get_mut();
+        let mut conn = self.db()?;
         conn.batch("BEGIN").map_err(db_err(what))?;
-        match f(conn) {
+        match f(&mut conn) {
             Ok(v) => {
                 conn.batch("COMMIT").map_err(db_err(what))?;
                 Ok(v)
@@ -211,8 +232,7 @@ impl Ledger for PgLedger {
     fn begin_run(&mut self, started: &str) -> Result<i64> {
         self.writable("begin run")?;
         let row = self
-            .conn
-            .get_mut()
+            .db()?
             .query_one(
                 "INSERT INTO runs (started, status, worker) VALUES ($1, 'started', $2)
                  RETURNING id",
@@ -223,7 +243,7 @@ impl Ledger for PgLedger {
     }
 
     fn unfinished_runs(&mut self) -> Result<Vec<PendingRun>> {
-        let conn = self.conn.get_mut();
+        let mut conn = self.db()?;
         // Taken over, in one statement, from workers whose lease ran out: a row another worker
         // takes first no longer matches when this statement gets its lock, so exactly one
         // worker takes each run. `old` keeps the worker it was taken from.
@@ -255,6 +275,7 @@ impl Ledger for PgLedger {
             )
         }
         .map_err(db_err("unfinished runs"))?;
+        drop(conn);
         if !taken.is_empty() {
             tracing::info!(
                 worker = self.worker,
@@ -267,8 +288,7 @@ impl Ledger for PgLedger {
             let id: i64 = r.get(0);
             let status: &str = r.get(1);
             let outputs = self
-                .conn
-                .get_mut()
+                .db()?
                 .query(
                     "SELECT temp, path, documents FROM outputs WHERE run = $1 ORDER BY id",
                     &[&id],
@@ -281,15 +301,19 @@ impl Ledger for PgLedger {
                     documents: o.get::<_, i64>(2) as u64,
                 })
                 .collect();
+            // One statement each: the connection is borrowed for one query at a time.
+            let files = lookups::files_of(&mut *self.db()?, id)?;
+            let acks = lookups::acks_of_run(&mut *self.db()?, id)?;
+            let outbound = outbound::of_run(&mut *self.db()?, id)?;
             out.push(PendingRun {
                 id,
                 worker: taken.remove(&id).unwrap_or_else(|| r.get(3)),
                 started: r.get(2),
                 committed: status == "committed",
-                files: lookups::files_of(self.conn.get_mut(), id)?,
+                files,
                 outputs,
-                acks: lookups::acks_of_run(self.conn.get_mut(), id)?,
-                outbound: outbound::of_run(self.conn.get_mut(), id)?,
+                acks,
+                outbound,
             });
         }
         Ok(out)
@@ -297,7 +321,7 @@ impl Ledger for PgLedger {
 
     fn abort_run(&mut self, run: i64) -> Result<()> {
         self.writable("abort run")?;
-        let conn = self.conn.get_mut();
+        let mut conn = self.db()?;
         conn.execute(
             "UPDATE runs SET status = 'aborted' WHERE id = $1 AND status = 'started'",
             &[&run],
@@ -357,8 +381,7 @@ impl Ledger for PgLedger {
 
     fn begin(&mut self, _run: i64) -> Result<()> {
         self.writable("begin run transaction")?;
-        self.conn
-            .get_mut()
+        self.db()?
             .batch("BEGIN ISOLATION LEVEL READ COMMITTED")
             .map_err(db_err("begin run transaction"))?;
         self.in_tx = true;
@@ -366,7 +389,7 @@ impl Ledger for PgLedger {
     }
 
     fn add_file(&mut self, run: i64, f: &FileRow) -> Result<i64> {
-        let conn = self.conn.get_mut();
+        let mut conn = self.db()?;
         let id: i64 = conn
             .query_one(
                 "INSERT INTO files (run, channel, name, sha256, size, disposition, staged,
@@ -404,8 +427,7 @@ impl Ledger for PgLedger {
         disposition: Disposition,
         stored: &str,
     ) -> Result<()> {
-        self.conn
-            .get_mut()
+        self.db()?
             .execute(
                 "UPDATE files SET disposition = $2, stored = $3 WHERE id = $1",
                 &[&file, &disposition.as_str(), &stored],
@@ -417,8 +439,7 @@ impl Ledger for PgLedger {
     fn add_document(&mut self, run: i64, file: i64, d: &DocRow) -> Result<bool> {
         // Only the partial unique index `documents_accepted` can refuse a row. Another
         // worker's open transaction holding the same identity makes this wait for its end.
-        self.conn
-            .get_mut()
+        self.db()?
             .execute(
                 r#"INSERT INTO documents (run, file, channel, kind, number, purpose,
                     content_hash, route, "offset", controls, reason)
@@ -444,8 +465,7 @@ impl Ledger for PgLedger {
     }
 
     fn add_interchange(&mut self, run: i64, file: i64, i: &InterchangeRow) -> Result<()> {
-        self.conn
-            .get_mut()
+        self.db()?
             .execute(
                 "INSERT INTO interchanges (sender, receiver, control, run, file)
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -456,8 +476,7 @@ impl Ledger for PgLedger {
     }
 
     fn add_output(&mut self, run: i64, o: &OutputRow) -> Result<()> {
-        self.conn
-            .get_mut()
+        self.db()?
             .execute(
                 "INSERT INTO outputs (run, temp, path, documents) VALUES ($1, $2, $3, $4)",
                 &[&run, &o.temp, &o.path, &(o.documents as i64)],
@@ -470,8 +489,7 @@ impl Ledger for PgLedger {
         let max = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
         // The row stays locked until the run's transaction ends: another worker allocating on
         // the same channel and kind waits, so a committed number is never handed out twice.
-        self.conn
-            .get_mut()
+        self.db()?
             .query_one(
                 "INSERT INTO control_numbers (channel, kind, last) VALUES ($1, $2, 1)
                  ON CONFLICT (channel, kind) DO UPDATE
@@ -485,8 +503,7 @@ impl Ledger for PgLedger {
     }
 
     fn add_ack(&mut self, run: i64, file: i64, a: &AckRow) -> Result<()> {
-        self.conn
-            .get_mut()
+        self.db()?
             .execute(
                 "INSERT INTO acks (run, file, channel, kind, acknowledged, verdict, controls,
                     temp, path)
@@ -508,7 +525,7 @@ impl Ledger for PgLedger {
     }
 
     fn acks_sent(&self, channel: &str) -> Result<Vec<AckRow>> {
-        lookups::acks_sent(&mut self.conn.borrow_mut(), channel)
+        lookups::acks_sent(&mut *self.db()?, channel)
     }
 
     fn add_received_ack(
@@ -519,8 +536,7 @@ impl Ledger for PgLedger {
         number: &str,
         document: &str,
     ) -> Result<()> {
-        self.conn
-            .get_mut()
+        self.db()?
             .execute(
                 "INSERT INTO acks_received (run, file, channel, number, document)
                  VALUES ($1, $2, $3, $4, $5)",
@@ -531,7 +547,7 @@ impl Ledger for PgLedger {
     }
 
     fn acks_received(&self, channel: &str) -> Result<Vec<(String, String)>> {
-        lookups::acks_received(&mut self.conn.borrow_mut(), channel)
+        lookups::acks_received(&mut *self.db()?, channel)
     }
 
     fn add_po(
@@ -542,11 +558,11 @@ impl Ledger for PgLedger {
         lines: &[super::outbound::PoLine],
         all: bool,
     ) -> Result<()> {
-        outbound::add_po(self.conn.get_mut(), run, channel, po, lines, all)
+        outbound::add_po(&mut *self.db()?, run, channel, po, lines, all)
     }
 
     fn po_lines(&self, channel: &str, po: &str) -> Result<Option<Vec<super::outbound::PoLine>>> {
-        outbound::po_lines(&mut self.conn.borrow_mut(), channel, po)
+        outbound::po_lines(&mut *self.db()?, channel, po)
     }
 
     fn covered(
@@ -556,11 +572,11 @@ impl Ledger for PgLedger {
         po: &str,
         except: Option<&str>,
     ) -> Result<Vec<(String, rust_decimal::Decimal)>> {
-        outbound::covered(&mut self.conn.borrow_mut(), channel, kind, po, except)
+        outbound::covered(&mut *self.db()?, channel, kind, po, except)
     }
 
     fn sscc_sent(&self, sscc: &str) -> Result<Option<(String, String)>> {
-        outbound::sscc_sent(&mut self.conn.borrow_mut(), sscc)
+        outbound::sscc_sent(&mut *self.db()?, sscc)
     }
 
     fn add_outbound(
@@ -569,7 +585,7 @@ impl Ledger for PgLedger {
         lines: &[super::outbound::CoveredLine],
         ssccs: &[String],
     ) -> Result<i64> {
-        outbound::add(self.conn.get_mut(), row, lines, ssccs)
+        outbound::add(&mut *self.db()?, row, lines, ssccs)
     }
 
     fn outbound_documents(
@@ -578,19 +594,19 @@ impl Ledger for PgLedger {
         kind: &str,
         number: &str,
     ) -> Result<Vec<super::outbound::OutboundRow>> {
-        outbound::documents(&mut self.conn.borrow_mut(), channel, kind, number)
+        outbound::documents(&mut *self.db()?, channel, kind, number)
     }
 
     fn withdraw(&mut self, channel: &str, kind: &str, number: &str) -> Result<()> {
-        outbound::withdraw(self.conn.get_mut(), channel, kind, number)
+        outbound::withdraw(&mut *self.db()?, channel, kind, number)
     }
 
     fn outbound(&self, channel: Option<&str>) -> Result<Vec<super::outbound::OutboundRow>> {
-        outbound::list(&mut self.conn.borrow_mut(), channel)
+        outbound::list(&mut *self.db()?, channel)
     }
 
     fn commit(&mut self, run: i64) -> Result<()> {
-        let conn = self.conn.get_mut();
+        let mut conn = self.db()?;
         // Still this worker's run, and this worker still alive: a lease that ran out may have
         // let other workers claim the run's files.
         let n = conn
@@ -603,10 +619,12 @@ impl Ledger for PgLedger {
             )
             .map_err(db_err("commit run"))?;
         if n != 1 {
+            drop(conn);
             let _ = self.rollback();
             return Err(Error::Lost { run });
         }
         let done = conn.batch("COMMIT").map_err(db_err("commit run"));
+        drop(conn);
         self.in_tx = false;
         done
     }
@@ -624,7 +642,7 @@ impl Ledger for PgLedger {
 
     fn finish_run(&mut self, run: i64, finished: &str) -> Result<()> {
         self.writable("finish run")?;
-        let conn = self.conn.get_mut();
+        let mut conn = self.db()?;
         conn.execute(
             "UPDATE runs SET status = 'finished', finished = $2 WHERE id = $1",
             &[&run, &finished],
@@ -636,35 +654,35 @@ impl Ledger for PgLedger {
     }
 
     fn file_by_sha(&self, channel: &str, sha256: &str) -> Result<Option<SeenFile>> {
-        lookups::file_by_sha(&mut self.conn.borrow_mut(), channel, sha256)
+        lookups::file_by_sha(&mut *self.db()?, channel, sha256)
     }
 
     fn accepted_document(&self, key: &DocKey) -> Result<Option<SeenDocument>> {
-        lookups::accepted_document(&mut self.conn.borrow_mut(), key)
+        lookups::accepted_document(&mut *self.db()?, key)
     }
 
     fn interchange(&self, sender: &str, receiver: &str, control: &str) -> Result<Option<SeenFile>> {
-        lookups::interchange(&mut self.conn.borrow_mut(), sender, receiver, control)
+        lookups::interchange(&mut *self.db()?, sender, receiver, control)
     }
 
     fn quarantined_files(&self) -> Result<Vec<QuarantinedFile>> {
-        lookups::quarantined_files(&mut self.conn.borrow_mut())
+        lookups::quarantined_files(&mut *self.db()?)
     }
 
     fn runs(&self, limit: usize) -> Result<Vec<RunSummary>> {
-        lookups::runs(&mut self.conn.borrow_mut(), limit)
+        lookups::runs(&mut *self.db()?, limit)
     }
 
     fn run_detail(&self, run: i64) -> Result<Option<RunDetail>> {
-        lookups::run_detail(&mut self.conn.borrow_mut(), run)
+        lookups::run_detail(&mut *self.db()?, run)
     }
 
     fn totals(&self) -> Result<Totals> {
-        lookups::totals(&mut self.conn.borrow_mut())
+        lookups::totals(&mut *self.db()?)
     }
 
     fn conflicts_of(&mut self, file: i64) -> Result<Vec<DocKey>> {
-        lookups::conflicts_of(self.conn.get_mut(), file)
+        lookups::conflicts_of(&mut *self.db()?, file)
     }
 
     fn resolve(&mut self, file: i64, decision: Decision, note: &str, at: &str) -> Result<usize> {
@@ -713,6 +731,6 @@ impl Ledger for PgLedger {
     }
 
     fn received(&self, channel: &str) -> Result<Vec<(String, u64)>> {
-        lookups::received(&mut self.conn.borrow_mut(), channel)
+        lookups::received(&mut *self.db()?, channel)
     }
 }
