@@ -3,7 +3,7 @@
 //!
 //! Phase: the same as the SQLite ledger's (consulted while a batch is routed, written in the
 //! run's transaction), plus what sharing needs: each worker has a lease that a heartbeat renews
-//! ([`workers`]), claims its inputs before reading them, and takes over the unfinished runs of
+//! (`workers.rs`), claims its inputs before reading them, and takes over the unfinished runs of
 //! workers whose lease ran out. Every query has the semantics of its twin in `sqlite.rs`.
 //!
 //! ```no_run
