@@ -169,7 +169,7 @@ fn url_password(url: &str) -> Option<String> {
     {
         return Some(password.to_owned());
     }
-    password_param(url).map(|(start, end)| url[start..end].to_owned())
+    password_param(url, 0).map(|(start, end)| url[start..end].to_owned())
 }
 
 /// The part of a URL between `://` and the path or query.
@@ -181,9 +181,9 @@ fn authority(url: &str) -> Option<&str> {
     Some(&rest[..end])
 }
 
-/// The byte range of the value of a `password=` parameter (URL query or key-value string).
-fn password_param(url: &str) -> Option<(usize, usize)> {
-    let mut from = 0;
+/// The byte range of the value of the first `password=` parameter (URL query or key-value
+/// string) at or after byte `from`.
+fn password_param(url: &str, mut from: usize) -> Option<(usize, usize)> {
     while let Some(i) = url[from..].find("password=") {
         let start = from + i;
         let at_boundary = start == 0
@@ -232,11 +232,10 @@ pub(crate) fn redact(url: &str) -> String {
         let start = url.find("://").expect("a scheme") + 3;
         out.replace_range(start + colon..start + userinfo.len(), "");
     }
-    while let Some((start, end)) = password_param(&out) {
-        if &out[start..end] == "***" {
-            break;
-        }
+    let mut from = 0;
+    while let Some((start, end)) = password_param(&out, from) {
         out.replace_range(start..end, "***");
+        from = start + "***".len();
     }
     out
 }
@@ -265,6 +264,11 @@ mod tests {
             "host=h user=u password=*** dbname=d"
         );
         assert_eq!(redact("postgres://h/d"), "postgres://h/d");
+        assert_eq!(
+            redact("postgres://h/d?password=a&password=b"),
+            "postgres://h/d?password=***&password=***",
+            "every one"
+        );
         assert_eq!(
             url_password("postgres://tallyman:s3cr%40t@db/l").as_deref(),
             Some("s3cr%40t")
