@@ -163,14 +163,13 @@ fn pgpass_password(config: &postgres::Config) -> Option<String> {
 
 /// The raw password of a `postgres://user:password@host` URL or a `password=` parameter.
 fn url_password(url: &str) -> Option<String> {
-    if let Some(authority) = authority(url) {
-        if let Some((userinfo, _)) = authority.rsplit_once('@') {
-            if let Some((_, password)) = userinfo.split_once(':') {
-                return Some(password.to_owned());
-            }
-        }
+    if let Some(authority) = authority(url)
+        && let Some((userinfo, _)) = authority.rsplit_once('@')
+        && let Some((_, password)) = userinfo.split_once(':')
+    {
+        return Some(password.to_owned());
     }
-    password_param(url).map(|(start, end)| url[start..end].to_owned())
+    password_param(url, 0).map(|(start, end)| url[start..end].to_owned())
 }
 
 /// The part of a URL between `://` and the path or query.
@@ -182,9 +181,9 @@ fn authority(url: &str) -> Option<&str> {
     Some(&rest[..end])
 }
 
-/// The byte range of the value of a `password=` parameter (URL query or key-value string).
-fn password_param(url: &str) -> Option<(usize, usize)> {
-    let mut from = 0;
+/// The byte range of the value of the first `password=` parameter (URL query or key-value
+/// string) at or after byte `from`.
+fn password_param(url: &str, mut from: usize) -> Option<(usize, usize)> {
     while let Some(i) = url[from..].find("password=") {
         let start = from + i;
         let at_boundary = start == 0
@@ -225,19 +224,18 @@ fn password_param(url: &str) -> Option<(usize, usize)> {
 /// `postgres://user@host/db`, and a `password=` parameter's value becomes `***`.
 pub(crate) fn redact(url: &str) -> String {
     let mut out = url.to_owned();
-    if let Some(authority) = authority(&out) {
-        if let Some((userinfo, _)) = authority.rsplit_once('@') {
-            if let Some(colon) = userinfo.find(':') {
-                let start = authority.as_ptr() as usize - out.as_ptr() as usize;
-                out.replace_range(start + colon..start + userinfo.len(), "");
-            }
-        }
+    // The authority starts right after the scheme's "://".
+    if let Some(authority) = authority(url)
+        && let Some((userinfo, _)) = authority.rsplit_once('@')
+        && let Some(colon) = userinfo.find(':')
+    {
+        let start = url.find("://").expect("a scheme") + 3;
+        out.replace_range(start + colon..start + userinfo.len(), "");
     }
-    while let Some((start, end)) = password_param(&out) {
-        if &out[start..end] == "***" {
-            break;
-        }
+    let mut from = 0;
+    while let Some((start, end)) = password_param(&out, from) {
         out.replace_range(start..end, "***");
+        from = start + "***".len();
     }
     out
 }
@@ -266,6 +264,11 @@ mod tests {
             "host=h user=u password=*** dbname=d"
         );
         assert_eq!(redact("postgres://h/d"), "postgres://h/d");
+        assert_eq!(
+            redact("postgres://h/d?password=a&password=b"),
+            "postgres://h/d?password=***&password=***",
+            "every one"
+        );
         assert_eq!(
             url_password("postgres://tallyman:s3cr%40t@db/l").as_deref(),
             Some("s3cr%40t")

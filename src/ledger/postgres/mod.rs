@@ -3,13 +3,14 @@
 //!
 //! Phase: the same as the SQLite ledger's (consulted while a batch is routed, written in the
 //! run's transaction), plus what sharing needs: each worker has a lease that a heartbeat renews
-//! ([`workers`]), claims its inputs before reading them, and takes over the unfinished runs of
+//! (`workers.rs`), claims its inputs before reading them, and takes over the unfinished runs of
 //! workers whose lease ran out. Every query has the semantics of its twin in `sqlite.rs`.
 //!
 //! ```no_run
 //! use std::time::Duration;
 //! use tallyman::ledger::{Ledger, postgres::PgLedger};
-//! let mut l = PgLedger::connect("postgres://tallyman@db/ledger", "host-a", Duration::from_secs(60))?;
+//! let lease = Duration::from_secs(60);
+//! let mut l = PgLedger::connect("postgres://tallyman@db/ledger", "host-a", lease)?;
 //! let run = l.begin_run("2026-12-04T10:00:00Z")?;
 //! assert_eq!(l.claim(run, &[("acme", "po-1.edi")])?, [None]);
 //! # Ok::<(), tallyman::ledger::Error>(())
@@ -19,7 +20,9 @@
 //! lookup between [`Ledger::begin`] and [`Ledger::commit`] sees the run's own rows; claims go
 //! through another pooled connection and commit at once; the heartbeat has its own.
 
+mod conn;
 mod connect;
+mod lookups;
 mod outbound;
 mod pgpass;
 mod schema;
@@ -27,15 +30,14 @@ mod workers;
 
 use super::{
     AckRow, Decision, Disposition, DocKey, DocRow, Error, FileRow, InterchangeRow, Ledger,
-    OutputRow, PendingRun, QuarantinedFile, Result, Route, RunDetail, RunSummary, SeenDocument,
-    SeenFile, Totals,
+    OutputRow, PendingRun, QuarantinedFile, Result, RunDetail, RunSummary, SeenDocument, SeenFile,
+    Totals,
 };
+use conn::Conn;
 use connect::{Message, Target};
-use postgres::types::ToSql;
-use postgres::{Row, Statement};
 use postgres_openssl::MakeTlsConnector;
 use r2d2_postgres::PostgresConnectionManager;
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -48,70 +50,6 @@ pub(super) fn db_err(what: &'static str) -> impl Fn(postgres::Error) -> Error {
     move |source| Error::Db {
         what,
         source: Box::new(source),
-    }
-}
-
-/// A pooled connection with its prepared statements (one round trip per query instead of two).
-struct Conn {
-    client: r2d2::PooledConnection<Manager>,
-    statements: HashMap<&'static str, Statement>,
-}
-
-impl Conn {
-    fn new(client: r2d2::PooledConnection<Manager>) -> Conn {
-        Conn {
-            client,
-            statements: HashMap::new(),
-        }
-    }
-
-    fn statement(&mut self, sql: &'static str) -> std::result::Result<Statement, postgres::Error> {
-        if let Some(s) = self.statements.get(sql) {
-            return Ok(s.clone());
-        }
-        let s = self.client.prepare(sql)?;
-        self.statements.insert(sql, s.clone());
-        Ok(s)
-    }
-
-    fn query(
-        &mut self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> std::result::Result<Vec<Row>, postgres::Error> {
-        let s = self.statement(sql)?;
-        self.client.query(&s, params)
-    }
-
-    fn query_opt(
-        &mut self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> std::result::Result<Option<Row>, postgres::Error> {
-        let s = self.statement(sql)?;
-        self.client.query_opt(&s, params)
-    }
-
-    fn query_one(
-        &mut self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> std::result::Result<Row, postgres::Error> {
-        let s = self.statement(sql)?;
-        self.client.query_one(&s, params)
-    }
-
-    fn execute(
-        &mut self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> std::result::Result<u64, postgres::Error> {
-        let s = self.statement(sql)?;
-        self.client.execute(&s, params)
-    }
-
-    fn batch(&mut self, sql: &str) -> std::result::Result<(), postgres::Error> {
-        self.client.batch_execute(sql)
     }
 }
 
@@ -234,72 +172,25 @@ impl PgLedger {
         Ok(())
     }
 
-    fn files_of(&self, run: i64) -> Result<Vec<FileRow>> {
-        self.conn
-            .borrow_mut()
-            .query(
-                "SELECT channel, name, sha256, size, disposition, staged, stored, origin,
-                        remove_origin, replay_of FROM files WHERE run = $1 ORDER BY id",
-                &[&run],
-            )
-            .map_err(db_err("files of run"))
-            .map(|rows| {
-                rows.iter()
-                    .map(|r| FileRow {
-                        channel: r.get(0),
-                        name: r.get(1),
-                        sha256: r.get(2),
-                        size: r.get::<_, i64>(3) as u64,
-                        disposition: Disposition::parse(r.get(4)),
-                        staged: r.get(5),
-                        stored: r.get(6),
-                        origin: r.get(7),
-                        remove_origin: r.get(8),
-                        replay_of: r.get(9),
-                    })
-                    .collect()
-            })
-    }
-
-    fn acks_of_run(&self, run: i64) -> Result<Vec<AckRow>> {
-        let rows = self
-            .conn
-            .borrow_mut()
-            .query(
-                "SELECT channel, kind, acknowledged, verdict, controls, temp, path FROM acks
-                 WHERE run = $1 ORDER BY id",
-                &[&run],
-            )
-            .map_err(db_err("acknowledgments"))?;
-        Ok(rows.iter().map(ack_row).collect())
-    }
-
-    fn summary(&self, id: i64) -> Result<Option<RunSummary>> {
-        let row = self
-            .conn
-            .borrow_mut()
-            .query_opt(
-                "SELECT r.id, r.started, r.finished, r.status,
-                    (SELECT count(*) FROM files f WHERE f.run = r.id),
-                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route IN ('accepted', 'superseded')),
-                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'duplicate'),
-                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'conflict'),
-                    (SELECT count(*) FROM documents d WHERE d.run = r.id AND d.route = 'rejected')
-                 FROM runs r WHERE r.id = $1",
-                &[&id],
-            )
-            .map_err(db_err("run summary"))?;
-        Ok(row.map(|r| RunSummary {
-            id: r.get(0),
-            started: r.get(1),
-            finished: r.get(2),
-            status: r.get(3),
-            files: r.get::<_, i64>(4) as u64,
-            accepted: r.get::<_, i64>(5) as u64,
-            duplicate: r.get::<_, i64>(6) as u64,
-            conflict: r.get::<_, i64>(7) as u64,
-            rejected: r.get::<_, i64>(8) as u64,
-        }))
+    /// The run's connection. One that broke (the server restarted, or the network dropped
+    /// it) is replaced by a fresh one from the pool, unless the run's transaction was open on
+    /// it: that transaction is gone, and its statements must fail rather than go on in
+    /// autocommit (the rollback that follows ends it).
+    fn db(&self) -> Result<RefMut<'_, Conn>> {
+        let mut conn = self.conn.borrow_mut();
+        if !self.in_tx && conn.client.is_closed() {
+            let fresh = self.pool.get().map_err(|e| Error::Db {
+                what: "reconnect",
+                source: Box::new(e),
+            })?;
+            *conn = Conn::new(fresh);
+            if self.read_only {
+                conn.batch("SET default_transaction_read_only = on")
+                    .map_err(db_err("reconnect"))?;
+            }
+            tracing::info!(url = self.url, "reconnected to the ledger");
+        }
+        Ok(conn)
     }
 
     /// Runs `f` in a transaction of its own on the run's connection (outside a run).
@@ -308,9 +199,9 @@ impl PgLedger {
         what: &'static str,
         f: impl FnOnce(&mut Conn) -> Result<T>,
     ) -> Result<T> {
-        let conn = self.conn.get_mut();
+        let mut conn = self.db()?;
         conn.batch("BEGIN").map_err(db_err(what))?;
-        match f(conn) {
+        match f(&mut conn) {
             Ok(v) => {
                 conn.batch("COMMIT").map_err(db_err(what))?;
                 Ok(v)
@@ -333,43 +224,6 @@ impl Drop for PgLedger {
     }
 }
 
-fn ack_row(r: &Row) -> AckRow {
-    AckRow {
-        file: 0,
-        channel: r.get(0),
-        kind: r.get(1),
-        acknowledged: r.get(2),
-        verdict: r.get(3),
-        controls: r.get(4),
-        temp: r.get(5),
-        path: r.get(6),
-    }
-}
-
-fn seen_file(r: &Row) -> SeenFile {
-    SeenFile {
-        id: r.get(0),
-        run: r.get(1),
-        channel: r.get(2),
-        name: r.get(3),
-        disposition: Disposition::parse(r.get(4)),
-    }
-}
-
-fn route(s: &str) -> Route {
-    match s {
-        "accepted" => Route::Accepted,
-        "duplicate" => Route::Duplicate,
-        "conflict" => Route::Conflict,
-        "superseded" => Route::Superseded,
-        _ => Route::Rejected,
-    }
-}
-
-fn count(r: &Row, i: usize) -> u64 {
-    r.get::<_, i64>(i).try_into().unwrap_or(0)
-}
-
 impl Ledger for PgLedger {
     fn worker(&self) -> &str {
         &self.worker
@@ -378,8 +232,7 @@ impl Ledger for PgLedger {
     fn begin_run(&mut self, started: &str) -> Result<i64> {
         self.writable("begin run")?;
         let row = self
-            .conn
-            .get_mut()
+            .db()?
             .query_one(
                 "INSERT INTO runs (started, status, worker) VALUES ($1, 'started', $2)
                  RETURNING id",
@@ -390,7 +243,7 @@ impl Ledger for PgLedger {
     }
 
     fn unfinished_runs(&mut self) -> Result<Vec<PendingRun>> {
-        let conn = self.conn.get_mut();
+        let mut conn = self.db()?;
         // Taken over, in one statement, from workers whose lease ran out: a row another worker
         // takes first no longer matches when this statement gets its lock, so exactly one
         // worker takes each run. `old` keeps the worker it was taken from.
@@ -422,16 +275,20 @@ impl Ledger for PgLedger {
             )
         }
         .map_err(db_err("unfinished runs"))?;
+        drop(conn);
         if !taken.is_empty() {
-            tracing::info!(worker = self.worker, runs = ?taken, "took over the unfinished runs of workers whose lease ran out");
+            tracing::info!(
+                worker = self.worker,
+                runs = ?taken,
+                "took over the unfinished runs of workers whose lease ran out"
+            );
         }
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let id: i64 = r.get(0);
             let status: &str = r.get(1);
             let outputs = self
-                .conn
-                .get_mut()
+                .db()?
                 .query(
                     "SELECT temp, path, documents FROM outputs WHERE run = $1 ORDER BY id",
                     &[&id],
@@ -444,15 +301,19 @@ impl Ledger for PgLedger {
                     documents: o.get::<_, i64>(2) as u64,
                 })
                 .collect();
+            // One statement each: the connection is borrowed for one query at a time.
+            let files = lookups::files_of(&mut *self.db()?, id)?;
+            let acks = lookups::acks_of_run(&mut *self.db()?, id)?;
+            let outbound = outbound::of_run(&mut *self.db()?, id)?;
             out.push(PendingRun {
                 id,
                 worker: taken.remove(&id).unwrap_or_else(|| r.get(3)),
                 started: r.get(2),
                 committed: status == "committed",
-                files: self.files_of(id)?,
+                files,
                 outputs,
-                acks: self.acks_of_run(id)?,
-                outbound: outbound::of_run(self.conn.get_mut(), id)?,
+                acks,
+                outbound,
             });
         }
         Ok(out)
@@ -460,7 +321,7 @@ impl Ledger for PgLedger {
 
     fn abort_run(&mut self, run: i64) -> Result<()> {
         self.writable("abort run")?;
-        let conn = self.conn.get_mut();
+        let mut conn = self.db()?;
         conn.execute(
             "UPDATE runs SET status = 'aborted' WHERE id = $1 AND status = 'started'",
             &[&run],
@@ -490,8 +351,7 @@ impl Ledger for PgLedger {
 
     fn begin(&mut self, _run: i64) -> Result<()> {
         self.writable("begin run transaction")?;
-        self.conn
-            .get_mut()
+        self.db()?
             .batch("BEGIN ISOLATION LEVEL READ COMMITTED")
             .map_err(db_err("begin run transaction"))?;
         self.in_tx = true;
@@ -499,7 +359,7 @@ impl Ledger for PgLedger {
     }
 
     fn add_file(&mut self, run: i64, f: &FileRow) -> Result<i64> {
-        let conn = self.conn.get_mut();
+        let mut conn = self.db()?;
         let id: i64 = conn
             .query_one(
                 "INSERT INTO files (run, channel, name, sha256, size, disposition, staged,
@@ -537,8 +397,7 @@ impl Ledger for PgLedger {
         disposition: Disposition,
         stored: &str,
     ) -> Result<()> {
-        self.conn
-            .get_mut()
+        self.db()?
             .execute(
                 "UPDATE files SET disposition = $2, stored = $3 WHERE id = $1",
                 &[&file, &disposition.as_str(), &stored],
@@ -550,8 +409,7 @@ impl Ledger for PgLedger {
     fn add_document(&mut self, run: i64, file: i64, d: &DocRow) -> Result<bool> {
         // Only the partial unique index `documents_accepted` can refuse a row. Another
         // worker's open transaction holding the same identity makes this wait for its end.
-        self.conn
-            .get_mut()
+        self.db()?
             .execute(
                 r#"INSERT INTO documents (run, file, channel, kind, number, purpose,
                     content_hash, route, "offset", controls, reason)
@@ -577,8 +435,7 @@ impl Ledger for PgLedger {
     }
 
     fn add_interchange(&mut self, run: i64, file: i64, i: &InterchangeRow) -> Result<()> {
-        self.conn
-            .get_mut()
+        self.db()?
             .execute(
                 "INSERT INTO interchanges (sender, receiver, control, run, file)
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -589,8 +446,7 @@ impl Ledger for PgLedger {
     }
 
     fn add_output(&mut self, run: i64, o: &OutputRow) -> Result<()> {
-        self.conn
-            .get_mut()
+        self.db()?
             .execute(
                 "INSERT INTO outputs (run, temp, path, documents) VALUES ($1, $2, $3, $4)",
                 &[&run, &o.temp, &o.path, &(o.documents as i64)],
@@ -603,8 +459,7 @@ impl Ledger for PgLedger {
         let max = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
         // The row stays locked until the run's transaction ends: another worker allocating on
         // the same channel and kind waits, so a committed number is never handed out twice.
-        self.conn
-            .get_mut()
+        self.db()?
             .query_one(
                 "INSERT INTO control_numbers (channel, kind, last) VALUES ($1, $2, 1)
                  ON CONFLICT (channel, kind) DO UPDATE
@@ -618,8 +473,7 @@ impl Ledger for PgLedger {
     }
 
     fn add_ack(&mut self, run: i64, file: i64, a: &AckRow) -> Result<()> {
-        self.conn
-            .get_mut()
+        self.db()?
             .execute(
                 "INSERT INTO acks (run, file, channel, kind, acknowledged, verdict, controls,
                     temp, path)
@@ -641,16 +495,7 @@ impl Ledger for PgLedger {
     }
 
     fn acks_sent(&self, channel: &str) -> Result<Vec<AckRow>> {
-        let rows = self
-            .conn
-            .borrow_mut()
-            .query(
-                "SELECT channel, kind, acknowledged, verdict, controls, temp, path FROM acks
-                 WHERE channel = $1 ORDER BY id",
-                &[&channel],
-            )
-            .map_err(db_err("acknowledgments"))?;
-        Ok(rows.iter().map(ack_row).collect())
+        lookups::acks_sent(&mut *self.db()?, channel)
     }
 
     fn add_received_ack(
@@ -661,8 +506,7 @@ impl Ledger for PgLedger {
         number: &str,
         document: &str,
     ) -> Result<()> {
-        self.conn
-            .get_mut()
+        self.db()?
             .execute(
                 "INSERT INTO acks_received (run, file, channel, number, document)
                  VALUES ($1, $2, $3, $4, $5)",
@@ -673,15 +517,7 @@ impl Ledger for PgLedger {
     }
 
     fn acks_received(&self, channel: &str) -> Result<Vec<(String, String)>> {
-        let rows = self
-            .conn
-            .borrow_mut()
-            .query(
-                "SELECT number, document FROM acks_received WHERE channel = $1 ORDER BY id",
-                &[&channel],
-            )
-            .map_err(db_err("received acknowledgments"))?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        lookups::acks_received(&mut *self.db()?, channel)
     }
 
     fn add_po(
@@ -692,11 +528,11 @@ impl Ledger for PgLedger {
         lines: &[super::outbound::PoLine],
         all: bool,
     ) -> Result<()> {
-        outbound::add_po(self.conn.get_mut(), run, channel, po, lines, all)
+        outbound::add_po(&mut *self.db()?, run, channel, po, lines, all)
     }
 
     fn po_lines(&self, channel: &str, po: &str) -> Result<Option<Vec<super::outbound::PoLine>>> {
-        outbound::po_lines(&mut self.conn.borrow_mut(), channel, po)
+        outbound::po_lines(&mut *self.db()?, channel, po)
     }
 
     fn covered(
@@ -706,7 +542,7 @@ impl Ledger for PgLedger {
         po: &str,
         except: Option<&str>,
     ) -> Result<Vec<(String, rust_decimal::Decimal)>> {
-        let mut conn = self.conn.borrow_mut();
+        let mut conn = self.db()?;
         if self.in_tx {
             // What this run sends against the order is checked and recorded under a lock on
             // the order that its commit lets go: a second worker's check of the same order
@@ -722,7 +558,7 @@ impl Ledger for PgLedger {
     }
 
     fn sscc_sent(&self, sscc: &str) -> Result<Option<(String, String)>> {
-        outbound::sscc_sent(&mut self.conn.borrow_mut(), sscc)
+        outbound::sscc_sent(&mut *self.db()?, sscc)
     }
 
     fn add_outbound(
@@ -731,7 +567,7 @@ impl Ledger for PgLedger {
         lines: &[super::outbound::CoveredLine],
         ssccs: &[String],
     ) -> Result<i64> {
-        outbound::add(self.conn.get_mut(), row, lines, ssccs)
+        outbound::add(&mut *self.db()?, row, lines, ssccs)
     }
 
     fn outbound_documents(
@@ -740,19 +576,19 @@ impl Ledger for PgLedger {
         kind: &str,
         number: &str,
     ) -> Result<Vec<super::outbound::OutboundRow>> {
-        outbound::documents(&mut self.conn.borrow_mut(), channel, kind, number)
+        outbound::documents(&mut *self.db()?, channel, kind, number)
     }
 
     fn withdraw(&mut self, channel: &str, kind: &str, number: &str) -> Result<()> {
-        outbound::withdraw(self.conn.get_mut(), channel, kind, number)
+        outbound::withdraw(&mut *self.db()?, channel, kind, number)
     }
 
     fn outbound(&self, channel: Option<&str>) -> Result<Vec<super::outbound::OutboundRow>> {
-        outbound::list(&mut self.conn.borrow_mut(), channel)
+        outbound::list(&mut *self.db()?, channel)
     }
 
     fn commit(&mut self, run: i64) -> Result<()> {
-        let conn = self.conn.get_mut();
+        let mut conn = self.db()?;
         // Still this worker's run, and this worker still alive: a lease that ran out may have
         // let other workers claim the run's files.
         let n = conn
@@ -765,10 +601,12 @@ impl Ledger for PgLedger {
             )
             .map_err(db_err("commit run"))?;
         if n != 1 {
+            drop(conn);
             let _ = self.rollback();
             return Err(Error::Lost { run });
         }
         let done = conn.batch("COMMIT").map_err(db_err("commit run"));
+        drop(conn);
         self.in_tx = false;
         done
     }
@@ -786,7 +624,7 @@ impl Ledger for PgLedger {
 
     fn finish_run(&mut self, run: i64, finished: &str) -> Result<()> {
         self.writable("finish run")?;
-        let conn = self.conn.get_mut();
+        let mut conn = self.db()?;
         conn.execute(
             "UPDATE runs SET status = 'finished', finished = $2 WHERE id = $1",
             &[&run, &finished],
@@ -798,198 +636,35 @@ impl Ledger for PgLedger {
     }
 
     fn file_by_sha(&self, channel: &str, sha256: &str) -> Result<Option<SeenFile>> {
-        self.conn
-            .borrow_mut()
-            .query_opt(
-                "SELECT id, run, channel, name, disposition FROM files
-                 WHERE channel = $1 AND sha256 = $2 AND disposition != 'duplicate_file'
-                 ORDER BY id LIMIT 1",
-                &[&channel, &sha256],
-            )
-            .map(|r| r.as_ref().map(seen_file))
-            .map_err(db_err("file by checksum"))
+        lookups::file_by_sha(&mut *self.db()?, channel, sha256)
     }
 
     fn accepted_document(&self, key: &DocKey) -> Result<Option<SeenDocument>> {
-        self.conn
-            .borrow_mut()
-            .query_opt(
-                r#"SELECT d.run, f.name, d."offset", d.content_hash, d.file FROM documents d
-                 JOIN files f ON f.id = d.file
-                 WHERE d.channel = $1 AND d.kind = $2 AND d.number = $3 AND d.purpose = $4
-                   AND d.route = 'accepted'"#,
-                &[&key.channel, &key.kind, &key.number, &key.purpose],
-            )
-            .map(|r| {
-                r.map(|r| SeenDocument {
-                    run: r.get(0),
-                    file: r.get(1),
-                    offset: r.get::<_, i64>(2) as u64,
-                    content_hash: r.get(3),
-                    file_id: r.get(4),
-                })
-            })
-            .map_err(db_err("document lookup"))
+        lookups::accepted_document(&mut *self.db()?, key)
     }
 
     fn interchange(&self, sender: &str, receiver: &str, control: &str) -> Result<Option<SeenFile>> {
-        self.conn
-            .borrow_mut()
-            .query_opt(
-                "SELECT f.id, f.run, f.channel, f.name, f.disposition FROM interchanges i
-                 JOIN files f ON f.id = i.file
-                 WHERE i.sender = $1 AND i.receiver = $2 AND i.control = $3",
-                &[&sender, &receiver, &control],
-            )
-            .map(|r| r.as_ref().map(seen_file))
-            .map_err(db_err("interchange lookup"))
+        lookups::interchange(&mut *self.db()?, sender, receiver, control)
     }
 
     fn quarantined_files(&self) -> Result<Vec<QuarantinedFile>> {
-        let rows = self
-            .conn
-            .borrow_mut()
-            .query(
-                "SELECT f.id, f.run, f.channel, f.name, f.stored, f.sha256, r.started FROM files f
-                 JOIN runs r ON r.id = f.run
-                 WHERE f.disposition = 'quarantined' AND f.replayed_by IS NULL
-                   AND f.id NOT IN (SELECT file FROM resolutions WHERE decision != 'take_new')
-                   AND r.status IN ('committed', 'finished')
-                 ORDER BY f.id",
-                &[],
-            )
-            .map_err(db_err("quarantined files"))?;
-        Ok(rows
-            .iter()
-            .map(|r| QuarantinedFile {
-                id: r.get(0),
-                run: r.get(1),
-                channel: r.get(2),
-                name: r.get(3),
-                stored: r.get(4),
-                sha256: r.get(5),
-                received: r.get(6),
-            })
-            .collect())
+        lookups::quarantined_files(&mut *self.db()?)
     }
 
     fn runs(&self, limit: usize) -> Result<Vec<RunSummary>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let ids: Vec<i64> = self
-            .conn
-            .borrow_mut()
-            .query("SELECT id FROM runs ORDER BY id DESC LIMIT $1", &[&limit])
-            .map_err(db_err("runs"))?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.extend(self.summary(id)?);
-        }
-        Ok(out)
+        lookups::runs(&mut *self.db()?, limit)
     }
 
     fn run_detail(&self, run: i64) -> Result<Option<RunDetail>> {
-        let Some(summary) = self.summary(run)? else {
-            return Ok(None);
-        };
-        let files = self.files_of(run)?;
-        let rows = self
-            .conn
-            .borrow_mut()
-            .query(
-                r#"SELECT (SELECT count(*) FROM files g WHERE g.run = d.run AND g.id < d.file),
-                        channel, kind, number, purpose, content_hash, route, "offset", controls,
-                        reason
-                 FROM documents d WHERE run = $1 ORDER BY id"#,
-                &[&run],
-            )
-            .map_err(db_err("documents of run"))?;
-        let docs = rows
-            .iter()
-            .map(|r| DocRow {
-                file: r.get::<_, i64>(0) as usize,
-                key: DocKey {
-                    channel: r.get(1),
-                    kind: r.get(2),
-                    number: r.get(3),
-                    purpose: r.get(4),
-                },
-                content_hash: r.get(5),
-                route: route(r.get(6)),
-                offset: r.get::<_, i64>(7) as u64,
-                controls: r.get(8),
-                reason: r.get(9),
-            })
-            .collect();
-        Ok(Some((summary, files, docs)))
+        lookups::run_detail(&mut *self.db()?, run)
     }
 
     fn totals(&self) -> Result<Totals> {
-        let mut conn = self.conn.borrow_mut();
-        let documents = conn
-            .query(
-                "SELECT d.channel, d.kind, d.route, count(*) FROM documents d
-                 JOIN runs r ON r.id = d.run WHERE r.status IN ('committed', 'finished')
-                 GROUP BY d.channel, d.kind, d.route ORDER BY d.channel, d.kind, d.route",
-                &[],
-            )
-            .map_err(db_err("document totals"))?
-            .iter()
-            .map(|r| super::DocumentTotal {
-                channel: r.get(0),
-                kind: r.get(1),
-                route: r.get(2),
-                count: count(r, 3),
-            })
-            .collect();
-        let channels = conn
-            .query(
-                "SELECT f.channel, count(*), coalesce(sum(f.size), 0)::BIGINT,
-                        max(CASE WHEN f.replay_of IS NULL THEN r.started END)
-                 FROM files f JOIN runs r ON r.id = f.run
-                 WHERE r.status IN ('committed', 'finished')
-                 GROUP BY f.channel ORDER BY f.channel",
-                &[],
-            )
-            .map_err(db_err("file totals"))?
-            .iter()
-            .map(|r| super::ChannelTotal {
-                channel: r.get(0),
-                files: count(r, 1),
-                bytes: count(r, 2),
-                last_file: r.get(3),
-            })
-            .collect();
-        Ok(Totals {
-            documents,
-            channels,
-        })
+        lookups::totals(&mut *self.db()?)
     }
 
     fn conflicts_of(&mut self, file: i64) -> Result<Vec<DocKey>> {
-        // SQLite's `SELECT DISTINCT ... ORDER BY id`: each identity once, in the order of its
-        // first row.
-        let rows = self
-            .conn
-            .get_mut()
-            .query(
-                "SELECT channel, kind, number, purpose FROM documents
-                 WHERE file = $1 AND route = 'conflict'
-                 GROUP BY channel, kind, number, purpose ORDER BY min(id)",
-                &[&file],
-            )
-            .map_err(db_err("conflicts of a file"))?;
-        Ok(rows
-            .iter()
-            .map(|r| DocKey {
-                channel: r.get(0),
-                kind: r.get(1),
-                number: r.get(2),
-                purpose: r.get(3),
-            })
-            .collect())
+        lookups::conflicts_of(&mut *self.db()?, file)
     }
 
     fn resolve(&mut self, file: i64, decision: Decision, note: &str, at: &str) -> Result<usize> {
@@ -1038,16 +713,7 @@ impl Ledger for PgLedger {
     }
 
     fn received(&self, channel: &str) -> Result<Vec<(String, u64)>> {
-        let rows = self
-            .conn
-            .borrow_mut()
-            .query(
-                "SELECT DISTINCT f.name, f.size FROM files f JOIN runs r ON r.id = f.run
-                 WHERE f.channel = $1 AND r.status IN ('committed', 'finished')",
-                &[&channel],
-            )
-            .map_err(db_err("files received"))?;
-        Ok(rows.iter().map(|r| (r.get(0), count(r, 1))).collect())
+        lookups::received(&mut *self.db()?, channel)
     }
 }
 

@@ -4,7 +4,8 @@
 
 use super::super::outbound::{CoveredLine, OutboundRow, PoLine};
 use super::super::{Error, Result};
-use super::{Conn, db_err};
+use super::conn::Conn;
+use super::db_err;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
