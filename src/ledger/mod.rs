@@ -425,9 +425,10 @@ pub trait Ledger {
     /// Claims inputs for `run` before they are read: each `(channel, name)` names a channel's
     /// file by its name in the drop folder. Returns, for each, `None` when the claim is this
     /// run's (made now, or before), or the worker whose run holds it. The claims are committed
-    /// together at once, outside the run's transaction, so that other workers see them; each
-    /// ends when its run finishes or is rolled back, or when its worker's lease runs out before
-    /// the run committed.
+    /// together at once, outside the run's transaction, so that other workers see them (an
+    /// embedded ledger has no other worker: a claim it takes while the run's transaction is
+    /// open, an ERP export's, goes with that transaction); each ends when its run finishes or
+    /// is rolled back, or when its worker's lease runs out before the run committed.
     fn claim(&mut self, run: i64, inputs: &[(&str, &str)]) -> Result<Vec<Option<String>>>;
     /// Opens the run's transaction (callers hold it as a [`Transaction`]): what is added until
     /// [`Ledger::commit`] is seen by this ledger's own lookups (so later files of the batch

@@ -419,7 +419,8 @@ pub enum LedgerAt {
     Sqlite(PathBuf),
     /// A PostgreSQL database that several workers share (`url = "postgres://..."`).
     Postgres {
-        /// The connection URL as configured (it may hold a password: show [`redact_url`]'s).
+        /// The connection URL as configured (it may hold a password: show it through
+        /// [`crate::transport::url::redact`]).
         url: String,
         /// How long a worker that stopped renewing its lease counts as alive (`[ledger]
         /// lease`, default 30 s): its unfinished runs and claims are then taken over.
@@ -432,7 +433,7 @@ impl LedgerAt {
     pub fn describe(&self) -> String {
         match self {
             LedgerAt::Sqlite(p) => p.display().to_string(),
-            LedgerAt::Postgres { url, .. } => redact_url(url),
+            LedgerAt::Postgres { url, .. } => crate::transport::url::redact(url),
         }
     }
 
@@ -443,56 +444,5 @@ impl LedgerAt {
             LedgerAt::Sqlite(p) => p.exists(),
             LedgerAt::Postgres { .. } => true,
         }
-    }
-}
-
-/// A URL as messages may show it: a password in it (`scheme://user:password@host`, or a
-/// `password=` parameter) replaced by `***`.
-pub fn redact_url(url: &str) -> String {
-    let mut out = url.to_owned();
-    if let Some(start) = out.find("://").map(|i| i + 3) {
-        let authority_end = out[start..]
-            .find(['/', '?', '#'])
-            .map_or(out.len(), |i| start + i);
-        if let Some(at) = out[start..authority_end].rfind('@').map(|i| start + i)
-            && let Some(colon) = out[start..at].find(':').map(|i| start + i)
-        {
-            out.replace_range(colon + 1..at, "***");
-        }
-    }
-    if let Some(q) = out.find('?') {
-        let (head, query) = out.split_at(q + 1);
-        let query: Vec<String> = query
-            .split('&')
-            .map(|kv| match kv.split_once('=') {
-                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
-                _ => kv.to_owned(),
-            })
-            .collect();
-        out = format!("{head}{}", query.join("&"));
-    }
-    out
-}
-
-#[cfg(test)]
-mod ledger_url_tests {
-    use super::redact_url;
-
-    #[test]
-    fn passwords_are_never_shown() {
-        assert_eq!(
-            redact_url("postgres://me:s3cret@db:5432/ledger"),
-            "postgres://me:***@db:5432/ledger"
-        );
-        assert_eq!(
-            redact_url("postgres://me@db/ledger?sslmode=require&password=s3cret"),
-            "postgres://me@db/ledger?sslmode=require&password=***"
-        );
-        assert_eq!(
-            redact_url("postgres://me:p@ss:w@db/x"),
-            "postgres://me:***@db/x"
-        );
-        assert_eq!(redact_url("postgres://db/x"), "postgres://db/x");
-        assert_eq!(redact_url("sqlite:/w/ledger"), "sqlite:/w/ledger");
     }
 }

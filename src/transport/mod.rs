@@ -16,6 +16,7 @@
 
 pub mod local;
 pub mod sftp;
+pub mod url;
 
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;

@@ -7,6 +7,7 @@
 
 use super::super::Error;
 use super::pgpass;
+use crate::transport::url::{authority, password_param, redact};
 use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
 use postgres::config::Host;
 use postgres_openssl::MakeTlsConnector;
@@ -172,107 +173,21 @@ fn url_password(url: &str) -> Option<String> {
     password_param(url, 0).map(|(start, end)| url[start..end].to_owned())
 }
 
-/// The part of a URL between `://` and the path or query.
-fn authority(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("postgres://")
-        .or_else(|| url.strip_prefix("postgresql://"))?;
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    Some(&rest[..end])
-}
-
-/// The byte range of the value of the first `password=` parameter (URL query or key-value
-/// string) at or after byte `from`.
-fn password_param(url: &str, mut from: usize) -> Option<(usize, usize)> {
-    while let Some(i) = url[from..].find("password=") {
-        let start = from + i;
-        let at_boundary = start == 0
-            || matches!(
-                url.as_bytes()[start - 1],
-                b'?' | b'&' | b' ' | b'\t' | b'\n'
-            );
-        let value = start + "password=".len();
-        if at_boundary {
-            let end = if url[value..].starts_with('\'') {
-                // A quoted key-value: up to the closing quote that is not escaped.
-                let mut end = url.len();
-                let mut escaped = false;
-                for (j, c) in url[value + 1..].char_indices() {
-                    match c {
-                        '\\' if !escaped => escaped = true,
-                        '\'' if !escaped => {
-                            end = value + 1 + j + 1;
-                            break;
-                        }
-                        _ => escaped = false,
-                    }
-                }
-                end
-            } else {
-                url[value..]
-                    .find(['&', ' ', '\t', '\n'])
-                    .map_or(url.len(), |j| value + j)
-            };
-            return Some((value, end));
-        }
-        from = value;
-    }
-    None
-}
-
-/// `url` without its password: `postgres://user:secret@host/db` becomes
-/// `postgres://user@host/db`, and a `password=` parameter's value becomes `***`.
-pub(crate) fn redact(url: &str) -> String {
-    let mut out = url.to_owned();
-    // The authority starts right after the scheme's "://".
-    if let Some(authority) = authority(url)
-        && let Some((userinfo, _)) = authority.rsplit_once('@')
-        && let Some(colon) = userinfo.find(':')
-    {
-        let start = url.find("://").expect("a scheme") + 3;
-        out.replace_range(start + colon..start + userinfo.len(), "");
-    }
-    let mut from = 0;
-    while let Some((start, end)) = password_param(&out, from) {
-        out.replace_range(start..end, "***");
-        from = start + "***".len();
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn urls_are_shown_without_their_password() {
-        assert_eq!(
-            redact("postgres://tallyman:s3cr%40t@db:5432/ledger?sslmode=require"),
-            "postgres://tallyman@db:5432/ledger?sslmode=require"
-        );
-        assert_eq!(
-            redact("postgresql://u:p:q@h/d"),
-            "postgresql://u@h/d",
-            "a colon in the password"
-        );
-        assert_eq!(
-            redact("postgres://u@h/d?password=secret&sslmode=disable"),
-            "postgres://u@h/d?password=***&sslmode=disable"
-        );
-        assert_eq!(
-            redact("host=h user=u password='se cret' dbname=d"),
-            "host=h user=u password=*** dbname=d"
-        );
-        assert_eq!(redact("postgres://h/d"), "postgres://h/d");
-        assert_eq!(
-            redact("postgres://h/d?password=a&password=b"),
-            "postgres://h/d?password=***&password=***",
-            "every one"
-        );
+    fn the_password_is_read_from_the_url() {
         assert_eq!(
             url_password("postgres://tallyman:s3cr%40t@db/l").as_deref(),
             Some("s3cr%40t")
         );
+        assert_eq!(
+            url_password("postgres://u@h/d?password=pw").as_deref(),
+            Some("pw")
+        );
+        assert_eq!(url_password("postgres://u@h/d"), None);
     }
 
     #[test]

@@ -54,9 +54,12 @@ pub struct Location {
 impl Location {
     /// Parses an `sftp://` URL; the error says what is wrong in a sentence.
     pub fn parse(url: &str) -> Result<Location, String> {
-        let rest = url
-            .strip_prefix("sftp://")
-            .ok_or_else(|| format!("'{}' is not an sftp:// URL", redacted(url)))?;
+        let rest = url.strip_prefix("sftp://").ok_or_else(|| {
+            format!(
+                "'{}' is not an sftp:// URL",
+                crate::transport::url::redact(url)
+            )
+        })?;
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, "/"),
@@ -65,7 +68,7 @@ impl Location {
         let (user, hostport) = authority.rsplit_once('@').ok_or_else(|| {
             format!(
                 "'{}' names no user: write sftp://USER@HOST:PORT/PATH",
-                redacted(url)
+                crate::transport::url::redact(url)
             )
         })?;
         if user.contains(':') {
@@ -136,18 +139,6 @@ impl Location {
         } else {
             format!("{}/{name}", self.path)
         }
-    }
-}
-
-/// A URL as it may be printed: a password written after the user name is hidden.
-fn redacted(url: &str) -> String {
-    let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
-        return url.to_owned();
-    };
-    let authority = rest.split('/').next().unwrap_or(rest);
-    match authority.rsplit_once('@') {
-        Some((user, _)) if user.contains(':') => url.replacen(user, "***", 1),
-        _ => url.to_owned(),
     }
 }
 
