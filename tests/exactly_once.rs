@@ -28,23 +28,7 @@ fn check(env: &Env, reference: &State, inputs: &[String], what: &str) {
         r.stderr
     );
     let s = batch::trial::state(env, &["work"]);
-    assert!(
-        s.temp_files.is_empty(),
-        "{what}: temporary files left: {:?}",
-        s.temp_files
-    );
-    assert!(
-        s.left_in_drop.is_empty(),
-        "{what}: inputs left: {:?}",
-        s.left_in_drop
-    );
-    assert_eq!(
-        s.stored, inputs,
-        "{what}: stored inputs differ from the inputs"
-    );
-    for (doc, n) in &s.documents {
-        assert_eq!(*n, 1, "{what}: document in the ERP files {n} times: {doc}");
-    }
+    s.assert_once(reference, inputs, what);
     assert_eq!(
         s.documents, reference.documents,
         "{what}: ERP documents differ from a clean run"
@@ -53,23 +37,6 @@ fn check(env: &Env, reference: &State, inputs: &[String], what: &str) {
         s.csv_rows, reference.csv_rows,
         "{what}: ERP CSV rows differ from a clean run"
     );
-    // Every inbound group acknowledged exactly once, as a clean run does; no control number
-    // of ours repeated.
-    for (group, verdicts) in &s.acks {
-        assert_eq!(
-            verdicts.len(),
-            1,
-            "{what}: group {group} acknowledged {verdicts:?}"
-        );
-    }
-    assert_eq!(
-        s.acks, reference.acks,
-        "{what}: acknowledgments differ from a clean run"
-    );
-    let mut seen = std::collections::BTreeSet::new();
-    for c in &s.ack_controls {
-        assert!(seen.insert(c), "{what}: control number {c:?} sent twice");
-    }
     // Every ship notice and invoice delivered exactly once, as in a clean run.
     assert_eq!(
         s.sent, reference.sent,

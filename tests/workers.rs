@@ -13,7 +13,6 @@ mod postgres;
 
 use batch::Env;
 use batch::trial::{State, channels_with_acks, exports, input_checksums, populate, state};
-use std::collections::BTreeSet;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -120,23 +119,7 @@ fn check(
     let works: Vec<String> = (1..=WORKERS).map(|w| format!("work-{w}")).collect();
     let works: Vec<&str> = works.iter().map(String::as_str).collect();
     let s = state(env, &works);
-    assert!(
-        s.temp_files.is_empty(),
-        "{what}: temporary files left: {:?}",
-        s.temp_files
-    );
-    assert!(
-        s.left_in_drop.is_empty(),
-        "{what}: inputs left: {:?}",
-        s.left_in_drop
-    );
-    assert_eq!(
-        s.stored, inputs,
-        "{what}: stored inputs differ from the inputs"
-    );
-    for (doc, n) in &s.documents {
-        assert_eq!(*n, 1, "{what}: document in the ERP files {n} times: {doc}");
-    }
+    s.assert_once(reference, inputs, what);
     // Which of two conflicting versions is first depends on which worker read its file first;
     // the identities do not.
     assert_eq!(
@@ -144,18 +127,6 @@ fn check(
         ref_ids,
         "{what}: ERP documents' identities"
     );
-    for (group, verdicts) in &s.acks {
-        assert_eq!(
-            verdicts.len(),
-            1,
-            "{what}: group {group} acknowledged {verdicts:?}"
-        );
-    }
-    assert_eq!(s.acks, reference.acks, "{what}: acknowledgments");
-    let mut seen = BTreeSet::new();
-    for c in &s.ack_controls {
-        assert!(seen.insert(c), "{what}: control number {c:?} sent twice");
-    }
     // SH-2 and SH-3 together ship more of PO-2 than was ordered: whichever a worker checked
     // second is held, never both sent.
     let mut sent = s.sent.clone();

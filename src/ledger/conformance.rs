@@ -46,6 +46,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ),
     ("the_first_accepted_wins", the_first_accepted_wins),
     (
+        "documents_in_batches_are_all_or_none",
+        documents_in_batches_are_all_or_none,
+    ),
+    (
         "claims_exclude_other_runs_until_finish_or_abort",
         claims_exclude_other_runs_until_finish_or_abort,
     ),
@@ -433,6 +437,92 @@ pub fn the_first_accepted_wins(l: &mut dyn Ledger) {
         (1, 1, 1, 1)
     );
     assert_eq!(runs[1].accepted, 1);
+}
+
+/// Documents recorded in a batch are all recorded, in order, or none of them when one
+/// accepted is refused; lookups in a batch answer as one at a time do.
+pub fn documents_in_batches_are_all_or_none(l: &mut dyn Ledger) {
+    let (_, ids) = committed(
+        l,
+        "t0",
+        &Batch {
+            files: vec![file("a", "a", Disposition::Archived)],
+            documents: vec![doc(0, "PO1", "h", Route::Accepted)],
+            ..Batch::default()
+        },
+    );
+    let run = l.begin_run("t1").unwrap();
+    l.begin(run).unwrap();
+    let f = l
+        .add_file(run, &file("b", "b", Disposition::Archived))
+        .unwrap();
+    let refused = [
+        doc(0, "PO2", "h", Route::Accepted),
+        doc(0, "PO1", "h2", Route::Accepted),
+        doc(0, "PO3", "h", Route::Rejected),
+    ];
+    assert!(
+        !l.add_documents(run, f, &refused).unwrap(),
+        "PO1 was accepted before"
+    );
+    assert!(
+        l.accepted_document(&key("PO2")).unwrap().is_none(),
+        "none of a refused batch is recorded"
+    );
+    let good = [
+        doc(0, "PO2", "h", Route::Accepted),
+        doc(0, "PO1", "h", Route::Duplicate),
+        doc(0, "PO1", "h2", Route::Conflict),
+        doc(0, "PO3", "h", Route::Rejected),
+    ];
+    assert!(l.add_documents(run, f, &good).unwrap());
+    assert!(l.add_documents(run, f, &[]).unwrap(), "an empty batch");
+    let keys = [key("PO9"), key("PO2"), key("PO1"), key("PO2")];
+    let batch = l.accepted_documents(&keys).unwrap();
+    let one_by_one: Vec<_> = keys
+        .iter()
+        .map(|k| l.accepted_document(k).unwrap())
+        .collect();
+    let show = |v: &[Option<crate::ledger::SeenDocument>]| {
+        v.iter()
+            .map(|d| {
+                d.as_ref().map(|d| {
+                    (
+                        d.run,
+                        d.file_id,
+                        d.file.clone(),
+                        d.offset,
+                        d.content_hash.clone(),
+                    )
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(show(&batch), show(&one_by_one));
+    assert!(batch[0].is_none());
+    assert_eq!(batch[2].as_ref().unwrap().file_id, ids[0]);
+    assert_eq!(
+        batch[1].as_ref().unwrap().file_id,
+        f,
+        "the open run's own rows"
+    );
+    l.commit(run).unwrap();
+    let detail = l.run_detail(run).unwrap().unwrap();
+    let routes: Vec<(&str, Route)> = detail
+        .2
+        .iter()
+        .map(|d| (d.key.number.as_str(), d.route))
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            ("PO2", Route::Accepted),
+            ("PO1", Route::Duplicate),
+            ("PO1", Route::Conflict),
+            ("PO3", Route::Rejected)
+        ],
+        "in their order"
+    );
 }
 
 /// A run claims an input once; no other run gets it while the holder is started or committed;

@@ -446,6 +446,11 @@ pub trait Ledger {
     /// identity is accepted already: another worker committed it after this one looked. The
     /// first accepted wins, by the ledger's unique constraint; the document is routed again.
     fn add_document(&mut self, run: i64, file: i64, doc: &DocRow) -> Result<bool>;
+    /// Adds documents of a file added before, in their order, all or none: a batch of
+    /// [`Ledger::add_document`]. Returns false, and records none of them, when one routed
+    /// `accepted` is refused (another worker accepted its identity first); they are then
+    /// routed again and recorded one at a time.
+    fn add_documents(&mut self, run: i64, file: i64, docs: &[DocRow]) -> Result<bool>;
     /// Adds an interchange first received in a file added before (a repeat is ignored).
     fn add_interchange(&mut self, run: i64, file: i64, ic: &InterchangeRow) -> Result<()>;
     /// Adds an ERP file written under its temporary name.
@@ -529,6 +534,11 @@ pub trait Ledger {
     fn file_by_sha(&self, channel: &str, sha256: &str) -> Result<Option<SeenFile>>;
     /// The accepted document with this identity.
     fn accepted_document(&self, key: &DocKey) -> Result<Option<SeenDocument>>;
+    /// The accepted documents with these identities, one answer per key, in their order: a
+    /// batch of [`Ledger::accepted_document`] (one round trip to a database server).
+    fn accepted_documents(&self, keys: &[DocKey]) -> Result<Vec<Option<SeenDocument>>> {
+        keys.iter().map(|k| self.accepted_document(k)).collect()
+    }
     /// Where this interchange was first received.
     fn interchange(&self, sender: &str, receiver: &str, control: &str) -> Result<Option<SeenFile>>;
     /// Quarantined files not replayed yet, oldest first.

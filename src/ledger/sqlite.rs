@@ -586,6 +586,25 @@ impl Ledger for SqliteLedger {
             .map_err(db_err("record document"))
     }
 
+    fn add_documents(&mut self, run: i64, file: i64, docs: &[DocRow]) -> Result<bool> {
+        // A savepoint inside the run's transaction: all of them, or none.
+        self.db
+            .execute_batch("SAVEPOINT documents")
+            .map_err(db_err("record documents"))?;
+        for d in docs {
+            if !self.add_document(run, file, d)? {
+                self.db
+                    .execute_batch("ROLLBACK TO documents; RELEASE documents")
+                    .map_err(db_err("record documents"))?;
+                return Ok(false);
+            }
+        }
+        self.db
+            .execute_batch("RELEASE documents")
+            .map_err(db_err("record documents"))?;
+        Ok(true)
+    }
+
     fn add_interchange(&mut self, run: i64, file: i64, i: &super::InterchangeRow) -> Result<()> {
         self.db
             .prepare_cached(

@@ -140,12 +140,22 @@ struct Input<'c> {
     remove_origin: bool,
     replay_of: Option<i64>,
     staged: PathBuf,
-    fetched: Result<Fetched, String>,
+    fetched: Result<Fetched, Unread>,
     /// An earlier file with the same content.
     duplicate_of: Option<String>,
     /// A remote file that a committed run read and then could not remove (same name, same
     /// content): it is removed after this run's commit, not stored or recorded again.
     leftover: bool,
+}
+
+/// Why an input was not read.
+enum Unread {
+    /// Gone from its folder when it was to be read: another worker sharing the ledger read
+    /// and removed it after this run listed it (its claim had ended), or someone took it
+    /// away. There is nothing to read and nothing lost.
+    Gone,
+    /// It could not be read, for the reason given; it stays where it is for the next run.
+    Failed(String),
 }
 
 /// Runs one batch.
@@ -510,7 +520,15 @@ impl Recorder<'_> {
         let ch = report.channels.entry(inp.channel.id.clone()).or_default();
         let (size, sha) = match &inp.fetched {
             Ok(f) => (f.size, f.sha256.clone()),
-            Err(e) => {
+            Err(Unread::Gone) => {
+                tracing::info!(
+                    channel = inp.channel.id.as_str(),
+                    file = inp.name.as_str(),
+                    "file gone before it was read (another worker read it, or it was taken away)"
+                );
+                return Ok(());
+            }
+            Err(Unread::Failed(e)) => {
                 // Unreadable where it lies: it stays there for the next run, and says why.
                 tracing::info!(
                     channel = inp.channel.id.as_str(),
@@ -584,131 +602,131 @@ impl Recorder<'_> {
         let docs = result
             .documents()
             .map_err(io_err("reading translated documents back"))?;
-        for d in docs {
-            let d = d.map_err(io_err("reading translated documents back"))?;
-            let mut dec = router.route(&d, &*ledger)?;
-            // Recorded before anything else is done with it: the ledger's unique constraint
-            // decides which accepted document is the first. One that another worker accepted
-            // after the lookup above is routed again (a duplicate or conflict of that one).
-            if let Some(row) = doc_row(inp, &d, &dec)
-                && !ledger.add_document(ledger_run, id, &row)?
-            {
-                dec = router.route(&d, &*ledger)?;
-                let again = doc_row(inp, &d, &dec).expect("a document routed twice has a kind");
-                if !ledger.add_document(ledger_run, id, &again)? {
-                    return Err(Error::Ledger(ledger::Error::Corrupt(format!(
-                        "{} at byte {} of {} was refused as accepted twice, and no accepted document of its identity is found",
-                        again.key, d.offset, inp.name
-                    ))));
-                }
+        let mut docs = docs.peekable();
+        let mut chunk = Vec::with_capacity(ROUTE_CHUNK);
+        while docs.peek().is_some() {
+            chunk.clear();
+            for d in docs.by_ref().take(ROUTE_CHUNK) {
+                chunk.push(d.map_err(io_err("reading translated documents back"))?);
             }
-            let kind = d.kind.unwrap_or("unknown");
-            tracing::info!(
-                channel = inp.channel.id.as_str(),
-                file = inp.name.as_str(),
-                offset = d.offset,
-                set = d.set_id.as_str(),
-                controls = d.controls.to_string().as_str(),
-                kind,
-                number = d.number.as_deref(),
-                route = if d.not_mapped {
-                    "not_translated"
-                } else {
-                    dec.route.as_str()
-                },
-                reason = dec
-                    .reason
-                    .as_ref()
-                    .or_else(|| d.problems.iter().find(|p| p.is_error()))
-                    .map(|f| f.message.as_str()),
-                "document"
-            );
-            entry.documents.add(dec.route, d.not_mapped);
-            ch.documents
-                .entry(kind.to_owned())
-                .or_default()
-                .add(dec.route, d.not_mapped);
-            report.totals.add(dec.route, d.not_mapped);
-            // A partner's acknowledgment is recorded in the ledger, not sent to the ERP.
-            if let (Some(i), Route::Accepted, Some(o)) =
-                (d.spool_line, dec.route, &mut self.outputs)
-                && kind != "acknowledgment"
-            {
-                o.copy(inp, &mut spool, i, kind)
-                    .map_err(io_err("writing ERP import files"))?;
-                // A partner we send ship notices and invoices to: its PO is their contract.
-                if kind == "order" && inp.channel.send.is_some() {
-                    outbound::record_po(ledger, ledger_run, &inp.channel.id, o.last_line())?;
-                }
-            }
-            if let (Route::Accepted, Some(ack), Some(number)) =
-                (dec.route, &d.acknowledgment, &d.number)
-            {
-                ledger.add_received_ack(ledger_run, id, &inp.channel.id, number, ack.trim_end())?;
-                self.acks_received.push((
-                    inp.channel.id.clone(),
-                    number.clone(),
-                    ack.trim_end().to_owned(),
-                ));
-            }
-            // A repeat is ignored by the ledger; the documents of one interchange come together.
-            if let Some(ic) = &d.interchange
-                && dec.route != Route::Rejected
-                && last_interchange.as_ref() != Some(ic)
-            {
-                ledger.add_interchange(
-                    ledger_run,
-                    id,
-                    &InterchangeRow {
-                        file: 0,
-                        sender: ic.0.clone(),
-                        receiver: ic.1.clone(),
-                        control: ic.2.clone(),
-                    },
-                )?;
-                last_interchange = Some(ic.clone());
-            }
-            if dec.route != Route::Accepted {
-                let mut problems = d.problems;
-                problems.extend(dec.reason);
-                problems_at_documents.extend(
-                    problems
-                        .iter()
-                        .map(|p| (p.offset, crate::syntax::hash_str(&p.message))),
-                );
-                if entry.first_document_error.is_none() {
-                    entry.first_document_error = problems
-                        .iter()
-                        .find(|p| p.is_error())
-                        .map(|p| p.message.clone());
-                }
-                let doc = DocEntry {
-                    offset: d.offset,
-                    set: d.set_id,
-                    controls: if d.controls.is_empty() {
-                        String::new()
-                    } else {
-                        d.controls.to_string()
-                    },
-                    kind: d.kind,
-                    number: d.number,
-                    purpose: d.purpose,
-                    route: if d.not_mapped {
+            // Routed and recorded before anything else is done with them: the ledger's unique
+            // constraint decides which accepted document is the first.
+            let decisions = route_chunk(&mut router, &chunk, &mut *ledger, ledger_run, id, inp)?;
+            for (d, dec) in chunk.drain(..).zip(decisions) {
+                let kind = d.kind.unwrap_or("unknown");
+                tracing::info!(
+                    channel = inp.channel.id.as_str(),
+                    file = inp.name.as_str(),
+                    offset = d.offset,
+                    set = d.set_id.as_str(),
+                    controls = d.controls.to_string().as_str(),
+                    kind,
+                    number = d.number.as_deref(),
+                    route = if d.not_mapped {
                         "not_translated"
                     } else {
                         dec.route.as_str()
                     },
-                    items: d.items,
-                    problems,
-                };
-                listed
-                    .document(&inp.name, &doc)
-                    .map_err(io_err("spooling the documents not accepted"))?;
-                report::list_or_count(
-                    &mut entry.documents_not_accepted,
-                    &mut entry.documents_not_listed,
-                    doc,
+                    reason = dec
+                        .reason
+                        .as_ref()
+                        .or_else(|| d.problems.iter().find(|p| p.is_error()))
+                        .map(|f| f.message.as_str()),
+                    "document"
                 );
+                entry.documents.add(dec.route, d.not_mapped);
+                ch.documents
+                    .entry(kind.to_owned())
+                    .or_default()
+                    .add(dec.route, d.not_mapped);
+                report.totals.add(dec.route, d.not_mapped);
+                // A partner's acknowledgment is recorded in the ledger, not sent to the ERP.
+                if let (Some(i), Route::Accepted, Some(o)) =
+                    (d.spool_line, dec.route, &mut self.outputs)
+                    && kind != "acknowledgment"
+                {
+                    o.copy(inp, &mut spool, i, kind)
+                        .map_err(io_err("writing ERP import files"))?;
+                    // A partner we send ship notices and invoices to: its PO is their contract.
+                    if kind == "order" && inp.channel.send.is_some() {
+                        outbound::record_po(ledger, ledger_run, &inp.channel.id, o.last_line())?;
+                    }
+                }
+                if let (Route::Accepted, Some(ack), Some(number)) =
+                    (dec.route, &d.acknowledgment, &d.number)
+                {
+                    ledger.add_received_ack(
+                        ledger_run,
+                        id,
+                        &inp.channel.id,
+                        number,
+                        ack.trim_end(),
+                    )?;
+                    self.acks_received.push((
+                        inp.channel.id.clone(),
+                        number.clone(),
+                        ack.trim_end().to_owned(),
+                    ));
+                }
+                // A repeat is ignored by the ledger; the documents of one interchange come together.
+                if let Some(ic) = &d.interchange
+                    && dec.route != Route::Rejected
+                    && last_interchange.as_ref() != Some(ic)
+                {
+                    ledger.add_interchange(
+                        ledger_run,
+                        id,
+                        &InterchangeRow {
+                            file: 0,
+                            sender: ic.0.clone(),
+                            receiver: ic.1.clone(),
+                            control: ic.2.clone(),
+                        },
+                    )?;
+                    last_interchange = Some(ic.clone());
+                }
+                if dec.route != Route::Accepted {
+                    let mut problems = d.problems;
+                    problems.extend(dec.reason);
+                    problems_at_documents.extend(
+                        problems
+                            .iter()
+                            .map(|p| (p.offset, crate::syntax::hash_str(&p.message))),
+                    );
+                    if entry.first_document_error.is_none() {
+                        entry.first_document_error = problems
+                            .iter()
+                            .find(|p| p.is_error())
+                            .map(|p| p.message.clone());
+                    }
+                    let doc = DocEntry {
+                        offset: d.offset,
+                        set: d.set_id,
+                        controls: if d.controls.is_empty() {
+                            String::new()
+                        } else {
+                            d.controls.to_string()
+                        },
+                        kind: d.kind,
+                        number: d.number,
+                        purpose: d.purpose,
+                        route: if d.not_mapped {
+                            "not_translated"
+                        } else {
+                            dec.route.as_str()
+                        },
+                        items: d.items,
+                        problems,
+                    };
+                    listed
+                        .document(&inp.name, &doc)
+                        .map_err(io_err("spooling the documents not accepted"))?;
+                    report::list_or_count(
+                        &mut entry.documents_not_accepted,
+                        &mut entry.documents_not_listed,
+                        doc,
+                    );
+                }
             }
         }
         // Findings not already told at a document: envelope errors around nothing, unreadable
@@ -933,7 +951,7 @@ fn discover<'c>(
                 remove_origin: true,
                 replay_of: Some(q.id),
                 listed: None,
-                fetched: Err(String::new()),
+                fetched: Err(Unread::Failed(String::new())),
                 duplicate_of: None,
                 leftover: false,
             });
@@ -989,7 +1007,7 @@ fn discover<'c>(
                 remove_origin: !channel.keep_inputs,
                 replay_of: None,
                 listed: Some(entry),
-                fetched: Err(String::new()),
+                fetched: Err(Unread::Failed(String::new())),
                 duplicate_of: None,
                 leftover: false,
             });
@@ -1050,6 +1068,59 @@ fn settled(
         out.push(e);
     }
     out
+}
+
+/// How many documents of a file are routed and recorded together: one lookup of what the
+/// ledger accepted of their identities and one insert of their rows, instead of one each per
+/// document (round trips to a database server).
+const ROUTE_CHUNK: usize = 256;
+
+/// Routes and records a chunk of a file's documents, in order. When another worker sharing the
+/// ledger accepted one of their identities after the lookup, nothing of the chunk is recorded
+/// and it is routed and recorded again one document at a time, each against the ledger itself.
+fn route_chunk(
+    router: &mut route::Router<'_>,
+    chunk: &[file::DocResult],
+    ledger: &mut dyn Ledger,
+    run: i64,
+    file: i64,
+    inp: &Input<'_>,
+) -> Result<Vec<route::Decision>, Error> {
+    let mut keys: Vec<ledger::DocKey> = chunk.iter().filter_map(|d| router.key(d)).collect();
+    keys.sort();
+    keys.dedup();
+    let found = ledger.accepted_documents(&keys)?;
+    let mut known: route::Known = keys.into_iter().zip(found).collect();
+    let mut decisions = Vec::with_capacity(chunk.len());
+    let mut rows = Vec::new();
+    for d in chunk {
+        let dec = router.route_known(d, &*ledger, Some(&mut known))?;
+        rows.extend(doc_row(inp, d, &dec));
+        decisions.push(dec);
+    }
+    if ledger.add_documents(run, file, &rows)? {
+        return Ok(decisions);
+    }
+    decisions.clear();
+    for d in chunk {
+        let mut dec = router.route(d, &*ledger)?;
+        if let Some(row) = doc_row(inp, d, &dec)
+            && !ledger.add_document(run, file, &row)?
+        {
+            // Accepted by another worker after the lookup above: a duplicate or a conflict
+            // of that one.
+            dec = router.route(d, &*ledger)?;
+            let again = doc_row(inp, d, &dec).expect("a document routed twice has a kind");
+            if !ledger.add_document(run, file, &again)? {
+                return Err(Error::Ledger(ledger::Error::Corrupt(format!(
+                    "{} at byte {} of {} was refused as accepted twice, and no accepted document of its identity is found",
+                    again.key, d.offset, inp.name
+                ))));
+            }
+        }
+        decisions.push(dec);
+    }
+    Ok(decisions)
 }
 
 /// The ledger's row for a routed document; `None` for what has no identity to record (a
@@ -1152,11 +1223,12 @@ fn stage(
         let r = inp
             .source
             .fetch(&inp.fetch_name, inp.listed.as_ref(), &inp.staged, mode)
-            .map_err(|e| {
-                format!(
+            .map_err(|e| match e.kind() {
+                io::ErrorKind::NotFound => Unread::Gone,
+                _ => Unread::Failed(format!(
                     "{} is not read: {e}; it is left where it is",
                     inp.source.origin(&inp.fetch_name)
-                )
+                )),
             });
         crash_point("staged");
         r
@@ -1169,7 +1241,7 @@ fn stage(
             servers.entry(server).or_insert((max, Vec::new())).1.push(i);
         }
     }
-    let done = std::sync::Mutex::new(Vec::<(usize, Result<Fetched, String>)>::new());
+    let done = std::sync::Mutex::new(Vec::<(usize, Result<Fetched, Unread>)>::new());
     std::thread::scope(|scope| {
         let (inputs, fetch, done) = (&*inputs, &fetch, &done);
         for (max, queue) in servers.values() {

@@ -44,6 +44,10 @@ pub struct Router<'a> {
     last: Option<(InterchangeKey, Option<String>)>,
 }
 
+/// What the ledger accepted of some identities (`None`: nothing yet), looked up in one batch
+/// for a chunk of documents, with what the chunk itself accepted added as it is routed.
+pub type Known = std::collections::HashMap<DocKey, Option<ledger::SeenDocument>>;
+
 /// The route of one document and, when it is not accepted, why.
 #[derive(Debug, Clone)]
 pub struct Decision {
@@ -82,16 +86,12 @@ impl<'a> Router<'a> {
         Ok(place)
     }
 
-    /// Routes the next document of the file.
-    pub fn route(&mut self, d: &DocResult, ledger: &dyn Ledger) -> ledger::Result<Decision> {
+    /// The identity a document is deduped by; `None` for one that is not a candidate.
+    pub fn key(&self, d: &DocResult) -> Option<DocKey> {
         if !d.candidate {
-            return Ok(Decision {
-                route: Route::Rejected,
-                reason: None,
-            });
+            return None;
         }
-        let hashes = d.content_hash.expect("a candidate has a hash");
-        let key = DocKey {
+        Some(DocKey {
             channel: self.channel.to_owned(),
             kind: d.kind.expect("a candidate has a kind").to_owned(),
             number: d.number.clone().unwrap_or_default(),
@@ -99,9 +99,37 @@ impl<'a> Router<'a> {
                 .purpose
                 .clone()
                 .unwrap_or_else(super::file::default_purpose),
+        })
+    }
+
+    /// Routes the next document of the file.
+    pub fn route(&mut self, d: &DocResult, ledger: &dyn Ledger) -> ledger::Result<Decision> {
+        self.route_known(d, ledger, None)
+    }
+
+    /// Routes the next document of the file, taking what the ledger accepted of its identity
+    /// from `known` when it is there (a chunk's identities looked up in one batch), and
+    /// adding the document to `known` when it is accepted, as recording it would add it to
+    /// the ledger.
+    pub fn route_known(
+        &mut self,
+        d: &DocResult,
+        ledger: &dyn Ledger,
+        known: Option<&mut Known>,
+    ) -> ledger::Result<Decision> {
+        let Some(key) = self.key(d) else {
+            return Ok(Decision {
+                route: Route::Rejected,
+                reason: None,
+            });
         };
+        let hashes = d.content_hash.expect("a candidate has a hash");
         let here = format!("{} at byte {}", self.name, d.offset);
-        let first = ledger.accepted_document(&key)?.map(|s| {
+        let seen = match known.as_deref().and_then(|k| k.get(&key)) {
+            Some(seen) => seen.clone(),
+            None => ledger.accepted_document(&key)?,
+        };
+        let first = seen.map(|s| {
             // A hash in no version this tallyman knows matches nothing: a conflict, which is
             // quarantined, rather than a duplicate, which would be skipped.
             let same = ContentHash::parse(&s.content_hash).is_some_and(|h| hashes.matches(&h));
@@ -166,6 +194,18 @@ impl<'a> Router<'a> {
                 }
             }
         };
+        if let (Route::Accepted, Some(known)) = (decision.route, known) {
+            known.insert(
+                key,
+                Some(ledger::SeenDocument {
+                    run: self.dry_run.unwrap_or(0),
+                    file_id: self.file,
+                    file: self.name.to_owned(),
+                    offset: d.offset,
+                    content_hash: hashes.recorded().to_string(),
+                }),
+            );
+        }
         Ok(decision)
     }
 }

@@ -163,3 +163,44 @@ pub fn input_checksums(env: &Env) -> Vec<String> {
     v.sort();
     v
 }
+
+impl State {
+    /// What every exactly-once trial asserts, against a clean run's `reference`: nothing
+    /// temporary or unread left, every input stored once, every document in the ERP files
+    /// once, every inbound group acknowledged once and as the clean run did, and no control
+    /// number of ours repeated.
+    pub fn assert_once(&self, reference: &State, inputs: &[String], what: &str) {
+        assert!(
+            self.temp_files.is_empty(),
+            "{what}: temporary files left: {:?}",
+            self.temp_files
+        );
+        assert!(
+            self.left_in_drop.is_empty(),
+            "{what}: inputs left: {:?}",
+            self.left_in_drop
+        );
+        assert_eq!(
+            self.stored, inputs,
+            "{what}: stored inputs differ from the inputs"
+        );
+        for (doc, n) in &self.documents {
+            assert_eq!(*n, 1, "{what}: document in the ERP files {n} times: {doc}");
+        }
+        for (group, verdicts) in &self.acks {
+            assert_eq!(
+                verdicts.len(),
+                1,
+                "{what}: group {group} acknowledged {verdicts:?}"
+            );
+        }
+        assert_eq!(
+            self.acks, reference.acks,
+            "{what}: acknowledgments differ from a clean run"
+        );
+        let mut seen = std::collections::BTreeSet::new();
+        for c in &self.ack_controls {
+            assert!(seen.insert(c), "{what}: control number {c:?} sent twice");
+        }
+    }
+}

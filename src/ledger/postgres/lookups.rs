@@ -126,6 +126,47 @@ pub(super) fn accepted_document(db: &mut Conn, key: &DocKey) -> Result<Option<Se
     .map_err(db_err("document lookup"))
 }
 
+pub(super) fn accepted_documents(
+    db: &mut Conn,
+    keys: &[DocKey],
+) -> Result<Vec<Option<SeenDocument>>> {
+    let mut cols: [Vec<&str>; 4] = Default::default();
+    for k in keys {
+        for (col, v) in cols
+            .iter_mut()
+            .zip([&k.channel, &k.kind, &k.number, &k.purpose])
+        {
+            col.push(v.as_str());
+        }
+    }
+    let [channel, kind, number, purpose] = &cols;
+    let rows = db
+        .query(
+            r#"SELECT k.ord, d.run, f.name, d."offset", d.content_hash, d.file
+             FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[])
+                WITH ORDINALITY AS k(channel, kind, number, purpose, ord)
+             JOIN documents d ON d.channel = k.channel AND d.kind = k.kind
+                AND d.number = k.number AND d.purpose = k.purpose AND d.route = 'accepted'
+             JOIN files f ON f.id = d.file"#,
+            &[channel, kind, number, purpose],
+        )
+        .map_err(db_err("document lookup"))?;
+    let mut out = vec![None; keys.len()];
+    for r in rows {
+        let i = r.get::<_, i64>(0) as usize - 1;
+        if let Some(slot) = out.get_mut(i) {
+            *slot = Some(SeenDocument {
+                run: r.get(1),
+                file: r.get(2),
+                offset: r.get::<_, i64>(3) as u64,
+                content_hash: r.get(4),
+                file_id: r.get(5),
+            });
+        }
+    }
+    Ok(out)
+}
+
 pub(super) fn interchange(
     db: &mut Conn,
     sender: &str,

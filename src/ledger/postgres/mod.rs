@@ -434,6 +434,60 @@ impl Ledger for PgLedger {
             .map_err(db_err("record document"))
     }
 
+    fn add_documents(&mut self, run: i64, file: i64, docs: &[DocRow]) -> Result<bool> {
+        // One statement for the whole batch, inside a savepoint of the run's transaction:
+        // only an accepted row can be refused, and then none of them counts.
+        let mut cols: [Vec<&str>; 7] = Default::default();
+        let mut offsets = Vec::with_capacity(docs.len());
+        let mut reasons = Vec::with_capacity(docs.len());
+        for d in docs {
+            for (col, v) in cols.iter_mut().zip([
+                d.key.channel.as_str(),
+                d.key.kind.as_str(),
+                d.key.number.as_str(),
+                d.key.purpose.as_str(),
+                d.content_hash.as_str(),
+                d.route.as_str(),
+                d.controls.as_str(),
+            ]) {
+                col.push(v);
+            }
+            offsets.push(d.offset as i64);
+            reasons.push(d.reason.as_deref());
+        }
+        let [channel, kind, number, purpose, hash, route, controls] = &cols;
+        let mut db = self.db()?;
+        db.batch("SAVEPOINT documents")
+            .map_err(db_err("record documents"))?;
+        let added = db
+            .execute(
+                r#"INSERT INTO documents (run, file, channel, kind, number, purpose,
+                    content_hash, route, "offset", controls, reason)
+                 SELECT $1, $2, t.channel, t.kind, t.number, t.purpose, t.hash, t.route,
+                    t.off, t.controls, t.reason
+                 FROM unnest($3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[],
+                    $8::TEXT[], $9::BIGINT[], $10::TEXT[], $11::TEXT[])
+                    WITH ORDINALITY AS t(channel, kind, number, purpose, hash, route, off,
+                        controls, reason, ord)
+                 ORDER BY t.ord
+                 ON CONFLICT (channel, kind, number, purpose) WHERE route = 'accepted'
+                 DO NOTHING"#,
+                &[
+                    &run, &file, channel, kind, number, purpose, hash, route, &offsets, controls,
+                    &reasons,
+                ],
+            )
+            .map_err(db_err("record documents"))?;
+        let all = added == docs.len() as u64;
+        db.batch(if all {
+            "RELEASE documents"
+        } else {
+            "ROLLBACK TO documents; RELEASE documents"
+        })
+        .map_err(db_err("record documents"))?;
+        Ok(all)
+    }
+
     fn add_interchange(&mut self, run: i64, file: i64, i: &InterchangeRow) -> Result<()> {
         self.db()?
             .execute(
@@ -641,6 +695,10 @@ impl Ledger for PgLedger {
 
     fn accepted_document(&self, key: &DocKey) -> Result<Option<SeenDocument>> {
         lookups::accepted_document(&mut *self.db()?, key)
+    }
+
+    fn accepted_documents(&self, keys: &[DocKey]) -> Result<Vec<Option<SeenDocument>>> {
+        lookups::accepted_documents(&mut *self.db()?, keys)
     }
 
     fn interchange(&self, sender: &str, receiver: &str, control: &str) -> Result<Option<SeenFile>> {
