@@ -126,6 +126,16 @@ impl PgLedger {
         if target.config.get_connect_timeout().is_none() {
             target.config.connect_timeout(CONNECT_TIMEOUT);
         }
+        // Every statement planned for the values it runs with. A run's statements are
+        // prepared once on a ledger that may be empty when the run starts; a plan cached then
+        // (a sequential scan of `documents`) stays for the whole run while the run's own
+        // transaction fills the table, and the lookups grew slower with every chunk (200
+        // files of orders took 23 s instead of 3).
+        let options = match target.config.get_options() {
+            Some(o) => format!("{o} -c plan_cache_mode=force_custom_plan"),
+            None => "-c plan_cache_mode=force_custom_plan".to_owned(),
+        };
+        target.config.options(&options);
         let tls = target.tls()?;
         // One connection first, directly: a wrong password or an unreachable server is said
         // at once, instead of after the pool's wait.
