@@ -65,13 +65,23 @@ fn work_through(env: &Env, server: &postgres::Server, rng: &mut fastrand::Rng, k
             .map(|w| (w, start(env, server, w)))
             .collect();
         resting = None;
-        let victim = rng.usize(..WORKERS + 1);
+        // The first round always kills one early, mid-run, and leaves it dead past its lease.
+        let victim = if round == 0 {
+            rng.usize(..children.len())
+        } else {
+            rng.usize(..WORKERS + 1)
+        };
+        let delay = if round == 0 {
+            rng.u64(20..120)
+        } else {
+            rng.u64(..400)
+        };
         if let Some((w, child)) = children.get_mut(victim) {
-            std::thread::sleep(Duration::from_millis(rng.u64(..400)));
+            std::thread::sleep(Duration::from_millis(delay));
             if child.try_wait().unwrap().is_none() {
                 child.kill().unwrap();
                 *kills += 1;
-                if rng.bool() {
+                if round == 0 || rng.bool() {
                     resting = Some(*w);
                 }
             }

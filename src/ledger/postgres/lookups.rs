@@ -142,11 +142,17 @@ pub(super) fn accepted_documents(
     let [channel, kind, number, purpose] = &cols;
     let rows = db
         .query(
+            // One index lookup per key (LATERAL): with the estimates of a table filled by the
+            // run's own transaction, never analyzed, a plain join was planned as a merge join
+            // over every accepted document, once per chunk (15 of 27 s for 1,000 files).
             r#"SELECT k.ord, d.run, f.name, d."offset", d.content_hash, d.file
              FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[])
                 WITH ORDINALITY AS k(channel, kind, number, purpose, ord)
-             JOIN documents d ON d.channel = k.channel AND d.kind = k.kind
-                AND d.number = k.number AND d.purpose = k.purpose AND d.route = 'accepted'
+             CROSS JOIN LATERAL (
+                SELECT a.run, a."offset", a.content_hash, a.file FROM documents a
+                WHERE a.channel = k.channel AND a.kind = k.kind AND a.number = k.number
+                  AND a.purpose = k.purpose AND a.route = 'accepted'
+                LIMIT 1) d
              JOIN files f ON f.id = d.file"#,
             &[channel, kind, number, purpose],
         )
