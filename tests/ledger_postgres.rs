@@ -525,6 +525,22 @@ fn a_dropped_connection_is_replaced_and_the_lease_renewed() {
     w1.begin_run("t0").unwrap();
     let db = url.rsplit('/').next().unwrap();
     let mut admin = server.client(db);
+    // The heartbeat opens its connection from its own thread: wait for it (a loaded machine
+    // may take a while), so that both are there to be dropped.
+    let waiting = Instant::now();
+    loop {
+        let n = admin
+            .query(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                &[&db],
+            )
+            .unwrap()
+            .len();
+        if n >= 2 || waiting.elapsed() > Duration::from_secs(20) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let dropped = Instant::now();
     let killed = admin
         .query(

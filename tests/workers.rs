@@ -72,11 +72,23 @@ fn work_through(env: &Env, server: &postgres::Server, rng: &mut fastrand::Rng, k
             rng.usize(..WORKERS + 1)
         };
         let delay = if round == 0 {
-            rng.u64(20..120)
+            rng.u64(..20)
         } else {
             rng.u64(..400)
         };
         if let Some((w, child)) = children.get_mut(victim) {
+            if round == 0 {
+                // Mid-run: once it has begun a run (its staging folder is there), so that
+                // there is an unfinished run for the others to take over.
+                let staging = env.path(&format!("work-{w}/staging"));
+                let waiting = Instant::now();
+                while child.try_wait().unwrap().is_none()
+                    && std::fs::read_dir(&staging).map_or(true, |mut d| d.next().is_none())
+                    && waiting.elapsed() < Duration::from_secs(10)
+                {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
             std::thread::sleep(Duration::from_millis(delay));
             if child.try_wait().unwrap().is_none() {
                 child.kill().unwrap();
