@@ -41,6 +41,10 @@ die() {
     exit 1
 }
 
+# port_in_use, pick_port
+# shellcheck source=scripts/lib/ports.sh
+. "$(dirname "$0")/lib/ports.sh"
+
 usage() {
     # shellcheck disable=SC2016 # a literal backquote
     sed -n '2,/^# `start` prints/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
@@ -91,28 +95,6 @@ as_owner() {
     else
         "$@"
     fi
-}
-
-port_in_use() {
-    local hex
-    hex=$(printf '%04X' "$1")
-    cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-        awk -v h=":$hex" 'substr($2, length($2) - 4) == h && $4 == "0A" { found = 1 }
-            END { exit !found }'
-}
-
-pick_port() {
-    local low hi p i
-    read -r low _ </proc/sys/net/ipv4/ip_local_port_range
-    hi=$((low > 12000 ? low - 1 : 32767))
-    for ((i = 0; i < 100; i++)); do
-        p=$((10000 + (RANDOM * 32768 + RANDOM) % (hi - 10000 + 1)))
-        port_in_use "$p" || {
-            echo "$p"
-            return 0
-        }
-    done
-    die "no free port found"
 }
 
 running() {
