@@ -3,17 +3,23 @@
 //! Phase: the whole of `tallyman run`. The order of its steps is what makes its promise hold
 //! (every order exactly once in the ERP files, no input lost, even under `kill -9`):
 //!
-//! 1. take the work directory's lock; finish or roll back any run that was interrupted;
+//! 1. take the work directory's lock; finish or roll back any run that was interrupted (this
+//!    worker's, and those of workers sharing the ledger whose lease ran out);
 //! 2. list each channel's drop folder, leave files that are still changing for the next run,
-//!    copy the rest into staging (hashing them), and recognize files received before;
+//!    claim the rest in the ledger (what another worker holds is left to it; at most `[run]
+//!    max_files`), copy them into staging (hashing them), and recognize files received before;
 //! 3. translate the files in parallel (rayon), spooling accepted documents to disk;
 //! 4. route every document in input order: accepted, duplicate, conflict or rejected (files
-//!    are translated in chunks, and one chunk is routed while the next is translated);
+//!    are translated in chunks, and one chunk is routed while the next is translated; each
+//!    file's documents are looked up and recorded in chunks of 256 (`ROUTE_CHUNK`), and the
+//!    ledger's unique constraint decides which accepted document is the first);
 //! 5. write the ERP files under temporary names (each input's accepted documents right after it
 //!    is routed), the acknowledgments of each input (`acks`), then the ship notices and
 //!    invoices of the ERP outbox, checked against the POs just recorded ([`outbound`]), and the
 //!    quarantine and run reports, durably;
-//! 6. commit everything to the ledger in one transaction: from here on the run counts;
+//! 6. commit everything to the ledger in one transaction ([`ledger::Transaction`]): from here
+//!    on the run counts (unless another worker took the run over, which makes the commit
+//!    fail);
 //! 7. rename the ERP files, acknowledgments and outbound documents into place, move inputs and
 //!    exports to the archive or quarantine, remove them from their folders, and mark the run
 //!    finished.
