@@ -335,6 +335,66 @@ fn the_first_accepted_wins_across_workers() {
     assert_eq!((seen.run, seen.file.as_str()), (r1, "a.edi"));
 }
 
+/// Two workers' runs that each wait for the other (w1 holds a control number and wants a
+/// document w2 accepted; w2 wants the control number): the server breaks the deadlock by
+/// rolling one back, which the ledger reports as `Contended` (the run is then tried again),
+/// and the other goes on and commits.
+#[test]
+fn a_deadlock_between_workers_is_contended_and_the_other_commits() {
+    let server = Server::start();
+    let url = server.fresh_db();
+    let mut w1 = connect(&server, &url, "w1", LONG);
+    let mut w2 = connect(&server, &url, "w2", LONG);
+    let r1 = w1.begin_run("t1").unwrap();
+    let r2 = w2.begin_run("t2").unwrap();
+    w1.begin(r1).unwrap();
+    assert_eq!(w1.next_control("acme", "isa", 999_999_999).unwrap(), 1);
+    w2.begin(r2).unwrap();
+    let f2 = w2.add_file(r2, &file("b.edi")).unwrap();
+    assert!(w2.add_document(r2, f2, &accepted("PO1")).unwrap());
+    let f1 = w1.add_file(r1, &file("a.edi")).unwrap();
+    // w1 waits for w2's document; w2 then waits for w1's control number.
+    let first = std::thread::spawn(move || {
+        let r = w1.add_document(r1, f1, &accepted("PO1"));
+        (w1, r)
+    });
+    let db = url.rsplit('/').next().unwrap();
+    let mut admin = server.client(db);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while admin
+        .query(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
+            &[&db],
+        )
+        .unwrap()
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "w1's insert never waited for w2");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = w2.next_control("acme", "isa", 999_999_999);
+    let (mut w1, first) = first.join().unwrap();
+    let first_contended = matches!(first, Err(tallyman::ledger::Error::Contended { .. }));
+    let second_contended = matches!(second, Err(tallyman::ledger::Error::Contended { .. }));
+    assert!(
+        first_contended != second_contended,
+        "exactly one is rolled back: {first:?} / {second:?}"
+    );
+    let text = format!("{first:?} {second:?}");
+    assert!(text.contains("deadlock"), "{text}");
+    // The survivor commits; the other's run is rolled back and counts for nothing.
+    if first_contended {
+        w1.rollback().unwrap();
+        // The rolled-back run's number never counted: it is handed out again.
+        assert_eq!(second.unwrap(), 1);
+        w2.commit(r2).unwrap();
+    } else {
+        assert!(!first.unwrap(), "w2 accepted PO1 first");
+        w2.rollback().unwrap();
+        w1.commit(r1).unwrap();
+    }
+}
+
 #[test]
 fn concurrent_starts_migrate_once_and_a_newer_schema_is_refused() {
     let server = Server::start();

@@ -48,6 +48,19 @@ pub enum Error {
         /// The backend's own error.
         source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
+    /// Another worker sharing the ledger waited for what this run held while this run waited
+    /// for what it held (a deadlock, say over a document both accepted and a control number),
+    /// and the database rolled this run's transaction back. Nothing of the run counts; it can
+    /// be run again at once.
+    #[error(
+        "ledger {what}: another worker sharing the ledger and this run each waited for the other ({source}); this run was rolled back and nothing of it counts"
+    )]
+    Contended {
+        /// What the ledger was doing.
+        what: &'static str,
+        /// The backend's own error.
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
     /// The run is no longer this worker's: its lease ran out (the worker was stopped, or could
     /// not reach the ledger) and another worker sharing the ledger rolled it back or took it
     /// over. Nothing of it was committed; its files are read again by whoever claims them.

@@ -164,8 +164,31 @@ enum Unread {
     Failed(String),
 }
 
+/// How often a batch is tried again at once when the shared ledger rolled it back to break a
+/// deadlock with another worker ([`ledger::Error::Contended`]).
+const CONTENDED_RETRIES: usize = 3;
+
 /// Runs one batch.
+///
+/// A batch that the shared ledger rolled back to break a deadlock with another worker is run
+/// again at once (up to 3 times): the next try first rolls back what the
+/// last one left, as it would after a crash, and its report says so.
 pub fn run(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
+    let mut tries = 0;
+    loop {
+        match run_once(cfg, opts) {
+            Err(Error::Ledger(e @ ledger::Error::Contended { .. }))
+                if tries < CONTENDED_RETRIES =>
+            {
+                tries += 1;
+                tracing::warn!(error = %e, "run rolled back by the ledger; trying again");
+            }
+            other => return other,
+        }
+    }
+}
+
+fn run_once(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     let clock = Instant::now();
     let started = now();
     let mut layout = Layout::for_config(cfg);

@@ -47,9 +47,24 @@ type Manager = PostgresConnectionManager<MakeTlsConnector>;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub(super) fn db_err(what: &'static str) -> impl Fn(postgres::Error) -> Error {
-    move |source| Error::Db {
-        what,
-        source: Box::new(source),
+    move |source| {
+        use postgres::error::SqlState;
+        // The server broke a deadlock between this run and another worker's by aborting this
+        // run's transaction (or could not serialise them): nothing of it counts, and it can
+        // be run again at once.
+        if matches!(
+            source.code(),
+            Some(&SqlState::T_R_DEADLOCK_DETECTED | &SqlState::T_R_SERIALIZATION_FAILURE)
+        ) {
+            return Error::Contended {
+                what,
+                source: Box::new(source),
+            };
+        }
+        Error::Db {
+            what,
+            source: Box::new(source),
+        }
     }
 }
 
