@@ -216,3 +216,71 @@ fn three_workers_killed_at_random_count_every_order_once() {
     );
     eprintln!("{kills} workers killed in {:?}", clock.elapsed());
 }
+
+/// The ERP outbox is read by one worker at a time, all of it: a worker whose run is reading
+/// it (here: stopped before its commit, its lease still running) has it to itself, even the
+/// files that came after it listed the outbox. Read side by side, the invoice of `02-more`
+/// would be checked before the ship notice of `01-asn` was recorded, and held (the partner
+/// wants the ship notice first).
+#[test]
+fn the_erp_outbox_is_read_by_one_worker_at_a_time() {
+    let server = postgres::Server::start();
+    let env = Env::new(&channels_with_acks());
+    populate(&env);
+    let url = server.fresh_db();
+    worker_configs(&env, &url);
+    let run = |w: usize, crash: Option<&str>| {
+        let mut c = env.command(&["run", "--config", &format!("w{w}.toml"), "-q"]);
+        c.env("PGPASSWORD", server.password());
+        if let Some(at) = crash {
+            c.env("TALLYMAN_CRASH_AT", at);
+        }
+        c.output().unwrap()
+    };
+    for _ in 0..20 {
+        if env.files("drop").is_empty() {
+            break;
+        }
+        let out = run(1, None);
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    }
+    assert!(env.files("drop").is_empty(), "{:?}", env.files("drop"));
+    exports(&env);
+    worker_configs(&env, &url);
+    let later = env.path("02-more.jsonl");
+    std::fs::rename(env.path("outbox/acme/02-more.jsonl"), &later).unwrap();
+    // w1 reads the ship notices and stops before its commit; its lease runs on for 2 s.
+    let out = run(1, Some("before commit"));
+    assert!(
+        out.status.code().is_none(),
+        "w1 should have stopped before its commit (needs --features crash-hooks): {out:?}"
+    );
+    let clock = Instant::now();
+    std::fs::rename(&later, env.path("outbox/acme/02-more.jsonl")).unwrap();
+    let out = run(2, None);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let lease = seconds_of(LEASE);
+    assert!(
+        clock.elapsed() < lease,
+        "w2 finished after w1's lease ran out ({:?}): the test proves nothing",
+        clock.elapsed()
+    );
+    let s = state(&env, &["work-1", "work-2"]);
+    assert!(s.sent.is_empty(), "w2 sent {:?} from w1's outbox", s.sent);
+    assert_eq!(
+        env.files("outbox"),
+        ["acme/01-asn.jsonl", "acme/02-more.jsonl"]
+    );
+    // Once w1's lease has run out, w2 rolls its run back and reads the outbox in order.
+    std::thread::sleep(lease.saturating_sub(clock.elapsed()) + Duration::from_millis(500));
+    let out = run(2, None);
+    assert_eq!(out.status.code(), Some(1), "SH-3 is held: {out:?}");
+    let s = state(&env, &["work-1", "work-2"]);
+    assert_eq!(s.sent, ["INV-1", "SH-1", "SH-2"]);
+    assert!(env.files("outbox").is_empty(), "{:?}", env.files("outbox"));
+}
+
+/// `LEASE` as a duration.
+fn seconds_of(lease: &str) -> Duration {
+    Duration::from_secs(lease.trim_end_matches('s').parse().unwrap())
+}

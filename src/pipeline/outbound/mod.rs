@@ -26,6 +26,10 @@
 //! same bytes under the same name, never a document with new control numbers (the ledger keeps
 //! every document's bytes).
 //!
+//! Workers sharing a ledger read the outbox one at a time, all of it (a claim on the whole
+//! outbox, then on each file): read side by side, an invoice could be checked before another
+//! worker's ship notice for its PO was recorded, and held for want of one.
+//!
 //! `checks` says whether a document may go, `render` writes its interchange, `read`
 //! reads the outbox's files; `tallyman generate` uses all three without a run.
 
@@ -55,6 +59,10 @@ use std::path::Path;
 /// The channel name export files are recorded under in the ledger: not a channel id (those
 /// are letters, digits, `-` and `_`), so it never mixes with a partner's files.
 pub const OUTBOX: &str = "@erp-outbox";
+
+/// The claim on the whole outbox, under [`OUTBOX`]: no file's name (those are relative paths
+/// of at least one character other than `/`).
+const WHOLE_OUTBOX: &str = "/";
 
 /// What the outbound step of a run did.
 #[derive(Debug, Default)]
@@ -102,6 +110,20 @@ pub(super) fn send(
         }
     };
     errors.extend(listing.problems.iter().map(|p| format!("ERP outbox: {p}")));
+    // One worker at a time reads the outbox, all of it, in name order: an invoice after the
+    // ship notice it follows, an amendment after what it amends, as the ERP wrote them.
+    // Workers sharing the ledger that read its files side by side would check an invoice
+    // before another worker's ship notice for its PO was recorded, and hold it.
+    if let Some(run) = run
+        && !listing.entries.is_empty()
+        && let Some(holder) = ledger.claim(run, &[(OUTBOX, WHOLE_OUTBOX)])?.pop().flatten()
+    {
+        tracing::info!(
+            worker = holder.as_str(),
+            "ERP outbox left to the worker reading it"
+        );
+        return Ok(done);
+    }
     let listed: std::collections::HashSet<String> =
         listing.entries.iter().map(|e| e.name.clone()).collect();
     let entries = super::settled(
@@ -129,8 +151,7 @@ pub(super) fn send(
     // what it amends.
     let mut pending: Vec<Pending> = Vec::new();
     for unit in units(cfg, entries, &arriving, &mut report.waiting) {
-        // Claimed first, as inputs are: an export another worker sharing the ledger reads is
-        // left to it.
+        // Each file is claimed too, as inputs are.
         if let Some(run) = run {
             let names: Vec<(&str, &str)> = std::iter::once(&unit.main)
                 .chain(unit.detail.iter())
