@@ -116,7 +116,10 @@ pub(super) fn send(
     // before another worker's ship notice for its PO was recorded, and hold it.
     if let Some(run) = run
         && !listing.entries.is_empty()
-        && let Some(holder) = ledger.claim(run, &[(OUTBOX, WHOLE_OUTBOX)])?.pop().flatten()
+        && let Some(holder) = ledger
+            .claim(run, &[(OUTBOX, WHOLE_OUTBOX)])?
+            .pop()
+            .flatten()
     {
         tracing::info!(
             worker = holder.as_str(),
