@@ -124,7 +124,12 @@ impl<T: Send + Sync> Batch<T> {
         mut sink: impl FnMut(T, Outcome) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
         use rayon::prelude::*;
-        let outcomes: Vec<Outcome> = if self.items.len() == 1 {
+        // With one set, or a pool of one thread, the sets are translated here: handing them to
+        // a single pool thread runs nothing side by side, and every value the pool thread
+        // allocates would be freed here, on another thread, which costs the allocator about as
+        // much as the rest of the JSON output (`scripts/instructions.sh`, README Performance).
+        let outcomes: Vec<Outcome> = if self.items.len() == 1 || rayon::current_num_threads() == 1
+        {
             self.items.iter().map(|(t, b)| translate(t, b)).collect()
         } else {
             self.items
