@@ -201,6 +201,10 @@ macro_rules! tokenized_standard {
             fn values(&self) -> impl Iterator<Item = &[u8]> {
                 self.elements()
             }
+
+            fn push_to<'s>(&'s self, table: &mut $crate::syntax::FieldTable<'s>) {
+                SegmentRef::push_to(self, table)
+            }
         }
     };
 }

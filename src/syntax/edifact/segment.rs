@@ -71,6 +71,38 @@ impl<'a> SegmentRef<'a> {
         s
     }
 
+    /// The segment as one row of a field table: its tag and element values, split in one scan
+    /// when no release character is in the segment (the usual case).
+    pub fn push_to<'s>(&'s self, table: &mut crate::syntax::FieldTable<'s>) {
+        let released = self
+            .delimiters
+            .release
+            .is_some_and(|r| memchr::memchr(r, &self.data).is_some());
+        if released || self.data.starts_with(b"UNA") {
+            table.push(
+                self.tag(),
+                self.span,
+                self.index,
+                self.separators(),
+                self.elements(),
+            );
+            return;
+        }
+        let component = self.delimiters.component;
+        table.push_split(
+            &self.data,
+            self.delimiters.element,
+            self.span,
+            self.index,
+            self.separators(),
+            // A tag may carry components (some old messages use `TAG:1`), as in `tag`.
+            |tag| match memchr::memchr(component, tag) {
+                Some(i) => &tag[..i],
+                None => tag,
+            },
+        );
+    }
+
     /// Element `n` (1-based), raw.
     pub fn element(&self, n: usize) -> Option<&[u8]> {
         n.checked_sub(1).and_then(|i| self.elements().nth(i))
@@ -139,6 +171,27 @@ impl<'a> SegmentRef<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-scan row of a field table holds what `tag` and `elements` read.
+    #[test]
+    fn a_field_table_row_is_the_tag_and_elements() {
+        use proptest::prelude::*;
+        let alphabet = prop::sample::select(vec![b'+', b':', b'?', b'A', b'1', b'\'', b'*', 0xC3]);
+        proptest!(|(data in prop::collection::vec(alphabet, 0..30))| {
+            let s = SegmentRef::new(3, Span::new(7, 7 + data.len()), Delimiters::default(), Cow::Borrowed(&data[..]), false);
+            let mut table = crate::syntax::FieldTable::default();
+            s.push_to(&mut table);
+            let row = table.fields()[0];
+            prop_assert_eq!(row.tag, s.tag());
+            prop_assert_eq!(row.values(), s.elements().collect::<Vec<_>>());
+            prop_assert_eq!((row.index, row.span), (3, s.span));
+        });
+        // A UNA is its tag alone.
+        let una = seg(b"UNA:+.? ");
+        let mut table = crate::syntax::FieldTable::default();
+        una.push_to(&mut table);
+        assert_eq!((table.fields()[0].tag, table.fields()[0].values().len()), (&b"UNA"[..], 0));
+    }
 
     fn seg(data: &'static [u8]) -> SegmentRef<'static> {
         SegmentRef::new(

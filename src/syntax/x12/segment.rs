@@ -61,6 +61,18 @@ impl<'a> SegmentRef<'a> {
         }
     }
 
+    /// The segment as one row of a field table: its tag and element values, split in one scan.
+    pub fn push_to<'s>(&'s self, table: &mut crate::syntax::FieldTable<'s>) {
+        table.push_split(
+            &self.data,
+            self.delimiters.element,
+            self.span,
+            self.index,
+            self.separators(),
+            |tag| tag,
+        );
+    }
+
     /// Element `n` (1-based, as in `BEG03`); `None` past the last element.
     pub fn element(&self, n: usize) -> Option<&[u8]> {
         if n == 0 {
@@ -170,6 +182,22 @@ pub type Components<'a> = Elements<'a>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-scan row of a field table holds what `tag` and `elements` read.
+    #[test]
+    fn a_field_table_row_is_the_tag_and_elements() {
+        use proptest::prelude::*;
+        let alphabet = prop::sample::select(vec![b'*', b'>', b'^', b'A', b'1', b'~', 0xC3]);
+        proptest!(|(data in prop::collection::vec(alphabet, 0..30))| {
+            let s = SegmentRef::new(3, Span::new(7, 7 + data.len()), Delimiters::default(), Cow::Borrowed(&data[..]), false);
+            let mut table = crate::syntax::FieldTable::default();
+            s.push_to(&mut table);
+            let row = table.fields()[0];
+            prop_assert_eq!(row.tag, s.tag());
+            prop_assert_eq!(row.values(), s.elements().collect::<Vec<_>>());
+            prop_assert_eq!((row.index, row.span), (3, s.span));
+        });
+    }
 
     fn seg(data: &'static [u8]) -> SegmentRef<'static> {
         SegmentRef::new(
