@@ -4,7 +4,7 @@
 
 use super::{Envelope, relax_findings as relax};
 use crate::diag::{Controls, Finding, Level};
-use crate::syntax::Span;
+use crate::syntax::{Marks, Span};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -295,6 +295,10 @@ pub struct Transaction<S: Envelope> {
     pub findings: Vec<Finding>,
     #[serde(skip)]
     pub(crate) closed: bool,
+    /// Where its segments lie in its bytes, for translation (a streaming scan hands them out
+    /// with the set and keeps none in its map).
+    #[serde(skip)]
+    pub(crate) marks: Marks,
 }
 
 impl<S: Envelope> Transaction<S> {

@@ -1,9 +1,12 @@
 //! The envelope scanner, written once for both standards: the open/close state machine, the
-//! trailer checks, and the compact and streaming modes that keep memory flat.
+//! trailer checks, and the compact and streaming modes that keep memory flat. It marks where
+//! each segment of an open set lies ([`Marks`]), so that translation makes a set's segments
+//! again from its bytes without tokenizing them a second time.
 
 use super::map::{Closed, EnvelopeMap, Group, Interchange, Transaction};
 use super::{Envelope, Misplaced, Open, Role, Trailer, slot};
 use crate::diag::{Code, Controls, Finding, Level};
+use crate::syntax::Marks;
 use crate::syntax::{SegmentView, hash_str};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -42,12 +45,25 @@ pub struct Scanner<S: Envelope> {
     /// [`Scanner::take_closed`] (and kept in the map as well when they have findings).
     emit: bool,
     closed: VecDeque<Closed<S>>,
+    /// Sets are marked while they are at most this long (0: never; see [`Marks`]).
+    mark_limit: usize,
 }
 
 impl<S: Envelope> Scanner<S> {
     /// A scanner whose map keeps every interchange, group and transaction set.
     pub fn new() -> Self {
-        Scanner::default()
+        Scanner {
+            mark_limit: usize::MAX,
+            ..Scanner::default()
+        }
+    }
+
+    /// The same scanner, marking the segments of sets at most `limit` bytes long, for their
+    /// translation (a compact or streaming scanner marks none unless asked: what it keeps
+    /// must not grow with a set that is never translated).
+    pub(crate) fn marking(mut self, limit: usize) -> Self {
+        self.mark_limit = limit;
+        self
     }
 
     /// A scanner whose map keeps interchanges, groups and only the transaction sets with
@@ -80,6 +96,10 @@ impl<S: Envelope> Scanner<S> {
 
     /// Takes one unreadable stretch of the file.
     pub fn syntax_error(&mut self, e: &S::SyntaxError) {
+        // Bytes were skipped: the open set's segments are no longer all marked.
+        if let Some(t) = self.open_tx() {
+            t.marks.broken();
+        }
         let ev = S::syntax_error(e);
         let controls = self.controls();
         let mut f = Finding::error(Code::Syntax, ev.message)
@@ -114,7 +134,12 @@ impl<S: Envelope> Scanner<S> {
                 self.truncated(s);
             }
         }
-        match S::role(s.tag()) {
+        let role = S::role(s.tag());
+        // The trailer closes the set: marked while it is open. A header marks itself.
+        if role == Role::TransactionTrailer {
+            self.mark(s);
+        }
+        match role {
             Role::InterchangeHeader => self.interchange_header(s),
             Role::GroupHeader => self.group_header(s),
             Role::TransactionHeader => self.transaction_header(s),
@@ -123,6 +148,21 @@ impl<S: Envelope> Scanner<S> {
             Role::InterchangeTrailer => self.interchange_trailer(s),
             Role::Service => {}
             Role::Body => self.body(s),
+        }
+        if !matches!(role, Role::TransactionHeader | Role::TransactionTrailer) {
+            self.mark(s);
+        }
+    }
+
+    /// Marks a segment of the open set, unless it is its header (see [`Marks`]).
+    fn mark(&mut self, s: &S::Segment<'_>) {
+        let (index, span, limit) = (s.index(), s.span(), self.mark_limit);
+        if let Some(t) = self.open_tx().filter(|t| t.first_index != index) {
+            if span.end.saturating_sub(t.span.start) > limit {
+                t.marks.broken();
+            } else {
+                t.marks.push(t.span.start, span, S::remakeable(s));
+            }
         }
     }
 
@@ -148,12 +188,18 @@ impl<S: Envelope> Scanner<S> {
         }
         let ic = self.map.interchanges.last_mut().expect("a set is in one");
         let group = ic.groups.last_mut().expect("a set is in one");
-        let last = group.transactions.last().expect("just closed");
+        let last = group.transactions.last_mut().expect("just closed");
         let tx = match (self.emit, last.findings.is_empty()) {
             (false, false) => return,
             (false, true) | (true, true) => group.transactions.pop().expect("just closed"),
-            // Kept for the map, handed out as well.
-            (true, false) => last.clone(),
+            // Kept for the map (without its marks), handed out as well.
+            (true, false) => {
+                let marks = std::mem::take(&mut last.marks);
+                Transaction {
+                    marks,
+                    ..last.clone()
+                }
+            }
         };
         if !self.emit {
             return;
@@ -508,7 +554,7 @@ impl<S: Envelope> Scanner<S> {
         let (control, header) = S::transaction_header(s);
         controls.transaction = Some(control.clone());
         let findings = S::check_transaction(s, &control, &header, &controls);
-        let tx = Transaction {
+        let mut tx = Transaction {
             span: s.span(),
             first_index: s.index(),
             control,
@@ -516,7 +562,13 @@ impl<S: Envelope> Scanner<S> {
             segment_count: 1,
             findings,
             closed,
+            marks: Marks::default(),
         };
+        if s.span().len() > self.mark_limit {
+            tx.marks.broken();
+        } else {
+            tx.marks.push(s.span().start, s.span(), S::remakeable(s));
+        }
         (tx, controls)
     }
 

@@ -78,6 +78,8 @@ impl<S: Envelope> StreamFeed<S> {
     /// is read twice.
     pub fn keeping_sets(mut self, limit: usize) -> Self {
         self.keep_sets = limit;
+        // The sets kept are translated: their segments are marked too.
+        self.scanner = std::mem::take(&mut self.scanner).marking(limit);
         self
     }
 

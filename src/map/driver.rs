@@ -5,7 +5,9 @@
 //! encloses), then the grammar of its version (or the nearest one, with a warning), then the
 //! standard's own checks and its mapping into the canonical model. [`Mapping`] is what each
 //! standard says (`map::x12`, `map::edifact`); the walk, the limits, validation, strictness and
-//! the one-pass streaming read are here.
+//! the one-pass streaming read are here. A set's segments are made from the scan's
+//! [`Marks`](crate::syntax::Marks), so each byte is tokenized once; a set the scan could not
+//! mark whole (a line break inside an X12 segment, bytes skipped) is tokenized again.
 //!
 //! ```
 //! use tallyman::grammar::GrammarSet;
@@ -183,14 +185,35 @@ fn translate_inner<'b, S: Mapping>(
         outcome.findings.push(f);
         return (outcome, Vec::new(), Vec::new());
     }
-    let segments: Vec<S::Segment<'b>> = S::resume(
-        bytes,
-        ic.delimiters,
-        tx.span.start,
-        tx.first_index,
-        opts.limits.max_segment_bytes,
-    )
-    .collect();
+    // The segments as the envelope scan read them, when it marked them all; otherwise (a set
+    // read back without marks, lines wrapped inside a segment) its bytes tokenized again.
+    let marked = tx
+        .marks
+        .within(bytes.len())
+        .filter(|_| bytes.len() == tx.span.len());
+    let segments: Vec<S::Segment<'b>> = match marked {
+        Some(spans) => spans
+            .iter()
+            .enumerate()
+            .map(|(i, &span)| {
+                S::remake(
+                    bytes,
+                    ic.delimiters,
+                    tx.span.start,
+                    tx.first_index + i,
+                    span,
+                )
+            })
+            .collect(),
+        None => S::resume(
+            bytes,
+            ic.delimiters,
+            tx.span.start,
+            tx.first_index,
+            opts.limits.max_segment_bytes,
+        )
+        .collect(),
+    };
     outcome.envelope_reasons = reasons();
     let rejected_by_envelope = !outcome.envelope_reasons.is_empty();
     if rejected_by_envelope && !want_placements {
@@ -556,6 +579,73 @@ mod tests {
                 reasons.iter().any(|r| r.message.contains("IEA01 says 2")),
                 "{reasons:?}"
             );
+        }
+    }
+
+    /// The envelope scan marks each set's segments as a second read of its bytes finds them,
+    /// so translation needs no second read; a set with a line break inside a segment (read
+    /// without it) is not marked, and is read again.
+    fn marks_agree<S: Envelope>(input: &[u8]) -> (usize, usize) {
+        let map = crate::envelope::scan::<S>(input);
+        let (mut marked, mut unmarked) = (0, 0);
+        for (i, _, _, tx) in map.transactions() {
+            let ic = &map.interchanges[i];
+            let bytes = &input[tx.span.start..tx.span.end];
+            let again: Vec<_> = S::resume(bytes, ic.delimiters, tx.span.start, tx.first_index, 0)
+                .map(|s| {
+                    (
+                        s.index(),
+                        s.span(),
+                        s.tag().to_vec(),
+                        s.values().map(<[u8]>::to_vec).collect::<Vec<_>>(),
+                    )
+                })
+                .collect();
+            let Some(spans) = tx.marks.within(bytes.len()) else {
+                unmarked += 1;
+                continue;
+            };
+            let remade: Vec<_> = spans
+                .iter()
+                .enumerate()
+                .map(|(i, &sp)| {
+                    S::remake(bytes, ic.delimiters, tx.span.start, tx.first_index + i, sp)
+                })
+                .map(|s| {
+                    (
+                        s.index(),
+                        s.span(),
+                        s.tag().to_vec(),
+                        s.values().map(<[u8]>::to_vec).collect::<Vec<_>>(),
+                    )
+                })
+                .collect();
+            assert_eq!(remade, again);
+            marked += 1;
+        }
+        (marked, unmarked)
+    }
+
+    #[test]
+    fn the_scan_marks_each_sets_segments_as_a_second_read_finds_them() {
+        use crate::syntax::edifact::Edifact;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let x12 = three_interchanges();
+        assert_eq!(marks_agree::<X12>(&x12), (3, 0));
+        // CRLF after each terminator, and a line break inside the second set's PO1.
+        let text = String::from_utf8(x12).unwrap().replace('~', "~\r\n");
+        let nth = text.match_indices("PO1*").nth(3).unwrap().0;
+        let wrapped = format!("{}PO\n1{}", &text[..nth], &text[nth + 2..]);
+        assert_eq!(marks_agree::<X12>(wrapped.as_bytes()), (2, 1));
+        for f in [
+            "orders-d96a.edi",
+            "desadv-d96a.edi",
+            "invoic-d96a.edi",
+            "orders-d01b.edi",
+        ] {
+            let edi = std::fs::read(root.join("samples/edifact").join(f)).unwrap();
+            let (marked, unmarked) = marks_agree::<Edifact>(&edi);
+            assert!(marked > 0 && unmarked == 0, "{f}: {marked}, {unmarked}");
         }
     }
 

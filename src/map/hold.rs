@@ -11,7 +11,7 @@
 
 use crate::diag::Finding;
 use crate::envelope::{Closed, Envelope, Group, Interchange, Transaction};
-use crate::syntax::Span;
+use crate::syntax::{Marks, Span};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -69,6 +69,8 @@ struct TxRecord<S: Envelope> {
     header: S::TransactionHeader,
     segment_count: usize,
     findings: Vec<Finding>,
+    /// How many segment marks follow the set's bytes (8 bytes each; `None`: not intact).
+    marks: Option<usize>,
 }
 
 impl<S: Envelope> Hold<S> {
@@ -102,7 +104,7 @@ impl<S: Envelope> Hold<S> {
         let spilling = self.spill.as_ref().is_some_and(|s| s.count > 0);
         // A set costs its bytes and its headers: a hostile interchange of many tiny sets is
         // spilled as soon as one of large sets.
-        let cost = bytes.len() + Self::PER_SET;
+        let cost = bytes.len() + closed.transaction.marks.cost() + Self::PER_SET;
         if !spilling && self.memory_bytes + cost <= self.limit {
             self.memory_bytes += cost;
             self.memory.push((closed, bytes.to_vec()));
@@ -187,6 +189,13 @@ impl<S: Envelope> Spill<S> {
             number: group.number,
         });
         self.last_group = Some(key);
+        let marks = tx.marks.spans().map(|spans| {
+            spans
+                .iter()
+                .flat_map(|&(a, b)| [a.to_le_bytes(), b.to_le_bytes()])
+                .flatten()
+                .collect::<Vec<u8>>()
+        });
         let record = Record::<S> {
             interchange,
             group,
@@ -197,6 +206,7 @@ impl<S: Envelope> Spill<S> {
                 header: tx.header,
                 segment_count: tx.segment_count,
                 findings: tx.findings,
+                marks: marks.as_ref().map(|m| m.len() / 8),
             },
             bytes: bytes.len(),
         };
@@ -205,6 +215,7 @@ impl<S: Envelope> Spill<S> {
         self.out.write_all(&len.to_le_bytes())?;
         self.out.write_all(&meta)?;
         self.out.write_all(bytes)?;
+        self.out.write_all(marks.as_deref().unwrap_or_default())?;
         self.count += 1;
         Ok(())
     }
@@ -273,6 +284,23 @@ impl<S: Envelope> Spill<S> {
         let mut bytes = vec![0; record.bytes];
         r.read_exact(&mut bytes)?;
         let t = record.tx;
+        let marks = match t.marks {
+            Some(n) => {
+                let mut raw = vec![
+                    0;
+                    n.checked_mul(8)
+                        .ok_or_else(|| io::Error::other("too many marks"))?
+                ];
+                r.read_exact(&mut raw)?;
+                let word = |b: &[u8]| u32::from_le_bytes(b.try_into().expect("four bytes"));
+                Some(
+                    raw.chunks_exact(8)
+                        .map(|m| (word(&m[..4]), word(&m[4..])))
+                        .collect(),
+                )
+            }
+            None => None,
+        };
         let transaction = Transaction {
             span: t.span,
             first_index: t.first_index,
@@ -281,6 +309,7 @@ impl<S: Envelope> Spill<S> {
             segment_count: t.segment_count,
             findings: t.findings,
             closed: true,
+            marks: Marks::from_spans(marks),
         };
         Ok((
             Closed {

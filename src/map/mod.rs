@@ -128,8 +128,7 @@ impl<T: Send + Sync> Batch<T> {
         // a single pool thread runs nothing side by side, and every value the pool thread
         // allocates would be freed here, on another thread, which costs the allocator about as
         // much as the rest of the JSON output (`scripts/instructions.sh`, README Performance).
-        let outcomes: Vec<Outcome> = if self.items.len() == 1 || rayon::current_num_threads() == 1
-        {
+        let outcomes: Vec<Outcome> = if self.items.len() == 1 || rayon::current_num_threads() == 1 {
             self.items.iter().map(|(t, b)| translate(t, b)).collect()
         } else {
             self.items

@@ -14,7 +14,7 @@ pub mod values;
 pub mod x12;
 
 pub use fields::{FieldTable, Fields, Separators, Split};
-pub use standard::{SegmentView, Standard, Token};
+pub use standard::{Marks, SegmentView, Standard, Token};
 
 use serde::Serialize;
 

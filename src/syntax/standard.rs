@@ -57,6 +57,90 @@ pub trait SegmentView {
     }
 }
 
+/// Where the segments of one transaction set lie in its bytes, as the envelope scan read them:
+/// translation makes the segments again from these spans instead of tokenizing the set's bytes
+/// a second time. 8 bytes a segment.
+#[derive(Debug, Clone)]
+pub struct Marks {
+    /// Each segment's start and end (without its terminator), from the set's first byte.
+    spans: Vec<(u32, u32)>,
+    /// False once a segment could not be marked (an X12 segment read without the line breaks
+    /// inside it, an offset past 4 GiB) or the tokenizer skipped bytes while the set was open:
+    /// the set's bytes are then tokenized again.
+    intact: bool,
+}
+
+impl Default for Marks {
+    fn default() -> Self {
+        Marks {
+            spans: Vec::new(),
+            intact: true,
+        }
+    }
+}
+
+impl Marks {
+    /// Marks a segment of the set that starts at file offset `set_start`; `remakeable` says
+    /// whether [`Standard::remakeable`] holds for it.
+    pub fn push(&mut self, set_start: usize, span: Span, remakeable: bool) {
+        if !self.intact {
+            return;
+        }
+        let rel = |at: usize| {
+            at.checked_sub(set_start)
+                .and_then(|r| u32::try_from(r).ok())
+        };
+        match (remakeable, rel(span.start), rel(span.end)) {
+            (true, Some(a), Some(b)) => self.spans.push((a, b)),
+            _ => self.broken(),
+        }
+    }
+
+    /// Marks read back as [`Marks::spans`] gave them (`None`: not intact).
+    pub fn from_spans(spans: Option<Vec<(u32, u32)>>) -> Self {
+        match spans {
+            Some(spans) => Marks {
+                spans,
+                intact: true,
+            },
+            None => Marks {
+                spans: Vec::new(),
+                intact: false,
+            },
+        }
+    }
+
+    /// Every span marked, when the marks are intact (to be written out and read back).
+    pub fn spans(&self) -> Option<&[(u32, u32)]> {
+        self.intact.then_some(&self.spans[..])
+    }
+
+    /// Bytes of memory the marks take.
+    pub fn cost(&self) -> usize {
+        self.spans.len() * std::mem::size_of::<(u32, u32)>()
+    }
+
+    /// Something was read inside the set that the marks cannot stand for.
+    pub fn broken(&mut self) {
+        self.intact = false;
+        self.spans = Vec::new();
+    }
+
+    /// The spans of the segments of a set `len` bytes long, relative to its first byte, when
+    /// they cover it from its first byte to its last (a set closed without its trailer spans
+    /// its header alone, and gets that); `None` when the set must be tokenized again.
+    pub fn within(&self, len: usize) -> Option<&[(u32, u32)]> {
+        if !self.intact {
+            return None;
+        }
+        let n = self.spans.partition_point(|&(_, end)| end as usize <= len);
+        let spans = &self.spans[..n];
+        let first = spans.first()?;
+        let last = spans.last()?;
+        (first.0 == 0 && last.1 as usize == len).then_some(spans)
+    }
+}
+
 /// One step of a resumable tokenizer.
 #[derive(Debug)]
 pub enum Token<'a, S: Standard> {
@@ -109,6 +193,18 @@ pub trait Standard:
     ) -> impl Iterator<Item = Self::Segment<'_>>;
     /// The readable segments of a whole input.
     fn segments(input: &[u8]) -> impl Iterator<Item = Self::Segment<'_>>;
+    /// True when the segment's value is the bytes it spans, so that [`Standard::remake`] can
+    /// make it again from them (not so for an X12 segment with line breaks inside).
+    fn remakeable(s: &Self::Segment<'_>) -> bool;
+    /// The segment with index `index` that spans `span` of `bytes` (relative to `bytes`, which
+    /// start at file offset `base`), as the tokenizer read it ([`Marks`]).
+    fn remake(
+        bytes: &[u8],
+        delimiters: Self::Delimiters,
+        base: usize,
+        index: usize,
+        span: (u32, u32),
+    ) -> Self::Segment<'_>;
     /// True when an input that starts with `head` must be transcoded before it is read (an X12
     /// file in EBCDIC).
     fn needs_transcoding(_head: &[u8]) -> bool {
@@ -172,6 +268,27 @@ macro_rules! tokenized_standard {
 
             fn segments(input: &[u8]) -> impl Iterator<Item = SegmentRef<'_>> {
                 Reader::new(input).filter_map(Result::ok)
+            }
+
+            fn remakeable(s: &SegmentRef<'_>) -> bool {
+                s.borrowed()
+            }
+
+            fn remake(
+                bytes: &[u8],
+                delimiters: Delimiters,
+                base: usize,
+                index: usize,
+                (start, end): (u32, u32),
+            ) -> SegmentRef<'_> {
+                let (start, end) = (start as usize, end as usize);
+                SegmentRef::new(
+                    index,
+                    $crate::syntax::Span::new(base + start, base + end),
+                    delimiters,
+                    std::borrow::Cow::Borrowed(&bytes[start..end]),
+                    false,
+                )
             }
 
             $($items)*

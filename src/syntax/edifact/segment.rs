@@ -38,6 +38,12 @@ impl<'a> SegmentRef<'a> {
         &self.data
     }
 
+    /// True when the value is the bytes the segment spans, borrowed from them (not a copy
+    /// without the line breaks that were inside it).
+    pub(crate) fn borrowed(&self) -> bool {
+        matches!(self.data, Cow::Borrowed(_))
+    }
+
     /// The tag: the bytes before the first element separator (a UNA is `UNA`). Tags are
     /// letters and digits, so no release character can precede that separator.
     pub fn tag(&self) -> &[u8] {
@@ -190,7 +196,10 @@ mod tests {
         let una = seg(b"UNA:+.? ");
         let mut table = crate::syntax::FieldTable::default();
         una.push_to(&mut table);
-        assert_eq!((table.fields()[0].tag, table.fields()[0].values().len()), (&b"UNA"[..], 0));
+        assert_eq!(
+            (table.fields()[0].tag, table.fields()[0].values().len()),
+            (&b"UNA"[..], 0)
+        );
     }
 
     fn seg(data: &'static [u8]) -> SegmentRef<'static> {

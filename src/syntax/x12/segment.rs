@@ -41,6 +41,12 @@ impl<'a> SegmentRef<'a> {
         &self.data
     }
 
+    /// True when the value is the bytes the segment spans, borrowed from them (not a copy
+    /// without the line breaks that were inside it).
+    pub(crate) fn borrowed(&self) -> bool {
+        matches!(self.data, Cow::Borrowed(_))
+    }
+
     /// The segment tag (`ISA`, `BEG`, ...): the bytes before the first element separator.
     pub fn tag(&self) -> &[u8] {
         let end = memchr::memchr(self.delimiters.element, &self.data).unwrap_or(self.data.len());
