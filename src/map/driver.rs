@@ -585,6 +585,14 @@ mod tests {
     /// The envelope scan marks each set's segments as a second read of its bytes finds them,
     /// so translation needs no second read; a set with a line break inside a segment (read
     /// without it) is not marked, and is read again.
+    /// What translation reads of a segment: where it is, its tag and its values.
+    type Seen = (usize, crate::syntax::Span, Vec<u8>, Vec<Vec<u8>>);
+
+    fn seen<S: Envelope>(s: &S::Segment<'_>) -> Seen {
+        let values = s.values().map(<[u8]>::to_vec).collect();
+        (s.index(), s.span(), s.tag().to_vec(), values)
+    }
+
     fn marks_agree<S: Envelope>(input: &[u8]) -> (usize, usize) {
         let map = crate::envelope::scan::<S>(input);
         let (mut marked, mut unmarked) = (0, 0);
@@ -592,14 +600,7 @@ mod tests {
             let ic = &map.interchanges[i];
             let bytes = &input[tx.span.start..tx.span.end];
             let again: Vec<_> = S::resume(bytes, ic.delimiters, tx.span.start, tx.first_index, 0)
-                .map(|s| {
-                    (
-                        s.index(),
-                        s.span(),
-                        s.tag().to_vec(),
-                        s.values().map(<[u8]>::to_vec).collect::<Vec<_>>(),
-                    )
-                })
+                .map(|s| seen::<S>(&s))
                 .collect();
             let Some(spans) = tx.marks.within(bytes.len()) else {
                 unmarked += 1;
@@ -609,15 +610,13 @@ mod tests {
                 .iter()
                 .enumerate()
                 .map(|(i, &sp)| {
-                    S::remake(bytes, ic.delimiters, tx.span.start, tx.first_index + i, sp)
-                })
-                .map(|s| {
-                    (
-                        s.index(),
-                        s.span(),
-                        s.tag().to_vec(),
-                        s.values().map(<[u8]>::to_vec).collect::<Vec<_>>(),
-                    )
+                    seen::<S>(&S::remake(
+                        bytes,
+                        ic.delimiters,
+                        tx.span.start,
+                        tx.first_index + i,
+                        sp,
+                    ))
                 })
                 .collect();
             assert_eq!(remade, again);

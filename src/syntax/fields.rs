@@ -199,8 +199,8 @@ impl<'s> FieldTable<'s> {
         });
     }
 
-    /// Adds a segment from its bytes: the pieces between `sep` are its tag (the first, as
-    /// `tag_of` cuts it) and its element values (the rest). The bytes are scanned once, eight
+    /// Adds a segment from its bytes: the pieces between `sep` are its tag (the first, cut
+    /// at `tag_component` when that is in it) and its element values (the rest). The bytes are scanned once, eight
     /// at a time ([`split_into`]), for a value read in a few instructions rather than the set-up
     /// of a `memchr` call per value. For values without release characters only.
     pub fn push_split(
@@ -210,12 +210,16 @@ impl<'s> FieldTable<'s> {
         span: Span,
         index: usize,
         separators: Separators,
-        tag_of: impl FnOnce(&'s [u8]) -> &'s [u8],
+        tag_component: Option<u8>,
     ) {
         let first = self.values.len();
         split_into(data, sep, &mut self.values);
         // The first piece stays in `values`, outside every row's range.
-        let tag = tag_of(self.values[first]);
+        let tag = self.values[first];
+        let tag = match tag_component.and_then(|c| memchr::memchr(c, tag)) {
+            Some(i) => &tag[..i],
+            None => tag,
+        };
         self.rows.push(Row {
             tag,
             span,

@@ -320,10 +320,38 @@ macro_rules! tokenized_standard {
             }
 
             fn push_to<'s>(&'s self, table: &mut $crate::syntax::FieldTable<'s>) {
-                SegmentRef::push_to(self, table)
+                let (span, index, separators) = (self.span, self.index, self.separators());
+                match self.plain_split() {
+                    Some((sep, tag_component)) => {
+                        table.push_split(self.data(), sep, span, index, separators, tag_component)
+                    }
+                    None => table.push(self.tag(), span, index, separators, self.elements()),
+                }
             }
         }
     };
 }
 
 pub(crate) use tokenized_standard;
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A field table's row, split in one scan, holds what a segment's `tag` and `values` read,
+    /// for segments of bytes drawn from `alphabet` (separators and others).
+    pub(crate) fn row_is_tag_and_elements<S: Standard>(delimiters: S::Delimiters, alphabet: &[u8]) {
+        use proptest::prelude::*;
+        let alphabet = prop::sample::select(alphabet.to_vec());
+        proptest!(|(data in prop::collection::vec(alphabet, 0..30))| {
+            let len = u32::try_from(data.len()).unwrap();
+            let s = S::remake(&data, delimiters, 7, 3, (0, len));
+            let mut table = FieldTable::default();
+            s.push_to(&mut table);
+            let row = table.fields()[0];
+            prop_assert_eq!(row.tag, s.tag());
+            prop_assert_eq!(row.values(), s.values().collect::<Vec<_>>());
+            prop_assert_eq!((row.index, row.span), (3, s.span()));
+        });
+    }
+}

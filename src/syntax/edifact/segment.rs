@@ -77,36 +77,18 @@ impl<'a> SegmentRef<'a> {
         s
     }
 
-    /// The segment as one row of a field table: its tag and element values, split in one scan
-    /// when no release character is in the segment (the usual case).
-    pub fn push_to<'s>(&'s self, table: &mut crate::syntax::FieldTable<'s>) {
+    /// How the segment splits into its tag and values in one scan (see
+    /// [`FieldTable::push_split`](crate::syntax::FieldTable::push_split)): at the element
+    /// separator, the tag cut at a component separator (some old messages use `TAG:1`, as
+    /// `tag` reads). `None` for a UNA, and for a segment holding a release character, which
+    /// the escape-aware split reads.
+    pub(crate) fn plain_split(&self) -> Option<(u8, Option<u8>)> {
         let released = self
             .delimiters
             .release
             .is_some_and(|r| memchr::memchr(r, &self.data).is_some());
-        if released || self.data.starts_with(b"UNA") {
-            table.push(
-                self.tag(),
-                self.span,
-                self.index,
-                self.separators(),
-                self.elements(),
-            );
-            return;
-        }
-        let component = self.delimiters.component;
-        table.push_split(
-            &self.data,
-            self.delimiters.element,
-            self.span,
-            self.index,
-            self.separators(),
-            // A tag may carry components (some old messages use `TAG:1`), as in `tag`.
-            |tag| match memchr::memchr(component, tag) {
-                Some(i) => &tag[..i],
-                None => tag,
-            },
-        );
+        (!released && !self.data.starts_with(b"UNA"))
+            .then_some((self.delimiters.element, Some(self.delimiters.component)))
     }
 
     /// Element `n` (1-based), raw.
@@ -181,21 +163,14 @@ mod tests {
     /// The one-scan row of a field table holds what `tag` and `elements` read.
     #[test]
     fn a_field_table_row_is_the_tag_and_elements() {
-        use proptest::prelude::*;
-        let alphabet = prop::sample::select(vec![b'+', b':', b'?', b'A', b'1', b'\'', b'*', 0xC3]);
-        proptest!(|(data in prop::collection::vec(alphabet, 0..30))| {
-            let s = SegmentRef::new(3, Span::new(7, 7 + data.len()), Delimiters::default(), Cow::Borrowed(&data[..]), false);
-            let mut table = crate::syntax::FieldTable::default();
-            s.push_to(&mut table);
-            let row = table.fields()[0];
-            prop_assert_eq!(row.tag, s.tag());
-            prop_assert_eq!(row.values(), s.elements().collect::<Vec<_>>());
-            prop_assert_eq!((row.index, row.span), (3, s.span));
-        });
+        crate::syntax::standard::tests::row_is_tag_and_elements::<super::super::Edifact>(
+            Delimiters::default(),
+            &[b'+', b':', b'?', b'A', b'1', b'\'', b'*', 0xC3],
+        );
         // A UNA is its tag alone.
         let una = seg(b"UNA:+.? ");
         let mut table = crate::syntax::FieldTable::default();
-        una.push_to(&mut table);
+        crate::syntax::SegmentView::push_to(&una, &mut table);
         assert_eq!(
             (table.fields()[0].tag, table.fields()[0].values().len()),
             (&b"UNA"[..], 0)

@@ -67,16 +67,11 @@ impl<'a> SegmentRef<'a> {
         }
     }
 
-    /// The segment as one row of a field table: its tag and element values, split in one scan.
-    pub fn push_to<'s>(&'s self, table: &mut crate::syntax::FieldTable<'s>) {
-        table.push_split(
-            &self.data,
-            self.delimiters.element,
-            self.span,
-            self.index,
-            self.separators(),
-            |tag| tag,
-        );
+    /// How the segment splits into its tag and values in one scan (see
+    /// [`FieldTable::push_split`](crate::syntax::FieldTable::push_split)): at the element
+    /// separator, the tag whole. X12 has no release character, so always.
+    pub(crate) fn plain_split(&self) -> Option<(u8, Option<u8>)> {
+        Some((self.delimiters.element, None))
     }
 
     /// Element `n` (1-based, as in `BEG03`); `None` past the last element.
@@ -192,17 +187,10 @@ mod tests {
     /// The one-scan row of a field table holds what `tag` and `elements` read.
     #[test]
     fn a_field_table_row_is_the_tag_and_elements() {
-        use proptest::prelude::*;
-        let alphabet = prop::sample::select(vec![b'*', b'>', b'^', b'A', b'1', b'~', 0xC3]);
-        proptest!(|(data in prop::collection::vec(alphabet, 0..30))| {
-            let s = SegmentRef::new(3, Span::new(7, 7 + data.len()), Delimiters::default(), Cow::Borrowed(&data[..]), false);
-            let mut table = crate::syntax::FieldTable::default();
-            s.push_to(&mut table);
-            let row = table.fields()[0];
-            prop_assert_eq!(row.tag, s.tag());
-            prop_assert_eq!(row.values(), s.elements().collect::<Vec<_>>());
-            prop_assert_eq!((row.index, row.span), (3, s.span));
-        });
+        crate::syntax::standard::tests::row_is_tag_and_elements::<super::super::X12>(
+            Delimiters::default(),
+            &[b'*', b'>', b'^', b'A', b'1', b'~', 0xC3],
+        );
     }
 
     fn seg(data: &'static [u8]) -> SegmentRef<'static> {
