@@ -582,9 +582,6 @@ mod tests {
         }
     }
 
-    /// The envelope scan marks each set's segments as a second read of its bytes finds them,
-    /// so translation needs no second read; a set with a line break inside a segment (read
-    /// without it) is not marked, and is read again.
     /// What translation reads of a segment: where it is, its tag and its values.
     type Seen = (usize, crate::syntax::Span, Vec<u8>, Vec<Vec<u8>>);
 
@@ -593,6 +590,10 @@ mod tests {
         (s.index(), s.span(), s.tag().to_vec(), values)
     }
 
+    /// Checks that the envelope scan marks each set's segments as a second read of its bytes
+    /// finds them, so translation needs no second read; a set with a line break inside a
+    /// segment (read without it) is not marked, and is read again. Returns how many sets were
+    /// marked and how many not.
     fn marks_agree<S: Envelope>(input: &[u8]) -> (usize, usize) {
         let map = crate::envelope::scan::<S>(input);
         let (mut marked, mut unmarked) = (0, 0);
