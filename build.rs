@@ -23,13 +23,10 @@ fn main() {
     // Each standard's base dictionary as JSON too: the same data, read at start-up in a tenth
     // of the time its TOML takes (`grammar::set` falls back to the TOML for any other file).
     let mut json = String::from("&[\n");
-    for (rel, abs) in files
+    let bases = files
         .iter()
-        .filter(|(rel, _)| rel.matches('/').count() == 1)
-    {
-        if !rel.ends_with("/dictionary.toml") {
-            continue;
-        }
+        .filter(|(rel, _)| rel.matches('/').count() == 1 && rel.ends_with("/dictionary.toml"));
+    for (rel, abs) in bases {
         let text = fs::read_to_string(abs).expect("read a built-in dictionary");
         let table: toml::Table =
             toml::from_str(&text).unwrap_or_else(|e| panic!("grammars/{rel}: {e}"));

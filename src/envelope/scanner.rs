@@ -158,11 +158,7 @@ impl<S: Envelope> Scanner<S> {
     fn mark(&mut self, s: &S::Segment<'_>) {
         let (index, span, limit) = (s.index(), s.span(), self.mark_limit);
         if let Some(t) = self.open_tx().filter(|t| t.first_index != index) {
-            if span.end.saturating_sub(t.span.start) > limit {
-                t.marks.broken();
-            } else {
-                t.marks.push(t.span.start, span, S::remakeable(s));
-            }
+            t.marks.push(t.span.start, span, S::remakeable(s), limit);
         }
     }
 
@@ -564,11 +560,8 @@ impl<S: Envelope> Scanner<S> {
             closed,
             marks: Marks::default(),
         };
-        if s.span().len() > self.mark_limit {
-            tx.marks.broken();
-        } else {
-            tx.marks.push(s.span().start, s.span(), S::remakeable(s));
-        }
+        tx.marks
+            .push(s.span().start, s.span(), S::remakeable(s), self.mark_limit);
         (tx, controls)
     }
 

@@ -192,19 +192,9 @@ fn translate_inner<'b, S: Mapping>(
         .within(bytes.len())
         .filter(|_| bytes.len() == tx.span.len());
     let segments: Vec<S::Segment<'b>> = match marked {
-        Some(spans) => spans
-            .iter()
-            .enumerate()
-            .map(|(i, &span)| {
-                S::remake(
-                    bytes,
-                    ic.delimiters,
-                    tx.span.start,
-                    tx.first_index + i,
-                    span,
-                )
-            })
-            .collect(),
+        Some(spans) => {
+            S::remade(bytes, ic.delimiters, tx.span.start, tx.first_index, spans).collect()
+        }
         None => S::resume(
             bytes,
             ic.delimiters,
@@ -607,19 +597,10 @@ mod tests {
                 unmarked += 1;
                 continue;
             };
-            let remade: Vec<_> = spans
-                .iter()
-                .enumerate()
-                .map(|(i, &sp)| {
-                    seen::<S>(&S::remake(
-                        bytes,
-                        ic.delimiters,
-                        tx.span.start,
-                        tx.first_index + i,
-                        sp,
-                    ))
-                })
-                .collect();
+            let remade: Vec<_> =
+                S::remade(bytes, ic.delimiters, tx.span.start, tx.first_index, spans)
+                    .map(|s| seen::<S>(&s))
+                    .collect();
             assert_eq!(remade, again);
             marked += 1;
         }

@@ -3,11 +3,12 @@
 //! The driver reads a file once. A set closes before the trailers of its group and
 //! interchange say whether those hold, and a broken envelope rejects what it encloses, so each
 //! closed set is held, with its bytes copied from the read window and the marks of its
-//! segments ([`Marks`]), until its interchange closes; then all are judged and translated. Held sets stay in memory up to a bound; past it
-//! (one interchange of many megabytes, as EDIFACT files often are) the rest go to an anonymous
-//! temporary file, written once and read back once in order, so memory stays flat whatever the
-//! interchange's size. The file is gone when the hold is dropped, whatever happens; it is made
-//! in [`Options::spill_dir`](super::Options::spill_dir).
+//! segments ([`Marks`]), until its interchange closes; then all are judged and translated.
+//! Held sets stay in memory up to a bound; past it (one interchange of many megabytes, as
+//! EDIFACT files often are) the rest go to an anonymous temporary file, written once and read
+//! back once in order, so memory stays flat whatever the interchange's size. The file is gone
+//! when the hold is dropped, whatever happens; it is made in
+//! [`Options::spill_dir`](super::Options::spill_dir).
 
 use crate::diag::Finding;
 use crate::envelope::{Closed, Envelope, Group, Interchange, Transaction};

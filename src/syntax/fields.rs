@@ -199,10 +199,10 @@ impl<'s> FieldTable<'s> {
         });
     }
 
-    /// Adds a segment from its bytes: the pieces between `sep` are its tag (the first, cut
-    /// at `tag_component` when that is in it) and its element values (the rest). The bytes are scanned once, eight
-    /// at a time ([`split_into`]), for a value read in a few instructions rather than the set-up
-    /// of a `memchr` call per value. For values without release characters only.
+    /// Adds a segment from its bytes: the pieces between `sep` are its tag (the first, cut at
+    /// `tag_component` when that is in it) and its element values (the rest). The bytes are
+    /// scanned once, eight at a time ([`split_into`]), so a value costs a few instructions
+    /// rather than the set-up of a `memchr` call. For segments without release characters.
     pub fn push_split(
         &mut self,
         data: &'s [u8],

@@ -81,13 +81,15 @@ impl Default for Marks {
 
 impl Marks {
     /// Marks a segment of the set that starts at file offset `set_start`; `remakeable` says
-    /// whether [`Standard::remakeable`] holds for it.
-    pub fn push(&mut self, set_start: usize, span: Span, remakeable: bool) {
+    /// whether [`Standard::remakeable`] holds for it. A set that runs past `limit` bytes is
+    /// not marked (it is not translated, or is read again).
+    pub fn push(&mut self, set_start: usize, span: Span, remakeable: bool, limit: usize) {
         if !self.intact {
             return;
         }
         let rel = |at: usize| {
             at.checked_sub(set_start)
+                .filter(|&r| r <= limit)
                 .and_then(|r| u32::try_from(r).ok())
         };
         match (remakeable, rel(span.start), rel(span.end)) {
@@ -205,6 +207,20 @@ pub trait Standard:
         index: usize,
         span: (u32, u32),
     ) -> Self::Segment<'_>;
+    /// The segments of a set, made from the spans its [`Marks`] give ([`Marks::within`]): the
+    /// set's `bytes` start at file offset `base`, its header has index `first_index`.
+    fn remade<'b>(
+        bytes: &'b [u8],
+        delimiters: Self::Delimiters,
+        base: usize,
+        first_index: usize,
+        spans: &[(u32, u32)],
+    ) -> impl Iterator<Item = Self::Segment<'b>> {
+        spans
+            .iter()
+            .enumerate()
+            .map(move |(i, &span)| Self::remake(bytes, delimiters, base, first_index + i, span))
+    }
     /// True when an input that starts with `head` must be transcoded before it is read (an X12
     /// file in EBCDIC).
     fn needs_transcoding(_head: &[u8]) -> bool {
