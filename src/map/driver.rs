@@ -251,7 +251,7 @@ fn translate_inner<'b, S: Mapping>(
         &mut outcome.findings,
     );
 
-    let mut table = FieldTable::with_capacity(segments.len());
+    let mut table = FieldTable::with_capacity(segments.len()).reading(bytes);
     for s in &segments {
         s.push_to(&mut table);
     }

@@ -4,6 +4,11 @@
 //! read would cost more than everything else they do. A [`FieldTable`] splits every segment of a
 //! transaction set or message once into one flat list of raw values, and hands out [`Fields`]
 //! views over it. Values stay raw (EDIFACT escapes still in) until [`Separators::unescape`].
+//!
+//! The same scan notes whether a segment is printable ASCII besides its element separators, and
+//! the set's bytes are checked for UTF-8 once ([`FieldTable::reading`]): the mapping then takes a
+//! value of such a segment as text as it stands ([`Fields::text_of`]) instead of checking its
+//! characters and its UTF-8 value by value.
 
 use super::Span;
 use std::borrow::Cow;
@@ -128,6 +133,10 @@ pub struct Fields<'s> {
     pub index: usize,
     pub separators: Separators,
     values: &'s [&'s [u8]],
+    /// The segment's bytes as text when every byte but the element separators is printable
+    /// ASCII (0x20 to 0x7F): then each of its values, and each piece of one, is that text as it
+    /// stands ([`Fields::text_of`]), with nothing to decode, check or search for controls.
+    text: Option<&'s str>,
 }
 
 impl<'s> Fields<'s> {
@@ -153,6 +162,30 @@ impl<'s> Fields<'s> {
     pub fn components<'v>(&self, v: &'v [u8]) -> Split<'v> {
         self.separators.components(v)
     }
+
+    /// `part` (a value of this segment, or a piece of one) as text, when the segment is
+    /// printable ASCII besides its element separators: one check a segment instead of a
+    /// character check and a UTF-8 check a value. `None` when it is not (the caller then looks at
+    /// the bytes), or when `part` is not from this segment.
+    #[inline]
+    pub fn text_of(&self, part: &'s [u8]) -> Option<&'s str> {
+        text_within(self.text?, part)
+    }
+
+    /// The segment's text, as [`Fields::text_of`] reads it from, for a view that keeps pieces
+    /// of its values.
+    pub fn text(&self) -> Option<&'s str> {
+        self.text
+    }
+}
+
+/// `part` as a slice of `text`, when it lies within it (a value cut from the text's bytes).
+#[inline]
+pub fn text_within<'s>(text: &'s str, part: &[u8]) -> Option<&'s str> {
+    // Where the part starts in the text, from the addresses alone (a part from elsewhere is
+    // out of range, and `get` says so).
+    let at = (part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    text.get(at..at.checked_add(part.len())?)
 }
 
 /// The split elements of a run of segments.
@@ -160,6 +193,10 @@ impl<'s> Fields<'s> {
 pub struct FieldTable<'s> {
     values: Vec<&'s [u8]>,
     rows: Vec<Row<'s>>,
+    /// The UTF-8 text of the bytes the segments were read from, as far as it is UTF-8
+    /// ([`FieldTable::reading`]): a segment within it takes its text from there instead of
+    /// checking its own bytes again.
+    source: &'s str,
 }
 
 #[derive(Debug)]
@@ -169,6 +206,7 @@ struct Row<'s> {
     index: usize,
     separators: Separators,
     values: std::ops::Range<usize>,
+    text: Option<&'s str>,
 }
 
 impl<'s> FieldTable<'s> {
@@ -176,7 +214,18 @@ impl<'s> FieldTable<'s> {
         FieldTable {
             values: Vec::with_capacity(segments * 8),
             rows: Vec::with_capacity(segments),
+            source: "",
         }
+    }
+
+    /// Segments to be read from `bytes` (a transaction set's): its UTF-8 is checked once, in
+    /// one pass over the whole, which costs a fraction of a check per segment.
+    pub fn reading(mut self, bytes: &'s [u8]) -> Self {
+        self.source = match std::str::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+        };
+        self
     }
 
     /// Adds a segment: its tag, span, index, separators and raw element values.
@@ -196,6 +245,7 @@ impl<'s> FieldTable<'s> {
             index,
             separators,
             values: start..self.values.len(),
+            text: None,
         });
     }
 
@@ -213,7 +263,13 @@ impl<'s> FieldTable<'s> {
         tag_component: Option<u8>,
     ) {
         let first = self.values.len();
-        split_into(data, sep, &mut self.values);
+        let printable = split_into(data, sep, &mut self.values);
+        // With an ASCII separator, printable bytes are UTF-8 as they are.
+        let text = if printable && sep.is_ascii() {
+            text_within(self.source, data).or_else(|| std::str::from_utf8(data).ok())
+        } else {
+            None
+        };
         // The first piece stays in `values`, outside every row's range.
         let tag = self.values[first];
         let tag = match tag_component.and_then(|c| memchr::memchr(c, tag)) {
@@ -226,6 +282,7 @@ impl<'s> FieldTable<'s> {
             index,
             separators,
             values: first + 1..self.values.len(),
+            text,
         });
     }
 
@@ -239,6 +296,7 @@ impl<'s> FieldTable<'s> {
                 index: r.index,
                 separators: r.separators,
                 values: &self.values[r.values.clone()],
+                text: r.text,
             })
             .collect()
     }
@@ -247,18 +305,30 @@ impl<'s> FieldTable<'s> {
 /// Appends to `out` the pieces of `data` between the bytes equal to `sep`, in order: one more
 /// than there are separators (`b"a**b"` gives `a`, ``, `b`; `b""` gives ``). Eight bytes are
 /// tested at a time, with no set-up per piece: the pieces are mostly a few bytes long.
-pub fn split_into<'a>(data: &'a [u8], sep: u8, out: &mut Vec<&'a [u8]>) {
+///
+/// Returns true when every byte but the separators is printable ASCII (0x20 to 0x7F), which the
+/// same pass finds out on the same words.
+pub fn split_into<'a>(data: &'a [u8], sep: u8, out: &mut Vec<&'a [u8]>) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const UP_FROM_SPACE: u64 = 0x6060_6060_6060_6060;
     let pattern = ONES * u64::from(sep);
     let mut start = 0;
     let mut base = 0;
+    // The high bit of each byte that is not printable and not a separator, over all words.
+    let mut unprintable = 0u64;
     let mut chunks = data.chunks_exact(8);
     for chunk in &mut chunks {
-        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes")) ^ pattern;
+        let raw = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let x = raw ^ pattern;
         // The high bit of each byte that is zero (equal to `sep` before the xor), and no other:
         // adding 0x7F to the low seven bits never carries into the next byte.
         let mut found = !(((x & LOW7) + LOW7) | x | LOW7);
+        // A byte's low seven bits plus 0x60 reach its high bit exactly when they are 0x20 or
+        // more, again without a carry into the next byte; a high bit already set is not ASCII.
+        let below_space = !((raw & LOW7) + UP_FROM_SPACE) & HIGH;
+        unprintable |= ((raw & HIGH) | below_space) & !found;
         while found != 0 {
             let at = base + (found.trailing_zeros() / 8) as usize;
             out.push(&data[start..at]);
@@ -267,13 +337,17 @@ pub fn split_into<'a>(data: &'a [u8], sep: u8, out: &mut Vec<&'a [u8]>) {
         }
         base += 8;
     }
+    let mut printable = unprintable == 0;
     for (i, &b) in chunks.remainder().iter().enumerate() {
         if b == sep {
             out.push(&data[start..base + i]);
             start = base + i + 1;
+        } else {
+            printable &= (0x20..0x80).contains(&b);
         }
     }
     out.push(&data[start..]);
+    printable
 }
 
 #[cfg(test)]
@@ -285,14 +359,18 @@ mod tests {
         use proptest::prelude::*;
         // Bytes from a small alphabet, so that separators, runs of them and the high-bit
         // bytes next to them are common, at every length around the eight-byte steps.
-        let alphabet = prop::sample::select(vec![b'*', b'a', 0x80, 0xAA, 0x2B, 0x29, 0xFF, 0]);
-        proptest!(|(data in prop::collection::vec(alphabet, 0..40), sep in prop::sample::select(vec![b'*', 0x80, 0, 0xFF]))| {
+        let alphabet = prop::sample::select(vec![
+            b'*', b'a', 0x80, 0xAA, 0x2B, 0x29, 0xFF, 0, 0x1F, 0x20, 0x7E, 0x7F, 0x9F, 0xA0, 0xE0,
+        ]);
+        proptest!(|(data in prop::collection::vec(alphabet, 0..40), sep in prop::sample::select(vec![b'*', 0x80, 0, 0xFF, 0x1F, 0x7F]))| {
             let mut got = vec![&b"before"[..]];
-            split_into(&data, sep, &mut got);
+            let printable = split_into(&data, sep, &mut got);
             let want: Vec<&[u8]> = std::iter::once(&b"before"[..])
                 .chain(data.split(|&b| b == sep))
                 .collect();
             prop_assert_eq!(got, want);
+            let plain = data.iter().all(|&b| b == sep || (0x20..0x80).contains(&b));
+            prop_assert_eq!(printable, plain, "{:?} split at {}", data, sep);
         });
         let mut out = Vec::new();
         split_into(b"PO1*1*10*EA*2.50**UP*012345678905", b'*', &mut out);
@@ -308,6 +386,54 @@ mod tests {
                 b"UP",
                 b"012345678905"
             ]
+        );
+    }
+
+    #[test]
+    fn a_printable_segment_is_read_as_text_from_its_sets_text() {
+        let seps = Separators {
+            component: b'>',
+            repetition: None,
+            release: None,
+        };
+        // The set's text ends before its first byte that is not UTF-8.
+        let set = b"N1*ST* STORE 1 ~PO1\x1d1\x1dEA~REF*A\x01B*C~PID*\xc3\xa9*D~MSG*\xff~N9*OK";
+        let mut table = FieldTable::with_capacity(6).reading(set);
+        let mut from = 0;
+        for (data, sep) in set
+            .split(|&b| b == b'~')
+            .zip([b'*', 0x1d, b'*', b'*', b'*', b'*'])
+        {
+            let span = Span {
+                start: from,
+                end: from + data.len(),
+            };
+            table.push_split(data, sep, span, 0, seps, None);
+            from = span.end + 1;
+        }
+        let fields = table.fields();
+        fn text<'s>(f: &Fields<'s>, n: usize) -> Option<&'s str> {
+            f.text_of(f.value(n))
+        }
+        // Printable ASCII besides the element separators, whatever they are: text.
+        assert_eq!(text(&fields[0], 2), Some(" STORE 1 "));
+        assert_eq!(text(&fields[1], 2), Some("EA"));
+        // A control character, or a byte that is not ASCII, anywhere in the segment: none.
+        assert_eq!(text(&fields[2], 2), None);
+        assert_eq!(text(&fields[3], 1), None);
+        assert_eq!(text(&fields[4], 1), None);
+        // Past the set's UTF-8 a segment checks its own bytes.
+        assert_eq!(text(&fields[5], 1), Some("OK"));
+        // A piece of a value is text too; bytes from elsewhere are not.
+        assert_eq!(fields[0].text_of(&fields[0].value(2)[1..6]), Some("STORE"));
+        assert_eq!(fields[0].text_of(b"ST"), None);
+        // A segment read from bytes of its own (a copy) checks them itself.
+        let copy = b"DTM*002*20240423".to_vec();
+        let mut alone = FieldTable::default();
+        alone.push_split(&copy, b'*', Span { start: 0, end: 16 }, 0, seps, None);
+        assert_eq!(
+            alone.fields()[0].text_of(alone.fields()[0].value(2)),
+            Some("20240423")
         );
     }
 

@@ -36,6 +36,15 @@ pub fn tidy_bytes<'v>(
     tidy(decode(bytes))
 }
 
+/// Model text of a value already known to be printable ASCII
+/// ([`Fields::text_of`](crate::syntax::Fields::text_of)), as [`tidy_bytes`] gives it: trimmed,
+/// `None` when nothing is left.
+#[inline]
+pub fn tidy_printable(text: &str) -> Option<&str> {
+    let t = text.trim_ascii();
+    (!t.is_empty()).then_some(t)
+}
+
 /// True when every byte is printable ASCII (0x20 to 0x7F), tested eight bytes at a time.
 fn printable_ascii(bytes: &[u8]) -> bool {
     const LOW: u64 = 0x2020_2020_2020_2020;

@@ -9,9 +9,9 @@ use crate::model::{
     Purpose, Reference, Role, Tax,
 };
 use crate::syntax::edifact::charset::Charset;
-use crate::syntax::text::{for_message, tidy, tidy_bytes, tidy_raw};
+use crate::syntax::text::{for_message, tidy, tidy_bytes, tidy_printable, tidy_raw};
 use crate::syntax::values::{self, Notation};
-use crate::syntax::{Fields, Separators};
+use crate::syntax::{Fields, Separators, text_within};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 
@@ -50,15 +50,24 @@ impl Ctx<'_> {
             repetition: None,
             release: None,
         };
-        self.clean(v, plain)
+        self.clean(None, v, plain)
             .map(Cow::into_owned)
             .unwrap_or_default()
     }
 
     /// A raw component as model text: unescaped, decoded, trimmed, without control characters;
     /// `None` if empty. Borrowed from the segment unless a release character, the character
-    /// set or a control character made a copy necessary.
-    fn clean<'s>(&self, comp: &'s [u8], separators: Separators) -> Option<Cow<'s, str>> {
+    /// set or a control character made a copy necessary. `text` is the segment's text when it
+    /// is known to be printable ASCII ([`Fields::text`]): then `comp` is read from it as it is.
+    fn clean<'s>(
+        &self,
+        text: Option<&'s str>,
+        comp: &'s [u8],
+        separators: Separators,
+    ) -> Option<Cow<'s, str>> {
+        if let Some(t) = text.and_then(|t| text_within(t, comp)) {
+            return tidy_printable(t).map(Cow::Borrowed);
+        }
         match separators.unescape(comp) {
             Cow::Borrowed(b) => tidy_bytes(b, |b| self.charset.decode(b)),
             // ASCII reads the same in every set: the unescaped bytes become the text as they are.
@@ -82,16 +91,19 @@ impl Ctx<'_> {
 
     /// [`Self::text_in`] borrowed when it can be: for values compared or joined, not kept.
     pub fn text_ref<'s>(&self, el: &Composite<'s>, c: usize) -> Option<Cow<'s, str>> {
-        self.clean(el.get(c)?, el.separators)
+        self.clean(el.text, el.get(c)?, el.separators)
     }
 
     /// [`Self::text_ref`] as bytes, for a code that is matched rather than kept.
     fn raw_ref<'s>(&self, el: &Composite<'s>, c: usize) -> Option<Cow<'s, [u8]>> {
         let comp = el.get(c)?;
+        if let Some(t) = el.text.and_then(|t| text_within(t, comp)) {
+            return tidy_printable(t).map(|t| Cow::Borrowed(t.as_bytes()));
+        }
         match el.separators.unescape(comp) {
             Cow::Borrowed(b) => tidy_raw(b, |b| self.charset.decode(b)),
             Cow::Owned(_) => self
-                .clean(comp, el.separators)
+                .clean(None, comp, el.separators)
                 .map(|t| Cow::Owned(t.into_owned().into_bytes())),
         }
     }
@@ -122,7 +134,7 @@ impl Ctx<'_> {
         let mut out: Option<String> = None;
         for part in seg
             .components(raw)
-            .filter_map(|c| self.clean(c, seg.separators))
+            .filter_map(|c| self.clean(seg.text(), c, seg.separators))
         {
             append_spaced(&mut out, part);
         }
@@ -206,7 +218,7 @@ impl Ctx<'_> {
         if let Some(street) = seg.element(5) {
             lines.extend(
                 seg.components(street)
-                    .filter_map(|c| self.clean(c, seg.separators))
+                    .filter_map(|c| self.clean(seg.text(), c, seg.separators))
                     .map(Cow::into_owned),
             );
         }
@@ -343,6 +355,8 @@ pub struct Composite<'s> {
     separators: Separators,
     parts: [&'s [u8]; KEPT],
     len: usize,
+    /// The segment's text, when it is printable ASCII ([`Fields::text`]).
+    text: Option<&'s str>,
 }
 
 impl<'s> Composite<'s> {
@@ -393,6 +407,7 @@ impl<'s> Composite<'s> {
             },
             parts,
             len,
+            text: seg.text(),
         })
     }
 

@@ -9,7 +9,7 @@ use crate::model::{
     Purpose, Reference, Role, Tax, Terms,
 };
 use crate::syntax::Fields;
-use crate::syntax::text::{decode, for_message, tidy_bytes, tidy_raw};
+use crate::syntax::text::{decode, for_message, tidy_bytes, tidy_printable, tidy_raw};
 use crate::syntax::values::{self, Notation};
 use jiff::civil::{Date, Time};
 use rust_decimal::Decimal;
@@ -144,12 +144,20 @@ pub fn text(seg: &Fields<'_>, n: usize) -> Option<String> {
 /// [`text`] borrowed from the segment when it can be: for values that are compared or copied
 /// into a larger string rather than kept.
 pub fn text_ref<'s>(seg: &Fields<'s>, n: usize) -> Option<Cow<'s, str>> {
-    tidy_bytes(seg.value(n), decode)
+    let v = seg.value(n);
+    match seg.text_of(v) {
+        Some(t) => tidy_printable(t).map(Cow::Borrowed),
+        None => tidy_bytes(v, decode),
+    }
 }
 
 /// [`text`] as bytes, for a qualifier that is matched rather than kept.
 fn qualifier<'s>(seg: &Fields<'s>, n: usize) -> Option<Cow<'s, [u8]>> {
-    tidy_raw(seg.value(n), decode)
+    let v = seg.value(n);
+    match seg.text_of(v) {
+        Some(t) => tidy_printable(t).map(|t| Cow::Borrowed(t.as_bytes())),
+        None => tidy_raw(v, decode),
+    }
 }
 
 /// CCYYMMDD, or YYMMDD with years 00-49 in this century.
