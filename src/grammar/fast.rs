@@ -108,6 +108,12 @@ impl<'v> Iterator for Parts<'v> {
         if start > self.v.len() {
             return None;
         }
+        // Without a release character, the separators are found eight bytes at a time.
+        if self.rel == self.sep {
+            let end = crate::syntax::find_byte(self.v, start, self.sep).unwrap_or(self.v.len());
+            self.at = end + 1;
+            return Some((&self.v[start..end], false));
+        }
         let (mut k, mut released) = (start, false);
         while k < self.v.len() {
             let b = self.v[k];

@@ -252,7 +252,8 @@ impl<'s> FieldTable<'s> {
     /// Adds a segment from its bytes: the pieces between `sep` are its tag (the first, cut at
     /// `tag_component` when that is in it) and its element values (the rest). The bytes are
     /// scanned once, eight at a time ([`split_into`]), so a value costs a few instructions
-    /// rather than the set-up of a `memchr` call. For segments without release characters.
+    /// rather than the set-up of a `memchr` call. For segments without release characters:
+    /// their row's separators have none, so that nothing reading their values looks for one.
     pub fn push_split(
         &mut self,
         data: &'s [u8],
@@ -263,6 +264,10 @@ impl<'s> FieldTable<'s> {
         tag_component: Option<u8>,
     ) {
         let first = self.values.len();
+        let separators = Separators {
+            release: None,
+            ..separators
+        };
         let printable = split_into(data, sep, &mut self.values);
         // With an ASCII separator, printable bytes are UTF-8 as they are.
         let text = if printable && sep.is_ascii() {
@@ -350,6 +355,40 @@ pub fn split_into<'a>(data: &'a [u8], sep: u8, out: &mut Vec<&'a [u8]>) -> bool 
     printable
 }
 
+/// The first byte equal to `sep` at or after `from`, tested eight bytes at a time: for the
+/// components of a value, which are too short for a `memchr` call's set-up to pay.
+#[inline]
+pub fn find_byte(v: &[u8], from: usize, sep: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let pattern = ONES * u64::from(sep);
+    // The high bit of each byte equal to `sep` (see `split_into`).
+    let hits = |w: &[u8]| {
+        let x = u64::from_le_bytes(w.try_into().expect("eight bytes")) ^ pattern;
+        !(((x & LOW7) + LOW7) | x | LOW7)
+    };
+    let first = |at: usize, m: u64| at + (m.trailing_zeros() / 8) as usize;
+    if v.len() < 8 {
+        let rest = v.get(from..)?;
+        return rest.iter().position(|&b| b == sep).map(|i| from + i);
+    }
+    let mut at = from;
+    while at + 8 <= v.len() {
+        let m = hits(&v[at..at + 8]);
+        if m != 0 {
+            return Some(first(at, m));
+        }
+        at += 8;
+    }
+    if at >= v.len() {
+        return None;
+    }
+    // The tail as the last eight bytes, leaving out those already searched.
+    let last = v.len() - 8;
+    let m = hits(&v[last..]) & (!0u64 << (8 * (at - last)));
+    (m != 0).then(|| first(last, m))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,6 +426,19 @@ mod tests {
                 b"012345678905"
             ]
         );
+    }
+
+    #[test]
+    fn find_byte_finds_what_a_plain_search_finds() {
+        use proptest::prelude::*;
+        let alphabet = prop::sample::select(vec![b':', b'a', 0x80, 0xBA, 0x3A ^ 0x80, 0]);
+        proptest!(|(v in prop::collection::vec(alphabet, 0..30), from in 0usize..32, sep in prop::sample::select(vec![b':', 0x80, 0]))| {
+            let want = v
+                .get(from..)
+                .and_then(|rest| rest.iter().position(|&b| b == sep))
+                .map(|i| from + i);
+            prop_assert_eq!(find_byte(&v, from, sep), want);
+        });
     }
 
     #[test]

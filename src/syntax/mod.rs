@@ -13,7 +13,7 @@ pub mod text;
 pub mod values;
 pub mod x12;
 
-pub use fields::{FieldTable, Fields, Separators, Split, text_within};
+pub use fields::{FieldTable, Fields, Separators, Split, find_byte, text_within};
 pub use standard::{Marks, SegmentView, Standard, Token};
 
 use serde::Serialize;

@@ -11,7 +11,7 @@ use crate::model::{
 use crate::syntax::edifact::charset::Charset;
 use crate::syntax::text::{for_message, tidy, tidy_bytes, tidy_printable, tidy_raw};
 use crate::syntax::values::{self, Notation};
-use crate::syntax::{Fields, Separators, text_within};
+use crate::syntax::{Fields, Separators, find_byte, text_within};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 
@@ -371,6 +371,19 @@ impl<'s> Composite<'s> {
         // split) and notes whether the release character occurs: elements are short, and a
         // `memchr` per component and one for the release cost more than the bytes.
         let (mut start, mut i) = (0, 0);
+        // Without a release character (the segment holds none), the separators are found
+        // eight bytes at a time.
+        if release.is_none() {
+            i = raw.len();
+            while let Some(at) = find_byte(raw, start, sep) {
+                if len == KEPT {
+                    break;
+                }
+                parts[len] = &raw[start..at];
+                len += 1;
+                start = at + 1;
+            }
+        }
         // Without a release character, the test for one is the test for the separator.
         let rel = release.unwrap_or(sep);
         while i < raw.len() {

@@ -79,6 +79,10 @@ impl Charset {
 
     /// Checks bytes against the set; `None` when they fit it.
     pub fn inspect(&self, bytes: &[u8]) -> Option<Mismatch> {
+        // The usual answer, ASCII, a word at a time rather than a byte.
+        if bytes.is_ascii() {
+            return None;
+        }
         let first_high = bytes.iter().position(|&b| b >= 0x80)?;
         match (self, std::str::from_utf8(bytes)) {
             (Charset::Utf8(_), Ok(_)) | (Charset::Other, _) => None,
