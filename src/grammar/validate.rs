@@ -137,6 +137,15 @@ pub fn validate(
             .or_else(|| g.dictionary.get_bytes(tag).map(|d| &**d))
         {
             check_elements(seg, def, position, &mut ctx);
+            if !def.rules.is_empty() {
+                // Notes remembered per step: a segment that fits nowhere has no step of its own.
+                let kept = if matches!(placed, Some(Some(_))) {
+                    walker.kept()
+                } else {
+                    None
+                };
+                check_notes(seg, def, position, kept, &mut ctx);
+            }
         }
         if g.hierarchy.is_some() && tag == b"HL" {
             hl.check(
@@ -258,18 +267,50 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
             check_position(seg, tag, n, pos, rep, position, ctx);
         }
     }
-    if def.rules.is_empty() {
+}
+
+/// Checks the syntax notes of `def` on `seg`. `kept` is the last presence pattern that kept
+/// every note at this place of the structure ([`Walker::kept`]), or `None`.
+fn check_notes(
+    seg: &Fields<'_>,
+    def: &SegmentDef,
+    position: usize,
+    kept: Option<&mut u128>,
+    ctx: &mut Ctx<'_>,
+) {
+    let values = seg.values();
+    let present = presence(values);
+    if kept.as_deref() == Some(&present) {
         return;
+    }
+    let mut all_kept = true;
+    for rule in &def.rules {
+        if !notes::surely_kept(rule, present) {
+            all_kept = false;
+            notes::check_rule(seg, &def.tag, rule, values, position, ctx);
+        }
+    }
+    if all_kept && let Some(k) = kept {
+        *k = present;
+    }
+}
+
+/// Bit `p` for each element `p` (1-based, up to 127) that has a value.
+#[inline]
+fn presence(values: &[&[u8]]) -> u128 {
+    // The usual segment has fewer than 64 elements: one word's shifts instead of two.
+    if values.len() < 64 {
+        let mut present = 0u64;
+        for (i, v) in values.iter().enumerate() {
+            present |= u64::from(!v.is_empty()) << (i + 1);
+        }
+        return u128::from(present);
     }
     let mut present = 0u128;
     for (i, v) in values[..values.len().min(127)].iter().enumerate() {
         present |= u128::from(!v.is_empty()) << (i + 1);
     }
-    for rule in &def.rules {
-        if !notes::surely_kept(rule, present) {
-            notes::check_rule(seg, tag, rule, values, position, ctx);
-        }
-    }
+    present
 }
 
 fn check_position(
@@ -808,6 +849,45 @@ mod tests {
             let mut slow = Ctx { controls: &controls, findings: Vec::new() };
             check_position(&fields[0], "TST", 1, &pos, &v, 1, &mut slow);
             prop_assert_eq!(format!("{:?}", fast.findings), format!("{:?}", slow.findings));
+        }
+    }
+
+    proptest! {
+        /// Syntax notes checked with the remembered presence patterns of earlier segments find
+        /// what they find checked afresh for each segment: a pattern is remembered only when
+        /// it kept every note, so a broken note is never skipped.
+        #[test]
+        fn remembered_patterns_find_what_a_fresh_check_finds(
+            segments in proptest::collection::vec(proptest::collection::vec(any::<bool>(), 0..7), 1..12),
+        ) {
+            let seps = Separators { component: b':', repetition: None, release: None };
+            let def = SegmentDef {
+                tag: "TST".into(),
+                name: "Test".into(),
+                elements: (0..6).map(|_| simple(Usage::Optional, ElementType::AN, 1, 3, &[])).collect(),
+                rules: ["P0102", "C0304", "E0506", "L010304", "R0205"]
+                    .iter()
+                    .map(|r| crate::grammar::compile::parse_rule(r).expect("a note"))
+                    .collect(),
+                required: 0,
+            };
+            let mut table = FieldTable::with_capacity(segments.len());
+            for filled in &segments {
+                let values: Vec<&[u8]> = filled.iter().map(|&f| if f { &b"A"[..] } else { b"" }).collect();
+                table.push(b"TST", Span::default(), 0, seps, values.into_iter());
+            }
+            let fields = table.fields();
+            let controls = Controls::default();
+            let mut shared = Ctx { controls: &controls, findings: Vec::new() };
+            let mut kept = u128::MAX;
+            let mut fresh = Vec::new();
+            for (i, seg) in fields.iter().enumerate() {
+                check_notes(seg, &def, i + 1, Some(&mut kept), &mut shared);
+                let mut one = Ctx { controls: &controls, findings: Vec::new() };
+                check_notes(seg, &def, i + 1, None, &mut one);
+                fresh.extend(one.findings);
+            }
+            prop_assert_eq!(format!("{:?}", shared.findings), format!("{fresh:?}"));
         }
     }
 

@@ -43,7 +43,14 @@ pub(super) struct Walker<'g> {
     w: &'g Walk,
     frames: Vec<Frame>,
     counts: Vec<usize>,
+    /// For each step, the last presence pattern of its segment that kept every syntax note of
+    /// its definition ([`Walker::kept`]); `NOTHING_KEPT` before one has. Grown as far as the
+    /// steps asked for: most sets have notes on a few segments only, EDIFACT none.
+    kept: Vec<u128>,
 }
+
+/// No presence pattern: bit 0 stands for no element, so no segment has it.
+const NOTHING_KEPT: u128 = u128::MAX;
 
 impl<'g> Walker<'g> {
     pub fn new(g: &'g Grammar) -> Self {
@@ -55,6 +62,7 @@ impl<'g> Walker<'g> {
             w,
             frames,
             counts: vec![0; w.steps.len()],
+            kept: Vec::new(),
         }
     }
 
@@ -207,6 +215,22 @@ impl<'g> Walker<'g> {
             def = steps[body.start].def.as_ref();
         }
         Some(def)
+    }
+
+    /// The last presence pattern (bit `p` for each element `p` present) of a segment at the
+    /// step last matched that kept every syntax note of its definition, for the validator to
+    /// read and update. The notes are a function of the pattern alone, and the segments at one
+    /// step are usually filled alike (every PO1 with the same elements), so a segment with the
+    /// pattern remembered there keeps its notes without testing them one by one.
+    pub fn kept(&mut self) -> Option<&mut u128> {
+        let pos = self.frames.last()?.pos;
+        if pos == NONE {
+            return None;
+        }
+        if self.kept.len() <= pos {
+            self.kept.resize(pos + 1, NOTHING_KEPT);
+        }
+        self.kept.get_mut(pos)
     }
 
     /// Closes every frame at the end of the set, reporting what is missing.
