@@ -93,7 +93,13 @@ impl Marks {
                 .and_then(|r| u32::try_from(r).ok())
         };
         match (remakeable, rel(span.start), rel(span.end)) {
-            (true, Some(a), Some(b)) => self.spans.push((a, b)),
+            (true, Some(a), Some(b)) => {
+                // Room for a usual set's segments at once rather than by doubling from four.
+                if self.spans.capacity() == 0 {
+                    self.spans.reserve(64);
+                }
+                self.spans.push((a, b));
+            }
             _ => self.broken(),
         }
     }
@@ -117,9 +123,10 @@ impl Marks {
         self.intact.then_some(&self.spans[..])
     }
 
-    /// Bytes of memory the marks take.
+    /// Bytes of memory the marks take: their room, not only the spans in it (room for 64 is
+    /// made at once, so a held tiny set counts its unused room against the budget too).
     pub fn cost(&self) -> usize {
-        self.spans.len() * std::mem::size_of::<(u32, u32)>()
+        self.spans.capacity() * std::mem::size_of::<(u32, u32)>()
     }
 
     /// Something was read inside the set that the marks cannot stand for.
