@@ -307,6 +307,17 @@ impl<'s> FieldTable<'s> {
     }
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+
+/// The high bit of each byte of `x` that is zero, and no other (exact, unlike the shorter test
+/// that may flag a byte after a zero): adding 0x7F to the low seven bits never carries into the
+/// next byte. With `x` a word xor a byte repeated, the bytes equal to that byte.
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
 /// Appends to `out` the pieces of `data` between the bytes equal to `sep`, in order: one more
 /// than there are separators (`b"a**b"` gives `a`, ``, `b`; `b""` gives ``). Eight bytes are
 /// tested at a time, with no set-up per piece: the pieces are mostly a few bytes long.
@@ -314,8 +325,6 @@ impl<'s> FieldTable<'s> {
 /// Returns true when every byte but the separators is printable ASCII (0x20 to 0x7F), which the
 /// same pass finds out on the same words.
 pub fn split_into<'a>(data: &'a [u8], sep: u8, out: &mut Vec<&'a [u8]>) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     const UP_FROM_SPACE: u64 = 0x6060_6060_6060_6060;
     let pattern = ONES * u64::from(sep);
@@ -326,10 +335,7 @@ pub fn split_into<'a>(data: &'a [u8], sep: u8, out: &mut Vec<&'a [u8]>) -> bool 
     let mut chunks = data.chunks_exact(8);
     for chunk in &mut chunks {
         let raw = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let x = raw ^ pattern;
-        // The high bit of each byte that is zero (equal to `sep` before the xor), and no other:
-        // adding 0x7F to the low seven bits never carries into the next byte.
-        let mut found = !(((x & LOW7) + LOW7) | x | LOW7);
+        let mut found = zero_bytes(raw ^ pattern);
         // A byte's low seven bits plus 0x60 reach its high bit exactly when they are 0x20 or
         // more, again without a carry into the next byte; a high bit already set is not ASCII.
         let below_space = !((raw & LOW7) + UP_FROM_SPACE) & HIGH;
@@ -359,14 +365,9 @@ pub fn split_into<'a>(data: &'a [u8], sep: u8, out: &mut Vec<&'a [u8]>) -> bool 
 /// components of a value, which are too short for a `memchr` call's set-up to pay.
 #[inline]
 pub fn find_byte(v: &[u8], from: usize, sep: u8) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     let pattern = ONES * u64::from(sep);
-    // The high bit of each byte equal to `sep` (see `split_into`).
-    let hits = |w: &[u8]| {
-        let x = u64::from_le_bytes(w.try_into().expect("eight bytes")) ^ pattern;
-        !(((x & LOW7) + LOW7) | x | LOW7)
-    };
+    let hits =
+        |w: &[u8]| zero_bytes(u64::from_le_bytes(w.try_into().expect("eight bytes")) ^ pattern);
     let first = |at: usize, m: u64| at + (m.trailing_zeros() / 8) as usize;
     if v.len() < 8 {
         let rest = v.get(from..)?;

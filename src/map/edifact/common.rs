@@ -367,43 +367,43 @@ impl<'s> Composite<'s> {
         let mut parts: [&'s [u8]; KEPT] = [b""; KEPT];
         let mut len = 0;
         let mut released = false;
-        // One pass that splits as `Separators::components` does (a released separator does not
-        // split) and notes whether the release character occurs: elements are short, and a
-        // `memchr` per component and one for the release cost more than the bytes.
-        let (mut start, mut i) = (0, 0);
-        // Without a release character (the segment holds none), the separators are found
-        // eight bytes at a time.
-        if release.is_none() {
-            i = raw.len();
-            while let Some(at) = find_byte(raw, start, sep) {
-                if len == KEPT {
-                    break;
+        let mut start = 0;
+        match release {
+            // The segment holds no release character: the separators are found eight bytes at
+            // a time.
+            None => {
+                while let Some(at) = find_byte(raw, start, sep) {
+                    if len == KEPT {
+                        break;
+                    }
+                    parts[len] = &raw[start..at];
+                    len += 1;
+                    start = at + 1;
                 }
-                parts[len] = &raw[start..at];
-                len += 1;
-                start = at + 1;
             }
-        }
-        // Without a release character, the test for one is the test for the separator.
-        let rel = release.unwrap_or(sep);
-        while i < raw.len() {
-            let b = raw[i];
-            if b != sep && b != rel {
-                i += 1;
-                continue;
+            // One pass that splits as `Separators::components` does (a released separator does
+            // not split) and notes whether the release character occurs: elements are short,
+            // and a `memchr` per component and one for the release cost more than the bytes.
+            Some(rel) => {
+                let mut i = 0;
+                while i < raw.len() {
+                    let b = raw[i];
+                    if b == rel {
+                        released = true;
+                        i += 2;
+                        continue;
+                    }
+                    if b == sep {
+                        if len == KEPT {
+                            break;
+                        }
+                        parts[len] = &raw[start..i];
+                        len += 1;
+                        start = i + 1;
+                    }
+                    i += 1;
+                }
             }
-            if Some(b) == release {
-                released = true;
-                i += 2;
-                continue;
-            }
-            if len == KEPT {
-                break;
-            }
-            parts[len] = &raw[start..i];
-            len += 1;
-            start = i + 1;
-            i += 1;
         }
         if len < KEPT {
             parts[len] = &raw[start..];
