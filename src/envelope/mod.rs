@@ -365,6 +365,7 @@ pub(crate) fn pump_with<R: std::io::Read, F: Feed>(
     feed: &mut F,
     mut after: impl FnMut(&mut F, &[u8], usize) -> std::io::Result<()>,
 ) -> std::io::Result<usize> {
+    use std::io::Read as _;
     // At least the head that decides on EBCDIC, so that the first window holds it.
     let chunk = chunk.max(crate::syntax::ebcdic::HEAD);
     let mut window: Vec<u8> = Vec::with_capacity(chunk);
@@ -389,9 +390,11 @@ pub(crate) fn pump_with<R: std::io::Read, F: Feed>(
                 base += cut;
                 pos -= cut;
                 let old = window.len();
-                window.resize(old + chunk, 0);
-                let n = crate::syntax::read_full(r, &mut window[old..])?;
-                window.truncate(old + n);
+                // Into the window's spare capacity, without zeroing a chunk first; `read_to_end`
+                // on a `take` reads until the chunk is full or the stream ends, retrying on
+                // `Interrupted` as `read_full` does.
+                window.reserve(chunk);
+                let n = std::io::Read::take(&mut *r, chunk as u64).read_to_end(&mut window)?;
                 if n == 0 {
                     eof = true;
                     continue;
