@@ -115,6 +115,11 @@ pub(crate) struct Walk {
     pub bodies: Vec<Body>,
     /// The deepest nesting, the top level counting as one.
     pub depth: usize,
+    /// How many steps have a segment definition with syntax notes ([`Step::notes`]).
+    pub noted: usize,
+    /// This walk's number, unique in the process: what the walker's per-thread memory of
+    /// presence patterns is kept under (see `walk::Remembered`).
+    pub id: u64,
     /// Open addressing over (body, [`key`]): (key, body, first step of the body with that key,
     /// as index + 1; 0 marks a free slot). Tags that do not pack are left out.
     starts: Box<[(u64, u32, u32)]>,
@@ -156,6 +161,9 @@ pub(crate) struct Step {
     pub def: Option<Arc<SegmentDef>>,
     /// What an implementation guide says of this step (its findings name the guide).
     pub guide: Option<Arc<StepNote>>,
+    /// For a segment whose definition has syntax notes, its number among such steps (the
+    /// walker remembers one presence pattern per number); `usize::MAX` for the others.
+    pub notes: usize,
 }
 
 impl Step {
@@ -187,9 +195,19 @@ impl Body {
 
 impl Walk {
     pub(crate) fn new(structure: &[Node]) -> Self {
-        let mut w = Walk::default();
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let mut w = Walk {
+            id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            ..Walk::default()
+        };
         w.depth = w.flatten(structure, None, 1);
         w.index();
+        for step in &mut w.steps {
+            if step.def.as_ref().is_some_and(|d| !d.rules.is_empty()) {
+                step.notes = w.noted;
+                w.noted += 1;
+            }
+        }
         w
     }
 
@@ -282,6 +300,7 @@ impl Walk {
                     Node::Loop { .. } => None,
                 },
                 guide: n.guide().cloned(),
+                notes: usize::MAX,
             });
         }
         let mut next = end;

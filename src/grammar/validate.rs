@@ -891,6 +891,58 @@ mod tests {
         }
     }
 
+    /// The patterns a walk remembers from set to set (per thread) belong to that walk: two
+    /// grammars whose first noted segment has the same tag but opposite notes never read each
+    /// other's patterns, and a pattern that kept the notes in one set does not hide a broken
+    /// note of the same segment in the next.
+    #[test]
+    fn remembered_patterns_stay_with_their_walk_from_set_to_set() {
+        use crate::grammar::compile::{compile_version, parse_dictionary};
+        let grammar = |rule: &str| {
+            let dictionary = format!(
+                r#"
+[elements]
+"1" = {{ name = "One", type = "AN", min = 1, max = 3 }}
+[segments]
+"AA" = {{ name = "Aa", elements = [{{ id = "1" }}, {{ id = "1" }}], rules = ["{rule}"] }}
+"#
+            );
+            let base = parse_dictionary("t/dictionary.toml", &dictionary).unwrap();
+            let set = r#"
+id = "100"
+name = "Test"
+structure = [{ segment = "AA", usage = "M", max = 9 }]
+"#;
+            let mut sets =
+                compile_version("t", "v1", &base, &[("t/v1/100.toml".into(), set)]).unwrap();
+            sets.remove("100").unwrap()
+        };
+        // Both elements or neither; never both.
+        let (paired, exclusive) = (grammar("P0102"), grammar("E0102"));
+        let notes = |g: &Grammar, values: &[&[u8]]| {
+            let seps = Separators {
+                component: b':',
+                repetition: None,
+                release: None,
+            };
+            let mut table = FieldTable::with_capacity(1);
+            table.push(b"AA", Span::default(), 0, seps, values.iter().copied());
+            // Nothing else is wrong with these sets: every finding is a broken note.
+            validate(g, &table.fields(), &Controls::default(), false)
+                .findings
+                .len()
+        };
+        let both: &[&[u8]] = &[b"A", b"B"];
+        let one: &[&[u8]] = &[b"A"];
+        assert_eq!(notes(&paired, both), 0, "both present keeps P0102");
+        assert_eq!(notes(&exclusive, both), 1, "both present breaks E0102");
+        assert_eq!(notes(&paired, both), 0);
+        assert_eq!(notes(&exclusive, both), 1, "still broken in the next set");
+        assert_eq!(notes(&paired, one), 1, "one alone breaks P0102");
+        assert_eq!(notes(&exclusive, one), 0);
+        assert_eq!(notes(&paired, one), 1);
+    }
+
     #[test]
     fn decimals() {
         let r = |v: &[u8]| {

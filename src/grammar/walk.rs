@@ -9,13 +9,60 @@
 //! Occurrence counts live in one array indexed like the steps; entering a loop clears its
 //! range. Both the frames and the counts are sized when the walk starts, from the grammar, so
 //! nothing is allocated per segment or per loop, and nothing at all unless a finding is made.
+//!
+//! The presence patterns that kept a step's syntax notes ([`Walker::kept`]) are a function of
+//! the step's definition alone, so they stay true from one set to the next: each thread keeps
+//! them per walk between sets (`Remembered`), and the second set of a file finds its PO1s,
+//! N1s and PERs already known.
 
 use super::tables::{Body, LONG, Walk, key};
 use super::validate::Ctx;
 use super::{Grammar, SegmentDef};
 use crate::diag::{Code, Finding};
 use crate::syntax::Fields;
+use std::cell::RefCell;
 use std::sync::Arc;
+
+/// The remembered patterns of the walks this thread validated with last, by [`Walk::id`]; a
+/// few walks, for files that mix sets (850s, 856s and 810s in one interchange).
+struct Remembered(Vec<(u64, Vec<u128>)>);
+
+/// How many walks a thread remembers patterns for.
+const WALKS_REMEMBERED: usize = 8;
+
+thread_local! {
+    static REMEMBERED: RefCell<Remembered> = const { RefCell::new(Remembered(Vec::new())) };
+}
+
+impl Remembered {
+    /// The patterns kept for walk `id` (empty if none), taken out until [`Remembered::put`].
+    fn take(id: u64) -> Vec<u128> {
+        REMEMBERED.with(|r| {
+            let walks = &mut r.borrow_mut().0;
+            walks
+                .iter_mut()
+                .find(|(w, _)| *w == id)
+                .map(|(_, kept)| std::mem::take(kept))
+                .unwrap_or_default()
+        })
+    }
+
+    /// Keeps `kept` for walk `id`, forgetting the walk used longest ago when there are too many.
+    fn put(id: u64, kept: Vec<u128>) {
+        if kept.is_empty() {
+            return;
+        }
+        REMEMBERED.with(|r| {
+            let walks = &mut r.borrow_mut().0;
+            if let Some(i) = walks.iter().position(|(w, _)| *w == id) {
+                walks.remove(i);
+            } else if walks.len() >= WALKS_REMEMBERED {
+                walks.remove(0);
+            }
+            walks.push((id, kept));
+        });
+    }
+}
 
 /// A body entered, and the step of it last matched (`NONE` before the first).
 #[derive(Clone, Copy)]
@@ -43,14 +90,21 @@ pub(super) struct Walker<'g> {
     w: &'g Walk,
     frames: Vec<Frame>,
     counts: Vec<usize>,
-    /// For each step, the last presence pattern of its segment that kept every syntax note of
-    /// its definition ([`Walker::kept`]); `NOTHING_KEPT` before one has. Grown as far as the
-    /// steps asked for: most sets have notes on a few segments only, EDIFACT none.
+    /// For each step whose definition has syntax notes ([`Step::notes`](super::tables::Step)),
+    /// the last presence pattern of its segment that kept every note ([`Walker::kept`]);
+    /// `NOTHING_KEPT` before one has. Empty until a step asks (EDIFACT sets have no notes);
+    /// carried from set to set by `Remembered`.
     kept: Vec<u128>,
 }
 
 /// No presence pattern: bit 0 stands for no element, so no segment has it.
 const NOTHING_KEPT: u128 = u128::MAX;
+
+impl Drop for Walker<'_> {
+    fn drop(&mut self) {
+        Remembered::put(self.w.id, std::mem::take(&mut self.kept));
+    }
+}
 
 impl<'g> Walker<'g> {
     pub fn new(g: &'g Grammar) -> Self {
@@ -62,7 +116,7 @@ impl<'g> Walker<'g> {
             w,
             frames,
             counts: vec![0; w.steps.len()],
-            kept: Vec::new(),
+            kept: Remembered::take(w.id),
         }
     }
 
@@ -224,13 +278,14 @@ impl<'g> Walker<'g> {
     /// pattern remembered there keeps its notes without testing them one by one.
     pub fn kept(&mut self) -> Option<&mut u128> {
         let pos = self.frames.last()?.pos;
-        if pos == NONE {
+        let slot = self.w.steps.get(pos)?.notes;
+        if slot == usize::MAX {
             return None;
         }
-        if self.kept.len() <= pos {
-            self.kept.resize(pos + 1, NOTHING_KEPT);
+        if self.kept.is_empty() {
+            self.kept.resize(self.w.noted, NOTHING_KEPT);
         }
-        self.kept.get_mut(pos)
+        self.kept.get_mut(slot)
     }
 
     /// Closes every frame at the end of the set, reporting what is missing.
