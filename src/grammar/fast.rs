@@ -3,11 +3,13 @@
 //!
 //! Phase: one simple value → "surely valid" or "look closer". Most values of a valid set are
 //! short printable ASCII, so [`surely_valid`] checks type, length and code list in one pass over
-//! the bytes and leaves everything else (non-ASCII, dates, times, implied decimals, exponents,
-//! anything it does not accept) to `validate::check_value`, the slow path that says what is
-//! wrong. It only ever says yes where the slow path finds nothing: the tests compare the two.
+//! the bytes (dates and times by their digits) and leaves everything else (non-ASCII, exponents,
+//! more than 18 digits, anything it does not accept) to `validate::check_value`, the slow path
+//! that says what is wrong. It only ever says yes where the slow path finds nothing: the tests
+//! compare the two.
 
 use super::{ElementDef, ElementType, Item, Position, Usage};
+use crate::syntax::values;
 
 /// True only when `validate::check_value` would find nothing wrong with `v`; false means
 /// "ask the slow path" (which may still find nothing).
@@ -29,7 +31,41 @@ pub(super) fn surely_valid(e: &ElementDef, v: &[u8]) -> bool {
             Some(d) => d,
             None => return false,
         },
-        _ => return false,
+        // Implied decimals: 1 to 18 digits after an optional minus, which a decimal always
+        // holds whatever the places (at most 9); the length counts the digits.
+        ElementType::N0
+        | ElementType::N1
+        | ElementType::N2
+        | ElementType::N3
+        | ElementType::N4
+        | ElementType::N5
+        | ElementType::N6
+        | ElementType::N7
+        | ElementType::N8
+        | ElementType::N9 => {
+            let body = v.strip_prefix(b"-").unwrap_or(v);
+            if body.is_empty() || body.len() > 18 || !body.iter().all(u8::is_ascii_digit) {
+                return false;
+            }
+            body.len()
+        }
+        ElementType::DT => {
+            let real = match v.len() {
+                6 => values::yymmdd(v).is_ok(),
+                8 => values::ccyymmdd(v).is_ok(),
+                _ => false,
+            };
+            if !real {
+                return false;
+            }
+            v.len()
+        }
+        ElementType::TM => {
+            if !values::valid_x12_time(v) {
+                return false;
+            }
+            v.len()
+        }
     };
     len <= e.max && len >= e.min && e.codes.as_ref().is_none_or(|c| c.contains(v))
 }
@@ -241,7 +277,21 @@ mod tests {
         b"A:B",
         b"\x01",
         b"20240315",
+        b"20240230",
+        b"20240229",
+        b"20230229",
+        b"240229",
+        b"250229",
+        b"991231",
+        b"00000000",
         b"0930",
+        b"2400",
+        b"0960",
+        b"093059",
+        b"093060",
+        b"0930599",
+        b"09305999",
+        b"-0930",
         b"ABCDEFGHIJKLMNOPQRSTUVWXYZ",
     ];
 
@@ -265,6 +315,12 @@ mod tests {
             (R, b"252.01"),
             (N, b"1,5"),
             (R, b"-7"),
+            (N0, b"-7"),
+            (N2, b"12345"),
+            (DT, b"20240229"),
+            (DT, b"991231"),
+            (TM, b"0930"),
+            (TM, b"09305999"),
         ] {
             assert!(surely_valid(&def(kind, 1, 18, None), v), "{kind:?} {v:?}");
         }
@@ -272,6 +328,9 @@ mod tests {
         assert!(surely_valid(&coded, b"ZZ") && !surely_valid(&coded, b"ZY"));
         assert!(!surely_valid(&def(AN, 1, 3, None), b"\xc3\x89"));
         assert!(!surely_valid(&def(R, 1, 3, None), b"1234"));
+        assert!(!surely_valid(&def(DT, 8, 8, None), b"20230229"));
+        assert!(!surely_valid(&def(TM, 4, 8, None), b"0960"));
+        assert!(!surely_valid(&def(N2, 1, 18, None), b"1.5"));
     }
 
     #[test]

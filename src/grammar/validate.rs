@@ -14,7 +14,6 @@ use super::{fast, notes};
 use crate::diag::{Code, Controls, Finding, Level, Severity};
 use crate::syntax::Fields;
 use crate::syntax::text::{decode, for_message};
-use crate::syntax::values::valid_hhmm;
 use crate::syntax::values::{self, Notation};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -198,12 +197,17 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
     // The component separator stands in for an absent release character: it ends a part
     // before it could be taken for one.
     let rel = seps.release.unwrap_or(seps.component);
+    // One search of a segment read as text instead of one a value: no value of a segment
+    // without the repetition separator holds one.
+    let repetition = seps
+        .repetition
+        .filter(|&r| seg.text().is_none_or(|t| memchr::memchr(r, t.as_bytes()).is_some()));
     for i in 0..look {
         let pos = &def.elements[i];
         let n = i + 1;
         let v = if i < values.len() { values[i] } else { b"" };
         // The common case: one simple value, no escapes, valid on its bytes (`super::fast`).
-        if !v.is_empty() && seps.repetition.is_none_or(|r| fast::holds_neither(v, r, r)) {
+        if !v.is_empty() && repetition.is_none_or(|r| fast::holds_neither(v, r, r)) {
             match &pos.item {
                 Item::Simple(e) => {
                     let released = seps.release.filter(|&r| fast::holds_neither(v, r, r).not());
@@ -235,10 +239,7 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
             continue;
         }
         // Split only a value that holds the separator: the rest is one repetition.
-        if seg
-            .separators
-            .repetition
-            .is_none_or(|r| memchr::memchr(r, v).is_none())
+        if repetition.is_none_or(|r| memchr::memchr(r, v).is_none())
         {
             check_position(seg, tag, n, pos, v, position, ctx);
             continue;
@@ -493,6 +494,10 @@ fn check_dtm(
 /// character sets nor EDIFACT's repertoires have them, and they must not reach an ERP file.
 /// The mapping reads such a value without them (`syntax::text::tidy`).
 fn check_controls(seg: &Fields<'_>, position: usize, ctx: &mut Ctx<'_>) {
+    // A segment read as text is printable (`Fields::text`): nothing to look for.
+    if seg.text().is_some() {
+        return;
+    }
     // The common case first, without a branch per byte: nothing below 0x20 in the segment.
     let mut lowest = u8::MAX;
     for v in seg.values() {
@@ -595,11 +600,7 @@ pub(super) fn check_value(e: &super::ElementDef, v: &[u8]) -> Option<(Code, Stri
             }
         }
         ElementType::TM => {
-            let ok = v.iter().all(u8::is_ascii_digit)
-                && matches!(v.len(), 4 | 6 | 7 | 8)
-                && valid_hhmm(v)
-                && (v.len() < 6 || (v[4] - b'0') * 10 + (v[5] - b'0') < 60);
-            if !ok {
+            if !values::valid_x12_time(v) {
                 return Some((
                     Code::InvalidTime,
                     "is not a real time (HHMM, HHMMSS)".into(),

@@ -379,6 +379,14 @@ pub(crate) fn valid_hhmm(v: &[u8]) -> bool {
     v.len() >= 4 && hhmm_ss(&v[..4]).is_ok()
 }
 
+/// An X12 `TM` value: HHMM, HHMMSS, HHMMSSD or HHMMSSDD, digits only, a time of the clock.
+pub(crate) fn valid_x12_time(v: &[u8]) -> bool {
+    matches!(v.len(), 4 | 6 | 7 | 8)
+        && digits_only(v)
+        && valid_hhmm(v)
+        && (v.len() < 6 || two(&v[4..6]) < 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
