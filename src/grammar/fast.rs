@@ -33,16 +33,7 @@ pub(super) fn surely_valid(e: &ElementDef, v: &[u8]) -> bool {
         },
         // Implied decimals: 1 to 18 digits after an optional minus, which a decimal always
         // holds whatever the places (at most 9); the length counts the digits.
-        ElementType::N0
-        | ElementType::N1
-        | ElementType::N2
-        | ElementType::N3
-        | ElementType::N4
-        | ElementType::N5
-        | ElementType::N6
-        | ElementType::N7
-        | ElementType::N8
-        | ElementType::N9 => {
+        kind if kind.implied_decimals().is_some() => {
             let body = v.strip_prefix(b"-").unwrap_or(v);
             if body.is_empty() || body.len() > 18 || !body.iter().all(u8::is_ascii_digit) {
                 return false;
@@ -66,6 +57,7 @@ pub(super) fn surely_valid(e: &ElementDef, v: &[u8]) -> bool {
             }
             v.len()
         }
+        _ => return false,
     };
     len <= e.max && len >= e.min && e.codes.as_ref().is_none_or(|c| c.contains(v))
 }
