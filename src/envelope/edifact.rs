@@ -298,16 +298,14 @@ impl Envelope for Edifact {
     }
 
     fn trailer_fields(level: Level, s: &SegmentRef<'_>) -> TrailerFields {
-        let [count, control] = match level {
-            Level::Interchange => ["0036", "0020"],
-            Level::Group => ["0060", "0048"],
-            _ => ["0074", "0062"],
+        let names = match level {
+            Level::Interchange => [" 0036", " 0020"],
+            Level::Group => [" 0060", " 0048"],
+            _ => [" 0074", " 0062"],
         };
-        let tag = s.tag_str();
         TrailerFields {
-            count_label: format!("{tag} {count}"),
+            names,
             count: comp(s, 1, 1),
-            control_label: format!("{tag} {control}"),
             control: comp(s, 2, 1),
         }
     }

@@ -254,8 +254,8 @@ pub(crate) struct Trailer<'a> {
     pub counted: usize,
     /// What the count counts ("segments (ST to SE inclusive)").
     pub noun: &'static str,
-    /// What encloses them ("transaction set 850 0001").
-    pub what: &'a str,
+    /// What encloses them ("transaction set 850 0001"), said only in a finding: made then.
+    pub what: &'a dyn Fn() -> String,
     pub count_code: Code,
     /// The header's control reference.
     pub control: &'a str,
@@ -264,25 +264,27 @@ pub(crate) struct Trailer<'a> {
     pub control_code: Code,
 }
 
-/// A trailer's two fields as read, with their names ("SE01", "UNT 0074").
+/// A trailer's two fields as read, and what their names add to the trailer's tag ("01" for
+/// SE01, " 0074" for UNT 0074): a name is made only for a finding.
 #[derive(Debug, Clone)]
 pub struct TrailerFields {
-    pub count_label: String,
+    pub names: [&'static str; 2],
     pub count: String,
-    pub control_label: String,
     pub control: String,
 }
 
 impl Trailer<'_> {
-    /// The findings for a trailer; `place` puts a finding at the trailer's element (1 or 2).
+    /// The findings for the trailer `tag`; `place` puts a finding at the trailer's element (1
+    /// or 2).
     pub fn check(
         &self,
+        tag: &str,
         read: &TrailerFields,
         place: impl Fn(Finding, usize) -> Finding,
     ) -> Vec<Finding> {
         let mut out = Vec::new();
         let counted = self.counted;
-        let label = &read.count_label;
+        let label = format_args!("{tag}{}", read.names[0]);
         match read.count.parse::<usize>() {
             Ok(n) if n == counted => {}
             Ok(n) => out.push(place(
@@ -290,7 +292,8 @@ impl Trailer<'_> {
                     self.count_code,
                     format!(
                         "{label} says {n} {}, but {} has {counted}",
-                        self.noun, self.what
+                        self.noun,
+                        (self.what)()
                     ),
                 ),
                 1,
@@ -300,7 +303,9 @@ impl Trailer<'_> {
                     self.count_code,
                     format!(
                         "{label} '{}' is not a count; {} has {counted} {}",
-                        read.count, self.what, self.noun
+                        read.count,
+                        (self.what)(),
+                        self.noun
                     ),
                 ),
                 1,
@@ -311,8 +316,8 @@ impl Trailer<'_> {
                 Finding::error(
                     self.control_code,
                     format!(
-                        "{} '{}' does not match {} '{}'",
-                        read.control_label, read.control, self.header, self.control
+                        "{tag}{} '{}' does not match {} '{}'",
+                        read.names[1], read.control, self.header, self.control
                     ),
                 ),
                 2,

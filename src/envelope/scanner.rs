@@ -671,7 +671,7 @@ impl<S: Envelope> Scanner<S> {
     ) -> Vec<Finding> {
         let read = S::trailer_fields(level, s);
         let tag = s.tag_str();
-        trailer.check(&read, |f, el| {
+        trailer.check(&tag, &read, |f, el| {
             f.at(s.span().start, s.index(), tag.as_ref())
                 .element(el)
                 .with_controls(controls)
@@ -687,7 +687,7 @@ impl<S: Envelope> Scanner<S> {
         };
         t.segment_count = count;
         t.span.end = s.span().end;
-        let what = S::transaction_title(t);
+        let what = || S::transaction_title(t);
         let trailer = Trailer {
             counted: count,
             noun: S::NAMES.segments,
@@ -718,7 +718,7 @@ impl<S: Envelope> Scanner<S> {
         };
         let g = self.open_group().expect("checked above");
         g.span.end = s.span().end;
-        let what = format!("group {}", g.control);
+        let what = || format!("group {}", g.control);
         let trailer = Trailer {
             counted: g.transaction_count,
             noun: S::NAMES.transactions,
@@ -746,7 +746,7 @@ impl<S: Envelope> Scanner<S> {
         let controls = ic.controls();
         ic.span.end = s.span().end;
         let (counted, noun) = S::interchange_counted(ic);
-        let what = format!("interchange {}", ic.control);
+        let what = || format!("interchange {}", ic.control);
         let trailer = Trailer {
             counted,
             noun,

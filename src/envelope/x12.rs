@@ -348,11 +348,9 @@ impl Envelope for X12 {
     }
 
     fn trailer_fields(_level: Level, s: &SegmentRef<'_>) -> TrailerFields {
-        let tag = s.tag_str();
         TrailerFields {
-            count_label: format!("{tag}01"),
+            names: ["01", "02"],
             count: decode_trimmed(s.value(1)),
-            control_label: format!("{tag}02"),
             control: decode_trimmed(s.value(2)),
         }
     }

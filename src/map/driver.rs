@@ -173,8 +173,8 @@ fn translate_inner<'b, S: Mapping>(
         envelope_reasons: Vec::new(),
         context: None,
     };
-    let what = S::transaction_title(tx);
-    if let Some(m) = super::over_limits(&opts.limits, &what, tx.segment_count, tx.span.len()) {
+    let what = || S::transaction_title(tx);
+    if let Some(m) = super::over_limits(&opts.limits, what, tx.segment_count, tx.span.len()) {
         if S::REASONS_WHEN_OVER_LIMITS {
             outcome.envelope_reasons = reasons();
         }

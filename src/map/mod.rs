@@ -51,16 +51,18 @@ pub(crate) fn exceeds(
 /// Why a transaction set or message is too large to read, if it is.
 pub(crate) fn over_limits(
     limits: &crate::syntax::limits::Limits,
-    what: &str,
+    what: impl FnOnce() -> String,
     segments: usize,
     bytes: usize,
 ) -> Option<String> {
     if segments > limits.max_segments_per_transaction {
+        let what = what();
         Some(format!(
             "{what} has {segments} segments, more than the limit of {} (limits.max_segments_per_transaction); it is not read",
             limits.max_segments_per_transaction
         ))
     } else if bytes > limits.max_transaction_bytes {
+        let what = what();
         Some(format!(
             "{what} is {bytes} bytes long, more than the limit of {} (limits.max_transaction_bytes); it is not read",
             limits.max_transaction_bytes
