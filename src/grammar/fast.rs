@@ -41,12 +41,7 @@ pub(super) fn surely_valid(e: &ElementDef, v: &[u8]) -> bool {
             body.len()
         }
         ElementType::DT => {
-            let real = match v.len() {
-                6 => values::yymmdd(v).is_ok(),
-                8 => values::ccyymmdd(v).is_ok(),
-                _ => false,
-            };
-            if !real {
+            if values::x12_date(v).is_err() {
                 return false;
             }
             v.len()

@@ -261,6 +261,15 @@ pub fn yymmdd(v: &[u8]) -> Result<Date, Error> {
     Date::new(year, two(&v[2..4]), two(&v[4..6])).map_err(|_| Error::NotADate(WHAT))
 }
 
+/// An X12 `DT` value: YYMMDD when it has six digits, CCYYMMDD otherwise (the grammar's
+/// checks, its fast path and the mapping into the model all read dates by this one rule).
+pub fn x12_date(v: &[u8]) -> Result<Date, Error> {
+    match v.len() {
+        6 => yymmdd(v),
+        _ => ccyymmdd(v),
+    }
+}
+
 /// HHMM or HHMMSS, a time of the clock.
 pub fn hhmm_ss(v: &[u8]) -> Result<Time, Error> {
     const WHAT: &str = "HHMM or HHMMSS";

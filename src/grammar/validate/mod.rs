@@ -591,11 +591,7 @@ pub(super) fn check_value(e: &super::ElementDef, v: &[u8]) -> Option<(Code, Stri
             Ok(_) => {}
         },
         ElementType::DT => {
-            let ok = match v.len() {
-                6 => values::yymmdd(v).is_ok(),
-                _ => values::ccyymmdd(v).is_ok(),
-            };
-            if !ok {
+            if values::x12_date(v).is_err() {
                 return Some((Code::InvalidDate, "is not a real date (CCYYMMDD)".into()));
             }
         }

@@ -86,7 +86,7 @@ impl Ctx<'_> {
         if v.is_empty() {
             return None;
         }
-        date(v).map_err(|e| self.refuse(seg, n, v, e)).ok()
+        values::x12_date(v).map_err(|e| self.refuse(seg, n, v, e)).ok()
     }
 
     /// A count (CTT01, ITD days): a whole number that is not negative.
@@ -157,14 +157,6 @@ fn qualifier<'s>(seg: &Fields<'s>, n: usize) -> Option<Cow<'s, [u8]>> {
     match seg.text_of(v) {
         Some(t) => tidy_printable(t).map(|t| Cow::Borrowed(t.as_bytes())),
         None => tidy_raw(v, decode),
-    }
-}
-
-/// CCYYMMDD, or YYMMDD with years 00-49 in this century.
-pub fn date(v: &[u8]) -> Result<Date, values::Error> {
-    match v.len() {
-        6 => values::yymmdd(v),
-        _ => values::ccyymmdd(v),
     }
 }
 
@@ -401,10 +393,10 @@ mod tests {
 
     #[test]
     fn implied_decimals_and_dates() {
-        assert_eq!(date(b"20240229").unwrap().to_string(), "2024-02-29");
-        assert_eq!(date(b"990101").unwrap().to_string(), "1999-01-01");
-        assert!(date(b"20230229").is_err());
-        assert!(date(b"00000000").is_err());
+        assert_eq!(values::x12_date(b"20240229").unwrap().to_string(), "2024-02-29");
+        assert_eq!(values::x12_date(b"990101").unwrap().to_string(), "1999-01-01");
+        assert!(values::x12_date(b"20230229").is_err());
+        assert!(values::x12_date(b"00000000").is_err());
         assert_eq!(time(b"142428").unwrap().to_string(), "14:24:28");
     }
 }
