@@ -209,116 +209,122 @@ fn translate_inner<'b, S: Mapping>(
     if rejected_by_envelope && !want_placements {
         return (outcome, segments, Vec::new());
     }
-    let at_header = |f: Finding| {
-        let mut f = f
-            .at(tx.span.start, tx.first_index, header)
-            .with_controls(&ctl);
-        f.segment_position = Some(1);
-        f
-    };
-
-    let (version, version_note) = S::version(ic, gr, tx);
-    if let Some(note) = version_note {
-        outcome
-            .findings
-            .push(at_header(Finding::warning(Code::VersionFallback, note)));
-    }
-    let Some((grammar, fallback)) = S::grammar(grammars, &version, tx) else {
-        outcome.findings.push(at_header(Finding::warning(
-            Code::SetNotSupported,
-            S::unsupported(tx),
-        )));
-        outcome.status = if rejected_by_envelope {
-            Status::Rejected
-        } else {
-            Status::NotMapped
+    // Validation and mapping borrow the segments through the field table; the borrow ends
+    // with this closure, before the segments are handed back.
+    let mut judge = || -> Vec<Placement> {
+        let at_header = |f: Finding| {
+            let mut f = f
+                .at(tx.span.start, tx.first_index, header)
+                .with_controls(&ctl);
+            f.segment_position = Some(1);
+            f
         };
-        return (outcome, segments, Vec::new());
-    };
-    if let Some(note) = fallback {
-        outcome
-            .findings
-            .push(at_header(Finding::warning(Code::VersionFallback, note)));
-    }
-    let prepared = S::prepare(
-        ic,
-        gr,
-        tx,
-        &grammar,
-        &segments,
-        bytes,
-        &ctl,
-        &mut outcome.findings,
-    );
 
-    let mut table = FieldTable::with_capacity(segments.len()).reading(bytes);
-    for s in &segments {
-        s.push_to(&mut table);
-    }
-    let fields = table.fields();
-    let validation = validate(&grammar, &fields, &ctl, want_placements);
-    outcome.findings.extend(validation.findings);
-    opts.strictness.apply(&mut outcome.findings);
-    if rejected_by_envelope {
-        outcome.status = Status::Rejected;
-        return (outcome, segments, validation.placements);
-    }
-    // A document with grammar errors is still read, for the business context of its report.
-    let grammar_rejected = outcome.findings.iter().any(Finding::is_error);
-
-    let origin = S::origin(ic, tx, &version);
-    let mut source = Source {
-        file: opts.file.clone(),
-        offset: tx.span.start,
-        standard: S::NAME.into(),
-        version: origin.version,
-        set: S::set_id(tx).to_string(),
-        sender: origin.sender,
-        receiver: origin.receiver,
-        interchange_control: ctl.interchange.clone(),
-        group_control: ctl.group.clone(),
-        transaction_control: ctl.transaction.clone(),
-        channel: opts.channel.clone(),
-        test: origin.test,
-    };
-    let mut envelope_values = super::clean_source(&mut source, S::SOURCE_HEADERS, |f| {
-        S::at_source_headers(f, ic, tx, &ctl)
-    });
-    opts.strictness.apply(&mut envelope_values);
-    outcome.findings.extend(envelope_values);
-    let (doc, mut mapping_findings) =
-        match S::map_document(prepared, &grammar, &ctl, tx, &fields, source) {
-            Mapped::Document(doc, findings) => (doc, findings),
-            Mapped::NotTranslated(why) => {
-                if !grammar_rejected {
-                    outcome
-                        .findings
-                        .push(at_header(Finding::warning(Code::SetNotSupported, why)));
-                }
-                outcome.status = if grammar_rejected {
-                    Status::Rejected
-                } else {
-                    Status::NotMapped
-                };
-                return (outcome, segments, validation.placements);
-            }
-        };
-    if grammar_rejected {
-        outcome.context = doc.as_ref().map(super::DocContext::of);
-        outcome.status = Status::Rejected;
-        return (outcome, segments, validation.placements);
-    }
-    // Values the mapping could not use are element findings: strict rejects, lenient warns.
-    opts.strictness.apply(&mut mapping_findings);
-    outcome.findings.extend(mapping_findings);
-    match doc {
-        Some(d) if !outcome.findings.iter().any(Finding::is_error) => {
-            outcome.status = Status::Accepted;
-            outcome.document = Some(d);
+        let (version, version_note) = S::version(ic, gr, tx);
+        if let Some(note) = version_note {
+            outcome
+                .findings
+                .push(at_header(Finding::warning(Code::VersionFallback, note)));
         }
-        _ => outcome.status = Status::Rejected,
-    }
-    (outcome, segments, validation.placements)
+        let Some((grammar, fallback)) = S::grammar(grammars, &version, tx) else {
+            outcome.findings.push(at_header(Finding::warning(
+                Code::SetNotSupported,
+                S::unsupported(tx),
+            )));
+            outcome.status = if rejected_by_envelope {
+                Status::Rejected
+            } else {
+                Status::NotMapped
+            };
+            return Vec::new();
+        };
+        if let Some(note) = fallback {
+            outcome
+                .findings
+                .push(at_header(Finding::warning(Code::VersionFallback, note)));
+        }
+        let prepared = S::prepare(
+            ic,
+            gr,
+            tx,
+            &grammar,
+            &segments,
+            bytes,
+            &ctl,
+            &mut outcome.findings,
+        );
+
+        let mut table = FieldTable::with_capacity(segments.len()).reading(bytes);
+        for s in &segments {
+            s.push_to(&mut table);
+        }
+        let fields = table.fields();
+        let validation = validate(&grammar, &fields, &ctl, want_placements);
+        outcome.findings.extend(validation.findings);
+        opts.strictness.apply(&mut outcome.findings);
+        if rejected_by_envelope {
+            outcome.status = Status::Rejected;
+            return validation.placements;
+        }
+        // A document with grammar errors is still read, for the business context of its report.
+        let grammar_rejected = outcome.findings.iter().any(Finding::is_error);
+
+        let origin = S::origin(ic, tx, &version);
+        let mut source = Source {
+            file: opts.file.clone(),
+            offset: tx.span.start,
+            standard: S::NAME.into(),
+            version: origin.version,
+            set: S::set_id(tx).to_string(),
+            sender: origin.sender,
+            receiver: origin.receiver,
+            interchange_control: ctl.interchange.clone(),
+            group_control: ctl.group.clone(),
+            transaction_control: ctl.transaction.clone(),
+            channel: opts.channel.clone(),
+            test: origin.test,
+        };
+        let mut envelope_values = super::clean_source(&mut source, S::SOURCE_HEADERS, |f| {
+            S::at_source_headers(f, ic, tx, &ctl)
+        });
+        opts.strictness.apply(&mut envelope_values);
+        outcome.findings.extend(envelope_values);
+        let (doc, mut mapping_findings) =
+            match S::map_document(prepared, &grammar, &ctl, tx, &fields, source) {
+                Mapped::Document(doc, findings) => (doc, findings),
+                Mapped::NotTranslated(why) => {
+                    if !grammar_rejected {
+                        outcome
+                            .findings
+                            .push(at_header(Finding::warning(Code::SetNotSupported, why)));
+                    }
+                    outcome.status = if grammar_rejected {
+                        Status::Rejected
+                    } else {
+                        Status::NotMapped
+                    };
+                    return validation.placements;
+                }
+            };
+        if grammar_rejected {
+            outcome.context = doc.as_ref().map(super::DocContext::of);
+            outcome.status = Status::Rejected;
+            return validation.placements;
+        }
+        // Values the mapping could not use are element findings: strict rejects, lenient warns.
+        opts.strictness.apply(&mut mapping_findings);
+        outcome.findings.extend(mapping_findings);
+        match doc {
+            Some(d) if !outcome.findings.iter().any(Finding::is_error) => {
+                outcome.status = Status::Accepted;
+                outcome.document = Some(d);
+            }
+            _ => outcome.status = Status::Rejected,
+        }
+        validation.placements
+    };
+    let placements = judge();
+    (outcome, segments, placements)
 }
 
 /// Translates a whole input held in memory, transaction set by transaction set.

@@ -209,11 +209,43 @@ struct Row<'s> {
     text: Option<&'s str>,
 }
 
+/// The room of the last field table dropped on this thread, for the next one: a set's table
+/// then grows only where no set before it on the thread reached. Its contents borrow the
+/// set's bytes, so only the empty buffers are kept (see [`recycle`]).
+#[derive(Default)]
+struct Spare {
+    values: Vec<&'static [u8]>,
+    rows: Vec<Row<'static>>,
+}
+
+/// A table whose values need more than this much room (a set of some 8,000 segments) gives its
+/// buffers back to the allocator rather than keep them for the thread's next set.
+const SPARE_VALUES: usize = 1 << 16;
+
+thread_local! {
+    static SPARE: std::cell::Cell<Spare> = std::cell::Cell::new(Spare::default());
+}
+
+/// `v` emptied, as a vector of another lifetime with the same allocation: the standard
+/// library collects a vector's own iterator, mapped to a type of the same size and alignment,
+/// in place (for other types it would allocate anew, which is never wrong).
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
+}
+
 impl<'s> FieldTable<'s> {
+    /// An empty table with room for `segments` segments, in the buffers the last table dropped
+    /// on this thread left when they are large enough.
     pub fn with_capacity(segments: usize) -> Self {
+        let spare = SPARE.take();
+        let mut values: Vec<&'s [u8]> = recycle(spare.values);
+        let mut rows: Vec<Row<'s>> = recycle(spare.rows);
+        values.reserve(segments * 8);
+        rows.reserve(segments);
         FieldTable {
-            values: Vec::with_capacity(segments * 8),
-            rows: Vec::with_capacity(segments),
+            values,
+            rows,
             source: "",
         }
     }
@@ -252,8 +284,9 @@ impl<'s> FieldTable<'s> {
     /// Adds a segment from its bytes: the pieces between `sep` are its tag (the first, cut at
     /// `tag_component` when that is in it) and its element values (the rest). The bytes are
     /// scanned once, eight at a time ([`split_into`]), so a value costs a few instructions
-    /// rather than the set-up of a `memchr` call. For segments without release characters:
-    /// their row's separators have none, so that nothing reading their values looks for one.
+    /// rather than the set-up of a `memchr` call. With a release character in `separators`
+    /// the same scan finds it ([`split_released_into`]): a segment without one gets a row
+    /// whose separators have none, so that nothing reading its values looks for one.
     pub fn push_split(
         &mut self,
         data: &'s [u8],
@@ -264,19 +297,27 @@ impl<'s> FieldTable<'s> {
         tag_component: Option<u8>,
     ) {
         let first = self.values.len();
+        let (printable, released) = match separators.release {
+            Some(rel) => split_released_into(data, sep, rel, &mut self.values),
+            None => (split_into(data, sep, &mut self.values), false),
+        };
         let separators = Separators {
-            release: None,
+            release: separators.release.filter(|_| released),
             ..separators
         };
-        let printable = split_into(data, sep, &mut self.values);
-        // With an ASCII separator, printable bytes are UTF-8 as they are.
-        let text = if printable && sep.is_ascii() {
+        // With an ASCII separator, printable bytes are UTF-8 as they are. Values that hold
+        // release characters are not text as they stand: they are read unescaped.
+        let text = if printable && !released && sep.is_ascii() {
             text_within(self.source, data).or_else(|| std::str::from_utf8(data).ok())
         } else {
             None
         };
-        // The first piece stays in `values`, outside every row's range.
-        let tag = self.values[first];
+        // The first piece stays in `values`, outside every row's range. A tag ends at the
+        // first separator, released or not (tags are letters and digits).
+        let mut tag = self.values[first];
+        if released && separators.release.is_some_and(|r| tag.contains(&r)) {
+            tag = &data[..memchr::memchr(sep, data).unwrap_or(data.len())];
+        }
         let tag = match tag_component.and_then(|c| memchr::memchr(c, tag)) {
             Some(i) => &tag[..i],
             None => tag,
@@ -307,6 +348,31 @@ impl<'s> FieldTable<'s> {
     }
 }
 
+impl Drop for FieldTable<'_> {
+    /// Leaves the buffers to the thread's next table, unless they are larger than
+    /// [`SPARE_VALUES`] or smaller than those already left (a table made while another is in
+    /// use gives back less room).
+    fn drop(&mut self) {
+        let values = std::mem::take(&mut self.values);
+        if values.capacity() > SPARE_VALUES {
+            return;
+        }
+        let rows = std::mem::take(&mut self.rows);
+        // A thread that is ending has no next table to keep them for.
+        let _ = SPARE.try_with(|spare| {
+            let kept = spare.take();
+            spare.set(if kept.values.capacity() >= values.capacity() {
+                kept
+            } else {
+                Spare {
+                    values: recycle(values),
+                    rows: recycle(rows),
+                }
+            });
+        });
+    }
+}
+
 const ONES: u64 = 0x0101_0101_0101_0101;
 const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
 
@@ -325,40 +391,90 @@ fn zero_bytes(x: u64) -> u64 {
 /// Returns true when every byte but the separators is printable ASCII (0x20 to 0x7F), which the
 /// same pass finds out on the same words.
 pub fn split_into<'a>(data: &'a [u8], sep: u8, out: &mut Vec<&'a [u8]>) -> bool {
+    split_words::<false>(data, sep, 0, out).0
+}
+
+/// [`split_into`] where `release` makes the byte after it ordinary (an EDIFACT release
+/// character): a separator after it does not split, and the pieces keep their release
+/// characters, as [`Split`] gives them. The same pass finds both bytes. Returns, besides
+/// [`split_into`]'s answer, whether a release character was met.
+pub fn split_released_into<'a>(
+    data: &'a [u8],
+    sep: u8,
+    release: u8,
+    out: &mut Vec<&'a [u8]>,
+) -> (bool, bool) {
+    split_words::<true>(data, sep, release, out)
+}
+
+#[inline(always)]
+fn split_words<'a, const RELEASE: bool>(
+    data: &'a [u8],
+    sep: u8,
+    release: u8,
+    out: &mut Vec<&'a [u8]>,
+) -> (bool, bool) {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     const UP_FROM_SPACE: u64 = 0x6060_6060_6060_6060;
     let pattern = ONES * u64::from(sep);
+    let released_pattern = ONES * u64::from(release);
     let mut start = 0;
     let mut base = 0;
+    // The first byte that may split again: the one after a released byte is ordinary.
+    let mut free_from = 0;
+    let mut met_release = false;
     // The high bit of each byte that is not printable and not a separator, over all words.
     let mut unprintable = 0u64;
     let mut chunks = data.chunks_exact(8);
     for chunk in &mut chunks {
         let raw = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let mut found = zero_bytes(raw ^ pattern);
+        let separators = zero_bytes(raw ^ pattern);
         // A byte's low seven bits plus 0x60 reach its high bit exactly when they are 0x20 or
         // more, again without a carry into the next byte; a high bit already set is not ASCII.
         let below_space = !((raw & LOW7) + UP_FROM_SPACE) & HIGH;
-        unprintable |= ((raw & HIGH) | below_space) & !found;
+        unprintable |= ((raw & HIGH) | below_space) & !separators;
+        let releases = if RELEASE {
+            zero_bytes(raw ^ released_pattern)
+        } else {
+            0
+        };
+        let mut found = separators | releases;
         while found != 0 {
             let at = base + (found.trailing_zeros() / 8) as usize;
+            found &= found - 1;
+            if RELEASE {
+                if at < free_from {
+                    continue;
+                }
+                if data[at] == release {
+                    met_release = true;
+                    free_from = at + 2;
+                    continue;
+                }
+            }
             out.push(&data[start..at]);
             start = at + 1;
-            found &= found - 1;
         }
         base += 8;
     }
     let mut printable = unprintable == 0;
     for (i, &b) in chunks.remainder().iter().enumerate() {
-        if b == sep {
-            out.push(&data[start..base + i]);
-            start = base + i + 1;
+        let at = base + i;
+        if RELEASE && at < free_from {
+            printable &= b == sep || (0x20..0x80).contains(&b);
+        } else if RELEASE && b == release {
+            met_release = true;
+            free_from = at + 2;
+            printable &= (0x20..0x80).contains(&b);
+        } else if b == sep {
+            out.push(&data[start..at]);
+            start = at + 1;
         } else {
             printable &= (0x20..0x80).contains(&b);
         }
     }
     out.push(&data[start..]);
-    printable
+    (printable, met_release)
 }
 
 /// The first byte equal to `sep` at or after `from`, tested eight bytes at a time: for the
@@ -440,6 +556,58 @@ mod tests {
                 .map(|i| from + i);
             prop_assert_eq!(find_byte(&v, from, sep), want);
         });
+    }
+
+    #[test]
+    fn a_dropped_tables_room_serves_the_next_on_its_thread() {
+        let seps = Separators {
+            component: b'>',
+            repetition: None,
+            release: None,
+        };
+        let set = b"PO1*1*10*EA*2.50**UP*012345678905".repeat(40);
+        let (values, rows) = {
+            let mut table = FieldTable::with_capacity(1);
+            for (i, data) in set.chunks(33).enumerate() {
+                table.push_split(data, b'*', Span::new(i * 33, i * 33 + 33), i, seps, None);
+            }
+            assert_eq!(table.fields().len(), 40);
+            (table.values.capacity(), table.rows.capacity())
+        };
+        let next = FieldTable::with_capacity(1);
+        assert!(next.values.capacity() >= values && next.rows.capacity() >= rows);
+        assert!(next.values.is_empty() && next.rows.is_empty());
+        // A table made while another is in use leaves the larger room.
+        let inner = FieldTable::with_capacity(1);
+        assert!(inner.values.capacity() < values);
+        drop(inner);
+        drop(next);
+        assert!(FieldTable::with_capacity(1).values.capacity() >= values);
+    }
+
+    #[test]
+    fn split_released_into_agrees_with_split() {
+        use proptest::prelude::*;
+        // Runs of release characters, released separators and releases at word edges and at
+        // the very end, at every length around the eight-byte steps.
+        let alphabet = prop::sample::select(vec![b'+', b'?', b'a', b':', 0x80, 0x1F, b' ']);
+        proptest!(|(data in prop::collection::vec(alphabet, 0..40), rel in prop::sample::select(vec![b'?', b'+', 0x80]))| {
+            let mut got = vec![&b"before"[..]];
+            let (printable, released) = split_released_into(&data, b'+', rel, &mut got);
+            let want: Vec<&[u8]> = std::iter::once(&b"before"[..])
+                .chain(Split::new(&data, Some(b'+'), Some(rel)))
+                .collect();
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(released, data.contains(&rel));
+            let plain = data.iter().all(|&b| b == b'+' || (0x20..0x80).contains(&b));
+            prop_assert_eq!(printable, plain, "{:?} split at + released by {}", data, rel);
+        });
+        let mut out = Vec::new();
+        split_released_into(b"FTX+AAI+++A?+B?:C:D??+E?", b'+', b'?', &mut out);
+        assert_eq!(
+            out,
+            [&b"FTX"[..], b"AAI", b"", b"", b"A?+B?:C:D??", b"E?"]
+        );
     }
 
     #[test]

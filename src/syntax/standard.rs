@@ -375,6 +375,13 @@ pub(crate) mod tests {
             prop_assert_eq!(row.tag, s.tag());
             prop_assert_eq!(row.values(), s.values().collect::<Vec<_>>());
             prop_assert_eq!((row.index, row.span), (3, s.span()));
+            // A row whose values hold a release character reads them unescaped, never as
+            // the text they stand as; one without keeps no release character to look for.
+            let release = s.separators().release.filter(|r| data.contains(r));
+            prop_assert_eq!(row.separators.release, release);
+            if release.is_some() {
+                prop_assert!(row.text().is_none());
+            }
         });
     }
 }

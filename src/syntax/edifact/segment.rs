@@ -78,16 +78,12 @@ impl<'a> SegmentRef<'a> {
     }
 
     /// How the segment splits into its tag and values in one scan (see
-    /// [`FieldTable::push_split`](crate::syntax::FieldTable::push_split)): at the element
-    /// separator, the tag cut at a component separator (some old messages use `TAG:1`, as
-    /// `tag` reads). `None` for a UNA, and for a segment holding a release character, which
-    /// the escape-aware split reads.
+    /// [`FieldTable::push_split`](crate::syntax::FieldTable::push_split), which finds release
+    /// characters in the same scan): at the element separator, the tag cut at a component
+    /// separator (some old messages use `TAG:1`, as `tag` reads). `None` for a UNA, whose
+    /// bytes after the tag are delimiters rather than elements.
     pub(crate) fn plain_split(&self) -> Option<(u8, Option<u8>)> {
-        let released = self
-            .delimiters
-            .release
-            .is_some_and(|r| memchr::memchr(r, &self.data).is_some());
-        (!released && !self.data.starts_with(b"UNA"))
+        (!self.data.starts_with(b"UNA"))
             .then_some((self.delimiters.element, Some(self.delimiters.component)))
     }
 
