@@ -95,15 +95,18 @@ pub(crate) fn envelope_reasons(levels: [&[Finding]; 3]) -> Vec<EnvelopeReason> {
 ///
 /// Closed sets are collected until about [`Batch::BYTES`] of them are waiting, then translated
 /// in parallel (rayon, in whatever pool the caller runs in) and handed on in file order, so a
-/// single large interchange uses every core while memory stays bounded by the batch.
+/// single large interchange uses every core while memory stays bounded by the batch. The
+/// outcomes of a batch are held until the last is done, and an outcome's owned document takes
+/// about five times the bytes it was read from: the bound is kept small (1 MiB of sets), since
+/// what a batch allocates stays with the allocator as the process's peak.
 pub(crate) struct Batch<T> {
     items: Vec<(T, Vec<u8>)>,
     bytes: usize,
 }
 
 impl<T: Send + Sync> Batch<T> {
-    const BYTES: usize = 4 << 20;
-    const SETS: usize = 2048;
+    const BYTES: usize = 1 << 20;
+    const SETS: usize = 512;
 
     pub(crate) fn new() -> Self {
         Batch {
@@ -126,19 +129,24 @@ impl<T: Send + Sync> Batch<T> {
         mut sink: impl FnMut(T, Outcome) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
         use rayon::prelude::*;
-        // With one set, or a pool of one thread, the sets are translated here: handing them to
-        // a single pool thread runs nothing side by side, and every value the pool thread
-        // allocates would be freed here, on another thread, which costs the allocator about as
-        // much as the rest of the JSON output (`scripts/instructions.sh`, README Performance).
-        let outcomes: Vec<Outcome> = if self.items.len() == 1 || rayon::current_num_threads() == 1 {
-            self.items.iter().map(|(t, b)| translate(t, b)).collect()
-        } else {
-            self.items
-                .par_iter()
-                .map(|(t, b)| translate(t, b))
-                .collect()
-        };
         self.bytes = 0;
+        // With one set, or a pool of one thread, each set is translated here and handed on at
+        // once, so that no more than one outcome is held: handing them to a single pool thread
+        // runs nothing side by side, and every value the pool thread allocates would be freed
+        // here, on another thread, which costs the allocator about as much as the rest of the
+        // JSON output (`scripts/instructions.sh`, README Performance).
+        if self.items.len() == 1 || rayon::current_num_threads() == 1 {
+            for (t, b) in self.items.drain(..) {
+                let o = translate(&t, &b);
+                sink(t, o)?;
+            }
+            return Ok(());
+        }
+        let outcomes: Vec<Outcome> = self
+            .items
+            .par_iter()
+            .map(|(t, b)| translate(t, b))
+            .collect();
         for ((t, _), o) in self.items.drain(..).zip(outcomes) {
             sink(t, o)?;
         }
@@ -196,4 +204,74 @@ pub(crate) fn clean_source(
         }
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    fn outcome(offset: usize) -> Outcome {
+        Outcome {
+            status: Status::Accepted,
+            set_id: "850".into(),
+            offset,
+            controls: Default::default(),
+            document: None,
+            findings: Vec::new(),
+            envelope_reasons: Vec::new(),
+            context: None,
+        }
+    }
+
+    /// Fills a batch until it asks to be flushed, flushes it in a pool of `threads`, and
+    /// returns what happened in order: `t3` when set 3 was translated, `s3` when handed on.
+    fn flushed(threads: usize) -> Vec<String> {
+        let events = Mutex::new(Vec::new());
+        let mut batch = Batch::new();
+        let mut n = 0;
+        while !batch.push(n, vec![b'x'; 1000]) {
+            n += 1;
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            batch
+                .flush(
+                    |&t, bytes| {
+                        assert_eq!(bytes.len(), 1000);
+                        events.lock().unwrap().push(format!("t{t}"));
+                        outcome(t)
+                    },
+                    |t, o| {
+                        assert_eq!(o.offset, t);
+                        events.lock().unwrap().push(format!("s{t}"));
+                        Ok(())
+                    },
+                )
+                .unwrap()
+        });
+        assert!(batch.items.is_empty() && batch.bytes == 0);
+        events.into_inner().unwrap()
+    }
+
+    #[test]
+    fn a_batch_is_bounded_and_handed_on_in_order() {
+        // One thread: each outcome is handed on before the next set is translated, so a batch
+        // never holds more than one.
+        let one = flushed(1);
+        assert!(one.len() > 2 && one.len() <= 2 * Batch::<usize>::SETS);
+        for (i, pair) in one.chunks(2).enumerate() {
+            assert_eq!(pair, [format!("t{i}"), format!("s{i}")]);
+        }
+        // Two threads: translated in any order, handed on in the order the sets came.
+        let two = flushed(2);
+        let handed: Vec<&String> = two.iter().filter(|e| e.starts_with('s')).collect();
+        assert_eq!(handed.len(), one.len() / 2);
+        for (i, s) in handed.iter().enumerate() {
+            assert_eq!(**s, format!("s{i}"));
+        }
+    }
 }
