@@ -36,6 +36,21 @@ pub fn tidy_bytes<'v>(
     tidy(decode(bytes))
 }
 
+/// Model text of ASCII bytes already copied (an EDIFACT value with its release characters
+/// taken out), as [`tidy`] gives it, in the copy: control characters taken out, then the
+/// spaces around trimmed (in ASCII without controls the space is the only whitespace).
+pub fn tidy_ascii(mut bytes: Vec<u8>) -> Option<String> {
+    debug_assert!(bytes.is_ascii());
+    if !printable_ascii(&bytes) {
+        bytes.retain(|&b| b >= 0x20);
+    }
+    let end = bytes.len() - bytes.iter().rev().take_while(|&&b| b == b' ').count();
+    bytes.truncate(end);
+    let start = bytes.iter().take_while(|&&b| b == b' ').count();
+    bytes.drain(..start);
+    (!bytes.is_empty()).then(|| String::from_utf8(bytes).expect("ASCII is UTF-8"))
+}
+
 /// Model text of a value already known to be printable ASCII
 /// ([`Fields::text_of`](crate::syntax::Fields::text_of)), as [`tidy_bytes`] gives it: trimmed,
 /// `None` when nothing is left.
@@ -135,6 +150,19 @@ pub fn for_message(bytes: &[u8], max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tidy_ascii_is_tidy() {
+        use proptest::prelude::*;
+        let alphabet = prop::sample::select(vec![b' ', b'a', b'\t', b'\n', 0x0B, 0x0C, 0, 0x7F, b'?']);
+        proptest!(|(bytes in prop::collection::vec(alphabet, 0..24))| {
+            let want = tidy(Cow::Owned(String::from_utf8(bytes.clone()).unwrap()))
+                .map(Cow::into_owned);
+            prop_assert_eq!(tidy_ascii(bytes), want);
+        });
+        assert_eq!(tidy_ascii(b"  A\tB  ".to_vec()).as_deref(), Some("AB"));
+        assert_eq!(tidy_ascii(b" \x01 ".to_vec()), None);
+    }
 
     #[test]
     fn one_character_is_singular() {

@@ -9,7 +9,7 @@ use crate::model::{
     Purpose, Reference, Role, Tax,
 };
 use crate::syntax::edifact::charset::Charset;
-use crate::syntax::text::{for_message, tidy, tidy_bytes, tidy_printable, tidy_raw};
+use crate::syntax::text::{for_message, tidy, tidy_ascii, tidy_bytes, tidy_printable, tidy_raw};
 use crate::syntax::values::{self, Notation};
 use crate::syntax::{Fields, Separators, find_byte, text_within};
 use rust_decimal::Decimal;
@@ -71,9 +71,7 @@ impl Ctx<'_> {
         match separators.unescape(comp) {
             Cow::Borrowed(b) => tidy_bytes(b, |b| self.charset.decode(b)),
             // ASCII reads the same in every set: the unescaped bytes become the text as they are.
-            Cow::Owned(b) if b.is_ascii() => {
-                tidy(Cow::Owned(String::from_utf8(b).expect("ASCII is UTF-8")))
-            }
+            Cow::Owned(b) if b.is_ascii() => tidy_ascii(b).map(Cow::Owned),
             Cow::Owned(b) => tidy(self.charset.decode(&b)).map(|t| Cow::Owned(t.into_owned())),
         }
     }
