@@ -218,9 +218,11 @@ struct Spare {
     rows: Vec<Row<'static>>,
 }
 
-/// A table whose values need more than this much room (a set of some 8,000 segments) gives its
-/// buffers back to the allocator rather than keep them for the thread's next set.
+/// A table whose values or rows need more than this much room (a set of some 8,000 segments:
+/// 1 MiB of values, 640 KiB of rows) gives its buffers back to the allocator rather than keep
+/// them for the thread's next set.
 const SPARE_VALUES: usize = 1 << 16;
+const SPARE_ROWS: usize = SPARE_VALUES / 8;
 
 thread_local! {
     static SPARE: std::cell::Cell<Spare> = std::cell::Cell::new(Spare::default());
@@ -350,14 +352,14 @@ impl<'s> FieldTable<'s> {
 
 impl Drop for FieldTable<'_> {
     /// Leaves the buffers to the thread's next table, unless they are larger than
-    /// [`SPARE_VALUES`] or smaller than those already left (a table made while another is in
+    /// [`SPARE_VALUES`] and [`SPARE_ROWS`] allow or smaller than those already left (a table made while another is in
     /// use gives back less room).
     fn drop(&mut self) {
         let values = std::mem::take(&mut self.values);
-        if values.capacity() > SPARE_VALUES {
+        let rows = std::mem::take(&mut self.rows);
+        if values.capacity() > SPARE_VALUES || rows.capacity() > SPARE_ROWS {
             return;
         }
-        let rows = std::mem::take(&mut self.rows);
         // A thread that is ending has no next table to keep them for.
         let _ = SPARE.try_with(|spare| {
             let kept = spare.take();
@@ -583,6 +585,13 @@ mod tests {
         drop(inner);
         drop(next);
         assert!(FieldTable::with_capacity(1).values.capacity() >= values);
+        // A table past the bound gives its room back to the allocator.
+        {
+            let mut huge = FieldTable::with_capacity(SPARE_ROWS + 1);
+            huge.push_split(b"LX*1", b'*', Span::new(0, 4), 0, seps, None);
+        }
+        let after = FieldTable::with_capacity(1);
+        assert!(after.rows.capacity() <= SPARE_ROWS && after.values.capacity() <= SPARE_VALUES);
     }
 
     #[test]
