@@ -352,8 +352,8 @@ impl<'s> FieldTable<'s> {
 
 impl Drop for FieldTable<'_> {
     /// Leaves the buffers to the thread's next table, unless they are larger than
-    /// [`SPARE_VALUES`] and [`SPARE_ROWS`] allow or smaller than those already left (a table made while another is in
-    /// use gives back less room).
+    /// [`SPARE_VALUES`] and [`SPARE_ROWS`] allow, or smaller than those already left (a table
+    /// made while another is in use gives back less room).
     fn drop(&mut self) {
         let values = std::mem::take(&mut self.values);
         let rows = std::mem::take(&mut self.rows);
