@@ -613,10 +613,7 @@ mod tests {
         });
         let mut out = Vec::new();
         split_released_into(b"FTX+AAI+++A?+B?:C:D??+E?", b'+', b'?', &mut out);
-        assert_eq!(
-            out,
-            [&b"FTX"[..], b"AAI", b"", b"", b"A?+B?:C:D??", b"E?"]
-        );
+        assert_eq!(out, [&b"FTX"[..], b"AAI", b"", b"", b"A?+B?:C:D??", b"E?"]);
     }
 
     #[test]

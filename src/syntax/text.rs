@@ -154,7 +154,8 @@ mod tests {
     #[test]
     fn tidy_ascii_is_tidy() {
         use proptest::prelude::*;
-        let alphabet = prop::sample::select(vec![b' ', b'a', b'\t', b'\n', 0x0B, 0x0C, 0, 0x7F, b'?']);
+        let alphabet =
+            prop::sample::select(vec![b' ', b'a', b'\t', b'\n', 0x0B, 0x0C, 0, 0x7F, b'?']);
         proptest!(|(bytes in prop::collection::vec(alphabet, 0..24))| {
             let want = tidy(Cow::Owned(String::from_utf8(bytes.clone()).unwrap()))
                 .map(Cow::into_owned);

@@ -132,8 +132,7 @@ fn refuses_what_the_grammar_does_not_have() {
 
 #[test]
 fn refuses_what_would_widen_the_standard() {
-    let (line, key, msg) =
-        refused("[[set.element]]\nat = \"BEG01\"\ncodes = [\"00\", \"Q9\"]\n");
+    let (line, key, msg) = refused("[[set.element]]\nat = \"BEG01\"\ncodes = [\"00\", \"Q9\"]\n");
     assert_eq!((line, key.as_str()), (8, "set.element.codes"));
     assert!(
         msg.starts_with(
@@ -163,13 +162,10 @@ fn refuses_what_would_widen_the_standard() {
     let (line, key, msg) = refused("[[set.element]]\nat = \"BEG03\"\nmax_length = 23\n");
     assert_eq!((line, key.as_str()), (8, "set.element.max_length"));
     assert!(
-        msg.contains(
-            "outside the standard's lengths for BEG03 (Purchase Order Number) (1 to 22)"
-        ),
+        msg.contains("outside the standard's lengths for BEG03 (Purchase Order Number) (1 to 22)"),
         "{msg}"
     );
-    let (_, key, _) =
-        refused("[[set.element]]\nat = \"BEG03\"\nmin_length = 5\nmax_length = 4\n");
+    let (_, key, _) = refused("[[set.element]]\nat = \"BEG03\"\nmin_length = 5\nmax_length = 4\n");
     assert_eq!(key, "set.element.max_length");
     let (_, key, msg) = refused("[[set.element]]\nat = \"BEG05\"\nvalue = \"2024\"\n");
     assert_eq!(key, "set.element.value");

@@ -86,7 +86,9 @@ impl Ctx<'_> {
         if v.is_empty() {
             return None;
         }
-        values::x12_date(v).map_err(|e| self.refuse(seg, n, v, e)).ok()
+        values::x12_date(v)
+            .map_err(|e| self.refuse(seg, n, v, e))
+            .ok()
     }
 
     /// A count (CTT01, ITD days): a whole number that is not negative.
@@ -393,8 +395,14 @@ mod tests {
 
     #[test]
     fn implied_decimals_and_dates() {
-        assert_eq!(values::x12_date(b"20240229").unwrap().to_string(), "2024-02-29");
-        assert_eq!(values::x12_date(b"990101").unwrap().to_string(), "1999-01-01");
+        assert_eq!(
+            values::x12_date(b"20240229").unwrap().to_string(),
+            "2024-02-29"
+        );
+        assert_eq!(
+            values::x12_date(b"990101").unwrap().to_string(),
+            "1999-01-01"
+        );
         assert!(values::x12_date(b"20230229").is_err());
         assert!(values::x12_date(b"00000000").is_err());
         assert_eq!(time(b"142428").unwrap().to_string(), "14:24:28");
