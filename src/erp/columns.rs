@@ -238,8 +238,75 @@ pub(crate) fn party_cell<'a>(parties: &'a [Party], col: &str) -> Option<Cell<'a>
     })
 }
 
-pub(crate) fn line_cell<'a>(line: Line<'a>, col: &str) -> Cell<'a> {
+/// A line column, resolved from its name once per document instead of matched by name on
+/// every row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineColumn {
+    LineNumber,
+    Quantity,
+    Unit,
+    Description,
+    Sku,
+    Gtin,
+    Upc,
+    Ean,
+    Isbn,
+    BuyerPart,
+    VendorPart,
+    UnitPrice,
+    LineAmount,
+    PriceBasis,
+    LineOrderNumber,
+    QuantityOrdered,
+    Package,
+    Sscc,
+    PackageLevel,
+    PackageTrackingNumber,
+    PalletSscc,
+}
+
+impl LineColumn {
+    /// The line column of that name; `None` for a header or party column.
+    pub(crate) fn named(col: &str) -> Option<LineColumn> {
+        use LineColumn::*;
+        Some(match col {
+            "line_number" => LineNumber,
+            "quantity" => Quantity,
+            "unit" => Unit,
+            "description" => Description,
+            "sku" => Sku,
+            "gtin" => Gtin,
+            "upc" => Upc,
+            "ean" => Ean,
+            "isbn" => Isbn,
+            "buyer_part" => BuyerPart,
+            "vendor_part" => VendorPart,
+            "unit_price" => UnitPrice,
+            "line_amount" => LineAmount,
+            "price_basis" => PriceBasis,
+            "line_order_number" => LineOrderNumber,
+            "quantity_ordered" => QuantityOrdered,
+            "package" => Package,
+            "sscc" => Sscc,
+            "package_level" => PackageLevel,
+            "package_tracking_number" => PackageTrackingNumber,
+            "pallet_sscc" => PalletSscc,
+            _ => return None,
+        })
+    }
+}
+
+/// The text of a line column for one line: borrowed from the line, or a number written into
+/// `scratch`; `None` when the line has no value there (or the column is another kind's).
+pub(crate) fn line_value<'s>(
+    line: Line<'s>,
+    col: LineColumn,
+    scratch: &'s mut Vec<u8>,
+) -> Option<&'s [u8]> {
     use Line::{Invoice as I, Order as O, Ship as S};
+    use LineColumn::*;
+    let non_empty = |s: &'s str| (!s.is_empty()).then_some(s.as_bytes());
+    let opt = |s: &'s Option<String>| s.as_deref().and_then(non_empty);
     // The fields every line kind has, under the same names.
     let (number, quantity, unit) = match line {
         O(l) => (&l.line_number, l.quantity, &l.unit),
@@ -251,31 +318,34 @@ pub(crate) fn line_cell<'a>(line: Line<'a>, col: &str) -> Cell<'a> {
         S(l, _) => (&l.item_ids, &l.description, None),
         I(l) => (&l.item_ids, &l.description, l.unit_price),
     };
-    match (line, col) {
-        (_, "line_number") => text(number),
-        (_, "quantity") => shown(Some(quantity)),
-        (_, "unit") => opt(unit),
-        (_, "description") => opt(description),
-        (_, "sku") => opt(&ids.sku),
-        (_, "gtin") => opt(&ids.gtin),
-        (_, "upc") => opt(&ids.upc),
-        (_, "ean") => opt(&ids.ean),
-        (_, "isbn") => opt(&ids.isbn),
-        (_, "buyer_part") => opt(&ids.buyer_part),
-        (_, "vendor_part") => opt(&ids.vendor_part),
-        (_, "unit_price") => shown(price),
+    let amount = match (line, col) {
+        (_, Quantity) => Some(quantity),
+        (_, UnitPrice) => price,
         // Checked: an absurd quantity × price leaves the cell empty instead of panicking.
-        (_, "line_amount") => shown(price.and_then(|p| quantity.checked_mul(p))),
-        (O(l), "price_basis") => opt(&l.price_basis),
-        (S(l, _), "line_order_number") => opt(&l.order_number),
-        (S(l, _), "quantity_ordered") => shown(l.quantity_ordered),
-        (S(l, _), "package") => opt(&l.package),
-        (S(_, p), "sscc") => p.and_then(|p| opt(&p.sscc)),
-        (S(_, p), "package_level") => p.and_then(|p| text(&p.level)),
-        (S(_, p), "package_tracking_number") => p.and_then(|p| opt(&p.tracking_number)),
-        (S(_, p), "pallet_sscc") => p.and_then(|p| opt(&p.parent)),
-        _ => None,
-    }
+        (_, LineAmount) => price.and_then(|p| quantity.checked_mul(p)),
+        (S(l, _), QuantityOrdered) => l.quantity_ordered,
+        (_, LineNumber) => return non_empty(number),
+        (_, Unit) => return opt(unit),
+        (_, Description) => return opt(description),
+        (_, Sku) => return opt(&ids.sku),
+        (_, Gtin) => return opt(&ids.gtin),
+        (_, Upc) => return opt(&ids.upc),
+        (_, Ean) => return opt(&ids.ean),
+        (_, Isbn) => return opt(&ids.isbn),
+        (_, BuyerPart) => return opt(&ids.buyer_part),
+        (_, VendorPart) => return opt(&ids.vendor_part),
+        (O(l), PriceBasis) => return opt(&l.price_basis),
+        (S(l, _), LineOrderNumber) => return opt(&l.order_number),
+        (S(l, _), Package) => return opt(&l.package),
+        (S(_, p), Sscc) => return p.and_then(|p| opt(&p.sscc)),
+        (S(_, p), PackageLevel) => return p.and_then(|p| non_empty(&p.level)),
+        (S(_, p), PackageTrackingNumber) => return p.and_then(|p| opt(&p.tracking_number)),
+        (S(_, p), PalletSscc) => return p.and_then(|p| opt(&p.parent)),
+        _ => return None,
+    };
+    scratch.clear();
+    crate::model::json::document::decimal_text(scratch, &amount?);
+    Some(scratch)
 }
 
 /// The package holding a ship line: the one whose SSCC the line names, else (a pack sent with

@@ -16,10 +16,10 @@
 //! let columns = ["order_number", "order_date", "quantity", "unit_price", "description"];
 //! let columns: Vec<String> = columns.map(String::from).to_vec();
 //! erp::check_columns(doc.kind(), &columns).map_err(std::io::Error::other)?;
-//! let mut w = import::writer(Vec::new());
-//! import::write_header(&mut w, &columns)?;
-//! import::write_document(&mut w, &doc, &columns)?;
-//! let out = String::from_utf8(w.into_inner()?)?;
+//! let mut out = Vec::new();
+//! import::write_header(&mut out, &columns);
+//! import::write_document(&mut out, &doc, &columns)?;
+//! let out = String::from_utf8(out)?;
 //! assert_eq!(out.lines().next(), Some("order_number,order_date,quantity,unit_price,description"));
 //! assert_eq!(out.lines().nth(1), Some("PO1,2024-03-11,2,-12.50,'=1+1"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -46,44 +46,44 @@
 
 #[cfg(any(test, feature = "internals"))]
 use super::columns::check_columns;
-use super::columns::{Cell, Line, header_cell, line_cell, package_of, party_cell};
+use super::columns::{Line, LineColumn, header_cell, line_value, package_of, party_cell};
 use crate::model::Document;
 use std::borrow::Cow;
-use std::io::Write;
-/// The CSV writer of the ERP files: the header and every document's rows go through writers
-/// made here, so their quoting and line ends agree. Flexible, because the rows of one input
-/// may mix document kinds with different columns (each kind has its own ERP file).
-pub fn writer<W: Write>(w: W) -> csv::Writer<W> {
-    csv::WriterBuilder::new().flexible(true).from_writer(w)
+
+/// Appends the header row (the column names as configured).
+pub fn write_header(out: &mut Vec<u8>, columns: &[String]) {
+    let mut row = Row::start(out);
+    for c in columns {
+        row.field(b"", c.as_bytes());
+    }
+    row.end();
 }
 
-/// Writes the header row (the column names as configured).
-pub fn write_header<W: Write>(w: &mut csv::Writer<W>, columns: &[String]) -> csv::Result<()> {
-    w.write_record(columns)
-}
-
-/// Writes one row per line of `doc` (one row if it has no lines).
+/// Appends one row per line of `doc` (one row if it has no lines).
 ///
 /// Columns are checked against the document's kind first, so an unchecked configuration fails
 /// with the [`check_columns`] message (as an `InvalidInput` I/O error) instead of writing blanks.
 #[cfg(any(test, feature = "internals"))]
-pub fn write_document<W: Write>(
-    w: &mut csv::Writer<W>,
+pub fn write_document(
+    out: &mut Vec<u8>,
     doc: &Document,
     columns: &[String],
-) -> csv::Result<()> {
+) -> std::io::Result<()> {
     check_columns(doc.kind(), columns)
         .map_err(|m| std::io::Error::new(std::io::ErrorKind::InvalidInput, m))?;
-    write_rows(w, doc, columns)
+    write_rows(out, doc, columns);
+    Ok(())
+}
+
+/// One column of a document's rows: the same text on every row, or a line column.
+enum Slot<'a> {
+    Fixed(Option<Cow<'a, str>>),
+    Line(LineColumn),
 }
 
 /// [`write_document`] for columns checked already (the run's configuration checks them when it
 /// loads): a column that does not exist would be left blank.
-pub(crate) fn write_rows<W: Write>(
-    w: &mut csv::Writer<W>,
-    doc: &Document,
-    columns: &[String],
-) -> csv::Result<()> {
+pub(crate) fn write_rows(out: &mut Vec<u8>, doc: &Document, columns: &[String]) {
     let (mut lines, parties): (Vec<Option<Line>>, _) = match doc {
         Document::Order(o) => (
             o.lines.iter().map(|l| Some(Line::Order(l))).collect(),
@@ -101,63 +101,118 @@ pub(crate) fn write_rows<W: Write>(
         ),
         // Acknowledgments are never ERP import rows: they answer what we sent, and the run
         // records them for the outbound side, not for the ERP.
-        Document::Acknowledgment(_) => return Ok(()),
+        Document::Acknowledgment(_) => return,
     };
     if lines.is_empty() {
         lines.push(None);
     }
-    // Header and party cells are the same on every row: worked out (and neutralised) once;
-    // `None` marks a line column.
-    let fixed: Vec<Option<Cow<str>>> = (columns.iter())
-        .map(|c| header_cell(doc, c).or_else(|| party_cell(parties, c)))
-        .map(|v| v.map(|v| safe(v.unwrap_or_default())))
+    // Header and party cells are the same on every row: worked out once per document, and line
+    // columns resolved from their names once, not on every row.
+    let slots: Vec<Slot> = (columns.iter())
+        .map(
+            |c| match header_cell(doc, c).or_else(|| party_cell(parties, c)) {
+                Some(v) => Slot::Fixed(v),
+                None => LineColumn::named(c).map_or(Slot::Fixed(None), Slot::Line),
+            },
+        )
         .collect();
-    // The line cells of one row (`None` where the column is fixed), reused row after row.
-    let mut cells: Vec<Cell> = Vec::with_capacity(columns.len());
+    let mut scratch = Vec::new();
     for line in lines {
-        cells.clear();
-        for (c, f) in columns.iter().zip(&fixed) {
-            cells.push(match f {
-                Some(_) => None,
+        let mut row = Row::start(out);
+        for slot in &slots {
+            let v = match slot {
+                Slot::Fixed(v) => v.as_deref().map(str::as_bytes),
                 // A line-less document's single row leaves its line columns empty.
-                None => Some(safe(line.and_then(|l| line_cell(l, c)).unwrap_or_default())),
-            });
+                Slot::Line(c) => line.and_then(|l| line_value(l, *c, &mut scratch)),
+            };
+            let v = v.unwrap_or_default();
+            let prefix: &[u8] = if is_risky(v) { b"'" } else { b"" };
+            row.field(prefix, v);
         }
-        w.write_record(
-            fixed
-                .iter()
-                .zip(&cells)
-                .map(|(f, l)| f.as_ref().or(l.as_ref()).map_or(&b""[..], |v| v.as_bytes())),
-        )?;
+        row.end();
     }
-    Ok(())
+}
+
+/// One CSV record being appended, written as the `csv` crate's default writer writes it (the
+/// proptest below holds the two to the same bytes): fields separated by commas, a field quoted
+/// when it holds a comma, a quote, a carriage return or a line feed, a quote inside it doubled;
+/// the record ends with a line feed, and a record of one empty field is written `""` so that it
+/// is not an empty line.
+struct Row<'o> {
+    out: &'o mut Vec<u8>,
+    start: usize,
+    fields: usize,
+}
+
+impl<'o> Row<'o> {
+    fn start(out: &'o mut Vec<u8>) -> Self {
+        let start = out.len();
+        Row {
+            out,
+            start,
+            fields: 0,
+        }
+    }
+
+    /// Appends `prefix` and `v` as one field (`prefix` holds no byte that needs quoting).
+    fn field(&mut self, prefix: &[u8], v: &[u8]) {
+        if self.fields > 0 {
+            self.out.push(b',');
+        }
+        self.fields += 1;
+        if !v.iter().any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
+            if !prefix.is_empty() {
+                self.out.extend_from_slice(prefix);
+            }
+            self.out.extend_from_slice(v);
+            return;
+        }
+        self.out.push(b'"');
+        self.out.extend_from_slice(prefix);
+        for (i, part) in v.split(|&b| b == b'"').enumerate() {
+            if i > 0 {
+                self.out.extend_from_slice(b"\"\"");
+            }
+            self.out.extend_from_slice(part);
+        }
+        self.out.push(b'"');
+    }
+
+    fn end(self) {
+        if self.out.len() == self.start {
+            self.out.extend_from_slice(b"\"\"");
+        }
+        self.out.push(b'\n');
+    }
 }
 
 /// Neutralises a cell against spreadsheet formula injection: a leading `'` when it starts with
 /// `=`, `+`, `-`, `@`, tab or carriage return, unless the whole cell is a plain decimal number.
+/// The rows get the same treatment as they are written.
 #[cfg(any(test, feature = "internals"))]
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    safe(Cow::Borrowed(cell))
-}
-
-/// [`neutralise`] for a cell already owned or borrowed from the document: copies only risky ones.
-fn safe(cell: Cow<'_, str>) -> Cow<'_, str> {
-    if is_risky(&cell) {
+    if is_risky(cell.as_bytes()) {
         Cow::Owned(format!("'{cell}"))
     } else {
-        cell
+        Cow::Borrowed(cell)
     }
 }
 
-fn is_risky(cell: &str) -> bool {
-    cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(cell)
+fn is_risky(cell: &[u8]) -> bool {
+    matches!(
+        cell.first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    ) && !is_plain_number(cell)
 }
 
 /// `[+-]?digits(.digits)?`: what a spreadsheet reads as a number and nothing else.
-fn is_plain_number(s: &str) -> bool {
-    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
-    let (int, frac) = s.split_once('.').unwrap_or((s, "0"));
-    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+fn is_plain_number(s: &[u8]) -> bool {
+    let s = s.strip_prefix(b"-").or(s.strip_prefix(b"+")).unwrap_or(s);
+    let (int, frac) = match s.iter().position(|&b| b == b'.') {
+        Some(dot) => (&s[..dot], &s[dot + 1..]),
+        None => (s, &b"0"[..]),
+    };
+    let digits = |p: &[u8]| !p.is_empty() && p.iter().all(u8::is_ascii_digit);
     digits(int) && digits(frac)
 }
 
@@ -178,10 +233,10 @@ mod tests {
     /// The data rows `doc` writes under `cols` (whitespace-separated), as raw CSV text.
     fn rows(doc: &Document, cols: &str) -> Vec<String> {
         let cols: Vec<String> = cols.split_whitespace().map(String::from).collect();
-        let mut w = csv::Writer::from_writer(Vec::new());
-        write_header(&mut w, &cols).expect("header");
-        write_document(&mut w, doc, &cols).expect("rows");
-        let out = String::from_utf8(w.into_inner().expect("flush")).expect("utf-8");
+        let mut out = Vec::new();
+        write_header(&mut out, &cols);
+        write_document(&mut out, doc, &cols).expect("rows");
+        let out = String::from_utf8(out).expect("utf-8");
         out.lines().skip(1).map(String::from).collect()
     }
 
@@ -219,8 +274,7 @@ mod tests {
         assert!(check_columns("order", &[]).is_err());
         assert!(check_columns("catalog", &owned(&["sku"])).is_err());
         // write_document refuses rather than writing blanks.
-        let mut w = csv::Writer::from_writer(Vec::new());
-        assert!(write_document(&mut w, &two_line_order(), &owned(&["bogus"])).is_err());
+        assert!(write_document(&mut Vec::new(), &two_line_order(), &owned(&["bogus"])).is_err());
     }
 
     /// Header fields repeat on each line's row; commas and quotes are quoted by csv.
@@ -363,9 +417,9 @@ mod tests {
                 kinds.insert(d.kind());
                 let cols = owned(default_columns(d.kind()));
                 let write = || {
-                    let mut w = csv::Writer::from_writer(Vec::new());
-                    write_document(&mut w, d, &cols).expect("rows");
-                    w.into_inner().expect("flush")
+                    let mut out = Vec::new();
+                    write_document(&mut out, d, &cols).expect("rows");
+                    out
                 };
                 let bytes = write();
                 assert_eq!(bytes, write(), "{} not deterministic", path.display());
@@ -378,5 +432,27 @@ mod tests {
             }
         }
         assert_eq!(kinds.len(), 3, "samples cover every kind: {kinds:?}");
+    }
+
+    /// Our rows are byte for byte what the `csv` crate's default writer makes of the same
+    /// fields, quoting and all.
+    #[test]
+    fn rows_are_what_the_csv_crate_writes() {
+        use proptest::prelude::*;
+        let byte = prop::sample::select(vec![b'a', b' ', b',', b'"', b'\r', b'\n', b'\'', b'=']);
+        let field = prop::collection::vec(byte, 0..6);
+        proptest!(|(records in prop::collection::vec(prop::collection::vec(field, 1..5), 1..4))| {
+            let mut ours = Vec::new();
+            let mut theirs = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+            for fields in &records {
+                let mut row = Row::start(&mut ours);
+                for f in fields {
+                    row.field(b"", f);
+                }
+                row.end();
+                theirs.write_record(fields).unwrap();
+            }
+            prop_assert_eq!(ours, theirs.into_inner().unwrap());
+        });
     }
 }

@@ -253,11 +253,8 @@ impl CsvSpool<'_> {
             io::Error::other(format!("no CSV columns for {} documents", doc.kind()))
         })?;
         self.rows.clear();
-        let mut w = crate::erp::import::writer(&mut self.rows);
         // The configuration checked the columns when it loaded.
-        crate::erp::import::write_rows(&mut w, doc, columns).map_err(io::Error::other)?;
-        w.flush()?;
-        drop(w);
+        crate::erp::import::write_rows(&mut self.rows, doc, columns);
         let bytes = &self.rows;
         let len = u32::try_from(bytes.len())
             .map_err(|_| io::Error::other("a document's CSV rows are over 4 GiB"))?;

@@ -177,13 +177,9 @@ fn create(
         .open(&temp)?;
     let mut sink = BufWriter::new(file);
     if format == OutputFormat::Csv {
-        let mut w = crate::erp::import::writer(Vec::new());
-        crate::erp::import::write_header(&mut w, &cfg.csv_columns[kind])
-            .map_err(io::Error::other)?;
-        sink.write_all(
-            &w.into_inner()
-                .map_err(|e| io::Error::other(e.to_string()))?,
-        )?;
+        let mut header = Vec::new();
+        crate::erp::import::write_header(&mut header, &cfg.csv_columns[kind]);
+        sink.write_all(&header)?;
     }
     Ok(Open {
         sink,

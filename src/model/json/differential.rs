@@ -56,6 +56,9 @@ fn decimals_dates_and_times_at_their_edges() {
         let mut serde = Vec::new();
         write(&mut serde, &d).expect("writes");
         assert_eq!(direct, serde, "{d:?}");
+        let mut text = Vec::new();
+        super::document::decimal_text(&mut text, &d);
+        assert_eq!(text, d.to_string().into_bytes(), "{d:?}");
     }
     for (y, m, d) in [
         (0, 1, 1),
@@ -601,5 +604,12 @@ proptest! {
     ) {
         let (direct, serde) = both(&doc);
         prop_assert_eq!(direct, serde);
+    }
+
+    #[test]
+    fn any_decimal_is_written_as_it_displays(d in decimal()) {
+        let mut text = Vec::new();
+        super::document::decimal_text(&mut text, &d);
+        prop_assert_eq!(String::from_utf8(text).unwrap(), d.to_string());
     }
 }

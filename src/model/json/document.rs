@@ -147,6 +147,13 @@ fn digits_of(buf: &mut [u8], mut v: u64) -> usize {
 /// into a buffer of its own first.
 pub(super) fn decimal(out: &mut Vec<u8>, d: &Decimal) {
     out.push(b'"');
+    decimal_text(out, d);
+    out.push(b'"');
+}
+
+/// A decimal's plain text, as its `Display` writes it (the same text as its `Serialize`), put
+/// straight into `out`: the ERP files' cells are written with it too.
+pub(crate) fn decimal_text(out: &mut Vec<u8>, d: &Decimal) {
     if d.is_sign_negative() {
         out.push(b'-');
     }
@@ -188,7 +195,6 @@ pub(super) fn decimal(out: &mut Vec<u8>, d: &Decimal) {
         out.push(b'.');
         out.extend_from_slice(&buf[point..]);
     }
-    out.push(b'"');
 }
 
 /// A date as jiff writes it: `YYYY-MM-DD` for years 0 to 9999, jiff's own text otherwise.
