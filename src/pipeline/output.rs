@@ -18,6 +18,13 @@ use std::io::{self, BufRead, BufWriter, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
+/// Bytes written to an ERP file at once. A run writes about five times its input into ERP files;
+/// with `BufWriter`'s 8 KiB that is one `write` per two pages, and the kernel's per-call work
+/// (page-cache copies, zeroing the tail of the last page) held 16% of a profiled run's samples.
+/// On a 100 MiB mixed folder, 5 alternating runs each, system time fell from 2.19 to 1.89 s
+/// (user time unchanged within noise).
+const WRITE_BUFFER: usize = 1 << 20;
+
 struct Open {
     sink: BufWriter<File>,
     row: OutputRow,
@@ -175,7 +182,7 @@ fn create(
         .create_new(true)
         .mode(layout.erp_file_mode)
         .open(&temp)?;
-    let mut sink = BufWriter::new(file);
+    let mut sink = BufWriter::with_capacity(WRITE_BUFFER, file);
     if format == OutputFormat::Csv {
         let mut header = Vec::new();
         crate::erp::import::write_header(&mut header, &cfg.csv_columns[kind]);
