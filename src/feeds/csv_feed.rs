@@ -46,6 +46,101 @@ impl Columns {
     fn get(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
     }
+
+    fn opt(&self, name: &Option<String>) -> Option<usize> {
+        self.get(name.as_deref()?)
+    }
+}
+
+/// The profile's columns placed in this file's header once, so that a row's values are read
+/// by index: a name lookup for each value of each row cost a sixth of a feed's translation.
+/// `None` is a column the profile does not name or the header lacks; either way its value is
+/// absent.
+struct Placed {
+    key: usize,
+    order_date: Option<usize>,
+    currency: Option<usize>,
+    note: Option<usize>,
+    total: Option<usize>,
+    parties: Vec<PartyPlaced>,
+    quantity: usize,
+    unit_price: Option<usize>,
+    sku: Option<usize>,
+    description: Option<usize>,
+    line_id: Option<usize>,
+    /// The column a row needs a value in to be a line, when the profile names one.
+    line_required: Option<Option<usize>>,
+    /// One per `profile.amounts`, in its order: the amount's column and the code's.
+    amounts: Vec<(Option<usize>, Option<usize>)>,
+}
+
+struct PartyPlaced {
+    name: Option<usize>,
+    company: Option<usize>,
+    /// The address columns the header has, in the profile's order.
+    address: Vec<usize>,
+    city: Option<usize>,
+    region: Option<usize>,
+    postal_code: Option<usize>,
+    country: Option<usize>,
+    phone: Option<usize>,
+    email: Option<usize>,
+}
+
+impl Placed {
+    /// `None` when the header lacks the order key or the quantity (reported before this).
+    fn new(p: &Profile, cols: &Columns) -> Option<Placed> {
+        Some(Placed {
+            key: cols.get(&p.order_key)?,
+            order_date: cols.opt(&p.order.order_date),
+            currency: cols.opt(&p.order.currency),
+            note: cols.opt(&p.order.note),
+            total: cols.opt(&p.order.total),
+            parties: p
+                .parties
+                .iter()
+                .map(|pc| PartyPlaced {
+                    name: cols.opt(&pc.name),
+                    company: cols.opt(&pc.company),
+                    address: pc.address.iter().filter_map(|c| cols.get(c)).collect(),
+                    city: cols.opt(&pc.city),
+                    region: cols.opt(&pc.region),
+                    postal_code: cols.opt(&pc.postal_code),
+                    country: cols.opt(&pc.country),
+                    phone: cols.opt(&pc.phone),
+                    email: cols.opt(&pc.email),
+                })
+                .collect(),
+            quantity: cols.get(&p.line.quantity)?,
+            unit_price: cols.opt(&p.line.unit_price),
+            sku: cols.opt(&p.line.sku),
+            description: cols.opt(&p.line.description),
+            line_id: cols.opt(&p.line.line_id),
+            line_required: p.line_required.as_ref().map(|c| cols.get(c)),
+            amounts: p
+                .amounts
+                .iter()
+                .map(|a| (cols.get(&a.amount), cols.opt(&a.code_column)))
+                .collect(),
+        })
+    }
+}
+
+/// A cell's value without the spaces around it; `None` when that leaves nothing. Most cells
+/// start and end with a visible ASCII character, which `str::trim` need not look at.
+fn cell(rec: &csv::StringRecord, at: Option<usize>) -> Option<&str> {
+    let v = trim(rec.get(at?)?);
+    (!v.is_empty()).then_some(v)
+}
+
+/// `str::trim`, without decoding characters when the ends are visible ASCII (which is never
+/// white space).
+fn trim(v: &str) -> &str {
+    match v.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => v,
+        [only] if only.is_ascii_graphic() => v,
+        _ => v.trim(),
+    }
 }
 
 /// One order being read.
@@ -104,6 +199,9 @@ pub fn amount(s: &str) -> Result<Decimal, String> {
 /// The calendar date of a timestamp as the feed wrote it, offset included:
 /// `2024-03-11 09:15:42 -0500`, `2024-03-11T14:02:11+00:00`, `2024-03-11T14:02:11Z`, or a date.
 pub fn timestamp_date(s: &str) -> Result<Date, String> {
+    if let Some(d) = usual_timestamp(s.as_bytes()) {
+        return Ok(d);
+    }
     // Some APIs hand out timestamps still URL-encoded (`2010-10-05T00%3A06%3A07Z`).
     let decoded;
     let t = if s.contains('%') {
@@ -124,6 +222,65 @@ pub fn timestamp_date(s: &str) -> Result<Date, String> {
             .is_ok_and(|p| p.to_timestamp().is_ok())
         || t.parse::<jiff::civil::DateTime>().is_ok();
     if ok { Ok(date) } else { Err(bad()) }
+}
+
+/// The date of a timestamp in one of the usual layouts, read without a parser: `YYYY-MM-DD`
+/// alone, with ` HH:MM:SS ±HHMM` (Shopify), or with `THH:MM:SS` and `Z` or `±HH:MM` (RFC
+/// 3339), every field in range. `None` leaves the value to the parsers, which know every
+/// other layout and say what is wrong; this never takes what they refuse (a test compares).
+fn usual_timestamp(t: &[u8]) -> Option<Date> {
+    let num = |r: &[u8], max: u8| -> Option<u8> {
+        match r {
+            [a @ b'0'..=b'9', b @ b'0'..=b'9'] => Some((a - b'0') * 10 + (b - b'0')),
+            _ => None,
+        }
+        .filter(|&v| v <= max)
+    };
+    let (head, rest) = t.split_at_checked(10)?;
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *head else {
+        return None;
+    };
+    let year = i16::from(num(&[y0, y1], 99)?) * 100 + i16::from(num(&[y2, y3], 99)?);
+    // Far from the ends of the range a timestamp with an offset can reach.
+    if !(1000..=9000).contains(&year) {
+        return None;
+    }
+    let date = Date::new(year, num(&[m0, m1], 12)? as i8, num(&[d0, d1], 31)? as i8).ok()?;
+    let time = |r: &[u8]| -> Option<()> {
+        let [h0, h1, b':', mi0, mi1, b':', s0, s1] = *r else {
+            return None;
+        };
+        num(&[h0, h1], 23)?;
+        num(&[mi0, mi1], 59)?;
+        num(&[s0, s1], 59).map(drop)
+    };
+    let offset = |sign: u8, h: &[u8], m: &[u8]| -> Option<()> {
+        matches!(sign, b'+' | b'-').then_some(())?;
+        num(h, 23)?;
+        num(m, 59).map(drop)
+    };
+    match rest {
+        [] => {}
+        [b' ', r @ ..] => {
+            let (clock, zone) = r.split_at_checked(8)?;
+            time(clock)?;
+            let [b' ', sign, h0, h1, m0, m1] = *zone else {
+                return None;
+            };
+            offset(sign, &[h0, h1], &[m0, m1])?;
+        }
+        [b'T', r @ ..] => {
+            let (clock, zone) = r.split_at_checked(8)?;
+            time(clock)?;
+            match *zone {
+                [b'Z'] => {}
+                [sign, h0, h1, b':', m0, m1] => offset(sign, &[h0, h1], &[m0, m1])?,
+                _ => return None,
+            }
+        }
+        _ => return None,
+    }
+    Some(date)
 }
 
 /// The limit breach behind a csv error, when that is what stopped the reading.
@@ -213,8 +370,10 @@ pub fn translate<R: Read>(
     }
     let order_cols = order_columns(profile, &cols);
     let mapped = mapped_columns(profile, &cols, &order_cols);
+    let placed = Placed::new(profile, &cols).expect("the key and quantity columns are there");
     let reader = Reader {
         profile,
+        placed: &placed,
         cols: &cols,
         order_cols: &order_cols,
         mapped: &mapped,
@@ -256,11 +415,7 @@ pub fn translate<R: Read>(
             }
         }
         let (offset, row) = lines.at(rec.position().unwrap_or(&pos));
-        let key = rec
-            .get(cols.get(&profile.order_key).expect("checked"))
-            .unwrap_or("")
-            .trim()
-            .to_string();
+        let key = trim(rec.get(placed.key).unwrap_or("")).to_string();
         if rec.len() != names.len() {
             let f = Finding::error(
                 Code::InvalidRow,
@@ -415,6 +570,7 @@ fn lone_row(profile: &Profile, f: Finding) -> Outcome {
 
 struct Reader<'a> {
     profile: &'a Profile,
+    placed: &'a Placed,
     cols: &'a Columns,
     order_cols: &'a [usize],
     /// Columns read into the order (see [`mapped_columns`]).
@@ -423,11 +579,6 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn value<'r>(&self, rec: &'r csv::StringRecord, column: Option<&str>) -> Option<&'r str> {
-        let c = self.cols.get(column?)?;
-        rec.get(c).map(str::trim).filter(|v| !v.is_empty())
-    }
-
     /// The profile's amounts of one scope on a row, added to `acs` and `taxes`; unreadable ones
     /// become findings at their column.
     #[allow(clippy::too_many_arguments)]
@@ -441,14 +592,15 @@ impl Reader<'_> {
         offset: usize,
         row: u64,
     ) {
-        for a in self.profile.amounts.iter().filter(|a| a.scope == scope) {
-            let Some(v) = self.value(rec, Some(&a.amount)) else {
+        let placed = self.profile.amounts.iter().zip(&self.placed.amounts);
+        for (a, &(at, code_at)) in placed.filter(|(a, _)| a.scope == scope) {
+            let Some(v) = cell(rec, at) else {
                 continue;
             };
-            let code = a.code.clone().or_else(|| {
-                self.value(rec, a.code_column.as_deref())
-                    .map(str::to_string)
-            });
+            let code = a
+                .code
+                .clone()
+                .or_else(|| cell(rec, code_at).map(str::to_string));
             match amount(v) {
                 Ok(x) if x.is_zero() => {}
                 Ok(x) => add_amount(acs, taxes, a.kind, code, x),
@@ -463,51 +615,47 @@ impl Reader<'_> {
 
     fn start(&self, rec: &csv::StringRecord, key: String, offset: usize, row: u64) -> Group {
         let p = self.profile;
+        let at = self.placed;
         let mut findings = Vec::new();
         let col_finding = |findings: &mut Vec<Finding>, col: &str, msg: String| {
             findings.push(Finding::error(Code::InvalidRow, msg).at_row(offset, row, Some(col)));
         };
-        let order_date = self
-            .value(rec, p.order.order_date.as_deref())
-            .and_then(|v| match timestamp_date(v) {
-                Ok(d) => Some(d),
-                Err(m) => {
-                    col_finding(
-                        &mut findings,
-                        p.order.order_date.as_deref().unwrap_or(""),
-                        m,
-                    );
-                    None
-                }
-            });
+        let order_date = cell(rec, at.order_date).and_then(|v| match timestamp_date(v) {
+            Ok(d) => Some(d),
+            Err(m) => {
+                col_finding(
+                    &mut findings,
+                    p.order.order_date.as_deref().unwrap_or(""),
+                    m,
+                );
+                None
+            }
+        });
         let parties = p
             .parties
             .iter()
-            .filter_map(|pc| {
-                let get = |c: &Option<String>| self.value(rec, c.as_deref()).map(str::to_string);
-                let name = match (get(&pc.name), get(&pc.company)) {
+            .zip(&at.parties)
+            .filter_map(|(pc, at)| {
+                let get = |c: Option<usize>| cell(rec, c).map(str::to_string);
+                let name = match (cell(rec, at.name), cell(rec, at.company)) {
                     (Some(n), Some(c)) => Some(format!("{n}, {c}")),
-                    (n, c) => n.or(c),
+                    (n, c) => n.or(c).map(str::to_string),
                 };
                 let address = Address {
-                    lines: pc
-                        .address
-                        .iter()
-                        .filter_map(|c| self.value(rec, Some(c)).map(str::to_string))
-                        .collect(),
-                    city: get(&pc.city),
-                    region: get(&pc.region),
+                    lines: at.address.iter().filter_map(|&c| get(Some(c))).collect(),
+                    city: get(at.city),
+                    region: get(at.region),
                     // Spreadsheet exports guard leading zeros with an apostrophe ('05998).
-                    postal_code: get(&pc.postal_code)
+                    postal_code: cell(rec, at.postal_code)
                         .map(|z| z.trim_start_matches('\'').to_string()),
-                    country: get(&pc.country),
+                    country: get(at.country),
                 };
-                let contact =
-                    (get(&pc.phone).is_some() || get(&pc.email).is_some()).then(|| Contact {
-                        name: None,
-                        phone: get(&pc.phone),
-                        email: get(&pc.email),
-                    });
+                let (phone, email) = (get(at.phone), get(at.email));
+                let contact = (phone.is_some() || email.is_some()).then_some(Contact {
+                    name: None,
+                    phone,
+                    email,
+                });
                 let party = Party {
                     role: role(&pc.role),
                     role_code: pc.role.clone(),
@@ -525,9 +673,7 @@ impl Reader<'_> {
             order_date,
             purpose: Purpose::Original,
             order_type: None,
-            currency: self
-                .value(rec, p.order.currency.as_deref())
-                .map(str::to_string),
+            currency: cell(rec, at.currency).map(str::to_string),
             parties,
             lines: Vec::new(),
             references: Vec::new(),
@@ -536,11 +682,7 @@ impl Reader<'_> {
             allowances_charges: Vec::new(),
             taxes: Vec::new(),
             totals: Totals::default(),
-            notes: self
-                .value(rec, p.order.note.as_deref())
-                .map(str::to_string)
-                .into_iter()
-                .collect(),
+            notes: cell(rec, at.note).map(str::to_string).into_iter().collect(),
             source: Source {
                 file: self.opts.file.clone(),
                 offset,
@@ -559,7 +701,7 @@ impl Reader<'_> {
                 test: false,
             },
         };
-        if let Some(total) = self.value(rec, p.order.total.as_deref()) {
+        if let Some(total) = cell(rec, at.total) {
             match amount(total) {
                 Ok(t) => order.totals.amount = Some(t),
                 Err(m) => col_finding(&mut findings, p.order.total.as_deref().unwrap_or(""), m),
@@ -577,7 +719,7 @@ impl Reader<'_> {
         let first = self
             .order_cols
             .iter()
-            .map(|&c| rec.get(c).unwrap_or("").trim().to_string())
+            .map(|&c| trim(rec.get(c).unwrap_or("")).to_string())
             .collect();
         Group {
             key,
@@ -593,6 +735,10 @@ impl Reader<'_> {
     /// the usual one: UTF-16 read as bytes, or a damaged file) would reach the ERP files as it
     /// is, so it rejects the order with its row and column.
     fn check_controls(&self, g: &mut Group, rec: &csv::StringRecord, offset: usize, row: u64) {
+        // The usual row has no control character in any cell: one pass over all of its text.
+        if !rec.as_slice().bytes().any(super::is_control) {
+            return;
+        }
         for &c in self.mapped {
             let Some((i, ch)) = rec.get(c).and_then(super::control_char) else {
                 continue;
@@ -615,7 +761,7 @@ impl Reader<'_> {
     /// Later rows of an order must not contradict its first row.
     fn check_order_fields(&self, g: &mut Group, rec: &csv::StringRecord, offset: usize, row: u64) {
         for (k, &c) in self.order_cols.iter().enumerate() {
-            let v = rec.get(c).unwrap_or("").trim();
+            let v = trim(rec.get(c).unwrap_or(""));
             let first = g.first[k].as_str();
             let contradicts = match self.profile.order_fields {
                 OrderFields::FirstRow => !v.is_empty() && v != first,
@@ -649,8 +795,8 @@ impl Reader<'_> {
             offset,
             row,
         );
-        if let Some(req) = &p.line_required
-            && self.value(rec, Some(req.as_str())).is_none()
+        if let Some(req) = self.placed.line_required
+            && cell(rec, req).is_none()
         {
             return;
         }
@@ -659,7 +805,7 @@ impl Reader<'_> {
                 .push(Finding::error(Code::InvalidRow, msg).at_row(offset, row, Some(col)));
         };
         let qty_col = &p.line.quantity;
-        let quantity = match self.value(rec, Some(qty_col.as_str())).map(amount) {
+        let quantity = match cell(rec, Some(self.placed.quantity)).map(amount) {
             Some(Ok(q)) => q,
             Some(Err(m)) => {
                 bad(qty_col, m.replace("an amount", "a quantity"));
@@ -671,7 +817,7 @@ impl Reader<'_> {
             }
         };
         let mut unit_price = None;
-        if let Some(v) = self.value(rec, p.line.unit_price.as_deref()) {
+        if let Some(v) = cell(rec, self.placed.unit_price) {
             match amount(v) {
                 Ok(x) if p.line.price_is_total && !quantity.is_zero() => {
                     match unit_price_of(x, quantity) {
@@ -684,20 +830,17 @@ impl Reader<'_> {
             }
         }
         let mut line = OrderLine {
-            line_number: self
-                .value(rec, p.line.line_id.as_deref())
+            line_number: cell(rec, self.placed.line_id)
                 .map_or_else(|| (g.order.lines.len() + 1).to_string(), str::to_string),
             quantity,
             unit: None,
             unit_price,
             price_basis: None,
             item_ids: ItemIds {
-                sku: self.value(rec, p.line.sku.as_deref()).map(str::to_string),
+                sku: cell(rec, self.placed.sku).map(str::to_string),
                 ..ItemIds::default()
             },
-            description: self
-                .value(rec, p.line.description.as_deref())
-                .map(str::to_string),
+            description: cell(rec, self.placed.description).map(str::to_string),
             dates: Vec::new(),
             allowances_charges: Vec::new(),
             taxes: Vec::new(),
@@ -801,63 +944,4 @@ pub(super) fn add_amount(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_and_amounts() {
-        assert_eq!(
-            timestamp_date("2024-03-11 09:15:42 -0500")
-                .unwrap()
-                .to_string(),
-            "2024-03-11"
-        );
-        assert_eq!(
-            timestamp_date("2024-03-11T14:02:11+00:00")
-                .unwrap()
-                .to_string(),
-            "2024-03-11"
-        );
-        assert_eq!(
-            timestamp_date("2024-03-11").unwrap().to_string(),
-            "2024-03-11"
-        );
-        assert!(timestamp_date("2024-02-30T10:00:00+00:00").is_err());
-        assert_eq!(
-            timestamp_date("2010-10-05T00%3A06%3A07.000Z")
-                .unwrap()
-                .to_string(),
-            "2010-10-05"
-        );
-        assert!(timestamp_date("2024-03-11 25:00:00 -0500").is_err());
-        // A `%` that starts no escape is kept, and then the value is not a timestamp.
-        assert!(
-            timestamp_date("2010-10-05T00%3A06%3A07%Z")
-                .unwrap_err()
-                .contains("'2010-10-05T00:06:07%Z'")
-        );
-        assert_eq!(amount("24.00").unwrap().to_string(), "24.00");
-        assert!(amount("12,99").unwrap_err().contains("decimal mark"));
-        assert_eq!(amount(" +2 ").unwrap().to_string(), "2");
-        assert_eq!(amount("-0.50").unwrap().to_string(), "-0.50");
-        assert!(amount("1e2").unwrap_err().contains("exponent"));
-        assert!(amount("1E40").unwrap_err().contains("exponent"));
-        for bad in ["1_000", ".5", "5.", "$5", "", "-", "1.2.3", "NaN", "inf"] {
-            assert!(amount(bad).is_err(), "{bad}");
-        }
-        assert!(
-            amount("79228162514264337593543950336")
-                .unwrap_err()
-                .contains("digits")
-        );
-        assert!(
-            amount("0.12345678901234567890123456789012")
-                .unwrap_err()
-                .contains("digits")
-        );
-        assert_eq!(
-            amount("79228162514264337593543950335").unwrap().to_string(),
-            "79228162514264337593543950335"
-        );
-    }
-}
+mod tests;

@@ -137,8 +137,14 @@ fn replaced(enc: &'static encoding_rs::Encoding) -> Finding {
 /// In a value it would reach the ERP files as it is (a NUL ends a C string); XML 1.0 allows
 /// none of them, not even as a character reference.
 fn control_char(text: &str) -> Option<(usize, char)> {
-    text.char_indices()
-        .find(|&(_, c)| c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+    // A C0 control is one byte, and no byte of a longer UTF-8 sequence is below 0x80.
+    let i = text.bytes().position(is_control)?;
+    Some((i, char::from(text.as_bytes()[i])))
+}
+
+/// A C0 control byte other than TAB, CR and LF (see [`control_char`]).
+fn is_control(b: u8) -> bool {
+    b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r')
 }
 
 /// How a control character is named in a finding.
