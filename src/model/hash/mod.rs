@@ -175,9 +175,14 @@ impl ValueHasher {
         Self::default()
     }
 
-    /// The content hash of a document: its values without `source`.
+    /// The content hash of a document: its values without `source`. Orders, ship notices and
+    /// invoices are encoded by hand ([`document`]), to the bytes of the serde path.
     pub fn document(&mut self, doc: &Document) -> Result<[u8; 32], Error> {
-        self.hash_without(doc, NOT_CONTENT)
+        self.buf.clear();
+        if !document::encode_document(&mut self.buf, doc) {
+            return self.hash_without(doc, NOT_CONTENT);
+        }
+        Ok(self.digest())
     }
 
     /// The hash of any value.
@@ -192,10 +197,15 @@ impl ValueHasher {
         skip: &'static [&'static str],
     ) -> Result<[u8; 32], Error> {
         self.encode(value, skip)?;
+        Ok(self.digest())
+    }
+
+    /// SHA-256 of the domain and the encoding in `buf`.
+    fn digest(&self) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(DOMAIN);
         h.update(&self.buf);
-        Ok(h.finalize().into())
+        h.finalize().into()
     }
 
     /// Encodes a value into `buf`.
@@ -561,6 +571,8 @@ impl ser::SerializeMap for &mut ValueHasher {
 }
 
 super::ser::structs!(&mut ValueHasher, Error, field, end_map);
+
+mod document;
 
 #[cfg(test)]
 mod tests;

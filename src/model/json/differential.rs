@@ -597,11 +597,14 @@ fn invoice() -> BoxedStrategy<Document> {
         .boxed()
 }
 
+/// An arbitrary order, ship notice or invoice.
+pub(crate) fn any_document() -> BoxedStrategy<Document> {
+    prop_oneof![order(), ship_notice(), invoice()].boxed()
+}
+
 proptest! {
     #[test]
-    fn any_document_is_written_as_serde_writes_it(
-        doc in prop_oneof![order(), ship_notice(), invoice()]
-    ) {
+    fn any_document_is_written_as_serde_writes_it(doc in any_document()) {
         let (direct, serde) = both(&doc);
         prop_assert_eq!(direct, serde);
     }

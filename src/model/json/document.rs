@@ -199,14 +199,17 @@ pub(crate) fn decimal_text(out: &mut Vec<u8>, d: &Decimal) {
 
 /// A date as jiff writes it: `YYYY-MM-DD` for years 0 to 9999, jiff's own text otherwise.
 pub(super) fn date(out: &mut Vec<u8>, d: Date) {
-    let y = d.year();
-    if !(0..=9999).contains(&y) {
-        return display(out, &d);
+    match date_text(d) {
+        Some(text) => quoted(out, &text),
+        None => display(out, &d),
     }
-    let y = y as u16;
+}
+
+/// `YYYY-MM-DD` for years 0 to 9999, as jiff writes them; `None` for the others.
+pub(crate) fn date_text(d: Date) -> Option<[u8; 10]> {
+    let y = u16::try_from(d.year()).ok().filter(|&y| y <= 9999)?;
     let (m, day) = (d.month() as u8, d.day() as u8);
-    out.extend_from_slice(&[
-        b'"',
+    Some([
         b'0' + (y / 1000) as u8,
         b'0' + (y / 100 % 10) as u8,
         b'0' + (y / 10 % 10) as u8,
@@ -217,19 +220,26 @@ pub(super) fn date(out: &mut Vec<u8>, d: Date) {
         b'-',
         b'0' + day / 10,
         b'0' + day % 10,
-        b'"',
-    ]);
+    ])
 }
 
 /// A time as jiff writes it: `HH:MM:SS` when it has no fraction of a second, jiff's own text
 /// otherwise.
 pub(super) fn time(out: &mut Vec<u8>, t: Time) {
+    match time_text(t) {
+        Some(text) => quoted(out, &text),
+        None => display(out, &t),
+    }
+}
+
+/// `HH:MM:SS` for a time without a fraction of a second, as jiff writes it; `None` for the
+/// others.
+pub(crate) fn time_text(t: Time) -> Option<[u8; 8]> {
     if t.subsec_nanosecond() != 0 {
-        return display(out, &t);
+        return None;
     }
     let (h, m, s) = (t.hour() as u8, t.minute() as u8, t.second() as u8);
-    out.extend_from_slice(&[
-        b'"',
+    Some([
         b'0' + h / 10,
         b'0' + h % 10,
         b':',
@@ -238,8 +248,14 @@ pub(super) fn time(out: &mut Vec<u8>, t: Time) {
         b':',
         b'0' + s / 10,
         b'0' + s % 10,
-        b'"',
-    ]);
+    ])
+}
+
+/// Text that needs no escape, in quotes.
+fn quoted(out: &mut Vec<u8>, text: &[u8]) {
+    out.push(b'"');
+    out.extend_from_slice(text);
+    out.push(b'"');
 }
 
 /// What `collect_str` writes: the value's `Display`, escaped, in quotes.

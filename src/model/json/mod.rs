@@ -23,7 +23,7 @@ use serde::ser::{self, Serialize};
 use std::fmt;
 
 #[cfg(test)]
-mod differential;
+pub(crate) mod differential;
 pub mod document;
 
 pub use document::write_document;
