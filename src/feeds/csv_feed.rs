@@ -199,9 +199,14 @@ pub fn amount(s: &str) -> Result<Decimal, String> {
 /// The calendar date of a timestamp as the feed wrote it, offset included:
 /// `2024-03-11 09:15:42 -0500`, `2024-03-11T14:02:11+00:00`, `2024-03-11T14:02:11Z`, or a date.
 pub fn timestamp_date(s: &str) -> Result<Date, String> {
-    if let Some(d) = usual_timestamp(s.as_bytes()) {
-        return Ok(d);
+    match usual_timestamp(s.as_bytes()) {
+        Some(d) => Ok(d),
+        None => parsed_timestamp_date(s),
     }
+}
+
+/// [`timestamp_date`] by jiff's parsers, for any layout they know.
+fn parsed_timestamp_date(s: &str) -> Result<Date, String> {
     // Some APIs hand out timestamps still URL-encoded (`2010-10-05T00%3A06%3A07Z`).
     let decoded;
     let t = if s.contains('%') {

@@ -104,6 +104,22 @@ pub enum Purpose {
     Other,
 }
 
+impl Purpose {
+    /// The purpose as its JSON value (`original`, `replace`...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Original => "original",
+            Purpose::Replace => "replace",
+            Purpose::Cancel => "cancel",
+            Purpose::Change => "change",
+            Purpose::Duplicate => "duplicate",
+            Purpose::Confirmation => "confirmation",
+            Purpose::Test => "test",
+            Purpose::Other => "other",
+        }
+    }
+}
+
 /// Role of a party.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -122,6 +138,21 @@ pub enum Role {
     RemitTo,
     /// Any other role; its code is in [`Party::role_code`].
     Other,
+}
+
+impl Role {
+    /// The role as its JSON value (`buyer`, `ship_to`...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Buyer => "buyer",
+            Role::Seller => "seller",
+            Role::ShipTo => "ship_to",
+            Role::BillTo => "bill_to",
+            Role::ShipFrom => "ship_from",
+            Role::RemitTo => "remit_to",
+            Role::Other => "other",
+        }
+    }
 }
 
 /// An identifier with the qualifier that says what kind it is (`92` assigned by buyer, `UL`
@@ -278,6 +309,16 @@ pub enum AllowanceOrCharge {
     Allowance,
     /// Added to the price: freight, handling (SAC01 `C`, ALC 5463 `C`).
     Charge,
+}
+
+impl AllowanceOrCharge {
+    /// The kind as its JSON value: `allowance` or `charge`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AllowanceOrCharge::Allowance => "allowance",
+            AllowanceOrCharge::Charge => "charge",
+        }
+    }
 }
 
 /// An allowance or charge (SAC, ALC/MOA).

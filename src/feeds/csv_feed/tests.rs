@@ -1,16 +1,5 @@
 use super::*;
 
-/// The slow path: what [`timestamp_date`] says without [`usual_timestamp`].
-fn parsed_timestamp_date(t: &str) -> Option<Date> {
-    let date: Date = t.get(..10)?.parse().ok()?;
-    let ok = t.len() == 10
-        || t.parse::<jiff::Timestamp>().is_ok()
-        || jiff::fmt::strtime::parse("%Y-%m-%d %H:%M:%S %z", t)
-            .is_ok_and(|p| p.to_timestamp().is_ok())
-        || t.parse::<jiff::civil::DateTime>().is_ok();
-    ok.then_some(date)
-}
-
 #[test]
 fn the_usual_timestamps_are_read_as_the_parsers_read_them() {
     let mut fast = 0;
@@ -47,14 +36,14 @@ fn the_usual_timestamps_are_read_as_the_parsers_read_them() {
                     let quick = usual_timestamp(t.as_bytes());
                     if let Some(d) = quick {
                         fast += 1;
-                        assert_eq!(Some(d), parsed_timestamp_date(&t), "{t}");
+                        assert_eq!(Some(d), parsed_timestamp_date(&t).ok(), "{t}");
                     }
                 }
             }
         }
         let quick = usual_timestamp(date.as_bytes());
         if quick.is_some() {
-            assert_eq!(quick, parsed_timestamp_date(date), "{date}");
+            assert_eq!(quick, parsed_timestamp_date(date).ok(), "{date}");
         }
     }
     // The fast path does take the usual layouts.

@@ -17,9 +17,9 @@
 
 use crate::model::json::document::{date_text, decimal_text, time_text};
 use crate::model::{
-    Address, AllowanceCharge, AllowanceOrCharge, Carrier, Contact, DatedEvent, Document, Invoice,
-    InvoiceLine, ItemIds, Order, OrderLine, Package, Party, PartyId, Purpose, QualifiedId,
-    Reference, Role, ShipLine, ShipNotice, Tax, Terms, Totals,
+    Address, AllowanceCharge, Carrier, Contact, DatedEvent, Document, Invoice, InvoiceLine,
+    ItemIds, Order, OrderLine, Package, Party, PartyId, Purpose, QualifiedId, Reference, ShipLine,
+    ShipNotice, Tax, Terms, Totals,
 };
 use jiff::civil::{Date, Time};
 use rust_decimal::Decimal;
@@ -173,19 +173,21 @@ fn display(out: &mut Vec<u8>, v: &dyn std::fmt::Display) {
 
 fn purpose(out: &mut Vec<u8>, p: Purpose) {
     key(out, "purpose");
-    text(
-        out,
-        match p {
-            Purpose::Original => "original",
-            Purpose::Replace => "replace",
-            Purpose::Cancel => "cancel",
-            Purpose::Change => "change",
-            Purpose::Duplicate => "duplicate",
-            Purpose::Confirmation => "confirmation",
-            Purpose::Test => "test",
-            Purpose::Other => "other",
-        },
-    );
+    text(out, p.as_str());
+}
+
+fn opt_date_entry(out: &mut Vec<u8>, name: &str, d: Option<Date>) {
+    if let Some(d) = d {
+        key(out, name);
+        date(out, d);
+    }
+}
+
+fn opt_time_entry(out: &mut Vec<u8>, name: &str, t: Option<Time>) {
+    if let Some(t) = t {
+        key(out, name);
+        time(out, t);
+    }
 }
 
 fn type_entry(out: &mut Vec<u8>, kind: &str) {
@@ -200,10 +202,7 @@ fn order(out: &mut Vec<u8>, o: &Order) {
         seq(out, "dates", &o.dates, dated);
         seq(out, "lines", &o.lines, order_line);
         texts(out, "notes", &o.notes);
-        if let Some(d) = o.order_date {
-            key(out, "order_date");
-            date(out, d);
-        }
+        opt_date_entry(out, "order_date", o.order_date);
         str_entry(out, "order_number", &o.order_number);
         opt_str_entry(out, "order_type", &o.order_type);
         seq(out, "parties", &o.parties, party);
@@ -231,14 +230,8 @@ fn ship_notice(out: &mut Vec<u8>, s: &ShipNotice) {
         seq(out, "parties", &s.parties, party);
         purpose(out, s.purpose);
         seq(out, "references", &s.references, reference);
-        if let Some(d) = s.ship_date {
-            key(out, "ship_date");
-            date(out, d);
-        }
-        if let Some(t) = s.ship_time {
-            key(out, "ship_time");
-            time(out, t);
-        }
+        opt_date_entry(out, "ship_date", s.ship_date);
+        opt_time_entry(out, "ship_time", s.ship_time);
         str_entry(out, "shipment_id", &s.shipment_id);
         entry(out, "totals", |out| totals(out, &s.totals));
         texts(out, "tracking_numbers", &s.tracking_numbers);
@@ -251,18 +244,12 @@ fn invoice(out: &mut Vec<u8>, i: &Invoice) {
         seq(out, "allowances_charges", &i.allowances_charges, allowance);
         opt_str_entry(out, "currency", &i.currency);
         seq(out, "dates", &i.dates, dated);
-        if let Some(d) = i.invoice_date {
-            key(out, "invoice_date");
-            date(out, d);
-        }
+        opt_date_entry(out, "invoice_date", i.invoice_date);
         str_entry(out, "invoice_number", &i.invoice_number);
         opt_str_entry(out, "invoice_type", &i.invoice_type);
         seq(out, "lines", &i.lines, invoice_line);
         texts(out, "notes", &i.notes);
-        if let Some(d) = i.order_date {
-            key(out, "order_date");
-            date(out, d);
-        }
+        opt_date_entry(out, "order_date", i.order_date);
         opt_str_entry(out, "order_number", &i.order_number);
         seq(out, "parties", &i.parties, party);
         purpose(out, i.purpose);
@@ -370,13 +357,7 @@ fn allowance(out: &mut Vec<u8>, a: &AllowanceCharge) {
         opt_str_entry(out, "code", &a.code);
         opt_str_entry(out, "description", &a.description);
         key(out, "kind");
-        text(
-            out,
-            match a.kind {
-                AllowanceOrCharge::Allowance => "allowance",
-                AllowanceOrCharge::Charge => "charge",
-            },
-        );
+        text(out, a.kind.as_str());
         opt_decimal_entry(out, "percent", &a.percent);
         opt_decimal_entry(out, "quantity", &a.quantity);
         opt_decimal_entry(out, "rate", &a.rate);
@@ -388,10 +369,7 @@ fn dated(out: &mut Vec<u8>, d: &DatedEvent) {
         key(out, "date");
         date(out, d.date);
         str_entry(out, "qualifier", &d.qualifier);
-        if let Some(t) = d.time {
-            key(out, "time");
-            time(out, t);
-        }
+        opt_time_entry(out, "time", d.time);
     });
 }
 
@@ -430,18 +408,7 @@ fn party(out: &mut Vec<u8>, p: &Party) {
         seq(out, "ids", &p.ids, party_id);
         opt_str_entry(out, "name", &p.name);
         key(out, "role");
-        text(
-            out,
-            match p.role {
-                Role::Buyer => "buyer",
-                Role::Seller => "seller",
-                Role::ShipTo => "ship_to",
-                Role::BillTo => "bill_to",
-                Role::ShipFrom => "ship_from",
-                Role::RemitTo => "remit_to",
-                Role::Other => "other",
-            },
-        );
+        text(out, p.role.as_str());
         str_entry(out, "role_code", &p.role_code);
     });
 }

@@ -616,3 +616,38 @@ proptest! {
         prop_assert_eq!(String::from_utf8(text).unwrap(), d.to_string());
     }
 }
+
+/// The names the writers take from `as_str` are the ones serde gives every variant.
+#[test]
+fn enum_names_are_serdes() {
+    use AllowanceOrCharge as K;
+    use Purpose as P;
+    use Role as R;
+    let name = |v: serde_json::Value| v.as_str().expect("a string").to_owned();
+    for p in [
+        P::Original,
+        P::Replace,
+        P::Cancel,
+        P::Change,
+        P::Duplicate,
+        P::Confirmation,
+        P::Test,
+        P::Other,
+    ] {
+        assert_eq!(p.as_str(), name(serde_json::to_value(p).unwrap()));
+    }
+    for r in [
+        R::Buyer,
+        R::Seller,
+        R::ShipTo,
+        R::BillTo,
+        R::ShipFrom,
+        R::RemitTo,
+        R::Other,
+    ] {
+        assert_eq!(r.as_str(), name(serde_json::to_value(r).unwrap()));
+    }
+    for k in [K::Allowance, K::Charge] {
+        assert_eq!(k.as_str(), name(serde_json::to_value(k).unwrap()));
+    }
+}

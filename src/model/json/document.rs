@@ -13,9 +13,9 @@
 
 use super::{Error, write_str};
 use crate::model::{
-    Address, AllowanceCharge, AllowanceOrCharge, Carrier, Contact, DatedEvent, Document, Identity,
-    Invoice, InvoiceLine, ItemIds, Order, OrderLine, Package, Party, PartyId, Purpose, QualifiedId,
-    Reference, Role, ShipLine, ShipNotice, Source, Tax, Terms, Totals,
+    Address, AllowanceCharge, Carrier, Contact, DatedEvent, Document, Identity, Invoice,
+    InvoiceLine, ItemIds, Order, OrderLine, Package, Party, PartyId, QualifiedId, Reference,
+    ShipLine, ShipNotice, Source, Tax, Terms, Totals,
 };
 use jiff::civil::{Date, Time};
 use rust_decimal::Decimal;
@@ -263,37 +263,12 @@ fn display(out: &mut Vec<u8>, v: &dyn std::fmt::Display) {
     write_str(out, &v.to_string());
 }
 
-fn purpose(p: Purpose) -> &'static [u8] {
-    match p {
-        Purpose::Original => b"\"original\"",
-        Purpose::Replace => b"\"replace\"",
-        Purpose::Cancel => b"\"cancel\"",
-        Purpose::Change => b"\"change\"",
-        Purpose::Duplicate => b"\"duplicate\"",
-        Purpose::Confirmation => b"\"confirmation\"",
-        Purpose::Test => b"\"test\"",
-        Purpose::Other => b"\"other\"",
-    }
-}
-
-fn role(r: Role) -> &'static [u8] {
-    match r {
-        Role::Buyer => b"\"buyer\"",
-        Role::Seller => b"\"seller\"",
-        Role::ShipTo => b"\"ship_to\"",
-        Role::BillTo => b"\"bill_to\"",
-        Role::ShipFrom => b"\"ship_from\"",
-        Role::RemitTo => b"\"remit_to\"",
-        Role::Other => b"\"other\"",
-    }
-}
-
 fn order(out: &mut Vec<u8>, o: &Order) {
     out.extend_from_slice(br#"{"type":"order","order_number":"#);
     write_str(out, &o.order_number);
     let mut w = Obj::after_first(out);
     w.opt_date(key!("order_date"), &o.order_date);
-    w.key(key!("purpose")).extend_from_slice(purpose(o.purpose));
+    quoted(w.key(key!("purpose")), o.purpose.as_str().as_bytes());
     w.opt_str(key!("order_type"), &o.order_type);
     w.opt_str(key!("currency"), &o.currency);
     w.list(key!("parties"), &o.parties, party);
@@ -339,7 +314,7 @@ fn ship_notice(out: &mut Vec<u8>, s: &ShipNotice) {
     if let Some(t) = s.ship_time {
         time(w.key(key!("ship_time")), t);
     }
-    w.key(key!("purpose")).extend_from_slice(purpose(s.purpose));
+    quoted(w.key(key!("purpose")), s.purpose.as_str().as_bytes());
     w.list(key!("order_refs"), &s.order_refs, string);
     if let Some(c) = &s.carrier {
         carrier(w.key(key!("carrier")), c);
@@ -399,7 +374,7 @@ fn invoice(out: &mut Vec<u8>, i: &Invoice) {
     write_str(out, &i.invoice_number);
     let mut w = Obj::after_first(out);
     w.opt_date(key!("invoice_date"), &i.invoice_date);
-    w.key(key!("purpose")).extend_from_slice(purpose(i.purpose));
+    quoted(w.key(key!("purpose")), i.purpose.as_str().as_bytes());
     w.opt_str(key!("invoice_type"), &i.invoice_type);
     w.opt_str(key!("order_number"), &i.order_number);
     w.opt_date(key!("order_date"), &i.order_date);
@@ -440,7 +415,7 @@ fn invoice_line(out: &mut Vec<u8>, l: &InvoiceLine) {
 
 fn party(out: &mut Vec<u8>, p: &Party) {
     out.extend_from_slice(br#"{"role":"#);
-    out.extend_from_slice(role(p.role));
+    quoted(out, p.role.as_str().as_bytes());
     let mut w = Obj::after_first(out);
     w.str(key!("role_code"), &p.role_code);
     w.opt_str(key!("name"), &p.name);
@@ -524,10 +499,8 @@ fn dated(out: &mut Vec<u8>, d: &DatedEvent) {
 }
 
 fn allowance(out: &mut Vec<u8>, a: &AllowanceCharge) {
-    out.extend_from_slice(match a.kind {
-        AllowanceOrCharge::Allowance => br#"{"kind":"allowance""#,
-        AllowanceOrCharge::Charge => br#"{"kind":"charge""#,
-    });
+    out.extend_from_slice(br#"{"kind":"#);
+    quoted(out, a.kind.as_str().as_bytes());
     let mut w = Obj::after_first(out);
     w.opt_str(key!("code"), &a.code);
     w.opt_decimal(key!("amount"), &a.amount);
