@@ -155,18 +155,19 @@ impl Envelope for Edifact {
     }
 
     fn interchange_header(s: &SegmentRef<'_>) -> (String, Unb) {
+        let e = Elements::of(s);
         let unb = Unb {
-            syntax_id: comp(s, 1, 1),
-            syntax_version: comp(s, 1, 2),
-            sender_id: comp(s, 2, 1),
-            sender_qualifier: comp(s, 2, 2),
-            recipient_id: comp(s, 3, 1),
-            recipient_qualifier: comp(s, 3, 2),
-            date: comp(s, 4, 1),
-            time: comp(s, 4, 2),
-            test: comp(s, 11, 1) == "1",
+            syntax_id: e.comp(1, 1),
+            syntax_version: e.comp(1, 2),
+            sender_id: e.comp(2, 1),
+            sender_qualifier: e.comp(2, 2),
+            recipient_id: e.comp(3, 1),
+            recipient_qualifier: e.comp(3, 2),
+            date: e.comp(4, 1),
+            time: e.comp(4, 2),
+            test: e.comp(11, 1) == "1",
         };
-        (comp(s, 5, 1), unb)
+        (e.comp(5, 1), unb)
     }
 
     fn check_interchange(
@@ -217,18 +218,20 @@ impl Envelope for Edifact {
     }
 
     fn group_header(s: &SegmentRef<'_>) -> (String, Ung) {
-        (comp(s, 5, 1), Ung { id: comp(s, 1, 1) })
+        let e = Elements::of(s);
+        (e.comp(5, 1), Ung { id: e.comp(1, 1) })
     }
 
     fn transaction_header(s: &SegmentRef<'_>) -> (String, Unh) {
+        let e = Elements::of(s);
         let unh = Unh {
-            message_type: comp(s, 2, 1),
-            version: comp(s, 2, 2),
-            release: comp(s, 2, 3),
-            agency: comp(s, 2, 4),
-            association: comp(s, 2, 5),
+            message_type: e.comp(2, 1),
+            version: e.comp(2, 2),
+            release: e.comp(2, 3),
+            agency: e.comp(2, 4),
+            association: e.comp(2, 5),
         };
-        (comp(s, 1, 1), unh)
+        (e.comp(1, 1), unh)
     }
 
     fn check_transaction(
@@ -303,20 +306,48 @@ impl Envelope for Edifact {
             Level::Group => [" 0060", " 0048"],
             _ => [" 0074", " 0062"],
         };
+        let e = Elements::of(s);
         TrailerFields {
             names,
-            count: comp(s, 1, 1),
-            control: comp(s, 2, 1),
+            count: e.comp(1, 1),
+            control: e.comp(2, 1),
         }
     }
 }
 
-/// Component `c` (1-based) of element `n`, unescaped and trimmed.
-fn comp(s: &SegmentRef<'_>, n: usize, c: usize) -> String {
-    s.element(n)
-        .and_then(|v| s.components(v).nth(c - 1))
-        .map(|v| decode(&s.unescape(v)).trim().to_string())
-        .unwrap_or_default()
+/// The elements of a service segment (UNB, UNG, UNH, a trailer), split once for the several
+/// fields read from it; the envelope reads none past the eleventh.
+struct Elements<'s> {
+    s: &'s SegmentRef<'s>,
+    values: [&'s [u8]; 11],
+    len: usize,
+}
+
+impl<'s> Elements<'s> {
+    fn of(s: &'s SegmentRef<'s>) -> Self {
+        let mut values: [&[u8]; 11] = [b""; 11];
+        let mut len = 0;
+        for (slot, v) in values.iter_mut().zip(s.elements()) {
+            *slot = v;
+            len += 1;
+        }
+        Elements { s, values, len }
+    }
+
+    /// Component `c` (1-based) of element `n`, unescaped and trimmed; empty when absent.
+    fn comp(&self, n: usize, c: usize) -> String {
+        let Some(v) = n
+            .checked_sub(1)
+            .and_then(|i| self.values[..self.len].get(i))
+        else {
+            return String::new();
+        };
+        self.s
+            .components(v)
+            .nth(c - 1)
+            .map(|v| decode(&self.s.unescape(v)).trim().to_string())
+            .unwrap_or_default()
+    }
 }
 
 /// Scans an EDIFACT input held whole.

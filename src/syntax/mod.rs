@@ -48,6 +48,21 @@ pub fn is_inter_segment_space(b: u8) -> bool {
     matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0x0C)
 }
 
+/// The bytes of `data` before the first `sep`, all of them when there is none: a segment's tag
+/// (or a tag's part before a component separator). Tags are a few letters and digits, so the
+/// first bytes are looked at one by one, which costs less than a `memchr` call's set-up; a
+/// longer run (a malformed segment) is left to `memchr`.
+#[inline]
+pub fn before_byte(data: &[u8], sep: u8) -> &[u8] {
+    const SHORT: usize = 8;
+    let end = match data.iter().take(SHORT).position(|&b| b == sep) {
+        Some(i) => i,
+        None if data.len() <= SHORT => data.len(),
+        None => memchr::memchr(sep, &data[SHORT..]).map_or(data.len(), |i| SHORT + i),
+    };
+    &data[..end]
+}
+
 /// A 64-bit hash of a control number (for duplicate checks that must not keep every string).
 pub(crate) fn hash_str(s: &str) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -68,4 +83,22 @@ pub(crate) fn read_full<R: std::io::Read>(r: &mut R, buf: &mut [u8]) -> std::io:
         }
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::before_byte;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn before_byte_is_the_bytes_before_the_first_separator(
+            data in proptest::collection::vec(prop_oneof![Just(b'*'), Just(b'A'), Just(b':')], 0..24),
+        ) {
+            for sep in [b'*', b':'] {
+                let want = data.split(|&b| b == sep).next().unwrap_or(&[]);
+                prop_assert_eq!(before_byte(&data, sep), want);
+            }
+        }
+    }
 }

@@ -423,6 +423,7 @@ impl<'s> Composite<'s> {
     }
 
     /// Component `c` (1-based), raw; `None` past the last.
+    #[inline]
     fn get(&self, c: usize) -> Option<&'s [u8]> {
         match c.checked_sub(1)? {
             i if i < self.len => Some(self.parts[i]),

@@ -1,7 +1,7 @@
 //! One EDIFACT segment, borrowed from the input, with escape-aware splitting.
 
 use super::Delimiters;
-use crate::syntax::{Separators, Span, Split};
+use crate::syntax::{Separators, Span, Split, before_byte};
 use std::borrow::Cow;
 
 /// A segment as read; its data keeps the release characters.
@@ -50,13 +50,9 @@ impl<'a> SegmentRef<'a> {
         if self.data.starts_with(b"UNA") {
             return &self.data[..3];
         }
-        let end = memchr::memchr(self.delimiters.element, &self.data).unwrap_or(self.data.len());
+        let tag = before_byte(&self.data, self.delimiters.element);
         // A tag may carry components (some old messages use `TAG:1`).
-        let tag = &self.data[..end];
-        match memchr::memchr(self.delimiters.component, tag) {
-            Some(i) => &tag[..i],
-            None => tag,
-        }
+        before_byte(tag, self.delimiters.component)
     }
 
     pub fn tag_str(&self) -> Cow<'_, str> {

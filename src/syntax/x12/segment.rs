@@ -49,8 +49,7 @@ impl<'a> SegmentRef<'a> {
 
     /// The segment tag (`ISA`, `BEG`, ...): the bytes before the first element separator.
     pub fn tag(&self) -> &[u8] {
-        let end = memchr::memchr(self.delimiters.element, &self.data).unwrap_or(self.data.len());
-        &self.data[..end]
+        crate::syntax::before_byte(&self.data, self.delimiters.element)
     }
 
     /// The tag as text, for messages.
