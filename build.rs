@@ -1,6 +1,6 @@
 //! Compiles the grammar files under `grammars/` into the binary: writes a table of
-//! `(relative path, contents)` pairs that `grammar::builtin` includes, and each standard's base
-//! dictionary converted to JSON, which start-up reads much faster than TOML.
+//! `(relative path, contents)` pairs that `grammar::set` includes, and each of them converted to
+//! JSON, which start-up reads much faster than TOML.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,14 +20,11 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
     fs::write(out_dir.join("builtin_grammars.rs"), out).expect("write builtin grammar table");
 
-    // Each standard's base dictionary as JSON too: the same data, read at start-up in a tenth
-    // of the time its TOML takes (`grammar::set` falls back to the TOML for any other file).
+    // Every grammar file as JSON too: the same data, read at start-up in a tenth of the time its
+    // TOML takes (`grammar::set` reads the TOML of any file laid over a built-in one).
     let mut json = String::from("&[\n");
-    let bases = files
-        .iter()
-        .filter(|(rel, _)| rel.matches('/').count() == 1 && rel.ends_with("/dictionary.toml"));
-    for (rel, abs) in bases {
-        let text = fs::read_to_string(abs).expect("read a built-in dictionary");
+    for (rel, abs) in &files {
+        let text = fs::read_to_string(abs).expect("read a built-in grammar file");
         let table: toml::Table =
             toml::from_str(&text).unwrap_or_else(|e| panic!("grammars/{rel}: {e}"));
         let file = format!("{rel}.json").replace('/', "_");
@@ -35,14 +32,14 @@ fn main() {
             out_dir.join(&file),
             serde_json::to_string(&table).expect("TOML data is JSON data"),
         )
-        .expect("write a built-in dictionary as JSON");
+        .expect("write a built-in grammar file as JSON");
         json.push_str(&format!(
             "    ({rel:?}, include_str!(concat!(env!(\"OUT_DIR\"), \"/{file}\"))),\n"
         ));
     }
     json.push_str("]\n");
-    fs::write(out_dir.join("builtin_dictionaries_json.rs"), json)
-        .expect("write the built-in dictionaries' table");
+    fs::write(out_dir.join("builtin_grammars_json.rs"), json)
+        .expect("write the built-in grammars' JSON table");
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {

@@ -26,6 +26,7 @@
 //! assert!(fallback.is_some());
 //! ```
 
+mod builtin;
 mod codes;
 mod compile;
 mod fast;

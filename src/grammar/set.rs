@@ -18,20 +18,13 @@
 //! assert_eq!((g.version.as_str(), note), ("004010", None));
 //! ```
 
+use super::builtin::BUILTIN;
 use super::compile::{Sets, compile_version, parse_dictionary};
 use super::format::DictionaryFile;
 use super::{Error, Grammar};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
-
-/// Grammar files compiled into the binary: `(path relative to grammars/, contents)`.
-const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_grammars.rs"));
-
-/// The standards' built-in base dictionaries as JSON (`build.rs` converts their TOML): the same
-/// data, read at start-up in a fraction of the time.
-const BUILTIN_JSON: &[(&str, &str)] =
-    include!(concat!(env!("OUT_DIR"), "/builtin_dictionaries_json.rs"));
 
 /// The standards, in the order their grammars are compiled (and errors reported) when a set
 /// is built eagerly.
@@ -372,31 +365,11 @@ impl GrammarSet {
     }
 }
 
-/// The JSON of a built-in base dictionary, when `text` is that dictionary's built-in TOML (not a
-/// file laid over it).
-fn builtin_json(path: &str, text: &Text) -> Option<&'static str> {
-    let Cow::Borrowed(text) = text else {
-        return None;
-    };
-    let (_, toml) = BUILTIN.iter().find(|(p, _)| *p == path)?;
-    let (_, json) = BUILTIN_JSON.iter().find(|(p, _)| *p == path)?;
-    std::ptr::eq(*text, *toml).then_some(*json)
-}
-
 impl Standard {
     /// The parsed base dictionary, parsed on first use.
     fn base(&self) -> Result<&DictionaryFile, Error> {
         self.base
-            .get_or_init(|| {
-                match builtin_json(&self.base_path, &self.base_text) {
-                    Some(json) => serde_json::from_str(json).map_err(|e| Error::Parse {
-                        path: format!("{} (built in, as JSON)", self.base_path),
-                        message: e.to_string(),
-                    }),
-                    None => parse_dictionary(&self.base_path, &self.base_text),
-                }
-                .map(Arc::new)
-            })
+            .get_or_init(|| parse_dictionary(&self.base_path, &self.base_text).map(Arc::new))
             .as_deref()
             .map_err(Clone::clone)
     }
@@ -492,28 +465,19 @@ mod tests {
     /// Start-up reads each built-in base dictionary from its JSON, the same data as its TOML;
     /// a dictionary laid over the built-in one is read as TOML.
     #[test]
-    fn builtin_dictionaries_are_read_from_json_with_the_same_data() {
+    fn builtin_base_dictionaries_are_read_from_their_json() {
         let set = GrammarSet::builtin().unwrap();
         for s in set.standards.iter() {
-            let json = builtin_json(&s.base_path, &s.base_text).expect("built in");
-            let from_toml: toml::Table = toml::from_str(&s.base_text).unwrap();
-            let from_json: serde_json::Value = serde_json::from_str(json).unwrap();
-            assert_eq!(
-                serde_json::to_value(&from_toml).unwrap(),
-                from_json,
+            assert!(
+                super::super::builtin::builtin_json(&s.base_path, &s.base_text).is_some(),
                 "{}",
                 s.name
             );
-            // Read through the same serde types: the grammars compiled over it are those of
-            // `builtin_grammars_compile` and of every fixture's snapshot.
+            // Read through the same serde types as the TOML (`builtin` holds the data equal):
+            // the grammars compiled over it are those of `builtin_grammars_compile` and of every
+            // fixture's snapshot.
             assert!(s.base().is_ok(), "{}", s.name);
         }
-        let copy: Text = Cow::Owned(BUILTIN[0].1.to_owned());
-        assert_eq!(
-            builtin_json(BUILTIN[0].0, &copy),
-            None,
-            "a file laid over is TOML"
-        );
     }
 
     #[test]
