@@ -23,7 +23,7 @@ use crate::ack::receipt::{Collector, Receipt, Receipts};
 use crate::diag::{Code, Finding, Level};
 use crate::feeds::Profiles;
 use crate::grammar::GrammarSet;
-use crate::map::driver::{Mapping, translate_reader};
+use crate::map::driver::{Mapping, translate_reader_prepared};
 use crate::map::{Options, Outcome, Status};
 use crate::syntax::edifact::Edifact;
 use crate::syntax::x12::X12;
@@ -152,18 +152,43 @@ pub struct Checks {
     /// document's findings in its outcome.
     pub document_findings: bool,
     /// Collect a receipt per X12 or EDIFACT interchange ([`FileReport::receipts`]), for the
-    /// acknowledgments a run sends.
+    /// acknowledgments a run sends. A receipt tells each set's outcome as translated and, with
+    /// `business_rules`, as the rules left it (the run checks its rules later, on its own).
     pub receipts: bool,
 }
 
 /// [`translate`] with the [`Checks`] to apply.
 pub fn translate_with<R: Read + Seek>(
-    mut reader: R,
+    reader: R,
     grammars: &GrammarSet,
     profiles: &Profiles,
     opts: &Options,
     checks: Checks,
     mut on_outcome: impl FnMut(&mut Outcome) -> io::Result<()>,
+) -> io::Result<FileReport> {
+    translate_prepared(
+        reader,
+        grammars,
+        profiles,
+        opts,
+        checks,
+        &|_| (),
+        |o, ()| on_outcome(o),
+    )
+}
+
+/// [`translate_with`], with `prepare` applied to each outcome (after the business rules, when
+/// they are checked) where it is made: in the parallel stage for X12 and EDIFACT sets
+/// ([`translate_reader_prepared`]), so that the caller's work per document (its output bytes,
+/// hashes, further checks) runs on every core. `on_outcome` gets both, in file order.
+pub fn translate_prepared<R: Read + Seek, P: Send>(
+    mut reader: R,
+    grammars: &GrammarSet,
+    profiles: &Profiles,
+    opts: &Options,
+    checks: Checks,
+    prepare: &(dyn Fn(&mut Outcome) -> P + Sync),
+    mut on_outcome: impl FnMut(&mut Outcome, P) -> io::Result<()>,
 ) -> io::Result<FileReport> {
     let mut head = [0u8; 512];
     let n = crate::syntax::read_full(&mut reader, &mut head)?;
@@ -185,10 +210,14 @@ pub fn translate_with<R: Read + Seek>(
     let mut profile = None;
     let mut tally = Tally::default();
     let mut findings: Vec<Finding> = Vec::new();
-    let mut take = |mut o: Outcome, findings: &mut Vec<Finding>| -> io::Result<()> {
+    // The rules, then the caller's preparation: where the outcome is made.
+    let finish = |o: &mut Outcome| {
         if checks.business_rules {
-            apply_rules(&mut o);
+            apply_rules(o);
         }
+        prepare(o)
+    };
+    let mut take = |mut o: Outcome, p: P, findings: &mut Vec<Finding>| -> io::Result<()> {
         match o.status {
             Status::Accepted => tally.accepted += 1,
             Status::Rejected => tally.rejected += 1,
@@ -198,21 +227,23 @@ pub fn translate_with<R: Read + Seek>(
             findings.extend(o.findings.iter().cloned());
             findings.extend(rejection_note(&o));
         }
-        on_outcome(&mut o)
+        on_outcome(&mut o, p)
     };
     let mut receipts = Receipts::None;
     let envelope: Vec<(Level, Vec<Finding>, bool)> = match format {
         Format::X12 => {
-            let (levels, r) = standard::<X12, _>(&mut reader, grammars, opts, checks, |o| {
-                take(o, &mut findings)
-            })?;
+            let (levels, r) =
+                standard::<X12, _, _>(&mut reader, grammars, opts, checks, &finish, |o, p| {
+                    take(o, p, &mut findings)
+                })?;
             receipts = r.map_or(Receipts::None, Receipts::X12);
             levels
         }
         Format::Edifact => {
-            let (levels, r) = standard::<Edifact, _>(&mut reader, grammars, opts, checks, |o| {
-                take(o, &mut findings)
-            })?;
+            let (levels, r) =
+                standard::<Edifact, _, _>(&mut reader, grammars, opts, checks, &finish, |o, p| {
+                    take(o, p, &mut findings)
+                })?;
             receipts = r.map_or(Receipts::None, Receipts::Edifact);
             levels
         }
@@ -224,8 +255,9 @@ pub fn translate_with<R: Read + Seek>(
                 limits: opts.limits,
             };
             let feed =
-                crate::feeds::translate_feed(&mut reader, profiles, named, &feed_opts, |o| {
-                    take(o, &mut findings)
+                crate::feeds::translate_feed(&mut reader, profiles, named, &feed_opts, |mut o| {
+                    let p = finish(&mut o);
+                    take(o, p, &mut findings)
                 })?;
             if feed.profile.is_some() || feed.xml {
                 format = Format::Feed;
@@ -266,20 +298,28 @@ type Levels = Vec<(Level, Vec<Finding>, bool)>;
 
 /// Translates an X12 or EDIFACT file streamed; the envelope findings of every level it kept,
 /// and the receipts of its interchanges when asked for.
-fn standard<S: Mapping, R: Read>(
+fn standard<S: Mapping, R: Read, P: Send>(
     reader: R,
     grammars: &GrammarSet,
     opts: &Options,
     checks: Checks,
-    mut take: impl FnMut(Outcome) -> io::Result<()>,
+    prepare: &(dyn Fn(&mut Outcome) -> P + Sync),
+    mut take: impl FnMut(Outcome, P) -> io::Result<()>,
 ) -> io::Result<(Levels, Option<Vec<Receipt<S>>>)> {
     let mut collector = checks.receipts.then(Collector::<S>::new);
-    let map = translate_reader::<S, _, _>(reader, grammars, opts, CHUNK, |closed, o| {
-        if let Some(c) = collector.as_mut() {
-            c.add(closed, &o);
-        }
-        take(o)
-    })?;
+    let map = translate_reader_prepared::<S, _, _, _>(
+        reader,
+        grammars,
+        opts,
+        CHUNK,
+        prepare,
+        |closed, o, p| {
+            if let Some(c) = collector.as_mut() {
+                c.add(closed, &o);
+            }
+            take(o, p)
+        },
+    )?;
     let receipts = collector.map(|c| c.finish(&map));
     Ok((map.into_levels(), receipts))
 }
@@ -338,6 +378,77 @@ pub fn rejection_note(o: &Outcome) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `translate_prepared` prepares travels with its own outcome, in file order, after the
+    /// business rules, whether the sets are translated on the calling thread or in parallel
+    /// batches; and the outcomes are those `translate_with` gives.
+    #[test]
+    fn prepared_values_travel_with_their_outcomes_in_order() {
+        let mut bytes = Vec::new();
+        // About 1.5 MiB: more than one parallel batch (`map::Batch::BYTES`).
+        crate::synthetic::x12_850s(&mut bytes, 3 << 19, 7).unwrap();
+        // One order with a line of quantity 0: accepted by its grammar, rejected by a rule.
+        let text = String::from_utf8(bytes).unwrap();
+        let at = text.find("PO1*1*").unwrap() + "PO1*1*".len();
+        let digits = text[at..].find('*').unwrap();
+        let bad = format!("{}0{}", &text[..at], &text[at + digits..]);
+        let grammars = GrammarSet::builtin().unwrap();
+        let profiles = Profiles::builtin().unwrap();
+        let checks = Checks {
+            business_rules: true,
+            document_findings: false,
+            receipts: false,
+        };
+        let plain = |checks: Checks| {
+            let mut seen = Vec::new();
+            let cursor = std::io::Cursor::new(bad.as_bytes());
+            let opts = Options::default();
+            translate_with(cursor, &grammars, &profiles, &opts, checks, |o| {
+                seen.push((o.offset, o.status));
+                Ok(())
+            })
+            .unwrap();
+            seen
+        };
+        let rejected =
+            |seen: &[(usize, Status)]| seen.iter().filter(|(_, s)| *s == Status::Rejected).count();
+        let want = plain(checks);
+        assert!(want.len() > 512, "{} sets", want.len());
+        assert_eq!(rejected(&want), 1);
+        let without_rules = Checks {
+            business_rules: false,
+            ..checks
+        };
+        assert_eq!(rejected(&plain(without_rules)), 0, "rejected by a rule");
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let got = pool.install(|| {
+                let mut got = Vec::new();
+                let prepare = |o: &mut Outcome| (o.offset, o.status);
+                let cursor = std::io::Cursor::new(bad.as_bytes());
+                let opts = Options::default();
+                translate_prepared(
+                    cursor,
+                    &grammars,
+                    &profiles,
+                    &opts,
+                    checks,
+                    &prepare,
+                    |o, p| {
+                        assert_eq!(p, (o.offset, o.status), "prepared for another outcome");
+                        got.push(p);
+                        Ok(())
+                    },
+                )
+                .unwrap();
+                got
+            });
+            assert_eq!(got, want, "{threads} threads");
+        }
+    }
 
     #[test]
     fn a_format_is_named_as_its_json_says() {

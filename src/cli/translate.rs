@@ -41,7 +41,26 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
     // Files that could not be opened or read: reported as met, the others translated, and the
     // command fails at the end (as `grep` and `rg` do with a missing file among many).
     let mut unread: Vec<String> = Vec::new();
-    let mut line = Vec::new();
+    // An accepted document's JSON line, written where the document is made: in the parallel
+    // stage for X12 and EDIFACT sets, so that with more threads the JSON is not left to the one
+    // thread that writes the lines in order.
+    let json_line = |o: &mut crate::map::Outcome| -> Option<std::io::Result<Vec<u8>>> {
+        let doc = o
+            .document
+            .as_ref()
+            .filter(|_| o.status == Status::Accepted)?;
+        Some(SCRATCH.with_borrow_mut(|line| {
+            line.clear();
+            crate::model::json::write_document(line, doc).map_err(std::io::Error::other)?;
+            line.push(b'\n');
+            // Handed out whole, and an empty buffer half again this line's size put in its place:
+            // the next line, of about that size, takes one allocation and no copy. A held line
+            // keeps at most the larger of twice its own size and half again the size of the
+            // line before it (never the room of the largest line the thread wrote).
+            let room = line.len() + line.len() / 2;
+            Ok(std::mem::replace(line, Vec::with_capacity(room)))
+        }))
+    };
     for path in &args.files {
         let name = if is_stdin(path) {
             STDIN.to_owned()
@@ -67,18 +86,17 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         let mut output_failed = false;
         let mut hints = Hints::new();
         let report = open(path).and_then(|file| {
-            crate::translate::translate_with(file, &grammars, &profiles, &opts, checks, |o| {
+            let write = |o: &mut crate::map::Outcome, line: Option<std::io::Result<Vec<u8>>>| {
                 hints.add(o);
-                if o.status == Status::Accepted {
-                    let doc = o.document.as_ref().expect("accepted has a document");
-                    line.clear();
-                    crate::model::json::write_document(&mut line, doc)
-                        .map_err(std::io::Error::other)?;
-                    line.push(b'\n');
-                    out.write_all(&line).inspect_err(|_| output_failed = true)?;
+                if let Some(line) = line {
+                    out.write_all(&line?)
+                        .inspect_err(|_| output_failed = true)?;
                 }
                 Ok(())
-            })
+            };
+            crate::translate::translate_prepared(
+                file, &grammars, &profiles, &opts, checks, &json_line, write,
+            )
             .with_context(|| format!("reading {name}"))
         });
         let report = match report {
@@ -122,6 +140,11 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
     } else {
         Outcome::Rejections
     })
+}
+
+thread_local! {
+    /// Where each thread writes a document's JSON line before it is copied out whole.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// What findings and documents call standard input.

@@ -388,7 +388,7 @@ where
 /// interchange's sets go to a temporary file (for tests of that path).
 #[doc(hidden)]
 pub fn translate_reader_holding<S, R, F>(
-    mut reader: R,
+    reader: R,
     grammars: &GrammarSet,
     opts: &Options,
     chunk: usize,
@@ -400,6 +400,55 @@ where
     R: Read,
     F: FnMut(&Closed<S>, Outcome) -> io::Result<()>,
 {
+    prepared_holding(reader, grammars, opts, chunk, hold, &|_| (), |c, o, ()| {
+        sink(c, o)
+    })
+}
+
+/// [`translate_reader`], with `prepare` applied to each outcome in the parallel stage, right
+/// after its set is translated: what it makes of the outcome (its output bytes, hashes, further
+/// checks) is handed to `sink` beside it, in file order. The work a caller does per document
+/// then runs on every core, not on the one thread that takes the outcomes in order.
+pub fn translate_reader_prepared<S, R, P, F>(
+    reader: R,
+    grammars: &GrammarSet,
+    opts: &Options,
+    chunk: usize,
+    prepare: &(dyn Fn(&mut Outcome) -> P + Sync),
+    sink: F,
+) -> io::Result<EnvelopeMap<S>>
+where
+    S: Mapping,
+    R: Read,
+    P: Send,
+    F: FnMut(&Closed<S>, Outcome, P) -> io::Result<()>,
+{
+    prepared_holding(
+        reader,
+        grammars,
+        opts,
+        chunk,
+        Hold::<S>::MEMORY,
+        prepare,
+        sink,
+    )
+}
+
+fn prepared_holding<S, R, P, F>(
+    mut reader: R,
+    grammars: &GrammarSet,
+    opts: &Options,
+    chunk: usize,
+    hold: usize,
+    prepare: &(dyn Fn(&mut Outcome) -> P + Sync),
+    mut sink: F,
+) -> io::Result<EnvelopeMap<S>>
+where
+    S: Mapping,
+    R: Read,
+    P: Send,
+    F: FnMut(&Closed<S>, Outcome, P) -> io::Result<()>,
+{
     let limits = &opts.limits;
     let mut feed = StreamFeed::<S>::new()
         .with_max_segment(limits.max_segment_bytes)
@@ -408,14 +457,16 @@ where
     let mut batch = Batch::new();
     let mut judged: Option<Headers<S>> = None;
     let translate = |c: &Closed<S>, bytes: &[u8]| {
-        translate_inner(
+        let mut o = translate_inner(
             grammars,
             (&c.interchange, &c.group, &c.transaction),
             bytes,
             opts,
             false,
         )
-        .0
+        .0;
+        let p = prepare(&mut o);
+        (o, p)
     };
     // Holds the sets closed by the last step; judges and translates the held ones once their
     // interchange is settled (`end`: the file ended, all are).
@@ -449,13 +500,13 @@ where
                     transaction: closed.transaction,
                 };
                 if batch.push(c, bytes) {
-                    batch.flush(translate, |c, o| sink(&c, o))?;
+                    batch.flush(translate, |c, o, p| sink(&c, o, p))?;
                 }
                 Ok(())
             })?;
         }
         if end {
-            batch.flush(translate, |c, o| sink(&c, o))?;
+            batch.flush(translate, |c, o, p| sink(&c, o, p))?;
         }
         io::Result::Ok(())
     };

@@ -123,10 +123,12 @@ impl<T: Send + Sync> Batch<T> {
     }
 
     /// Translates every waiting set and hands the outcomes to `sink` in the order they came.
-    pub(crate) fn flush(
+    /// What `translate` gives besides an outcome (`P`: what the caller makes of it, such as its
+    /// output bytes) is made in parallel with it and handed on beside it.
+    pub(crate) fn flush<P: Send>(
         &mut self,
-        translate: impl Fn(&T, &[u8]) -> Outcome + Sync,
-        mut sink: impl FnMut(T, Outcome) -> std::io::Result<()>,
+        translate: impl Fn(&T, &[u8]) -> (Outcome, P) + Sync,
+        mut sink: impl FnMut(T, Outcome, P) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
         use rayon::prelude::*;
         self.bytes = 0;
@@ -137,18 +139,18 @@ impl<T: Send + Sync> Batch<T> {
         // JSON output (`scripts/instructions.sh`, README Performance).
         if self.items.len() == 1 || rayon::current_num_threads() == 1 {
             for (t, b) in self.items.drain(..) {
-                let o = translate(&t, &b);
-                sink(t, o)?;
+                let (o, p) = translate(&t, &b);
+                sink(t, o, p)?;
             }
             return Ok(());
         }
-        let outcomes: Vec<Outcome> = self
+        let outcomes: Vec<(Outcome, P)> = self
             .items
             .par_iter()
             .map(|(t, b)| translate(t, b))
             .collect();
-        for ((t, _), o) in self.items.drain(..).zip(outcomes) {
-            sink(t, o)?;
+        for ((t, _), (o, p)) in self.items.drain(..).zip(outcomes) {
+            sink(t, o, p)?;
         }
         Ok(())
     }
@@ -243,9 +245,9 @@ mod tests {
                     |&t, bytes| {
                         assert_eq!(bytes.len(), 1000);
                         events.lock().unwrap().push(format!("t{t}"));
-                        outcome(t)
+                        (outcome(t), ())
                     },
-                    |t, o| {
+                    |t, o, ()| {
                         assert_eq!(o.offset, t);
                         events.lock().unwrap().push(format!("s{t}"));
                         Ok(())

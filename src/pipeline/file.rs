@@ -236,31 +236,108 @@ fn notes_spool(spool: &Path) -> PathBuf {
 }
 
 /// The CSV rows of the spooled documents (see the module documentation).
-struct CsvSpool<'a> {
+struct CsvSpool {
     out: SpoolWriter,
-    rows: Vec<u8>,
-    columns: &'a BTreeMap<String, Vec<String>>,
 }
 
-impl CsvSpool<'_> {
-    fn add(&mut self, doc: &Document) -> io::Result<()> {
-        // A partner's acknowledgment goes to no ERP file: an empty record keeps the records in
-        // step with the spool lines.
-        if matches!(doc, Document::Acknowledgment(_)) {
-            return self.out.write_all(&0u32.to_le_bytes());
-        }
-        let columns = self.columns.get(doc.kind()).ok_or_else(|| {
-            io::Error::other(format!("no CSV columns for {} documents", doc.kind()))
-        })?;
-        self.rows.clear();
-        // The configuration checked the columns when it loaded.
-        crate::erp::import::write_rows(&mut self.rows, doc, columns);
-        let bytes = &self.rows;
+impl CsvSpool {
+    /// Adds a document's record: its CSV rows ([`csv_rows`]; `None` for a partner's
+    /// acknowledgment, which goes to no ERP file: an empty record keeps the records in step
+    /// with the spool lines).
+    fn add(&mut self, rows: Option<&[u8]>) -> io::Result<()> {
+        let bytes = rows.unwrap_or_default();
         let len = u32::try_from(bytes.len())
             .map_err(|_| io::Error::other("a document's CSV rows are over 4 GiB"))?;
         self.out.write_all(&len.to_le_bytes())?;
         self.out.write_all(bytes)?;
         Ok(())
+    }
+}
+
+/// A document's CSV rows in the channel's columns; `None` for a partner's acknowledgment.
+fn csv_rows(
+    doc: &Document,
+    columns: &BTreeMap<String, Vec<String>>,
+) -> io::Result<Option<Vec<u8>>> {
+    if matches!(doc, Document::Acknowledgment(_)) {
+        return Ok(None);
+    }
+    let columns = columns
+        .get(doc.kind())
+        .ok_or_else(|| io::Error::other(format!("no CSV columns for {} documents", doc.kind())))?;
+    let mut rows = Vec::new();
+    // The configuration checked the columns when it loaded.
+    crate::erp::import::write_rows(&mut rows, doc, columns);
+    Ok(Some(rows))
+}
+
+/// What the run makes of an outcome where it is made ([`prepare`]).
+struct Prepared {
+    /// What the run finds wrong with an accepted document ([`run_findings`]).
+    problems: Vec<Finding>,
+    /// An accepted document without problems, spooled: `None` for any other.
+    spooled: Option<io::Result<Spooled>>,
+}
+
+/// A document's spool line (with its line feed), its content hashes and its CSV rows (when the
+/// channel writes CSV; `None` inside for an acknowledgment).
+struct Spooled {
+    line: Vec<u8>,
+    hashes: ContentHashes,
+    rows: Option<Vec<u8>>,
+}
+
+thread_local! {
+    /// Each thread's value hasher and line buffer, which serve every document it prepares.
+    static HASHER: std::cell::RefCell<ValueHasher> = std::cell::RefCell::new(ValueHasher::new());
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The run's checks of an accepted document, and for one that passes them its spool line,
+/// hashes and CSV rows: the per-document work of a run, done on whichever thread translated it.
+fn prepare(
+    o: &mut crate::map::Outcome,
+    channel: &Channel,
+    csv_columns: Option<&BTreeMap<String, Vec<String>>>,
+) -> Prepared {
+    let none = Prepared {
+        problems: Vec::new(),
+        spooled: None,
+    };
+    if o.status != Status::Accepted {
+        return none;
+    }
+    let (offset, controls) = (o.offset, &o.controls);
+    let Some(doc) = o.document.as_mut() else {
+        return none;
+    };
+    let problems = run_findings(channel, doc, offset, controls);
+    if !problems.is_empty() {
+        return Prepared {
+            problems,
+            spooled: None,
+        };
+    }
+    let spooled = (|| {
+        // Written in the thread's buffer, which is handed out whole with an empty one half again
+        // this line's size put in its place: the next line, of about that size, takes one
+        // allocation and no copy. A held line keeps at most the larger of twice its own size
+        // and half again the size of the line before it.
+        let (line, hashes) = SCRATCH.with_borrow_mut(|line| {
+            let hashes = HASHER.with_borrow_mut(|h| spool_line_and_hash(doc, line, h))?;
+            line.push(b'\n');
+            let room = line.len() + line.len() / 2;
+            io::Result::Ok((std::mem::replace(line, Vec::with_capacity(room)), hashes))
+        })?;
+        let rows = match csv_columns {
+            Some(columns) => csv_rows(doc, columns)?,
+            None => None,
+        };
+        Ok(Spooled { line, hashes, rows })
+    })();
+    Prepared {
+        problems,
+        spooled: Some(spooled),
     }
 }
 
@@ -291,10 +368,8 @@ pub fn process(
     };
     let file = std::fs::File::open(staged)?;
     let mut out = SpoolWriter::new(spool.to_owned(), budget);
-    let mut csv_out = csv_columns.map(|columns| CsvSpool {
+    let mut csv_out = csv_columns.map(|_| CsvSpool {
         out: SpoolWriter::new(csv_spool(spool), budget),
-        rows: Vec::new(),
-        columns,
     });
     let mut docs = DocWriter {
         out: SpoolWriter::new(docs_spool(spool), budget),
@@ -307,8 +382,6 @@ pub fn process(
         count: 0,
     };
     let mut spooled = 0usize;
-    let mut line = Vec::new();
-    let mut hasher = ValueHasher::new();
     let mut last_interchange: Option<InterchangeKey> = None;
     // The rules are applied below, after the channel check, which needs the document.
     let checks = crate::translate::Checks {
@@ -316,81 +389,96 @@ pub fn process(
         business_rules: false,
         document_findings: false,
     };
-    let report = crate::translate::translate_with(file, grammars, profiles, &opts, checks, |o| {
-        let mut d = DocResult {
-            not_mapped: o.status == Status::NotMapped,
-            ..DocResult::new(o.offset as u64, o.set_id.clone(), o.controls.clone())
-        };
-        let context = o
-            .document
-            .as_ref()
-            .map(crate::map::DocContext::of)
-            .or_else(|| o.context.clone());
-        if let Some(c) = context {
-            d.kind = Some(c.kind);
-            d.number = Some(c.number);
-            d.purpose = Some(purpose_name(c.purpose));
-            d.items = c.items;
-        }
-        if let Some(doc) = &o.document {
-            let s = doc.source();
-            if let (Some(ic), Some(snd), Some(rcv)) =
-                (&s.interchange_control, &s.sender, &s.receiver)
-            {
-                let key = (
-                    snd.id.trim().to_owned(),
-                    rcv.id.trim().to_owned(),
-                    ic.clone(),
-                );
-                d.interchange = match &last_interchange {
-                    Some(k) if **k == key => Some(k.clone()),
-                    _ => {
-                        let k = InterchangeKey::new(key);
-                        last_interchange = Some(k.clone());
-                        Some(k)
-                    }
-                };
+    // What the run makes of an accepted document, made where the document is: in the parallel
+    // stage for X12 and EDIFACT sets.
+    let prepare = |o: &mut crate::map::Outcome| prepare(o, channel, csv_columns);
+    let report = crate::translate::translate_prepared(
+        file,
+        grammars,
+        profiles,
+        &opts,
+        checks,
+        &prepare,
+        |o, prepared| {
+            let mut d = DocResult {
+                not_mapped: o.status == Status::NotMapped,
+                ..DocResult::new(o.offset as u64, o.set_id.clone(), o.controls.clone())
+            };
+            let context = o
+                .document
+                .as_ref()
+                .map(crate::map::DocContext::of)
+                .or_else(|| o.context.clone());
+            if let Some(c) = context {
+                d.kind = Some(c.kind);
+                d.number = Some(c.number);
+                d.purpose = Some(purpose_name(c.purpose));
+                d.items = c.items;
             }
-        }
-        if o.status != Status::Accepted {
-            d.problems = o
-                .findings
-                .iter()
-                .filter(|f| f.is_error())
-                .cloned()
-                .collect();
-            d.problems.extend(envelope_findings(o));
+            if let Some(doc) = &o.document {
+                let s = doc.source();
+                if let (Some(ic), Some(snd), Some(rcv)) =
+                    (&s.interchange_control, &s.sender, &s.receiver)
+                {
+                    let key = (
+                        snd.id.trim().to_owned(),
+                        rcv.id.trim().to_owned(),
+                        ic.clone(),
+                    );
+                    d.interchange = match &last_interchange {
+                        Some(k) if **k == key => Some(k.clone()),
+                        _ => {
+                            let k = InterchangeKey::new(key);
+                            last_interchange = Some(k.clone());
+                            Some(k)
+                        }
+                    };
+                }
+            }
+            if o.status != Status::Accepted {
+                d.problems = o
+                    .findings
+                    .iter()
+                    .filter(|f| f.is_error())
+                    .cloned()
+                    .collect();
+                d.problems.extend(envelope_findings(o));
+                notes.add(o, &d.problems)?;
+                docs.add(d)?;
+                return Ok(());
+            }
+            let doc = o
+                .document
+                .as_ref()
+                .expect("an accepted outcome has a document");
+            let Prepared {
+                problems,
+                spooled: made,
+            } = prepared;
+            d.problems.extend(problems);
+            if let Some(made) = made {
+                let Spooled { line, hashes, rows } = made?;
+                d.content_hash = Some(hashes);
+                if matches!(doc, crate::model::Document::Acknowledgment(_)) {
+                    let json = line.strip_suffix(b"\n").unwrap_or(&line);
+                    d.acknowledgment = Some(String::from_utf8_lossy(json).into_owned());
+                }
+                out.write_all(&line)?;
+                if let Some(c) = &mut csv_out {
+                    c.add(rows.as_deref())?;
+                }
+                d.spool_line = Some(spooled);
+                d.candidate = true;
+                // Item ids are context for reports on documents that fail; an accepted document's
+                // are in the spool, and keeping them here would cost memory per line of the batch.
+                d.items = Vec::new();
+                spooled += 1;
+            }
             notes.add(o, &d.problems)?;
             docs.add(d)?;
-            return Ok(());
-        }
-        let doc = o
-            .document
-            .as_mut()
-            .expect("an accepted outcome has a document");
-        d.problems
-            .extend(run_findings(channel, doc, o.offset, &o.controls));
-        if d.problems.is_empty() {
-            d.content_hash = Some(spool_line_and_hash(doc, &mut line, &mut hasher)?);
-            if matches!(doc, crate::model::Document::Acknowledgment(_)) {
-                d.acknowledgment = Some(String::from_utf8_lossy(&line).into_owned());
-            }
-            line.push(b'\n');
-            out.write_all(&line)?;
-            if let Some(c) = &mut csv_out {
-                c.add(doc)?;
-            }
-            d.spool_line = Some(spooled);
-            d.candidate = true;
-            // Item ids are context for reports on documents that fail; an accepted document's
-            // are in the spool, and keeping them here would cost memory per line of the batch.
-            d.items = Vec::new();
-            spooled += 1;
-        }
-        notes.add(o, &d.problems)?;
-        docs.add(d)?;
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     let spools = Spools {
         lines: out.finish()?,
         csv: csv_out.map(|c| c.out.finish()).transpose()?,
