@@ -312,6 +312,7 @@ fn standard<S: Mapping, R: Read, P: Send>(
         grammars,
         opts,
         CHUNK,
+        None,
         prepare,
         |closed, o, p| {
             if let Some(c) = collector.as_mut() {

@@ -400,46 +400,29 @@ where
     R: Read,
     F: FnMut(&Closed<S>, Outcome) -> io::Result<()>,
 {
-    prepared_holding(reader, grammars, opts, chunk, hold, &|_| (), |c, o, ()| {
-        sink(c, o)
-    })
+    let prepare = |_: &mut Outcome| ();
+    translate_reader_prepared(
+        reader,
+        grammars,
+        opts,
+        chunk,
+        Some(hold),
+        &prepare,
+        |c, o, ()| sink(c, o),
+    )
 }
 
 /// [`translate_reader`], with `prepare` applied to each outcome in the parallel stage, right
 /// after its set is translated: what it makes of the outcome (its output bytes, hashes, further
 /// checks) is handed to `sink` beside it, in file order. The work a caller does per document
-/// then runs on every core, not on the one thread that takes the outcomes in order.
+/// then runs on every core, not on the one thread that takes the outcomes in order. `hold` is
+/// [`translate_reader_holding`]'s (`None`: the usual bound).
 pub fn translate_reader_prepared<S, R, P, F>(
-    reader: R,
-    grammars: &GrammarSet,
-    opts: &Options,
-    chunk: usize,
-    prepare: &(dyn Fn(&mut Outcome) -> P + Sync),
-    sink: F,
-) -> io::Result<EnvelopeMap<S>>
-where
-    S: Mapping,
-    R: Read,
-    P: Send,
-    F: FnMut(&Closed<S>, Outcome, P) -> io::Result<()>,
-{
-    prepared_holding(
-        reader,
-        grammars,
-        opts,
-        chunk,
-        Hold::<S>::MEMORY,
-        prepare,
-        sink,
-    )
-}
-
-fn prepared_holding<S, R, P, F>(
     mut reader: R,
     grammars: &GrammarSet,
     opts: &Options,
     chunk: usize,
-    hold: usize,
+    hold: Option<usize>,
     prepare: &(dyn Fn(&mut Outcome) -> P + Sync),
     mut sink: F,
 ) -> io::Result<EnvelopeMap<S>>
@@ -449,6 +432,7 @@ where
     P: Send,
     F: FnMut(&Closed<S>, Outcome, P) -> io::Result<()>,
 {
+    let hold = hold.unwrap_or(Hold::<S>::MEMORY);
     let limits = &opts.limits;
     let mut feed = StreamFeed::<S>::new()
         .with_max_segment(limits.max_segment_bytes)

@@ -271,7 +271,7 @@ fn csv_rows(
     Ok(Some(rows))
 }
 
-/// What the run makes of an outcome where it is made ([`prepare`]).
+/// What the run makes of an outcome where it is made ([`prepare_document`]).
 struct Prepared {
     /// What the run finds wrong with an accepted document ([`run_findings`]).
     problems: Vec<Finding>,
@@ -295,7 +295,7 @@ thread_local! {
 
 /// The run's checks of an accepted document, and for one that passes them its spool line,
 /// hashes and CSV rows: the per-document work of a run, done on whichever thread translated it.
-fn prepare(
+fn prepare_document(
     o: &mut crate::map::Outcome,
     channel: &Channel,
     csv_columns: Option<&BTreeMap<String, Vec<String>>>,
@@ -391,7 +391,7 @@ pub fn process(
     };
     // What the run makes of an accepted document, made where the document is: in the parallel
     // stage for X12 and EDIFACT sets.
-    let prepare = |o: &mut crate::map::Outcome| prepare(o, channel, csv_columns);
+    let prepare = |o: &mut crate::map::Outcome| prepare_document(o, channel, csv_columns);
     let report = crate::translate::translate_prepared(
         file,
         grammars,
