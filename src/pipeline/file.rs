@@ -383,7 +383,7 @@ pub fn process(
     };
     let mut spooled = 0usize;
     let mut last_interchange: Option<InterchangeKey> = None;
-    // The rules are applied below, after the channel check, which needs the document.
+    // The rules are applied after the channel check (`prepare_document`), which needs the document.
     let checks = crate::translate::Checks {
         receipts: channel.sends_acks(),
         business_rules: false,
