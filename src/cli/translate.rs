@@ -49,17 +49,8 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
             .document
             .as_ref()
             .filter(|_| o.status == Status::Accepted)?;
-        Some(SCRATCH.with_borrow_mut(|line| {
-            line.clear();
-            crate::model::json::write_document(line, doc).map_err(std::io::Error::other)?;
-            line.push(b'\n');
-            // Handed out whole, and an empty buffer half again this line's size put in its place:
-            // the next line, of about that size, takes one allocation and no copy. A held line
-            // keeps at most the larger of twice its own size and half again the size of the
-            // line before it (never the room of the largest line the thread wrote).
-            let room = line.len() + line.len() / 2;
-            Ok(std::mem::replace(line, Vec::with_capacity(room)))
-        }))
+        let line = crate::model::json::line(|line| crate::model::json::write_document(line, doc));
+        Some(line.map(|(line, ())| line).map_err(std::io::Error::other))
     };
     for path in &args.files {
         let name = if is_stdin(path) {
@@ -140,11 +131,6 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
     } else {
         Outcome::Rejections
     })
-}
-
-thread_local! {
-    /// Where each thread writes a document's JSON line before it is copied out whole.
-    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// What findings and documents call standard input.

@@ -288,9 +288,8 @@ struct Spooled {
 }
 
 thread_local! {
-    /// Each thread's value hasher and line buffer, which serve every document it prepares.
+    /// Each thread's value hasher, whose buffers serve every document it prepares.
     static HASHER: std::cell::RefCell<ValueHasher> = std::cell::RefCell::new(ValueHasher::new());
-    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The run's checks of an accepted document, and for one that passes them its spool line,
@@ -319,15 +318,8 @@ fn prepare_document(
         };
     }
     let spooled = (|| {
-        // Written in the thread's buffer, which is handed out whole with an empty one half again
-        // this line's size put in its place: the next line, of about that size, takes one
-        // allocation and no copy. A held line keeps at most the larger of twice its own size
-        // and half again the size of the line before it.
-        let (line, hashes) = SCRATCH.with_borrow_mut(|line| {
-            let hashes = HASHER.with_borrow_mut(|h| spool_line_and_hash(doc, line, h))?;
-            line.push(b'\n');
-            let room = line.len() + line.len() / 2;
-            io::Result::Ok((std::mem::replace(line, Vec::with_capacity(room)), hashes))
+        let (line, hashes) = crate::model::json::line(|line| {
+            HASHER.with_borrow_mut(|h| spool_line_and_hash(doc, line, h))
         })?;
         let rows = match csv_columns {
             Some(columns) => csv_rows(doc, columns)?,

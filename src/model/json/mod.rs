@@ -51,6 +51,27 @@ pub fn write<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), 
     value.serialize(&mut Writer { out })
 }
 
+thread_local! {
+    /// Each thread's buffer for [`line`].
+    static LINE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A line of output that `write` writes (a document's JSON line), with its line feed, and what
+/// `write` returns. It is written in the thread's buffer, which is handed out whole with an
+/// empty one half again the line's size put in its place: the next line, of about that size,
+/// takes one allocation and no copy, and a line handed out keeps at most the larger of twice
+/// its own size and half again the size of the line before it on its thread (never the room of
+/// the largest line the thread wrote).
+pub fn line<T, E>(write: impl FnOnce(&mut Vec<u8>) -> Result<T, E>) -> Result<(Vec<u8>, T), E> {
+    LINE.with_borrow_mut(|line| {
+        line.clear();
+        let written = write(line)?;
+        line.push(b'\n');
+        let room = line.len() + line.len() / 2;
+        Ok((std::mem::replace(line, Vec::with_capacity(room)), written))
+    })
+}
+
 /// Appends `s` as a JSON string, quotes included.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
