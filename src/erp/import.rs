@@ -47,14 +47,13 @@
 #[cfg(any(test, feature = "internals"))]
 use super::columns::check_columns;
 use super::columns::{Line, LineColumn, header_cell, line_value, package_of, party_cell};
-use crate::model::Document;
-use std::borrow::Cow;
+use crate::model::{Document, Party};
 
 /// Appends the header row (the column names as configured).
 pub fn write_header(out: &mut Vec<u8>, columns: &[String]) {
     let mut row = Row::start(out);
     for c in columns {
-        row.field(b"", c.as_bytes());
+        row.field(c.as_bytes());
     }
     row.end();
 }
@@ -75,15 +74,71 @@ pub fn write_document(
     Ok(())
 }
 
-/// One column of a document's rows: the same text on every row, or a line column.
-enum Slot<'a> {
-    Fixed(Option<Cow<'a, str>>),
-    Line(LineColumn),
-}
-
 /// [`write_document`] for columns checked already (the run's configuration checks them when it
 /// loads): a column that does not exist would be left blank.
+///
+/// Header and party cells are the same on every row of a document, so they are found and
+/// written as CSV once (commas, quotes and the formula guard included), and each row copies
+/// that text between its line cells: a row costs its line columns, whatever the number of
+/// header columns.
 pub(crate) fn write_rows(out: &mut Vec<u8>, doc: &Document, columns: &[String]) {
+    let Some((lines, parties)) = rows_of(doc) else {
+        return;
+    };
+    // The row as pieces: runs of fixed cells rendered into `fixed`, and line columns (resolved
+    // from their names once per document, not on every row).
+    let mut fixed = Vec::new();
+    let mut pieces: Vec<Piece> = Vec::with_capacity(columns.len());
+    {
+        let mut row = Row::start(&mut fixed);
+        for c in columns {
+            // A header or party cell, else a line column; a name that is neither (the run's
+            // configuration refuses those) is an empty cell.
+            let line_column = match header_cell(doc, c).or_else(|| party_cell(parties, c)) {
+                Some(v) => Err(v),
+                None => LineColumn::named(c).ok_or(None),
+            };
+            match line_column {
+                Ok(col) => {
+                    pieces.push(Piece::Line(col, row.fields > 0));
+                    // Only counted: the line's value is written row by row.
+                    row.fields += 1;
+                }
+                Err(v) => {
+                    let from = row.out.len();
+                    row.cell(v.as_deref().map_or(b"", str::as_bytes));
+                    match pieces.last_mut() {
+                        Some(Piece::Fixed(r)) => r.end = row.out.len(),
+                        _ => pieces.push(Piece::Fixed(from..row.out.len())),
+                    }
+                }
+            }
+        }
+    }
+    let mut scratch = Vec::new();
+    for line in lines {
+        let mut row = Row::start(out);
+        for piece in &pieces {
+            match piece {
+                Piece::Fixed(r) => row.out.extend_from_slice(&fixed[r.clone()]),
+                Piece::Line(col, comma) => {
+                    if *comma {
+                        row.out.push(b',');
+                    }
+                    // A line-less document's single row leaves its line columns empty.
+                    let v = line.and_then(|l| line_value(l, *col, &mut scratch));
+                    row.value(v.unwrap_or_default());
+                }
+            }
+        }
+        row.end();
+    }
+}
+
+/// The lines a document's rows are written for (one `None` for a document without lines) and
+/// its parties; `None` for an acknowledgment, which is never an ERP import row (it answers
+/// what we sent, and the run records it for the outbound side).
+fn rows_of(doc: &Document) -> Option<(Vec<Option<Line<'_>>>, &[Party])> {
     let (mut lines, parties): (Vec<Option<Line>>, _) = match doc {
         Document::Order(o) => (
             o.lines.iter().map(|l| Some(Line::Order(l))).collect(),
@@ -99,38 +154,19 @@ pub(crate) fn write_rows(out: &mut Vec<u8>, doc: &Document, columns: &[String]) 
             i.lines.iter().map(|l| Some(Line::Invoice(l))).collect(),
             &i.parties,
         ),
-        // Acknowledgments are never ERP import rows: they answer what we sent, and the run
-        // records them for the outbound side, not for the ERP.
-        Document::Acknowledgment(_) => return,
+        Document::Acknowledgment(_) => return None,
     };
     if lines.is_empty() {
         lines.push(None);
     }
-    // Header and party cells are the same on every row: worked out once per document, and line
-    // columns resolved from their names once, not on every row.
-    let slots: Vec<Slot> = (columns.iter())
-        .map(
-            |c| match header_cell(doc, c).or_else(|| party_cell(parties, c)) {
-                Some(v) => Slot::Fixed(v),
-                None => LineColumn::named(c).map_or(Slot::Fixed(None), Slot::Line),
-            },
-        )
-        .collect();
-    let mut scratch = Vec::new();
-    for line in lines {
-        let mut row = Row::start(out);
-        for slot in &slots {
-            let v = match slot {
-                Slot::Fixed(v) => v.as_deref().map(str::as_bytes),
-                // A line-less document's single row leaves its line columns empty.
-                Slot::Line(c) => line.and_then(|l| line_value(l, *c, &mut scratch)),
-            };
-            let v = v.unwrap_or_default();
-            let prefix: &[u8] = if is_risky(v) { b"'" } else { b"" };
-            row.field(prefix, v);
-        }
-        row.end();
-    }
+    Some((lines, parties))
+}
+
+/// A part of a document's rows: fixed cells already written as CSV (in the document's `fixed`
+/// text, with the commas before them), or a line column with whether a comma goes before it.
+enum Piece {
+    Fixed(std::ops::Range<usize>),
+    Line(LineColumn, bool),
 }
 
 /// One CSV record being appended, written as the `csv` crate's default writer writes it (the
@@ -144,6 +180,16 @@ struct Row<'o> {
     fields: usize,
 }
 
+/// The bytes that make a field quoted.
+const QUOTED: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b',' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t
+};
+
 impl<'o> Row<'o> {
     fn start(out: &'o mut Vec<u8>) -> Self {
         let start = out.len();
@@ -154,16 +200,29 @@ impl<'o> Row<'o> {
         }
     }
 
-    /// Appends `prefix` and `v` as one field (`prefix` holds no byte that needs quoting).
-    fn field(&mut self, prefix: &[u8], v: &[u8]) {
+    /// Appends a data cell as one field: with a leading `'` when it could be read as a
+    /// formula ([`is_risky`]).
+    fn cell(&mut self, v: &[u8]) {
         if self.fields > 0 {
             self.out.push(b',');
         }
         self.fields += 1;
-        if !v.iter().any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
-            if !prefix.is_empty() {
-                self.out.extend_from_slice(prefix);
-            }
+        self.value(v);
+    }
+
+    /// Appends a data cell's text, guarded and quoted as needed, after its comma.
+    #[inline]
+    fn value(&mut self, v: &[u8]) {
+        let prefix: &[u8] = if is_risky(v) { b"'" } else { b"" };
+        self.text(prefix, v);
+    }
+
+    /// Appends `prefix` and `v` as one field, quoted when `v` needs it (`prefix` holds no byte
+    /// that needs quoting). A fold over a table, without a branch per byte: values are short.
+    #[inline]
+    fn text(&mut self, prefix: &[u8], v: &[u8]) {
+        if !v.iter().fold(false, |q, &b| q | QUOTED[usize::from(b)]) {
+            self.out.extend_from_slice(prefix);
             self.out.extend_from_slice(v);
             return;
         }
@@ -178,6 +237,15 @@ impl<'o> Row<'o> {
         self.out.push(b'"');
     }
 
+    /// Appends `v` as one field, unguarded (the header row's column names).
+    fn field(&mut self, v: &[u8]) {
+        if self.fields > 0 {
+            self.out.push(b',');
+        }
+        self.fields += 1;
+        self.text(b"", v);
+    }
+
     fn end(self) {
         if self.out.len() == self.start {
             self.out.extend_from_slice(b"\"\"");
@@ -190,11 +258,11 @@ impl<'o> Row<'o> {
 /// `=`, `+`, `-`, `@`, tab or carriage return, unless the whole cell is a plain decimal number.
 /// The rows get the same treatment as they are written.
 #[cfg(any(test, feature = "internals"))]
-pub fn neutralise(cell: &str) -> Cow<'_, str> {
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     if is_risky(cell.as_bytes()) {
-        Cow::Owned(format!("'{cell}"))
+        std::borrow::Cow::Owned(format!("'{cell}"))
     } else {
-        Cow::Borrowed(cell)
+        std::borrow::Cow::Borrowed(cell)
     }
 }
 
@@ -238,6 +306,50 @@ mod tests {
         write_document(&mut out, doc, &cols).expect("rows");
         let out = String::from_utf8(out).expect("utf-8");
         out.lines().skip(1).map(String::from).collect()
+    }
+
+    /// The rows of `d` under `cols` as the `csv` crate writes each cell worked out on its own
+    /// (header, party or line value, guarded by `neutralise`): what `write_rows`, which
+    /// writes a document's header and party cells once for all its rows, is held to.
+    fn reference_rows(d: &Document, cols: &[String]) -> Vec<u8> {
+        let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+        let Some((lines, parties)) = rows_of(d) else {
+            return Vec::new();
+        };
+        let mut scratch = Vec::new();
+        for line in lines {
+            let record: Vec<String> = (cols.iter())
+                .map(|c| {
+                    let v = match header_cell(d, c).or_else(|| party_cell(parties, c)) {
+                        Some(v) => v.map(|v| v.into_owned()).unwrap_or_default(),
+                        None => (line.zip(LineColumn::named(c)))
+                            .and_then(|(l, col)| line_value(l, col, &mut scratch))
+                            .map(|v| String::from_utf8(v.to_vec()).expect("utf-8"))
+                            .unwrap_or_default(),
+                    };
+                    neutralise(&v).into_owned()
+                })
+                .collect();
+            w.write_record(&record).expect("csv record");
+        }
+        w.into_inner().expect("csv bytes")
+    }
+
+    /// `write_document`'s bytes for `d` under its default columns, every known column, and
+    /// every known column in reverse, each held to [`reference_rows`].
+    fn check_against_reference(d: &Document) {
+        let known = owned(known_columns(d.kind()));
+        let reversed: Vec<String> = known.iter().rev().cloned().collect();
+        for cols in [owned(default_columns(d.kind())), known, reversed] {
+            let mut out = Vec::new();
+            write_document(&mut out, d, &cols).expect("rows");
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&reference_rows(d, &cols)),
+                "{} under {cols:?}",
+                d.number()
+            );
+        }
     }
 
     const SRC: &str = r#""source":{"standard":"x12","set":"850","channel":"acme","file":"in.edi"}"#;
@@ -288,6 +400,26 @@ mod tests {
             format!("{head},2,,,'@evil"),
         ];
         assert_eq!(rows(&two_line_order(), cols), expected);
+        check_against_reference(&two_line_order());
+    }
+
+    /// Header and party cells, written once per document, are guarded and quoted as the line
+    /// cells are, on every row.
+    #[test]
+    fn header_cells_are_guarded_and_quoted_on_every_row() {
+        let d = doc(&format!(
+            r#"{{"type":"order","order_number":"=PO,1","purpose":"original",
+            "parties":[{{"role":"ship_to","role_code":"ST","name":"@DC \"7\""}}],
+            "lines":[{{"line_number":"1","quantity":"-2"}},{{"line_number":"2","quantity":"3"}}],
+            {SRC}}}"#
+        ));
+        let cols = "order_number line_number ship_to_name quantity channel";
+        let expected = [
+            r#""'=PO,1",1,"'@DC ""7""",-2,acme"#,
+            r#""'=PO,1",2,"'@DC ""7""",3,acme"#,
+        ];
+        assert_eq!(rows(&d, cols), expected);
+        check_against_reference(&d);
     }
 
     #[test]
@@ -297,6 +429,7 @@ mod tests {
         ));
         let cols = "invoice_number line_count line_number quantity test";
         assert_eq!(rows(&d, cols), ["INV9,0,,,false"]);
+        check_against_reference(&d);
     }
 
     #[test]
@@ -308,7 +441,7 @@ mod tests {
         }
         for safe in ["+1", "-12.50", "12", "0.5", "a = b", "a-b", ""] {
             assert!(
-                matches!(neutralise(safe), Cow::Borrowed(c) if c == safe),
+                matches!(neutralise(safe), std::borrow::Cow::Borrowed(c) if c == safe),
                 "{safe:?}"
             );
         }
@@ -330,6 +463,7 @@ mod tests {
         let cols = "line_number sscc pallet_sscc package_tracking_number";
         let expected = ["1,00106141410000044716,00006141410000044719,", "2,,,1Z999"];
         assert_eq!(rows(&d, cols), expected);
+        check_against_reference(&d);
     }
 
     /// Every known column is really filled from the model: a fully populated document of each kind
@@ -384,6 +518,7 @@ mod tests {
             let row = &rows(&d, &known.join(" "))[0];
             assert_eq!(row.split(',').count(), known.len(), "{row}");
             assert!(!row.contains(",,") && !row.ends_with(','), "{row}");
+            check_against_reference(&d);
         }
     }
 
@@ -429,6 +564,7 @@ mod tests {
                 let n = r.records().collect::<Result<Vec<_>, _>>().expect("records");
                 let at = format!("{} {}", path.display(), d.number());
                 assert_eq!(n.len(), d.line_count().max(1), "{at}");
+                check_against_reference(d);
             }
         }
         assert_eq!(kinds.len(), 3, "samples cover every kind: {kinds:?}");
@@ -447,7 +583,7 @@ mod tests {
             for fields in &records {
                 let mut row = Row::start(&mut ours);
                 for f in fields {
-                    row.field(b"", f);
+                    row.field(f);
                 }
                 row.end();
                 theirs.write_record(fields).unwrap();
