@@ -368,20 +368,43 @@ pub(crate) fn pump_with<R: std::io::Read, F: Feed>(
     r: &mut R,
     chunk: usize,
     feed: &mut F,
-    mut after: impl FnMut(&mut F, &[u8], usize) -> std::io::Result<()>,
+    after: impl FnMut(&mut F, &[u8], usize) -> std::io::Result<()>,
 ) -> std::io::Result<usize> {
-    use std::io::Read as _;
+    thread_local! {
+        /// The window of this thread's last stream, for its next one. A window is a chunk (a
+        /// megabyte) or two; allocated afresh for every file, its memory came new from the
+        /// kernel each time, which zeroed a huge page for a file of a few kilobytes.
+        static WINDOW: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    }
     // At least the head that decides on EBCDIC, so that the first window holds it.
     let chunk = chunk.max(crate::syntax::ebcdic::HEAD);
-    let mut window: Vec<u8> = Vec::with_capacity(chunk);
+    let mut window = WINDOW.take();
+    window.clear();
+    let read = pump_through(r, chunk, feed, after, &mut window);
+    // A window that grew past two chunks held a large kept transaction set: not kept.
+    if window.capacity() <= 2 * chunk {
+        window.clear();
+        WINDOW.set(window);
+    }
+    read
+}
+
+fn pump_through<R: std::io::Read, F: Feed>(
+    r: &mut R,
+    chunk: usize,
+    feed: &mut F,
+    mut after: impl FnMut(&mut F, &[u8], usize) -> std::io::Result<()>,
+    window: &mut Vec<u8>,
+) -> std::io::Result<usize> {
+    use std::io::Read as _;
     let mut pos = 0;
     let mut eof = false;
     let mut total = 0usize;
     // File offset of window[0].
     let mut base = 0usize;
     loop {
-        let step = feed.step(&window, &mut pos, eof);
-        after(feed, &window, base)?;
+        let step = feed.step(window, &mut pos, eof);
+        after(feed, window, base)?;
         match step {
             Step::Go => {}
             Step::End => return Ok(total),
@@ -399,13 +422,13 @@ pub(crate) fn pump_with<R: std::io::Read, F: Feed>(
                 // on a `take` reads until the chunk is full or the stream ends, retrying on
                 // `Interrupted` as `read_full` does.
                 window.reserve(chunk);
-                let n = std::io::Read::take(&mut *r, chunk as u64).read_to_end(&mut window)?;
+                let n = std::io::Read::take(&mut *r, chunk as u64).read_to_end(window)?;
                 if n == 0 {
                     eof = true;
                     continue;
                 }
                 total += n;
-                feed.arrived(&mut window, old);
+                feed.arrived(window, old);
             }
         }
     }
