@@ -416,7 +416,7 @@ fn concurrent_starts_migrate_once_and_a_newer_schema_is_refused() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, [5]);
+    assert_eq!(versions, [6]);
     // Reading only: listings work, writing fails.
     let mut ro = PgLedger::connect_read_only(&server.with_password(&url)).unwrap();
     assert!(ro.runs(10).unwrap().is_empty());
@@ -436,7 +436,7 @@ fn concurrent_starts_migrate_once_and_a_newer_schema_is_refused() {
                 result,
                 Err(Error::TooNew {
                     found: 99,
-                    known: 5
+                    known: 6
                 })
             ),
             "{result:?}"

@@ -46,6 +46,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ),
     ("the_first_accepted_wins", the_first_accepted_wins),
     (
+        "v1_hashes_are_told_by_accepted_documents",
+        v1_hashes_are_told_by_accepted_documents,
+    ),
+    (
         "documents_in_batches_are_all_or_none",
         documents_in_batches_are_all_or_none,
     ),
@@ -225,6 +229,39 @@ fn committed(l: &mut dyn Ledger, started: &str, b: &Batch) -> (i64, Vec<i64>) {
 }
 
 // --- checks -----------------------------------------------------------------------------------
+
+/// A ledger holds v1 hashes when an accepted document was recorded with one (anything but
+/// `v2:`): not for documents of other routes, nor for v2 hashes, and the rows of the open
+/// transaction count.
+pub fn v1_hashes_are_told_by_accepted_documents(l: &mut dyn Ledger) {
+    let v1 = "9f".repeat(32);
+    let v2 = format!("v2:{v1}");
+    assert!(!l.holds_v1_hashes().unwrap(), "an empty ledger");
+    let batch = Batch {
+        files: vec![file("a.edi", "aa", Disposition::Quarantined)],
+        documents: vec![
+            doc(0, "PO1", &v2, Route::Accepted),
+            doc(0, "PO2", &v1, Route::Conflict),
+            doc(0, "PO3", &v1, Route::Rejected),
+        ],
+        interchanges: Vec::new(),
+        outputs: Vec::new(),
+        acks: Vec::new(),
+    };
+    committed(l, "t0", &batch);
+    assert!(!l.holds_v1_hashes().unwrap(), "v2, or not accepted");
+    let run = l.begin_run("t1").unwrap();
+    l.begin(run).unwrap();
+    let batch = Batch {
+        files: vec![file("b.edi", "bb", Disposition::Archived)],
+        documents: vec![doc(0, "PO4", &v1, Route::Accepted)],
+        ..batch
+    };
+    add(l, run, &batch);
+    assert!(l.holds_v1_hashes().unwrap(), "an accepted v1 hash");
+    l.rollback().unwrap();
+    assert!(!l.holds_v1_hashes().unwrap(), "rolled back");
+}
 
 /// Control numbers count only when their run commits, never repeat within `max`, and are kept
 /// per channel and kind; acknowledgments are found by channel and by unfinished run.

@@ -547,6 +547,13 @@ pub trait Ledger {
     fn file_by_sha(&self, channel: &str, sha256: &str) -> Result<Option<SeenFile>>;
     /// The accepted document with this identity.
     fn accepted_document(&self, key: &DocKey) -> Result<Option<SeenDocument>>;
+    /// Whether some accepted document is recorded with a v1 content hash (64 hex digits, no
+    /// `v2:`; see [`crate::model::hash`]): only a ledger written before v2 holds one, and only
+    /// then must a run work out its documents' v1 hashes to compare them. An index of those
+    /// rows alone answers it at once, however large the ledger. A ledger whose schema has that
+    /// index cannot be opened by a tallyman older than it, so none is added to a ledger that
+    /// had none.
+    fn holds_v1_hashes(&self) -> Result<bool>;
     /// The accepted documents with these identities, one answer per key, in their order: a
     /// batch of [`Ledger::accepted_document`] (one round trip to a database server).
     fn accepted_documents(&self, keys: &[DocKey]) -> Result<Vec<Option<SeenDocument>>> {

@@ -177,6 +177,12 @@ CREATE TABLE claims (
 );
 CREATE INDEX claims_run ON claims(run);
 "#,
+    r#"
+-- Accepted documents recorded with a v1 content hash (before v2, `model::hash`): a run computes
+-- v1 hashes only when there is one (`Ledger::holds_v1_hashes`).
+CREATE INDEX documents_v1 ON documents(id)
+    WHERE route = 'accepted' AND substr(content_hash, 1, 3) <> 'v2:';
+"#,
 ];
 
 /// The SQLite ledger.
@@ -825,6 +831,17 @@ impl Ledger for SqliteLedger {
             })
             .optional()
             .map_err(db_err("document lookup"))
+    }
+
+    fn holds_v1_hashes(&self) -> Result<bool> {
+        self.db
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM documents INDEXED BY documents_v1
+                    WHERE route = 'accepted' AND substr(content_hash, 1, 3) <> 'v2:')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db_err("content hash versions"))
     }
 
     fn interchange(&self, sender: &str, receiver: &str, control: &str) -> Result<Option<SeenFile>> {

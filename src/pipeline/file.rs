@@ -99,17 +99,20 @@ impl DocResult {
 /// stored hash in the stored hash's version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ContentHashes {
-    /// SHA-256 of the JSON with a default source.
-    pub v1: [u8; 32],
+    /// SHA-256 of the JSON with a default source, worked out only when the ledger holds v1
+    /// hashes ([`crate::ledger::Ledger::holds_v1_hashes`]).
+    pub v1: Option<[u8; 32]>,
     /// SHA-256 of the values.
     pub v2: [u8; 32],
 }
 
 impl ContentHashes {
-    /// Whether a stored hash is of this content.
+    /// Whether a stored hash is of this content. A v1 hash when the document's was not worked
+    /// out (the ledger held none when the run began) matches nothing: the document goes to
+    /// quarantine as a conflict, never skipped as a duplicate.
     pub fn matches(&self, stored: &ContentHash) -> bool {
         match stored {
-            ContentHash::V1(h) => *h == self.v1,
+            ContentHash::V1(h) => self.v1 == Some(*h),
             ContentHash::V2(h) => *h == self.v2,
         }
     }
@@ -279,6 +282,16 @@ struct Prepared {
     spooled: Option<io::Result<Spooled>>,
 }
 
+/// What a run prepares of each accepted document beside its spool line and v2 hash.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Preparing<'a> {
+    /// The columns per document kind, when the channel's ERP output includes CSV.
+    pub csv_columns: Option<&'a BTreeMap<String, Vec<String>>>,
+    /// Whether to work out v1 content hashes too: the ledger holds some
+    /// ([`crate::ledger::Ledger::holds_v1_hashes`]).
+    pub v1_hashes: bool,
+}
+
 /// A document's spool line (with its line feed), its content hashes and its CSV rows (when the
 /// channel writes CSV; `None` inside for an acknowledgment).
 struct Spooled {
@@ -294,11 +307,7 @@ thread_local! {
 
 /// The run's checks of an accepted document, and for one that passes them its spool line,
 /// hashes and CSV rows: the per-document work of a run, done on whichever thread translated it.
-fn prepare_document(
-    o: &mut crate::map::Outcome,
-    channel: &Channel,
-    csv_columns: Option<&BTreeMap<String, Vec<String>>>,
-) -> Prepared {
+fn prepare_document(o: &mut crate::map::Outcome, channel: &Channel, how: &Preparing) -> Prepared {
     let none = Prepared {
         problems: Vec::new(),
         spooled: None,
@@ -319,9 +328,9 @@ fn prepare_document(
     }
     let spooled = (|| {
         let (line, hashes) = crate::model::json::line(|line| {
-            HASHER.with_borrow_mut(|h| spool_line_and_hash(doc, line, h))
+            HASHER.with_borrow_mut(|h| spool_line_and_hash(doc, line, h, how.v1_hashes))
         })?;
-        let rows = match csv_columns {
+        let rows = match how.csv_columns {
             Some(columns) => csv_rows(doc, columns)?,
             None => None,
         };
@@ -333,9 +342,9 @@ fn prepare_document(
     }
 }
 
-/// Translates a staged file. `name` is what findings and documents call it. `csv_columns`, the
-/// columns per document kind, is given when the channel's ERP output includes CSV. The spools
-/// stay in memory within `budget`; past it they go to `spool` and files beside it.
+/// Translates a staged file. `name` is what findings and documents call it; `how` says what is
+/// prepared of each accepted document. The spools stay in memory within `budget`; past it they
+/// go to `spool` and files beside it.
 #[allow(clippy::too_many_arguments)]
 pub fn process(
     staged: &Path,
@@ -346,7 +355,7 @@ pub fn process(
     grammars: &GrammarSet,
     profiles: &Profiles,
     limits: &crate::syntax::limits::Limits,
-    csv_columns: Option<&BTreeMap<String, Vec<String>>>,
+    how: Preparing<'_>,
 ) -> io::Result<FileResult> {
     let opts = Options {
         strictness: channel.strictness,
@@ -360,7 +369,7 @@ pub fn process(
     };
     let file = std::fs::File::open(staged)?;
     let mut out = SpoolWriter::new(spool.to_owned(), budget);
-    let mut csv_out = csv_columns.map(|_| CsvSpool {
+    let mut csv_out = how.csv_columns.map(|_| CsvSpool {
         out: SpoolWriter::new(csv_spool(spool), budget),
     });
     let mut docs = DocWriter {
@@ -383,7 +392,7 @@ pub fn process(
     };
     // What the run makes of an accepted document, made where the document is: in the parallel
     // stage for X12 and EDIFACT sets.
-    let prepare = |o: &mut crate::map::Outcome| prepare_document(o, channel, csv_columns);
+    let prepare = |o: &mut crate::map::Outcome| prepare_document(o, channel, &how);
     let report = crate::translate::translate_prepared(
         file,
         grammars,
@@ -601,18 +610,32 @@ pub fn purpose_name(p: Purpose) -> String {
 /// The spool line of a document (its JSON, in `line`) and its dedupe hashes, serializing it
 /// once.
 ///
-/// The v1 hash is SHA-256 of the document's JSON with a default `source`, since the source
-/// differs between two deliveries of the same document (file name, offset, control numbers).
-/// Ledgers written before v2 keep these hashes, so the bytes hashed must never change; the JSON
-/// is made for the spool line anyway, so v1 costs one SHA-256 over it. `source` is the last
-/// field of every document kind, so the JSON hashed and the JSON spooled differ only in their
-/// tails. The v2 hash, which new documents are recorded with, is of the values
-/// ([`ValueHasher`]).
+/// The v2 hash, which new documents are recorded with, is of the values ([`ValueHasher`]).
+/// The v1 hash, asked for when the ledger holds some (`v1`), is SHA-256 of the document's JSON
+/// with a default `source`, since the source differs between two deliveries of the same
+/// document (file name, offset, control numbers). Ledgers written before v2 keep these hashes,
+/// so the bytes hashed must never change; the JSON is made for the spool line anyway, so v1
+/// costs one SHA-256 over it. `source` is the last field of every document kind, so the JSON
+/// hashed and the JSON spooled differ only in their tails.
 fn spool_line_and_hash(
     doc: &mut Document,
     line: &mut Vec<u8>,
     hasher: &mut ValueHasher,
+    v1: bool,
 ) -> io::Result<ContentHashes> {
+    line.clear();
+    let v1 = if v1 {
+        Some(json_and_v1_hash(doc, line)?)
+    } else {
+        crate::model::json::write_document(line, doc).map_err(io::Error::other)?;
+        None
+    };
+    let v2 = hasher.document(doc).map_err(io::Error::other)?;
+    Ok(ContentHashes { v1, v2 })
+}
+
+/// Writes the document's JSON into the empty `line` and returns its v1 hash.
+fn json_and_v1_hash(doc: &mut Document, line: &mut Vec<u8>) -> io::Result<[u8; 32]> {
     use sha2::{Digest, Sha256};
     static DEFAULT_TAIL: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
         let source = serde_json::to_string(&crate::model::Source::default())
@@ -620,7 +643,6 @@ fn spool_line_and_hash(
         format!("\"source\":{source}}}").into_bytes()
     });
     let source = std::mem::take(doc.source_mut());
-    line.clear();
     let written = crate::model::json::write_document(line, doc);
     *doc.source_mut() = source;
     written.map_err(io::Error::other)?;
@@ -634,8 +656,7 @@ fn spool_line_and_hash(
         line.clear();
         crate::model::json::write_document(line, doc).map_err(io::Error::other)?;
     }
-    let v2 = hasher.document(doc).map_err(io::Error::other)?;
-    Ok(ContentHashes { v1, v2 })
+    Ok(v1)
 }
 
 /// Why the envelope rejected an outcome's document, as findings.
@@ -746,14 +767,23 @@ mod tests {
                 *bare.source_mut() = crate::model::Source::default();
                 let want: [u8; 32] =
                     Sha256::digest(serde_json::to_vec(&bare).expect("serializes")).into();
+                // Without v1 (a ledger that holds no v1 hash): the same line and v2.
+                let mut line = b"left over".to_vec();
+                let mut hasher = ValueHasher::new();
+                let v2_only =
+                    spool_line_and_hash(doc, &mut line, &mut hasher, false).expect("spools");
+                assert_eq!(line, before, "the spool line is the document's JSON");
+                assert_eq!(v2_only.v1, None);
+                assert!(!v2_only.matches(&ContentHash::V1(want)));
                 let mut line = b"left over".to_vec();
                 let hashes =
-                    spool_line_and_hash(doc, &mut line, &mut ValueHasher::new()).expect("spools");
-                assert_eq!(hashes.v1, want);
+                    spool_line_and_hash(doc, &mut line, &mut hasher, true).expect("spools");
+                assert_eq!(v2_only.v2, hashes.v2);
+                assert_eq!(hashes.v1, Some(want));
                 // v2 is of the values, and the source is not one of them either.
                 let v2 = ValueHasher::new().document(&bare).expect("hashes");
                 assert_eq!(hashes.v2, v2);
-                assert_ne!(hashes.v2, hashes.v1);
+                assert_ne!(Some(hashes.v2), hashes.v1);
                 assert_eq!(hashes.recorded(), ContentHash::V2(v2));
                 assert!(hashes.matches(&ContentHash::V1(want)));
                 assert!(!hashes.matches(&ContentHash::V2(want)));

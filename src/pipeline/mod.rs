@@ -325,6 +325,9 @@ fn run_once(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     let spools = staging.join("spool");
     std::fs::create_dir_all(&spools).map_err(io_err("creating the spool folder"))?;
     let bar = progress::Bar::new(opts.progress, inputs.len());
+    // Asked once, before the run writes: a ledger without v1 hashes never gains one
+    // (`Ledger::holds_v1_hashes`).
+    let v1_hashes = ledger.holds_v1_hashes()?;
     let mut tx = ledger::Transaction::begin(&mut *ledger, run.unwrap_or(0))?;
     // A dry run records into a run of its own inside the transaction, rolled back at the end.
     let ledger_run = match run {
@@ -370,6 +373,7 @@ fn run_once(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
                         guided.get(inp.channel.id.as_str()).unwrap_or(&grammars),
                         &profiles,
                         cfg,
+                        v1_hashes,
                     );
                     bar.inc(1);
                     crash_point("translated");
@@ -1332,6 +1336,7 @@ fn translate_one(
     grammars: &crate::grammar::GrammarSet,
     profiles: &crate::feeds::Profiles,
     cfg: &Config,
+    v1_hashes: bool,
 ) -> io::Result<Option<FileResult>> {
     let limits = &cfg.limits;
     if inp.duplicate_of.is_some() {
@@ -1355,7 +1360,11 @@ fn translate_one(
         grammars,
         profiles,
         limits,
-        (inp.channel.output.contains(&OutputFormat::Csv)).then_some(&cfg.csv_columns),
+        file::Preparing {
+            csv_columns: (inp.channel.output.contains(&OutputFormat::Csv))
+                .then_some(&cfg.csv_columns),
+            v1_hashes,
+        },
     )
     .map(Some)
 }

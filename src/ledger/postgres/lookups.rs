@@ -126,6 +126,17 @@ pub(super) fn accepted_document(db: &mut Conn, key: &DocKey) -> Result<Option<Se
     .map_err(db_err("document lookup"))
 }
 
+/// Answered from the partial index `documents_v1`, which holds only such rows.
+pub(super) fn holds_v1_hashes(db: &mut Conn) -> Result<bool> {
+    db.query_one(
+        "SELECT EXISTS (SELECT 1 FROM documents
+            WHERE route = 'accepted' AND substr(content_hash, 1, 3) <> 'v2:')",
+        &[],
+    )
+    .map(|r| r.get(0))
+    .map_err(db_err("content hash versions"))
+}
+
 pub(super) fn accepted_documents(
     db: &mut Conn,
     keys: &[DocKey],

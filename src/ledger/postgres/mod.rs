@@ -730,6 +730,10 @@ impl Ledger for PgLedger {
         lookups::accepted_documents(&mut *self.db()?, keys)
     }
 
+    fn holds_v1_hashes(&self) -> Result<bool> {
+        lookups::holds_v1_hashes(&mut *self.db()?)
+    }
+
     fn interchange(&self, sender: &str, receiver: &str, control: &str) -> Result<Option<SeenFile>> {
         lookups::interchange(&mut *self.db()?, sender, receiver, control)
     }

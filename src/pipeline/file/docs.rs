@@ -59,11 +59,14 @@ impl DocWriter {
         w.write_all(&[kind])?;
         put_opt(w, d.number.as_deref())?;
         put_opt(w, d.purpose.as_deref())?;
+        // 0: no hashes; 1: v2 only; 2: v2 then v1.
         match &d.content_hash {
             Some(h) => {
-                w.write_all(&[1])?;
-                w.write_all(&h.v1)?;
+                w.write_all(&[if h.v1.is_some() { 2 } else { 1 }])?;
                 w.write_all(&h.v2)?;
+                if let Some(v1) = &h.v1 {
+                    w.write_all(v1)?;
+                }
             }
             None => w.write_all(&[0])?,
         }
@@ -199,14 +202,17 @@ impl<'a> Documents<'a> {
         let purpose = self.opt()?;
         let content_hash = match self.u8()? {
             0 => None,
-            _ => {
-                let mut h = ContentHashes {
-                    v1: [0; 32],
-                    v2: [0; 32],
+            tag => {
+                let mut v2 = [0; 32];
+                self.read().read_exact(&mut v2)?;
+                let v1 = if tag == 2 {
+                    let mut v1 = [0; 32];
+                    self.read().read_exact(&mut v1)?;
+                    Some(v1)
+                } else {
+                    None
                 };
-                self.read().read_exact(&mut h.v1)?;
-                self.read().read_exact(&mut h.v2)?;
-                Some(h)
+                Some(ContentHashes { v1, v2 })
             }
         };
         let spool_line = match self.u8()? {
@@ -316,7 +322,7 @@ mod tests {
         a.number = Some("PO-1".into());
         a.purpose = Some("original".into());
         a.content_hash = Some(ContentHashes {
-            v1: [7; 32],
+            v1: Some([7; 32]),
             v2: std::array::from_fn(|i| i as u8),
         });
         a.spool_line = Some(0);
@@ -327,6 +333,11 @@ mod tests {
         b.interchange = Some(ic);
         b.problems = vec![Finding::error(Code::BusinessRule, "a quantity of 0")];
         b.items = vec!["SKU-1".into(), "SKU-2".into()];
+        // Without a v1 hash (the ledger held none).
+        b.content_hash = Some(ContentHashes {
+            v1: None,
+            v2: [3; 32],
+        });
         let mut c = doc(999);
         c.not_mapped = true;
         c.set_id = "997 ü".into();
