@@ -416,6 +416,14 @@ impl Drop for Transaction<'_> {
     }
 }
 
+/// The migration, the same in both schemas (SQLite's and PostgreSQL's sixth), that indexes the
+/// accepted documents recorded with a v1 content hash (before v2, [`crate::model::hash`]): a
+/// run computes v1 hashes only when there is one ([`Ledger::holds_v1_hashes`]).
+pub(crate) const V1_HASH_INDEX: &str = "
+CREATE INDEX documents_v1 ON documents(id)
+    WHERE route = 'accepted' AND substr(content_hash, 1, 3) <> 'v2:';
+";
+
 /// The ledger interface.
 ///
 /// One ledger may be shared by several workers (PostgreSQL): each is a process with its own

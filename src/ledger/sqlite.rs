@@ -177,12 +177,7 @@ CREATE TABLE claims (
 );
 CREATE INDEX claims_run ON claims(run);
 "#,
-    r#"
--- Accepted documents recorded with a v1 content hash (before v2, `model::hash`): a run computes
--- v1 hashes only when there is one (`Ledger::holds_v1_hashes`).
-CREATE INDEX documents_v1 ON documents(id)
-    WHERE route = 'accepted' AND substr(content_hash, 1, 3) <> 'v2:';
-"#,
+    super::V1_HASH_INDEX,
 ];
 
 /// The SQLite ledger.

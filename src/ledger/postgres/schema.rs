@@ -185,12 +185,7 @@ CREATE TABLE workers (
     lease_until TIMESTAMPTZ NOT NULL
 );
 "#,
-    r#"
--- Accepted documents recorded with a v1 content hash (before v2, `model::hash`): a run computes
--- v1 hashes only when there is one (`Ledger::holds_v1_hashes`).
-CREATE INDEX documents_v1 ON documents(id)
-    WHERE route = 'accepted' AND substr(content_hash, 1, 3) <> 'v2:';
-"#,
+    crate::ledger::V1_HASH_INDEX,
 ];
 
 /// The schema version the database holds (0 for an empty database).
