@@ -144,12 +144,16 @@ impl<T: Send + Sync> Batch<T> {
             }
             return Ok(());
         }
-        let outcomes: Vec<(Outcome, P)> = self
+        // Boxed: an outcome is a kilobyte or two, and a vector of hundreds of them was an
+        // allocation of its own size for every batch, memory new from the kernel each time
+        // (which zeroes it, a huge page at a time); boxes of that size the allocator reuses.
+        let outcomes: Vec<Box<(Outcome, P)>> = self
             .items
             .par_iter()
-            .map(|(t, b)| translate(t, b))
+            .map(|(t, b)| Box::new(translate(t, b)))
             .collect();
-        for ((t, _), (o, p)) in self.items.drain(..).zip(outcomes) {
+        for ((t, _), done) in self.items.drain(..).zip(outcomes) {
+            let (o, p) = *done;
             sink(t, o, p)?;
         }
         Ok(())
