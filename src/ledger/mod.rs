@@ -424,6 +424,12 @@ CREATE INDEX documents_v1 ON documents(id)
     WHERE route = 'accepted' AND substr(content_hash, 1, 3) <> 'v2:';
 ";
 
+/// [`Ledger::holds_v1_hashes`] in both backends: its condition is the index's, word for word,
+/// so that the planner answers it from [`V1_HASH_INDEX`] (a test in `sqlite.rs` holds SQLite's
+/// plan to that), and a ledger whose index went missing is scanned instead of refused.
+pub(crate) const V1_HASH_QUERY: &str = "SELECT EXISTS (SELECT 1 FROM documents
+    WHERE route = 'accepted' AND substr(content_hash, 1, 3) <> 'v2:')";
+
 /// The ledger interface.
 ///
 /// One ledger may be shared by several workers (PostgreSQL): each is a process with its own

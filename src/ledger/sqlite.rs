@@ -830,13 +830,8 @@ impl Ledger for SqliteLedger {
 
     fn holds_v1_hashes(&self) -> Result<bool> {
         self.db
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM documents INDEXED BY documents_v1
-                    WHERE route = 'accepted' AND substr(content_hash, 1, 3) <> 'v2:')",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(db_err("content hash versions"))
+            .query_row(super::V1_HASH_QUERY, [], |r| r.get(0))
+            .map_err(db_err("v1 content hash lookup"))
     }
 
     fn interchange(&self, sender: &str, receiver: &str, control: &str) -> Result<Option<SeenFile>> {
@@ -1112,6 +1107,27 @@ mod tests {
             SqliteLedger::open_read_only(&p),
             Err(Error::TooNew { found: 99, .. })
         ));
+    }
+
+    /// `holds_v1_hashes` is answered from the partial index of v1 rows, not by a scan of
+    /// every document.
+    #[test]
+    fn the_v1_hash_question_is_answered_from_its_index() {
+        let l = SqliteLedger::open_in_memory().unwrap();
+        let plan: Vec<String> =
+            l.db.prepare(&format!(
+                "EXPLAIN QUERY PLAN {}",
+                super::super::V1_HASH_QUERY
+            ))
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter().any(|step| step.contains("documents_v1")),
+            "{plan:?}"
+        );
     }
 
     #[test]

@@ -128,13 +128,9 @@ pub(super) fn accepted_document(db: &mut Conn, key: &DocKey) -> Result<Option<Se
 
 /// Answered from the partial index `documents_v1`, which holds only such rows.
 pub(super) fn holds_v1_hashes(db: &mut Conn) -> Result<bool> {
-    db.query_one(
-        "SELECT EXISTS (SELECT 1 FROM documents
-            WHERE route = 'accepted' AND substr(content_hash, 1, 3) <> 'v2:')",
-        &[],
-    )
-    .map(|r| r.get(0))
-    .map_err(db_err("content hash versions"))
+    db.query_one(crate::ledger::V1_HASH_QUERY, &[])
+        .map(|r| r.get(0))
+        .map_err(db_err("v1 content hash lookup"))
 }
 
 pub(super) fn accepted_documents(
