@@ -54,6 +54,10 @@ pub const CHECKS: &[(&str, Check)] = &[
         documents_in_batches_are_all_or_none,
     ),
     (
+        "large_document_batches_are_all_or_none",
+        large_document_batches_are_all_or_none,
+    ),
+    (
         "claims_exclude_other_runs_until_finish_or_abort",
         claims_exclude_other_runs_until_finish_or_abort,
     ),
@@ -559,6 +563,98 @@ pub fn documents_in_batches_are_all_or_none(l: &mut dyn Ledger) {
             ("PO3", Route::Rejected)
         ],
         "in their order"
+    );
+}
+
+/// Batches of hundreds (a backend may split them into several statements): one refused
+/// document anywhere in the batch, early, late or in its last rows, takes back all of the
+/// batch and nothing recorded before it in the same transaction; a batch of new documents is
+/// recorded whole, in its order.
+pub fn large_document_batches_are_all_or_none(l: &mut dyn Ledger) {
+    let run = l.begin_run("t1").unwrap();
+    l.begin(run).unwrap();
+    let f = l
+        .add_file(run, &file("a", "a", Disposition::Archived))
+        .unwrap();
+    let earlier = [
+        doc(0, "PO1", "h", Route::Accepted),
+        doc(0, "PO2", "h", Route::Rejected),
+    ];
+    assert!(l.add_documents(run, f, &earlier).unwrap());
+    let batch = |from: usize, n: usize, refused_at: Option<usize>| -> Vec<DocRow> {
+        (0..n)
+            .map(|i| match refused_at {
+                Some(r) if r == i => doc(0, "PO1", "h2", Route::Accepted),
+                _ => doc(0, &format!("B{}", from + i), "h", Route::Accepted),
+            })
+            .collect()
+    };
+    for (n, at) in [
+        (300, 0),
+        (300, 70),
+        (300, 200),
+        (300, 299),
+        (129, 128),
+        (1, 0),
+    ] {
+        assert!(
+            !l.add_documents(run, f, &batch(1000, n, Some(at))).unwrap(),
+            "{n} documents, the one at {at} accepted before"
+        );
+        for i in [0, 63, 64, 127, 128, 299]
+            .into_iter()
+            .filter(|&i| i < n && i != at)
+        {
+            assert!(
+                l.accepted_document(&key(&format!("B{}", 1000 + i)))
+                    .unwrap()
+                    .is_none(),
+                "{n} documents refused at {at}: the one at {i} is not recorded"
+            );
+        }
+    }
+    let seen = l.accepted_document(&key("PO1")).unwrap().unwrap();
+    assert_eq!(
+        (seen.file_id, seen.content_hash.as_str()),
+        (f, "h"),
+        "the transaction's earlier rows stay"
+    );
+    let good = batch(2000, 300, None);
+    assert!(l.add_documents(run, f, &good).unwrap());
+    l.commit(run).unwrap();
+    let detail = l.run_detail(run).unwrap().unwrap();
+    let numbers: Vec<&str> = detail.2.iter().map(|d| d.key.number.as_str()).collect();
+    let mut expected = vec!["PO1".to_string(), "PO2".to_string()];
+    expected.extend((2000..2300).map(|i| format!("B{i}")));
+    assert_eq!(numbers, expected, "the rows recorded, in their order");
+    // Lookups of hundreds (a backend may split them too), found and not, some twice.
+    let keys: Vec<DocKey> = (0..200)
+        .map(|i| match i % 5 {
+            0 => key(&format!("B{}", 2000 + i)),
+            1 => key(&format!("B{}", 1000 + i)),
+            2 => key("PO2"),
+            3 => key("PO1"),
+            _ => key(&format!("B{}", 2299 - i)),
+        })
+        .collect();
+    let batch = l.accepted_documents(&keys).unwrap();
+    let one_by_one: Vec<_> = keys
+        .iter()
+        .map(|k| l.accepted_document(k).unwrap())
+        .collect();
+    let show = |v: &[Option<crate::ledger::SeenDocument>]| {
+        v.iter()
+            .map(|d| {
+                d.as_ref()
+                    .map(|d| (d.run, d.file_id, d.file.clone(), d.content_hash.clone()))
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(show(&batch), show(&one_by_one));
+    assert_eq!(
+        batch.iter().filter(|d| d.is_some()).count(),
+        120,
+        "B2000.., PO1 and B2299.. are found; B1000.. and PO2 (rejected) are not"
     );
 }
 
