@@ -29,6 +29,10 @@ pub(super) fn complete(
     remotes: &Remotes<'_>,
 ) -> Result<Vec<String>, Error> {
     let mut notes = Vec::new();
+    // Each folder moved into is made durable once, before the run is marked finished: until
+    // then, a power cut that takes back a move leaves the staged or temporary file where it
+    // was, and the next run completes this one again.
+    let mut syncs = work::DirSyncs::default();
     // Acknowledgments first: the partner waits for them, and they are small. Several rows
     // share one file (a TA1 and the 997s of one interchange).
     let mut renamed = HashSet::new();
@@ -45,7 +49,8 @@ pub(super) fn complete(
             continue;
         }
         // Never over an existing file: a partner's pickup may hold one of the same name.
-        work::move_file(temp, path).map_err(io_err(format!("renaming {}", a.temp)))?;
+        work::move_file_then(temp, path, &mut syncs)
+            .map_err(io_err(format!("renaming {}", a.temp)))?;
         crash_point("ack renamed");
     }
     // Ship notices and invoices, likewise. Their temporary files were made durable before the
@@ -54,7 +59,8 @@ pub(super) fn complete(
     for o in outbound.iter().filter(|o| !o.temp.is_empty()) {
         let (temp, path) = (Path::new(&o.temp), Path::new(&o.path));
         if temp.exists() {
-            work::move_file(temp, path).map_err(io_err(format!("renaming {}", o.temp)))?;
+            work::move_file_then(temp, path, &mut syncs)
+                .map_err(io_err(format!("renaming {}", o.temp)))?;
         } else if !path.exists() {
             notes.push(format!(
                 "run {run}'s {} {} for {} is not in {} (nor under its temporary name): it was delivered and taken by the partner's pickup, or removed; it is not sent again, and the ledger keeps its bytes",
@@ -73,7 +79,8 @@ pub(super) fn complete(
         }
         if temp.exists() {
             // Never over an existing file: an ERP file of another ledger's run stays.
-            work::move_file(temp, path).map_err(io_err(format!("renaming {}", o.temp)))?;
+            work::move_file_then(temp, path, &mut syncs)
+                .map_err(io_err(format!("renaming {}", o.temp)))?;
         }
         crash_point("output renamed");
     }
@@ -91,11 +98,12 @@ pub(super) fn complete(
                 ));
                 continue;
             }
-            work::move_file(staged, stored).map_err(io_err(format!("storing {}", f.stored)))?;
+            work::move_file_then(staged, stored, &mut syncs)
+                .map_err(io_err(format!("storing {}", f.stored)))?;
             for suffix in [".report.json", ".report.txt"] {
                 let from = with_suffix(staged, suffix);
                 if from.exists() {
-                    work::move_file(&from, &with_suffix(stored, suffix))
+                    work::move_file_then(&from, &with_suffix(stored, suffix), &mut syncs)
                         .map_err(io_err("storing a quarantine report"))?;
                 }
             }
@@ -111,6 +119,9 @@ pub(super) fn complete(
             crash_point("input removed");
         }
     }
+    syncs
+        .sync()
+        .map_err(io_err("making the moved files durable"))?;
     ledger.finish_run(run, &now())?;
     Ok(notes)
 }

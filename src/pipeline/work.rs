@@ -675,6 +675,29 @@ pub use crate::transport::sync_dir;
 /// out meanwhile). Across file systems (staging and archive on different mounts): a copy under
 /// a temporary name beside the destination, moved into place, then the source removed.
 pub fn move_file(from: &Path, to: &Path) -> io::Result<()> {
+    let mut syncs = DirSyncs::default();
+    move_file_then(from, to, &mut syncs)?;
+    syncs.sync()
+}
+
+/// Directories whose entries changed, made durable later, once each: a run's completion moves
+/// a thousand inputs into one archive folder with one `fsync` of it, not a thousand.
+#[derive(Default)]
+pub struct DirSyncs(std::collections::BTreeSet<PathBuf>);
+
+impl DirSyncs {
+    /// Makes every directory noted so far durable.
+    pub fn sync(&mut self) -> io::Result<()> {
+        for dir in std::mem::take(&mut self.0) {
+            sync_dir(&dir)?;
+        }
+        Ok(())
+    }
+}
+
+/// [`move_file`], leaving the destination directory to `syncs`: the move is durable once
+/// [`DirSyncs::sync`] returns. A move across file systems is durable when this returns.
+pub fn move_file_then(from: &Path, to: &Path, syncs: &mut DirSyncs) -> io::Result<()> {
     if !from.exists() && to.exists() {
         return Ok(());
     }
@@ -697,12 +720,16 @@ pub fn move_file(from: &Path, to: &Path) -> io::Result<()> {
         }
     }
     match moved {
-        Ok(()) => sync_dir(dir),
+        Ok(()) => {
+            syncs.0.insert(dir.to_path_buf());
+            Ok(())
+        }
         Err(e) if e.kind() == io::ErrorKind::CrossesDevices => copy_across(from, to, dir),
         // An earlier attempt by hard link stopped before removing the source.
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists && same_file(from, to)? => {
             fs::remove_file(from)?;
-            sync_dir(dir)
+            syncs.0.insert(dir.to_path_buf());
+            Ok(())
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(exists(to)),
         Err(e) => Err(e),
@@ -900,6 +927,27 @@ mod tests {
         let h = Holder::parse("started: 2026-12-02T18:40:40Z\ncommand: a: b\n").unwrap();
         assert_eq!(h.command.as_deref(), Some("a: b"));
         assert!(h.started.is_some() && h.pid.is_none());
+    }
+
+    #[test]
+    fn moves_leave_each_folder_to_one_sync() {
+        let d = tempfile::tempdir().unwrap();
+        let mut syncs = DirSyncs::default();
+        for (name, to) in [("a", "x/a"), ("b", "x/b"), ("c", "y/c"), ("d", "x/d")] {
+            let from = d.path().join(name);
+            fs::write(&from, name).unwrap();
+            move_file_then(&from, &d.path().join(to), &mut syncs).unwrap();
+        }
+        let noted: Vec<_> = syncs.0.iter().cloned().collect();
+        assert_eq!(noted, [d.path().join("x"), d.path().join("y")]);
+        syncs.sync().unwrap();
+        assert!(syncs.0.is_empty(), "synced once");
+        assert_eq!(fs::read(d.path().join("y/c")).unwrap(), b"c");
+        // A folder gone before its sync is an error of the completion, not a silent loss.
+        move_file_then(&d.path().join("y/c"), &d.path().join("z/c"), &mut syncs).unwrap();
+        fs::remove_file(d.path().join("z/c")).unwrap();
+        fs::remove_dir(d.path().join("z")).unwrap();
+        assert!(syncs.sync().is_err());
     }
 
     #[test]
