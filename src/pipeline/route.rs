@@ -124,7 +124,6 @@ impl<'a> Router<'a> {
             });
         };
         let hashes = d.content_hash.expect("a candidate has a hash");
-        let here = format!("{} at byte {}", self.name, d.offset);
         let seen = match known.as_deref().and_then(|k| k.get(&key)) {
             Some(seen) => seen.clone(),
             None => ledger.accepted_document(&key)?,
@@ -165,7 +164,8 @@ impl<'a> Router<'a> {
                 reason: Some(at(
                     Code::ConflictingDocument,
                     format!(
-                        "{key} conflicts with the one accepted from {place}: same number and purpose, different content; this version ({here}) is not applied"
+                        "{key} conflicts with the one accepted from {place}: same number and purpose, different content; this version ({} at byte {}) is not applied",
+                        self.name, d.offset
                     ),
                 )),
             },
