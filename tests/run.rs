@@ -163,6 +163,17 @@ fn a_run_accepts_dedupes_conflicts_rejects_and_a_second_run_counts_repeats() {
         "{text}"
     );
 
+    // The interchange of a-po1.edi sent again whole (one byte more, so not the same file):
+    // its order is a duplicate of the one accepted, not a refused reuse of the control number.
+    env.drop_file("acme", "h-resent.edi", &format!("{p1}\n"));
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report: serde_json::Value =
+        serde_json::from_str(&env.read("work/reports/run-000004.json")).unwrap();
+    assert_eq!(report["totals"]["duplicate"], 1, "{report}");
+    assert_eq!(report["totals"]["rejected"], 0, "{report}");
+    assert_eq!(env.erp_documents().len(), 4, "nothing new accepted");
+
     let list = env.tallyman(&["ledger", "list", "--config", "tallyman.toml"]);
     assert_eq!(list.code, 0, "{}", list.stderr);
     assert!(list.stdout.contains("finished"), "{}", list.stdout);

@@ -1108,9 +1108,11 @@ fn settled(
 /// document (round trips to a database server).
 const ROUTE_CHUNK: usize = 256;
 
-/// Routes and records a chunk of a file's documents, in order. When another worker sharing the
-/// ledger accepted one of their identities after the lookup, nothing of the chunk is recorded
-/// and it is routed and recorded again one document at a time, each against the ledger itself.
+/// Routes and records a chunk of a file's documents, in order: first as new ([`route_as_new`]),
+/// then, when the ledger refuses that, after one lookup of the chunk's identities. When another
+/// worker sharing the ledger accepted one of them after the lookup, nothing of the chunk is
+/// recorded and it is routed and recorded again one document at a time, each against the
+/// ledger itself.
 fn route_chunk(
     router: &mut route::Router<'_>,
     chunk: &[file::DocResult],
@@ -1122,6 +1124,11 @@ fn route_chunk(
     let mut keys: Vec<ledger::DocKey> = chunk.iter().filter_map(|d| router.key(d)).collect();
     keys.sort();
     keys.dedup();
+    if let Some((decisions, rows)) = route_as_new(router, chunk, &keys, &*ledger, inp)?
+        && ledger.add_documents(run, file, &rows)?
+    {
+        return Ok(decisions);
+    }
     let found = ledger.accepted_documents(&keys)?;
     let mut known: route::Known = keys.into_iter().zip(found).collect();
     let mut decisions = Vec::with_capacity(chunk.len());
@@ -1154,6 +1161,37 @@ fn route_chunk(
         decisions.push(dec);
     }
     Ok(decisions)
+}
+
+/// A chunk's decisions, and the ledger rows they make.
+type RoutedChunk = (Vec<route::Decision>, Vec<DocRow>);
+
+/// Routes a chunk as if the ledger had accepted none of its documents' identities, which is
+/// what most chunks find when they look (a partner's new orders), and spares the lookup. That
+/// routing holds when the ledger records it: had the ledger accepted one of the identities,
+/// its unique index refuses the chunk's accepted row of it, nothing of the chunk is recorded,
+/// and the chunk is looked up and routed again. `None` when a document of the chunk was not
+/// accepted on that assumption (its interchange was received before), since it could be a
+/// duplicate once its identity is looked up: such a chunk is looked up first.
+fn route_as_new(
+    router: &mut route::Router<'_>,
+    chunk: &[file::DocResult],
+    keys: &[ledger::DocKey],
+    ledger: &dyn Ledger,
+    inp: &Input<'_>,
+) -> Result<Option<RoutedChunk>, Error> {
+    let mut known: route::Known = keys.iter().map(|k| (k.clone(), None)).collect();
+    let mut decisions = Vec::with_capacity(chunk.len());
+    let mut rows = Vec::with_capacity(chunk.len());
+    for d in chunk {
+        let dec = router.route_known(d, ledger, Some(&mut known))?;
+        if d.candidate && dec.route == Route::Rejected {
+            return Ok(None);
+        }
+        rows.extend(doc_row(inp, d, &dec));
+        decisions.push(dec);
+    }
+    Ok(Some((decisions, rows)))
 }
 
 /// The ledger's row for a routed document; `None` for what has no identity to record (a
