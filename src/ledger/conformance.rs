@@ -518,28 +518,7 @@ pub fn documents_in_batches_are_all_or_none(l: &mut dyn Ledger) {
     ];
     assert!(l.add_documents(run, f, &good).unwrap());
     assert!(l.add_documents(run, f, &[]).unwrap(), "an empty batch");
-    let keys = [key("PO9"), key("PO2"), key("PO1"), key("PO2")];
-    let batch = l.accepted_documents(&keys).unwrap();
-    let one_by_one: Vec<_> = keys
-        .iter()
-        .map(|k| l.accepted_document(k).unwrap())
-        .collect();
-    let show = |v: &[Option<crate::ledger::SeenDocument>]| {
-        v.iter()
-            .map(|d| {
-                d.as_ref().map(|d| {
-                    (
-                        d.run,
-                        d.file_id,
-                        d.file.clone(),
-                        d.offset,
-                        d.content_hash.clone(),
-                    )
-                })
-            })
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(show(&batch), show(&one_by_one));
+    let batch = lookups_agree(l, &[key("PO9"), key("PO2"), key("PO1"), key("PO2")]);
     assert!(batch[0].is_none());
     assert_eq!(batch[2].as_ref().unwrap().file_id, ids[0]);
     assert_eq!(
@@ -564,6 +543,33 @@ pub fn documents_in_batches_are_all_or_none(l: &mut dyn Ledger) {
         ],
         "in their order"
     );
+}
+
+/// The ledger's batched lookup of `keys`, after asserting that it answers as one lookup at a
+/// time does.
+fn lookups_agree(l: &mut dyn Ledger, keys: &[DocKey]) -> Vec<Option<crate::ledger::SeenDocument>> {
+    let batch = l.accepted_documents(keys).unwrap();
+    let one_by_one: Vec<_> = keys
+        .iter()
+        .map(|k| l.accepted_document(k).unwrap())
+        .collect();
+    let show = |v: &[Option<crate::ledger::SeenDocument>]| {
+        v.iter()
+            .map(|d| {
+                d.as_ref().map(|d| {
+                    (
+                        d.run,
+                        d.file_id,
+                        d.file.clone(),
+                        d.offset,
+                        d.content_hash.clone(),
+                    )
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(show(&batch), show(&one_by_one));
+    batch
 }
 
 /// Batches of hundreds (a backend may split them into several statements): one refused
@@ -637,20 +643,7 @@ pub fn large_document_batches_are_all_or_none(l: &mut dyn Ledger) {
             _ => key(&format!("B{}", 2299 - i)),
         })
         .collect();
-    let batch = l.accepted_documents(&keys).unwrap();
-    let one_by_one: Vec<_> = keys
-        .iter()
-        .map(|k| l.accepted_document(k).unwrap())
-        .collect();
-    let show = |v: &[Option<crate::ledger::SeenDocument>]| {
-        v.iter()
-            .map(|d| {
-                d.as_ref()
-                    .map(|d| (d.run, d.file_id, d.file.clone(), d.content_hash.clone()))
-            })
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(show(&batch), show(&one_by_one));
+    let batch = lookups_agree(l, &keys);
     assert_eq!(
         batch.iter().filter(|d| d.is_some()).count(),
         120,
