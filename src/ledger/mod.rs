@@ -475,8 +475,10 @@ pub trait Ledger {
     fn add_document(&mut self, run: i64, file: i64, doc: &DocRow) -> Result<bool>;
     /// Adds documents of a file added before, in their order, all or none: a batch of
     /// [`Ledger::add_document`]. Returns false, and records none of them, when one routed
-    /// `accepted` is refused (another worker accepted its identity first); they are then
-    /// routed again and recorded one at a time.
+    /// `accepted` is refused because a document of its identity is accepted already: the run
+    /// routes a chunk as new before it looks its identities up, so this is how a duplicate or
+    /// a conflict is first noticed (or another worker accepted the identity first). The chunk
+    /// is then looked up and routed again.
     fn add_documents(&mut self, run: i64, file: i64, docs: &[DocRow]) -> Result<bool>;
     /// Adds an interchange first received in a file added before (a repeat is ignored).
     fn add_interchange(&mut self, run: i64, file: i64, ic: &InterchangeRow) -> Result<()>;

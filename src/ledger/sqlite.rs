@@ -1229,6 +1229,57 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_batch_outside_a_transaction_is_one_of_its_own() {
+        let mut l = SqliteLedger::open_in_memory().unwrap();
+        let run = l.begin_run("t").unwrap();
+        let f = l
+            .add_file(
+                run,
+                &FileRow {
+                    channel: "acme".into(),
+                    name: "a".into(),
+                    sha256: "a".into(),
+                    size: 1,
+                    disposition: Disposition::Archived,
+                    staged: String::new(),
+                    stored: String::new(),
+                    origin: String::new(),
+                    remove_origin: false,
+                    replay_of: None,
+                },
+            )
+            .unwrap();
+        let doc = |n: usize| DocRow {
+            file: 0,
+            key: DocKey {
+                channel: "acme".into(),
+                kind: "order".into(),
+                number: format!("PO{n}"),
+                purpose: "original".into(),
+            },
+            content_hash: "h".into(),
+            route: Route::Accepted,
+            offset: 0,
+            controls: String::new(),
+            reason: None,
+        };
+        assert!(l.db.is_autocommit());
+        let first: Vec<DocRow> = (0..100).map(doc).collect();
+        assert!(l.add_documents(run, f, &first).unwrap());
+        assert!(l.db.is_autocommit(), "committed");
+        let refused: Vec<DocRow> = (100..200).chain([50]).map(doc).collect();
+        assert!(!l.add_documents(run, f, &refused).unwrap());
+        assert!(l.db.is_autocommit(), "rolled back");
+        let count: i64 =
+            l.db.query_row("SELECT count(*) FROM documents", [], |r| r.get(0))
+                .unwrap();
+        assert_eq!(
+            count, 100,
+            "the first batch, and nothing of the refused one"
+        );
+    }
+
+    #[test]
     fn an_older_ledger_is_read_from_an_upgraded_copy_and_left_as_it_was() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("l.sqlite");

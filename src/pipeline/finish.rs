@@ -29,10 +29,18 @@ pub(super) fn complete(
     remotes: &Remotes<'_>,
 ) -> Result<Vec<String>, Error> {
     let mut notes = Vec::new();
-    // Each folder moved into is made durable once, before the run is marked finished: until
-    // then, a power cut that takes back a move leaves the staged or temporary file where it
-    // was, and the next run completes this one again.
+    // Each folder moved into is synced once per step below, not once per file. What others
+    // may take (acknowledgments, ship notices and invoices, ERP files) is durable before the
+    // next step, and inputs are in the archive or quarantine durably before their originals
+    // are removed. Until a sync, a power cut that takes back a move leaves the staged or
+    // temporary file where it was, and the next run completes this one again; a move found
+    // done is synced again, since the run that made it may have stopped before its sync.
     let mut syncs = work::DirSyncs::default();
+    let durable = |syncs: &mut work::DirSyncs, what: &str| {
+        syncs
+            .sync()
+            .map_err(io_err(format!("making the {what} durable")))
+    };
     // Acknowledgments first: the partner waits for them, and they are small. Several rows
     // share one file (a TA1 and the 997s of one interchange).
     let mut renamed = HashSet::new();
@@ -53,6 +61,7 @@ pub(super) fn complete(
             .map_err(io_err(format!("renaming {}", a.temp)))?;
         crash_point("ack renamed");
     }
+    durable(&mut syncs, "acknowledgments")?;
     // Ship notices and invoices, likewise. Their temporary files were made durable before the
     // commit, so one that is gone now was renamed already, and a final file gone too was taken
     // by the partner's pickup: writing it again would send it twice. The ledger keeps the bytes.
@@ -61,7 +70,9 @@ pub(super) fn complete(
         if temp.exists() {
             work::move_file_then(temp, path, &mut syncs)
                 .map_err(io_err(format!("renaming {}", o.temp)))?;
-        } else if !path.exists() {
+        } else if path.exists() {
+            syncs.note(path);
+        } else {
             notes.push(format!(
                 "run {run}'s {} {} for {} is not in {} (nor under its temporary name): it was delivered and taken by the partner's pickup, or removed; it is not sent again, and the ledger keeps its bytes",
                 o.set_id, o.number, o.channel, o.path
@@ -69,6 +80,7 @@ pub(super) fn complete(
         }
         crash_point("outbound renamed");
     }
+    durable(&mut syncs, "ship notices and invoices")?;
     for o in outputs {
         let (temp, path) = (Path::new(&o.temp), Path::new(&o.path));
         if !temp.exists() && !path.exists() {
@@ -81,9 +93,13 @@ pub(super) fn complete(
             // Never over an existing file: an ERP file of another ledger's run stays.
             work::move_file_then(temp, path, &mut syncs)
                 .map_err(io_err(format!("renaming {}", o.temp)))?;
+        } else if path.exists() {
+            syncs.note(path);
         }
         crash_point("output renamed");
     }
+    durable(&mut syncs, "ERP files")?;
+    let mut stored_now = Vec::with_capacity(files.len());
     for f in files {
         let staged = Path::new(&f.staged);
         if f.stored.is_empty() {
@@ -96,6 +112,7 @@ pub(super) fn complete(
                     "run {run}'s staged copy of {}/{} is missing; the original is left where it was",
                     f.channel, f.name
                 ));
+                stored_now.push(false);
                 continue;
             }
             work::move_file_then(staged, stored, &mut syncs)
@@ -109,6 +126,10 @@ pub(super) fn complete(
             }
         }
         crash_point("input stored");
+        stored_now.push(true);
+    }
+    durable(&mut syncs, "stored inputs")?;
+    for (f, _) in files.iter().zip(stored_now).filter(|(_, stored)| *stored) {
         if f.remove_origin {
             // A remote input's removal that fails (the server is down or refuses) is one of
             // the run's errors; the file stays there and a later run removes it.
@@ -119,9 +140,6 @@ pub(super) fn complete(
             crash_point("input removed");
         }
     }
-    syncs
-        .sync()
-        .map_err(io_err("making the moved files durable"))?;
     ledger.finish_run(run, &now())?;
     Ok(notes)
 }

@@ -1325,19 +1325,33 @@ fn stage(
     let done = std::sync::Mutex::new(Vec::<(usize, Result<Fetched, Unread>)>::new());
     std::thread::scope(|scope| {
         let (inputs, fetch, done) = (&*inputs, &fetch, &done);
+        let mut inline = Vec::new();
         for (max, queue) in queues.values() {
             let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-            for _ in 0..(*max).min(queue.len()) {
-                let next = next.clone();
-                scope.spawn(move || {
-                    loop {
-                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&i) = queue.get(k) else { break };
-                        let r = fetch(&inputs[i]);
-                        done.lock().expect("staging results").push((i, r));
+            let work = move |next: std::sync::Arc<std::sync::atomic::AtomicUsize>| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&i) = queue.get(k) else { break };
+                    let r = fetch(&inputs[i]);
+                    done.lock().expect("staging results").push((i, r));
+                }
+            };
+            for n in 0..(*max).min(queue.len()) {
+                let next_here = next.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("tallyman-stage".into())
+                    .spawn_scoped(scope, move || work(next_here));
+                // Fewer threads where the system allows fewer; none, and this thread does it.
+                if spawned.is_err() {
+                    if n == 0 {
+                        inline.push((work, next));
                     }
-                });
+                    break;
+                }
             }
+        }
+        for (work, next) in inline {
+            work(next);
         }
     });
     for (i, r) in done.into_inner().expect("staging results") {

@@ -686,10 +686,21 @@ pub fn move_file(from: &Path, to: &Path) -> io::Result<()> {
 pub struct DirSyncs(std::collections::BTreeSet<PathBuf>);
 
 impl DirSyncs {
-    /// Makes every directory noted so far durable.
+    /// Notes the folder of `path`, a file moved there earlier (by a run that was stopped
+    /// before its sync): it is synced again.
+    pub fn note(&mut self, path: &Path) {
+        self.0
+            .insert(path.parent().unwrap_or(Path::new(".")).to_path_buf());
+    }
+
+    /// Makes every directory noted so far durable. One that fails stays noted, with those
+    /// not reached yet.
     pub fn sync(&mut self) -> io::Result<()> {
-        for dir in std::mem::take(&mut self.0) {
-            sync_dir(&dir)?;
+        while let Some(dir) = self.0.first().cloned() {
+            sync_dir(&dir).map_err(|e| {
+                io::Error::new(e.kind(), format!("syncing folder {}: {e}", dir.display()))
+            })?;
+            self.0.remove(&dir);
         }
         Ok(())
     }
@@ -699,6 +710,8 @@ impl DirSyncs {
 /// [`DirSyncs::sync`] returns. A move across file systems is durable when this returns.
 pub fn move_file_then(from: &Path, to: &Path, syncs: &mut DirSyncs) -> io::Result<()> {
     if !from.exists() && to.exists() {
+        // Moved by a run stopped before its sync: synced now.
+        syncs.note(to);
         return Ok(());
     }
     let dir = to.parent().unwrap_or(Path::new("."));
@@ -943,11 +956,17 @@ mod tests {
         syncs.sync().unwrap();
         assert!(syncs.0.is_empty(), "synced once");
         assert_eq!(fs::read(d.path().join("y/c")).unwrap(), b"c");
+        // A move found done (by a run stopped before its sync) is synced again.
+        move_file_then(&d.path().join("a"), &d.path().join("x/a"), &mut syncs).unwrap();
+        assert_eq!(syncs.0.iter().collect::<Vec<_>>(), [&d.path().join("x")]);
+        syncs.sync().unwrap();
         // A folder gone before its sync is an error of the completion, not a silent loss.
         move_file_then(&d.path().join("y/c"), &d.path().join("z/c"), &mut syncs).unwrap();
         fs::remove_file(d.path().join("z/c")).unwrap();
         fs::remove_dir(d.path().join("z")).unwrap();
-        assert!(syncs.sync().is_err());
+        let e = syncs.sync().unwrap_err();
+        assert!(e.to_string().contains("syncing folder"), "{e}");
+        assert_eq!(syncs.0.len(), 1, "still noted");
     }
 
     #[test]
