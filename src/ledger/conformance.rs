@@ -128,7 +128,7 @@ pub fn assert_conforms(factory: &mut dyn FnMut() -> Box<dyn Ledger>) {
 
 // --- values -----------------------------------------------------------------------------------
 
-fn file(name: &str, sha: &str, d: Disposition) -> FileRow {
+pub(crate) fn file(name: &str, sha: &str, d: Disposition) -> FileRow {
     FileRow {
         channel: "acme".into(),
         name: name.into(),
@@ -152,7 +152,7 @@ fn key(n: &str) -> DocKey {
     }
 }
 
-fn doc(file: usize, n: &str, hash: &str, route: Route) -> DocRow {
+pub(crate) fn doc(file: usize, n: &str, hash: &str, route: Route) -> DocRow {
     DocRow {
         file,
         key: key(n),

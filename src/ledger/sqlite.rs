@@ -1230,39 +1230,13 @@ mod tests {
 
     #[test]
     fn a_batch_outside_a_transaction_is_one_of_its_own() {
+        use super::super::conformance::{doc as row, file};
         let mut l = SqliteLedger::open_in_memory().unwrap();
         let run = l.begin_run("t").unwrap();
         let f = l
-            .add_file(
-                run,
-                &FileRow {
-                    channel: "acme".into(),
-                    name: "a".into(),
-                    sha256: "a".into(),
-                    size: 1,
-                    disposition: Disposition::Archived,
-                    staged: String::new(),
-                    stored: String::new(),
-                    origin: String::new(),
-                    remove_origin: false,
-                    replay_of: None,
-                },
-            )
+            .add_file(run, &file("a", "a", Disposition::Archived))
             .unwrap();
-        let doc = |n: usize| DocRow {
-            file: 0,
-            key: DocKey {
-                channel: "acme".into(),
-                kind: "order".into(),
-                number: format!("PO{n}"),
-                purpose: "original".into(),
-            },
-            content_hash: "h".into(),
-            route: Route::Accepted,
-            offset: 0,
-            controls: String::new(),
-            reason: None,
-        };
+        let doc = |n: usize| row(0, &format!("PO{n}"), "h", Route::Accepted);
         assert!(l.db.is_autocommit());
         let first: Vec<DocRow> = (0..100).map(doc).collect();
         assert!(l.add_documents(run, f, &first).unwrap());
