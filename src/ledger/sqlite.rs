@@ -429,18 +429,11 @@ static INSERT_MANY: LazyLock<String> = LazyLock::new(|| insert_documents(ROWS_PE
 /// unique index `documents_accepted` can refuse a row: that row is left out and the others are
 /// added, so fewer changes than rows means one was refused.
 fn insert_documents(rows: usize) -> String {
-    let mut sql = String::from(
+    format!(
         "INSERT INTO documents (run, file, channel, kind, number, purpose, content_hash, route,
-            offset, controls, reason) VALUES ",
-    );
-    for i in 0..rows {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str("(?,?,?,?,?,?,?,?,?,?,?)");
-    }
-    sql.push_str(" ON CONFLICT DO NOTHING");
-    sql
+            offset, controls, reason) VALUES {} ON CONFLICT DO NOTHING",
+        vec!["(?,?,?,?,?,?,?,?,?,?,?)"; rows].join(",")
+    )
 }
 
 /// Binds the values of `docs`, in order, to a statement of [`insert_documents`].
@@ -476,20 +469,17 @@ fn bind_documents(
 /// through their unique index (`documents_accepted`; a test holds the plan to it). Each
 /// found identity gives one row: its place, then the columns [`seen_document`] reads.
 static LOOKUP_MANY: LazyLock<String> = LazyLock::new(|| {
-    let mut sql = String::from("WITH k(ord, channel, kind, number, purpose) AS (VALUES ");
-    for i in 0..ROWS_PER_STATEMENT {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str(&format!("({i},?,?,?,?)"));
-    }
-    sql.push_str(
-        ") SELECT k.ord, d.run, f.name, d.offset, d.content_hash, d.file FROM k
+    let places: Vec<String> = (0..ROWS_PER_STATEMENT)
+        .map(|i| format!("({i},?,?,?,?)"))
+        .collect();
+    format!(
+        "WITH k(ord, channel, kind, number, purpose) AS (VALUES {})
+         SELECT k.ord, d.run, f.name, d.offset, d.content_hash, d.file FROM k
          JOIN documents d ON d.channel = k.channel AND d.kind = k.kind
              AND d.number = k.number AND d.purpose = k.purpose AND d.route = 'accepted'
          JOIN files f ON f.id = d.file",
-    );
-    sql
+        places.join(",")
+    )
 });
 
 /// A document accepted before, from the columns run, file name, offset, content hash and

@@ -69,6 +69,7 @@ use settings::{Channel, Config, OutputFormat};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 use work::{Layout, crash_point};
 
@@ -1312,46 +1313,41 @@ fn stage(
     // threads of their own, not on the CPU pool. Local copies take `LOCAL_STAGING` threads
     // at least (concurrent fsyncs share the file system's journal commits), downloads at most
     // the server's connection count at once per server.
-    let mut queues: std::collections::BTreeMap<Option<String>, (usize, Vec<usize>)> =
-        Default::default();
+    // Per queue: how many threads at most, the inputs, and the next input to take.
+    let mut queues: BTreeMap<Option<String>, (usize, Vec<usize>, AtomicUsize)> = Default::default();
     let local = LOCAL_STAGING.max(pool.current_num_threads());
     for (i, inp) in inputs.iter().enumerate() {
         let (server, max) = match inp.source.pool() {
             Some((server, max)) => (Some(server), max),
             None => (None, local),
         };
-        queues.entry(server).or_insert((max, Vec::new())).1.push(i);
+        let queue = queues
+            .entry(server)
+            .or_insert((max, Vec::new(), AtomicUsize::new(0)));
+        queue.1.push(i);
     }
     let done = std::sync::Mutex::new(Vec::<(usize, Result<Fetched, Unread>)>::new());
     std::thread::scope(|scope| {
         let (inputs, fetch, done) = (&*inputs, &fetch, &done);
-        let mut inline = Vec::new();
-        for (max, queue) in queues.values() {
-            let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-            let work = move |next: std::sync::Arc<std::sync::atomic::AtomicUsize>| {
-                loop {
-                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&i) = queue.get(k) else { break };
+        for (max, queue, next) in queues.values() {
+            let work = move || {
+                while let Some(&i) = queue.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let r = fetch(&inputs[i]);
                     done.lock().expect("staging results").push((i, r));
                 }
             };
             for n in 0..(*max).min(queue.len()) {
-                let next_here = next.clone();
                 let spawned = std::thread::Builder::new()
                     .name("tallyman-stage".into())
-                    .spawn_scoped(scope, move || work(next_here));
+                    .spawn_scoped(scope, work);
                 // Fewer threads where the system allows fewer; none, and this thread does it.
                 if spawned.is_err() {
                     if n == 0 {
-                        inline.push((work, next));
+                        work();
                     }
                     break;
                 }
             }
-        }
-        for (work, next) in inline {
-            work(next);
         }
     });
     for (i, r) in done.into_inner().expect("staging results") {

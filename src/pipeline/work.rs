@@ -686,8 +686,8 @@ pub fn move_file(from: &Path, to: &Path) -> io::Result<()> {
 pub struct DirSyncs(std::collections::BTreeSet<PathBuf>);
 
 impl DirSyncs {
-    /// Notes the folder of `path`, a file moved there earlier (by a run that was stopped
-    /// before its sync): it is synced again.
+    /// Notes the folder of `path`, a file moved there (now, or by a run that was stopped
+    /// before its sync): it is synced by the next [`DirSyncs::sync`].
     pub fn note(&mut self, path: &Path) {
         self.0
             .insert(path.parent().unwrap_or(Path::new(".")).to_path_buf());
@@ -734,14 +734,14 @@ pub fn move_file_then(from: &Path, to: &Path, syncs: &mut DirSyncs) -> io::Resul
     }
     match moved {
         Ok(()) => {
-            syncs.0.insert(dir.to_path_buf());
+            syncs.note(to);
             Ok(())
         }
         Err(e) if e.kind() == io::ErrorKind::CrossesDevices => copy_across(from, to, dir),
         // An earlier attempt by hard link stopped before removing the source.
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists && same_file(from, to)? => {
             fs::remove_file(from)?;
-            syncs.0.insert(dir.to_path_buf());
+            syncs.note(to);
             Ok(())
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(exists(to)),
