@@ -23,7 +23,7 @@ use crate::ack::receipt::{Collector, Receipt, Receipts};
 use crate::diag::{Code, Finding, Level};
 use crate::feeds::Profiles;
 use crate::grammar::GrammarSet;
-use crate::map::driver::{Mapping, translate_reader_prepared};
+use crate::map::driver::{Mapping, Reading, translate_reader_prepared};
 use crate::map::{Options, Outcome, Status};
 use crate::syntax::edifact::Edifact;
 use crate::syntax::x12::X12;
@@ -123,7 +123,7 @@ pub struct FileReport {
 
 /// Translates one file; `on_outcome` gets each transaction set or message in file order (it may
 /// take what it needs out of the outcome; nothing reads it afterwards).
-pub fn translate<R: Read + Seek>(
+pub fn translate<R: Read + Seek + Send>(
     reader: R,
     grammars: &GrammarSet,
     profiles: &Profiles,
@@ -158,7 +158,7 @@ pub struct Checks {
 }
 
 /// [`translate`] with the [`Checks`] to apply.
-pub fn translate_with<R: Read + Seek>(
+pub fn translate_with<R: Read + Seek + Send>(
     reader: R,
     grammars: &GrammarSet,
     profiles: &Profiles,
@@ -181,7 +181,7 @@ pub fn translate_with<R: Read + Seek>(
 /// they are checked) where it is made: in the parallel stage for X12 and EDIFACT sets
 /// ([`translate_reader_prepared`]), so that the caller's work per document (its output bytes,
 /// hashes, further checks) runs on every core. `on_outcome` gets both, in file order.
-pub fn translate_prepared<R: Read + Seek, P: Send>(
+pub fn translate_prepared<R: Read + Seek + Send, P: Send>(
     mut reader: R,
     grammars: &GrammarSet,
     profiles: &Profiles,
@@ -192,6 +192,8 @@ pub fn translate_prepared<R: Read + Seek, P: Send>(
 ) -> io::Result<FileReport> {
     let mut head = [0u8; 512];
     let n = crate::syntax::read_full(&mut reader, &mut head)?;
+    // A file of more than a batch is scanned a batch ahead of its translation.
+    let large = reader.seek(SeekFrom::End(0))? > crate::map::Batch::<()>::BYTES as u64;
     reader.seek(SeekFrom::Start(0))?;
     if n == 0 {
         // Not "a file of no known format": there is nothing in it to have a format.
@@ -232,18 +234,28 @@ pub fn translate_prepared<R: Read + Seek, P: Send>(
     let mut receipts = Receipts::None;
     let envelope: Vec<(Level, Vec<Finding>, bool)> = match format {
         Format::X12 => {
-            let (levels, r) =
-                standard::<X12, _, _>(&mut reader, grammars, opts, checks, &finish, |o, p| {
-                    take(o, p, &mut findings)
-                })?;
+            let (levels, r) = standard::<X12, _, _>(
+                &mut reader,
+                grammars,
+                opts,
+                checks,
+                large,
+                &finish,
+                |o, p| take(o, p, &mut findings),
+            )?;
             receipts = r.map_or(Receipts::None, Receipts::X12);
             levels
         }
         Format::Edifact => {
-            let (levels, r) =
-                standard::<Edifact, _, _>(&mut reader, grammars, opts, checks, &finish, |o, p| {
-                    take(o, p, &mut findings)
-                })?;
+            let (levels, r) = standard::<Edifact, _, _>(
+                &mut reader,
+                grammars,
+                opts,
+                checks,
+                large,
+                &finish,
+                |o, p| take(o, p, &mut findings),
+            )?;
             receipts = r.map_or(Receipts::None, Receipts::Edifact);
             levels
         }
@@ -298,11 +310,12 @@ type Levels = Vec<(Level, Vec<Finding>, bool)>;
 
 /// Translates an X12 or EDIFACT file streamed; the envelope findings of every level it kept,
 /// and the receipts of its interchanges when asked for.
-fn standard<S: Mapping, R: Read, P: Send>(
+fn standard<S: Mapping, R: Read + Send, P: Send>(
     reader: R,
     grammars: &GrammarSet,
     opts: &Options,
     checks: Checks,
+    large: bool,
     prepare: &(dyn Fn(&mut Outcome) -> P + Sync),
     mut take: impl FnMut(Outcome, P) -> io::Result<()>,
 ) -> io::Result<(Levels, Option<Vec<Receipt<S>>>)> {
@@ -311,8 +324,7 @@ fn standard<S: Mapping, R: Read, P: Send>(
         reader,
         grammars,
         opts,
-        CHUNK,
-        None,
+        Reading::new(CHUNK, large),
         prepare,
         |closed, o, p| {
             if let Some(c) = collector.as_mut() {

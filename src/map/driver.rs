@@ -22,7 +22,7 @@
 //! assert_eq!((outcomes[0].set_id.as_str(), outcomes[0].status), ("855", Status::NotMapped));
 //! ```
 
-use super::hold::Hold;
+use super::hold::{self, Hold};
 use super::{Batch, Options, Outcome, Status};
 use crate::diag::{Code, Controls, Finding};
 #[cfg(any(test, feature = "internals"))]
@@ -378,10 +378,10 @@ pub fn translate_reader<S, R, F>(
 ) -> io::Result<EnvelopeMap<S>>
 where
     S: Mapping,
-    R: Read,
+    R: Read + Send,
     F: FnMut(&Closed<S>, Outcome) -> io::Result<()>,
 {
-    translate_reader_holding(reader, grammars, opts, chunk, Hold::<S>::MEMORY, sink)
+    translate_reader_holding(reader, grammars, opts, chunk, hold::MEMORY, sink)
 }
 
 /// [`translate_reader`], holding at most `hold` bytes of sets in memory before the rest of an
@@ -397,7 +397,7 @@ pub fn translate_reader_holding<S, R, F>(
 ) -> io::Result<EnvelopeMap<S>>
 where
     S: Mapping,
-    R: Read,
+    R: Read + Send,
     F: FnMut(&Closed<S>, Outcome) -> io::Result<()>,
 {
     let prepare = |_: &mut Outcome| ();
@@ -405,41 +405,68 @@ where
         reader,
         grammars,
         opts,
-        chunk,
-        Some(hold),
+        Reading {
+            chunk,
+            hold,
+            scan_ahead: false,
+        },
         &prepare,
         |c, o, ()| sink(c, o),
     )
 }
 
+/// How [`translate_reader_prepared`] reads its stream.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading {
+    /// The size of the read window (a chunk is read into it at a time).
+    pub chunk: usize,
+    /// How many bytes of held sets stay in memory before the rest of an interchange's sets go
+    /// to a temporary file (by default 8 MiB).
+    pub hold: usize,
+    /// Whether the stream is read and scanned on a thread of its own, a batch ahead of the
+    /// translation, when the pool has more than one thread: for a stream of more than a batch
+    /// ([`Batch::BYTES`]), where reading and scanning would otherwise leave the pool idle.
+    pub scan_ahead: bool,
+}
+
+impl Reading {
+    /// The usual window and hold bound; scanning ahead when `large`.
+    pub fn new(chunk: usize, large: bool) -> Self {
+        Reading {
+            chunk,
+            hold: hold::MEMORY,
+            scan_ahead: large,
+        }
+    }
+}
+
 /// [`translate_reader`], with `prepare` applied to each outcome in the parallel stage, right
 /// after its set is translated: what it makes of the outcome (its output bytes, hashes, further
 /// checks) is handed to `sink` beside it, in file order. The work a caller does per document
-/// then runs on every core, not on the one thread that takes the outcomes in order. `hold` is
-/// [`translate_reader_holding`]'s (`None`: the usual bound).
+/// then runs on every core, not on the one thread that takes the outcomes in order.
+///
+/// With [`Reading::scan_ahead`] and a pool of more than one thread, the stream is read,
+/// scanned, held and batched on a thread of its own (`tallyman-scan`) while the calling thread
+/// translates the batch before in the pool and hands its outcomes to `sink`: the scan of a
+/// large file is about a sixth of its work, and done between batches it left the pool idle a
+/// third of the time. At most one finished batch waits for the translation (a rendezvous
+/// channel), so memory stays within three batches. Outcomes reach `sink` in the same order and
+/// with the same content either way. When the thread cannot be started, the calling thread
+/// does both in turn.
 pub fn translate_reader_prepared<S, R, P, F>(
     mut reader: R,
     grammars: &GrammarSet,
     opts: &Options,
-    chunk: usize,
-    hold: Option<usize>,
+    reading: Reading,
     prepare: &(dyn Fn(&mut Outcome) -> P + Sync),
     mut sink: F,
 ) -> io::Result<EnvelopeMap<S>>
 where
     S: Mapping,
-    R: Read,
+    R: Read + Send,
     P: Send,
     F: FnMut(&Closed<S>, Outcome, P) -> io::Result<()>,
 {
-    let hold = hold.unwrap_or(Hold::<S>::MEMORY);
-    let limits = &opts.limits;
-    let mut feed = StreamFeed::<S>::new()
-        .with_max_segment(limits.max_segment_bytes)
-        .keeping_sets(limits.max_transaction_bytes);
-    let mut hold = Hold::<S>::new(hold, opts.spill_dir.as_deref());
-    let mut batch = Batch::new();
-    let mut judged: Option<Headers<S>> = None;
     let translate = |c: &Closed<S>, bytes: &[u8]| {
         let mut o = translate_inner(
             grammars,
@@ -452,7 +479,81 @@ where
         let p = prepare(&mut o);
         (o, p)
     };
-    // Holds the sets closed by the last step; judges and translates the held ones once their
+    if reading.scan_ahead && rayon::current_num_threads() > 1 {
+        let ahead = std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch<Closed<S>>>(0);
+            let reader = &mut reader;
+            let scanner = std::thread::Builder::new()
+                .name("tallyman-scan".into())
+                .spawn_scoped(scope, move || {
+                    scan_batches(reader, opts, reading, |batch| {
+                        tx.send(batch.take()).map_err(|_| {
+                            io::Error::other("the translation of the batches before stopped")
+                        })
+                    })
+                })
+                .ok()?;
+            // Each batch is translated in the pool while the outcomes of the one before are
+            // handed on here (and freed): `sink` runs on this thread only.
+            let mut before: Option<Translated<S, P>> = None;
+            let mut handed = Ok(());
+            for batch in rx.iter() {
+                let mut outcomes = None;
+                handed = rayon::in_place_scope(|pool| {
+                    pool.spawn(|_| outcomes = Some(batch.translated(&translate)));
+                    match before.take() {
+                        Some((mut b, done)) => b.hand_on(done, |c, o, p| sink(&c, o, p)),
+                        None => Ok(()),
+                    }
+                });
+                if handed.is_err() {
+                    break;
+                }
+                before = outcomes.map(|done| (batch, done));
+            }
+            if let Some((mut b, done)) = before.take().filter(|_| handed.is_ok()) {
+                handed = b.hand_on(done, |c, o, p| sink(&c, o, p));
+            }
+            // The scan thread's next send fails once nothing receives, and it ends.
+            drop(rx);
+            let scanned = scanner
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            Some(handed.and(scanned))
+        });
+        if let Some(done) = ahead {
+            return done;
+        }
+    }
+    scan_batches(&mut reader, opts, reading, |batch| {
+        batch.flush(translate, |c, o, p| sink(&c, o, p))
+    })
+}
+
+/// A batch with its outcomes, waiting to be handed on.
+type Translated<S, P> = (Batch<Closed<S>>, Vec<Box<(Outcome, P)>>);
+
+/// The envelope pass of a stream: holds each closed set until its interchange is settled, then
+/// judges the held ones in file order and gathers them into batches, handing each full batch
+/// (and the last, at the end) to `full`, which empties it. Returns the envelope map.
+fn scan_batches<S, R>(
+    reader: &mut R,
+    opts: &Options,
+    reading: Reading,
+    mut full: impl FnMut(&mut Batch<Closed<S>>) -> io::Result<()>,
+) -> io::Result<EnvelopeMap<S>>
+where
+    S: Mapping,
+    R: Read,
+{
+    let limits = &opts.limits;
+    let mut feed = StreamFeed::<S>::new()
+        .with_max_segment(limits.max_segment_bytes)
+        .keeping_sets(limits.max_transaction_bytes);
+    let mut hold = Hold::<S>::new(reading.hold, opts.spill_dir.as_deref());
+    let mut batch = Batch::new();
+    let mut judged: Option<Headers<S>> = None;
+    // Holds the sets closed by the last step; judges and batches the held ones once their
     // interchange is settled (`end`: the file ended, all are).
     let mut step = |feed: &mut StreamFeed<S>, window: &[u8], base: usize, end: bool| {
         while let Some(mut closed) = feed.scanner.take_closed() {
@@ -484,17 +585,17 @@ where
                     transaction: closed.transaction,
                 };
                 if batch.push(c, bytes) {
-                    batch.flush(translate, |c, o, p| sink(&c, o, p))?;
+                    full(&mut batch)?;
                 }
                 Ok(())
             })?;
         }
         if end {
-            batch.flush(translate, |c, o, p| sink(&c, o, p))?;
+            full(&mut batch)?;
         }
         io::Result::Ok(())
     };
-    let total = pump_with(&mut reader, chunk, &mut feed, |feed, window, base| {
+    let total = pump_with(reader, reading.chunk, &mut feed, |feed, window, base| {
         step(feed, window, base, false)
     })?;
     feed.scanner.end(total);
@@ -698,5 +799,88 @@ mod tests {
                 && said.contains("interchange too large to hold in memory could not be created"),
             "{said}"
         );
+    }
+
+    /// Scanning a batch ahead on a thread of its own hands on the same outcomes in the same
+    /// order as the plain way, whatever the pool; an error reading the stream, or one of the
+    /// sink, ends it with that error (no thread left waiting).
+    #[test]
+    fn scanning_ahead_hands_on_what_the_plain_way_does_and_stops_on_errors() {
+        let mut input = Vec::new();
+        // Several batches (`Batch::BYTES`) of sets, a few interchanges each.
+        crate::synthetic::x12_850s(&mut input, 5 << 19, 11).unwrap();
+        let grammars = GrammarSet::builtin().unwrap();
+        let opts = Options::default();
+        let read = |threads: usize, scan_ahead: bool, fail_read: bool, fail_at: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut seen = Vec::new();
+                let reading = Reading {
+                    chunk: 1 << 16,
+                    hold: hold::MEMORY,
+                    scan_ahead,
+                };
+                // A stream that fails after most of the file.
+                let cut = if fail_read {
+                    input.len() * 3 / 4
+                } else {
+                    input.len()
+                };
+                let reader = (&input[..cut]).chain(FailingRead(fail_read));
+                let prepare = |o: &mut Outcome| o.offset;
+                let done = translate_reader_prepared::<X12, _, _, _>(
+                    reader,
+                    &grammars,
+                    &opts,
+                    reading,
+                    &prepare,
+                    |_, o, p| {
+                        assert_eq!(p, o.offset, "prepared for another outcome");
+                        if seen.len() == fail_at {
+                            return Err(io::Error::other("sink full"));
+                        }
+                        seen.push((
+                            o.offset,
+                            o.status,
+                            o.document.map(|d| d.number().to_owned()),
+                        ));
+                        Ok(())
+                    },
+                );
+                (done.map(|_| ()), seen)
+            })
+        };
+        let (done, want) = read(1, false, false, usize::MAX);
+        done.unwrap();
+        assert!(want.len() > 1000, "{} sets", want.len());
+        for threads in [1, 2, 3] {
+            let (done, got) = read(threads, true, false, usize::MAX);
+            done.unwrap();
+            assert!(got == want, "{threads} threads");
+            let (done, got) = read(threads, true, true, usize::MAX);
+            assert_eq!(done.unwrap_err().to_string(), "the disk went away");
+            assert!(
+                !got.is_empty() && want.starts_with(&got),
+                "{threads} threads"
+            );
+            let (done, got) = read(threads, true, false, 700);
+            assert_eq!(done.unwrap_err().to_string(), "sink full");
+            assert_eq!(got[..], want[..700]);
+        }
+    }
+
+    /// A reader that fails when `.0` (and is empty otherwise).
+    struct FailingRead(bool);
+
+    impl Read for FailingRead {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            if self.0 {
+                return Err(io::Error::other("the disk went away"));
+            }
+            Ok(0)
+        }
     }
 }

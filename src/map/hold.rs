@@ -18,6 +18,9 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
+/// How many bytes of held sets stay in memory by default.
+pub(crate) const MEMORY: usize = 8 << 20;
+
 /// Closed transaction sets waiting for their interchange's verdict, in file order.
 pub(crate) struct Hold<S: Envelope> {
     memory: Vec<(Closed<S>, Vec<u8>)>,
@@ -75,8 +78,6 @@ struct TxRecord<S: Envelope> {
 }
 
 impl<S: Envelope> Hold<S> {
-    /// How many bytes of held sets stay in memory by default.
-    pub(crate) const MEMORY: usize = 8 << 20;
     /// What a held set costs in memory besides its bytes (its header fields, control number
     /// and findings), counted against the bound.
     const PER_SET: usize = 256;

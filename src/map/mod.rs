@@ -105,13 +105,21 @@ pub(crate) struct Batch<T> {
 }
 
 impl<T: Send + Sync> Batch<T> {
-    const BYTES: usize = 1 << 20;
+    pub(crate) const BYTES: usize = 1 << 20;
     const SETS: usize = 512;
 
     pub(crate) fn new() -> Self {
         Batch {
             items: Vec::new(),
             bytes: 0,
+        }
+    }
+
+    /// The waiting sets, taken out as a batch of their own; this one is left empty.
+    pub(crate) fn take(&mut self) -> Self {
+        Batch {
+            items: std::mem::take(&mut self.items),
+            bytes: std::mem::replace(&mut self.bytes, 0),
         }
     }
 
@@ -130,7 +138,6 @@ impl<T: Send + Sync> Batch<T> {
         translate: impl Fn(&T, &[u8]) -> (Outcome, P) + Sync,
         mut sink: impl FnMut(T, Outcome, P) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
-        use rayon::prelude::*;
         self.bytes = 0;
         // With one set, or a pool of one thread, each set is translated here and handed on at
         // once, so that no more than one outcome is held: handing them to a single pool thread
@@ -144,14 +151,33 @@ impl<T: Send + Sync> Batch<T> {
             }
             return Ok(());
         }
+        let outcomes = self.translated(&translate);
+        self.hand_on(outcomes, sink)
+    }
+
+    /// Every waiting set translated, in parallel, in the order they came.
+    pub(crate) fn translated<P: Send>(
+        &self,
+        translate: &(impl Fn(&T, &[u8]) -> (Outcome, P) + Sync),
+    ) -> Vec<Box<(Outcome, P)>> {
+        use rayon::prelude::*;
         // Boxed: an outcome is a kilobyte or two, and a vector of hundreds of them was an
         // allocation of its own size for every batch, memory new from the kernel each time
         // (which zeroes it, a huge page at a time); boxes of that size the allocator reuses.
-        let outcomes: Vec<Box<(Outcome, P)>> = self
-            .items
+        self.items
             .par_iter()
             .map(|(t, b)| Box::new(translate(t, b)))
-            .collect();
+            .collect()
+    }
+
+    /// Hands the outcomes of [`Batch::translated`] to `sink` with their sets, in order, and
+    /// empties the batch.
+    pub(crate) fn hand_on<P>(
+        &mut self,
+        outcomes: Vec<Box<(Outcome, P)>>,
+        mut sink: impl FnMut(T, Outcome, P) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.bytes = 0;
         for ((t, _), done) in self.items.drain(..).zip(outcomes) {
             let (o, p) = *done;
             sink(t, o, p)?;
