@@ -450,7 +450,8 @@ impl Reading {
 /// translates the batch before in the pool and hands its outcomes to `sink`: the scan of a
 /// large file is about a sixth of its work, and done between batches it left the pool idle a
 /// third of the time. At most one finished batch waits for the translation (a rendezvous
-/// channel), so memory stays within three batches. Outcomes reach `sink` in the same order and
+/// channel), and batches are half the usual size: the outcomes alive at once (one batch's
+/// being made, the one before's being handed on) take what one batch's did. Outcomes reach `sink` in the same order and
 /// with the same content either way. When the thread cannot be started, the calling thread
 /// does both in turn.
 pub fn translate_reader_prepared<S, R, P, F>(
@@ -486,7 +487,7 @@ where
             let scanner = std::thread::Builder::new()
                 .name("tallyman-scan".into())
                 .spawn_scoped(scope, move || {
-                    scan_batches(reader, opts, reading, |batch| {
+                    scan_batches(reader, opts, reading, true, |batch| {
                         tx.send(batch.take()).map_err(|_| {
                             io::Error::other("the translation of the batches before stopped")
                         })
@@ -525,7 +526,7 @@ where
             return done;
         }
     }
-    scan_batches(&mut reader, opts, reading, |batch| {
+    scan_batches(&mut reader, opts, reading, false, |batch| {
         batch.flush(translate, |c, o, p| sink(&c, o, p))
     })
 }
@@ -540,6 +541,7 @@ fn scan_batches<S, R>(
     reader: &mut R,
     opts: &Options,
     reading: Reading,
+    ahead: bool,
     mut full: impl FnMut(&mut Batch<Closed<S>>) -> io::Result<()>,
 ) -> io::Result<EnvelopeMap<S>>
 where
@@ -551,7 +553,8 @@ where
         .with_max_segment(limits.max_segment_bytes)
         .keeping_sets(limits.max_transaction_bytes);
     let mut hold = Hold::<S>::new(reading.hold, opts.spill_dir.as_deref());
-    let mut batch = Batch::new();
+    // Scanned ahead, two batches' outcomes are alive at once: each is half the usual size.
+    let mut batch = Batch::smaller(u32::from(ahead));
     let mut judged: Option<Headers<S>> = None;
     // Holds the sets closed by the last step; judges and batches the held ones once their
     // interchange is settled (`end`: the file ended, all are).

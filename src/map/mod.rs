@@ -102,16 +102,22 @@ pub(crate) fn envelope_reasons(levels: [&[Finding]; 3]) -> Vec<EnvelopeReason> {
 pub(crate) struct Batch<T> {
     items: Vec<(T, Vec<u8>)>,
     bytes: usize,
+    /// Flushed at `BYTES >> shrink` bytes or `SETS >> shrink` sets.
+    shrink: u32,
 }
 
 impl<T: Send + Sync> Batch<T> {
     pub(crate) const BYTES: usize = 1 << 20;
     const SETS: usize = 512;
 
-    pub(crate) fn new() -> Self {
+    /// A batch bounded at `2^-shrink` of the usual bounds (0: the usual): smaller for a stream
+    /// scanned ahead, where two batches' outcomes are alive at once (one translated, one
+    /// handed on).
+    pub(crate) fn smaller(shrink: u32) -> Self {
         Batch {
             items: Vec::new(),
             bytes: 0,
+            shrink,
         }
     }
 
@@ -120,6 +126,7 @@ impl<T: Send + Sync> Batch<T> {
         Batch {
             items: std::mem::take(&mut self.items),
             bytes: std::mem::replace(&mut self.bytes, 0),
+            shrink: self.shrink,
         }
     }
 
@@ -127,7 +134,7 @@ impl<T: Send + Sync> Batch<T> {
     pub(crate) fn push(&mut self, item: T, bytes: Vec<u8>) -> bool {
         self.bytes += bytes.len();
         self.items.push((item, bytes));
-        self.bytes >= Self::BYTES || self.items.len() >= Self::SETS
+        self.bytes >= Self::BYTES >> self.shrink || self.items.len() >= Self::SETS >> self.shrink
     }
 
     /// Translates every waiting set and hands the outcomes to `sink` in the order they came.
@@ -260,7 +267,7 @@ mod tests {
     /// returns what happened in order: `t3` when set 3 was translated, `s3` when handed on.
     fn flushed(threads: usize) -> Vec<String> {
         let events = Mutex::new(Vec::new());
-        let mut batch = Batch::new();
+        let mut batch = Batch::smaller(0);
         let mut n = 0;
         while !batch.push(n, vec![b'x'; 1000]) {
             n += 1;
