@@ -232,30 +232,24 @@ pub fn translate_prepared<R: Read + Seek + Send, P: Send>(
         on_outcome(&mut o, p)
     };
     let mut receipts = Receipts::None;
+    let stream = Stream {
+        grammars,
+        opts,
+        receipts: checks.receipts,
+        reading: Reading::new(CHUNK, large),
+    };
     let envelope: Vec<(Level, Vec<Finding>, bool)> = match format {
         Format::X12 => {
-            let (levels, r) = standard::<X12, _, _>(
-                &mut reader,
-                grammars,
-                opts,
-                checks,
-                large,
-                &finish,
-                |o, p| take(o, p, &mut findings),
-            )?;
+            let (levels, r) = standard::<X12, _, _>(&mut reader, &stream, &finish, |o, p| {
+                take(o, p, &mut findings)
+            })?;
             receipts = r.map_or(Receipts::None, Receipts::X12);
             levels
         }
         Format::Edifact => {
-            let (levels, r) = standard::<Edifact, _, _>(
-                &mut reader,
-                grammars,
-                opts,
-                checks,
-                large,
-                &finish,
-                |o, p| take(o, p, &mut findings),
-            )?;
+            let (levels, r) = standard::<Edifact, _, _>(&mut reader, &stream, &finish, |o, p| {
+                take(o, p, &mut findings)
+            })?;
             receipts = r.map_or(Receipts::None, Receipts::Edifact);
             levels
         }
@@ -308,23 +302,29 @@ pub fn translate_prepared<R: Read + Seek + Send, P: Send>(
 /// The envelope findings of every level a translation kept.
 type Levels = Vec<(Level, Vec<Finding>, bool)>;
 
+/// How [`standard`] translates a file: with which grammars and options, read how, and
+/// whether the receipts of its interchanges are collected.
+struct Stream<'a> {
+    grammars: &'a GrammarSet,
+    opts: &'a Options,
+    receipts: bool,
+    reading: Reading,
+}
+
 /// Translates an X12 or EDIFACT file streamed; the envelope findings of every level it kept,
 /// and the receipts of its interchanges when asked for.
 fn standard<S: Mapping, R: Read + Send, P: Send>(
     reader: R,
-    grammars: &GrammarSet,
-    opts: &Options,
-    checks: Checks,
-    large: bool,
+    stream: &Stream<'_>,
     prepare: &(dyn Fn(&mut Outcome) -> P + Sync),
     mut take: impl FnMut(Outcome, P) -> io::Result<()>,
 ) -> io::Result<(Levels, Option<Vec<Receipt<S>>>)> {
-    let mut collector = checks.receipts.then(Collector::<S>::new);
+    let mut collector = stream.receipts.then(Collector::<S>::new);
     let map = translate_reader_prepared::<S, _, _, _>(
         reader,
-        grammars,
-        opts,
-        Reading::new(CHUNK, large),
+        stream.grammars,
+        stream.opts,
+        stream.reading,
         prepare,
         |closed, o, p| {
             if let Some(c) = collector.as_mut() {
