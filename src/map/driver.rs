@@ -36,6 +36,7 @@ use crate::model::{Document, Identity, Source};
 use crate::syntax::{FieldTable, Fields, SegmentView};
 use std::io::{self, Read};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What a document's `source` says of its envelope besides the control numbers.
 #[derive(Debug, Clone)]
@@ -451,7 +452,9 @@ impl Reading {
 /// large file is about a sixth of its work, and done between batches it left the pool idle a
 /// third of the time. At most one finished batch waits for the translation (a rendezvous
 /// channel), and batches are half the usual size: the outcomes alive at once (one batch's
-/// being made, the one before's being handed on) take what one batch's did. Outcomes reach `sink` in the same order and
+/// being made, the one before's being handed on) take what one batch's did, and the sets
+/// (one batch filled, one waiting, one translated) one and a half batches' worth. A sink
+/// error or a panic here stops the scan at its next step. Outcomes reach `sink` in the same order and
 /// with the same content either way. When the thread cannot be started, the calling thread
 /// does both in turn.
 pub fn translate_reader_prepared<S, R, P, F>(
@@ -481,19 +484,22 @@ where
         (o, p)
     };
     if reading.scan_ahead && rayon::current_num_threads() > 1 {
+        let stop = AtomicBool::new(false);
         let ahead = std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Batch<Closed<S>>>(0);
             let reader = &mut reader;
+            let stop = &stop;
             let scanner = std::thread::Builder::new()
                 .name("tallyman-scan".into())
                 .spawn_scoped(scope, move || {
-                    scan_batches(reader, opts, reading, true, |batch| {
-                        tx.send(batch.take()).map_err(|_| {
-                            io::Error::other("the translation of the batches before stopped")
-                        })
+                    scan_batches(reader, opts, reading, Some(stop), |batch| {
+                        tx.send(batch.take()).map_err(|_| stopped())
                     })
                 })
                 .ok()?;
+            // However this thread leaves (an error, a panic), the scan stops at its next step,
+            // instead of reading on (and spilling) until its next batch is full.
+            let stopping = StopOnDrop(stop);
             // Each batch is translated in the pool while the outcomes of the one before are
             // handed on here (and freed): `sink` runs on this thread only.
             let mut before: Option<Translated<S, P>> = None;
@@ -515,7 +521,8 @@ where
             if let Some((mut b, done)) = before.take().filter(|_| handed.is_ok()) {
                 handed = b.hand_on(done, |c, o, p| sink(&c, o, p));
             }
-            // The scan thread's next send fails once nothing receives, and it ends.
+            // The scan thread's next step or send fails once nothing receives, and it ends.
+            drop(stopping);
             drop(rx);
             let scanned = scanner
                 .join()
@@ -526,9 +533,23 @@ where
             return done;
         }
     }
-    scan_batches(&mut reader, opts, reading, false, |batch| {
+    scan_batches(&mut reader, opts, reading, None, |batch| {
         batch.flush(translate, |c, o, p| sink(&c, o, p))
     })
+}
+
+/// Tells a scan running ahead to stop, when dropped.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Why a scan running ahead ended early: nothing takes its batches any more.
+fn stopped() -> io::Error {
+    io::Error::other("the translation of the batches before stopped")
 }
 
 /// A batch with its outcomes, waiting to be handed on.
@@ -536,12 +557,14 @@ type Translated<S, P> = (Batch<Closed<S>>, Vec<Box<(Outcome, P)>>);
 
 /// The envelope pass of a stream: holds each closed set until its interchange is settled, then
 /// judges the held ones in file order and gathers them into batches, handing each full batch
-/// (and the last, at the end) to `full`, which empties it. Returns the envelope map.
+/// (and the last, at the end) to `full`, which empties it. Returns the envelope map. `ahead`
+/// is given when the scan runs ahead of the translation: batches are half the usual size, and
+/// the scan ends at its next step once the flag is set.
 fn scan_batches<S, R>(
     reader: &mut R,
     opts: &Options,
     reading: Reading,
-    ahead: bool,
+    ahead: Option<&AtomicBool>,
     mut full: impl FnMut(&mut Batch<Closed<S>>) -> io::Result<()>,
 ) -> io::Result<EnvelopeMap<S>>
 where
@@ -554,11 +577,14 @@ where
         .keeping_sets(limits.max_transaction_bytes);
     let mut hold = Hold::<S>::new(reading.hold, opts.spill_dir.as_deref());
     // Scanned ahead, two batches' outcomes are alive at once: each is half the usual size.
-    let mut batch = Batch::smaller(u32::from(ahead));
+    let mut batch = Batch::smaller(u32::from(ahead.is_some()));
     let mut judged: Option<Headers<S>> = None;
     // Holds the sets closed by the last step; judges and batches the held ones once their
     // interchange is settled (`end`: the file ended, all are).
     let mut step = |feed: &mut StreamFeed<S>, window: &[u8], base: usize, end: bool| {
+        if ahead.is_some_and(|stop| stop.load(Ordering::Relaxed)) {
+            return Err(stopped());
+        }
         while let Some(mut closed) = feed.scanner.take_closed() {
             let tx = &mut closed.transaction;
             if opts.relax_envelope {
@@ -805,8 +831,9 @@ mod tests {
     }
 
     /// Scanning a batch ahead on a thread of its own hands on the same outcomes in the same
-    /// order as the plain way, whatever the pool; an error reading the stream, or one of the
-    /// sink, ends it with that error (no thread left waiting).
+    /// order as the plain way; an error reading the stream, or one of the sink, ends it with
+    /// that error, with what the plain way handed on before it, no call of the sink after it,
+    /// and the scan stopped well before the end of the stream.
     #[test]
     fn scanning_ahead_hands_on_what_the_plain_way_does_and_stops_on_errors() {
         let mut input = Vec::new();
@@ -821,6 +848,7 @@ mod tests {
                 .unwrap();
             pool.install(|| {
                 let mut seen = Vec::new();
+                let mut calls = 0;
                 let reading = Reading {
                     chunk: 1 << 16,
                     hold: hold::MEMORY,
@@ -832,58 +860,123 @@ mod tests {
                 } else {
                     input.len()
                 };
-                let reader = (&input[..cut]).chain(FailingRead(fail_read));
+                let mut reader = Tracked {
+                    data: &input[..cut],
+                    fail: fail_read,
+                    read: 0,
+                    on_scan_thread: false,
+                };
                 let prepare = |o: &mut Outcome| o.offset;
                 let done = translate_reader_prepared::<X12, _, _, _>(
-                    reader,
+                    &mut reader,
                     &grammars,
                     &opts,
                     reading,
                     &prepare,
                     |_, o, p| {
                         assert_eq!(p, o.offset, "prepared for another outcome");
+                        calls += 1;
                         if seen.len() == fail_at {
                             return Err(io::Error::other("sink full"));
                         }
-                        seen.push((
-                            o.offset,
-                            o.status,
-                            o.document.map(|d| d.number().to_owned()),
-                        ));
+                        seen.push((o.offset, o.status, o.document, o.findings.len()));
                         Ok(())
                     },
                 );
-                (done.map(|_| ()), seen)
+                let run = Run {
+                    calls,
+                    on_scan_thread: reader.on_scan_thread,
+                };
+                (done.map(|_| ()), seen, run)
             })
         };
-        let (done, want) = read(1, false, false, usize::MAX);
+        let (done, want, plain) = read(2, false, false, usize::MAX);
         done.unwrap();
+        assert!(!plain.on_scan_thread);
         assert!(want.len() > 1000, "{} sets", want.len());
-        for threads in [1, 2, 3] {
-            let (done, got) = read(threads, true, false, usize::MAX);
+        let (done, want_cut, _) = read(2, false, true, usize::MAX);
+        assert_eq!(done.unwrap_err().to_string(), "the disk went away");
+        assert!(want_cut.len() > 500 && want.starts_with(&want_cut));
+        for threads in [2, 3] {
+            let (done, got, run) = read(threads, true, false, usize::MAX);
             done.unwrap();
+            assert!(run.on_scan_thread, "{threads} threads: not scanned ahead");
             assert!(got == want, "{threads} threads");
-            let (done, got) = read(threads, true, true, usize::MAX);
+            let (done, got, _) = read(threads, true, true, usize::MAX);
             assert_eq!(done.unwrap_err().to_string(), "the disk went away");
-            assert!(
-                !got.is_empty() && want.starts_with(&got),
-                "{threads} threads"
-            );
-            let (done, got) = read(threads, true, false, 700);
+            assert!(got == want_cut, "{threads} threads, read error");
+            let (done, got, run) = read(threads, true, false, 300);
             assert_eq!(done.unwrap_err().to_string(), "sink full");
-            assert_eq!(got[..], want[..700]);
+            assert!(got[..] == want[..300], "{threads} threads, sink error");
+            assert_eq!(
+                run.calls, 301,
+                "{threads} threads: the sink called after its error"
+            );
         }
+        // After the sink's error the scan stops at its next step: it does not read on to the
+        // end of an interchange of 16 MiB, whose sets would wait (and spill) for its trailer.
+        let mut long = input[..input.len() / 2].to_vec();
+        let tail = crate::synthetic::Numbering {
+            first_interchange: 900_000,
+            first_order: 900_000,
+            batch: 10_000,
+        };
+        crate::synthetic::x12_850s_numbered(&mut long, 16 << 20, 12, tail).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let mut reader = Tracked {
+            data: &long,
+            fail: false,
+            read: 0,
+            on_scan_thread: false,
+        };
+        let reading = Reading::new(1 << 16, true);
+        let done = pool.install(|| {
+            translate_reader_prepared::<X12, _, _, _>(
+                &mut reader,
+                &grammars,
+                &opts,
+                reading,
+                &|_: &mut Outcome| (),
+                |_, _, ()| Err(io::Error::other("sink full")),
+            )
+        });
+        assert_eq!(done.unwrap_err().to_string(), "sink full");
+        assert!(reader.on_scan_thread);
+        assert!(
+            reader.read < long.len() / 2,
+            "read {} of {} bytes",
+            reader.read,
+            long.len()
+        );
     }
 
-    /// A reader that fails when `.0` (and is empty otherwise).
-    struct FailingRead(bool);
+    /// What a call of [`translate_reader_prepared`] did besides its outcomes.
+    struct Run {
+        calls: usize,
+        on_scan_thread: bool,
+    }
 
-    impl Read for FailingRead {
-        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-            if self.0 {
+    /// A stream of `data` that then fails (when `fail`) or ends, and notes how many bytes it
+    /// gave and whether the thread that read it was the scan thread.
+    struct Tracked<'a> {
+        data: &'a [u8],
+        fail: bool,
+        read: usize,
+        on_scan_thread: bool,
+    }
+
+    impl Read for Tracked<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.on_scan_thread |= std::thread::current().name() == Some("tallyman-scan");
+            let n = self.data.read(buf)?;
+            self.read += n;
+            if n == 0 && self.fail && !buf.is_empty() {
                 return Err(io::Error::other("the disk went away"));
             }
-            Ok(0)
+            Ok(n)
         }
     }
 }

@@ -98,7 +98,9 @@ pub(crate) fn envelope_reasons(levels: [&[Finding]; 3]) -> Vec<EnvelopeReason> {
 /// single large interchange uses every core while memory stays bounded by the batch. The
 /// outcomes of a batch are held until the last is done, and an outcome's owned document takes
 /// about five times the bytes it was read from: the bound is kept small (1 MiB of sets), since
-/// what a batch allocates stays with the allocator as the process's peak.
+/// what a batch allocates stays with the allocator as the process's peak. A stream scanned
+/// ahead (`driver::Reading::scan_ahead`) uses batches of half that: the sets of up to three
+/// (one filled, one waiting, one translated) and the outcomes of two are alive at once.
 pub(crate) struct Batch<T> {
     items: Vec<(T, Vec<u8>)>,
     bytes: usize,
@@ -123,8 +125,9 @@ impl<T: Send + Sync> Batch<T> {
 
     /// The waiting sets, taken out as a batch of their own; this one is left empty.
     pub(crate) fn take(&mut self) -> Self {
+        let room = self.items.capacity();
         Batch {
-            items: std::mem::take(&mut self.items),
+            items: std::mem::replace(&mut self.items, Vec::with_capacity(room)),
             bytes: std::mem::replace(&mut self.bytes, 0),
             shrink: self.shrink,
         }
