@@ -454,9 +454,9 @@ impl Reading {
 /// channel), and batches are half the usual size: the outcomes alive at once (one batch's
 /// being made, the one before's being handed on) take what one batch's did, and the sets
 /// (one batch filled, one waiting, one translated) one and a half batches' worth. A sink
-/// error or a panic here stops the scan at its next step. Outcomes reach `sink` in the same order and
-/// with the same content either way. When the thread cannot be started, the calling thread
-/// does both in turn.
+/// error or a panic here stops the scan at its next step. Outcomes reach `sink` in the same
+/// order and with the same content either way. When the thread cannot be started, the calling
+/// thread does both in turn.
 pub fn translate_reader_prepared<S, R, P, F>(
     mut reader: R,
     grammars: &GrammarSet,
@@ -483,58 +483,74 @@ where
         let p = prepare(&mut o);
         (o, p)
     };
-    if reading.scan_ahead && rayon::current_num_threads() > 1 {
-        let stop = AtomicBool::new(false);
-        let ahead = std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch<Closed<S>>>(0);
-            let reader = &mut reader;
-            let stop = &stop;
-            let scanner = std::thread::Builder::new()
-                .name("tallyman-scan".into())
-                .spawn_scoped(scope, move || {
-                    scan_batches(reader, opts, reading, Some(stop), |batch| {
-                        tx.send(batch.take()).map_err(|_| stopped())
-                    })
-                })
-                .ok()?;
-            // However this thread leaves (an error, a panic), the scan stops at its next step,
-            // instead of reading on (and spilling) until its next batch is full.
-            let stopping = StopOnDrop(stop);
-            // Each batch is translated in the pool while the outcomes of the one before are
-            // handed on here (and freed): `sink` runs on this thread only.
-            let mut before: Option<Translated<S, P>> = None;
-            let mut handed = Ok(());
-            for batch in rx.iter() {
-                let mut outcomes = None;
-                handed = rayon::in_place_scope(|pool| {
-                    pool.spawn(|_| outcomes = Some(batch.translated(&translate)));
-                    match before.take() {
-                        Some((mut b, done)) => b.hand_on(done, |c, o, p| sink(&c, o, p)),
-                        None => Ok(()),
-                    }
-                });
-                if handed.is_err() {
-                    break;
-                }
-                before = outcomes.map(|done| (batch, done));
-            }
-            if let Some((mut b, done)) = before.take().filter(|_| handed.is_ok()) {
-                handed = b.hand_on(done, |c, o, p| sink(&c, o, p));
-            }
-            // The scan thread's next step or send fails once nothing receives, and it ends.
-            drop(stopping);
-            drop(rx);
-            let scanned = scanner
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            Some(handed.and(scanned))
-        });
-        if let Some(done) = ahead {
-            return done;
-        }
+    if reading.scan_ahead
+        && rayon::current_num_threads() > 1
+        && let Some(done) = scanned_ahead(&mut reader, opts, reading, &translate, &mut sink)
+    {
+        return done;
     }
     scan_batches(&mut reader, opts, reading, None, |batch| {
         batch.flush(translate, |c, o, p| sink(&c, o, p))
+    })
+}
+
+/// [`translate_reader_prepared`] with the scan on a thread of its own, a batch ahead; `None`
+/// when that thread cannot be started (nothing has been read then).
+fn scanned_ahead<S, R, P>(
+    reader: &mut R,
+    opts: &Options,
+    reading: Reading,
+    translate: &(impl Fn(&Closed<S>, &[u8]) -> (Outcome, P) + Sync),
+    sink: &mut impl FnMut(&Closed<S>, Outcome, P) -> io::Result<()>,
+) -> Option<io::Result<EnvelopeMap<S>>>
+where
+    S: Mapping,
+    R: Read + Send,
+    P: Send,
+{
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch<Closed<S>>>(0);
+        let stop = &stop;
+        let scanner = std::thread::Builder::new()
+            .name("tallyman-scan".into())
+            .spawn_scoped(scope, move || {
+                scan_batches(reader, opts, reading, Some(stop), |batch| {
+                    tx.send(batch.take()).map_err(|_| stopped())
+                })
+            })
+            .ok()?;
+        // However this thread leaves (an error, a panic), the scan stops at its next step,
+        // instead of reading on (and spilling) until its next batch is full.
+        let stopping = StopOnDrop(stop);
+        // Each batch is translated in the pool while the outcomes of the one before are handed
+        // on here (and freed): `sink` runs on this thread only.
+        let mut before: Option<Translated<S, P>> = None;
+        let mut handed = Ok(());
+        for batch in rx.iter() {
+            let mut outcomes = None;
+            handed = rayon::in_place_scope(|pool| {
+                pool.spawn(|_| outcomes = Some(batch.translated(translate)));
+                match before.take() {
+                    Some((mut b, done)) => b.hand_on(done, |c, o, p| sink(&c, o, p)),
+                    None => Ok(()),
+                }
+            });
+            if handed.is_err() {
+                break;
+            }
+            before = outcomes.map(|done| (batch, done));
+        }
+        if let Some((mut b, done)) = before.take().filter(|_| handed.is_ok()) {
+            handed = b.hand_on(done, |c, o, p| sink(&c, o, p));
+        }
+        // The scan thread's next step or send fails once nothing receives, and it ends.
+        drop(stopping);
+        drop(rx);
+        let scanned = scanner
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Some(handed.and(scanned))
     })
 }
 
@@ -577,7 +593,11 @@ where
         .keeping_sets(limits.max_transaction_bytes);
     let mut hold = Hold::<S>::new(reading.hold, opts.spill_dir.as_deref());
     // Scanned ahead, two batches' outcomes are alive at once: each is half the usual size.
-    let mut batch = Batch::smaller(u32::from(ahead.is_some()));
+    let mut batch = if ahead.is_some() {
+        Batch::half()
+    } else {
+        Batch::new()
+    };
     let mut judged: Option<Headers<S>> = None;
     // Holds the sets closed by the last step; judges and batches the held ones once their
     // interchange is settled (`end`: the file ended, all are).

@@ -112,14 +112,20 @@ impl<T: Send + Sync> Batch<T> {
     pub(crate) const BYTES: usize = 1 << 20;
     const SETS: usize = 512;
 
-    /// A batch bounded at `2^-shrink` of the usual bounds (0: the usual): smaller for a stream
-    /// scanned ahead, where two batches' outcomes are alive at once (one translated, one
-    /// handed on).
-    pub(crate) fn smaller(shrink: u32) -> Self {
+    pub(crate) fn new() -> Self {
         Batch {
             items: Vec::new(),
             bytes: 0,
-            shrink,
+            shrink: 0,
+        }
+    }
+
+    /// A batch bounded at half the usual bounds: for a stream scanned ahead, where two
+    /// batches' outcomes are alive at once (one translated, one handed on).
+    pub(crate) fn half() -> Self {
+        Batch {
+            shrink: 1,
+            ..Self::new()
         }
     }
 
@@ -270,7 +276,7 @@ mod tests {
     /// returns what happened in order: `t3` when set 3 was translated, `s3` when handed on.
     fn flushed(threads: usize) -> Vec<String> {
         let events = Mutex::new(Vec::new());
-        let mut batch = Batch::smaller(0);
+        let mut batch = Batch::new();
         let mut n = 0;
         while !batch.push(n, vec![b'x'; 1000]) {
             n += 1;
