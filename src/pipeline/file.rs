@@ -319,6 +319,7 @@ fn prepare_document(o: &mut crate::map::Outcome, channel: &Channel, how: &Prepar
     let Some(doc) = o.document.as_mut() else {
         return none;
     };
+    super::work::panic_point(doc.number());
     let problems = run_findings(channel, doc, offset, controls);
     if !problems.is_empty() {
         return Prepared {

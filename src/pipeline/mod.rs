@@ -1399,22 +1399,48 @@ fn translate_one(
             fetched.size, limits.max_file_bytes
         ))));
     }
-    file::process(
-        &inp.staged,
-        &inp.name,
-        spool,
-        budget,
-        inp.channel,
-        grammars,
-        profiles,
-        limits,
-        file::Preparing {
-            csv_columns: (inp.channel.output.contains(&OutputFormat::Csv))
-                .then_some(&cfg.csv_columns),
-            v1_hashes,
-        },
+    // A panic while reading the file is a bug of ours, not the partner's fault and not the
+    // disk's: the file is quarantined with a report that says so and the run goes on. Ended
+    // by it, every run would stop at the same file, and nothing behind it would be read. The
+    // translation is a function of the file's bytes: it writes only its own spools (in
+    // staging, removed at the end of the run) and leases spool memory that unwinding gives
+    // back.
+    let processed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        file::process(
+            &inp.staged,
+            &inp.name,
+            spool,
+            budget,
+            inp.channel,
+            grammars,
+            profiles,
+            limits,
+            file::Preparing {
+                csv_columns: (inp.channel.output.contains(&OutputFormat::Csv))
+                    .then_some(&cfg.csv_columns),
+                v1_hashes,
+            },
+        )
+    }));
+    match processed {
+        Ok(result) => result.map(Some),
+        Err(panic) => Ok(Some(file::unreadable(internal_failure(panic.as_ref())))),
+    }
+}
+
+/// What a quarantine report says of a file whose reading ended in a panic.
+fn internal_failure(panic: &(dyn std::any::Any + Send)) -> String {
+    let what = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message");
+    format!(
+        "tallyman failed while reading this file (an internal error: {what}); this is a bug \
+         in tallyman, not in the file. The file is quarantined and none of its documents was \
+         recorded; the rest of the run went on. Report it with the file and the run's log \
+         (the error output names the place in the code); once fixed, `tallyman ledger replay ID`"
     )
-    .map(Some)
 }
 
 fn now() -> String {

@@ -864,6 +864,23 @@ pub fn crash_point(what: &str) {
 #[inline(always)]
 pub fn crash_point(_what: &str) {}
 
+/// A place where the tests make the translation of a file fail from inside (only in builds
+/// with the `crash-hooks` feature): `TALLYMAN_PANIC_AT_DOCUMENT=NUMBER` panics while the
+/// document of that number is prepared, in the parallel stage of its batch.
+#[cfg(feature = "crash-hooks")]
+pub fn panic_point(document: &str) {
+    static AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let at = AT.get_or_init(|| std::env::var("TALLYMAN_PANIC_AT_DOCUMENT").ok());
+    if at.as_deref() == Some(document) {
+        panic!("TALLYMAN_PANIC_AT_DOCUMENT: the test hook stops at document {document}");
+    }
+}
+
+/// A place where the tests make a translation fail from inside: nothing in this build.
+#[cfg(not(feature = "crash-hooks"))]
+#[inline(always)]
+pub fn panic_point(_document: &str) {}
+
 /// How many crash points were passed, when counting is on.
 #[cfg(feature = "crash-hooks")]
 pub fn crash_points_passed() -> Option<usize> {
