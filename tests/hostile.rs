@@ -505,3 +505,44 @@ fn a_file_whose_reading_panics_is_quarantined_and_the_run_goes_on() {
     assert_eq!(single.code, 1, "{}", single.stderr);
     assert_eq!(env.erp_documents().len(), 2);
 }
+
+/// A panic outside a file's reading (here in the pool after a file is read, and on the main
+/// thread while routing) fails the command as the exit codes say, 2 with a sentence, not with
+/// Rust's 101; the next run recovers the work and records every order once.
+#[test]
+#[cfg_attr(
+    not(feature = "crash-hooks"),
+    ignore = "makes a run panic: needs --features crash-hooks"
+)]
+fn a_run_that_panics_fails_with_exit_2_and_the_next_run_recovers() {
+    for at in ["translated", "routed"] {
+        let env = Env::new(CHANNELS);
+        two_orders(&env);
+        let out = env
+            .command(&["run", "--config", "tallyman.toml"])
+            .env("TALLYMAN_PANIC_AT", at)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{at}: {stderr}");
+        assert!(
+            stderr.contains(&format!("the test hook panics at crash point {at}")),
+            "{at}: {stderr}"
+        );
+        assert!(stderr.contains("internal error"), "{at}: {stderr}");
+        assert!(stderr.contains("a bug in tallyman"), "{at}: {stderr}");
+        assert!(env.erp_documents().is_empty(), "{at}: nothing committed");
+
+        let r = env.run(&[]);
+        assert_eq!(r.code, 0, "{at}: {}", r.stderr);
+        let mut numbers: Vec<String> = env
+            .erp_documents()
+            .iter()
+            .map(|d| d["order_number"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        numbers.sort();
+        assert_eq!(numbers, ["PO-A", "PO-B"], "{at}");
+        assert_eq!(env.run(&[]).code, 0, "{at}: nothing left");
+        assert_eq!(env.erp_documents().len(), 2, "{at}");
+    }
+}

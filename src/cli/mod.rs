@@ -210,7 +210,10 @@ pub fn main() -> ExitCode {
     // (the run hung on a terminal, where the bar is drawn).
     let mut err = io::stderr();
     log::init(&cli.log, &mut err);
-    let result = match &cli.command {
+    // A panic is a bug of ours. The standard hook has printed where it happened; the command
+    // then fails as documented (exit 2, a sentence saying what to do), not with Rust's 101. A
+    // run stopped this way is like one killed: the next run recovers its work.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &cli.command {
         Command::Run(a) => run::run(a, &mut out, &mut err),
         Command::Status(a) => status::run(a, &mut out, &mut err),
         Command::Ledger(a) => ledger::run(a, &mut out, &mut err),
@@ -220,6 +223,24 @@ pub fn main() -> ExitCode {
         Command::Generate(a) => generate::run(a, &mut out, &mut err),
         Command::Completions(a) => completions::run(a, &mut out),
         Command::Man(a) => man::run(a, &mut out, &mut err),
+    }));
+    let result = match result {
+        Ok(result) => result,
+        Err(panic) => {
+            let _ = out.flush();
+            let _ = log::say(
+                &mut err,
+                tracing::Level::ERROR,
+                &format!(
+                    "internal error: {}. This is a bug in tallyman, not in its input: please \
+                     report it with the command, its input and the lines above. The command \
+                     stopped where it was, as a killed one would; a run's work is recovered by \
+                     the next run",
+                    crate::diag::panic_text(panic.as_ref())
+                ),
+            );
+            return ExitCode::from(2);
+        }
     };
     if let Err(e) = out.flush()
         && e.kind() != io::ErrorKind::BrokenPipe

@@ -391,6 +391,16 @@ impl fmt::Display for Finding {
     }
 }
 
+/// The message a panic was raised with (`panic!("...")`, an `expect`), or `"no message"`:
+/// for the reports of a command or a file that a bug of ours stopped.
+pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1430,11 +1430,7 @@ fn translate_one(
 
 /// What a quarantine report says of a file whose reading ended in a panic.
 fn internal_failure(panic: &(dyn std::any::Any + Send)) -> String {
-    let what = panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("no message");
+    let what = crate::diag::panic_text(panic);
     format!(
         "tallyman failed while reading this file (an internal error: {what}); this is a bug \
          in tallyman, not in the file. The file is quarantined and none of its documents was \

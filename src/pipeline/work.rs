@@ -847,6 +847,10 @@ pub fn crash_point(what: &str) {
     if std::env::var("TALLYMAN_CRASH_AT").is_ok_and(|at| at == what) {
         std::process::abort();
     }
+    // `TALLYMAN_PANIC_AT=NAME` panics there instead: a bug of ours, as the command meets it.
+    if std::env::var("TALLYMAN_PANIC_AT").is_ok_and(|at| at == what) {
+        panic!("TALLYMAN_PANIC_AT: the test hook panics at crash point {what}");
+    }
     let target = *CRASH_AFTER.get_or_init(|| {
         std::env::var("TALLYMAN_CRASH_AFTER")
             .ok()
