@@ -57,11 +57,7 @@ fn swap_during_the_settle_window(env: &Env, swap: impl FnOnce(&std::path::Path))
         std::thread::sleep(Duration::from_millis(50));
     }
     let out = child.wait_with_output().unwrap();
-    batch::Ran {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    batch::Ran::from(out)
 }
 
 fn two_orders(env: &Env) {
@@ -315,11 +311,7 @@ fn an_unreadable_sub_folder_skips_only_that_folder() {
             .env_remove("TALLYMAN_CRASH_AFTER")
             .output()
             .unwrap();
-        batch::Ran {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        batch::Ran::from(out)
     } else {
         env.run(&[])
     };
@@ -449,11 +441,7 @@ fn a_file_whose_reading_panics_is_quarantined_and_the_run_goes_on() {
             .env("TALLYMAN_PANIC_AT_DOCUMENT", "PO-BUG")
             .output()
             .unwrap();
-        batch::Ran {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        batch::Ran::from(out)
     };
     let r = ran("2");
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);

@@ -17,6 +17,17 @@ pub struct Ran {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for Ran {
+    /// A finished command's exit code (-1 when a signal ended it) and output.
+    fn from(out: std::process::Output) -> Ran {
+        Ran {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 /// An X12 004010 850 from ACME to TALLYCO: `lines` are (quantity, SKU).
 pub fn po(control: u32, number: &str, lines: &[(&str, &str)]) -> String {
     let mut body = vec![
@@ -131,12 +142,7 @@ impl Env {
     }
 
     pub fn tallyman(&self, args: &[&str]) -> Ran {
-        let out = self.command(args).output().expect("run tallyman");
-        Ran {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Ran::from(self.command(args).output().expect("run tallyman"))
     }
 
     pub fn run(&self, extra: &[&str]) -> Ran {
