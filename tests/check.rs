@@ -677,3 +677,43 @@ fn a_finding_in_a_loop_names_its_loop_path() {
         "{out}"
     );
 }
+
+/// A sample whose checking panics (a bug of ours, made here by the test hook) is reported as
+/// that file's internal error, and the other samples are checked.
+#[test]
+#[cfg_attr(
+    not(feature = "crash-hooks"),
+    ignore = "makes a check panic: needs --features crash-hooks"
+)]
+fn a_sample_whose_checking_panics_is_reported_and_the_others_are_checked() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tallyman"))
+        .args([
+            "check",
+            "--json",
+            "samples/x12/850-northwind.edi",
+            VALID_850,
+        ])
+        .current_dir(root())
+        .env("TALLYMAN_PANIC_AT_DOCUMENT", "4500012345")
+        .output()
+        .expect("run tallyman");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let r = json(&stdout);
+    let failed = &r["files"][0];
+    assert_eq!(failed["verdict"], "rejected", "{failed}");
+    let message = failed["findings"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("internal error"), "{failed}");
+    assert!(
+        message.contains("a bug in tallyman, not in the file"),
+        "{failed}"
+    );
+    let other = &r["files"][1]["interchanges"][0]["groups"][0]["documents"][0];
+    assert_eq!(other["verdict"], "accepted", "{other}");
+    assert_eq!(other["document"]["order_number"], "4500012501");
+}

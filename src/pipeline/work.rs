@@ -870,7 +870,8 @@ pub fn crash_point(_what: &str) {}
 
 /// A place where the tests make the translation of a file fail from inside (only in builds
 /// with the `crash-hooks` feature): `TALLYMAN_PANIC_AT_DOCUMENT=NUMBER` panics while the
-/// document of that number is prepared, in the parallel stage of its batch.
+/// document of that number is prepared, in the parallel stage of its batch (or judged by
+/// `tallyman check`).
 #[cfg(feature = "crash-hooks")]
 pub fn panic_point(document: &str) {
     static AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();

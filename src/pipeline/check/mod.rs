@@ -681,6 +681,33 @@ pub fn check_file(
     profiles: &Profiles,
     coverage: &mut coverage::Gatherer,
 ) -> FileCheck {
+    // A bug of ours met in one sample is reported as that file's finding, and the others are
+    // checked (the coverage may then hold part of that file).
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        checked(name, bytes, setting, grammars, profiles, coverage)
+    }))
+    .unwrap_or_else(|panic| {
+        FileCheck::unreadable(
+            name,
+            format!(
+                "tallyman failed while checking this file (an internal error: {}); this is a \
+                 bug in tallyman, not in the file: report it with the file. The other files \
+                 were checked",
+                crate::diag::panic_text(panic.as_ref())
+            ),
+        )
+    })
+}
+
+/// [`check_file`], unguarded.
+fn checked(
+    name: &str,
+    bytes: &[u8],
+    setting: &Setting,
+    grammars: &GrammarSet,
+    profiles: &Profiles,
+    coverage: &mut coverage::Gatherer,
+) -> FileCheck {
     let channel = &setting.channel;
     let opts = Options {
         strictness: channel.strictness,
@@ -805,6 +832,9 @@ pub fn check_file(
 /// The run's verdict on one outcome: the translation's, then for an accepted document the
 /// channel's checks and the business rules, as [`super::file::process`] applies them.
 fn judge(o: &mut crate::map::Outcome, setting: &Setting) -> DocumentCheck {
+    if let Some(d) = &o.document {
+        super::work::panic_point(d.number());
+    }
     let mut findings: Vec<Finding> = std::mem::take(&mut o.findings);
     findings.extend(super::file::envelope_findings(o));
     let mut status = o.status;
