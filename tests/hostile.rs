@@ -435,22 +435,34 @@ fn a_file_whose_reading_panics_is_quarantined_and_the_run_goes_on() {
     assert!(big.len() > 2 << 20, "{}", big.len());
     env.drop_file("acme", "d-big.edi", &big);
 
-    let ran = |threads: &str| {
+    let ran = |threads: &str, log: &str| {
         let out = env
             .command(&["run", "--config", "tallyman.toml", "--threads", threads])
+            .args(["--log-format", log])
             .env("TALLYMAN_PANIC_AT_DOCUMENT", "PO-BUG")
+            // Which adds the standard hook's backtrace, not JSON.
+            .env_remove("RUST_BACKTRACE")
             .output()
             .unwrap();
         batch::Ran::from(out)
     };
-    let r = ran("2");
+    let r = ran("2", "json");
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    // The panic's own message, with its place in the code, is in the run's error output.
+    // The panic's own message, with its place in the code, is in the run's log, which stays
+    // one JSON object a line.
     assert!(
-        r.stderr.contains("the test hook stops at document PO-BUG"),
+        r.stderr
+            .contains("the test hook stops at document PO-BUG, at src/pipeline/work.rs:"),
         "{}",
         r.stderr
     );
+    for line in r.stderr.lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not JSON: {line:?} in {}",
+            r.stderr
+        );
+    }
     let numbers: Vec<String> = env
         .erp_documents()
         .iter()
@@ -469,6 +481,11 @@ fn a_file_whose_reading_panics_is_quarantined_and_the_run_goes_on() {
             .unwrap_or_else(|| panic!("no report for {name}: {quarantined:?}"));
         let text = std::fs::read_to_string(report).unwrap();
         assert!(text.contains("internal error"), "{text}");
+        // The panic's message and its place in the code, for the bug report.
+        assert!(
+            text.contains("the test hook stops at document PO-BUG, at src/pipeline/work.rs:"),
+            "{text}"
+        );
         assert!(
             text.contains("a bug in tallyman, not in the file"),
             "{text}"
@@ -485,11 +502,11 @@ fn a_file_whose_reading_panics_is_quarantined_and_the_run_goes_on() {
     assert!(env.files("drop/acme").is_empty(), "every input was taken");
 
     // The next run has nothing to do; with one thread, the same file fails the same way.
-    let again = ran("1");
+    let again = ran("1", "text");
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert_eq!(env.erp_documents().len(), 2);
     env.drop_file("acme", "e.edi", &po(874, "PO-BUG", &[("2", "SKU-2")]));
-    let single = ran("1");
+    let single = ran("1", "text");
     assert_eq!(single.code, 1, "{}", single.stderr);
     assert_eq!(env.erp_documents().len(), 2);
 }
@@ -517,7 +534,14 @@ fn a_run_that_panics_fails_with_exit_2_and_the_next_run_recovers() {
             stderr.contains(&format!("the test hook panics at crash point {at}")),
             "{at}: {stderr}"
         );
-        assert!(stderr.contains("internal error"), "{at}: {stderr}");
+        // The closing sentence carries the panic's own message and place, whichever thread
+        // it happened on.
+        assert!(
+            stderr.contains(&format!(
+                "internal error: TALLYMAN_PANIC_AT: the test hook panics at crash point {at}, at src/pipeline/work.rs:"
+            )),
+            "{at}: {stderr}"
+        );
         assert!(stderr.contains("a bug in tallyman"), "{at}: {stderr}");
         assert!(env.erp_documents().is_empty(), "{at}: nothing committed");
 

@@ -128,6 +128,15 @@ pub(super) fn say(err: &mut dyn Write, level: tracing::Level, text: &str) -> io:
     }
 }
 
+/// Reports a panic (a bug of ours) where it happens, as an error line like any other: past
+/// the progress bar, and in JSON a JSON object, so that a run that goes on after it (the file
+/// is quarantined) keeps its log readable.
+pub(super) fn panicked(text: &str) {
+    crate::pipeline::progress::suspend(|| {
+        let _ = say(&mut io::stderr(), tracing::Level::ERROR, text);
+    });
+}
+
 /// Stderr, each line written whole and past the progress bar.
 struct Stderr;
 

@@ -210,9 +210,25 @@ pub fn main() -> ExitCode {
     // (the run hung on a terminal, where the bar is drawn).
     let mut err = io::stderr();
     log::init(&cli.log, &mut err);
-    // A panic is a bug of ours. The standard hook has printed where it happened; the command
-    // then fails as documented (exit 2, a sentence saying what to do), not with Rust's 101. A
-    // run stopped this way is like one killed: the next run recovers its work.
+    // A panic is said where it happens, with its place in the code, through the log (the
+    // standard hook's lines are neither past the progress bar nor JSON); RUST_BACKTRACE adds
+    // the standard hook's backtrace.
+    let standard = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let thread = std::thread::current();
+        log::panicked(&format!(
+            "a bug in tallyman (thread {}): {}",
+            thread.name().unwrap_or("unnamed"),
+            crate::diag::note_panic(info)
+        ));
+        if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+            standard(info);
+        }
+    }));
+    // A panic is a bug of ours. The hook above has said where it happened; the command then
+    // fails as documented (exit 2, a sentence saying what to do), not with Rust's 101. A run
+    // stopped this way is recovered by the next run, as after a kill (its ledger transaction
+    // was rolled back on the way out).
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &cli.command {
         Command::Run(a) => run::run(a, &mut out, &mut err),
         Command::Status(a) => status::run(a, &mut out, &mut err),
@@ -227,6 +243,7 @@ pub fn main() -> ExitCode {
     let result = match result {
         Ok(result) => result,
         Err(panic) => {
+            // What the command wrote before is output it meant to give; the rest never came.
             let _ = out.flush();
             let _ = log::say(
                 &mut err,

@@ -391,14 +391,51 @@ impl fmt::Display for Finding {
     }
 }
 
-/// The message a panic was raised with (`panic!("...")`, an `expect`), or `"no message"`:
-/// for the reports of a command or a file that a bug of ours stopped.
-pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> &str {
+/// The last panic [`note_panic`] saw: its message and where in the code it was raised.
+static LAST_PANIC: std::sync::Mutex<Option<(String, String)>> = std::sync::Mutex::new(None);
+
+/// The message a panic was raised with (`panic!("...")`, an `expect`), or `"no message"`.
+fn payload_text(panic: &(dyn std::any::Any + Send)) -> &str {
     panic
         .downcast_ref::<&str>()
         .copied()
         .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("no message")
+}
+
+/// For the panic hook: the panic's message and place (`MESSAGE, at src/FILE.rs:LINE:COL`),
+/// remembered for [`panic_text`], which is given only the payload where the panic is caught
+/// (often on another thread).
+pub fn note_panic(info: &std::panic::PanicHookInfo<'_>) -> String {
+    let message = payload_text(info.payload()).to_owned();
+    let place = info
+        .location()
+        .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+        .unwrap_or_default();
+    let text = if place.is_empty() {
+        message.clone()
+    } else {
+        format!("{message}, at {place}")
+    };
+    if let Ok(mut last) = LAST_PANIC.lock() {
+        *last = Some((message, place));
+    }
+    text
+}
+
+/// What a report says of a caught panic: its message, and the place in the code when the
+/// hook noted a panic with that message last (see [`note_panic`]).
+pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    let message = payload_text(panic);
+    let place = LAST_PANIC.lock().ok().and_then(|last| {
+        last.as_ref()
+            .filter(|(m, p)| m == message && !p.is_empty())
+            .map(|(_, p)| p.clone())
+    });
+    match place {
+        Some(p) => format!("{message}, at {p}"),
+        None => message.to_owned(),
+    }
 }
 
 #[cfg(test)]

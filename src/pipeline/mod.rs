@@ -386,7 +386,7 @@ fn run_once(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
     std::thread::scope(|scope| -> Result<(), Error> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let inputs = &inputs;
-        scope.spawn(move || {
+        let producer = scope.spawn(move || {
             for (c, part) in inputs.chunks(chunk).enumerate() {
                 let results = translate_chunk(c, part);
                 let failed = results.is_err();
@@ -404,6 +404,11 @@ fn run_once(cfg: &Config, opts: &RunOptions) -> Result<RunOutcome, Error> {
                 rec.file(inp, result)?;
             }
             crash_point("routed");
+        }
+        // A panic in the pool (outside a file's own guard) goes on with its own message, not
+        // the scope's "a scoped thread panicked".
+        if let Err(panic) = producer.join() {
+            std::panic::resume_unwind(panic);
         }
         Ok(())
     })?;

@@ -4,8 +4,8 @@
 //! set (message) of a file: the envelope verdict first (a broken envelope rejects what it
 //! encloses), then the grammar of its version (or the nearest one, with a warning), then the
 //! standard's own checks and its mapping into the canonical model. [`Mapping`] is what each
-//! standard says (`map::x12`, `map::edifact`); the walk, the limits, validation, strictness and
-//! the one-pass streaming read are here. A set's segments are made from the scan's
+//! standard says (`map::x12`, `map::edifact`); the walk, the limits, validation and strictness
+//! are here, and the one-pass streaming read in `stream` (re-exported here). A set's segments are made from the scan's
 //! [`Marks`](crate::syntax::Marks), so each byte is tokenized once; a set the scan could not
 //! mark whole (a line break inside an X12 segment, bytes skipped) is tokenized again.
 //!
@@ -33,7 +33,7 @@ use crate::syntax::{FieldTable, Fields, SegmentView};
 use std::sync::Arc;
 
 mod stream;
-#[cfg(any(test, feature = "fuzzing"))]
+#[cfg(any(test, feature = "internals"))]
 pub use stream::translate_reader_holding;
 pub use stream::{Reading, translate_reader, translate_reader_prepared};
 
