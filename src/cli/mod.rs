@@ -251,8 +251,8 @@ pub fn main() -> ExitCode {
                 &format!(
                     "internal error: {}. This is a bug in tallyman, not in its input: please \
                      report it with the command, its input and the lines above. The command \
-                     stopped where it was, as a killed one would; a run's work is recovered by \
-                     the next run",
+                     stopped where it was; a run's work is recovered by the next run, as after \
+                     a kill",
                     crate::diag::panic_text(panic.as_ref())
                 ),
             );

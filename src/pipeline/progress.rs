@@ -52,10 +52,29 @@ impl Drop for Bar {
 }
 
 /// Runs `write` with the bar (if one is drawn) cleared from the terminal, then redraws it.
+/// Called again from inside `write` on the same thread (the panic hook reporting a panic in
+/// a write), it writes at once: the bar's lock is this thread's already.
 pub fn suspend<R>(write: impl FnOnce() -> R) -> R {
+    thread_local! {
+        static INSIDE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    /// Clears the flag however `write` ends, unwinding included.
+    struct Inside;
+    impl Drop for Inside {
+        fn drop(&mut self) {
+            INSIDE.set(false);
+        }
+    }
+    if INSIDE.get() {
+        return write();
+    }
     let bar = DRAWN.lock().ok().and_then(|d| d.clone());
     match bar {
-        Some(bar) => bar.suspend(write),
+        Some(bar) => {
+            INSIDE.set(true);
+            let _inside = Inside;
+            bar.suspend(write)
+        }
         None => write(),
     }
 }
