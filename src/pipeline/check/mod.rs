@@ -345,6 +345,20 @@ impl FileCheck {
             .chain(self.documents.iter())
     }
 
+    /// A file whose checking a bug of ours stopped (a panic, caught by the caller): said as
+    /// that file's finding, so that the other files are checked.
+    pub fn internal_error(name: &str, panic: &(dyn std::any::Any + Send)) -> FileCheck {
+        FileCheck::unreadable(
+            name,
+            format!(
+                "tallyman failed while checking this file (an internal error: {}); this is a \
+                 bug in tallyman, not in the file: report it with the file. The other files \
+                 were checked",
+                crate::diag::panic_text(panic)
+            ),
+        )
+    }
+
     /// A file that could not be read: said once, nothing else known.
     pub fn unreadable(name: &str, message: String) -> FileCheck {
         FileCheck {
@@ -674,33 +688,6 @@ pub struct AckCheck {
 /// `name` is what the report and the documents' `source.file` call it. Never fails: what
 /// cannot be read is a finding.
 pub fn check_file(
-    name: &str,
-    bytes: &[u8],
-    setting: &Setting,
-    grammars: &GrammarSet,
-    profiles: &Profiles,
-    coverage: &mut coverage::Gatherer,
-) -> FileCheck {
-    // A bug of ours met in one sample is reported as that file's finding, and the others are
-    // checked (the coverage may then hold part of that file).
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        checked(name, bytes, setting, grammars, profiles, coverage)
-    }))
-    .unwrap_or_else(|panic| {
-        FileCheck::unreadable(
-            name,
-            format!(
-                "tallyman failed while checking this file (an internal error: {}); this is a \
-                 bug in tallyman, not in the file: report it with the file. The other files \
-                 were checked",
-                crate::diag::panic_text(panic.as_ref())
-            ),
-        )
-    })
-}
-
-/// [`check_file`], unguarded.
-fn checked(
     name: &str,
     bytes: &[u8],
     setting: &Setting,
