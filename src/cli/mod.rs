@@ -215,11 +215,13 @@ pub fn main() -> ExitCode {
     // the standard hook's backtrace.
     let standard = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // A named thread (`tallyman-scan`, `main`) helps the report; pool threads have none.
         let thread = std::thread::current();
+        let on = thread.name().map(|n| format!(" (on thread {n})"));
         log::panicked(&format!(
-            "a bug in tallyman (thread {}): {}",
-            thread.name().unwrap_or("unnamed"),
-            crate::diag::note_panic(info)
+            "a bug in tallyman: {}{}",
+            crate::diag::note_panic(info),
+            on.unwrap_or_default()
         ));
         if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
             standard(info);

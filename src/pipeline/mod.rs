@@ -1439,8 +1439,8 @@ fn internal_failure(panic: &(dyn std::any::Any + Send)) -> String {
     format!(
         "tallyman failed while reading this file (an internal error: {what}); this is a bug \
          in tallyman, not in the file. The file is quarantined and none of its documents was \
-         recorded; the rest of the run went on. Report it with the file and this report; once \
-         fixed, `tallyman ledger replay ID`"
+         recorded; the rest of the run went on. Report it with the file and this report; once a \
+         fixed tallyman is installed, `tallyman ledger replay ID` reads the file again"
     )
 }
 
