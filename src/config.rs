@@ -821,6 +821,12 @@ fn check_delimiters(format: ChannelFormat, d: &str) -> Result<(), String> {
                 c.escape_default()
             ));
         }
+        // Our readers take a line break inside a segment for a wrapped line.
+        if matches!(c, '\n' | '\r') && i + 1 != checked.len() {
+            return Err(format!(
+                "a line break can only be the segment terminator (the last character); like {example}"
+            ));
+        }
         if checked[..i].contains(c) {
             return Err(format!(
                 "'{}' is given twice; each separator must differ, like {example}",
@@ -920,6 +926,18 @@ output = ["csv", "jsonl"]
         assert!(e.contains("decimal mark"), "{e}");
         let e = err(&edifact(":+.?:'"));
         assert!(e.contains("':' is given twice"), "{e}");
+        // A line break only ends segments.
+        Config::parse(&edifact(":+.? \\n"), Path::new("/b")).expect("line break terminator");
+        let e = err(&edifact("\\n+.? '"));
+        assert!(
+            e.contains("a line break can only be the segment terminator"),
+            "{e}"
+        );
+        let e = err(&with("delimiters = \"*\\n^~\"\n"));
+        assert!(
+            e.contains("a line break can only be the segment terminator"),
+            "{e}"
+        );
     }
 
     #[test]

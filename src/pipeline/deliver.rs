@@ -126,7 +126,7 @@ pub(super) fn x12_delimiters(d: &str) -> Option<crate::syntax::x12::Delimiters> 
 
 /// A channel's EDIFACT `delimiters`, as a UNA gives them (`:+.? '`).
 pub(super) fn edifact_delimiters(d: &str) -> Option<crate::syntax::edifact::Delimiters> {
-    crate::syntax::edifact::Delimiters::from_una(format!("UNA{d}").as_bytes())
+    crate::syntax::edifact::Delimiters::from_una(format!("UNA{d}").as_bytes()).ok()
 }
 
 #[cfg(test)]

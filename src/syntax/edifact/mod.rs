@@ -59,10 +59,11 @@ impl Default for Delimiters {
 }
 
 impl Delimiters {
-    /// Reads a UNA service string advice: `UNA` and six characters.
-    pub fn from_una(una: &[u8]) -> Option<Self> {
+    /// Reads a UNA service string advice: `UNA` and six characters. The error says in plain
+    /// words why they are no usable set of separators.
+    pub fn from_una(una: &[u8]) -> Result<Self, &'static str> {
         if una.len() < 9 || &una[..3] != b"UNA" {
-            return None;
+            return Err("is cut short: a UNA is 'UNA' and six characters");
         }
         let c = &una[3..9];
         let opt = |b: u8| (b != b' ').then_some(b);
@@ -85,11 +86,22 @@ impl Delimiters {
         for i in 0..seps.len() {
             for j in i + 1..seps.len() {
                 if seps[i].is_some() && seps[i] == seps[j] {
-                    return None;
+                    return Err("declares one separator twice; each must differ");
                 }
             }
         }
-        Some(d)
+        // A line break inside a segment is read as a wrapped line and dropped, so only the
+        // segment terminator can be one.
+        if seps[..4]
+            .iter()
+            .flatten()
+            .any(|b| matches!(b, b'\r' | b'\n'))
+        {
+            return Err(
+                "declares a line break as a separator other than the segment terminator; a line break inside a segment is read as a wrapped line",
+            );
+        }
+        Ok(d)
     }
 
     /// True when `b` separates something (it must be escaped inside a value).
@@ -131,7 +143,20 @@ mod tests {
         assert_eq!(d.repetition, Some(b'*'));
         let d = Delimiters::from_una(b"UNA:+.\\ '").unwrap();
         assert_eq!(d.release, Some(b'\\'));
-        assert!(Delimiters::from_una(b"UNA::.? '").is_none());
+        assert!(Delimiters::from_una(b"UNA::.? '").is_err());
+        assert!(
+            Delimiters::from_una(b"UNA:+.? \n").is_ok(),
+            "a line break ends segments"
+        );
+        for una in [
+            &b"UNA\n+.? '"[..],
+            b"UNA:\r.? '",
+            b"UNA:+.\n '",
+            b"UNA:+.?\n'",
+        ] {
+            let e = Delimiters::from_una(una).unwrap_err();
+            assert!(e.contains("line break"), "{e}");
+        }
     }
 
     #[test]

@@ -24,8 +24,10 @@ pub struct SyntaxError {
 #[non_exhaustive]
 pub enum SyntaxErrorKind {
     /// `UNA` followed by six characters that are not a valid set of separators.
-    #[error("the UNA service string advice '{found}' does not declare six distinct separators")]
-    BadUna { found: String },
+    #[error(
+        "the UNA service string advice '{found}' {why}; what follows it is read with the default separators :+.? ' instead. Ask the partner for a UNA of six distinct separators, with a line break at most as the segment terminator"
+    )]
+    BadUna { found: String, why: &'static str },
     /// A segment longer than the limit: hostile or corrupt input (a missing terminator).
     #[error(
         "a segment runs past {limit} bytes (limits.max_segment_bytes) without a terminator (is the segment terminator missing or wrong?); it was skipped up to the next terminator"
@@ -226,7 +228,7 @@ impl Tokenizer {
         let start = *pos;
         let una = &window[start..(start + 9).min(window.len())];
         match Delimiters::from_una(una) {
-            Some(d) => {
+            Ok(d) => {
                 self.delimiters = d;
                 self.una = true;
                 self.after_unz = false;
@@ -241,11 +243,12 @@ impl Tokenizer {
                 *pos = start + 9;
                 Next::Segment(seg)
             }
-            None => {
+            Err(why) => {
                 *pos = start + una.len();
                 let e = SyntaxError {
                     kind: SyntaxErrorKind::BadUna {
                         found: for_message(una, 12),
+                        why,
                     },
                     offset: self.base + start,
                     skipped: Span::new(self.base + start, self.base + start + una.len()),
