@@ -44,20 +44,11 @@ fn swap_during_the_settle_window(env: &Env, swap: impl FnOnce(&std::path::Path))
     std::fs::remove_file(&victim).unwrap();
     swap(&victim);
     // A run that blocks (on a FIFO) must not hang the test: give it ample time, then fail.
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    let mut child = child;
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the run blocked on the swapped file");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
-    batch::Ran::from(out)
+    batch::Ran::wait_within(
+        child,
+        Duration::from_secs(60),
+        "a run with a file swapped while it settled (blocked on it?)",
+    )
 }
 
 fn two_orders(env: &Env) {
@@ -436,15 +427,16 @@ fn a_file_whose_reading_panics_is_quarantined_and_the_run_goes_on() {
     env.drop_file("acme", "d-big.edi", &big);
 
     let ran = |threads: &str, log: &str| {
-        let out = env
-            .command(&["run", "--config", "tallyman.toml", "--threads", threads])
-            .args(["--log-format", log])
-            .env("TALLYMAN_PANIC_AT_DOCUMENT", "PO-BUG")
-            // Which adds the standard hook's backtrace, not JSON.
-            .env_remove("RUST_BACKTRACE")
-            .output()
-            .unwrap();
-        batch::Ran::from(out)
+        // A panic that deadlocked the scan-ahead would hang: fail fast instead.
+        batch::Ran::within(
+            env.command(&["run", "--config", "tallyman.toml", "--threads", threads])
+                .args(["--log-format", log])
+                .env("TALLYMAN_PANIC_AT_DOCUMENT", "PO-BUG")
+                // Which adds the standard hook's backtrace, not JSON.
+                .env_remove("RUST_BACKTRACE"),
+            Duration::from_secs(120),
+            "a run with a panicking document",
+        )
     };
     let r = ran("2", "json");
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);

@@ -28,6 +28,56 @@ impl From<std::process::Output> for Ran {
     }
 }
 
+impl Ran {
+    /// Runs `command` to its end, but fails the test (naming `what` hung) when it takes longer
+    /// than `limit`: a run that deadlocks must fail fast, not hang until CI's own limit. Output
+    /// is read while it runs, so a chatty command cannot block on a full pipe.
+    pub fn within(command: &mut Command, limit: std::time::Duration, what: &str) -> Ran {
+        use std::process::Stdio;
+        let child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the command starts");
+        Ran::wait_within(child, limit, what)
+    }
+
+    /// [`Ran::within`] for a command already started with its stdout and stderr piped.
+    pub fn wait_within(
+        mut child: std::process::Child,
+        limit: std::time::Duration,
+        what: &str,
+    ) -> Ran {
+        use std::io::Read;
+        let drain = |mut from: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut all = Vec::new();
+                let _ = from.read_to_end(&mut all);
+                String::from_utf8_lossy(&all).into_owned()
+            })
+        };
+        let out = drain(Box::new(child.stdout.take().unwrap()));
+        let err = drain(Box::new(child.stderr.take().unwrap()));
+        let deadline = std::time::Instant::now() + limit;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{what}: still running after {limit:?}, killed");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        Ran {
+            code: status.code().unwrap_or(-1),
+            stdout: out.join().unwrap(),
+            stderr: err.join().unwrap(),
+        }
+    }
+}
+
 /// An X12 004010 850 from ACME to TALLYCO: `lines` are (quantity, SKU).
 pub fn po(control: u32, number: &str, lines: &[(&str, &str)]) -> String {
     let mut body = vec![
