@@ -550,3 +550,42 @@ fn a_run_that_panics_fails_with_exit_2_and_the_next_run_recovers() {
         assert_eq!(env.erp_documents().len(), 2, "{at}");
     }
 }
+
+/// A panic while a file is copied into staging (a bug of ours) leaves each such file where it
+/// is, says why, and the run ends as it does for a file it cannot read; the next run, without
+/// the bug, reads them.
+#[test]
+#[cfg_attr(
+    not(feature = "crash-hooks"),
+    ignore = "makes a copy panic: needs --features crash-hooks"
+)]
+fn a_file_whose_staging_panics_is_left_where_it_is() {
+    let env = Env::new(CHANNELS);
+    two_orders(&env);
+    let r = batch::Ran::within(
+        env.command(&["run", "--config", "tallyman.toml"])
+            .env("TALLYMAN_PANIC_AT", "staged")
+            .env_remove("RUST_BACKTRACE"),
+        Duration::from_secs(120),
+        "a run whose staging panics",
+    );
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert_ne!(r.code, 2, "not the command's own failure: {}", r.stderr);
+    for name in ["a.edi", "b.edi"] {
+        assert!(
+            env.path(&format!("drop/acme/{name}")).exists(),
+            "{name} left"
+        );
+        assert!(
+            r.stderr.lines().any(|l| l.contains(name)
+                && l.contains("tallyman failed while copying it (an internal error: TALLYMAN_PANIC_AT: the test hook panics at crash point staged, at src/pipeline/work.rs:")
+                && l.contains("the next run tries it again")),
+            "{name}: {}",
+            r.stderr
+        );
+    }
+    assert!(env.erp_documents().is_empty());
+    let r = env.run(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(env.erp_documents().len(), 2);
+}

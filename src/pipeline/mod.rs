@@ -1301,18 +1301,33 @@ fn stage(
     pool: &rayon::ThreadPool,
 ) -> Result<(), Error> {
     let fetch = |inp: &Input<'_>| {
-        let r = inp
-            .source
-            .fetch(&inp.fetch_name, inp.listed.as_ref(), &inp.staged, mode)
-            .map_err(|e| match e.kind() {
+        // A panic while copying one file (a bug of ours) leaves that file where it is, says
+        // so, and the others are staged: unguarded, it ended the run at the same file every
+        // time. The copy writes only its own staged file, removed with staging.
+        let copied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let r = inp
+                .source
+                .fetch(&inp.fetch_name, inp.listed.as_ref(), &inp.staged, mode);
+            crash_point("staged");
+            r
+        }));
+        let origin = || inp.source.origin(&inp.fetch_name);
+        match copied {
+            Ok(r) => r.map_err(|e| match e.kind() {
                 io::ErrorKind::NotFound => Unread::Gone,
                 _ => Unread::Failed(format!(
                     "{} is not read: {e}; it is left where it is",
-                    inp.source.origin(&inp.fetch_name)
+                    origin()
                 )),
-            });
-        crash_point("staged");
-        r
+            }),
+            Err(panic) => Err(Unread::Failed(format!(
+                "{} is not read: tallyman failed while copying it (an internal error: {}); this \
+                 is a bug in tallyman, not in the file. It is left where it is and the next run \
+                 tries it again; report it with this message",
+                origin(),
+                crate::diag::panic_text(panic.as_ref())
+            ))),
+        }
     };
     // Each copy ends waiting for its fsync, and downloads wait on the network: both run on
     // threads of their own, not on the CPU pool. Local copies take `LOCAL_STAGING` threads
