@@ -25,7 +25,7 @@ pub struct SyntaxError {
 pub enum SyntaxErrorKind {
     /// `UNA` followed by six characters that are not a valid set of separators.
     #[error(
-        "the UNA service string advice '{found}' {why}; what follows it is read with the default separators :+.? ' instead. Ask the partner for a UNA of six distinct separators, with a line break at most as the segment terminator"
+        "the UNA service string advice '{found}' {why}; what follows it is read with the default separators :+.? ' instead. Ask the partner for a UNA whose separators all differ, with a line break at most as the segment terminator"
     )]
     BadUna { found: String, why: &'static str },
     /// A segment longer than the limit: hostile or corrupt input (a missing terminator).
@@ -244,6 +244,11 @@ impl Tokenizer {
                 Next::Segment(seg)
             }
             Err(why) => {
+                // What follows is read with the defaults, as the finding says, whatever an
+                // earlier UNA had set.
+                self.delimiters = Delimiters::default();
+                self.una = false;
+                self.after_unz = false;
                 *pos = start + una.len();
                 let e = SyntaxError {
                     kind: SyntaxErrorKind::BadUna {
@@ -409,6 +414,29 @@ mod tests {
     fn defaults_return_after_unz() {
         let f = b"UNA:|.? 'UNB|UNOC:3|S|R|1|1'UNZ|0|1'UNB+UNOC:3+S+R+1+2'UNZ+0+2'";
         assert_eq!(tags(f), ["UNA", "UNB", "UNZ", "UNB", "UNZ"]);
+    }
+
+    #[test]
+    fn after_a_refused_una_the_defaults_are_read_whatever_came_before() {
+        // Straight after a good UNA, and mid-interchange.
+        let cases: [(&[u8], [&str; 4]); 2] = [
+            (
+                b"UNA=*.? ~UNA\n+.? 'UNB+UNOC:3+S+R+1+1'UNZ+0+1'",
+                ["UNA", "ERR@9", "UNB", "UNZ"],
+            ),
+            (
+                b"UNA=*.? ~UNB*UNOC=3*S*R*1*1~UNA::.? 'UNH+1+ORDERS:D:96A:UN'",
+                ["UNA", "UNB", "ERR@28", "UNH"],
+            ),
+        ];
+        for (f, want) in cases {
+            assert_eq!(tags(f), want);
+            let e = Reader::new(f).find_map(Result::err).unwrap();
+            assert!(
+                e.to_string().contains("read with the default separators"),
+                "{e}"
+            );
+        }
     }
 
     #[test]
