@@ -424,6 +424,39 @@ fn a_server_killed_mid_upload_gets_the_file_once_when_it_is_back() {
     assert!(again.delivered.is_empty());
 }
 
+/// A panic inside a pooled operation (a bug of ours, caught by the run's per-file guard) gives
+/// its connection's slot back: with one connection allowed, the next operation still gets one
+/// instead of waiting forever.
+#[test]
+fn a_panic_in_a_pooled_operation_gives_its_connection_back() {
+    use tallyman::transport::sftp::{Location, Server, Settings};
+    let s = server!();
+    s.mkdir("in");
+    let loc = Location::parse(&s.url("in")).unwrap();
+    let mut settings = Settings::new(Some(s.client_key()), s.known_hosts());
+    settings.connections = 1;
+    let server = Server::new(&loc, settings);
+    // On a thread of its own: without the slot given back, the second panic's call would
+    // already wait forever.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for _ in 0..2 {
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                server.with(|_| -> Result<(), tallyman::transport::sftp::Error> {
+                    panic!("a bug inside an SFTP operation")
+                })
+            }));
+            assert!(panicked.is_err());
+        }
+        tx.send(server.with(|_| Ok(())).is_ok())
+    });
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(60)),
+        Ok(true),
+        "an operation after the panics got no connection"
+    );
+}
+
 #[test]
 fn a_name_taken_on_the_server_is_never_replaced() {
     let s = server!();

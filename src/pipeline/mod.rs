@@ -1303,7 +1303,8 @@ fn stage(
     let fetch = |inp: &Input<'_>| {
         // A panic while copying one file (a bug of ours) leaves that file where it is, says
         // so, and the others are staged: unguarded, it ended the run at the same file every
-        // time. The copy writes only its own staged file, removed with staging.
+        // time. The copy writes only its own staged file, removed with staging; an SFTP
+        // connection it held is dropped and its slot given back (`sftp::Server::with`).
         let copied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let r = inp
                 .source

@@ -34,6 +34,7 @@ pub mod trust;
 use ssh2::{ErrorCode, Session, Sftp};
 use std::io;
 use std::net::{TcpStream, ToSocketAddrs};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -413,7 +414,16 @@ impl Server {
             let (result, reused) = match self.take() {
                 Err(e) => (Err(e), false),
                 Ok((conn, reused)) => {
-                    let r = op(&conn);
+                    // A panic in `op` (a bug of ours) gives the connection's slot back before
+                    // it goes on: the run's staging goes on with its next file, which would
+                    // otherwise wait for the slot forever.
+                    let r = match std::panic::catch_unwind(AssertUnwindSafe(|| op(&conn))) {
+                        Ok(r) => r,
+                        Err(panic) => {
+                            self.discard(conn);
+                            std::panic::resume_unwind(panic)
+                        }
+                    };
                     match &r {
                         // A connection that failed is dropped, not pooled.
                         Err(e) if e.transient() => self.discard(conn),
@@ -477,9 +487,15 @@ impl Server {
                 pool = self.freed.wait(pool).expect("pool lock");
             }
         }
-        connect(&self.location, &self.settings)
-            .map(|c| (c, false))
-            .inspect_err(|_| self.release())
+        // The slot is given back when connecting fails, and when it panics (see `with`).
+        match std::panic::catch_unwind(AssertUnwindSafe(|| connect(&self.location, &self.settings)))
+        {
+            Ok(r) => r.map(|c| (c, false)).inspect_err(|_| self.release()),
+            Err(panic) => {
+                self.release();
+                std::panic::resume_unwind(panic)
+            }
+        }
     }
 
     fn give_back(&self, conn: Conn) {
