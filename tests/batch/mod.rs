@@ -35,6 +35,7 @@ impl Ran {
     pub fn within(command: &mut Command, limit: std::time::Duration, what: &str) -> Ran {
         use std::process::Stdio;
         let child = command
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -42,38 +43,48 @@ impl Ran {
         Ran::wait_within(child, limit, what)
     }
 
-    /// [`Ran::within`] for a command already started with its stdout and stderr piped.
+    /// [`Ran::within`] for a command already started with its stdout and stderr piped. On
+    /// the deadline the command is killed and the test fails with what it had printed.
     pub fn wait_within(
         mut child: std::process::Child,
         limit: std::time::Duration,
         what: &str,
     ) -> Ran {
         use std::io::Read;
-        let drain = |mut from: Box<dyn Read + Send>| {
+        let drain = |from: Option<Box<dyn Read + Send>>| {
             std::thread::spawn(move || {
                 let mut all = Vec::new();
-                let _ = from.read_to_end(&mut all);
+                if let Some(mut from) = from {
+                    let _ = from.read_to_end(&mut all);
+                }
                 String::from_utf8_lossy(&all).into_owned()
             })
         };
-        let out = drain(Box::new(child.stdout.take().unwrap()));
-        let err = drain(Box::new(child.stderr.take().unwrap()));
+        let out = drain(child.stdout.take().map(|o| Box::new(o) as _));
+        let err = drain(child.stderr.take().map(|e| Box::new(e) as _));
         let deadline = std::time::Instant::now() + limit;
         let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
+            match child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if std::time::Instant::now() <= deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                // Past the deadline, or the wait failed: kill it, then say what it printed.
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break None;
+                }
             }
-            if std::time::Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("{what}: still running after {limit:?}, killed");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let (stdout, stderr) = (out.join().unwrap(), err.join().unwrap());
+        let Some(status) = status else {
+            panic!("{what}: still running after {limit:?}, killed; it printed:\n{stdout}{stderr}");
         };
         Ran {
             code: status.code().unwrap_or(-1),
-            stdout: out.join().unwrap(),
-            stderr: err.join().unwrap(),
+            stdout,
+            stderr,
         }
     }
 }
