@@ -47,16 +47,17 @@ for t in "${targets[@]}"; do
   printf '  %-20s %-7s %10s runs\n' "$t" "$status" "${runs:-?}"
   if [[ $status == FAILED ]]; then
     # The panic's place and its message (the line after), cut to a screen's width or so.
-    grep -E -A1 'panicked at' "$tmp/$t.log" | head -4 | cut -c1-600 | sed 's/^/      /'
-    grep -E '^SUMMARY|==ERROR' "$tmp/$t.log" | head -3 | sed 's/^/      /'
+    # (A failure without a panic, a timeout or the memory limit, has none: `|| true`.)
+    { grep -E -A1 'panicked at' "$tmp/$t.log" || true; } | head -4 | cut -c1-600 | sed 's/^/      /'
+    { grep -E '^SUMMARY|==ERROR' "$tmp/$t.log" || true; } | head -3 | sed 's/^/      /'
     while read -r saved; do
       echo "      saved: fuzz/$saved"
       # A CI machine's clone is gone once it has run: a small input is printed here too.
-      if [[ -f $saved ]] && (($(stat -c %s "$saved") <= 4096)); then
+      if [[ -f $saved ]] && (($(wc -c <"$saved") <= 4096)); then
         echo "      the input, base64 (base64 -d > tests/regressions/NAME.bin):"
         base64 -w 76 "$saved" | sed 's/^/        /'
       fi
-    done < <(grep -o 'Test unit written to .*' "$tmp/$t.log" | sed 's/^Test unit written to //')
+    done < <({ grep -o 'Test unit written to .*' "$tmp/$t.log" || true; } | sed 's/^Test unit written to //')
     echo "      log tail:"
     tail -n 15 "$tmp/$t.log" | sed 's/^/      | /'
   fi
