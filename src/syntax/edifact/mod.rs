@@ -75,7 +75,8 @@ impl Delimiters {
             repetition: opt(c[4]),
             terminator: c[5],
         };
-        // Separators must differ from one another; the decimal mark may only be '.' or ','.
+        // Separators must differ from one another. The decimal mark is no separator, and is
+        // taken as the UNA gives it.
         let seps = [
             Some(d.component),
             Some(d.element),
