@@ -5,9 +5,10 @@
 //! encloses), then the grammar of its version (or the nearest one, with a warning), then the
 //! standard's own checks and its mapping into the canonical model. [`Mapping`] is what each
 //! standard says (`map::x12`, `map::edifact`); the walk, the limits, validation and strictness
-//! are here, and the one-pass streaming read in `stream` (re-exported here). A set's segments are made from the scan's
-//! [`Marks`](crate::syntax::Marks), so each byte is tokenized once; a set the scan could not
-//! mark whole (a line break inside an X12 segment, bytes skipped) is tokenized again.
+//! are here, and the one-pass streaming read in `stream` (re-exported here). A set's segments
+//! are made from the scan's [`Marks`](crate::syntax::Marks), so each byte is tokenized once; a
+//! set the scan could not mark whole (a line break inside an X12 segment, bytes skipped) is
+//! tokenized again.
 //!
 //! ```
 //! use tallyman::grammar::GrammarSet;
