@@ -11,6 +11,7 @@
 //! characters and its UTF-8 value by value.
 
 use super::Span;
+use super::block::{self, BLOCK};
 use std::borrow::Cow;
 
 /// What splits a value further, and the EDIFACT release character.
@@ -299,7 +300,7 @@ impl<'s> FieldTable<'s> {
 
     /// Adds a segment from its bytes: the pieces between `sep` are its tag (the first, cut at
     /// `tag_component` when that is in it) and its element values (the rest). The bytes are
-    /// scanned once, eight at a time ([`split_into`]), so a value costs a few instructions
+    /// scanned once, sixteen at a time ([`split_into`]), so a value costs a few instructions
     /// rather than the set-up of a `memchr` call. With a release character in `separators`
     /// the same scan finds it ([`split_released_into`]): a segment without one gets a row
     /// whose separators have none, so that nothing reading its values looks for one.
@@ -401,11 +402,12 @@ fn zero_bytes(x: u64) -> u64 {
 }
 
 /// Appends to `out` the pieces of `data` between the bytes equal to `sep`, in order: one more
-/// than there are separators (`b"a**b"` gives `a`, ``, `b`; `b""` gives ``). Eight bytes are
-/// tested at a time, with no set-up per piece: the pieces are mostly a few bytes long.
+/// than there are separators (`b"a**b"` gives `a`, ``, `b`; `b""` gives ``). Sixteen bytes are
+/// tested at a time (a [`BLOCK`](super::block)), with no set-up per piece: the pieces are mostly a few bytes
+/// long.
 ///
 /// Returns true when every byte but the separators is printable ASCII (0x20 to 0x7F), which the
-/// same pass finds out on the same words.
+/// same pass finds out on the same blocks.
 pub fn split_into<'a>(data: &'a [u8], sep: u8, out: &mut Vec<&'a [u8]>) -> bool {
     split_words::<false>(data, sep, 0, out).0
 }
@@ -430,33 +432,16 @@ fn split_words<'a, const RELEASE: bool>(
     release: u8,
     out: &mut Vec<&'a [u8]>,
 ) -> (bool, bool) {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const UP_FROM_SPACE: u64 = 0x6060_6060_6060_6060;
-    let pattern = ONES * u64::from(sep);
-    let released_pattern = ONES * u64::from(release);
     let mut start = 0;
-    let mut base = 0;
     // The first byte that may split again: the one after a released byte is ordinary.
     let mut free_from = 0;
     let mut met_release = false;
-    // The high bit of each byte that is not printable and not a separator, over all words.
-    let mut unprintable = 0u64;
-    let mut chunks = data.chunks_exact(8);
-    for chunk in &mut chunks {
-        let raw = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let separators = zero_bytes(raw ^ pattern);
-        // A byte's low seven bits plus 0x60 reach its high bit exactly when they are 0x20 or
-        // more, again without a carry into the next byte; a high bit already set is not ASCII.
-        let below_space = !((raw & LOW7) + UP_FROM_SPACE) & HIGH;
-        unprintable |= ((raw & HIGH) | below_space) & !separators;
-        let releases = if RELEASE {
-            zero_bytes(raw ^ released_pattern)
-        } else {
-            0
-        };
-        let mut found = separators | releases;
+    // A bit for each byte that is not printable and not a separator, over all blocks.
+    let mut unprintable = 0u32;
+    // One block's separators (and release characters) from bit 0 up, at `data[base..]`.
+    let mut cut = |base: usize, mut found: u32| {
         while found != 0 {
-            let at = base + (found.trailing_zeros() / 8) as usize;
+            let at = base + found.trailing_zeros() as usize;
             found &= found - 1;
             if RELEASE {
                 if at < free_from {
@@ -471,26 +456,46 @@ fn split_words<'a, const RELEASE: bool>(
             out.push(&data[start..at]);
             start = at + 1;
         }
-        base += 8;
+    };
+    let mut chunks = data.chunks_exact(BLOCK);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let m = block::masks(chunk.try_into().expect("a block"), sep, release);
+        unprintable |= m.unprintable & !m.separators;
+        cut(
+            base,
+            if RELEASE {
+                m.separators | m.releases
+            } else {
+                m.separators
+            },
+        );
+        base += BLOCK;
     }
-    let mut printable = unprintable == 0;
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        let at = base + i;
-        if RELEASE && at < free_from {
-            printable &= b == sep || (0x20..0x80).contains(&b);
-        } else if RELEASE && b == release {
-            met_release = true;
-            free_from = at + 2;
-            printable &= (0x20..0x80).contains(&b);
-        } else if b == sep {
-            out.push(&data[start..at]);
-            start = at + 1;
+    let rest = chunks.remainder().len();
+    if rest > 0 {
+        // The tail: the last block of the data shifted past the bytes already seen, or, when
+        // the data is shorter than a block, a copy padded with bits that are masked off.
+        let m = if data.len() >= BLOCK {
+            let last = &data[data.len() - BLOCK..];
+            block::masks(last.try_into().expect("a block"), sep, release).shifted(BLOCK - rest)
         } else {
-            printable &= (0x20..0x80).contains(&b);
-        }
+            let mut padded = [0u8; BLOCK];
+            padded[..rest].copy_from_slice(data);
+            block::masks(&padded, sep, release).within(rest)
+        };
+        unprintable |= m.unprintable & !m.separators;
+        cut(
+            base,
+            if RELEASE {
+                m.separators | m.releases
+            } else {
+                m.separators
+            },
+        );
     }
     out.push(&data[start..]);
-    (printable, met_release)
+    (unprintable == 0, met_release)
 }
 
 /// The first byte equal to `sep` at or after `from`, tested eight bytes at a time: for the

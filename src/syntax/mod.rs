@@ -4,6 +4,7 @@
 //! `memchr`, and hand out segments that borrow from the input and carry their byte span and their
 //! index in the file. Nothing here touches the file system; callers feed bytes in.
 
+mod block;
 pub mod ebcdic;
 pub mod edifact;
 mod fields;

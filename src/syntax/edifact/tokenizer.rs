@@ -6,6 +6,7 @@
 //! width) are removed; whitespace between segments is skipped.
 
 use super::{Delimiters, SegmentRef};
+use crate::syntax::block::find_any;
 use crate::syntax::text::for_message;
 use crate::syntax::{Span, UTF8_BOM, is_inter_segment_space};
 use std::borrow::Cow;
@@ -280,20 +281,19 @@ fn find_end(
     let mut i = start;
     let mut wrapped = false;
     loop {
-        let hit = match (d.release, line_term) {
-            (Some(r), false) => memchr::memchr3(term, r, b'\n', &window[i..]),
-            (Some(r), true) => memchr::memchr2(term, r, &window[i..]),
-            (None, false) => memchr::memchr2(term, b'\n', &window[i..]),
-            (None, true) => memchr::memchr(term, &window[i..]),
+        let sought = match (d.release, line_term) {
+            (Some(r), false) => [term, r, b'\n'],
+            (Some(r), true) => [term, r, r],
+            (None, false) => [term, b'\n', b'\n'],
+            (None, true) => [term; 3],
         };
-        let Some(k) = hit else {
+        let Some(at) = find_any(window, i, sought) else {
             return if eof {
                 Ok((window.len(), window.len(), wrapped))
             } else {
                 Err(window.len())
             };
         };
-        let at = i + k;
         let b = window[at];
         if b == term {
             return Ok((at, at + 1, wrapped));

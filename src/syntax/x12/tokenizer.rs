@@ -11,6 +11,7 @@
 
 use super::isa::{IsaError, read_isa};
 use super::{Delimiters, SegmentRef};
+use crate::syntax::block::find_any;
 use crate::syntax::text::for_message;
 use crate::syntax::{Span, UTF8_BOM, is_inter_segment_space};
 use std::borrow::Cow;
@@ -253,14 +254,13 @@ impl Tokenizer {
         let (end, next) = loop {
             // One scan finds the terminator or a line break, whichever comes first: files
             // with `~\n` pay nothing for the wrapped-line check.
-            let hit = if line_break_term {
-                memchr::memchr(first, &window[search..])
+            let sought = if line_break_term {
+                [first; 3]
             } else {
-                memchr::memchr3(first, b'\n', b'\r', &window[search..])
+                [first, b'\n', b'\r']
             };
-            match hit {
-                Some(i) => {
-                    let at = search + i;
+            match find_any(window, search, sought) {
+                Some(at) => {
                     let b = window[at];
                     if b == first {
                         let tb = term.as_bytes();
