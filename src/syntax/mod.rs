@@ -55,6 +55,15 @@ pub fn is_inter_segment_space(b: u8) -> bool {
 /// longer run (a malformed segment) is left to `memchr`.
 #[inline]
 pub fn before_byte(data: &[u8], sep: u8) -> &[u8] {
+    // Most tags are three letters (`PO1`, `LIN`): four compares answer those.
+    if let [a, b, c, d, ..] = *data
+        && d == sep
+        && a != sep
+        && b != sep
+        && c != sep
+    {
+        return &data[..3];
+    }
     const SHORT: usize = 8;
     let end = match data.iter().take(SHORT).position(|&b| b == sep) {
         Some(i) => i,
