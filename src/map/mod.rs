@@ -214,7 +214,8 @@ pub(crate) fn clean_source(
     use crate::diag::Code;
     use crate::syntax::values::{control_character, without_controls};
     let mut findings = Vec::new();
-    let mut check = |what: &str, value: &mut String| {
+    // `what` is formatted only for a finding: this runs for every document.
+    let mut check = |what: std::fmt::Arguments<'_>, value: &mut String| {
         if let Some((_, byte)) = control_character(value.as_bytes(), &[]) {
             findings.push(place(Finding::error(
                 Code::InvalidInterchangeHeader,
@@ -231,8 +232,8 @@ pub(crate) fn clean_source(
         ("receiver", source.receiver.as_mut()),
     ] {
         if let Some(i) = identity {
-            check(&format!("{what} id"), &mut i.id);
-            check(&format!("{what} id qualifier"), &mut i.qualifier);
+            check(format_args!("{what} id"), &mut i.id);
+            check(format_args!("{what} id qualifier"), &mut i.qualifier);
         }
     }
     for (what, value) in [
@@ -248,7 +249,7 @@ pub(crate) fn clean_source(
         ("version", Some(&mut source.version)),
     ] {
         if let Some(v) = value {
-            check(what, v);
+            check(format_args!("{what}"), v);
         }
     }
     findings
