@@ -9,8 +9,9 @@
 //! tokenizers).
 //!
 //! On x86-64 that is SSE2, which every x86-64 processor has, through `safe_arch`'s safe wrappers
-//! of the intrinsics (which this crate, forbidding `unsafe`, could not call itself); elsewhere a
-//! loop a byte at a time gives the same masks. The tests hold the two to each other.
+//! of the intrinsics (which this crate, forbidding `unsafe`, could not call itself); elsewhere
+//! (and on a target built without SSE2) a loop a byte at a time gives the same masks. The tests
+//! hold the two to each other.
 //!
 //! ```text
 //! block:        P  O  1  *  1  *  1  0  *  E  A  *  2  .  5  0
@@ -34,9 +35,10 @@ pub struct Masks {
 
 impl Masks {
     /// The masks of a block whose first `seen` bytes were looked at already, moved down past
-    /// them: bit 0 is then the first byte not seen.
+    /// them: bit 0 is then the first byte not seen. `seen` is less than [`BLOCK`].
     #[inline(always)]
     pub fn shifted(self, seen: usize) -> Masks {
+        debug_assert!(seen < BLOCK);
         Masks {
             separators: self.separators >> seen,
             releases: self.releases >> seen,
@@ -44,9 +46,10 @@ impl Masks {
         }
     }
 
-    /// The bits of the first `n` bytes only.
+    /// The bits of the first `n` bytes only; `n` is less than [`BLOCK`].
     #[inline(always)]
     pub fn within(self, n: usize) -> Masks {
+        debug_assert!(n < BLOCK);
         let keep = (1u32 << n) - 1;
         Masks {
             separators: self.separators & keep,
@@ -63,7 +66,8 @@ pub fn masks(block: &[u8; BLOCK], sep: u8, release: u8) -> Masks {
 }
 
 /// The first position at or after `from` in `v` that holds `a`, `b` or `c` (give one twice to
-/// look for two), as `memchr3(a, b, c, &v[from..])` plus `from` answers it: a block at a time
+/// look for two), as `memchr3(a, b, c, &v[from..])` plus `from` answers it (`None` for a `from`
+/// past the end, where that slice would panic): a block at a time
 /// for the first [`NEAR`] bytes, where a segment usually ends, then `memchr3`, whose wider
 /// vectors pay for its set-up on a long stretch.
 #[inline]
@@ -96,14 +100,14 @@ pub fn find_any(v: &[u8], from: usize, [a, b, c]: [u8; 3]) -> Option<usize> {
     (m != 0).then(|| at + m.trailing_zeros() as usize)
 }
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 use sse2 as imp;
 
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 use portable as imp;
 
 /// SSE2: each comparison of sixteen bytes at once, made a bit mask by one instruction.
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod sse2 {
     use super::{BLOCK, Masks};
     use safe_arch::{
@@ -144,7 +148,7 @@ mod sse2 {
 }
 
 /// A byte at a time: for other processors, and for the tests to hold SSE2 to.
-#[cfg(any(not(target_arch = "x86_64"), test))]
+#[cfg(any(not(all(target_arch = "x86_64", target_feature = "sse2")), test))]
 mod portable {
     use super::{BLOCK, Masks};
 

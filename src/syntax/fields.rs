@@ -403,7 +403,7 @@ fn zero_bytes(x: u64) -> u64 {
 
 /// Appends to `out` the pieces of `data` between the bytes equal to `sep`, in order: one more
 /// than there are separators (`b"a**b"` gives `a`, ``, `b`; `b""` gives ``). Sixteen bytes are
-/// tested at a time (a [`BLOCK`](super::block)), with no set-up per piece: the pieces are mostly a few bytes
+/// tested at a time (a [`BLOCK`]), with no set-up per piece: the pieces are mostly a few bytes
 /// long.
 ///
 /// Returns true when every byte but the separators is printable ASCII (0x20 to 0x7F), which the
@@ -535,7 +535,7 @@ mod tests {
     fn split_into_agrees_with_a_plain_split() {
         use proptest::prelude::*;
         // Bytes from a small alphabet, so that separators, runs of them and the high-bit
-        // bytes next to them are common, at every length around the eight-byte steps.
+        // bytes next to them are common, at every length around the sixteen-byte blocks.
         let alphabet = prop::sample::select(vec![
             b'*', b'a', 0x80, 0xAA, 0x2B, 0x29, 0xFF, 0, 0x1F, 0x20, 0x7E, 0x7F, 0x9F, 0xA0, 0xE0,
         ]);
@@ -636,7 +636,7 @@ mod tests {
     fn split_released_into_agrees_with_split() {
         use proptest::prelude::*;
         // Runs of release characters, released separators and releases at word edges and at
-        // the very end, at every length around the eight-byte steps.
+        // the very end, at every length around the sixteen-byte blocks.
         let alphabet = prop::sample::select(vec![b'+', b'?', b'a', b':', 0x80, 0x1F, b' ']);
         proptest!(|(data in prop::collection::vec(alphabet, 0..40), rel in prop::sample::select(vec![b'?', b'+', 0x80]))| {
             let mut got = vec![&b"before"[..]];
