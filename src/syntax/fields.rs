@@ -438,8 +438,14 @@ fn split_words<'a, const RELEASE: bool>(
     let mut met_release = false;
     // A bit for each byte that is not printable and not a separator, over all blocks.
     let mut unprintable = 0u32;
-    // One block's separators (and release characters) from bit 0 up, at `data[base..]`.
-    let mut cut = |base: usize, mut found: u32| {
+    // One block's masks, bit 0 for `data[base]`: its pieces cut, its bytes checked.
+    let mut cut = |base: usize, m: block::Masks| {
+        unprintable |= m.unprintable & !m.separators;
+        let mut found = if RELEASE {
+            m.separators | m.releases
+        } else {
+            m.separators
+        };
         while found != 0 {
             let at = base + found.trailing_zeros() as usize;
             found &= found - 1;
@@ -460,15 +466,9 @@ fn split_words<'a, const RELEASE: bool>(
     let mut chunks = data.chunks_exact(BLOCK);
     let mut base = 0;
     for chunk in &mut chunks {
-        let m = block::masks(chunk.try_into().expect("a block"), sep, release);
-        unprintable |= m.unprintable & !m.separators;
         cut(
             base,
-            if RELEASE {
-                m.separators | m.releases
-            } else {
-                m.separators
-            },
+            block::masks(chunk.try_into().expect("a block"), sep, release),
         );
         base += BLOCK;
     }
@@ -484,15 +484,7 @@ fn split_words<'a, const RELEASE: bool>(
             padded[..rest].copy_from_slice(data);
             block::masks(&padded, sep, release).within(rest)
         };
-        unprintable |= m.unprintable & !m.separators;
-        cut(
-            base,
-            if RELEASE {
-                m.separators | m.releases
-            } else {
-                m.separators
-            },
-        );
+        cut(base, m);
     }
     out.push(&data[start..]);
     (unprintable == 0, met_release)
