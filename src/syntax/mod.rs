@@ -1,8 +1,9 @@
 //! Syntax: bytes to segments, with no knowledge of what the segments mean.
 //!
 //! Phase: the first one. Tokenizers here work over borrowed bytes, find delimiters sixteen bytes
-//! at a time (`block`) or with `memchr`, and hand out segments that borrow from the input and carry their byte span and their
-//! index in the file. Nothing here touches the file system; callers feed bytes in.
+//! at a time (`block`) or with `memchr`, and hand out segments that borrow from the input and
+//! carry their byte span and their index in the file. Nothing here touches the file system;
+//! callers feed bytes in.
 
 mod block;
 pub mod ebcdic;
