@@ -15,10 +15,23 @@ use crate::syntax::values;
 /// "ask the slow path" (which may still find nothing).
 #[inline]
 pub(super) fn surely_valid(e: &ElementDef, v: &[u8]) -> bool {
+    surely_valid_in::<false>(e, v)
+}
+
+/// [`surely_valid`] for a value known to be ASCII (one of a segment read as text,
+/// [`Fields::text`](crate::syntax::Fields::text)): its bytes are not tested again.
+#[inline]
+pub(super) fn surely_valid_ascii(e: &ElementDef, v: &[u8]) -> bool {
+    debug_assert!(v.is_ascii());
+    surely_valid_in::<true>(e, v)
+}
+
+#[inline(always)]
+fn surely_valid_in<const ASCII: bool>(e: &ElementDef, v: &[u8]) -> bool {
     let len = match e.kind {
         ElementType::ID | ElementType::AN | ElementType::A | ElementType::B => {
             // Characters are bytes only in ASCII; the slow path counts the others.
-            if !v.is_ascii() {
+            if !ASCII && !v.is_ascii() {
                 return false;
             }
             v.len()
@@ -63,6 +76,18 @@ pub(super) fn surely_valid(e: &ElementDef, v: &[u8]) -> bool {
 /// `rel` is the release character (`sep` when there is none, which then never matches).
 #[inline]
 pub(super) fn composite_surely_valid(components: &[Position], v: &[u8], sep: u8, rel: u8) -> bool {
+    composite_in::<false>(components, v, sep, rel)
+}
+
+/// [`composite_surely_valid`] for a value known to be ASCII and free of release characters
+/// (one of a segment read as text, [`Fields::text`](crate::syntax::Fields::text)).
+#[inline]
+pub(super) fn composite_surely_valid_ascii(components: &[Position], v: &[u8], sep: u8) -> bool {
+    composite_in::<true>(components, v, sep, sep)
+}
+
+#[inline(always)]
+fn composite_in<const ASCII: bool>(components: &[Position], v: &[u8], sep: u8, rel: u8) -> bool {
     let mut parts = Parts { v, at: 0, sep, rel };
     for comp in components {
         let (part, released) = parts.next().unwrap_or((b"", false));
@@ -72,10 +97,15 @@ pub(super) fn composite_surely_valid(components: &[Position], v: &[u8], sep: u8,
             }
             continue;
         }
-        if let Item::Simple(e) = &comp.item
-            && !surely_valid_raw(e, part, released.then_some(rel))
-        {
-            return false;
+        if let Item::Simple(e) = &comp.item {
+            let valid = if ASCII {
+                surely_valid_ascii(e, part)
+            } else {
+                surely_valid_raw(e, part, released.then_some(rel))
+            };
+            if !valid {
+                return false;
+            }
         }
     }
     parts.all(|(p, _)| p.is_empty())
@@ -414,6 +444,10 @@ mod tests {
             let e = &defs[which % defs.len()];
             if surely_valid(e, &v) {
                 prop_assert_eq!(check_value(e, &v), None);
+            }
+            // Told that the value is ASCII, the fast path answers as it does finding it so.
+            if v.is_ascii() {
+                prop_assert_eq!(surely_valid_ascii(e, &v), surely_valid(e, &v));
             }
             let (a, b) = (b'^', b'?');
             prop_assert_eq!(holds_neither(&v, a, b), !v.iter().any(|&c| c == a || c == b));

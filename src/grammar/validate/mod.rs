@@ -5,7 +5,10 @@
 //! usage, repetitions, composites, types, lengths, code lists and syntax notes. The success
 //! path allocates nothing per segment or element: repetitions and composites are read in one
 //! pass over their parts, syntax notes are tested on a bitmask of the positions present, and
-//! a message is built only when there is a finding.
+//! a message is built only when there is a finding. The usual segment (no release character,
+//! no repetition separator) is first read in one tight pass that only asks whether every
+//! value is surely valid (`super::fast`), its values taken as ASCII when the segment was read
+//! as text; a segment it doubts is read again, position by position, to say what is wrong.
 
 use super::codes::FxBuild;
 use super::walk::Walker;
@@ -203,6 +206,20 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
         seg.text()
             .is_none_or(|t| memchr::memchr(r, t.as_bytes()).is_some())
     });
+    // The usual segment: no release character, no repetition separator, every value surely
+    // valid and every mandatory one there. One tight pass says so; any doubt takes the
+    // segment through the loop below, which looks again and says what is wrong.
+    if seps.release.is_none()
+        && repetition.is_none()
+        && surely_all_valid(
+            &def.elements[..look],
+            values,
+            seps.component,
+            seg.text().is_some(),
+        )
+    {
+        return;
+    }
     for i in 0..look {
         let pos = &def.elements[i];
         let n = i + 1;
@@ -268,6 +285,33 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
             check_position(seg, tag, n, pos, rep, position, ctx);
         }
     }
+}
+
+/// True only when [`check_elements`] would find nothing wrong with `values` at `positions`
+/// (the positions it looks at) in a segment without release characters or repetition
+/// separators; false means "look closer". `text` says that the segment was read as text
+/// ([`Fields::text`]): its values are ASCII.
+#[inline]
+fn surely_all_valid(positions: &[Position], values: &[&[u8]], component: u8, text: bool) -> bool {
+    positions.iter().enumerate().all(|(i, pos)| {
+        let v = values.get(i).copied().unwrap_or_default();
+        if v.is_empty() {
+            return pos.usage != Usage::Mandatory;
+        }
+        match &pos.item {
+            Item::Simple(e) if text => fast::surely_valid_ascii(e, v),
+            Item::Simple(e) => fast::surely_valid(e, v),
+            // DTM's C507 has a check of its own (`check_dtm`): always the slow way.
+            Item::Composite { id, components } => {
+                id != "C507"
+                    && if text {
+                        fast::composite_surely_valid_ascii(components, v, component)
+                    } else {
+                        fast::composite_surely_valid(components, v, component, component)
+                    }
+            }
+        }
+    })
 }
 
 /// Checks the syntax notes of `def` on `seg`. `kept` is the last presence pattern that kept

@@ -100,6 +100,133 @@ proptest! {
 }
 
 proptest! {
+    /// A whole segment without release characters or repetition separators, read as text or
+    /// not (its bytes decide), gets from `check_elements` (whose first pass over such a
+    /// segment says "surely all valid" or hands it on) the findings that each position
+    /// checked the slow way gives: values missing, escapes absent, separators, non-ASCII,
+    /// control characters, numbers, lengths, composites and DTM's C507.
+    #[test]
+    fn a_whole_segment_finds_what_each_position_finds(
+        values in proptest::collection::vec(
+            proptest::collection::vec(
+                prop_oneof![
+                    Just(b':'), Just(b'A'), Just(b'Z'), Just(b'1'), Just(b'2'), Just(b'0'),
+                    Just(b'.'), Just(b','), Just(b'-'), Just(0xC3), Just(0x89), Just(b' '),
+                    Just(0x01)
+                ],
+                0..10,
+            ),
+            0..8,
+        ),
+        order in proptest::collection::vec(0usize..7, 1..8),
+        repetition in any::<bool>(),
+    ) {
+        let seps = Separators {
+            component: b':',
+            repetition: repetition.then_some(b'*'),
+            release: None,
+        };
+        let all = positions();
+        let def = SegmentDef {
+            tag: "TST".into(),
+            name: "Test".into(),
+            elements: order.iter().map(|&i| all[i].clone()).collect(),
+            rules: Vec::new(),
+            required: 0,
+        };
+        let def = SegmentDef {
+            required: def
+                .elements
+                .iter()
+                .rposition(|p| p.usage == Usage::Mandatory)
+                .map_or(0, |i| i + 1),
+            ..def
+        };
+        // No more values than positions: a value past the last is another finding's matter.
+        let values = &values[..values.len().min(def.elements.len())];
+        let mut data = b"TST".to_vec();
+        for v in values {
+            data.push(b'+');
+            data.extend_from_slice(v);
+        }
+        let mut table = FieldTable::with_capacity(1).reading(&data);
+        table.push_split(&data, b'+', Span::default(), 0, seps, None);
+        let fields = table.fields();
+        let seg = &fields[0];
+        let controls = Controls::default();
+        let mut whole = Ctx { controls: &controls, findings: Vec::new() };
+        check_elements(seg, &def, 1, &mut whole);
+        let mut each = Ctx { controls: &controls, findings: Vec::new() };
+        for (i, pos) in def.elements.iter().enumerate() {
+            let n = i + 1;
+            match seg.values().get(i).copied().unwrap_or_default() {
+                b"" if pos.usage == Usage::Mandatory => {
+                    let f = Finding::error(
+                        Code::MandatoryElementMissing,
+                        missing_message(&format!("TST{n:02}"), pos),
+                    );
+                    each.push(seg, 1, f.element(n));
+                }
+                b"" => {}
+                v => check_position(seg, "TST", n, pos, v, 1, &mut each),
+            }
+        }
+        prop_assert_eq!(format!("{:?}", whole.findings), format!("{:?}", each.findings));
+    }
+}
+
+/// DTM's C507 is checked the slow way even in a segment the first pass takes (printable,
+/// no release character): its date must exist in the format its next component names.
+#[test]
+fn a_date_that_does_not_exist_is_found_in_a_segment_read_as_text() {
+    use ElementType::*;
+    let o = Usage::Optional;
+    let c507 = Position {
+        usage: Usage::Mandatory,
+        repeat: 1,
+        name: "Date/time/period".into(),
+        item: Item::Composite {
+            id: "C507".into(),
+            components: vec![
+                simple(Usage::Mandatory, AN, 1, 3, &[]),
+                simple(o, AN, 1, 35, &[]),
+                simple(o, AN, 1, 3, &[]),
+            ],
+        },
+        guide: None,
+    };
+    let def = SegmentDef {
+        tag: "DTM".into(),
+        name: "Date/time/period".into(),
+        elements: vec![c507],
+        rules: Vec::new(),
+        required: 1,
+    };
+    let seps = Separators {
+        component: b':',
+        repetition: None,
+        release: None,
+    };
+    let findings = |data: &[u8]| {
+        let mut table = FieldTable::with_capacity(1).reading(data);
+        table.push_split(data, b'+', Span::default(), 0, seps, None);
+        let fields = table.fields();
+        assert!(fields[0].text().is_some(), "read as text");
+        let controls = Controls::default();
+        let mut ctx = Ctx {
+            controls: &controls,
+            findings: Vec::new(),
+        };
+        check_elements(&fields[0], &def, 1, &mut ctx);
+        ctx.findings
+    };
+    assert!(findings(b"DTM+137:20240229:102").is_empty());
+    let f = findings(b"DTM+137:20230229:102");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].code, Code::InvalidDate);
+}
+
+proptest! {
     /// Syntax notes checked with the remembered presence patterns of earlier segments find
     /// what they find checked afresh for each segment: a pattern is remembered only when
     /// it kept every note, so a broken note is never skipped.
