@@ -76,19 +76,30 @@ fn surely_valid_in<const ASCII: bool>(e: &ElementDef, v: &[u8]) -> bool {
 /// `rel` is the release character (`sep` when there is none, which then never matches).
 #[inline]
 pub(super) fn composite_surely_valid(components: &[Position], v: &[u8], sep: u8, rel: u8) -> bool {
-    composite_in::<false>(components, v, sep, rel)
+    if rel == sep {
+        // No release character: the parts are cut by a plain search.
+        let parts = v.split(move |&b| b == sep).map(|p| (p, false));
+        return composite_in::<false>(components, parts, rel);
+    }
+    composite_in::<false>(components, Parts { v, at: 0, sep, rel }, rel)
 }
 
 /// [`composite_surely_valid`] for a value known to be ASCII and free of release characters
-/// (one of a segment read as text, [`Fields::text`](crate::syntax::Fields::text)).
+/// (one of a segment read as text, [`Fields::text`](crate::syntax::Fields::text)): its parts
+/// are cut by a plain search, with no release character to look for.
 #[inline]
 pub(super) fn composite_surely_valid_ascii(components: &[Position], v: &[u8], sep: u8) -> bool {
-    composite_in::<true>(components, v, sep, sep)
+    let parts = v.split(move |&b| b == sep).map(|p| (p, false));
+    composite_in::<true>(components, parts, sep)
 }
 
+/// The components' checks over `parts` (each with whether it holds a release character).
 #[inline(always)]
-fn composite_in<const ASCII: bool>(components: &[Position], v: &[u8], sep: u8, rel: u8) -> bool {
-    let mut parts = Parts { v, at: 0, sep, rel };
+fn composite_in<'v, const ASCII: bool>(
+    components: &[Position],
+    mut parts: impl Iterator<Item = (&'v [u8], bool)>,
+    rel: u8,
+) -> bool {
     for comp in components {
         let (part, released) = parts.next().unwrap_or((b"", false));
         if part.is_empty() {
@@ -143,7 +154,9 @@ pub(super) fn unescape_into<'b>(v: &[u8], rel: u8, buf: &'b mut [u8]) -> Option<
 }
 
 /// The parts of a value between unreleased separators, as `Separators::components` cuts
-/// them, each with whether it holds a release character.
+/// them, each with whether it holds a release character. (With `rel` equal to `sep` the
+/// separator is met first and nothing is released; [`composite_surely_valid`] cuts such a
+/// value with a plain search instead.)
 struct Parts<'v> {
     v: &'v [u8],
     /// Where the next part starts; past the end when there is none.
@@ -160,12 +173,6 @@ impl<'v> Iterator for Parts<'v> {
         let start = self.at;
         if start > self.v.len() {
             return None;
-        }
-        // Without a release character, the separators are found eight bytes at a time.
-        if self.rel == self.sep {
-            let end = crate::syntax::find_byte(self.v, start, self.sep).unwrap_or(self.v.len());
-            self.at = end + 1;
-            return Some((&self.v[start..end], false));
         }
         let (mut k, mut released) = (start, false);
         while k < self.v.len() {
