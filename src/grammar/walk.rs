@@ -6,6 +6,12 @@
 //! closes are reported where the walk noticed them. A segment that matches nothing is reported
 //! as unknown, not in this set, or out of sequence, and the walk goes on from where it was.
 //!
+//! Where a segment is found depends only on the innermost frame and the tag: each body is
+//! entered from one step, at which its enclosing frame then stays, so the innermost frame
+//! fixes every frame below it. The walk remembers the places its searches found by that pair
+//! (`Memo`), and a segment that follows the same step again (the next PO1 after a PID, the
+//! next N1 after an N4) is placed without searching the frames again.
+//!
 //! Occurrence counts live in one array indexed like the steps; entering a loop clears its
 //! range. Both the frames and the counts are sized when the walk starts, from the grammar, so
 //! nothing is allocated per segment or per loop, and nothing at all unless a finding is made.
@@ -15,6 +21,7 @@
 //! them per walk between sets (`Remembered`), and the second set of a file finds its PO1s,
 //! N1s and PERs already known.
 
+use super::codes::slot;
 use super::tables::{Body, LONG, Walk, key};
 use super::validate::Ctx;
 use super::{Grammar, SegmentDef};
@@ -65,13 +72,36 @@ impl Remembered {
 }
 
 /// A body entered, and the step of it last matched (`NONE` before the first).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct Frame {
     body: usize,
     pos: usize,
 }
 
 const NONE: usize = usize::MAX;
+
+/// A place found by searching the frames: for a segment with tag key `key` while the
+/// innermost frame was `from`, the frame `depth` and the step `step` in it.
+#[derive(Clone, Copy)]
+struct Memo {
+    key: u64,
+    from: Frame,
+    depth: usize,
+    step: usize,
+}
+
+/// No place remembered: no tag packs to this key ([`key`] gives `LONG` to the long ones,
+/// which are never remembered).
+const FORGOTTEN: Memo = Memo {
+    key: LONG,
+    from: Frame { body: 0, pos: 0 },
+    depth: 0,
+    step: 0,
+};
+
+/// How many places a walk remembers (a power of two; a set's loops rarely hold more
+/// transitions than this, and two that share a slot take turns).
+const MEMO_BITS: u32 = 5;
 
 /// The first step of `b` a segment may match in frame `f`: from the step last matched on (a
 /// repeat). In a loop, the first segment starts a new repetition of the loop: that is matched in
@@ -95,6 +125,10 @@ pub(super) struct Walker<'g> {
     /// `NOTHING_KEPT` before one has. Empty until a step asks (EDIFACT sets have no notes);
     /// carried from set to set by `Remembered`.
     kept: Vec<u128>,
+    /// The places searches found, by innermost frame and tag key (see the module doc).
+    memo: [Memo; 1 << MEMO_BITS],
+    /// False only in the tests that hold the walk to one that searches every time.
+    remember: bool,
 }
 
 /// No presence pattern: bit 0 stands for no element, so no segment has it.
@@ -117,7 +151,16 @@ impl<'g> Walker<'g> {
             frames,
             counts: vec![0; w.steps.len()],
             kept: Remembered::take(w.id),
+            memo: [FORGOTTEN; 1 << MEMO_BITS],
+            remember: true,
         }
+    }
+
+    /// This walk without its memo: it searches the frames for every segment.
+    #[cfg(test)]
+    pub fn searching_every_time(mut self) -> Self {
+        self.remember = false;
+        self
     }
 
     fn body(&self, f: Frame) -> &'g Body {
@@ -151,8 +194,15 @@ impl<'g> Walker<'g> {
         let f = self.frames[d];
         let b = self.body(f);
         let from = search_from(f, b);
+        let memo = slot(
+            k ^ (f.pos as u64).rotate_left(32) ^ f.body as u64,
+            MEMO_BITS,
+        );
         if k != LONG {
-            if from < b.end && steps[from].key == k {
+            let m = self.memo[memo];
+            if m.key == k && m.from == f {
+                found = Some((m.depth, m.step));
+            } else if from < b.end && steps[from].key == k {
                 found = Some((d, from));
             } else if from + 1 < b.end && steps[from + 1].key == k {
                 found = Some((d, from + 1));
@@ -162,10 +212,18 @@ impl<'g> Walker<'g> {
             if found.is_some() {
                 break;
             }
-            let f = self.frames[d];
-            let from = search_from(f, self.body(f));
-            if let Some(j) = self.w.find(f.body, from, k, tag) {
+            let here = self.frames[d];
+            let from = search_from(here, self.body(here));
+            if let Some(j) = self.w.find(here.body, from, k, tag) {
                 found = Some((d, j));
+                if k != LONG && self.remember {
+                    self.memo[memo] = Memo {
+                        key: k,
+                        from: f,
+                        depth: d,
+                        step: j,
+                    };
+                }
                 break;
             }
         }

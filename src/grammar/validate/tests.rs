@@ -341,3 +341,65 @@ fn decimals() {
     }
     assert!(r(b"1E40").unwrap().contains("28 significant digits"));
 }
+
+proptest! {
+    /// The walk places a segment where it placed one with the same tag after the same step
+    /// (its memo) exactly where a walk that searches every time places it, with the same
+    /// findings, in loops nested two deep, repeated, left and re-entered, and for tags that
+    /// fit nowhere.
+    #[test]
+    fn remembered_places_are_those_a_search_finds(
+        tags in proptest::collection::vec(0usize..7, 1..40),
+    ) {
+        use crate::grammar::compile::{compile_version, parse_dictionary};
+        const TAGS: [&[u8]; 7] = [b"AA", b"BB", b"CC", b"DD", b"EE", b"FF", b"ZZ"];
+        let dictionary = r#"
+[elements]
+"1" = { name = "One", type = "AN", min = 1, max = 3 }
+[segments]
+"AA" = { name = "Aa", elements = [{ id = "1" }] }
+"BB" = { name = "Bb", elements = [{ id = "1" }] }
+"CC" = { name = "Cc", elements = [{ id = "1" }] }
+"DD" = { name = "Dd", elements = [{ id = "1" }] }
+"EE" = { name = "Ee", elements = [{ id = "1" }] }
+"FF" = { name = "Ff", elements = [{ id = "1" }] }
+"#;
+        let set = r#"
+id = "100"
+name = "Test"
+structure = [
+  { segment = "AA", usage = "M" },
+  { segment = "CC", max = 2 },
+  { loop = "BB", max = 5, body = [
+    { segment = "BB", usage = "M" },
+    { segment = "CC" },
+    { loop = "DD", max = 3, body = [{ segment = "DD", usage = "M" }, { segment = "EE", usage = "M" }] },
+    { segment = "FF" },
+  ] },
+  { loop = "DD", max = 2, body = [{ segment = "DD", usage = "M" }, { segment = "CC" }] },
+  { segment = "FF", usage = "M" },
+]
+"#;
+        let base = parse_dictionary("t/dictionary.toml", dictionary).unwrap();
+        let mut sets = compile_version("t", "v1", &base, &[("t/v1/100.toml".into(), set)]).unwrap();
+        let g = sets.remove("100").unwrap();
+        let seps = Separators { component: b':', repetition: None, release: None };
+        let mut table = FieldTable::with_capacity(tags.len());
+        for &t in &tags {
+            table.push(TAGS[t], Span::default(), 0, seps, [&b"A"[..]].into_iter());
+        }
+        let fields = table.fields();
+        let controls = Controls::default();
+        let mut remembering = Walker::new(&g);
+        let mut searching = Walker::new(&g).searching_every_time();
+        let mut a = Ctx { controls: &controls, findings: Vec::new() };
+        let mut b = Ctx { controls: &controls, findings: Vec::new() };
+        for (i, seg) in fields.iter().enumerate() {
+            let pa = remembering.place(seg, i + 1, &mut a).map(|d| d.map(Arc::as_ptr));
+            let pb = searching.place(seg, i + 1, &mut b).map(|d| d.map(Arc::as_ptr));
+            prop_assert_eq!(pa, pb, "segment {}", i + 1);
+            prop_assert_eq!(remembering.loops(), searching.loops());
+        }
+        prop_assert_eq!(format!("{:?}", a.findings), format!("{:?}", b.findings));
+    }
+}
