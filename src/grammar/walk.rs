@@ -99,8 +99,8 @@ const FORGOTTEN: Memo = Memo {
     step: 0,
 };
 
-/// How many places a walk remembers (a power of two; a set's loops rarely hold more
-/// transitions than this, and two that share a slot take turns).
+/// A walk remembers `1 << MEMO_BITS` places (32: a set's loops rarely hold more transitions
+/// than that, and two that share a slot take turns).
 const MEMO_BITS: u32 = 5;
 
 /// The first step of `b` a segment may match in frame `f`: from the step last matched on (a
@@ -156,7 +156,8 @@ impl<'g> Walker<'g> {
         }
     }
 
-    /// This walk without its memo: it searches the frames for every segment.
+    /// This walk without its memo: every segment its fast path does not place is searched
+    /// for in the frames.
     #[cfg(test)]
     pub fn searching_every_time(mut self) -> Self {
         self.remember = false;
@@ -188,8 +189,10 @@ impl<'g> Walker<'g> {
         let k = key(tag);
         let steps = &self.w.steps;
         let mut found = None;
-        // The common case first: the segment is the step the innermost frame is at (a repeat)
-        // or the one after it, which is what `find` would answer there.
+        // A place a search found before from this frame for this tag; then the common case:
+        // the segment is the step the innermost frame is at (a repeat) or the one after it,
+        // which is what `find` would answer there (those two are never remembered, and the
+        // memo is asked first because that measured fewer instructions).
         let d = self.frames.len() - 1;
         let f = self.frames[d];
         let b = self.body(f);

@@ -202,10 +202,10 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
     let rel = seps.release.unwrap_or(seps.component);
     // One search of a segment read as text instead of one a value: no value of a segment
     // without the repetition separator holds one.
-    let repetition = seps.repetition.filter(|&r| {
-        seg.text()
-            .is_none_or(|t| memchr::memchr(r, t.as_bytes()).is_some())
-    });
+    let text = seg.text();
+    let repetition = seps
+        .repetition
+        .filter(|&r| text.is_none_or(|t| memchr::memchr(r, t.as_bytes()).is_some()));
     // The usual segment: no release character, no repetition separator, every value surely
     // valid and every mandatory one there. One tight pass says so; any doubt takes the
     // segment through the loop below, which looks again and says what is wrong.
@@ -215,7 +215,7 @@ fn check_elements(seg: &Fields<'_>, def: &SegmentDef, position: usize, ctx: &mut
             &def.elements[..look],
             values,
             seps.component,
-            seg.text().is_some(),
+            text.is_some(),
         )
     {
         return;
@@ -301,7 +301,7 @@ fn surely_all_valid(positions: &[Position], values: &[&[u8]], component: u8, tex
         match &pos.item {
             Item::Simple(e) if text => fast::surely_valid_ascii(e, v),
             Item::Simple(e) => fast::surely_valid(e, v),
-            // DTM's C507 has a check of its own (`check_dtm`): always the slow way.
+            // DTM's C507: the slow way, as in `check_elements`'s loop.
             Item::Composite { id, components } => {
                 id != "C507"
                     && if text {

@@ -100,11 +100,12 @@ proptest! {
 }
 
 proptest! {
-    /// A whole segment without release characters or repetition separators, read as text or
-    /// not (its bytes decide), gets from `check_elements` (whose first pass over such a
-    /// segment says "surely all valid" or hands it on) the findings that each position
-    /// checked the slow way gives: values missing, escapes absent, separators, non-ASCII,
-    /// control characters, numbers, lengths, composites and DTM's C507.
+    /// A whole segment, read as text or not (its bytes decide), with or without release
+    /// characters, gets from `check_elements` (whose first pass over a segment without
+    /// escapes or repetitions says "surely all valid" or hands it on) the findings that each
+    /// position checked the slow way gives: values missing, escapes, separators, non-ASCII
+    /// (a two-byte character in a field of two or more), a control character (which makes the
+    /// segment not text), numbers, lengths, composites and DTM's C507.
     #[test]
     fn a_whole_segment_finds_what_each_position_finds(
         values in proptest::collection::vec(
@@ -112,35 +113,34 @@ proptest! {
                 prop_oneof![
                     Just(b':'), Just(b'A'), Just(b'Z'), Just(b'1'), Just(b'2'), Just(b'0'),
                     Just(b'.'), Just(b','), Just(b'-'), Just(0xC3), Just(0x89), Just(b' '),
-                    Just(0x01)
+                    Just(0x01), Just(b'?')
                 ],
                 0..10,
             ),
             0..8,
         ),
-        order in proptest::collection::vec(0usize..7, 1..8),
+        order in proptest::collection::vec(0usize..8, 1..8),
         repetition in any::<bool>(),
+        release in any::<bool>(),
     ) {
         let seps = Separators {
             component: b':',
             repetition: repetition.then_some(b'*'),
-            release: None,
+            release: release.then_some(b'?'),
         };
-        let all = positions();
+        let mut all = positions();
+        all.push(simple(Usage::Optional, ElementType::AN, 2, 3, &[]));
+        let elements: Vec<Position> = order.iter().map(|&i| all[i].clone()).collect();
+        let required = elements
+            .iter()
+            .rposition(|p| p.usage == Usage::Mandatory)
+            .map_or(0, |i| i + 1);
         let def = SegmentDef {
             tag: "TST".into(),
             name: "Test".into(),
-            elements: order.iter().map(|&i| all[i].clone()).collect(),
+            elements,
             rules: Vec::new(),
-            required: 0,
-        };
-        let def = SegmentDef {
-            required: def
-                .elements
-                .iter()
-                .rposition(|p| p.usage == Usage::Mandatory)
-                .map_or(0, |i| i + 1),
-            ..def
+            required,
         };
         // No more values than positions: a value past the last is another finding's matter.
         let values = &values[..values.len().min(def.elements.len())];
@@ -373,7 +373,10 @@ structure = [
   { loop = "BB", max = 5, body = [
     { segment = "BB", usage = "M" },
     { segment = "CC" },
-    { loop = "DD", max = 3, body = [{ segment = "DD", usage = "M" }, { segment = "EE", usage = "M" }] },
+    { loop = "DD", max = 3, body = [
+      { segment = "DD", usage = "M" },
+      { segment = "EE", usage = "M" },
+    ] },
     { segment = "FF" },
   ] },
   { loop = "DD", max = 2, body = [{ segment = "DD", usage = "M" }, { segment = "CC" }] },
